@@ -1,0 +1,77 @@
+/* osais-callback-server.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osais-types.h"
+
+G_BEGIN_DECLS
+
+/* Documented defaults and limits of the callback server. */
+#define OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS   "127.0.0.1"
+#define OSAIS_CALLBACK_SERVER_DEFAULT_PORT      3024
+#define OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY   (1 * 1024 * 1024)
+#define OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY   (32 * 1024 * 1024)
+#define OSAIS_CALLBACK_SERVER_MAX_CONNECTIONS   256
+#define OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT    10   /* seconds to receive all headers */
+#define OSAIS_CALLBACK_SERVER_BODY_TIMEOUT      60   /* seconds to receive the body */
+
+#define OSAIS_CALLBACK_SERVER_ERROR (osais_callback_server_error_quark ())
+
+typedef enum
+{
+  OSAIS_CALLBACK_SERVER_ERROR_LISTEN,     /* could not listen on the address and port */
+  OSAIS_CALLBACK_SERVER_ERROR_INVALID,    /* an invalid address, port, base path or URL */
+} OsaisCallbackServerError;
+
+GQuark osais_callback_server_error_quark (void);
+
+#define OSAIS_TYPE_CALLBACK_SERVER (osais_callback_server_get_type ())
+
+/* The embedded HTTP server OSAIS calls back: POST <base>notify,
+ * POST <base>upload and GET <base>input/<id>. It runs on its own thread and
+ * GMainContext; it hands every callback to the store and acknowledges it
+ * once the store says it is durable.
+ *
+ * Properties (set before start): store (OsaisStore, construct-only),
+ * address (string, default 127.0.0.1), port (uint, default 3024, 0 = any),
+ * base-path (string, default "/"), public-url (string, nullable: the URL
+ * OSAIS sees; defaults to the local URI), max-connections (uint),
+ * header-timeout, body-timeout (uint seconds). Read-only: listening (boolean). */
+G_DECLARE_FINAL_TYPE (OsaisCallbackServer, osais_callback_server, OSAIS, CALLBACK_SERVER, GObject)
+
+OsaisCallbackServer *osais_callback_server_new            (OsaisStore          *store);
+/* Binds and starts the server thread; returns once it listens. */
+gboolean             osais_callback_server_start          (OsaisCallbackServer *self,
+                                                           GError             **error);
+/* Stops accepting, closes connections and joins the thread. */
+void                 osais_callback_server_stop           (OsaisCallbackServer *self);
+gboolean             osais_callback_server_get_listening  (OsaisCallbackServer *self);
+/* The URI the server listens on, with the base path, ending in "/"
+ * (e.g. "http://127.0.0.1:3024/"). NULL when not listening. */
+char                *osais_callback_server_dup_local_uri  (OsaisCallbackServer *self);
+/* The public base URL (public-url, else the local URI), ending in "/". */
+char                *osais_callback_server_dup_public_uri (OsaisCallbackServer *self);
+guint                osais_callback_server_get_bound_port (OsaisCallbackServer *self);
+
+/* Serves @data at <public>/input/<id> until unregistered; the id is 128
+ * random bits in hex. Returns the full public URL. Thread-safe. */
+char                *osais_callback_server_register_input   (OsaisCallbackServer *self,
+                                                             GBytes              *data,
+                                                             const char          *content_type,
+                                                             char               **out_id);
+void                 osais_callback_server_unregister_input (OsaisCallbackServer *self,
+                                                             const char          *id);
+
+/* Parses "HOST:PORT", "[v6]:PORT" or ":PORT" / "PORT". */
+gboolean             osais_parse_listen_address (const char  *text,
+                                                 char       **host,
+                                                 guint       *port,
+                                                 GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,117 @@
+/* osais-engine.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "osais-types.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_ENGINE_ERROR (osais_engine_error_quark ())
+
+typedef enum
+{
+  OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR, /* a descriptor we cannot read */
+  OSAIS_ENGINE_ERROR_UNKNOWN_ENGINE,
+  OSAIS_ENGINE_ERROR_UNKNOWN_PARAMETER,  /* a value for a parameter the engine lacks */
+  OSAIS_ENGINE_ERROR_MISSING_PARAMETER,  /* a mandatory parameter without value */
+  OSAIS_ENGINE_ERROR_INVALID_VALUE,      /* wrong type, not in accept.$in, out of min/max */
+} OsaisEngineError;
+
+GQuark osais_engine_error_quark (void);
+
+typedef enum
+{
+  OSAIS_PARAM_TYPE_STRING,
+  OSAIS_PARAM_TYPE_INT,
+  OSAIS_PARAM_TYPE_FLOAT,
+  OSAIS_PARAM_TYPE_BOOLEAN,
+  OSAIS_PARAM_TYPE_FUNCTION,
+} OsaisParamType;
+
+typedef enum
+{
+  OSAIS_PARAM_WIDGET_NONE,
+  OSAIS_PARAM_WIDGET_EDIT,           /* uiEdit */
+  OSAIS_PARAM_WIDGET_RANGE_SLIDER,   /* uiRangeSlider */
+  OSAIS_PARAM_WIDGET_MULTI_TOGGLE,   /* uiMultiToggle */
+  OSAIS_PARAM_WIDGET_SELECT_PICTURE, /* uiSelectPicture */
+} OsaisParamWidget;
+
+/* One parameter of a descriptor, read-only, owned by its engine. */
+typedef struct
+{
+  char             *name;            /* "in" */
+  OsaisParamType    type;
+  gboolean          mandatory;
+  JsonNode         *default_value;   /* nullable; from "default" or "value.default" */
+  gboolean          sent;            /* FALSE for AI-side params (output, idir, odir, model) */
+  GPtrArray        *accept_values;   /* nullable; JsonNode* from accept.$in */
+  GStrv             accept_labels;   /* nullable; accept.display */
+  gboolean          has_accept_max;
+  double            accept_max;      /* accept.$max */
+  OsaisParamWidget  widget;
+  char             *title;           /* nullable */
+  char             *placeholder;     /* nullable */
+  char             *tooltip;         /* nullable */
+  char             *unit;            /* nullable */
+  gboolean          has_range;
+  double            min;
+  double            max;
+  gboolean          display_as_percent;
+  int               column;
+  char             *conditional_null;   /* nullable: shown while that param is empty */
+  char             *conditional_exist;  /* nullable: shown while that param is set */
+  GStrv             autofill;           /* nullable */
+  GStrv             filter_ext;         /* nullable: uiSelectPicture */
+  guint             min_width, max_width, min_height, max_height; /* 0 = none */
+  guint             max_kb;                                        /* 0 = none */
+} OsaisEngineParam;
+
+#define OSAIS_TYPE_ENGINE (osais_engine_get_type ())
+
+/* Read-only properties: name (the id sent in the URL: "engine", else "name"),
+ * title (the display name), version, description, default-cost (int64 ms). */
+G_DECLARE_FINAL_TYPE (OsaisEngine, osais_engine, OSAIS, ENGINE, GObject)
+
+OsaisEngine            *osais_engine_new_from_json     (JsonNode     *descriptor,
+                                                        GError      **error);
+OsaisEngine            *osais_engine_new_from_bytes    (GBytes       *json,
+                                                        GError      **error);
+const char             *osais_engine_get_name          (OsaisEngine  *self);
+const char             *osais_engine_get_title         (OsaisEngine  *self);
+const char             *osais_engine_get_version       (OsaisEngine  *self);
+const char             *osais_engine_get_description   (OsaisEngine  *self);
+gint64                  osais_engine_get_default_cost  (OsaisEngine  *self);
+guint                   osais_engine_get_n_params      (OsaisEngine  *self);
+const OsaisEngineParam *osais_engine_get_param         (OsaisEngine  *self,
+                                                        guint         index);
+const OsaisEngineParam *osais_engine_find_param        (OsaisEngine  *self,
+                                                        const char   *name);
+/* The uiSelectPicture parameter, if the engine takes an input image. */
+const OsaisEngineParam *osais_engine_get_input_param   (OsaisEngine  *self);
+
+/* Builds the JSON body of a request from @values (param name → text as a
+ * person typed it; nullable): fills defaults, turns $random into a seed,
+ * converts types, validates mandatory, accept.$in, accept.$max and ui
+ * min/max with an error naming the parameter, and keeps only what a client
+ * sends. */
+JsonObject             *osais_engine_build_request     (OsaisEngine  *self,
+                                                        GHashTable   *values,
+                                                        GError      **error);
+
+/* The bundled engines (GResource) then the user's
+ * ($XDG_CONFIG_HOME/osais-studio/engines/NAME.json, which override by name).
+ * A user descriptor that cannot be read is skipped with a g_warning-free
+ * message in @warnings (nullable). Returns a GListModel of OsaisEngine sorted by name. */
+GListModel             *osais_engines_load             (GPtrArray   **warnings);
+OsaisEngine            *osais_engines_lookup           (GListModel   *engines,
+                                                        const char   *name);
+
+G_END_DECLS

@@ -1,0 +1,41 @@
+/* osais-image.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osais-types.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_IMAGE (osais_image_get_type ())
+
+G_DECLARE_FINAL_TYPE (OsaisImage, osais_image, OSAIS, IMAGE, GObject)
+
+/* Read-only properties: file (GFile), uid (int64), cycle (int), size (uint64),
+ * content-type (string), hash (string, SHA-256 hex), width, height (uint),
+ * received (GDateTime). */
+OsaisImage *osais_image_new              (GFile      *file,
+                                          gint64      uid,
+                                          int         cycle,
+                                          guint64     size,
+                                          const char *content_type,
+                                          const char *hash,
+                                          guint       width,
+                                          guint       height,
+                                          GDateTime  *received);
+GFile      *osais_image_get_file         (OsaisImage *self);
+gint64      osais_image_get_uid          (OsaisImage *self);
+int         osais_image_get_cycle        (OsaisImage *self);
+guint64     osais_image_get_size         (OsaisImage *self);
+const char *osais_image_get_content_type (OsaisImage *self);
+const char *osais_image_get_hash         (OsaisImage *self);
+guint       osais_image_get_width        (OsaisImage *self);
+guint       osais_image_get_height       (OsaisImage *self);
+GDateTime  *osais_image_get_received     (OsaisImage *self);
+
+G_END_DECLS

@@ -1,0 +1,68 @@
+/* osais-job.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osais-types.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_JOB (osais_job_get_type ())
+
+G_DECLARE_FINAL_TYPE (OsaisJob, osais_job, OSAIS, JOB, GObject)
+
+/* Properties (all notify; only the store changes them, on the main context):
+ *   uid (int64), token, engine, parameters (JSON object text), stage (OsaisStage),
+ *   cycle (int), description, cost (int64 ms, -1 unknown), error-message,
+ *   created, updated (GDateTime), images (GListModel of OsaisImage, read-only),
+ *   announced-images (uint: distinct outputs announced by stage-4 notifications),
+ *   finished (boolean: stage 5 or -1, read-only, derived). */
+OsaisJob   *osais_job_new                  (gint64       uid,
+                                            const char  *token,
+                                            const char  *engine,
+                                            const char  *parameters);
+gint64      osais_job_get_uid              (OsaisJob    *self);
+const char *osais_job_get_token            (OsaisJob    *self);
+const char *osais_job_get_engine           (OsaisJob    *self);
+const char *osais_job_get_parameters       (OsaisJob    *self);
+OsaisStage  osais_job_get_stage            (OsaisJob    *self);
+void        osais_job_set_stage            (OsaisJob    *self,
+                                            OsaisStage   stage);
+int         osais_job_get_cycle            (OsaisJob    *self);
+void        osais_job_set_cycle            (OsaisJob    *self,
+                                            int          cycle);
+const char *osais_job_get_description      (OsaisJob    *self);
+void        osais_job_set_description      (OsaisJob    *self,
+                                            const char  *description);
+gint64      osais_job_get_cost             (OsaisJob    *self);
+void        osais_job_set_cost             (OsaisJob    *self,
+                                            gint64       cost);
+const char *osais_job_get_error_message    (OsaisJob    *self);
+void        osais_job_set_error_message    (OsaisJob    *self,
+                                            const char  *error_message);
+GDateTime  *osais_job_get_created          (OsaisJob    *self);
+void        osais_job_set_created          (OsaisJob    *self,
+                                            GDateTime   *created);
+GDateTime  *osais_job_get_updated          (OsaisJob    *self);
+void        osais_job_set_updated          (OsaisJob    *self,
+                                            GDateTime   *updated);
+guint       osais_job_get_announced_images (OsaisJob    *self);
+void        osais_job_set_announced_images (OsaisJob    *self,
+                                            guint        announced_images);
+gboolean    osais_job_get_finished         (OsaisJob    *self);
+GListModel *osais_job_get_images           (OsaisJob    *self);
+/* Appends an image; emits items-changed on the images model for that position only. */
+void        osais_job_add_image            (OsaisJob    *self,
+                                            OsaisImage  *image);
+/* Removes an image (by identity); returns FALSE if it was not there. */
+gboolean    osais_job_remove_image         (OsaisJob    *self,
+                                            OsaisImage  *image);
+/* TRUE when the job is finished and every announced image is stored. */
+gboolean    osais_job_is_complete          (OsaisJob    *self);
+
+G_END_DECLS

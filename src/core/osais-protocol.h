@@ -1,0 +1,77 @@
+/* osais-protocol.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osais-types.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_PROTOCOL_ERROR (osais_protocol_error_quark ())
+
+typedef enum
+{
+  OSAIS_PROTOCOL_ERROR_MALFORMED,         /* unparsable JSON, form or multipart body */
+  OSAIS_PROTOCOL_ERROR_MISSING_FIELD,     /* a mandatory field (uid) is absent */
+  OSAIS_PROTOCOL_ERROR_INVALID_FIELD,     /* a field has a value of the wrong type or range */
+  OSAIS_PROTOCOL_ERROR_UNSUPPORTED_TYPE,  /* a Content-Type we do not accept */
+} OsaisProtocolError;
+
+GQuark osais_protocol_error_quark (void);
+
+/* Largest JSON nesting accepted in a callback body. */
+#define OSAIS_PROTOCOL_MAX_FIELD_LENGTH 4096
+
+/**
+ * OsaisNotification:
+ *
+ * One `/notify` call, with the seed's defaults applied: a missing
+ * stage is 0, token "0", cycle 0. @uid_text is the uid exactly as it was
+ * received (the acknowledgement echoes it); @uid_is_number tells whether it
+ * came as a JSON number, so that the acknowledgement echoes its type too.
+ */
+typedef struct
+{
+  gint64      uid;
+  char       *uid_text;
+  gboolean    uid_is_number;
+  OsaisStage  stage;
+  char       *token;
+  int         cycle;
+  char       *engine;     /* nullable */
+  char       *username;   /* nullable */
+  char       *filename;   /* nullable */
+  char       *descr;      /* nullable */
+  gint64      cost;       /* -1 when absent */
+} OsaisNotification;
+
+GType              osais_notification_get_type   (void) G_GNUC_CONST;
+OsaisNotification *osais_notification_parse      (const char         *content_type,
+                                                   GBytes             *body,
+                                                   GError            **error);
+OsaisNotification *osais_notification_copy       (const OsaisNotification *notification);
+void               osais_notification_free       (OsaisNotification  *notification);
+
+/* Parses a uid or an integer that may come as a JSON number or a string. */
+gboolean           osais_protocol_parse_int64    (const char         *text,
+                                                   gint64             *value);
+
+const char        *osais_stage_to_string         (OsaisStage          stage);
+gboolean           osais_stage_is_valid          (int                 value);
+
+/* {"data":{"token":…,"uid":…}}: echoes the uid as a number when it came as one. */
+char              *osais_ack_body_new            (const char         *token,
+                                                   const char         *uid_text,
+                                                   gboolean            uid_is_number);
+/* {"error":{"status":…,"message":…}} */
+char              *osais_error_body_new          (guint               status,
+                                                   const char         *message);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisNotification, osais_notification_free)
+
+G_END_DECLS

@@ -1,0 +1,9 @@
+/* osais-store.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "Osais"
+
+#include "osais-store.h"

@@ -1,0 +1,126 @@
+/* osais-store.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osais-protocol.h"
+#include "osais-types.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_STORE_ERROR (osais_store_error_quark ())
+
+typedef enum
+{
+  OSAIS_STORE_ERROR_UNKNOWN_JOB,     /* no job has that uid (HTTP 404) */
+  OSAIS_STORE_ERROR_TOKEN_MISMATCH,  /* the uid is known, the token is not its token (HTTP 403) */
+  OSAIS_STORE_ERROR_DUPLICATE_JOB,   /* a job with that uid exists already */
+  OSAIS_STORE_ERROR_DAMAGED,         /* the database is damaged: reported, never discarded */
+  OSAIS_STORE_ERROR_TOO_NEW,         /* the database comes from a newer version */
+  OSAIS_STORE_ERROR_IO,              /* disk or SQLite failure */
+  OSAIS_STORE_ERROR_BUSY,            /* too many callbacks held for in-flight requests */
+} OsaisStoreError;
+
+GQuark osais_store_error_quark (void);
+
+#define OSAIS_TYPE_STORE (osais_store_get_type ())
+
+/* OsaisStore is a GListModel of OsaisJob, newest first. The GObject side
+ * (the list, the jobs' properties) lives on the main context the store was
+ * created on: it is changed only there, through g_main_context_invoke_full.
+ * The database and the image files are written on the store's own writer
+ * thread, with group commit. The apply/add/create functions below may be
+ * called from any thread; their callbacks run on the caller's thread-default
+ * main context, after the change is durable on disk. */
+G_DECLARE_FINAL_TYPE (OsaisStore, osais_store, OSAIS, STORE, GObject)
+
+/* Opens (creating if needed) the store in @data_dir: `history.sqlite3`
+ * and `images/` beside it. Blocks on the disk: call it from a worker thread or
+ * a non-UI program; the UI uses osais_store_open_async(). */
+OsaisStore *osais_store_open                 (const char          *data_dir,
+                                              GError             **error);
+void        osais_store_open_async           (const char          *data_dir,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+OsaisStore *osais_store_open_finish          (GAsyncResult        *result,
+                                              GError             **error);
+/* Waits for pending writes and closes the database. */
+void        osais_store_close                (OsaisStore          *self);
+
+const char *osais_store_get_data_dir         (OsaisStore          *self);
+/* $XDG_DATA_HOME/osais-studio */
+char       *osais_store_default_data_dir     (void);
+/* Main context only. */
+OsaisJob   *osais_store_lookup               (OsaisStore          *self,
+                                              gint64               uid);
+
+/* A request in flight: between sending a request and learning its uid,
+ * callbacks for unknown uids are held rather than refused. Thread-safe. */
+guint       osais_store_begin_request        (OsaisStore          *self);
+/* The request failed: no job will come of it. Held callbacks that no other
+ * in-flight request can claim are refused (OSAIS_STORE_ERROR_UNKNOWN_JOB). */
+void        osais_store_cancel_request       (OsaisStore          *self,
+                                              guint                request_id);
+/* The reply gave the uid and token: creates the job durably, then applies
+ * (and lets acknowledge) the callbacks held for it. @request_id may be 0 for
+ * a job not created through begin_request. @parameters is a JSON object text. */
+void        osais_store_create_job_async     (OsaisStore          *self,
+                                              guint                request_id,
+                                              gint64               uid,
+                                              const char          *token,
+                                              const char          *engine,
+                                              const char          *parameters,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+OsaisJob   *osais_store_create_job_finish    (OsaisStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Applies a /notify callback: checks uid and token, records the stage
+ * (never backwards; -1 final; duplicates applied once), commits. */
+void        osais_store_apply_notification_async  (OsaisStore              *self,
+                                                   const OsaisNotification *notification,
+                                                   GCancellable            *cancellable,
+                                                   GAsyncReadyCallback      callback,
+                                                   gpointer                 user_data);
+gboolean    osais_store_apply_notification_finish (OsaisStore              *self,
+                                                   GAsyncResult            *result,
+                                                   GError                 **error);
+
+/* Stores an uploaded image: checks uid and token, writes the file (temp,
+ * fsync, rename) under images/, named by the store, records it, commits.
+ * An image already stored for that uid (same SHA-256) is not stored twice.
+ * @data must already have passed osais_image_check(). */
+void        osais_store_add_image_async      (OsaisStore          *self,
+                                              gint64               uid,
+                                              const char          *token,
+                                              int                  cycle,
+                                              GBytes              *data,
+                                              const char          *content_type,
+                                              guint                width,
+                                              guint                height,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+OsaisImage *osais_store_add_image_finish     (OsaisStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Deletes a job and its image files. */
+void        osais_store_delete_job_async     (OsaisStore          *self,
+                                              OsaisJob            *job,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    osais_store_delete_job_finish    (OsaisStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,38 @@
+/* osais-types.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct _OsaisCallbackServer OsaisCallbackServer;
+typedef struct _OsaisClient         OsaisClient;
+typedef struct _OsaisEngine         OsaisEngine;
+typedef struct _OsaisImage          OsaisImage;
+typedef struct _OsaisJob            OsaisJob;
+typedef struct _OsaisSimulator      OsaisSimulator;
+typedef struct _OsaisStore          OsaisStore;
+
+/**
+ * OsaisStage:
+ *
+ * The stage of an AI request, as OSAIS notifies it on `/notify`.
+ * The numeric values are those of the wire protocol.
+ */
+typedef enum
+{
+  OSAIS_STAGE_ERROR         = -1, /*< nick=error >*/
+  OSAIS_STAGE_REQUEST_SENT  = 0,  /*< nick=request-sent >*/
+  OSAIS_STAGE_RECEIVED      = 1,  /*< nick=received >*/
+  OSAIS_STAGE_STARTED       = 2,  /*< nick=started >*/
+  OSAIS_STAGE_IMAGE_STARTED = 3,  /*< nick=image-started >*/
+  OSAIS_STAGE_IMAGE_DONE    = 4,  /*< nick=image-done >*/
+  OSAIS_STAGE_FINISHED      = 5,  /*< nick=finished >*/
+} OsaisStage;
+
+G_END_DECLS
