@@ -4,6 +4,1471 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "Osais"
+#define G_LOG_DOMAIN "OsaisEngine"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
 
 #include "osais-engine.h"
+
+#define ENGINES_RESOURCE_PATH "/com/opensourceais/Studio/engines/"
+#define RANDOM_DEFAULT        "$random"
+
+struct _OsaisEngine
+{
+  GObject    parent_instance;
+
+  char      *name;
+  char      *title;
+  char      *version;
+  char      *description;
+  gint64     default_cost;
+  GPtrArray *params;       /* OsaisEngineParam* */
+};
+
+G_DEFINE_FINAL_TYPE (OsaisEngine, osais_engine, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (osais-engine-error-quark, osais_engine_error)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_TITLE,
+  PROP_VERSION,
+  PROP_DESCRIPTION,
+  PROP_DEFAULT_COST,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Params that exist only for the AI side (its own paths and model file):
+ * the published descriptors list them without a ui, and a client that sent
+ * them would be telling the AI where to read and write on its own disk. */
+static const char * const ai_side_params[] = { "output", "idir", "odir", "model", NULL };
+
+static void
+osais_engine_param_free (OsaisEngineParam *param)
+{
+  g_free (param->name);
+  g_clear_pointer (&param->default_value, json_node_unref);
+  g_clear_pointer (&param->accept_values, g_ptr_array_unref);
+  g_strfreev (param->accept_labels);
+  g_free (param->title);
+  g_free (param->placeholder);
+  g_free (param->tooltip);
+  g_free (param->unit);
+  g_free (param->conditional_null);
+  g_free (param->conditional_exist);
+  g_strfreev (param->autofill);
+  g_strfreev (param->filter_ext);
+  g_free (param);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisEngineParam, osais_engine_param_free)
+
+static void
+osais_engine_finalize (GObject *object)
+{
+  OsaisEngine *self = (OsaisEngine *)object;
+
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->version, g_free);
+  g_clear_pointer (&self->description, g_free);
+  g_clear_pointer (&self->params, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (osais_engine_parent_class)->finalize (object);
+}
+
+static void
+osais_engine_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  OsaisEngine *self = OSAIS_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+
+    case PROP_VERSION:
+      g_value_set_string (value, self->version);
+      break;
+
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, self->description);
+      break;
+
+    case PROP_DEFAULT_COST:
+      g_value_set_int64 (value, self->default_cost);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_engine_class_init (OsaisEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = osais_engine_finalize;
+  object_class->get_property = osais_engine_get_property;
+
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_VERSION] =
+    g_param_spec_string ("version", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_DESCRIPTION] =
+    g_param_spec_string ("description", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_DEFAULT_COST] =
+    g_param_spec_int64 ("default-cost", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+osais_engine_init (OsaisEngine *self)
+{
+  self->params = g_ptr_array_new_with_free_func ((GDestroyNotify)osais_engine_param_free);
+}
+
+/* Reading descriptors */
+
+static gboolean
+node_is_number (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  type = json_node_get_value_type (node);
+
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+/* An empty title or tooltip says nothing: the published diffusion.json has
+ * `"tooltip": ""`, and a UI should not show an empty tooltip for it. */
+static char *
+member_dup_nonempty (JsonObject *object,
+                     const char *name)
+{
+  const char *str = member_string (object, name);
+
+  return (str != NULL && *str != '\0') ? g_strdup (str) : NULL;
+}
+
+static gboolean
+member_number (JsonObject *object,
+               const char *name,
+               double     *out)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (!node_is_number (node))
+    return FALSE;
+
+  *out = json_node_get_double (node);
+
+  return TRUE;
+}
+
+static guint
+member_uint (JsonObject *object,
+             const char *name)
+{
+  double d;
+
+  if (!member_number (object, name, &d) || d < 0 || d > G_MAXUINT)
+    return 0;
+
+  return (guint)d;
+}
+
+static gboolean
+member_boolean (JsonObject *object,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+         json_node_get_boolean (node);
+}
+
+/* The string elements of an array member; NULL when absent or empty. */
+static GStrv
+member_strv (JsonObject *object,
+             const char *name)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonNode *node = json_object_get_member (object, name);
+  JsonArray *array;
+  guint n;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+
+  array = json_node_get_array (node);
+  n = json_array_get_length (array);
+  if (n == 0)
+    return NULL;
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        g_strv_builder_add (builder, json_node_get_string (element));
+      else
+        g_debug ("Ignoring a non-string element of “%s”", name);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+parse_type (const char     *str,
+            OsaisParamType *type)
+{
+  static const struct {
+    const char     *name;
+    OsaisParamType  type;
+  } types[] = {
+    { "string", OSAIS_PARAM_TYPE_STRING },
+    { "int", OSAIS_PARAM_TYPE_INT },
+    { "float", OSAIS_PARAM_TYPE_FLOAT },
+    { "boolean", OSAIS_PARAM_TYPE_BOOLEAN },
+    { "function", OSAIS_PARAM_TYPE_FUNCTION },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      if (g_strcmp0 (str, types[i].name) == 0)
+        {
+          *type = types[i].type;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static OsaisParamWidget
+parse_widget (const char *str)
+{
+  if (g_strcmp0 (str, "uiEdit") == 0)
+    return OSAIS_PARAM_WIDGET_EDIT;
+  if (g_strcmp0 (str, "uiRangeSlider") == 0)
+    return OSAIS_PARAM_WIDGET_RANGE_SLIDER;
+  if (g_strcmp0 (str, "uiMultiToggle") == 0)
+    return OSAIS_PARAM_WIDGET_MULTI_TOGGLE;
+  if (g_strcmp0 (str, "uiSelectPicture") == 0)
+    return OSAIS_PARAM_WIDGET_SELECT_PICTURE;
+
+  if (str != NULL)
+    g_debug ("Unknown widget “%s”, the param gets none", str);
+
+  return OSAIS_PARAM_WIDGET_NONE;
+}
+
+/* Brings a descriptor's default to the param's type, so that the request
+ * builder can send it as is: a float param may be written with an integer
+ * default, an int param with 512.0. NULL when it cannot be. */
+static JsonNode *
+default_to_type (OsaisParamType  type,
+                 JsonNode       *node)
+{
+  double d;
+
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (type)
+    {
+    case OSAIS_PARAM_TYPE_INT:
+      if (!node_is_number (node))
+        return NULL;
+      d = json_node_get_double (node);
+      if (d != floor (d) || fabs (d) > 9007199254740992.0)
+        return NULL;
+      return json_node_init_int (json_node_alloc (), (gint64)d);
+
+    case OSAIS_PARAM_TYPE_FLOAT:
+      if (!node_is_number (node))
+        return NULL;
+      return json_node_init_double (json_node_alloc (), json_node_get_double (node));
+
+    case OSAIS_PARAM_TYPE_BOOLEAN:
+      if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        return NULL;
+      return json_node_copy (node);
+
+    case OSAIS_PARAM_TYPE_STRING:
+    case OSAIS_PARAM_TYPE_FUNCTION:
+      if (json_node_get_value_type (node) != G_TYPE_STRING)
+        return NULL;
+      return json_node_copy (node);
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+is_random_function (const OsaisEngineParam *param)
+{
+  return param->type == OSAIS_PARAM_TYPE_FUNCTION &&
+         param->default_value != NULL &&
+         g_strcmp0 (json_node_get_string (param->default_value), RANDOM_DEFAULT) == 0;
+}
+
+/* Whether the client sends this param (see PROTOCOL.md §5). */
+static gboolean
+param_is_sent (const OsaisEngineParam *param,
+               gboolean                has_ui)
+{
+  /* A function other than $random ($output_uid.ext) is computed by the AI. */
+  if (param->type == OSAIS_PARAM_TYPE_FUNCTION)
+    return is_random_function (param);
+
+  if (has_ui || g_str_equal (param->name, "seed"))
+    return TRUE;
+
+  /* Without a ui, a param is still a plain value the AI reads from the
+   * request (ping's width and height), unless it is one of the AI's own. */
+  return !g_strv_contains (ai_side_params, param->name);
+}
+
+static gboolean
+parse_accept (OsaisEngineParam  *param,
+              JsonObject        *accept,
+              GError           **error)
+{
+  JsonNode *in = json_object_get_member (accept, "$in");
+
+  if (member_number (accept, "$max", &param->accept_max))
+    param->has_accept_max = TRUE;
+
+  if (in == NULL)
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_ARRAY (in))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                   "accept.$in of param “%s” is not an array", param->name);
+      return FALSE;
+    }
+
+  param->accept_values = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (in)); i++)
+    {
+      JsonNode *value = json_array_get_element (json_node_get_array (in), i);
+
+      if (!JSON_NODE_HOLDS_VALUE (value))
+        {
+          g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                       "accept.$in of param “%s” holds a value that is not a scalar",
+                       param->name);
+          return FALSE;
+        }
+
+      g_ptr_array_add (param->accept_values, json_node_copy (value));
+    }
+
+  param->accept_labels = member_strv (accept, "display");
+
+  /* A form shows label i for value i: labels that do not pair up with the
+   * values would put the wrong label on a choice, so none is better. */
+  if (param->accept_labels != NULL &&
+      g_strv_length (param->accept_labels) != param->accept_values->len)
+    {
+      g_debug ("Param “%s” has %u display labels for %u values; ignoring the labels",
+               param->name, g_strv_length (param->accept_labels), param->accept_values->len);
+      g_clear_pointer (&param->accept_labels, g_strfreev);
+    }
+
+  return TRUE;
+}
+
+static void
+parse_ui (OsaisEngineParam *param,
+          JsonObject       *ui)
+{
+  JsonNode *conditional = json_object_get_member (ui, "conditional");
+  double min, max, column;
+  gboolean has_min, has_max;
+
+  param->widget = parse_widget (member_string (ui, "widget"));
+  param->title = member_dup_nonempty (ui, "title");
+  param->placeholder = member_dup_nonempty (ui, "placeholder");
+  param->tooltip = member_dup_nonempty (ui, "tooltip");
+  param->unit = member_dup_nonempty (ui, "unit");
+  param->display_as_percent = member_boolean (ui, "displayAs%");
+
+  if (member_number (ui, "column", &column))
+    param->column = (int)CLAMP (column, 0, G_MAXINT);
+
+  has_min = member_number (ui, "min", &min);
+  has_max = member_number (ui, "max", &max);
+  if (has_min || has_max)
+    {
+      param->has_range = TRUE;
+      param->min = has_min ? min : -G_MAXDOUBLE;
+      param->max = has_max ? max : G_MAXDOUBLE;
+    }
+
+  if (conditional != NULL && JSON_NODE_HOLDS_OBJECT (conditional))
+    {
+      JsonObject *cond = json_node_get_object (conditional);
+
+      param->conditional_null = member_dup_nonempty (cond, "$null");
+      param->conditional_exist = member_dup_nonempty (cond, "$exist");
+    }
+
+  param->autofill = member_strv (ui, "autofill");
+  param->filter_ext = member_strv (ui, "filterExt");
+  param->min_width = member_uint (ui, "minWidth");
+  param->max_width = member_uint (ui, "maxWidth");
+  param->min_height = member_uint (ui, "minHeight");
+  param->max_height = member_uint (ui, "maxHeight");
+  param->max_kb = member_uint (ui, "maxKb");
+}
+
+static OsaisEngineParam *
+parse_param (JsonNode  *node,
+             guint      index,
+             GError   **error)
+{
+  g_autoptr(OsaisEngineParam) param = g_new0 (OsaisEngineParam, 1);
+  JsonObject *object;
+  JsonNode *default_node;
+  JsonNode *member;
+  const char *name;
+  const char *type;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                   "param #%u is not an object", index);
+      return NULL;
+    }
+
+  object = json_node_get_object (node);
+
+  name = member_string (object, "in");
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                   "param #%u has no “in” name", index);
+      return NULL;
+    }
+  param->name = g_strdup (name);
+
+  type = member_string (object, "type");
+  if (!parse_type (type, &param->type))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                   "param “%s” has an unknown type “%s” "
+                   "(expected string, int, float, boolean or function)",
+                   name, type != NULL ? type : "(none)");
+      return NULL;
+    }
+
+  param->mandatory = member_boolean (object, "isMandatory");
+
+  /* Both forms are published: ping and diffusion say "default", rembg
+   * says "value": {"default": …}. */
+  default_node = json_object_get_member (object, "default");
+  if (default_node == NULL)
+    {
+      member = json_object_get_member (object, "value");
+      if (member != NULL && JSON_NODE_HOLDS_OBJECT (member))
+        default_node = json_object_get_member (json_node_get_object (member), "default");
+    }
+
+  if (default_node != NULL && !JSON_NODE_HOLDS_NULL (default_node))
+    {
+      param->default_value = default_to_type (param->type, default_node);
+      if (param->default_value == NULL)
+        {
+          g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                       "the default of param “%s” does not fit its type “%s”", name, type);
+          return NULL;
+        }
+    }
+
+  member = json_object_get_member (object, "accept");
+  if (member != NULL && JSON_NODE_HOLDS_OBJECT (member) &&
+      !parse_accept (param, json_node_get_object (member), error))
+    return NULL;
+
+  member = json_object_get_member (object, "ui");
+  if (member != NULL && JSON_NODE_HOLDS_OBJECT (member))
+    parse_ui (param, json_node_get_object (member));
+
+  param->sent = param_is_sent (param, member != NULL && JSON_NODE_HOLDS_OBJECT (member));
+
+  return g_steal_pointer (&param);
+}
+
+/* The engine name goes into the request URL (api/v1/private/client/ai/NAME)
+ * and user descriptors are not trusted to keep it a single path segment. */
+static gboolean
+engine_name_is_valid (const char *name)
+{
+  if (*name == '\0' || g_str_equal (name, ".") || g_str_equal (name, ".."))
+    return FALSE;
+
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * osais_engine_new_from_json:
+ * @descriptor: a published engine descriptor
+ * @error: a location for a #GError
+ *
+ * Reads a descriptor (see PROTOCOL.md §5).
+ *
+ * Returns: (transfer full): the engine, or %NULL with
+ *   %OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR naming what could not be read.
+ */
+OsaisEngine *
+osais_engine_new_from_json (JsonNode  *descriptor,
+                            GError   **error)
+{
+  g_autoptr(OsaisEngine) self = NULL;
+  JsonObject *object;
+  JsonNode *params;
+  const char *name;
+  const char *title;
+  double cost;
+
+  g_return_val_if_fail (descriptor != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!JSON_NODE_HOLDS_OBJECT (descriptor))
+    {
+      g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                           "the descriptor is not a JSON object");
+      return NULL;
+    }
+
+  object = json_node_get_object (descriptor);
+
+  /* gfpgan and rembg carry their id in "engine" and a display name in
+   * "name"; ping and diffusion have only "name", which is then both. */
+  title = member_string (object, "name");
+  name = member_string (object, "engine");
+  if (name == NULL)
+    name = title;
+
+  if (name == NULL)
+    {
+      g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                           "the descriptor has neither “engine” nor “name”");
+      return NULL;
+    }
+
+  if (!engine_name_is_valid (name))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                   "the engine name “%s” may hold only letters, digits, “-”, “_” and “.”",
+                   name);
+      return NULL;
+    }
+
+  params = json_object_get_member (object, "params");
+  if (params == NULL || !JSON_NODE_HOLDS_ARRAY (params))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                   "engine “%s” has no “params” array", name);
+      return NULL;
+    }
+
+  self = g_object_new (OSAIS_TYPE_ENGINE, NULL);
+  self->name = g_strdup (name);
+  self->title = g_strdup (title != NULL ? title : name);
+  self->version = g_strdup (member_string (object, "version"));
+  self->description = g_strdup (member_string (object, "description"));
+  if (member_number (object, "default_cost", &cost) && cost > 0)
+    self->default_cost = (gint64)MIN (cost, (double)G_MAXINT64);
+
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (params)); i++)
+    {
+      JsonNode *node = json_array_get_element (json_node_get_array (params), i);
+      OsaisEngineParam *param = parse_param (node, i, error);
+
+      if (param == NULL)
+        {
+          g_prefix_error (error, "engine “%s”: ", name);
+          return NULL;
+        }
+
+      /* Two values under one name cannot both be sent. */
+      if (osais_engine_find_param (self, param->name) != NULL)
+        {
+          g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                       "engine “%s”: param “%s” is declared twice", name, param->name);
+          osais_engine_param_free (param);
+          return NULL;
+        }
+
+      g_ptr_array_add (self->params, param);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * osais_engine_new_from_bytes:
+ * @json: the text of a descriptor
+ * @error: a location for a #GError
+ *
+ * Like osais_engine_new_from_json(), from text; text that is not JSON is
+ * an %OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR too.
+ *
+ * Returns: (transfer full): the engine, or %NULL
+ */
+OsaisEngine *
+osais_engine_new_from_bytes (GBytes  *json,
+                             GError **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *data;
+  gsize size;
+
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = g_bytes_get_data (json, &size);
+  if (size > G_MAXSSIZE)
+    size = G_MAXSSIZE;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data != NULL ? data : "", (gssize)size,
+                                   &local_error))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                   "the descriptor is not valid JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
+                           "the descriptor is empty");
+      return NULL;
+    }
+
+  return osais_engine_new_from_json (json_parser_get_root (parser), error);
+}
+
+const char *
+osais_engine_get_name (OsaisEngine *self)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+
+  return self->name;
+}
+
+const char *
+osais_engine_get_title (OsaisEngine *self)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+
+  return self->title;
+}
+
+const char *
+osais_engine_get_version (OsaisEngine *self)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+
+  return self->version;
+}
+
+const char *
+osais_engine_get_description (OsaisEngine *self)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+
+  return self->description;
+}
+
+gint64
+osais_engine_get_default_cost (OsaisEngine *self)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), 0);
+
+  return self->default_cost;
+}
+
+guint
+osais_engine_get_n_params (OsaisEngine *self)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), 0);
+
+  return self->params->len;
+}
+
+const OsaisEngineParam *
+osais_engine_get_param (OsaisEngine *self,
+                        guint        index)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (index < self->params->len, NULL);
+
+  return g_ptr_array_index (self->params, index);
+}
+
+const OsaisEngineParam *
+osais_engine_find_param (OsaisEngine *self,
+                         const char  *name)
+{
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      const OsaisEngineParam *param = g_ptr_array_index (self->params, i);
+
+      if (g_str_equal (param->name, name))
+        return param;
+    }
+
+  return NULL;
+}
+
+const OsaisEngineParam *
+osais_engine_get_input_param (OsaisEngine *self)
+{
+  const OsaisEngineParam *param;
+
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      param = g_ptr_array_index (self->params, i);
+
+      if (param->widget == OSAIS_PARAM_WIDGET_SELECT_PICTURE)
+        return param;
+    }
+
+  /* ping's published descriptor has no ui at all, yet its mandatory
+   * url_upload is the input image (PROTOCOL.md §2: OSAIS downloads it). */
+  param = osais_engine_find_param (self, "url_upload");
+  if (param != NULL && param->type == OSAIS_PARAM_TYPE_STRING && param->sent)
+    return param;
+
+  return NULL;
+}
+
+/* Describing what a param allows, for error messages and help text */
+
+static void
+append_number (GString *str,
+               double   d)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append (str, g_ascii_formatd (buf, sizeof buf, "%g", d));
+}
+
+static void
+append_scalar (GString  *str,
+               JsonNode *node)
+{
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      g_string_append_printf (str, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      break;
+
+    case G_TYPE_DOUBLE:
+      append_number (str, json_node_get_double (node));
+      break;
+
+    case G_TYPE_BOOLEAN:
+      g_string_append (str, json_node_get_boolean (node) ? "true" : "false");
+      break;
+
+    case G_TYPE_STRING:
+      g_string_append (str, json_node_get_string (node));
+      break;
+
+    default:
+      g_string_append (str, "null");
+    }
+}
+
+static gboolean
+param_is_numeric (const OsaisEngineParam *param)
+{
+  return param->type == OSAIS_PARAM_TYPE_INT ||
+         param->type == OSAIS_PARAM_TYPE_FLOAT ||
+         is_random_function (param);
+}
+
+/* The bounds a numeric value must respect: ui min/max and accept.$max. */
+static gboolean
+param_get_bounds (const OsaisEngineParam *param,
+                  double                 *lower,
+                  double                 *upper)
+{
+  *lower = -G_MAXDOUBLE;
+  *upper = G_MAXDOUBLE;
+
+  if (!param_is_numeric (param))
+    return FALSE;
+
+  if (param->has_range)
+    {
+      *lower = param->min;
+      *upper = param->max;
+    }
+
+  if (param->has_accept_max)
+    *upper = MIN (*upper, param->accept_max);
+
+  return *lower > -G_MAXDOUBLE || *upper < G_MAXDOUBLE;
+}
+
+/**
+ * osais_engine_param_describe_allowed:
+ * @param: a param of an engine
+ *
+ * Says in words what @param accepts, such as “one of 320, 384, 512” or
+ * “an integer from 1 to 200”: for error messages and help text.
+ *
+ * Returns: (transfer full): the description
+ */
+char *
+osais_engine_param_describe_allowed (const OsaisEngineParam *param)
+{
+  GString *str;
+  double lower, upper;
+
+  g_return_val_if_fail (param != NULL, NULL);
+
+  str = g_string_new (NULL);
+
+  if (param->accept_values != NULL && param->accept_values->len > 0)
+    {
+      g_string_append (str, "one of ");
+      for (guint i = 0; i < param->accept_values->len; i++)
+        {
+          if (i > 0)
+            g_string_append (str, ", ");
+          append_scalar (str, g_ptr_array_index (param->accept_values, i));
+        }
+
+      return g_string_free (str, FALSE);
+    }
+
+  switch (param->type)
+    {
+    case OSAIS_PARAM_TYPE_INT:
+      g_string_append (str, "an integer");
+      break;
+
+    case OSAIS_PARAM_TYPE_FLOAT:
+      g_string_append (str, "a number");
+      break;
+
+    case OSAIS_PARAM_TYPE_BOOLEAN:
+      g_string_append (str, "true or false (or yes/no, 1/0)");
+      break;
+
+    case OSAIS_PARAM_TYPE_STRING:
+      g_string_append (str, "text");
+      break;
+
+    case OSAIS_PARAM_TYPE_FUNCTION:
+      g_string_append (str, "an integer seed (random when not given)");
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (param_get_bounds (param, &lower, &upper))
+    {
+      if (lower > -G_MAXDOUBLE && upper < G_MAXDOUBLE)
+        {
+          g_string_append (str, " from ");
+          append_number (str, lower);
+          g_string_append (str, " to ");
+          append_number (str, upper);
+        }
+      else if (lower > -G_MAXDOUBLE)
+        {
+          g_string_append (str, " of at least ");
+          append_number (str, lower);
+        }
+      else
+        {
+          g_string_append (str, " of at most ");
+          append_number (str, upper);
+        }
+    }
+
+  return g_string_free (str, FALSE);
+}
+
+/* Building a request */
+
+static JsonNode *
+value_from_text (const OsaisEngineParam  *param,
+                 const char              *text,
+                 GError                 **error)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+  g_autofree char *allowed = NULL;
+  gint64 i;
+  double d;
+  char *end = NULL;
+
+  switch (param->type)
+    {
+    case OSAIS_PARAM_TYPE_STRING:
+      return json_node_init_string (json_node_alloc (), text);
+
+    case OSAIS_PARAM_TYPE_INT:
+    case OSAIS_PARAM_TYPE_FUNCTION:
+      /* A function param is only ever sent when it is the $random seed. */
+      if (g_ascii_string_to_signed (stripped, 10, G_MININT64, G_MAXINT64, &i, NULL))
+        return json_node_init_int (json_node_alloc (), i);
+      break;
+
+    case OSAIS_PARAM_TYPE_FLOAT:
+      errno = 0;
+      d = g_ascii_strtod (stripped, &end);
+      if (end != stripped && *end == '\0' && errno == 0 && isfinite (d))
+        return json_node_init_double (json_node_alloc (), d);
+      break;
+
+    case OSAIS_PARAM_TYPE_BOOLEAN:
+      if (g_ascii_strcasecmp (stripped, "true") == 0 ||
+          g_ascii_strcasecmp (stripped, "yes") == 0 ||
+          g_str_equal (stripped, "1"))
+        return json_node_init_boolean (json_node_alloc (), TRUE);
+      if (g_ascii_strcasecmp (stripped, "false") == 0 ||
+          g_ascii_strcasecmp (stripped, "no") == 0 ||
+          g_str_equal (stripped, "0"))
+        return json_node_init_boolean (json_node_alloc (), FALSE);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  allowed = osais_engine_param_describe_allowed (param);
+  g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_VALUE,
+               "“%s” is not a valid value for “%s”: expected %s", text, param->name, allowed);
+
+  return NULL;
+}
+
+static gboolean
+scalars_equal (JsonNode *a,
+               JsonNode *b)
+{
+  g_autoptr(GString) text_a = g_string_new (NULL);
+  g_autoptr(GString) text_b = g_string_new (NULL);
+
+  if (node_is_number (a) && node_is_number (b))
+    return json_node_get_double (a) == json_node_get_double (b);
+
+  /* Published lists mix forms (a "1" among ints would still mean 1). */
+  append_scalar (text_a, a);
+  append_scalar (text_b, b);
+
+  return g_string_equal (text_a, text_b);
+}
+
+static gboolean
+check_value (const OsaisEngineParam  *param,
+             JsonNode                *value,
+             GError                 **error)
+{
+  g_autofree char *allowed = NULL;
+  g_autoptr(GString) shown = g_string_new (NULL);
+  double lower, upper;
+  gboolean ok = TRUE;
+
+  if (param->accept_values != NULL && param->accept_values->len > 0)
+    {
+      ok = FALSE;
+      for (guint i = 0; i < param->accept_values->len && !ok; i++)
+        ok = scalars_equal (g_ptr_array_index (param->accept_values, i), value);
+    }
+
+  if (ok && node_is_number (value) && param_get_bounds (param, &lower, &upper))
+    {
+      double d = json_node_get_double (value);
+
+      ok = d >= lower && d <= upper;
+    }
+
+  if (ok)
+    return TRUE;
+
+  allowed = osais_engine_param_describe_allowed (param);
+  append_scalar (shown, value);
+  g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_VALUE,
+               "%s is not a valid value for “%s”: expected %s", shown->str, param->name,
+               allowed);
+
+  return FALSE;
+}
+
+static const char *
+lookup_value (GHashTable *values,
+              const char *name)
+{
+  const char *text;
+
+  if (values == NULL)
+    return NULL;
+
+  text = g_hash_table_lookup (values, name);
+
+  /* An empty field in a form means “not given”, not an empty value. */
+  if (text == NULL)
+    return NULL;
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (!g_ascii_isspace (*p))
+        return text;
+    }
+
+  return NULL;
+}
+
+/* For sorting arrays of strings (the comparator gets pointers to them). */
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+static gboolean
+check_unknown_keys (OsaisEngine  *self,
+                    GHashTable   *values,
+                    GError      **error)
+{
+  g_autofree const char **keys = NULL;
+  g_autoptr(GString) unknown = g_string_new (NULL);
+  g_autoptr(GString) known = g_string_new (NULL);
+  guint n_unknown = 0;
+  guint n_keys;
+
+  if (values == NULL)
+    return TRUE;
+
+  keys = (const char **)g_hash_table_get_keys_as_array (values, &n_keys);
+  qsort (keys, n_keys, sizeof (char *), compare_strings);
+
+  for (guint i = 0; i < n_keys; i++)
+    {
+      const OsaisEngineParam *param = osais_engine_find_param (self, keys[i]);
+
+      /* The AI-side params exist, but a client cannot set them. */
+      if (param == NULL || !param->sent)
+        g_string_append_printf (unknown, "%s“%s”", n_unknown++ > 0 ? ", " : "", keys[i]);
+    }
+
+  if (n_unknown == 0)
+    return TRUE;
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      const OsaisEngineParam *param = g_ptr_array_index (self->params, i);
+
+      if (param->sent)
+        g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "", param->name);
+    }
+
+  g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_PARAMETER,
+               "engine “%s” has no parameter %s that a client can set; its parameters are: %s",
+               self->name, unknown->str, known->str);
+
+  return FALSE;
+}
+
+typedef struct
+{
+  OsaisEngine  *engine;
+  GHashTable   *values;
+  JsonNode    **resolved;  /* per param; NULL = omitted */
+  guint8       *state;     /* per param: one of the RESOLVE_* below */
+} BuildState;
+
+enum {
+  RESOLVE_PENDING,
+  RESOLVE_BUSY,
+  RESOLVE_DONE,
+};
+
+/* The param whose ui.autofill lists @index, if any. */
+static gint
+find_autofill_source (OsaisEngine *self,
+                      guint        index)
+{
+  const OsaisEngineParam *target = g_ptr_array_index (self->params, index);
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      const OsaisEngineParam *param = g_ptr_array_index (self->params, i);
+
+      if (i != index && param->sent && param->autofill != NULL &&
+          g_strv_contains ((const char * const *)param->autofill, target->name))
+        return (gint)i;
+    }
+
+  return -1;
+}
+
+static gboolean
+resolve_param (BuildState  *state,
+               guint        index,
+               GError     **error)
+{
+  const OsaisEngineParam *param = g_ptr_array_index (state->engine->params, index);
+  g_autoptr(JsonNode) value = NULL;
+  const char *text;
+  gint source;
+
+  if (state->state[index] != RESOLVE_PENDING)
+    return TRUE;
+
+  state->state[index] = RESOLVE_BUSY;
+
+  text = lookup_value (state->values, param->name);
+  source = find_autofill_source (state->engine, index);
+
+  if (text != NULL)
+    {
+      value = value_from_text (param, text, error);
+      if (value == NULL)
+        return FALSE;
+    }
+  else if (source >= 0 && state->state[source] != RESOLVE_BUSY)
+    {
+      /* Not given itself: follow the param that autofills it (height
+       * follows width), even when that one took its own default. */
+      if (!resolve_param (state, (guint)source, error))
+        return FALSE;
+
+      if (state->resolved[source] != NULL)
+        value = default_to_type (param->type, state->resolved[source]);
+    }
+
+  if (value == NULL && text == NULL)
+    {
+      if (is_random_function (param))
+        value = json_node_init_int (json_node_alloc (), g_random_int_range (1, G_MAXINT32));
+      else if (param->default_value != NULL)
+        value = json_node_copy (param->default_value);
+    }
+
+  if (value == NULL)
+    {
+      if (param->mandatory)
+        {
+          g_autofree char *allowed = osais_engine_param_describe_allowed (param);
+
+          g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_MISSING_PARAMETER,
+                       "engine “%s” needs a value for “%s”: %s",
+                       state->engine->name, param->name, allowed);
+          return FALSE;
+        }
+    }
+  else if (!check_value (param, value, error))
+    {
+      if (source >= 0 && text == NULL)
+        g_prefix_error (error, "“%s” follows “%s”: ", param->name,
+                        ((OsaisEngineParam *)g_ptr_array_index (state->engine->params,
+                                                                source))->name);
+      return FALSE;
+    }
+
+  state->resolved[index] = g_steal_pointer (&value);
+  state->state[index] = RESOLVE_DONE;
+
+  return TRUE;
+}
+
+JsonObject *
+osais_engine_build_request (OsaisEngine  *self,
+                            GHashTable   *values,
+                            GError      **error)
+{
+  g_autoptr(JsonObject) body = NULL;
+  BuildState state;
+  gboolean ok = TRUE;
+  guint n;
+
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_unknown_keys (self, values, error))
+    return NULL;
+
+  n = self->params->len;
+  state.engine = self;
+  state.values = values;
+  state.resolved = g_new0 (JsonNode *, n);
+  state.state = g_new0 (guint8, n);
+
+  for (guint i = 0; i < n && ok; i++)
+    {
+      const OsaisEngineParam *param = g_ptr_array_index (self->params, i);
+
+      if (param->sent)
+        ok = resolve_param (&state, i, error);
+    }
+
+  if (ok)
+    {
+      body = json_object_new ();
+      for (guint i = 0; i < n; i++)
+        {
+          const OsaisEngineParam *param = g_ptr_array_index (self->params, i);
+
+          if (state.resolved[i] != NULL)
+            json_object_set_member (body, param->name, g_steal_pointer (&state.resolved[i]));
+        }
+    }
+
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&state.resolved[i], json_node_unref);
+  g_free (state.resolved);
+  g_free (state.state);
+
+  return g_steal_pointer (&body);
+}
+
+/* Loading the bundled and the user's engines */
+
+static void
+add_engine (GHashTable  *engines,
+            OsaisEngine *engine,
+            const char  *origin)
+{
+  if (g_hash_table_contains (engines, engine->name))
+    g_debug ("Engine “%s” from %s overrides an earlier one", engine->name, origin);
+
+  g_hash_table_replace (engines, g_strdup (engine->name), g_object_ref (engine));
+}
+
+static void
+load_bundled (GHashTable *engines)
+{
+  g_auto(GStrv) children = NULL;
+  g_autoptr(GError) error = NULL;
+
+  children = g_resources_enumerate_children (ENGINES_RESOURCE_PATH,
+                                             G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  if (children == NULL)
+    {
+      /* The resource is compiled into this library: its absence is a bug. */
+      g_critical ("No bundled engines: %s", error->message);
+      return;
+    }
+
+  for (guint i = 0; children[i] != NULL; i++)
+    {
+      g_autofree char *path = g_strconcat (ENGINES_RESOURCE_PATH, children[i], NULL);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(OsaisEngine) engine = NULL;
+
+      bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+      if (bytes != NULL)
+        engine = osais_engine_new_from_bytes (bytes, &error);
+
+      if (engine == NULL)
+        {
+          g_critical ("Bundled engine %s: %s", path, error->message);
+          g_clear_error (&error);
+          continue;
+        }
+
+      add_engine (engines, engine, path);
+    }
+}
+
+static void
+load_user (GHashTable *engines,
+           GPtrArray  *warnings)
+{
+  g_autofree char *dirname = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *entry;
+
+  dirname = g_build_filename (g_get_user_config_dir (), "osais-studio", "engines", NULL);
+  dir = g_dir_open (dirname, 0, &error);
+  if (dir == NULL)
+    {
+      g_debug ("No user engines: %s", error->message);
+      return;
+    }
+
+  files = g_ptr_array_new_with_free_func (g_free);
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      if (g_str_has_suffix (entry, ".json"))
+        g_ptr_array_add (files, g_strdup (entry));
+    }
+
+  /* A fixed order, so that two files naming one engine resolve the same
+   * way on every start. */
+  g_ptr_array_sort (files, compare_strings);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dirname, g_ptr_array_index (files, i), NULL);
+      g_autoptr(OsaisEngine) engine = NULL;
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (g_file_get_contents (path, &contents, &length, &error))
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+
+          engine = osais_engine_new_from_bytes (bytes, &error);
+        }
+
+      if (engine == NULL)
+        {
+          g_ptr_array_add (warnings,
+                           g_strdup_printf ("Skipped engine descriptor %s: %s",
+                                            path, error->message));
+          g_clear_error (&error);
+          continue;
+        }
+
+      add_engine (engines, engine, path);
+    }
+}
+
+static int
+compare_engines (gconstpointer a,
+                 gconstpointer b)
+{
+  OsaisEngine *engine_a = *(OsaisEngine **)a;
+  OsaisEngine *engine_b = *(OsaisEngine **)b;
+
+  return strcmp (engine_a->name, engine_b->name);
+}
+
+GListModel *
+osais_engines_load (GPtrArray **warnings)
+{
+  g_autoptr(GHashTable) engines = NULL;
+  g_autoptr(GPtrArray) sorted = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  GListStore *store;
+  GHashTableIter iter;
+  gpointer value;
+
+  engines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  messages = g_ptr_array_new_with_free_func (g_free);
+
+  load_bundled (engines);
+  load_user (engines, messages);
+
+  sorted = g_ptr_array_new ();
+  g_hash_table_iter_init (&iter, engines);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (sorted, value);
+  g_ptr_array_sort (sorted, compare_engines);
+
+  store = g_list_store_new (OSAIS_TYPE_ENGINE);
+  g_list_store_splice (store, 0, 0, sorted->pdata, sorted->len);
+
+  for (guint i = 0; i < messages->len; i++)
+    g_debug ("%s", (const char *)g_ptr_array_index (messages, i));
+
+  if (warnings != NULL)
+    {
+      if (*warnings == NULL)
+        *warnings = g_steal_pointer (&messages);
+      else
+        for (guint i = 0; i < messages->len; i++)
+          g_ptr_array_add (*warnings, g_strdup (g_ptr_array_index (messages, i)));
+    }
+
+  return G_LIST_MODEL (store);
+}
+
+OsaisEngine *
+osais_engines_lookup (GListModel *engines,
+                      const char *name)
+{
+  g_return_val_if_fail (G_IS_LIST_MODEL (engines), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      /* The model keeps its own reference: hand back a borrowed one. */
+      if (g_strcmp0 (engine->name, name) == 0)
+        return engine;
+    }
+
+  return NULL;
+}

@@ -94,14 +94,21 @@ const OsaisEngineParam *osais_engine_get_param         (OsaisEngine  *self,
                                                         guint         index);
 const OsaisEngineParam *osais_engine_find_param        (OsaisEngine  *self,
                                                         const char   *name);
-/* The uiSelectPicture parameter, if the engine takes an input image. */
+/* The uiSelectPicture parameter, if the engine takes an input image; else a
+ * sent string param named "url_upload" (ping's has no ui). */
 const OsaisEngineParam *osais_engine_get_input_param   (OsaisEngine  *self);
+
+/* What @param accepts, in words ("one of 320, 384", "an integer from 1 to
+ * 200"): the text the request builder's errors use, for help and forms. */
+char                   *osais_engine_param_describe_allowed (const OsaisEngineParam *param);
 
 /* Builds the JSON body of a request from @values (param name → text as a
  * person typed it; nullable): fills defaults, turns $random into a seed,
  * converts types, validates mandatory, accept.$in, accept.$max and ui
  * min/max with an error naming the parameter, and keeps only what a client
- * sends. */
+ * sends. A param listed in another's ui.autofill takes that param's value
+ * when not given itself. Empty or blank text counts as not given. A value for
+ * a param the client does not send (output, idir, …) is UNKNOWN_PARAMETER. */
 JsonObject             *osais_engine_build_request     (OsaisEngine  *self,
                                                         GHashTable   *values,
                                                         GError      **error);
@@ -109,8 +116,11 @@ JsonObject             *osais_engine_build_request     (OsaisEngine  *self,
 /* The bundled engines (GResource) then the user's
  * ($XDG_CONFIG_HOME/osais-studio/engines/NAME.json, which override by name).
  * A user descriptor that cannot be read is skipped with a g_warning-free
- * message in @warnings (nullable). Returns a GListModel of OsaisEngine sorted by name. */
+ * message in @warnings (nullable). Returns a GListModel of OsaisEngine sorted by name.
+ * @warnings: if *warnings is NULL it is set to a new array of char* (freed with
+ * it, maybe empty); otherwise the messages are appended to it. */
 GListModel             *osais_engines_load             (GPtrArray   **warnings);
+/* Returns a borrowed engine (transfer none: @engines keeps it), or NULL. */
 OsaisEngine            *osais_engines_lookup           (GListModel   *engines,
                                                         const char   *name);
 
