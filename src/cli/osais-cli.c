@@ -2,17 +2,1107 @@
  *
  * Copyright 2026 The OSAIS Studio authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The `osais` command-line tool: a thin face over the core. Each command
+ * sets up what it needs (store, callback server, client, simulator), runs a
+ * main loop until its work is done, and maps the outcome to an exit status.
  */
 
 #define G_LOG_DOMAIN "OsaisCli"
 
 #include "config.h"
 
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
 #include "osais-core.h"
+
+typedef enum
+{
+  EXIT_OK        = 0,
+  EXIT_JOB_FAILED = 1,
+  EXIT_USAGE     = 2,
+  EXIT_NETWORK   = 3,
+  EXIT_TIMEOUT   = 4,
+} ExitStatus;
+
+#define DEFAULT_RUN_TIMEOUT 600
+
+/* What the global options say, shared by every command. */
+typedef struct
+{
+  char     *server;
+  gboolean  simulator;
+  char     *data_dir;
+} GlobalOptions;
+
+/* The state of a command while its main loop runs. */
+typedef struct
+{
+  GlobalOptions        *options;
+  GMainLoop            *loop;
+  int                   exit_status;
+
+  OsaisStore           *store;
+  OsaisCallbackServer  *server;
+  OsaisSimulator       *simulator;
+  OsaisClient          *client;
+  GListModel           *engines;
+
+  /* run */
+  OsaisEngine          *engine;
+  JsonObject           *parameters;
+  char                 *input_id;
+  char                 *out_dir;
+  guint                 request_id;
+  OsaisJob             *job;
+  OsaisStage            last_reported_stage;
+  guint                 last_reported_images;
+  guint                 timeout_id;
+  gboolean              reported;
+
+  /* login */
+  gboolean              print_info;
+} Cli;
+
+static void
+cli_clear (Cli *cli)
+{
+  g_clear_handle_id (&cli->timeout_id, g_source_remove);
+  if (cli->job != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (cli->job, cli);
+      g_signal_handlers_disconnect_by_data (osais_job_get_images (cli->job), cli);
+    }
+  g_clear_object (&cli->job);
+  if (cli->server != NULL)
+    {
+      if (cli->input_id != NULL)
+        osais_callback_server_unregister_input (cli->server, cli->input_id);
+      osais_callback_server_stop (cli->server);
+    }
+  if (cli->simulator != NULL)
+    osais_simulator_stop (cli->simulator);
+  g_clear_object (&cli->server);
+  g_clear_object (&cli->simulator);
+  g_clear_object (&cli->client);
+  g_clear_object (&cli->engine);
+  g_clear_object (&cli->engines);
+  g_clear_pointer (&cli->parameters, json_object_unref);
+  g_clear_pointer (&cli->input_id, g_free);
+  g_clear_pointer (&cli->out_dir, g_free);
+  if (cli->store != NULL)
+    osais_store_close (cli->store);
+  g_clear_object (&cli->store);
+  g_clear_pointer (&cli->loop, g_main_loop_unref);
+}
+
+static void
+cli_quit (Cli *cli,
+          int  exit_status)
+{
+  cli->exit_status = exit_status;
+  g_main_loop_quit (cli->loop);
+}
+
+static void G_GNUC_PRINTF (1, 2)
+say (const char *format,
+     ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("osais: %s\n", message);
+}
+
+/* The exit status and advice for an error from the core. */
+static int
+report_error (const char *what,
+              GError     *error)
+{
+  if (g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED))
+    {
+      say ("%s: %s", what, error->message);
+      say ("check OSAIS_TOKEN and OSAIS_SECRET (unset both to use the demo login)");
+      return EXIT_NETWORK;
+    }
+  if (g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TIMEOUT))
+    {
+      say ("%s: %s", what, error->message);
+      return EXIT_TIMEOUT;
+    }
+  if (error->domain == OSAIS_CLIENT_ERROR || error->domain == G_IO_ERROR
+      || error->domain == G_RESOLVER_ERROR || error->domain == G_TLS_ERROR)
+    {
+      say ("%s: %s", what, error->message);
+      say ("check the server origin (--server or OSAIS_SERVER) and your network");
+      return EXIT_NETWORK;
+    }
+  if (error->domain == OSAIS_ENGINE_ERROR)
+    {
+      say ("%s", error->message);
+      say ("`osais engines` lists the engines; see the README for their parameters");
+      return EXIT_USAGE;
+    }
+  if (error->domain == OSAIS_STORE_ERROR)
+    {
+      say ("%s: %s", what, error->message);
+      say ("the data folder is left as it is; move it aside or use --data-dir to start afresh");
+      return EXIT_USAGE;
+    }
+  if (error->domain == OSAIS_CALLBACK_SERVER_ERROR)
+    {
+      say ("%s: %s", what, error->message);
+      say ("choose another address or port with --listen HOST:PORT");
+      return EXIT_USAGE;
+    }
+
+  say ("%s: %s", what, error->message);
+  return EXIT_USAGE;
+}
+
+static gboolean
+on_signal_cb (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  say ("interrupted");
+  /* The shell convention for a command ended by a signal. */
+  cli_quit (cli, 128 + SIGINT);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+open_store (Cli     *cli,
+            GError **error)
+{
+  g_autofree char *default_dir = NULL;
+  const char *dir = cli->options->data_dir;
+
+  if (dir == NULL)
+    dir = default_dir = osais_store_default_data_dir ();
+
+  g_debug ("Opening the store in %s", dir);
+  cli->store = osais_store_open (dir, error);
+  return cli->store != NULL;
+}
+
+static gboolean
+start_simulator (Cli         *cli,
+                 const char  *address,
+                 guint        port,
+                 GError     **error)
+{
+  const char *token = g_getenv ("OSAIS_TOKEN");
+  const char *secret = g_getenv ("OSAIS_SECRET");
+
+  cli->simulator = osais_simulator_new ();
+  /* The simulator accepts whichever credentials the environment gives, so
+   * that the same command line works offline and online. */
+  if (token != NULL && secret != NULL)
+    g_object_set (cli->simulator,
+                  "client-token", token,
+                  "client-secret", secret,
+                  NULL);
+  /* Knobs for trying failure and slowness from the command line, as the tests do. */
+  if (g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE") != NULL)
+    g_object_set (cli->simulator, "fail-engine", g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE"), NULL);
+  if (g_getenv ("OSAIS_SIMULATOR_STEP_DELAY") != NULL)
+    g_object_set (cli->simulator,
+                  "step-delay", (guint) g_ascii_strtoull (g_getenv ("OSAIS_SIMULATOR_STEP_DELAY"),
+                                                          NULL, 10),
+                  NULL);
+  return osais_simulator_start (cli->simulator, address, port, error);
+}
+
+static gboolean
+start_callback_server (Cli         *cli,
+                       const char  *listen,
+                       const char  *public_url,
+                       GError     **error)
+{
+  g_autofree char *host = NULL;
+  guint port = OSAIS_CALLBACK_SERVER_DEFAULT_PORT;
+
+  if (listen != NULL)
+    {
+      if (!osais_parse_listen_address (listen, &host, &port, error))
+        return FALSE;
+    }
+  else if (cli->options->simulator)
+    {
+      /* Offline, nobody outside needs a known port: take any free one. */
+      port = 0;
+    }
+
+  cli->server = osais_callback_server_new (cli->store);
+  g_object_set (cli->server,
+                "address", host != NULL ? host : OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
+                "port", port,
+                NULL);
+  if (public_url != NULL)
+    g_object_set (cli->server, "public-url", public_url, NULL);
+
+  return osais_callback_server_start (cli->server, error);
+}
+
+/* The client, on the simulator or the configured origin. */
+static gboolean
+create_client (Cli     *cli,
+               GError **error)
+{
+  g_autofree char *origin = NULL;
+
+  if (cli->options->simulator)
+    {
+      if (cli->simulator == NULL && !start_simulator (cli, "127.0.0.1", 0, error))
+        return FALSE;
+      origin = osais_simulator_dup_origin (cli->simulator);
+    }
+  else if (cli->options->server != NULL)
+    origin = g_strdup (cli->options->server);
+  else if (g_getenv ("OSAIS_SERVER") != NULL && *g_getenv ("OSAIS_SERVER") != '\0')
+    origin = g_strdup (g_getenv ("OSAIS_SERVER"));
+  else
+    origin = g_strdup (OSAIS_CLIENT_DEFAULT_ORIGIN);
+
+  if (!g_str_has_prefix (origin, "http://") && !g_str_has_prefix (origin, "https://"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The server origin “%s” is not an http:// or https:// URL", origin);
+      return FALSE;
+    }
+
+  g_debug ("OSAIS origin: %s", origin);
+  cli->client = osais_client_new (origin);
+  return TRUE;
+}
+
+typedef void (*LoggedInFunc) (Cli *cli);
+
+static void
+login_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  LoggedInFunc next = g_object_get_data (object, "osais-cli-next");
+
+  if (g_object_get_data (object, "osais-cli-demo") != NULL)
+    ok = osais_client_login_demo_finish (OSAIS_CLIENT (object), result, &error);
+  else
+    ok = osais_client_login_finish (OSAIS_CLIENT (object), result, &error);
+
+  if (!ok)
+    {
+      cli_quit (cli, report_error ("could not log in to OSAIS", error));
+      return;
+    }
+
+  next (cli);
+}
+
+/* Logs in with OSAIS_TOKEN/OSAIS_SECRET when both are set, else as the demo client. */
+static void
+login (Cli          *cli,
+       LoggedInFunc  next)
+{
+  const char *token = g_getenv ("OSAIS_TOKEN");
+  const char *secret = g_getenv ("OSAIS_SECRET");
+
+  g_object_set_data (G_OBJECT (cli->client), "osais-cli-next", next);
+  if (token != NULL && *token != '\0' && secret != NULL && *secret != '\0')
+    {
+      say ("logging in to %s", osais_client_get_origin (cli->client));
+      osais_client_login_async (cli->client, token, secret, NULL, login_done_cb, cli);
+    }
+  else
+    {
+      say ("logging in to %s as the demo client (set OSAIS_TOKEN and OSAIS_SECRET to use "
+           "your account)", osais_client_get_origin (cli->client));
+      g_object_set_data (G_OBJECT (cli->client), "osais-cli-demo", GINT_TO_POINTER (TRUE));
+      osais_client_login_demo_async (cli->client, NULL, login_done_cb, cli);
+    }
+}
+
+static int
+run_loop (Cli *cli)
+{
+  guint sigint = g_unix_signal_add (SIGINT, on_signal_cb, cli);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_signal_cb, cli);
+
+  g_main_loop_run (cli->loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  return cli->exit_status;
+}
+
+/* engines ---------------------------------------------------------------- */
+
+static int
+command_engines (Cli   *cli,
+                 int    argc,
+                 char **argv)
+{
+  g_autoptr(GPtrArray) warnings = NULL;
+  g_autoptr(GListModel) engines = NULL;
+  guint n;
+
+  if (argc > 1)
+    {
+      say ("engines takes no arguments");
+      return EXIT_USAGE;
+    }
+
+  engines = osais_engines_load (&warnings);
+  for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+    say ("%s", (const char *) g_ptr_array_index (warnings, i));
+
+  n = g_list_model_get_n_items (engines);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      g_print ("%-12s %-8s %s\n",
+               osais_engine_get_name (engine),
+               osais_engine_get_version (engine),
+               osais_engine_get_description (engine));
+    }
+  return EXIT_OK;
+}
+
+/* login ------------------------------------------------------------------ */
+
+static void
+info_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  user = osais_client_get_info_finish (OSAIS_CLIENT (object), result, &error);
+  if (user == NULL)
+    {
+      cli_quit (cli, report_error ("could not read the client's information", error));
+      return;
+    }
+
+  node = json_node_init_object (json_node_alloc (), user);
+  text = json_to_string (node, TRUE);
+  g_print ("%s\n", text);
+  cli_quit (cli, EXIT_OK);
+}
+
+static void
+login_then_info (Cli *cli)
+{
+  say ("logged in");
+  osais_client_get_info_async (cli->client, NULL, info_done_cb, cli);
+}
+
+static int
+command_login (Cli   *cli,
+               int    argc,
+               char **argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (argc > 1)
+    {
+      say ("login takes no arguments: it reads OSAIS_TOKEN and OSAIS_SECRET");
+      return EXIT_USAGE;
+    }
+
+  if (!create_client (cli, &error))
+    return report_error ("could not start", error);
+
+  login (cli, login_then_info);
+  return run_loop (cli);
+}
+
+/* run -------------------------------------------------------------------- */
+
+static char *
+copy_to_out_dir (Cli         *cli,
+                 OsaisImage  *image,
+                 GError     **error)
+{
+  GFile *source = osais_image_get_file (image);
+  g_autofree char *basename = g_file_get_basename (source);
+  g_autofree char *name = g_strdup_printf ("%" G_GINT64_FORMAT "-%s",
+                                           osais_image_get_uid (image), basename);
+  g_autoptr(GFile) target = g_file_new_build_filename (cli->out_dir, name, NULL);
+
+  if (!g_file_copy (source, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+    return NULL;
+  return g_file_get_path (target);
+}
+
+static void
+finish_run (Cli *cli)
+{
+  GListModel *images = osais_job_get_images (cli->job);
+  guint n = g_list_model_get_n_items (images);
+
+  if (cli->reported)
+    return;
+  cli->reported = TRUE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
+      g_autofree char *path = NULL;
+
+      if (cli->out_dir != NULL)
+        {
+          g_autoptr(GError) error = NULL;
+
+          path = copy_to_out_dir (cli, image, &error);
+          if (path == NULL)
+            {
+              say ("could not copy an image to %s: %s", cli->out_dir, error->message);
+              cli_quit (cli, EXIT_USAGE);
+              return;
+            }
+        }
+      else
+        path = g_file_get_path (osais_image_get_file (image));
+
+      g_print ("%s\n", path);
+    }
+
+  if (osais_job_get_stage (cli->job) == OSAIS_STAGE_ERROR)
+    {
+      const char *message = osais_job_get_error_message (cli->job);
+
+      say ("job %" G_GINT64_FORMAT " failed: %s", osais_job_get_uid (cli->job),
+           message != NULL ? message : "no reason given");
+      cli_quit (cli, EXIT_JOB_FAILED);
+      return;
+    }
+
+  say ("job %" G_GINT64_FORMAT " done: %u image(s) in %s", osais_job_get_uid (cli->job), n,
+       cli->out_dir != NULL ? cli->out_dir : osais_store_get_data_dir (cli->store));
+  cli_quit (cli, EXIT_OK);
+}
+
+static void
+job_changed_cb (Cli *cli)
+{
+  OsaisStage stage = osais_job_get_stage (cli->job);
+  guint n_images = g_list_model_get_n_items (osais_job_get_images (cli->job));
+
+  if (stage != cli->last_reported_stage)
+    {
+      const char *description = osais_job_get_description (cli->job);
+
+      cli->last_reported_stage = stage;
+      say ("stage %d: %s%s%s", (int) stage, osais_stage_to_string (stage),
+           description != NULL && *description != '\0' ? " — " : "",
+           description != NULL ? description : "");
+    }
+  if (n_images != cli->last_reported_images)
+    {
+      cli->last_reported_images = n_images;
+      say ("image %u stored", n_images);
+    }
+
+  if (osais_job_is_complete (cli->job))
+    finish_run (cli);
+}
+
+static void
+job_notify_cb (OsaisJob   *job,
+               GParamSpec *pspec,
+               Cli        *cli)
+{
+  job_changed_cb (cli);
+}
+
+static void
+images_changed_cb (GListModel *images,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   Cli        *cli)
+{
+  job_changed_cb (cli);
+}
+
+static gboolean
+run_timeout_cb (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  cli->timeout_id = 0;
+  if (cli->job != NULL)
+    say ("timed out: job %" G_GINT64_FORMAT " is at stage %d (%s) with %u of %u image(s)",
+         osais_job_get_uid (cli->job), (int) osais_job_get_stage (cli->job),
+         osais_stage_to_string (osais_job_get_stage (cli->job)),
+         g_list_model_get_n_items (osais_job_get_images (cli->job)),
+         osais_job_get_announced_images (cli->job));
+  else
+    say ("timed out waiting for OSAIS to accept the request");
+  say ("is the callback server reachable by OSAIS? (see --public-url); raise --timeout to wait longer");
+  cli_quit (cli, EXIT_TIMEOUT);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_created_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+
+  cli->job = osais_store_create_job_finish (OSAIS_STORE (object), result, &error);
+  cli->request_id = 0;
+  if (cli->job == NULL)
+    {
+      cli_quit (cli, report_error ("could not record the job", error));
+      return;
+    }
+
+  say ("job %" G_GINT64_FORMAT " accepted", osais_job_get_uid (cli->job));
+  cli->last_reported_stage = G_MININT;
+  g_signal_connect (cli->job, "notify::stage", G_CALLBACK (job_notify_cb), cli);
+  g_signal_connect (cli->job, "notify::announced-images", G_CALLBACK (job_notify_cb), cli);
+  g_signal_connect (osais_job_get_images (cli->job), "items-changed",
+                    G_CALLBACK (images_changed_cb), cli);
+  job_changed_cb (cli);
+}
+
+static void
+submitted_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *parameters = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gint64 uid = 0;
+
+  if (!osais_client_submit_finish (OSAIS_CLIENT (object), result, &uid, &token, &error))
+    {
+      osais_store_cancel_request (cli->store, cli->request_id);
+      cli->request_id = 0;
+      if (g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_HTTP))
+        {
+          say ("OSAIS refused the request: %s", error->message);
+          cli_quit (cli, EXIT_NETWORK);
+          return;
+        }
+      cli_quit (cli, report_error ("could not send the request", error));
+      return;
+    }
+
+  node = json_node_init_object (json_node_alloc (), cli->parameters);
+  parameters = json_to_string (node, FALSE);
+  osais_store_create_job_async (cli->store, cli->request_id, uid, token,
+                                osais_engine_get_name (cli->engine), parameters,
+                                NULL, job_created_cb, cli);
+}
+
+static void
+login_then_submit (Cli *cli)
+{
+  say ("sending the %s request", osais_engine_get_name (cli->engine));
+  cli->request_id = osais_store_begin_request (cli->store);
+  osais_client_submit_async (cli->client, osais_engine_get_name (cli->engine), cli->parameters,
+                             NULL, submitted_cb, cli);
+}
+
+/* Registers @path as the request's input image, served at <public>/input/<id>. */
+static char *
+register_input (Cli         *cli,
+                const char  *path,
+                GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  const char *content_type = NULL;
+  gsize length = 0;
+  guint width = 0, height = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+
+  if (!osais_image_check (bytes, &content_type, &width, &height, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+
+  return osais_callback_server_register_input (cli->server, bytes, content_type,
+                                               &cli->input_id);
+}
+
+static int
+command_run (Cli   *cli,
+             int    argc,
+             char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(GPtrArray) warnings = NULL;
+  g_autofree char *input = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *public_url = NULL;
+  g_autofree char *out_dir = NULL;
+  g_autofree char *local_uri = NULL;
+  int timeout = DEFAULT_RUN_TIMEOUT;
+  const char *engine_name;
+  GOptionEntry entries[] = {
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input image (PNG, JPEG or WebP)", "FILE" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      "Callback server address (default 127.0.0.1:3024)", "HOST:PORT" },
+    { "public-url", 'p', 0, G_OPTION_ARG_STRING, &public_url,
+      "The callback server's URL as OSAIS sees it", "URL" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Copy the images into DIR", "DIR" },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Give up after SECONDS (default 600)",
+      "SECONDS" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("ENGINE [NAME=VALUE…] — run an AI request and wait for it");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      say ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc < 2)
+    {
+      say ("run needs an engine: osais run ENGINE [NAME=VALUE…] (see `osais engines`)");
+      return EXIT_USAGE;
+    }
+  if (timeout <= 0)
+    {
+      say ("--timeout must be a positive number of seconds");
+      return EXIT_USAGE;
+    }
+
+  engine_name = argv[1];
+  cli->engines = osais_engines_load (&warnings);
+  for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+    say ("%s", (const char *) g_ptr_array_index (warnings, i));
+  cli->engine = osais_engines_lookup (cli->engines, engine_name);
+  if (cli->engine == NULL)
+    {
+      say ("unknown engine “%s”; `osais engines` lists the engines", engine_name);
+      return EXIT_USAGE;
+    }
+  g_object_ref (cli->engine);
+
+  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (int i = 2; i < argc; i++)
+    {
+      const char *equal = strchr (argv[i], '=');
+
+      if (equal == NULL || equal == argv[i])
+        {
+          say ("“%s” is not a parameter: write NAME=VALUE", argv[i]);
+          return EXIT_USAGE;
+        }
+      g_hash_table_replace (values, g_strndup (argv[i], equal - argv[i]), g_strdup (equal + 1));
+    }
+
+  if (input != NULL && osais_engine_get_input_param (cli->engine) == NULL)
+    {
+      say ("the %s engine takes no input image; leave out --input", engine_name);
+      return EXIT_USAGE;
+    }
+
+  /* Validate the parameters before anything starts; the input's URL is
+   * not known yet, so a placeholder stands in for it. */
+  if (input != NULL)
+    g_hash_table_replace (values, g_strdup (osais_engine_get_input_param (cli->engine)->name),
+                          g_strdup ("http://localhost/input/placeholder"));
+  cli->parameters = osais_engine_build_request (cli->engine, values, &error);
+  if (cli->parameters == NULL)
+    return report_error ("invalid request", error);
+  g_clear_pointer (&cli->parameters, json_object_unref);
+
+  if (out_dir != NULL)
+    {
+      if (g_mkdir_with_parents (out_dir, 0755) != 0)
+        {
+          say ("cannot create %s: %s", out_dir, g_strerror (errno));
+          return EXIT_USAGE;
+        }
+      cli->out_dir = g_steal_pointer (&out_dir);
+    }
+
+  if (!open_store (cli, &error))
+    return report_error ("cannot open the history", error);
+  if (!create_client (cli, &error))
+    return report_error ("could not start", error);
+  if (!start_callback_server (cli, listen, public_url, &error))
+    return report_error ("cannot start the callback server", error);
+
+  local_uri = osais_callback_server_dup_local_uri (cli->server);
+  say ("callback server listening on %s", local_uri);
+  if (cli->simulator != NULL)
+    {
+      g_autofree char *public_uri = osais_callback_server_dup_public_uri (cli->server);
+      osais_simulator_set_callback_url (cli->simulator, public_uri);
+    }
+
+  if (input != NULL)
+    {
+      g_autofree char *url = register_input (cli, input, &error);
+
+      if (url == NULL)
+        return report_error ("cannot use the input image", error);
+      g_hash_table_replace (values, g_strdup (osais_engine_get_input_param (cli->engine)->name),
+                            g_steal_pointer (&url));
+    }
+
+  cli->parameters = osais_engine_build_request (cli->engine, values, &error);
+  if (cli->parameters == NULL)
+    return report_error ("invalid request", error);
+
+  cli->timeout_id = g_timeout_add_seconds (timeout, run_timeout_cb, cli);
+  login (cli, login_then_submit);
+  return run_loop (cli);
+}
+
+/* serve ------------------------------------------------------------------ */
+
+static int
+command_serve (Cli   *cli,
+               int    argc,
+               char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *public_url = NULL;
+  g_autofree char *local_uri = NULL;
+  g_autofree char *public_uri = NULL;
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      "Address to listen on (default 127.0.0.1:3024)", "HOST:PORT" },
+    { "public-url", 'p', 0, G_OPTION_ARG_STRING, &public_url,
+      "The callback server's URL as OSAIS sees it", "URL" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("— run the callback server for known jobs");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      say ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc > 1)
+    {
+      say ("serve takes no arguments besides its options");
+      return EXIT_USAGE;
+    }
+
+  if (!open_store (cli, &error))
+    return report_error ("cannot open the history", error);
+  if (listen == NULL)
+    listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
+                              OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
+  cli->options->simulator = FALSE;
+  if (!start_callback_server (cli, listen, public_url, &error))
+    return report_error ("cannot start the callback server", error);
+
+  local_uri = osais_callback_server_dup_local_uri (cli->server);
+  public_uri = osais_callback_server_dup_public_uri (cli->server);
+  say ("listening on %s", local_uri);
+  say ("register these URLs with OSAIS:");
+  g_print ("%snotify\n%supload\n", public_uri, public_uri);
+  return run_loop (cli);
+}
+
+/* jobs ------------------------------------------------------------------- */
+
+static JsonNode *
+job_to_json (OsaisJob *job)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GListModel *images = osais_job_get_images (job);
+  guint n = g_list_model_get_n_items (images);
+  GDateTime *created = osais_job_get_created (job);
+  GDateTime *updated = osais_job_get_updated (job);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "uid");
+  json_builder_add_int_value (builder, osais_job_get_uid (job));
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, osais_job_get_token (job));
+  json_builder_set_member_name (builder, "engine");
+  json_builder_add_string_value (builder, osais_job_get_engine (job));
+  json_builder_set_member_name (builder, "stage");
+  json_builder_add_int_value (builder, osais_job_get_stage (job));
+  json_builder_set_member_name (builder, "cycle");
+  json_builder_add_int_value (builder, osais_job_get_cycle (job));
+  json_builder_set_member_name (builder, "cost");
+  json_builder_add_int_value (builder, osais_job_get_cost (job));
+  json_builder_set_member_name (builder, "description");
+  json_builder_add_string_value (builder, osais_job_get_description (job));
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, osais_job_get_error_message (job));
+  if (created != NULL)
+    {
+      g_autofree char *text = g_date_time_format_iso8601 (created);
+      json_builder_set_member_name (builder, "created");
+      json_builder_add_string_value (builder, text);
+    }
+  if (updated != NULL)
+    {
+      g_autofree char *text = g_date_time_format_iso8601 (updated);
+      json_builder_set_member_name (builder, "updated");
+      json_builder_add_string_value (builder, text);
+    }
+  json_builder_set_member_name (builder, "parameters");
+  if (osais_job_get_parameters (job) != NULL
+      && json_parser_load_from_data (parser, osais_job_get_parameters (job), -1, NULL))
+    json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "images");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
+      g_autofree char *path = g_file_get_path (osais_image_get_file (image));
+
+      json_builder_add_string_value (builder, path);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static int
+command_jobs (Cli   *cli,
+              int    argc,
+              char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  gboolean as_json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
+    { NULL }
+  };
+  guint n;
+
+  context = g_option_context_new ("— list the stored jobs, newest first");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      say ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc > 1)
+    {
+      say ("jobs takes no arguments besides --json");
+      return EXIT_USAGE;
+    }
+
+  if (!open_store (cli, &error))
+    return report_error ("cannot open the history", error);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (cli->store));
+  if (as_json)
+    {
+      g_autoptr(JsonArray) array = json_array_sized_new (n);
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+      g_autofree char *text = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(OsaisJob) job = g_list_model_get_item (G_LIST_MODEL (cli->store), i);
+          json_array_add_element (array, job_to_json (job));
+        }
+      json_node_set_array (root, array);
+      text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+      return EXIT_OK;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisJob) job = g_list_model_get_item (G_LIST_MODEL (cli->store), i);
+      GDateTime *created = osais_job_get_created (job);
+      g_autofree char *when = created != NULL ? g_date_time_format (created, "%F %T") : NULL;
+
+      g_print ("%-12" G_GINT64_FORMAT " %-10s %-18s %2u image(s)  %s\n",
+               osais_job_get_uid (job), osais_job_get_engine (job),
+               osais_stage_to_string (osais_job_get_stage (job)),
+               g_list_model_get_n_items (osais_job_get_images (job)),
+               when != NULL ? when : "");
+    }
+  if (n == 0)
+    say ("no jobs yet: try `osais --simulator run diffusion word=…`");
+  return EXIT_OK;
+}
+
+/* simulate --------------------------------------------------------------- */
+
+static int
+command_simulate (Cli   *cli,
+                  int    argc,
+                  char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *callback = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *origin = NULL;
+  guint port = OSAIS_SIMULATOR_DEFAULT_PORT;
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      "Address to listen on (default 127.0.0.1:3022)", "HOST:PORT" },
+    { "callback", 'c', 0, G_OPTION_ARG_STRING, &callback,
+      "The client's callback URL (default http://127.0.0.1:3024/)", "URL" },
+    { NULL }
+  };
+
+  context = g_option_context_new ("— run the OSAIS simulator");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      say ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc > 1)
+    {
+      say ("simulate takes no arguments besides its options");
+      return EXIT_USAGE;
+    }
+
+  if (listen != NULL && !osais_parse_listen_address (listen, &host, &port, &error))
+    return report_error ("invalid --listen", error);
+  if (!start_simulator (cli, host != NULL ? host : "127.0.0.1", port, &error))
+    return report_error ("cannot start the simulator", error);
+  if (callback == NULL)
+    callback = g_strdup_printf ("http://127.0.0.1:%u/", OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
+  osais_simulator_set_callback_url (cli->simulator, callback);
+
+  origin = osais_simulator_dup_origin (cli->simulator);
+  say ("simulating OSAIS at %s; callbacks go to %s", origin, callback);
+  say ("client credentials: token “%s”, secret “%s” (or the demo login)",
+       g_getenv ("OSAIS_TOKEN") != NULL ? g_getenv ("OSAIS_TOKEN") : OSAIS_SIMULATOR_DEFAULT_TOKEN,
+       g_getenv ("OSAIS_TOKEN") != NULL ? "from OSAIS_SECRET" : OSAIS_SIMULATOR_DEFAULT_SECRET);
+  g_print ("%s\n", origin);
+  return run_loop (cli);
+}
+
+/* main ------------------------------------------------------------------- */
+
+static const struct
+{
+  const char *name;
+  int       (*run) (Cli *cli, int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "engines", command_engines, "list the engines (name, version, description)" },
+  { "login", command_login, "log in and print who we are" },
+  { "run", command_run, "run an AI request and print the stored images' paths" },
+  { "serve", command_serve, "run the callback server in the foreground for known jobs" },
+  { "jobs", command_jobs, "list stored jobs (--json for a JSON array)" },
+  { "simulate", command_simulate, "run the OSAIS simulator" },
+};
+
+static char *
+describe_commands (void)
+{
+  GString *text = g_string_new ("Commands:\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_string_append_printf (text, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  g_string_append (text, "\n`osais COMMAND --help` describes a command's options.\n"
+                         "Exit status: 0 success, 1 the job failed, 2 usage error, "
+                         "3 network or login error, 4 timeout.");
+  return g_string_free (text, FALSE);
+}
 
 int
 main (int   argc,
       char *argv[])
 {
-  return 2;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree char *description = NULL;
+  GlobalOptions options = { 0 };
+  Cli cli = { 0 };
+  int status = EXIT_USAGE;
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &options.server,
+      "OSAIS origin (default $OSAIS_SERVER, else " OSAIS_CLIENT_DEFAULT_ORIGIN ")", "URL" },
+    { "simulator", 0, 0, G_OPTION_ARG_NONE, &options.simulator,
+      "Use the built-in OSAIS simulator (offline)", NULL },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &options.data_dir,
+      "Where jobs and images are kept (default $XDG_DATA_HOME/osais-studio)", "DIR" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+
+  context = g_option_context_new ("COMMAND [ARGS…] — use the AIs of OSAIS");
+  g_option_context_add_main_entries (context, entries, NULL);
+  description = describe_commands ();
+  g_option_context_set_description (context, description);
+  /* Stop at the command name: what follows belongs to the command. */
+  g_option_context_set_strict_posix (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      say ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  if (options.server != NULL && options.simulator)
+    {
+      say ("--server and --simulator cannot be used together");
+      return EXIT_USAGE;
+    }
+  if (argc < 2)
+    {
+      say ("no command given; `osais --help` lists them");
+      return EXIT_USAGE;
+    }
+
+  cli.options = &options;
+  cli.loop = g_main_loop_new (NULL, FALSE);
+  cli.exit_status = EXIT_OK;
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        status = commands[i].run (&cli, argc - 1, argv + 1);
+        break;
+      }
+    else if (i + 1 == G_N_ELEMENTS (commands))
+      say ("unknown command “%s”; `osais --help` lists the commands", argv[1]);
+
+  cli_clear (&cli);
+  g_free (options.server);
+  g_free (options.data_dir);
+  return status;
 }

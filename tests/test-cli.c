@@ -1,0 +1,253 @@
+/* test-cli.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The `osais` tool as a person uses it: its output, its files and its exit
+ * statuses, against the in-process simulator.
+ */
+
+#define G_LOG_DOMAIN "OsaisTestCli"
+
+#include <json-glib/json-glib.h>
+#include <glib/gstdio.h>
+
+#include "osais-core.h"
+#include "osais-test-utils.h"
+
+typedef struct
+{
+  int    status;
+  char  *out;
+  char  *err;
+} Outcome;
+
+static void
+outcome_free (Outcome *outcome)
+{
+  g_free (outcome->out);
+  g_free (outcome->err);
+  g_free (outcome);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Outcome, outcome_free)
+
+static char *data_dir;
+
+/* Runs the CLI with the test's data folder and @args (NULL-terminated). */
+static Outcome *
+run_cli (const char *first,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  Outcome *outcome = g_new0 (Outcome, 1);
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("OSAIS_CLI"));
+  g_ptr_array_add (argv, (char *) "--data-dir");
+  g_ptr_array_add (argv, data_dir);
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &outcome->out, &outcome->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  outcome->status = g_subprocess_get_exit_status (process);
+  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", outcome->status, outcome->out,
+                  outcome->err);
+  return outcome;
+}
+
+static void
+test_run_diffusion_prints_paths (void)
+{
+  g_autoptr(Outcome) outcome = run_cli ("--simulator", "run", "diffusion",
+                                        "word=a red fox in snow", "cimg=2", NULL);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (outcome->status, ==, 0);
+  lines = g_strsplit (g_strstrip (outcome->out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_cmpstr (lines[0], !=, lines[1]);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (g_path_is_absolute (lines[i]));
+      g_assert_true (g_str_has_prefix (lines[i], data_dir));
+      g_assert_true (g_file_test (lines[i], G_FILE_TEST_IS_REGULAR));
+    }
+}
+
+static void
+test_run_wrong_parameter (void)
+{
+  g_autoptr(Outcome) bad_value = run_cli ("--simulator", "run", "diffusion",
+                                          "word=x", "steps=999", NULL);
+  g_autoptr(Outcome) unknown = run_cli ("--simulator", "run", "diffusion",
+                                        "word=x", "colour=blue", NULL);
+  g_autoptr(Outcome) missing = run_cli ("--simulator", "run", "ping", NULL);
+
+  g_assert_cmpint (bad_value->status, ==, 2);
+  g_assert_nonnull (strstr (bad_value->err, "steps"));
+  g_assert_cmpstr (bad_value->out, ==, "");
+
+  g_assert_cmpint (unknown->status, ==, 2);
+  g_assert_nonnull (strstr (unknown->err, "colour"));
+
+  g_assert_cmpint (missing->status, ==, 2);
+  g_assert_nonnull (strstr (missing->err, "url_upload"));
+}
+
+static void
+test_usage_errors (void)
+{
+  g_autoptr(Outcome) no_command = run_cli (NULL, NULL);
+  g_autoptr(Outcome) bad_command = run_cli ("paint", NULL);
+  g_autoptr(Outcome) bad_engine = run_cli ("--simulator", "run", "teleport", NULL);
+  g_autoptr(Outcome) no_input = run_cli ("--simulator", "run", "diffusion", "word=x",
+                                         "--input", "/nonexistent/picture.png", NULL);
+
+  g_assert_cmpint (no_command->status, ==, 2);
+  g_assert_cmpint (bad_command->status, ==, 2);
+  g_assert_nonnull (strstr (bad_command->err, "paint"));
+  g_assert_cmpint (bad_engine->status, ==, 2);
+  g_assert_nonnull (strstr (bad_engine->err, "teleport"));
+  g_assert_cmpint (no_input->status, ==, 2);
+  g_assert_nonnull (strstr (no_input->err, "/nonexistent/picture.png"));
+}
+
+static void
+test_run_ping_with_input (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = osais_simulator_render_png ("input", 11, 300, 200, &error);
+  g_autofree char *input = g_build_filename (data_dir, "..", "cli-input.png", NULL);
+  g_autoptr(Outcome) outcome = NULL;
+  g_autofree char *output = NULL;
+  gsize length;
+
+  g_assert_no_error (error);
+  g_file_set_contents (input, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
+  g_assert_no_error (error);
+
+  outcome = run_cli ("--simulator", "run", "ping", "--input", input, NULL);
+  g_assert_cmpint (outcome->status, ==, 0);
+  g_file_get_contents (g_strstrip (outcome->out), &output, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (output, length, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_unlink (input);
+}
+
+static void
+test_run_failed_job (void)
+{
+  g_autoptr(Outcome) outcome = NULL;
+
+  g_setenv ("OSAIS_SIMULATOR_FAIL_ENGINE", "diffusion", TRUE);
+  outcome = run_cli ("--simulator", "run", "diffusion", "word=doomed", NULL);
+  g_unsetenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
+
+  g_assert_cmpint (outcome->status, ==, 1);
+  g_assert_nonnull (strstr (outcome->err, "failed"));
+}
+
+static void
+test_run_timeout (void)
+{
+  g_autoptr(Outcome) outcome = NULL;
+
+  g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "3000", TRUE);
+  outcome = run_cli ("--simulator", "run", "diffusion", "word=slow", "--timeout", "1", NULL);
+  g_unsetenv ("OSAIS_SIMULATOR_STEP_DELAY");
+
+  g_assert_cmpint (outcome->status, ==, 4);
+  g_assert_nonnull (strstr (outcome->err, "timed out"));
+}
+
+static void
+test_network_error (void)
+{
+  /* Port 1 on loopback: nothing listens there, the connection is refused. */
+  g_autoptr(Outcome) outcome = run_cli ("--server", "http://127.0.0.1:1/", "login", NULL);
+
+  g_assert_cmpint (outcome->status, ==, 3);
+  g_assert_nonnull (strstr (outcome->err, "127.0.0.1:1"));
+}
+
+static void
+test_jobs_json (void)
+{
+  g_autoptr(Outcome) run = run_cli ("--simulator", "run", "diffusion", "word=listed", NULL);
+  g_autoptr(Outcome) jobs = run_cli ("jobs", "--json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+  gboolean found = FALSE;
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpint (jobs->status, ==, 0);
+  json_parser_load_from_data (parser, jobs->out, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), >=, 1);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *job = json_array_get_object_element (array, i);
+      JsonArray *images = json_object_get_array_member (job, "images");
+
+      g_assert_true (json_object_has_member (job, "uid"));
+      g_assert_true (json_object_has_member (job, "token"));
+      g_assert_true (json_object_has_member (job, "stage"));
+      g_assert_nonnull (images);
+      if (g_strcmp0 (json_object_get_string_member (job, "engine"), "diffusion") == 0
+          && json_object_get_int_member (job, "stage") == 5
+          && json_array_get_length (images) == 1
+          && g_strcmp0 (json_array_get_string_element (images, 0), g_strstrip (run->out)) == 0)
+        found = TRUE;
+    }
+  g_assert_true (found);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  if (g_getenv ("OSAIS_CLI") == NULL)
+    g_error ("OSAIS_CLI must name the osais binary (meson test sets it)");
+
+  data_dir = g_dir_make_tmp ("osais-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* The CLI's own environment must not leak in: the demo login is used. */
+  g_unsetenv ("OSAIS_TOKEN");
+  g_unsetenv ("OSAIS_SECRET");
+  g_unsetenv ("OSAIS_SERVER");
+
+  g_test_add_func ("/Osais/Cli/run-diffusion-prints-paths", test_run_diffusion_prints_paths);
+  g_test_add_func ("/Osais/Cli/run-wrong-parameter", test_run_wrong_parameter);
+  g_test_add_func ("/Osais/Cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/Osais/Cli/run-ping-with-input", test_run_ping_with_input);
+  g_test_add_func ("/Osais/Cli/run-failed-job", test_run_failed_job);
+  g_test_add_func ("/Osais/Cli/run-timeout", test_run_timeout);
+  g_test_add_func ("/Osais/Cli/network-error", test_network_error);
+  g_test_add_func ("/Osais/Cli/jobs-json", test_jobs_json);
+
+  status = g_test_run ();
+  osais_test_remove_tree (data_dir);
+  g_free (data_dir);
+  return status;
+}
