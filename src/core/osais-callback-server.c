@@ -4,6 +4,1755 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "Osais"
+#define G_LOG_DOMAIN "OsaisCallbackServer"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "osais-callback-server.h"
+#include "osais-image-check.h"
+#include "osais-image.h"
+#include "osais-multipart.h"
+#include "osais-protocol.h"
+#include "osais-store.h"
+
+/* How long the accept loop waits before retrying after accept() failed
+ * (typically EMFILE): long enough not to spin, short enough to recover fast. */
+#define ACCEPT_BACKOFF_MS 100
+/* How many connections one wake-up of the accept loop takes at most, so that
+ * a flood of connections cannot starve the connections already served. */
+#define ACCEPT_BATCH 32
+/* A request body on a route that takes none (404, 405, input) is bounded too. */
+#define OTHER_MAX_BODY (64 * 1024)
+/* After answering an over-limit request ourselves, what we read and discard
+ * so that closing does not reset the connection before the client has read
+ * our answer (a "lingering close", as Apache does). */
+#define LINGER_MAX_BYTES (1024 * 1024)
+#define LINGER_TIMEOUT_MS 2000
+/* How long stop() waits for store operations still running for paused messages. */
+#define STOP_DRAIN_TIMEOUT_MS 5000
+
+struct _OsaisCallbackServer
+{
+  GObject       parent_instance;
+
+  OsaisStore   *store;
+  char         *address;
+  guint         port;
+  char         *base_path;
+  char         *public_url;
+  guint         max_connections;
+  guint         header_timeout;
+  guint         body_timeout;
+
+  /* Set by start(), cleared by stop(); read on the caller's thread. */
+  gboolean      listening;
+  guint         bound_port;
+  char         *local_uri;
+
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+
+  /* The start handshake between the caller and the server thread. */
+  GMutex        start_mutex;
+  GCond         start_cond;
+  gboolean      start_done;
+  GError       *start_error;
+
+  /* Registered inputs: id → Input. Guarded by inputs_mutex. */
+  GMutex        inputs_mutex;
+  GHashTable   *inputs;
+
+  /* Server thread only. */
+  SoupServer   *server;
+  GSocket      *listen_socket;
+  GSource      *accept_source;
+  GSource      *backoff_source;
+  GHashTable   *connections;    /* GSocket* → Connection* */
+  GHashTable   *lingering;      /* Linger* set */
+  guint         n_connections;
+  guint         n_pending;      /* store operations running for paused messages */
+  GCancellable *cancellable;    /* cancels those operations on stop */
+};
+
+G_DEFINE_FINAL_TYPE (OsaisCallbackServer, osais_callback_server, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (osais-callback-server-error-quark, osais_callback_server_error)
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_BASE_PATH,
+  PROP_PUBLIC_URL,
+  PROP_MAX_CONNECTIONS,
+  PROP_HEADER_TIMEOUT,
+  PROP_BODY_TIMEOUT,
+  PROP_LISTENING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef enum
+{
+  ROUTE_OTHER,
+  ROUTE_NOTIFY,
+  ROUTE_UPLOAD,
+  ROUTE_INPUT,
+} Route;
+
+typedef struct
+{
+  GBytes *data;
+  char   *content_type;
+} Input;
+
+/* One accepted connection, keyed by its GSocket; lives until libsoup (or
+ * our own lingering close) drops the last reference to the GSocketConnection. */
+typedef struct
+{
+  OsaisCallbackServer *self;
+  GSocket             *socket;       /* unowned: the connection owns it */
+  GObject             *connection;   /* unowned: weakly referenced */
+  GSource             *timer;
+} Connection;
+
+/* Per-message state, attached to the SoupServerMessage. */
+typedef struct
+{
+  Route   route;
+  gsize   limit;
+  gsize   received;
+} MessageState;
+
+/* A message paused while the store works on it. */
+typedef struct
+{
+  OsaisCallbackServer *self;
+  SoupServerMessage   *msg;
+  gulong               finished_id;
+  gboolean             finished;
+  char                *token;
+  char                *uid_text;
+  gboolean             uid_is_number;
+} Pending;
+
+/* A connection we answered ourselves and are closing gracefully. */
+typedef struct
+{
+  OsaisCallbackServer *self;
+  GIOStream           *stream;
+  GSocket             *socket;
+  GSource             *read_source;
+  GSource             *timer;
+  gsize                discarded;
+} Linger;
+
+static void
+input_free (Input *input)
+{
+  g_bytes_unref (input->data);
+  g_free (input->content_type);
+  g_free (input);
+}
+
+/* Connections */
+
+static void
+connection_disarm (Connection *conn)
+{
+  if (conn->timer != NULL)
+    {
+      g_source_destroy (conn->timer);
+      g_clear_pointer (&conn->timer, g_source_unref);
+    }
+}
+
+static gboolean
+connection_timeout_cb (gpointer user_data)
+{
+  Connection *conn = user_data;
+
+  g_debug ("Connection %p timed out: closing it", conn->socket);
+  g_clear_pointer (&conn->timer, g_source_unref);
+  /* Shutting the socket down (rather than closing it) keeps the descriptor
+   * valid for libsoup, whose pending read then sees the end of the stream
+   * and tears the connection down through its usual path. */
+  g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+connection_arm (Connection *conn,
+                guint       seconds)
+{
+  connection_disarm (conn);
+  if (seconds == 0)
+    return;
+  conn->timer = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (conn->timer, connection_timeout_cb, conn, NULL);
+  g_source_attach (conn->timer, conn->self->context);
+}
+
+static void
+connection_free (Connection *conn)
+{
+  connection_disarm (conn);
+  g_free (conn);
+}
+
+static Connection *
+lookup_connection (OsaisCallbackServer *self,
+                   SoupServerMessage   *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket == NULL)
+    return NULL;
+  return g_hash_table_lookup (self->connections, socket);
+}
+
+static void
+arm_for_message (OsaisCallbackServer *self,
+                 SoupServerMessage   *msg,
+                 guint                seconds)
+{
+  Connection *conn = lookup_connection (self, msg);
+
+  if (conn == NULL)
+    return;
+  if (seconds == 0)
+    connection_disarm (conn);
+  else
+    connection_arm (conn, seconds);
+}
+
+/* Called when the last reference to an accepted GSocketConnection goes:
+ * the connection is closed, whoever closed it. */
+static void
+connection_gone_cb (gpointer  user_data,
+                    GObject  *where_the_object_was)
+{
+  Connection *conn = user_data;
+  OsaisCallbackServer *self = conn->self;
+
+  g_debug ("Connection %p gone", conn->socket);
+  g_assert (self->n_connections > 0);
+  self->n_connections--;
+  g_hash_table_remove (self->connections, conn->socket);
+}
+
+/* Lingering close */
+
+static void
+linger_free (Linger *linger)
+{
+  if (linger->read_source != NULL)
+    {
+      g_source_destroy (linger->read_source);
+      g_source_unref (linger->read_source);
+    }
+  if (linger->timer != NULL)
+    {
+      g_source_destroy (linger->timer);
+      g_source_unref (linger->timer);
+    }
+  g_io_stream_close (linger->stream, NULL, NULL);
+  g_object_unref (linger->stream);
+  g_object_unref (linger->socket);
+  g_free (linger);
+}
+
+static gboolean
+linger_timeout_cb (gpointer user_data)
+{
+  Linger *linger = user_data;
+
+  g_clear_pointer (&linger->timer, g_source_unref);
+  g_hash_table_remove (linger->self->lingering, linger);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+linger_read_cb (GSocket      *socket,
+                GIOCondition  condition,
+                gpointer      user_data)
+{
+  Linger *linger = user_data;
+  g_autoptr(GError) error = NULL;
+  char buffer[8192];
+  gssize n;
+
+  /* Read and discard: nothing is kept, and the amount is bounded. */
+  n = g_socket_receive_with_blocking (socket, buffer, sizeof buffer, FALSE, NULL, &error);
+  if (n > 0)
+    {
+      linger->discarded += n;
+      if (linger->discarded < LINGER_MAX_BYTES)
+        return G_SOURCE_CONTINUE;
+    }
+  else if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_clear_pointer (&linger->read_source, g_source_unref);
+  g_hash_table_remove (linger->self->lingering, linger);
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes the connection away from libsoup, answers @status with a JSON error
+ * body and closes the connection, without reading the request body. */
+static void
+reject_and_close (OsaisCallbackServer *self,
+                  SoupServerMessage   *msg,
+                  guint                status,
+                  const char          *message)
+{
+  g_autofree char *body = osais_error_body_new (status, message);
+  g_autofree char *response = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  GIOStream *stream;
+  GOutputStream *output;
+  Linger *linger;
+
+  g_debug ("Refusing %s %s with %u (%s) and closing",
+           soup_server_message_get_method (msg),
+           g_uri_get_path (soup_server_message_get_uri (msg)), status, message);
+
+  socket = g_object_ref (soup_server_message_get_socket (msg));
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+
+  response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                              "Content-Type: application/json\r\n"
+                              "Content-Length: %zu\r\n"
+                              "Connection: close\r\n"
+                              "\r\n"
+                              "%s",
+                              status, soup_status_get_phrase (status), strlen (body), body);
+
+  /* The answer is a few hundred bytes: it fits the socket's send buffer,
+   * so a non-blocking write sends it whole unless the peer is gone. */
+  output = g_io_stream_get_output_stream (stream);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (output))
+    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output),
+                                                response, strlen (response), NULL, NULL);
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+
+  linger = g_new0 (Linger, 1);
+  linger->self = self;
+  linger->stream = stream;
+  linger->socket = g_steal_pointer (&socket);
+  linger->read_source = g_socket_create_source (linger->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                                NULL);
+  g_source_set_callback (linger->read_source, (GSourceFunc) G_CALLBACK (linger_read_cb),
+                         linger, NULL);
+  g_source_attach (linger->read_source, self->context);
+  linger->timer = g_timeout_source_new (LINGER_TIMEOUT_MS);
+  g_source_set_callback (linger->timer, linger_timeout_cb, linger, NULL);
+  g_source_attach (linger->timer, self->context);
+  g_hash_table_add (self->lingering, linger);
+}
+
+/* Responses */
+
+static void
+set_json_response (SoupServerMessage *msg,
+                   guint              status,
+                   const char        *json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    json, strlen (json));
+}
+
+static void
+set_error_response (SoupServerMessage *msg,
+                    guint              status,
+                    const char        *message)
+{
+  g_autofree char *body = osais_error_body_new (status, message);
+
+  g_debug ("Answering %s %s with %u: %s",
+           soup_server_message_get_method (msg),
+           g_uri_get_path (soup_server_message_get_uri (msg)), status, message);
+  set_json_response (msg, status, body);
+}
+
+static void
+set_method_not_allowed (SoupServerMessage *msg,
+                        const char        *allow)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Allow", allow);
+  set_error_response (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed");
+}
+
+static guint
+status_for_store_error (const GError *error)
+{
+  if (g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB))
+    return SOUP_STATUS_NOT_FOUND;
+  if (g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_TOKEN_MISMATCH))
+    return SOUP_STATUS_FORBIDDEN;
+  if (g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_BUSY))
+    return SOUP_STATUS_SERVICE_UNAVAILABLE;
+  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+static guint
+status_for_protocol_error (const GError *error)
+{
+  if (g_error_matches (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_UNSUPPORTED_TYPE))
+    return SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
+  return SOUP_STATUS_BAD_REQUEST;
+}
+
+/* Pending store operations */
+
+static void
+pending_finished_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Pending *pending = user_data;
+
+  /* The connection died (or the server stopped) while the store worked:
+   * the message must not be answered nor unpaused any more. */
+  g_debug ("Message %p finished while paused", msg);
+  pending->finished = TRUE;
+}
+
+static Pending *
+pending_new (OsaisCallbackServer *self,
+             SoupServerMessage   *msg,
+             const char          *token,
+             const char          *uid_text,
+             gboolean             uid_is_number)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->self = self;
+  pending->msg = g_object_ref (msg);
+  pending->token = g_strdup (token);
+  pending->uid_text = g_strdup (uid_text);
+  pending->uid_is_number = uid_is_number;
+  pending->finished_id = g_signal_connect (msg, "finished",
+                                           G_CALLBACK (pending_finished_cb), pending);
+  self->n_pending++;
+  soup_server_message_pause (msg);
+  return pending;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_assert (pending->self->n_pending > 0);
+  pending->self->n_pending--;
+  g_clear_signal_handler (&pending->finished_id, pending->msg);
+  g_object_unref (pending->msg);
+  g_free (pending->token);
+  g_free (pending->uid_text);
+  g_free (pending);
+}
+
+static void
+pending_complete (Pending      *pending,
+                  const GError *error)
+{
+  OsaisCallbackServer *self = pending->self;
+  SoupServerMessage *msg = pending->msg;
+
+  if (pending->finished)
+    {
+      g_debug ("Dropping the answer to a message whose connection is gone");
+      pending_free (pending);
+      return;
+    }
+
+  if (error != NULL)
+    {
+      set_error_response (msg, status_for_store_error (error), error->message);
+    }
+  else
+    {
+      g_autofree char *ack = osais_ack_body_new (pending->token, pending->uid_text,
+                                                 pending->uid_is_number);
+
+      g_debug ("Acknowledging uid %s", pending->uid_text);
+      set_json_response (msg, SOUP_STATUS_OK, ack);
+    }
+
+  /* Writing the answer is bounded like reading the body was. */
+  arm_for_message (self, msg, self->body_timeout);
+  soup_server_message_unpause (msg);
+  pending_free (pending);
+}
+
+static void
+apply_notification_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  osais_store_apply_notification_finish (OSAIS_STORE (source), result, &error);
+  pending_complete (pending, error);
+}
+
+static void
+add_image_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+
+  image = osais_store_add_image_finish (OSAIS_STORE (source), result, &error);
+  pending_complete (pending, error);
+}
+
+/* Routes */
+
+static GBytes *
+dup_request_body (SoupServerMessage *msg)
+{
+  return soup_message_body_flatten (soup_server_message_get_request_body (msg));
+}
+
+static void
+handle_notify (OsaisCallbackServer *self,
+               SoupServerMessage   *msg)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisNotification) notification = NULL;
+  const char *content_type;
+  Pending *pending;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      set_method_not_allowed (msg, "POST");
+      return;
+    }
+
+  content_type = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                               "Content-Type");
+  body = dup_request_body (msg);
+  notification = osais_notification_parse (content_type, body, &error);
+  if (notification == NULL)
+    {
+      set_error_response (msg, status_for_protocol_error (error), error->message);
+      return;
+    }
+
+  g_debug ("Notification: uid %s stage %d cycle %d",
+           notification->uid_text, notification->stage, notification->cycle);
+  pending = pending_new (self, msg, notification->token, notification->uid_text,
+                         notification->uid_is_number);
+  osais_store_apply_notification_async (self->store, notification, self->cancellable,
+                                        apply_notification_cb, pending);
+}
+
+/* A JSON member that may come as a string or a number, as text. */
+static char *
+dup_json_scalar (JsonObject *object,
+                 const char *name,
+                 gboolean   *is_number)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (is_number != NULL)
+    *is_number = FALSE;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      if (is_number != NULL)
+        *is_number = TRUE;
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GBytes   *data;
+  char     *uid_text;
+  gboolean  uid_is_number;
+  char     *token;
+  char     *cycle;
+  char     *engine;
+  char     *file_name;
+} Upload;
+
+static void
+upload_clear (Upload *upload)
+{
+  g_clear_pointer (&upload->data, g_bytes_unref);
+  g_clear_pointer (&upload->uid_text, g_free);
+  g_clear_pointer (&upload->token, g_free);
+  g_clear_pointer (&upload->cycle, g_free);
+  g_clear_pointer (&upload->engine, g_free);
+  g_clear_pointer (&upload->file_name, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Upload, upload_clear)
+
+static gboolean
+read_multipart_upload (const char  *content_type,
+                       GBytes      *body,
+                       Upload      *upload,
+                       GError     **error)
+{
+  g_autoptr(OsaisMultipartForm) form = NULL;
+
+  form = osais_multipart_form_parse (content_type, body, error);
+  if (form == NULL)
+    return FALSE;
+  if (form->file_data == NULL)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD,
+                           "The upload has no file part");
+      return FALSE;
+    }
+
+  upload->data = g_bytes_ref (form->file_data);
+  upload->file_name = g_strdup (form->file_name);
+  upload->uid_text = g_strdup (g_hash_table_lookup (form->fields, "uid"));
+  upload->token = g_strdup (g_hash_table_lookup (form->fields, "token"));
+  upload->cycle = g_strdup (g_hash_table_lookup (form->fields, "cycle"));
+  upload->engine = g_strdup (g_hash_table_lookup (form->fields, "engine"));
+  g_debug ("Multipart upload in field “%s”, file name “%s”",
+           form->file_field_name != NULL ? form->file_field_name : "",
+           form->file_name != NULL ? form->file_name : "");
+  return TRUE;
+}
+
+static gboolean
+read_json_upload (GBytes      *body,
+                  Upload      *upload,
+                  GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+  JsonObject *object;
+  JsonNode *image;
+  const char *base64;
+  gsize base64_length;
+  gsize length = 0;
+  guchar *decoded;
+  gsize body_size;
+  const char *body_data = g_bytes_get_data (body, &body_size);
+
+  if (!json_parser_load_from_data (parser, body_data, body_size, &local_error))
+    {
+      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                   "Invalid JSON: %s", local_error->message);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                           "The body is not a JSON object");
+      return FALSE;
+    }
+  object = json_node_get_object (root);
+  image = json_object_get_member (object, "image");
+  if (image == NULL || !JSON_NODE_HOLDS_VALUE (image) ||
+      json_node_get_value_type (image) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD,
+                           "The upload has no image");
+      return FALSE;
+    }
+
+  /* The body is bounded, so the text is; check it anyway before decoding,
+   * as the decoder's output is sized from it. */
+  base64 = json_node_get_string (image);
+  base64_length = strlen (base64);
+  if (base64_length == 0 || base64_length / 4 * 3 > OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD,
+                           "The image is empty or too large");
+      return FALSE;
+    }
+  decoded = g_base64_decode (base64, &length);
+  upload->data = g_bytes_new_take (decoded, length);
+
+  upload->uid_text = dup_json_scalar (object, "uid", &upload->uid_is_number);
+  upload->token = dup_json_scalar (object, "token", NULL);
+  upload->cycle = dup_json_scalar (object, "cycle", NULL);
+  upload->engine = dup_json_scalar (object, "engine", NULL);
+  return TRUE;
+}
+
+static void
+handle_upload (OsaisCallbackServer *self,
+               SoupServerMessage   *msg)
+{
+  g_auto(Upload) upload = { 0, };
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  const char *full_type;
+  const char *media_type;
+  const char *image_type = NULL;
+  guint width = 0;
+  guint height = 0;
+  gint64 uid = 0;
+  gint64 cycle = 0;
+  gboolean ok;
+  Pending *pending;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      set_method_not_allowed (msg, "POST");
+      return;
+    }
+
+  headers = soup_server_message_get_request_headers (msg);
+  full_type = soup_message_headers_get_one (headers, "Content-Type");
+  media_type = soup_message_headers_get_content_type (headers, NULL);
+  body = dup_request_body (msg);
+
+  if (g_strcmp0 (media_type, "multipart/form-data") == 0)
+    ok = read_multipart_upload (full_type, body, &upload, &error);
+  else if (g_strcmp0 (media_type, "application/json") == 0)
+    ok = read_json_upload (body, &upload, &error);
+  else
+    {
+      set_error_response (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                          "Uploads are multipart/form-data or application/json");
+      return;
+    }
+  if (!ok)
+    {
+      set_error_response (msg, status_for_protocol_error (error), error->message);
+      return;
+    }
+
+  if (upload.uid_text == NULL || !osais_protocol_parse_int64 (upload.uid_text, &uid))
+    {
+      set_error_response (msg, SOUP_STATUS_BAD_REQUEST, "Missing or invalid uid");
+      return;
+    }
+  if (upload.cycle != NULL &&
+      (!osais_protocol_parse_int64 (upload.cycle, &cycle) || cycle < 0 || cycle > G_MAXINT))
+    {
+      set_error_response (msg, SOUP_STATUS_BAD_REQUEST, "Invalid cycle");
+      return;
+    }
+  if (upload.token == NULL)
+    upload.token = g_strdup ("0");
+
+  if (!osais_image_check (upload.data, &image_type, &width, &height, &error))
+    {
+      guint status = g_error_matches (error, OSAIS_IMAGE_CHECK_ERROR,
+                                      OSAIS_IMAGE_CHECK_ERROR_UNSUPPORTED)
+                     ? SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE
+                     : SOUP_STATUS_UNPROCESSABLE_ENTITY;
+
+      set_error_response (msg, status, error->message);
+      return;
+    }
+
+  g_debug ("Upload: uid %s cycle %d engine %s, %s %ux%u, %zu bytes",
+           upload.uid_text, (int) cycle, upload.engine != NULL ? upload.engine : "(none)",
+           image_type, width, height, g_bytes_get_size (upload.data));
+  pending = pending_new (self, msg, upload.token, upload.uid_text, upload.uid_is_number);
+  osais_store_add_image_async (self->store, uid, upload.token, (int) cycle, upload.data,
+                               image_type, width, height, self->cancellable,
+                               add_image_cb, pending);
+}
+
+static void
+handle_input (OsaisCallbackServer *self,
+              SoupServerMessage   *msg,
+              const char          *id)
+{
+  g_autoptr(GBytes) data = NULL;
+  g_autofree char *content_type = NULL;
+  Input *input;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+    {
+      set_method_not_allowed (msg, "GET");
+      return;
+    }
+
+  g_mutex_lock (&self->inputs_mutex);
+  input = g_hash_table_lookup (self->inputs, id);
+  if (input != NULL)
+    {
+      data = g_bytes_ref (input->data);
+      content_type = g_strdup (input->content_type);
+    }
+  g_mutex_unlock (&self->inputs_mutex);
+
+  if (data == NULL)
+    {
+      set_error_response (msg, SOUP_STATUS_NOT_FOUND, "No such input");
+      return;
+    }
+
+  g_debug ("Serving input %s (%zu bytes)", id, g_bytes_get_size (data));
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Type", content_type);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), data);
+  arm_for_message (self, msg, self->body_timeout);
+}
+
+/* The route of a path under the base path; @id gets the input id. */
+static Route
+route_for_path (OsaisCallbackServer  *self,
+                const char           *path,
+                const char          **id)
+{
+  const char *rest;
+
+  *id = NULL;
+  if (path == NULL || !g_str_has_prefix (path, self->base_path))
+    return ROUTE_OTHER;
+  rest = path + strlen (self->base_path);
+  if (strcmp (rest, "notify") == 0)
+    return ROUTE_NOTIFY;
+  if (strcmp (rest, "upload") == 0)
+    return ROUTE_UPLOAD;
+  if (g_str_has_prefix (rest, "input/"))
+    {
+      *id = rest + strlen ("input/");
+      return ROUTE_INPUT;
+    }
+  return ROUTE_OTHER;
+}
+
+static void
+server_handler_cb (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  OsaisCallbackServer *self = user_data;
+  const char *id;
+
+  switch (route_for_path (self, path, &id))
+    {
+    case ROUTE_NOTIFY:
+      handle_notify (self, msg);
+      break;
+    case ROUTE_UPLOAD:
+      handle_upload (self, msg);
+      break;
+    case ROUTE_INPUT:
+      handle_input (self, msg, id);
+      break;
+    case ROUTE_OTHER:
+    default:
+      set_error_response (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+      break;
+    }
+}
+
+/* Streaming checks, before and while the body is read */
+
+static gboolean
+is_digits (const char *text)
+{
+  if (*text == '\0')
+    return FALSE;
+  for (; *text != '\0'; text++)
+    if (!g_ascii_isdigit (*text))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+message_got_headers_cb (SoupServerMessage *msg,
+                        gpointer           user_data)
+{
+  OsaisCallbackServer *self = user_data;
+  MessageState *state = g_object_get_data (G_OBJECT (msg), "osais-state");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *content_length;
+  const char *transfer_encoding;
+  const char *id;
+  guint64 declared = 0;
+
+  arm_for_message (self, msg, self->body_timeout);
+
+  state->route = route_for_path (self, g_uri_get_path (soup_server_message_get_uri (msg)), &id);
+  switch (state->route)
+    {
+    case ROUTE_NOTIFY:
+      state->limit = OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY;
+      break;
+    case ROUTE_UPLOAD:
+      state->limit = OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY;
+      break;
+    case ROUTE_INPUT:
+    case ROUTE_OTHER:
+    default:
+      state->limit = OTHER_MAX_BODY;
+      break;
+    }
+
+  /* Request smuggling: a body framed two ways, or with two lengths, is
+   * read differently by different hops; refuse it and drop the connection. */
+  content_length = soup_message_headers_get_list (headers, "Content-Length");
+  transfer_encoding = soup_message_headers_get_list (headers, "Transfer-Encoding");
+  if (content_length != NULL && transfer_encoding != NULL)
+    {
+      reject_and_close (self, msg, SOUP_STATUS_BAD_REQUEST,
+                        "Content-Length and Transfer-Encoding together");
+      return;
+    }
+  if (content_length != NULL &&
+      (!is_digits (content_length) ||
+       !g_ascii_string_to_unsigned (content_length, 10, 0, G_MAXUINT64, &declared, NULL)))
+    {
+      reject_and_close (self, msg, SOUP_STATUS_BAD_REQUEST, "Invalid or repeated Content-Length");
+      return;
+    }
+
+  if (declared > state->limit)
+    {
+      reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                        "The request body is too large");
+      return;
+    }
+}
+
+static void
+message_got_chunk_cb (SoupServerMessage *msg,
+                      GBytes            *chunk,
+                      gpointer           user_data)
+{
+  OsaisCallbackServer *self = user_data;
+  MessageState *state = g_object_get_data (G_OBJECT (msg), "osais-state");
+
+  state->received += g_bytes_get_size (chunk);
+  if (state->received > state->limit)
+    reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                      "The request body is too large");
+}
+
+static void
+message_got_body_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  OsaisCallbackServer *self = user_data;
+
+  /* Our own work (the store) is not bounded by the client's timeouts. */
+  arm_for_message (self, msg, 0);
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  OsaisCallbackServer *self = user_data;
+
+  /* A new request starts when a connection opens and after each response
+   * on a kept-alive one: either way, the headers must come in time. */
+  arm_for_message (self, msg, self->header_timeout);
+
+  g_object_set_data_full (G_OBJECT (msg), "osais-state", g_new0 (MessageState, 1), g_free);
+  g_signal_connect_object (msg, "got-headers", G_CALLBACK (message_got_headers_cb), self, 0);
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (message_got_chunk_cb), self, 0);
+  g_signal_connect_object (msg, "got-body", G_CALLBACK (message_got_body_cb), self, 0);
+}
+
+/* The accept loop */
+
+static void start_accepting (OsaisCallbackServer *self);
+
+static gboolean
+backoff_done_cb (gpointer user_data)
+{
+  OsaisCallbackServer *self = user_data;
+
+  g_clear_pointer (&self->backoff_source, g_source_unref);
+  start_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+serve_socket (OsaisCallbackServer *self,
+              GSocket             *socket)
+{
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GError) error = NULL;
+  Connection *conn;
+
+  if (self->n_connections >= self->max_connections)
+    {
+      g_debug ("Connection cap (%u) reached: closing a new connection", self->max_connections);
+      g_socket_close (socket, NULL);
+      return;
+    }
+
+  connection = g_socket_connection_factory_create_connection (socket);
+  local = g_socket_get_local_address (socket, NULL);
+  remote = g_socket_get_remote_address (socket, NULL);
+  if (local == NULL || remote == NULL)
+    {
+      g_debug ("A connection closed before it was served");
+      return;
+    }
+
+  conn = g_new0 (Connection, 1);
+  conn->self = self;
+  conn->socket = socket;
+  conn->connection = G_OBJECT (connection);
+  g_hash_table_insert (self->connections, socket, conn);
+  self->n_connections++;
+  g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
+
+  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote,
+                                    &error))
+    {
+      g_debug ("Could not serve a connection: %s", error->message);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+}
+
+static gboolean
+accept_cb (GSocket      *listen_socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  OsaisCallbackServer *self = user_data;
+  guint i;
+
+  for (i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = g_socket_accept (listen_socket, NULL, &error);
+
+      if (socket != NULL)
+        {
+          serve_socket (self, socket);
+          continue;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+
+      /* EMFILE, ENFILE, ENOBUFS…: the pending connection stays queued. Stop
+       * watching the socket, which would wake us at once again, and retry
+       * after a pause; this keeps the listener alive without spinning. */
+      g_debug ("accept() failed, retrying in %d ms: %s", ACCEPT_BACKOFF_MS, error->message);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+      self->backoff_source = g_timeout_source_new (ACCEPT_BACKOFF_MS);
+      g_source_set_callback (self->backoff_source, backoff_done_cb, self, NULL);
+      g_source_attach (self->backoff_source, self->context);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_accepting (OsaisCallbackServer *self)
+{
+  g_assert (self->accept_source == NULL);
+  self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, (GSourceFunc) G_CALLBACK (accept_cb), self, NULL);
+  g_source_attach (self->accept_source, self->context);
+}
+
+/* The server thread */
+
+static GSocket *
+listen_on (OsaisCallbackServer  *self,
+           guint                *bound_port,
+           GError              **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  inet = g_inet_address_new_from_string (self->address);
+  if (inet == NULL)
+    {
+      g_autoptr(GResolver) resolver = g_resolver_get_default ();
+      GList *addresses;
+
+      addresses = g_resolver_lookup_by_name (resolver, self->address, NULL, &local_error);
+      if (addresses == NULL)
+        {
+          g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_INVALID,
+                       "Cannot resolve “%s”: %s", self->address, local_error->message);
+          return NULL;
+        }
+      inet = g_object_ref (addresses->data);
+      g_resolver_free_addresses (addresses);
+    }
+
+  address = g_inet_socket_address_new (inet, self->port);
+  socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, &local_error);
+  if (socket != NULL)
+    {
+      g_socket_set_blocking (socket, FALSE);
+      g_socket_set_listen_backlog (socket, 128);
+    }
+  if (socket == NULL ||
+      !g_socket_bind (socket, address, TRUE, &local_error) ||
+      !g_socket_listen (socket, &local_error) ||
+      (bound = g_socket_get_local_address (socket, &local_error)) == NULL)
+    {
+      g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_LISTEN,
+                   "Cannot listen on %s port %u: %s", self->address, self->port,
+                   local_error->message);
+      return NULL;
+    }
+
+  *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return g_steal_pointer (&socket);
+}
+
+static void
+report_started (OsaisCallbackServer *self,
+                GError              *error)
+{
+  g_mutex_lock (&self->start_mutex);
+  self->start_error = error;
+  self->start_done = TRUE;
+  g_cond_signal (&self->start_cond);
+  g_mutex_unlock (&self->start_mutex);
+}
+
+static gboolean
+drain_timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+server_thread (gpointer user_data)
+{
+  OsaisCallbackServer *self = user_data;
+  GError *error = NULL;
+  guint bound_port = 0;
+  gboolean timed_out = FALSE;
+  GSource *drain_timer;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_main_context_push_thread_default (self->context);
+
+  self->listen_socket = listen_on (self, &bound_port, &error);
+  if (self->listen_socket == NULL)
+    {
+      g_main_context_pop_thread_default (self->context);
+      report_started (self, error);
+      return NULL;
+    }
+
+  self->server = soup_server_new ("server-header", "OSAIS-Studio", NULL);
+  soup_server_add_handler (self->server, NULL, server_handler_cb, self, NULL);
+  g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
+  self->connections = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) connection_free);
+  self->lingering = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) linger_free, NULL);
+  self->bound_port = bound_port;
+  start_accepting (self);
+
+  report_started (self, NULL);
+  g_main_loop_run (self->loop);
+
+  /* Let the store finish what it was doing for paused messages, so that its
+   * callbacks do not run after this thread is gone; their messages are
+   * already finished and are only released. */
+  drain_timer = g_timeout_source_new (STOP_DRAIN_TIMEOUT_MS);
+  g_source_set_callback (drain_timer, drain_timeout_cb, &timed_out, NULL);
+  g_source_attach (drain_timer, self->context);
+  while (self->n_pending > 0 && !timed_out)
+    g_main_context_iteration (self->context, TRUE);
+  g_source_destroy (drain_timer);
+  g_source_unref (drain_timer);
+
+  g_clear_object (&self->server);
+  g_hash_table_remove_all (self->lingering);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_clear_pointer (&self->lingering, g_hash_table_unref);
+  /* A connection still referenced somewhere must not call back into a table
+   * that is gone. */
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Connection *conn = value;
+
+      g_object_weak_unref (conn->connection, connection_gone_cb, conn);
+    }
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  self->n_connections = 0;
+  g_clear_object (&self->listen_socket);
+
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+static gboolean
+stop_in_thread_cb (gpointer user_data)
+{
+  OsaisCallbackServer *self = user_data;
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->backoff_source != NULL)
+    {
+      g_source_destroy (self->backoff_source);
+      g_clear_pointer (&self->backoff_source, g_source_unref);
+    }
+  g_socket_close (self->listen_socket, NULL);
+  soup_server_disconnect (self->server);
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Public API */
+
+gboolean
+osais_callback_server_start (OsaisCallbackServer  *self,
+                             GError              **error)
+{
+  GError *start_error;
+  GString *uri;
+
+  g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+
+  if (self->store == NULL)
+    {
+      g_set_error_literal (error, OSAIS_CALLBACK_SERVER_ERROR,
+                           OSAIS_CALLBACK_SERVER_ERROR_INVALID, "The server has no store");
+      return FALSE;
+    }
+  if (self->port > G_MAXUINT16)
+    {
+      g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_INVALID,
+                   "Invalid port %u", self->port);
+      return FALSE;
+    }
+  if (self->max_connections == 0)
+    {
+      g_set_error_literal (error, OSAIS_CALLBACK_SERVER_ERROR,
+                           OSAIS_CALLBACK_SERVER_ERROR_INVALID, "max-connections is 0");
+      return FALSE;
+    }
+
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->start_done = FALSE;
+  self->start_error = NULL;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->thread = g_thread_new ("osais-callback", server_thread, self);
+
+  g_mutex_lock (&self->start_mutex);
+  while (!self->start_done)
+    g_cond_wait (&self->start_cond, &self->start_mutex);
+  start_error = g_steal_pointer (&self->start_error);
+  g_mutex_unlock (&self->start_mutex);
+
+  if (start_error != NULL)
+    {
+      g_thread_join (g_steal_pointer (&self->thread));
+      g_clear_pointer (&self->loop, g_main_loop_unref);
+      g_clear_pointer (&self->context, g_main_context_unref);
+      g_propagate_error (error, start_error);
+      return FALSE;
+    }
+
+  uri = g_string_new ("http://");
+  if (strchr (self->address, ':') != NULL)
+    g_string_append_printf (uri, "[%s]", self->address);
+  else
+    g_string_append (uri, self->address);
+  g_string_append_printf (uri, ":%u%s", self->bound_port, self->base_path);
+  g_free (self->local_uri);
+  self->local_uri = g_string_free (uri, FALSE);
+
+  g_debug ("Listening on %s", self->local_uri);
+  self->listening = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+  return TRUE;
+}
+
+void
+osais_callback_server_stop (OsaisCallbackServer *self)
+{
+  g_return_if_fail (OSAIS_IS_CALLBACK_SERVER (self));
+
+  if (self->thread == NULL)
+    return;
+
+  g_main_context_invoke (self->context, stop_in_thread_cb, self);
+  g_thread_join (g_steal_pointer (&self->thread));
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->local_uri, g_free);
+  self->bound_port = 0;
+
+  g_debug ("Stopped");
+  self->listening = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+}
+
+gboolean
+osais_callback_server_get_listening (OsaisCallbackServer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), FALSE);
+
+  return self->listening;
+}
+
+char *
+osais_callback_server_dup_local_uri (OsaisCallbackServer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), NULL);
+
+  return g_strdup (self->local_uri);
+}
+
+char *
+osais_callback_server_dup_public_uri (OsaisCallbackServer *self)
+{
+  char *uri;
+
+  g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), NULL);
+
+  g_mutex_lock (&self->inputs_mutex);
+  uri = g_strdup (self->public_url != NULL ? self->public_url : self->local_uri);
+  g_mutex_unlock (&self->inputs_mutex);
+  return uri;
+}
+
+guint
+osais_callback_server_get_bound_port (OsaisCallbackServer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), 0);
+
+  return self->bound_port;
+}
+
+/* 128 bits from the kernel's CSPRNG: an input's id is its only protection. */
+static char *
+new_input_id (void)
+{
+  guint8 bytes[16];
+  gsize done = 0;
+  int fd;
+  GString *id;
+  gsize i;
+
+  fd = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    g_error ("Cannot open /dev/urandom: %s", g_strerror (errno));
+  while (done < sizeof bytes)
+    {
+      gssize n = read (fd, bytes + done, sizeof bytes - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        g_error ("Cannot read /dev/urandom: %s", g_strerror (errno));
+      done += n;
+    }
+  close (fd);
+
+  id = g_string_sized_new (2 * sizeof bytes);
+  for (i = 0; i < sizeof bytes; i++)
+    g_string_append_printf (id, "%02x", bytes[i]);
+  return g_string_free (id, FALSE);
+}
+
+char *
+osais_callback_server_register_input (OsaisCallbackServer  *self,
+                                      GBytes               *data,
+                                      const char           *content_type,
+                                      char                **out_id)
+{
+  g_autofree char *public_uri = NULL;
+  g_autofree char *id = NULL;
+  Input *input;
+
+  g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+
+  id = new_input_id ();
+  input = g_new0 (Input, 1);
+  input->data = g_bytes_ref (data);
+  input->content_type = g_strdup (content_type != NULL ? content_type
+                                                       : "application/octet-stream");
+
+  public_uri = osais_callback_server_dup_public_uri (self);
+  g_mutex_lock (&self->inputs_mutex);
+  g_hash_table_insert (self->inputs, g_strdup (id), input);
+  g_mutex_unlock (&self->inputs_mutex);
+
+  g_debug ("Registered input %s (%zu bytes)", id, g_bytes_get_size (data));
+  if (out_id != NULL)
+    *out_id = g_strdup (id);
+  return g_strdup_printf ("%sinput/%s", public_uri != NULL ? public_uri : "/", id);
+}
+
+void
+osais_callback_server_unregister_input (OsaisCallbackServer *self,
+                                        const char          *id)
+{
+  g_return_if_fail (OSAIS_IS_CALLBACK_SERVER (self));
+  g_return_if_fail (id != NULL);
+
+  g_mutex_lock (&self->inputs_mutex);
+  g_hash_table_remove (self->inputs, id);
+  g_mutex_unlock (&self->inputs_mutex);
+}
+
+gboolean
+osais_parse_listen_address (const char  *text,
+                            char       **host,
+                            guint       *port,
+                            GError     **error)
+{
+  g_autofree char *host_part = NULL;
+  const char *port_part;
+  const char *colon;
+  guint64 value;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+
+      if (end == NULL || end[1] != ':')
+        goto invalid;
+      host_part = g_strndup (text + 1, end - text - 1);
+      port_part = end + 2;
+      if (!g_hostname_is_ip_address (host_part) || strchr (host_part, ':') == NULL)
+        goto invalid;
+    }
+  else if ((colon = strrchr (text, ':')) != NULL)
+    {
+      /* A bare IPv6 address is ambiguous with its port: brackets are required. */
+      if (strchr (text, ':') != colon)
+        goto invalid;
+      if (colon != text)
+        host_part = g_strndup (text, colon - text);
+      port_part = colon + 1;
+    }
+  else
+    {
+      port_part = text;
+    }
+
+  if (!is_digits (port_part) ||
+      !g_ascii_string_to_unsigned (port_part, 10, 0, G_MAXUINT16, &value, NULL))
+    goto invalid;
+
+  if (host != NULL)
+    *host = host_part != NULL ? g_steal_pointer (&host_part)
+                              : g_strdup (OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS);
+  if (port != NULL)
+    *port = (guint) value;
+  return TRUE;
+
+invalid:
+  g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_INVALID,
+               "Invalid listen address “%s” (expected HOST:PORT, [IPv6]:PORT or PORT)", text);
+  return FALSE;
+}
+
+/* GObject */
+
+static void
+set_string (OsaisCallbackServer  *self,
+            char                **field,
+            const char           *value,
+            int                   prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_uint (OsaisCallbackServer *self,
+          guint               *field,
+          guint                value,
+          int                  prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_base_path (OsaisCallbackServer *self,
+               const char          *value)
+{
+  g_autofree char *normalized = NULL;
+
+  /* The routes are appended to the base path: it starts and ends with "/". */
+  if (value == NULL || *value == '\0')
+    value = "/";
+  normalized = g_strconcat (value[0] == '/' ? "" : "/", value,
+                            g_str_has_suffix (value, "/") ? "" : "/", NULL);
+  set_string (self, &self->base_path, normalized, PROP_BASE_PATH);
+}
+
+static void
+set_public_url (OsaisCallbackServer *self,
+                const char          *value)
+{
+  g_autofree char *normalized = NULL;
+
+  /* Routes are appended to it, so it ends in "/". */
+  if (value != NULL && *value != '\0')
+    normalized = g_str_has_suffix (value, "/") ? g_strdup (value) : g_strconcat (value, "/", NULL);
+
+  if (g_strcmp0 (self->public_url, normalized) == 0)
+    return;
+
+  /* register_input() may read it from another thread. */
+  g_mutex_lock (&self->inputs_mutex);
+  g_free (self->public_url);
+  self->public_url = g_steal_pointer (&normalized);
+  g_mutex_unlock (&self->inputs_mutex);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUBLIC_URL]);
+}
+
+static void
+osais_callback_server_dispose (GObject *object)
+{
+  OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (object);
+
+  osais_callback_server_stop (self);
+  g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (osais_callback_server_parent_class)->dispose (object);
+}
+
+static void
+osais_callback_server_finalize (GObject *object)
+{
+  OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (object);
+
+  g_free (self->address);
+  g_free (self->base_path);
+  g_free (self->public_url);
+  g_free (self->local_uri);
+  g_clear_pointer (&self->inputs, g_hash_table_unref);
+  g_mutex_clear (&self->inputs_mutex);
+  g_mutex_clear (&self->start_mutex);
+  g_cond_clear (&self->start_cond);
+
+  G_OBJECT_CLASS (osais_callback_server_parent_class)->finalize (object);
+}
+
+static void
+osais_callback_server_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_ADDRESS:
+      g_value_set_string (value, self->address);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_BASE_PATH:
+      g_value_set_string (value, self->base_path);
+      break;
+    case PROP_PUBLIC_URL:
+      g_mutex_lock (&self->inputs_mutex);
+      g_value_set_string (value, self->public_url);
+      g_mutex_unlock (&self->inputs_mutex);
+      break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_HEADER_TIMEOUT:
+      g_value_set_uint (value, self->header_timeout);
+      break;
+    case PROP_BODY_TIMEOUT:
+      g_value_set_uint (value, self->body_timeout);
+      break;
+    case PROP_LISTENING:
+      g_value_set_boolean (value, self->listening);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_callback_server_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (object);
+
+  /* Settings are read by the server thread: they take effect at start. */
+  if (prop_id != PROP_STORE && prop_id != PROP_PUBLIC_URL && self->thread != NULL)
+    {
+      g_critical ("OsaisCallbackServer: “%s” cannot change while the server runs",
+                  g_param_spec_get_name (pspec));
+      return;
+    }
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    case PROP_ADDRESS:
+      set_string (self, &self->address,
+                  g_value_get_string (value) != NULL ? g_value_get_string (value)
+                                                     : OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
+                  PROP_ADDRESS);
+      break;
+    case PROP_PORT:
+      set_uint (self, &self->port, g_value_get_uint (value), PROP_PORT);
+      break;
+    case PROP_BASE_PATH:
+      set_base_path (self, g_value_get_string (value));
+      break;
+    case PROP_PUBLIC_URL:
+      set_public_url (self, g_value_get_string (value));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      set_uint (self, &self->max_connections, g_value_get_uint (value), PROP_MAX_CONNECTIONS);
+      break;
+    case PROP_HEADER_TIMEOUT:
+      set_uint (self, &self->header_timeout, g_value_get_uint (value), PROP_HEADER_TIMEOUT);
+      break;
+    case PROP_BODY_TIMEOUT:
+      set_uint (self, &self->body_timeout, g_value_get_uint (value), PROP_BODY_TIMEOUT);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_callback_server_class_init (OsaisCallbackServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = osais_callback_server_dispose;
+  object_class->finalize = osais_callback_server_finalize;
+  object_class->get_property = osais_callback_server_get_property;
+  object_class->set_property = osais_callback_server_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL,
+                         OSAIS_TYPE_STORE,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_ADDRESS] =
+    g_param_spec_string ("address", NULL, NULL,
+                         OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL,
+                       0, G_MAXUINT16, OSAIS_CALLBACK_SERVER_DEFAULT_PORT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_BASE_PATH] =
+    g_param_spec_string ("base-path", NULL, NULL,
+                         "/",
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /* Ends in "/": one is added when missing. */
+  properties[PROP_PUBLIC_URL] =
+    g_param_spec_string ("public-url", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL,
+                       1, G_MAXUINT, OSAIS_CALLBACK_SERVER_MAX_CONNECTIONS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /* 0 disables a timeout. */
+  properties[PROP_HEADER_TIMEOUT] =
+    g_param_spec_uint ("header-timeout", NULL, NULL,
+                       0, G_MAXUINT, OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_BODY_TIMEOUT] =
+    g_param_spec_uint ("body-timeout", NULL, NULL,
+                       0, G_MAXUINT, OSAIS_CALLBACK_SERVER_BODY_TIMEOUT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_LISTENING] =
+    g_param_spec_boolean ("listening", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+osais_callback_server_init (OsaisCallbackServer *self)
+{
+  self->address = g_strdup (OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS);
+  self->port = OSAIS_CALLBACK_SERVER_DEFAULT_PORT;
+  self->base_path = g_strdup ("/");
+  self->max_connections = OSAIS_CALLBACK_SERVER_MAX_CONNECTIONS;
+  self->header_timeout = OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT;
+  self->body_timeout = OSAIS_CALLBACK_SERVER_BODY_TIMEOUT;
+  g_mutex_init (&self->start_mutex);
+  g_cond_init (&self->start_cond);
+  g_mutex_init (&self->inputs_mutex);
+  self->inputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) input_free);
+}
+
+OsaisCallbackServer *
+osais_callback_server_new (OsaisStore *store)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (store), NULL);
+
+  return g_object_new (OSAIS_TYPE_CALLBACK_SERVER, "store", store, NULL);
+}
