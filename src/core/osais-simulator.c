@@ -4,6 +4,1977 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "Osais"
+#define G_LOG_DOMAIN "OsaisSimulator"
 
+#include <math.h>
+#include <string.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "osais-engine.h"
 #include "osais-simulator.h"
+
+/* Bounds that keep a careless request from allocating gigabytes. */
+#define MAX_IMAGE_SIDE  4096
+#define MAX_OUTPUTS     16
+#define MAX_INPUT_BYTES (64 * 1024 * 1024)
+
+#define PRIVATE_PREFIX "/api/v1/private/client"
+#define AI_PREFIX      PRIVATE_PREFIX "/ai/"
+
+typedef enum
+{
+  JOB_NOTIFY_SENT,
+  JOB_NOTIFY_RECEIVED,
+  JOB_NOTIFY_STARTED,
+  JOB_FETCH,
+  JOB_IMAGE_STARTED,
+  JOB_UPLOAD,
+  JOB_IMAGE_DONE,
+  JOB_FINISHED,
+  JOB_FAILED,
+  JOB_END,
+} JobStep;
+
+typedef enum
+{
+  TRANSFORM_NONE,   /* render from the prompt */
+  TRANSFORM_COPY,   /* ping */
+  TRANSFORM_ENHANCE, /* gfpgan */
+  TRANSFORM_REMOVE_BACKGROUND, /* rembg */
+} Transform;
+
+typedef struct
+{
+  char     *username;
+  gboolean  is_demo;
+} SimUser;
+
+typedef struct
+{
+  OsaisSimulator *self;
+  char           *uid;
+  char           *token;
+  char           *engine;
+  char           *username;
+  char           *callback_url;  /* ends with '/' */
+  char           *prompt;
+  char           *url_upload;
+  gint64          seed;
+  guint           width;
+  guint           height;
+  guint           cimg;
+  guint           res;
+  guint           step_delay;
+  gboolean        fail;
+  Transform       transform;
+  JobStep         step;
+  guint           cycle;
+  int             remaining;     /* callbacks planned and not yet answered */
+  char           *error_descr;
+  GBytes         *output;        /* the transformed input, for input engines */
+  gint64          start_time;
+  GSource        *delay_source;
+  SoupMessage    *message;       /* the callback in flight */
+} SimJob;
+
+struct _OsaisSimulator
+{
+  GObject       parent_instance;
+
+  /* Guards the settings and sessions: they are set on the caller's thread
+   * and read on the simulator thread. */
+  GMutex        mutex;
+  char         *client_token;
+  char         *client_secret;
+  char         *callback_url;
+  char         *fail_engine;
+  guint         step_delay;
+  gboolean      expire_tokens;
+  GHashTable   *sessions;       /* authToken → SimUser */
+
+  /* Read from any thread with g_atomic_int_get. */
+  gint          requests;
+  gint          logins;
+  gint          acks_good;
+  gint          acks_bad;
+  gint          pending;
+
+  /* The caller's side of start and stop. */
+  GThread      *thread;
+  GMainContext *context;
+  char         *origin;
+  GCond         start_cond;
+  gboolean      start_done;
+  GError       *start_error;
+  char         *address;
+  guint         port;
+
+  /* Owned by the simulator thread while it runs. */
+  SoupServer   *server;
+  SoupSession  *session;
+  GCancellable *cancellable;
+  GListModel   *engines;
+  GPtrArray    *jobs;
+  guint         next_uid;
+  guint         notify_count;
+  guint         upload_count;
+  gboolean      stopping;
+};
+
+G_DEFINE_FINAL_TYPE (OsaisSimulator, osais_simulator, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (osais-simulator-error-quark, osais_simulator_error)
+
+enum {
+  PROP_0,
+  PROP_CLIENT_TOKEN,
+  PROP_CLIENT_SECRET,
+  PROP_CALLBACK_URL,
+  PROP_STEP_DELAY,
+  PROP_FAIL_ENGINE,
+  PROP_EXPIRE_TOKENS,
+  PROP_REQUESTS,
+  PROP_LOGINS,
+  PROP_ACKS_GOOD,
+  PROP_ACKS_BAD,
+  PROP_PENDING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void job_run (SimJob *job);
+
+static void
+sim_user_free (SimUser *user)
+{
+  g_free (user->username);
+  g_free (user);
+}
+
+static SimUser *
+sim_user_copy (const SimUser *user)
+{
+  SimUser *copy = g_new0 (SimUser, 1);
+
+  copy->username = g_strdup (user->username);
+  copy->is_demo = user->is_demo;
+
+  return copy;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimUser, sim_user_free)
+
+static void
+sim_job_free (SimJob *job)
+{
+  g_assert (job->delay_source == NULL);
+
+  g_free (job->uid);
+  g_free (job->token);
+  g_free (job->engine);
+  g_free (job->username);
+  g_free (job->callback_url);
+  g_free (job->prompt);
+  g_free (job->url_upload);
+  g_free (job->error_descr);
+  g_clear_pointer (&job->output, g_bytes_unref);
+  g_clear_object (&job->message);
+  g_free (job);
+}
+
+/* Images */
+
+static GdkPixbuf *
+decode_image (GBytes  *bytes,
+              GError **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  GdkPixbuf *pixbuf;
+
+  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, error))
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      return NULL;
+    }
+
+  if (!gdk_pixbuf_loader_close (loader, error))
+    return NULL;
+
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error_literal (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_IMAGE,
+                           "The input is not an image");
+      return NULL;
+    }
+
+  if (gdk_pixbuf_get_width (pixbuf) > MAX_IMAGE_SIDE
+      || gdk_pixbuf_get_height (pixbuf) > MAX_IMAGE_SIDE)
+    {
+      g_set_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_SIZE,
+                   "The input image is larger than %u pixels", MAX_IMAGE_SIDE);
+      return NULL;
+    }
+
+  return g_object_ref (pixbuf);
+}
+
+static GBytes *
+encode_png (GdkPixbuf  *pixbuf,
+            GError    **error)
+{
+  char *buffer = NULL;
+  gsize size = 0;
+
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", error, NULL))
+    return NULL;
+
+  return g_bytes_new_take (buffer, size);
+}
+
+static inline guint8
+clamp_channel (double value)
+{
+  return (guint8) CLAMP (lround (value), 0, 255);
+}
+
+GBytes *
+osais_simulator_render_png (const char  *prompt,
+                            gint64       seed,
+                            guint        width,
+                            guint        height,
+                            GError     **error)
+{
+  g_autoptr(GChecksum) checksum = NULL;
+  g_autoptr(GRand) rand = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autofree char *seed_text = NULL;
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+  guint32 seeds[8];
+  double from[3], to[3], circle_color[8][3];
+  double circle_x[8], circle_y[8], circle_r[8];
+  double angle, frequency, phase, diagonal;
+  guint n_circles;
+  guint8 *pixels;
+  int rowstride;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (width == 0 || height == 0 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
+    {
+      g_set_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_SIZE,
+                   "Cannot render %u×%u pixels: each side must be 1 to %u",
+                   width, height, MAX_IMAGE_SIDE);
+      return NULL;
+    }
+
+  /* A digest, not g_str_hash, so that every bit of prompt and seed moves the picture. */
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  seed_text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", seed);
+  g_checksum_update (checksum, (const guchar *) seed_text, -1);
+  g_checksum_update (checksum, (const guchar *) (prompt != NULL ? prompt : ""), -1);
+  g_checksum_get_digest (checksum, digest, &digest_len);
+  for (guint i = 0; i < G_N_ELEMENTS (seeds); i++)
+    seeds[i] = ((guint32) digest[4 * i] << 24) | ((guint32) digest[4 * i + 1] << 16)
+               | ((guint32) digest[4 * i + 2] << 8) | digest[4 * i + 3];
+  rand = g_rand_new_with_seed_array (seeds, G_N_ELEMENTS (seeds));
+
+  for (guint c = 0; c < 3; c++)
+    {
+      from[c] = g_rand_double_range (rand, 0, 255);
+      to[c] = g_rand_double_range (rand, 0, 255);
+    }
+  angle = g_rand_double_range (rand, 0, 2 * G_PI);
+  frequency = g_rand_double_range (rand, 2, 9);
+  phase = g_rand_double_range (rand, 0, 2 * G_PI);
+  n_circles = g_rand_int_range (rand, 3, G_N_ELEMENTS (circle_x) + 1);
+  for (guint k = 0; k < n_circles; k++)
+    {
+      circle_x[k] = g_rand_double_range (rand, 0, width);
+      circle_y[k] = g_rand_double_range (rand, 0, height);
+      circle_r[k] = g_rand_double_range (rand, 0.08, 0.35) * MIN (width, height) + 1;
+      for (guint c = 0; c < 3; c++)
+        circle_color[k][c] = g_rand_double_range (rand, 0, 255);
+    }
+
+  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  if (pixbuf == NULL)
+    {
+      g_set_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_SIZE,
+                   "Cannot allocate %u×%u pixels", width, height);
+      return NULL;
+    }
+
+  pixels = gdk_pixbuf_get_pixels (pixbuf);
+  rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  diagonal = hypot (width, height);
+
+  for (guint y = 0; y < height; y++)
+    {
+      guint8 *row = pixels + (gsize) y * rowstride;
+
+      for (guint x = 0; x < width; x++)
+        {
+          double t = fabs (x * cos (angle) + y * sin (angle)) / diagonal;
+          double band = 0.8 + 0.2 * sin (t * frequency * 2 * G_PI + phase);
+          double noise = g_rand_double_range (rand, -10, 10);
+          double rgb[3];
+
+          for (guint c = 0; c < 3; c++)
+            rgb[c] = (from[c] + (to[c] - from[c]) * t) * band;
+
+          for (guint k = 0; k < n_circles; k++)
+            {
+              double d = hypot (x - circle_x[k], y - circle_y[k]);
+              /* A soft edge, so that circles blend into the bands. */
+              double cover = CLAMP ((circle_r[k] - d) / 3.0, 0.0, 1.0) * 0.85;
+
+              for (guint c = 0; c < 3; c++)
+                rgb[c] = rgb[c] * (1 - cover) + circle_color[k][c] * cover;
+            }
+
+          for (guint c = 0; c < 3; c++)
+            row[3 * x + c] = clamp_channel (rgb[c] + noise);
+        }
+    }
+
+  return encode_png (pixbuf, error);
+}
+
+/* gfpgan: scale by @res, sharpen, then stretch the contrast. */
+static GBytes *
+enhance_image (GBytes  *input,
+               guint    res,
+               GError **error)
+{
+  g_autoptr(GdkPixbuf) source = NULL;
+  g_autoptr(GdkPixbuf) scaled = NULL;
+  g_autoptr(GdkPixbuf) result = NULL;
+  const guint8 *src;
+  guint8 *dst;
+  int width, height, n_channels, src_stride, dst_stride;
+
+  if (!(source = decode_image (input, error)))
+    return NULL;
+
+  width = gdk_pixbuf_get_width (source) * res;
+  height = gdk_pixbuf_get_height (source) * res;
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
+    {
+      g_set_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_SIZE,
+                   "The output would be larger than %u pixels", MAX_IMAGE_SIDE);
+      return NULL;
+    }
+
+  scaled = gdk_pixbuf_scale_simple (source, width, height, GDK_INTERP_BILINEAR);
+  result = gdk_pixbuf_copy (scaled);
+  if (scaled == NULL || result == NULL)
+    {
+      g_set_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_SIZE,
+                   "Cannot allocate %d×%d pixels", width, height);
+      return NULL;
+    }
+
+  n_channels = gdk_pixbuf_get_n_channels (scaled);
+  src = gdk_pixbuf_read_pixels (scaled);
+  src_stride = gdk_pixbuf_get_rowstride (scaled);
+  dst = gdk_pixbuf_get_pixels (result);
+  dst_stride = gdk_pixbuf_get_rowstride (result);
+
+  for (int y = 0; y < height; y++)
+    {
+      for (int x = 0; x < width; x++)
+        {
+          const guint8 *p = src + (gsize) y * src_stride + (gsize) x * n_channels;
+          const guint8 *up = y > 0 ? p - src_stride : p;
+          const guint8 *down = y + 1 < height ? p + src_stride : p;
+          const guint8 *left = x > 0 ? p - n_channels : p;
+          const guint8 *right = x + 1 < width ? p + n_channels : p;
+          guint8 *q = dst + (gsize) y * dst_stride + (gsize) x * n_channels;
+
+          /* Colour channels only: alpha, if any, stays as gdk_pixbuf_copy left it. */
+          for (int c = 0; c < 3; c++)
+            {
+              double sharp = 5.0 * p[c] - up[c] - down[c] - left[c] - right[c];
+
+              q[c] = clamp_channel ((sharp - 128.0) * 1.3 + 128.0);
+            }
+        }
+    }
+
+  return encode_png (result, error);
+}
+
+/* rembg: pixels close to the top-left corner's colour become transparent. */
+static GBytes *
+remove_background (GBytes  *input,
+                   GError **error)
+{
+  g_autoptr(GdkPixbuf) source = NULL;
+  g_autoptr(GdkPixbuf) result = NULL;
+  guint8 corner[3];
+  guint8 *pixels;
+  int width, height, stride;
+
+  if (!(source = decode_image (input, error)))
+    return NULL;
+
+  result = gdk_pixbuf_add_alpha (source, FALSE, 0, 0, 0);
+  if (result == NULL)
+    {
+      g_set_error_literal (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_IMAGE,
+                           "Cannot add an alpha channel");
+      return NULL;
+    }
+
+  width = gdk_pixbuf_get_width (result);
+  height = gdk_pixbuf_get_height (result);
+  stride = gdk_pixbuf_get_rowstride (result);
+  pixels = gdk_pixbuf_get_pixels (result);
+  memcpy (corner, pixels, sizeof corner);
+
+  for (int y = 0; y < height; y++)
+    {
+      for (int x = 0; x < width; x++)
+        {
+          guint8 *p = pixels + (gsize) y * stride + (gsize) x * 4;
+          int distance = ABS (p[0] - corner[0]) + ABS (p[1] - corner[1])
+                         + ABS (p[2] - corner[2]);
+
+          if (distance <= 48)
+            p[3] = 0;
+        }
+    }
+
+  return encode_png (result, error);
+}
+
+/* Wire helpers */
+
+static void
+reply_json (SoupServerMessage *msg,
+            guint              status,
+            JsonNode          *root)
+{
+  g_autofree char *text = json_to_string (root, FALSE);
+  gsize length = strlen (text);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&text), length);
+}
+
+/* {"data":null}, with a message for people reading logs, except where
+ * the protocol says exactly what a refusal looks like. */
+static void
+reply_error (SoupServerMessage *msg,
+             guint              status,
+             const char        *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_debug ("%s %s: %u %s", soup_server_message_get_method (msg),
+           g_uri_get_path (soup_server_message_get_uri (msg)), status,
+           message != NULL ? message : "");
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_add_null_value (builder);
+  if (message != NULL)
+    {
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, message);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  reply_json (msg, status, root);
+}
+
+static void
+reply_data (SoupServerMessage *msg,
+            JsonObject        *data)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_object_member (object, "data", json_object_ref (data));
+  json_node_set_object (root, object);
+
+  reply_json (msg, SOUP_STATUS_OK, root);
+}
+
+static JsonNode *
+read_json_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (size == 0 || !json_parser_load_from_data (parser, data, size, &error))
+    {
+      g_debug ("Request body is not JSON: %s", error != NULL ? error->message : "empty");
+      return NULL;
+    }
+
+  return json_parser_steal_root (parser);
+}
+
+/* OSAIS's library sends numbers as strings and takes either: so do we. */
+static char *
+member_dup_string (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return g_strdup (json_node_get_string (node));
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
+      }
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+member_get_int (JsonObject *object,
+                const char *name,
+                gint64     *value)
+{
+  g_autofree char *text = member_dup_string (object, name);
+  char *end = NULL;
+  gint64 parsed;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  parsed = g_ascii_strtoll (text, &end, 10);
+  /* A float such as "2.0" counts by its integer part. */
+  if (end == text || (*end != '\0' && *end != '.'))
+    return FALSE;
+
+  *value = parsed;
+  return TRUE;
+}
+
+static guint
+member_get_uint_clamped (JsonObject *object,
+                         const char *name,
+                         guint       fallback,
+                         guint       min,
+                         guint       max)
+{
+  gint64 value;
+
+  if (!member_get_int (object, name, &value))
+    return fallback;
+
+  return (guint) CLAMP (value, (gint64) min, (gint64) max);
+}
+
+static gboolean
+member_is_set (JsonObject *object,
+               const char *name)
+{
+  g_autofree char *text = member_dup_string (object, name);
+
+  return text != NULL && *text != '\0';
+}
+
+static guint
+engine_default_uint (OsaisEngine *engine,
+                     const char  *name,
+                     guint        fallback)
+{
+  const OsaisEngineParam *param = osais_engine_find_param (engine, name);
+
+  if (param != NULL && param->default_value != NULL
+      && JSON_NODE_HOLDS_VALUE (param->default_value)
+      && json_node_get_value_type (param->default_value) == G_TYPE_INT64)
+    return (guint) CLAMP (json_node_get_int (param->default_value), 0, G_MAXUINT);
+
+  return fallback;
+}
+
+/* Acknowledgements */
+
+static gboolean
+ack_value_equals (JsonObject *data,
+                  const char *name,
+                  const char *expected)
+{
+  g_autofree char *value = member_dup_string (data, name);
+
+  return value != NULL && g_str_equal (value, expected);
+}
+
+static gboolean
+ack_is_good (SoupMessage  *message,
+             GBytes       *body,
+             const char   *uid,
+             const char   *token,
+             char        **reason)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  guint status = soup_message_get_status (message);
+  JsonNode *root;
+  JsonObject *object;
+  JsonNode *data;
+  gsize size = 0;
+  const char *text = g_bytes_get_data (body, &size);
+
+  if (status != SOUP_STATUS_OK)
+    {
+      *reason = g_strdup_printf ("HTTP %u", status);
+      return FALSE;
+    }
+
+  if (size == 0 || !json_parser_load_from_data (parser, text, size, &error))
+    {
+      *reason = g_strdup_printf ("the body is not JSON: %s",
+                                 error != NULL ? error->message : "empty");
+      return FALSE;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      *reason = g_strdup ("the body is not a JSON object");
+      return FALSE;
+    }
+
+  object = json_node_get_object (root);
+  data = json_object_get_member (object, "data");
+  if (json_object_get_size (object) != 1 || data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
+    {
+      *reason = g_strdup ("the body is not exactly {\"data\": {…}}");
+      return FALSE;
+    }
+
+  if (json_object_get_size (json_node_get_object (data)) != 2
+      || !ack_value_equals (json_node_get_object (data), "token", token)
+      || !ack_value_equals (json_node_get_object (data), "uid", uid))
+    {
+      *reason = g_strdup_printf ("data is not exactly {\"token\": \"%s\", \"uid\": \"%s\"}",
+                                 token, uid);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Jobs: one chain of callbacks each, on the simulator thread */
+
+static void
+job_add_remaining (SimJob *job,
+                   int     delta)
+{
+  job->remaining += delta;
+  g_atomic_int_add (&job->self->pending, delta);
+}
+
+static void
+job_end (SimJob *job)
+{
+  OsaisSimulator *self = job->self;
+
+  g_debug ("Job %s ended", job->uid);
+  job_add_remaining (job, -job->remaining);
+  g_ptr_array_remove_fast (self->jobs, job);
+}
+
+static void
+job_fail (SimJob     *job,
+          const char *descr)
+{
+  g_debug ("Job %s fails: %s", job->uid, descr);
+  g_free (job->error_descr);
+  job->error_descr = g_strdup (descr);
+  /* Only the stage -1 notification is left to send. */
+  job_add_remaining (job, 1 - job->remaining);
+  job->step = JOB_FAILED;
+  job_run (job);
+}
+
+static gboolean
+job_delay_cb (gpointer user_data)
+{
+  SimJob *job = user_data;
+
+  g_clear_pointer (&job->delay_source, g_source_unref);
+  job_run (job);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_continue (SimJob *job)
+{
+  if (job->step != JOB_END && job->step_delay > 0
+      && !g_cancellable_is_cancelled (job->self->cancellable))
+    {
+      job->delay_source = g_timeout_source_new (job->step_delay);
+      g_source_set_callback (job->delay_source, job_delay_cb, job, NULL);
+      g_source_attach (job->delay_source, job->self->context);
+    }
+  else
+    {
+      job_run (job);
+    }
+}
+
+static void
+job_callback_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SimJob *job = user_data;
+  OsaisSimulator *self = job->self;
+  g_autoptr(SoupMessage) message = g_steal_pointer (&job->message);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+
+  if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      job->step = JOB_END;
+    }
+  else
+    {
+      if (body == NULL)
+        reason = g_strdup (error->message);
+
+      if (body != NULL && ack_is_good (message, body, job->uid, job->token, &reason))
+        {
+          g_atomic_int_inc (&self->acks_good);
+        }
+      else
+        {
+          g_debug ("Bad acknowledgement of %s for job %s: %s",
+                   g_uri_get_path (soup_message_get_uri (message)), job->uid, reason);
+          g_atomic_int_inc (&self->acks_bad);
+        }
+    }
+
+  job_add_remaining (job, -1);
+  job_continue (job);
+}
+
+static void
+job_send (SimJob      *job,
+          SoupMessage *message)
+{
+  g_assert (job->message == NULL);
+
+  job->message = message;
+  soup_session_send_and_read_async (job->self->session, message, G_PRIORITY_DEFAULT,
+                                    job->self->cancellable, job_callback_cb, job);
+}
+
+static void
+fields_add (GHashTable *fields,
+            const char *name,
+            const char *value)
+{
+  g_hash_table_insert (fields, (gpointer) name, g_strdup (value != NULL ? value : ""));
+}
+
+static void
+job_notify (SimJob     *job,
+            OsaisStage  stage,
+            const char *descr,
+            const char *filename)
+{
+  OsaisSimulator *self = job->self;
+  g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *url = g_strconcat (job->callback_url, "notify", NULL);
+  g_autofree char *stage_text = g_strdup_printf ("%d", stage);
+  g_autofree char *cycle_text = g_strdup_printf ("%u", job->cycle);
+  SoupMessage *message;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  fields_add (fields, "uid", job->uid);
+  fields_add (fields, "stage", stage_text);
+  fields_add (fields, "token", job->token);
+  fields_add (fields, "cycle", cycle_text);
+  fields_add (fields, "engine", job->engine);
+  fields_add (fields, "username", job->username);
+  fields_add (fields, "filename", filename);
+  fields_add (fields, "descr", descr);
+  if (stage == OSAIS_STAGE_FINISHED)
+    {
+      gint64 cost = (g_get_monotonic_time () - job->start_time) / 1000;
+
+      g_hash_table_insert (fields, (gpointer) "cost",
+                           g_strdup_printf ("%" G_GINT64_FORMAT, cost));
+    }
+
+  message = soup_message_new (SOUP_METHOD_POST, url);
+  if (message == NULL)
+    {
+      /* Counted like a callback nobody acknowledged, which is what it is. */
+      g_debug ("Job %s: cannot post to %s", job->uid, url);
+      g_atomic_int_inc (&self->acks_bad);
+      job_add_remaining (job, -1);
+      job_continue (job);
+      return;
+    }
+
+  /* The protocol leaves the encoding open, so rotate through what express accepts. */
+  switch (self->notify_count++ % 3)
+    {
+    case 0:
+      {
+        g_autoptr(JsonBuilder) builder = json_builder_new ();
+        g_autoptr(JsonNode) root = NULL;
+        g_autoptr(GBytes) bytes = NULL;
+        char *text;
+
+        json_builder_begin_object (builder);
+        g_hash_table_iter_init (&iter, fields);
+        while (g_hash_table_iter_next (&iter, &name, &value))
+          {
+            json_builder_set_member_name (builder, name);
+            json_builder_add_string_value (builder, value);
+          }
+        json_builder_end_object (builder);
+        root = json_builder_get_root (builder);
+        text = json_to_string (root, FALSE);
+        bytes = g_bytes_new_take (text, strlen (text));
+        soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+      }
+      break;
+
+    case 1:
+      {
+        char *text = soup_form_encode_hash (fields);
+        g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
+
+        soup_message_set_request_body_from_bytes (message, SOUP_FORM_MIME_TYPE_URLENCODED, bytes);
+      }
+      break;
+
+    default:
+      {
+        g_autoptr(SoupMultipart) multipart = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
+        g_autoptr(GBytes) bytes = NULL;
+
+        g_hash_table_iter_init (&iter, fields);
+        while (g_hash_table_iter_next (&iter, &name, &value))
+          soup_multipart_append_form_string (multipart, name, value);
+        soup_multipart_to_message (multipart, soup_message_get_request_headers (message), &bytes);
+        soup_message_set_request_body_from_bytes (message, NULL, bytes);
+      }
+      break;
+    }
+
+  g_debug ("Job %s: notify stage %d, cycle %u", job->uid, stage, job->cycle);
+  job_send (job, message);
+}
+
+static GBytes *
+job_make_output (SimJob  *job,
+                 GError **error)
+{
+  if (job->transform != TRANSFORM_NONE)
+    return g_bytes_ref (job->output);
+
+  return osais_simulator_render_png (job->prompt, job->seed + job->cycle,
+                                     job->width, job->height, error);
+}
+
+static void
+job_upload (SimJob *job)
+{
+  static const char * const file_fields[] = { "file", "image", "upload" };
+  OsaisSimulator *self = job->self;
+  g_autoptr(SoupMultipart) multipart = NULL;
+  g_autoptr(GBytes) image = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strconcat (job->callback_url, "upload", NULL);
+  g_autofree char *cycle_text = g_strdup_printf ("%u", job->cycle);
+  g_autofree char *filename = g_strdup_printf ("%s_%u.png", job->uid, job->cycle);
+  SoupMessage *message;
+
+  if (!(image = job_make_output (job, &error)))
+    {
+      g_autofree char *descr = g_strdup_printf ("Cannot make the output: %s", error->message);
+
+      job_fail (job, descr);
+      return;
+    }
+
+  message = soup_message_new (SOUP_METHOD_POST, url);
+  if (message == NULL)
+    {
+      g_debug ("Job %s: cannot post to %s", job->uid, url);
+      g_atomic_int_inc (&self->acks_bad);
+      job_add_remaining (job, -1);
+      job_continue (job);
+      return;
+    }
+
+  multipart = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
+  soup_multipart_append_form_string (multipart, "uid", job->uid);
+  soup_multipart_append_form_string (multipart, "token", job->token);
+  soup_multipart_append_form_string (multipart, "cycle", cycle_text);
+  soup_multipart_append_form_string (multipart, "engine", job->engine);
+  /* The file field's name is not specified: rotate it to exercise the client's tolerance. */
+  soup_multipart_append_form_file (multipart,
+                                   file_fields[self->upload_count++ % G_N_ELEMENTS (file_fields)],
+                                   filename, "image/png", image);
+  soup_multipart_to_message (multipart, soup_message_get_request_headers (message), &body);
+  soup_message_set_request_body_from_bytes (message, NULL, body);
+
+  g_debug ("Job %s: upload %s", job->uid, filename);
+  job_send (job, message);
+}
+
+static void
+job_fetch_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SimJob *job = user_data;
+  g_autoptr(SoupMessage) message = g_steal_pointer (&job->message);
+  g_autoptr(GBytes) input = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *descr = NULL;
+  guint status;
+
+  input = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+
+  if (input == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      job->step = JOB_END;
+      job_run (job);
+      return;
+    }
+
+  if (input == NULL)
+    {
+      descr = g_strdup_printf ("Cannot download url_upload: %s", error->message);
+      job_fail (job, descr);
+      return;
+    }
+
+  status = soup_message_get_status (message);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      descr = g_strdup_printf ("Cannot download url_upload: HTTP %u %s", status,
+                               soup_message_get_reason_phrase (message));
+      job_fail (job, descr);
+      return;
+    }
+
+  if (g_bytes_get_size (input) > MAX_INPUT_BYTES)
+    {
+      job_fail (job, "Cannot download url_upload: larger than 64 MiB");
+      return;
+    }
+
+  switch (job->transform)
+    {
+    case TRANSFORM_COPY:
+      job->output = g_steal_pointer (&input);
+      break;
+    case TRANSFORM_ENHANCE:
+      job->output = enhance_image (input, job->res, &error);
+      break;
+    case TRANSFORM_REMOVE_BACKGROUND:
+      job->output = remove_background (input, &error);
+      break;
+    case TRANSFORM_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (job->output == NULL)
+    {
+      descr = g_strdup_printf ("Cannot process the input image: %s", error->message);
+      job_fail (job, descr);
+      return;
+    }
+
+  job->step = JOB_IMAGE_STARTED;
+  job_run (job);
+}
+
+static void
+job_fetch (SimJob *job)
+{
+  SoupMessage *message = NULL;
+
+  if (job->transform == TRANSFORM_NONE)
+    {
+      job->step = JOB_IMAGE_STARTED;
+      job_run (job);
+      return;
+    }
+
+  if (job->url_upload != NULL)
+    message = soup_message_new (SOUP_METHOD_GET, job->url_upload);
+
+  if (message == NULL)
+    {
+      job_fail (job, "Cannot download url_upload: not an http(s) URL");
+      return;
+    }
+
+  g_debug ("Job %s: fetch %s", job->uid, job->url_upload);
+  job->message = message;
+  soup_session_send_and_read_async (job->self->session, message, G_PRIORITY_DEFAULT,
+                                    job->self->cancellable, job_fetch_cb, job);
+}
+
+static void
+job_run (SimJob *job)
+{
+  if (g_cancellable_is_cancelled (job->self->cancellable))
+    job->step = JOB_END;
+
+  switch (job->step)
+    {
+    case JOB_NOTIFY_SENT:
+      job->step = JOB_NOTIFY_RECEIVED;
+      job_notify (job, OSAIS_STAGE_REQUEST_SENT, "Request sent to the AI", NULL);
+      break;
+
+    case JOB_NOTIFY_RECEIVED:
+      job->step = JOB_NOTIFY_STARTED;
+      job_notify (job, OSAIS_STAGE_RECEIVED, "Request received by the AI", NULL);
+      break;
+
+    case JOB_NOTIFY_STARTED:
+      job->step = job->fail ? JOB_FAILED : JOB_FETCH;
+      job_notify (job, OSAIS_STAGE_STARTED, "AI started", NULL);
+      break;
+
+    case JOB_FETCH:
+      job_fetch (job);
+      break;
+
+    case JOB_IMAGE_STARTED:
+      job->step = JOB_UPLOAD;
+      job_notify (job, OSAIS_STAGE_IMAGE_STARTED, "Processing the image", NULL);
+      break;
+
+    case JOB_UPLOAD:
+      job->step = JOB_IMAGE_DONE;
+      job_upload (job);
+      break;
+
+    case JOB_IMAGE_DONE:
+      {
+        g_autofree char *filename = g_strdup_printf ("%s_%u.png", job->uid, job->cycle);
+
+        job->step = job->cycle + 1 < job->cimg ? JOB_IMAGE_STARTED : JOB_FINISHED;
+        job_notify (job, OSAIS_STAGE_IMAGE_DONE, "Image done", filename);
+        job->cycle++;
+      }
+      break;
+
+    case JOB_FINISHED:
+      job->step = JOB_END;
+      job->cycle = 0;
+      job_notify (job, OSAIS_STAGE_FINISHED, "AI finished", NULL);
+      break;
+
+    case JOB_FAILED:
+      job->step = JOB_END;
+      job_notify (job, OSAIS_STAGE_ERROR,
+                  job->error_descr != NULL ? job->error_descr : "Simulated failure", NULL);
+      break;
+
+    case JOB_END:
+    default:
+      job_end (job);
+      break;
+    }
+}
+
+static gboolean
+job_start_cb (gpointer user_data)
+{
+  job_run (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Server routes */
+
+static gboolean
+check_method (SoupServerMessage *msg,
+              const char        *method)
+{
+  if (g_str_equal (soup_server_message_get_method (msg), method))
+    return TRUE;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", method);
+  reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed");
+  return FALSE;
+}
+
+static char *
+new_auth_token (void)
+{
+  return g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),
+                          g_random_int (), g_random_int ());
+}
+
+static void
+grant_session (OsaisSimulator    *self,
+               SoupServerMessage *msg,
+               const char        *token,
+               const char        *username,
+               gboolean           is_demo)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *auth_token = new_auth_token ();
+  SimUser *user = g_new0 (SimUser, 1);
+
+  user->username = g_strdup (username);
+  user->is_demo = is_demo;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_insert (self->sessions, g_strdup (auth_token), user);
+  g_mutex_unlock (&self->mutex);
+
+  g_atomic_int_inc (&self->logins);
+  g_debug ("Login of %s", username);
+
+  json_object_set_string_member (data, "token", token);
+  json_object_set_string_member (data, "authToken", auth_token);
+  reply_data (msg, data);
+}
+
+static void
+login_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  OsaisSimulator *self = user_data;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *secret = NULL;
+  gboolean accepted;
+
+  if (!g_str_equal (path, "/api/v1/public/client/login"))
+    {
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+      return;
+    }
+
+  if (!check_method (msg, SOUP_METHOD_POST))
+    return;
+
+  root = read_json_body (msg);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+
+  token = member_dup_string (json_node_get_object (root), "token");
+  secret = member_dup_string (json_node_get_object (root), "secret");
+
+  g_mutex_lock (&self->mutex);
+  accepted = token != NULL && secret != NULL
+             && g_strcmp0 (token, self->client_token) == 0
+             && g_strcmp0 (secret, self->client_secret) == 0;
+  g_mutex_unlock (&self->mutex);
+
+  if (!accepted)
+    {
+      reply_error (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+      return;
+    }
+
+  grant_session (self, msg, token, OSAIS_SIMULATOR_USERNAME, FALSE);
+}
+
+static void
+demo_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  OsaisSimulator *self = user_data;
+
+  if (!g_str_equal (path, "/api/v1/public/client/demo"))
+    {
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+      return;
+    }
+
+  if (!check_method (msg, SOUP_METHOD_POST))
+    return;
+
+  grant_session (self, msg, OSAIS_SIMULATOR_DEMO_TOKEN, OSAIS_SIMULATOR_DEMO_USERNAME, TRUE);
+}
+
+/* Returns the caller's user, or NULL after answering 401. */
+static SimUser *
+authorize (OsaisSimulator    *self,
+           SoupServerMessage *msg)
+{
+  const char *header;
+  const char *auth_token = NULL;
+  SimUser *user = NULL;
+  gboolean expired;
+
+  header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                         "Authorization");
+  if (header != NULL && g_ascii_strncasecmp (header, "Bearer ", 7) == 0)
+    auth_token = header + 7;
+
+  g_mutex_lock (&self->mutex);
+  expired = self->expire_tokens;
+  self->expire_tokens = FALSE;
+  if (!expired && auth_token != NULL)
+    {
+      SimUser *found = g_hash_table_lookup (self->sessions, auth_token);
+
+      if (found != NULL)
+        user = sim_user_copy (found);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (user == NULL)
+    reply_error (msg, SOUP_STATUS_UNAUTHORIZED,
+                 expired ? "authToken expired"
+                 : auth_token == NULL ? "No Bearer authToken" : "Unknown authToken");
+
+  return user;
+}
+
+static void
+client_info (OsaisSimulator    *self,
+             SoupServerMessage *msg)
+{
+  g_autoptr(SimUser) user = NULL;
+  g_autoptr(JsonObject) data = NULL;
+  JsonObject *info;
+
+  if (!check_method (msg, SOUP_METHOD_GET))
+    return;
+
+  if (!(user = authorize (self, msg)))
+    return;
+
+  info = json_object_new ();
+  json_object_set_string_member (info, "username", user->username);
+  json_object_set_boolean_member (info, "isDemo", user->is_demo);
+  data = json_object_new ();
+  json_object_set_object_member (data, "user", info);
+  reply_data (msg, data);
+}
+
+static Transform
+transform_for_engine (const char *engine)
+{
+  if (g_str_equal (engine, "ping"))
+    return TRANSFORM_COPY;
+  if (g_str_equal (engine, "gfpgan"))
+    return TRANSFORM_ENHANCE;
+  if (g_str_equal (engine, "rembg"))
+    return TRANSFORM_REMOVE_BACKGROUND;
+
+  return TRANSFORM_NONE;
+}
+
+static void
+ai_request (OsaisSimulator    *self,
+            SoupServerMessage *msg,
+            const char        *engine_name)
+{
+  g_autoptr(SimUser) user = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonObject) data = NULL;
+  OsaisEngine *engine;
+  JsonObject *params;
+  SimJob *job;
+  GSource *source;
+  gint64 seed;
+
+  if (!check_method (msg, SOUP_METHOD_POST))
+    return;
+
+  if (!(user = authorize (self, msg)))
+    return;
+
+  engine = osais_engines_lookup (self->engines, engine_name);
+  if (*engine_name == '\0' || strchr (engine_name, '/') != NULL || engine == NULL)
+    {
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "Unknown engine");
+      return;
+    }
+
+  root = read_json_body (msg);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "The body must be a JSON object");
+      return;
+    }
+  params = json_node_get_object (root);
+
+  for (guint i = 0; i < osais_engine_get_n_params (engine); i++)
+    {
+      const OsaisEngineParam *param = osais_engine_get_param (engine, i);
+      gboolean has_default = param->default_value != NULL
+                             && !JSON_NODE_HOLDS_NULL (param->default_value);
+
+      /* Functions ($random, $output_uid.ext) and AI-side params are filled on our side. */
+      if (!param->mandatory || !param->sent || param->type == OSAIS_PARAM_TYPE_FUNCTION
+          || has_default)
+        continue;
+
+      if (!member_is_set (params, param->name))
+        {
+          g_autofree char *message = g_strdup_printf ("Missing mandatory parameter %s",
+                                                      param->name);
+
+          reply_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+          return;
+        }
+    }
+
+  job = g_new0 (SimJob, 1);
+  job->self = self;
+  job->uid = g_strdup_printf ("%u", ++self->next_uid);
+  job->token = new_auth_token ();
+  job->engine = g_strdup (engine_name);
+  job->username = g_strdup (user->username);
+  job->prompt = member_dup_string (params, "word");
+  job->url_upload = member_dup_string (params, "url_upload");
+  job->seed = member_get_int (params, "seed", &seed) ? seed : g_random_int ();
+  job->width = member_get_uint_clamped (params, "width",
+                                        engine_default_uint (engine, "width", 512),
+                                        1, MAX_IMAGE_SIDE);
+  job->height = member_get_uint_clamped (params, "height",
+                                         engine_default_uint (engine, "height", 512),
+                                         1, MAX_IMAGE_SIDE);
+  job->cimg = member_get_uint_clamped (params, "cimg", 1, 1, MAX_OUTPUTS);
+  job->res = member_get_uint_clamped (params, "res", 1, 1, 4);
+  job->transform = transform_for_engine (engine_name);
+  job->start_time = g_get_monotonic_time ();
+
+  g_mutex_lock (&self->mutex);
+  if (self->callback_url != NULL && *self->callback_url != '\0')
+    job->callback_url = g_str_has_suffix (self->callback_url, "/")
+                        ? g_strdup (self->callback_url)
+                        : g_strconcat (self->callback_url, "/", NULL);
+  job->fail = g_strcmp0 (self->fail_engine, engine_name) == 0;
+  job->step_delay = self->step_delay;
+  g_mutex_unlock (&self->mutex);
+
+  g_atomic_int_inc (&self->requests);
+  g_debug ("AI request %s for %s by %s", job->uid, engine_name, user->username);
+
+  data = json_object_new ();
+  json_object_set_string_member (data, "uid", job->uid);
+  json_object_set_string_member (data, "token", job->token);
+  json_object_set_string_member (data, "engine", engine_name);
+  reply_data (msg, data);
+
+  if (job->callback_url == NULL)
+    {
+      g_debug ("No callback-url: request %s gets no callbacks", job->uid);
+      sim_job_free (job);
+      return;
+    }
+
+  /* Counted before the reply leaves, so that pending is never 0 too early. */
+  job_add_remaining (job, job->fail ? 4 : 3 + 3 * (int) job->cimg + 1);
+  g_ptr_array_add (self->jobs, job);
+
+  source = g_idle_source_new ();
+  g_source_set_callback (source, job_start_cb, job, NULL);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+static void
+private_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  OsaisSimulator *self = user_data;
+
+  if (g_str_equal (path, PRIVATE_PREFIX))
+    client_info (self, msg);
+  else if (g_str_has_prefix (path, AI_PREFIX))
+    ai_request (self, msg, path + strlen (AI_PREFIX));
+  else
+    reply_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+}
+
+static void
+default_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  reply_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+}
+
+/* The simulator thread */
+
+static void
+simulator_signal_started (OsaisSimulator *self,
+                          GError         *error)
+{
+  g_mutex_lock (&self->mutex);
+  self->start_error = error;
+  self->start_done = TRUE;
+  g_cond_signal (&self->start_cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+static char *
+make_origin (const char *address,
+             int         port)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+
+  /* A server on every address is reached through loopback. */
+  if (inet != NULL && g_inet_address_get_is_any (inet))
+    {
+      if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+        return g_strdup_printf ("http://[::1]:%d/", port);
+      return g_strdup_printf ("http://127.0.0.1:%d/", port);
+    }
+
+  if (strchr (address, ':') != NULL)
+    return g_strdup_printf ("http://[%s]:%d/", address, port);
+
+  return g_strdup_printf ("http://%s:%d/", address, port);
+}
+
+static gboolean
+simulator_listen (OsaisSimulator  *self,
+                  GError         **error)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  GSList *uris;
+  int port;
+
+  address = g_inet_socket_address_new_from_string (self->address, self->port);
+  if (address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an IP address", self->address);
+      return FALSE;
+    }
+
+  if (!soup_server_listen (self->server, address, 0, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->server);
+  port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_mutex_lock (&self->mutex);
+  self->origin = make_origin (self->address, port);
+  g_mutex_unlock (&self->mutex);
+
+  return TRUE;
+}
+
+static gpointer
+simulator_thread (gpointer data)
+{
+  OsaisSimulator *self = data;
+  GError *error = NULL;
+
+  g_main_context_push_thread_default (self->context);
+
+  self->engines = osais_engines_load (NULL);
+  self->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) sim_job_free);
+  self->cancellable = g_cancellable_new ();
+  self->server = soup_server_new ("server-header", "OSAIS-Simulator ", NULL);
+  /* Jobs run concurrently and call back the same host: allow them their connections. */
+  self->session = soup_session_new_with_options ("max-conns", 64,
+                                                 "max-conns-per-host", 32,
+                                                 "timeout", 30,
+                                                 NULL);
+
+  soup_server_add_handler (self->server, NULL, default_cb, self, NULL);
+  soup_server_add_handler (self->server, "/api/v1/public/client/login", login_cb, self, NULL);
+  soup_server_add_handler (self->server, "/api/v1/public/client/demo", demo_cb, self, NULL);
+  soup_server_add_handler (self->server, PRIVATE_PREFIX, private_cb, self, NULL);
+
+  if (simulator_listen (self, &error))
+    {
+      simulator_signal_started (self, NULL);
+
+      while (!self->stopping || self->jobs->len > 0)
+        g_main_context_iteration (self->context, TRUE);
+    }
+  else
+    {
+      self->stopping = TRUE;
+      simulator_signal_started (self, error);
+    }
+
+  soup_server_disconnect (self->server);
+  soup_session_abort (self->session);
+  g_clear_object (&self->server);
+  g_clear_object (&self->session);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->engines);
+  g_clear_pointer (&self->jobs, g_ptr_array_unref);
+
+  /* Let the finalisers' idles run here rather than leak with the context. */
+  while (g_main_context_pending (self->context))
+    g_main_context_iteration (self->context, FALSE);
+
+  g_main_context_pop_thread_default (self->context);
+
+  return NULL;
+}
+
+static gboolean
+simulator_shutdown_cb (gpointer data)
+{
+  OsaisSimulator *self = data;
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new ();
+
+  self->stopping = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  soup_server_disconnect (self->server);
+
+  /* Jobs sleeping through step-delay end now rather than after it. */
+  for (guint i = 0; i < self->jobs->len; i++)
+    {
+      SimJob *job = g_ptr_array_index (self->jobs, i);
+
+      if (job->delay_source != NULL)
+        g_ptr_array_add (waiting, job);
+    }
+
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      SimJob *job = g_ptr_array_index (waiting, i);
+
+      g_source_destroy (job->delay_source);
+      g_clear_pointer (&job->delay_source, g_source_unref);
+      job_run (job);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* GObject */
+
+static void
+set_string_setting (OsaisSimulator *self,
+                    char          **field,
+                    const char     *value,
+                    guint           prop_id)
+{
+  gboolean changed;
+
+  g_mutex_lock (&self->mutex);
+  changed = g_strcmp0 (*field, value) != 0;
+  if (changed)
+    {
+      g_free (*field);
+      *field = g_strdup (value);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static char *
+dup_string_setting (OsaisSimulator *self,
+                    char          **field)
+{
+  char *value;
+
+  g_mutex_lock (&self->mutex);
+  value = g_strdup (*field);
+  g_mutex_unlock (&self->mutex);
+
+  return value;
+}
+
+static void
+osais_simulator_dispose (GObject *object)
+{
+  OsaisSimulator *self = OSAIS_SIMULATOR (object);
+
+  osais_simulator_stop (self);
+
+  G_OBJECT_CLASS (osais_simulator_parent_class)->dispose (object);
+}
+
+static void
+osais_simulator_finalize (GObject *object)
+{
+  OsaisSimulator *self = OSAIS_SIMULATOR (object);
+
+  g_free (self->client_token);
+  g_free (self->client_secret);
+  g_free (self->callback_url);
+  g_free (self->fail_engine);
+  g_free (self->origin);
+  g_free (self->address);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_error (&self->start_error);
+  g_cond_clear (&self->start_cond);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (osais_simulator_parent_class)->finalize (object);
+}
+
+static void
+osais_simulator_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  OsaisSimulator *self = OSAIS_SIMULATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT_TOKEN:
+      g_value_take_string (value, dup_string_setting (self, &self->client_token));
+      break;
+
+    case PROP_CLIENT_SECRET:
+      g_value_take_string (value, dup_string_setting (self, &self->client_secret));
+      break;
+
+    case PROP_CALLBACK_URL:
+      g_value_take_string (value, dup_string_setting (self, &self->callback_url));
+      break;
+
+    case PROP_FAIL_ENGINE:
+      g_value_take_string (value, dup_string_setting (self, &self->fail_engine));
+      break;
+
+    case PROP_STEP_DELAY:
+      g_mutex_lock (&self->mutex);
+      g_value_set_uint (value, self->step_delay);
+      g_mutex_unlock (&self->mutex);
+      break;
+
+    case PROP_EXPIRE_TOKENS:
+      g_mutex_lock (&self->mutex);
+      g_value_set_boolean (value, self->expire_tokens);
+      g_mutex_unlock (&self->mutex);
+      break;
+
+    case PROP_REQUESTS:
+      g_value_set_uint (value, osais_simulator_get_requests (self));
+      break;
+
+    case PROP_LOGINS:
+      g_value_set_uint (value, osais_simulator_get_logins (self));
+      break;
+
+    case PROP_ACKS_GOOD:
+      g_value_set_uint (value, osais_simulator_get_acks_good (self));
+      break;
+
+    case PROP_ACKS_BAD:
+      g_value_set_uint (value, osais_simulator_get_acks_bad (self));
+      break;
+
+    case PROP_PENDING:
+      g_value_set_uint (value, osais_simulator_get_pending (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_simulator_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  OsaisSimulator *self = OSAIS_SIMULATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT_TOKEN:
+      set_string_setting (self, &self->client_token, g_value_get_string (value), prop_id);
+      break;
+
+    case PROP_CLIENT_SECRET:
+      set_string_setting (self, &self->client_secret, g_value_get_string (value), prop_id);
+      break;
+
+    case PROP_CALLBACK_URL:
+      osais_simulator_set_callback_url (self, g_value_get_string (value));
+      break;
+
+    case PROP_FAIL_ENGINE:
+      set_string_setting (self, &self->fail_engine, g_value_get_string (value), prop_id);
+      break;
+
+    case PROP_STEP_DELAY:
+      {
+        guint delay = g_value_get_uint (value);
+        gboolean changed;
+
+        g_mutex_lock (&self->mutex);
+        changed = self->step_delay != delay;
+        self->step_delay = delay;
+        g_mutex_unlock (&self->mutex);
+
+        if (changed)
+          g_object_notify_by_pspec (object, pspec);
+      }
+      break;
+
+    case PROP_EXPIRE_TOKENS:
+      if (g_value_get_boolean (value))
+        {
+          osais_simulator_expire_session (self);
+        }
+      else
+        {
+          gboolean changed;
+
+          g_mutex_lock (&self->mutex);
+          changed = self->expire_tokens;
+          self->expire_tokens = FALSE;
+          g_mutex_unlock (&self->mutex);
+
+          if (changed)
+            g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_simulator_class_init (OsaisSimulatorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  /* Counters change on the simulator thread: readable, never notified. */
+  GParamFlags counter = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = osais_simulator_dispose;
+  object_class->finalize = osais_simulator_finalize;
+  object_class->get_property = osais_simulator_get_property;
+  object_class->set_property = osais_simulator_set_property;
+
+  properties[PROP_CLIENT_TOKEN] =
+    g_param_spec_string ("client-token", NULL, NULL, OSAIS_SIMULATOR_DEFAULT_TOKEN, rw);
+  properties[PROP_CLIENT_SECRET] =
+    g_param_spec_string ("client-secret", NULL, NULL, OSAIS_SIMULATOR_DEFAULT_SECRET, rw);
+  properties[PROP_CALLBACK_URL] =
+    g_param_spec_string ("callback-url", NULL, NULL, NULL, rw);
+  properties[PROP_STEP_DELAY] =
+    g_param_spec_uint ("step-delay", NULL, NULL, 0, 600000, 0, rw);
+  properties[PROP_FAIL_ENGINE] =
+    g_param_spec_string ("fail-engine", NULL, NULL, NULL, rw);
+  properties[PROP_EXPIRE_TOKENS] =
+    g_param_spec_boolean ("expire-tokens", NULL, NULL, FALSE, rw);
+  properties[PROP_REQUESTS] =
+    g_param_spec_uint ("requests", NULL, NULL, 0, G_MAXUINT, 0, counter);
+  properties[PROP_LOGINS] =
+    g_param_spec_uint ("logins", NULL, NULL, 0, G_MAXUINT, 0, counter);
+  properties[PROP_ACKS_GOOD] =
+    g_param_spec_uint ("acks-good", NULL, NULL, 0, G_MAXUINT, 0, counter);
+  properties[PROP_ACKS_BAD] =
+    g_param_spec_uint ("acks-bad", NULL, NULL, 0, G_MAXUINT, 0, counter);
+  properties[PROP_PENDING] =
+    g_param_spec_uint ("pending", NULL, NULL, 0, G_MAXUINT, 0, counter);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+osais_simulator_init (OsaisSimulator *self)
+{
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->start_cond);
+  self->client_token = g_strdup (OSAIS_SIMULATOR_DEFAULT_TOKEN);
+  self->client_secret = g_strdup (OSAIS_SIMULATOR_DEFAULT_SECRET);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) sim_user_free);
+}
+
+/* Public API */
+
+OsaisSimulator *
+osais_simulator_new (void)
+{
+  return g_object_new (OSAIS_TYPE_SIMULATOR, NULL);
+}
+
+gboolean
+osais_simulator_start (OsaisSimulator  *self,
+                       const char      *address,
+                       guint            port,
+                       GError         **error)
+{
+  GError *start_error;
+
+  g_return_val_if_fail (OSAIS_IS_SIMULATOR (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+  g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_free (self->address);
+  self->address = g_strdup (address != NULL ? address : "127.0.0.1");
+  self->port = port;
+  self->stopping = FALSE;
+  self->start_done = FALSE;
+  g_clear_pointer (&self->origin, g_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_new ();
+
+  self->thread = g_thread_new ("osais-simulator", simulator_thread, self);
+
+  g_mutex_lock (&self->mutex);
+  while (!self->start_done)
+    g_cond_wait (&self->start_cond, &self->mutex);
+  start_error = g_steal_pointer (&self->start_error);
+  g_mutex_unlock (&self->mutex);
+
+  if (start_error != NULL)
+    {
+      g_thread_join (g_steal_pointer (&self->thread));
+      g_propagate_error (error, start_error);
+      return FALSE;
+    }
+
+  g_debug ("Simulating OSAIS at %s", self->origin);
+
+  return TRUE;
+}
+
+void
+osais_simulator_stop (OsaisSimulator *self)
+{
+  g_return_if_fail (OSAIS_IS_SIMULATOR (self));
+
+  if (self->thread == NULL)
+    return;
+
+  g_main_context_invoke (self->context, simulator_shutdown_cb, self);
+  g_thread_join (g_steal_pointer (&self->thread));
+}
+
+char *
+osais_simulator_dup_origin (OsaisSimulator *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SIMULATOR (self), NULL);
+
+  return dup_string_setting (self, &self->origin);
+}
+
+void
+osais_simulator_set_callback_url (OsaisSimulator *self,
+                                  const char     *callback_url)
+{
+  g_return_if_fail (OSAIS_IS_SIMULATOR (self));
+
+  set_string_setting (self, &self->callback_url, callback_url, PROP_CALLBACK_URL);
+}
+
+void
+osais_simulator_expire_session (OsaisSimulator *self)
+{
+  gboolean changed;
+
+  g_return_if_fail (OSAIS_IS_SIMULATOR (self));
+
+  g_mutex_lock (&self->mutex);
+  changed = !self->expire_tokens;
+  self->expire_tokens = TRUE;
+  /* Every authToken issued so far is dead: the client has to log in again. */
+  g_hash_table_remove_all (self->sessions);
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRE_TOKENS]);
+}
+
+guint
+osais_simulator_get_requests (OsaisSimulator *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SIMULATOR (self), 0);
+
+  return g_atomic_int_get (&self->requests);
+}
+
+guint
+osais_simulator_get_logins (OsaisSimulator *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SIMULATOR (self), 0);
+
+  return g_atomic_int_get (&self->logins);
+}
+
+guint
+osais_simulator_get_acks_good (OsaisSimulator *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SIMULATOR (self), 0);
+
+  return g_atomic_int_get (&self->acks_good);
+}
+
+guint
+osais_simulator_get_acks_bad (OsaisSimulator *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SIMULATOR (self), 0);
+
+  return g_atomic_int_get (&self->acks_bad);
+}
+
+guint
+osais_simulator_get_pending (OsaisSimulator *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SIMULATOR (self), 0);
+
+  return g_atomic_int_get (&self->pending);
+}

@@ -16,6 +16,19 @@ G_BEGIN_DECLS
 #define OSAIS_SIMULATOR_DEMO_TOKEN     "demo"
 #define OSAIS_SIMULATOR_DEFAULT_TOKEN  "sim-token"
 #define OSAIS_SIMULATOR_DEFAULT_SECRET "sim-secret"
+/* The usernames that client info and notifications report. */
+#define OSAIS_SIMULATOR_USERNAME       "sim-user"
+#define OSAIS_SIMULATOR_DEMO_USERNAME  "demo"
+
+#define OSAIS_SIMULATOR_ERROR (osais_simulator_error_quark ())
+
+typedef enum
+{
+  OSAIS_SIMULATOR_ERROR_INVALID_SIZE,  /* an image side of 0 or above 4096 */
+  OSAIS_SIMULATOR_ERROR_INVALID_IMAGE, /* an input that does not decode */
+} OsaisSimulatorError;
+
+GQuark osais_simulator_error_quark (void);
 
 #define OSAIS_TYPE_SIMULATOR (osais_simulator_get_type ())
 
@@ -28,7 +41,12 @@ G_BEGIN_DECLS
  * step-delay (uint ms between callbacks), fail-engine (string: requests to this
  * engine end in stage -1), expire-tokens (boolean: the next private call answers 401
  * once, as when an authToken expired).
- * Counters (read-only, thread-safe): requests, acks-good, acks-bad, logins. */
+ * Counters (read-only, thread-safe): requests, acks-good, acks-bad, logins.
+ *
+ * requests counts accepted AI requests (answered 200), logins successful
+ * client and demo logins. The counter properties never notify: they change
+ * on the simulator thread, so poll them. expire-tokens reads TRUE until a
+ * private call has consumed it. */
 G_DECLARE_FINAL_TYPE (OsaisSimulator, osais_simulator, OSAIS, SIMULATOR, GObject)
 
 OsaisSimulator *osais_simulator_new             (void);
