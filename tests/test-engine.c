@@ -435,6 +435,7 @@ test_engine_build_missing (void)
   g_assert_null (body);
   g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_MISSING_PARAMETER);
   g_assert_nonnull (strstr (error->message, "url_upload"));
+  g_assert_nonnull (strstr (error->message, "URL of an input image"));
   g_clear_error (&error);
 
   body = build (ping, &error, "url_upload", "http://127.0.0.1:1/input/1", NULL);

@@ -929,7 +929,12 @@ osais_engine_param_describe_allowed (const OsaisEngineParam *param)
       break;
 
     case OSAIS_PARAM_TYPE_STRING:
-      g_string_append (str, "text");
+      /* OSAIS downloads the input image from this URL (PROTOCOL.md §2). */
+      if (param->widget == OSAIS_PARAM_WIDGET_SELECT_PICTURE ||
+          g_str_equal (param->name, "url_upload"))
+        g_string_append (str, "the URL of an input image");
+      else
+        g_string_append (str, "text");
       break;
 
     case OSAIS_PARAM_TYPE_FUNCTION:
