@@ -24,8 +24,12 @@ typedef enum
 
 GQuark osais_protocol_error_quark (void);
 
-/* Largest JSON nesting accepted in a callback body. */
+/* Longest value, in bytes, accepted for a known string field of a callback. */
 #define OSAIS_PROTOCOL_MAX_FIELD_LENGTH 4096
+
+/* Deepest JSON nesting accepted in a callback body: json-glib parses
+ * recursively, so an unbounded depth could exhaust a thread's stack. */
+#define OSAIS_PROTOCOL_MAX_JSON_DEPTH 32
 
 /**
  * OsaisNotification:
