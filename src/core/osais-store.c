@@ -4,6 +4,2107 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "Osais"
+#define G_LOG_DOMAIN "OsaisStore"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "osais-image.h"
+#include "osais-job.h"
 #include "osais-store.h"
+
+/* The schema version kept in PRAGMA user_version. */
+#define SCHEMA_VERSION 1
+
+#define DATABASE_NAME "history.sqlite3"
+#define IMAGES_DIR    "images"
+
+/* Callbacks held for in-flight requests are bounded in number and bytes, so
+ * that a flood of callbacks for made-up uids cannot exhaust memory. */
+#define MAX_HELD_CALLBACKS 64
+#define MAX_HELD_BYTES     (64 * 1024 * 1024)
+
+#define DEFAULT_HOLD_TIMEOUT 30
+
+#define DEFAULT_ERROR_MESSAGE "The AI request failed"
+
+/* Operations handed to the writer thread. */
+typedef enum
+{
+  OP_WAKE,
+  OP_CREATE_JOB,
+  OP_NOTIFY,
+  OP_ADD_IMAGE,
+  OP_DELETE_JOB,
+} OpKind;
+
+typedef struct
+{
+  OpKind      kind;
+  GTask      *task;
+  gint64      uid;
+  char       *token;
+
+  /* OP_CREATE_JOB */
+  guint       request_id;
+  char       *engine;
+  char       *parameters;
+
+  /* OP_NOTIFY */
+  OsaisStage  stage;
+  int         cycle;
+  char       *filename;
+  char       *descr;
+  gint64      cost;
+
+  /* OP_ADD_IMAGE (and cycle) */
+  GBytes     *data;
+  char       *content_type;
+  char       *hash;
+  guint       width;
+  guint       height;
+
+  /* While held: when it is refused, and what it costs. */
+  gint64      deadline;
+  gsize       held_bytes;
+
+  /* The outcome, returned once the batch is committed. */
+  GError     *error;
+  gpointer    result;
+  GDestroyNotify result_destroy;
+} Op;
+
+/* What the writer knows of a job, to validate callbacks without asking
+ * the main context: the writer thread alone reads and writes it. */
+typedef struct
+{
+  char       *token;
+  OsaisStage  stage;
+  int         cycle;
+  char       *description;
+  gint64      cost;
+  char       *error_message;
+  guint       announced_images;
+  GHashTable *images;  /* SHA-256 hex → OsaisImage */
+} JobState;
+
+/* A change for the GObject side, applied on the main context in order. */
+typedef enum
+{
+  EFFECT_JOB_ADDED,
+  EFFECT_JOB_CHANGED,
+  EFFECT_IMAGE_ADDED,
+  EFFECT_JOB_REMOVED,
+} EffectKind;
+
+typedef struct
+{
+  EffectKind  kind;
+  gint64      uid;
+  OsaisJob   *job;
+  OsaisImage *image;
+  OsaisStage  stage;
+  int         cycle;
+  char       *description;
+  gint64      cost;
+  char       *error_message;
+  guint       announced_images;
+  gint64      updated;
+  /* Create and delete complete once the model shows the change. */
+  GTask      *task;
+} Effect;
+
+typedef struct
+{
+  OsaisStore *store;
+  GPtrArray  *effects;
+} EffectBatch;
+
+enum {
+  STMT_INSERT_JOB,
+  STMT_INSERT_STAGE,
+  STMT_UPDATE_JOB,
+  STMT_INSERT_IMAGE,
+  STMT_DELETE_JOB,
+  N_STMTS
+};
+
+static const char * const statement_sql[N_STMTS] = {
+  [STMT_INSERT_JOB] =
+    "INSERT INTO jobs (uid, token, engine, parameters, stage, cycle, description, cost,"
+    " error_message, created, updated, announced_images)"
+    " VALUES (?1, ?2, ?3, ?4, 0, 0, NULL, -1, NULL, ?5, ?5, 0)",
+  [STMT_INSERT_STAGE] =
+    "INSERT OR IGNORE INTO stages (uid, stage, cycle, filename, descr, received)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_UPDATE_JOB] =
+    "UPDATE jobs SET stage = ?2, cycle = ?3, description = ?4, cost = ?5,"
+    " error_message = ?6, updated = ?7, announced_images = ?8 WHERE uid = ?1",
+  [STMT_INSERT_IMAGE] =
+    "INSERT INTO images (uid, cycle, path, size, content_type, sha256, width, height,"
+    " received) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+  [STMT_DELETE_JOB] =
+    "DELETE FROM jobs WHERE uid = ?1",
+};
+
+struct _OsaisStore
+{
+  GObject       parent_instance;
+
+  char         *data_dir;
+  char         *images_dir;
+
+  /* Main context side. */
+  GMainContext *main_context;
+  GPtrArray    *jobs;         /* oldest first; position 0 of the model is the last */
+  GHashTable   *jobs_by_uid;  /* gint64 → OsaisJob */
+
+  /* Writer side: only the writer thread touches these once it runs. */
+  GThread      *writer;
+  sqlite3      *db;
+  sqlite3_stmt *stmts[N_STMTS];
+  GHashTable   *states;       /* gint64 → JobState */
+  GPtrArray    *held;         /* Op, waiting for an in-flight request */
+  gsize         held_bytes;
+  gint64        last_created;
+  gboolean      broken;
+
+  /* Shared, under mutex. */
+  GMutex        mutex;
+  GCond         cond;
+  GPtrArray    *queue;        /* Op */
+  GHashTable   *in_flight;    /* request ids */
+  guint         last_request_id;
+  guint         hold_timeout;
+  gboolean      closing;
+
+  guint64       n_commits;
+};
+
+static void osais_store_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsaisStore, osais_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      osais_store_list_model_init))
+
+G_DEFINE_QUARK (osais-store-error-quark, osais_store_error)
+
+enum {
+  PROP_0,
+  PROP_DATA_DIR,
+  PROP_HOLD_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gint64 *
+int64_key_new (gint64 value)
+{
+  return g_memdup2 (&value, sizeof value);
+}
+
+static GDateTime *
+date_time_from_usec (gint64 usec)
+{
+  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+
+  return g_date_time_add (seconds, usec % G_USEC_PER_SEC);
+}
+
+static void
+op_free (Op *op)
+{
+  g_clear_object (&op->task);
+  g_free (op->token);
+  g_free (op->engine);
+  g_free (op->parameters);
+  g_free (op->filename);
+  g_free (op->descr);
+  g_clear_pointer (&op->data, g_bytes_unref);
+  g_free (op->content_type);
+  g_free (op->hash);
+  g_clear_error (&op->error);
+  if (op->result != NULL && op->result_destroy != NULL)
+    op->result_destroy (op->result);
+  g_free (op);
+}
+
+static void
+job_state_free (JobState *state)
+{
+  g_free (state->token);
+  g_free (state->description);
+  g_free (state->error_message);
+  g_clear_pointer (&state->images, g_hash_table_unref);
+  g_free (state);
+}
+
+static JobState *
+job_state_new (const char *token)
+{
+  JobState *state = g_new0 (JobState, 1);
+
+  state->token = g_strdup (token);
+  state->cost = -1;
+  state->images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+
+  return state;
+}
+
+static void
+effect_free (Effect *effect)
+{
+  g_clear_object (&effect->job);
+  g_clear_object (&effect->image);
+  g_free (effect->description);
+  g_free (effect->error_message);
+  g_clear_object (&effect->task);
+  g_free (effect);
+}
+
+static void
+effect_batch_free (EffectBatch *batch)
+{
+  g_clear_pointer (&batch->effects, g_ptr_array_unref);
+  g_clear_object (&batch->store);
+  g_free (batch);
+}
+
+static void
+set_sqlite_error (GError     **error,
+                  sqlite3     *db,
+                  const char  *what)
+{
+  g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+               "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
+}
+
+static gboolean
+exec_sql (sqlite3     *db,
+          const char  *sql,
+          GError     **error)
+{
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, sql);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Runs a statement whose work is done by stepping it once. */
+static gboolean
+step_statement (OsaisStore    *self,
+                sqlite3_stmt  *stmt,
+                GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, "Cannot write the history");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           column,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, column, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, column);
+}
+
+static char *
+dup_column_text (sqlite3_stmt *stmt,
+                 int           column)
+{
+  return g_strdup ((const char *)sqlite3_column_text (stmt, column));
+}
+
+/* Files. */
+
+static gboolean
+fsync_directory (const char  *path,
+                 GError     **error)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int saved_errno;
+
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      saved_errno = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot sync the folder %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  close (fd);
+
+  return TRUE;
+}
+
+/* Creates @path if needed; a new folder is made durable in its parent. */
+static gboolean
+ensure_directory (const char  *path,
+                  GError     **error)
+{
+  g_autofree char *parent = NULL;
+  int saved_errno;
+
+  if (g_mkdir (path, 0700) != 0)
+    {
+      saved_errno = errno;
+      if (saved_errno == EEXIST && g_file_test (path, G_FILE_TEST_IS_DIR))
+        return TRUE;
+
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot create the folder %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  parent = g_path_get_dirname (path);
+
+  return fsync_directory (parent, error);
+}
+
+/* Writes @data as @dir/@name so that it is either absent or complete and on
+ * disk: a temporary file in the same folder, fsync, rename, fsync the folder. */
+static gboolean
+write_file_durably (const char  *dir,
+                    const char  *name,
+                    GBytes      *data,
+                    GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *tmp_path = g_strdup_printf ("%s/.%s.XXXXXX", dir, name);
+  const guint8 *bytes;
+  gsize size;
+  gsize written = 0;
+  int saved_errno = 0;
+  int fd;
+
+  bytes = g_bytes_get_data (data, &size);
+
+  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot create a file in %s: %s", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  while (written < size)
+    {
+      gssize n = write (fd, bytes + written, size - written);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          saved_errno = errno;
+          break;
+        }
+      written += n;
+    }
+
+  if (saved_errno == 0 && fsync (fd) != 0)
+    saved_errno = errno;
+  if (close (fd) != 0 && saved_errno == 0)
+    saved_errno = errno;
+  if (saved_errno == 0 && g_rename (tmp_path, path) != 0)
+    saved_errno = errno;
+
+  if (saved_errno != 0)
+    {
+      g_unlink (tmp_path);
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot write %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return fsync_directory (dir, error);
+}
+
+/* The store names image files itself; only these three types pass the image
+ * check, anything else keeps a neutral extension rather than a guessed one. */
+static const char *
+extension_for_content_type (const char *content_type)
+{
+  if (g_strcmp0 (content_type, "image/png") == 0)
+    return "png";
+  if (g_strcmp0 (content_type, "image/jpeg") == 0)
+    return "jpg";
+  if (g_strcmp0 (content_type, "image/webp") == 0)
+    return "webp";
+
+  return "bin";
+}
+
+/* Opening and loading. */
+
+static const char schema_sql[] =
+  "CREATE TABLE jobs ("
+  "  uid INTEGER PRIMARY KEY,"
+  "  token TEXT NOT NULL,"
+  "  engine TEXT,"
+  "  parameters TEXT,"
+  "  stage INTEGER NOT NULL DEFAULT 0,"
+  "  cycle INTEGER NOT NULL DEFAULT 0,"
+  "  description TEXT,"
+  "  cost INTEGER NOT NULL DEFAULT -1,"
+  "  error_message TEXT,"
+  "  created INTEGER NOT NULL,"
+  "  updated INTEGER NOT NULL,"
+  "  announced_images INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX jobs_by_created ON jobs (created);"
+  "CREATE TABLE stages ("
+  "  uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE,"
+  "  stage INTEGER NOT NULL,"
+  "  cycle INTEGER NOT NULL,"
+  "  filename TEXT NOT NULL,"  /* '' when absent: NULLs would never be equal in UNIQUE */
+  "  descr TEXT,"
+  "  received INTEGER NOT NULL,"
+  "  UNIQUE (uid, stage, cycle, filename)"
+  ");"
+  "CREATE TABLE images ("
+  "  uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE,"
+  "  cycle INTEGER NOT NULL,"
+  "  path TEXT NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  content_type TEXT NOT NULL,"
+  "  sha256 TEXT NOT NULL,"
+  "  width INTEGER NOT NULL,"
+  "  height INTEGER NOT NULL,"
+  "  received INTEGER NOT NULL,"
+  "  UNIQUE (uid, sha256)"
+  ");"
+  "PRAGMA user_version = 1;";
+
+G_STATIC_ASSERT (SCHEMA_VERSION == 1);
+
+static gboolean
+query_int (sqlite3     *db,
+           const char  *sql,
+           int         *value)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = FALSE;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *value = sqlite3_column_int (stmt, 0);
+      ok = TRUE;
+    }
+
+  sqlite3_finalize (stmt);
+
+  return ok;
+}
+
+static void
+set_damaged_error (GError     **error,
+                   const char  *path,
+                   const char  *reason)
+{
+  g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED,
+               "The history database %s is damaged (%s). It was left untouched: "
+               "move it aside to start a new history, or restore a backup.",
+               path, reason);
+}
+
+/* Checks the database before anything writes to it: the version first (a
+ * newer schema is not ours to judge), then its integrity. Nothing here
+ * writes, so a damaged or newer file stays byte for byte as it was. */
+static gboolean
+check_database (sqlite3     *db,
+                const char  *path,
+                int         *version,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *result = NULL;
+  int rc;
+
+  if (!query_int (db, "PRAGMA user_version", version))
+    {
+      if (sqlite3_errcode (db) == SQLITE_NOTADB || sqlite3_errcode (db) == SQLITE_CORRUPT)
+        set_damaged_error (error, path, sqlite3_errmsg (db));
+      else
+        set_sqlite_error (error, db, "Cannot read the history database");
+      return FALSE;
+    }
+
+  if (*version > SCHEMA_VERSION)
+    {
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_TOO_NEW,
+                   "The history database %s comes from a newer version of OSAIS Studio "
+                   "(schema %d, this version knows %d). It was left untouched.",
+                   path, *version, SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA quick_check", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_damaged_error (error, path, sqlite3_errmsg (db));
+      return FALSE;
+    }
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    result = dup_column_text (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_ROW)
+    {
+      set_damaged_error (error, path, sqlite3_errmsg (db));
+      return FALSE;
+    }
+
+  if (g_strcmp0 (result, "ok") != 0)
+    {
+      set_damaged_error (error, path, result);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static sqlite3 *
+open_database (const char  *path,
+               GError     **error)
+{
+  sqlite3 *db = NULL;
+  int version = 0;
+
+  if (sqlite3_open_v2 (path, &db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, "Cannot open the history database");
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  sqlite3_extended_result_codes (db, FALSE);
+
+  if (!check_database (db, path, &version, error) ||
+      !exec_sql (db,
+                 "PRAGMA journal_mode = WAL;"
+                 "PRAGMA synchronous = FULL;"
+                 "PRAGMA foreign_keys = ON;",
+                 error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  if (version == 0)
+    {
+      g_autofree char *sql = g_strconcat ("BEGIN IMMEDIATE;", schema_sql, "COMMIT;", NULL);
+
+      g_debug ("Creating the history schema in %s", path);
+      if (!exec_sql (db, sql, error))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          sqlite3_close (db);
+          return NULL;
+        }
+    }
+
+  return db;
+}
+
+/* Reads every job and every image, one query each, building the objects
+ * and the writer's validation state together. */
+static gboolean
+load_history (OsaisStore  *self,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT uid, token, engine, parameters, stage, cycle, description,"
+                          " cost, error_message, created, updated, announced_images"
+                          " FROM jobs ORDER BY created, uid",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 uid = sqlite3_column_int64 (stmt, 0);
+      const char *token = (const char *)sqlite3_column_text (stmt, 1);
+      int stage = sqlite3_column_int (stmt, 4);
+      gint64 created = sqlite3_column_int64 (stmt, 9);
+      g_autoptr(GDateTime) created_dt = date_time_from_usec (created);
+      g_autoptr(GDateTime) updated_dt = date_time_from_usec (sqlite3_column_int64 (stmt, 10));
+      JobState *state;
+      OsaisJob *job;
+
+      if (stage < OSAIS_STAGE_ERROR || stage > OSAIS_STAGE_FINISHED)
+        stage = OSAIS_STAGE_REQUEST_SENT;
+
+      state = job_state_new (token != NULL ? token : "");
+      state->stage = stage;
+      state->cycle = MAX (0, sqlite3_column_int (stmt, 5));
+      state->description = dup_column_text (stmt, 6);
+      state->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
+      state->error_message = dup_column_text (stmt, 8);
+      state->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
+
+      job = g_object_new (OSAIS_TYPE_JOB,
+                          "uid", uid,
+                          "token", state->token,
+                          "engine", (const char *)sqlite3_column_text (stmt, 2),
+                          "parameters", (const char *)sqlite3_column_text (stmt, 3),
+                          "stage", state->stage,
+                          "cycle", state->cycle,
+                          "description", state->description,
+                          "cost", state->cost,
+                          "error-message", state->error_message,
+                          "created", created_dt,
+                          "updated", updated_dt,
+                          "announced-images", state->announced_images,
+                          NULL);
+
+      g_hash_table_insert (self->states, int64_key_new (uid), state);
+      g_hash_table_insert (self->jobs_by_uid, int64_key_new (uid), job);
+      g_ptr_array_add (self->jobs, job);
+      self->last_created = MAX (self->last_created, created);
+    }
+
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT uid, cycle, path, size, content_type, sha256, width, height,"
+                          " received FROM images ORDER BY uid, received, rowid",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 uid = sqlite3_column_int64 (stmt, 0);
+      const char *path = (const char *)sqlite3_column_text (stmt, 2);
+      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
+      g_autofree char *full_path = NULL;
+      g_autoptr(GFile) file = NULL;
+      g_autoptr(GDateTime) received = NULL;
+      OsaisImage *image;
+      JobState *state;
+      OsaisJob *job;
+
+      state = g_hash_table_lookup (self->states, &uid);
+      job = g_hash_table_lookup (self->jobs_by_uid, &uid);
+      if (state == NULL || job == NULL || path == NULL || hash == NULL)
+        continue;
+
+      full_path = g_build_filename (self->data_dir, path, NULL);
+      file = g_file_new_for_path (full_path);
+      received = date_time_from_usec (sqlite3_column_int64 (stmt, 8));
+      image = osais_image_new (file, uid,
+                               MAX (0, sqlite3_column_int (stmt, 1)),
+                               sqlite3_column_int64 (stmt, 3),
+                               (const char *)sqlite3_column_text (stmt, 4),
+                               hash,
+                               sqlite3_column_int (stmt, 6),
+                               sqlite3_column_int (stmt, 7),
+                               received);
+      osais_job_add_image (job, image);
+      g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+    }
+
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The writer thread. */
+
+static void
+op_return (Op *op)
+{
+  if (op->task == NULL)
+    return;
+
+  if (op->error != NULL)
+    g_task_return_error (op->task, g_steal_pointer (&op->error));
+  else if (op->kind == OP_NOTIFY)
+    g_task_return_boolean (op->task, TRUE);
+  else
+    g_task_return_pointer (op->task, g_steal_pointer (&op->result), op->result_destroy);
+}
+
+static void
+op_fail (Op         *op,
+         GQuark      domain,
+         int         code,
+         const char *message)
+{
+  g_clear_error (&op->error);
+  op->error = g_error_new_literal (domain, code, message);
+}
+
+static gboolean
+apply_effects_cb (gpointer user_data)
+{
+  EffectBatch *batch = user_data;
+  OsaisStore *self = batch->store;
+
+  for (guint i = 0; i < batch->effects->len; i++)
+    {
+      Effect *effect = g_ptr_array_index (batch->effects, i);
+      OsaisJob *job = g_hash_table_lookup (self->jobs_by_uid, &effect->uid);
+
+      switch (effect->kind)
+        {
+        case EFFECT_JOB_ADDED:
+          g_ptr_array_add (self->jobs, g_object_ref (effect->job));
+          g_hash_table_insert (self->jobs_by_uid, int64_key_new (effect->uid),
+                               effect->job);
+          g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, 1);
+          break;
+
+        case EFFECT_JOB_CHANGED:
+          if (job != NULL)
+            {
+              g_autoptr(GDateTime) updated = date_time_from_usec (effect->updated);
+
+              g_object_freeze_notify (G_OBJECT (job));
+              osais_job_set_stage (job, effect->stage);
+              osais_job_set_cycle (job, effect->cycle);
+              osais_job_set_description (job, effect->description);
+              osais_job_set_cost (job, effect->cost);
+              osais_job_set_error_message (job, effect->error_message);
+              osais_job_set_announced_images (job, effect->announced_images);
+              osais_job_set_updated (job, updated);
+              g_object_thaw_notify (G_OBJECT (job));
+            }
+          break;
+
+        case EFFECT_IMAGE_ADDED:
+          if (job != NULL)
+            {
+              g_autoptr(GDateTime) updated = date_time_from_usec (effect->updated);
+
+              osais_job_add_image (job, effect->image);
+              osais_job_set_updated (job, updated);
+            }
+          break;
+
+        case EFFECT_JOB_REMOVED:
+          if (job != NULL)
+            {
+              guint index;
+
+              if (g_ptr_array_find (self->jobs, job, &index))
+                {
+                  g_hash_table_remove (self->jobs_by_uid, &effect->uid);
+                  g_ptr_array_remove_index (self->jobs, index);
+                  g_list_model_items_changed (G_LIST_MODEL (self),
+                                              self->jobs->len - index, 1, 0);
+                }
+            }
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+
+      if (effect->task != NULL)
+        {
+          if (effect->kind == EFFECT_JOB_ADDED)
+            g_task_return_pointer (effect->task, g_object_ref (effect->job), g_object_unref);
+          else
+            g_task_return_boolean (effect->task, TRUE);
+        }
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Hands the committed changes to the main context. This is an idle source
+ * rather than g_main_context_invoke_full(): invoke runs the function at once
+ * in the calling thread whenever it can acquire the context, that is whenever
+ * the main thread happens not to be iterating it, and the GObject side must
+ * only ever change on the main thread. */
+static void
+push_effects (OsaisStore *self,
+              GPtrArray  *effects)
+{
+  g_autoptr(GSource) source = NULL;
+  EffectBatch *batch;
+
+  if (effects->len == 0)
+    return;
+
+  batch = g_new0 (EffectBatch, 1);
+  batch->store = g_object_ref (self);
+  batch->effects = g_ptr_array_ref (effects);
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, apply_effects_cb, batch, (GDestroyNotify)effect_batch_free);
+  g_source_set_name (source, "[osais-store] apply effects");
+  g_source_attach (source, self->main_context);
+}
+
+static gboolean
+do_nothing_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+unref_on_main_context (OsaisStore *self)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, do_nothing_cb, self, g_object_unref);
+  g_source_set_name (source, "[osais-store] release");
+  g_source_attach (source, self->main_context);
+}
+
+typedef struct
+{
+  GPtrArray *done;         /* Op returned after commit */
+  GPtrArray *effects;      /* Effect */
+  GPtrArray *unlink_paths; /* files and folders removed after commit */
+} Batch;
+
+static void process_op (OsaisStore *self,
+                        Op         *op,
+                        Batch      *batch);
+
+/* A callback for a uid nobody knows yet: held while a request is in flight
+ * (its reply may bring that uid), refused otherwise. */
+static void
+hold_or_refuse (OsaisStore *self,
+                Op         *op,
+                Batch      *batch)
+{
+  guint n_in_flight;
+  guint hold_timeout;
+  gsize bytes;
+
+  g_mutex_lock (&self->mutex);
+  n_in_flight = g_hash_table_size (self->in_flight);
+  hold_timeout = self->hold_timeout;
+  g_mutex_unlock (&self->mutex);
+
+  bytes = sizeof *op + (op->data != NULL ? g_bytes_get_size (op->data) : 0);
+
+  if (n_in_flight == 0)
+    {
+      op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB, "No such job");
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  if (self->held->len >= MAX_HELD_CALLBACKS || self->held_bytes + bytes > MAX_HELD_BYTES)
+    {
+      op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_BUSY,
+               "Too many callbacks are waiting for their requests");
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  g_debug ("Holding a callback for unknown uid %" G_GINT64_FORMAT, op->uid);
+  op->held_bytes = bytes;
+  op->deadline = g_get_monotonic_time () + (gint64)hold_timeout * G_USEC_PER_SEC;
+  self->held_bytes += bytes;
+  g_ptr_array_add (self->held, op);
+}
+
+static Op *
+steal_held (OsaisStore *self,
+            guint       index)
+{
+  Op *op = g_ptr_array_steal_index (self->held, index);
+
+  self->held_bytes -= op->held_bytes;
+
+  return op;
+}
+
+/* Refuses held callbacks: those past their deadline or whose caller gave up,
+ * or all of them when no request is in flight any more. */
+static void
+release_held (OsaisStore *self,
+              Batch      *batch,
+              gboolean    all)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint i = 0;
+
+  while (i < self->held->len)
+    {
+      Op *op = g_ptr_array_index (self->held, i);
+
+      if (all || op->deadline <= now ||
+          g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
+        {
+          op = steal_held (self, i);
+          g_debug ("Refusing a held callback for uid %" G_GINT64_FORMAT, op->uid);
+          op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB, "No such job");
+          g_ptr_array_add (batch->done, op);
+        }
+      else
+        i++;
+    }
+}
+
+static Effect *
+effect_changed_new (gint64    uid,
+                    JobState *state,
+                    gint64    updated)
+{
+  Effect *effect = g_new0 (Effect, 1);
+
+  effect->kind = EFFECT_JOB_CHANGED;
+  effect->uid = uid;
+  effect->stage = state->stage;
+  effect->cycle = state->cycle;
+  effect->description = g_strdup (state->description);
+  effect->cost = state->cost;
+  effect->error_message = g_strdup (state->error_message);
+  effect->announced_images = state->announced_images;
+  effect->updated = updated;
+
+  return effect;
+}
+
+static void
+process_create_job (OsaisStore *self,
+                    Op         *op,
+                    Batch      *batch)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_INSERT_JOB];
+  g_autoptr(GDateTime) created_dt = NULL;
+  GError *error = NULL;
+  JobState *state;
+  Effect *effect;
+  gint64 created;
+
+  if (op->request_id != 0)
+    {
+      g_mutex_lock (&self->mutex);
+      g_hash_table_remove (self->in_flight, GUINT_TO_POINTER (op->request_id));
+      g_mutex_unlock (&self->mutex);
+    }
+
+  if (g_hash_table_contains (self->states, &op->uid))
+    {
+      op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB,
+               "A job with that uid exists already");
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  /* Strictly increasing, so that the order of the history is total. */
+  created = MAX (g_get_real_time (), self->last_created + 1);
+
+  sqlite3_bind_int64 (stmt, 1, op->uid);
+  bind_text (stmt, 2, op->token);
+  bind_text (stmt, 3, op->engine);
+  bind_text (stmt, 4, op->parameters);
+  sqlite3_bind_int64 (stmt, 5, created);
+  if (!step_statement (self, stmt, &error))
+    {
+      op->error = error;
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  self->last_created = created;
+  state = job_state_new (op->token);
+  g_hash_table_insert (self->states, int64_key_new (op->uid), state);
+
+  created_dt = date_time_from_usec (created);
+  effect = g_new0 (Effect, 1);
+  effect->kind = EFFECT_JOB_ADDED;
+  effect->uid = op->uid;
+  effect->job = g_object_new (OSAIS_TYPE_JOB,
+                              "uid", op->uid,
+                              "token", op->token,
+                              "engine", op->engine,
+                              "parameters", op->parameters,
+                              "created", created_dt,
+                              "updated", created_dt,
+                              NULL);
+  effect->task = g_steal_pointer (&op->task);
+  g_ptr_array_add (batch->effects, effect);
+  op_free (op);
+
+  /* The callbacks that were waiting for this uid go into the same transaction. */
+  for (guint i = 0; i < self->held->len;)
+    {
+      Op *held = g_ptr_array_index (self->held, i);
+
+      if (held->uid == effect->uid)
+        process_op (self, steal_held (self, i), batch);
+      else
+        i++;
+    }
+}
+
+static void
+process_notify (OsaisStore *self,
+                Op         *op,
+                JobState   *state,
+                Batch      *batch)
+{
+  sqlite3_stmt *insert = self->stmts[STMT_INSERT_STAGE];
+  sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
+  GError *error = NULL;
+  JobState next = *state;
+  gint64 now = g_get_real_time ();
+
+  if (!exec_sql (self->db, "SAVEPOINT notify", &error))
+    goto out;
+
+  sqlite3_bind_int64 (insert, 1, op->uid);
+  sqlite3_bind_int (insert, 2, op->stage);
+  sqlite3_bind_int (insert, 3, op->cycle);
+  sqlite3_bind_text (insert, 4, op->filename != NULL ? op->filename : "", -1, SQLITE_TRANSIENT);
+  bind_text (insert, 5, op->descr);
+  sqlite3_bind_int64 (insert, 6, now);
+  if (!step_statement (self, insert, &error))
+    goto rollback;
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      /* Seen before: acknowledged again, applied once. */
+      g_debug ("Duplicate notification for uid %" G_GINT64_FORMAT ", stage %d",
+               op->uid, op->stage);
+      exec_sql (self->db, "RELEASE notify", &error);
+      goto out;
+    }
+
+  /* A finished job (5 or -1) keeps its stage; otherwise the stage only goes
+   * forward, except to -1, which ends a job from any stage. */
+  if (state->stage != OSAIS_STAGE_FINISHED && state->stage != OSAIS_STAGE_ERROR)
+    {
+      if (op->stage == OSAIS_STAGE_ERROR)
+        {
+          next.stage = OSAIS_STAGE_ERROR;
+          next.error_message = op->descr != NULL ? op->descr : (char *)DEFAULT_ERROR_MESSAGE;
+        }
+      else if (op->stage > state->stage)
+        next.stage = op->stage;
+    }
+
+  /* An older stage arriving late does not replace the newer description. */
+  if (op->descr != NULL && op->stage == next.stage)
+    next.description = op->descr;
+
+  if (op->stage == OSAIS_STAGE_IMAGE_DONE)
+    next.announced_images++;
+
+  if (op->stage == OSAIS_STAGE_FINISHED && op->cost >= 0)
+    next.cost = op->cost;
+
+  next.cycle = MAX (state->cycle, op->cycle);
+
+  sqlite3_bind_int64 (update, 1, op->uid);
+  sqlite3_bind_int (update, 2, next.stage);
+  sqlite3_bind_int (update, 3, next.cycle);
+  bind_text (update, 4, next.description);
+  sqlite3_bind_int64 (update, 5, next.cost);
+  bind_text (update, 6, next.error_message);
+  sqlite3_bind_int64 (update, 7, now);
+  sqlite3_bind_int (update, 8, next.announced_images);
+  if (!step_statement (self, update, &error) ||
+      !exec_sql (self->db, "RELEASE notify", &error))
+    goto rollback;
+
+  /* Committed to the transaction: now the state may follow. */
+  if (next.description != state->description)
+    {
+      next.description = g_strdup (next.description);
+      g_free (state->description);
+    }
+  if (next.error_message != state->error_message)
+    {
+      next.error_message = g_strdup (next.error_message);
+      g_free (state->error_message);
+    }
+  *state = next;
+
+  g_ptr_array_add (batch->effects, effect_changed_new (op->uid, state, now));
+  goto out;
+
+rollback:
+  sqlite3_exec (self->db, "ROLLBACK TO notify; RELEASE notify", NULL, NULL, NULL);
+
+out:
+  op->error = error;
+  g_ptr_array_add (batch->done, op);
+}
+
+static void
+process_add_image (OsaisStore *self,
+                   Op         *op,
+                   JobState   *state,
+                   Batch      *batch)
+{
+  sqlite3_stmt *insert = self->stmts[STMT_INSERT_IMAGE];
+  g_autofree char *uid_text = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *relative_path = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GDateTime) received_dt = NULL;
+  OsaisImage *image;
+  GError *error = NULL;
+  Effect *effect;
+  gint64 now = g_get_real_time ();
+
+  image = g_hash_table_lookup (state->images, op->hash);
+  if (image != NULL)
+    {
+      g_debug ("Image %s of uid %" G_GINT64_FORMAT " is stored already", op->hash, op->uid);
+      op->result = g_object_ref (image);
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  /* The name comes from what the store knows, never from the network. */
+  uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, op->uid);
+  dir = g_build_filename (self->images_dir, uid_text, NULL);
+  name = g_strdup_printf ("%d-%.16s.%s", op->cycle, op->hash,
+                          extension_for_content_type (op->content_type));
+  relative_path = g_build_filename (IMAGES_DIR, uid_text, name, NULL);
+  path = g_build_filename (self->data_dir, relative_path, NULL);
+
+  /* The file is durable before the transaction that records it. */
+  if (!ensure_directory (dir, &error) ||
+      !write_file_durably (dir, name, op->data, &error))
+    goto out;
+
+  sqlite3_bind_int64 (insert, 1, op->uid);
+  sqlite3_bind_int (insert, 2, op->cycle);
+  sqlite3_bind_text (insert, 3, relative_path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (insert, 4, g_bytes_get_size (op->data));
+  bind_text (insert, 5, op->content_type);
+  sqlite3_bind_text (insert, 6, op->hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (insert, 7, op->width);
+  sqlite3_bind_int (insert, 8, op->height);
+  sqlite3_bind_int64 (insert, 9, now);
+  if (!step_statement (self, insert, &error))
+    goto out;
+
+  file = g_file_new_for_path (path);
+  received_dt = date_time_from_usec (now);
+  image = osais_image_new (file, op->uid, op->cycle, g_bytes_get_size (op->data),
+                           op->content_type, op->hash, op->width, op->height, received_dt);
+  g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+
+  effect = g_new0 (Effect, 1);
+  effect->kind = EFFECT_IMAGE_ADDED;
+  effect->uid = op->uid;
+  effect->image = g_object_ref (image);
+  effect->updated = now;
+  g_ptr_array_add (batch->effects, effect);
+
+  op->result = g_object_ref (image);
+
+out:
+  op->error = error;
+  g_ptr_array_add (batch->done, op);
+}
+
+static void
+process_delete_job (OsaisStore *self,
+                    Op         *op,
+                    JobState   *state,
+                    Batch      *batch)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_DELETE_JOB];
+  g_autofree char *uid_text = NULL;
+  GHashTableIter iter;
+  OsaisImage *image;
+  Effect *effect;
+
+  sqlite3_bind_int64 (stmt, 1, op->uid);
+  if (!step_statement (self, stmt, &op->error))
+    {
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  /* Files go once the rows are gone for good, that is after the commit. */
+  g_hash_table_iter_init (&iter, state->images);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&image))
+    g_ptr_array_add (batch->unlink_paths, g_file_get_path (osais_image_get_file (image)));
+  uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, op->uid);
+  g_ptr_array_add (batch->unlink_paths, g_build_filename (self->images_dir, uid_text, NULL));
+
+  g_hash_table_remove (self->states, &op->uid);
+
+  effect = g_new0 (Effect, 1);
+  effect->kind = EFFECT_JOB_REMOVED;
+  effect->uid = op->uid;
+  effect->task = g_steal_pointer (&op->task);
+  g_ptr_array_add (batch->effects, effect);
+  op_free (op);
+}
+
+static void
+process_op (OsaisStore *self,
+            Op         *op,
+            Batch      *batch)
+{
+  JobState *state;
+
+  if (op->kind == OP_WAKE)
+    {
+      op_free (op);
+      return;
+    }
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
+    {
+      op_fail (op, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The operation was cancelled");
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  if (op->kind == OP_CREATE_JOB)
+    {
+      process_create_job (self, op, batch);
+      return;
+    }
+
+  state = g_hash_table_lookup (self->states, &op->uid);
+  if (state == NULL)
+    {
+      if (op->kind == OP_DELETE_JOB)
+        {
+          op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB, "No such job");
+          g_ptr_array_add (batch->done, op);
+        }
+      else
+        hold_or_refuse (self, op, batch);
+      return;
+    }
+
+  switch (op->kind)
+    {
+    case OP_NOTIFY:
+    case OP_ADD_IMAGE:
+      if (g_strcmp0 (state->token, op->token) != 0)
+        {
+          op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_TOKEN_MISMATCH,
+                   "The token is not the job's token");
+          g_ptr_array_add (batch->done, op);
+        }
+      else if (op->kind == OP_NOTIFY)
+        process_notify (self, op, state, batch);
+      else
+        process_add_image (self, op, state, batch);
+      break;
+
+    case OP_DELETE_JOB:
+      process_delete_job (self, op, state, batch);
+      break;
+
+    case OP_WAKE:
+    case OP_CREATE_JOB:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+fail_ops (GPtrArray  *ops,
+          GQuark      domain,
+          int         code,
+          const char *message)
+{
+  for (guint i = 0; i < ops->len; i++)
+    {
+      Op *op = g_ptr_array_index (ops, i);
+
+      if (op->task != NULL)
+        {
+          op_fail (op, domain, code, message);
+          op_return (op);
+        }
+    }
+}
+
+/* Runs everything that was queued together in one transaction, then
+ * completes every task of the batch: this is the group commit. */
+static void
+process_batch (OsaisStore *self,
+               GPtrArray  *ops)
+{
+  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func ((GDestroyNotify)op_free);
+  g_autoptr(GPtrArray) effects = g_ptr_array_new_with_free_func ((GDestroyNotify)effect_free);
+  g_autoptr(GPtrArray) unlink_paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  Batch batch = { done, effects, unlink_paths };
+  gboolean needs_transaction = FALSE;
+  gboolean keep_alive;
+  guint n_in_flight;
+
+  for (guint i = 0; i < ops->len; i++)
+    needs_transaction |= ((Op *)g_ptr_array_index (ops, i))->kind != OP_WAKE;
+
+  /* Tasks hold the store; the writer must not drop the last reference, or
+   * the store would be finalized here and join its own thread. This one is
+   * dropped on the main context, after the tasks are released. Taken only
+   * while tasks keep the store alive, so never on a finalizing store. */
+  keep_alive = needs_transaction || self->held->len > 0;
+  if (keep_alive)
+    g_object_ref (self);
+
+  release_held (self, &batch, FALSE);
+
+  if (needs_transaction && self->broken)
+    {
+      fail_ops (ops, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                "The history could not be saved earlier; reopen it to continue");
+      needs_transaction = FALSE;
+    }
+  else if (needs_transaction && !exec_sql (self->db, "BEGIN IMMEDIATE", &error))
+    {
+      fail_ops (ops, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, error->message);
+      needs_transaction = FALSE;
+    }
+  else
+    {
+      /* The ops move into done, held or effects; the array keeps no copy. */
+      for (guint i = 0; i < ops->len; i++)
+        process_op (self, g_ptr_array_index (ops, i), &batch);
+      g_ptr_array_set_free_func (ops, NULL);
+    }
+
+  g_mutex_lock (&self->mutex);
+  n_in_flight = g_hash_table_size (self->in_flight);
+  g_mutex_unlock (&self->mutex);
+
+  if (n_in_flight == 0)
+    release_held (self, &batch, TRUE);
+
+  if (needs_transaction)
+    {
+      if (!exec_sql (self->db, "COMMIT", &error))
+        {
+          /* The writer's state now differs from the disk: rather than guess,
+           * refuse further writes until the history is reopened. */
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          self->broken = TRUE;
+          for (guint i = 0; i < effects->len; i++)
+            {
+              Effect *effect = g_ptr_array_index (effects, i);
+
+              if (effect->task != NULL)
+                {
+                  g_task_return_new_error (effect->task,
+                                           OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                                           "%s", error->message);
+                  g_clear_object (&effect->task);
+                }
+            }
+          for (guint i = 0; i < done->len; i++)
+            {
+              Op *op = g_ptr_array_index (done, i);
+
+              if (op->error == NULL)
+                op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, error->message);
+            }
+          g_ptr_array_set_size (effects, 0);
+          g_ptr_array_set_size (unlink_paths, 0);
+        }
+      else
+        {
+          g_mutex_lock (&self->mutex);
+          self->n_commits++;
+          g_mutex_unlock (&self->mutex);
+        }
+    }
+
+  for (guint i = 0; i < unlink_paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (unlink_paths, i);
+
+      if (g_remove (path) != 0 && errno != ENOENT)
+        g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+    }
+
+  /* The effects first: a caller on the main context then sees the change
+   * in the model when its callback runs (same priority, queued before). */
+  push_effects (self, effects);
+  for (guint i = 0; i < done->len; i++)
+    op_return (g_ptr_array_index (done, i));
+  g_ptr_array_set_size (done, 0);
+
+  if (keep_alive)
+    unref_on_main_context (self);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  OsaisStore *self = data;
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      g_autoptr(GPtrArray) ops = NULL;
+
+      g_mutex_lock (&self->mutex);
+      while (self->queue->len == 0 && !self->closing)
+        {
+          if (self->held->len > 0)
+            {
+              gint64 deadline = G_MAXINT64;
+
+              for (guint i = 0; i < self->held->len; i++)
+                deadline = MIN (deadline, ((Op *)g_ptr_array_index (self->held, i))->deadline);
+              if (!g_cond_wait_until (&self->cond, &self->mutex, deadline))
+                break;
+            }
+          else
+            g_cond_wait (&self->cond, &self->mutex);
+        }
+      ops = g_steal_pointer (&self->queue);
+      self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify)op_free);
+      stop = self->closing;
+      g_mutex_unlock (&self->mutex);
+
+      process_batch (self, ops);
+    }
+
+  /* Closing: nothing more will claim what is still held. */
+  for (guint i = 0; i < self->held->len; i++)
+    {
+      Op *op = g_ptr_array_index (self->held, i);
+
+      op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, "The store was closed");
+      op_return (op);
+    }
+  g_ptr_array_set_size (self->held, 0);
+  self->held_bytes = 0;
+
+  return NULL;
+}
+
+static void
+submit (OsaisStore *self,
+        Op         *op)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->closing || self->writer == NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      if (op->task != NULL)
+        g_task_return_new_error (op->task, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                                 "The store is closed");
+      op_free (op);
+      return;
+    }
+
+  g_ptr_array_add (self->queue, op);
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+static Op *
+op_new (OsaisStore          *self,
+        OpKind               kind,
+        gpointer             source_tag,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  op->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, source_tag);
+  /* The outcome is durable once returned: report it even if the caller
+   * gave up meanwhile, rather than a cancellation that did not happen. */
+  g_task_set_check_cancellable (op->task, FALSE);
+
+  return op;
+}
+
+/* GObject and GListModel. */
+
+static GType
+osais_store_get_item_type (GListModel *model)
+{
+  return OSAIS_TYPE_JOB;
+}
+
+static guint
+osais_store_get_n_items (GListModel *model)
+{
+  OsaisStore *self = OSAIS_STORE (model);
+
+  return self->jobs->len;
+}
+
+static gpointer
+osais_store_get_item (GListModel *model,
+                      guint       position)
+{
+  OsaisStore *self = OSAIS_STORE (model);
+
+  if (position >= self->jobs->len)
+    return NULL;
+
+  /* Newest first: the array keeps creation order so that appending is cheap. */
+  return g_object_ref (g_ptr_array_index (self->jobs, self->jobs->len - 1 - position));
+}
+
+static void
+osais_store_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = osais_store_get_item_type;
+  iface->get_n_items = osais_store_get_n_items;
+  iface->get_item = osais_store_get_item;
+}
+
+static void
+osais_store_finalize (GObject *object)
+{
+  OsaisStore *self = (OsaisStore *)object;
+
+  osais_store_close (self);
+
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->images_dir, g_free);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_pointer (&self->jobs_by_uid, g_hash_table_unref);
+  g_clear_pointer (&self->jobs, g_ptr_array_unref);
+  g_clear_pointer (&self->states, g_hash_table_unref);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
+  g_clear_pointer (&self->queue, g_ptr_array_unref);
+  g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (osais_store_parent_class)->finalize (object);
+}
+
+static void
+osais_store_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  OsaisStore *self = OSAIS_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      g_value_set_string (value, self->data_dir);
+      break;
+
+    case PROP_HOLD_TIMEOUT:
+      g_value_set_uint (value, osais_store_get_hold_timeout (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_store_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  OsaisStore *self = OSAIS_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      self->data_dir = g_value_dup_string (value);
+      break;
+
+    case PROP_HOLD_TIMEOUT:
+      osais_store_set_hold_timeout (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_store_class_init (OsaisStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = osais_store_finalize;
+  object_class->get_property = osais_store_get_property;
+  object_class->set_property = osais_store_set_property;
+
+  properties[PROP_DATA_DIR] =
+    g_param_spec_string ("data-dir", NULL, NULL, NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_HOLD_TIMEOUT] =
+    g_param_spec_uint ("hold-timeout", NULL, NULL, 0, 24 * 60 * 60, DEFAULT_HOLD_TIMEOUT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+osais_store_init (OsaisStore *self)
+{
+  self->jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  self->jobs_by_uid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                        (GDestroyNotify)job_state_free);
+  self->held = g_ptr_array_new ();
+  self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify)op_free);
+  self->in_flight = g_hash_table_new (NULL, NULL);
+  self->hold_timeout = DEFAULT_HOLD_TIMEOUT;
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+}
+
+static OsaisStore *
+store_open (const char    *data_dir,
+            GMainContext  *main_context,
+            GError       **error)
+{
+  g_autoptr(OsaisStore) self = NULL;
+  g_autofree char *db_path = NULL;
+  gint64 begin = g_get_monotonic_time ();
+
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot create the folder %s: %s", data_dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  self = g_object_new (OSAIS_TYPE_STORE, "data-dir", data_dir, NULL);
+  self->main_context = g_main_context_ref (main_context);
+  self->images_dir = g_build_filename (data_dir, IMAGES_DIR, NULL);
+  db_path = g_build_filename (data_dir, DATABASE_NAME, NULL);
+
+  self->db = open_database (db_path, error);
+  if (self->db == NULL)
+    return NULL;
+
+  if (!ensure_directory (self->images_dir, error))
+    return NULL;
+
+  for (guint i = 0; i < N_STMTS; i++)
+    {
+      if (sqlite3_prepare_v3 (self->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                              &self->stmts[i], NULL) != SQLITE_OK)
+        {
+          set_sqlite_error (error, self->db, "Cannot prepare the history");
+          return NULL;
+        }
+    }
+
+  if (!load_history (self, error))
+    return NULL;
+
+  self->writer = g_thread_new ("osais-store-writer", writer_thread, self);
+
+  g_debug ("Opened %s: %u jobs in %.1f ms", db_path, self->jobs->len,
+           (g_get_monotonic_time () - begin) / 1000.0);
+
+  return g_steal_pointer (&self);
+}
+
+OsaisStore *
+osais_store_open (const char  *data_dir,
+                  GError     **error)
+{
+  g_autoptr(GMainContext) main_context = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  main_context = g_main_context_ref_thread_default ();
+
+  return store_open (data_dir, main_context, error);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *data_dir = task_data;
+  GError *error = NULL;
+  OsaisStore *self;
+
+  self = store_open (data_dir, g_task_get_context (task), &error);
+  if (self == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, self, g_object_unref);
+}
+
+void
+osais_store_open_async (const char          *data_dir,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (data_dir != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  /* The task's context is the caller's thread-default one: the store's
+   * GObject side will live there. */
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_store_open_async);
+  g_task_set_name (task, "[osais-store] open");
+  g_task_set_task_data (task, g_strdup (data_dir), g_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+OsaisStore *
+osais_store_open_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == osais_store_open_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+osais_store_close (OsaisStore *self)
+{
+  g_return_if_fail (OSAIS_IS_STORE (self));
+
+  g_mutex_lock (&self->mutex);
+  self->closing = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  /* The writer drains the queue before it stops. */
+  g_clear_pointer (&self->writer, g_thread_join);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&self->db, sqlite3_close);
+}
+
+const char *
+osais_store_get_data_dir (OsaisStore *self)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+
+  return self->data_dir;
+}
+
+char *
+osais_store_default_data_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "osais-studio", NULL);
+}
+
+OsaisJob *
+osais_store_lookup (OsaisStore *self,
+                    gint64      uid)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+
+  return g_hash_table_lookup (self->jobs_by_uid, &uid);
+}
+
+guint
+osais_store_get_hold_timeout (OsaisStore *self)
+{
+  guint hold_timeout;
+
+  g_return_val_if_fail (OSAIS_IS_STORE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  hold_timeout = self->hold_timeout;
+  g_mutex_unlock (&self->mutex);
+
+  return hold_timeout;
+}
+
+void
+osais_store_set_hold_timeout (OsaisStore *self,
+                              guint       hold_timeout)
+{
+  gboolean changed;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+
+  g_mutex_lock (&self->mutex);
+  changed = self->hold_timeout != hold_timeout;
+  self->hold_timeout = hold_timeout;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOLD_TIMEOUT]);
+}
+
+guint64
+osais_store_get_n_commits (OsaisStore *self)
+{
+  guint64 n_commits;
+
+  g_return_val_if_fail (OSAIS_IS_STORE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  n_commits = self->n_commits;
+  g_mutex_unlock (&self->mutex);
+
+  return n_commits;
+}
+
+guint
+osais_store_begin_request (OsaisStore *self)
+{
+  guint request_id;
+
+  g_return_val_if_fail (OSAIS_IS_STORE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  do
+    request_id = ++self->last_request_id;
+  while (request_id == 0 || g_hash_table_contains (self->in_flight, GUINT_TO_POINTER (request_id)));
+  g_hash_table_add (self->in_flight, GUINT_TO_POINTER (request_id));
+  g_mutex_unlock (&self->mutex);
+
+  return request_id;
+}
+
+void
+osais_store_cancel_request (OsaisStore *self,
+                            guint       request_id)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove (self->in_flight, GUINT_TO_POINTER (request_id));
+  g_mutex_unlock (&self->mutex);
+
+  /* Wakes the writer, which refuses what no request can claim any more. */
+  op = g_new0 (Op, 1);
+  op->kind = OP_WAKE;
+  submit (self, op);
+}
+
+void
+osais_store_create_job_async (OsaisStore          *self,
+                              guint                request_id,
+                              gint64               uid,
+                              const char          *token,
+                              const char          *engine,
+                              const char          *parameters,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = op_new (self, OP_CREATE_JOB, osais_store_create_job_async,
+               cancellable, callback, user_data);
+  g_task_set_name (op->task, "[osais-store] create job");
+  op->request_id = request_id;
+  op->uid = uid;
+  op->token = g_strdup (token);
+  op->engine = g_strdup (engine);
+  op->parameters = g_strdup (parameters);
+  op->result_destroy = g_object_unref;
+  submit (self, op);
+}
+
+OsaisJob *
+osais_store_create_job_finish (OsaisStore    *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_create_job_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+osais_store_apply_notification_async (OsaisStore              *self,
+                                      const OsaisNotification *notification,
+                                      GCancellable            *cancellable,
+                                      GAsyncReadyCallback      callback,
+                                      gpointer                 user_data)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (notification != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = op_new (self, OP_NOTIFY, osais_store_apply_notification_async,
+               cancellable, callback, user_data);
+  g_task_set_name (op->task, "[osais-store] apply notification");
+  op->uid = notification->uid;
+  op->token = g_strdup (notification->token != NULL ? notification->token : "0");
+  op->stage = notification->stage;
+  op->cycle = MAX (0, notification->cycle);
+  op->filename = g_strdup (notification->filename);
+  op->descr = g_strdup (notification->descr);
+  op->cost = notification->cost;
+  submit (self, op);
+}
+
+gboolean
+osais_store_apply_notification_finish (OsaisStore    *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_apply_notification_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+osais_store_add_image_async (OsaisStore          *self,
+                             gint64               uid,
+                             const char          *token,
+                             int                  cycle,
+                             GBytes              *data,
+                             const char          *content_type,
+                             guint                width,
+                             guint                height,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (token != NULL);
+  g_return_if_fail (data != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = op_new (self, OP_ADD_IMAGE, osais_store_add_image_async,
+               cancellable, callback, user_data);
+  g_task_set_name (op->task, "[osais-store] add image");
+  op->uid = uid;
+  op->token = g_strdup (token);
+  op->cycle = MAX (0, cycle);
+  op->data = g_bytes_ref (data);
+  op->content_type = g_strdup (content_type);
+  op->width = width;
+  op->height = height;
+  /* Hashed here, on the caller's thread, to keep the writer's batches short. */
+  op->hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, data);
+  op->result_destroy = g_object_unref;
+  submit (self, op);
+}
+
+OsaisImage *
+osais_store_add_image_finish (OsaisStore    *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_add_image_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+osais_store_delete_job_async (OsaisStore          *self,
+                              OsaisJob            *job,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (OSAIS_IS_JOB (job));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = op_new (self, OP_DELETE_JOB, osais_store_delete_job_async,
+               cancellable, callback, user_data);
+  g_task_set_name (op->task, "[osais-store] delete job");
+  op->uid = osais_job_get_uid (job);
+  submit (self, op);
+}
+
+gboolean
+osais_store_delete_job_finish (OsaisStore    *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_delete_job_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -40,7 +40,9 @@ GQuark osais_store_error_quark (void);
 G_DECLARE_FINAL_TYPE (OsaisStore, osais_store, OSAIS, STORE, GObject)
 
 /* Opens (creating if needed) the store in @data_dir: `history.sqlite3`
- * and `images/` beside it. Blocks on the disk: call it from a worker thread or
+ * and `images/` beside it. A database from a newer version fails with
+ * OSAIS_STORE_ERROR_TOO_NEW, one that is not a database or fails its
+ * integrity check with OSAIS_STORE_ERROR_DAMAGED; neither is ever modified. Blocks on the disk: call it from a worker thread or
  * a non-UI program; the UI uses osais_store_open_async(). */
 OsaisStore *osais_store_open                 (const char          *data_dir,
                                               GError             **error);
@@ -112,6 +114,16 @@ void        osais_store_add_image_async      (OsaisStore          *self,
 OsaisImage *osais_store_add_image_finish     (OsaisStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+
+/* Seconds a callback for an unknown uid is held while requests are in
+ * flight (property hold-timeout, default 30). Thread-safe. */
+guint       osais_store_get_hold_timeout     (OsaisStore          *self);
+void        osais_store_set_hold_timeout     (OsaisStore          *self,
+                                              guint                hold_timeout);
+/* How many write transactions the writer thread has committed since the
+ * store was opened: callbacks that arrive together share one (group
+ * commit). For tests and diagnostics. Thread-safe. */
+guint64     osais_store_get_n_commits        (OsaisStore          *self);
 
 /* Deletes a job and its image files. */
 void        osais_store_delete_job_async     (OsaisStore          *self,
