@@ -35,4 +35,31 @@ typedef enum
   OSAIS_STAGE_FINISHED      = 5,  /*< nick=finished >*/
 } OsaisStage;
 
+/**
+ * OsaisAccountMode:
+ *
+ * How an OsaisSession reaches OSAIS: not chosen yet, the in-process
+ * simulator, OSAIS's demo login, or the user's token and secret.
+ */
+typedef enum
+{
+  OSAIS_ACCOUNT_MODE_NONE,    /*< nick=none >*/
+  OSAIS_ACCOUNT_MODE_OFFLINE, /*< nick=offline >*/
+  OSAIS_ACCOUNT_MODE_DEMO,    /*< nick=demo >*/
+  OSAIS_ACCOUNT_MODE_ACCOUNT, /*< nick=account >*/
+} OsaisAccountMode;
+
+/**
+ * OsaisLoginState:
+ *
+ * Where an OsaisSession's login stands.
+ */
+typedef enum
+{
+  OSAIS_LOGIN_STATE_LOGGED_OUT, /*< nick=logged-out >*/
+  OSAIS_LOGIN_STATE_LOGGING_IN, /*< nick=logging-in >*/
+  OSAIS_LOGIN_STATE_LOGGED_IN,  /*< nick=logged-in >*/
+  OSAIS_LOGIN_STATE_FAILED,     /*< nick=failed >*/
+} OsaisLoginState;
+
 G_END_DECLS
