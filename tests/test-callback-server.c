@@ -1,0 +1,1300 @@
+/* test-callback-server.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTestCallbackServer"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "osais-callback-server.h"
+#include "osais-image.h"
+#include "osais-job.h"
+#include "osais-store.h"
+
+#define JOB_UID   1001
+#define JOB_TOKEN "tok"
+
+typedef struct
+{
+  char                *root;       /* holds only data/ */
+  char                *data_dir;
+  OsaisStore          *store;
+  OsaisCallbackServer *server;
+  SoupSession         *session;
+  guint                port;
+  GPtrArray           *files_before;
+} Fixture;
+
+/* Helpers */
+
+static void
+list_files_recursive (const char *dir,
+                      const char *prefix,
+                      GPtrArray  *out)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *rel = g_build_filename (prefix, name, NULL);
+
+      /* SQLite's own side files come and go with its journal mode. */
+      if (g_str_has_suffix (name, "-wal") || g_str_has_suffix (name, "-shm") ||
+          g_str_has_suffix (name, "-journal"))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        list_files_recursive (path, rel, out);
+      else
+        g_ptr_array_add (out, g_steal_pointer (&rel));
+    }
+}
+
+static GPtrArray *
+list_files (const char *dir)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+
+  list_files_recursive (dir, "", files);
+  g_ptr_array_sort (files, (GCompareFunc) g_strcmp0);
+  return files;
+}
+
+static char *
+join_files (GPtrArray *files)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < files->len; i++)
+    g_string_append_printf (s, "%s\n", (const char *) g_ptr_array_index (files, i));
+  return g_string_free (s, FALSE);
+}
+
+static void
+assert_folder_unchanged (Fixture *fx)
+{
+  g_autoptr(GPtrArray) now = list_files (fx->root);
+  g_autofree char *a = join_files (fx->files_before);
+  g_autofree char *b = join_files (now);
+
+  g_assert_cmpstr (a, ==, b);
+}
+
+static void
+remove_recursive (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_recursive (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    {
+      g_unlink (path);
+    }
+}
+
+static void
+async_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static void
+create_job (Fixture    *fx,
+            guint       request_id,
+            gint64      uid,
+            const char *token)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+
+  osais_store_create_job_async (fx->store, request_id, uid, token, "ping", "{}", NULL,
+                                async_result_cb, &result);
+  job = osais_store_create_job_finish (fx->store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  g_object_unref (result);
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+}
+
+typedef struct
+{
+  guint   status;
+  GBytes *body;
+  char   *content_type;
+  char   *allow;
+} Response;
+
+static void
+response_free (Response *r)
+{
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_free (r->content_type);
+  g_free (r->allow);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
+
+static const char *
+response_text (Response *r)
+{
+  return g_bytes_get_data (r->body, NULL);
+}
+
+static SoupMessage *
+new_message (Fixture    *fx,
+             const char *method,
+             const char *path,
+             const char *content_type,
+             GBytes     *body)
+{
+  g_autofree char *uri = osais_callback_server_dup_local_uri (fx->server);
+  g_autofree char *full = g_strconcat (uri, path, NULL);
+  SoupMessage *msg = soup_message_new (method, full);
+
+  g_assert_nonnull (msg);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
+  return msg;
+}
+
+static Response *
+finish_response (SoupMessage  *msg,
+                 GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  Response *r = g_new0 (Response, 1);
+  GBytes *body;
+  GByteArray *array;
+  SoupMessageHeaders *headers;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (g_async_result_get_source_object (result)),
+                                            result, &error);
+  g_object_unref (g_async_result_get_source_object (result));
+  g_assert_no_error (error);
+  /* NUL-terminated, for easy comparisons as text. */
+  array = g_byte_array_new ();
+  g_byte_array_append (array, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_byte_array_append (array, (const guint8 *) "", 1);
+  r->body = g_byte_array_free_to_bytes (array);
+  g_bytes_unref (body);
+  headers = soup_message_get_response_headers (msg);
+  r->status = soup_message_get_status (msg);
+  r->content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
+  r->allow = g_strdup (soup_message_headers_get_one (headers, "Allow"));
+  return r;
+}
+
+static Response *
+request (Fixture    *fx,
+         const char *method,
+         const char *path,
+         const char *content_type,
+         const char *body,
+         gsize       length)
+{
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, length) : NULL;
+  g_autoptr(SoupMessage) msg = new_message (fx, method, path, content_type, bytes);
+  GAsyncResult *result = NULL;
+  Response *r;
+
+  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    async_result_cb, &result);
+  r = finish_response (msg, wait_result (&result));
+  g_object_unref (result);
+  return r;
+}
+
+static Response *
+post_text (Fixture    *fx,
+           const char *path,
+           const char *content_type,
+           const char *body)
+{
+  return request (fx, "POST", path, content_type, body, strlen (body));
+}
+
+static void
+assert_json_error (Response *r,
+                   guint     status)
+{
+  g_autofree char *expected = g_strdup_printf ("\"status\":%u", status);
+
+  g_assert_cmpuint (r->status, ==, status);
+  g_assert_cmpstr (r->content_type, ==, "application/json");
+  g_assert_nonnull (strstr (response_text (r), "\"error\""));
+  g_assert_nonnull (strstr (response_text (r), expected));
+}
+
+static OsaisJob *
+lookup_job (Fixture *fx,
+            gint64   uid)
+{
+  OsaisJob *job;
+
+  /* The store updates its objects on this context after the ack. */
+  spin (50);
+  job = osais_store_lookup (fx->store, uid);
+  g_assert_nonnull (job);
+  return job;
+}
+
+/* A raw connection, for what a well-behaved client never sends. */
+static GSocketConnection *
+raw_connect (Fixture *fx)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", fx->port, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 5);
+  return connection;
+}
+
+static gboolean
+raw_send (GSocketConnection *connection,
+          const char        *data,
+          gsize              length)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+
+  while (length > 0)
+    {
+      gssize n = g_socket_send (socket, data, length, NULL, NULL);
+
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+/* Reads until the server closes the connection; @closed tells whether it did
+ * (rather than the read timing out). */
+static char *
+raw_read_all (GSocketConnection *connection,
+              gboolean          *closed)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  GString *s = g_string_new (NULL);
+
+  *closed = FALSE;
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[4096];
+      gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+
+      if (n > 0)
+        {
+          g_string_append_len (s, buffer, n);
+          continue;
+        }
+      *closed = n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      break;
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* A PNG header (signature and IHDR) declaring the given size, plus padding. */
+static GBytes *
+png_bytes (guint32 width,
+           guint32 height)
+{
+  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  GByteArray *a = g_byte_array_new ();
+  guint32 be;
+  guint32 crc;
+  guint8 ihdr_rest[] = { 8, 6, 0, 0, 0 };
+  guint8 zeros[64] = { 0, };
+
+  g_byte_array_append (a, signature, sizeof signature);
+  be = GUINT32_TO_BE (13);
+  g_byte_array_append (a, (guint8 *) &be, 4);
+  g_byte_array_append (a, (const guint8 *) "IHDR", 4);
+  be = GUINT32_TO_BE (width);
+  g_byte_array_append (a, (guint8 *) &be, 4);
+  be = GUINT32_TO_BE (height);
+  g_byte_array_append (a, (guint8 *) &be, 4);
+  g_byte_array_append (a, ihdr_rest, sizeof ihdr_rest);
+  /* The CRC over type and data; a checker may or may not verify it. */
+  {
+    guint32 table[256];
+    guint32 c;
+    guint n, k;
+
+    for (n = 0; n < 256; n++)
+      {
+        c = n;
+        for (k = 0; k < 8; k++)
+          c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        table[n] = c;
+      }
+    crc = 0xffffffffu;
+    for (n = 12; n < a->len; n++)
+      crc = table[(crc ^ a->data[n]) & 0xff] ^ (crc >> 8);
+    crc ^= 0xffffffffu;
+  }
+  be = GUINT32_TO_BE (crc);
+  g_byte_array_append (a, (guint8 *) &be, 4);
+  g_byte_array_append (a, zeros, sizeof zeros);
+  return g_byte_array_free_to_bytes (a);
+}
+
+static GBytes *
+multipart_body (const char  *boundary,
+                const char  *file_field,
+                const char  *file_name,
+                GBytes      *file,
+                const char **fields)
+{
+  GByteArray *a = g_byte_array_new ();
+  g_autofree char *head = NULL;
+  guint i;
+
+  for (i = 0; fields != NULL && fields[i] != NULL; i += 2)
+    {
+      g_autofree char *part = g_strdup_printf ("--%s\r\n"
+                                               "Content-Disposition: form-data; name=\"%s\"\r\n"
+                                               "\r\n%s\r\n",
+                                               boundary, fields[i], fields[i + 1]);
+
+      g_byte_array_append (a, (const guint8 *) part, strlen (part));
+    }
+  if (file != NULL)
+    {
+      head = g_strdup_printf ("--%s\r\n"
+                              "Content-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                              "Content-Type: image/png\r\n"
+                              "\r\n",
+                              boundary, file_field, file_name);
+      g_byte_array_append (a, (const guint8 *) head, strlen (head));
+      g_byte_array_append (a, g_bytes_get_data (file, NULL), g_bytes_get_size (file));
+      g_byte_array_append (a, (const guint8 *) "\r\n", 2);
+    }
+  {
+    g_autofree char *end = g_strdup_printf ("--%s--\r\n", boundary);
+
+    g_byte_array_append (a, (const guint8 *) end, strlen (end));
+  }
+  return g_byte_array_free_to_bytes (a);
+}
+
+static Response *
+post_upload (Fixture    *fx,
+             const char *file_field,
+             const char *file_name,
+             GBytes     *file,
+             const char *uid,
+             const char *token)
+{
+  const char *fields[] = { "uid", uid, "token", token, "cycle", "0", "engine", "ping", NULL };
+  g_autoptr(GBytes) body = multipart_body ("XyZzY0123", file_field, file_name, file, fields);
+
+  return request (fx, "POST", "upload", "multipart/form-data; boundary=XyZzY0123",
+                  g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static guint
+count_images (Fixture *fx)
+{
+  g_autofree char *dir = g_build_filename (fx->data_dir, "images", NULL);
+  g_autoptr(GPtrArray) files = list_files (dir);
+
+  return files->len;
+}
+
+/* Fixture */
+
+static void
+setup_with (Fixture *fx,
+            guint    max_connections)
+{
+  g_autoptr(GError) error = NULL;
+
+  fx->root = g_dir_make_tmp ("osais-callback-server-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->data_dir = g_build_filename (fx->root, "data", NULL);
+  fx->store = osais_store_open (fx->data_dir, &error);
+  g_assert_no_error (error);
+
+  fx->server = osais_callback_server_new (fx->store);
+  g_object_set (fx->server,
+                "address", "127.0.0.1",
+                "port", 0,
+                "header-timeout", 2,
+                "body-timeout", 5,
+                "max-connections", max_connections,
+                NULL);
+  osais_callback_server_start (fx->server, &error);
+  g_assert_no_error (error);
+  g_assert_true (osais_callback_server_get_listening (fx->server));
+  fx->port = osais_callback_server_get_bound_port (fx->server);
+  g_assert_cmpuint (fx->port, >, 0);
+
+  fx->session = soup_session_new ();
+  create_job (fx, 0, JOB_UID, JOB_TOKEN);
+  spin (50);
+  fx->files_before = list_files (fx->root);
+}
+
+static void
+setup (Fixture       *fx,
+       gconstpointer  data)
+{
+  setup_with (fx, 64);
+}
+
+static void
+setup_capped (Fixture       *fx,
+              gconstpointer  data)
+{
+  setup_with (fx, 2);
+}
+
+static void
+teardown (Fixture       *fx,
+          gconstpointer  data)
+{
+  g_clear_object (&fx->session);
+  osais_callback_server_stop (fx->server);
+  g_assert_false (osais_callback_server_get_listening (fx->server));
+  g_assert_finalize_object (fx->server);
+  osais_store_close (fx->store);
+  g_clear_object (&fx->store);
+  spin (10);
+  remove_recursive (fx->root);
+  g_free (fx->root);
+  g_free (fx->data_dir);
+  g_clear_pointer (&fx->files_before, g_ptr_array_unref);
+}
+
+/* Tests */
+
+static void
+test_notify_json (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(Response) r = NULL;
+
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\",\"cycle\":\"0\"}");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (r->content_type, ==, "application/json");
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}");
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+}
+
+static void
+test_notify_json_number (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(Response) r = NULL;
+
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":1001,\"stage\":1,\"token\":\"tok\"}");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok\",\"uid\":1001}}");
+}
+
+static void
+test_notify_urlencoded (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(Response) r = NULL;
+
+  r = post_text (fx, "notify", "application/x-www-form-urlencoded",
+                 "uid=1001&stage=3&token=tok&cycle=0&engine=ping&descr=hello+world");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}");
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==,
+                   OSAIS_STAGE_IMAGE_STARTED);
+}
+
+static void
+test_notify_multipart (Fixture       *fx,
+                       gconstpointer  data)
+{
+  const char *fields[] = { "uid", "1001", "stage", "5", "token", "tok", "cost", "1234", NULL };
+  g_autoptr(GBytes) body = multipart_body ("b0uNd", NULL, NULL, NULL, fields);
+  g_autoptr(Response) r = NULL;
+
+  r = request (fx, "POST", "notify", "multipart/form-data; boundary=b0uNd",
+               g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}");
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_FINISHED);
+}
+
+static void
+test_notify_unknown_uid (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(Response) r = NULL;
+
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":\"999999\",\"stage\":\"2\",\"token\":\"tok\"}");
+  assert_json_error (r, 404);
+  assert_folder_unchanged (fx);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+}
+
+static void
+test_notify_wrong_token (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(Response) r = NULL;
+
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"nope\"}");
+  assert_json_error (r, 403);
+  assert_folder_unchanged (fx);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+}
+
+static void
+test_notify_malformed (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(Response) r1 = NULL;
+  g_autoptr(Response) r2 = NULL;
+  g_autoptr(Response) r3 = NULL;
+
+  r1 = post_text (fx, "notify", "application/json", "{\"uid\": \"1001\", \"stage\":");
+  assert_json_error (r1, 400);
+  r2 = post_text (fx, "notify", "application/json", "{\"stage\":\"2\",\"token\":\"tok\"}");
+  assert_json_error (r2, 400);
+  r3 = post_text (fx, "notify", "text/plain", "uid=1001");
+  assert_json_error (r3, 415);
+  assert_folder_unchanged (fx);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+}
+
+static void
+test_upload_multipart (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (64, 32);
+  g_autoptr(Response) r = NULL;
+  OsaisJob *job;
+  OsaisImage *image;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autofree char *path = NULL;
+
+  r = post_upload (fx, "some_odd-field[0]", "out.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}");
+
+  job = lookup_job (fx, JOB_UID);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  image = g_list_model_get_item (osais_job_get_images (job), 0);
+  path = g_file_get_path (osais_image_get_file (image));
+  g_assert_true (g_str_has_prefix (path, fx->data_dir));
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_assert_cmpuint (osais_image_get_width (image), ==, 64);
+  g_assert_cmpuint (osais_image_get_height (image), ==, 32);
+  g_object_unref (image);
+  g_assert_cmpuint (count_images (fx), ==, 1);
+}
+
+static void
+test_upload_json (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autofree char *b64 = g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_autofree char *body = g_strdup_printf ("{\"image\":\"%s\",\"uid\":1001,\"token\":\"tok\","
+                                           "\"cycle\":\"1\",\"engine\":\"ping\"}", b64);
+  g_autoptr(Response) r = NULL;
+
+  r = post_text (fx, "upload", "application/json", body);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok\",\"uid\":1001}}");
+  g_assert_cmpuint (count_images (fx), ==, 1);
+}
+
+static void
+test_upload_refused (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autoptr(GBytes) huge = png_bytes (100000, 100000);
+  g_autoptr(GBytes) text = g_bytes_new_static ("hello, this is not an image at all", 34);
+  g_autoptr(Response) unknown = NULL;
+  g_autoptr(Response) token = NULL;
+  g_autoptr(Response) not_image = NULL;
+  g_autoptr(Response) too_large = NULL;
+  g_autoptr(Response) no_uid = NULL;
+  g_autoptr(Response) malformed = NULL;
+  g_autoptr(Response) no_file = NULL;
+  const char *fields[] = { "uid", "1001", "token", "tok", NULL };
+  g_autoptr(GBytes) fields_only = multipart_body ("qq", NULL, NULL, NULL, fields);
+
+  unknown = post_upload (fx, "file", "a.png", png, "424242", JOB_TOKEN);
+  assert_json_error (unknown, 404);
+  token = post_upload (fx, "file", "a.png", png, "1001", "bad");
+  assert_json_error (token, 403);
+  not_image = post_upload (fx, "file", "a.png", text, "1001", JOB_TOKEN);
+  assert_json_error (not_image, 415);
+  too_large = post_upload (fx, "file", "a.png", huge, "1001", JOB_TOKEN);
+  assert_json_error (too_large, 422);
+  no_uid = post_upload (fx, "file", "a.png", png, "one", JOB_TOKEN);
+  assert_json_error (no_uid, 400);
+  malformed = post_text (fx, "upload", "multipart/form-data; boundary=zz",
+                         "--zz\r\nContent-Disposition: form-data; name=\"uid\"\r\n\r\n1001");
+  assert_json_error (malformed, 400);
+  no_file = request (fx, "POST", "upload", "multipart/form-data; boundary=qq",
+                     g_bytes_get_data (fields_only, NULL), g_bytes_get_size (fields_only));
+  assert_json_error (no_file, 400);
+
+  assert_folder_unchanged (fx);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (lookup_job (fx, JOB_UID))),
+                    ==, 0);
+}
+
+static void
+test_upload_traversal_name (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (8, 8);
+  g_autoptr(Response) r = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  guint i;
+
+  r = post_upload (fx, "file", "../../../evil.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+
+  /* The root holds only the data folder, and nothing is named after the client. */
+  files = list_files (fx->root);
+  for (i = 0; i < files->len; i++)
+    {
+      const char *f = g_ptr_array_index (files, i);
+
+      g_assert_true (g_str_has_prefix (f, "data/"));
+      g_assert_null (strstr (f, "evil"));
+    }
+  g_assert_cmpuint (count_images (fx), ==, 1);
+}
+
+static void
+test_wrong_method_and_path (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(Response) get_notify = NULL;
+  g_autoptr(Response) put_upload = NULL;
+  g_autoptr(Response) post_input = NULL;
+  g_autoptr(Response) unknown = NULL;
+
+  get_notify = request (fx, "GET", "notify", NULL, NULL, 0);
+  assert_json_error (get_notify, 405);
+  g_assert_cmpstr (get_notify->allow, ==, "POST");
+  put_upload = request (fx, "PUT", "upload", "application/json", "{}", 2);
+  assert_json_error (put_upload, 405);
+  g_assert_cmpstr (put_upload->allow, ==, "POST");
+  post_input = request (fx, "POST", "input/0123", "application/json", "{}", 2);
+  assert_json_error (post_input, 405);
+  g_assert_cmpstr (post_input->allow, ==, "GET");
+  unknown = request (fx, "GET", "nothing/here", NULL, NULL, 0);
+  assert_json_error (unknown, 404);
+  assert_folder_unchanged (fx);
+}
+
+static void
+test_oversized_declared (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  const char *head = "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: multipart/form-data; boundary=x\r\n"
+                     "Content-Length: 1000000000\r\n\r\n";
+  g_autofree char *reply = NULL;
+  gboolean closed;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_true (raw_send (c, head, strlen (head)));
+  /* No body byte is ever sent: the answer comes from the headers alone. */
+  reply = raw_read_all (c, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 413"));
+  g_assert_nonnull (strstr (reply, "\"status\":413"));
+  g_assert_true (closed);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  assert_folder_unchanged (fx);
+}
+
+static gsize
+rss_bytes (void)
+{
+  g_autofree char *statm = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
+  parts = g_strsplit (statm, " ", -1);
+  return g_ascii_strtoull (parts[1], NULL, 10) * sysconf (_SC_PAGESIZE);
+}
+
+static void
+test_oversized_chunked (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  GSocket *socket = g_socket_connection_get_socket (c);
+  const char *head = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: application/json\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n";
+  g_autofree char *chunk = NULL;
+  g_autofree char *reply = NULL;
+  gsize chunk_size = 64 * 1024;
+  gsize sent = 0;
+  gsize rss_before = rss_bytes ();
+  gboolean closed;
+
+  chunk = g_malloc (chunk_size + 16);
+  g_snprintf (chunk, 16, "%zx\r\n", chunk_size);
+  memset (chunk + strlen (chunk), ' ', chunk_size);
+  memcpy (chunk + strlen (chunk) + chunk_size - 2, "\r\n", 2);
+  g_assert_true (raw_send (c, head, strlen (head)));
+
+  /* Stream up to 64 MiB and stop as soon as the server answers. */
+  while (sent < 64 * 1024 * 1024 && !g_socket_condition_check (socket, G_IO_IN))
+    {
+      if (!raw_send (c, chunk, strlen (chunk)))
+        break;
+      sent += chunk_size;
+    }
+  g_test_message ("Sent %zu bytes before the server answered", sent);
+  reply = raw_read_all (c, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 413"));
+  g_assert_true (closed);
+  /* The limit is 1 MiB; socket buffers hold a few more, never the whole stream. */
+  g_assert_cmpuint (sent, <, 24 * 1024 * 1024);
+  g_assert_cmpuint (rss_bytes (), <, rss_before + 16 * 1024 * 1024);
+  assert_folder_unchanged (fx);
+}
+
+static void
+assert_refused_and_closed (Fixture    *fx,
+                           const char *raw)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *reply = NULL;
+  gboolean closed;
+
+  g_assert_true (raw_send (c, raw, strlen (raw)));
+  reply = raw_read_all (c, &closed);
+  g_test_message ("Reply: %s", reply);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 400"));
+  g_assert_true (closed);
+  /* Only one answer: the smuggled request is never served. */
+  g_assert_null (strstr (reply + 1, "HTTP/1.1"));
+}
+
+static void
+test_cl_te_refused (Fixture       *fx,
+                    gconstpointer  data)
+{
+  assert_refused_and_closed (fx,
+                             "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\n"
+                             "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "0\r\n\r\nGET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  assert_folder_unchanged (fx);
+}
+
+static void
+test_duplicate_cl_refused (Fixture       *fx,
+                           gconstpointer  data)
+{
+  assert_refused_and_closed (fx,
+                             "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\n"
+                             "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}");
+  assert_refused_and_closed (fx,
+                             "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\n"
+                             "Content-Length: 2, 2\r\n\r\n{}");
+  assert_folder_unchanged (fx);
+}
+
+typedef struct
+{
+  Fixture *fx;
+  gint64   closed_after;   /* µs, or -1 */
+} SlowClient;
+
+static gpointer
+slow_client_thread (gpointer data)
+{
+  SlowClient *slow = data;
+  g_autoptr(GSocketConnection) c = raw_connect (slow->fx);
+  GSocket *socket = g_socket_connection_get_socket (c);
+  const char *head = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: yes\r\n\r\n";
+  gint64 start = g_get_monotonic_time ();
+  gsize i;
+
+  slow->closed_after = -1;
+  for (i = 0; head[i] != '\0'; i++)
+    {
+      char buffer[256];
+
+      if (g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP, G_USEC_PER_SEC, NULL, NULL))
+        {
+          if (g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) <= 0)
+            {
+              slow->closed_after = g_get_monotonic_time () - start;
+              break;
+            }
+        }
+      if (g_socket_send (socket, head + i, 1, NULL, NULL) != 1)
+        {
+          slow->closed_after = g_get_monotonic_time () - start;
+          break;
+        }
+    }
+  return NULL;
+}
+
+static void
+test_header_timeout (Fixture       *fx,
+                     gconstpointer  data)
+{
+  SlowClient slow = { fx, -1 };
+  GThread *thread = g_thread_new ("slow-client", slow_client_thread, &slow);
+  g_autoptr(Response) r = NULL;
+  gint64 start;
+
+  spin (300);
+  /* Meanwhile, a normal client is served at once. */
+  start = g_get_monotonic_time ();
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+
+  g_thread_join (thread);
+  g_test_message ("Slow client closed after %" G_GINT64_FORMAT " µs", slow.closed_after);
+  /* header-timeout is 2 s; the headers would take over 50 s. */
+  g_assert_cmpint (slow.closed_after, >=, 1500 * 1000);
+  g_assert_cmpint (slow.closed_after, <, 5 * G_USEC_PER_SEC);
+}
+
+static void
+test_idle_keepalive_closed (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autofree char *reply = NULL;
+  gboolean closed;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_true (raw_send (c, req, strlen (req)));
+  /* The 404 comes at once, then the kept-alive connection idles until the
+   * header timeout closes it. */
+  reply = raw_read_all (c, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+  g_assert_true (closed);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1500 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+}
+
+static gboolean
+is_closed_soon (GSocketConnection *c)
+{
+  GSocket *socket = g_socket_connection_get_socket (c);
+  char buffer[64];
+
+  if (!g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP, G_USEC_PER_SEC / 2, NULL, NULL))
+    return FALSE;
+  return g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) <= 0;
+}
+
+static void
+test_connection_cap (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) a = raw_connect (fx);
+  g_autoptr(GSocketConnection) b = raw_connect (fx);
+  g_autoptr(GSocketConnection) over = NULL;
+  g_autoptr(GSocketConnection) later = NULL;
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  g_autofree char *reply = NULL;
+  gboolean closed;
+
+  spin (100);
+  /* The cap is 2: a third connection is closed at once. */
+  over = raw_connect (fx);
+  g_assert_true (is_closed_soon (over));
+  g_assert_false (is_closed_soon (a));
+
+  /* Once one closes, a new connection is served again. */
+  g_io_stream_close (G_IO_STREAM (b), NULL, NULL);
+  spin (200);
+  later = raw_connect (fx);
+  g_assert_true (raw_send (later, req, strlen (req)));
+  reply = raw_read_all (later, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+}
+
+static void
+notify_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+test_notify_held_for_request (Fixture       *fx,
+                              gconstpointer  data)
+{
+  const char *body = "{\"uid\":\"2002\",\"stage\":\"1\",\"token\":\"tok2\"}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+  g_autoptr(SoupMessage) msg = new_message (fx, "POST", "notify", "application/json", bytes);
+  g_autoptr(Response) r = NULL;
+  GAsyncResult *result = NULL;
+  guint request_id;
+
+  request_id = osais_store_begin_request (fx->store);
+  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    notify_done_cb, &result);
+  spin (300);
+  /* Held, not refused, while the request that will create the job is in flight. */
+  g_assert_null (result);
+
+  create_job (fx, request_id, 2002, "tok2");
+  r = finish_response (msg, wait_result (&result));
+  g_object_unref (result);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok2\",\"uid\":\"2002\"}}");
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, 2002)), ==, OSAIS_STAGE_RECEIVED);
+}
+
+static void
+test_held_client_gone (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  const char *body = "{\"uid\":\"3003\",\"stage\":\"2\",\"token\":\"t3\"}";
+  g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                          "Content-Type: application/json\r\n"
+                                          "Content-Length: %zu\r\n\r\n%s",
+                                          strlen (body), body);
+  g_autoptr(Response) r = NULL;
+  guint request_id;
+
+  request_id = osais_store_begin_request (fx->store);
+  g_assert_true (raw_send (c, req, strlen (req)));
+  spin (200);
+  /* The client gives up while its notification is held. */
+  g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+  spin (200);
+  create_job (fx, request_id, 3003, "t3");
+  spin (200);
+
+  /* The server did not touch the dead message, and serves on. */
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, 3003)), ==, OSAIS_STAGE_STARTED);
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
+  g_assert_cmpuint (r->status, ==, 200);
+}
+
+static void
+test_input (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (4, 4);
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *public_uri = osais_callback_server_dup_public_uri (fx->server);
+  g_autoptr(Response) ok = NULL;
+  g_autoptr(Response) unknown = NULL;
+  g_autoptr(Response) traversal = NULL;
+  g_autoptr(Response) prefix = NULL;
+  g_autoptr(Response) gone = NULL;
+  g_autofree char *prefix_path = NULL;
+  gsize i;
+
+  url = osais_callback_server_register_input (fx->server, png, "image/png", &id);
+  g_assert_cmpuint (strlen (id), ==, 32);
+  for (i = 0; i < 32; i++)
+    g_assert_true (g_ascii_isxdigit (id[i]));
+  g_assert_true (g_str_has_prefix (url, public_uri));
+  g_assert_true (g_str_has_suffix (url, id));
+
+  path = g_strconcat ("input/", id, NULL);
+  ok = request (fx, "GET", path, NULL, NULL, 0);
+  g_assert_cmpuint (ok->status, ==, 200);
+  g_assert_cmpstr (ok->content_type, ==, "image/png");
+  g_assert_cmpmem (g_bytes_get_data (ok->body, NULL), g_bytes_get_size (ok->body) - 1,
+                   g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+
+  unknown = request (fx, "GET", "input/00000000000000000000000000000000", NULL, NULL, 0);
+  assert_json_error (unknown, 404);
+  traversal = request (fx, "GET", "input/..%2Fhistory.sqlite3", NULL, NULL, 0);
+  assert_json_error (traversal, 404);
+  prefix_path = g_strndup (path, strlen (path) - 1);
+  prefix = request (fx, "GET", prefix_path, NULL, NULL, 0);
+  assert_json_error (prefix, 404);
+
+  osais_callback_server_unregister_input (fx->server, id);
+  gone = request (fx, "GET", path, NULL, NULL, 0);
+  assert_json_error (gone, 404);
+}
+
+static void
+test_uris (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autofree char *local = osais_callback_server_dup_local_uri (fx->server);
+  g_autofree char *expected = g_strdup_printf ("http://127.0.0.1:%u/", fx->port);
+  g_autofree char *public_uri = NULL;
+
+  g_assert_cmpstr (local, ==, expected);
+  g_object_set (fx->server, "public-url", "https://example.org/cb", NULL);
+  public_uri = osais_callback_server_dup_public_uri (fx->server);
+  g_assert_cmpstr (public_uri, ==, "https://example.org/cb/");
+}
+
+static void
+test_bind_error (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(OsaisCallbackServer) other = osais_callback_server_new (fx->store);
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (other, "address", "127.0.0.1", "port", fx->port, NULL);
+  g_assert_false (osais_callback_server_start (other, &error));
+  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_LISTEN);
+  g_assert_false (osais_callback_server_get_listening (other));
+}
+
+static void
+test_base_path (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("osais-callback-server-XXXXXX", &error);
+  g_autoptr(OsaisStore) store = osais_store_open (root, &error);
+  g_autoptr(OsaisCallbackServer) server = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) inside = NULL;
+  g_autoptr(SoupMessage) outside = NULL;
+  g_autoptr(GBytes) body1 = NULL;
+  g_autoptr(GBytes) body2 = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *inside_uri = NULL;
+  g_autofree char *outside_uri = NULL;
+
+  g_assert_no_error (error);
+  server = osais_callback_server_new (store);
+  g_object_set (server, "port", 0, "base-path", "/osais", NULL);
+  g_assert_true (osais_callback_server_start (server, &error));
+  uri = osais_callback_server_dup_local_uri (server);
+  g_assert_true (g_str_has_suffix (uri, "/osais/"));
+
+  inside_uri = g_strconcat (uri, "notify", NULL);
+  inside = soup_message_new ("GET", inside_uri);
+  body1 = soup_session_send_and_read (session, inside, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (inside), ==, 405);
+
+  outside_uri = g_strdup_printf ("http://127.0.0.1:%u/notify",
+                                 osais_callback_server_get_bound_port (server));
+  outside = soup_message_new ("GET", outside_uri);
+  body2 = soup_session_send_and_read (session, outside, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (outside), ==, 404);
+
+  osais_callback_server_stop (server);
+  osais_store_close (store);
+  remove_recursive (root);
+}
+
+static void
+test_parse_listen_address (void)
+{
+  struct { const char *text; const char *host; guint port; } good[] = {
+    { "127.0.0.1:3024", "127.0.0.1", 3024 },
+    { "0.0.0.0:80", "0.0.0.0", 80 },
+    { "[::1]:8080", "::1", 8080 },
+    { ":4000", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS, 4000 },
+    { "4001", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS, 4001 },
+    { "localhost:0", "localhost", 0 },
+  };
+  const char *bad[] = { "", ":", "host:", "host:65536", "::1:80", "[::1]80", "[nothost]:80",
+                        "h:-1", "h:12a", "[::1]:" };
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *host = NULL;
+      g_autoptr(GError) error = NULL;
+      guint port = 1;
+
+      g_assert_true (osais_parse_listen_address (good[i].text, &host, &port, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (host, ==, good[i].host);
+      g_assert_cmpuint (port, ==, good[i].port);
+    }
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *host = NULL;
+      g_autoptr(GError) error = NULL;
+      guint port = 0;
+
+      g_assert_false (osais_parse_listen_address (bad[i], &host, &port, &error));
+      g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_INVALID);
+    }
+}
+
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+static void
+test_descriptor_exhaustion (Fixture       *fx,
+                            gconstpointer  data)
+{
+  struct rlimit saved;
+  struct rlimit low;
+  g_autoptr(GArray) fillers = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GSocketConnection) c = NULL;
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  g_autofree char *reply = NULL;
+  gboolean closed;
+  double cpu_before;
+  double cpu_used;
+  guint i;
+  int fd;
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  low = saved;
+  low.rlim_cur = 256;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+
+  /* Use up every descriptor but one, which the client's socket takes. */
+  while ((fd = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+    g_array_append_val (fillers, fd);
+  g_assert_cmpuint (fillers->len, >, 0);
+  close (g_array_index (fillers, int, fillers->len - 1));
+  g_array_set_size (fillers, fillers->len - 1);
+
+  c = raw_connect (fx);
+  g_assert_true (raw_send (c, req, strlen (req)));
+
+  /* The server cannot accept; it must neither spin nor give up. */
+  cpu_before = cpu_seconds ();
+  g_usleep (G_USEC_PER_SEC / 2);
+  cpu_used = cpu_seconds () - cpu_before;
+  g_test_message ("CPU used while descriptors were exhausted: %.3f s", cpu_used);
+  g_assert_cmpfloat (cpu_used, <, 0.2);
+
+  for (i = 0; i < fillers->len; i++)
+    close (g_array_index (fillers, int, i));
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  reply = raw_read_all (c, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/Osais/CallbackServer/" path, Fixture, NULL, setup, func, teardown)
+
+  ADD ("notify-json", test_notify_json);
+  ADD ("notify-json-number", test_notify_json_number);
+  ADD ("notify-urlencoded", test_notify_urlencoded);
+  ADD ("notify-multipart", test_notify_multipart);
+  ADD ("notify-unknown-uid", test_notify_unknown_uid);
+  ADD ("notify-wrong-token", test_notify_wrong_token);
+  ADD ("notify-malformed", test_notify_malformed);
+  ADD ("notify-held-for-request", test_notify_held_for_request);
+  ADD ("notify-held-client-gone", test_held_client_gone);
+  ADD ("upload-multipart", test_upload_multipart);
+  ADD ("upload-json", test_upload_json);
+  ADD ("upload-refused", test_upload_refused);
+  ADD ("upload-traversal-name", test_upload_traversal_name);
+  ADD ("wrong-method-and-path", test_wrong_method_and_path);
+  ADD ("oversized-declared", test_oversized_declared);
+  ADD ("oversized-chunked", test_oversized_chunked);
+  ADD ("cl-te-refused", test_cl_te_refused);
+  ADD ("duplicate-cl-refused", test_duplicate_cl_refused);
+  ADD ("header-timeout", test_header_timeout);
+  ADD ("idle-keepalive-closed", test_idle_keepalive_closed);
+  ADD ("input", test_input);
+  ADD ("uris", test_uris);
+  ADD ("bind-error", test_bind_error);
+  ADD ("descriptor-exhaustion", test_descriptor_exhaustion);
+  g_test_add ("/Osais/CallbackServer/connection-cap", Fixture, NULL,
+              setup_capped, test_connection_cap, teardown);
+  g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
+  g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
+
+#undef ADD
+
+  return g_test_run ();
+}
