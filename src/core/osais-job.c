@@ -27,6 +27,7 @@ struct _OsaisJob
   GDateTime  *updated;
   GListStore *images;
   guint       announced_images;
+  gboolean    stalled;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisJob, osais_job, G_TYPE_OBJECT)
@@ -47,6 +48,7 @@ enum {
   PROP_IMAGES,
   PROP_ANNOUNCED_IMAGES,
   PROP_FINISHED,
+  PROP_STALLED,
   N_PROPS
 };
 
@@ -170,6 +172,10 @@ osais_job_get_property (GObject    *object,
       g_value_set_boolean (value, osais_job_get_finished (self));
       break;
 
+    case PROP_STALLED:
+      g_value_set_boolean (value, self->stalled);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -233,6 +239,10 @@ osais_job_set_property (GObject      *object,
       osais_job_set_announced_images (self, g_value_get_uint (value));
       break;
 
+    case PROP_STALLED:
+      osais_job_set_stalled (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -280,6 +290,8 @@ osais_job_class_init (OsaisJobClass *klass)
     g_param_spec_uint ("announced-images", NULL, NULL, 0, G_MAXUINT, 0, rw);
   properties[PROP_FINISHED] =
     g_param_spec_boolean ("finished", NULL, NULL, FALSE, ro);
+  properties[PROP_STALLED] =
+    g_param_spec_boolean ("stalled", NULL, NULL, FALSE, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -478,8 +490,12 @@ osais_job_set_updated (OsaisJob  *self,
 {
   g_return_if_fail (OSAIS_IS_JOB (self));
 
-  if (replace_date_time (&self->updated, updated))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED]);
+  if (!replace_date_time (&self->updated, updated))
+    return;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED]);
+  /* A change is a sign of life: whoever marked the job stalled looks again later. */
+  osais_job_set_stalled (self, FALSE);
 }
 
 guint
@@ -557,4 +573,26 @@ osais_job_is_complete (OsaisJob *self)
 
   return (self->stage == OSAIS_STAGE_FINISHED &&
           g_list_model_get_n_items (G_LIST_MODEL (self->images)) >= self->announced_images);
+}
+
+gboolean
+osais_job_get_stalled (OsaisJob *self)
+{
+  g_return_val_if_fail (OSAIS_IS_JOB (self), FALSE);
+
+  return self->stalled;
+}
+
+void
+osais_job_set_stalled (OsaisJob *self,
+                       gboolean  stalled)
+{
+  g_return_if_fail (OSAIS_IS_JOB (self));
+
+  stalled = !!stalled;
+  if (self->stalled == stalled)
+    return;
+
+  self->stalled = stalled;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STALLED]);
 }

@@ -21,7 +21,9 @@ G_DECLARE_FINAL_TYPE (OsaisJob, osais_job, OSAIS, JOB, GObject)
  *   cycle (int), description, cost (int64 ms, -1 unknown), error-message,
  *   created, updated (GDateTime), images (GListModel of OsaisImage, read-only),
  *   announced-images (uint: distinct outputs announced by stage-4 notifications),
- *   finished (boolean: stage 5 or -1, read-only, derived). */
+ *   finished (boolean: stage 5 or -1, read-only, derived),
+ *   stalled (boolean: set by OsaisSession when the job has not changed for its
+ *   stall-timeout; a new `updated` time clears it; not stored). */
 OsaisJob   *osais_job_new                  (gint64       uid,
                                             const char  *token,
                                             const char  *engine,
@@ -64,5 +66,8 @@ gboolean    osais_job_remove_image         (OsaisJob    *self,
                                             OsaisImage  *image);
 /* TRUE when the job is finished and every announced image is stored. */
 gboolean    osais_job_is_complete          (OsaisJob    *self);
+gboolean    osais_job_get_stalled          (OsaisJob    *self);
+void        osais_job_set_stalled          (OsaisJob    *self,
+                                            gboolean     stalled);
 
 G_END_DECLS
