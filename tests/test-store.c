@@ -1,0 +1,1095 @@
+/* test-store.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTestStore"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "osais-core.h"
+
+/* Helpers. */
+
+static char *
+make_data_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("osais-store-XXXXXX", &error);
+
+  g_assert_no_error (error);
+
+  return dir;
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+    }
+
+  g_remove (path);
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *result;
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main context for @ms milliseconds. */
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, set_flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static OsaisStore *
+open_store (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store = osais_store_open (dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (OSAIS_IS_STORE (store));
+
+  return store;
+}
+
+/* Closes the store, lets the main context release what the writer handed
+ * it, and checks that nothing else keeps the store alive. */
+static void
+close_store (OsaisStore *store)
+{
+  osais_store_close (store);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (store);
+}
+
+static OsaisJob *
+create_job (OsaisStore *store,
+            guint       request_id,
+            gint64      uid,
+            const char *token)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisJob *job;
+
+  osais_store_create_job_async (store, request_id, uid, token, "ping", "{\"word\":\"hi\"}",
+                                NULL, result_cb, &result);
+  job = osais_store_create_job_finish (store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true (OSAIS_IS_JOB (job));
+
+  return job;
+}
+
+static void
+apply_notification (OsaisStore          *store,
+                    gint64               uid,
+                    const char          *token,
+                    OsaisStage           stage,
+                    int                  cycle,
+                    const char          *filename,
+                    const char          *descr,
+                    gint64               cost,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  OsaisNotification notification = { 0 };
+
+  notification.uid = uid;
+  notification.token = (char *)token;
+  notification.stage = stage;
+  notification.cycle = cycle;
+  notification.filename = (char *)filename;
+  notification.descr = (char *)descr;
+  notification.cost = cost;
+
+  osais_store_apply_notification_async (store, &notification, cancellable,
+                                        callback, user_data);
+}
+
+static gboolean
+notify_sync (OsaisStore  *store,
+             gint64       uid,
+             const char  *token,
+             OsaisStage   stage,
+             int          cycle,
+             const char  *filename,
+             const char  *descr,
+             gint64       cost,
+             GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  apply_notification (store, uid, token, stage, cycle, filename, descr, cost,
+                      NULL, result_cb, &result);
+
+  return osais_store_apply_notification_finish (store, wait_result (&result), error);
+}
+
+static OsaisImage *
+add_image_sync (OsaisStore  *store,
+                gint64       uid,
+                const char  *token,
+                int          cycle,
+                const char  *content,
+                GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) data = g_bytes_new (content, strlen (content));
+
+  osais_store_add_image_async (store, uid, token, cycle, data, "image/png", 64, 32,
+                               NULL, result_cb, &result);
+
+  return osais_store_add_image_finish (store, wait_result (&result), error);
+}
+
+/* Reads one integer from the store's database through a second connection. */
+static gint64
+query_int (const char *dir,
+           const char *sql)
+{
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return value;
+}
+
+static guint
+count_files (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+
+  return n;
+}
+
+typedef struct
+{
+  guint n_calls;
+  guint position;
+  guint removed;
+  guint added;
+} ItemsChanged;
+
+static void
+items_changed_cb (GListModel   *model,
+                  guint         position,
+                  guint         removed,
+                  guint         added,
+                  ItemsChanged *changes)
+{
+  changes->n_calls++;
+  changes->position = position;
+  changes->removed = removed;
+  changes->added = added;
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+/* Tests. */
+
+static void
+test_create_job_appears_first (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) first = NULL;
+  g_autoptr(OsaisJob) second = NULL;
+  g_autoptr(OsaisJob) item = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ItemsChanged changes = { 0 };
+
+  g_signal_connect (store, "items-changed", G_CALLBACK (items_changed_cb), &changes);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+
+  first = create_job (store, 0, 1001, "tok1");
+  g_assert_cmpuint (changes.n_calls, ==, 1);
+  g_assert_cmpuint (changes.position, ==, 0);
+  g_assert_cmpuint (changes.removed, ==, 0);
+  g_assert_cmpuint (changes.added, ==, 1);
+  g_assert_cmpint (osais_job_get_uid (first), ==, 1001);
+  g_assert_cmpstr (osais_job_get_token (first), ==, "tok1");
+  g_assert_cmpstr (osais_job_get_engine (first), ==, "ping");
+  g_assert_cmpint (osais_job_get_stage (first), ==, OSAIS_STAGE_REQUEST_SENT);
+  g_assert_nonnull (osais_job_get_created (first));
+
+  second = create_job (store, 0, 1002, "tok2");
+  g_assert_cmpuint (changes.n_calls, ==, 2);
+  g_assert_cmpuint (changes.position, ==, 0);
+  g_assert_cmpuint (changes.added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+
+  item = g_list_model_get_item (G_LIST_MODEL (store), 0);
+  g_assert_true (item == second);
+  g_clear_object (&item);
+  item = g_list_model_get_item (G_LIST_MODEL (store), 1);
+  g_assert_true (item == first);
+  g_assert_true (osais_store_lookup (store, 1001) == first);
+  g_assert_null (osais_store_lookup (store, 999));
+
+  /* The same uid twice is refused and the model does not change. */
+  osais_store_create_job_async (store, 0, 1001, "tok1", "ping", "{}", NULL,
+                                result_cb, &result);
+  g_assert_null (osais_store_create_job_finish (store, wait_result (&result), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB);
+  g_assert_cmpuint (changes.n_calls, ==, 2);
+
+  g_signal_handlers_disconnect_by_data (store, &changes);
+  g_clear_object (&result);  /* a task holds its source object, the store */
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_stage_forward_only (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 42, "t");
+  g_autoptr(GError) error = NULL;
+  guint finished_notifies = 0;
+
+  g_signal_connect (job, "notify::finished", G_CALLBACK (count_notify_cb), &finished_notifies);
+
+  g_assert_true (notify_sync (store, 42, "t", OSAIS_STAGE_STARTED, 0, NULL, "started", -1,
+                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
+  g_assert_cmpstr (osais_job_get_description (job), ==, "started");
+
+  /* A late, lower stage is recorded and acknowledged but changes nothing. */
+  g_assert_true (notify_sync (store, 42, "t", OSAIS_STAGE_RECEIVED, 0, NULL, "received", -1,
+                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
+  g_assert_cmpstr (osais_job_get_description (job), ==, "started");
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 42"), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT stage FROM jobs WHERE uid = 42"), ==, 2);
+
+  g_assert_true (notify_sync (store, 42, "t", OSAIS_STAGE_IMAGE_DONE, 2, "out.png", NULL, -1,
+                              &error));
+  g_assert_true (notify_sync (store, 42, "t", OSAIS_STAGE_IMAGE_STARTED, 1, NULL, NULL, -1,
+                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_IMAGE_DONE);
+  g_assert_cmpint (osais_job_get_cycle (job), ==, 2);
+  g_assert_false (osais_job_get_finished (job));
+  g_assert_cmpuint (finished_notifies, ==, 0);
+
+  g_assert_true (notify_sync (store, 42, "t", OSAIS_STAGE_FINISHED, 2, NULL, "done", 1234,
+                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_true (osais_job_get_finished (job));
+  g_assert_cmpuint (finished_notifies, ==, 1);
+  g_assert_cmpint (osais_job_get_cost (job), ==, 1234);
+  g_assert_cmpstr (osais_job_get_description (job), ==, "done");
+  /* One image announced, none stored yet. */
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  g_assert_false (osais_job_is_complete (job));
+
+  g_signal_handlers_disconnect_by_data (job, &finished_notifies);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_error_is_final (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 43, "t");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (notify_sync (store, 43, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1, &error));
+  g_assert_true (notify_sync (store, 43, "t", OSAIS_STAGE_ERROR, 0, NULL, NULL, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_ERROR);
+  g_assert_cmpstr (osais_job_get_error_message (job), ==, "The AI request failed");
+  g_assert_true (osais_job_get_finished (job));
+  g_assert_true (osais_job_is_complete (job));
+
+  g_assert_true (notify_sync (store, 43, "t", OSAIS_STAGE_FINISHED, 0, NULL, "done", 10,
+                              &error));
+  g_assert_true (notify_sync (store, 43, "t", OSAIS_STAGE_IMAGE_STARTED, 0, NULL, NULL, -1,
+                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_ERROR);
+  g_assert_cmpint (query_int (dir, "SELECT stage FROM jobs WHERE uid = 43"), ==, -1);
+
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_duplicate_notification (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 44, "t");
+  g_autoptr(GError) error = NULL;
+  guint announced_notifies = 0;
+  guint updated_notifies = 0;
+
+  g_signal_connect (job, "notify::announced-images", G_CALLBACK (count_notify_cb),
+                    &announced_notifies);
+  g_signal_connect (job, "notify::updated", G_CALLBACK (count_notify_cb), &updated_notifies);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_true (notify_sync (store, 44, "t", OSAIS_STAGE_IMAGE_DONE, 0, "a.png", "image",
+                                  -1, &error));
+      g_assert_no_error (error);
+    }
+
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  g_assert_cmpuint (announced_notifies, ==, 1);
+  g_assert_cmpuint (updated_notifies, ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 44"), ==, 1);
+
+  /* Another output is another announcement. */
+  g_assert_true (notify_sync (store, 44, "t", OSAIS_STAGE_IMAGE_DONE, 1, "b.png", "image",
+                              -1, &error));
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT announced_images FROM jobs WHERE uid = 44"), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (job, &announced_notifies);
+  g_signal_handlers_disconnect_by_data (job, &updated_notifies);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_unknown_uid (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 45, "t");
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (notify_sync (store, 46, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
+                               &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+  g_clear_error (&error);
+
+  image = add_image_sync (store, 46, "t", 0, "pixels", &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages"), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images"), ==, 0);
+
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_token_mismatch (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *images = g_build_filename (dir, "images", "47", NULL);
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 47, "right");
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  guint notifies = 0;
+
+  g_signal_connect (job, "notify", G_CALLBACK (count_notify_cb), &notifies);
+
+  g_assert_false (notify_sync (store, 47, "wrong", OSAIS_STAGE_FINISHED, 3, NULL, "x", 5,
+                               &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_TOKEN_MISMATCH);
+  g_clear_error (&error);
+
+  image = add_image_sync (store, 47, "wrong", 0, "pixels", &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_TOKEN_MISMATCH);
+
+  g_assert_cmpuint (notifies, ==, 0);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_REQUEST_SENT);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages"), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images"), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT stage FROM jobs WHERE uid = 47"), ==, 0);
+  g_assert_false (g_file_test (images, G_FILE_TEST_EXISTS));
+
+  g_signal_handlers_disconnect_by_data (job, &notifies);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_add_image (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *uid_dir = g_build_filename (dir, "images", "48", NULL);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "first image", -1);
+  g_autofree char *expected_name = g_strdup_printf ("0-%.16s.png", hash);
+  g_autofree char *expected_path = g_build_filename (uid_dir, expected_name, NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 48, "t");
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisImage) again = NULL;
+  g_autoptr(OsaisImage) other = NULL;
+  g_autoptr(GError) error = NULL;
+  ItemsChanged changes = { 0 };
+  gsize length;
+
+  g_signal_connect (osais_job_get_images (job), "items-changed",
+                    G_CALLBACK (items_changed_cb), &changes);
+  g_assert_true (notify_sync (store, 48, "t", OSAIS_STAGE_FINISHED, 0, NULL, NULL, 7, &error));
+
+  /* After stage 5, an image is still accepted. */
+  image = add_image_sync (store, 48, "t", 0, "first image", &error);
+  g_assert_no_error (error);
+  g_assert_true (OSAIS_IS_IMAGE (image));
+  g_assert_cmpstr (osais_image_get_hash (image), ==, hash);
+  g_assert_cmpuint (osais_image_get_size (image), ==, strlen ("first image"));
+  g_assert_cmpuint (osais_image_get_width (image), ==, 64);
+  path = g_file_get_path (osais_image_get_file (image));
+  g_assert_cmpstr (path, ==, expected_path);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpstr (contents, ==, "first image");
+  g_assert_cmpuint (changes.n_calls, ==, 1);
+  g_assert_cmpuint (changes.position, ==, 0);
+  g_assert_cmpuint (changes.added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+
+  /* The same bytes again: the stored image, no second file or row. */
+  again = add_image_sync (store, 48, "t", 1, "first image", &error);
+  g_assert_no_error (error);
+  g_assert_true (again == image);
+  g_assert_cmpuint (count_files (uid_dir), ==, 1);
+  g_assert_cmpuint (changes.n_calls, ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 48"), ==, 1);
+
+  other = add_image_sync (store, 48, "t", 1, "second image", &error);
+  g_assert_no_error (error);
+  g_assert_true (other != image);
+  g_assert_cmpuint (count_files (uid_dir), ==, 2);
+  g_assert_cmpuint (changes.n_calls, ==, 2);
+  g_assert_cmpuint (changes.position, ==, 1);
+  g_assert_cmpuint (changes.added, ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 48"), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (osais_job_get_images (job), &changes);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_held_applied_after_create (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GAsyncResult) notify_result = NULL;
+  g_autoptr(GAsyncResult) image_result = NULL;
+  g_autoptr(GBytes) data = g_bytes_new_static ("early image", 11);
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  guint request_id;
+
+  request_id = osais_store_begin_request (store);
+  g_assert_cmpuint (request_id, !=, 0);
+
+  /* The callbacks outrun the reply to the request. */
+  apply_notification (store, 77, "t77", OSAIS_STAGE_STARTED, 0, NULL, "early", -1,
+                      NULL, result_cb, &notify_result);
+  osais_store_add_image_async (store, 77, "t77", 0, data, "image/png", 1, 1, NULL,
+                               result_cb, &image_result);
+  run_for (200);
+  g_assert_null (notify_result);
+  g_assert_null (image_result);
+
+  job = create_job (store, request_id, 77, "t77");
+  g_assert_true (osais_store_apply_notification_finish (store, wait_result (&notify_result),
+                                                        &error));
+  g_assert_no_error (error);
+  image = osais_store_add_image_finish (store, wait_result (&image_result), &error);
+  g_assert_no_error (error);
+  g_assert_true (OSAIS_IS_IMAGE (image));
+
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
+  g_assert_cmpstr (osais_job_get_description (job), ==, "early");
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+
+  g_clear_object (&notify_result);
+  g_clear_object (&image_result);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_held_refused_after_cancel (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(GAsyncResult) notify_result = NULL;
+  g_autoptr(GAsyncResult) image_result = NULL;
+  g_autoptr(GBytes) data = g_bytes_new_static ("early image", 11);
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  guint first, second;
+
+  first = osais_store_begin_request (store);
+  second = osais_store_begin_request (store);
+  g_assert_cmpuint (first, !=, second);
+
+  apply_notification (store, 78, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
+                      NULL, result_cb, &notify_result);
+  osais_store_add_image_async (store, 78, "t", 0, data, "image/png", 1, 1, NULL,
+                               result_cb, &image_result);
+
+  /* One request remains that might still bring uid 78. */
+  osais_store_cancel_request (store, first);
+  run_for (200);
+  g_assert_null (notify_result);
+  g_assert_null (image_result);
+
+  osais_store_cancel_request (store, second);
+  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&notify_result),
+                                                         &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+  g_clear_error (&error);
+  image = osais_store_add_image_finish (store, wait_result (&image_result), &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+
+  g_clear_object (&notify_result);
+  g_clear_object (&image_result);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_held_timeout (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 begin;
+  gint64 elapsed;
+
+  osais_store_set_hold_timeout (store, 1);
+  osais_store_begin_request (store);
+
+  begin = g_get_monotonic_time ();
+  apply_notification (store, 79, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
+                      NULL, result_cb, &result);
+  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&result),
+                                                         &error));
+  elapsed = g_get_monotonic_time () - begin;
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+  g_assert_cmpint (elapsed, >=, G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, 5 * G_USEC_PER_SEC);
+
+  g_clear_object (&result);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_held_bounded (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  GAsyncResult *results[65] = { NULL, };
+  g_autoptr(GError) error = NULL;
+  guint request_id;
+
+  request_id = osais_store_begin_request (store);
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    apply_notification (store, 1000 + i, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
+                        NULL, result_cb, &results[i]);
+
+  /* The 65th does not fit: refused at once, the others stay held. */
+  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&results[64]),
+                                                         &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_BUSY);
+  g_clear_error (&error);
+  run_for (100);
+  for (guint i = 0; i < 64; i++)
+    g_assert_null (results[i]);
+
+  osais_store_cancel_request (store, request_id);
+  for (guint i = 0; i < 64; i++)
+    {
+      g_assert_false (osais_store_apply_notification_finish (store, wait_result (&results[i]),
+                                                             &error));
+      g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+      g_clear_error (&error);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    g_clear_object (&results[i]);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  OsaisStore **store = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *store = osais_store_open_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_reopen (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisJob) other = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisImage) loaded_image = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *image_path = NULL;
+  g_autofree char *loaded_path = NULL;
+  OsaisStore *reopened = NULL;
+
+  job = create_job (store, 0, 50, "t50");
+  other = create_job (store, 0, 51, "t51");
+  g_assert_true (notify_sync (store, 50, "t50", OSAIS_STAGE_IMAGE_DONE, 1, "o.png", "img",
+                              -1, &error));
+  g_assert_true (notify_sync (store, 50, "t50", OSAIS_STAGE_FINISHED, 1, NULL, "done", 900,
+                              &error));
+  g_assert_true (notify_sync (store, 51, "t51", OSAIS_STAGE_ERROR, 0, NULL, "no GPU", -1,
+                              &error));
+  g_assert_no_error (error);
+  image = add_image_sync (store, 50, "t50", 1, "output", &error);
+  g_assert_no_error (error);
+  image_path = g_file_get_path (osais_image_get_file (image));
+  g_assert_true (osais_job_is_complete (job));
+  g_clear_object (&job);
+  g_clear_object (&other);
+  close_store (store);
+
+  osais_store_open_async (dir, NULL, open_cb, &reopened);
+  while (reopened == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reopened)), ==, 2);
+  job = g_list_model_get_item (G_LIST_MODEL (reopened), 1);
+  other = g_list_model_get_item (G_LIST_MODEL (reopened), 0);
+  g_assert_cmpint (osais_job_get_uid (job), ==, 50);
+  g_assert_cmpint (osais_job_get_uid (other), ==, 51);
+  g_assert_cmpstr (osais_job_get_token (job), ==, "t50");
+  g_assert_cmpstr (osais_job_get_parameters (job), ==, "{\"word\":\"hi\"}");
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpint (osais_job_get_cycle (job), ==, 1);
+  g_assert_cmpint (osais_job_get_cost (job), ==, 900);
+  g_assert_cmpstr (osais_job_get_description (job), ==, "done");
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  g_assert_true (osais_job_is_complete (job));
+  g_assert_cmpint (osais_job_get_stage (other), ==, OSAIS_STAGE_ERROR);
+  g_assert_cmpstr (osais_job_get_error_message (other), ==, "no GPU");
+
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  loaded_image = g_list_model_get_item (osais_job_get_images (job), 0);
+  loaded_path = g_file_get_path (osais_image_get_file (loaded_image));
+  g_assert_cmpstr (loaded_path, ==, image_path);
+  g_assert_cmpstr (osais_image_get_hash (loaded_image), ==, osais_image_get_hash (image));
+  g_assert_cmpint (osais_image_get_cycle (loaded_image), ==, 1);
+
+  /* What was recorded before still counts: a repeat is a duplicate. */
+  g_assert_true (notify_sync (reopened, 50, "t50", OSAIS_STAGE_IMAGE_DONE, 1, "o.png", "img",
+                              -1, &error));
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  g_clear_object (&image);
+  image = add_image_sync (reopened, 50, "t50", 1, "output", &error);
+  g_assert_no_error (error);
+  g_assert_true (image == loaded_image);
+
+  close_store (reopened);
+  remove_tree (dir);
+}
+
+static void
+test_delete_job (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *uid_dir = g_build_filename (dir, "images", "60", NULL);
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 60, "t");
+  g_autoptr(OsaisJob) other = create_job (store, 0, 61, "t");
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ItemsChanged changes = { 0 };
+
+  image = add_image_sync (store, 60, "t", 0, "doomed", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (uid_dir, G_FILE_TEST_IS_DIR));
+
+  g_signal_connect (store, "items-changed", G_CALLBACK (items_changed_cb), &changes);
+  osais_store_delete_job_async (store, job, NULL, result_cb, &result);
+  g_assert_true (osais_store_delete_job_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes.n_calls, ==, 1);
+  g_assert_cmpuint (changes.position, ==, 1);
+  g_assert_cmpuint (changes.removed, ==, 1);
+  g_assert_cmpuint (changes.added, ==, 0);
+  g_assert_null (osais_store_lookup (store, 60));
+  g_assert_false (g_file_test (uid_dir, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images"), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM jobs"), ==, 1);
+
+  g_signal_handlers_disconnect_by_data (store, &changes);
+  g_clear_object (&result);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static GBytes *
+read_bytes (const char *path)
+{
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+
+  return g_bytes_new_take (contents, length);
+}
+
+static void
+test_too_new (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TABLE jobs (uid INTEGER PRIMARY KEY, future TEXT);"
+                                 "INSERT INTO jobs VALUES (1, 'from the future');"
+                                 "PRAGMA user_version = 99;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  before = read_bytes (path);
+
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_TOO_NEW);
+  g_test_message ("%s", error->message);
+
+  after = read_bytes (path);
+  g_assert_true (g_bytes_equal (before, after));
+
+  remove_tree (dir);
+}
+
+static void
+test_damaged (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GString) garbage = g_string_new (NULL);
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  for (guint i = 0; i < 4096; i++)
+    g_string_append_c (garbage, (char)('a' + i % 26));
+  g_assert_true (g_file_set_contents (path, garbage->str, garbage->len, NULL));
+
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, path));
+  g_test_message ("%s", error->message);
+
+  after = read_bytes (path);
+  g_assert_cmpuint (g_bytes_get_size (after), ==, garbage->len);
+  g_assert_cmpmem (g_bytes_get_data (after, NULL), garbage->len, garbage->str, garbage->len);
+
+  remove_tree (dir);
+}
+
+typedef struct
+{
+  OsaisStore *store;
+  guint       n_pending;
+  guint       n_failed;
+} BulkCreate;
+
+static void
+bulk_create_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  BulkCreate *bulk = user_data;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  job = osais_store_create_job_finish (bulk->store, result, &error);
+  if (job == NULL)
+    bulk->n_failed++;
+  bulk->n_pending--;
+}
+
+#define N_BULK_JOBS 10000
+
+static void
+test_load_10000_jobs (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  BulkCreate bulk = { 0 };
+  g_autoptr(OsaisJob) newest = NULL;
+  g_autoptr(OsaisJob) oldest = NULL;
+  guint64 commits;
+  gint64 begin;
+  gint64 elapsed;
+
+  bulk.store = open_store (dir);
+  commits = osais_store_get_n_commits (bulk.store);
+  begin = g_get_monotonic_time ();
+  for (guint i = 0; i < N_BULK_JOBS; i++)
+    {
+      g_autofree char *token = g_strdup_printf ("token-%u", i);
+
+      bulk.n_pending++;
+      osais_store_create_job_async (bulk.store, 0, 100000 + i, token, "diffusion",
+                                    "{\"word\":\"a cat\",\"steps\":20}", NULL,
+                                    bulk_create_cb, &bulk);
+    }
+  while (bulk.n_pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (bulk.n_failed, ==, 0);
+  g_test_message ("Created %d jobs in %.1f ms, %" G_GUINT64_FORMAT " transactions",
+                  N_BULK_JOBS, (g_get_monotonic_time () - begin) / 1000.0,
+                  osais_store_get_n_commits (bulk.store) - commits);
+  close_store (bulk.store);
+
+  begin = g_get_monotonic_time ();
+  bulk.store = open_store (dir);
+  elapsed = g_get_monotonic_time () - begin;
+  g_test_message ("Opened a history of %d jobs in %.1f ms",
+                  N_BULK_JOBS, elapsed / 1000.0);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bulk.store)), ==, N_BULK_JOBS);
+  newest = g_list_model_get_item (G_LIST_MODEL (bulk.store), 0);
+  oldest = g_list_model_get_item (G_LIST_MODEL (bulk.store), N_BULK_JOBS - 1);
+  g_assert_cmpint (osais_job_get_uid (newest), ==, 100000 + N_BULK_JOBS - 1);
+  g_assert_cmpint (osais_job_get_uid (oldest), ==, 100000);
+  /* Generous, so that a loaded CI machine passes; a per-job query or a
+   * per-job transaction would still be well over it. */
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+
+  g_clear_object (&newest);
+  g_clear_object (&oldest);
+  close_store (bulk.store);
+  remove_tree (dir);
+}
+
+#define N_THREADS          8
+#define N_CALLS_PER_THREAD 50
+
+typedef struct
+{
+  OsaisStore *store;
+  guint       index;
+  guint       n_pending;
+  guint       n_failed;
+} ApplyThread;
+
+static void
+thread_apply_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ApplyThread *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_store_apply_notification_finish (data->store, result, &error))
+    data->n_failed++;
+  data->n_pending--;
+}
+
+static gpointer
+apply_thread (gpointer user_data)
+{
+  ApplyThread *data = user_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  /* Like the callback server: its own thread, its own context. */
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < N_CALLS_PER_THREAD; i++)
+    {
+      g_autofree char *filename = g_strdup_printf ("out-%u-%u.png", data->index, i);
+
+      data->n_pending++;
+      apply_notification (data->store, 90, "t", OSAIS_STAGE_IMAGE_DONE,
+                          data->index * N_CALLS_PER_THREAD + i, filename, NULL, -1,
+                          NULL, thread_apply_cb, data);
+    }
+  while (data->n_pending > 0)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+static void
+test_group_commit (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 90, "t");
+  ApplyThread threads[N_THREADS] = { { 0 } };
+  GThread *handles[N_THREADS];
+  const guint n_calls = N_THREADS * N_CALLS_PER_THREAD;
+  guint64 commits_before;
+  guint64 commits;
+  gint64 begin;
+  gint64 elapsed;
+
+  commits_before = osais_store_get_n_commits (store);
+  begin = g_get_monotonic_time ();
+  for (guint i = 0; i < N_THREADS; i++)
+    {
+      threads[i].store = store;
+      threads[i].index = i;
+      handles[i] = g_thread_new ("apply", apply_thread, &threads[i]);
+    }
+  for (guint i = 0; i < N_THREADS; i++)
+    g_thread_join (handles[i]);
+  elapsed = g_get_monotonic_time () - begin;
+  commits = osais_store_get_n_commits (store) - commits_before;
+
+  g_test_message ("%u notifications from %d threads: %" G_GUINT64_FORMAT
+                  " transactions, %.1f ms", n_calls, N_THREADS, commits, elapsed / 1000.0);
+
+  for (guint i = 0; i < N_THREADS; i++)
+    g_assert_cmpuint (threads[i].n_failed, ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 90"), ==, n_calls);
+  g_assert_cmpint (query_int (dir, "SELECT announced_images FROM jobs WHERE uid = 90"),
+                   ==, n_calls);
+  /* Shared transactions: far fewer commits than calls. */
+  g_assert_cmpuint (commits, >=, 1);
+  g_assert_cmpuint (commits, <=, n_calls / 4);
+
+  /* The main context catches up with what was committed. */
+  while (osais_job_get_announced_images (job) < n_calls)
+    g_main_context_iteration (NULL, TRUE);
+
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_default_data_dir (void)
+{
+  g_autofree char *dir = osais_store_default_data_dir ();
+  g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "osais-studio", NULL);
+
+  g_assert_cmpstr (dir, ==, expected);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Osais/Store/create-job-appears-first", test_create_job_appears_first);
+  g_test_add_func ("/Osais/Store/stage-forward-only", test_stage_forward_only);
+  g_test_add_func ("/Osais/Store/error-is-final", test_error_is_final);
+  g_test_add_func ("/Osais/Store/duplicate-notification-applied-once",
+                   test_duplicate_notification);
+  g_test_add_func ("/Osais/Store/unknown-uid", test_unknown_uid);
+  g_test_add_func ("/Osais/Store/token-mismatch-changes-nothing", test_token_mismatch);
+  g_test_add_func ("/Osais/Store/add-image", test_add_image);
+  g_test_add_func ("/Osais/Store/held-applied-after-create", test_held_applied_after_create);
+  g_test_add_func ("/Osais/Store/held-refused-after-cancel", test_held_refused_after_cancel);
+  g_test_add_func ("/Osais/Store/held-timeout", test_held_timeout);
+  g_test_add_func ("/Osais/Store/held-bounded", test_held_bounded);
+  g_test_add_func ("/Osais/Store/reopen", test_reopen);
+  g_test_add_func ("/Osais/Store/delete-job", test_delete_job);
+  g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
+  g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
+  g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
+  g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
+  g_test_add_func ("/Osais/Store/default-data-dir", test_default_data_dir);
+
+  return g_test_run ();
+}
