@@ -515,6 +515,30 @@ test_login_ok (void)
 }
 
 static void
+test_origin_change (void)
+{
+  g_autoptr(FakeOsais) fake = fake_osais_new ();
+  g_autoptr(FakeOsais) other = fake_osais_new ();
+  g_autoptr(OsaisClient) client = client_new_for (fake);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  guint notifies = 0;
+
+  g_assert_true (do_login (client, &error));
+  g_signal_connect (client, "notify::logged-in", G_CALLBACK (notify_count_cb), &notifies);
+
+  /* Neither the session nor the credentials follow the client to another
+   * server. */
+  osais_client_set_origin (client, other->origin);
+  g_assert_false (osais_client_get_logged_in (client));
+  g_assert_cmpuint (notifies, ==, 1);
+
+  user = do_get_info (client, NULL, &error);
+  g_assert_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_NOT_LOGGED_IN);
+  g_assert_cmpuint (fake_total (other), ==, 0);
+}
+
+static void
 test_login_refused (void)
 {
   g_autoptr(FakeOsais) fake = fake_osais_new ();
@@ -994,6 +1018,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Client/origin", test_origin);
   g_test_add_func ("/Osais/Client/not-logged-in", test_not_logged_in);
   g_test_add_func ("/Osais/Client/login-ok", test_login_ok);
+  g_test_add_func ("/Osais/Client/origin-change", test_origin_change);
   g_test_add_func ("/Osais/Client/login-refused", test_login_refused);
   g_test_add_func ("/Osais/Client/demo-login", test_demo_login);
   g_test_add_func ("/Osais/Client/client-info", test_client_info);

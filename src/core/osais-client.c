@@ -65,6 +65,9 @@ struct _OsaisClient
    * counting while the machine sleeps, which the token's lifetime does too. */
   gint64       login_time;
   gboolean     logged_in;
+  /* Bumped when the origin changes, so that a login answered by the
+   * previous origin is not taken for the new one. */
+  guint        generation;
 
   guint        timeout;
   guint        session_lifetime;
@@ -94,6 +97,7 @@ typedef struct
 {
   CallKind      kind;
   Step          step;
+  guint         generation;
   guint         attempt;
 
   /* Cancelled by the caller's cancellable or by the deadline. */
@@ -283,6 +287,7 @@ osais_client_set_origin (OsaisClient *self,
 
   /* A token or a secret is for the server it came from only. */
   osais_client_forget_session (self);
+  self->generation++;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORIGIN]);
 }
@@ -441,6 +446,7 @@ call_new (OsaisClient         *self,
 
   call = g_new0 (Call, 1);
   call->kind = kind;
+  call->generation = self->generation;
   call->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
@@ -727,6 +733,14 @@ call_login_replied (GTask *task,
   GError *error = NULL;
   const char *auth_token = NULL;
 
+  if (call->generation != self->generation)
+    {
+      call_return_error (task, g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                    OSAIS_CLIENT_ERROR_NOT_LOGGED_IN,
+                                                    "The OSAIS origin changed during the login"));
+      return;
+    }
+
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
     {
       osais_client_forget_session (self);
@@ -1006,7 +1020,7 @@ call_replied (GTask *task)
   Call *call = g_task_get_task_data (task);
   guint status = soup_message_get_status (call->message);
 
-  g_debug ("%s %s → %u", soup_message_get_method (call->message), call->path, status);
+  g_debug ("%s %s: %u", soup_message_get_method (call->message), call->path, status);
 
   if (call->step == STEP_LOGIN)
     {
