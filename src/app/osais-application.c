@@ -1,0 +1,400 @@
+/* osais-application.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisApplication"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "osais-application.h"
+#include "osais-window.h"
+
+struct _OsaisApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  OsaisSession   *session;
+
+  /* Command-line options; they win over the settings for this run only. */
+  char           *option_server;
+  char           *option_listen;
+  char           *option_public_url;
+  char           *option_data_dir;
+  gboolean        option_simulator;
+};
+
+G_DEFINE_FINAL_TYPE (OsaisApplication, osais_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+OsaisApplication *
+osais_application_new (void)
+{
+  return g_object_new (OSAIS_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/com/opensourceais/Studio",
+                       NULL);
+}
+
+OsaisSession *
+osais_application_get_session (OsaisApplication *self)
+{
+  g_return_val_if_fail (OSAIS_IS_APPLICATION (self), NULL);
+
+  return self->session;
+}
+
+GSettings *
+osais_application_get_settings (OsaisApplication *self)
+{
+  g_return_val_if_fail (OSAIS_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+static void
+replace_string (char       **target,
+                const char  *value)
+{
+  if (g_strcmp0 (*target, value) == 0)
+    return;
+  g_free (*target);
+  *target = g_strdup (value);
+}
+
+static OsaisWindow *
+get_or_create_window (OsaisApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (osais_window_new (self));
+  return OSAIS_WINDOW (window);
+}
+
+static void
+session_started_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(OsaisApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_session_start_finish (OSAIS_SESSION (object), result, &error))
+    {
+      GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+      /* The history could not be opened: say so in the window, which stays
+       * usable for reading the reason and choosing another data folder. */
+      g_debug ("The session did not start: %s", error->message);
+      if (window != NULL)
+        osais_window_show_error (OSAIS_WINDOW (window), _("Could not open the history"),
+                                 error->message);
+    }
+}
+
+/* The account mode and server settings for this run: settings, then the
+ * environment, then the command line. */
+static void
+configure_session (OsaisApplication *self)
+{
+  g_autofree char *origin = g_settings_get_string (self->settings, "server-origin");
+  g_autofree char *listen_address = g_settings_get_string (self->settings, "listen-address");
+  g_autofree char *public_url = g_settings_get_string (self->settings, "public-url");
+  OsaisAccountMode mode = g_settings_get_enum (self->settings, "account-mode");
+  const char *env_server = g_getenv ("OSAIS_SERVER");
+  const char *env_token = g_getenv ("OSAIS_TOKEN");
+  const char *env_secret = g_getenv ("OSAIS_SECRET");
+  guint listen_port = g_settings_get_uint (self->settings, "listen-port");
+
+  if (env_server != NULL && *env_server != '\0')
+    replace_string (&origin, env_server);
+  if (self->option_server != NULL)
+    replace_string (&origin, self->option_server);
+
+  if (env_token != NULL && *env_token != '\0' && env_secret != NULL && *env_secret != '\0')
+    {
+      osais_session_set_credentials (self->session, env_token, env_secret);
+      mode = OSAIS_ACCOUNT_MODE_ACCOUNT;
+    }
+  if (self->option_simulator)
+    mode = OSAIS_ACCOUNT_MODE_OFFLINE;
+
+  if (self->option_listen != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *host = NULL;
+      guint port = 0;
+
+      if (osais_parse_listen_address (self->option_listen, &host, &port, &error))
+        {
+          replace_string (&listen_address, host);
+          listen_port = port;
+        }
+      else
+        g_printerr ("osais-studio: --listen: %s\n", error->message);
+    }
+  if (self->option_public_url != NULL)
+    replace_string (&public_url, self->option_public_url);
+
+  g_object_set (self->session,
+                "server-origin", origin,
+                "account-mode", mode,
+                "listen-address", listen_address,
+                "listen-port", listen_port,
+                "public-url", *public_url != '\0' ? public_url : NULL,
+                NULL);
+}
+
+static void
+osais_application_activate (GApplication *app)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (app);
+  OsaisWindow *window = get_or_create_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+osais_application_open (GApplication  *app,
+                        GFile        **files,
+                        int            n_files,
+                        const char    *hint)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (app);
+  OsaisWindow *window = get_or_create_window (self);
+
+  osais_window_open_files (window, files, n_files);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static int
+osais_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", "osais-studio", PACKAGE_VERSION);
+      return 0;
+    }
+
+  g_variant_dict_lookup (options, "server", "s", &self->option_server);
+  g_variant_dict_lookup (options, "listen", "s", &self->option_listen);
+  g_variant_dict_lookup (options, "public-url", "s", &self->option_public_url);
+  g_variant_dict_lookup (options, "data-dir", "^ay", &self->option_data_dir);
+  self->option_simulator = g_variant_dict_contains (options, "simulator");
+
+  if (self->option_server != NULL && self->option_simulator)
+    {
+      g_printerr ("osais-studio: --server and --simulator cannot be used together\n");
+      return 2;
+    }
+
+  return -1;
+}
+
+static void
+osais_application_startup (GApplication *app)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (app);
+  static const char *run_accels[] = { "<Control>Return", "<Control>KP_Enter", NULL };
+  static const char *clear_accels[] = { "<Control>n", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *shortcuts_accels[] = { "<Control>question", NULL };
+
+  G_APPLICATION_CLASS (osais_application_parent_class)->startup (app);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.run", run_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.clear", clear_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
+                                         preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
+                                         shortcuts_accels);
+
+  self->session = g_object_new (OSAIS_TYPE_SESSION,
+                                "data-dir", self->option_data_dir,
+                                NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+  configure_session (self);
+
+  /* Opening the history and starting the server are asynchronous: the
+   * window appears at once and fills in. */
+  osais_session_start_async (self->session, NULL, session_started_cb, g_object_ref (self));
+}
+
+static void
+osais_application_shutdown (GApplication *app)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (app);
+
+  if (self->session != NULL)
+    osais_session_stop (self->session);
+
+  G_APPLICATION_CLASS (osais_application_parent_class)->shutdown (app);
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (app);
+
+  /* Close the windows so that they save their state, then quit. */
+  for (GList *l = windows; l != NULL;)
+    {
+      GList *next = l->next;
+      gtk_window_close (GTK_WINDOW (l->data));
+      l = next;
+    }
+  g_application_quit (G_APPLICATION (app));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *developers[] = { "The OSAIS Studio authors", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("OSAIS Studio"),
+                         "application-icon", APPLICATION_ID,
+                         "developer-name", _("The OSAIS Studio authors"),
+                         "version", PACKAGE_VERSION,
+                         "website", "https://opensourceais.com/",
+                         "comments", _("Use the AIs of OSAIS from your desktop"),
+                         "developers", developers,
+                         "copyright", "© 2026 The OSAIS Studio authors",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  OsaisApplication *self = user_data;
+  OsaisWindow *window = get_or_create_window (self);
+
+  osais_window_show_preferences (window);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "about", about_activated },
+  { "preferences", preferences_activated },
+};
+
+static void
+osais_application_dispose (GObject *object)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (osais_application_parent_class)->dispose (object);
+}
+
+static void
+osais_application_finalize (GObject *object)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (object);
+
+  g_free (self->option_server);
+  g_free (self->option_listen);
+  g_free (self->option_public_url);
+  g_free (self->option_data_dir);
+
+  G_OBJECT_CLASS (osais_application_parent_class)->finalize (object);
+}
+
+static void
+osais_application_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_application_class_init (OsaisApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = osais_application_dispose;
+  object_class->finalize = osais_application_finalize;
+  object_class->get_property = osais_application_get_property;
+
+  app_class->activate = osais_application_activate;
+  app_class->open = osais_application_open;
+  app_class->startup = osais_application_startup;
+  app_class->shutdown = osais_application_shutdown;
+  app_class->handle_local_options = osais_application_handle_local_options;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL,
+                         OSAIS_TYPE_SESSION,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+osais_application_init (OsaisApplication *self)
+{
+  const GOptionEntry options[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
+      N_("OSAIS origin (default $OSAIS_SERVER, else the production server)"), N_("URL") },
+    { "simulator", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Use the built-in OSAIS simulator (offline)"), NULL },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Callback server address"), N_("HOST:PORT") },
+    { "public-url", 'p', 0, G_OPTION_ARG_STRING, NULL,
+      N_("The callback server's URL as OSAIS sees it"), N_("URL") },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Where jobs and images are kept"), N_("DIR") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version"), NULL },
+    { NULL }
+  };
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[FILE…]"));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+}

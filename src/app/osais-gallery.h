@@ -1,0 +1,36 @@
+/* osais-gallery.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "osais-core.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_GALLERY (osais_gallery_get_type ())
+
+/* The gallery: a GtkGridView over the store, newest first: a card per job in
+ * progress or failed, then one cell per stored image, filled in as images
+ * arrive. An empty store shows an AdwStatusPage.
+ *
+ * Properties: store (OsaisStore, nullable).
+ * Signals: image-activated (OsaisImage *image, OsaisJob *job): the user opened
+ * an image; retry-job (OsaisJob *job): the user asked to retry a failed job. */
+G_DECLARE_FINAL_TYPE (OsaisGallery, osais_gallery, OSAIS, GALLERY, AdwBin)
+
+GtkWidget  *osais_gallery_new       (void);
+OsaisStore *osais_gallery_get_store (OsaisGallery *self);
+void        osais_gallery_set_store (OsaisGallery *self,
+                                     OsaisStore   *store);
+/* The model shown by the grid (for tests and for scrolling to a job). */
+GListModel *osais_gallery_get_model (OsaisGallery *self);
+/* Scrolls to and selects the first cell of @job (a notification was activated). */
+void        osais_gallery_show_job  (OsaisGallery *self,
+                                     OsaisJob     *job);
+
+G_END_DECLS

@@ -1,0 +1,34 @@
+/* osais-image-viewer.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "osais-core.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_IMAGE_VIEWER (osais_image_viewer_get_type ())
+
+/* Shows one image large (fit to the window, zoom), with its engine, prompt,
+ * parameters, seed, uid, cycle and time. Its actions (viewer.save-as,
+ * viewer.copy, viewer.use-as-input, viewer.reuse-parameters, viewer.delete,
+ * viewer.close) are installed with gtk_widget_class_install_action; the ones
+ * that concern the rest of the window are signals:
+ *   use-as-input (OsaisImage *), reuse-parameters (OsaisJob *),
+ *   delete-image (OsaisImage *, OsaisJob *), closed ().
+ * Properties: image (OsaisImage), job (OsaisJob). */
+G_DECLARE_FINAL_TYPE (OsaisImageViewer, osais_image_viewer, OSAIS, IMAGE_VIEWER, AdwBin)
+
+GtkWidget  *osais_image_viewer_new       (void);
+void        osais_image_viewer_set_image (OsaisImageViewer *self,
+                                          OsaisImage       *image,
+                                          OsaisJob         *job);
+OsaisImage *osais_image_viewer_get_image (OsaisImageViewer *self);
+OsaisJob   *osais_image_viewer_get_job   (OsaisImageViewer *self);
+
+G_END_DECLS

@@ -1,0 +1,51 @@
+/* osais-request-form.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "osais-core.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_REQUEST_FORM (osais_request_form_get_type ())
+
+/* The request form, generated from an engine's descriptor.
+ *
+ * Properties: engine (OsaisEngine, nullable: no form), valid (boolean,
+ * read-only: every field is acceptable, so Run may be enabled),
+ * invalid-reason (string, read-only, nullable: which field is wrong and why),
+ * has-input (boolean, read-only: an input image is set). */
+G_DECLARE_FINAL_TYPE (OsaisRequestForm, osais_request_form, OSAIS, REQUEST_FORM, AdwBin)
+
+GtkWidget   *osais_request_form_new                (void);
+OsaisEngine *osais_request_form_get_engine         (OsaisRequestForm *self);
+void         osais_request_form_set_engine         (OsaisRequestForm *self,
+                                                    OsaisEngine      *engine);
+gboolean     osais_request_form_get_valid          (OsaisRequestForm *self);
+const char  *osais_request_form_get_invalid_reason (OsaisRequestForm *self);
+/* The values to send, as text by parameter name (for osais_session_submit_async). */
+GHashTable  *osais_request_form_dup_values         (OsaisRequestForm *self);
+/* Fills the fields from a job's parameters (a JSON object text): Reuse Parameters. */
+void         osais_request_form_set_values_from_json (OsaisRequestForm *self,
+                                                      const char       *parameters);
+/* The input image (bytes and content type), or NULL. */
+GBytes      *osais_request_form_dup_input          (OsaisRequestForm *self,
+                                                    const char      **content_type);
+/* Sets the input image from a file; errors (type, size limits) are shown on the
+ * well and returned. Loading is asynchronous: the well shows it when ready. */
+void         osais_request_form_set_input_file     (OsaisRequestForm *self,
+                                                    GFile            *file);
+void         osais_request_form_set_input_bytes    (OsaisRequestForm *self,
+                                                    GBytes           *bytes);
+gboolean     osais_request_form_get_has_input      (OsaisRequestForm *self);
+/* Empties every field back to the descriptor's defaults (Ctrl+N). */
+void         osais_request_form_reset              (OsaisRequestForm *self);
+/* Puts the keyboard focus in the prompt (or the first field). */
+gboolean     osais_request_form_focus_prompt       (OsaisRequestForm *self);
+
+G_END_DECLS

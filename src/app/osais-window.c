@@ -1,0 +1,568 @@
+/* osais-window.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisWindow"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "osais-image-viewer.h"
+#include "osais-preferences-window.h"
+#include "osais-window.h"
+
+struct _OsaisWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  OsaisSession         *session;
+  GSettings            *settings;
+  GSignalGroup         *session_signals;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *main_stack;
+  GtkStack             *content_stack;
+  AdwFlap              *flap;
+  GtkDropDown          *engine_dropdown;
+  AdwWindowTitle       *window_title;
+  GtkLabel             *account_label;
+  GtkLabel             *server_label;
+  GtkMenuButton        *status_button;
+  OsaisRequestForm     *form;
+  OsaisGallery         *gallery;
+  OsaisImageViewer     *viewer;
+};
+
+G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
+
+OsaisWindow *
+osais_window_new (OsaisApplication *application)
+{
+  return g_object_new (OSAIS_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+OsaisRequestForm *
+osais_window_get_form (OsaisWindow *self)
+{
+  g_return_val_if_fail (OSAIS_IS_WINDOW (self), NULL);
+
+  return self->form;
+}
+
+OsaisGallery *
+osais_window_get_gallery (OsaisWindow *self)
+{
+  g_return_val_if_fail (OSAIS_IS_WINDOW (self), NULL);
+
+  return self->gallery;
+}
+
+GtkDropDown *
+osais_window_get_engine_dropdown (OsaisWindow *self)
+{
+  g_return_val_if_fail (OSAIS_IS_WINDOW (self), NULL);
+
+  return self->engine_dropdown;
+}
+
+void
+osais_window_show_toast (OsaisWindow *self,
+                         AdwToast    *toast)
+{
+  g_return_if_fail (OSAIS_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+osais_window_show_error (OsaisWindow *self,
+                         const char  *title,
+                         const char  *detail)
+{
+  g_autofree char *text = NULL;
+  AdwToast *toast;
+
+  g_return_if_fail (OSAIS_IS_WINDOW (self));
+
+  text = detail != NULL ? g_strdup_printf ("%s: %s", title, detail) : g_strdup (title);
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+osais_window_show_preferences (OsaisWindow *self)
+{
+  GtkWidget *preferences;
+
+  g_return_if_fail (OSAIS_IS_WINDOW (self));
+
+  preferences = osais_preferences_window_new (GTK_WINDOW (self), self->session, self->settings);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+void
+osais_window_open_files (OsaisWindow  *self,
+                         GFile       **files,
+                         int           n_files)
+{
+  g_return_if_fail (OSAIS_IS_WINDOW (self));
+
+  if (n_files <= 0)
+    return;
+
+  /* TODO(a3): several files offer one job per file. */
+  osais_request_form_set_input_file (self->form, files[0]);
+}
+
+/* Status ------------------------------------------------------------------ */
+
+static void
+update_status (OsaisWindow *self)
+{
+  g_autofree char *account = NULL;
+  g_autofree char *server_uri = NULL;
+  g_autofree char *server_error = NULL;
+  g_autofree char *server_text = NULL;
+  g_autofree char *subtitle = NULL;
+  gboolean listening = FALSE;
+  OsaisLoginState login_state = OSAIS_LOGIN_STATE_LOGGED_OUT;
+
+  if (self->session == NULL)
+    return;
+
+  g_object_get (self->session,
+                "account-label", &account,
+                "login-state", &login_state,
+                "server-listening", &listening,
+                "server-uri", &server_uri,
+                "server-error", &server_error,
+                NULL);
+
+  if (listening)
+    server_text = g_strdup_printf (_("Listening on %s"), server_uri);
+  else if (server_error != NULL)
+    server_text = g_strdup_printf (_("Not listening: %s"), server_error);
+  else
+    server_text = g_strdup (_("Starting…"));
+
+  gtk_label_set_label (self->account_label, account != NULL ? account : "");
+  gtk_label_set_label (self->server_label, server_text);
+
+  subtitle = g_strdup_printf ("%s · %s", account != NULL ? account : "", server_text);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+
+  if (!listening || login_state == OSAIS_LOGIN_STATE_FAILED)
+    {
+      gtk_menu_button_set_icon_name (self->status_button, "network-error-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_button), "error");
+    }
+  else
+    {
+      gtk_menu_button_set_icon_name (self->status_button, "network-idle-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_button), "error");
+    }
+}
+
+static void
+update_page (OsaisWindow *self)
+{
+  OsaisAccountMode mode = OSAIS_ACCOUNT_MODE_NONE;
+
+  if (self->session != NULL)
+    g_object_get (self->session, "account-mode", &mode, NULL);
+
+  gtk_stack_set_visible_child_name (self->main_stack,
+                                    mode == OSAIS_ACCOUNT_MODE_NONE ? "welcome" : "studio");
+  if (mode != OSAIS_ACCOUNT_MODE_NONE)
+    osais_request_form_focus_prompt (self->form);
+}
+
+static void
+session_status_changed_cb (OsaisWindow *self)
+{
+  update_status (self);
+}
+
+static void
+session_mode_changed_cb (OsaisWindow *self)
+{
+  update_page (self);
+  update_status (self);
+}
+
+/* Engines ----------------------------------------------------------------- */
+
+static void
+select_engine_by_name (OsaisWindow *self,
+                       const char  *name)
+{
+  GListModel *engines = gtk_drop_down_get_model (self->engine_dropdown);
+  guint n = engines != NULL ? g_list_model_get_n_items (engines) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      if (g_strcmp0 (osais_engine_get_name (engine), name) == 0)
+        {
+          gtk_drop_down_set_selected (self->engine_dropdown, i);
+          return;
+        }
+    }
+}
+
+static void
+session_engines_changed_cb (OsaisWindow *self)
+{
+  g_autoptr(GListModel) engines = NULL;
+  g_autofree char *last_engine = NULL;
+
+  g_object_get (self->session, "engines", &engines, NULL);
+  gtk_drop_down_set_model (self->engine_dropdown, engines);
+
+  last_engine = g_settings_get_string (self->settings, "last-engine");
+  select_engine_by_name (self, last_engine);
+}
+
+static void
+engine_selected_cb (OsaisWindow *self)
+{
+  OsaisEngine *engine = gtk_drop_down_get_selected_item (self->engine_dropdown);
+
+  osais_request_form_set_engine (self->form, engine);
+  if (engine != NULL)
+    g_settings_set_string (self->settings, "last-engine", osais_engine_get_name (engine));
+}
+
+static void
+session_store_changed_cb (OsaisWindow *self)
+{
+  g_autoptr(OsaisStore) store = NULL;
+
+  g_object_get (self->session, "store", &store, NULL);
+  osais_gallery_set_store (self->gallery, store);
+}
+
+/* Running ----------------------------------------------------------------- */
+
+static void
+form_validity_changed_cb (OsaisWindow *self)
+{
+  gboolean valid = osais_request_form_get_valid (self->form);
+  const char *reason = osais_request_form_get_invalid_reason (self->form);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", valid);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->engine_dropdown), NULL);
+  if (!valid && reason != NULL)
+    g_debug ("Run disabled: %s", reason);
+}
+
+static void
+submitted_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
+  if (job == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        osais_window_show_error (self, _("The request was not sent"), error->message);
+      return;
+    }
+}
+
+static void
+run_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  OsaisEngine *engine = osais_request_form_get_engine (self->form);
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(GBytes) input = NULL;
+  const char *content_type = NULL;
+
+  if (engine == NULL || !osais_request_form_get_valid (self->form))
+    return;
+
+  values = osais_request_form_dup_values (self->form);
+  input = osais_request_form_dup_input (self->form, &content_type);
+  osais_session_submit_async (self->session, osais_engine_get_name (engine), values,
+                              input, content_type, NULL, submitted_cb, g_object_ref (self));
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+}
+
+static void
+clear_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  osais_request_form_reset (self->form);
+  osais_request_form_focus_prompt (self->form);
+}
+
+/* Welcome ----------------------------------------------------------------- */
+
+static void
+logged_in_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
+    osais_window_show_error (self, _("Could not log in"), error->message);
+}
+
+static void
+choose_mode (OsaisWindow      *self,
+             OsaisAccountMode  mode)
+{
+  g_settings_set_enum (self->settings, "account-mode", mode);
+  g_object_set (self->session, "account-mode", mode, NULL);
+  osais_session_log_in_async (self->session, NULL, logged_in_cb, g_object_ref (self));
+}
+
+static void
+choose_offline_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  choose_mode (OSAIS_WINDOW (widget), OSAIS_ACCOUNT_MODE_OFFLINE);
+}
+
+static void
+choose_demo_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  choose_mode (OSAIS_WINDOW (widget), OSAIS_ACCOUNT_MODE_DEMO);
+}
+
+static void
+choose_sign_in_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  osais_window_show_preferences (OSAIS_WINDOW (widget));
+}
+
+/* Gallery and viewer ------------------------------------------------------ */
+
+static void
+image_activated_cb (OsaisWindow *self,
+                    OsaisImage  *image,
+                    OsaisJob    *job)
+{
+  osais_image_viewer_set_image (self->viewer, image, job);
+  gtk_stack_set_visible_child_name (self->content_stack, "viewer");
+}
+
+static void
+viewer_closed_cb (OsaisWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+}
+
+static void
+use_as_input_cb (OsaisWindow *self,
+                 OsaisImage  *image)
+{
+  osais_request_form_set_input_file (self->form, osais_image_get_file (image));
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+}
+
+static void
+reuse_parameters_cb (OsaisWindow *self,
+                     OsaisJob    *job)
+{
+  select_engine_by_name (self, osais_job_get_engine (job));
+  osais_request_form_set_values_from_json (self->form, osais_job_get_parameters (job));
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+  osais_request_form_focus_prompt (self->form);
+}
+
+/* Drag and drop ----------------------------------------------------------- */
+
+static gboolean
+drop_cb (OsaisWindow   *self,
+         const GValue  *value,
+         double         x,
+         double         y,
+         GtkDropTarget *target)
+{
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *list = g_value_get_boxed (value);
+      g_autoptr(GPtrArray) files = g_ptr_array_new ();
+
+      for (GSList *l = list; l != NULL; l = l->next)
+        g_ptr_array_add (files, l->data);
+      osais_window_open_files (self, (GFile **) files->pdata, files->len);
+      return files->len > 0;
+    }
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    {
+      g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (g_value_get_object (value));
+
+      osais_request_form_set_input_bytes (self->form, png);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Window state ------------------------------------------------------------ */
+
+static gboolean
+osais_window_close_request (GtkWindow *window)
+{
+  OsaisWindow *self = OSAIS_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set (self->settings, "window-size", "(ii)", width, height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (osais_window_parent_class)->close_request (window);
+}
+
+static void
+osais_window_constructed (GObject *object)
+{
+  OsaisWindow *self = OSAIS_WINDOW (object);
+  OsaisApplication *app = OSAIS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  int width, height;
+
+  G_OBJECT_CLASS (osais_window_parent_class)->constructed (object);
+
+  self->settings = g_object_ref (osais_application_get_settings (app));
+  self->session = g_object_ref (osais_application_get_session (app));
+
+  g_settings_get (self->settings, "window-size", "(ii)", &width, &height);
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_signal_group_set_target (self->session_signals, self->session);
+  session_engines_changed_cb (self);
+  session_store_changed_cb (self);
+  update_page (self);
+  update_status (self);
+  form_validity_changed_cb (self);
+}
+
+static void
+osais_window_dispose (GObject *object)
+{
+  OsaisWindow *self = OSAIS_WINDOW (object);
+
+  if (self->session_signals != NULL)
+    g_signal_group_set_target (self->session_signals, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
+  g_clear_object (&self->session_signals);
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (osais_window_parent_class)->dispose (object);
+}
+
+static void
+osais_window_class_init (OsaisWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = osais_window_constructed;
+  object_class->dispose = osais_window_dispose;
+  window_class->close_request = osais_window_close_request;
+
+  g_type_ensure (OSAIS_TYPE_REQUEST_FORM);
+  g_type_ensure (OSAIS_TYPE_GALLERY);
+  g_type_ensure (OSAIS_TYPE_IMAGE_VIEWER);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/opensourceais/Studio/osais-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, engine_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, account_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
+
+  gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-offline", NULL,
+                                   choose_offline_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-demo", NULL, choose_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-sign-in", NULL,
+                                   choose_sign_in_action);
+}
+
+static void
+osais_window_init (OsaisWindow *self)
+{
+  g_autoptr(GtkExpression) title = NULL;
+  GtkDropTarget *drop_target;
+  GType drop_types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");
+  gtk_drop_down_set_expression (self->engine_dropdown, title);
+  g_signal_connect_swapped (self->engine_dropdown, "notify::selected-item",
+                            G_CALLBACK (engine_selected_cb), self);
+
+  g_signal_connect_swapped (self->form, "notify::valid",
+                            G_CALLBACK (form_validity_changed_cb), self);
+  g_signal_connect_swapped (self->gallery, "image-activated",
+                            G_CALLBACK (image_activated_cb), self);
+  g_signal_connect_swapped (self->viewer, "closed", G_CALLBACK (viewer_closed_cb), self);
+  g_signal_connect_swapped (self->viewer, "use-as-input", G_CALLBACK (use_as_input_cb), self);
+  g_signal_connect_swapped (self->viewer, "reuse-parameters",
+                            G_CALLBACK (reuse_parameters_cb), self);
+
+  self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
+  g_signal_group_connect_swapped (self->session_signals, "notify::engines",
+                                  G_CALLBACK (session_engines_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::store",
+                                  G_CALLBACK (session_store_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::account-mode",
+                                  G_CALLBACK (session_mode_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::account-label",
+                                  G_CALLBACK (session_status_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (session_status_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
+                                  G_CALLBACK (session_status_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-error",
+                                  G_CALLBACK (session_status_changed_cb), self);
+
+  drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (drop_target, drop_types, G_N_ELEMENTS (drop_types));
+  g_signal_connect_swapped (drop_target, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+}

@@ -1,0 +1,41 @@
+/* osais-window.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "osais-application.h"
+#include "osais-gallery.h"
+#include "osais-request-form.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_WINDOW (osais_window_get_type ())
+
+/* The main window: the welcome page on first run, then the request form
+ * (sidebar), the gallery and the viewer. Actions: win.run, win.clear,
+ * win.choose-offline, win.choose-demo, win.choose-sign-in. */
+G_DECLARE_FINAL_TYPE (OsaisWindow, osais_window, OSAIS, WINDOW, AdwApplicationWindow)
+
+OsaisWindow      *osais_window_new              (OsaisApplication *application);
+/* Files handed to the app or dropped on the window: one sets the input image;
+ * several offer one job per file. */
+void              osais_window_open_files       (OsaisWindow      *self,
+                                                 GFile           **files,
+                                                 int               n_files);
+void              osais_window_show_error       (OsaisWindow      *self,
+                                                 const char       *title,
+                                                 const char       *detail);
+void              osais_window_show_toast       (OsaisWindow      *self,
+                                                 AdwToast         *toast);
+void              osais_window_show_preferences (OsaisWindow      *self);
+/* For tests: the window's parts. */
+OsaisRequestForm *osais_window_get_form         (OsaisWindow      *self);
+OsaisGallery     *osais_window_get_gallery      (OsaisWindow      *self);
+GtkDropDown      *osais_window_get_engine_dropdown (OsaisWindow   *self);
+
+G_END_DECLS
