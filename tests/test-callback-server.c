@@ -792,23 +792,25 @@ test_oversized_chunked (Fixture       *fx,
   const char *head = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      "Content-Type: application/json\r\n"
                      "Transfer-Encoding: chunked\r\n\r\n";
-  g_autofree char *chunk = NULL;
+  g_autoptr(GString) chunk = NULL;
   g_autofree char *reply = NULL;
   gsize chunk_size = 64 * 1024;
+  gsize i;
   gsize sent = 0;
   gsize rss_before = rss_bytes ();
   gboolean closed;
 
-  chunk = g_malloc (chunk_size + 16);
-  g_snprintf (chunk, 16, "%zx\r\n", chunk_size);
-  memset (chunk + strlen (chunk), ' ', chunk_size);
-  memcpy (chunk + strlen (chunk) + chunk_size - 2, "\r\n", 2);
+  chunk = g_string_new (NULL);
+  g_string_append_printf (chunk, "%zx\r\n", chunk_size);
+  for (i = 0; i < chunk_size; i++)
+    g_string_append_c (chunk, ' ');
+  g_string_append (chunk, "\r\n");
   g_assert_true (raw_send (c, head, strlen (head)));
 
   /* Stream up to 64 MiB and stop as soon as the server answers. */
   while (sent < 64 * 1024 * 1024 && !g_socket_condition_check (socket, G_IO_IN))
     {
-      if (!raw_send (c, chunk, strlen (chunk)))
+      if (!raw_send (c, chunk->str, chunk->len))
         break;
       sent += chunk_size;
     }
@@ -824,7 +826,8 @@ test_oversized_chunked (Fixture       *fx,
 
 static void
 assert_refused_and_closed (Fixture    *fx,
-                           const char *raw)
+                           const char *raw,
+                           gboolean    json)
 {
   g_autoptr(GSocketConnection) c = raw_connect (fx);
   g_autofree char *reply = NULL;
@@ -834,6 +837,8 @@ assert_refused_and_closed (Fixture    *fx,
   reply = raw_read_all (c, &closed);
   g_test_message ("Reply: %s", reply);
   g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 400"));
+  if (json)
+    g_assert_nonnull (strstr (reply, "\"status\":400"));
   g_assert_true (closed);
   /* Only one answer: the smuggled request is never served. */
   g_assert_null (strstr (reply + 1, "HTTP/1.1"));
@@ -847,7 +852,8 @@ test_cl_te_refused (Fixture       *fx,
                              "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Type: application/json\r\n"
                              "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
-                             "0\r\n\r\nGET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+                             "0\r\n\r\nGET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                             TRUE);
   assert_folder_unchanged (fx);
 }
 
@@ -858,11 +864,15 @@ test_duplicate_cl_refused (Fixture       *fx,
   assert_refused_and_closed (fx,
                              "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Type: application/json\r\n"
-                             "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}");
+                             "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+                             TRUE);
   assert_refused_and_closed (fx,
                              "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Type: application/json\r\n"
-                             "Content-Length: 2, 2\r\n\r\n{}");
+                             "Content-Length: 2, 2\r\n\r\n{}",
+                             /* libsoup itself refuses this form, before our
+                              * handlers see it, with an empty body. */
+                             FALSE);
   assert_folder_unchanged (fx);
 }
 
@@ -939,12 +949,14 @@ test_idle_keepalive_closed (Fixture       *fx,
   gint64 start = g_get_monotonic_time ();
 
   g_assert_true (raw_send (c, req, strlen (req)));
-  /* The 404 comes at once, then the kept-alive connection idles until the
-   * header timeout closes it. */
+  /* The 404 comes at once; then the connection does not stay open idle past
+   * the header timeout. (libsoup 3.2.3 closes a connection given through
+   * soup_server_accept_iostream() after each response; should it keep it
+   * alive, the header timeout, re-armed for each request, closes it.) */
   reply = raw_read_all (c, &closed);
+  g_test_message ("Reply: %s", reply);
   g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
   g_assert_true (closed);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1500 * 1000);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
 }
 
@@ -1084,8 +1096,10 @@ test_input (Fixture       *fx,
 
   unknown = request (fx, "GET", "input/00000000000000000000000000000000", NULL, NULL, 0);
   assert_json_error (unknown, 404);
+  /* libsoup answers 400 to a path with a ".." segment before any handler. */
   traversal = request (fx, "GET", "input/..%2Fhistory.sqlite3", NULL, NULL, 0);
-  assert_json_error (traversal, 404);
+  g_assert_true (traversal->status == 400 || traversal->status == 404);
+  g_assert_null (strstr (response_text (traversal), "SQLite"));
   prefix_path = g_strndup (path, strlen (path) - 1);
   prefix = request (fx, "GET", prefix_path, NULL, NULL, 0);
   assert_json_error (prefix, 404);

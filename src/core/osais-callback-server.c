@@ -76,7 +76,7 @@ struct _OsaisCallbackServer
   GSocket      *listen_socket;
   GSource      *accept_source;
   GSource      *backoff_source;
-  GHashTable   *connections;    /* GSocket* → Connection* */
+  GHashTable   *connections;    /* GSocketAddress* → Connection* */
   GHashTable   *lingering;      /* Linger* set */
   guint         n_connections;
   guint         n_pending;      /* store operations running for paused messages */
@@ -117,11 +117,16 @@ typedef struct
   char   *content_type;
 } Input;
 
-/* One accepted connection, keyed by its GSocket; lives until libsoup (or
- * our own lingering close) drops the last reference to the GSocketConnection. */
+/* One accepted connection, keyed by the remote address object we hand to
+ * libsoup: for a connection given through soup_server_accept_iostream(),
+ * soup_server_message_get_socket() is NULL, while
+ * soup_server_message_get_remote_address() returns that very object. It
+ * lives until libsoup (or our lingering close) drops the last reference to
+ * the GSocketConnection. */
 typedef struct
 {
   OsaisCallbackServer *self;
+  GSocketAddress      *remote;       /* the key */
   GSocket             *socket;       /* unowned: the connection owns it */
   GObject             *connection;   /* unowned: weakly referenced */
   GSource             *timer;
@@ -208,6 +213,7 @@ static void
 connection_free (Connection *conn)
 {
   connection_disarm (conn);
+  g_object_unref (conn->remote);
   g_free (conn);
 }
 
@@ -215,11 +221,11 @@ static Connection *
 lookup_connection (OsaisCallbackServer *self,
                    SoupServerMessage   *msg)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
 
-  if (socket == NULL)
+  if (remote == NULL)
     return NULL;
-  return g_hash_table_lookup (self->connections, socket);
+  return g_hash_table_lookup (self->connections, remote);
 }
 
 static void
@@ -249,7 +255,7 @@ connection_gone_cb (gpointer  user_data,
   g_debug ("Connection %p gone", conn->socket);
   g_assert (self->n_connections > 0);
   self->n_connections--;
-  g_hash_table_remove (self->connections, conn->socket);
+  g_hash_table_remove (self->connections, conn->remote);
 }
 
 /* Lingering close */
@@ -321,7 +327,7 @@ reject_and_close (OsaisCallbackServer *self,
 {
   g_autofree char *body = osais_error_body_new (status, message);
   g_autofree char *response = NULL;
-  g_autoptr(GSocket) socket = NULL;
+  Connection *conn = lookup_connection (self, msg);
   GIOStream *stream;
   GOutputStream *output;
   Linger *linger;
@@ -330,7 +336,7 @@ reject_and_close (OsaisCallbackServer *self,
            soup_server_message_get_method (msg),
            g_uri_get_path (soup_server_message_get_uri (msg)), status, message);
 
-  socket = g_object_ref (soup_server_message_get_socket (msg));
+  g_assert (conn != NULL);
   stream = soup_server_message_steal_connection (msg);
   if (stream == NULL)
     return;
@@ -349,12 +355,12 @@ reject_and_close (OsaisCallbackServer *self,
   if (G_IS_POLLABLE_OUTPUT_STREAM (output))
     g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output),
                                                 response, strlen (response), NULL, NULL);
-  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
 
   linger = g_new0 (Linger, 1);
   linger->self = self;
   linger->stream = stream;
-  linger->socket = g_steal_pointer (&socket);
+  linger->socket = g_object_ref (conn->socket);
   linger->read_source = g_socket_create_source (linger->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                                 NULL);
   g_source_set_callback (linger->read_source, (GSourceFunc) G_CALLBACK (linger_read_cb),
@@ -1025,9 +1031,10 @@ serve_socket (OsaisCallbackServer *self,
 
   conn = g_new0 (Connection, 1);
   conn->self = self;
+  conn->remote = g_object_ref (remote);
   conn->socket = socket;
   conn->connection = G_OBJECT (connection);
-  g_hash_table_insert (self->connections, socket, conn);
+  g_hash_table_insert (self->connections, conn->remote, conn);
   self->n_connections++;
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
 
