@@ -6,9 +6,50 @@
 
 #define G_LOG_DOMAIN "OsaisTest"
 
+#include <stdlib.h>
+
 #include <glib/gstdio.h>
 
 #include "osais-test-utils.h"
+
+static char *test_home;
+
+static void
+remove_test_home (void)
+{
+  osais_test_remove_tree (test_home);
+  g_clear_pointer (&test_home, g_free);
+}
+
+void
+osais_test_init (int    *argc,
+                 char ***argv)
+{
+  static const struct { const char *variable; const char *folder; } folders[] = {
+    { "HOME", "home" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+  g_autoptr(GError) error = NULL;
+
+  /* Before anything asks GLib for these folders: it reads them once. */
+  test_home = g_dir_make_tmp ("osais-test-XXXXXX", &error);
+  if (test_home == NULL)
+    g_error ("Cannot make a temporary folder: %s", error->message);
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *path = g_build_filename (test_home, folders[i].folder, NULL);
+
+      g_mkdir_with_parents (path, 0700);
+      g_setenv (folders[i].variable, path, TRUE);
+    }
+  atexit (remove_test_home);
+
+  g_test_init (argc, argv, NULL);
+}
 
 void
 osais_test_remove_tree (const char *path)

@@ -13,6 +13,12 @@ G_BEGIN_DECLS
 /* How long a test waits for an asynchronous result before it fails. */
 #define OSAIS_TEST_TIMEOUT_SECONDS 60
 
+/* g_test_init() with the user's folders (config, data, cache, state, home)
+ * moved to a fresh temporary folder, like G_TEST_OPTION_ISOLATE_DIRS, but
+ * keeping XDG_DATA_DIRS: image decoding needs the system's MIME database. */
+void          osais_test_init             (int           *argc,
+                                           char        ***argv);
+
 /* Removes a folder and everything in it (tests' temporary data folders). */
 void          osais_test_remove_tree      (const char    *path);
 

@@ -226,7 +226,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  osais_test_init (&argc, &argv);
   if (g_getenv ("OSAIS_CLI") == NULL)
     g_error ("OSAIS_CLI must name the osais binary (meson test sets it)");
 

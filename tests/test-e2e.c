@@ -467,7 +467,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  osais_test_init (&argc, &argv);
 
   g_test_add ("/Osais/E2e/diffusion-three-images", Fixture, NULL,
               fixture_set_up, test_diffusion_three_images, fixture_tear_down);
