@@ -1056,6 +1056,103 @@ test_group_commit (void)
   remove_tree (dir);
 }
 
+typedef struct
+{
+  OsaisStore *store;
+  gboolean    acknowledged;
+} AckThread;
+
+static void
+ack_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  AckThread *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  data->acknowledged = osais_store_apply_notification_finish (data->store, result, &error);
+  g_assert_no_error (error);
+}
+
+static gpointer
+ack_thread (gpointer user_data)
+{
+  AckThread *data = user_data;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  apply_notification (data->store, 91, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
+                      NULL, ack_cb, data);
+  while (!data->acknowledged)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+static void
+record_thread_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  GThread   **thread)
+{
+  *thread = g_thread_self ();
+}
+
+static void
+test_ack_does_not_wait_for_main (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 91, "t");
+  AckThread data = { store, FALSE };
+  GThread *notified_on = NULL;
+  GThread *thread;
+
+  g_signal_connect (job, "notify::stage", G_CALLBACK (record_thread_cb), &notified_on);
+
+  /* The main thread does not iterate its context while the callback is
+   * applied: the acknowledgement arrives all the same ... */
+  thread = g_thread_new ("ack", ack_thread, &data);
+  g_thread_join (thread);
+  g_assert_true (data.acknowledged);
+  g_assert_null (notified_on);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_REQUEST_SENT);
+
+  /* ... and the job changes later, on the main thread only. */
+  while (osais_job_get_stage (job) != OSAIS_STAGE_STARTED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (notified_on == g_thread_self ());
+
+  g_signal_handlers_disconnect_by_data (job, &notified_on);
+  close_store (store);
+  remove_tree (dir);
+}
+
+static void
+test_close_refuses_held (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  osais_store_begin_request (store);
+  apply_notification (store, 92, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
+                      NULL, result_cb, &result);
+  run_for (100);
+  g_assert_null (result);
+
+  osais_store_close (store);
+  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&result),
+                                                         &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO);
+
+  g_clear_object (&result);
+  close_store (store);
+  remove_tree (dir);
+}
+
 static void
 test_default_data_dir (void)
 {
@@ -1089,6 +1186,9 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
+  g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",
+                   test_ack_does_not_wait_for_main);
+  g_test_add_func ("/Osais/Store/close-refuses-held", test_close_refuses_held);
   g_test_add_func ("/Osais/Store/default-data-dir", test_default_data_dir);
 
   return g_test_run ();

@@ -606,6 +606,8 @@ open_database (const char  *path,
     }
 
   sqlite3_extended_result_codes (db, FALSE);
+  /* Another instance on the same folder waits its turn rather than fail. */
+  sqlite3_busy_timeout (db, 5000);
 
   if (!check_database (db, path, &version, error) ||
       !exec_sql (db,
@@ -861,16 +863,13 @@ apply_effects_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Hands the committed changes to the main context. This is an idle source
- * rather than g_main_context_invoke_full(): invoke runs the function at once
- * in the calling thread whenever it can acquire the context, that is whenever
- * the main thread happens not to be iterating it, and the GObject side must
- * only ever change on the main thread. */
+/* Hands the committed changes to the main context, where they are applied
+ * in order. The writer thread has its own thread-default context (see
+ * writer_thread()), so this always queues and never runs on the writer. */
 static void
 push_effects (OsaisStore *self,
               GPtrArray  *effects)
 {
-  g_autoptr(GSource) source = NULL;
   EffectBatch *batch;
 
   if (effects->len == 0)
@@ -880,11 +879,8 @@ push_effects (OsaisStore *self,
   batch->store = g_object_ref (self);
   batch->effects = g_ptr_array_ref (effects);
 
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, apply_effects_cb, batch, (GDestroyNotify)effect_batch_free);
-  g_source_set_name (source, "[osais-store] apply effects");
-  g_source_attach (source, self->main_context);
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              apply_effects_cb, batch, (GDestroyNotify)effect_batch_free);
 }
 
 static gboolean
@@ -896,11 +892,8 @@ do_nothing_cb (gpointer user_data)
 static void
 unref_on_main_context (OsaisStore *self)
 {
-  g_autoptr(GSource) source = g_idle_source_new ();
-
-  g_source_set_callback (source, do_nothing_cb, self, g_object_unref);
-  g_source_set_name (source, "[osais-store] release");
-  g_source_attach (source, self->main_context);
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              do_nothing_cb, self, g_object_unref);
 }
 
 typedef struct
@@ -1488,7 +1481,16 @@ static gpointer
 writer_thread (gpointer data)
 {
   OsaisStore *self = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
   gboolean stop = FALSE;
+
+  /* Never iterated: it exists so that g_main_context_invoke_full() on the
+   * main context always queues. Without it, the writer's thread-default
+   * would be the global default context, and invoke runs the function right
+   * away in the calling thread whenever that context is its thread-default
+   * and free to acquire, that is whenever the main thread is not iterating
+   * it: the GObject side would change on the writer thread. */
+  g_main_context_push_thread_default (context);
 
   while (!stop)
     {
@@ -1517,16 +1519,19 @@ writer_thread (gpointer data)
       process_batch (self, ops);
     }
 
-  /* Closing: nothing more will claim what is still held. */
-  for (guint i = 0; i < self->held->len; i++)
+  /* Closing: nothing more will claim what is still held. The caller of
+   * osais_store_close() holds a reference, so dropping the tasks here
+   * cannot finalize the store (and a finalizing store holds nothing). */
+  while (self->held->len > 0)
     {
-      Op *op = g_ptr_array_index (self->held, i);
+      Op *op = steal_held (self, self->held->len - 1);
 
       op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, "The store was closed");
       op_return (op);
+      op_free (op);
     }
-  g_ptr_array_set_size (self->held, 0);
-  self->held_bytes = 0;
+
+  g_main_context_pop_thread_default (context);
 
   return NULL;
 }
@@ -1999,6 +2004,8 @@ osais_store_apply_notification_async (OsaisStore              *self,
 
   g_return_if_fail (OSAIS_IS_STORE (self));
   g_return_if_fail (notification != NULL);
+  g_return_if_fail (notification->stage >= OSAIS_STAGE_ERROR &&
+                    notification->stage <= OSAIS_STAGE_FINISHED);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   op = op_new (self, OP_NOTIFY, osais_store_apply_notification_async,
