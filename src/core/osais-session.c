@@ -1,0 +1,1807 @@
+/* osais-session.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisSession"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "osais-callback-server.h"
+#include "osais-client.h"
+#include "osais-engine.h"
+#include "osais-enums.h"
+#include "osais-image-check.h"
+#include "osais-job.h"
+#include "osais-session.h"
+#include "osais-simulator.h"
+#include "osais-store.h"
+
+/* Stands in for the input's URL while the parameters are validated, before
+ * anything is registered with the callback server. */
+#define INPUT_URL_PLACEHOLDER "http://127.0.0.1/input/placeholder"
+/* The callback server's input ids are 128 random bits in hex. */
+#define INPUT_ID_LENGTH 32
+
+/* An input image the session serves for one job: served until the job
+ * ends, then kept for Retry if the job failed. */
+typedef struct
+{
+  OsaisSession *session;       /* unowned: the table holding this belongs to it */
+  gint64        uid;
+  OsaisJob     *job;           /* owned while served; NULL once retained */
+  gulong        finished_id;
+  GBytes       *data;
+  char         *content_type;
+  char         *input_id;      /* while registered with the current server */
+} JobInput;
+
+struct _OsaisSession
+{
+  GObject              parent_instance;
+
+  /* Settings. */
+  char                *data_dir;
+  char                *server_origin;
+  OsaisAccountMode     account_mode;
+  char                *listen_address;
+  guint                listen_port;
+  char                *public_url;
+  guint                stall_timeout;
+  char                *token;
+  char                *secret;
+
+  /* State. */
+  OsaisStore          *store;
+  GListModel          *engines;
+  GStrv                engine_warnings;
+  OsaisCallbackServer *server;
+  OsaisSimulator      *simulator;
+  OsaisClient         *client;          /* logged in, else NULL */
+  OsaisLoginState      login_state;
+  char                *login_error;
+  char                *account_label;
+  gboolean             server_listening;
+  char                *server_uri;
+  char                *public_uri;
+  char                *server_error;
+
+  GCancellable        *login_cancellable; /* the login attempt in progress */
+  GHashTable          *job_inputs;        /* uid → JobInput */
+  GQueue               retained;          /* uids of retained inputs, oldest first */
+  guint                stall_source;
+  gboolean             started;
+  gboolean             stopped;
+};
+
+G_DEFINE_FINAL_TYPE (OsaisSession, osais_session, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (osais-session-error-quark, osais_session_error)
+
+enum {
+  PROP_0,
+  PROP_DATA_DIR,
+  PROP_SERVER_ORIGIN,
+  PROP_ACCOUNT_MODE,
+  PROP_LISTEN_ADDRESS,
+  PROP_LISTEN_PORT,
+  PROP_PUBLIC_URL,
+  PROP_STALL_TIMEOUT,
+  PROP_STORE,
+  PROP_ENGINES,
+  PROP_LOGIN_STATE,
+  PROP_LOGIN_ERROR,
+  PROP_ACCOUNT_LABEL,
+  PROP_SERVER_LISTENING,
+  PROP_SERVER_URI,
+  PROP_PUBLIC_URI,
+  PROP_SERVER_ERROR,
+  PROP_SIMULATOR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Replaces *@str with a copy of @value and notifies @prop_id when they differ. */
+static gboolean
+set_string (OsaisSession  *self,
+            char         **str,
+            const char    *value,
+            guint          prop_id)
+{
+  if (g_strcmp0 (*str, value) == 0)
+    return FALSE;
+
+  g_free (*str);
+  *str = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  return TRUE;
+}
+
+/* Job inputs ------------------------------------------------------------- */
+
+static void
+job_input_unregister (JobInput *input)
+{
+  if (input->input_id != NULL && input->session->server != NULL)
+    osais_callback_server_unregister_input (input->session->server, input->input_id);
+  g_clear_pointer (&input->input_id, g_free);
+}
+
+static void
+job_input_free (gpointer data)
+{
+  JobInput *input = data;
+
+  job_input_unregister (input);
+  if (input->job != NULL)
+    g_clear_signal_handler (&input->finished_id, input->job);
+  g_clear_object (&input->job);
+  g_clear_pointer (&input->data, g_bytes_unref);
+  g_free (input->content_type);
+  g_free (input);
+}
+
+/* The job no longer needs its input served: forget it, or keep its bytes
+ * for Retry when the job failed. */
+static void
+job_input_job_ended (JobInput *input)
+{
+  OsaisSession *self = input->session;
+  gboolean failed = osais_job_get_stage (input->job) == OSAIS_STAGE_ERROR;
+
+  g_debug ("Job %" G_GINT64_FORMAT " ended: its input is %s", input->uid,
+           failed ? "kept for Retry" : "no longer served");
+  job_input_unregister (input);
+  if (!failed)
+    {
+      g_hash_table_remove (self->job_inputs, &input->uid);
+      return;
+    }
+
+  g_clear_signal_handler (&input->finished_id, input->job);
+  g_clear_object (&input->job);
+  g_queue_push_tail (&self->retained, g_memdup2 (&input->uid, sizeof input->uid));
+  while (g_queue_get_length (&self->retained) > OSAIS_SESSION_MAX_RETAINED_INPUTS)
+    {
+      g_autofree gint64 *oldest = g_queue_pop_head (&self->retained);
+
+      g_hash_table_remove (self->job_inputs, oldest);
+    }
+}
+
+static void
+job_finished_cb (OsaisJob   *job,
+                 GParamSpec *pspec,
+                 JobInput   *input)
+{
+  if (osais_job_get_finished (job))
+    job_input_job_ended (input);
+}
+
+/* Takes over serving @input_id for @job until it ends. */
+static void
+track_job_input (OsaisSession *self,
+                 OsaisJob     *job,
+                 GBytes       *data,
+                 const char   *content_type,
+                 char         *input_id)
+{
+  JobInput *input = g_new0 (JobInput, 1);
+
+  input->session = self;
+  input->uid = osais_job_get_uid (job);
+  input->job = g_object_ref (job);
+  input->data = g_bytes_ref (data);
+  input->content_type = g_strdup (content_type);
+  input->input_id = input_id;
+  g_hash_table_replace (self->job_inputs, &input->uid, input);
+
+  if (osais_job_get_finished (job))
+    job_input_job_ended (input);
+  else
+    input->finished_id = g_signal_connect (job, "notify::finished",
+                                           G_CALLBACK (job_finished_cb), input);
+}
+
+/* Stalled jobs ----------------------------------------------------------- */
+
+static void
+update_job_stalled (OsaisSession *self,
+                    OsaisJob     *job,
+                    GDateTime    *now)
+{
+  GDateTime *since = osais_job_get_updated (job);
+  gboolean stalled = FALSE;
+
+  if (since == NULL)
+    since = osais_job_get_created (job);
+
+  /* A failed job is done; a finished one still waiting for announced
+   * images is not, since images can arrive after stage 5. */
+  if (self->stall_timeout > 0 && since != NULL && !osais_job_is_complete (job))
+    stalled = g_date_time_difference (now, since) >= self->stall_timeout * G_TIME_SPAN_SECOND;
+
+  if (stalled && !osais_job_get_stalled (job))
+    g_debug ("Job %" G_GINT64_FORMAT " stalled", osais_job_get_uid (job));
+  osais_job_set_stalled (job, stalled);
+}
+
+static gboolean
+check_stalled_cb (gpointer user_data)
+{
+  OsaisSession *self = user_data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisJob) job = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      update_job_stalled (self, job, now);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+restart_stall_timer (OsaisSession *self)
+{
+  g_clear_handle_id (&self->stall_source, g_source_remove);
+  if (self->store == NULL || self->stopped)
+    return;
+
+  /* Checked a few times per timeout, so that a job is marked at most a
+   * quarter late, yet never more often than each second. */
+  self->stall_source = g_timeout_add_seconds (CLAMP (self->stall_timeout / 4, 1, 30),
+                                              check_stalled_cb, self);
+  g_source_set_name_by_id (self->stall_source, "[osais] check stalled jobs");
+  check_stalled_cb (self);
+}
+
+/* Callback server and simulator ------------------------------------------ */
+
+static void
+set_server_state (OsaisSession *self,
+                  gboolean      listening,
+                  const char   *server_uri,
+                  const char   *public_uri,
+                  const char   *server_error)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->server_listening != listening)
+    {
+      self->server_listening = listening;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_LISTENING]);
+    }
+  set_string (self, &self->server_uri, server_uri, PROP_SERVER_URI);
+  set_string (self, &self->public_uri, public_uri, PROP_PUBLIC_URI);
+  set_string (self, &self->server_error, server_error, PROP_SERVER_ERROR);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+stop_server (OsaisSession *self)
+{
+  GHashTableIter iter;
+  JobInput *input;
+
+  if (self->server == NULL)
+    return;
+
+  /* The inputs die with the server; their bytes stay for Retry. */
+  g_hash_table_iter_init (&iter, self->job_inputs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &input))
+    job_input_unregister (input);
+
+  osais_callback_server_stop (self->server);
+  g_clear_object (&self->server);
+  set_server_state (self, FALSE, NULL, NULL, self->server_error);
+}
+
+static gboolean
+start_server (OsaisSession  *self,
+              GError       **error)
+{
+  g_autoptr(OsaisCallbackServer) server = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *server_uri = NULL;
+  g_autofree char *public_uri = NULL;
+
+  g_assert (self->store != NULL);
+
+  stop_server (self);
+
+  server = osais_callback_server_new (self->store);
+  g_object_set (server,
+                "address", self->listen_address,
+                "port", self->listen_port,
+                "public-url", self->public_url,
+                NULL);
+  if (!osais_callback_server_start (server, &local_error))
+    {
+      g_debug ("The callback server does not listen: %s", local_error->message);
+      set_server_state (self, FALSE, NULL, NULL, local_error->message);
+      if (self->simulator != NULL)
+        osais_simulator_set_callback_url (self->simulator, NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  self->server = g_steal_pointer (&server);
+  server_uri = osais_callback_server_dup_local_uri (self->server);
+  public_uri = osais_callback_server_dup_public_uri (self->server);
+  g_debug ("The callback server listens on %s (public: %s)", server_uri, public_uri);
+  set_server_state (self, TRUE, server_uri, public_uri, NULL);
+  if (self->simulator != NULL)
+    osais_simulator_set_callback_url (self->simulator, public_uri);
+
+  return TRUE;
+}
+
+static void
+stop_simulator (OsaisSession *self)
+{
+  if (self->simulator == NULL)
+    return;
+
+  osais_simulator_stop (self->simulator);
+  g_clear_object (&self->simulator);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIMULATOR]);
+}
+
+/* Starts the simulator in OFFLINE mode and stops it in any other. */
+static gboolean
+update_simulator (OsaisSession  *self,
+                  GError       **error)
+{
+  g_autoptr(OsaisSimulator) simulator = NULL;
+
+  if (self->account_mode != OSAIS_ACCOUNT_MODE_OFFLINE)
+    {
+      stop_simulator (self);
+      return TRUE;
+    }
+  if (self->simulator != NULL)
+    return TRUE;
+
+  /* Any free port: nothing outside this process talks to it. */
+  simulator = osais_simulator_new ();
+  if (!osais_simulator_start (simulator, "127.0.0.1", 0, error))
+    return FALSE;
+
+  /* The simulator calls back where OSAIS would: the public URI. */
+  osais_simulator_set_callback_url (simulator, self->public_uri);
+  self->simulator = g_steal_pointer (&simulator);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIMULATOR]);
+  return TRUE;
+}
+
+/* Login ------------------------------------------------------------------ */
+
+static void
+set_login_state (OsaisSession    *self,
+                 OsaisLoginState  state,
+                 const char      *error_message,
+                 const char      *account_label)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->login_state != state)
+    {
+      self->login_state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGIN_STATE]);
+    }
+  set_string (self, &self->login_error, error_message, PROP_LOGIN_ERROR);
+  set_string (self, &self->account_label, account_label, PROP_ACCOUNT_LABEL);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static const char *
+label_for_mode (OsaisAccountMode mode)
+{
+  switch (mode)
+    {
+    case OSAIS_ACCOUNT_MODE_OFFLINE:
+      return "Offline simulator";
+    case OSAIS_ACCOUNT_MODE_DEMO:
+      return "Demo account";
+    case OSAIS_ACCOUNT_MODE_ACCOUNT:
+      return "Signed in";
+    case OSAIS_ACCOUNT_MODE_NONE:
+    default:
+      return "Not signed in";
+    }
+}
+
+typedef struct
+{
+  OsaisClient      *client;
+  OsaisAccountMode  mode;
+  GCancellable     *attempt;     /* this attempt's: a newer one cancels it */
+  GCancellable     *cancellable; /* the caller's */
+  gulong            cancelled_id;
+} LoginData;
+
+static void
+login_data_free (gpointer data)
+{
+  LoginData *login = data;
+
+  if (login->cancellable != NULL)
+    g_cancellable_disconnect (login->cancellable, login->cancelled_id);
+  g_clear_object (&login->cancellable);
+  g_clear_object (&login->client);
+  g_clear_object (&login->attempt);
+  g_free (login);
+}
+
+/* TRUE when a newer login (or stop) replaced this attempt: it must then
+ * change nothing. */
+static gboolean
+login_superseded (GTask *task)
+{
+  OsaisSession *self = g_task_get_source_object (task);
+  LoginData *login = g_task_get_task_data (task);
+
+  return self->login_cancellable != login->attempt;
+}
+
+static void
+login_fail (GTask  *task,
+            GError *error)
+{
+  OsaisSession *self = g_task_get_source_object (task);
+
+  if (!login_superseded (task))
+    {
+      g_clear_object (&self->login_cancellable);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_login_state (self, OSAIS_LOGIN_STATE_LOGGED_OUT, NULL,
+                         label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
+      else
+        {
+          g_debug ("Login failed: %s", error->message);
+          set_login_state (self, OSAIS_LOGIN_STATE_FAILED, error->message, error->message);
+        }
+    }
+  g_task_return_error (task, error);
+}
+
+static void
+login_succeed (GTask      *task,
+               const char *account_label)
+{
+  OsaisSession *self = g_task_get_source_object (task);
+  LoginData *login = g_task_get_task_data (task);
+
+  if (login_superseded (task))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "A newer login replaced this one");
+      return;
+    }
+
+  g_debug ("Logged in to %s: %s", osais_client_get_origin (login->client), account_label);
+  g_clear_object (&self->login_cancellable);
+  g_set_object (&self->client, login->client);
+  set_login_state (self, OSAIS_LOGIN_STATE_LOGGED_IN, NULL, account_label);
+  g_task_return_boolean (task, TRUE);
+}
+
+static const char *
+user_display_name (JsonObject *user)
+{
+  static const char * const members[] = { "username", "name", "email" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      const char *value = json_object_get_string_member_with_default (user, members[i], NULL);
+
+      if (value != NULL && *value != '\0')
+        return value;
+    }
+  return NULL;
+}
+
+static void
+client_info_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  g_autofree char *label = NULL;
+  const char *name = NULL;
+
+  user = osais_client_get_info_finish (OSAIS_CLIENT (object), result, &error);
+  if (user != NULL)
+    name = user_display_name (user);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      login_fail (task, g_steal_pointer (&error));
+      return;
+    }
+  else
+    /* The login itself worked: only the name is missing from the label. */
+    g_debug ("Could not read the client's information: %s", error->message);
+
+  label = name != NULL ? g_strdup_printf ("Signed in as %s", name) : g_strdup ("Signed in");
+  login_succeed (task, label);
+}
+
+static void
+client_login_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoginData *login = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
+    ok = osais_client_login_finish (OSAIS_CLIENT (object), result, &error);
+  else
+    ok = osais_client_login_demo_finish (OSAIS_CLIENT (object), result, &error);
+
+  if (!ok)
+    {
+      login_fail (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
+    {
+      osais_client_get_info_async (login->client, login->attempt, client_info_cb,
+                                   g_steal_pointer (&task));
+      return;
+    }
+
+  login_succeed (task, label_for_mode (login->mode));
+}
+
+static void
+caller_cancelled_cb (GCancellable *cancellable,
+                     GCancellable *attempt)
+{
+  g_cancellable_cancel (attempt);
+}
+
+static void
+log_in (OsaisSession        *self,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data,
+        gpointer             source_tag)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  LoginData *login;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, "[osais] session log in");
+
+  /* A newer login replaces the one in progress. */
+  if (self->login_cancellable != NULL)
+    g_cancellable_cancel (self->login_cancellable);
+  g_clear_object (&self->login_cancellable);
+  g_clear_object (&self->client);
+
+  login = g_new0 (LoginData, 1);
+  login->mode = self->account_mode;
+  login->attempt = g_cancellable_new ();
+  g_task_set_task_data (task, login, login_data_free);
+  self->login_cancellable = g_object_ref (login->attempt);
+  if (cancellable != NULL)
+    {
+      login->cancellable = g_object_ref (cancellable);
+      login->cancelled_id = g_cancellable_connect (cancellable,
+                                                   G_CALLBACK (caller_cancelled_cb),
+                                                   g_object_ref (login->attempt),
+                                                   g_object_unref);
+    }
+
+  if (self->stopped)
+    {
+      login_fail (g_steal_pointer (&task),
+                  g_error_new_literal (OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
+                                       "The session is stopped"));
+      return;
+    }
+
+  if (!update_simulator (self, &error))
+    {
+      g_prefix_error (&error, "Could not start the offline simulator: ");
+      login_fail (g_steal_pointer (&task), g_steal_pointer (&error));
+      return;
+    }
+
+  switch (login->mode)
+    {
+    case OSAIS_ACCOUNT_MODE_NONE:
+      g_clear_object (&self->login_cancellable);
+      set_login_state (self, OSAIS_LOGIN_STATE_LOGGED_OUT, NULL,
+                       label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
+      g_task_return_boolean (task, TRUE);
+      return;
+
+    case OSAIS_ACCOUNT_MODE_OFFLINE:
+      origin = osais_simulator_dup_origin (self->simulator);
+      break;
+
+    case OSAIS_ACCOUNT_MODE_ACCOUNT:
+      if (self->token == NULL || *self->token == '\0'
+          || self->secret == NULL || *self->secret == '\0')
+        {
+          login_fail (g_steal_pointer (&task),
+                      g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED,
+                                           "Enter your client token and secret to sign in"));
+          return;
+        }
+      G_GNUC_FALLTHROUGH;
+
+    case OSAIS_ACCOUNT_MODE_DEMO:
+    default:
+      origin = osais_client_normalize_origin (self->server_origin, &error);
+      if (origin == NULL)
+        {
+          login_fail (g_steal_pointer (&task), g_steal_pointer (&error));
+          return;
+        }
+      break;
+    }
+
+  set_login_state (self, OSAIS_LOGIN_STATE_LOGGING_IN, NULL, "Signing in…");
+  login->client = osais_client_new (origin);
+  g_debug ("Logging in to %s (%s)", origin, label_for_mode (login->mode));
+
+  if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
+    osais_client_login_async (login->client, self->token, self->secret, login->attempt,
+                              client_login_cb, g_steal_pointer (&task));
+  else
+    osais_client_login_demo_async (login->client, login->attempt,
+                                   client_login_cb, g_steal_pointer (&task));
+}
+
+void
+osais_session_log_in_async (OsaisSession        *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  log_in (self, cancellable, callback, user_data, osais_session_log_in_async);
+}
+
+gboolean
+osais_session_log_in_finish (OsaisSession  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Start ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GListModel *engines;
+  GPtrArray  *warnings;
+} LoadedEngines;
+
+static void
+loaded_engines_free (gpointer data)
+{
+  LoadedEngines *loaded = data;
+
+  g_clear_object (&loaded->engines);
+  g_clear_pointer (&loaded->warnings, g_ptr_array_unref);
+  g_free (loaded);
+}
+
+/* User descriptors are files: read them off the main thread. */
+static void
+load_engines_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  LoadedEngines *loaded = g_new0 (LoadedEngines, 1);
+
+  loaded->engines = osais_engines_load (&loaded->warnings);
+  g_task_return_pointer (task, loaded, loaded_engines_free);
+}
+
+static void
+start_logged_in_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Not fatal: login-state and login-error tell the user. */
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("Started without a login: %s", error->message);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+engines_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OsaisSession *self = g_task_get_source_object (task);
+  LoadedEngines *loaded = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  g_assert (loaded != NULL);
+
+  if (self->stopped)
+    {
+      loaded_engines_free (loaded);
+      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
+                               "The session was stopped while starting");
+      return;
+    }
+
+  g_ptr_array_add (loaded->warnings, NULL);
+  self->engine_warnings = (GStrv) g_ptr_array_steal (loaded->warnings, NULL);
+  for (guint i = 0; self->engine_warnings[i] != NULL; i++)
+    g_debug ("Engines: %s", self->engine_warnings[i]);
+  self->engines = g_steal_pointer (&loaded->engines);
+  loaded_engines_free (loaded);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINES]);
+
+  /* Not fatal: server-error says why, and the history stays usable. */
+  start_server (self, NULL);
+
+  log_in (self, g_task_get_cancellable (task), start_logged_in_cb, g_steal_pointer (&task),
+          osais_session_start_async);
+}
+
+static void
+store_opened_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GTask) engines_task = NULL;
+  OsaisSession *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisStore) store = NULL;
+
+  store = osais_store_open_finish (result, &error);
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->stopped)
+    {
+      osais_store_close (store);
+      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
+                               "The session was stopped while starting");
+      return;
+    }
+
+  self->store = g_steal_pointer (&store);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+  restart_stall_timer (self);
+
+  engines_task = g_task_new (self, NULL, engines_loaded_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (engines_task, osais_session_start_async);
+  g_task_set_name (engines_task, "[osais] session load engines");
+  g_task_run_in_thread (engines_task, load_engines_thread);
+}
+
+void
+osais_session_start_async (OsaisSession        *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (!self->started);
+
+  self->started = TRUE;
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_session_start_async);
+  g_task_set_name (task, "[osais] session start");
+
+  g_debug ("Starting with the data in %s", self->data_dir);
+  osais_store_open_async (self->data_dir, cancellable, store_opened_cb, g_steal_pointer (&task));
+}
+
+gboolean
+osais_session_start_finish (OsaisSession  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+osais_session_restart_server (OsaisSession  *self,
+                              GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->store == NULL || self->stopped)
+    {
+      g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
+                           "The session is not started");
+      return FALSE;
+    }
+
+  return start_server (self, error);
+}
+
+/* Submit and retry ------------------------------------------------------- */
+
+typedef struct
+{
+  OsaisStore          *store;
+  OsaisCallbackServer *server;
+  char                *engine;
+  JsonObject          *body;
+  char                *body_text;
+  guint                request_id;
+  GBytes              *input;
+  char                *content_type;
+  char                *input_id;
+} SubmitData;
+
+static void
+submit_data_free (gpointer data)
+{
+  SubmitData *submit = data;
+
+  /* Still set: the request failed, so nobody will fetch the input. */
+  if (submit->input_id != NULL)
+    osais_callback_server_unregister_input (submit->server, submit->input_id);
+  g_free (submit->input_id);
+  g_clear_pointer (&submit->input, g_bytes_unref);
+  g_free (submit->content_type);
+  g_free (submit->body_text);
+  g_clear_pointer (&submit->body, json_object_unref);
+  g_free (submit->engine);
+  g_clear_object (&submit->server);
+  g_clear_object (&submit->store);
+  g_free (submit);
+}
+
+/* The session can send a request: started, logged in, and called back. */
+static gboolean
+check_ready (OsaisSession  *self,
+             GError       **error)
+{
+  if (self->store == NULL || self->engines == NULL || self->stopped)
+    {
+      g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
+                           "The session is not started");
+      return FALSE;
+    }
+  if (self->client == NULL)
+    {
+      if (self->login_state == OSAIS_LOGIN_STATE_FAILED)
+        g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
+                     "Not signed in to OSAIS: %s", self->login_error);
+      else if (self->login_state == OSAIS_LOGIN_STATE_LOGGING_IN)
+        g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
+                             "Still signing in to OSAIS");
+      else
+        g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
+                             "Not signed in: choose how to reach OSAIS first");
+      return FALSE;
+    }
+  if (self->server == NULL)
+    {
+      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NO_SERVER,
+                   "The callback server is not running, so OSAIS could not report back: %s",
+                   self->server_error != NULL ? self->server_error : "not started");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+job_created_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OsaisSession *self = g_task_get_source_object (task);
+  SubmitData *submit = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+
+  job = osais_store_create_job_finish (OSAIS_STORE (object), result, &error);
+  if (job == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_debug ("Job %" G_GINT64_FORMAT " created for %s", osais_job_get_uid (job), submit->engine);
+  /* The input stays served for the job, by the server it was registered with. */
+  if (submit->input != NULL && !self->stopped && submit->server == self->server)
+    track_job_input (self, job, submit->input, submit->content_type,
+                     g_steal_pointer (&submit->input_id));
+  g_task_return_pointer (task, g_steal_pointer (&job), g_object_unref);
+}
+
+static void
+submitted_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SubmitData *submit = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  gint64 uid = 0;
+
+  if (!osais_client_submit_finish (OSAIS_CLIENT (object), result, &uid, &token, &error))
+    {
+      g_debug ("The %s request failed: %s", submit->engine, error->message);
+      osais_store_cancel_request (submit->store, submit->request_id);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* OSAIS has the request now: its job is recorded even if the caller
+   * gave up meanwhile, or its callbacks would be refused. */
+  osais_store_create_job_async (submit->store, submit->request_id, uid, token,
+                                submit->engine, submit->body_text, NULL,
+                                job_created_cb, g_steal_pointer (&task));
+}
+
+static void
+send_request (OsaisSession *self,
+              GTask        *task)
+{
+  SubmitData *submit = g_task_get_task_data (task);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), submit->body);
+
+  submit->body_text = json_to_string (node, FALSE);
+  submit->store = g_object_ref (self->store);
+  g_debug ("Sending a %s request", submit->engine);
+  submit->request_id = osais_store_begin_request (self->store);
+  osais_client_submit_async (self->client, submit->engine, submit->body,
+                             g_task_get_cancellable (task), submitted_cb, task);
+}
+
+/* Serves @submit's input and puts its URL in the body as @param_name. */
+static void
+register_input (OsaisSession *self,
+                SubmitData   *submit,
+                const char   *param_name)
+{
+  g_autofree char *url = NULL;
+
+  submit->server = g_object_ref (self->server);
+  url = osais_callback_server_register_input (self->server, submit->input, submit->content_type,
+                                              &submit->input_id);
+  json_object_set_string_member (submit->body, param_name, url);
+}
+
+static gboolean
+extension_accepted (const OsaisEngineParam *param,
+                    const char             *content_type)
+{
+  const char *extension = osais_image_extension_for_content_type (content_type);
+
+  if (param->filter_ext == NULL || param->filter_ext[0] == NULL || extension == NULL)
+    return TRUE;
+
+  for (guint i = 0; param->filter_ext[i] != NULL; i++)
+    {
+      const char *accepted = param->filter_ext[i];
+
+      if (*accepted == '.')
+        accepted++;
+      if (g_ascii_strcasecmp (accepted, extension) == 0
+          || (g_str_equal (extension, "jpg") && g_ascii_strcasecmp (accepted, "jpeg") == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Checks @input against what @engine's input parameter accepts. */
+static gboolean
+check_input (OsaisEngine  *engine,
+             GBytes       *input,
+             const char  **content_type,
+             GError      **error)
+{
+  const OsaisEngineParam *param = osais_engine_get_input_param (engine);
+  const char *title = osais_engine_get_title (engine);
+  gsize size = g_bytes_get_size (input);
+  guint width = 0;
+  guint height = 0;
+
+  if (title == NULL)
+    title = osais_engine_get_name (engine);
+
+  if (param == NULL)
+    {
+      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
+                   "%s takes no input image", title);
+      return FALSE;
+    }
+
+  if (!osais_image_check (input, content_type, &width, &height, error))
+    {
+      g_prefix_error (error, "The input image cannot be used: ");
+      return FALSE;
+    }
+
+  if (!extension_accepted (param, *content_type))
+    {
+      g_autofree char *accepted = g_strjoinv (", ", param->filter_ext);
+
+      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
+                   "%s takes %s images; this one is %s", title, accepted, *content_type);
+      return FALSE;
+    }
+  if (param->max_kb > 0 && size > (gsize) param->max_kb * 1024)
+    {
+      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
+                   "The input image is %" G_GSIZE_FORMAT " KB; %s takes at most %u KB",
+                   (size + 1023) / 1024, title, param->max_kb);
+      return FALSE;
+    }
+  if ((param->min_width > 0 && width < param->min_width)
+      || (param->min_height > 0 && height < param->min_height))
+    {
+      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
+                   "The input image is %u×%u pixels; %s needs at least %u×%u",
+                   width, height, title, param->min_width, param->min_height);
+      return FALSE;
+    }
+  if ((param->max_width > 0 && width > param->max_width)
+      || (param->max_height > 0 && height > param->max_height))
+    {
+      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
+                   "The input image is %u×%u pixels; %s takes at most %u×%u",
+                   width, height, title,
+                   param->max_width > 0 ? param->max_width : width,
+                   param->max_height > 0 ? param->max_height : height);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+void
+osais_session_submit_async (OsaisSession        *self,
+                            const char          *engine_name,
+                            GHashTable          *values,
+                            GBytes              *input,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) request_values = NULL;
+  const char *content_type = NULL;
+  OsaisEngine *engine;
+  SubmitData *submit;
+
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+  g_return_if_fail (engine_name != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_session_submit_async);
+  g_task_set_name (task, "[osais] session submit");
+
+  if (!check_ready (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  engine = osais_engines_lookup (self->engines, engine_name);
+  if (engine == NULL)
+    {
+      g_task_return_new_error (task, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_ENGINE,
+                               "Unknown engine “%s”", engine_name);
+      return;
+    }
+
+  if (input != NULL && !check_input (engine, input, &content_type, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Validated before anything is served or sent; the input's URL is not
+   * known yet, so a placeholder stands in for it. */
+  request_values = g_hash_table_new (g_str_hash, g_str_equal);
+  if (values != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, values);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (request_values, key, value);
+    }
+  if (input != NULL)
+    g_hash_table_insert (request_values, osais_engine_get_input_param (engine)->name,
+                         (gpointer) INPUT_URL_PLACEHOLDER);
+
+  submit = g_new0 (SubmitData, 1);
+  g_task_set_task_data (task, submit, submit_data_free);
+  submit->engine = g_strdup (osais_engine_get_name (engine));
+  submit->body = osais_engine_build_request (engine, request_values, &error);
+  if (submit->body == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (input != NULL)
+    {
+      submit->input = g_bytes_ref (input);
+      submit->content_type = g_strdup (content_type);
+      register_input (self, submit, osais_engine_get_input_param (engine)->name);
+    }
+
+  send_request (self, g_steal_pointer (&task));
+}
+
+OsaisJob *
+osais_session_submit_finish (OsaisSession  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* TRUE when @url is one this program's callback server served an input at. */
+static gboolean
+is_served_input_url (const char *url)
+{
+  const char *id = strrchr (url, '/');
+
+  if (id == NULL || id - url < 6 || strncmp (id - 6, "/input", 6) != 0)
+    return FALSE;
+
+  id++;
+  if (strlen (id) != INPUT_ID_LENGTH)
+    return FALSE;
+  for (guint i = 0; i < INPUT_ID_LENGTH; i++)
+    if (!g_ascii_isxdigit (id[i]))
+      return FALSE;
+  return TRUE;
+}
+
+void
+osais_session_retry_async (OsaisSession        *self,
+                           OsaisJob            *job,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  const OsaisEngineParam *input_param = NULL;
+  const char *input_name = "url_upload";
+  const char *input_url;
+  const char *parameters;
+  OsaisEngine *engine;
+  SubmitData *submit;
+  JobInput *input;
+
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+  g_return_if_fail (OSAIS_IS_JOB (job));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_session_retry_async);
+  g_task_set_name (task, "[osais] session retry");
+
+  if (!check_ready (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  parameters = osais_job_get_parameters (job);
+  if (parameters != NULL)
+    root = json_from_string (parameters, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) || osais_job_get_engine (job) == NULL)
+    {
+      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_JOB,
+                               "Job %" G_GINT64_FORMAT " cannot be sent again: its parameters "
+                               "are not known", osais_job_get_uid (job));
+      return;
+    }
+
+  submit = g_new0 (SubmitData, 1);
+  g_task_set_task_data (task, submit, submit_data_free);
+  submit->engine = g_strdup (osais_job_get_engine (job));
+  submit->body = json_object_ref (json_node_get_object (root));
+
+  engine = osais_engines_lookup (self->engines, submit->engine);
+  if (engine != NULL)
+    input_param = osais_engine_get_input_param (engine);
+  if (input_param != NULL)
+    input_name = input_param->name;
+
+  /* An input this session served must be served again, under a new URL;
+   * one elsewhere on the web is OSAIS's to fetch again. */
+  input_url = json_object_get_string_member_with_default (submit->body, input_name, NULL);
+  input = g_hash_table_lookup (self->job_inputs, &(gint64) { osais_job_get_uid (job) });
+  if (input != NULL && input_url != NULL)
+    {
+      submit->input = g_bytes_ref (input->data);
+      submit->content_type = g_strdup (input->content_type);
+      register_input (self, submit, input_name);
+    }
+  else if (input_url != NULL && is_served_input_url (input_url))
+    {
+      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INPUT_UNAVAILABLE,
+                               "The input image of job %" G_GINT64_FORMAT " is no longer "
+                               "available: submit it again", osais_job_get_uid (job));
+      return;
+    }
+
+  g_debug ("Retrying job %" G_GINT64_FORMAT, osais_job_get_uid (job));
+  send_request (self, g_steal_pointer (&task));
+}
+
+OsaisJob *
+osais_session_retry_finish (OsaisSession  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Stop ------------------------------------------------------------------- */
+
+void
+osais_session_stop (OsaisSession *self)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  if (self->stopped)
+    return;
+
+  g_debug ("Stopping");
+  self->stopped = TRUE;
+  if (self->login_cancellable != NULL)
+    g_cancellable_cancel (self->login_cancellable);
+  g_clear_object (&self->login_cancellable);
+  g_clear_object (&self->client);
+  g_clear_handle_id (&self->stall_source, g_source_remove);
+
+  g_hash_table_remove_all (self->job_inputs);
+  g_queue_clear_full (&self->retained, g_free);
+  stop_server (self);
+  stop_simulator (self);
+
+  if (self->store != NULL)
+    {
+      osais_store_close (self->store);
+      g_clear_object (&self->store);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+    }
+}
+
+/* GObject ---------------------------------------------------------------- */
+
+OsaisSession *
+osais_session_new (const char *data_dir)
+{
+  return g_object_new (OSAIS_TYPE_SESSION, "data-dir", data_dir, NULL);
+}
+
+static void
+osais_session_constructed (GObject *object)
+{
+  OsaisSession *self = OSAIS_SESSION (object);
+
+  G_OBJECT_CLASS (osais_session_parent_class)->constructed (object);
+
+  if (self->data_dir == NULL)
+    self->data_dir = osais_store_default_data_dir ();
+}
+
+static void
+osais_session_dispose (GObject *object)
+{
+  OsaisSession *self = OSAIS_SESSION (object);
+
+  osais_session_stop (self);
+  g_clear_object (&self->engines);
+
+  G_OBJECT_CLASS (osais_session_parent_class)->dispose (object);
+}
+
+static void
+osais_session_finalize (GObject *object)
+{
+  OsaisSession *self = OSAIS_SESSION (object);
+
+  g_clear_pointer (&self->job_inputs, g_hash_table_unref);
+  g_clear_pointer (&self->engine_warnings, g_strfreev);
+  g_free (self->data_dir);
+  g_free (self->server_origin);
+  g_free (self->listen_address);
+  g_free (self->public_url);
+  g_free (self->token);
+  if (self->secret != NULL)
+    memset (self->secret, 0, strlen (self->secret));
+  g_free (self->secret);
+  g_free (self->login_error);
+  g_free (self->account_label);
+  g_free (self->server_uri);
+  g_free (self->public_uri);
+  g_free (self->server_error);
+
+  G_OBJECT_CLASS (osais_session_parent_class)->finalize (object);
+}
+
+static void
+osais_session_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  OsaisSession *self = OSAIS_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      g_value_set_string (value, self->data_dir);
+      break;
+
+    case PROP_SERVER_ORIGIN:
+      g_value_set_string (value, self->server_origin);
+      break;
+
+    case PROP_ACCOUNT_MODE:
+      g_value_set_enum (value, self->account_mode);
+      break;
+
+    case PROP_LISTEN_ADDRESS:
+      g_value_set_string (value, self->listen_address);
+      break;
+
+    case PROP_LISTEN_PORT:
+      g_value_set_uint (value, self->listen_port);
+      break;
+
+    case PROP_PUBLIC_URL:
+      g_value_set_string (value, self->public_url);
+      break;
+
+    case PROP_STALL_TIMEOUT:
+      g_value_set_uint (value, self->stall_timeout);
+      break;
+
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    case PROP_ENGINES:
+      g_value_set_object (value, self->engines);
+      break;
+
+    case PROP_LOGIN_STATE:
+      g_value_set_enum (value, self->login_state);
+      break;
+
+    case PROP_LOGIN_ERROR:
+      g_value_set_string (value, self->login_error);
+      break;
+
+    case PROP_ACCOUNT_LABEL:
+      g_value_set_string (value, self->account_label);
+      break;
+
+    case PROP_SERVER_LISTENING:
+      g_value_set_boolean (value, self->server_listening);
+      break;
+
+    case PROP_SERVER_URI:
+      g_value_set_string (value, self->server_uri);
+      break;
+
+    case PROP_PUBLIC_URI:
+      g_value_set_string (value, self->public_uri);
+      break;
+
+    case PROP_SERVER_ERROR:
+      g_value_set_string (value, self->server_error);
+      break;
+
+    case PROP_SIMULATOR:
+      g_value_set_object (value, self->simulator);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_session_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  OsaisSession *self = OSAIS_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      self->data_dir = g_value_dup_string (value);
+      break;
+
+    case PROP_SERVER_ORIGIN:
+      osais_session_set_server_origin (self, g_value_get_string (value));
+      break;
+
+    case PROP_ACCOUNT_MODE:
+      osais_session_set_account_mode (self, g_value_get_enum (value));
+      break;
+
+    case PROP_LISTEN_ADDRESS:
+      osais_session_set_listen_address (self, g_value_get_string (value));
+      break;
+
+    case PROP_LISTEN_PORT:
+      osais_session_set_listen_port (self, g_value_get_uint (value));
+      break;
+
+    case PROP_PUBLIC_URL:
+      osais_session_set_public_url (self, g_value_get_string (value));
+      break;
+
+    case PROP_STALL_TIMEOUT:
+      osais_session_set_stall_timeout (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_session_class_init (OsaisSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  GParamFlags ro = (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  object_class->constructed = osais_session_constructed;
+  object_class->dispose = osais_session_dispose;
+  object_class->finalize = osais_session_finalize;
+  object_class->get_property = osais_session_get_property;
+  object_class->set_property = osais_session_set_property;
+
+  properties[PROP_DATA_DIR] =
+    g_param_spec_string ("data-dir", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_ORIGIN] =
+    g_param_spec_string ("server-origin", NULL, NULL, OSAIS_CLIENT_DEFAULT_ORIGIN, rw);
+  properties[PROP_ACCOUNT_MODE] =
+    g_param_spec_enum ("account-mode", NULL, NULL, OSAIS_TYPE_ACCOUNT_MODE,
+                       OSAIS_ACCOUNT_MODE_NONE, rw);
+  properties[PROP_LISTEN_ADDRESS] =
+    g_param_spec_string ("listen-address", NULL, NULL, OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS, rw);
+  properties[PROP_LISTEN_PORT] =
+    g_param_spec_uint ("listen-port", NULL, NULL, 0, G_MAXUINT16,
+                       OSAIS_CALLBACK_SERVER_DEFAULT_PORT, rw);
+  properties[PROP_PUBLIC_URL] =
+    g_param_spec_string ("public-url", NULL, NULL, NULL, rw);
+  properties[PROP_STALL_TIMEOUT] =
+    g_param_spec_uint ("stall-timeout", NULL, NULL, 0, G_MAXUINT / G_USEC_PER_SEC,
+                       OSAIS_SESSION_DEFAULT_STALL_TIMEOUT, rw);
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, OSAIS_TYPE_STORE, ro);
+  properties[PROP_ENGINES] =
+    g_param_spec_object ("engines", NULL, NULL, G_TYPE_LIST_MODEL, ro);
+  properties[PROP_LOGIN_STATE] =
+    g_param_spec_enum ("login-state", NULL, NULL, OSAIS_TYPE_LOGIN_STATE,
+                       OSAIS_LOGIN_STATE_LOGGED_OUT, ro);
+  properties[PROP_LOGIN_ERROR] =
+    g_param_spec_string ("login-error", NULL, NULL, NULL, ro);
+  properties[PROP_ACCOUNT_LABEL] =
+    g_param_spec_string ("account-label", NULL, NULL, NULL, ro);
+  properties[PROP_SERVER_LISTENING] =
+    g_param_spec_boolean ("server-listening", NULL, NULL, FALSE, ro);
+  properties[PROP_SERVER_URI] =
+    g_param_spec_string ("server-uri", NULL, NULL, NULL, ro);
+  properties[PROP_PUBLIC_URI] =
+    g_param_spec_string ("public-uri", NULL, NULL, NULL, ro);
+  properties[PROP_SERVER_ERROR] =
+    g_param_spec_string ("server-error", NULL, NULL, NULL, ro);
+  properties[PROP_SIMULATOR] =
+    g_param_spec_object ("simulator", NULL, NULL, OSAIS_TYPE_SIMULATOR, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+osais_session_init (OsaisSession *self)
+{
+  self->server_origin = g_strdup (OSAIS_CLIENT_DEFAULT_ORIGIN);
+  self->listen_address = g_strdup (OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS);
+  self->listen_port = OSAIS_CALLBACK_SERVER_DEFAULT_PORT;
+  self->stall_timeout = OSAIS_SESSION_DEFAULT_STALL_TIMEOUT;
+  self->login_state = OSAIS_LOGIN_STATE_LOGGED_OUT;
+  self->account_label = g_strdup (label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
+  self->job_inputs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, job_input_free);
+  g_queue_init (&self->retained);
+}
+
+/* Accessors -------------------------------------------------------------- */
+
+const char *
+osais_session_get_data_dir (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->data_dir;
+}
+
+const char *
+osais_session_get_server_origin (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->server_origin;
+}
+
+void
+osais_session_set_server_origin (OsaisSession *self,
+                                 const char   *server_origin)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  if (server_origin == NULL)
+    server_origin = OSAIS_CLIENT_DEFAULT_ORIGIN;
+  set_string (self, &self->server_origin, server_origin, PROP_SERVER_ORIGIN);
+}
+
+OsaisAccountMode
+osais_session_get_account_mode (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), OSAIS_ACCOUNT_MODE_NONE);
+
+  return self->account_mode;
+}
+
+void
+osais_session_set_account_mode (OsaisSession     *self,
+                                OsaisAccountMode  account_mode)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+  g_return_if_fail (account_mode >= OSAIS_ACCOUNT_MODE_NONE
+                    && account_mode <= OSAIS_ACCOUNT_MODE_ACCOUNT);
+
+  if (self->account_mode == account_mode)
+    return;
+
+  self->account_mode = account_mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT_MODE]);
+}
+
+const char *
+osais_session_get_listen_address (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->listen_address;
+}
+
+void
+osais_session_set_listen_address (OsaisSession *self,
+                                  const char   *listen_address)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  if (listen_address == NULL || *listen_address == '\0')
+    listen_address = OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS;
+  set_string (self, &self->listen_address, listen_address, PROP_LISTEN_ADDRESS);
+}
+
+guint
+osais_session_get_listen_port (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), 0);
+
+  return self->listen_port;
+}
+
+void
+osais_session_set_listen_port (OsaisSession *self,
+                               guint         listen_port)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+  g_return_if_fail (listen_port <= G_MAXUINT16);
+
+  if (self->listen_port == listen_port)
+    return;
+
+  self->listen_port = listen_port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTEN_PORT]);
+}
+
+const char *
+osais_session_get_public_url (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->public_url;
+}
+
+void
+osais_session_set_public_url (OsaisSession *self,
+                              const char   *public_url)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  if (public_url != NULL && *public_url == '\0')
+    public_url = NULL;
+  set_string (self, &self->public_url, public_url, PROP_PUBLIC_URL);
+}
+
+guint
+osais_session_get_stall_timeout (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), 0);
+
+  return self->stall_timeout;
+}
+
+void
+osais_session_set_stall_timeout (OsaisSession *self,
+                                 guint         stall_timeout)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  if (self->stall_timeout == stall_timeout)
+    return;
+
+  self->stall_timeout = stall_timeout;
+  restart_stall_timer (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STALL_TIMEOUT]);
+}
+
+OsaisStore *
+osais_session_get_store (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->store;
+}
+
+GListModel *
+osais_session_get_engines (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->engines;
+}
+
+const char * const *
+osais_session_get_engine_warnings (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return (const char * const *) self->engine_warnings;
+}
+
+OsaisLoginState
+osais_session_get_login_state (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), OSAIS_LOGIN_STATE_LOGGED_OUT);
+
+  return self->login_state;
+}
+
+const char *
+osais_session_get_login_error (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->login_error;
+}
+
+const char *
+osais_session_get_account_label (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->account_label;
+}
+
+gboolean
+osais_session_get_server_listening (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), FALSE);
+
+  return self->server_listening;
+}
+
+const char *
+osais_session_get_server_uri (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->server_uri;
+}
+
+const char *
+osais_session_get_public_uri (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->public_uri;
+}
+
+const char *
+osais_session_get_server_error (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->server_error;
+}
+
+OsaisSimulator *
+osais_session_get_simulator (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->simulator;
+}
+
+void
+osais_session_set_credentials (OsaisSession *self,
+                               const char   *token,
+                               const char   *secret)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  g_free (self->token);
+  self->token = g_strdup (token);
+  if (self->secret != NULL)
+    memset (self->secret, 0, strlen (self->secret));
+  g_free (self->secret);
+  self->secret = g_strdup (secret);
+}
