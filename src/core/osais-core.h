@@ -18,3 +18,4 @@
 #include "osais-client.h"
 #include "osais-callback-server.h"
 #include "osais-simulator.h"
+#include "osais-session.h"
