@@ -42,8 +42,10 @@ G_DECLARE_FINAL_TYPE (OsaisStore, osais_store, OSAIS, STORE, GObject)
 /* Opens (creating if needed) the store in @data_dir: `history.sqlite3`
  * and `images/` beside it. A database from a newer version fails with
  * OSAIS_STORE_ERROR_TOO_NEW, one that is not a database or fails its
- * integrity check with OSAIS_STORE_ERROR_DAMAGED; neither is ever modified. Blocks on the disk: call it from a worker thread or
- * a non-UI program; the UI uses osais_store_open_async(). */
+ * integrity check with OSAIS_STORE_ERROR_DAMAGED; neither is ever modified.
+ * Blocks on the disk: call it from a worker thread or a non-UI program; the
+ * UI uses osais_store_open_async(). The store's GObject side lives on the
+ * caller's thread-default main context. */
 OsaisStore *osais_store_open                 (const char          *data_dir,
                                               GError             **error);
 void        osais_store_open_async           (const char          *data_dir,
