@@ -118,7 +118,7 @@ struct _OsaisSimulator
   GCancellable *cancellable;
   GListModel   *engines;
   GPtrArray    *jobs;
-  guint         next_uid;
+  gint64        next_uid;
   guint         notify_count;
   guint         upload_count;
   gboolean      stopping;
@@ -1405,7 +1405,7 @@ ai_request (OsaisSimulator    *self,
 
   job = g_new0 (SimJob, 1);
   job->self = self;
-  job->uid = g_strdup_printf ("%u", ++self->next_uid);
+  job->uid = g_strdup_printf ("%" G_GINT64_FORMAT, ++self->next_uid);
   job->token = new_auth_token ();
   job->engine = g_strdup (engine_name);
   job->username = g_strdup (user->username);
@@ -1877,6 +1877,9 @@ osais_simulator_init (OsaisSimulator *self)
   self->client_secret = g_strdup (OSAIS_SIMULATOR_DEFAULT_SECRET);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) sim_user_free);
+  /* Like OSAIS's, uids are unique across runs: a history kept between two
+   * simulator runs (the CLI's, the app's) never sees one twice. */
+  self->next_uid = g_get_real_time () / 1000;
 }
 
 /* Public API */
