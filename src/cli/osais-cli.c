@@ -1065,6 +1065,8 @@ main (int   argc,
   };
 
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   context = g_option_context_new ("COMMAND [ARGS…] — use the AIs of OSAIS");
   g_option_context_add_main_entries (context, entries, NULL);
