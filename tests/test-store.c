@@ -816,6 +816,65 @@ test_delete_job (void)
   remove_tree (dir);
 }
 
+static void
+test_delete_image (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 62, "t");
+  g_autoptr(OsaisImage) doomed = NULL;
+  g_autoptr(OsaisImage) kept = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *doomed_path = NULL;
+  g_autofree char *kept_path = NULL;
+  ItemsChanged changes = { 0 };
+  GListModel *images = osais_job_get_images (job);
+
+  doomed = add_image_sync (store, 62, "t", 0, "doomed", &error);
+  g_assert_no_error (error);
+  kept = add_image_sync (store, 62, "t", 1, "kept", &error);
+  g_assert_no_error (error);
+  doomed_path = g_file_get_path (osais_image_get_file (doomed));
+  kept_path = g_file_get_path (osais_image_get_file (kept));
+  g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
+
+  g_signal_connect (images, "items-changed", G_CALLBACK (items_changed_cb), &changes);
+  osais_store_delete_image_async (store, doomed, NULL, result_cb, &result);
+  g_assert_true (osais_store_delete_image_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+
+  /* The model changed before the callback, at the image's position only. */
+  g_assert_cmpuint (changes.n_calls, ==, 1);
+  g_assert_cmpuint (changes.position, ==, 0);
+  g_assert_cmpuint (changes.removed, ==, 1);
+  g_assert_cmpuint (changes.added, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (images), ==, 1);
+  g_assert_false (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images"), ==, 1);
+  g_assert_nonnull (osais_store_lookup (store, 62));
+
+  /* A second delete of the same image is refused. */
+  g_clear_object (&result);
+  osais_store_delete_image_async (store, doomed, NULL, result_cb, &result);
+  g_assert_false (osais_store_delete_image_finish (store, wait_result (&result), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_IMAGE);
+  g_clear_error (&error);
+
+  /* The same image uploaded again is stored anew, not taken for a duplicate. */
+  g_clear_object (&doomed);
+  doomed = add_image_sync (store, 62, "t", 0, "doomed", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images"), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (images, &changes);
+  g_clear_object (&result);
+  close_store (store);
+  remove_tree (dir);
+}
+
 static GBytes *
 read_bytes (const char *path)
 {
@@ -1182,6 +1241,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/held-bounded", test_held_bounded);
   g_test_add_func ("/Osais/Store/reopen", test_reopen);
   g_test_add_func ("/Osais/Store/delete-job", test_delete_job);
+  g_test_add_func ("/Osais/Store/delete-image", test_delete_image);
   g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);

@@ -40,6 +40,7 @@ typedef enum
   OP_NOTIFY,
   OP_ADD_IMAGE,
   OP_DELETE_JOB,
+  OP_DELETE_IMAGE,
 } OpKind;
 
 typedef struct
@@ -61,7 +62,7 @@ typedef struct
   char       *descr;
   gint64      cost;
 
-  /* OP_ADD_IMAGE (and cycle) */
+  /* OP_ADD_IMAGE (and cycle); OP_DELETE_IMAGE uses hash */
   GBytes     *data;
   char       *content_type;
   char       *hash;
@@ -99,6 +100,7 @@ typedef enum
   EFFECT_JOB_CHANGED,
   EFFECT_IMAGE_ADDED,
   EFFECT_JOB_REMOVED,
+  EFFECT_IMAGE_REMOVED,
 } EffectKind;
 
 typedef struct
@@ -130,6 +132,7 @@ enum {
   STMT_UPDATE_JOB,
   STMT_INSERT_IMAGE,
   STMT_DELETE_JOB,
+  STMT_DELETE_IMAGE,
   N_STMTS
 };
 
@@ -149,6 +152,8 @@ static const char * const statement_sql[N_STMTS] = {
     " received) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
   [STMT_DELETE_JOB] =
     "DELETE FROM jobs WHERE uid = ?1",
+  [STMT_DELETE_IMAGE] =
+    "DELETE FROM images WHERE uid = ?1 AND sha256 = ?2",
 };
 
 struct _OsaisStore
@@ -847,6 +852,11 @@ apply_effects_cb (gpointer user_data)
             }
           break;
 
+        case EFFECT_IMAGE_REMOVED:
+          if (job != NULL)
+            osais_job_remove_image (job, effect->image);
+          break;
+
         default:
           g_assert_not_reached ();
         }
@@ -1283,6 +1293,47 @@ process_delete_job (OsaisStore *self,
 }
 
 static void
+process_delete_image (OsaisStore *self,
+                      Op         *op,
+                      JobState   *state,
+                      Batch      *batch)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_DELETE_IMAGE];
+  OsaisImage *image;
+  Effect *effect;
+
+  image = g_hash_table_lookup (state->images, op->hash);
+  if (image == NULL)
+    {
+      op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_IMAGE, "No such image");
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  sqlite3_bind_int64 (stmt, 1, op->uid);
+  sqlite3_bind_text (stmt, 2, op->hash, -1, SQLITE_TRANSIENT);
+  if (!step_statement (self, stmt, &op->error))
+    {
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  /* The file goes once the row is gone for good, that is after the commit. */
+  g_ptr_array_add (batch->unlink_paths, g_file_get_path (osais_image_get_file (image)));
+
+  effect = g_new0 (Effect, 1);
+  effect->kind = EFFECT_IMAGE_REMOVED;
+  effect->uid = op->uid;
+  /* The model holds this very object: the writer made it and handed it over. */
+  effect->image = g_object_ref (image);
+  effect->task = g_steal_pointer (&op->task);
+  g_ptr_array_add (batch->effects, effect);
+  /* The key is the image's own hash: removing the entry last frees both. */
+  g_hash_table_remove (state->images, op->hash);
+  op_free (op);
+}
+
+static void
 process_op (OsaisStore *self,
             Op         *op,
             Batch      *batch)
@@ -1311,7 +1362,7 @@ process_op (OsaisStore *self,
   state = g_hash_table_lookup (self->states, &op->uid);
   if (state == NULL)
     {
-      if (op->kind == OP_DELETE_JOB)
+      if (op->kind == OP_DELETE_JOB || op->kind == OP_DELETE_IMAGE)
         {
           op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB, "No such job");
           g_ptr_array_add (batch->done, op);
@@ -1339,6 +1390,10 @@ process_op (OsaisStore *self,
 
     case OP_DELETE_JOB:
       process_delete_job (self, op, state, batch);
+      break;
+
+    case OP_DELETE_IMAGE:
+      process_delete_image (self, op, state, batch);
       break;
 
     case OP_WAKE:
@@ -2112,6 +2167,40 @@ osais_store_delete_job_finish (OsaisStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
                         osais_store_delete_job_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+osais_store_delete_image_async (OsaisStore          *self,
+                                OsaisImage          *image,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (OSAIS_IS_IMAGE (image));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = op_new (self, OP_DELETE_IMAGE, osais_store_delete_image_async,
+               cancellable, callback, user_data);
+  g_task_set_name (op->task, "[osais-store] delete image");
+  op->uid = osais_image_get_uid (image);
+  op->hash = g_strdup (osais_image_get_hash (image));
+  submit (self, op);
+}
+
+gboolean
+osais_store_delete_image_finish (OsaisStore    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_delete_image_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -24,6 +24,7 @@ typedef enum
   OSAIS_STORE_ERROR_TOO_NEW,         /* the database comes from a newer version */
   OSAIS_STORE_ERROR_IO,              /* disk or SQLite failure */
   OSAIS_STORE_ERROR_BUSY,            /* too many callbacks held for in-flight requests */
+  OSAIS_STORE_ERROR_UNKNOWN_IMAGE,   /* the job has no such image (deleted already) */
 } OsaisStoreError;
 
 GQuark osais_store_error_quark (void);
@@ -134,6 +135,17 @@ void        osais_store_delete_job_async     (OsaisStore          *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
 gboolean    osais_store_delete_job_finish    (OsaisStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Deletes one image: its row, then (after the commit) its file; then removes
+ * it from its job's images model on the main context, before the callback. */
+void        osais_store_delete_image_async   (OsaisStore          *self,
+                                              OsaisImage          *image,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    osais_store_delete_image_finish  (OsaisStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
