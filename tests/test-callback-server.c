@@ -1063,6 +1063,46 @@ test_held_client_gone (Fixture       *fx,
   g_assert_cmpuint (r->status, ==, 200);
 }
 
+static gpointer
+stop_thread (gpointer data)
+{
+  Fixture *fx = data;
+
+  osais_callback_server_stop (fx->server);
+  return NULL;
+}
+
+static void
+test_stop_while_held (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  const char *body = "{\"uid\":\"4004\",\"stage\":\"2\",\"token\":\"t4\"}";
+  g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                          "Content-Type: application/json\r\n"
+                                          "Content-Length: %zu\r\n\r\n%s",
+                                          strlen (body), body);
+  g_autofree char *reply = NULL;
+  gboolean closed;
+  GThread *thread;
+  guint request_id;
+
+  request_id = osais_store_begin_request (fx->store);
+  g_assert_true (raw_send (c, req, strlen (req)));
+  spin (200);
+
+  /* The server stops while the notification is held; the store releases it
+   * within stop()'s grace period: it is still acknowledged. */
+  thread = g_thread_new ("stop", stop_thread, fx);
+  spin (200);
+  create_job (fx, request_id, 4004, "t4");
+  g_thread_join (thread);
+  g_assert_false (osais_callback_server_get_listening (fx->server));
+  reply = raw_read_all (c, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
+  g_assert_true (g_str_has_suffix (reply, "{\"data\":{\"token\":\"t4\",\"uid\":\"4004\"}}"));
+}
+
 static void
 test_input (Fixture       *fx,
             gconstpointer  data)
@@ -1288,6 +1328,7 @@ main (int   argc,
   ADD ("notify-malformed", test_notify_malformed);
   ADD ("notify-held-for-request", test_notify_held_for_request);
   ADD ("notify-held-client-gone", test_held_client_gone);
+  ADD ("stop-while-held", test_stop_while_held);
   ADD ("upload-multipart", test_upload_multipart);
   ADD ("upload-json", test_upload_json);
   ADD ("upload-refused", test_upload_refused);

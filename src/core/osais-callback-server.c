@@ -36,7 +36,10 @@
  * our answer (a "lingering close", as Apache does). */
 #define LINGER_MAX_BYTES (1024 * 1024)
 #define LINGER_TIMEOUT_MS 2000
-/* How long stop() waits for store operations still running for paused messages. */
+/* How long stop() lets the store finish callbacks it is working on, so that
+ * they are still acknowledged, before it disconnects everything. */
+#define STOP_GRACE_MS 1000
+/* How long stop() then waits for the cancelled store operations to return. */
 #define STOP_DRAIN_TIMEOUT_MS 5000
 
 struct _OsaisCallbackServer
@@ -81,6 +84,7 @@ struct _OsaisCallbackServer
   guint         n_connections;
   guint         n_pending;      /* store operations running for paused messages */
   GCancellable *cancellable;    /* cancels those operations on stop */
+  gboolean      stopping;       /* connections are gone: touch no message */
 };
 
 G_DEFINE_FINAL_TYPE (OsaisCallbackServer, osais_callback_server, G_TYPE_OBJECT)
@@ -146,6 +150,7 @@ typedef struct
   OsaisCallbackServer *self;
   SoupServerMessage   *msg;
   gulong               finished_id;
+  gulong               disconnected_id;
   gboolean             finished;
   char                *token;
   char                *uid_text;
@@ -454,8 +459,12 @@ pending_new (OsaisCallbackServer *self,
   pending->token = g_strdup (token);
   pending->uid_text = g_strdup (uid_text);
   pending->uid_is_number = uid_is_number;
+  /* libsoup 3.2 emits "finished" for some endings and only "disconnected"
+   * for others (a server disconnect while paused): watch both. */
   pending->finished_id = g_signal_connect (msg, "finished",
                                            G_CALLBACK (pending_finished_cb), pending);
+  pending->disconnected_id = g_signal_connect (msg, "disconnected",
+                                               G_CALLBACK (pending_finished_cb), pending);
   self->n_pending++;
   soup_server_message_pause (msg);
   return pending;
@@ -467,6 +476,7 @@ pending_free (Pending *pending)
   g_assert (pending->self->n_pending > 0);
   pending->self->n_pending--;
   g_clear_signal_handler (&pending->finished_id, pending->msg);
+  g_clear_signal_handler (&pending->disconnected_id, pending->msg);
   g_object_unref (pending->msg);
   g_free (pending->token);
   g_free (pending->uid_text);
@@ -480,7 +490,10 @@ pending_complete (Pending      *pending,
   OsaisCallbackServer *self = pending->self;
   SoupServerMessage *msg = pending->msg;
 
-  if (pending->finished)
+  /* The message may only be answered while its connection is ours: not
+   * after it ended, nor once stop() has disconnected everything, nor when
+   * the connection is gone (libsoup does not always say so). */
+  if (pending->finished || self->stopping || lookup_connection (self, msg) == NULL)
     {
       g_debug ("Dropping the answer to a message whose connection is gone");
       pending_free (pending);
@@ -1162,14 +1175,30 @@ drain_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Iterates the server context until no store operation is running for a
+ * paused message, or @timeout_ms passed. */
+static void
+drain_pending (OsaisCallbackServer *self,
+               guint                timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  GSource *timer;
+
+  timer = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (timer, drain_timeout_cb, &timed_out, NULL);
+  g_source_attach (timer, self->context);
+  while (self->n_pending > 0 && !timed_out)
+    g_main_context_iteration (self->context, TRUE);
+  g_source_destroy (timer);
+  g_source_unref (timer);
+}
+
 static gpointer
 server_thread (gpointer user_data)
 {
   OsaisCallbackServer *self = user_data;
   GError *error = NULL;
   guint bound_port = 0;
-  gboolean timed_out = FALSE;
-  GSource *drain_timer;
   GHashTableIter iter;
   gpointer value;
 
@@ -1194,16 +1223,19 @@ server_thread (gpointer user_data)
   report_started (self, NULL);
   g_main_loop_run (self->loop);
 
-  /* Let the store finish what it was doing for paused messages, so that its
-   * callbacks do not run after this thread is gone; their messages are
-   * already finished and are only released. */
-  drain_timer = g_timeout_source_new (STOP_DRAIN_TIMEOUT_MS);
-  g_source_set_callback (drain_timer, drain_timeout_cb, &timed_out, NULL);
-  g_source_attach (drain_timer, self->context);
-  while (self->n_pending > 0 && !timed_out)
-    g_main_context_iteration (self->context, TRUE);
-  g_source_destroy (drain_timer);
-  g_source_unref (drain_timer);
+  /* No new connection comes in now. Callbacks the store is finishing still
+   * get their acknowledgement (the small answers are written at once). */
+  drain_pending (self, STOP_GRACE_MS);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+
+  /* Then everything is cut off; the store's callbacks for what is left must
+   * not run after this thread is gone, so wait for them: their messages are
+   * only released. */
+  self->stopping = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  soup_server_disconnect (self->server);
+  drain_pending (self, STOP_DRAIN_TIMEOUT_MS);
 
   g_clear_object (&self->server);
   g_hash_table_remove_all (self->lingering);
@@ -1232,7 +1264,6 @@ stop_in_thread_cb (gpointer user_data)
 {
   OsaisCallbackServer *self = user_data;
 
-  g_cancellable_cancel (self->cancellable);
   if (self->accept_source != NULL)
     {
       g_source_destroy (self->accept_source);
@@ -1244,7 +1275,6 @@ stop_in_thread_cb (gpointer user_data)
       g_clear_pointer (&self->backoff_source, g_source_unref);
     }
   g_socket_close (self->listen_socket, NULL);
-  soup_server_disconnect (self->server);
   g_main_loop_quit (self->loop);
   return G_SOURCE_REMOVE;
 }
@@ -1286,6 +1316,7 @@ osais_callback_server_start (OsaisCallbackServer  *self,
   self->start_error = NULL;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  self->stopping = FALSE;
   self->thread = g_thread_new ("osais-callback", server_thread, self);
 
   g_mutex_lock (&self->start_mutex);
