@@ -209,14 +209,13 @@ finish_response (SoupMessage  *msg,
                  GAsyncResult *result)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GObject) session = g_async_result_get_source_object (result);
   Response *r = g_new0 (Response, 1);
   GBytes *body;
   GByteArray *array;
   SoupMessageHeaders *headers;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (g_async_result_get_source_object (result)),
-                                            result, &error);
-  g_object_unref (g_async_result_get_source_object (result));
+  body = soup_session_send_and_read_finish (SOUP_SESSION (session), result, &error);
   g_assert_no_error (error);
   /* NUL-terminated, for easy comparisons as text. */
   array = g_byte_array_new ();

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gnetworking.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -1033,6 +1034,8 @@ serve_socket (OsaisCallbackServer *self,
       return;
     }
 
+  /* Acknowledgements are small and latency matters more than packet count. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   connection = g_socket_connection_factory_create_connection (socket);
   local = g_socket_get_local_address (socket, NULL);
   remote = g_socket_get_remote_address (socket, NULL);
