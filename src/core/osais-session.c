@@ -746,6 +746,7 @@ engines_loaded_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   OsaisSession *self = g_task_get_source_object (task);
   LoadedEngines *loaded = g_task_propagate_pointer (G_TASK (result), NULL);
+  GCancellable *cancellable;
 
   g_assert (loaded != NULL);
 
@@ -768,7 +769,8 @@ engines_loaded_cb (GObject      *object,
   /* Not fatal: server-error says why, and the history stays usable. */
   start_server (self, NULL);
 
-  log_in (self, g_task_get_cancellable (task), start_logged_in_cb, g_steal_pointer (&task),
+  cancellable = g_task_get_cancellable (task);
+  log_in (self, cancellable, start_logged_in_cb, g_steal_pointer (&task),
           osais_session_start_async);
 }
 
@@ -1098,6 +1100,7 @@ osais_session_submit_async (OsaisSession        *self,
                             const char          *engine_name,
                             GHashTable          *values,
                             GBytes              *input,
+                            const char          *input_content_type,
                             GCancellable        *cancellable,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
@@ -1134,6 +1137,16 @@ osais_session_submit_async (OsaisSession        *self,
   if (input != NULL && !check_input (engine, input, &content_type, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Served with the type its bytes say: a file named .png that holds a
+   * JPEG is caught here rather than by OSAIS. */
+  if (input != NULL && input_content_type != NULL
+      && g_ascii_strcasecmp (input_content_type, content_type) != 0)
+    {
+      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
+                               "The input image is %s, not %s", content_type,
+                               input_content_type);
       return;
     }
 

@@ -140,7 +140,8 @@ gboolean         osais_session_restart_server       (OsaisSession        *self,
 /* Validates and sends a request, then records its job. @values maps
  * parameter names to text as typed (nullable); @input (nullable) is the
  * input image, checked against the engine's uiSelectPicture limits and
- * served by the callback server until the job ends. Engine errors (naming
+ * served by the callback server until the job ends; its type is read from
+ * its bytes, and @input_content_type (nullable) must agree. Engine errors (naming
  * the parameter) and client errors pass through unchanged; nothing is sent
  * when validation fails. The job's parameters are the JSON body sent.
  * @cancellable covers the sending only: once OSAIS accepted the request,
@@ -149,6 +150,7 @@ void             osais_session_submit_async         (OsaisSession        *self,
                                                      const char          *engine_name,
                                                      GHashTable          *values,
                                                      GBytes              *input,
+                                                     const char          *input_content_type,
                                                      GCancellable        *cancellable,
                                                      GAsyncReadyCallback  callback,
                                                      gpointer             user_data);

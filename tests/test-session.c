@@ -1,0 +1,631 @@
+/* test-session.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTestSession"
+
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "osais-core.h"
+#include "osais-test-utils.h"
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+wake_up_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the main context until @condition holds; fails the test after
+ * OSAIS_TEST_TIMEOUT_SECONDS, naming @what. */
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + OSAIS_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  guint wake_up = g_timeout_add (50, wake_up_cb, NULL);
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out after %d s waiting for %s", OSAIS_TEST_TIMEOUT_SECONDS, what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake_up);
+}
+
+static gboolean
+job_is_complete (gpointer data)
+{
+  return osais_job_is_complete (data);
+}
+
+static gboolean
+job_is_stalled (gpointer data)
+{
+  return osais_job_get_stalled (data);
+}
+
+static gboolean
+job_is_not_stalled (gpointer data)
+{
+  return !osais_job_get_stalled (data);
+}
+
+static void
+count_cb (GObject    *object,
+          GParamSpec *pspec,
+          guint      *count)
+{
+  (*count)++;
+}
+
+static OsaisSession *
+new_offline_session (void)
+{
+  OsaisSession *session = osais_session_new (NULL);
+
+  /* Any free port, so that tests never collide. */
+  g_object_set (session,
+                "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE,
+                "listen-port", 0,
+                NULL);
+  return session;
+}
+
+static gboolean
+start_session (OsaisSession  *session,
+               GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  osais_session_start_async (session, NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the session to start");
+  return osais_session_start_finish (session, result, error);
+}
+
+static OsaisJob *
+submit_valist (OsaisSession  *session,
+               const char    *engine,
+               GBytes        *input,
+               GError       **error,
+               va_list        args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *name;
+
+  while ((name = va_arg (args, const char *)) != NULL)
+    g_hash_table_insert (values, (char *) name, va_arg (args, char *));
+
+  osais_session_submit_async (session, engine, values, input,
+                              input != NULL ? "image/png" : NULL, NULL,
+                              osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the request to be sent");
+  return osais_session_submit_finish (session, result, error);
+}
+
+/* Submits NAME, VALUE pairs ending in NULL. */
+G_GNUC_NULL_TERMINATED static OsaisJob *
+submit (OsaisSession  *session,
+        const char    *engine,
+        GBytes        *input,
+        GError       **error,
+        ...)
+{
+  OsaisJob *job;
+  va_list args;
+
+  va_start (args, error);
+  job = submit_valist (session, engine, input, error, args);
+  va_end (args);
+  return job;
+}
+
+static OsaisJob *
+retry (OsaisSession  *session,
+       OsaisJob      *job,
+       GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  osais_session_retry_async (session, job, NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the retry to be sent");
+  return osais_session_retry_finish (session, result, error);
+}
+
+static GBytes *
+image_bytes (OsaisImage *image)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_file_load_contents (osais_image_get_file (image), NULL, &contents, &length, NULL, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, length);
+}
+
+static JsonObject *
+job_parameters (OsaisJob *job)
+{
+  g_autoptr(JsonNode) root = json_from_string (osais_job_get_parameters (job), NULL);
+
+  g_assert_nonnull (root);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
+static guint
+http_get_status (const char *url)
+{
+  g_autoptr(SoupSession) http = soup_session_new ();
+  g_autoptr(SoupMessage) message = soup_message_new (SOUP_METHOD_GET, url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  body = soup_session_send_and_read (http, message, NULL, &error);
+  g_assert_no_error (error);
+  return soup_message_get_status (message);
+}
+
+static void
+test_offline_start (void)
+{
+  g_autoptr(GError) error = NULL;
+  OsaisSession *session = new_offline_session ();
+  guint login_notifies = 0;
+  guint store_notifies = 0;
+
+  g_signal_connect (session, "notify::login-state", G_CALLBACK (count_cb), &login_notifies);
+  g_signal_connect (session, "notify::store", G_CALLBACK (count_cb), &store_notifies);
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGED_OUT);
+  g_assert_nonnull (osais_session_get_data_dir (session));
+
+  g_assert_true (start_session (session, &error));
+  g_assert_no_error (error);
+
+  g_assert_nonnull (osais_session_get_store (session));
+  g_assert_cmpuint (store_notifies, ==, 1);
+  g_assert_cmpstr (osais_store_get_data_dir (osais_session_get_store (session)), ==,
+                   osais_session_get_data_dir (session));
+  g_assert_nonnull (osais_session_get_engines (session));
+  g_assert_nonnull (osais_engines_lookup (osais_session_get_engines (session), "diffusion"));
+  g_assert_true (osais_session_get_server_listening (session));
+  g_assert_true (g_str_has_prefix (osais_session_get_server_uri (session), "http://127.0.0.1:"));
+  g_assert_cmpstr (osais_session_get_public_uri (session), ==,
+                   osais_session_get_server_uri (session));
+  g_assert_null (osais_session_get_server_error (session));
+  g_assert_nonnull (osais_session_get_simulator (session));
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGED_IN);
+  /* LOGGING_IN, then LOGGED_IN. */
+  g_assert_cmpuint (login_notifies, ==, 2);
+  g_assert_null (osais_session_get_login_error (session));
+  g_assert_cmpstr (osais_session_get_account_label (session), ==, "Offline simulator");
+
+  osais_session_stop (session);
+  g_assert_null (osais_session_get_store (session));
+  g_assert_false (osais_session_get_server_listening (session));
+  g_assert_null (osais_session_get_server_uri (session));
+  g_assert_null (osais_session_get_simulator (session));
+  g_assert_finalize_object (session);
+}
+
+static void
+test_diffusion_three_images (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(JsonObject) parameters = NULL;
+  OsaisSession *session = new_offline_session ();
+
+  g_assert_true (start_session (session, &error));
+  job = submit (session, "diffusion", NULL, &error, "word", "three cats", "cimg", "3", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  g_assert_true (osais_store_lookup (osais_session_get_store (session),
+                                     osais_job_get_uid (job)) == job);
+
+  wait_until (job_is_complete, job, "the diffusion job");
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 3);
+
+  /* The body sent is the job's parameters: Reuse Parameters reads it. */
+  parameters = job_parameters (job);
+  g_assert_cmpstr (json_object_get_string_member (parameters, "word"), ==, "three cats");
+  g_assert_cmpint (json_object_get_int_member (parameters, "cimg"), ==, 3);
+  g_assert_true (json_object_has_member (parameters, "seed"));
+  g_assert_cmpuint (osais_simulator_get_requests (osais_session_get_simulator (session)), ==, 1);
+
+  g_clear_object (&job);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_ping_returns_input (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) input = NULL;
+  g_autoptr(GBytes) output = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(JsonObject) parameters = NULL;
+  OsaisSession *session = new_offline_session ();
+  const char *url;
+
+  g_assert_true (start_session (session, &error));
+  input = osais_simulator_render_png ("the input", 7, 320, 240, &error);
+  g_assert_no_error (error);
+
+  job = submit (session, "ping", input, &error, NULL);
+  g_assert_no_error (error);
+  parameters = job_parameters (job);
+  url = json_object_get_string_member (parameters, "url_upload");
+  g_assert_true (g_str_has_prefix (url, osais_session_get_public_uri (session)));
+
+  wait_until (job_is_complete, job, "the ping job");
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  image = g_list_model_get_item (osais_job_get_images (job), 0);
+  output = image_bytes (image);
+  g_assert_true (g_bytes_equal (input, output));
+
+  /* Served while the job ran, not after. */
+  g_assert_cmpuint (http_get_status (url), ==, SOUP_STATUS_NOT_FOUND);
+
+  g_clear_object (&job);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_invalid_parameter (void)
+{
+  g_autoptr(GError) error = NULL;
+  OsaisSession *session = new_offline_session ();
+  OsaisJob *job;
+
+  g_assert_true (start_session (session, &error));
+
+  job = submit (session, "diffusion", NULL, &error, "word", "a cat", "cimg", "99", NULL);
+  g_assert_null (job);
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, "cimg"));
+  g_clear_error (&error);
+
+  job = submit (session, "diffusion", NULL, &error, "word", "a cat", "colour", "red", NULL);
+  g_assert_null (job);
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_PARAMETER);
+  g_assert_nonnull (strstr (error->message, "colour"));
+  g_clear_error (&error);
+
+  job = submit (session, "no-such-engine", NULL, &error, NULL);
+  g_assert_null (job);
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_ENGINE);
+  g_clear_error (&error);
+
+  /* Nothing was sent and no job was recorded. */
+  g_assert_cmpuint (osais_simulator_get_requests (osais_session_get_simulator (session)), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (osais_session_get_store (session))),
+                    ==, 0);
+
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_input_rejected (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) small = NULL;
+  g_autoptr(GBytes) text = g_bytes_new_static ("not an image", 12);
+  OsaisSession *session = new_offline_session ();
+  OsaisJob *job;
+
+  g_assert_true (start_session (session, &error));
+  small = osais_simulator_render_png ("small", 1, 100, 100, &error);
+  g_assert_no_error (error);
+
+  /* rembg's uiSelectPicture asks for at least 256×256. */
+  job = submit (session, "rembg", small, &error, NULL);
+  g_assert_null (job);
+  g_assert_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "100×100"));
+  g_assert_nonnull (strstr (error->message, "256×256"));
+  g_clear_error (&error);
+
+  job = submit (session, "rembg", text, &error, NULL);
+  g_assert_null (job);
+  g_assert_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+
+  /* The input is mandatory: the engine's error names it. */
+  job = submit (session, "rembg", NULL, &error, NULL);
+  g_assert_null (job);
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_MISSING_PARAMETER);
+  g_assert_nonnull (strstr (error->message, "url_upload"));
+  g_clear_error (&error);
+
+  g_assert_cmpuint (osais_simulator_get_requests (osais_session_get_simulator (session)), ==, 0);
+
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_account_login (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *origin = NULL;
+  OsaisSession *session = osais_session_new (NULL);
+  OsaisJob *job;
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+
+  g_object_set (session,
+                "account-mode", OSAIS_ACCOUNT_MODE_ACCOUNT,
+                "server-origin", origin,
+                "listen-port", 0,
+                NULL);
+  osais_session_set_credentials (session, "wrong-token", "wrong-secret");
+
+  /* A refused login does not fail the start. */
+  g_assert_true (start_session (session, &error));
+  g_assert_no_error (error);
+  g_assert_null (osais_session_get_simulator (session));
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_FAILED);
+  g_assert_nonnull (osais_session_get_login_error (session));
+  g_assert_cmpstr (osais_session_get_account_label (session), ==,
+                   osais_session_get_login_error (session));
+
+  job = submit (session, "diffusion", NULL, &error, "word", "a cat", NULL);
+  g_assert_null (job);
+  g_assert_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN);
+  g_clear_error (&error);
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 0);
+
+  /* The user corrects the credentials and signs in again. */
+  osais_session_set_credentials (session, OSAIS_SIMULATOR_DEFAULT_TOKEN,
+                                 OSAIS_SIMULATOR_DEFAULT_SECRET);
+  osais_session_log_in_async (session, NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the login");
+  g_assert_true (osais_session_log_in_finish (session, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGED_IN);
+  g_assert_null (osais_session_get_login_error (session));
+  g_assert_cmpstr (osais_session_get_account_label (session), ==,
+                   "Signed in as " OSAIS_SIMULATOR_USERNAME);
+
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+  osais_simulator_stop (simulator);
+}
+
+static void
+test_server_port_busy (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisSession *session = new_offline_session ();
+  OsaisJob *refused;
+  gint64 uid;
+  guint port;
+
+  /* A first run leaves one job in the history. */
+  g_assert_true (start_session (session, &error));
+  job = submit (session, "diffusion", NULL, &error, "word", "kept", NULL);
+  g_assert_no_error (error);
+  wait_until (job_is_complete, job, "the first job");
+  uid = osais_job_get_uid (job);
+  g_clear_object (&job);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+
+  g_assert_true (g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  session = new_offline_session ();
+  g_object_set (session, "listen-port", port, NULL);
+  g_assert_true (start_session (session, &error));
+  g_assert_no_error (error);
+  g_assert_false (osais_session_get_server_listening (session));
+  g_assert_nonnull (osais_session_get_server_error (session));
+  g_assert_null (osais_session_get_server_uri (session));
+
+  /* The history is there all the same. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (osais_session_get_store (session))),
+                    ==, 1);
+  g_assert_nonnull (osais_store_lookup (osais_session_get_store (session), uid));
+
+  /* Without a callback server OSAIS could not report back: nothing is sent. */
+  refused = submit (session, "diffusion", NULL, &error, "word", "lost", NULL);
+  g_assert_null (refused);
+  g_assert_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NO_SERVER);
+  g_clear_error (&error);
+  g_assert_cmpuint (osais_simulator_get_requests (osais_session_get_simulator (session)), ==, 0);
+
+  /* Once the port is free, a restart listens. */
+  g_socket_listener_close (listener);
+  g_assert_true (osais_session_restart_server (session, &error));
+  g_assert_no_error (error);
+  g_assert_true (osais_session_get_server_listening (session));
+  g_assert_null (osais_session_get_server_error (session));
+
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_retry_failed (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) failed = NULL;
+  g_autoptr(OsaisJob) again = NULL;
+  OsaisSession *session = new_offline_session ();
+  OsaisSimulator *simulator;
+
+  g_assert_true (start_session (session, &error));
+  simulator = osais_session_get_simulator (session);
+  g_object_set (simulator, "fail-engine", "diffusion", NULL);
+
+  failed = submit (session, "diffusion", NULL, &error, "word", "try again", "cimg", "2", NULL);
+  g_assert_no_error (error);
+  wait_until (job_is_complete, failed, "the failing job");
+  g_assert_cmpint (osais_job_get_stage (failed), ==, OSAIS_STAGE_ERROR);
+
+  g_object_set (simulator, "fail-engine", NULL, NULL);
+  again = retry (session, failed, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (again);
+  g_assert_cmpint (osais_job_get_uid (again), !=, osais_job_get_uid (failed));
+  /* The same body, seed included. */
+  g_assert_cmpstr (osais_job_get_parameters (again), ==, osais_job_get_parameters (failed));
+
+  wait_until (job_is_complete, again, "the retried job");
+  g_assert_cmpint (osais_job_get_stage (again), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (again)), ==, 2);
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 2);
+
+  g_clear_object (&failed);
+  g_clear_object (&again);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_retry_input (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) input = NULL;
+  g_autoptr(GBytes) output = NULL;
+  g_autoptr(OsaisJob) failed = NULL;
+  g_autoptr(OsaisJob) again = NULL;
+  g_autoptr(OsaisJob) foreign = NULL;
+  g_autoptr(OsaisJob) refused = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(JsonObject) failed_parameters = NULL;
+  g_autoptr(JsonObject) again_parameters = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  OsaisSession *session = new_offline_session ();
+  OsaisSimulator *simulator;
+
+  g_assert_true (start_session (session, &error));
+  simulator = osais_session_get_simulator (session);
+  input = osais_simulator_render_png ("retried input", 3, 64, 48, &error);
+  g_assert_no_error (error);
+
+  g_object_set (simulator, "fail-engine", "ping", NULL);
+  failed = submit (session, "ping", input, &error, NULL);
+  g_assert_no_error (error);
+  wait_until (job_is_complete, failed, "the failing ping");
+  g_assert_cmpint (osais_job_get_stage (failed), ==, OSAIS_STAGE_ERROR);
+
+  /* The input is served again, under a new URL, and OSAIS gets it. */
+  g_object_set (simulator, "fail-engine", NULL, NULL);
+  again = retry (session, failed, &error);
+  g_assert_no_error (error);
+  failed_parameters = job_parameters (failed);
+  again_parameters = job_parameters (again);
+  g_assert_cmpstr (json_object_get_string_member (again_parameters, "url_upload"), !=,
+                   json_object_get_string_member (failed_parameters, "url_upload"));
+  wait_until (job_is_complete, again, "the retried ping");
+  g_assert_cmpint (osais_job_get_stage (again), ==, OSAIS_STAGE_FINISHED);
+  image = g_list_model_get_item (osais_job_get_images (again), 0);
+  output = image_bytes (image);
+  g_assert_true (g_bytes_equal (input, output));
+
+  /* A job whose input this session no longer holds (an earlier run's). */
+  osais_store_create_job_async (osais_session_get_store (session), 0, 999999, "t", "ping",
+                                "{\"width\":512,\"height\":512,\"url_upload\":"
+                                "\"http://127.0.0.1:3024/input/0123456789abcdef0123456789abcdef\"}",
+                                NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the job of an earlier run");
+  foreign = osais_store_create_job_finish (osais_session_get_store (session), result, &error);
+  g_assert_no_error (error);
+  refused = retry (session, foreign, &error);
+  g_assert_null (refused);
+  g_assert_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INPUT_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 2);
+
+  g_clear_object (&result);
+  g_clear_object (&failed);
+  g_clear_object (&again);
+  g_clear_object (&foreign);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_stalled (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisSession *session = new_offline_session ();
+  guint stalled_notifies = 0;
+
+  g_object_set (session, "stall-timeout", 1, NULL);
+  g_assert_true (start_session (session, &error));
+  g_object_set (osais_session_get_simulator (session), "step-delay", 3000, NULL);
+
+  job = submit (session, "diffusion", NULL, &error, "word", "slow", NULL);
+  g_assert_no_error (error);
+  g_signal_connect (job, "notify::stalled", G_CALLBACK (count_cb), &stalled_notifies);
+  g_assert_false (osais_job_get_stalled (job));
+
+  /* Three seconds between callbacks: marked after one second without one... */
+  wait_until (job_is_stalled, job, "the job to be marked stalled");
+  g_assert_false (osais_job_is_complete (job));
+  /* ...and cleared by the next callback. */
+  wait_until (job_is_not_stalled, job, "the next callback to clear stalled");
+  g_assert_cmpuint (stalled_notifies, ==, 2);
+
+  /* A stall-timeout of 0 turns the marking off, at once. */
+  wait_until (job_is_stalled, job, "the job to be marked stalled again");
+  osais_session_set_stall_timeout (session, 0);
+  g_assert_false (osais_job_get_stalled (job));
+  g_assert_cmpuint (stalled_notifies, ==, 4);
+
+  g_signal_handlers_disconnect_by_data (job, &stalled_notifies);
+  g_clear_object (&job);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/Osais/Session/offline-start", test_offline_start);
+  g_test_add_func ("/Osais/Session/diffusion-three-images", test_diffusion_three_images);
+  g_test_add_func ("/Osais/Session/ping-returns-input", test_ping_returns_input);
+  g_test_add_func ("/Osais/Session/invalid-parameter", test_invalid_parameter);
+  g_test_add_func ("/Osais/Session/input-rejected", test_input_rejected);
+  g_test_add_func ("/Osais/Session/account-login", test_account_login);
+  g_test_add_func ("/Osais/Session/server-port-busy", test_server_port_busy);
+  g_test_add_func ("/Osais/Session/retry-failed", test_retry_failed);
+  g_test_add_func ("/Osais/Session/retry-input", test_retry_input);
+  g_test_add_func ("/Osais/Session/stalled", test_stalled);
+
+  return g_test_run ();
+}
