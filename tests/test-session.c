@@ -414,6 +414,73 @@ test_account_login (void)
 }
 
 static void
+test_newer_login_wins (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  OsaisSession *session = new_offline_session ();
+
+  g_assert_true (start_session (session, &error));
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGED_IN);
+
+  /* The user switches to the demo account and back before the first
+   * login ends: only the last one counts. */
+  osais_session_log_in_async (session, NULL, osais_test_store_result_cb, &first);
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGING_IN);
+  osais_session_log_in_async (session, NULL, osais_test_store_result_cb, &second);
+  osais_test_wait_for_result (&first, "the first login");
+  osais_test_wait_for_result (&second, "the second login");
+
+  g_assert_false (osais_session_log_in_finish (session, first, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_true (osais_session_log_in_finish (session, second, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGED_IN);
+  g_assert_cmpstr (osais_session_get_account_label (session), ==, "Offline simulator");
+
+  /* Choosing no account logs out and stops the simulator. */
+  g_clear_object (&first);
+  osais_session_set_account_mode (session, OSAIS_ACCOUNT_MODE_NONE);
+  osais_session_log_in_async (session, NULL, osais_test_store_result_cb, &first);
+  osais_test_wait_for_result (&first, "the log-out");
+  g_assert_true (osais_session_log_in_finish (session, first, &error));
+  g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGED_OUT);
+  g_assert_null (osais_session_get_simulator (session));
+
+  g_clear_object (&first);
+  g_clear_object (&second);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_public_url (void)
+{
+  g_autoptr(GError) error = NULL;
+  OsaisSession *session = new_offline_session ();
+  guint public_notifies = 0;
+
+  g_assert_true (start_session (session, &error));
+  g_signal_connect (session, "notify::public-uri", G_CALLBACK (count_cb), &public_notifies);
+
+  osais_session_set_public_url (session, "https://tunnel.example/osais");
+  /* A setting: the running server keeps its URL until restarted. */
+  g_assert_cmpstr (osais_session_get_public_uri (session), ==,
+                   osais_session_get_server_uri (session));
+  g_assert_true (osais_session_restart_server (session, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (osais_session_get_public_uri (session), ==, "https://tunnel.example/osais/");
+  g_assert_true (g_str_has_prefix (osais_session_get_server_uri (session), "http://127.0.0.1:"));
+  /* Cleared by the stop, set by the start. */
+  g_assert_cmpuint (public_notifies, ==, 2);
+
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+static void
 test_server_port_busy (void)
 {
   g_autoptr(GError) error = NULL;
@@ -622,6 +689,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Session/invalid-parameter", test_invalid_parameter);
   g_test_add_func ("/Osais/Session/input-rejected", test_input_rejected);
   g_test_add_func ("/Osais/Session/account-login", test_account_login);
+  g_test_add_func ("/Osais/Session/newer-login-wins", test_newer_login_wins);
+  g_test_add_func ("/Osais/Session/public-url", test_public_url);
   g_test_add_func ("/Osais/Session/server-port-busy", test_server_port_busy);
   g_test_add_func ("/Osais/Session/retry-failed", test_retry_failed);
   g_test_add_func ("/Osais/Session/retry-input", test_retry_input);

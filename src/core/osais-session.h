@@ -50,8 +50,8 @@ GQuark osais_session_error_quark (void);
  *   store (OsaisStore, set as soon as it is open: history can show before the
  *   login ends), engines (GListModel of OsaisEngine), login-state
  *   (OsaisLoginState), login-error (string), account-label (string: "Signed in
- *   as NAME", "Demo account", "Offline simulator", "Not signed in", or the
- *   login error), server-listening (boolean), server-uri and public-uri
+ *   as NAME", "Demo account", "Offline simulator", "Not signed in", "Signing in…",
+ *   or the login error), server-listening (boolean), server-uri and public-uri
  *   (strings, NULL while not listening), server-error (string: why the server
  *   does not listen), simulator (OsaisSimulator, offline mode only).
  *
