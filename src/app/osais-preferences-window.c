@@ -8,33 +8,764 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "osais-preferences-window.h"
+#include "osais-secret.h"
 
 struct _OsaisPreferencesWindow
 {
-  AdwPreferencesWindow parent_instance;
+  AdwPreferencesWindow  parent_instance;
+
+  OsaisSession         *session;
+  GSettings            *settings;
+  GSignalGroup         *session_signals;
+
+  /* Set while the widgets are filled from the session, so that their
+   * change handlers do not apply the values back. */
+  gboolean              syncing;
+  gboolean              signing_in;
+
+  /* Template widgets */
+  AdwActionRow         *account_status_row;
+  GtkCheckButton       *offline_check;
+  GtkCheckButton       *demo_check;
+  GtkCheckButton       *account_check;
+  AdwEntryRow          *token_row;
+  AdwPasswordEntryRow  *secret_row;
+  GtkLabel             *sign_in_error_label;
+  GtkSpinner           *sign_in_spinner;
+  AdwEntryRow          *origin_row;
+  GtkLabel             *origin_error_label;
+  AdwActionRow         *server_status_row;
+  AdwEntryRow          *listen_address_row;
+  GtkSpinButton        *port_spin;
+  AdwEntryRow          *public_url_row;
+  AdwActionRow         *notify_url_row;
+  AdwActionRow         *upload_url_row;
+  GtkLabel             *server_error_label;
+  GtkSwitch            *notifications_switch;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisPreferencesWindow, osais_preferences_window,
                      ADW_TYPE_PREFERENCES_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 GtkWidget *
 osais_preferences_window_new (GtkWindow    *parent,
                               OsaisSession *session,
                               GSettings    *settings)
 {
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (OSAIS_IS_SESSION (session), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
   return g_object_new (OSAIS_TYPE_PREFERENCES_WINDOW,
                        "transient-for", parent,
-                       "modal", TRUE,
+                       "modal", parent != NULL,
+                       "session", session,
+                       "settings", settings,
                        NULL);
+}
+
+void
+osais_preferences_window_show_sign_in (OsaisPreferencesWindow *self)
+{
+  g_return_if_fail (OSAIS_IS_PREFERENCES_WINDOW (self));
+
+  gtk_check_button_set_active (self->account_check, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->token_row));
+}
+
+/* Shows @message under a group of fields, or hides it when NULL. */
+static void
+set_inline_error (GtkLabel   *label,
+                  const char *message)
+{
+  gtk_label_set_label (label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
+}
+
+static void
+set_row_error (GtkWidget *row,
+               gboolean   error)
+{
+  if (error)
+    gtk_widget_add_css_class (row, "error");
+  else
+    gtk_widget_remove_css_class (row, "error");
+}
+
+/* Status ------------------------------------------------------------------ */
+
+static void
+update_account_status (OsaisPreferencesWindow *self)
+{
+  OsaisLoginState state = osais_session_get_login_state (self->session);
+  const char *label = osais_session_get_account_label (self->session);
+
+  adw_action_row_set_subtitle (self->account_status_row, label != NULL ? label : "");
+  set_row_error (GTK_WIDGET (self->account_status_row), state == OSAIS_LOGIN_STATE_FAILED);
+}
+
+static void
+set_url_row (AdwActionRow *row,
+             const char   *base,
+             const char   *route)
+{
+  g_autofree char *uri = NULL;
+
+  if (base != NULL)
+    uri = g_strconcat (base, route, NULL);
+  adw_action_row_set_subtitle (row, uri != NULL ? uri : _("Not listening"));
+}
+
+static void
+update_server_status (OsaisPreferencesWindow *self)
+{
+  const char *public_uri = osais_session_get_public_uri (self->session);
+  const char *server_error = osais_session_get_server_error (self->session);
+  g_autofree char *status = NULL;
+  gboolean listening = osais_session_get_server_listening (self->session);
+
+  if (listening)
+    status = g_strdup_printf (_("Listening on %s"), osais_session_get_server_uri (self->session));
+  else if (server_error != NULL)
+    status = g_strdup_printf (_("Not listening: %s"), server_error);
+  else
+    status = g_strdup (_("Not started"));
+  adw_action_row_set_subtitle (self->server_status_row, status);
+  set_row_error (GTK_WIDGET (self->server_status_row), !listening && server_error != NULL);
+
+  /* The routes are appended to the public base URI, which ends in "/". */
+  set_url_row (self->notify_url_row, listening ? public_uri : NULL, "notify");
+  set_url_row (self->upload_url_row, listening ? public_uri : NULL, "upload");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.copy-url",
+                                 listening && public_uri != NULL);
+}
+
+static void
+sync_account_mode (OsaisPreferencesWindow *self)
+{
+  OsaisAccountMode mode = osais_session_get_account_mode (self->session);
+
+  self->syncing = TRUE;
+  switch (mode)
+    {
+    case OSAIS_ACCOUNT_MODE_OFFLINE:
+      gtk_check_button_set_active (self->offline_check, TRUE);
+      break;
+
+    case OSAIS_ACCOUNT_MODE_DEMO:
+      gtk_check_button_set_active (self->demo_check, TRUE);
+      break;
+
+    case OSAIS_ACCOUNT_MODE_ACCOUNT:
+      gtk_check_button_set_active (self->account_check, TRUE);
+      break;
+
+    case OSAIS_ACCOUNT_MODE_NONE:
+    default:
+      /* Nothing chosen yet: no button is active. */
+      gtk_check_button_set_active (self->offline_check, FALSE);
+      gtk_check_button_set_active (self->demo_check, FALSE);
+      gtk_check_button_set_active (self->account_check, FALSE);
+      break;
+    }
+  self->syncing = FALSE;
+}
+
+static void
+sync_from_session (OsaisPreferencesWindow *self)
+{
+  g_autofree char *token = g_settings_get_string (self->settings, "client-token");
+  const char *public_url = osais_session_get_public_url (self->session);
+
+  sync_account_mode (self);
+
+  self->syncing = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->token_row), token);
+  gtk_editable_set_text (GTK_EDITABLE (self->origin_row),
+                         osais_session_get_server_origin (self->session));
+  gtk_editable_set_text (GTK_EDITABLE (self->listen_address_row),
+                         osais_session_get_listen_address (self->session));
+  gtk_spin_button_set_value (self->port_spin, osais_session_get_listen_port (self->session));
+  gtk_editable_set_text (GTK_EDITABLE (self->public_url_row),
+                         public_url != NULL ? public_url : "");
+  self->syncing = FALSE;
+
+  update_account_status (self);
+  update_server_status (self);
+}
+
+/* Account ----------------------------------------------------------------- */
+
+static void
+logged_in_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The outcome shows through the session's login-state and account-label. */
+  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
+    g_debug ("Login failed: %s", error->message);
+}
+
+static void
+apply_account_mode (OsaisPreferencesWindow *self,
+                    OsaisAccountMode        mode)
+{
+  if (osais_session_get_account_mode (self->session) == mode)
+    return;
+
+  g_settings_set_enum (self->settings, "account-mode", mode);
+  osais_session_set_account_mode (self->session, mode);
+  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+}
+
+static void
+mode_toggled_cb (OsaisPreferencesWindow *self,
+                 GtkCheckButton         *button)
+{
+  if (self->syncing || !gtk_check_button_get_active (button))
+    return;
+
+  if (button == self->offline_check)
+    apply_account_mode (self, OSAIS_ACCOUNT_MODE_OFFLINE);
+  else if (button == self->demo_check)
+    apply_account_mode (self, OSAIS_ACCOUNT_MODE_DEMO);
+  /* "Your Client App" only shows the sign-in fields: the account is used
+   * once Sign In succeeds. */
+}
+
+static void
+update_sign_in_action (OsaisPreferencesWindow *self)
+{
+  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-in",
+                                 !self->signing_in && *token != '\0');
+}
+
+static void
+set_signing_in (OsaisPreferencesWindow *self,
+                gboolean                signing_in)
+{
+  self->signing_in = signing_in;
+  gtk_spinner_set_spinning (self->sign_in_spinner, signing_in);
+  update_sign_in_action (self);
+}
+
+static void
+credentials_changed_cb (OsaisPreferencesWindow *self)
+{
+  set_inline_error (self->sign_in_error_label, NULL);
+  update_sign_in_action (self);
+}
+
+static void
+credentials_activated_cb (OsaisPreferencesWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "preferences.sign-in", NULL);
+}
+
+typedef struct
+{
+  OsaisPreferencesWindow *self;
+  char                   *token;
+  char                   *secret;
+  char                   *previous_token;
+  gboolean                save_secret;
+} SignIn;
+
+static void
+sign_in_free (SignIn *sign_in)
+{
+  g_clear_object (&sign_in->self);
+  g_free (sign_in->token);
+  g_clear_pointer (&sign_in->secret, osais_secret_free);
+  g_free (sign_in->previous_token);
+  g_free (sign_in);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SignIn, sign_in_free)
+
+/* TRUE once the window was closed: its widgets are gone, but what the user
+ * did (a login that succeeded) still counts. */
+static gboolean
+is_disposed (OsaisPreferencesWindow *self)
+{
+  return self->token_row == NULL;
+}
+
+static void
+secret_cleared_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_secret_clear_finish (result, &error))
+    g_debug ("The previous token's secret stays in the keyring: %s", error->message);
+}
+
+static void
+secret_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SignIn) sign_in = user_data;
+  OsaisPreferencesWindow *self = sign_in->self;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_secret_store_finish (result, &error))
+    {
+      g_autofree char *text = NULL;
+
+      /* Never a file instead: the account works until the app quits. */
+      if (is_disposed (self))
+        return;
+      text = g_strdup_printf (_("Signed in for this session only. %s"), error->message);
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (text));
+      return;
+    }
+
+  /* A new token replaces the old one: its secret is of no further use. */
+  if (sign_in->previous_token != NULL && *sign_in->previous_token != '\0'
+      && g_strcmp0 (sign_in->previous_token, sign_in->token) != 0)
+    osais_secret_clear_async (sign_in->previous_token, NULL, secret_cleared_cb, NULL);
+}
+
+static void
+signed_in_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(SignIn) sign_in = user_data;
+  OsaisPreferencesWindow *self = sign_in->self;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
+    {
+      if (is_disposed (self))
+        return;
+      set_signing_in (self, FALSE);
+      /* A newer login (another mode chosen meanwhile) says nothing about
+       * these credentials. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_inline_error (self->sign_in_error_label, error->message);
+      return;
+    }
+
+  g_settings_set_string (self->settings, "client-token", sign_in->token);
+  g_settings_set_enum (self->settings, "account-mode", OSAIS_ACCOUNT_MODE_ACCOUNT);
+  if (sign_in->save_secret)
+    {
+      SignIn *store = g_steal_pointer (&sign_in);
+
+      osais_secret_store_async (store->token, store->secret, NULL, secret_stored_cb, store);
+    }
+
+  if (is_disposed (self))
+    return;
+  set_signing_in (self, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->secret_row), "");
+}
+
+static void
+log_in_with (SignIn *sign_in)
+{
+  OsaisPreferencesWindow *self = sign_in->self;
+
+  osais_session_set_credentials (self->session, sign_in->token, sign_in->secret);
+  osais_session_set_account_mode (self->session, OSAIS_ACCOUNT_MODE_ACCOUNT);
+  /* No cancellable: closing the window does not take back a sign-in. */
+  osais_session_log_in_async (self->session, NULL, signed_in_cb, sign_in);
+}
+
+static void
+secret_found_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SignIn) sign_in = user_data;
+  OsaisPreferencesWindow *self = sign_in->self;
+  g_autoptr(GError) error = NULL;
+
+  sign_in->secret = osais_secret_lookup_finish (result, &error);
+  if (sign_in->secret == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (is_disposed (self))
+        return;
+      set_signing_in (self, FALSE);
+      if (error != NULL)
+        text = g_strdup_printf (_("%s. Enter the client secret to sign in."), error->message);
+      else
+        text = g_strdup (_("Enter the client secret: the keyring has none for this token."));
+      set_inline_error (self->sign_in_error_label, text);
+      return;
+    }
+
+  log_in_with (g_steal_pointer (&sign_in));
+}
+
+static void
+sign_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
+  g_autofree char *token = NULL;
+  const char *secret = gtk_editable_get_text (GTK_EDITABLE (self->secret_row));
+  SignIn *sign_in;
+
+  if (self->signing_in)
+    return;
+
+  token = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->token_row))));
+  if (*token == '\0')
+    {
+      set_inline_error (self->sign_in_error_label, _("Enter the client token."));
+      return;
+    }
+
+  set_inline_error (self->sign_in_error_label, NULL);
+  set_signing_in (self, TRUE);
+
+  sign_in = g_new0 (SignIn, 1);
+  sign_in->self = g_object_ref (self);
+  sign_in->token = g_steal_pointer (&token);
+  sign_in->previous_token = g_settings_get_string (self->settings, "client-token");
+
+  /* An empty secret field signs in with the secret the keyring keeps. */
+  if (*secret == '\0')
+    {
+      osais_secret_lookup_async (sign_in->token, NULL, secret_found_cb, sign_in);
+      return;
+    }
+
+  sign_in->secret = g_strdup (secret);
+  sign_in->save_secret = TRUE;
+  log_in_with (sign_in);
+}
+
+/* Server ------------------------------------------------------------------ */
+
+static char *
+dup_stripped_text (AdwEntryRow *row)
+{
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+}
+
+static void
+origin_apply_cb (OsaisPreferencesWindow *self)
+{
+  g_autofree char *text = dup_stripped_text (self->origin_row);
+  g_autofree char *origin = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisAccountMode mode = osais_session_get_account_mode (self->session);
+
+  origin = osais_client_normalize_origin (text, &error);
+  set_row_error (GTK_WIDGET (self->origin_row), origin == NULL);
+  set_inline_error (self->origin_error_label, origin == NULL ? error->message : NULL);
+  if (origin == NULL)
+    return;
+
+  g_settings_set_string (self->settings, "server-origin", origin);
+  osais_session_set_server_origin (self->session, origin);
+  self->syncing = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->origin_row), origin);
+  self->syncing = FALSE;
+
+  /* The offline simulator has its own origin. */
+  if (mode == OSAIS_ACCOUNT_MODE_DEMO || mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
+    osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+}
+
+static void
+restart_server (OsaisPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_session_restart_server (self->session, &error))
+    set_inline_error (self->server_error_label, error->message);
+  else
+    set_inline_error (self->server_error_label, NULL);
+  update_server_status (self);
+}
+
+static void
+listen_address_apply_cb (OsaisPreferencesWindow *self)
+{
+  g_autofree char *address = dup_stripped_text (self->listen_address_row);
+
+  if (*address == '\0')
+    {
+      set_row_error (GTK_WIDGET (self->listen_address_row), TRUE);
+      set_inline_error (self->server_error_label,
+                        _("Enter the address to listen on, such as 127.0.0.1 or 0.0.0.0."));
+      return;
+    }
+
+  set_row_error (GTK_WIDGET (self->listen_address_row), FALSE);
+  g_settings_set_string (self->settings, "listen-address", address);
+  osais_session_set_listen_address (self->session, address);
+  restart_server (self);
+}
+
+static void
+port_changed_cb (OsaisPreferencesWindow *self)
+{
+  guint port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
+
+  if (self->syncing || port == osais_session_get_listen_port (self->session))
+    return;
+
+  g_settings_set_uint (self->settings, "listen-port", port);
+  osais_session_set_listen_port (self->session, port);
+  restart_server (self);
+}
+
+/* An empty public URL means the local address; anything else must be an
+ * absolute http(s) URL, which OSAIS can call. */
+static gboolean
+check_public_url (const char  *text,
+                  GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  if (*text == '\0')
+    return TRUE;
+
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL
+      || (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)
+      || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
+      || g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("The public URL must be an http:// or https:// address "
+                             "without a query, such as https://example.ngrok.app/."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+public_url_apply_cb (OsaisPreferencesWindow *self)
+{
+  g_autofree char *text = dup_stripped_text (self->public_url_row);
+  g_autoptr(GError) error = NULL;
+
+  if (!check_public_url (text, &error))
+    {
+      set_row_error (GTK_WIDGET (self->public_url_row), TRUE);
+      set_inline_error (self->server_error_label, error->message);
+      return;
+    }
+
+  set_row_error (GTK_WIDGET (self->public_url_row), FALSE);
+  g_settings_set_string (self->settings, "public-url", text);
+  osais_session_set_public_url (self->session, *text != '\0' ? text : NULL);
+  restart_server (self);
+}
+
+static void
+copy_url_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
+  const char *route = g_variant_get_string (parameter, NULL);
+  const char *base = osais_session_get_public_uri (self->session);
+  g_autofree char *uri = NULL;
+
+  if (base == NULL)
+    return;
+
+  uri = g_strconcat (base, route, NULL);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), uri);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (_("Copied")));
+}
+
+/* GObject ----------------------------------------------------------------- */
+
+static void
+osais_preferences_window_constructed (GObject *object)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (object);
+
+  G_OBJECT_CLASS (osais_preferences_window_parent_class)->constructed (object);
+
+  g_assert (self->session != NULL);
+  g_assert (self->settings != NULL);
+
+  g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_signal_group_set_target (self->session_signals, self->session);
+  sync_from_session (self);
+  update_sign_in_action (self);
+}
+
+static void
+osais_preferences_window_dispose (GObject *object)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (object);
+
+  if (self->session_signals != NULL)
+    g_signal_group_set_target (self->session_signals, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->session_signals);
+
+  G_OBJECT_CLASS (osais_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+osais_preferences_window_finalize (GObject *object)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (object);
+
+  /* Kept until finalize: a sign-in that ends after the window closed still
+   * records its settings. */
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (osais_preferences_window_parent_class)->finalize (object);
+}
+
+static void
+osais_preferences_window_get_property (GObject    *object,
+                                       guint       prop_id,
+                                       GValue     *value,
+                                       GParamSpec *pspec)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_preferences_window_set_property (GObject      *object,
+                                       guint         prop_id,
+                                       const GValue *value,
+                                       GParamSpec   *pspec)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
 osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = osais_preferences_window_constructed;
+  object_class->dispose = osais_preferences_window_dispose;
+  object_class->finalize = osais_preferences_window_finalize;
+  object_class->get_property = osais_preferences_window_get_property;
+  object_class->set_property = osais_preferences_window_set_property;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL,
+                         OSAIS_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL,
+                         G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/opensourceais/Studio/"
+                                               "osais-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, account_status_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, offline_check);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, demo_check);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, account_check);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, token_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, secret_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, sign_in_error_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, sign_in_spinner);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, origin_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, origin_error_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, server_status_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, listen_address_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, public_url_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, notify_url_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, upload_url_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, server_error_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow,
+                                        notifications_switch);
+  gtk_widget_class_bind_template_callback (widget_class, mode_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, credentials_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, credentials_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, origin_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, listen_address_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, port_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, public_url_apply_cb);
+
+  gtk_widget_class_install_action (widget_class, "preferences.sign-in", NULL, sign_in_action);
+  gtk_widget_class_install_action (widget_class, "preferences.copy-url", "s", copy_url_action);
 }
 
 static void
 osais_preferences_window_init (OsaisPreferencesWindow *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
+  g_signal_group_connect_swapped (self->session_signals, "notify::account-mode",
+                                  G_CALLBACK (sync_account_mode), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::account-label",
+                                  G_CALLBACK (update_account_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (update_account_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
+                                  G_CALLBACK (update_server_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-uri",
+                                  G_CALLBACK (update_server_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::public-uri",
+                                  G_CALLBACK (update_server_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-error",
+                                  G_CALLBACK (update_server_status), self);
 }
