@@ -8,21 +8,1399 @@
 
 #include "config.h"
 
+#include <math.h>
+
+#include <glib/gi18n.h>
+
+#include "osais-input-well.h"
 #include "osais-request-form.h"
+
+/* The value validation puts in place of the input image's URL, which only
+ * the session knows once it serves the image. */
+#define INPUT_URL_PLACEHOLDER "http://127.0.0.1/input/placeholder"
+/* Linked toggles per line: short labels fit six in the sidebar, longer
+ * ones ("512x512") three. */
+#define TOGGLES_PER_LINE_SHORT 6
+#define TOGGLES_PER_LINE_LONG  3
+
+typedef enum
+{
+  FIELD_PROMPT,
+  FIELD_ENTRY,
+  FIELD_SLIDER,
+  FIELD_TOGGLES,
+  FIELD_SEED,
+} FieldKind;
+
+/* One parameter's widgets. */
+typedef struct
+{
+  OsaisRequestForm       *form;
+  const OsaisEngineParam *param;
+  FieldKind               kind;
+  GtkWidget              *row;       /* shown or hidden by conditional, marked on error */
+  GtkEditable            *editable;  /* ENTRY, SEED */
+  GtkRange               *scale;     /* SLIDER */
+  GtkLabel               *value_label;
+  GPtrArray              *toggles;   /* TOGGLES: GtkToggleButton, one per accept value */
+} Field;
 
 struct _OsaisRequestForm
 {
-  AdwBin parent_instance;
+  AdwBin          parent_instance;
+
+  OsaisEngine    *engine;
+  GPtrArray      *fields;        /* Field */
+  GPtrArray      *groups;        /* the generated groups, to remove */
+  char           *invalid_reason;
+  char           *last_seed;
+  gboolean        valid;
+  gboolean        updating;      /* filling fields: validate once at the end */
+  GtkTextBuffer  *prompt_buffer; /* the prompt_view's */
+  const OsaisEngineParam *prompt_param;
+
+  /* Template widgets */
+  AdwStatusPage  *empty_page;
+  GtkWidget      *prompt_box;
+  GtkLabel       *prompt_title;
+  GtkWidget      *prompt_frame;
+  GtkTextView    *prompt_view;
+  GtkLabel       *prompt_placeholder;
+  GtkLabel       *prompt_error;
+  AdwPreferencesGroup *input_group;
+  OsaisInputWell *input_well;
+  GtkBox         *params_box;
+  GtkLabel       *reason_label;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisRequestForm, osais_request_form, ADW_TYPE_BIN)
 
+enum {
+  PROP_0,
+  PROP_ENGINE,
+  PROP_VALID,
+  PROP_INVALID_REASON,
+  PROP_HAS_INPUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void update_form (OsaisRequestForm *self);
+
+GtkWidget *
+osais_request_form_new (void)
+{
+  return g_object_new (OSAIS_TYPE_REQUEST_FORM, NULL);
+}
+
+static void
+field_free (Field *field)
+{
+  g_clear_pointer (&field->toggles, g_ptr_array_unref);
+  g_free (field);
+}
+
+static const char *
+param_title (const OsaisEngineParam *param)
+{
+  return param->title != NULL && *param->title != '\0' ? param->title : param->name;
+}
+
+static gboolean
+param_is_seed (const OsaisEngineParam *param)
+{
+  return param->type == OSAIS_PARAM_TYPE_FUNCTION && param->sent;
+}
+
+/* A JSON scalar as the text a person would type. */
+static char *
+scalar_to_text (JsonNode *node)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+
+    case G_TYPE_DOUBLE:
+      return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", json_node_get_double (node)));
+
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+
+    case G_TYPE_STRING:
+      return g_strdup (json_node_get_string (node));
+
+    default:
+      return NULL;
+    }
+}
+
+static double
+scalar_to_double (JsonNode *node,
+                  double    fallback)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+    case G_TYPE_DOUBLE:
+      return json_node_get_double (node);
+
+    case G_TYPE_STRING:
+      return g_ascii_strtod (json_node_get_string (node), NULL);
+
+    default:
+      return fallback;
+    }
+}
+
+static char *
+slider_text (const Field *field)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  double value = gtk_range_get_value (field->scale);
+
+  if (field->param->type == OSAIS_PARAM_TYPE_INT)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) round (value));
+
+  /* Two decimals are what a slider can set; drop the trailing zeros. */
+  g_ascii_formatd (buf, sizeof buf, "%.2f", value);
+  if (strchr (buf, '.') != NULL)
+    {
+      char *end = buf + strlen (buf) - 1;
+
+      while (*end == '0')
+        *end-- = '\0';
+      if (*end == '.')
+        *end = '\0';
+    }
+
+  return g_strdup (buf);
+}
+
+/* The field's value as text, or NULL when empty (not given). */
+static char *
+field_dup_text (OsaisRequestForm *self,
+                const Field      *field)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *stripped = NULL;
+
+  switch (field->kind)
+    {
+    case FIELD_PROMPT:
+      {
+        GtkTextIter start, end;
+
+        gtk_text_buffer_get_bounds (self->prompt_buffer, &start, &end);
+        text = gtk_text_buffer_get_text (self->prompt_buffer, &start, &end, FALSE);
+      }
+      break;
+
+    case FIELD_ENTRY:
+    case FIELD_SEED:
+      text = g_strdup (gtk_editable_get_text (field->editable));
+      break;
+
+    case FIELD_SLIDER:
+      text = slider_text (field);
+      break;
+
+    case FIELD_TOGGLES:
+      for (guint i = 0; i < field->toggles->len; i++)
+        {
+          if (gtk_toggle_button_get_active (g_ptr_array_index (field->toggles, i)))
+            text = scalar_to_text (g_ptr_array_index (field->param->accept_values, i));
+        }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (text == NULL)
+    return NULL;
+
+  /* Blank counts as not given, as in the engine; the value keeps its spaces. */
+  stripped = g_strstrip (g_strdup (text));
+  if (*stripped == '\0')
+    return NULL;
+
+  return g_steal_pointer (&text);
+}
+
+static void
+field_set_text (OsaisRequestForm *self,
+                Field            *field,
+                const char       *text)
+{
+  switch (field->kind)
+    {
+    case FIELD_PROMPT:
+      gtk_text_buffer_set_text (self->prompt_buffer, text != NULL ? text : "", -1);
+      break;
+
+    case FIELD_ENTRY:
+    case FIELD_SEED:
+      gtk_editable_set_text (field->editable, text != NULL ? text : "");
+      break;
+
+    case FIELD_SLIDER:
+      if (text != NULL)
+        gtk_range_set_value (field->scale, g_ascii_strtod (text, NULL));
+      break;
+
+    case FIELD_TOGGLES:
+      if (text == NULL)
+        break;
+      for (guint i = 0; i < field->toggles->len; i++)
+        {
+          g_autofree char *value = scalar_to_text (g_ptr_array_index (field->param->accept_values,
+                                                                      i));
+          gboolean same = g_strcmp0 (value, text) == 0
+                          || (field->param->type != OSAIS_PARAM_TYPE_STRING
+                              && value != NULL
+                              && g_ascii_strtod (value, NULL) == g_ascii_strtod (text, NULL));
+
+          if (same)
+            gtk_toggle_button_set_active (g_ptr_array_index (field->toggles, i), TRUE);
+        }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+field_reset (OsaisRequestForm *self,
+             Field            *field)
+{
+  g_autofree char *text = NULL;
+
+  if (field->kind != FIELD_SEED)
+    text = scalar_to_text (field->param->default_value);
+
+  if (field->kind == FIELD_SLIDER && text == NULL)
+    gtk_range_set_value (field->scale, field->param->min);
+  else
+    field_set_text (self, field, text);
+}
+
+static Field *
+find_field (OsaisRequestForm *self,
+            const char       *name)
+{
+  if (self->fields == NULL)
+    return NULL;
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (g_str_equal (field->param->name, name))
+        return field;
+    }
+
+  return NULL;
+}
+
+/* Values ------------------------------------------------------------------ */
+
+/* The fields' values by name, with autofill copied to the params that
+ * have no field of their own. The seed stays out when random. */
+static GHashTable *
+collect_values (OsaisRequestForm *self)
+{
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (self->fields == NULL)
+    return values;
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      char *text = field_dup_text (self, field);
+
+      if (text != NULL)
+        g_hash_table_insert (values, g_strdup (field->param->name), text);
+    }
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      const char *text = g_hash_table_lookup (values, field->param->name);
+
+      if (field->param->autofill == NULL || text == NULL)
+        continue;
+
+      for (guint j = 0; field->param->autofill[j] != NULL; j++)
+        {
+          const char *target = field->param->autofill[j];
+
+          if (find_field (self, target) == NULL
+              && osais_engine_find_param (self->engine, target) != NULL)
+            g_hash_table_insert (values, g_strdup (target), g_strdup (text));
+        }
+    }
+
+  return values;
+}
+
+GHashTable *
+osais_request_form_dup_values (OsaisRequestForm *self)
+{
+  GHashTable *values;
+  Field *seed = NULL;
+
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), NULL);
+
+  values = collect_values (self);
+
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (field->kind == FIELD_SEED)
+        seed = field;
+    }
+
+  /* A random seed is drawn here rather than by the engine, so that
+   * Reuse Last can give it back. */
+  if (seed != NULL && !g_hash_table_contains (values, seed->param->name))
+    {
+      g_free (self->last_seed);
+      self->last_seed = g_strdup_printf ("%d", g_random_int_range (1, G_MAXINT32));
+      g_hash_table_insert (values, g_strdup (seed->param->name), g_strdup (self->last_seed));
+    }
+  else if (seed != NULL)
+    {
+      g_free (self->last_seed);
+      self->last_seed = g_strdup (g_hash_table_lookup (values, seed->param->name));
+    }
+
+  if (seed != NULL)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.reuse-seed", TRUE);
+
+  return values;
+}
+
+/* Validation -------------------------------------------------------------- */
+
+static void
+field_mark (OsaisRequestForm *self,
+            Field            *field,
+            const char       *reason)
+{
+  GtkWidget *widget = field->kind == FIELD_PROMPT ? self->prompt_frame : field->row;
+
+  if (reason != NULL)
+    gtk_widget_add_css_class (widget, "error");
+  else
+    gtk_widget_remove_css_class (widget, "error");
+  gtk_widget_set_tooltip_text (widget, reason);
+
+  if (field->kind == FIELD_PROMPT)
+    {
+      gtk_label_set_label (self->prompt_error, reason != NULL ? reason : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->prompt_error), reason != NULL);
+    }
+}
+
+/* The field an engine error is about: its messages quote the param name
+ * after "for" ("… is not a valid value for “steps”"); a param without a
+ * field is reported on the field that autofills it. */
+static Field *
+field_for_error (OsaisRequestForm *self,
+                 const char       *message)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      g_autofree char *quoted = g_strdup_printf ("for “%s”", field->param->name);
+
+      if (strstr (message, quoted) != NULL)
+        return field;
+    }
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      g_autofree char *quoted = g_strdup_printf ("“%s”", field->param->name);
+
+      if (strstr (message, quoted) != NULL)
+        return field;
+    }
+
+  return NULL;
+}
+
+static void
+set_validity (OsaisRequestForm *self,
+              gboolean          valid,
+              const char       *reason)
+{
+  gboolean changed_valid = self->valid != valid;
+  gboolean changed_reason = g_strcmp0 (self->invalid_reason, reason) != 0;
+
+  self->valid = valid;
+  if (changed_reason)
+    {
+      g_free (self->invalid_reason);
+      self->invalid_reason = g_strdup (reason);
+    }
+
+  gtk_label_set_label (self->reason_label, reason != NULL ? reason : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->reason_label), reason != NULL);
+
+  if (changed_reason)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVALID_REASON]);
+  if (changed_valid)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALID]);
+}
+
+static void
+validate (OsaisRequestForm *self)
+{
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  const OsaisEngineParam *input_param;
+  Field *marked = NULL;
+  gboolean missing = FALSE;
+
+  if (self->engine == NULL)
+    {
+      set_validity (self, FALSE, _("No engine is selected"));
+      return;
+    }
+
+  input_param = osais_engine_get_input_param (self->engine);
+  values = collect_values (self);
+
+  if (osais_input_well_get_has_input (self->input_well) && input_param != NULL)
+    g_hash_table_insert (values, g_strdup (input_param->name),
+                         g_strdup (INPUT_URL_PLACEHOLDER));
+
+  if (osais_input_well_get_loading (self->input_well))
+    reason = g_strdup (_("Loading the input image…"));
+  else if (osais_input_well_get_error (self->input_well) != NULL)
+    reason = g_strdup (osais_input_well_get_error (self->input_well));
+  else if (input_param != NULL && input_param->mandatory
+           && !osais_input_well_get_has_input (self->input_well))
+    reason = g_strdup (_("Add an input image: drop one here or choose a file"));
+  else if ((request = osais_engine_build_request (self->engine, values, &error)) == NULL)
+    {
+      const char *message = error != NULL ? error->message : "";
+
+      marked = field_for_error (self, message);
+      missing = g_error_matches (error, OSAIS_ENGINE_ERROR,
+                                 OSAIS_ENGINE_ERROR_MISSING_PARAMETER);
+      if (marked == NULL)
+        reason = g_strdup (message);
+      else if (missing)
+        reason = g_strdup_printf (_("%s: a value is needed"), param_title (marked->param));
+      else
+        reason = g_strdup_printf ("%s: %s", param_title (marked->param), message);
+    }
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      /* An empty field is not marked red: nothing is wrong yet. */
+      field_mark (self, field, field == marked && !missing ? reason : NULL);
+    }
+
+  if (reason != NULL)
+    g_debug ("Invalid: %s", reason);
+
+  set_validity (self, reason == NULL, reason);
+}
+
+/* Live updates: conditional, autofill, placeholder ------------------------ */
+
+static gboolean
+param_is_set (OsaisRequestForm *self,
+              const char       *name)
+{
+  const OsaisEngineParam *input_param = osais_engine_get_input_param (self->engine);
+  Field *field;
+  g_autofree char *text = NULL;
+
+  if (input_param != NULL && g_str_equal (input_param->name, name))
+    return osais_input_well_get_has_input (self->input_well);
+
+  field = find_field (self, name);
+  if (field == NULL)
+    return FALSE;
+
+  text = field_dup_text (self, field);
+
+  return text != NULL;
+}
+
+static void
+update_conditionals (OsaisRequestForm *self)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      gboolean visible = TRUE;
+
+      if (field->param->conditional_null != NULL)
+        visible = visible && !param_is_set (self, field->param->conditional_null);
+      if (field->param->conditional_exist != NULL)
+        visible = visible && param_is_set (self, field->param->conditional_exist);
+
+      gtk_widget_set_visible (field->row, visible);
+    }
+}
+
+static void
+update_autofill (OsaisRequestForm *self,
+                 Field            *source)
+{
+  g_autofree char *text = NULL;
+
+  if (source->param->autofill == NULL)
+    return;
+
+  text = field_dup_text (self, source);
+  for (guint i = 0; source->param->autofill[i] != NULL; i++)
+    {
+      Field *target = find_field (self, source->param->autofill[i]);
+
+      if (target != NULL && target != source)
+        field_set_text (self, target, text);
+    }
+}
+
+static void
+update_form (OsaisRequestForm *self)
+{
+  if (self->updating || self->fields == NULL)
+    return;
+
+  update_conditionals (self);
+  validate (self);
+}
+
+static void
+field_changed (OsaisRequestForm *self,
+               Field            *field)
+{
+  if (self->updating)
+    return;
+
+  /* Autofill fills the other fields first, so that validation sees them. */
+  self->updating = TRUE;
+  update_autofill (self, field);
+  self->updating = FALSE;
+
+  update_form (self);
+}
+
+static void
+prompt_changed_cb (OsaisRequestForm *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->prompt_placeholder),
+                          gtk_text_buffer_get_char_count (self->prompt_buffer) == 0);
+
+  if (self->prompt_param != NULL)
+    field_changed (self, find_field (self, self->prompt_param->name));
+}
+
+static void
+editable_changed_cb (GtkEditable *editable,
+                     Field       *field)
+{
+  field_changed (field->form, field);
+}
+
+static void
+slider_changed_cb (GtkRange *scale,
+                   Field    *field)
+{
+  const OsaisEngineParam *param = field->param;
+  g_autofree char *text = slider_text (field);
+  g_autofree char *shown = NULL;
+
+  if (param->display_as_percent && param->max > param->min)
+    {
+      double percent = (gtk_range_get_value (scale) - param->min) * 100
+                       / (param->max - param->min);
+
+      /* TRANSLATORS: a slider's value as a percentage of its range */
+      shown = g_strdup_printf (_("%.0f %%"), percent);
+    }
+  else if (param->unit != NULL && *param->unit != '\0')
+    shown = g_strdup_printf ("%s %s", text, param->unit);
+  else
+    shown = g_strdup (text);
+
+  gtk_label_set_label (field->value_label, shown);
+  field_changed (field->form, field);
+}
+
+static void
+toggle_changed_cb (GtkToggleButton *toggle,
+                   Field           *field)
+{
+  /* The group emits twice (off, then on); only the new choice counts. */
+  if (gtk_toggle_button_get_active (toggle))
+    field_changed (field->form, field);
+}
+
+static void
+input_changed_cb (OsaisRequestForm *self)
+{
+  const OsaisEngineParam *input_param = NULL;
+
+  if (self->engine != NULL)
+    input_param = osais_engine_get_input_param (self->engine);
+
+  /* An image dropped on an engine that takes none stays visible, with
+   * the reason, so that it can be removed. */
+  gtk_widget_set_visible (GTK_WIDGET (self->input_group),
+                          self->engine != NULL
+                          && (input_param != NULL
+                              || osais_input_well_get_has_input (self->input_well)
+                              || osais_input_well_get_error (self->input_well) != NULL));
+
+  update_form (self);
+}
+
+static void
+has_input_changed_cb (OsaisRequestForm *self)
+{
+  input_changed_cb (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_INPUT]);
+}
+
+/* Building the form ------------------------------------------------------- */
+
+static void
+add_field (OsaisRequestForm       *self,
+           const OsaisEngineParam *param,
+           FieldKind               kind,
+           GtkWidget              *row)
+{
+  Field *field = g_new0 (Field, 1);
+
+  field->form = self;
+  field->param = param;
+  field->kind = kind;
+  field->row = row;
+  g_ptr_array_add (self->fields, field);
+}
+
+static GtkWidget *
+add_group (OsaisRequestForm *self,
+           const char       *title,
+           const char       *description)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
+  gtk_box_append (self->params_box, group);
+  g_ptr_array_add (self->groups, group);
+
+  return group;
+}
+
+static void
+build_slider (OsaisRequestForm       *self,
+              const OsaisEngineParam *param,
+              GtkWidget              *group)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *scale;
+  GtkWidget *label;
+  Field *field;
+  double min = param->has_range ? param->min : 0;
+  double max = param->has_range ? param->max : 100;
+  double step = param->type == OSAIS_PARAM_TYPE_INT ? 1 : 0.01;
+
+  if (param->has_accept_max && param->accept_max < max)
+    max = param->accept_max;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), param_title (param));
+  if (param->tooltip != NULL && *param->tooltip != '\0')
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), param->tooltip);
+
+  scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, min, max, step);
+  gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
+  gtk_range_set_round_digits (GTK_RANGE (scale), param->type == OSAIS_PARAM_TYPE_INT ? 0 : 2);
+  gtk_widget_set_hexpand (scale, TRUE);
+  gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
+  gtk_widget_set_size_request (scale, 100, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (scale),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, param_title (param),
+                                  -1);
+
+  label = gtk_label_new (NULL);
+  gtk_label_set_width_chars (GTK_LABEL (label), 6);
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_widget_add_css_class (label, "dim-label");
+
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), scale);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+  add_field (self, param, FIELD_SLIDER, row);
+  field = g_ptr_array_index (self->fields, self->fields->len - 1);
+  field->scale = GTK_RANGE (scale);
+  field->value_label = GTK_LABEL (label);
+  g_signal_connect (scale, "value-changed", G_CALLBACK (slider_changed_cb), field);
+}
+
+static void
+build_entry (OsaisRequestForm       *self,
+             const OsaisEngineParam *param,
+             GtkWidget              *group)
+{
+  GtkWidget *row = adw_entry_row_new ();
+  Field *field;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), param_title (param));
+  if (param->tooltip != NULL && *param->tooltip != '\0')
+    gtk_widget_set_tooltip_text (row, param->tooltip);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+  add_field (self, param, FIELD_ENTRY, row);
+  field = g_ptr_array_index (self->fields, self->fields->len - 1);
+  field->editable = GTK_EDITABLE (row);
+  g_signal_connect (row, "changed", G_CALLBACK (editable_changed_cb), field);
+}
+
+static void
+random_seed_clicked_cb (GtkButton *button,
+                        Field     *field)
+{
+  gtk_editable_set_text (field->editable, "");
+}
+
+static void
+build_seed (OsaisRequestForm       *self,
+            const OsaisEngineParam *param,
+            GtkWidget              *group)
+{
+  GtkWidget *row = adw_entry_row_new ();
+  GtkWidget *random_button;
+  GtkWidget *reuse_button;
+  Field *field;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Seed (empty: random)"));
+  gtk_editable_set_width_chars (GTK_EDITABLE (row), 10);
+
+  random_button = gtk_button_new_from_icon_name ("media-playlist-shuffle-symbolic");
+  gtk_widget_set_valign (random_button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (random_button, _("Random Seed"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (random_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Random Seed"), -1);
+  gtk_widget_add_css_class (random_button, "flat");
+
+  reuse_button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+  gtk_widget_set_valign (reuse_button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (reuse_button, _("Reuse Last Seed"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (reuse_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reuse Last Seed"), -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (reuse_button), "form.reuse-seed");
+  gtk_widget_add_css_class (reuse_button, "flat");
+
+  adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), random_button);
+  adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), reuse_button);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+  add_field (self, param, FIELD_SEED, row);
+  field = g_ptr_array_index (self->fields, self->fields->len - 1);
+  field->editable = GTK_EDITABLE (row);
+  g_signal_connect (row, "changed", G_CALLBACK (editable_changed_cb), field);
+  g_signal_connect (random_button, "clicked", G_CALLBACK (random_seed_clicked_cb), field);
+}
+
+static void
+build_toggles (OsaisRequestForm       *self,
+               const OsaisEngineParam *param)
+{
+  g_autofree char *title = NULL;
+  GtkWidget *group;
+  GtkWidget *lines;
+  GtkWidget *line = NULL;
+  GtkToggleButton *first = NULL;
+  Field *field;
+  guint per_line = TOGGLES_PER_LINE_SHORT;
+  guint n = param->accept_values->len;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *value = scalar_to_text (g_ptr_array_index (param->accept_values, i));
+      const char *label = param->accept_labels != NULL && i < g_strv_length (param->accept_labels)
+                          ? param->accept_labels[i] : value;
+
+      if (label != NULL && g_utf8_strlen (label, -1) > 3)
+        per_line = TOGGLES_PER_LINE_LONG;
+    }
+
+  group = add_group (self, param_title (param),
+                     param->tooltip != NULL && *param->tooltip != '\0' ? param->tooltip : NULL);
+
+  lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (lines),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, param_title (param), -1);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), lines);
+
+  add_field (self, param, FIELD_TOGGLES, group);
+  field = g_ptr_array_index (self->fields, self->fields->len - 1);
+  field->toggles = g_ptr_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *value = scalar_to_text (g_ptr_array_index (param->accept_values, i));
+      g_autofree char *label = NULL;
+      GtkWidget *toggle;
+
+      if (param->accept_labels != NULL && i < g_strv_length (param->accept_labels))
+        label = g_strdup (param->accept_labels[i]);
+      else if (param->unit != NULL && *param->unit != '\0')
+        label = g_strdup_printf ("%s %s", value, param->unit);
+      else
+        label = g_strdup (value);
+
+      if (i % per_line == 0)
+        {
+          line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+          gtk_box_set_homogeneous (GTK_BOX (line), TRUE);
+          gtk_widget_add_css_class (line, "linked");
+          gtk_box_append (GTK_BOX (lines), line);
+        }
+
+      toggle = gtk_toggle_button_new_with_label (label);
+      if (first == NULL)
+        first = GTK_TOGGLE_BUTTON (toggle);
+      else
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (toggle), first);
+      gtk_box_append (GTK_BOX (line), toggle);
+      g_ptr_array_add (field->toggles, toggle);
+      g_signal_connect (toggle, "toggled", G_CALLBACK (toggle_changed_cb), field);
+    }
+}
+
+static void
+clear_fields (OsaisRequestForm *self)
+{
+  if (self->groups != NULL)
+    {
+      for (guint i = 0; i < self->groups->len; i++)
+        gtk_box_remove (self->params_box, g_ptr_array_index (self->groups, i));
+      g_ptr_array_set_size (self->groups, 0);
+    }
+  if (self->fields != NULL)
+    g_ptr_array_set_size (self->fields, 0);
+  self->prompt_param = NULL;
+}
+
+static char *
+describe_input_limits (const OsaisEngineParam *param)
+{
+  GString *str = g_string_new (NULL);
+
+  if (param->filter_ext != NULL && param->filter_ext[0] != NULL)
+    {
+      g_autofree char *types = g_strjoinv (", ", param->filter_ext);
+
+      g_string_append (str, types);
+    }
+  else
+    g_string_append (str, _("PNG, JPEG or WebP"));
+
+  if (param->min_width > 0 || param->min_height > 0)
+    g_string_append_printf (str, _(", at least %u×%u"), param->min_width, param->min_height);
+  if (param->max_width > 0 || param->max_height > 0)
+    g_string_append_printf (str, _(", at most %u×%u"), param->max_width, param->max_height);
+  if (param->max_kb > 0)
+    g_string_append_printf (str, _(", up to %u KB"), param->max_kb);
+
+  return g_string_free (str, FALSE);
+}
+
+static void
+build_form (OsaisRequestForm *self)
+{
+  const OsaisEngineParam *input_param;
+  GtkWidget *settings = NULL;
+  guint n_params;
+
+  self->updating = TRUE;
+  clear_fields (self);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_page), self->engine == NULL);
+  gtk_widget_set_visible (self->prompt_box, FALSE);
+  osais_input_well_set_engine (self->input_well, self->engine);
+
+  if (self->engine == NULL)
+    {
+      self->updating = FALSE;
+      input_changed_cb (self);
+      validate (self);
+      return;
+    }
+
+  input_param = osais_engine_get_input_param (self->engine);
+  if (input_param != NULL)
+    {
+      g_autofree char *limits = describe_input_limits (input_param);
+
+      adw_preferences_group_set_title (self->input_group,
+                                       input_param->title != NULL ? input_param->title
+                                                                  : _("Input Image"));
+      adw_preferences_group_set_description (self->input_group, limits);
+    }
+
+  n_params = osais_engine_get_n_params (self->engine);
+  for (guint i = 0; i < n_params; i++)
+    {
+      const OsaisEngineParam *param = osais_engine_get_param (self->engine, i);
+
+      if (!param->sent)
+        continue;
+
+      switch (param->widget)
+        {
+        case OSAIS_PARAM_WIDGET_EDIT:
+          if (self->prompt_param == NULL && param->type == OSAIS_PARAM_TYPE_STRING)
+            {
+              /* The first text field is the prompt: multi-line, on top. */
+              self->prompt_param = param;
+              gtk_label_set_label (self->prompt_title, param_title (param));
+              gtk_label_set_label (self->prompt_placeholder,
+                                   param->placeholder != NULL ? param->placeholder : "");
+              gtk_accessible_update_property (GTK_ACCESSIBLE (self->prompt_view),
+                                              GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                              param_title (param),
+                                              GTK_ACCESSIBLE_PROPERTY_PLACEHOLDER,
+                                              param->placeholder,
+                                              -1);
+              gtk_widget_set_visible (self->prompt_box, TRUE);
+              add_field (self, param, FIELD_PROMPT, self->prompt_box);
+            }
+          else
+            {
+              if (settings == NULL)
+                settings = add_group (self, _("Settings"), NULL);
+              build_entry (self, param, settings);
+            }
+          break;
+
+        case OSAIS_PARAM_WIDGET_RANGE_SLIDER:
+          if (settings == NULL)
+            settings = add_group (self, _("Settings"), NULL);
+          build_slider (self, param, settings);
+          break;
+
+        case OSAIS_PARAM_WIDGET_MULTI_TOGGLE:
+          if (param->accept_values != NULL && param->accept_values->len > 0)
+            build_toggles (self, param);
+          break;
+
+        case OSAIS_PARAM_WIDGET_NONE:
+          if (param_is_seed (param))
+            {
+              if (settings == NULL)
+                settings = add_group (self, _("Settings"), NULL);
+              build_seed (self, param, settings);
+            }
+          break;
+
+        case OSAIS_PARAM_WIDGET_SELECT_PICTURE:
+        default:
+          break;
+        }
+    }
+
+  for (guint i = 0; i < self->fields->len; i++)
+    field_reset (self, g_ptr_array_index (self->fields, i));
+  prompt_changed_cb (self);
+
+  self->updating = FALSE;
+  input_changed_cb (self);
+}
+
+/* Public API -------------------------------------------------------------- */
+
+OsaisEngine *
+osais_request_form_get_engine (OsaisRequestForm *self)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), NULL);
+
+  return self->engine;
+}
+
+void
+osais_request_form_set_engine (OsaisRequestForm *self,
+                               OsaisEngine      *engine)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+  g_return_if_fail (engine == NULL || OSAIS_IS_ENGINE (engine));
+
+  if (self->engine == engine)
+    return;
+
+  /* The fields point into the old engine's params: drop them first. */
+  clear_fields (self);
+  g_set_object (&self->engine, engine);
+  build_form (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
+}
+
+gboolean
+osais_request_form_get_valid (OsaisRequestForm *self)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), FALSE);
+
+  return self->valid;
+}
+
+const char *
+osais_request_form_get_invalid_reason (OsaisRequestForm *self)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), NULL);
+
+  return self->invalid_reason;
+}
+
+void
+osais_request_form_set_values_from_json (OsaisRequestForm *self,
+                                         const char       *parameters)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+  JsonNode *root;
+
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  if (parameters == NULL || self->fields == NULL)
+    return;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, parameters, -1, &error))
+    {
+      g_debug ("Cannot reuse parameters: %s", error->message);
+      return;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  object = json_node_get_object (root);
+
+  /* Fill everything first, then update once: autofill must not overwrite
+   * a value the job had (a height given apart from the width). */
+  self->updating = TRUE;
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      JsonNode *node = json_object_get_member (object, field->param->name);
+      g_autofree char *text = NULL;
+
+      if (node == NULL)
+        continue;
+
+      if (field->kind == FIELD_SLIDER)
+        {
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+          text = g_strdup (g_ascii_dtostr (buf, sizeof buf,
+                                           scalar_to_double (node, field->param->min)));
+        }
+      else
+        text = scalar_to_text (node);
+
+      field_set_text (self, field, text);
+    }
+  prompt_changed_cb (self);
+  self->updating = FALSE;
+
+  update_form (self);
+}
+
+GBytes *
+osais_request_form_dup_input (OsaisRequestForm  *self,
+                              const char       **content_type)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), NULL);
+
+  return osais_input_well_dup_bytes (self->input_well, content_type);
+}
+
+void
+osais_request_form_set_input_file (OsaisRequestForm *self,
+                                   GFile            *file)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  osais_input_well_set_file (self->input_well, file);
+  input_changed_cb (self);
+}
+
+void
+osais_request_form_set_input_bytes (OsaisRequestForm *self,
+                                    GBytes           *bytes)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+  g_return_if_fail (bytes != NULL);
+
+  osais_input_well_set_bytes (self->input_well, bytes);
+  input_changed_cb (self);
+}
+
+gboolean
+osais_request_form_get_has_input (OsaisRequestForm *self)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), FALSE);
+
+  return osais_input_well_get_has_input (self->input_well);
+}
+
+void
+osais_request_form_reset (OsaisRequestForm *self)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  self->updating = TRUE;
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    field_reset (self, g_ptr_array_index (self->fields, i));
+  prompt_changed_cb (self);
+  self->updating = FALSE;
+
+  osais_input_well_clear (self->input_well);
+  input_changed_cb (self);
+}
+
+gboolean
+osais_request_form_focus_prompt (OsaisRequestForm *self)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), FALSE);
+
+  if (self->prompt_param != NULL)
+    return gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
+
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (gtk_widget_get_visible (field->row) && gtk_widget_child_focus (field->row,
+                                                                         GTK_DIR_TAB_FORWARD))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+GtkWidget *
+osais_request_form_get_field (OsaisRequestForm *self,
+                              const char       *name)
+{
+  Field *field;
+
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  field = find_field (self, name);
+  if (field != NULL)
+    return field->kind == FIELD_PROMPT ? GTK_WIDGET (self->prompt_view) : field->row;
+
+  if (self->engine != NULL && osais_engine_get_input_param (self->engine) != NULL
+      && g_str_equal (osais_engine_get_input_param (self->engine)->name, name))
+    return GTK_WIDGET (self->input_well);
+
+  return NULL;
+}
+
+guint
+osais_request_form_get_n_fields (OsaisRequestForm *self)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), 0);
+
+  return self->fields != NULL ? self->fields->len : 0;
+}
+
+/* Actions ----------------------------------------------------------------- */
+
+static void
+reuse_seed_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  OsaisRequestForm *self = OSAIS_REQUEST_FORM (widget);
+
+  for (guint i = 0; self->last_seed != NULL && i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (field->kind == FIELD_SEED)
+        gtk_editable_set_text (field->editable, self->last_seed);
+    }
+}
+
+/* GObject ----------------------------------------------------------------- */
+
+static void
+osais_request_form_dispose (GObject *object)
+{
+  OsaisRequestForm *self = OSAIS_REQUEST_FORM (object);
+
+  /* The widgets go first: their handlers point at the fields. */
+  gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_REQUEST_FORM);
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
+  g_clear_pointer (&self->groups, g_ptr_array_unref);
+  g_clear_object (&self->engine);
+
+  G_OBJECT_CLASS (osais_request_form_parent_class)->dispose (object);
+}
+
+static void
+osais_request_form_finalize (GObject *object)
+{
+  OsaisRequestForm *self = OSAIS_REQUEST_FORM (object);
+
+  g_free (self->invalid_reason);
+  g_free (self->last_seed);
+
+  G_OBJECT_CLASS (osais_request_form_parent_class)->finalize (object);
+}
+
+static void
+osais_request_form_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  OsaisRequestForm *self = OSAIS_REQUEST_FORM (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENGINE:
+      g_value_set_object (value, self->engine);
+      break;
+
+    case PROP_VALID:
+      g_value_set_boolean (value, self->valid);
+      break;
+
+    case PROP_INVALID_REASON:
+      g_value_set_string (value, self->invalid_reason);
+      break;
+
+    case PROP_HAS_INPUT:
+      g_value_set_boolean (value, osais_request_form_get_has_input (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_request_form_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  OsaisRequestForm *self = OSAIS_REQUEST_FORM (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENGINE:
+      osais_request_form_set_engine (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 osais_request_form_class_init (OsaisRequestFormClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = osais_request_form_dispose;
+  object_class->finalize = osais_request_form_finalize;
+  object_class->get_property = osais_request_form_get_property;
+  object_class->set_property = osais_request_form_set_property;
+
+  properties[PROP_ENGINE] =
+    g_param_spec_object ("engine", NULL, NULL,
+                         OSAIS_TYPE_ENGINE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VALID] =
+    g_param_spec_boolean ("valid", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INVALID_REASON] =
+    g_param_spec_string ("invalid-reason", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HAS_INPUT] =
+    g_param_spec_boolean ("has-input", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (OSAIS_TYPE_INPUT_WELL);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/opensourceais/Studio/osais-request-form.ui");
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_box);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_title);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_frame);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_view);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_error);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, input_group);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, input_well);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, params_box);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, reason_label);
+
+  gtk_widget_class_install_action (widget_class, "form.reuse-seed", NULL, reuse_seed_action);
 }
 
 static void
 osais_request_form_init (OsaisRequestForm *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
+  self->groups = g_ptr_array_new ();
+  self->prompt_buffer = gtk_text_view_get_buffer (self->prompt_view);
+
+  g_signal_connect_object (self->prompt_buffer, "changed",
+                           G_CALLBACK (prompt_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->input_well, "notify::has-input",
+                           G_CALLBACK (has_input_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->input_well, "notify::error",
+                           G_CALLBACK (input_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->input_well, "notify::loading",
+                           G_CALLBACK (input_changed_cb), self, G_CONNECT_SWAPPED);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.reuse-seed", FALSE);
+  build_form (self);
 }

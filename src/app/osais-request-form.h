@@ -47,5 +47,11 @@ gboolean     osais_request_form_get_has_input      (OsaisRequestForm *self);
 void         osais_request_form_reset              (OsaisRequestForm *self);
 /* Puts the keyboard focus in the prompt (or the first field). */
 gboolean     osais_request_form_focus_prompt       (OsaisRequestForm *self);
+/* The widget of a parameter (its row, the prompt's text view, the input
+ * well), or NULL when the parameter has none: for tests and focus. */
+GtkWidget   *osais_request_form_get_field          (OsaisRequestForm *self,
+                                                    const char       *name);
+/* How many parameters have a field (the input well not counted). */
+guint        osais_request_form_get_n_fields       (OsaisRequestForm *self);
 
 G_END_DECLS
