@@ -8,21 +8,339 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "osais-gallery.h"
+#include "osais-gallery-cell.h"
+#include "osais-gallery-model.h"
 
 struct _OsaisGallery
 {
-  AdwBin parent_instance;
+  AdwBin              parent_instance;
+
+  OsaisGalleryModel  *model;
+  GtkSingleSelection *selection;
+
+  /* Template widgets */
+  GtkStack           *stack;
+  GtkScrolledWindow  *scrolled_window;
+  GtkGridView        *grid_view;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisGallery, osais_gallery, ADW_TYPE_BIN)
 
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_IMAGE_ACTIVATED,
+  SIGNAL_RETRY_JOB,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+update_page (OsaisGallery *self)
+{
+  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
+
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "grid");
+}
+
+static void
+grid_activate_cb (OsaisGallery *self,
+                  guint         position)
+{
+  g_autoptr(OsaisGalleryItem) item = NULL;
+
+  item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  if (item == NULL || osais_gallery_item_get_kind (item) != OSAIS_GALLERY_ITEM_IMAGE)
+    return;
+
+  g_signal_emit (self, signals[SIGNAL_IMAGE_ACTIVATED], 0,
+                 osais_gallery_item_get_image (item), osais_gallery_item_get_job (item));
+}
+
+static void
+retry_job_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  OsaisGallery *self = OSAIS_GALLERY (widget);
+  OsaisStore *store = osais_gallery_model_get_store (self->model);
+  OsaisJob *job;
+
+  if (store == NULL)
+    return;
+
+  job = osais_store_lookup (store, g_variant_get_int64 (parameter));
+  if (job != NULL)
+    g_signal_emit (self, signals[SIGNAL_RETRY_JOB], 0, job);
+}
+
+/* Deletion with undo ------------------------------------------------------ */
+
+typedef struct
+{
+  OsaisGalleryModel *model;
+  OsaisStore        *store;
+  OsaisImage        *image;
+  gboolean           undone;
+} PendingDelete;
+
+static void
+pending_delete_free (PendingDelete *pending)
+{
+  g_clear_object (&pending->model);
+  g_clear_object (&pending->store);
+  g_clear_object (&pending->image);
+  g_free (pending);
+}
+
+static void
+toast_undo_cb (AdwToast      *toast,
+               PendingDelete *pending)
+{
+  pending->undone = TRUE;
+  osais_gallery_model_set_image_hidden (pending->model, pending->image, FALSE);
+}
+
+static void
+image_deleted_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PendingDelete *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_store_delete_image_finish (OSAIS_STORE (object), result, &error))
+    {
+      /* Shown again rather than lost from view while still on disk. */
+      g_debug ("Could not delete an image: %s", error->message);
+      osais_gallery_model_set_image_hidden (pending->model, pending->image, FALSE);
+    }
+
+  pending_delete_free (pending);
+}
+
+static void
+toast_dismissed_cb (AdwToast      *toast,
+                    PendingDelete *pending)
+{
+  g_signal_handlers_disconnect_by_data (toast, pending);
+
+  if (pending->undone || pending->store == NULL)
+    {
+      osais_gallery_model_set_image_hidden (pending->model, pending->image, FALSE);
+      pending_delete_free (pending);
+      return;
+    }
+
+  osais_store_delete_image_async (pending->store, pending->image, NULL,
+                                  image_deleted_cb, pending);
+}
+
+AdwToast *
+osais_gallery_delete_image_with_undo (OsaisGallery *self,
+                                      OsaisImage   *image,
+                                      OsaisJob     *job)
+{
+  PendingDelete *pending;
+  AdwToast *toast;
+  OsaisStore *store;
+
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), NULL);
+  g_return_val_if_fail (OSAIS_IS_IMAGE (image), NULL);
+  g_return_val_if_fail (job == NULL || OSAIS_IS_JOB (job), NULL);
+
+  store = osais_gallery_model_get_store (self->model);
+
+  pending = g_new0 (PendingDelete, 1);
+  pending->model = g_object_ref (self->model);
+  pending->store = store != NULL ? g_object_ref (store) : NULL;
+  pending->image = g_object_ref (image);
+
+  osais_gallery_model_set_image_hidden (self->model, image, TRUE);
+
+  toast = adw_toast_new (_("Image deleted"));
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect (toast, "button-clicked", G_CALLBACK (toast_undo_cb), pending);
+  g_signal_connect (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), pending);
+
+  return toast;
+}
+
+/* Public ------------------------------------------------------------------ */
+
+GtkWidget *
+osais_gallery_new (void)
+{
+  return g_object_new (OSAIS_TYPE_GALLERY, NULL);
+}
+
+OsaisStore *
+osais_gallery_get_store (OsaisGallery *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), NULL);
+
+  return osais_gallery_model_get_store (self->model);
+}
+
+void
+osais_gallery_set_store (OsaisGallery *self,
+                         OsaisStore   *store)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+  g_return_if_fail (store == NULL || OSAIS_IS_STORE (store));
+
+  if (osais_gallery_model_get_store (self->model) == store)
+    return;
+
+  osais_gallery_model_set_store (self->model, store);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+GListModel *
+osais_gallery_get_model (OsaisGallery *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), NULL);
+
+  return G_LIST_MODEL (self->model);
+}
+
+GtkGridView *
+osais_gallery_get_grid_view (OsaisGallery *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), NULL);
+
+  return self->grid_view;
+}
+
+void
+osais_gallery_show_job (OsaisGallery *self,
+                        OsaisJob     *job)
+{
+  guint position;
+
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+  g_return_if_fail (OSAIS_IS_JOB (job));
+
+  position = osais_gallery_model_find_job (self->model, job);
+  if (position == G_MAXUINT)
+    return;
+
+  gtk_single_selection_set_selected (self->selection, position);
+  /* gtk_grid_view_scroll_to() is GTK 4.12; the list's action is in 4.8. */
+  gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u",
+                              position);
+}
+
+/* GObject ----------------------------------------------------------------- */
+
+static void
+osais_gallery_dispose (GObject *object)
+{
+  OsaisGallery *self = OSAIS_GALLERY (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY);
+  g_clear_object (&self->selection);
+  if (self->model != NULL)
+    osais_gallery_model_set_store (self->model, NULL);
+  g_clear_object (&self->model);
+
+  G_OBJECT_CLASS (osais_gallery_parent_class)->dispose (object);
+}
+
+static void
+osais_gallery_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  OsaisGallery *self = OSAIS_GALLERY (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, osais_gallery_get_store (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_gallery_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  OsaisGallery *self = OSAIS_GALLERY (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      osais_gallery_set_store (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 osais_gallery_class_init (OsaisGalleryClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = osais_gallery_dispose;
+  object_class->get_property = osais_gallery_get_property;
+  object_class->set_property = osais_gallery_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, OSAIS_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_IMAGE_ACTIVATED] =
+    g_signal_new ("image-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, OSAIS_TYPE_IMAGE, OSAIS_TYPE_JOB);
+  signals[SIGNAL_RETRY_JOB] =
+    g_signal_new ("retry-job", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, OSAIS_TYPE_JOB);
+
+  g_type_ensure (OSAIS_TYPE_GALLERY_CELL);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/opensourceais/Studio/osais-gallery.ui");
+  gtk_widget_class_bind_template_child (widget_class, OsaisGallery, stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGallery, scrolled_window);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGallery, grid_view);
+  gtk_widget_class_bind_template_callback (widget_class, grid_activate_cb);
+
+  gtk_widget_class_install_action (widget_class, "gallery.retry-job", "x", retry_job_action);
 }
 
 static void
 osais_gallery_init (OsaisGallery *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->model = osais_gallery_model_new (NULL);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (self->selection));
+
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  update_page (self);
 }

@@ -32,5 +32,13 @@ GListModel *osais_gallery_get_model (OsaisGallery *self);
 /* Scrolls to and selects the first cell of @job (a notification was activated). */
 void        osais_gallery_show_job  (OsaisGallery *self,
                                      OsaisJob     *job);
+/* Hides @image from the gallery at once and returns a toast (to show) with
+ * an Undo button that brings it back; when the toast is dismissed without
+ * undo, the image is deleted from the store (row and file). */
+AdwToast   *osais_gallery_delete_image_with_undo (OsaisGallery *self,
+                                                  OsaisImage   *image,
+                                                  OsaisJob     *job);
+/* For tests: the grid view. */
+GtkGridView *osais_gallery_get_grid_view (OsaisGallery *self);
 
 G_END_DECLS

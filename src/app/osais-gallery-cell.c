@@ -1,0 +1,375 @@
+/* osais-gallery-cell.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisGalleryCell"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "osais-gallery-cell.h"
+#include "osais-thumbnail-loader.h"
+
+struct _OsaisGalleryCell
+{
+  AdwBin            parent_instance;
+
+  OsaisGalleryItem *item;
+  GCancellable     *cancellable;
+  GSignalGroup     *job_signals;
+  GSignalGroup     *images_signals;
+
+  /* Template widgets */
+  GtkStack         *stack;
+  GtkPicture       *picture;
+  GtkLabel         *engine_label;
+  GtkLabel         *prompt_label;
+  GtkLabel         *error_label;
+  GtkLabel         *stage_label;
+  GtkProgressBar   *progress_bar;
+  GtkButton        *retry_button;
+};
+
+G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_ITEM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The prompt of a job, from its parameters: the `word` field the engines
+ * take their text in. */
+static char *
+dup_prompt (OsaisJob *job)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *parameters = osais_job_get_parameters (job);
+  JsonNode *root;
+
+  if (parameters == NULL || !json_parser_load_from_data (parser, parameters, -1, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                               "word", NULL));
+}
+
+/* The progress: each stage moves it, and between the first and the last
+ * image, each image received. */
+static double
+job_fraction (OsaisJob *job)
+{
+  static const double stage_fraction[] = { 0.05, 0.15, 0.25, 0.4, 0.6, 1.0 };
+  OsaisStage stage = osais_job_get_stage (job);
+  guint announced = osais_job_get_announced_images (job);
+  guint received = g_list_model_get_n_items (osais_job_get_images (job));
+  double fraction;
+
+  if (stage == OSAIS_STAGE_ERROR)
+    return 1.0;
+
+  fraction = stage_fraction[CLAMP (stage, OSAIS_STAGE_REQUEST_SENT, OSAIS_STAGE_FINISHED)];
+  if (announced > 0 && stage != OSAIS_STAGE_FINISHED)
+    fraction = MAX (fraction, 0.25 + 0.7 * MIN (received, announced) / announced);
+
+  return fraction;
+}
+
+static void
+update_card (OsaisGalleryCell *self)
+{
+  OsaisJob *job;
+  OsaisStage stage;
+  const char *error_message;
+  g_autofree char *stage_text = NULL;
+  gboolean failed;
+  gboolean stalled;
+  guint received, announced;
+
+  if (self->item == NULL || osais_gallery_item_get_kind (self->item) != OSAIS_GALLERY_ITEM_CARD)
+    return;
+
+  job = osais_gallery_item_get_job (self->item);
+  stage = osais_job_get_stage (job);
+  failed = stage == OSAIS_STAGE_ERROR;
+  stalled = osais_job_get_stalled (job);
+  error_message = osais_job_get_error_message (job);
+  received = g_list_model_get_n_items (osais_job_get_images (job));
+  announced = osais_job_get_announced_images (job);
+
+  if (stalled && !failed)
+    /* Translators: a job's stage, then that OSAIS has not called back for a while. */
+    stage_text = g_strdup_printf (_("%s · Stalled"), osais_stage_to_string (stage));
+  else if (stage == OSAIS_STAGE_FINISHED && received == 0)
+    stage_text = g_strdup (_("Finished without images"));
+  else if (announced > 0 && !failed)
+    /* Translators: a job's stage, then images received of images announced. */
+    stage_text = g_strdup_printf (_("%s · %u of %u"), osais_stage_to_string (stage),
+                                  received, announced);
+  else
+    stage_text = g_strdup (osais_stage_to_string (stage));
+
+  gtk_label_set_label (self->stage_label, stage_text);
+  gtk_progress_bar_set_fraction (self->progress_bar, job_fraction (job));
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), !failed);
+  gtk_label_set_label (self->error_label,
+                       failed ? (error_message != NULL ? error_message : _("The request failed"))
+                              : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), failed);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), failed || stalled);
+
+  if (failed)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "failed");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
+}
+
+static void
+thumbnail_loaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(OsaisGalleryCell) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = osais_thumbnail_loader_load_finish (OSAIS_THUMBNAIL_LOADER (object), result, &error);
+  if (texture == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_debug ("No thumbnail: %s", error->message);
+          gtk_picture_set_paintable (self->picture, NULL);
+        }
+      return;
+    }
+
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+}
+
+static void
+show_item (OsaisGalleryCell *self)
+{
+  OsaisThumbnailLoader *loader = osais_thumbnail_loader_get_default ();
+  OsaisImage *image;
+  OsaisJob *job;
+  GdkTexture *texture;
+  g_autofree char *prompt = NULL;
+  g_autofree char *label = NULL;
+
+  if (self->item == NULL)
+    {
+      gtk_picture_set_paintable (self->picture, NULL);
+      return;
+    }
+
+  job = osais_gallery_item_get_job (self->item);
+  image = osais_gallery_item_get_image (self->item);
+
+  if (image == NULL)
+    {
+      prompt = dup_prompt (job);
+      gtk_label_set_label (self->engine_label, osais_job_get_engine (job));
+      gtk_label_set_label (self->prompt_label, prompt != NULL ? prompt : "");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "x",
+                                        osais_job_get_uid (job));
+      gtk_stack_set_visible_child_name (self->stack, "card");
+      update_card (self);
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
+  gtk_stack_set_visible_child_name (self->stack, "image");
+  /* Translators: the accessible name of a gallery cell; %s is the AI engine. */
+  label = g_strdup_printf (_("Image by %s"), osais_job_get_engine (job));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+
+  texture = osais_thumbnail_loader_lookup (loader, osais_image_get_file (image));
+  if (texture != NULL)
+    {
+      gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+      return;
+    }
+
+  gtk_picture_set_paintable (self->picture, NULL);
+  self->cancellable = g_cancellable_new ();
+  osais_thumbnail_loader_load_async (loader, osais_image_get_file (image), self->cancellable,
+                                     thumbnail_loaded_cb, g_object_ref (self));
+}
+
+OsaisGalleryItem *
+osais_gallery_cell_get_item (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
+
+  return self->item;
+}
+
+void
+osais_gallery_cell_set_item (OsaisGalleryCell *self,
+                             OsaisGalleryItem *item)
+{
+  gboolean is_card;
+
+  g_return_if_fail (OSAIS_IS_GALLERY_CELL (self));
+  g_return_if_fail (item == NULL || OSAIS_IS_GALLERY_ITEM (item));
+
+  if (self->item == item)
+    return;
+
+  /* A recycled cell no longer wants the thumbnail it asked for. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  g_set_object (&self->item, item);
+
+  is_card = item != NULL && osais_gallery_item_get_kind (item) == OSAIS_GALLERY_ITEM_CARD;
+  g_signal_group_set_target (self->job_signals,
+                             is_card ? osais_gallery_item_get_job (item) : NULL);
+  g_signal_group_set_target (self->images_signals,
+                             is_card ? osais_job_get_images (osais_gallery_item_get_job (item))
+                                     : NULL);
+
+  show_item (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
+}
+
+const char *
+osais_gallery_cell_get_stage_text (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
+
+  return gtk_label_get_label (self->stage_label);
+}
+
+double
+osais_gallery_cell_get_fraction (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), 0.0);
+
+  return gtk_progress_bar_get_fraction (self->progress_bar);
+}
+
+GdkPaintable *
+osais_gallery_cell_get_paintable (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
+
+  return gtk_picture_get_paintable (self->picture);
+}
+
+static void
+osais_gallery_cell_dispose (GObject *object)
+{
+  OsaisGalleryCell *self = OSAIS_GALLERY_CELL (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->job_signals != NULL)
+    g_signal_group_set_target (self->job_signals, NULL);
+  if (self->images_signals != NULL)
+    g_signal_group_set_target (self->images_signals, NULL);
+  g_clear_object (&self->job_signals);
+  g_clear_object (&self->images_signals);
+  g_clear_object (&self->item);
+  gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY_CELL);
+
+  G_OBJECT_CLASS (osais_gallery_cell_parent_class)->dispose (object);
+}
+
+static void
+osais_gallery_cell_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  OsaisGalleryCell *self = OSAIS_GALLERY_CELL (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      g_value_set_object (value, self->item);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_gallery_cell_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  OsaisGalleryCell *self = OSAIS_GALLERY_CELL (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      osais_gallery_cell_set_item (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = osais_gallery_cell_dispose;
+  object_class->get_property = osais_gallery_cell_get_property;
+  object_class->set_property = osais_gallery_cell_set_property;
+
+  properties[PROP_ITEM] =
+    g_param_spec_object ("item", NULL, NULL, OSAIS_TYPE_GALLERY_ITEM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/opensourceais/Studio/osais-gallery-cell.ui");
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, picture);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, engine_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, prompt_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, error_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, stage_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, retry_button);
+}
+
+static void
+osais_gallery_cell_init (OsaisGalleryCell *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->job_signals = g_signal_group_new (OSAIS_TYPE_JOB);
+  g_signal_group_connect_swapped (self->job_signals, "notify::stage",
+                                  G_CALLBACK (update_card), self);
+  g_signal_group_connect_swapped (self->job_signals, "notify::stalled",
+                                  G_CALLBACK (update_card), self);
+  g_signal_group_connect_swapped (self->job_signals, "notify::announced-images",
+                                  G_CALLBACK (update_card), self);
+  g_signal_group_connect_swapped (self->job_signals, "notify::error-message",
+                                  G_CALLBACK (update_card), self);
+
+  self->images_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
+  g_signal_group_connect_swapped (self->images_signals, "items-changed",
+                                  G_CALLBACK (update_card), self);
+}

@@ -1,0 +1,32 @@
+/* osais-gallery-cell.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "osais-gallery-model.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_GALLERY_CELL (osais_gallery_cell_get_type ())
+
+/* One cell of the gallery grid: an image's thumbnail (loaded through the
+ * default OsaisThumbnailLoader, the load cancelled when the cell is
+ * recycled), or a job's card: engine, prompt, stage in words, progress,
+ * error and a Retry button (action gallery.retry-job, the job's uid).
+ * Property: item (OsaisGalleryItem, nullable). */
+G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, AdwBin)
+
+OsaisGalleryItem *osais_gallery_cell_get_item     (OsaisGalleryCell *self);
+void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
+                                                   OsaisGalleryItem *item);
+/* For tests: the card's stage text and progress, and the shown thumbnail. */
+const char       *osais_gallery_cell_get_stage_text (OsaisGalleryCell *self);
+double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
+GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
+
+G_END_DECLS
