@@ -11,6 +11,8 @@
 #include <glib/gi18n.h>
 
 #include "osais-application.h"
+#include "osais-preferences-window.h"
+#include "osais-secret.h"
 #include "osais-window.h"
 
 struct _OsaisApplication
@@ -19,6 +21,11 @@ struct _OsaisApplication
 
   GSettings      *settings;
   OsaisSession   *session;
+  GSignalGroup   *session_signals;
+  GSignalGroup   *store_signals;
+
+  /* Jobs not finished yet, watched for a notification when they end. */
+  GHashTable     *watched_jobs;
 
   /* Command-line options; they win over the settings for this run only. */
   char           *option_server;
@@ -106,8 +113,9 @@ session_started_cb (GObject      *object,
 }
 
 /* The account mode and server settings for this run: settings, then the
- * environment, then the command line. */
-static void
+ * environment, then the command line. Returns the client token whose secret
+ * the keyring must give before the login, or NULL. */
+static char *
 configure_session (OsaisApplication *self)
 {
   g_autofree char *origin = g_settings_get_string (self->settings, "server-origin");
@@ -118,6 +126,7 @@ configure_session (OsaisApplication *self)
   const char *env_token = g_getenv ("OSAIS_TOKEN");
   const char *env_secret = g_getenv ("OSAIS_SECRET");
   guint listen_port = g_settings_get_uint (self->settings, "listen-port");
+  g_autofree char *keyring_token = NULL;
 
   if (env_server != NULL && *env_server != '\0')
     replace_string (&origin, env_server);
@@ -129,8 +138,17 @@ configure_session (OsaisApplication *self)
       osais_session_set_credentials (self->session, env_token, env_secret);
       mode = OSAIS_ACCOUNT_MODE_ACCOUNT;
     }
+  else if (mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
+    {
+      keyring_token = g_settings_get_string (self->settings, "client-token");
+      if (*keyring_token == '\0')
+        g_clear_pointer (&keyring_token, g_free);
+    }
   if (self->option_simulator)
-    mode = OSAIS_ACCOUNT_MODE_OFFLINE;
+    {
+      mode = OSAIS_ACCOUNT_MODE_OFFLINE;
+      g_clear_pointer (&keyring_token, g_free);
+    }
 
   if (self->option_listen != NULL)
     {
@@ -156,6 +174,300 @@ configure_session (OsaisApplication *self)
                 "listen-port", listen_port,
                 "public-url", *public_url != '\0' ? public_url : NULL,
                 NULL);
+
+  return g_steal_pointer (&keyring_token);
+}
+
+/* Shows @toast (taking it) in the main window, if there is one: errors
+ * that come before it are also in the status popover. */
+static void
+show_toast (OsaisApplication *self,
+            AdwToast         *toast)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (OSAIS_IS_WINDOW (l->data))
+      {
+        osais_window_show_toast (OSAIS_WINDOW (l->data), toast);
+        return;
+      }
+  g_debug ("No window for the toast: %s", adw_toast_get_title (toast));
+  g_object_unref (toast);
+}
+
+static void
+show_error_toast (OsaisApplication *self,
+                  const char       *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  /* Every error here is fixed in the preferences. */
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_button_label (toast, _("_Preferences"));
+  adw_toast_set_action_name (toast, "app.preferences");
+  show_toast (self, toast);
+}
+
+static gboolean
+preferences_visible (void)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  guint n = g_list_model_get_n_items (toplevels);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (OSAIS_IS_PREFERENCES_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+login_state_changed_cb (OsaisApplication *self)
+{
+  g_autofree char *text = NULL;
+
+  if (osais_session_get_login_state (self->session) != OSAIS_LOGIN_STATE_FAILED)
+    return;
+
+  /* The preferences show the error beside the fields they sign in with. */
+  if (preferences_visible ())
+    return;
+
+  text = g_strdup_printf (_("Could not sign in: %s"),
+                          osais_session_get_login_error (self->session));
+  show_error_toast (self, text);
+}
+
+/* Notifications ----------------------------------------------------------- */
+
+static void job_finished_cb (OsaisJob         *job,
+                             GParamSpec       *pspec,
+                             OsaisApplication *self);
+
+static void
+unwatch_job (OsaisApplication *self,
+             OsaisJob         *job)
+{
+  g_signal_handlers_disconnect_by_func (job, job_finished_cb, self);
+  g_hash_table_remove (self->watched_jobs, job);
+}
+
+static void
+unwatch_all_jobs (OsaisApplication *self)
+{
+  GHashTableIter iter;
+  gpointer job;
+
+  g_hash_table_iter_init (&iter, self->watched_jobs);
+  while (g_hash_table_iter_next (&iter, &job, NULL))
+    {
+      g_signal_handlers_disconnect_by_func (job, job_finished_cb, self);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+static void
+watch_job (OsaisApplication *self,
+           OsaisJob         *job)
+{
+  if (osais_job_get_finished (job) || g_hash_table_contains (self->watched_jobs, job))
+    return;
+
+  g_hash_table_add (self->watched_jobs, g_object_ref (job));
+  g_signal_connect (job, "notify::finished", G_CALLBACK (job_finished_cb), self);
+}
+
+static const char *
+engine_title (OsaisApplication *self,
+              const char       *name)
+{
+  GListModel *engines = osais_session_get_engines (self->session);
+  guint n = engines != NULL ? g_list_model_get_n_items (engines) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      if (g_strcmp0 (osais_engine_get_name (engine), name) == 0)
+        return osais_engine_get_title (engine);
+    }
+  return name;
+}
+
+/* The engine, and the prompt when the request had one: what a person
+ * recognises a job by. */
+static char *
+describe_job (OsaisApplication *self,
+              OsaisJob         *job)
+{
+  const char *title = engine_title (self, osais_job_get_engine (job));
+  g_autoptr(JsonNode) node = json_from_string (osais_job_get_parameters (job), NULL);
+  const char *prompt = NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    prompt = json_object_get_string_member_with_default (json_node_get_object (node),
+                                                         "prompt", NULL);
+  if (prompt != NULL && *prompt != '\0')
+    return g_strdup_printf ("%s: %s", title, prompt);
+  return g_strdup (title);
+}
+
+static void
+send_job_notification (OsaisApplication *self,
+                       OsaisJob         *job)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *id = g_strdup_printf ("job-%" G_GINT64_FORMAT, osais_job_get_uid (job));
+  g_autofree char *description = describe_job (self, job);
+  g_autofree char *body = NULL;
+  gboolean failed = osais_job_get_stage (job) == OSAIS_STAGE_ERROR;
+
+  if (failed)
+    {
+      const char *reason = osais_job_get_error_message (job);
+
+      notification = g_notification_new (_("A request failed"));
+      body = reason != NULL ? g_strdup_printf ("%s\n%s", description, reason)
+                            : g_steal_pointer (&description);
+    }
+  else
+    {
+      notification = g_notification_new (_("Images are ready"));
+      body = g_steal_pointer (&description);
+    }
+
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action_and_target (notification, "app.show-job", "x",
+                                                osais_job_get_uid (job));
+  g_debug ("Notifying %s: %s", id, body);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+static void
+job_finished_cb (OsaisJob         *job,
+                 GParamSpec       *pspec,
+                 OsaisApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(OsaisJob) held = g_object_ref (job);
+
+  if (!osais_job_get_finished (job))
+    return;
+
+  unwatch_job (self, job);
+
+  /* A person looking at the window sees the job end there. */
+  if (!g_settings_get_boolean (self->settings, "notifications")
+      || (window != NULL && gtk_window_is_active (window)))
+    return;
+
+  send_job_notification (self, held);
+}
+
+static void
+store_items_changed_cb (OsaisApplication *self,
+                        guint             position,
+                        guint             removed,
+                        guint             added,
+                        GListModel       *store)
+{
+  if (removed > 0)
+    {
+      GHashTableIter iter;
+      gpointer job;
+
+      /* Deleted jobs: only the watched (unfinished) ones matter. */
+      g_hash_table_iter_init (&iter, self->watched_jobs);
+      while (g_hash_table_iter_next (&iter, &job, NULL))
+        if (osais_store_lookup (OSAIS_STORE (store), osais_job_get_uid (job)) != job)
+          {
+            g_signal_handlers_disconnect_by_func (job, job_finished_cb, self);
+            g_hash_table_iter_remove (&iter);
+          }
+    }
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(OsaisJob) job = g_list_model_get_item (store, i);
+
+      watch_job (self, job);
+    }
+}
+
+static void
+session_store_changed_cb (OsaisApplication *self)
+{
+  OsaisStore *store = osais_session_get_store (self->session);
+
+  unwatch_all_jobs (self);
+  g_signal_group_set_target (self->store_signals, store);
+  if (store != NULL)
+    store_items_changed_cb (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (store)),
+                            G_LIST_MODEL (store));
+}
+
+static void
+show_job_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  OsaisApplication *self = user_data;
+  OsaisWindow *window = get_or_create_window (self);
+  OsaisStore *store = osais_session_get_store (self->session);
+  OsaisJob *job = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  if (store != NULL)
+    job = osais_store_lookup (store, g_variant_get_int64 (parameter));
+  if (job == NULL)
+    {
+      osais_window_show_toast (window, adw_toast_new (_("That job is no longer in the history")));
+      return;
+    }
+  osais_gallery_show_job (osais_window_get_gallery (window), job);
+}
+
+/* Start ------------------------------------------------------------------- */
+
+static void
+start_session (OsaisApplication *self)
+{
+  /* Opening the history and starting the server are asynchronous: the
+   * window appears at once and fills in. */
+  osais_session_start_async (self->session, NULL, session_started_cb, g_object_ref (self));
+}
+
+static void
+startup_secret_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(OsaisApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = g_settings_get_string (self->settings, "client-token");
+  char *secret;
+
+  secret = osais_secret_lookup_finish (result, &error);
+  if (secret != NULL)
+    {
+      osais_session_set_credentials (self->session, token, secret);
+      osais_secret_free (secret);
+    }
+  else if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("%s. Sign in again in the preferences."),
+                                               error->message);
+      show_error_toast (self, text);
+    }
+  else
+    g_debug ("The keyring holds no secret for the client token");
+
+  /* Without the secret, the login fails and says what is missing. */
+  start_session (self);
 }
 
 static void
@@ -217,6 +529,7 @@ osais_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *shortcuts_accels[] = { "<Control>question", NULL };
+  g_autofree char *keyring_token = NULL;
 
   G_APPLICATION_CLASS (osais_application_parent_class)->startup (app);
 
@@ -233,11 +546,15 @@ osais_application_startup (GApplication *app)
                                 "data-dir", self->option_data_dir,
                                 NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
-  configure_session (self);
+  g_signal_group_set_target (self->session_signals, self->session);
+  keyring_token = configure_session (self);
 
-  /* Opening the history and starting the server are asynchronous: the
-   * window appears at once and fills in. */
-  osais_session_start_async (self->session, NULL, session_started_cb, g_object_ref (self));
+  /* The secret comes first, so that the first login uses it; the window
+   * does not wait for either. */
+  if (keyring_token != NULL)
+    osais_secret_lookup_async (keyring_token, NULL, startup_secret_cb, g_object_ref (self));
+  else
+    start_session (self);
 }
 
 static void
@@ -245,6 +562,9 @@ osais_application_shutdown (GApplication *app)
 {
   OsaisApplication *self = OSAIS_APPLICATION (app);
 
+  unwatch_all_jobs (self);
+  g_signal_group_set_target (self->store_signals, NULL);
+  g_signal_group_set_target (self->session_signals, NULL);
   if (self->session != NULL)
     osais_session_stop (self->session);
 
@@ -305,6 +625,7 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },
+  { "show-job", show_job_activated, "x" },
 };
 
 static void
@@ -312,6 +633,15 @@ osais_application_dispose (GObject *object)
 {
   OsaisApplication *self = OSAIS_APPLICATION (object);
 
+  if (self->watched_jobs != NULL)
+    unwatch_all_jobs (self);
+  if (self->store_signals != NULL)
+    g_signal_group_set_target (self->store_signals, NULL);
+  if (self->session_signals != NULL)
+    g_signal_group_set_target (self->session_signals, NULL);
+  g_clear_object (&self->store_signals);
+  g_clear_object (&self->session_signals);
+  g_clear_pointer (&self->watched_jobs, g_hash_table_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
@@ -393,6 +723,16 @@ osais_application_init (OsaisApplication *self)
   };
 
   self->settings = g_settings_new (APPLICATION_ID);
+  self->watched_jobs = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+
+  self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (login_state_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::store",
+                                  G_CALLBACK (session_store_changed_cb), self);
+  self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
+  g_signal_group_connect_swapped (self->store_signals, "items-changed",
+                                  G_CALLBACK (store_items_changed_cb), self);
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[FILE…]"));
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
