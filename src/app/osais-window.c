@@ -322,11 +322,12 @@ logged_in_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(OsaisWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* The application shows a failed login as a toast with a way to fix it,
+   * whoever started the login. */
   if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
-    osais_window_show_error (self, _("Could not log in"), error->message);
+    g_debug ("Login failed: %s", error->message);
 }
 
 static void
@@ -335,7 +336,7 @@ choose_mode (OsaisWindow      *self,
 {
   g_settings_set_enum (self->settings, "account-mode", mode);
   g_object_set (self->session, "account-mode", mode, NULL);
-  osais_session_log_in_async (self->session, NULL, logged_in_cb, g_object_ref (self));
+  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
 }
 
 static void
@@ -359,7 +360,12 @@ choose_sign_in_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  osais_window_show_preferences (OSAIS_WINDOW (widget));
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  GtkWidget *preferences;
+
+  preferences = osais_preferences_window_new (GTK_WINDOW (self), self->session, self->settings);
+  osais_preferences_window_show_sign_in (OSAIS_PREFERENCES_WINDOW (preferences));
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 /* Gallery and viewer ------------------------------------------------------ */
@@ -559,6 +565,9 @@ osais_window_init (OsaisWindow *self)
   g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
                                   G_CALLBACK (session_status_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::server-error",
+                                  G_CALLBACK (session_status_changed_cb), self);
+  /* A restarted server listens on a new port without listening changing. */
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-uri",
                                   G_CALLBACK (session_status_changed_cb), self);
 
   drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
