@@ -254,12 +254,16 @@ restart_stall_timer (OsaisSession *self)
   if (self->store == NULL || self->stopped)
     return;
 
+  /* At once, which also clears every mark when the timeout is now 0. */
+  check_stalled_cb (self);
+  if (self->stall_timeout == 0)
+    return;
+
   /* Checked a few times per timeout, so that a job is marked at most a
    * quarter late, yet never more often than each second. */
   self->stall_source = g_timeout_add_seconds (CLAMP (self->stall_timeout / 4, 1, 30),
                                               check_stalled_cb, self);
   g_source_set_name_by_id (self->stall_source, "[osais] check stalled jobs");
-  check_stalled_cb (self);
 }
 
 /* Callback server and simulator ------------------------------------------ */
