@@ -8,21 +8,696 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
 #include "osais-image-viewer.h"
+#include "osais-thumbnail-loader.h"
+
+#define ZOOM_STEP 1.25
+#define ZOOM_MIN  0.05
+#define ZOOM_MAX  16.0
 
 struct _OsaisImageViewer
 {
-  AdwBin parent_instance;
+  AdwBin             parent_instance;
+
+  OsaisImage        *image;
+  OsaisJob          *job;
+  GdkTexture        *texture;
+  GCancellable      *cancellable;
+  /* 0 fits the image to the window; otherwise the scale shown. */
+  double             zoom;
+
+  /* Template widgets */
+  AdwFlap           *flap;
+  GtkScrolledWindow *scrolled_window;
+  GtkPicture        *picture;
+  GtkButton         *zoom_button;
+  AdwActionRow      *engine_row;
+  AdwActionRow      *prompt_row;
+  AdwActionRow      *seed_row;
+  AdwActionRow      *parameters_row;
+  AdwActionRow      *size_row;
+  AdwActionRow      *uid_row;
+  AdwActionRow      *cycle_row;
+  AdwActionRow      *time_row;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisImageViewer, osais_image_viewer, ADW_TYPE_BIN)
 
+enum {
+  PROP_0,
+  PROP_IMAGE,
+  PROP_JOB,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_USE_AS_INPUT,
+  SIGNAL_REUSE_PARAMETERS,
+  SIGNAL_DELETE_IMAGE,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+show_toast (OsaisImageViewer *self,
+            const char       *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+  else
+    g_debug ("%s", title);
+}
+
+/* Rows interpret markup: the values come from the network. */
+static void
+set_row (AdwActionRow *row,
+         const char   *value)
+{
+  g_autofree char *escaped = g_markup_escape_text (value != NULL ? value : "", -1);
+
+  adw_action_row_set_subtitle (row, escaped);
+}
+
+/* Zoom -------------------------------------------------------------------- */
+
+static double
+fit_scale (OsaisImageViewer *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self->scrolled_window));
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scrolled_window));
+
+  if (self->texture == NULL || width <= 0 || height <= 0)
+    return 1.0;
+
+  return MIN ((double)width / gdk_texture_get_width (self->texture),
+              (double)height / gdk_texture_get_height (self->texture));
+}
+
+static void
+apply_zoom (OsaisImageViewer *self)
+{
+  g_autofree char *label = NULL;
+  gboolean fit = self->zoom <= 0;
+
+  if (fit || self->texture == NULL)
+    {
+      gtk_widget_set_size_request (GTK_WIDGET (self->picture), -1, -1);
+      gtk_scrolled_window_set_policy (self->scrolled_window, GTK_POLICY_NEVER, GTK_POLICY_NEVER);
+    }
+  else
+    {
+      gtk_widget_set_size_request (GTK_WIDGET (self->picture),
+                                   gdk_texture_get_width (self->texture) * self->zoom,
+                                   gdk_texture_get_height (self->texture) * self->zoom);
+      gtk_scrolled_window_set_policy (self->scrolled_window,
+                                      GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
+    }
+
+  /* Translators: the zoom level, in percent. */
+  label = g_strdup_printf (_("%.0f%%"), 100 * (fit ? fit_scale (self) : self->zoom));
+  gtk_button_set_label (self->zoom_button, label);
+}
+
+static void
+set_zoom (OsaisImageViewer *self,
+          double            zoom)
+{
+  self->zoom = zoom <= 0 ? 0 : CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  apply_zoom (self);
+}
+
+static void
+zoom_by (OsaisImageViewer *self,
+         double            factor)
+{
+  double current = self->zoom > 0 ? self->zoom : fit_scale (self);
+
+  set_zoom (self, current * factor);
+}
+
+static void
+zoom_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  zoom_by (OSAIS_IMAGE_VIEWER (widget), ZOOM_STEP);
+}
+
+static void
+zoom_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  zoom_by (OSAIS_IMAGE_VIEWER (widget), 1 / ZOOM_STEP);
+}
+
+static void
+zoom_fit_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  set_zoom (OSAIS_IMAGE_VIEWER (widget), 0);
+}
+
+static gboolean
+scroll_cb (OsaisImageViewer         *self,
+           double                    dx,
+           double                    dy,
+           GtkEventControllerScroll *controller)
+{
+  GdkModifierType state;
+
+  state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  if ((state & GDK_CONTROL_MASK) == 0 || dy == 0)
+    return FALSE;
+
+  zoom_by (self, dy < 0 ? ZOOM_STEP : 1 / ZOOM_STEP);
+
+  return TRUE;
+}
+
+/* Loading ----------------------------------------------------------------- */
+
+static void
+update_actions (OsaisImageViewer *self)
+{
+  gboolean has_image = self->image != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.save-as", has_image);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.copy", self->texture != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.use-as-input", has_image);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.reuse-parameters",
+                                 self->job != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.delete", has_image);
+}
+
+static void
+texture_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  texture = osais_load_full_texture_finish (result, &error);
+  if (texture == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, _("The image could not be shown"));
+      return;
+    }
+
+  g_set_object (&self->texture, texture);
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  apply_zoom (self);
+  update_actions (self);
+}
+
+/* The prompt, the seed and the other parameters, from the job's JSON. */
+static void
+show_parameters (OsaisImageViewer *self)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) others = g_string_new (NULL);
+  const char *parameters = self->job != NULL ? osais_job_get_parameters (self->job) : NULL;
+  g_autofree char *seed = NULL;
+  const char *prompt = NULL;
+  JsonObjectIter iter;
+  JsonObject *object;
+  JsonNode *root;
+  JsonNode *member;
+  const char *name;
+
+  set_row (self->prompt_row, NULL);
+  set_row (self->seed_row, NULL);
+  set_row (self->parameters_row, NULL);
+
+  if (parameters == NULL || !json_parser_load_from_data (parser, parameters, -1, NULL))
+    return;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+
+  object = json_node_get_object (root);
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      g_autofree char *text = NULL;
+
+      if (JSON_NODE_HOLDS_VALUE (member) &&
+          json_node_get_value_type (member) == G_TYPE_STRING)
+        text = g_strdup (json_node_get_string (member));
+      else
+        text = json_to_string (member, FALSE);
+
+      if (g_str_equal (name, "word"))
+        prompt = json_node_get_string (member);
+      else if (g_str_equal (name, "seed"))
+        seed = g_steal_pointer (&text);
+      else
+        g_string_append_printf (others, "%s%s = %s", others->len > 0 ? "\n" : "", name, text);
+    }
+
+  set_row (self->prompt_row, prompt);
+  set_row (self->seed_row, seed);
+  set_row (self->parameters_row, others->str);
+}
+
+static void
+show_metadata (OsaisImageViewer *self)
+{
+  g_autofree char *size = NULL;
+  g_autofree char *uid = NULL;
+  g_autofree char *cycle = NULL;
+  g_autofree char *time = NULL;
+
+  if (self->image == NULL)
+    return;
+
+  /* Translators: an image's width × height in pixels. */
+  size = g_strdup_printf (_("%u × %u"), osais_image_get_width (self->image),
+                          osais_image_get_height (self->image));
+  uid = g_strdup_printf ("%" G_GINT64_FORMAT, osais_image_get_uid (self->image));
+  cycle = g_strdup_printf ("%d", osais_image_get_cycle (self->image));
+  if (osais_image_get_received (self->image) != NULL)
+    {
+      g_autoptr(GDateTime) local = g_date_time_to_local (osais_image_get_received (self->image));
+
+      time = g_date_time_format (local, "%x %X");
+    }
+
+  set_row (self->engine_row, self->job != NULL ? osais_job_get_engine (self->job) : NULL);
+  set_row (self->size_row, size);
+  set_row (self->uid_row, uid);
+  set_row (self->cycle_row, cycle);
+  set_row (self->time_row, time);
+  show_parameters (self);
+}
+
+/* Actions ----------------------------------------------------------------- */
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->texture == NULL)
+    return;
+
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (widget), self->texture);
+  show_toast (self, _("Image copied"));
+}
+
+static void
+file_saved_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_copy_finish (G_FILE (object), result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The image was not saved: %s"),
+                                               error->message);
+
+      show_toast (self, text);
+    }
+}
+
+static void
+save_response_cb (GtkNativeDialog  *dialog,
+                  int               response,
+                  OsaisImageViewer *self)
+{
+  g_autoptr(GFile) destination = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->image != NULL)
+    {
+      destination = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_file_copy_async (osais_image_get_file (self->image), destination,
+                         G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, NULL, NULL, NULL,
+                         file_saved_cb, g_object_ref (self));
+    }
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+save_as_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = NULL;
+
+  if (self->image == NULL)
+    return;
+
+  dialog = gtk_file_chooser_native_new (_("Save Image"),
+                                        GTK_WINDOW (gtk_widget_get_root (widget)),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  name = g_file_get_basename (osais_image_get_file (self->image));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  g_signal_connect (dialog, "response", G_CALLBACK (save_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+use_as_input_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->image != NULL)
+    g_signal_emit (self, signals[SIGNAL_USE_AS_INPUT], 0, self->image);
+}
+
+static void
+reuse_parameters_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->job != NULL)
+    g_signal_emit (self, signals[SIGNAL_REUSE_PARAMETERS], 0, self->job);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->image != NULL)
+    g_signal_emit (self, signals[SIGNAL_DELETE_IMAGE], 0, self->image, self->job);
+}
+
+static void
+close_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[SIGNAL_CLOSED], 0);
+}
+
+/* Drag out ---------------------------------------------------------------- */
+
+static GdkContentProvider *
+drag_prepare_cb (OsaisImageViewer *self,
+                 double            x,
+                 double            y,
+                 GtkDragSource    *source)
+{
+  GdkContentProvider *providers[2];
+  GFile *file;
+  GSList files = { NULL, NULL };
+  GdkFileList *file_list;
+
+  if (self->image == NULL)
+    return NULL;
+
+  file = osais_image_get_file (self->image);
+  files.data = file;
+  file_list = gdk_file_list_new_from_list (&files);
+  providers[0] = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, file_list);
+  g_boxed_free (GDK_TYPE_FILE_LIST, file_list);
+  providers[1] = gdk_content_provider_new_typed (G_TYPE_FILE, file);
+
+  if (self->texture != NULL)
+    gtk_drag_source_set_icon (source, GDK_PAINTABLE (self->texture), 0, 0);
+
+  return gdk_content_provider_new_union (providers, G_N_ELEMENTS (providers));
+}
+
+/* Public ------------------------------------------------------------------ */
+
+GtkWidget *
+osais_image_viewer_new (void)
+{
+  return g_object_new (OSAIS_TYPE_IMAGE_VIEWER, NULL);
+}
+
+void
+osais_image_viewer_set_image (OsaisImageViewer *self,
+                              OsaisImage       *image,
+                              OsaisJob         *job)
+{
+  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
+  g_return_if_fail (image == NULL || OSAIS_IS_IMAGE (image));
+  g_return_if_fail (job == NULL || OSAIS_IS_JOB (job));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (g_set_object (&self->image, image))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IMAGE]);
+  if (g_set_object (&self->job, job))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOB]);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->texture);
+  gtk_picture_set_paintable (self->picture, NULL);
+  self->zoom = 0;
+  apply_zoom (self);
+
+  if (image != NULL)
+    {
+      self->cancellable = g_cancellable_new ();
+      osais_load_full_texture_async (osais_image_get_file (image), self->cancellable,
+                                     texture_loaded_cb, g_object_ref (self));
+      show_metadata (self);
+      gtk_widget_grab_focus (GTK_WIDGET (self->scrolled_window));
+    }
+
+  update_actions (self);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+OsaisImage *
+osais_image_viewer_get_image (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+
+  return self->image;
+}
+
+OsaisJob *
+osais_image_viewer_get_job (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+
+  return self->job;
+}
+
+GdkTexture *
+osais_image_viewer_get_texture (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+
+  return self->texture;
+}
+
+double
+osais_image_viewer_get_zoom (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), 0);
+
+  return self->zoom;
+}
+
+char *
+osais_image_viewer_dup_details (OsaisImageViewer *self)
+{
+  AdwActionRow *rows[] = {
+    self->engine_row, self->prompt_row, self->seed_row, self->parameters_row,
+    self->size_row, self->uid_row, self->cycle_row, self->time_row,
+  };
+  GString *text = g_string_new (NULL);
+
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    g_string_append_printf (text, "%s: %s\n",
+                            adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rows[i])),
+                            adw_action_row_get_subtitle (rows[i]));
+
+  return g_string_free (text, FALSE);
+}
+
+/* GObject ----------------------------------------------------------------- */
+
+static void
+osais_image_viewer_dispose (GObject *object)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_IMAGE_VIEWER);
+  g_clear_object (&self->texture);
+  g_clear_object (&self->image);
+  g_clear_object (&self->job);
+
+  G_OBJECT_CLASS (osais_image_viewer_parent_class)->dispose (object);
+}
+
+static void
+osais_image_viewer_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (object);
+
+  switch (prop_id)
+    {
+    case PROP_IMAGE:
+      g_value_set_object (value, self->image);
+      break;
+
+    case PROP_JOB:
+      g_value_set_object (value, self->job);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_image_viewer_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (object);
+
+  switch (prop_id)
+    {
+    case PROP_IMAGE:
+      osais_image_viewer_set_image (self, g_value_get_object (value), self->job);
+      break;
+
+    case PROP_JOB:
+      osais_image_viewer_set_image (self, self->image, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 osais_image_viewer_class_init (OsaisImageViewerClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = osais_image_viewer_dispose;
+  object_class->get_property = osais_image_viewer_get_property;
+  object_class->set_property = osais_image_viewer_set_property;
+
+  properties[PROP_IMAGE] =
+    g_param_spec_object ("image", NULL, NULL, OSAIS_TYPE_IMAGE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_JOB] =
+    g_param_spec_object ("job", NULL, NULL, OSAIS_TYPE_JOB,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_USE_AS_INPUT] =
+    g_signal_new ("use-as-input", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, OSAIS_TYPE_IMAGE);
+  signals[SIGNAL_REUSE_PARAMETERS] =
+    g_signal_new ("reuse-parameters", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, OSAIS_TYPE_JOB);
+  signals[SIGNAL_DELETE_IMAGE] =
+    g_signal_new ("delete-image", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, OSAIS_TYPE_IMAGE, OSAIS_TYPE_JOB);
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/com/opensourceais/Studio/osais-image-viewer.ui");
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, flap);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, scrolled_window);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, picture);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, zoom_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, engine_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, prompt_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, seed_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, parameters_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, size_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, uid_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, cycle_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, time_row);
+
+  gtk_widget_class_install_action (widget_class, "viewer.save-as", NULL, save_as_action);
+  gtk_widget_class_install_action (widget_class, "viewer.copy", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "viewer.use-as-input", NULL,
+                                   use_as_input_action);
+  gtk_widget_class_install_action (widget_class, "viewer.reuse-parameters", NULL,
+                                   reuse_parameters_action);
+  gtk_widget_class_install_action (widget_class, "viewer.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "viewer.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_in_action);
+  gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_out_action);
+  gtk_widget_class_install_action (widget_class, "viewer.zoom-fit", NULL, zoom_fit_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK,
+                                       "viewer.copy", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
+                                       "viewer.save-as", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "viewer.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "viewer.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
+                                       "viewer.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK,
+                                       "viewer.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK,
+                                       "viewer.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK,
+                                       "viewer.zoom-fit", NULL);
 }
 
 static void
 osais_image_viewer_init (OsaisImageViewer *self)
 {
+  GtkEventController *scroll;
+  GtkDragSource *drag_source;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (scroll, "scroll", G_CALLBACK (scroll_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), scroll);
+
+  drag_source = gtk_drag_source_new ();
+  gtk_drag_source_set_actions (drag_source, GDK_ACTION_COPY);
+  g_signal_connect_swapped (drag_source, "prepare", G_CALLBACK (drag_prepare_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->picture), GTK_EVENT_CONTROLLER (drag_source));
+
+  update_actions (self);
 }

@@ -30,5 +30,10 @@ void        osais_image_viewer_set_image (OsaisImageViewer *self,
                                           OsaisJob         *job);
 OsaisImage *osais_image_viewer_get_image (OsaisImageViewer *self);
 OsaisJob   *osais_image_viewer_get_job   (OsaisImageViewer *self);
+/* The full-size texture once loaded (NULL before), the zoom (0: fit). */
+GdkTexture *osais_image_viewer_get_texture (OsaisImageViewer *self);
+double      osais_image_viewer_get_zoom    (OsaisImageViewer *self);
+/* For tests: the details panel as "Title: value" lines. */
+char       *osais_image_viewer_dup_details (OsaisImageViewer *self);
 
 G_END_DECLS
