@@ -403,6 +403,38 @@ reuse_parameters_cb (OsaisWindow *self,
   osais_request_form_focus_prompt (self->form);
 }
 
+static void
+delete_image_cb (OsaisWindow *self,
+                 OsaisImage  *image,
+                 OsaisJob    *job)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               osais_gallery_delete_image_with_undo (self->gallery, image, job));
+  osais_image_viewer_set_image (self->viewer, NULL, NULL);
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+}
+
+static void
+retried_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  job = osais_session_retry_finish (OSAIS_SESSION (object), result, &error);
+  if (job == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    osais_window_show_error (self, _("The request was not sent again"), error->message);
+}
+
+static void
+retry_job_cb (OsaisWindow *self,
+              OsaisJob    *job)
+{
+  osais_session_retry_async (self->session, job, NULL, retried_cb, g_object_ref (self));
+}
+
 /* Drag and drop ----------------------------------------------------------- */
 
 static gboolean
@@ -550,6 +582,8 @@ osais_window_init (OsaisWindow *self)
   g_signal_connect_swapped (self->viewer, "use-as-input", G_CALLBACK (use_as_input_cb), self);
   g_signal_connect_swapped (self->viewer, "reuse-parameters",
                             G_CALLBACK (reuse_parameters_cb), self);
+  g_signal_connect_swapped (self->viewer, "delete-image", G_CALLBACK (delete_image_cb), self);
+  g_signal_connect_swapped (self->gallery, "retry-job", G_CALLBACK (retry_job_cb), self);
 
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::engines",
