@@ -49,17 +49,16 @@ typedef struct
   int                   exit_status;
 
   OsaisStore           *store;
-  OsaisCallbackServer  *server;
   OsaisSimulator       *simulator;
   OsaisClient          *client;
   GListModel           *engines;
 
-  /* run */
-  OsaisEngine          *engine;
-  JsonObject           *parameters;
-  char                 *input_id;
+  /* run and serve */
+  OsaisSession         *session;
+  char                 *engine_name;
+  GHashTable           *values;
+  GBytes               *input;
   char                 *out_dir;
-  guint                 request_id;
   OsaisJob             *job;
   OsaisStage            last_reported_stage;
   guint                 last_reported_images;
@@ -80,21 +79,17 @@ cli_clear (Cli *cli)
       g_signal_handlers_disconnect_by_data (osais_job_get_images (cli->job), cli);
     }
   g_clear_object (&cli->job);
-  if (cli->server != NULL)
-    {
-      if (cli->input_id != NULL)
-        osais_callback_server_unregister_input (cli->server, cli->input_id);
-      osais_callback_server_stop (cli->server);
-    }
+  if (cli->session != NULL)
+    osais_session_stop (cli->session);
   if (cli->simulator != NULL)
     osais_simulator_stop (cli->simulator);
-  g_clear_object (&cli->server);
+  g_clear_object (&cli->session);
   g_clear_object (&cli->simulator);
   g_clear_object (&cli->client);
-  g_clear_object (&cli->engine);
   g_clear_object (&cli->engines);
-  g_clear_pointer (&cli->parameters, json_object_unref);
-  g_clear_pointer (&cli->input_id, g_free);
+  g_clear_pointer (&cli->engine_name, g_free);
+  g_clear_pointer (&cli->values, g_hash_table_unref);
+  g_clear_pointer (&cli->input, g_bytes_unref);
   g_clear_pointer (&cli->out_dir, g_free);
   if (cli->store != NULL)
     osais_store_close (cli->store);
@@ -212,46 +207,7 @@ start_simulator (Cli         *cli,
                   "client-token", token,
                   "client-secret", secret,
                   NULL);
-  /* Knobs for trying failure and slowness from the command line, as the tests do. */
-  if (g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE") != NULL)
-    g_object_set (cli->simulator, "fail-engine", g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE"), NULL);
-  if (g_getenv ("OSAIS_SIMULATOR_STEP_DELAY") != NULL)
-    g_object_set (cli->simulator,
-                  "step-delay", (guint) g_ascii_strtoull (g_getenv ("OSAIS_SIMULATOR_STEP_DELAY"),
-                                                          NULL, 10),
-                  NULL);
   return osais_simulator_start (cli->simulator, address, port, error);
-}
-
-static gboolean
-start_callback_server (Cli         *cli,
-                       const char  *listen,
-                       const char  *public_url,
-                       GError     **error)
-{
-  g_autofree char *host = NULL;
-  guint port = OSAIS_CALLBACK_SERVER_DEFAULT_PORT;
-
-  if (listen != NULL)
-    {
-      if (!osais_parse_listen_address (listen, &host, &port, error))
-        return FALSE;
-    }
-  else if (cli->options->simulator)
-    {
-      /* Offline, nobody outside needs a known port: take any free one. */
-      port = 0;
-    }
-
-  cli->server = osais_callback_server_new (cli->store);
-  g_object_set (cli->server,
-                "address", host != NULL ? host : OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
-                "port", port,
-                NULL);
-  if (public_url != NULL)
-    g_object_set (cli->server, "public-url", public_url, NULL);
-
-  return osais_callback_server_start (cli->server, error);
 }
 
 /* The client, on the simulator or the configured origin. */
@@ -496,7 +452,7 @@ finish_run (Cli *cli)
     }
 
   say ("job %" G_GINT64_FORMAT " done: %u image(s) in %s", osais_job_get_uid (cli->job), n,
-       cli->out_dir != NULL ? cli->out_dir : osais_store_get_data_dir (cli->store));
+       cli->out_dir != NULL ? cli->out_dir : osais_session_get_data_dir (cli->session));
   cli_quit (cli, EXIT_OK);
 }
 
@@ -563,26 +519,15 @@ run_timeout_cb (gpointer user_data)
 }
 
 static void
-job_created_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+watch_job (Cli      *cli,
+           OsaisJob *job)
 {
-  Cli *cli = user_data;
-  g_autoptr(GError) error = NULL;
-
-  cli->job = osais_store_create_job_finish (OSAIS_STORE (object), result, &error);
-  cli->request_id = 0;
-  if (cli->job == NULL)
-    {
-      cli_quit (cli, report_error ("could not record the job", error));
-      return;
-    }
-
-  say ("job %" G_GINT64_FORMAT " accepted", osais_job_get_uid (cli->job));
+  cli->job = g_object_ref (job);
+  say ("job %" G_GINT64_FORMAT " accepted", osais_job_get_uid (job));
   cli->last_reported_stage = G_MININT;
-  g_signal_connect (cli->job, "notify::stage", G_CALLBACK (job_notify_cb), cli);
-  g_signal_connect (cli->job, "notify::announced-images", G_CALLBACK (job_notify_cb), cli);
-  g_signal_connect (osais_job_get_images (cli->job), "items-changed",
+  g_signal_connect (job, "notify::stage", G_CALLBACK (job_notify_cb), cli);
+  g_signal_connect (job, "notify::announced-images", G_CALLBACK (job_notify_cb), cli);
+  g_signal_connect (osais_job_get_images (job), "items-changed",
                     G_CALLBACK (images_changed_cb), cli);
   job_changed_cb (cli);
 }
@@ -594,15 +539,11 @@ submitted_cb (GObject      *object,
 {
   Cli *cli = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *parameters = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  gint64 uid = 0;
+  g_autoptr(OsaisJob) job = NULL;
 
-  if (!osais_client_submit_finish (OSAIS_CLIENT (object), result, &uid, &token, &error))
+  job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
+  if (job == NULL)
     {
-      osais_store_cancel_request (cli->store, cli->request_id);
-      cli->request_id = 0;
       if (g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_HTTP))
         {
           say ("OSAIS refused the request: %s", error->message);
@@ -613,46 +554,148 @@ submitted_cb (GObject      *object,
       return;
     }
 
-  node = json_node_init_object (json_node_alloc (), cli->parameters);
-  parameters = json_to_string (node, FALSE);
-  osais_store_create_job_async (cli->store, cli->request_id, uid, token,
-                                osais_engine_get_name (cli->engine), parameters,
-                                NULL, job_created_cb, cli);
+  watch_job (cli, job);
+}
+
+/* Knobs for trying failure and slowness from the command line, as the tests do. */
+static void
+configure_simulator_from_environment (OsaisSimulator *simulator)
+{
+  const char *fail_engine = g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
+  const char *step_delay = g_getenv ("OSAIS_SIMULATOR_STEP_DELAY");
+
+  if (simulator == NULL)
+    return;
+  if (fail_engine != NULL)
+    g_object_set (simulator, "fail-engine", fail_engine, NULL);
+  if (step_delay != NULL)
+    g_object_set (simulator, "step-delay", (guint) g_ascii_strtoull (step_delay, NULL, 10), NULL);
 }
 
 static void
-login_then_submit (Cli *cli)
+submit (Cli *cli)
 {
-  say ("sending the %s request", osais_engine_get_name (cli->engine));
-  cli->request_id = osais_store_begin_request (cli->store);
-  osais_client_submit_async (cli->client, osais_engine_get_name (cli->engine), cli->parameters,
-                             NULL, submitted_cb, cli);
+  say ("sending the %s request", cli->engine_name);
+  configure_simulator_from_environment (osais_session_get_simulator (cli->session));
+  osais_session_submit_async (cli->session, cli->engine_name, cli->values, cli->input, NULL,
+                              NULL, submitted_cb, cli);
 }
 
-/* Registers @path as the request's input image, served at <public>/input/<id>. */
-static char *
-register_input (Cli         *cli,
-                const char  *path,
-                GError     **error)
+static void
+print_callback_urls (Cli *cli)
 {
-  g_autofree char *contents = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  const char *content_type = NULL;
-  gsize length = 0;
-  guint width = 0, height = 0;
+  const char *public_uri = osais_session_get_public_uri (cli->session);
 
-  if (!g_file_get_contents (path, &contents, &length, error))
-    return NULL;
-  bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+  say ("listening on %s", osais_session_get_server_uri (cli->session));
+  say ("register these URLs with OSAIS:");
+  g_print ("%snotify\n%supload\n", public_uri, public_uri);
+}
 
-  if (!osais_image_check (bytes, &content_type, &width, &height, error))
+typedef void (*SessionReadyFunc) (Cli *cli);
+
+static void
+session_started_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Cli *cli = user_data;
+  OsaisSession *session = OSAIS_SESSION (object);
+  g_autoptr(GError) error = NULL;
+  SessionReadyFunc next = g_object_get_data (object, "osais-cli-next");
+
+  if (!osais_session_start_finish (session, result, &error))
     {
-      g_prefix_error (error, "%s: ", path);
-      return NULL;
+      cli_quit (cli, report_error ("cannot open the history", error));
+      return;
     }
 
-  return osais_callback_server_register_input (cli->server, bytes, content_type,
-                                               &cli->input_id);
+  if (!osais_session_get_server_listening (session))
+    {
+      say ("cannot start the callback server: %s", osais_session_get_server_error (session));
+      say ("choose another address or port with --listen HOST:PORT");
+      cli_quit (cli, EXIT_USAGE);
+      return;
+    }
+
+  if (osais_session_get_login_state (session) == OSAIS_LOGIN_STATE_FAILED)
+    {
+      say ("could not log in to %s: %s", osais_session_get_server_origin (session),
+           osais_session_get_login_error (session));
+      if (osais_session_get_account_mode (session) == OSAIS_ACCOUNT_MODE_ACCOUNT)
+        say ("check OSAIS_TOKEN and OSAIS_SECRET (unset both to use the demo login)");
+      else
+        say ("check the server origin (--server or OSAIS_SERVER) and your network");
+      cli_quit (cli, EXIT_NETWORK);
+      return;
+    }
+
+  next (cli);
+}
+
+/* A session for this run: offline on the simulator, or on the configured
+ * origin with OSAIS_TOKEN/OSAIS_SECRET, else the demo login. @mode_if_online
+ * is the mode when neither --simulator nor credentials say otherwise. */
+static gboolean
+start_session (Cli              *cli,
+               OsaisAccountMode  mode_if_online,
+               const char       *listen,
+               const char       *public_url,
+               SessionReadyFunc  next,
+               GError          **error)
+{
+  const char *token = g_getenv ("OSAIS_TOKEN");
+  const char *secret = g_getenv ("OSAIS_SECRET");
+  const char *env_server = g_getenv ("OSAIS_SERVER");
+  g_autofree char *host = NULL;
+  guint port = OSAIS_CALLBACK_SERVER_DEFAULT_PORT;
+  OsaisAccountMode mode = mode_if_online;
+
+  if (listen != NULL)
+    {
+      if (!osais_parse_listen_address (listen, &host, &port, error))
+        return FALSE;
+    }
+  else if (cli->options->simulator)
+    {
+      /* Offline, nobody outside needs a known port: take any free one. */
+      port = 0;
+    }
+
+  cli->session = osais_session_new (cli->options->data_dir);
+  if (cli->options->simulator)
+    mode = OSAIS_ACCOUNT_MODE_OFFLINE;
+  else
+    {
+      if (cli->options->server != NULL)
+        osais_session_set_server_origin (cli->session, cli->options->server);
+      else if (env_server != NULL && *env_server != '\0')
+        osais_session_set_server_origin (cli->session, env_server);
+
+      if (mode != OSAIS_ACCOUNT_MODE_NONE && token != NULL && *token != '\0'
+          && secret != NULL && *secret != '\0')
+        {
+          osais_session_set_credentials (cli->session, token, secret);
+          mode = OSAIS_ACCOUNT_MODE_ACCOUNT;
+        }
+    }
+
+  osais_session_set_account_mode (cli->session, mode);
+  if (host != NULL)
+    osais_session_set_listen_address (cli->session, host);
+  osais_session_set_listen_port (cli->session, port);
+  osais_session_set_public_url (cli->session, public_url);
+
+  if (mode != OSAIS_ACCOUNT_MODE_NONE)
+    say ("logging in to %s%s", mode == OSAIS_ACCOUNT_MODE_OFFLINE
+                                 ? "the built-in simulator"
+                                 : osais_session_get_server_origin (cli->session),
+         mode == OSAIS_ACCOUNT_MODE_DEMO
+           ? " as the demo client (set OSAIS_TOKEN and OSAIS_SECRET to use your account)"
+           : "");
+
+  g_object_set_data (G_OBJECT (cli->session), "osais-cli-next", next);
+  osais_session_start_async (cli->session, NULL, session_started_cb, cli);
+  return TRUE;
 }
 
 static int
@@ -662,15 +705,15 @@ command_run (Cli   *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GHashTable) values = NULL;
   g_autoptr(GPtrArray) warnings = NULL;
+  g_autoptr(JsonObject) checked = NULL;
   g_autofree char *input = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *public_url = NULL;
   g_autofree char *out_dir = NULL;
-  g_autofree char *local_uri = NULL;
+  const OsaisEngineParam *input_param;
+  OsaisEngine *engine;
   int timeout = DEFAULT_RUN_TIMEOUT;
-  const char *engine_name;
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input image (PNG, JPEG or WebP)", "FILE" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -701,19 +744,18 @@ command_run (Cli   *cli,
       return EXIT_USAGE;
     }
 
-  engine_name = argv[1];
+  cli->engine_name = g_strdup (argv[1]);
   cli->engines = osais_engines_load (&warnings);
   for (guint i = 0; warnings != NULL && i < warnings->len; i++)
     say ("%s", (const char *) g_ptr_array_index (warnings, i));
-  cli->engine = osais_engines_lookup (cli->engines, engine_name);
-  if (cli->engine == NULL)
+  engine = osais_engines_lookup (cli->engines, cli->engine_name);
+  if (engine == NULL)
     {
-      say ("unknown engine “%s”; `osais engines` lists the engines", engine_name);
+      say ("unknown engine “%s”; `osais engines` lists the engines", cli->engine_name);
       return EXIT_USAGE;
     }
-  g_object_ref (cli->engine);
 
-  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  cli->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (int i = 2; i < argc; i++)
     {
       const char *equal = strchr (argv[i], '=');
@@ -723,24 +765,47 @@ command_run (Cli   *cli,
           say ("“%s” is not a parameter: write NAME=VALUE", argv[i]);
           return EXIT_USAGE;
         }
-      g_hash_table_replace (values, g_strndup (argv[i], equal - argv[i]), g_strdup (equal + 1));
+      g_hash_table_replace (cli->values, g_strndup (argv[i], equal - argv[i]),
+                            g_strdup (equal + 1));
     }
 
-  if (input != NULL && osais_engine_get_input_param (cli->engine) == NULL)
+  input_param = osais_engine_get_input_param (engine);
+  if (input != NULL && input_param == NULL)
     {
-      say ("the %s engine takes no input image; leave out --input", engine_name);
+      say ("the %s engine takes no input image; leave out --input", cli->engine_name);
       return EXIT_USAGE;
     }
 
-  /* Validate the parameters before anything starts; the input's URL is
-   * not known yet, so a placeholder stands in for it. */
+  /* Check the parameters before anything starts, so that a mistake costs
+   * no login; the input's URL is not known yet, a placeholder stands in. */
   if (input != NULL)
-    g_hash_table_replace (values, g_strdup (osais_engine_get_input_param (cli->engine)->name),
-                          g_strdup ("http://localhost/input/placeholder"));
-  cli->parameters = osais_engine_build_request (cli->engine, values, &error);
-  if (cli->parameters == NULL)
+    {
+      g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+      GHashTableIter iter;
+      gpointer name, value;
+
+      g_hash_table_iter_init (&iter, cli->values);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        g_hash_table_insert (values, name, value);
+      g_hash_table_insert (values, input_param->name, (gpointer) "http://localhost/input/0");
+      checked = osais_engine_build_request (engine, values, &error);
+    }
+  else
+    checked = osais_engine_build_request (engine, cli->values, &error);
+  if (checked == NULL)
     return report_error ("invalid request", error);
-  g_clear_pointer (&cli->parameters, json_object_unref);
+
+  if (input != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (input);
+
+      cli->input = g_file_load_bytes (file, NULL, NULL, &error);
+      if (cli->input == NULL)
+        {
+          say ("cannot read the input image: %s", error->message);
+          return EXIT_USAGE;
+        }
+    }
 
   if (out_dir != NULL)
     {
@@ -752,37 +817,10 @@ command_run (Cli   *cli,
       cli->out_dir = g_steal_pointer (&out_dir);
     }
 
-  if (!open_store (cli, &error))
-    return report_error ("cannot open the history", error);
-  if (!create_client (cli, &error))
+  if (!start_session (cli, OSAIS_ACCOUNT_MODE_DEMO, listen, public_url, submit, &error))
     return report_error ("could not start", error);
-  if (!start_callback_server (cli, listen, public_url, &error))
-    return report_error ("cannot start the callback server", error);
-
-  local_uri = osais_callback_server_dup_local_uri (cli->server);
-  say ("callback server listening on %s", local_uri);
-  if (cli->simulator != NULL)
-    {
-      g_autofree char *public_uri = osais_callback_server_dup_public_uri (cli->server);
-      osais_simulator_set_callback_url (cli->simulator, public_uri);
-    }
-
-  if (input != NULL)
-    {
-      g_autofree char *url = register_input (cli, input, &error);
-
-      if (url == NULL)
-        return report_error ("cannot use the input image", error);
-      g_hash_table_replace (values, g_strdup (osais_engine_get_input_param (cli->engine)->name),
-                            g_steal_pointer (&url));
-    }
-
-  cli->parameters = osais_engine_build_request (cli->engine, values, &error);
-  if (cli->parameters == NULL)
-    return report_error ("invalid request", error);
 
   cli->timeout_id = g_timeout_add_seconds (timeout, run_timeout_cb, cli);
-  login (cli, login_then_submit);
   return run_loop (cli);
 }
 
@@ -797,8 +835,6 @@ command_serve (Cli   *cli,
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *public_url = NULL;
-  g_autofree char *local_uri = NULL;
-  g_autofree char *public_uri = NULL;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       "Address to listen on (default 127.0.0.1:3024)", "HOST:PORT" },
@@ -820,20 +856,15 @@ command_serve (Cli   *cli,
       return EXIT_USAGE;
     }
 
-  if (!open_store (cli, &error))
-    return report_error ("cannot open the history", error);
+  /* Serving known jobs needs no login and no simulator. */
+  cli->options->simulator = FALSE;
   if (listen == NULL)
     listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
                               OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
-  cli->options->simulator = FALSE;
-  if (!start_callback_server (cli, listen, public_url, &error))
-    return report_error ("cannot start the callback server", error);
+  if (!start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, public_url, print_callback_urls,
+                      &error))
+    return report_error ("could not start", error);
 
-  local_uri = osais_callback_server_dup_local_uri (cli->server);
-  public_uri = osais_callback_server_dup_public_uri (cli->server);
-  say ("listening on %s", local_uri);
-  say ("register these URLs with OSAIS:");
-  g_print ("%snotify\n%supload\n", public_uri, public_uri);
   return run_loop (cli);
 }
 
