@@ -251,6 +251,47 @@ load_data_free (LoadData *data)
   g_free (data);
 }
 
+/* Shrinks to the preview size; a small image stays as it is. */
+static void
+size_prepared_cb (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  gpointer         user_data)
+{
+  double scale = MIN ((double) PREVIEW_SIZE / width, (double) PREVIEW_SIZE / height);
+
+  if (scale < 1.0)
+    gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale)),
+                                MAX (1, (int) (height * scale)));
+}
+
+static GdkPixbuf *
+decode_preview (GBytes  *bytes,
+                GError **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  GdkPixbuf *pixbuf;
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), NULL);
+  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, error))
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      return NULL;
+    }
+  if (!gdk_pixbuf_loader_close (loader, error))
+    return NULL;
+
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_FAILED, "No image");
+      return NULL;
+    }
+
+  /* Photos from phones are stored sideways with an EXIF orientation. */
+  return gdk_pixbuf_apply_embedded_orientation (pixbuf);
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -259,7 +300,6 @@ load_thread (GTask        *task,
 {
   LoadData *data = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = NULL;
   const char *name;
 
   if (data->file != NULL)
@@ -314,9 +354,7 @@ load_thread (GTask        *task,
 
   /* Only a preview-sized picture is decoded; an image without a decoder
    * here (WebP on some systems) is still a valid input, shown as an icon. */
-  stream = g_memory_input_stream_new_from_bytes (data->bytes);
-  data->preview = gdk_pixbuf_new_from_stream_at_scale (stream, PREVIEW_SIZE, PREVIEW_SIZE,
-                                                       TRUE, cancellable, &error);
+  data->preview = decode_preview (data->bytes, &error);
   if (data->preview == NULL)
     g_debug ("No preview for %s: %s", name, error->message);
 

@@ -919,9 +919,26 @@ describe_input_limits (const OsaisEngineParam *param)
 
   if (param->filter_ext != NULL && param->filter_ext[0] != NULL)
     {
-      g_autofree char *types = g_strjoinv (", ", param->filter_ext);
+      gboolean png = FALSE, jpeg = FALSE, webp = FALSE;
 
-      g_string_append (str, types);
+      for (guint i = 0; param->filter_ext[i] != NULL; i++)
+        {
+          const char *ext = param->filter_ext[i] + (param->filter_ext[i][0] == '.');
+
+          png |= g_ascii_strcasecmp (ext, "png") == 0;
+          jpeg |= g_ascii_strcasecmp (ext, "jpg") == 0 || g_ascii_strcasecmp (ext, "jpeg") == 0;
+          webp |= g_ascii_strcasecmp (ext, "webp") == 0;
+        }
+
+      /* TRANSLATORS: the image types an engine takes */
+      if (png && jpeg && !webp)
+        g_string_append (str, _("PNG or JPEG"));
+      else if (png && !jpeg && !webp)
+        g_string_append (str, _("PNG only"));
+      else if (!png && jpeg && !webp)
+        g_string_append (str, _("JPEG only"));
+      else
+        g_string_append (str, _("PNG, JPEG or WebP"));
     }
   else
     g_string_append (str, _("PNG, JPEG or WebP"));
@@ -961,7 +978,10 @@ build_form (OsaisRequestForm *self)
   input_param = osais_engine_get_input_param (self->engine);
   if (input_param != NULL)
     {
-      g_autofree char *limits = describe_input_limits (input_param);
+      gboolean limited = input_param->filter_ext != NULL || input_param->max_kb > 0
+                         || input_param->min_width > 0 || input_param->min_height > 0
+                         || input_param->max_width > 0 || input_param->max_height > 0;
+      g_autofree char *limits = limited ? describe_input_limits (input_param) : NULL;
 
       adw_preferences_group_set_title (self->input_group,
                                        input_param->title != NULL ? input_param->title

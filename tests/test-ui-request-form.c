@@ -1,0 +1,760 @@
+/* test-ui-request-form.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTestRequestForm"
+
+#include <stdlib.h>
+
+#include <glib/gstdio.h>
+
+#include "osais-input-well.h"
+#include "osais-request-form.h"
+#include "osais-test-utils.h"
+
+static char *data_dir;
+
+/* Helpers ----------------------------------------------------------------- */
+
+static void
+remove_data_dir (void)
+{
+  osais_test_remove_tree (data_dir);
+  g_clear_pointer (&data_dir, g_free);
+}
+
+/* The isolation of osais_test_init(), without its g_test_init(): gtk_test_init()
+ * makes that call itself. */
+static void
+isolate_folders (void)
+{
+  static const struct { const char *variable; const char *folder; } folders[] = {
+    { "HOME", "home" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+  g_autoptr(GError) error = NULL;
+
+  data_dir = g_dir_make_tmp ("osais-test-form-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *path = g_build_filename (data_dir, folders[i].folder, NULL);
+
+      g_mkdir_with_parents (path, 0700);
+      g_setenv (folders[i].variable, path, TRUE);
+    }
+  atexit (remove_data_dir);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  g_error ("Timed out waiting for %s", (const char *) user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates until @done says so, or fails the test after a while. */
+static void
+wait_until (gboolean (*done) (gpointer data),
+            gpointer    data,
+            const char *what)
+{
+  guint id = g_timeout_add_seconds (OSAIS_TEST_TIMEOUT_SECONDS, timeout_cb, (gpointer) what);
+
+  while (!done (data))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (id);
+}
+
+static gboolean
+well_settled (gpointer data)
+{
+  return !osais_input_well_get_loading (OSAIS_INPUT_WELL (data));
+}
+
+static OsaisInputWell *
+form_get_well (OsaisRequestForm *form)
+{
+  OsaisEngine *engine = osais_request_form_get_engine (form);
+  GtkWidget *well = osais_request_form_get_field (form,
+                                                  osais_engine_get_input_param (engine)->name);
+
+  g_assert_true (OSAIS_IS_INPUT_WELL (well));
+
+  return OSAIS_INPUT_WELL (well);
+}
+
+static void
+wait_for_well (OsaisRequestForm *form)
+{
+  wait_until (well_settled, form_get_well (form), "the input image to load");
+}
+
+static GListModel *
+load_engines (void)
+{
+  g_autoptr(GPtrArray) warnings = NULL;
+  GListModel *engines = osais_engines_load (&warnings);
+
+  g_assert_cmpuint (warnings->len, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (engines), >=, 4);
+
+  return engines;
+}
+
+static OsaisRequestForm *
+new_form (GListModel *engines,
+          const char *name)
+{
+  OsaisRequestForm *form = g_object_ref_sink (OSAIS_REQUEST_FORM (osais_request_form_new ()));
+  OsaisEngine *engine = osais_engines_lookup (engines, name);
+
+  g_assert_nonnull (engine);
+  osais_request_form_set_engine (form, engine);
+  g_assert_true (osais_request_form_get_engine (form) == engine);
+
+  return form;
+}
+
+/* Writes a PNG of @width×@height into the data folder; returns its file. */
+static GFile *
+write_png (const char *name,
+           int         width,
+           int         height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (data_dir, name, NULL);
+
+  gdk_pixbuf_fill (pixbuf, 0x3584e4ff);
+  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  g_assert_no_error (error);
+
+  return g_file_new_for_path (path);
+}
+
+static GFile *
+write_file (const char *name,
+            const char *contents,
+            gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (data_dir, name, NULL);
+
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+
+  return g_file_new_for_path (path);
+}
+
+static guint
+count_descendants (GtkWidget *widget,
+                   GType      type)
+{
+  guint n = G_TYPE_CHECK_INSTANCE_TYPE (widget, type) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_descendants (child, type);
+
+  return n;
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The toggle button labelled @label under @widget, or NULL. */
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget)
+      && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+set_prompt (OsaisRequestForm *form,
+            const char       *text)
+{
+  GtkWidget *view = osais_request_form_get_field (form, "word");
+
+  g_assert_true (GTK_IS_TEXT_VIEW (view));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text, -1);
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Tests ------------------------------------------------------------------- */
+
+static gboolean
+is_seed (const OsaisEngineParam *param)
+{
+  return param->type == OSAIS_PARAM_TYPE_FUNCTION && param->sent;
+}
+
+static void
+test_every_engine (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+      g_autoptr(OsaisRequestForm) form = NULL;
+      const OsaisEngineParam *input = osais_engine_get_input_param (engine);
+      guint expected = 0;
+
+      g_test_message ("engine %s", osais_engine_get_name (engine));
+      form = new_form (engines, osais_engine_get_name (engine));
+
+      for (guint p = 0; p < osais_engine_get_n_params (engine); p++)
+        {
+          const OsaisEngineParam *param = osais_engine_get_param (engine, p);
+          GtkWidget *field = osais_request_form_get_field (form, param->name);
+
+          switch (param->widget)
+            {
+            case OSAIS_PARAM_WIDGET_EDIT:
+              g_assert_nonnull (field);
+              g_assert_true (GTK_IS_TEXT_VIEW (field) || ADW_IS_ENTRY_ROW (field));
+              expected++;
+              break;
+
+            case OSAIS_PARAM_WIDGET_RANGE_SLIDER:
+              g_assert_true (ADW_IS_ACTION_ROW (field));
+              g_assert_cmpuint (count_descendants (field, GTK_TYPE_SCALE), ==, 1);
+              expected++;
+              break;
+
+            case OSAIS_PARAM_WIDGET_MULTI_TOGGLE:
+              g_assert_nonnull (field);
+              g_assert_cmpuint (count_descendants (field, GTK_TYPE_TOGGLE_BUTTON), ==,
+                                param->accept_values->len);
+              expected++;
+              break;
+
+            case OSAIS_PARAM_WIDGET_SELECT_PICTURE:
+              g_assert_true (OSAIS_IS_INPUT_WELL (field));
+              break;
+
+            case OSAIS_PARAM_WIDGET_NONE:
+            default:
+              if (is_seed (param))
+                {
+                  g_assert_true (ADW_IS_ENTRY_ROW (field));
+                  expected++;
+                }
+              else if (param == input)
+                g_assert_true (OSAIS_IS_INPUT_WELL (field));
+              else
+                g_assert_null (field);
+            }
+        }
+
+      g_assert_cmpuint (osais_request_form_get_n_fields (form), ==, expected);
+
+      /* A fresh form of an engine with a mandatory input or prompt cannot run. */
+      if (input != NULL && input->mandatory)
+        {
+          g_assert_false (osais_request_form_get_valid (form));
+          g_assert_nonnull (osais_request_form_get_invalid_reason (form));
+        }
+    }
+
+  g_assert_cmpuint (g_list_model_get_n_items (engines), >=, 4);
+}
+
+static void
+test_diffusion_prompt (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "diffusion");
+  g_autoptr(GHashTable) values = NULL;
+
+  /* The empty prompt is what keeps Run disabled, and the reason says so. */
+  g_assert_false (osais_request_form_get_valid (form));
+  g_assert_nonnull (strstr (osais_request_form_get_invalid_reason (form),
+                            "Input (text and/or image)"));
+
+  set_prompt (form, "gold coin");
+  g_assert_true (osais_request_form_get_valid (form));
+  g_assert_null (osais_request_form_get_invalid_reason (form));
+
+  values = osais_request_form_dup_values (form);
+  g_assert_cmpstr (g_hash_table_lookup (values, "word"), ==, "gold coin");
+  g_assert_cmpstr (g_hash_table_lookup (values, "steps"), ==, "20");
+  g_assert_cmpstr (g_hash_table_lookup (values, "guidance"), ==, "7.5");
+  g_assert_cmpstr (g_hash_table_lookup (values, "cimg"), ==, "1");
+  g_assert_false (g_hash_table_contains (values, "model"));
+  g_assert_false (g_hash_table_contains (values, "output"));
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_conditional (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "diffusion");
+  g_autoptr(GFile) png = write_png ("conditional.png", 320, 240);
+  GtkWidget *guidance = osais_request_form_get_field (form, "guidance");
+  GtkWidget *strength = osais_request_form_get_field (form, "strength");
+
+  g_assert_true (gtk_widget_get_visible (guidance));
+  g_assert_false (gtk_widget_get_visible (strength));
+
+  osais_request_form_set_input_file (form, png);
+  wait_for_well (form);
+  g_assert_true (osais_request_form_get_has_input (form));
+  g_assert_false (gtk_widget_get_visible (guidance));
+  g_assert_true (gtk_widget_get_visible (strength));
+
+  osais_request_form_reset (form);
+  g_assert_false (osais_request_form_get_has_input (form));
+  g_assert_true (gtk_widget_get_visible (guidance));
+  g_assert_false (gtk_widget_get_visible (strength));
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_autofill (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "diffusion");
+  g_autoptr(GHashTable) before = NULL;
+  g_autoptr(GHashTable) after = NULL;
+  GtkWidget *width = osais_request_form_get_field (form, "width");
+  GtkWidget *toggle = NULL;
+
+  before = osais_request_form_dup_values (form);
+  g_assert_cmpstr (g_hash_table_lookup (before, "width"), ==, "512");
+  g_assert_cmpstr (g_hash_table_lookup (before, "height"), ==, "512");
+
+  toggle = find_button (width, "640x640");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (toggle)), ==, "640x640");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+
+  after = osais_request_form_dup_values (form);
+  g_assert_cmpstr (g_hash_table_lookup (after, "width"), ==, "640");
+  g_assert_cmpstr (g_hash_table_lookup (after, "height"), ==, "640");
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_invalid_value (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "diffusion");
+  GtkWidget *seed = osais_request_form_get_field (form, "seed");
+  guint n_valid = 0;
+  guint n_reason = 0;
+
+  set_prompt (form, "a lighthouse");
+  g_assert_true (osais_request_form_get_valid (form));
+
+  g_signal_connect (form, "notify::valid", G_CALLBACK (count_notify_cb), &n_valid);
+  g_signal_connect (form, "notify::invalid-reason", G_CALLBACK (count_notify_cb), &n_reason);
+
+  gtk_editable_set_text (GTK_EDITABLE (seed), "abc");
+  g_assert_false (osais_request_form_get_valid (form));
+  g_assert_nonnull (strstr (osais_request_form_get_invalid_reason (form), "“seed”"));
+  g_assert_nonnull (strstr (osais_request_form_get_invalid_reason (form), "abc"));
+  g_assert_true (gtk_widget_has_css_class (seed, "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (seed), ==,
+                   osais_request_form_get_invalid_reason (form));
+  g_assert_cmpuint (n_valid, ==, 1);
+  g_assert_cmpuint (n_reason, ==, 1);
+
+  gtk_editable_set_text (GTK_EDITABLE (seed), "42");
+  g_assert_true (osais_request_form_get_valid (form));
+  g_assert_null (osais_request_form_get_invalid_reason (form));
+  g_assert_false (gtk_widget_has_css_class (seed, "error"));
+  g_assert_cmpuint (n_valid, ==, 2);
+  g_assert_cmpuint (n_reason, ==, 2);
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_seed (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "diffusion");
+  g_autoptr(GHashTable) first = NULL;
+  g_autoptr(GHashTable) second = NULL;
+  GtkWidget *seed = osais_request_form_get_field (form, "seed");
+
+  set_prompt (form, "dice");
+
+  /* An empty seed is random, drawn for each request… */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (seed)), ==, "");
+  first = osais_request_form_dup_values (form);
+  g_assert_nonnull (g_hash_table_lookup (first, "seed"));
+
+  /* …and Reuse Last gives back the one sent. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (form), "form.reuse-seed", NULL));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (seed)), ==,
+                   g_hash_table_lookup (first, "seed"));
+  second = osais_request_form_dup_values (form);
+  g_assert_cmpstr (g_hash_table_lookup (second, "seed"), ==,
+                   g_hash_table_lookup (first, "seed"));
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_values_from_json (void)
+{
+  static const char *json =
+    "{\"word\": \"a red fox, oil painting\", \"steps\": 42, \"guidance\": 9.5,"
+    " \"strength\": 0.25, \"width\": 640, \"height\": 640, \"cimg\": 3, \"seed\": 1234,"
+    " \"url_upload\": \"http://127.0.0.1:3024/input/abc\"}";
+  static const struct { const char *name; const char *value; } expected[] = {
+    { "word", "a red fox, oil painting" },
+    { "steps", "42" },
+    { "guidance", "9.5" },
+    { "strength", "0.25" },
+    { "width", "640" },
+    { "height", "640" },
+    { "cimg", "3" },
+    { "seed", "1234" },
+  };
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "diffusion");
+  g_autoptr(GHashTable) values = NULL;
+
+  osais_request_form_set_values_from_json (form, json);
+  g_assert_true (osais_request_form_get_valid (form));
+
+  values = osais_request_form_dup_values (form);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpstr (g_hash_table_lookup (values, expected[i].name), ==, expected[i].value);
+  g_assert_cmpuint (g_hash_table_size (values), ==, G_N_ELEMENTS (expected));
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_input_png (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "rembg");
+  g_autoptr(GFile) png = write_png ("input.png", 400, 300);
+  g_autoptr(GBytes) expected = g_file_load_bytes (png, NULL, NULL, NULL);
+  g_autoptr(GBytes) input = NULL;
+  const char *content_type = NULL;
+  OsaisInputWell *well = form_get_well (form);
+  GtkWidget *picture;
+  guint n_has_input = 0;
+
+  g_signal_connect (form, "notify::has-input", G_CALLBACK (count_notify_cb), &n_has_input);
+  g_assert_false (osais_request_form_get_valid (form));
+
+  osais_request_form_set_input_file (form, png);
+  /* Nothing is read on the main thread: the well loads in the background. */
+  g_assert_true (osais_input_well_get_loading (well));
+  wait_for_well (form);
+
+  g_assert_true (osais_request_form_get_has_input (form));
+  g_assert_cmpuint (n_has_input, ==, 1);
+  g_assert_null (osais_input_well_get_error (well));
+  g_assert_true (osais_request_form_get_valid (form));
+
+  g_assert_nonnull (osais_input_well_get_preview (well));
+  picture = find_descendant (GTK_WIDGET (well), GTK_TYPE_PICTURE);
+  g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (picture))
+                 == osais_input_well_get_preview (well));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (osais_input_well_get_preview (well)),
+                   ==, 400);
+
+  input = osais_request_form_dup_input (form, &content_type);
+  g_assert_true (g_bytes_equal (input, expected));
+  g_assert_cmpstr (content_type, ==, "image/png");
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_input_too_small (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "rembg");
+  g_autoptr(GFile) small = write_png ("small.png", 100, 120);
+  g_autoptr(GFile) right = write_png ("right.png", 300, 300);
+  OsaisInputWell *well = form_get_well (form);
+  const char *error;
+
+  osais_request_form_set_input_file (form, small);
+  wait_for_well (form);
+
+  /* The image is held (and shown) but refused for this engine, with why. */
+  g_assert_true (osais_request_form_get_has_input (form));
+  error = osais_input_well_get_error (well);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error, "100×120"));
+  g_assert_nonnull (strstr (error, "at least 256×256"));
+  g_assert_false (osais_request_form_get_valid (form));
+  g_assert_cmpstr (osais_request_form_get_invalid_reason (form), ==, error);
+
+  /* Switching to an engine without limits makes it acceptable. */
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "gfpgan"));
+  g_assert_null (osais_input_well_get_error (well));
+  g_assert_true (osais_request_form_get_valid (form));
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "rembg"));
+  g_assert_false (osais_request_form_get_valid (form));
+
+  osais_request_form_set_input_file (form, right);
+  wait_for_well (form);
+  g_assert_null (osais_input_well_get_error (well));
+  g_assert_true (osais_request_form_get_valid (form));
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_input_refused (void)
+{
+  static const char gif[] = "GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!"
+                            "\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00"
+                            "\x00\x02\x02\x44\x01\x00;";
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "gfpgan");
+  g_autoptr(GFile) gif_file = write_file ("anim.gif", gif, sizeof gif - 1);
+  g_autoptr(GFile) text_file = write_file ("notes.png", "not an image\n", 13);
+  OsaisInputWell *well = form_get_well (form);
+
+  osais_request_form_set_input_file (form, gif_file);
+  wait_for_well (form);
+  g_assert_false (osais_request_form_get_has_input (form));
+  g_assert_cmpstr (osais_input_well_get_error (well), ==,
+                   "“anim.gif” is not a PNG, JPEG or WebP image");
+  g_assert_false (osais_request_form_get_valid (form));
+  g_assert_cmpstr (osais_request_form_get_invalid_reason (form), ==,
+                   osais_input_well_get_error (well));
+
+  /* The name does not make an image: the bytes are what count. */
+  osais_request_form_set_input_file (form, text_file);
+  wait_for_well (form);
+  g_assert_false (osais_request_form_get_has_input (form));
+  g_assert_cmpstr (osais_input_well_get_error (well), ==,
+                   "“notes.png” is not a PNG, JPEG or WebP image");
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static void
+test_drop (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(OsaisRequestForm) form = new_form (engines, "gfpgan");
+  g_autoptr(GFile) png = write_png ("dropped.png", 256, 256);
+  g_autoptr(GBytes) expected = g_file_load_bytes (png, NULL, NULL, NULL);
+  g_autoptr(GBytes) input = NULL;
+  g_autoptr(GListModel) controllers = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  GtkDropTarget *target = NULL;
+  GSList *files = NULL;
+  gboolean handled = FALSE;
+  OsaisInputWell *well = form_get_well (form);
+
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (well));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+
+  files = g_slist_prepend (files, png);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, files);
+  g_slist_free (files);
+
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &handled);
+  g_assert_true (handled);
+  wait_for_well (form);
+
+  g_assert_true (osais_request_form_get_has_input (form));
+  input = osais_request_form_dup_input (form, NULL);
+  g_assert_true (g_bytes_equal (input, expected));
+  g_assert_true (osais_request_form_get_valid (form));
+
+  g_assert_finalize_object (g_steal_pointer (&form));
+}
+
+static gboolean
+window_drawn (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data)) && gtk_widget_get_width (data) > 0;
+}
+
+static gboolean
+settled_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Lets layout, transitions and the preview settle before a picture. */
+static void
+settle (void)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (500, settled_cb, &done);
+  wait_until (flag_set, &done, "the window to settle");
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *folder = g_getenv ("OSAIS_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  path = g_build_filename (folder != NULL ? folder : g_get_tmp_dir (), name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
+test_screenshot (void)
+{
+  g_autoptr(GListModel) engines = load_engines ();
+  g_autoptr(GFile) png = write_png ("screenshot.png", 640, 480);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  OsaisRequestForm *form = OSAIS_REQUEST_FORM (osais_request_form_new ());
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (form));
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 1000);
+
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "diffusion"));
+  set_prompt (form, "gold coin from rome 100 BC, full size");
+  osais_request_form_set_input_file (form, png);
+  wait_for_well (form);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_until (window_drawn, window, "the window to show");
+
+  /* Keyboard focus starts in the prompt. */
+  g_assert_true (osais_request_form_focus_prompt (form));
+  g_assert_true (gtk_widget_has_focus (osais_request_form_get_field (form, "word")));
+
+  settle ();
+  save_screenshot (window, "request-form-diffusion.png");
+
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "rembg"));
+  settle ();
+  save_screenshot (window, "request-form-rembg.png");
+
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "gfpgan"));
+  osais_request_form_reset (form);
+  settle ();
+  save_screenshot (window, "request-form-gfpgan-empty.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  isolate_folders ();
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  /* The application's style sheet, which AdwApplication would load. */
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, "/com/opensourceais/Studio/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  g_test_add_func ("/Osais/RequestForm/every-engine", test_every_engine);
+  g_test_add_func ("/Osais/RequestForm/diffusion-prompt", test_diffusion_prompt);
+  g_test_add_func ("/Osais/RequestForm/conditional", test_conditional);
+  g_test_add_func ("/Osais/RequestForm/autofill", test_autofill);
+  g_test_add_func ("/Osais/RequestForm/invalid-value", test_invalid_value);
+  g_test_add_func ("/Osais/RequestForm/seed", test_seed);
+  g_test_add_func ("/Osais/RequestForm/values-from-json", test_values_from_json);
+  g_test_add_func ("/Osais/RequestForm/input-png", test_input_png);
+  g_test_add_func ("/Osais/RequestForm/input-too-small", test_input_too_small);
+  g_test_add_func ("/Osais/RequestForm/input-refused", test_input_refused);
+  g_test_add_func ("/Osais/RequestForm/drop", test_drop);
+  g_test_add_func ("/Osais/RequestForm/screenshot", test_screenshot);
+
+  return g_test_run ();
+}
