@@ -108,18 +108,232 @@ osais_window_show_preferences (OsaisWindow *self)
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* Files: one sets the input image; several offer one job each ---------- */
+
+static void select_engine_by_name (OsaisWindow *self,
+                                   const char  *name);
+
+typedef struct
+{
+  OsaisWindow *self;
+  char        *engine;
+  GHashTable  *values;
+} BatchFile;
+
+static void
+batch_file_free (BatchFile *batch)
+{
+  g_clear_object (&batch->self);
+  g_clear_pointer (&batch->engine, g_free);
+  g_clear_pointer (&batch->values, g_hash_table_unref);
+  g_free (batch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BatchFile, batch_file_free)
+
+static void
+batch_submitted_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
+  if (job == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    osais_window_show_error (self, _("A request was not sent"), error->message);
+}
+
+static void
+batch_file_loaded_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(BatchFile) batch = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = g_file_load_bytes_finish (G_FILE (object), result, NULL, &error);
+  if (bytes == NULL)
+    {
+      osais_window_show_error (batch->self, _("An image could not be read"), error->message);
+      return;
+    }
+
+  /* The session checks the type and the engine's limits from the bytes. */
+  osais_session_submit_async (batch->self->session, batch->engine, batch->values, bytes, NULL,
+                              NULL, batch_submitted_cb, g_object_ref (batch->self));
+}
+
+static void
+run_one_job_per_file (OsaisWindow *self,
+                      GPtrArray   *files)
+{
+  OsaisEngine *engine = osais_request_form_get_engine (self->form);
+
+  g_assert (engine != NULL);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      BatchFile *batch = g_new0 (BatchFile, 1);
+
+      batch->self = g_object_ref (self);
+      batch->engine = g_strdup (osais_engine_get_name (engine));
+      /* Values per file: a random seed is drawn for each job. */
+      batch->values = osais_request_form_dup_values (self->form);
+      g_file_load_bytes_async (g_ptr_array_index (files, i), NULL, batch_file_loaded_cb, batch);
+    }
+
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+}
+
+static GPtrArray *
+files_array_new (GFile **files,
+                 int     n_files)
+{
+  GPtrArray *array = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (int i = 0; i < n_files; i++)
+    g_ptr_array_add (array, g_object_ref (files[i]));
+
+  return array;
+}
+
+static void
+engine_chosen_cb (AdwMessageDialog *dialog,
+                  const char       *response,
+                  OsaisWindow      *self)
+{
+  GPtrArray *files = g_object_get_data (G_OBJECT (dialog), "files");
+
+  if (g_str_equal (response, "cancel"))
+    return;
+
+  select_engine_by_name (self, response);
+  osais_window_open_files (self, (GFile **) files->pdata, (int) files->len);
+}
+
+static void
+batch_chosen_cb (AdwMessageDialog *dialog,
+                 const char       *response,
+                 OsaisWindow      *self)
+{
+  GPtrArray *files = g_object_get_data (G_OBJECT (dialog), "files");
+
+  if (g_str_equal (response, "first"))
+    {
+      osais_request_form_set_input_file (self->form, g_ptr_array_index (files, 0));
+      adw_flap_set_reveal_flap (self->flap, TRUE);
+    }
+  else if (g_str_equal (response, "all"))
+    run_one_job_per_file (self, files);
+}
+
+static GtkWidget *
+files_dialog_new (OsaisWindow *self,
+                  GFile      **files,
+                  int          n_files)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, NULL);
+
+  g_object_set_data_full (G_OBJECT (dialog), "files", files_array_new (files, n_files),
+                          (GDestroyNotify) g_ptr_array_unref);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  return dialog;
+}
+
+/* The engine in the form takes no image: say so, and offer those that do. */
+static void
+offer_engines (OsaisWindow  *self,
+               OsaisEngine  *engine,
+               GFile       **files,
+               int           n_files)
+{
+  GListModel *engines = gtk_drop_down_get_model (self->engine_dropdown);
+  guint n = engines != NULL ? g_list_model_get_n_items (engines) : 0;
+  GtkWidget *dialog = files_dialog_new (self, files, n_files);
+  const char *title = engine != NULL ? osais_engine_get_title (engine) : NULL;
+  guint n_offered = 0;
+
+  if (title != NULL)
+    adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog),
+                                       _("%s Takes No Image"), title);
+  else
+    adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (dialog), _("No Engine Selected"));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisEngine) other = g_list_model_get_item (engines, i);
+
+      if (osais_engine_get_input_param (other) == NULL)
+        continue;
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog),
+                                       osais_engine_get_name (other),
+                                       osais_engine_get_title (other));
+      n_offered++;
+    }
+
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                               n_offered > 0 ? _("These engines take an input image:")
+                                             : _("No engine here takes an input image."));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (engine_chosen_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+offer_batch (OsaisWindow  *self,
+             OsaisEngine  *engine,
+             GFile       **files,
+             int           n_files)
+{
+  GtkWidget *dialog = files_dialog_new (self, files, n_files);
+  g_autofree char *run = NULL;
+
+  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog),
+                                     ngettext ("Run %d Job?", "Run %d Jobs?", n_files),
+                                     n_files);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  ngettext ("The %d image goes to %s with the form's other values.",
+                                            "Each of the %d images goes to %s as a request of "
+                                            "its own, with the form's other values.",
+                                            n_files),
+                                  n_files, osais_engine_get_title (engine));
+  run = g_strdup_printf (ngettext ("_Run %d Job", "_Run %d Jobs", n_files), n_files);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "first",
+                                   _("Use the _First as Input"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "all", run);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "all",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "all");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (batch_chosen_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 void
 osais_window_open_files (OsaisWindow  *self,
                          GFile       **files,
                          int           n_files)
 {
+  OsaisEngine *engine;
+
   g_return_if_fail (OSAIS_IS_WINDOW (self));
 
   if (n_files <= 0)
     return;
 
-  /* TODO(a3): several files offer one job per file. */
-  osais_request_form_set_input_file (self->form, files[0]);
+  engine = osais_request_form_get_engine (self->form);
+  if (engine == NULL || osais_engine_get_input_param (engine) == NULL)
+    offer_engines (self, engine, files, n_files);
+  else if (n_files > 1)
+    offer_batch (self, engine, files, n_files);
+  else
+    {
+      osais_request_form_set_input_file (self->form, files[0]);
+      adw_flap_set_reveal_flap (self->flap, TRUE);
+    }
 }
 
 /* Status ------------------------------------------------------------------ */
