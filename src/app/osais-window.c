@@ -39,12 +39,21 @@ struct _OsaisWindow
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
 
+static void bind_application (OsaisWindow      *self,
+                              OsaisApplication *application);
+
 OsaisWindow *
 osais_window_new (OsaisApplication *application)
 {
-  return g_object_new (OSAIS_TYPE_WINDOW,
+  OsaisWindow *self;
+
+  g_return_val_if_fail (OSAIS_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (OSAIS_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  bind_application (self, application);
+  return self;
 }
 
 OsaisRequestForm *
@@ -695,14 +704,13 @@ osais_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (osais_window_parent_class)->close_request (window);
 }
 
+/* The application's session and settings. Not in constructed(): GObject
+ * sets GtkWindow:application, not a construct property, only after it. */
 static void
-osais_window_constructed (GObject *object)
+bind_application (OsaisWindow      *self,
+                  OsaisApplication *app)
 {
-  OsaisWindow *self = OSAIS_WINDOW (object);
-  OsaisApplication *app = OSAIS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   int width, height;
-
-  G_OBJECT_CLASS (osais_window_parent_class)->constructed (object);
 
   self->settings = g_object_ref (osais_application_get_settings (app));
   self->session = g_object_ref (osais_application_get_session (app));
@@ -742,7 +750,6 @@ osais_window_class_init (OsaisWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = osais_window_constructed;
   object_class->dispose = osais_window_dispose;
   window_class->close_request = osais_window_close_request;
 
