@@ -329,13 +329,15 @@ secret_stored_cb (GObject      *object,
 
   if (!osais_secret_store_finish (result, &error))
     {
-      g_autofree char *text = NULL;
+      AdwToast *toast;
 
       /* Never a file instead: the account works until the app quits. */
+      g_debug ("%s", error->message);
       if (is_disposed (self))
         return;
-      text = g_strdup_printf (_("Signed in for this session only. %s"), error->message);
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (text));
+      toast = adw_toast_new (_("Signed in until you quit: no keyring keeps the secret"));
+      adw_toast_set_timeout (toast, 0);
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
       return;
     }
 

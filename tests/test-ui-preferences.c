@@ -1,0 +1,548 @@
+/* test-ui-preferences.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTest"
+
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <adwaita.h>
+
+#include "osais-preferences-window.h"
+#include "osais-test-utils.h"
+
+static char *test_home;
+
+static void
+remove_test_home (void)
+{
+  osais_test_remove_tree (test_home);
+  g_clear_pointer (&test_home, g_free);
+}
+
+/* The isolation of osais_test_init(), without its g_test_init(), which
+ * gtk_test_init() calls. */
+static void
+isolate_folders (void)
+{
+  static const struct { const char *variable; const char *folder; } folders[] = {
+    { "HOME", "home" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+  g_autoptr(GError) error = NULL;
+
+  test_home = g_dir_make_tmp ("osais-test-prefs-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *path = g_build_filename (test_home, folders[i].folder, NULL);
+
+      g_mkdir_with_parents (path, 0700);
+      g_setenv (folders[i].variable, path, TRUE);
+    }
+  atexit (remove_test_home);
+}
+
+typedef struct
+{
+  char         *data_dir;
+  OsaisSession *session;
+  GSettings    *settings;
+  GtkWidget    *window;
+} Fixture;
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+get_named (Fixture    *fixture,
+           const char *name)
+{
+  GtkWidget *widget = find_named (fixture->window, name);
+
+  if (widget == NULL)
+    g_error ("No widget named %s in the preferences", name);
+  return widget;
+}
+
+static const char *
+row_subtitle (Fixture    *fixture,
+              const char *name)
+{
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (get_named (fixture, name)));
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  g_error ("Timed out waiting for %s", (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (Fixture *fixture);
+
+static void
+wait_until (Fixture    *fixture,
+            Condition   condition,
+            const char *what)
+{
+  guint id = g_timeout_add_seconds (OSAIS_TEST_TIMEOUT_SECONDS, timeout_cb, (gpointer) what);
+
+  while (!condition (fixture))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (id);
+}
+
+static void
+wait_frames (guint n)
+{
+  gint64 end = g_get_monotonic_time () + n * G_TIME_SPAN_MILLISECOND * 20;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* Writes what the window shows to OSAIS_SCREENSHOT_DIR, for a person to look at. */
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *name)
+{
+  const char *dir = g_getenv ("OSAIS_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+
+  if (dir == NULL)
+    return;
+
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Screenshot: %s", path);
+}
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+scroll_to_end (GtkWidget *window)
+{
+  GtkWidget *scrolled = find_type (window, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
+
+  g_assert_nonnull (scrolled);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                            - gtk_adjustment_get_page_size (adjustment));
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  osais_test_store_result_cb (object, result, user_data);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  fixture->data_dir = g_dir_make_tmp ("osais-prefs-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  /* The memory backend lives as long as the process: start each test from
+   * the defaults. */
+  fixture->settings = g_settings_new (APPLICATION_ID);
+  g_object_get (fixture->settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (fixture->settings, keys[i]);
+
+  fixture->session = osais_session_new (fixture->data_dir);
+  g_object_set (fixture->session,
+                "listen-port", 0,
+                "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE,
+                NULL);
+  osais_session_start_async (fixture->session, NULL, store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the session to start");
+  g_assert_true (osais_session_start_finish (fixture->session, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (osais_session_get_server_listening (fixture->session));
+
+  fixture->window = osais_preferences_window_new (NULL, fixture->session, fixture->settings);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  osais_session_stop (fixture->session);
+  g_clear_object (&fixture->session);
+  g_clear_object (&fixture->settings);
+  osais_test_remove_tree (fixture->data_dir);
+  g_free (fixture->data_dir);
+}
+
+static void
+apply_entry (Fixture    *fixture,
+             const char *name,
+             const char *text)
+{
+  GtkWidget *row = get_named (fixture, name);
+
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  g_signal_emit_by_name (row, "apply");
+}
+
+static void
+clipboard_text_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+read_clipboard (GtkWidget *widget)
+{
+  char *text = NULL;
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, clipboard_text_cb,
+                                 &text);
+  while (text == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return text;
+}
+
+static void
+test_callback_urls (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *local_notify = NULL;
+  g_autofree char *local_upload = NULL;
+  g_autofree char *copied = NULL;
+  g_autofree char *public_url = NULL;
+  GtkWidget *error_label = get_named (fixture, "server-error-label");
+
+  /* Without a public URL, the local address is the one to register. */
+  local_notify = g_strconcat (osais_session_get_server_uri (fixture->session), "notify", NULL);
+  local_upload = g_strconcat (osais_session_get_server_uri (fixture->session), "upload", NULL);
+  g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==, local_notify);
+  g_assert_cmpstr (row_subtitle (fixture, "upload-url-row"), ==, local_upload);
+
+  wait_frames (10);
+  save_screenshot (fixture->window, "preferences.png");
+
+  /* A tunnel's URL, without the trailing slash: the routes go under it. */
+  apply_entry (fixture, "public-url-row", "https://example.ngrok.app/osais");
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_cmpstr (osais_session_get_public_uri (fixture->session), ==,
+                   "https://example.ngrok.app/osais/");
+  g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==,
+                   "https://example.ngrok.app/osais/notify");
+  g_assert_cmpstr (row_subtitle (fixture, "upload-url-row"), ==,
+                   "https://example.ngrok.app/osais/upload");
+  public_url = g_settings_get_string (fixture->settings, "public-url");
+  g_assert_cmpstr (public_url, ==, "https://example.ngrok.app/osais");
+
+  wait_frames (10);
+  scroll_to_end (fixture->window);
+  wait_frames (10);
+  save_screenshot (fixture->window, "preferences-callback-server.png");
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
+  wait_frames (10);
+  scroll_to_end (fixture->window);
+  wait_frames (10);
+  save_screenshot (fixture->window, "preferences-narrow.png");
+
+  /* The copy button puts the exact URL on the clipboard. */
+  gtk_widget_activate_action (fixture->window, "preferences.copy-url", "s", "upload");
+  copied = read_clipboard (fixture->window);
+  g_assert_cmpstr (copied, ==, "https://example.ngrok.app/osais/upload");
+
+  /* Not a URL OSAIS can call: refused beside the field, nothing changes. */
+  apply_entry (fixture, "public-url-row", "ftp://example.org/");
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_true (gtk_widget_has_css_class (get_named (fixture, "public-url-row"), "error"));
+  g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==,
+                   "https://example.ngrok.app/osais/notify");
+
+  /* Cleared: back to the local address. */
+  apply_entry (fixture, "public-url-row", "");
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_null (osais_session_get_public_url (fixture->session));
+  g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==,
+                   g_strconcat (osais_session_get_server_uri (fixture->session), "notify", NULL));
+}
+
+static guint
+free_port (GSocketListener **keep)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint port;
+
+  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  if (keep != NULL)
+    *keep = g_steal_pointer (&listener);
+  else
+    g_socket_listener_close (listener);
+  return port;
+}
+
+static void
+test_port_restarts_server (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GSocketListener) busy = NULL;
+  g_autofree char *old_uri = g_strdup (osais_session_get_server_uri (fixture->session));
+  g_autofree char *expected = NULL;
+  g_autofree char *notify = NULL;
+  GtkSpinButton *spin = GTK_SPIN_BUTTON (get_named (fixture, "port-spin"));
+  GtkWidget *status = get_named (fixture, "server-status-row");
+  guint port = free_port (NULL);
+  guint busy_port;
+
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 0);
+
+  gtk_spin_button_set_value (spin, port);
+  expected = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_assert_cmpstr (osais_session_get_server_uri (fixture->session), ==, expected);
+  g_assert_cmpstr (osais_session_get_server_uri (fixture->session), !=, old_uri);
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "listen-port"), ==, port);
+  notify = g_strconcat (expected, "notify", NULL);
+  g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==, notify);
+  g_assert_true (g_str_has_suffix (row_subtitle (fixture, "server-status-row"), expected));
+  g_assert_false (gtk_widget_has_css_class (status, "error"));
+
+  /* A port in use: the reason shows inline, and the status says so. */
+  busy_port = free_port (&busy);
+  gtk_spin_button_set_value (spin, busy_port);
+  g_assert_false (osais_session_get_server_listening (fixture->session));
+  g_assert_true (gtk_widget_get_visible (get_named (fixture, "server-error-label")));
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_true (g_str_has_prefix (row_subtitle (fixture, "server-status-row"),
+                                   "Not listening"));
+  g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==, "Not listening");
+
+  g_socket_listener_close (busy);
+  gtk_spin_button_set_value (spin, 0);
+  g_assert_true (osais_session_get_server_listening (fixture->session));
+  g_assert_false (gtk_widget_get_visible (get_named (fixture, "server-error-label")));
+}
+
+static void
+test_notifications_switch (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  GtkSwitch *toggle = GTK_SWITCH (get_named (fixture, "notifications-switch"));
+
+  g_assert_true (g_settings_get_boolean (fixture->settings, "notifications"));
+  g_assert_true (gtk_switch_get_active (toggle));
+
+  gtk_switch_set_active (toggle, FALSE);
+  g_assert_false (g_settings_get_boolean (fixture->settings, "notifications"));
+
+  g_settings_set_boolean (fixture->settings, "notifications", TRUE);
+  g_assert_true (gtk_switch_get_active (toggle));
+}
+
+static gboolean
+login_settled (Fixture *fixture)
+{
+  OsaisLoginState state = osais_session_get_login_state (fixture->session);
+
+  /* The button is insensitive while a sign-in is in progress. */
+  return gtk_widget_get_sensitive (get_named (fixture, "sign-in-button"))
+         && (state == OSAIS_LOGIN_STATE_LOGGED_IN || state == OSAIS_LOGIN_STATE_FAILED);
+}
+
+static void
+test_sign_in (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *token = NULL;
+  GtkWidget *error_label = get_named (fixture, "sign-in-error-label");
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  apply_entry (fixture, "origin-row", origin);
+  g_assert_cmpstr (osais_session_get_server_origin (fixture->session), ==, origin);
+
+  osais_preferences_window_show_sign_in (OSAIS_PREFERENCES_WINDOW (fixture->window));
+  g_assert_true (gtk_widget_get_visible (get_named (fixture, "sign-in-group")));
+  g_assert_false (gtk_widget_get_sensitive (get_named (fixture, "sign-in-button")));
+
+  /* A wrong secret: the reason shows beside the fields, nothing is saved. */
+  gtk_editable_set_text (GTK_EDITABLE (get_named (fixture, "token-row")),
+                         OSAIS_SIMULATOR_DEFAULT_TOKEN);
+  gtk_editable_set_text (GTK_EDITABLE (get_named (fixture, "secret-row")), "wrong");
+  gtk_widget_activate_action (fixture->window, "preferences.sign-in", NULL);
+  wait_until (fixture, login_settled, "the failed sign-in");
+  g_assert_cmpint (osais_session_get_login_state (fixture->session), ==,
+                   OSAIS_LOGIN_STATE_FAILED);
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (error_label)), !=, "");
+  token = g_settings_get_string (fixture->settings, "client-token");
+  g_assert_cmpstr (token, ==, "");
+  g_clear_pointer (&token, g_free);
+
+  /* The right one: signed in; the token is in the settings, and the secret
+   * is not (the keyring is unavailable here, which must not matter). */
+  gtk_editable_set_text (GTK_EDITABLE (get_named (fixture, "secret-row")),
+                         OSAIS_SIMULATOR_DEFAULT_SECRET);
+  g_assert_false (gtk_widget_get_visible (error_label));
+  gtk_widget_activate_action (fixture->window, "preferences.sign-in", NULL);
+  wait_until (fixture, login_settled, "the sign-in");
+  g_assert_cmpint (osais_session_get_login_state (fixture->session), ==,
+                   OSAIS_LOGIN_STATE_LOGGED_IN);
+  g_assert_cmpstr (row_subtitle (fixture, "account-status-row"), ==,
+                   "Signed in as " OSAIS_SIMULATOR_USERNAME);
+  token = g_settings_get_string (fixture->settings, "client-token");
+  g_assert_cmpstr (token, ==, OSAIS_SIMULATOR_DEFAULT_TOKEN);
+  g_assert_cmpint (g_settings_get_enum (fixture->settings, "account-mode"), ==,
+                   OSAIS_ACCOUNT_MODE_ACCOUNT);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (get_named (fixture, "secret-row"))),
+                   ==, "");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (get_named (fixture,
+                                                                           "account-check"))));
+  wait_frames (10);
+  save_screenshot (fixture->window, "preferences-signed-in.png");
+
+  osais_simulator_stop (simulator);
+}
+
+static void
+test_account_modes (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  GtkCheckButton *offline = GTK_CHECK_BUTTON (get_named (fixture, "offline-check"));
+  GtkCheckButton *demo = GTK_CHECK_BUTTON (get_named (fixture, "demo-check"));
+
+  g_assert_true (gtk_check_button_get_active (offline));
+  g_assert_false (gtk_widget_get_visible (get_named (fixture, "sign-in-group")));
+
+  /* An invalid origin is refused beside the field. */
+  apply_entry (fixture, "origin-row", "not a url");
+  g_assert_true (gtk_widget_get_visible (get_named (fixture, "origin-error-label")));
+  g_assert_cmpstr (osais_session_get_server_origin (fixture->session), ==,
+                   OSAIS_CLIENT_DEFAULT_ORIGIN);
+
+  /* Demo against a closed port: the choice applies at once and the login
+   * error is the status. */
+  apply_entry (fixture, "origin-row", "http://127.0.0.1:1/");
+  g_assert_false (gtk_widget_get_visible (get_named (fixture, "origin-error-label")));
+  gtk_check_button_set_active (demo, TRUE);
+  g_assert_cmpint (osais_session_get_account_mode (fixture->session), ==,
+                   OSAIS_ACCOUNT_MODE_DEMO);
+  g_assert_cmpint (g_settings_get_enum (fixture->settings, "account-mode"), ==,
+                   OSAIS_ACCOUNT_MODE_DEMO);
+  while (osais_session_get_login_state (fixture->session) != OSAIS_LOGIN_STATE_FAILED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_widget_has_css_class (get_named (fixture, "account-status-row"), "error"));
+  g_assert_cmpstr (row_subtitle (fixture, "account-status-row"), ==,
+                   osais_session_get_login_error (fixture->session));
+
+  /* The session changed elsewhere (the welcome page): the buttons follow. */
+  osais_session_set_account_mode (fixture->session, OSAIS_ACCOUNT_MODE_OFFLINE);
+  g_assert_true (gtk_check_button_get_active (offline));
+  g_assert_cmpint (g_settings_get_enum (fixture->settings, "account-mode"), ==,
+                   OSAIS_ACCOUNT_MODE_DEMO);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* No Secret Service and no session bus to start one: the keyring is
+   * unavailable, as on a headless machine. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/osais-test-bus", TRUE);
+  isolate_folders ();
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add ("/Osais/Preferences/callback-urls", Fixture, NULL,
+              fixture_set_up, test_callback_urls, fixture_tear_down);
+  g_test_add ("/Osais/Preferences/port-restarts-server", Fixture, NULL,
+              fixture_set_up, test_port_restarts_server, fixture_tear_down);
+  g_test_add ("/Osais/Preferences/notifications-switch", Fixture, NULL,
+              fixture_set_up, test_notifications_switch, fixture_tear_down);
+  g_test_add ("/Osais/Preferences/account-modes", Fixture, NULL,
+              fixture_set_up, test_account_modes, fixture_tear_down);
+  g_test_add ("/Osais/Preferences/sign-in", Fixture, NULL,
+              fixture_set_up, test_sign_in, fixture_tear_down);
+
+  return g_test_run ();
+}
