@@ -488,6 +488,42 @@ form_validity_changed_cb (OsaisWindow *self)
     g_debug ("Run disabled: %s", reason);
 }
 
+/* A job sent from this window that fails says so in a toast, with Retry. */
+static void
+job_stage_changed_cb (OsaisWindow *self,
+                      GParamSpec  *pspec,
+                      OsaisJob    *job)
+{
+  g_autofree char *title = NULL;
+  const char *reason;
+  AdwToast *toast;
+
+  if (!osais_job_get_finished (job))
+    return;
+  g_signal_handlers_disconnect_by_func (job, job_stage_changed_cb, self);
+  if (osais_job_get_stage (job) != OSAIS_STAGE_ERROR)
+    return;
+
+  reason = osais_job_get_error_message (job);
+  title = g_strdup_printf (_("The %s job failed: %s"), osais_job_get_engine (job),
+                           reason != NULL ? reason : _("no reason given"));
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Retry"));
+  adw_toast_set_action_name (toast, "win.retry-job");
+  adw_toast_set_action_target_value (toast, g_variant_new_int64 (osais_job_get_uid (job)));
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+watch_job_outcome (OsaisWindow *self,
+                   OsaisJob    *job)
+{
+  g_signal_connect_object (job, "notify::stage", G_CALLBACK (job_stage_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  job_stage_changed_cb (self, NULL, job);
+}
+
 static void
 submitted_cb (GObject      *object,
               GAsyncResult *result,
@@ -504,6 +540,8 @@ submitted_cb (GObject      *object,
         osais_window_show_error (self, _("The request was not sent"), error->message);
       return;
     }
+
+  watch_job_outcome (self, job);
 }
 
 static void
@@ -647,8 +685,14 @@ retried_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   job = osais_session_retry_finish (OSAIS_SESSION (object), result, &error);
-  if (job == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    osais_window_show_error (self, _("The request was not sent again"), error->message);
+  if (job == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        osais_window_show_error (self, _("The request was not sent again"), error->message);
+      return;
+    }
+
+  watch_job_outcome (self, job);
 }
 
 static void
@@ -656,6 +700,21 @@ retry_job_cb (OsaisWindow *self,
               OsaisJob    *job)
 {
   osais_session_retry_async (self->session, job, NULL, retried_cb, g_object_ref (self));
+}
+
+static void
+retry_job_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  OsaisStore *store = osais_session_get_store (self->session);
+  OsaisJob *job = store != NULL ? osais_store_lookup (store, g_variant_get_int64 (parameter))
+                                : NULL;
+
+  /* The job may have been deleted while its toast was showing. */
+  if (job != NULL)
+    retry_job_cb (self, job);
 }
 
 /* Drag and drop ----------------------------------------------------------- */
@@ -774,6 +833,7 @@ osais_window_class_init (OsaisWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
   gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-job", "x", retry_job_action);
   gtk_widget_class_install_action (widget_class, "win.choose-offline", NULL,
                                    choose_offline_action);
   gtk_widget_class_install_action (widget_class, "win.choose-demo", NULL, choose_demo_action);
