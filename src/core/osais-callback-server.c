@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <gio/gnetworking.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -1003,6 +1004,19 @@ request_started_cb (SoupServer        *server,
   g_signal_connect_object (msg, "got-body", G_CALLBACK (message_got_body_cb), self, 0);
 }
 
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  OsaisCallbackServer *self = user_data;
+
+  /* A kept-alive connection now waits for its next request, and libsoup
+   * 3.2 emits "request-started" only once that request's first bytes come:
+   * the header timeout bounds the idle wait too. */
+  arm_for_message (self, msg, self->header_timeout);
+}
+
 /* The accept loop */
 
 static void start_accepting (OsaisCallbackServer *self);
@@ -1106,6 +1120,45 @@ start_accepting (OsaisCallbackServer *self)
 }
 
 /* The server thread */
+
+/* libsoup 3.2 keeps a connection open after a response only when the
+ * SoupServer has a listener of its own: request_finished() tests
+ * priv->listeners. Ours has none, as the accept loop above hands each
+ * connection over with soup_server_accept_iostream(), so every response
+ * would be followed by a close (without a "Connection: close" header) and
+ * every callback would pay for a new TCP connection. This gives libsoup a
+ * listener that nothing can reach: an AF_UNIX socket bound in a private
+ * folder (mode 0700), listening, then unlinked along with its folder. The
+ * header timeout, re-armed for each request, still closes idle kept-alive
+ * connections, and they still count against the connection cap. Without it
+ * the server works, only without keep-alive, so a failure is not fatal. */
+static void
+add_keepalive_listener (OsaisCallbackServer *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  dir = g_dir_make_tmp ("osais-callback-XXXXXX", &error);
+  if (dir == NULL)
+    goto out;
+  path = g_build_filename (dir, "keepalive", NULL);
+  address = g_unix_socket_address_new (path);
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_DEFAULT, &error);
+  if (socket != NULL &&
+      g_socket_bind (socket, address, FALSE, &error) &&
+      g_socket_listen (socket, &error))
+    soup_server_listen_socket (self->server, socket, 0, &error);
+  g_unlink (path);
+  g_rmdir (dir);
+
+out:
+  if (error != NULL)
+    g_debug ("No keep-alive: cannot make libsoup's listener: %s", error->message);
+}
 
 static GSocket *
 listen_on (OsaisCallbackServer  *self,
@@ -1218,6 +1271,8 @@ server_thread (gpointer user_data)
   self->server = soup_server_new ("server-header", "OSAIS-Studio", NULL);
   soup_server_add_handler (self->server, NULL, server_handler_cb, self, NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->server, "request-finished", G_CALLBACK (request_finished_cb), self);
+  add_keepalive_listener (self);
   self->connections = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) connection_free);
   self->lingering = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) linger_free, NULL);
   self->bound_port = bound_port;
