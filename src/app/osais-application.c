@@ -27,6 +27,10 @@ struct _OsaisApplication
   /* Jobs not finished yet, watched for a notification when they end. */
   GHashTable     *watched_jobs;
 
+  /* Files handed to the app before the engines were loaded: which engine
+   * takes them is known only then. */
+  GPtrArray      *pending_files;
+
   /* Command-line options; they win over the settings for this run only. */
   char           *option_server;
   char           *option_listen;
@@ -480,6 +484,22 @@ osais_application_activate (GApplication *app)
 }
 
 static void
+open_pending_files (OsaisApplication *self)
+{
+  g_autoptr(GPtrArray) files = g_steal_pointer (&self->pending_files);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (files == NULL || osais_session_get_engines (self->session) == NULL)
+    {
+      self->pending_files = g_steal_pointer (&files);
+      return;
+    }
+
+  if (window != NULL)
+    osais_window_open_files (OSAIS_WINDOW (window), (GFile **) files->pdata, files->len);
+}
+
+static void
 osais_application_open (GApplication  *app,
                         GFile        **files,
                         int            n_files,
@@ -488,7 +508,12 @@ osais_application_open (GApplication  *app,
   OsaisApplication *self = OSAIS_APPLICATION (app);
   OsaisWindow *window = get_or_create_window (self);
 
-  osais_window_open_files (window, files, n_files);
+  if (self->pending_files == NULL)
+    self->pending_files = g_ptr_array_new_with_free_func (g_object_unref);
+  for (int i = 0; i < n_files; i++)
+    g_ptr_array_add (self->pending_files, g_object_ref (files[i]));
+
+  open_pending_files (self);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -642,6 +667,7 @@ osais_application_dispose (GObject *object)
   g_clear_object (&self->store_signals);
   g_clear_object (&self->session_signals);
   g_clear_pointer (&self->watched_jobs, g_hash_table_unref);
+  g_clear_pointer (&self->pending_files, g_ptr_array_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
@@ -730,6 +756,10 @@ osais_application_init (OsaisApplication *self)
                                   G_CALLBACK (login_state_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::store",
                                   G_CALLBACK (session_store_changed_cb), self);
+  /* After the window's handler, which selects the engine. */
+  g_signal_group_connect_data (self->session_signals, "notify::engines",
+                               G_CALLBACK (open_pending_files), self, NULL,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "items-changed",
                                   G_CALLBACK (store_items_changed_cb), self);
