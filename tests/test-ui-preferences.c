@@ -118,12 +118,29 @@ wait_until (Fixture    *fixture,
 }
 
 static void
-wait_frames (guint n)
+after_paint_cb (GdkFrameClock *clock,
+                guint         *painted)
 {
-  gint64 end = g_get_monotonic_time () + n * G_TIME_SPAN_MILLISECOND * 20;
+  (*painted)++;
+}
 
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
+/* Waits until @window has been painted @n times: laid out at its size. */
+static void
+wait_painted (GtkWidget *window,
+              guint      n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  guint painted = 0;
+  gulong id;
+
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
+  while (painted < n)
+    {
+      gtk_widget_queue_draw (window);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_signal_handler_disconnect (clock, id);
 }
 
 /* Writes what the window shows to OSAIS_SCREENSHOT_DIR, for a person to look at. */
@@ -292,7 +309,7 @@ test_callback_urls (Fixture       *fixture,
   g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==, local_notify);
   g_assert_cmpstr (row_subtitle (fixture, "upload-url-row"), ==, local_upload);
 
-  wait_frames (10);
+  wait_painted (fixture->window, 3);
   save_screenshot (fixture->window, "preferences.png");
 
   /* A tunnel's URL, without the trailing slash: the routes go under it. */
@@ -307,14 +324,14 @@ test_callback_urls (Fixture       *fixture,
   public_url = g_settings_get_string (fixture->settings, "public-url");
   g_assert_cmpstr (public_url, ==, "https://example.ngrok.app/osais");
 
-  wait_frames (10);
+  wait_painted (fixture->window, 3);
   scroll_to_end (fixture->window);
-  wait_frames (10);
+  wait_painted (fixture->window, 3);
   save_screenshot (fixture->window, "preferences-callback-server.png");
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
-  wait_frames (10);
+  wait_painted (fixture->window, 3);
   scroll_to_end (fixture->window);
-  wait_frames (10);
+  wait_painted (fixture->window, 3);
   save_screenshot (fixture->window, "preferences-narrow.png");
 
   /* The copy button puts the exact URL on the clipboard. */
@@ -478,7 +495,7 @@ test_sign_in (Fixture       *fixture,
                    ==, "");
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (get_named (fixture,
                                                                            "account-check"))));
-  wait_frames (10);
+  wait_painted (fixture->window, 3);
   save_screenshot (fixture->window, "preferences-signed-in.png");
 
   osais_simulator_stop (simulator);
