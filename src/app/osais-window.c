@@ -845,6 +845,8 @@ static void
 osais_window_init (OsaisWindow *self)
 {
   g_autoptr(GtkExpression) title = NULL;
+  g_autoptr(GtkListItemFactory) button_factory = NULL;
+  g_autoptr(GtkListItemFactory) list_factory = NULL;
   GtkDropTarget *drop_target;
   GType drop_types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
 
@@ -852,6 +854,15 @@ osais_window_init (OsaisWindow *self)
 
   title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");
   gtk_drop_down_set_expression (self->engine_dropdown, title);
+  /* Engine titles can be long ("Face Restauration & Hi-Res"): the button
+   * ellipsizes, so that the header bar still fits a 360 px window; the list
+   * shows them whole. */
+  button_factory = gtk_builder_list_item_factory_new_from_resource (
+    NULL, "/com/opensourceais/Studio/osais-engine-button-item.ui");
+  gtk_drop_down_set_factory (self->engine_dropdown, button_factory);
+  list_factory = gtk_builder_list_item_factory_new_from_resource (
+    NULL, "/com/opensourceais/Studio/osais-engine-list-item.ui");
+  gtk_drop_down_set_list_factory (self->engine_dropdown, list_factory);
   g_signal_connect_swapped (self->engine_dropdown, "notify::selected-item",
                             G_CALLBACK (engine_selected_cb), self);
 
