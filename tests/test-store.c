@@ -428,6 +428,7 @@ static void
 test_unknown_uid (void)
 {
   g_autofree char *dir = make_data_dir ();
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
   OsaisStore *store = open_store (dir);
   g_autoptr(OsaisJob) job = create_job (store, 0, 45, "t");
   g_autoptr(OsaisImage) image = NULL;
@@ -443,6 +444,8 @@ test_unknown_uid (void)
   g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages"), ==, 0);
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images"), ==, 0);
+  /* Not a byte written for it, not even a folder. */
+  g_assert_cmpuint (count_files (images), ==, 0);
 
   close_store (store);
   remove_tree (dir);
@@ -540,6 +543,60 @@ test_add_image (void)
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 48"), ==, 2);
 
   g_signal_handlers_disconnect_by_data (osais_job_get_images (job), &changes);
+  close_store (store);
+  remove_tree (dir);
+}
+
+/* Uploads that arrive together are written in parallel; the same bytes sent
+ * twice at once (OSAIS retrying) are stored once, and no temporary file is
+ * left behind by the copy that was not needed. */
+static void
+test_add_image_concurrent (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *uid_dir = g_build_filename (dir, "images", "49", NULL);
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 49, "t");
+  GAsyncResult *results[16] = { NULL, };
+  OsaisImage *images[16] = { NULL, };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autofree char *content = g_strdup_printf ("image %u", i / 2);
+      g_autoptr(GBytes) data = g_bytes_new (content, strlen (content));
+
+      /* Each image twice, the copy with another cycle (so another name). */
+      osais_store_add_image_async (store, 49, "t", i % 2, data, "image/png", 64, 32,
+                                   NULL, result_cb, &results[i]);
+    }
+
+  for (i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      images[i] = osais_store_add_image_finish (store, wait_result (&results[i]), &error);
+      g_assert_no_error (error);
+      g_assert_true (OSAIS_IS_IMAGE (images[i]));
+      g_clear_object (&results[i]);
+    }
+
+  for (i = 0; i < G_N_ELEMENTS (results); i += 2)
+    {
+      g_autofree char *path = g_file_get_path (osais_image_get_file (images[i]));
+
+      g_assert_true (images[i] == images[i + 1]);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+  g_assert_cmpuint (count_files (uid_dir), ==, G_N_ELEMENTS (results) / 2);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 49"), ==,
+                   G_N_ELEMENTS (results) / 2);
+  run_for (50);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==,
+                    G_N_ELEMENTS (results) / 2);
+
+  for (i = 0; i < G_N_ELEMENTS (images); i++)
+    g_object_unref (images[i]);
   close_store (store);
   remove_tree (dir);
 }
@@ -1235,6 +1292,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/unknown-uid", test_unknown_uid);
   g_test_add_func ("/Osais/Store/token-mismatch-changes-nothing", test_token_mismatch);
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
+  g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);
   g_test_add_func ("/Osais/Store/held-applied-after-create", test_held_applied_after_create);
   g_test_add_func ("/Osais/Store/held-refused-after-cancel", test_held_refused_after_cancel);
   g_test_add_func ("/Osais/Store/held-timeout", test_held_timeout);

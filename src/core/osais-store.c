@@ -23,6 +23,11 @@
 #define DATABASE_NAME "history.sqlite3"
 #define IMAGES_DIR    "images"
 
+/* Image files are written and synced on these many threads at once, before
+ * their op reaches the writer: each fsync waits for the disk, and the disk
+ * serves several at a time far faster than one after the other. */
+#define MAX_FILE_THREADS 8
+
 /* Callbacks held for in-flight requests are bounded in number and bytes, so
  * that a flood of callbacks for made-up uids cannot exhaust memory. */
 #define MAX_HELD_CALLBACKS 64
@@ -68,6 +73,10 @@ typedef struct
   char       *hash;
   guint       width;
   guint       height;
+  /* The data, written and synced under a temporary name in the image's
+   * folder by a file thread; the writer renames it or, if it is not
+   * needed after all, op_free() removes it. */
+  char       *tmp_path;
 
   /* While held: when it is refused, and what it costs. */
   gint64      deadline;
@@ -182,6 +191,8 @@ struct _OsaisStore
   GMutex        mutex;
   GCond         cond;
   GPtrArray    *queue;        /* Op */
+  GThreadPool  *file_pool;    /* Op of OP_ADD_IMAGE, before they are queued */
+  GHashTable   *tokens;       /* gint64 → token: the writer's jobs, for the file threads */
   GHashTable   *in_flight;    /* request ids */
   guint         last_request_id;
   guint         hold_timeout;
@@ -221,6 +232,15 @@ date_time_from_usec (gint64 usec)
   return g_date_time_add (seconds, usec % G_USEC_PER_SEC);
 }
 
+/* Removes the temporary file of an image that was not stored after all. */
+static void
+op_discard_tmp (Op *op)
+{
+  if (op->tmp_path != NULL && g_unlink (op->tmp_path) != 0)
+    g_debug ("Cannot remove %s: %s", op->tmp_path, g_strerror (errno));
+  g_clear_pointer (&op->tmp_path, g_free);
+}
+
 static void
 op_free (Op *op)
 {
@@ -233,6 +253,7 @@ op_free (Op *op)
   g_clear_pointer (&op->data, g_bytes_unref);
   g_free (op->content_type);
   g_free (op->hash);
+  op_discard_tmp (op);
   g_clear_error (&op->error);
   if (op->result != NULL && op->result_destroy != NULL)
     op->result_destroy (op->result);
@@ -389,15 +410,15 @@ ensure_directory (const char  *path,
   return fsync_directory (parent, error);
 }
 
-/* Writes @data as @dir/@name so that it is either absent or complete and on
- * disk: a temporary file in the same folder, fsync, rename, fsync the folder. */
-static gboolean
-write_file_durably (const char  *dir,
-                    const char  *name,
-                    GBytes      *data,
-                    GError     **error)
+/* Writes @data to a new temporary file in @dir and syncs it, so that a
+ * rename gives @dir/@name complete or not at all; the rename and the sync of
+ * the folder that makes it durable are the caller's. */
+static char *
+write_temp_file (const char  *dir,
+                 const char  *name,
+                 GBytes      *data,
+                 GError     **error)
 {
-  g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autofree char *tmp_path = g_strdup_printf ("%s/.%s.XXXXXX", dir, name);
   const guint8 *bytes;
   gsize size;
@@ -413,7 +434,7 @@ write_file_durably (const char  *dir,
       saved_errno = errno;
       g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
                    "Cannot create a file in %s: %s", dir, g_strerror (saved_errno));
-      return FALSE;
+      return NULL;
     }
 
   while (written < size)
@@ -434,18 +455,16 @@ write_file_durably (const char  *dir,
     saved_errno = errno;
   if (close (fd) != 0 && saved_errno == 0)
     saved_errno = errno;
-  if (saved_errno == 0 && g_rename (tmp_path, path) != 0)
-    saved_errno = errno;
 
   if (saved_errno != 0)
     {
       g_unlink (tmp_path);
       g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
-                   "Cannot write %s: %s", path, g_strerror (saved_errno));
-      return FALSE;
+                   "Cannot write %s/%s: %s", dir, name, g_strerror (saved_errno));
+      return NULL;
     }
 
-  return fsync_directory (dir, error);
+  return g_steal_pointer (&tmp_path);
 }
 
 /* The store names image files itself; only these three types pass the image
@@ -461,6 +480,22 @@ extension_for_content_type (const char *content_type)
     return "webp";
 
   return "bin";
+}
+
+/* Where an image goes: the name comes from what the store knows, never from
+ * the network, and from the hash, so that the same bytes get the same name. */
+static void
+image_location (OsaisStore  *self,
+                Op          *op,
+                char       **dir,
+                char       **name)
+{
+  char uid_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_snprintf (uid_text, sizeof uid_text, "%" G_GINT64_FORMAT, op->uid);
+  *dir = g_build_filename (self->images_dir, uid_text, NULL);
+  *name = g_strdup_printf ("%d-%.16s.%s", op->cycle, op->hash,
+                           extension_for_content_type (op->content_type));
 }
 
 /* Opening and loading. */
@@ -698,6 +733,7 @@ load_history (OsaisStore  *self,
                           NULL);
 
       g_hash_table_insert (self->states, int64_key_new (uid), state);
+      g_hash_table_insert (self->tokens, int64_key_new (uid), g_strdup (state->token));
       g_hash_table_insert (self->jobs_by_uid, int64_key_new (uid), job);
       g_ptr_array_add (self->jobs, job);
       self->last_created = MAX (self->last_created, created);
@@ -769,6 +805,9 @@ load_history (OsaisStore  *self,
 static void
 op_return (Op *op)
 {
+  /* Nothing is left behind once the caller hears of the outcome. */
+  op_discard_tmp (op);
+
   if (op->task == NULL)
     return;
 
@@ -908,9 +947,11 @@ unref_on_main_context (OsaisStore *self)
 
 typedef struct
 {
-  GPtrArray *done;         /* Op returned after commit */
-  GPtrArray *effects;      /* Effect */
-  GPtrArray *unlink_paths; /* files and folders removed after commit */
+  GPtrArray  *done;         /* Op returned after commit */
+  GPtrArray  *effects;      /* Effect */
+  GPtrArray  *unlink_paths; /* files and folders removed after commit */
+  GHashTable *sync_dirs;    /* folders that got a file: synced once, before commit */
+  GPtrArray  *new_files;    /* those files, removed if the commit fails */
 } Batch;
 
 static void process_op (OsaisStore *self,
@@ -1060,6 +1101,9 @@ process_create_job (OsaisStore *self,
   self->last_created = created;
   state = job_state_new (op->token);
   g_hash_table_insert (self->states, int64_key_new (op->uid), state);
+  g_mutex_lock (&self->mutex);
+  g_hash_table_insert (self->tokens, int64_key_new (op->uid), g_strdup (op->token));
+  g_mutex_unlock (&self->mutex);
 
   created_dt = date_time_from_usec (created);
   effect = g_new0 (Effect, 1);
@@ -1202,6 +1246,7 @@ process_add_image (OsaisStore *self,
   Effect *effect;
   gint64 now = g_get_real_time ();
 
+  /* A duplicate's temporary file, if any, goes in op_return(). */
   image = g_hash_table_lookup (state->images, op->hash);
   if (image != NULL)
     {
@@ -1211,18 +1256,30 @@ process_add_image (OsaisStore *self,
       return;
     }
 
-  /* The name comes from what the store knows, never from the network. */
+  image_location (self, op, &dir, &name);
+  path = g_build_filename (dir, name, NULL);
   uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, op->uid);
-  dir = g_build_filename (self->images_dir, uid_text, NULL);
-  name = g_strdup_printf ("%d-%.16s.%s", op->cycle, op->hash,
-                          extension_for_content_type (op->content_type));
   relative_path = g_build_filename (IMAGES_DIR, uid_text, name, NULL);
-  path = g_build_filename (self->data_dir, relative_path, NULL);
 
-  /* The file is durable before the transaction that records it. */
-  if (!ensure_directory (dir, &error) ||
-      !write_file_durably (dir, name, op->data, &error))
+  /* A callback held until its job was created has no file yet: it is
+   * written here, the slow way, as it is rare. */
+  if (op->tmp_path == NULL &&
+      (!ensure_directory (dir, &error) ||
+       (op->tmp_path = write_temp_file (dir, name, op->data, &error)) == NULL))
     goto out;
+
+  /* Complete and synced already; the rename is made durable with the
+   * folder's sync in process_batch(), before the commit that records it. */
+  if (g_rename (op->tmp_path, path) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (&error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot write %s: %s", path, g_strerror (saved_errno));
+      goto out;
+    }
+  g_clear_pointer (&op->tmp_path, g_free);
+  g_hash_table_add (batch->sync_dirs, g_strdup (dir));
 
   sqlite3_bind_int64 (insert, 1, op->uid);
   sqlite3_bind_int (insert, 2, op->cycle);
@@ -1234,7 +1291,11 @@ process_add_image (OsaisStore *self,
   sqlite3_bind_int (insert, 8, op->height);
   sqlite3_bind_int64 (insert, 9, now);
   if (!step_statement (self, insert, &error))
-    goto out;
+    {
+      g_unlink (path);
+      goto out;
+    }
+  g_ptr_array_add (batch->new_files, g_strdup (path));
 
   file = g_file_new_for_path (path);
   received_dt = date_time_from_usec (now);
@@ -1283,6 +1344,9 @@ process_delete_job (OsaisStore *self,
   g_ptr_array_add (batch->unlink_paths, g_build_filename (self->images_dir, uid_text, NULL));
 
   g_hash_table_remove (self->states, &op->uid);
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove (self->tokens, &op->uid);
+  g_mutex_unlock (&self->mutex);
 
   effect = g_new0 (Effect, 1);
   effect->kind = EFFECT_JOB_REMOVED;
@@ -1421,6 +1485,23 @@ fail_ops (GPtrArray  *ops,
     }
 }
 
+static gboolean
+sync_directories (GHashTable  *dirs,
+                  GError     **error)
+{
+  GHashTableIter iter;
+  const char *dir;
+
+  g_hash_table_iter_init (&iter, dirs);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&dir, NULL))
+    {
+      if (!fsync_directory (dir, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* Runs everything that was queued together in one transaction, then
  * completes every task of the batch: this is the group commit. */
 static void
@@ -1430,8 +1511,10 @@ process_batch (OsaisStore *self,
   g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func ((GDestroyNotify)op_free);
   g_autoptr(GPtrArray) effects = g_ptr_array_new_with_free_func ((GDestroyNotify)effect_free);
   g_autoptr(GPtrArray) unlink_paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) sync_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) new_files = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
-  Batch batch = { done, effects, unlink_paths };
+  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files };
   gboolean needs_transaction = FALSE;
   gboolean keep_alive;
   guint n_in_flight;
@@ -1477,7 +1560,10 @@ process_batch (OsaisStore *self,
 
   if (needs_transaction)
     {
-      if (!exec_sql (self->db, "COMMIT", &error))
+      /* The image files renamed in this batch are durable before the rows
+       * that name them: one sync per folder for the whole batch. */
+      if (!sync_directories (sync_dirs, &error) ||
+          !exec_sql (self->db, "COMMIT", &error))
         {
           /* The writer's state now differs from the disk: rather than guess,
            * refuse further writes until the history is reopened. */
@@ -1504,6 +1590,8 @@ process_batch (OsaisStore *self,
             }
           g_ptr_array_set_size (effects, 0);
           g_ptr_array_set_size (unlink_paths, 0);
+          for (guint i = 0; i < new_files->len; i++)
+            g_unlink (g_ptr_array_index (new_files, i));
         }
       else
         {
@@ -1611,6 +1699,47 @@ submit (OsaisStore *self,
   g_mutex_unlock (&self->mutex);
 }
 
+/* A file thread: hashes the image and, if the job is known and the token is
+ * its token, writes and syncs the file under a temporary name, many images
+ * at once, so that the writer only renames it. Nothing is written for a
+ * callback that the writer may refuse or hold: the writer checks again and
+ * writes those few itself if their job comes. */
+static void
+prepare_image (gpointer data,
+               gpointer user_data)
+{
+  Op *op = data;
+  OsaisStore *self = user_data;
+  g_autofree char *dir = NULL;
+  g_autofree char *name = NULL;
+  GError *error = NULL;
+  const char *token;
+  gboolean known;
+
+  op->hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, op->data);
+
+  g_mutex_lock (&self->mutex);
+  token = g_hash_table_lookup (self->tokens, &op->uid);
+  known = token != NULL && g_strcmp0 (token, op->token) == 0;
+  g_mutex_unlock (&self->mutex);
+
+  if (known && !g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
+    {
+      image_location (self, op, &dir, &name);
+      if (!ensure_directory (dir, &error) ||
+          (op->tmp_path = write_temp_file (dir, name, op->data, &error)) == NULL)
+        {
+          /* The task keeps the store alive until it is returned on the
+           * caller's context, so this never drops the last reference. */
+          g_task_return_error (op->task, error);
+          op_free (op);
+          return;
+        }
+    }
+
+  submit (self, op);
+}
+
 static Op *
 op_new (OsaisStore          *self,
         OpKind               kind,
@@ -1684,6 +1813,7 @@ osais_store_finalize (GObject *object)
   g_clear_pointer (&self->held, g_ptr_array_unref);
   g_clear_pointer (&self->queue, g_ptr_array_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
 
@@ -1767,6 +1897,7 @@ osais_store_init (OsaisStore *self)
   self->held = g_ptr_array_new ();
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify)op_free);
   self->in_flight = g_hash_table_new (NULL, NULL);
+  self->tokens = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->hold_timeout = DEFAULT_HOLD_TIMEOUT;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
@@ -1816,6 +1947,7 @@ store_open (const char    *data_dir,
     return NULL;
 
   self->writer = g_thread_new ("osais-store-writer", writer_thread, self);
+  self->file_pool = g_thread_pool_new (prepare_image, self, MAX_FILE_THREADS, FALSE, NULL);
 
   g_debug ("Opened %s: %u jobs in %.1f ms", db_path, self->jobs->len,
            (g_get_monotonic_time () - begin) / 1000.0);
@@ -1888,7 +2020,16 @@ osais_store_open_finish (GAsyncResult  *result,
 void
 osais_store_close (OsaisStore *self)
 {
+  GThreadPool *file_pool;
+
   g_return_if_fail (OSAIS_IS_STORE (self));
+
+  /* Images being written are queued for the writer before it stops. */
+  g_mutex_lock (&self->mutex);
+  file_pool = g_steal_pointer (&self->file_pool);
+  g_mutex_unlock (&self->mutex);
+  if (file_pool != NULL)
+    g_thread_pool_free (file_pool, FALSE, TRUE);
 
   g_mutex_lock (&self->mutex);
   self->closing = TRUE;
@@ -2119,10 +2260,24 @@ osais_store_add_image_async (OsaisStore          *self,
   op->content_type = g_strdup (content_type);
   op->width = width;
   op->height = height;
-  /* Hashed here, on the caller's thread, to keep the writer's batches short. */
-  op->hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, data);
   op->result_destroy = g_object_unref;
-  submit (self, op);
+
+  /* Hashed and written on a file thread, off the caller's thread (the
+   * callback server's) and off the writer's. */
+  g_mutex_lock (&self->mutex);
+  if (self->file_pool != NULL)
+    {
+      g_thread_pool_push (self->file_pool, op, NULL);
+      op = NULL;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  /* Closing: the writer refuses it, or writes it if it still runs. */
+  if (op != NULL)
+    {
+      op->hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, data);
+      submit (self, op);
+    }
 }
 
 OsaisImage *
