@@ -181,8 +181,10 @@ show_item (OsaisGalleryCell *self)
       prompt = dup_prompt (job);
       gtk_label_set_label (self->engine_label, osais_job_get_engine (job));
       gtk_label_set_label (self->prompt_label, prompt != NULL ? prompt : "");
+      /* The target first: an action name without its target is a type mismatch. */
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "x",
                                         osais_job_get_uid (job));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "gallery.retry-job");
       gtk_stack_set_visible_child_name (self->stack, "card");
       update_card (self);
       return;
@@ -283,6 +285,9 @@ osais_gallery_cell_dispose (GObject *object)
   g_clear_object (&self->job_signals);
   g_clear_object (&self->images_signals);
   g_clear_object (&self->item);
+  /* The bin's child is a template child: unparent it through the bin, which
+   * would otherwise unparent it again after the template disposed it. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY_CELL);
 
   G_OBJECT_CLASS (osais_gallery_cell_parent_class)->dispose (object);

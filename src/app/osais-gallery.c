@@ -248,6 +248,9 @@ osais_gallery_dispose (GObject *object)
 {
   OsaisGallery *self = OSAIS_GALLERY (object);
 
+  /* The bin's child is a template child: unparent it through the bin, which
+   * would otherwise unparent it again after the template disposed it. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY);
   g_clear_object (&self->selection);
   if (self->model != NULL)

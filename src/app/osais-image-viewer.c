@@ -553,6 +553,9 @@ osais_image_viewer_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  /* The bin's child is a template child: unparent it through the bin, which
+   * would otherwise unparent it again after the template disposed it. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_IMAGE_VIEWER);
   g_clear_object (&self->texture);
   g_clear_object (&self->image);
