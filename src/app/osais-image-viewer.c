@@ -121,8 +121,13 @@ apply_zoom (OsaisImageViewer *self)
                                       GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
     }
 
-  /* Translators: the zoom level, in percent. */
-  label = g_strdup_printf (_("%.0f%%"), 100 * (fit ? fit_scale (self) : self->zoom));
+  /* The fitting scale changes with the window's size: say "Fit" rather than
+   * a number that would go stale. */
+  if (fit)
+    label = g_strdup (_("Fit"));
+  else
+    /* Translators: the zoom level, in percent. */
+    label = g_strdup_printf (_("%.0f%%"), 100 * self->zoom);
   gtk_button_set_label (self->zoom_button, label);
 }
 
