@@ -248,13 +248,17 @@ osais_gallery_dispose (GObject *object)
 {
   OsaisGallery *self = OSAIS_GALLERY (object);
 
+  /* The model first: emptying it updates the page, which needs the stack. */
+  if (self->model != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->model, self);
+      osais_gallery_model_set_store (self->model, NULL);
+    }
   /* The bin's child is a template child: unparent it through the bin, which
    * would otherwise unparent it again after the template disposed it. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY);
   g_clear_object (&self->selection);
-  if (self->model != NULL)
-    osais_gallery_model_set_store (self->model, NULL);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_gallery_parent_class)->dispose (object);
