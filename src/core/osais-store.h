@@ -34,8 +34,11 @@ GQuark osais_store_error_quark (void);
 /* OsaisStore is a GListModel of OsaisJob, newest first. The GObject side
  * (the list, the jobs' properties) lives on the main context the store was
  * created on: it is changed only there, through g_main_context_invoke_full.
- * The database and the image files are written on the store's own writer
- * thread, with group commit. The apply/add/create functions below may be
+ * The database is written on the store's own writer thread, with group
+ * commit; image files are written and synced by a small pool of file threads
+ * in parallel (once uid and token are checked), renamed into place and their
+ * folders synced by the writer before the commit that records them. The
+ * apply/add/create functions below may be
  * called from any thread; their callbacks run on the caller's thread-default
  * main context, after the change is durable on disk. */
 G_DECLARE_FINAL_TYPE (OsaisStore, osais_store, OSAIS, STORE, GObject)
