@@ -1,0 +1,358 @@
+/* test-ui-window.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The main window as a person uses it, against the in-process simulator:
+ * fill the form, run, watch the gallery fill in; drop an image; see a
+ * failure; see a wrong value disable Run.
+ */
+
+#define G_LOG_DOMAIN "OsaisTestUiWindow"
+
+#include "config.h"
+
+#include "osais-application.h"
+#include "osais-gallery-model.h"
+#include "osais-input-well.h"
+#include "osais-test-utils.h"
+#include "osais-ui-test-utils.h"
+#include "osais-window.h"
+
+static OsaisApplication *app;
+static OsaisWindow *window;
+
+static OsaisSession *
+session (void)
+{
+  return osais_application_get_session (app);
+}
+
+static OsaisStore *
+store (void)
+{
+  return osais_session_get_store (session ());
+}
+
+static gboolean
+session_ready (gpointer data)
+{
+  return osais_session_get_store (session ()) != NULL
+         && osais_session_get_server_listening (session ())
+         && osais_session_get_login_state (session ()) == OSAIS_LOGIN_STATE_LOGGED_IN
+         && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+static void
+select_engine (const char *name)
+{
+  GtkDropDown *dropdown = osais_window_get_engine_dropdown (window);
+  GListModel *engines = gtk_drop_down_get_model (dropdown);
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      if (g_str_equal (osais_engine_get_name (engine), name))
+        {
+          gtk_drop_down_set_selected (dropdown, i);
+          g_assert_true (osais_request_form_get_engine (osais_window_get_form (window)) == engine);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static void
+set_prompt (const char *text)
+{
+  GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
+
+  g_assert_true (GTK_IS_TEXT_VIEW (view));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text, -1);
+}
+
+static GtkWidget *
+run_button (void)
+{
+  GtkWidget *button = osais_ui_test_find_actionable (GTK_WIDGET (window), "win.run");
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+/* The job the last run created: the newest in the store. */
+static OsaisJob *
+newest_job (void)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (store ())) == 0)
+    return NULL;
+  return g_list_model_get_item (G_LIST_MODEL (store ()), 0);
+}
+
+typedef struct
+{
+  guint     jobs_before;
+  OsaisJob *job;
+} RunState;
+
+static gboolean
+new_job_appeared (gpointer data)
+{
+  RunState *state = data;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (store ())) <= state->jobs_before)
+    return FALSE;
+  g_clear_object (&state->job);
+  state->job = newest_job ();
+  return TRUE;
+}
+
+static gboolean
+job_complete (gpointer data)
+{
+  return osais_job_is_complete (OSAIS_JOB (data));
+}
+
+/* Presses Run and waits until the job exists. */
+static OsaisJob *
+press_run (void)
+{
+  RunState state = { g_list_model_get_n_items (G_LIST_MODEL (store ())), NULL };
+
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
+  osais_ui_test_wait_until (new_job_appeared, &state, "the job to be created");
+  return state.job;
+}
+
+static void
+test_diffusion_three_images (void)
+{
+  OsaisRequestForm *form = osais_window_get_form (window);
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GListModel *model = osais_gallery_get_model (gallery);
+  GtkGridView *grid = osais_gallery_get_grid_view (gallery);
+  OsaisSimulator *simulator = osais_session_get_simulator (session ());
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisGalleryItem) card = NULL;
+  GtkProgressBar *progress;
+  GtkWidget *three;
+
+  select_engine ("diffusion");
+  set_prompt ("a lighthouse at dawn, oil painting");
+  three = osais_ui_test_find_toggle_button (osais_request_form_get_field (form, "cimg"), "3");
+  g_assert_nonnull (three);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (three), TRUE);
+  g_assert_true (osais_request_form_get_valid (form));
+
+  /* Slow enough to see the job in progress. */
+  g_object_set (simulator, "step-delay", 150, NULL);
+  job = press_run ();
+  g_assert_cmpstr (osais_job_get_engine (job), ==, "diffusion");
+
+  /* While it runs, the job is a card at the top with its stage in words
+   * and a progress bar. */
+  g_assert_cmpuint (g_list_model_get_n_items (model), >=, 1);
+  card = g_list_model_get_item (model, 0);
+  g_assert_cmpint (osais_gallery_item_get_kind (card), ==, OSAIS_GALLERY_ITEM_CARD);
+  g_assert_true (osais_gallery_item_get_job (card) == job);
+  osais_ui_test_settle (400);
+  g_assert_false (osais_job_get_finished (job));
+  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (grid),
+                                              osais_stage_to_string (osais_job_get_stage (job))));
+  progress = GTK_PROGRESS_BAR (osais_ui_test_find_descendant (GTK_WIDGET (grid),
+                                                              GTK_TYPE_PROGRESS_BAR));
+  g_assert_nonnull (progress);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (progress), >, 0.0);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (progress), <, 1.0);
+
+  osais_ui_test_wait_until (job_complete, job, "the diffusion job to finish");
+  g_object_set (simulator, "step-delay", 0, NULL);
+  osais_ui_test_settle (500);
+
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 3);
+  /* Done: the card gave way to the three images, newest job first. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (model, i);
+
+      g_assert_cmpint (osais_gallery_item_get_kind (item), ==, OSAIS_GALLERY_ITEM_IMAGE);
+      g_assert_true (osais_gallery_item_get_job (item) == job);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_grid_view_get_model (grid))), ==,
+                    g_list_model_get_n_items (model));
+  g_assert_cmpuint (osais_simulator_get_acks_bad (simulator), ==, 0);
+
+  osais_ui_test_save_screenshot (GTK_WIDGET (window), "window-finished-job.png");
+}
+
+static gboolean
+form_has_input (gpointer data)
+{
+  OsaisRequestForm *form = data;
+
+  return osais_request_form_get_has_input (form);
+}
+
+static void
+test_drop_png_ping (void)
+{
+  OsaisRequestForm *form = osais_window_get_form (window);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = osais_simulator_render_png ("dropped", 5, 300, 200, &error);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "dropped.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GListModel) controllers = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GBytes) result = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  GtkDropTarget *target = NULL;
+  GSList *files = NULL;
+  gboolean handled = FALSE;
+
+  g_assert_no_error (error);
+  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
+  g_assert_no_error (error);
+
+  select_engine ("ping");
+
+  /* The window's own drop target, given what a file manager drops. */
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+  files = g_slist_prepend (files, file);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, files);
+  g_slist_free (files);
+  g_signal_emit_by_name (target, "drop", &value, 100.0, 100.0, &handled);
+  g_assert_true (handled);
+
+  osais_ui_test_wait_until (form_has_input, form, "the dropped image in the well");
+  {
+    OsaisInputWell *well = OSAIS_INPUT_WELL (osais_request_form_get_field (form, "url_upload"));
+
+    g_assert_nonnull (well);
+    g_assert_true (osais_input_well_get_has_input (well));
+    g_assert_nonnull (osais_input_well_get_preview (well));
+  }
+  g_assert_true (osais_request_form_get_valid (form));
+
+  job = press_run ();
+  osais_ui_test_wait_until (job_complete, job, "the ping job to finish");
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  image = g_list_model_get_item (osais_job_get_images (job), 0);
+  result = g_file_load_bytes (osais_image_get_file (image), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (result, png));
+}
+
+static gboolean
+job_finished (gpointer data)
+{
+  return osais_job_get_finished (OSAIS_JOB (data));
+}
+
+static void
+test_failed_job (void)
+{
+  OsaisSimulator *simulator = osais_session_get_simulator (session ());
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GListModel *model = osais_gallery_get_model (gallery);
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisGalleryItem) card = NULL;
+
+  select_engine ("diffusion");
+  set_prompt ("this one fails");
+  g_object_set (simulator, "fail-engine", "diffusion", NULL);
+  job = press_run ();
+  osais_ui_test_wait_until (job_finished, job, "the failing job to end");
+  g_object_set (simulator, "fail-engine", NULL, NULL);
+  osais_ui_test_settle (300);
+
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_ERROR);
+  card = g_list_model_get_item (model, 0);
+  g_assert_cmpint (osais_gallery_item_get_kind (card), ==, OSAIS_GALLERY_ITEM_CARD);
+  g_assert_true (osais_gallery_item_get_job (card) == job);
+
+  /* The card shows the reason, and so does a toast. */
+  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (osais_gallery_get_grid_view (gallery)),
+                                              osais_job_get_error_message (job)));
+  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (window), "job failed"));
+}
+
+static void
+test_wrong_value_disables_run (void)
+{
+  OsaisRequestForm *form = osais_window_get_form (window);
+  GtkWidget *seed;
+  GtkEditable *editable;
+
+  select_engine ("diffusion");
+  set_prompt ("a valid prompt");
+  g_assert_true (osais_request_form_get_valid (form));
+  g_assert_true (gtk_widget_is_sensitive (run_button ()));
+
+  seed = osais_request_form_get_field (form, "seed");
+  g_assert_nonnull (seed);
+  editable = GTK_EDITABLE (GTK_IS_EDITABLE (seed) ? seed
+                           : osais_ui_test_find_descendant (seed, GTK_TYPE_EDITABLE));
+  gtk_editable_set_text (editable, "abc");
+
+  g_assert_false (osais_request_form_get_valid (form));
+  g_assert_nonnull (strstr (osais_request_form_get_invalid_reason (form), "eed"));
+  g_assert_false (gtk_widget_is_sensitive (run_button ()));
+  g_assert_true (gtk_widget_has_css_class (seed, "error")
+                 || gtk_widget_has_css_class (GTK_WIDGET (editable), "error"));
+
+  gtk_editable_set_text (editable, "");
+  g_assert_true (osais_request_form_get_valid (form));
+  g_assert_true (gtk_widget_is_sensitive (run_button ()));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GSettings) settings = NULL;
+  int status;
+
+  osais_test_init (&argc, &argv);
+  gtk_init ();
+  adw_init ();
+
+  /* A person who chose "Try offline" before; any free port for callbacks. */
+  settings = g_settings_new (APPLICATION_ID);
+  g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE);
+  g_settings_set_uint (settings, "listen-port", 0);
+
+  app = osais_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  window = osais_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  osais_ui_test_wait_until (session_ready, NULL, "the session to start");
+
+  g_test_add_func ("/Osais/Ui/Window/diffusion-three-images", test_diffusion_three_images);
+  g_test_add_func ("/Osais/Ui/Window/drop-png-ping", test_drop_png_ping);
+  g_test_add_func ("/Osais/Ui/Window/failed-job", test_failed_job);
+  g_test_add_func ("/Osais/Ui/Window/wrong-value-disables-run", test_wrong_value_disables_run);
+
+  status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_session_stop (session ());
+  g_clear_object (&app);
+  return status;
+}
