@@ -43,6 +43,33 @@
 #define STOP_GRACE_MS 1000
 /* How long stop() then waits for the cancelled store operations to return. */
 #define STOP_DRAIN_TIMEOUT_MS 5000
+/* The default number of server threads is the number of processors, up to
+ * this: beyond it, the store's single writer thread is the limit. */
+#define MAX_DEFAULT_THREADS 4
+/* An upper bound for the threads property, so that a typo cannot make
+ * thousands of threads. */
+#define MAX_THREADS 64
+
+/* One server thread: its own GMainContext and SoupServer, serving the
+ * connections the accept loop hands it. Each thread touches only its own
+ * worker, except for the settings and inputs of the server, the connection
+ * count (atomic) and, on the first worker, the accept loop. */
+typedef struct
+{
+  OsaisCallbackServer *self;
+  guint                index;
+  GThread             *thread;
+  GMainContext        *context;
+  GMainLoop           *loop;
+
+  /* Worker thread only. */
+  SoupServer          *server;
+  GHashTable          *connections;  /* GSocketAddress* → Connection* */
+  GHashTable          *lingering;    /* Linger* set */
+  guint                n_pending;    /* store operations running for paused messages */
+  GCancellable        *cancellable;  /* cancels those operations on stop */
+  gboolean             stopping;     /* connections are gone: touch no message */
+} Worker;
 
 struct _OsaisCallbackServer
 {
@@ -56,37 +83,36 @@ struct _OsaisCallbackServer
   guint         max_connections;
   guint         header_timeout;
   guint         body_timeout;
+  guint         threads;        /* 0: as many as processors, up to MAX_DEFAULT_THREADS */
 
   /* Set by start(), cleared by stop(); read on the caller's thread. */
   gboolean      listening;
   guint         bound_port;
   char         *local_uri;
 
-  GThread      *thread;
-  GMainContext *context;
-  GMainLoop    *loop;
+  Worker      **workers;
+  guint         n_workers;
 
-  /* The start handshake between the caller and the server thread. */
+  /* The handshakes between the caller and the server threads: every worker
+   * ready at start, the accept loop stopped at stop. */
   GMutex        start_mutex;
   GCond         start_cond;
-  gboolean      start_done;
-  GError       *start_error;
+  guint         n_started;
+  gboolean      accept_stopped;
 
   /* Registered inputs: id → Input. Guarded by inputs_mutex. */
   GMutex        inputs_mutex;
   GHashTable   *inputs;
 
-  /* Server thread only. */
-  SoupServer   *server;
+  /* Connections open on all workers; atomic, as every worker closes its
+   * own, while only the accept loop adds. */
+  gint          n_connections;
+
+  /* The accept loop: on the first worker's thread. */
   GSocket      *listen_socket;
   GSource      *accept_source;
   GSource      *backoff_source;
-  GHashTable   *connections;    /* GSocketAddress* → Connection* */
-  GHashTable   *lingering;      /* Linger* set */
-  guint         n_connections;
-  guint         n_pending;      /* store operations running for paused messages */
-  GCancellable *cancellable;    /* cancels those operations on stop */
-  gboolean      stopping;       /* connections are gone: touch no message */
+  guint         next_worker;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisCallbackServer, osais_callback_server, G_TYPE_OBJECT)
@@ -103,6 +129,7 @@ enum {
   PROP_MAX_CONNECTIONS,
   PROP_HEADER_TIMEOUT,
   PROP_BODY_TIMEOUT,
+  PROP_THREADS,
   PROP_LISTENING,
   N_PROPS
 };
@@ -131,7 +158,7 @@ typedef struct
  * the GSocketConnection. */
 typedef struct
 {
-  OsaisCallbackServer *self;
+  Worker              *worker;
   GSocketAddress      *remote;       /* the key */
   GSocket             *socket;       /* unowned: the connection owns it */
   GObject             *connection;   /* unowned: weakly referenced */
@@ -149,7 +176,7 @@ typedef struct
 /* A message paused while the store works on it. */
 typedef struct
 {
-  OsaisCallbackServer *self;
+  Worker              *worker;
   SoupServerMessage   *msg;
   gulong               finished_id;
   gulong               disconnected_id;
@@ -162,7 +189,7 @@ typedef struct
 /* A connection we answered ourselves and are closing gracefully. */
 typedef struct
 {
-  OsaisCallbackServer *self;
+  Worker              *worker;
   GIOStream           *stream;
   GSocket             *socket;
   GSource             *read_source;
@@ -213,7 +240,7 @@ connection_arm (Connection *conn,
     return;
   conn->timer = g_timeout_source_new_seconds (seconds);
   g_source_set_callback (conn->timer, connection_timeout_cb, conn, NULL);
-  g_source_attach (conn->timer, conn->self->context);
+  g_source_attach (conn->timer, conn->worker->context);
 }
 
 static void
@@ -225,22 +252,22 @@ connection_free (Connection *conn)
 }
 
 static Connection *
-lookup_connection (OsaisCallbackServer *self,
-                   SoupServerMessage   *msg)
+lookup_connection (Worker            *worker,
+                   SoupServerMessage *msg)
 {
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
 
   if (remote == NULL)
     return NULL;
-  return g_hash_table_lookup (self->connections, remote);
+  return g_hash_table_lookup (worker->connections, remote);
 }
 
 static void
-arm_for_message (OsaisCallbackServer *self,
-                 SoupServerMessage   *msg,
-                 guint                seconds)
+arm_for_message (Worker            *worker,
+                 SoupServerMessage *msg,
+                 guint              seconds)
 {
-  Connection *conn = lookup_connection (self, msg);
+  Connection *conn = lookup_connection (worker, msg);
 
   if (conn == NULL)
     return;
@@ -257,12 +284,12 @@ connection_gone_cb (gpointer  user_data,
                     GObject  *where_the_object_was)
 {
   Connection *conn = user_data;
-  OsaisCallbackServer *self = conn->self;
+  Worker *worker = conn->worker;
 
   g_debug ("Connection %p gone", conn->socket);
-  g_assert (self->n_connections > 0);
-  self->n_connections--;
-  g_hash_table_remove (self->connections, conn->remote);
+  g_assert (g_atomic_int_get (&worker->self->n_connections) > 0);
+  g_atomic_int_dec_and_test (&worker->self->n_connections);
+  g_hash_table_remove (worker->connections, conn->remote);
 }
 
 /* Lingering close */
@@ -292,7 +319,7 @@ linger_timeout_cb (gpointer user_data)
   Linger *linger = user_data;
 
   g_clear_pointer (&linger->timer, g_source_unref);
-  g_hash_table_remove (linger->self->lingering, linger);
+  g_hash_table_remove (linger->worker->lingering, linger);
   return G_SOURCE_REMOVE;
 }
 
@@ -320,21 +347,21 @@ linger_read_cb (GSocket      *socket,
     }
 
   g_clear_pointer (&linger->read_source, g_source_unref);
-  g_hash_table_remove (linger->self->lingering, linger);
+  g_hash_table_remove (linger->worker->lingering, linger);
   return G_SOURCE_REMOVE;
 }
 
 /* Takes the connection away from libsoup, answers @status with a JSON error
  * body and closes the connection, without reading the request body. */
 static void
-reject_and_close (OsaisCallbackServer *self,
-                  SoupServerMessage   *msg,
-                  guint                status,
-                  const char          *message)
+reject_and_close (Worker            *worker,
+                  SoupServerMessage *msg,
+                  guint              status,
+                  const char        *message)
 {
   g_autofree char *body = osais_error_body_new (status, message);
   g_autofree char *response = NULL;
-  Connection *conn = lookup_connection (self, msg);
+  Connection *conn = lookup_connection (worker, msg);
   GIOStream *stream;
   GOutputStream *output;
   Linger *linger;
@@ -365,18 +392,18 @@ reject_and_close (OsaisCallbackServer *self,
   g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
 
   linger = g_new0 (Linger, 1);
-  linger->self = self;
+  linger->worker = worker;
   linger->stream = stream;
   linger->socket = g_object_ref (conn->socket);
   linger->read_source = g_socket_create_source (linger->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                                 NULL);
   g_source_set_callback (linger->read_source, (GSourceFunc) G_CALLBACK (linger_read_cb),
                          linger, NULL);
-  g_source_attach (linger->read_source, self->context);
+  g_source_attach (linger->read_source, worker->context);
   linger->timer = g_timeout_source_new (LINGER_TIMEOUT_MS);
   g_source_set_callback (linger->timer, linger_timeout_cb, linger, NULL);
-  g_source_attach (linger->timer, self->context);
-  g_hash_table_add (self->lingering, linger);
+  g_source_attach (linger->timer, worker->context);
+  g_hash_table_add (worker->lingering, linger);
 }
 
 /* Responses */
@@ -448,15 +475,15 @@ pending_finished_cb (SoupServerMessage *msg,
 }
 
 static Pending *
-pending_new (OsaisCallbackServer *self,
-             SoupServerMessage   *msg,
-             const char          *token,
-             const char          *uid_text,
-             gboolean             uid_is_number)
+pending_new (Worker            *worker,
+             SoupServerMessage *msg,
+             const char        *token,
+             const char        *uid_text,
+             gboolean           uid_is_number)
 {
   Pending *pending = g_new0 (Pending, 1);
 
-  pending->self = self;
+  pending->worker = worker;
   pending->msg = g_object_ref (msg);
   pending->token = g_strdup (token);
   pending->uid_text = g_strdup (uid_text);
@@ -467,7 +494,7 @@ pending_new (OsaisCallbackServer *self,
                                            G_CALLBACK (pending_finished_cb), pending);
   pending->disconnected_id = g_signal_connect (msg, "disconnected",
                                                G_CALLBACK (pending_finished_cb), pending);
-  self->n_pending++;
+  worker->n_pending++;
   soup_server_message_pause (msg);
   return pending;
 }
@@ -475,8 +502,8 @@ pending_new (OsaisCallbackServer *self,
 static void
 pending_free (Pending *pending)
 {
-  g_assert (pending->self->n_pending > 0);
-  pending->self->n_pending--;
+  g_assert (pending->worker->n_pending > 0);
+  pending->worker->n_pending--;
   g_clear_signal_handler (&pending->finished_id, pending->msg);
   g_clear_signal_handler (&pending->disconnected_id, pending->msg);
   g_object_unref (pending->msg);
@@ -489,13 +516,13 @@ static void
 pending_complete (Pending      *pending,
                   const GError *error)
 {
-  OsaisCallbackServer *self = pending->self;
+  Worker *worker = pending->worker;
   SoupServerMessage *msg = pending->msg;
 
   /* The message may only be answered while its connection is ours: not
    * after it ended, nor once stop() has disconnected everything, nor when
    * the connection is gone (libsoup does not always say so). */
-  if (pending->finished || self->stopping || lookup_connection (self, msg) == NULL)
+  if (pending->finished || worker->stopping || lookup_connection (worker, msg) == NULL)
     {
       g_debug ("Dropping the answer to a message whose connection is gone");
       pending_free (pending);
@@ -516,7 +543,7 @@ pending_complete (Pending      *pending,
     }
 
   /* Writing the answer is bounded like reading the body was. */
-  arm_for_message (self, msg, self->body_timeout);
+  arm_for_message (worker, msg, worker->self->body_timeout);
   soup_server_message_unpause (msg);
   pending_free (pending);
 }
@@ -555,8 +582,8 @@ dup_request_body (SoupServerMessage *msg)
 }
 
 static void
-handle_notify (OsaisCallbackServer *self,
-               SoupServerMessage   *msg)
+handle_notify (Worker            *worker,
+               SoupServerMessage *msg)
 {
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
@@ -582,9 +609,9 @@ handle_notify (OsaisCallbackServer *self,
 
   g_debug ("Notification: uid %s stage %d cycle %d",
            notification->uid_text, notification->stage, notification->cycle);
-  pending = pending_new (self, msg, notification->token, notification->uid_text,
+  pending = pending_new (worker, msg, notification->token, notification->uid_text,
                          notification->uid_is_number);
-  osais_store_apply_notification_async (self->store, notification, self->cancellable,
+  osais_store_apply_notification_async (worker->self->store, notification, worker->cancellable,
                                         apply_notification_cb, pending);
 }
 
@@ -726,8 +753,8 @@ read_json_upload (GBytes      *body,
 }
 
 static void
-handle_upload (OsaisCallbackServer *self,
-               SoupServerMessage   *msg)
+handle_upload (Worker            *worker,
+               SoupServerMessage *msg)
 {
   g_auto(Upload) upload = { 0, };
   g_autoptr(GBytes) body = NULL;
@@ -798,17 +825,18 @@ handle_upload (OsaisCallbackServer *self,
   g_debug ("Upload: uid %s cycle %d engine %s, %s %ux%u, %zu bytes",
            upload.uid_text, (int) cycle, upload.engine != NULL ? upload.engine : "(none)",
            image_type, width, height, g_bytes_get_size (upload.data));
-  pending = pending_new (self, msg, upload.token, upload.uid_text, upload.uid_is_number);
-  osais_store_add_image_async (self->store, uid, upload.token, (int) cycle, upload.data,
-                               image_type, width, height, self->cancellable,
+  pending = pending_new (worker, msg, upload.token, upload.uid_text, upload.uid_is_number);
+  osais_store_add_image_async (worker->self->store, uid, upload.token, (int) cycle, upload.data,
+                               image_type, width, height, worker->cancellable,
                                add_image_cb, pending);
 }
 
 static void
-handle_input (OsaisCallbackServer *self,
-              SoupServerMessage   *msg,
-              const char          *id)
+handle_input (Worker            *worker,
+              SoupServerMessage *msg,
+              const char        *id)
 {
+  OsaisCallbackServer *self = worker->self;
   g_autoptr(GBytes) data = NULL;
   g_autofree char *content_type = NULL;
   Input *input;
@@ -839,7 +867,7 @@ handle_input (OsaisCallbackServer *self,
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Content-Type", content_type);
   soup_message_body_append_bytes (soup_server_message_get_response_body (msg), data);
-  arm_for_message (self, msg, self->body_timeout);
+  arm_for_message (worker, msg, self->body_timeout);
 }
 
 /* The route of a path under the base path; @id gets the input id. */
@@ -873,19 +901,19 @@ server_handler_cb (SoupServer        *server,
                    GHashTable        *query,
                    gpointer           user_data)
 {
-  OsaisCallbackServer *self = user_data;
+  Worker *worker = user_data;
   const char *id;
 
-  switch (route_for_path (self, path, &id))
+  switch (route_for_path (worker->self, path, &id))
     {
     case ROUTE_NOTIFY:
-      handle_notify (self, msg);
+      handle_notify (worker, msg);
       break;
     case ROUTE_UPLOAD:
-      handle_upload (self, msg);
+      handle_upload (worker, msg);
       break;
     case ROUTE_INPUT:
-      handle_input (self, msg, id);
+      handle_input (worker, msg, id);
       break;
     case ROUTE_OTHER:
     default:
@@ -911,7 +939,7 @@ static void
 message_got_headers_cb (SoupServerMessage *msg,
                         gpointer           user_data)
 {
-  OsaisCallbackServer *self = user_data;
+  Worker *worker = user_data;
   MessageState *state = g_object_get_data (G_OBJECT (msg), "osais-state");
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *content_length;
@@ -919,9 +947,10 @@ message_got_headers_cb (SoupServerMessage *msg,
   const char *id;
   guint64 declared = 0;
 
-  arm_for_message (self, msg, self->body_timeout);
+  arm_for_message (worker, msg, worker->self->body_timeout);
 
-  state->route = route_for_path (self, g_uri_get_path (soup_server_message_get_uri (msg)), &id);
+  state->route = route_for_path (worker->self,
+                                 g_uri_get_path (soup_server_message_get_uri (msg)), &id);
   switch (state->route)
     {
     case ROUTE_NOTIFY:
@@ -943,7 +972,7 @@ message_got_headers_cb (SoupServerMessage *msg,
   transfer_encoding = soup_message_headers_get_list (headers, "Transfer-Encoding");
   if (content_length != NULL && transfer_encoding != NULL)
     {
-      reject_and_close (self, msg, SOUP_STATUS_BAD_REQUEST,
+      reject_and_close (worker, msg, SOUP_STATUS_BAD_REQUEST,
                         "Content-Length and Transfer-Encoding together");
       return;
     }
@@ -951,13 +980,13 @@ message_got_headers_cb (SoupServerMessage *msg,
       (!is_digits (content_length) ||
        !g_ascii_string_to_unsigned (content_length, 10, 0, G_MAXUINT64, &declared, NULL)))
     {
-      reject_and_close (self, msg, SOUP_STATUS_BAD_REQUEST, "Invalid or repeated Content-Length");
+      reject_and_close (worker, msg, SOUP_STATUS_BAD_REQUEST, "Invalid or repeated Content-Length");
       return;
     }
 
   if (declared > state->limit)
     {
-      reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+      reject_and_close (worker, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
                         "The request body is too large");
       return;
     }
@@ -968,12 +997,12 @@ message_got_chunk_cb (SoupServerMessage *msg,
                       GBytes            *chunk,
                       gpointer           user_data)
 {
-  OsaisCallbackServer *self = user_data;
+  Worker *worker = user_data;
   MessageState *state = g_object_get_data (G_OBJECT (msg), "osais-state");
 
   state->received += g_bytes_get_size (chunk);
   if (state->received > state->limit)
-    reject_and_close (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+    reject_and_close (worker, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
                       "The request body is too large");
 }
 
@@ -981,10 +1010,10 @@ static void
 message_got_body_cb (SoupServerMessage *msg,
                      gpointer           user_data)
 {
-  OsaisCallbackServer *self = user_data;
+  Worker *worker = user_data;
 
   /* Our own work (the store) is not bounded by the client's timeouts. */
-  arm_for_message (self, msg, 0);
+  arm_for_message (worker, msg, 0);
 }
 
 static void
@@ -992,16 +1021,17 @@ request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  OsaisCallbackServer *self = user_data;
+  Worker *worker = user_data;
 
   /* A new request starts when a connection opens and after each response
    * on a kept-alive one: either way, the headers must come in time. */
-  arm_for_message (self, msg, self->header_timeout);
+  arm_for_message (worker, msg, worker->self->header_timeout);
 
+  /* The worker outlives its messages: its SoupServer goes first. */
   g_object_set_data_full (G_OBJECT (msg), "osais-state", g_new0 (MessageState, 1), g_free);
-  g_signal_connect_object (msg, "got-headers", G_CALLBACK (message_got_headers_cb), self, 0);
-  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (message_got_chunk_cb), self, 0);
-  g_signal_connect_object (msg, "got-body", G_CALLBACK (message_got_body_cb), self, 0);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (message_got_headers_cb), worker);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (message_got_chunk_cb), worker);
+  g_signal_connect (msg, "got-body", G_CALLBACK (message_got_body_cb), worker);
 }
 
 static void
@@ -1009,15 +1039,15 @@ request_finished_cb (SoupServer        *server,
                      SoupServerMessage *msg,
                      gpointer           user_data)
 {
-  OsaisCallbackServer *self = user_data;
+  Worker *worker = user_data;
 
   /* A kept-alive connection now waits for its next request, and libsoup
    * 3.2 emits "request-started" only once that request's first bytes come:
    * the header timeout bounds the idle wait too. */
-  arm_for_message (self, msg, self->header_timeout);
+  arm_for_message (worker, msg, worker->self->header_timeout);
 }
 
-/* The accept loop */
+/* The accept loop, on the first worker's thread */
 
 static void start_accepting (OsaisCallbackServer *self);
 
@@ -1031,49 +1061,93 @@ backoff_done_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-serve_socket (OsaisCallbackServer *self,
-              GSocket             *socket)
+/* A connection on its way from the accept loop to its worker. */
+typedef struct
 {
+  Worker  *worker;
+  GSocket *socket;
+} Handoff;
+
+static void
+handoff_free (Handoff *handoff)
+{
+  /* Not served (the worker's context went away first): it no longer counts. */
+  if (handoff->socket != NULL)
+    {
+      g_socket_close (handoff->socket, NULL);
+      g_object_unref (handoff->socket);
+      g_atomic_int_dec_and_test (&handoff->worker->self->n_connections);
+    }
+  g_free (handoff);
+}
+
+/* On the worker's thread: the connection, already counted, becomes libsoup's. */
+static gboolean
+serve_socket_cb (gpointer user_data)
+{
+  Handoff *handoff = user_data;
+  Worker *worker = handoff->worker;
+  g_autoptr(GSocket) socket = g_steal_pointer (&handoff->socket);
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GError) error = NULL;
   Connection *conn;
 
-  if (self->n_connections >= self->max_connections)
-    {
-      g_debug ("Connection cap (%u) reached: closing a new connection", self->max_connections);
-      g_socket_close (socket, NULL);
-      return;
-    }
-
-  /* Acknowledgements are small and latency matters more than packet count. */
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   connection = g_socket_connection_factory_create_connection (socket);
   local = g_socket_get_local_address (socket, NULL);
   remote = g_socket_get_remote_address (socket, NULL);
   if (local == NULL || remote == NULL)
     {
       g_debug ("A connection closed before it was served");
-      return;
+      g_atomic_int_dec_and_test (&worker->self->n_connections);
+      return G_SOURCE_REMOVE;
     }
 
   conn = g_new0 (Connection, 1);
-  conn->self = self;
+  conn->worker = worker;
   conn->remote = g_object_ref (remote);
   conn->socket = socket;
   conn->connection = G_OBJECT (connection);
-  g_hash_table_insert (self->connections, conn->remote, conn);
-  self->n_connections++;
+  g_hash_table_insert (worker->connections, conn->remote, conn);
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
 
-  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote,
+  if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local, remote,
                                     &error))
     {
       g_debug ("Could not serve a connection: %s", error->message);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
     }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+serve_socket (OsaisCallbackServer *self,
+              GSocket             *socket)
+{
+  Handoff *handoff;
+
+  /* Only this loop adds connections, so the count cannot pass the cap
+   * between the test and the increment; workers only take away. */
+  if ((guint) g_atomic_int_get (&self->n_connections) >= self->max_connections)
+    {
+      g_debug ("Connection cap (%u) reached: closing a new connection", self->max_connections);
+      g_socket_close (socket, NULL);
+      return;
+    }
+  g_atomic_int_inc (&self->n_connections);
+
+  /* Acknowledgements are small and latency matters more than packet count. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+
+  /* Round-robin: each worker gets its share of the connections, and a
+   * kept-alive connection stays on its worker for its whole life. */
+  handoff = g_new0 (Handoff, 1);
+  handoff->worker = self->workers[self->next_worker];
+  handoff->socket = g_object_ref (socket);
+  self->next_worker = (self->next_worker + 1) % self->n_workers;
+  g_main_context_invoke_full (handoff->worker->context, G_PRIORITY_DEFAULT,
+                              serve_socket_cb, handoff, (GDestroyNotify) handoff_free);
 }
 
 static gboolean
@@ -1104,7 +1178,7 @@ accept_cb (GSocket      *listen_socket,
       g_clear_pointer (&self->accept_source, g_source_unref);
       self->backoff_source = g_timeout_source_new (ACCEPT_BACKOFF_MS);
       g_source_set_callback (self->backoff_source, backoff_done_cb, self, NULL);
-      g_source_attach (self->backoff_source, self->context);
+      g_source_attach (self->backoff_source, self->workers[0]->context);
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -1116,10 +1190,34 @@ start_accepting (OsaisCallbackServer *self)
   g_assert (self->accept_source == NULL);
   self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
   g_source_set_callback (self->accept_source, (GSourceFunc) G_CALLBACK (accept_cb), self, NULL);
-  g_source_attach (self->accept_source, self->context);
+  g_source_attach (self->accept_source, self->workers[0]->context);
 }
 
-/* The server thread */
+static gboolean
+stop_accepting_cb (gpointer user_data)
+{
+  OsaisCallbackServer *self = user_data;
+
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->backoff_source != NULL)
+    {
+      g_source_destroy (self->backoff_source);
+      g_clear_pointer (&self->backoff_source, g_source_unref);
+    }
+  g_socket_close (self->listen_socket, NULL);
+
+  g_mutex_lock (&self->start_mutex);
+  self->accept_stopped = TRUE;
+  g_cond_signal (&self->start_cond);
+  g_mutex_unlock (&self->start_mutex);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server threads */
 
 /* libsoup 3.2 keeps a connection open after a response only when the
  * SoupServer has a listener of its own: request_finished() tests
@@ -1133,7 +1231,7 @@ start_accepting (OsaisCallbackServer *self)
  * connections, and they still count against the connection cap. Without it
  * the server works, only without keep-alive, so a failure is not fatal. */
 static void
-add_keepalive_listener (OsaisCallbackServer *self)
+add_keepalive_listener (SoupServer *server)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) socket = NULL;
@@ -1151,7 +1249,7 @@ add_keepalive_listener (OsaisCallbackServer *self)
   if (socket != NULL &&
       g_socket_bind (socket, address, FALSE, &error) &&
       g_socket_listen (socket, &error))
-    soup_server_listen_socket (self->server, socket, 0, &error);
+    soup_server_listen_socket (server, socket, 0, &error);
   g_unlink (path);
   g_rmdir (dir);
 
@@ -1211,17 +1309,6 @@ listen_on (OsaisCallbackServer  *self,
   return g_steal_pointer (&socket);
 }
 
-static void
-report_started (OsaisCallbackServer *self,
-                GError              *error)
-{
-  g_mutex_lock (&self->start_mutex);
-  self->start_error = error;
-  self->start_done = TRUE;
-  g_cond_signal (&self->start_cond);
-  g_mutex_unlock (&self->start_mutex);
-}
-
 static gboolean
 drain_timeout_cb (gpointer user_data)
 {
@@ -1231,110 +1318,109 @@ drain_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Iterates the server context until no store operation is running for a
+/* Iterates the worker's context until no store operation is running for a
  * paused message, or @timeout_ms passed. */
 static void
-drain_pending (OsaisCallbackServer *self,
-               guint                timeout_ms)
+drain_pending (Worker *worker,
+               guint   timeout_ms)
 {
   gboolean timed_out = FALSE;
   GSource *timer;
 
   timer = g_timeout_source_new (timeout_ms);
   g_source_set_callback (timer, drain_timeout_cb, &timed_out, NULL);
-  g_source_attach (timer, self->context);
-  while (self->n_pending > 0 && !timed_out)
-    g_main_context_iteration (self->context, TRUE);
+  g_source_attach (timer, worker->context);
+  while (worker->n_pending > 0 && !timed_out)
+    g_main_context_iteration (worker->context, TRUE);
   g_source_destroy (timer);
   g_source_unref (timer);
 }
 
 static gpointer
-server_thread (gpointer user_data)
+worker_thread (gpointer user_data)
 {
-  OsaisCallbackServer *self = user_data;
-  GError *error = NULL;
-  guint bound_port = 0;
+  Worker *worker = user_data;
+  OsaisCallbackServer *self = worker->self;
   GHashTableIter iter;
   gpointer value;
 
-  g_main_context_push_thread_default (self->context);
+  g_main_context_push_thread_default (worker->context);
 
-  self->listen_socket = listen_on (self, &bound_port, &error);
-  if (self->listen_socket == NULL)
-    {
-      g_main_context_pop_thread_default (self->context);
-      report_started (self, error);
-      return NULL;
-    }
+  worker->server = soup_server_new ("server-header", "OSAIS-Studio", NULL);
+  soup_server_add_handler (worker->server, NULL, server_handler_cb, worker, NULL);
+  g_signal_connect (worker->server, "request-started", G_CALLBACK (request_started_cb), worker);
+  g_signal_connect (worker->server, "request-finished", G_CALLBACK (request_finished_cb), worker);
+  add_keepalive_listener (worker->server);
+  worker->connections = g_hash_table_new_full (NULL, NULL, NULL,
+                                               (GDestroyNotify) connection_free);
+  worker->lingering = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) linger_free, NULL);
+  if (worker->index == 0)
+    start_accepting (self);
 
-  self->server = soup_server_new ("server-header", "OSAIS-Studio", NULL);
-  soup_server_add_handler (self->server, NULL, server_handler_cb, self, NULL);
-  g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
-  g_signal_connect (self->server, "request-finished", G_CALLBACK (request_finished_cb), self);
-  add_keepalive_listener (self);
-  self->connections = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) connection_free);
-  self->lingering = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) linger_free, NULL);
-  self->bound_port = bound_port;
-  start_accepting (self);
+  g_mutex_lock (&self->start_mutex);
+  self->n_started++;
+  g_cond_signal (&self->start_cond);
+  g_mutex_unlock (&self->start_mutex);
 
-  report_started (self, NULL);
-  g_main_loop_run (self->loop);
+  g_main_loop_run (worker->loop);
 
   /* No new connection comes in now. Callbacks the store is finishing still
    * get their acknowledgement (the small answers are written at once). */
-  drain_pending (self, STOP_GRACE_MS);
-  while (g_main_context_iteration (self->context, FALSE))
+  drain_pending (worker, STOP_GRACE_MS);
+  while (g_main_context_iteration (worker->context, FALSE))
     ;
 
   /* Then everything is cut off; the store's callbacks for what is left must
    * not run after this thread is gone, so wait for them: their messages are
    * only released. */
-  self->stopping = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  soup_server_disconnect (self->server);
-  drain_pending (self, STOP_DRAIN_TIMEOUT_MS);
+  worker->stopping = TRUE;
+  g_cancellable_cancel (worker->cancellable);
+  soup_server_disconnect (worker->server);
+  drain_pending (worker, STOP_DRAIN_TIMEOUT_MS);
 
-  g_clear_object (&self->server);
-  g_hash_table_remove_all (self->lingering);
-  while (g_main_context_iteration (self->context, FALSE))
+  g_clear_object (&worker->server);
+  g_hash_table_remove_all (worker->lingering);
+  while (g_main_context_iteration (worker->context, FALSE))
     ;
-  g_clear_pointer (&self->lingering, g_hash_table_unref);
+  g_clear_pointer (&worker->lingering, g_hash_table_unref);
   /* A connection still referenced somewhere must not call back into a table
-   * that is gone. */
-  g_hash_table_iter_init (&iter, self->connections);
+   * that is gone; stop() resets the count once every worker is done. */
+  g_hash_table_iter_init (&iter, worker->connections);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Connection *conn = value;
 
       g_object_weak_unref (conn->connection, connection_gone_cb, conn);
     }
-  g_clear_pointer (&self->connections, g_hash_table_unref);
-  self->n_connections = 0;
-  g_clear_object (&self->listen_socket);
+  g_clear_pointer (&worker->connections, g_hash_table_unref);
 
-  g_main_context_pop_thread_default (self->context);
+  g_main_context_pop_thread_default (worker->context);
   return NULL;
 }
 
 static gboolean
-stop_in_thread_cb (gpointer user_data)
+quit_worker_cb (gpointer user_data)
 {
-  OsaisCallbackServer *self = user_data;
+  Worker *worker = user_data;
 
-  if (self->accept_source != NULL)
-    {
-      g_source_destroy (self->accept_source);
-      g_clear_pointer (&self->accept_source, g_source_unref);
-    }
-  if (self->backoff_source != NULL)
-    {
-      g_source_destroy (self->backoff_source);
-      g_clear_pointer (&self->backoff_source, g_source_unref);
-    }
-  g_socket_close (self->listen_socket, NULL);
-  g_main_loop_quit (self->loop);
+  g_main_loop_quit (worker->loop);
   return G_SOURCE_REMOVE;
+}
+
+static void
+worker_free (Worker *worker)
+{
+  g_assert (worker->thread == NULL);
+  g_clear_pointer (&worker->loop, g_main_loop_unref);
+  g_clear_pointer (&worker->context, g_main_context_unref);
+  g_clear_object (&worker->cancellable);
+  g_free (worker);
+}
+
+static guint
+default_threads (void)
+{
+  return CLAMP (g_get_num_processors (), 1, MAX_DEFAULT_THREADS);
 }
 
 /* Public API */
@@ -1343,11 +1429,12 @@ gboolean
 osais_callback_server_start (OsaisCallbackServer  *self,
                              GError              **error)
 {
-  GError *start_error;
+  guint bound_port = 0;
   GString *uri;
+  guint i;
 
   g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), FALSE);
-  g_return_val_if_fail (self->thread == NULL, FALSE);
+  g_return_val_if_fail (self->workers == NULL, FALSE);
 
   if (self->store == NULL)
     {
@@ -1368,29 +1455,44 @@ osais_callback_server_start (OsaisCallbackServer  *self,
       return FALSE;
     }
 
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-  self->start_done = FALSE;
-  self->start_error = NULL;
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  self->stopping = FALSE;
-  self->thread = g_thread_new ("osais-callback", server_thread, self);
+  /* Binding here, before any thread exists, reports a taken port plainly. */
+  self->listen_socket = listen_on (self, &bound_port, error);
+  if (self->listen_socket == NULL)
+    return FALSE;
+
+  self->bound_port = bound_port;
+  self->n_started = 0;
+  self->accept_stopped = FALSE;
+  self->next_worker = 0;
+  g_atomic_int_set (&self->n_connections, 0);
+
+  /* Every worker exists before any thread runs: the accept loop may hand a
+   * connection to a worker whose thread has not started yet (it is served
+   * once that thread iterates its context). */
+  self->n_workers = self->threads != 0 ? self->threads : default_threads ();
+  self->workers = g_new0 (Worker *, self->n_workers);
+  for (i = 0; i < self->n_workers; i++)
+    {
+      Worker *worker = g_new0 (Worker, 1);
+
+      worker->self = self;
+      worker->index = i;
+      worker->context = g_main_context_new ();
+      worker->loop = g_main_loop_new (worker->context, FALSE);
+      worker->cancellable = g_cancellable_new ();
+      self->workers[i] = worker;
+    }
+  for (i = 0; i < self->n_workers; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("osais-callback%u", i);
+
+      self->workers[i]->thread = g_thread_new (name, worker_thread, self->workers[i]);
+    }
 
   g_mutex_lock (&self->start_mutex);
-  while (!self->start_done)
+  while (self->n_started < self->n_workers)
     g_cond_wait (&self->start_cond, &self->start_mutex);
-  start_error = g_steal_pointer (&self->start_error);
   g_mutex_unlock (&self->start_mutex);
-
-  if (start_error != NULL)
-    {
-      g_thread_join (g_steal_pointer (&self->thread));
-      g_clear_pointer (&self->loop, g_main_loop_unref);
-      g_clear_pointer (&self->context, g_main_context_unref);
-      g_propagate_error (error, start_error);
-      return FALSE;
-    }
 
   uri = g_string_new ("http://");
   if (strchr (self->address, ':') != NULL)
@@ -1401,7 +1503,7 @@ osais_callback_server_start (OsaisCallbackServer  *self,
   g_free (self->local_uri);
   self->local_uri = g_string_free (uri, FALSE);
 
-  g_debug ("Listening on %s", self->local_uri);
+  g_debug ("Listening on %s with %u threads", self->local_uri, self->n_workers);
   self->listening = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
   return TRUE;
@@ -1410,15 +1512,33 @@ osais_callback_server_start (OsaisCallbackServer  *self,
 void
 osais_callback_server_stop (OsaisCallbackServer *self)
 {
+  guint i;
+
   g_return_if_fail (OSAIS_IS_CALLBACK_SERVER (self));
 
-  if (self->thread == NULL)
+  if (self->workers == NULL)
     return;
 
-  g_main_context_invoke (self->context, stop_in_thread_cb, self);
-  g_thread_join (g_steal_pointer (&self->thread));
-  g_clear_pointer (&self->loop, g_main_loop_unref);
-  g_clear_pointer (&self->context, g_main_context_unref);
+  /* The accept loop stops first, so that no connection is handed to a
+   * worker after it was told to stop: the hand-overs already queued on a
+   * worker's context run before its quit, which is queued after them. */
+  g_main_context_invoke (self->workers[0]->context, stop_accepting_cb, self);
+  g_mutex_lock (&self->start_mutex);
+  while (!self->accept_stopped)
+    g_cond_wait (&self->start_cond, &self->start_mutex);
+  g_mutex_unlock (&self->start_mutex);
+
+  /* The workers wind down in parallel, each with its own grace period. */
+  for (i = 0; i < self->n_workers; i++)
+    g_main_context_invoke (self->workers[i]->context, quit_worker_cb, self->workers[i]);
+  for (i = 0; i < self->n_workers; i++)
+    g_thread_join (g_steal_pointer (&self->workers[i]->thread));
+  for (i = 0; i < self->n_workers; i++)
+    worker_free (self->workers[i]);
+  g_clear_pointer (&self->workers, g_free);
+  self->n_workers = 0;
+  g_atomic_int_set (&self->n_connections, 0);
+  g_clear_object (&self->listen_socket);
   g_clear_pointer (&self->local_uri, g_free);
   self->bound_port = 0;
 
@@ -1661,7 +1781,6 @@ osais_callback_server_dispose (GObject *object)
 
   osais_callback_server_stop (self);
   g_clear_object (&self->store);
-  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (osais_callback_server_parent_class)->dispose (object);
 }
@@ -1719,6 +1838,9 @@ osais_callback_server_get_property (GObject    *object,
     case PROP_BODY_TIMEOUT:
       g_value_set_uint (value, self->body_timeout);
       break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->threads);
+      break;
     case PROP_LISTENING:
       g_value_set_boolean (value, self->listening);
       break;
@@ -1736,7 +1858,7 @@ osais_callback_server_set_property (GObject      *object,
   OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (object);
 
   /* Settings are read by the server thread: they take effect at start. */
-  if (prop_id != PROP_STORE && prop_id != PROP_PUBLIC_URL && self->thread != NULL)
+  if (prop_id != PROP_STORE && prop_id != PROP_PUBLIC_URL && self->workers != NULL)
     {
       g_critical ("OsaisCallbackServer: “%s” cannot change while the server runs",
                   g_param_spec_get_name (pspec));
@@ -1771,6 +1893,9 @@ osais_callback_server_set_property (GObject      *object,
       break;
     case PROP_BODY_TIMEOUT:
       set_uint (self, &self->body_timeout, g_value_get_uint (value), PROP_BODY_TIMEOUT);
+      break;
+    case PROP_THREADS:
+      set_uint (self, &self->threads, g_value_get_uint (value), PROP_THREADS);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1820,6 +1945,11 @@ osais_callback_server_class_init (OsaisCallbackServerClass *klass)
   properties[PROP_BODY_TIMEOUT] =
     g_param_spec_uint ("body-timeout", NULL, NULL,
                        0, G_MAXUINT, OSAIS_CALLBACK_SERVER_BODY_TIMEOUT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /* 0: one per processor, up to MAX_DEFAULT_THREADS. */
+  properties[PROP_THREADS] =
+    g_param_spec_uint ("threads", NULL, NULL,
+                       0, MAX_THREADS, 0,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   properties[PROP_LISTENING] =
     g_param_spec_boolean ("listening", NULL, NULL,

@@ -34,22 +34,24 @@ GQuark osais_callback_server_error_quark (void);
 #define OSAIS_TYPE_CALLBACK_SERVER (osais_callback_server_get_type ())
 
 /* The embedded HTTP server OSAIS calls back: POST <base>notify,
- * POST <base>upload and GET <base>input/<id>. It runs on its own thread and
- * GMainContext; it hands every callback to the store and acknowledges it
- * once the store says it is durable.
+ * POST <base>upload and GET <base>input/<id>. It runs on its own threads,
+ * each with its own GMainContext; it hands every callback to the store and
+ * acknowledges it once the store says it is durable.
  *
  * Properties (set before start): store (OsaisStore, construct-only),
  * address (string, default 127.0.0.1), port (uint, default 3024, 0 = any),
  * base-path (string, default "/"), public-url (string, nullable: the URL
  * OSAIS sees; defaults to the local URI), max-connections (uint),
- * header-timeout, body-timeout (uint seconds). Read-only: listening (boolean). */
+ * header-timeout, body-timeout (uint seconds), threads (uint: how many server
+ * threads share the connections, each with its own GMainContext; 0, the
+ * default, is one per processor, at most 4). Read-only: listening (boolean). */
 G_DECLARE_FINAL_TYPE (OsaisCallbackServer, osais_callback_server, OSAIS, CALLBACK_SERVER, GObject)
 
 OsaisCallbackServer *osais_callback_server_new            (OsaisStore          *store);
-/* Binds and starts the server thread; returns once it listens. */
+/* Binds and starts the server threads; returns once it listens. */
 gboolean             osais_callback_server_start          (OsaisCallbackServer *self,
                                                            GError             **error);
-/* Stops accepting, closes connections and joins the thread. */
+/* Stops accepting, closes connections and joins the threads. */
 void                 osais_callback_server_stop           (OsaisCallbackServer *self);
 gboolean             osais_callback_server_get_listening  (OsaisCallbackServer *self);
 /* The URI the server listens on, with the base path, ending in "/"
