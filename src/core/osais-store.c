@@ -933,6 +933,62 @@ push_effects (OsaisStore *self,
 }
 
 static gboolean
+return_ops_cb (gpointer user_data)
+{
+  GPtrArray *ops = user_data;
+
+  /* Running in a source of the tasks' own context, at a later iteration
+   * than the one that made them, g_task_return_*() calls back at once. */
+  for (guint i = 0; i < ops->len; i++)
+    op_return (g_ptr_array_index (ops, i));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Completes a batch's tasks with one invocation per caller context, rather
+ * than the idle source (and the wake-up of that context) that each
+ * g_task_return_*() from this thread would cost: under load, a batch holds
+ * dozens of callbacks from the same few server threads. The ops, and so the
+ * tasks, are released on their context, as returned tasks always were. */
+static void
+return_ops (GPtrArray *done)
+{
+  g_autoptr(GPtrArray) contexts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) groups = g_ptr_array_new ();
+
+  for (guint i = 0; i < done->len; i++)
+    {
+      Op *op = g_ptr_array_index (done, i);
+      GMainContext *context;
+      guint index;
+
+      /* Files are removed here: the caller's thread may be the UI's. */
+      op_discard_tmp (op);
+      if (op->task == NULL)
+        {
+          op_free (op);
+          continue;
+        }
+
+      context = g_task_get_context (op->task);
+      if (!g_ptr_array_find (contexts, context, &index))
+        {
+          index = contexts->len;
+          g_ptr_array_add (contexts, context);
+          g_ptr_array_add (groups, g_ptr_array_new_with_free_func ((GDestroyNotify) op_free));
+        }
+      g_ptr_array_add (g_ptr_array_index (groups, index), op);
+    }
+  g_ptr_array_set_free_func (done, NULL);
+  g_ptr_array_set_size (done, 0);
+
+  for (guint i = 0; i < contexts->len; i++)
+    g_main_context_invoke_full (g_ptr_array_index (contexts, i), G_PRIORITY_DEFAULT,
+                                return_ops_cb, g_ptr_array_index (groups, i),
+                                (GDestroyNotify) g_ptr_array_unref);
+}
+
+static gboolean
 do_nothing_cb (gpointer user_data)
 {
   return G_SOURCE_REMOVE;
@@ -1612,9 +1668,7 @@ process_batch (OsaisStore *self,
   /* The effects first: a caller on the main context then sees the change
    * in the model when its callback runs (same priority, queued before). */
   push_effects (self, effects);
-  for (guint i = 0; i < done->len; i++)
-    op_return (g_ptr_array_index (done, i));
-  g_ptr_array_set_size (done, 0);
+  return_ops (done);
 
   if (keep_alive)
     unref_on_main_context (self);
