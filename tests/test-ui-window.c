@@ -319,6 +319,39 @@ test_wrong_value_disables_run (void)
   g_assert_true (gtk_widget_is_sensitive (run_button ()));
 }
 
+/* At 360 px (a phone) the sidebar folds, the header bar still fits with Run
+ * as an icon, and nothing is drawn without room (GTK warns, and warnings are
+ * fatal here). */
+static void
+test_narrow (void)
+{
+  OsaisWindow *narrow;
+  GtkWidget *header;
+  GtkWidget *run;
+  int header_min = 0;
+
+  /* GNOME's own layout: no minimize and maximize buttons. */
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", ":close", NULL);
+  narrow = osais_window_new (app);
+  /* Without a compositor GTK frames the window with 5 px a side: a 370 px
+   * window leaves 360 px to the app. */
+  gtk_window_set_default_size (GTK_WINDOW (narrow), 370, 640);
+  gtk_window_present (GTK_WINDOW (narrow));
+  osais_ui_test_settle (1000);
+
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (narrow)), <=, 360);
+  run = osais_ui_test_find_actionable (GTK_WIDGET (narrow), "win.run");
+  header = gtk_widget_get_ancestor (run, ADW_TYPE_HEADER_BAR);
+  gtk_widget_measure (header, GTK_ORIENTATION_HORIZONTAL, -1, &header_min, NULL, NULL, NULL);
+  g_assert_cmpint (header_min, <=, gtk_widget_get_width (header));
+  g_assert_true (gtk_widget_get_mapped (run));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (run)), ==,
+                   "media-playback-start-symbolic");
+  osais_ui_test_save_screenshot (GTK_WIDGET (narrow), "window-narrow.png");
+
+  gtk_window_destroy (GTK_WINDOW (narrow));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -348,6 +381,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/drop-png-ping", test_drop_png_ping);
   g_test_add_func ("/Osais/Ui/Window/failed-job", test_failed_job);
   g_test_add_func ("/Osais/Ui/Window/wrong-value-disables-run", test_wrong_value_disables_run);
+
+  g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);
 
   status = g_test_run ();
 

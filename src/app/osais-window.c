@@ -32,6 +32,9 @@ struct _OsaisWindow
   GtkLabel             *account_label;
   GtkLabel             *server_label;
   GtkMenuButton        *status_button;
+  GtkButton            *run_button;
+
+  gboolean              compact_header;
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
   OsaisImageViewer     *viewer;
@@ -382,16 +385,11 @@ update_status (OsaisWindow *self)
   subtitle = g_strdup_printf ("%s · %s", account != NULL ? account : "", server_text);
   adw_window_title_set_subtitle (self->window_title, subtitle);
 
+  /* A problem shows in red on the title, which opens the details. */
   if (!listening || login_state == OSAIS_LOGIN_STATE_FAILED)
-    {
-      gtk_menu_button_set_icon_name (self->status_button, "network-error-symbolic");
-      gtk_widget_add_css_class (GTK_WIDGET (self->status_button), "error");
-    }
+    gtk_widget_add_css_class (GTK_WIDGET (self->window_title), "error");
   else
-    {
-      gtk_menu_button_set_icon_name (self->status_button, "network-idle-symbolic");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->status_button), "error");
-    }
+    gtk_widget_remove_css_class (GTK_WIDGET (self->window_title), "error");
 }
 
 static void
@@ -402,8 +400,13 @@ update_page (OsaisWindow *self)
   if (self->session != NULL)
     g_object_get (self->session, "account-mode", &mode, NULL);
 
-  gtk_stack_set_visible_child_name (self->main_stack,
-                                    mode == OSAIS_ACCOUNT_MODE_NONE ? "welcome" : "studio");
+  /* No cross-fade before the window is shown: it would paint the page it
+   * leaves, which was never laid out. */
+  gtk_stack_set_visible_child_full (self->main_stack,
+                                    mode == OSAIS_ACCOUNT_MODE_NONE ? "welcome" : "studio",
+                                    gtk_widget_get_mapped (GTK_WIDGET (self))
+                                      ? GTK_STACK_TRANSITION_TYPE_CROSSFADE
+                                      : GTK_STACK_TRANSITION_TYPE_NONE);
   if (mode != OSAIS_ACCOUNT_MODE_NONE)
     osais_request_form_focus_prompt (self->form);
 }
@@ -748,6 +751,41 @@ drop_cb (OsaisWindow   *self,
   return FALSE;
 }
 
+/* Narrow windows --------------------------------------------------------- */
+
+/* When the sidebar folds (a phone, a narrow window), Run becomes an icon and
+ * the title gives way to the status, so that the header bar, which then also
+ * shows the sidebar button, still fits 360 px. */
+static void
+set_compact_header (OsaisWindow *self,
+                    gboolean     compact)
+{
+  /* Called while the flap allocates: changing nothing must not queue a
+   * resize, or the header bar is painted without an allocation. */
+  if (self->compact_header == compact)
+    return;
+  self->compact_header = compact;
+
+  if (compact)
+    {
+      gtk_button_set_icon_name (self->run_button, "media-playback-start-symbolic");
+      /* The status (subtitle) says more than the app's name on a phone. */
+      adw_window_title_set_title (self->window_title, NULL);
+    }
+  else
+    {
+      gtk_button_set_label (self->run_button, _("_Run"));
+      gtk_button_set_use_underline (self->run_button, TRUE);
+      adw_window_title_set_title (self->window_title, _("OSAIS Studio"));
+    }
+}
+
+static void
+flap_folded_cb (OsaisWindow *self)
+{
+  set_compact_header (self, adw_flap_get_folded (self->flap));
+}
+
 /* Window state ------------------------------------------------------------ */
 
 static gboolean
@@ -827,6 +865,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
@@ -866,6 +905,11 @@ osais_window_init (OsaisWindow *self)
   g_signal_connect_swapped (self->engine_dropdown, "notify::selected-item",
                             G_CALLBACK (engine_selected_cb), self);
 
+  /* Compact until the first allocation says how wide the window is, so that
+   * a narrow window never has a header bar wider than itself. */
+  self->compact_header = FALSE;
+  set_compact_header (self, TRUE);
+  g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (flap_folded_cb), self);
   g_signal_connect_swapped (self->form, "notify::valid",
                             G_CALLBACK (form_validity_changed_cb), self);
   g_signal_connect_swapped (self->gallery, "image-activated",
