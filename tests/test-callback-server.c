@@ -493,7 +493,8 @@ count_images (Fixture *fx)
 
 static void
 setup_with (Fixture *fx,
-            guint    max_connections)
+            guint    max_connections,
+            guint    threads)
 {
   g_autoptr(GError) error = NULL;
 
@@ -510,6 +511,7 @@ setup_with (Fixture *fx,
                 "header-timeout", 2,
                 "body-timeout", 5,
                 "max-connections", max_connections,
+                "threads", threads,
                 NULL);
   osais_callback_server_start (fx->server, &error);
   g_assert_no_error (error);
@@ -527,14 +529,30 @@ static void
 setup (Fixture       *fx,
        gconstpointer  data)
 {
-  setup_with (fx, 64);
+  setup_with (fx, 64, 0);
 }
 
 static void
 setup_capped (Fixture       *fx,
               gconstpointer  data)
 {
-  setup_with (fx, 2);
+  setup_with (fx, 2, 0);
+}
+
+/* Three server threads whatever the machine, so that connections 1, 2 and
+ * 3 land on different workers (the accept loop hands them round-robin). */
+static void
+setup_workers (Fixture       *fx,
+               gconstpointer  data)
+{
+  setup_with (fx, 64, 3);
+}
+
+static void
+setup_workers_capped (Fixture       *fx,
+                      gconstpointer  data)
+{
+  setup_with (fx, 3, 3);
 }
 
 static void
@@ -1189,6 +1207,194 @@ test_stop_while_held (Fixture       *fx,
   g_assert_true (g_str_has_suffix (reply, "{\"data\":{\"token\":\"t4\",\"uid\":\"4004\"}}"));
 }
 
+/* Several workers */
+
+/* How many threads of this process are the server's. */
+static guint
+count_server_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", name, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      if (g_file_get_contents (path, &comm, NULL, NULL) &&
+          g_str_has_prefix (comm, "osais-callback"))
+        n++;
+    }
+  return n;
+}
+
+static void
+test_workers_threads (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(Response) r = NULL;
+  guint threads;
+
+  g_object_get (fx->server, "threads", &threads, NULL);
+  g_assert_cmpuint (threads, ==, 3);
+  g_assert_cmpuint (count_server_threads (), ==, 3);
+
+  /* Connections on all three are served (the session's connections are
+   * new ones while the others are busy; raw ones are one per request). */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GSocketConnection) c = raw_connect (fx);
+      const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+      g_autofree char *reply = NULL;
+
+      g_assert_true (raw_send (c, req, strlen (req)));
+      reply = raw_read_response (c);
+      g_assert_nonnull (reply);
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+    }
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
+  g_assert_cmpuint (r->status, ==, 200);
+
+  osais_callback_server_stop (fx->server);
+  g_assert_cmpuint (count_server_threads (), ==, 0);
+  /* It starts again with as many. */
+  g_assert_true (osais_callback_server_start (fx->server, NULL));
+  g_assert_cmpuint (count_server_threads (), ==, 3);
+}
+
+static void
+test_workers_slow_clients (Fixture       *fx,
+                           gconstpointer  data)
+{
+  SlowClient slow1 = { fx, -1 };
+  SlowClient slow2 = { fx, -1 };
+  GThread *thread1;
+  GThread *thread2;
+  gint64 start;
+
+  /* One slow client on the first worker, one on the second (connections
+   * are handed round-robin); each worker's timer must close its own. */
+  thread1 = g_thread_new ("slow-client-1", slow_client_thread, &slow1);
+  spin (100);
+  thread2 = g_thread_new ("slow-client-2", slow_client_thread, &slow2);
+  spin (300);
+
+  /* Meanwhile clients are served at once, on every worker. */
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GSocketConnection) c = raw_connect (fx);
+      const char *body = "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}";
+      g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                              "Content-Type: application/json\r\n"
+                                              "Content-Length: %zu\r\n\r\n%s",
+                                              strlen (body), body);
+      g_autofree char *reply = NULL;
+
+      g_assert_true (raw_send (c, req, strlen (req)));
+      reply = raw_read_response (c);
+      g_assert_nonnull (reply);
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
+    }
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+
+  g_thread_join (thread1);
+  g_thread_join (thread2);
+  g_test_message ("Slow clients closed after %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " µs",
+                  slow1.closed_after, slow2.closed_after);
+  /* header-timeout is 2 s; the headers would take over 50 s. */
+  g_assert_cmpint (slow1.closed_after, >=, 1500 * 1000);
+  g_assert_cmpint (slow1.closed_after, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (slow2.closed_after, >=, 1500 * 1000);
+  g_assert_cmpint (slow2.closed_after, <, 5 * G_USEC_PER_SEC);
+}
+
+static void
+test_workers_connection_cap (Fixture       *fx,
+                             gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) a = raw_connect (fx);
+  g_autoptr(GSocketConnection) b = raw_connect (fx);
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autoptr(GSocketConnection) over = NULL;
+  g_autoptr(GSocketConnection) later = NULL;
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  g_autofree char *reply = NULL;
+  gboolean closed;
+
+  spin (100);
+  /* The cap (3) counts the connections of all workers, one on each: a
+   * fourth is closed at once, though each worker has only one. */
+  over = raw_connect (fx);
+  g_assert_true (is_closed_soon (over));
+  g_assert_false (is_closed_soon (a));
+  g_assert_false (is_closed_soon (c));
+
+  /* A connection closed on the second worker frees a place for all. */
+  g_io_stream_close (G_IO_STREAM (b), NULL, NULL);
+  spin (200);
+  later = raw_connect (fx);
+  g_assert_true (raw_send (later, req, strlen (req)));
+  reply = raw_read_all (later, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+}
+
+static void
+test_workers_stop_while_held (Fixture       *fx,
+                              gconstpointer  data)
+{
+  GSocketConnection *c[3];
+  guint request_id[3];
+  GThread *thread;
+
+  /* A held notification on each worker, for three jobs not created yet. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"uid\":\"%u\",\"stage\":\"2\","
+                                               "\"token\":\"t%u\"}", 6000 + i, i);
+      g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                              "Content-Type: application/json\r\n"
+                                              "Content-Length: %zu\r\n\r\n%s",
+                                              strlen (body), body);
+
+      request_id[i] = osais_store_begin_request (fx->store);
+      c[i] = raw_connect (fx);
+      g_assert_true (raw_send (c[i], req, strlen (req)));
+    }
+  spin (200);
+
+  /* The server stops while all three are held; the store releases them
+   * within the grace period, and every worker still acknowledges its own. */
+  thread = g_thread_new ("stop", stop_thread, fx);
+  spin (200);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *token = g_strdup_printf ("t%u", i);
+
+      create_job (fx, request_id[i], 6000 + i, token);
+    }
+  g_thread_join (thread);
+  g_assert_false (osais_callback_server_get_listening (fx->server));
+  g_assert_cmpuint (count_server_threads (), ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("{\"data\":{\"token\":\"t%u\","
+                                                   "\"uid\":\"%u\"}}", i, 6000 + i);
+      g_autofree char *reply = NULL;
+      gboolean closed;
+
+      reply = raw_read_all (c[i], &closed);
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
+      g_assert_true (g_str_has_suffix (reply, expected));
+      g_assert_true (closed);
+      g_object_unref (c[i]);
+    }
+}
+
 static void
 test_input (Fixture       *fx,
             gconstpointer  data)
@@ -1433,6 +1639,14 @@ main (int   argc,
   ADD ("descriptor-exhaustion", test_descriptor_exhaustion);
   g_test_add ("/Osais/CallbackServer/connection-cap", Fixture, NULL,
               setup_capped, test_connection_cap, teardown);
+  g_test_add ("/Osais/CallbackServer/workers/threads", Fixture, NULL,
+              setup_workers, test_workers_threads, teardown);
+  g_test_add ("/Osais/CallbackServer/workers/slow-clients", Fixture, NULL,
+              setup_workers, test_workers_slow_clients, teardown);
+  g_test_add ("/Osais/CallbackServer/workers/stop-while-held", Fixture, NULL,
+              setup_workers, test_workers_stop_while_held, teardown);
+  g_test_add ("/Osais/CallbackServer/workers/connection-cap", Fixture, NULL,
+              setup_workers_capped, test_workers_connection_cap, teardown);
   g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
   g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
 
