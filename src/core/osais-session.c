@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "osais-callback-server.h"
@@ -409,14 +410,14 @@ label_for_mode (OsaisAccountMode mode)
   switch (mode)
     {
     case OSAIS_ACCOUNT_MODE_OFFLINE:
-      return "Offline simulator";
+      return _("Offline simulator");
     case OSAIS_ACCOUNT_MODE_DEMO:
-      return "Demo account";
+      return _("Demo account");
     case OSAIS_ACCOUNT_MODE_ACCOUNT:
-      return "Signed in";
+      return _("Signed in");
     case OSAIS_ACCOUNT_MODE_NONE:
     default:
-      return "Not signed in";
+      return _("Not signed in");
     }
 }
 
@@ -533,7 +534,8 @@ client_info_cb (GObject      *object,
     /* The login itself worked: only the name is missing from the label. */
     g_debug ("Could not read the client's information: %s", error->message);
 
-  label = name != NULL ? g_strdup_printf ("Signed in as %s", name) : g_strdup ("Signed in");
+  /* Translators: %s is the OSAIS user name. */
+  label = name != NULL ? g_strdup_printf (_("Signed in as %s"), name) : g_strdup (_("Signed in"));
   login_succeed (task, label);
 }
 
@@ -661,7 +663,7 @@ log_in (OsaisSession        *self,
       break;
     }
 
-  set_login_state (self, OSAIS_LOGIN_STATE_LOGGING_IN, NULL, "Signing in…");
+  set_login_state (self, OSAIS_LOGIN_STATE_LOGGING_IN, NULL, _("Signing in…"));
   login->client = osais_client_new (origin);
   g_debug ("Logging in to %s (%s)", origin, label_for_mode (login->mode));
 
