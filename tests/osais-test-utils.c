@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 
 #include "osais-test-utils.h"
@@ -49,6 +50,13 @@ osais_test_init (int    *argc,
   atexit (remove_test_home);
 
   g_test_init (argc, argv, NULL);
+}
+
+const char *
+osais_test_get_dir (void)
+{
+  g_assert_nonnull (test_home);
+  return test_home;
 }
 
 void
@@ -100,4 +108,120 @@ osais_test_wait_for_result (GAsyncResult **result,
   g_source_destroy (timeout);
   g_main_context_unref (context);
   return *result;
+}
+
+GBytes *
+osais_test_make_png (int   width,
+                     int   height,
+                     guint seed)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  char *buffer = NULL;
+  gsize size = 0;
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guchar *p = pixels + y * rowstride + x * 3;
+
+        p[0] = (seed * 37 + x * 255 / MAX (1, width - 1)) & 0xff;
+        p[1] = ((seed >> 8) * 53 + y * 255 / MAX (1, height - 1)) & 0xff;
+        p[2] = (seed * 11 + (seed >> 4)) & 0xff;
+      }
+
+  gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, "compression", "1", NULL);
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (buffer, size);
+}
+
+void
+osais_test_store_open (OsaisTestStore *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("osais-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->store = osais_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+}
+
+void
+osais_test_store_close (OsaisTestStore *fixture)
+{
+  osais_store_close (fixture->store);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_object (&fixture->store);
+  osais_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+OsaisJob *
+osais_test_store_create_job (OsaisStore *store,
+                             gint64      uid,
+                             const char *parameters)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisJob *job;
+
+  osais_store_create_job_async (store, 0, uid, "t", "diffusion", parameters, NULL,
+                                osais_test_store_result_cb, &result);
+  job = osais_store_create_job_finish (store, osais_test_wait_for_result (&result, "job"),
+                                       &error);
+  g_assert_no_error (error);
+
+  return job;
+}
+
+void
+osais_test_store_notify (OsaisStore *store,
+                         gint64      uid,
+                         OsaisStage  stage,
+                         int         cycle,
+                         const char *descr)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisNotification notification = { 0 };
+  g_autofree char *filename = g_strdup_printf ("out-%d.png", cycle);
+
+  notification.uid = uid;
+  notification.token = (char *) "t";
+  notification.stage = stage;
+  notification.cycle = cycle;
+  notification.filename = stage == OSAIS_STAGE_IMAGE_DONE ? filename : NULL;
+  notification.descr = (char *) descr;
+  notification.cost = -1;
+
+  osais_store_apply_notification_async (store, &notification, NULL,
+                                        osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_apply_notification_finish (
+    store, osais_test_wait_for_result (&result, "notification"), &error));
+  g_assert_no_error (error);
+}
+
+OsaisImage *
+osais_test_store_add_image (OsaisStore *store,
+                            gint64      uid,
+                            int         cycle,
+                            int         width,
+                            int         height)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = osais_test_make_png (width, height, uid * 31 + cycle);
+  OsaisImage *image;
+
+  osais_store_add_image_async (store, uid, "t", cycle, png, "image/png", width, height, NULL,
+                               osais_test_store_result_cb, &result);
+  image = osais_store_add_image_finish (store, osais_test_wait_for_result (&result, "image"),
+                                        &error);
+  g_assert_no_error (error);
+
+  return image;
 }

@@ -8,6 +8,8 @@
 
 #include <gio/gio.h>
 
+#include "osais-core.h"
+
 G_BEGIN_DECLS
 
 /* How long a test waits for an asynchronous result before it fails. */
@@ -18,6 +20,9 @@ G_BEGIN_DECLS
  * keeping XDG_DATA_DIRS: image decoding needs the system's MIME database. */
 void          osais_test_init             (int           *argc,
                                            char        ***argv);
+/* The temporary folder osais_test_init() made (removed at exit): a place
+ * for a test's own files. */
+const char   *osais_test_get_dir          (void);
 
 /* Removes a folder and everything in it (tests' temporary data folders). */
 void          osais_test_remove_tree      (const char    *path);
@@ -32,5 +37,40 @@ void          osais_test_store_result_cb  (GObject       *object,
  * the test after OSAIS_TEST_TIMEOUT_SECONDS, naming @what. */
 GAsyncResult *osais_test_wait_for_result  (GAsyncResult **result,
                                            const char    *what);
+
+/* A PNG of @width × @height whose pixels depend on @seed, so each is distinct. */
+GBytes       *osais_test_make_png         (int            width,
+                                           int            height,
+                                           guint          seed);
+
+/* A job store in a temporary folder of its own. */
+typedef struct
+{
+  char       *dir;
+  OsaisStore *store;
+} OsaisTestStore;
+
+void          osais_test_store_open       (OsaisTestStore *fixture);
+/* Closes the store, lets the main context release what the writer handed
+ * it, and removes the folder. */
+void          osais_test_store_close      (OsaisTestStore *fixture);
+
+/* These wait for the store and assert that it succeeded. Jobs are
+ * "diffusion" jobs with the token "t". */
+OsaisJob     *osais_test_store_create_job (OsaisStore     *store,
+                                           gint64          uid,
+                                           const char     *parameters);
+/* Applies a notification of @stage; an image-done one names out-@cycle.png. */
+void          osais_test_store_notify     (OsaisStore     *store,
+                                           gint64          uid,
+                                           OsaisStage      stage,
+                                           int             cycle,
+                                           const char     *descr);
+/* Stores an osais_test_make_png() image of @width × @height for @cycle. */
+OsaisImage   *osais_test_store_add_image  (OsaisStore     *store,
+                                           gint64          uid,
+                                           int             cycle,
+                                           int             width,
+                                           int             height);
 
 G_END_DECLS

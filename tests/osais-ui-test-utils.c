@@ -6,8 +6,36 @@
 
 #define G_LOG_DOMAIN "OsaisUiTest"
 
+#include <locale.h>
+#include <string.h>
+
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
+
+void
+osais_ui_test_init (int    *argc,
+                    char ***argv)
+{
+  osais_test_init (argc, argv);
+  /* What gtk_test_init() does after its g_test_init(), with a locale that
+   * every glibc has (its en_US.UTF-8 is often missing, leaving "C"). */
+  gtk_disable_setlocale ();
+  setlocale (LC_ALL, "C.UTF-8");
+  gtk_init ();
+  adw_init ();
+}
+
+void
+osais_ui_test_reset_settings (GSettings *settings)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+}
 
 static gboolean
 timeout_cb (gpointer user_data)
@@ -56,87 +84,196 @@ osais_ui_test_settle (guint milliseconds)
   osais_ui_test_wait_until (flag_set, &done, "the window to settle");
 }
 
-GtkWidget *
-osais_ui_test_find_descendant (GtkWidget *widget,
-                               GType      type)
+static gboolean
+mapped_with_size (gpointer data)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+  GtkWidget *widget = data;
+
+  return gtk_widget_get_mapped (widget)
+         && gtk_widget_get_width (widget) > 0
+         && gtk_widget_get_height (widget) > 0;
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  guint      painted;
+  guint      wanted;
+} Painting;
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                Painting      *painting)
+{
+  painting->painted++;
+}
+
+static gboolean
+painted_enough (gpointer data)
+{
+  Painting *painting = data;
+
+  if (painting->painted >= painting->wanted)
+    return TRUE;
+  /* Nothing may be queued: ask for a frame until enough have been drawn. */
+  gtk_widget_queue_draw (painting->widget);
+  return FALSE;
+}
+
+void
+osais_ui_test_wait_painted (GtkWidget *widget,
+                            guint      n)
+{
+  Painting painting = { widget, 0, n };
+  GdkFrameClock *clock;
+  gulong id;
+
+  osais_ui_test_wait_until (mapped_with_size, widget, "the widget to be mapped with a size");
+  clock = gtk_widget_get_frame_clock (widget);
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painting);
+  osais_ui_test_wait_until (painted_enough, &painting, "the widget to be painted");
+  g_signal_handler_disconnect (clock, id);
+}
+
+GtkWidget *
+osais_ui_test_find_widget (GtkWidget        *widget,
+                           OsaisUiTestMatch  match,
+                           gconstpointer     data)
+{
+  if (match (widget, data))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = osais_ui_test_find_descendant (child, type);
+      GtkWidget *found = osais_ui_test_find_widget (child, match, data);
 
       if (found != NULL)
         return found;
     }
 
   return NULL;
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, *(const GType *) data);
+}
+
+GtkWidget *
+osais_ui_test_find_descendant (GtkWidget *widget,
+                               GType      type)
+{
+  return osais_ui_test_find_widget (widget, is_of_type, &type);
+}
+
+static gboolean
+is_named (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return g_strcmp0 (gtk_widget_get_name (widget), data) == 0;
+}
+
+GtkWidget *
+osais_ui_test_find_named (GtkWidget  *widget,
+                          const char *name)
+{
+  return osais_ui_test_find_widget (widget, is_named, name);
+}
+
+static gboolean
+is_toggle_labelled (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
 }
 
 GtkWidget *
 osais_ui_test_find_toggle_button (GtkWidget  *widget,
                                   const char *label)
 {
-  if (GTK_IS_TOGGLE_BUTTON (widget)
-      && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
+  return osais_ui_test_find_widget (widget, is_toggle_labelled, label);
+}
 
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = osais_ui_test_find_toggle_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+static gboolean
+is_bound_to (GtkWidget     *widget,
+             gconstpointer  data)
+{
+  return GTK_IS_ACTIONABLE (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
 }
 
 GtkWidget *
 osais_ui_test_find_actionable (GtkWidget  *widget,
                                const char *action_name)
 {
-  if (GTK_IS_ACTIONABLE (widget)
-      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
-    return widget;
+  return osais_ui_test_find_widget (widget, is_bound_to, action_name);
+}
 
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = osais_ui_test_find_actionable (child, action_name);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+static gboolean
+is_label_showing (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+         && strstr (gtk_label_get_text (GTK_LABEL (widget)), data) != NULL;
 }
 
 GtkLabel *
 osais_ui_test_find_label (GtkWidget  *widget,
                           const char *text)
 {
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
-    return GTK_LABEL (widget);
+  return GTK_LABEL (osais_ui_test_find_widget (widget, is_label_showing, text));
+}
 
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
+static gboolean
+is_status_title (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return ADW_IS_WINDOW_TITLE (widget)
+         && *adw_window_title_get_subtitle (ADW_WINDOW_TITLE (widget)) != '\0';
+}
+
+const char *
+osais_ui_test_get_status_subtitle (GtkWidget *widget)
+{
+  GtkWidget *title = osais_ui_test_find_widget (widget, is_status_title, NULL);
+
+  return title != NULL ? adw_window_title_get_subtitle (ADW_WINDOW_TITLE (title)) : "";
+}
+
+gboolean
+osais_ui_test_drop_file (GtkWidget *widget,
+                         GFile     *file,
+                         double     x,
+                         double     y)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_auto(GValue) value = G_VALUE_INIT;
+  GtkDropTarget *target = NULL;
+  GSList *files = NULL;
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
-      GtkLabel *found = osais_ui_test_find_label (child, text);
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
 
-      if (found != NULL)
-        return found;
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
     }
+  g_assert_nonnull (target);
 
-  return NULL;
+  files = g_slist_prepend (files, file);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, files);
+  g_slist_free (files);
+  g_signal_emit_by_name (target, "drop", &value, x, y, &handled);
+
+  return handled;
 }
 
 void
@@ -144,16 +281,25 @@ osais_ui_test_save_screenshot (GtkWidget  *widget,
                                const char *name)
 {
   const char *folder = g_getenv ("OSAIS_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
+  GskRenderer *renderer;
+  int width;
+  int height;
 
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  /* Before its first frame a widget snapshots to nothing (a NULL node):
+   * under load a test can get here before the window was ever drawn. */
+  osais_ui_test_wait_painted (widget, 1);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node,
@@ -162,4 +308,40 @@ osais_ui_test_save_screenshot (GtkWidget  *widget,
   path = g_build_filename (folder != NULL ? folder : g_get_tmp_dir (), name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
+}
+
+void
+osais_ui_test_run_application (GApplication        *app,
+                               const char          *data_dir,
+                               const char * const  *args,
+                               GSourceOnceFunc      check,
+                               gpointer             data)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  int status;
+
+  g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+  g_ptr_array_add (argv, (gpointer) "osais-studio");
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, (gpointer) data_dir);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  /* Idles run once g_application_run() has activated the application. */
+  g_idle_add_once (check, data);
+  status = g_application_run (app, argv->len - 1, (char **) argv->pdata);
+  g_assert_cmpint (status, ==, 0);
+}
+
+GtkWidget *
+osais_ui_test_get_mapped_window (GtkApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (app);
+
+  if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
+    return NULL;
+  return GTK_WIDGET (window);
 }

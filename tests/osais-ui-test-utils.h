@@ -6,11 +6,21 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
 typedef gboolean (*OsaisUiTestCondition) (gpointer data);
+typedef gboolean (*OsaisUiTestMatch)     (GtkWidget     *widget,
+                                          gconstpointer  data);
+
+/* osais_test_init() (isolated folders, g_test_init()), then a fixed locale,
+ * GTK and libadwaita: gtk_test_init() without its second g_test_init(). */
+void       osais_ui_test_init               (int                  *argc,
+                                             char               ***argv);
+/* Resets every key of @settings: the memory backend lives as long as the
+ * process, so each test starts from the defaults. */
+void       osais_ui_test_reset_settings     (GSettings            *settings);
 
 /* Iterates the main context until @done (@data) is TRUE; aborts the test
  * after OSAIS_TEST_TIMEOUT_SECONDS, naming @what. */
@@ -19,9 +29,22 @@ void       osais_ui_test_wait_until         (OsaisUiTestCondition  done,
                                              const char           *what);
 /* Lets layout, transitions and asynchronous loads settle for @milliseconds. */
 void       osais_ui_test_settle             (guint                 milliseconds);
+/* Waits until @widget is mapped with a size, then until its frame clock has
+ * painted @n frames: the widget is laid out and drawn at that size. */
+void       osais_ui_test_wait_painted       (GtkWidget            *widget,
+                                             guint                 n);
+
+/* The first widget at or under @widget, depth first, that @match accepts
+ * with @data, or NULL. */
+GtkWidget *osais_ui_test_find_widget        (GtkWidget            *widget,
+                                             OsaisUiTestMatch      match,
+                                             gconstpointer         data);
 /* The first widget of @type at or under @widget, depth first, or NULL. */
 GtkWidget *osais_ui_test_find_descendant    (GtkWidget            *widget,
                                              GType                 type);
+/* The first widget named @name (gtk_widget_get_name()) at or under @widget. */
+GtkWidget *osais_ui_test_find_named         (GtkWidget            *widget,
+                                             const char           *name);
 /* The toggle button labelled @label at or under @widget, or NULL. */
 GtkWidget *osais_ui_test_find_toggle_button (GtkWidget            *widget,
                                              const char           *label);
@@ -31,8 +54,33 @@ GtkWidget *osais_ui_test_find_actionable    (GtkWidget            *widget,
 /* The first mapped GtkLabel under @widget whose text contains @text, or NULL. */
 GtkLabel  *osais_ui_test_find_label         (GtkWidget            *widget,
                                              const char           *text);
-/* Renders @widget to $OSAIS_SCREENSHOT_DIR/@name (else the temporary folder). */
+/* The subtitle of the first AdwWindowTitle under @widget that has one (the
+ * studio's status line), or "". */
+const char *osais_ui_test_get_status_subtitle (GtkWidget          *widget);
+
+/* Emits "drop" on @widget's own GtkDropTarget with a GdkFileList holding
+ * @file, as a file manager drops it, at (@x, @y); returns whether the
+ * target took it. */
+gboolean   osais_ui_test_drop_file          (GtkWidget            *widget,
+                                             GFile                *file,
+                                             double                x,
+                                             double                y);
+
+/* Renders @widget to $OSAIS_SCREENSHOT_DIR/@name (else the temporary
+ * folder), once it is mapped, has a size and has been painted. */
 void       osais_ui_test_save_screenshot    (GtkWidget            *widget,
                                              const char           *name);
+
+/* Runs @app (not unique: tests have no session bus) as `osais-studio
+ * --data-dir @data_dir --listen 127.0.0.1:0 @args…`, calls @check (@data)
+ * from an idle once it runs (it must quit the application), and asserts
+ * that it exits with status 0. */
+void       osais_ui_test_run_application    (GApplication         *app,
+                                             const char           *data_dir,
+                                             const char * const   *args,
+                                             GSourceOnceFunc       check,
+                                             gpointer              data);
+/* The active window of @app once it is mapped, else NULL. */
+GtkWidget *osais_ui_test_get_mapped_window  (GtkApplication       *app);
 
 G_END_DECLS

@@ -7,105 +7,15 @@
 #define G_LOG_DOMAIN "OsaisTestGallery"
 
 #include <adwaita.h>
-#include <glib/gstdio.h>
 
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model.h"
 #include "osais-test-utils.h"
+#include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
 
 /* Helpers ----------------------------------------------------------------- */
-
-static char *test_home;
-
-/* osais_test_init()'s isolated folders, with gtk_test_init() (which calls
- * g_test_init() itself, and that may run only once). */
-static void
-ui_test_init (int    *argc,
-              char ***argv)
-{
-  static const char * const variables[] = {
-    "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
-  };
-  g_autoptr(GError) error = NULL;
-
-  test_home = g_dir_make_tmp ("osais-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (variables); i++)
-    {
-      g_autofree char *path = g_build_filename (test_home, variables[i], NULL);
-
-      g_mkdir_with_parents (path, 0700);
-      g_setenv (variables[i], path, TRUE);
-    }
-
-  gtk_test_init (argc, argv, NULL);
-  adw_init ();
-}
-
-static gboolean
-set_flag_cb (gpointer user_data)
-{
-  *(gboolean *)user_data = TRUE;
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-wait_for (gboolean   (*condition) (gpointer),
-          gpointer     data,
-          const char  *what)
-{
-  gint64 deadline = g_get_monotonic_time () + OSAIS_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-/* A PNG of @width × @height whose pixels depend on @seed, so each is distinct. */
-static GBytes *
-make_png (int   width,
-          int   height,
-          guint seed)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
-  g_autoptr(GError) error = NULL;
-  guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
-  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
-  char *buffer = NULL;
-  gsize size = 0;
-
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      {
-        guchar *p = pixels + y * rowstride + x * 3;
-
-        p[0] = (seed * 37 + x * 255 / MAX (1, width - 1)) & 0xff;
-        p[1] = ((seed >> 8) * 53 + y * 255 / MAX (1, height - 1)) & 0xff;
-        p[2] = (seed * 11 + (seed >> 4)) & 0xff;
-      }
-
-  gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, "compression", "1", NULL);
-  g_assert_no_error (error);
-
-  return g_bytes_new_take (buffer, size);
-}
 
 static guint64
 read_rss_kb (void)
@@ -118,129 +28,6 @@ read_rss_kb (void)
   line = strstr (status, "VmRSS:");
 
   return line != NULL ? g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) : 0;
-}
-
-/* Writes what @widget shows to OSAIS_SCREENSHOT_DIR, for a person to look at. */
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  const char *dir = g_getenv ("OSAIS_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
-
-  if (dir == NULL)
-    return;
-
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
-}
-
-typedef struct
-{
-  char       *dir;
-  OsaisStore *store;
-} StoreFixture;
-
-static void
-store_fixture_open (StoreFixture *fixture)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("osais-gallery-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->store = osais_store_open (fixture->dir, &error);
-  g_assert_no_error (error);
-}
-
-static void
-store_fixture_close (StoreFixture *fixture)
-{
-  osais_store_close (fixture->store);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-  g_clear_object (&fixture->store);
-  osais_test_remove_tree (fixture->dir);
-  g_clear_pointer (&fixture->dir, g_free);
-}
-
-static OsaisJob *
-create_job (OsaisStore *store,
-            gint64      uid,
-            const char *parameters)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  OsaisJob *job;
-
-  osais_store_create_job_async (store, 0, uid, "t", "diffusion", parameters, NULL,
-                                osais_test_store_result_cb, &result);
-  job = osais_store_create_job_finish (store, osais_test_wait_for_result (&result, "job"),
-                                       &error);
-  g_assert_no_error (error);
-
-  return job;
-}
-
-static void
-notify_stage (OsaisStore *store,
-              gint64      uid,
-              OsaisStage  stage,
-              int         cycle,
-              const char *descr)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  OsaisNotification notification = { 0 };
-  g_autofree char *filename = g_strdup_printf ("out-%d.png", cycle);
-
-  notification.uid = uid;
-  notification.token = (char *)"t";
-  notification.stage = stage;
-  notification.cycle = cycle;
-  notification.filename = stage == OSAIS_STAGE_IMAGE_DONE ? filename : NULL;
-  notification.descr = (char *)descr;
-  notification.cost = -1;
-
-  osais_store_apply_notification_async (store, &notification, NULL,
-                                        osais_test_store_result_cb, &result);
-  g_assert_true (osais_store_apply_notification_finish (
-    store, osais_test_wait_for_result (&result, "notification"), &error));
-  g_assert_no_error (error);
-}
-
-static OsaisImage *
-add_image (OsaisStore *store,
-           gint64      uid,
-           int         cycle,
-           int         width,
-           int         height)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) png = make_png (width, height, uid * 31 + cycle);
-  OsaisImage *image;
-
-  osais_store_add_image_async (store, uid, "t", cycle, png, "image/png", width, height, NULL,
-                               osais_test_store_result_cb, &result);
-  image = osais_store_add_image_finish (store, osais_test_wait_for_result (&result, "image"),
-                                        &error);
-  g_assert_no_error (error);
-
-  return image;
 }
 
 typedef struct
@@ -295,7 +82,7 @@ get_item (GListModel *model,
 static void
 test_model_items_changed (void)
 {
-  StoreFixture fixture = { 0 };
+  OsaisTestStore fixture = { 0 };
   g_autoptr(OsaisGalleryModel) model = NULL;
   g_autoptr(OsaisJob) older = NULL;
   g_autoptr(OsaisJob) job = NULL;
@@ -304,10 +91,10 @@ test_model_items_changed (void)
   g_autoptr(OsaisImage) second = NULL;
   Changes changes = { 0 };
 
-  store_fixture_open (&fixture);
-  older = create_job (fixture.store, 1, "{\"word\":\"old\"}");
-  older_image = add_image (fixture.store, 1, 0, 16, 16);
-  notify_stage (fixture.store, 1, OSAIS_STAGE_FINISHED, 0, NULL);
+  osais_test_store_open (&fixture);
+  older = osais_test_store_create_job (fixture.store, 1, "{\"word\":\"old\"}");
+  older_image = osais_test_store_add_image (fixture.store, 1, 0, 16, 16);
+  osais_test_store_notify (fixture.store, 1, OSAIS_STAGE_FINISHED, 0, NULL);
 
   model = osais_gallery_model_new (fixture.store);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
@@ -316,22 +103,22 @@ test_model_items_changed (void)
   g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &changes);
 
   /* A new job: its card at the top, before the older job's image. */
-  job = create_job (fixture.store, 2, "{\"word\":\"new\"}");
+  job = osais_test_store_create_job (fixture.store, 2, "{\"word\":\"new\"}");
   g_assert_cmpuint (changes.n_calls, ==, 1);
   assert_change (&changes, 0, 0, 0, 1);
   g_assert_cmpint (osais_gallery_item_get_kind (get_item (G_LIST_MODEL (model), 0)), ==,
                    OSAIS_GALLERY_ITEM_CARD);
 
   /* Stages move the card's progress, not the model. */
-  notify_stage (fixture.store, 2, OSAIS_STAGE_STARTED, 0, NULL);
-  notify_stage (fixture.store, 2, OSAIS_STAGE_IMAGE_DONE, 0, NULL);
+  osais_test_store_notify (fixture.store, 2, OSAIS_STAGE_STARTED, 0, NULL);
+  osais_test_store_notify (fixture.store, 2, OSAIS_STAGE_IMAGE_DONE, 0, NULL);
   g_assert_cmpuint (changes.n_calls, ==, 1);
 
   /* Each image takes its place after the card, one at a time. */
-  first = add_image (fixture.store, 2, 0, 16, 16);
+  first = osais_test_store_add_image (fixture.store, 2, 0, 16, 16);
   g_assert_cmpuint (changes.n_calls, ==, 2);
   assert_change (&changes, 1, 1, 0, 1);
-  second = add_image (fixture.store, 2, 1, 16, 16);
+  second = osais_test_store_add_image (fixture.store, 2, 1, 16, 16);
   g_assert_cmpuint (changes.n_calls, ==, 3);
   assert_change (&changes, 2, 2, 0, 1);
   g_assert_true (osais_gallery_item_get_image (get_item (G_LIST_MODEL (model), 2)) == second);
@@ -339,7 +126,7 @@ test_model_items_changed (void)
                  older_image);
 
   /* Finished: the card goes, the images stay. */
-  notify_stage (fixture.store, 2, OSAIS_STAGE_FINISHED, 0, NULL);
+  osais_test_store_notify (fixture.store, 2, OSAIS_STAGE_FINISHED, 0, NULL);
   g_assert_cmpuint (changes.n_calls, ==, 4);
   assert_change (&changes, 3, 0, 1, 0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
@@ -356,7 +143,7 @@ test_model_items_changed (void)
 
   g_signal_handlers_disconnect_by_data (model, &changes);
   osais_gallery_model_set_store (model, NULL);
-  store_fixture_close (&fixture);
+  osais_test_store_close (&fixture);
 }
 
 typedef struct
@@ -378,7 +165,7 @@ gallery_window_open (GalleryWindow *gw,
   gtk_window_set_child (GTK_WINDOW (gw->window), GTK_WIDGET (gw->overlay));
   gtk_window_set_default_size (GTK_WINDOW (gw->window), width, height);
   gtk_window_present (GTK_WINDOW (gw->window));
-  run_for (200);
+  osais_ui_test_settle (200);
 }
 
 static void
@@ -386,7 +173,7 @@ gallery_window_close (GalleryWindow *gw)
 {
   osais_gallery_set_store (gw->gallery, NULL);
   gtk_window_destroy (GTK_WINDOW (gw->window));
-  run_for (50);
+  osais_ui_test_settle (50);
 }
 
 static void
@@ -435,7 +222,7 @@ retry_job_cb (OsaisGallery  *gallery,
 static void
 test_failed_job_card (void)
 {
-  StoreFixture fixture = { 0 };
+  OsaisTestStore fixture = { 0 };
   GalleryWindow gw = { 0 };
   g_autoptr(OsaisJob) done = NULL;
   g_autoptr(OsaisJob) running = NULL;
@@ -445,21 +232,21 @@ test_failed_job_card (void)
   OsaisJob *retried = NULL;
   double fraction;
 
-  store_fixture_open (&fixture);
-  done = create_job (fixture.store, 10, "{\"word\":\"a lighthouse at dusk\"}");
-  notify_stage (fixture.store, 10, OSAIS_STAGE_IMAGE_DONE, 0, NULL);
-  image = add_image (fixture.store, 10, 0, 256, 192);
+  osais_test_store_open (&fixture);
+  done = osais_test_store_create_job (fixture.store, 10, "{\"word\":\"a lighthouse at dusk\"}");
+  osais_test_store_notify (fixture.store, 10, OSAIS_STAGE_IMAGE_DONE, 0, NULL);
+  image = osais_test_store_add_image (fixture.store, 10, 0, 256, 192);
   g_clear_object (&image);
-  image = add_image (fixture.store, 10, 1, 192, 256);
-  notify_stage (fixture.store, 10, OSAIS_STAGE_FINISHED, 0, NULL);
-  failed = create_job (fixture.store, 11, "{\"word\":\"a cat made of clouds\"}");
-  notify_stage (fixture.store, 11, OSAIS_STAGE_ERROR, 0, "Out of GPU memory");
-  running = create_job (fixture.store, 12, "{\"word\":\"gold coin from rome\"}");
-  notify_stage (fixture.store, 12, OSAIS_STAGE_STARTED, 0, NULL);
+  image = osais_test_store_add_image (fixture.store, 10, 1, 192, 256);
+  osais_test_store_notify (fixture.store, 10, OSAIS_STAGE_FINISHED, 0, NULL);
+  failed = osais_test_store_create_job (fixture.store, 11, "{\"word\":\"a cat made of clouds\"}");
+  osais_test_store_notify (fixture.store, 11, OSAIS_STAGE_ERROR, 0, "Out of GPU memory");
+  running = osais_test_store_create_job (fixture.store, 12, "{\"word\":\"gold coin from rome\"}");
+  osais_test_store_notify (fixture.store, 12, OSAIS_STAGE_STARTED, 0, NULL);
 
   gallery_window_open (&gw, 800, 600);
   osais_gallery_set_store (gw.gallery, fixture.store);
-  run_for (300);
+  osais_ui_test_settle (300);
 
   /* The failed job's card says so and offers Retry, which names the job. */
   card = find_card (gw.gallery, failed);
@@ -474,38 +261,38 @@ test_failed_job_card (void)
   card = find_card (gw.gallery, running);
   g_assert_nonnull (card);
   fraction = osais_gallery_cell_get_fraction (card);
-  notify_stage (fixture.store, 12, OSAIS_STAGE_IMAGE_STARTED, 0, NULL);
+  osais_test_store_notify (fixture.store, 12, OSAIS_STAGE_IMAGE_STARTED, 0, NULL);
   g_assert_cmpfloat (osais_gallery_cell_get_fraction (card), >, fraction);
   g_assert_cmpstr (osais_gallery_cell_get_stage_text (card), ==, "Processing image");
 
   /* The finished job shows no card. */
   g_assert_null (find_card (gw.gallery, done));
 
-  run_for (500);
-  save_screenshot (gw.window, "gallery.png");
+  osais_ui_test_settle (500);
+  osais_ui_test_save_screenshot (gw.window, "gallery.png");
 
   gtk_window_set_default_size (GTK_WINDOW (gw.window), 360, 640);
-  run_for (500);
-  save_screenshot (gw.window, "gallery-narrow.png");
+  osais_ui_test_settle (500);
+  osais_ui_test_save_screenshot (gw.window, "gallery-narrow.png");
 
   gallery_window_close (&gw);
-  store_fixture_close (&fixture);
+  osais_test_store_close (&fixture);
 }
 
 static void
 test_empty_state (void)
 {
   GalleryWindow gw = { 0 };
-  StoreFixture fixture = { 0 };
+  OsaisTestStore fixture = { 0 };
 
-  store_fixture_open (&fixture);
+  osais_test_store_open (&fixture);
   gallery_window_open (&gw, 800, 600);
   osais_gallery_set_store (gw.gallery, fixture.store);
-  run_for (200);
+  osais_ui_test_settle (200);
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (osais_gallery_get_grid_view (gw.gallery))));
-  save_screenshot (gw.window, "gallery-empty.png");
+  osais_ui_test_save_screenshot (gw.window, "gallery-empty.png");
   gallery_window_close (&gw);
-  store_fixture_close (&fixture);
+  osais_test_store_close (&fixture);
 }
 
 typedef struct
@@ -550,7 +337,7 @@ notify_done_cb (GObject      *object,
 static void
 test_ten_thousand_images (void)
 {
-  StoreFixture fixture = { 0 };
+  OsaisTestStore fixture = { 0 };
   GalleryWindow gw = { 0 };
   Counter counter = { 0 };
   GtkAdjustment *vadjustment;
@@ -560,7 +347,7 @@ test_ten_thousand_images (void)
   g_autoptr(GPtrArray) cells = g_ptr_array_new ();
   guint n_with_thumbnail = 0;
 
-  store_fixture_open (&fixture);
+  osais_test_store_open (&fixture);
   gallery_window_open (&gw, 1024, 768);
   rss_start = read_rss_kb ();
 
@@ -569,18 +356,18 @@ test_ten_thousand_images (void)
   for (guint i = 0; i < N_JOBS; i++)
     osais_store_create_job_async (fixture.store, 0, 1000 + i, "t", "diffusion",
                                   "{\"word\":\"many\"}", NULL, count_down_cb, &counter);
-  wait_for (counter_done, &counter, "jobs");
+  osais_ui_test_wait_until (counter_done, &counter, "jobs");
 
   counter.pending = N_JOBS * IMAGES_PER_JOB;
   for (guint i = 0; i < N_JOBS; i++)
     for (guint j = 0; j < IMAGES_PER_JOB; j++)
       {
-        g_autoptr(GBytes) png = make_png (8, 8, i * IMAGES_PER_JOB + j);
+        g_autoptr(GBytes) png = osais_test_make_png (8, 8, i * IMAGES_PER_JOB + j);
 
         osais_store_add_image_async (fixture.store, 1000 + i, "t", j, png, "image/png", 8, 8,
                                      NULL, count_down_cb, &counter);
       }
-  wait_for (counter_done, &counter, "images");
+  osais_ui_test_wait_until (counter_done, &counter, "images");
 
   counter.pending = N_JOBS;
   for (guint i = 0; i < N_JOBS; i++)
@@ -594,7 +381,7 @@ test_ten_thousand_images (void)
       osais_store_apply_notification_async (fixture.store, &notification, NULL,
                                             notify_done_cb, &counter);
     }
-  wait_for (counter_done, &counter, "notifications");
+  osais_ui_test_wait_until (counter_done, &counter, "notifications");
   rss_stored = read_rss_kb ();
 
   start = g_get_monotonic_time ();
@@ -604,7 +391,7 @@ test_ten_thousand_images (void)
                   (g_get_monotonic_time () - start) / 1000);
   g_assert_cmpuint (g_list_model_get_n_items (osais_gallery_get_model (gw.gallery)), ==,
                     N_JOBS * IMAGES_PER_JOB);
-  run_for (500);
+  osais_ui_test_settle (500);
   rss_shown = read_rss_kb ();
 
   /* Scroll through the whole gallery, a page at a time. */
@@ -622,9 +409,9 @@ test_ten_thousand_images (void)
       while (g_main_context_pending (NULL))
         g_main_context_iteration (NULL, FALSE);
       slowest_step = MAX (slowest_step, g_get_monotonic_time () - step_start);
-      run_for (16);
+      osais_ui_test_settle (16);
     }
-  run_for (1000);
+  osais_ui_test_settle (1000);
   rss_scrolled = read_rss_kb ();
 
   /* The end is reached, and the cells shown there have their thumbnails. */
@@ -647,9 +434,9 @@ test_ten_thousand_images (void)
    * cache (512 textures of at most 200 × 200 RGBA) and some slack. */
   g_assert_cmpuint (rss_scrolled, <, rss_shown + 512 * 200 * 200 * 4 / 1024 + 64 * 1024);
 
-  save_screenshot (gw.window, "gallery-10000.png");
+  osais_ui_test_save_screenshot (gw.window, "gallery-10000.png");
   gallery_window_close (&gw);
-  store_fixture_close (&fixture);
+  osais_test_store_close (&fixture);
 }
 
 typedef struct
@@ -705,7 +492,7 @@ test_thumbnails_off_main_thread (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("osais-thumbs-XXXXXX", &error);
   g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 64);
-  g_autoptr(GBytes) png = make_png (1024, 768, 7);
+  g_autoptr(GBytes) png = osais_test_make_png (1024, 768, 7);
   LoadState state = { 0 };
   guint tick_id;
   gint64 start;
@@ -731,7 +518,7 @@ test_thumbnails_off_main_thread (void)
 
       osais_thumbnail_loader_load_async (loader, file, NULL, thumbnail_cb, &state);
     }
-  wait_for (loads_done, &state, "thumbnails");
+  osais_ui_test_wait_until (loads_done, &state, "thumbnails");
   g_clear_handle_id (&tick_id, g_source_remove);
 
   g_test_message ("200 thumbnails of 1024×768 in %" G_GINT64_FORMAT " ms; %u ticks, "
@@ -757,7 +544,7 @@ file_gone (gpointer data)
 static void
 test_delete_with_undo (void)
 {
-  StoreFixture fixture = { 0 };
+  OsaisTestStore fixture = { 0 };
   GalleryWindow gw = { 0 };
   g_autoptr(OsaisJob) job = NULL;
   g_autoptr(OsaisImage) kept = NULL;
@@ -766,11 +553,11 @@ test_delete_with_undo (void)
   GListModel *model;
   AdwToast *toast;
 
-  store_fixture_open (&fixture);
-  job = create_job (fixture.store, 20, "{\"word\":\"undo me\"}");
-  kept = add_image (fixture.store, 20, 0, 32, 32);
-  doomed = add_image (fixture.store, 20, 1, 32, 32);
-  notify_stage (fixture.store, 20, OSAIS_STAGE_FINISHED, 0, NULL);
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 20, "{\"word\":\"undo me\"}");
+  kept = osais_test_store_add_image (fixture.store, 20, 0, 32, 32);
+  doomed = osais_test_store_add_image (fixture.store, 20, 1, 32, 32);
+  osais_test_store_notify (fixture.store, 20, OSAIS_STAGE_FINISHED, 0, NULL);
   doomed_path = g_file_get_path (osais_image_get_file (doomed));
 
   gallery_window_open (&gw, 800, 600);
@@ -783,10 +570,10 @@ test_delete_with_undo (void)
   adw_toast_overlay_add_toast (gw.overlay, toast);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
   /* As a person would: the toast shows before it goes. */
-  run_for (400);
+  osais_ui_test_settle (400);
   g_signal_emit_by_name (toast, "button-clicked");
   adw_toast_dismiss (toast);
-  run_for (200);
+  osais_ui_test_settle (200);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
   g_assert_true (osais_gallery_item_get_image (get_item (model, 1)) == doomed);
   g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
@@ -797,26 +584,24 @@ test_delete_with_undo (void)
   adw_toast_overlay_add_toast (gw.overlay, toast);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
   /* As a person would: the toast shows before it goes. */
-  run_for (400);
+  osais_ui_test_settle (400);
   g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
   adw_toast_dismiss (toast);
-  wait_for (file_gone, doomed_path, "the deleted file");
-  run_for (100);
+  osais_ui_test_wait_until (file_gone, doomed_path, "the deleted file");
+  osais_ui_test_settle (100);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
   g_assert_true (osais_gallery_item_get_image (get_item (model, 0)) == kept);
 
   gallery_window_close (&gw);
-  store_fixture_close (&fixture);
+  osais_test_store_close (&fixture);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  int status;
-
-  ui_test_init (&argc, &argv);
+  osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/Gallery/model-items-changed", test_model_items_changed);
   g_test_add_func ("/Osais/Gallery/failed-job-card", test_failed_job_card);
@@ -826,9 +611,5 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
   g_test_add_func ("/Osais/Gallery/10000-images", test_ten_thousand_images);
 
-  status = g_test_run ();
-  osais_test_remove_tree (test_home);
-  g_free (test_home);
-
-  return status;
+  return g_test_run ();
 }

@@ -9,8 +9,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
-#include <stdlib.h>
 
 #include <adwaita.h>
 
@@ -25,42 +23,6 @@
 #define FRENCH_RUN "Lancer"
 #define FRENCH_LISTENING "À l’écoute sur http://127.0.0.1:"
 
-static char *test_home;
-
-static void
-remove_test_home (void)
-{
-  osais_test_remove_tree (test_home);
-  g_clear_pointer (&test_home, g_free);
-}
-
-/* The isolation of osais_test_init(), without its g_test_init(), which
- * gtk_test_init() calls. */
-static void
-isolate_folders (void)
-{
-  static const struct { const char *variable; const char *folder; } folders[] = {
-    { "HOME", "home" },
-    { "XDG_CONFIG_HOME", "config" },
-    { "XDG_DATA_HOME", "data" },
-    { "XDG_CACHE_HOME", "cache" },
-    { "XDG_STATE_HOME", "state" },
-    { "XDG_RUNTIME_DIR", "runtime" },
-  };
-  g_autoptr(GError) error = NULL;
-
-  test_home = g_dir_make_tmp ("osais-test-l10n-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
-    {
-      g_autofree char *path = g_build_filename (test_home, folders[i].folder, NULL);
-
-      g_mkdir_with_parents (path, 0700);
-      g_setenv (folders[i].variable, path, TRUE);
-    }
-  atexit (remove_test_home);
-}
-
 typedef struct
 {
   OsaisApplication *app;
@@ -72,12 +34,9 @@ static gboolean
 has_window (gpointer data)
 {
   Run *run = data;
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (run->app));
 
-  if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
-    return FALSE;
-  run->window = GTK_WIDGET (window);
-  return TRUE;
+  run->window = osais_ui_test_get_mapped_window (GTK_APPLICATION (run->app));
+  return run->window != NULL;
 }
 
 static gboolean
@@ -88,33 +47,12 @@ shows_french_welcome (gpointer data)
   return osais_ui_test_find_label (run->window, FRENCH_WELCOME) != NULL;
 }
 
-/* The studio page's title: the one with a subtitle (the status). */
-static AdwWindowTitle *
-find_status_title (GtkWidget *widget)
-{
-  if (ADW_IS_WINDOW_TITLE (widget)
-      && *adw_window_title_get_subtitle (ADW_WINDOW_TITLE (widget)) != '\0')
-    return ADW_WINDOW_TITLE (widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwWindowTitle *found = find_status_title (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 shows_french_status (gpointer data)
 {
   Run *run = data;
-  AdwWindowTitle *title = find_status_title (run->window);
 
-  return title != NULL && strstr (adw_window_title_get_subtitle (title), FRENCH_LISTENING);
+  return strstr (osais_ui_test_get_status_subtitle (run->window), FRENCH_LISTENING) != NULL;
 }
 
 static void
@@ -140,35 +78,19 @@ check_studio (Run *run)
   g_application_quit (G_APPLICATION (run->app));
 }
 
-/* Runs the application with @args and calls @check once it is running. The
- * application is not unique: no session bus here. */
+/* Runs the application with @args and calls @check once it is running. */
 static void
 run_application (const char * const *args,
                  void              (*check) (Run *run))
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   Run run = { 0 };
-  int status;
 
   run.data_dir = g_dir_make_tmp ("osais-l10n-XXXXXX", &error);
   g_assert_no_error (error);
   run.app = osais_application_new ();
-  g_application_set_flags (G_APPLICATION (run.app),
-                           g_application_get_flags (G_APPLICATION (run.app))
-                           | G_APPLICATION_NON_UNIQUE);
-  g_ptr_array_add (argv, (gpointer) "osais-studio");
-  g_ptr_array_add (argv, (gpointer) "--data-dir");
-  g_ptr_array_add (argv, run.data_dir);
-  g_ptr_array_add (argv, (gpointer) "--listen");
-  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  g_idle_add_once ((GSourceOnceFunc) check, &run);
-  status = g_application_run (G_APPLICATION (run.app), argv->len - 1, (char **) argv->pdata);
-  g_assert_cmpint (status, ==, 0);
+  osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
+                                 (GSourceOnceFunc) check, &run);
 
   g_clear_object (&run.app);
   osais_test_remove_tree (run.data_dir);
@@ -211,17 +133,13 @@ main (int   argc,
 {
   const char *locale_dir = g_getenv ("OSAIS_LOCALE_DIR");
 
-  /* A French user: LANGUAGE is only read when the locale is not "C", and
-   * gtk_init() sets the locale from the environment. The catalogue is the one
-   * compiled in the build folder (po/fr/LC_MESSAGES). */
+  /* A French user: LANGUAGE is read since the locale is not "C" but
+   * osais_ui_test_init()'s C.UTF-8. The catalogue is the one compiled in the
+   * build folder (po/fr/LC_MESSAGES). */
   g_assert_nonnull (locale_dir);
   g_setenv ("LANGUAGE", "fr", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/osais-test-bus", TRUE);
-  isolate_folders ();
-  gtk_test_init (&argc, &argv, NULL);
-  /* gtk_test_init() sets an English locale of its own. */
-  setlocale (LC_ALL, "C.UTF-8");
+  osais_ui_test_init (&argc, &argv);
   bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);

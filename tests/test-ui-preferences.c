@@ -8,48 +8,11 @@
 
 #include "config.h"
 
-#include <stdlib.h>
-
 #include <adwaita.h>
 
 #include "osais-preferences-window.h"
 #include "osais-test-utils.h"
-
-static char *test_home;
-
-static void
-remove_test_home (void)
-{
-  osais_test_remove_tree (test_home);
-  g_clear_pointer (&test_home, g_free);
-}
-
-/* The isolation of osais_test_init(), without its g_test_init(), which
- * gtk_test_init() calls. */
-static void
-isolate_folders (void)
-{
-  static const struct { const char *variable; const char *folder; } folders[] = {
-    { "HOME", "home" },
-    { "XDG_CONFIG_HOME", "config" },
-    { "XDG_DATA_HOME", "data" },
-    { "XDG_CACHE_HOME", "cache" },
-    { "XDG_STATE_HOME", "state" },
-    { "XDG_RUNTIME_DIR", "runtime" },
-  };
-  g_autoptr(GError) error = NULL;
-
-  test_home = g_dir_make_tmp ("osais-test-prefs-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
-    {
-      g_autofree char *path = g_build_filename (test_home, folders[i].folder, NULL);
-
-      g_mkdir_with_parents (path, 0700);
-      g_setenv (folders[i].variable, path, TRUE);
-    }
-  atexit (remove_test_home);
-}
+#include "osais-ui-test-utils.h"
 
 typedef struct
 {
@@ -60,29 +23,10 @@ typedef struct
 } Fixture;
 
 static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 get_named (Fixture    *fixture,
            const char *name)
 {
-  GtkWidget *widget = find_named (fixture->window, name);
+  GtkWidget *widget = osais_ui_test_find_named (fixture->window, name);
 
   if (widget == NULL)
     g_error ("No widget named %s in the preferences", name);
@@ -96,105 +40,10 @@ row_subtitle (Fixture    *fixture,
   return adw_action_row_get_subtitle (ADW_ACTION_ROW (get_named (fixture, name)));
 }
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  g_error ("Timed out waiting for %s", (const char *) user_data);
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (Fixture *fixture);
-
-static void
-wait_until (Fixture    *fixture,
-            Condition   condition,
-            const char *what)
-{
-  guint id = g_timeout_add_seconds (OSAIS_TEST_TIMEOUT_SECONDS, timeout_cb, (gpointer) what);
-
-  while (!condition (fixture))
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (id);
-}
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                guint         *painted)
-{
-  (*painted)++;
-}
-
-/* Waits until @window has been painted @n times: laid out at its size. */
-static void
-wait_painted (GtkWidget *window,
-              guint      n)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
-  guint painted = 0;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  while (painted < n)
-    {
-      gtk_widget_queue_draw (window);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_signal_handler_disconnect (clock, id);
-}
-
-/* Writes what the window shows to OSAIS_SCREENSHOT_DIR, for a person to look at. */
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  const char *dir = g_getenv ("OSAIS_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
-
-  if (dir == NULL)
-    return;
-
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
-}
-
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 scroll_to_end (GtkWidget *window)
 {
-  GtkWidget *scrolled = find_type (window, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *scrolled = osais_ui_test_find_descendant (window, GTK_TYPE_SCROLLED_WINDOW);
   GtkAdjustment *adjustment;
 
   g_assert_nonnull (scrolled);
@@ -204,39 +53,23 @@ scroll_to_end (GtkWidget *window)
 }
 
 static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  osais_test_store_result_cb (object, result, user_data);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
   fixture->data_dir = g_dir_make_tmp ("osais-prefs-XXXXXX", &error);
   g_assert_no_error (error);
 
-  /* The memory backend lives as long as the process: start each test from
-   * the defaults. */
   fixture->settings = g_settings_new (APPLICATION_ID);
-  g_object_get (fixture->settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (fixture->settings, keys[i]);
+  osais_ui_test_reset_settings (fixture->settings);
 
   fixture->session = osais_session_new (fixture->data_dir);
   g_object_set (fixture->session,
                 "listen-port", 0,
                 "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE,
                 NULL);
-  osais_session_start_async (fixture->session, NULL, store_result_cb, &result);
+  osais_session_start_async (fixture->session, NULL, osais_test_store_result_cb, &result);
   osais_test_wait_for_result (&result, "the session to start");
   g_assert_true (osais_session_start_finish (fixture->session, result, &error));
   g_assert_no_error (error);
@@ -309,8 +142,8 @@ test_callback_urls (Fixture       *fixture,
   g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==, local_notify);
   g_assert_cmpstr (row_subtitle (fixture, "upload-url-row"), ==, local_upload);
 
-  wait_painted (fixture->window, 3);
-  save_screenshot (fixture->window, "preferences.png");
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences.png");
 
   /* A tunnel's URL, without the trailing slash: the routes go under it. */
   apply_entry (fixture, "public-url-row", "https://example.ngrok.app/osais");
@@ -324,15 +157,15 @@ test_callback_urls (Fixture       *fixture,
   public_url = g_settings_get_string (fixture->settings, "public-url");
   g_assert_cmpstr (public_url, ==, "https://example.ngrok.app/osais");
 
-  wait_painted (fixture->window, 3);
+  osais_ui_test_wait_painted (fixture->window, 3);
   scroll_to_end (fixture->window);
-  wait_painted (fixture->window, 3);
-  save_screenshot (fixture->window, "preferences-callback-server.png");
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences-callback-server.png");
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
-  wait_painted (fixture->window, 3);
+  osais_ui_test_wait_painted (fixture->window, 3);
   scroll_to_end (fixture->window);
-  wait_painted (fixture->window, 3);
-  save_screenshot (fixture->window, "preferences-narrow.png");
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences-narrow.png");
 
   /* The copy button puts the exact URL on the clipboard. */
   gtk_widget_activate_action (fixture->window, "preferences.copy-url", "s", "upload");
@@ -433,8 +266,9 @@ test_notifications_switch (Fixture       *fixture,
 }
 
 static gboolean
-login_settled (Fixture *fixture)
+login_settled (gpointer data)
 {
+  Fixture *fixture = data;
   OsaisLoginState state = osais_session_get_login_state (fixture->session);
 
   /* The button is insensitive while a sign-in is in progress. */
@@ -467,7 +301,7 @@ test_sign_in (Fixture       *fixture,
                          OSAIS_SIMULATOR_DEFAULT_TOKEN);
   gtk_editable_set_text (GTK_EDITABLE (get_named (fixture, "secret-row")), "wrong");
   gtk_widget_activate_action (fixture->window, "preferences.sign-in", NULL);
-  wait_until (fixture, login_settled, "the failed sign-in");
+  osais_ui_test_wait_until (login_settled, fixture, "the failed sign-in");
   g_assert_cmpint (osais_session_get_login_state (fixture->session), ==,
                    OSAIS_LOGIN_STATE_FAILED);
   g_assert_true (gtk_widget_get_visible (error_label));
@@ -482,7 +316,7 @@ test_sign_in (Fixture       *fixture,
                          OSAIS_SIMULATOR_DEFAULT_SECRET);
   g_assert_false (gtk_widget_get_visible (error_label));
   gtk_widget_activate_action (fixture->window, "preferences.sign-in", NULL);
-  wait_until (fixture, login_settled, "the sign-in");
+  osais_ui_test_wait_until (login_settled, fixture, "the sign-in");
   g_assert_cmpint (osais_session_get_login_state (fixture->session), ==,
                    OSAIS_LOGIN_STATE_LOGGED_IN);
   g_assert_cmpstr (row_subtitle (fixture, "account-status-row"), ==,
@@ -495,8 +329,8 @@ test_sign_in (Fixture       *fixture,
                    ==, "");
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (get_named (fixture,
                                                                            "account-check"))));
-  wait_painted (fixture->window, 3);
-  save_screenshot (fixture->window, "preferences-signed-in.png");
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences-signed-in.png");
 
   osais_simulator_stop (simulator);
 }
@@ -546,9 +380,7 @@ main (int   argc,
   /* No Secret Service and no session bus to start one: the keyring is
    * unavailable, as on a headless machine. */
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/osais-test-bus", TRUE);
-  isolate_folders ();
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  osais_ui_test_init (&argc, &argv);
 
   g_test_add ("/Osais/Preferences/callback-urls", Fixture, NULL,
               fixture_set_up, test_callback_urls, fixture_tear_down);

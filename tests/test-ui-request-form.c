@@ -6,72 +6,12 @@
 
 #define G_LOG_DOMAIN "OsaisTestRequestForm"
 
-#include <stdlib.h>
-
-#include <glib/gstdio.h>
-
 #include "osais-input-well.h"
 #include "osais-request-form.h"
 #include "osais-test-utils.h"
-
-static char *data_dir;
+#include "osais-ui-test-utils.h"
 
 /* Helpers ----------------------------------------------------------------- */
-
-static void
-remove_data_dir (void)
-{
-  osais_test_remove_tree (data_dir);
-  g_clear_pointer (&data_dir, g_free);
-}
-
-/* The isolation of osais_test_init(), without its g_test_init(): gtk_test_init()
- * makes that call itself. */
-static void
-isolate_folders (void)
-{
-  static const struct { const char *variable; const char *folder; } folders[] = {
-    { "HOME", "home" },
-    { "XDG_CONFIG_HOME", "config" },
-    { "XDG_DATA_HOME", "data" },
-    { "XDG_CACHE_HOME", "cache" },
-    { "XDG_STATE_HOME", "state" },
-    { "XDG_RUNTIME_DIR", "runtime" },
-  };
-  g_autoptr(GError) error = NULL;
-
-  data_dir = g_dir_make_tmp ("osais-test-form-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
-    {
-      g_autofree char *path = g_build_filename (data_dir, folders[i].folder, NULL);
-
-      g_mkdir_with_parents (path, 0700);
-      g_setenv (folders[i].variable, path, TRUE);
-    }
-  atexit (remove_data_dir);
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  g_error ("Timed out waiting for %s", (const char *) user_data);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates until @done says so, or fails the test after a while. */
-static void
-wait_until (gboolean (*done) (gpointer data),
-            gpointer    data,
-            const char *what)
-{
-  guint id = g_timeout_add_seconds (OSAIS_TEST_TIMEOUT_SECONDS, timeout_cb, (gpointer) what);
-
-  while (!done (data))
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (id);
-}
 
 static gboolean
 well_settled (gpointer data)
@@ -94,7 +34,7 @@ form_get_well (OsaisRequestForm *form)
 static void
 wait_for_well (OsaisRequestForm *form)
 {
-  wait_until (well_settled, form_get_well (form), "the input image to load");
+  osais_ui_test_wait_until (well_settled, form_get_well (form), "the input image to load");
 }
 
 static GListModel *
@@ -131,7 +71,7 @@ write_png (const char *name,
 {
   g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (data_dir, name, NULL);
+  g_autofree char *path = g_build_filename (osais_test_get_dir (), name, NULL);
 
   gdk_pixbuf_fill (pixbuf, 0x3584e4ff);
   gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
@@ -146,7 +86,7 @@ write_file (const char *name,
             gsize       length)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (data_dir, name, NULL);
+  g_autofree char *path = g_build_filename (osais_test_get_dir (), name, NULL);
 
   g_file_set_contents (path, contents, length, &error);
   g_assert_no_error (error);
@@ -166,48 +106,6 @@ count_descendants (GtkWidget *widget,
     n += count_descendants (child, type);
 
   return n;
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-/* The toggle button labelled @label under @widget, or NULL. */
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
-{
-  if (GTK_IS_TOGGLE_BUTTON (widget)
-      && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
 }
 
 static void
@@ -375,7 +273,7 @@ test_autofill (void)
   g_assert_cmpstr (g_hash_table_lookup (before, "width"), ==, "512");
   g_assert_cmpstr (g_hash_table_lookup (before, "height"), ==, "512");
 
-  toggle = find_button (width, "640x640");
+  toggle = osais_ui_test_find_toggle_button (width, "640x640");
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (toggle)), ==, "640x640");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
 
@@ -507,7 +405,7 @@ test_input_png (void)
   g_assert_true (osais_request_form_get_valid (form));
 
   g_assert_nonnull (osais_input_well_get_preview (well));
-  picture = find_descendant (GTK_WIDGET (well), GTK_TYPE_PICTURE);
+  picture = osais_ui_test_find_descendant (GTK_WIDGET (well), GTK_TYPE_PICTURE);
   g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (picture))
                  == osais_input_well_get_preview (well));
   g_assert_cmpint (gdk_paintable_get_intrinsic_width (osais_input_well_get_preview (well)),
@@ -596,30 +494,9 @@ test_drop (void)
   g_autoptr(GFile) png = write_png ("dropped.png", 256, 256);
   g_autoptr(GBytes) expected = g_file_load_bytes (png, NULL, NULL, NULL);
   g_autoptr(GBytes) input = NULL;
-  g_autoptr(GListModel) controllers = NULL;
-  g_auto(GValue) value = G_VALUE_INIT;
-  GtkDropTarget *target = NULL;
-  GSList *files = NULL;
-  gboolean handled = FALSE;
   OsaisInputWell *well = form_get_well (form);
 
-  controllers = gtk_widget_observe_controllers (GTK_WIDGET (well));
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (GTK_IS_DROP_TARGET (controller))
-        target = GTK_DROP_TARGET (controller);
-    }
-  g_assert_nonnull (target);
-
-  files = g_slist_prepend (files, png);
-  g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_set_boxed (&value, files);
-  g_slist_free (files);
-
-  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &handled);
-  g_assert_true (handled);
+  g_assert_true (osais_ui_test_drop_file (GTK_WIDGET (well), png, 10.0, 10.0));
   wait_for_well (form);
 
   g_assert_true (osais_request_form_get_has_input (form));
@@ -628,61 +505,6 @@ test_drop (void)
   g_assert_true (osais_request_form_get_valid (form));
 
   g_assert_finalize_object (g_steal_pointer (&form));
-}
-
-static gboolean
-window_drawn (gpointer data)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (data)) && gtk_widget_get_width (data) > 0;
-}
-
-static gboolean
-settled_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-/* Lets layout, transitions and the preview settle before a picture. */
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (500, settled_cb, &done);
-  wait_until (flag_set, &done, "the window to settle");
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *folder = g_getenv ("OSAIS_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-
-  path = g_build_filename (folder != NULL ? folder : g_get_tmp_dir (), name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static void
@@ -705,23 +527,23 @@ test_screenshot (void)
   osais_request_form_set_input_file (form, png);
   wait_for_well (form);
   gtk_window_present (GTK_WINDOW (window));
-  wait_until (window_drawn, window, "the window to show");
+  osais_ui_test_wait_painted (window, 1);
 
   /* Keyboard focus starts in the prompt. */
   g_assert_true (osais_request_form_focus_prompt (form));
   g_assert_true (gtk_widget_has_focus (osais_request_form_get_field (form, "word")));
 
-  settle ();
-  save_screenshot (window, "request-form-diffusion.png");
+  osais_ui_test_settle (500);
+  osais_ui_test_save_screenshot (window, "request-form-diffusion.png");
 
   osais_request_form_set_engine (form, osais_engines_lookup (engines, "rembg"));
-  settle ();
-  save_screenshot (window, "request-form-rembg.png");
+  osais_ui_test_settle (500);
+  osais_ui_test_save_screenshot (window, "request-form-rembg.png");
 
   osais_request_form_set_engine (form, osais_engines_lookup (engines, "gfpgan"));
   osais_request_form_reset (form);
-  settle ();
-  save_screenshot (window, "request-form-gfpgan-empty.png");
+  osais_ui_test_settle (500);
+  osais_ui_test_save_screenshot (window, "request-form-gfpgan-empty.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -732,9 +554,7 @@ main (int   argc,
 {
   g_autoptr(GtkCssProvider) provider = NULL;
 
-  isolate_folders ();
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  osais_ui_test_init (&argc, &argv);
 
   /* The application's style sheet, which AdwApplication would load. */
   provider = gtk_css_provider_new ();
