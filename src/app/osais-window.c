@@ -35,6 +35,7 @@ struct _OsaisWindow
   GtkButton            *run_button;
 
   gboolean              compact_header;
+  guint                 compact_header_source;
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
   OsaisImageViewer     *viewer;
@@ -780,10 +781,34 @@ set_compact_header (OsaisWindow *self,
     }
 }
 
-static void
-flap_folded_cb (OsaisWindow *self)
+static gboolean
+update_compact_header_cb (gpointer user_data)
 {
+  OsaisWindow *self = user_data;
+
+  self->compact_header_source = 0;
   set_compact_header (self, adw_flap_get_folded (self->flap));
+  return G_SOURCE_REMOVE;
+}
+
+/* The flap knows whether it folds only once it is allocated: the header
+ * follows between frames, not in the middle of this layout, and before the
+ * next one (GTK's layout and paint have lower priorities; a plain idle
+ * would wait for as long as anything animates). */
+static void
+osais_window_size_allocate (GtkWidget *widget,
+                            int        width,
+                            int        height,
+                            int        baseline)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (osais_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  if (self->compact_header != adw_flap_get_folded (self->flap)
+      && self->compact_header_source == 0)
+    self->compact_header_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_compact_header_cb,
+                                                   self, NULL);
 }
 
 /* Window state ------------------------------------------------------------ */
@@ -830,6 +855,7 @@ osais_window_dispose (GObject *object)
 {
   OsaisWindow *self = OSAIS_WINDOW (object);
 
+  g_clear_handle_id (&self->compact_header_source, g_source_remove);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
@@ -849,6 +875,7 @@ osais_window_class_init (OsaisWindowClass *klass)
 
   object_class->dispose = osais_window_dispose;
   window_class->close_request = osais_window_close_request;
+  widget_class->size_allocate = osais_window_size_allocate;
 
   g_type_ensure (OSAIS_TYPE_REQUEST_FORM);
   g_type_ensure (OSAIS_TYPE_GALLERY);
@@ -909,7 +936,6 @@ osais_window_init (OsaisWindow *self)
    * a narrow window never has a header bar wider than itself. */
   self->compact_header = FALSE;
   set_compact_header (self, TRUE);
-  g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (flap_folded_cb), self);
   g_signal_connect_swapped (self->form, "notify::valid",
                             G_CALLBACK (form_validity_changed_cb), self);
   g_signal_connect_swapped (self->gallery, "image-activated",
