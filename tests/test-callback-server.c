@@ -1103,6 +1103,52 @@ test_connection_cap (Fixture       *fx,
 }
 
 static void
+test_client_close_frees_cap (Fixture       *fx,
+                             gconstpointer  data)
+{
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GSocketConnection) later = NULL;
+  g_autofree char *reply = NULL;
+  gint64 start;
+
+  /* Two kept-alive connections (the cap), each closed by its client after
+   * one answer, as an HTTP client does with an idle connection. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GSocketConnection) c = raw_connect (fx);
+      g_autofree char *answer = NULL;
+
+      g_assert_true (raw_send (c, req, strlen (req)));
+      answer = raw_read_response (c);
+      g_assert_nonnull (answer);
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 404"));
+      g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+    }
+
+  /* Their places come back, at the latest once the header timeout (2 s)
+   * has reaped them: a new connection is then served again. */
+  start = g_get_monotonic_time ();
+  for (;;)
+    {
+      g_autoptr(GSocketConnection) c = raw_connect (fx);
+
+      spin (100);
+      if (!is_closed_soon (c))
+        {
+          later = g_steal_pointer (&c);
+          break;
+        }
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
+    }
+  g_test_message ("Served again after %" G_GINT64_FORMAT " µs",
+                  g_get_monotonic_time () - start);
+  g_assert_true (raw_send (later, req, strlen (req)));
+  reply = raw_read_response (later);
+  g_assert_nonnull (reply);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+}
+
+static void
 notify_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -1639,6 +1685,8 @@ main (int   argc,
   ADD ("descriptor-exhaustion", test_descriptor_exhaustion);
   g_test_add ("/Osais/CallbackServer/connection-cap", Fixture, NULL,
               setup_capped, test_connection_cap, teardown);
+  g_test_add ("/Osais/CallbackServer/client-close-frees-cap", Fixture, NULL,
+              setup_capped, test_client_close_frees_cap, teardown);
   g_test_add ("/Osais/CallbackServer/workers/threads", Fixture, NULL,
               setup_workers, test_workers_threads, teardown);
   g_test_add ("/Osais/CallbackServer/workers/slow-clients", Fixture, NULL,
