@@ -6,6 +6,7 @@
 
 #define G_LOG_DOMAIN "OsaisTestEngine"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 
 #include "osais-core.h"
@@ -575,6 +576,97 @@ test_engine_user_dir (void)
   g_assert_cmpuint (osais_engine_get_n_params (osais_engines_lookup (engines, "rembg")), ==, 4);
 }
 
+/* A PNG of @width × @height; compression 0 makes its size predictable. */
+static GBytes *
+png_new (int width,
+         int height,
+         int compression)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *level = g_strdup_printf ("%d", compression);
+  char *buffer = NULL;
+  gsize size = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x3584e4ff);
+  gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &error, "compression", level, NULL);
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (buffer, size);
+}
+
+/* rembg's uiSelectPicture: .png/.jpg/.jpeg, 256 to 1024 px a side, 1024 KB. */
+static void
+test_engine_check_input (void)
+{
+  static const guint8 webp[] = {
+    'R', 'I', 'F', 'F', 18, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L',
+    6, 0, 0, 0, 0x2f, 0x2b, 0xc1, 0x4a, 0x00, 0x00, /* 300 × 300 */
+  };
+  g_autoptr(OsaisEngine) rembg = load_engine ("rembg");
+  g_autoptr(OsaisEngine) none = NULL;
+  g_autoptr(GBytes) good = png_new (300, 256, 9);
+  g_autoptr(GBytes) small = png_new (100, 120, 9);
+  g_autoptr(GBytes) wide = png_new (2000, 300, 9);
+  g_autoptr(GBytes) heavy = png_new (600, 600, 0);
+  g_autoptr(GBytes) webp_bytes = g_bytes_new_static (webp, sizeof webp);
+  g_autoptr(GBytes) text = g_bytes_new_static ("not an image", 12);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *heavy_kb = NULL;
+  const char *content_type = NULL;
+  guint width = 0;
+  guint height = 0;
+
+  g_assert_true (osais_engine_check_input (rembg, good, &content_type, &width, &height, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (content_type, ==, "image/png");
+  g_assert_cmpuint (width, ==, 300);
+  g_assert_cmpuint (height, ==, 256);
+
+  /* The size is read even when a limit is not met. */
+  g_assert_false (osais_engine_check_input (rembg, small, NULL, &width, &height, &error));
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "100×120"));
+  g_assert_nonnull (strstr (error->message, "at least 256×256"));
+  g_assert_cmpuint (width, ==, 100);
+  g_assert_cmpuint (height, ==, 120);
+  g_clear_error (&error);
+
+  g_assert_false (osais_engine_check_input (rembg, wide, NULL, NULL, NULL, &error));
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "at most 1024×1024"));
+  g_clear_error (&error);
+
+  /* Rounded up to whole KB, as a %u (a G_GSIZE_FORMAT is not translatable). */
+  g_assert_cmpuint (g_bytes_get_size (heavy), >, 1024 * 1024);
+  heavy_kb = g_strdup_printf ("is %u KB;", (guint) ((g_bytes_get_size (heavy) + 1023) / 1024));
+  g_assert_false (osais_engine_check_input (rembg, heavy, NULL, NULL, NULL, &error));
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, heavy_kb));
+  g_assert_nonnull (strstr (error->message, "at most 1024 KB"));
+  g_clear_error (&error);
+
+  g_assert_false (osais_engine_check_input (rembg, webp_bytes, &content_type, NULL, NULL,
+                                            &error));
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (content_type, ==, "image/webp");
+  g_assert_nonnull (strstr (error->message, ".png, .jpg, .jpeg"));
+  g_assert_nonnull (strstr (error->message, "webp"));
+  g_clear_error (&error);
+
+  g_assert_false (osais_engine_check_input (rembg, text, NULL, NULL, NULL, &error));
+  g_assert_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+
+  none = engine_from_string ("{\"engine\": \"words\", \"params\": [{\"in\": \"word\", "
+                             "\"type\": \"string\"}]}", &error);
+  g_assert_no_error (error);
+  g_assert_false (osais_engine_check_input (none, good, NULL, NULL, NULL, &error));
+  g_assert_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "takes no input image"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -593,6 +685,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Engine/build-missing", test_engine_build_missing);
   g_test_add_func ("/Osais/Engine/build-types", test_engine_build_types);
   g_test_add_func ("/Osais/Engine/user-dir", test_engine_user_dir);
+  g_test_add_func ("/Osais/Engine/check-input", test_engine_check_input);
 
   return g_test_run ();
 }

@@ -85,77 +85,18 @@ set_error (OsaisInputWell *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
 
-static gboolean
-extension_accepted (const OsaisEngineParam *param,
-                    const char             *content_type)
-{
-  const char *extension = osais_image_extension_for_content_type (content_type);
-
-  if (param->filter_ext == NULL || param->filter_ext[0] == NULL)
-    return TRUE;
-
-  for (guint i = 0; param->filter_ext[i] != NULL; i++)
-    {
-      const char *accepted = param->filter_ext[i];
-
-      if (*accepted == '.')
-        accepted++;
-      if (g_ascii_strcasecmp (accepted, extension) == 0
-          || (g_str_equal (extension, "jpg") && g_ascii_strcasecmp (accepted, "jpeg") == 0))
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-/* Why the image held does not suit the engine (the same checks the session
- * makes before it serves an input), or NULL. */
+/* Why the image held does not suit the engine (the check the session makes
+ * before it serves an input), or NULL. */
 static char *
 check_limits (OsaisInputWell *self)
 {
-  const OsaisEngineParam *param;
-  const char *title;
-  gsize size;
+  g_autoptr(GError) error = NULL;
 
   if (self->bytes == NULL || self->engine == NULL)
     return NULL;
-
-  title = osais_engine_get_title (self->engine);
-  if (title == NULL)
-    title = osais_engine_get_name (self->engine);
-
-  param = osais_engine_get_input_param (self->engine);
-  if (param == NULL)
-    return g_strdup_printf (_("%s takes no input image"), title);
-
-  if (!extension_accepted (param, self->content_type))
-    {
-      g_autofree char *accepted = g_strjoinv (", ", param->filter_ext);
-
-      return g_strdup_printf (_("%s takes %s images; this one is %s"),
-                              title, accepted,
-                              osais_image_extension_for_content_type (self->content_type));
-    }
-
-  size = g_bytes_get_size (self->bytes);
-  if (param->max_kb > 0 && size > (gsize) param->max_kb * 1024)
-    return g_strdup_printf (_("The image is %" G_GSIZE_FORMAT " KB; %s takes at most %u KB"),
-                            (size + 1023) / 1024, title, param->max_kb);
-
-  if ((param->min_width > 0 && self->width < param->min_width)
-      || (param->min_height > 0 && self->height < param->min_height))
-    return g_strdup_printf (_("The image is %u×%u pixels; %s needs at least %u×%u"),
-                            self->width, self->height, title,
-                            param->min_width, param->min_height);
-
-  if ((param->max_width > 0 && self->width > param->max_width)
-      || (param->max_height > 0 && self->height > param->max_height))
-    return g_strdup_printf (_("The image is %u×%u pixels; %s takes at most %u×%u"),
-                            self->width, self->height, title,
-                            param->max_width > 0 ? param->max_width : self->width,
-                            param->max_height > 0 ? param->max_height : self->height);
-
-  return NULL;
+  if (osais_engine_check_input (self->engine, self->bytes, NULL, NULL, NULL, &error))
+    return NULL;
+  return g_strdup (error->message);
 }
 
 static void
@@ -664,23 +605,17 @@ drop_cb (OsaisInputWell *self,
 {
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     {
-      GSList *list = g_value_get_boxed (value);
-      g_autoptr(GPtrArray) files = g_ptr_array_new ();
-      GtkWidget *window;
+      GSList *files = g_value_get_boxed (value);
+      GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
 
-      for (GSList *l = list; l != NULL; l = l->next)
-        g_ptr_array_add (files, l->data);
-      if (files->len == 0)
+      /* In a window, files go where a drop on the window sends them (one is
+       * this well's input, several make one job each); the well alone takes
+       * the first. */
+      if (window != NULL)
+        return osais_window_open_file_list (OSAIS_WINDOW (window), files);
+      if (files == NULL)
         return FALSE;
-
-      /* Several files make one job each, which the window offers; the
-       * well alone (outside a window) takes the first. */
-      window = gtk_widget_get_ancestor (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
-      if (files->len > 1 && window != NULL)
-        osais_window_open_files (OSAIS_WINDOW (window), (GFile **) files->pdata,
-                                 (int) files->len);
-      else
-        osais_input_well_set_file (self, g_ptr_array_index (files, 0));
+      osais_input_well_set_file (self, files->data);
       return TRUE;
     }
 

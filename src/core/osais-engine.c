@@ -10,7 +10,10 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "osais-engine.h"
+#include "osais-image-check.h"
 
 #define ENGINES_RESOURCE_PATH "/com/opensourceais/Studio/engines/"
 #define RANDOM_DEFAULT        "$random"
@@ -810,6 +813,113 @@ osais_engine_get_input_param (OsaisEngine *self)
     return param;
 
   return NULL;
+}
+
+/* Checking an input image against the engine's limits */
+
+static gboolean
+extension_accepted (const OsaisEngineParam *param,
+                    const char             *extension)
+{
+  if (param->filter_ext == NULL || param->filter_ext[0] == NULL)
+    return TRUE;
+
+  for (guint i = 0; param->filter_ext[i] != NULL; i++)
+    {
+      const char *accepted = param->filter_ext[i];
+
+      /* Descriptors write ".png" as often as "png", and "jpeg" for ".jpg". */
+      if (*accepted == '.')
+        accepted++;
+      if (g_ascii_strcasecmp (accepted, extension) == 0
+          || (g_str_equal (extension, "jpg") && g_ascii_strcasecmp (accepted, "jpeg") == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+osais_engine_check_input (OsaisEngine  *self,
+                          GBytes       *bytes,
+                          const char  **content_type,
+                          guint        *width,
+                          guint        *height,
+                          GError      **error)
+{
+  const OsaisEngineParam *param;
+  const char *title;
+  const char *type = NULL;
+  const char *extension;
+  gsize size;
+  guint w = 0;
+  guint h = 0;
+
+  g_return_val_if_fail (OSAIS_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (bytes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  title = self->title != NULL ? self->title : self->name;
+  param = osais_engine_get_input_param (self);
+  if (param == NULL)
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT,
+                   _("%s takes no input image"), title);
+      return FALSE;
+    }
+
+  if (!osais_image_check (bytes, &type, &w, &h, error))
+    return FALSE;
+  if (content_type != NULL)
+    *content_type = type;
+  if (width != NULL)
+    *width = w;
+  if (height != NULL)
+    *height = h;
+
+  extension = osais_image_extension_for_content_type (type);
+  if (!extension_accepted (param, extension))
+    {
+      g_autofree char *accepted = g_strjoinv (", ", param->filter_ext);
+
+      /* Translators: the engine, the file types it takes, this image's type. */
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT,
+                   _("%s takes %s images; this one is %s"), title, accepted, extension);
+      return FALSE;
+    }
+
+  size = g_bytes_get_size (bytes);
+  if (param->max_kb > 0 && size > (gsize) param->max_kb * 1024)
+    {
+      /* A %u of a guint: xgettext cannot extract a G_GSIZE_FORMAT string. */
+      guint size_kb = (guint) MIN ((size + 1023) / 1024, G_MAXUINT);
+
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT,
+                   _("The image is %u KB; %s takes at most %u KB"),
+                   size_kb, title, param->max_kb);
+      return FALSE;
+    }
+
+  if ((param->min_width > 0 && w < param->min_width)
+      || (param->min_height > 0 && h < param->min_height))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT,
+                   _("The image is %u×%u pixels; %s needs at least %u×%u"),
+                   w, h, title, param->min_width, param->min_height);
+      return FALSE;
+    }
+
+  if ((param->max_width > 0 && w > param->max_width)
+      || (param->max_height > 0 && h > param->max_height))
+    {
+      g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT,
+                   _("The image is %u×%u pixels; %s takes at most %u×%u"),
+                   w, h, title,
+                   param->max_width > 0 ? param->max_width : w,
+                   param->max_height > 0 ? param->max_height : h);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /* Describing what a param allows, for error messages and help text */

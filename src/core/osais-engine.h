@@ -22,6 +22,7 @@ typedef enum
   OSAIS_ENGINE_ERROR_UNKNOWN_PARAMETER,  /* a value for a parameter the engine lacks */
   OSAIS_ENGINE_ERROR_MISSING_PARAMETER,  /* a mandatory parameter without value */
   OSAIS_ENGINE_ERROR_INVALID_VALUE,      /* wrong type, not in accept.$in, out of min/max */
+  OSAIS_ENGINE_ERROR_INVALID_INPUT,      /* an input image outside the engine's limits */
 } OsaisEngineError;
 
 GQuark osais_engine_error_quark (void);
@@ -97,6 +98,21 @@ const OsaisEngineParam *osais_engine_find_param        (OsaisEngine  *self,
 /* The uiSelectPicture parameter, if the engine takes an input image; else a
  * sent string param named "url_upload" (ping's has no ui). */
 const OsaisEngineParam *osais_engine_get_input_param   (OsaisEngine  *self);
+
+/* Checks @bytes as @self's input image: reads its type and size from its
+ * header (osais_image_check(), OSAIS_IMAGE_CHECK_ERROR when it cannot), then
+ * holds them against the input parameter's uiSelectPicture limits
+ * (filterExt, maxKb, min/max width and height): INVALID_INPUT with a
+ * translated sentence naming the limit, or when the engine takes no image.
+ * @content_type (static), @width and @height are nullable and set whenever
+ * the header could be read, even if a limit is not met. The one check both
+ * the form (to mark the field) and the session (before serving) make. */
+gboolean                osais_engine_check_input       (OsaisEngine  *self,
+                                                        GBytes       *bytes,
+                                                        const char  **content_type,
+                                                        guint        *width,
+                                                        guint        *height,
+                                                        GError      **error);
 
 /* What @param accepts, in words ("one of 320, 384", "an integer from 1 to
  * 200"): the text the request builder's errors use, for help and forms. */

@@ -15,7 +15,6 @@
 #include "osais-client.h"
 #include "osais-engine.h"
 #include "osais-enums.h"
-#include "osais-image-check.h"
 #include "osais-job.h"
 #include "osais-session.h"
 #include "osais-simulator.h"
@@ -1013,94 +1012,6 @@ register_input (OsaisSession *self,
   json_object_set_string_member (submit->body, param_name, url);
 }
 
-static gboolean
-extension_accepted (const OsaisEngineParam *param,
-                    const char             *content_type)
-{
-  const char *extension = osais_image_extension_for_content_type (content_type);
-
-  if (param->filter_ext == NULL || param->filter_ext[0] == NULL || extension == NULL)
-    return TRUE;
-
-  for (guint i = 0; param->filter_ext[i] != NULL; i++)
-    {
-      const char *accepted = param->filter_ext[i];
-
-      if (*accepted == '.')
-        accepted++;
-      if (g_ascii_strcasecmp (accepted, extension) == 0
-          || (g_str_equal (extension, "jpg") && g_ascii_strcasecmp (accepted, "jpeg") == 0))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* Checks @input against what @engine's input parameter accepts. */
-static gboolean
-check_input (OsaisEngine  *engine,
-             GBytes       *input,
-             const char  **content_type,
-             GError      **error)
-{
-  const OsaisEngineParam *param = osais_engine_get_input_param (engine);
-  const char *title = osais_engine_get_title (engine);
-  gsize size = g_bytes_get_size (input);
-  guint width = 0;
-  guint height = 0;
-
-  if (title == NULL)
-    title = osais_engine_get_name (engine);
-
-  if (param == NULL)
-    {
-      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                   "%s takes no input image", title);
-      return FALSE;
-    }
-
-  if (!osais_image_check (input, content_type, &width, &height, error))
-    {
-      g_prefix_error (error, "The input image cannot be used: ");
-      return FALSE;
-    }
-
-  if (!extension_accepted (param, *content_type))
-    {
-      g_autofree char *accepted = g_strjoinv (", ", param->filter_ext);
-
-      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                   "%s takes %s images; this one is %s", title, accepted, *content_type);
-      return FALSE;
-    }
-  if (param->max_kb > 0 && size > (gsize) param->max_kb * 1024)
-    {
-      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                   "The input image is %" G_GSIZE_FORMAT " KB; %s takes at most %u KB",
-                   (size + 1023) / 1024, title, param->max_kb);
-      return FALSE;
-    }
-  if ((param->min_width > 0 && width < param->min_width)
-      || (param->min_height > 0 && height < param->min_height))
-    {
-      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                   "The input image is %u×%u pixels; %s needs at least %u×%u",
-                   width, height, title, param->min_width, param->min_height);
-      return FALSE;
-    }
-  if ((param->max_width > 0 && width > param->max_width)
-      || (param->max_height > 0 && height > param->max_height))
-    {
-      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                   "The input image is %u×%u pixels; %s takes at most %u×%u",
-                   width, height, title,
-                   param->max_width > 0 ? param->max_width : width,
-                   param->max_height > 0 ? param->max_height : height);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 void
 osais_session_submit_async (OsaisSession        *self,
                             const char          *engine_name,
@@ -1140,8 +1051,18 @@ osais_session_submit_async (OsaisSession        *self,
       return;
     }
 
-  if (input != NULL && !check_input (engine, input, &content_type, &error))
+  if (input != NULL
+      && !osais_engine_check_input (engine, input, &content_type, NULL, NULL, &error))
     {
+      /* A limit not met is the session's INVALID_INPUT, as documented; an
+       * image whose header cannot be read keeps the image check's error. */
+      if (g_error_matches (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT))
+        {
+          g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
+                                   "%s", error->message);
+          return;
+        }
+      g_prefix_error (&error, "The input image cannot be used: ");
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
