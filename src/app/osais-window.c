@@ -349,6 +349,20 @@ osais_window_open_files (OsaisWindow  *self,
     }
 }
 
+gboolean
+osais_window_open_file_list (OsaisWindow *self,
+                             GSList      *files)
+{
+  g_autoptr(GPtrArray) array = g_ptr_array_new ();
+
+  g_return_val_if_fail (OSAIS_IS_WINDOW (self), FALSE);
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    g_ptr_array_add (array, l->data);
+  osais_window_open_files (self, (GFile **) array->pdata, (int) array->len);
+  return array->len > 0;
+}
+
 /* Status ------------------------------------------------------------------ */
 
 static void
@@ -731,15 +745,7 @@ drop_cb (OsaisWindow   *self,
          GtkDropTarget *target)
 {
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    {
-      GSList *list = g_value_get_boxed (value);
-      g_autoptr(GPtrArray) files = g_ptr_array_new ();
-
-      for (GSList *l = list; l != NULL; l = l->next)
-        g_ptr_array_add (files, l->data);
-      osais_window_open_files (self, (GFile **) files->pdata, files->len);
-      return files->len > 0;
-    }
+    return osais_window_open_file_list (self, g_value_get_boxed (value));
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
     {

@@ -27,6 +27,9 @@ OsaisWindow      *osais_window_new              (OsaisApplication *application);
 void              osais_window_open_files       (OsaisWindow      *self,
                                                  GFile           **files,
                                                  int               n_files);
+/* The same for the GFiles of a GdkFileList (a drop); FALSE if it is empty. */
+gboolean          osais_window_open_file_list   (OsaisWindow      *self,
+                                                 GSList           *files);
 void              osais_window_show_error       (OsaisWindow      *self,
                                                  const char       *title,
                                                  const char       *detail);
