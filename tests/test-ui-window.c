@@ -204,14 +204,9 @@ test_drop_png_ping (void)
   g_autoptr(GBytes) png = osais_simulator_render_png ("dropped", 5, 300, 200, &error);
   g_autofree char *path = g_build_filename (g_get_user_data_dir (), "dropped.png", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GListModel) controllers = NULL;
   g_autoptr(OsaisJob) job = NULL;
   g_autoptr(OsaisImage) image = NULL;
   g_autoptr(GBytes) result = NULL;
-  g_auto(GValue) value = G_VALUE_INIT;
-  GtkDropTarget *target = NULL;
-  GSList *files = NULL;
-  gboolean handled = FALSE;
 
   g_assert_no_error (error);
   g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
@@ -220,21 +215,7 @@ test_drop_png_ping (void)
   select_engine ("ping");
 
   /* The window's own drop target, given what a file manager drops. */
-  controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (GTK_IS_DROP_TARGET (controller))
-        target = GTK_DROP_TARGET (controller);
-    }
-  g_assert_nonnull (target);
-  files = g_slist_prepend (files, file);
-  g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_set_boxed (&value, files);
-  g_slist_free (files);
-  g_signal_emit_by_name (target, "drop", &value, 100.0, 100.0, &handled);
-  g_assert_true (handled);
+  g_assert_true (osais_ui_test_drop_file (GTK_WIDGET (window), file, 100.0, 100.0));
 
   osais_ui_test_wait_until (form_has_input, form, "the dropped image in the well");
   {
@@ -359,9 +340,7 @@ main (int   argc,
   g_autoptr(GSettings) settings = NULL;
   int status;
 
-  osais_test_init (&argc, &argv);
-  gtk_init ();
-  adw_init ();
+  osais_ui_test_init (&argc, &argv);
 
   /* A person who chose "Try offline" before; any free port for callbacks. */
   settings = g_settings_new (APPLICATION_ID);
