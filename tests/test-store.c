@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "osais-core.h"
+#include "osais-test-utils.h"
 
 /* Helpers. */
 
@@ -24,43 +25,11 @@ make_data_dir (void)
   return dir;
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-    }
-
-  g_remove (path);
-}
-
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
+/* The store's results, with osais_test_wait_for_result()'s time limit. */
 static GAsyncResult *
 wait_result (GAsyncResult **result)
 {
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *result;
+  return osais_test_wait_for_result (result, "the store");
 }
 
 static gboolean
@@ -118,7 +87,7 @@ create_job (OsaisStore *store,
   OsaisJob *job;
 
   osais_store_create_job_async (store, request_id, uid, token, "ping", "{\"word\":\"hi\"}",
-                                NULL, result_cb, &result);
+                                NULL, osais_test_store_result_cb, &result);
   job = osais_store_create_job_finish (store, wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_true (OSAIS_IS_JOB (job));
@@ -167,7 +136,7 @@ notify_sync (OsaisStore  *store,
   g_autoptr(GAsyncResult) result = NULL;
 
   apply_notification (store, uid, token, stage, cycle, filename, descr, cost,
-                      NULL, result_cb, &result);
+                      NULL, osais_test_store_result_cb, &result);
 
   return osais_store_apply_notification_finish (store, wait_result (&result), error);
 }
@@ -184,7 +153,7 @@ add_image_sync (OsaisStore  *store,
   g_autoptr(GBytes) data = g_bytes_new (content, strlen (content));
 
   osais_store_add_image_async (store, uid, token, cycle, data, "image/png", 64, 32,
-                               NULL, result_cb, &result);
+                               NULL, osais_test_store_result_cb, &result);
 
   return osais_store_add_image_finish (store, wait_result (&result), error);
 }
@@ -294,7 +263,7 @@ test_create_job_appears_first (void)
 
   /* The same uid twice is refused and the model does not change. */
   osais_store_create_job_async (store, 0, 1001, "tok1", "ping", "{}", NULL,
-                                result_cb, &result);
+                                osais_test_store_result_cb, &result);
   g_assert_null (osais_store_create_job_finish (store, wait_result (&result), &error));
   g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB);
   g_assert_cmpuint (changes.n_calls, ==, 2);
@@ -302,7 +271,7 @@ test_create_job_appears_first (void)
   g_signal_handlers_disconnect_by_data (store, &changes);
   g_clear_object (&result);  /* a task holds its source object, the store */
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -355,7 +324,7 @@ test_stage_forward_only (void)
 
   g_signal_handlers_disconnect_by_data (job, &finished_notifies);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -383,7 +352,7 @@ test_error_is_final (void)
   g_assert_cmpint (query_int (dir, "SELECT stage FROM jobs WHERE uid = 43"), ==, -1);
 
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -421,7 +390,7 @@ test_duplicate_notification (void)
   g_signal_handlers_disconnect_by_data (job, &announced_notifies);
   g_signal_handlers_disconnect_by_data (job, &updated_notifies);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -448,7 +417,7 @@ test_unknown_uid (void)
   g_assert_cmpuint (count_files (images), ==, 0);
 
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -483,7 +452,7 @@ test_token_mismatch (void)
 
   g_signal_handlers_disconnect_by_data (job, &notifies);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -544,7 +513,7 @@ test_add_image (void)
 
   g_signal_handlers_disconnect_by_data (osais_job_get_images (job), &changes);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 /* Uploads that arrive together are written in parallel; the same bytes sent
@@ -568,7 +537,7 @@ test_add_image_concurrent (void)
 
       /* Each image twice, the copy with another cycle (so another name). */
       osais_store_add_image_async (store, 49, "t", i % 2, data, "image/png", 64, 32,
-                                   NULL, result_cb, &results[i]);
+                                   NULL, osais_test_store_result_cb, &results[i]);
     }
 
   for (i = 0; i < G_N_ELEMENTS (results); i++)
@@ -598,7 +567,7 @@ test_add_image_concurrent (void)
   for (i = 0; i < G_N_ELEMENTS (images); i++)
     g_object_unref (images[i]);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -619,9 +588,9 @@ test_held_applied_after_create (void)
 
   /* The callbacks outrun the reply to the request. */
   apply_notification (store, 77, "t77", OSAIS_STAGE_STARTED, 0, NULL, "early", -1,
-                      NULL, result_cb, &notify_result);
+                      NULL, osais_test_store_result_cb, &notify_result);
   osais_store_add_image_async (store, 77, "t77", 0, data, "image/png", 1, 1, NULL,
-                               result_cb, &image_result);
+                               osais_test_store_result_cb, &image_result);
   run_for (200);
   g_assert_null (notify_result);
   g_assert_null (image_result);
@@ -641,7 +610,7 @@ test_held_applied_after_create (void)
   g_clear_object (&notify_result);
   g_clear_object (&image_result);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -661,9 +630,9 @@ test_held_refused_after_cancel (void)
   g_assert_cmpuint (first, !=, second);
 
   apply_notification (store, 78, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
-                      NULL, result_cb, &notify_result);
+                      NULL, osais_test_store_result_cb, &notify_result);
   osais_store_add_image_async (store, 78, "t", 0, data, "image/png", 1, 1, NULL,
-                               result_cb, &image_result);
+                               osais_test_store_result_cb, &image_result);
 
   /* One request remains that might still bring uid 78. */
   osais_store_cancel_request (store, first);
@@ -684,7 +653,7 @@ test_held_refused_after_cancel (void)
   g_clear_object (&notify_result);
   g_clear_object (&image_result);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -702,7 +671,7 @@ test_held_timeout (void)
 
   begin = g_get_monotonic_time ();
   apply_notification (store, 79, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
-                      NULL, result_cb, &result);
+                      NULL, osais_test_store_result_cb, &result);
   g_assert_false (osais_store_apply_notification_finish (store, wait_result (&result),
                                                          &error));
   elapsed = g_get_monotonic_time () - begin;
@@ -712,7 +681,7 @@ test_held_timeout (void)
 
   g_clear_object (&result);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -728,7 +697,7 @@ test_held_bounded (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     apply_notification (store, 1000 + i, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
-                        NULL, result_cb, &results[i]);
+                        NULL, osais_test_store_result_cb, &results[i]);
 
   /* The 65th does not fit: refused at once, the others stay held. */
   g_assert_false (osais_store_apply_notification_finish (store, wait_result (&results[64]),
@@ -751,7 +720,7 @@ test_held_bounded (void)
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     g_clear_object (&results[i]);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -834,7 +803,7 @@ test_reopen (void)
   g_assert_true (image == loaded_image);
 
   close_store (reopened);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -855,7 +824,7 @@ test_delete_job (void)
   g_assert_true (g_file_test (uid_dir, G_FILE_TEST_IS_DIR));
 
   g_signal_connect (store, "items-changed", G_CALLBACK (items_changed_cb), &changes);
-  osais_store_delete_job_async (store, job, NULL, result_cb, &result);
+  osais_store_delete_job_async (store, job, NULL, osais_test_store_result_cb, &result);
   g_assert_true (osais_store_delete_job_finish (store, wait_result (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpuint (changes.n_calls, ==, 1);
@@ -870,7 +839,7 @@ test_delete_job (void)
   g_signal_handlers_disconnect_by_data (store, &changes);
   g_clear_object (&result);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -897,7 +866,7 @@ test_delete_image (void)
   g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
 
   g_signal_connect (images, "items-changed", G_CALLBACK (items_changed_cb), &changes);
-  osais_store_delete_image_async (store, doomed, NULL, result_cb, &result);
+  osais_store_delete_image_async (store, doomed, NULL, osais_test_store_result_cb, &result);
   g_assert_true (osais_store_delete_image_finish (store, wait_result (&result), &error));
   g_assert_no_error (error);
 
@@ -914,7 +883,7 @@ test_delete_image (void)
 
   /* A second delete of the same image is refused. */
   g_clear_object (&result);
-  osais_store_delete_image_async (store, doomed, NULL, result_cb, &result);
+  osais_store_delete_image_async (store, doomed, NULL, osais_test_store_result_cb, &result);
   g_assert_false (osais_store_delete_image_finish (store, wait_result (&result), &error));
   g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_IMAGE);
   g_clear_error (&error);
@@ -929,7 +898,7 @@ test_delete_image (void)
   g_signal_handlers_disconnect_by_data (images, &changes);
   g_clear_object (&result);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static GBytes *
@@ -971,7 +940,7 @@ test_too_new (void)
   after = read_bytes (path);
   g_assert_true (g_bytes_equal (before, after));
 
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -998,7 +967,7 @@ test_damaged (void)
   g_assert_cmpuint (g_bytes_get_size (after), ==, garbage->len);
   g_assert_cmpmem (g_bytes_get_data (after, NULL), garbage->len, garbage->str, garbage->len);
 
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 typedef struct
@@ -1074,7 +1043,7 @@ test_load_10000_jobs (void)
   g_clear_object (&newest);
   g_clear_object (&oldest);
   close_store (bulk.store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 #define N_THREADS          8
@@ -1169,7 +1138,7 @@ test_group_commit (void)
     g_main_context_iteration (NULL, TRUE);
 
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 typedef struct
@@ -1242,7 +1211,7 @@ test_ack_does_not_wait_for_main (void)
 
   g_signal_handlers_disconnect_by_data (job, &notified_on);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
@@ -1255,7 +1224,7 @@ test_close_refuses_held (void)
 
   osais_store_begin_request (store);
   apply_notification (store, 92, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
-                      NULL, result_cb, &result);
+                      NULL, osais_test_store_result_cb, &result);
   run_for (100);
   g_assert_null (result);
 
@@ -1266,7 +1235,7 @@ test_close_refuses_held (void)
 
   g_clear_object (&result);
   close_store (store);
-  remove_tree (dir);
+  osais_test_remove_tree (dir);
 }
 
 static void
