@@ -185,6 +185,10 @@ test_diffusion_three_images (void)
                     g_list_model_get_n_items (model));
   g_assert_cmpuint (osais_simulator_get_acks_bad (simulator), ==, 0);
 
+  /* Wide: the full header, with the app's name and Run in words. */
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (run_button ())), ==, "_Run");
+  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (window), "OSAIS Studio"));
+
   osais_ui_test_save_screenshot (GTK_WIDGET (window), "window-finished-job.png");
 }
 
