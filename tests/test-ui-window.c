@@ -126,6 +126,20 @@ press_run (void)
   return state.job;
 }
 
+/* Typing a prompt and pressing Ctrl+Return is a complete request. */
+static void
+test_focus_in_prompt (void)
+{
+  GtkWidget *prompt = osais_request_form_get_field (osais_window_get_form (window), "word");
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                 "win.run");
+
+  g_assert_nonnull (focus);
+  g_assert_true (focus == prompt || gtk_widget_is_ancestor (focus, prompt));
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>Return"));
+}
+
 static void
 test_diffusion_three_images (void)
 {
@@ -360,6 +374,7 @@ main (int   argc,
   gtk_window_present (GTK_WINDOW (window));
   osais_ui_test_wait_until (session_ready, NULL, "the session to start");
 
+  g_test_add_func ("/Osais/Ui/Window/focus-in-prompt", test_focus_in_prompt);
   g_test_add_func ("/Osais/Ui/Window/diffusion-three-images", test_diffusion_three_images);
   g_test_add_func ("/Osais/Ui/Window/drop-png-ping", test_drop_png_ping);
   g_test_add_func ("/Osais/Ui/Window/failed-job", test_failed_job);

@@ -479,8 +479,14 @@ engine_selected_cb (OsaisWindow *self)
   OsaisEngine *engine = gtk_drop_down_get_selected_item (self->engine_dropdown);
 
   osais_request_form_set_engine (self->form, engine);
-  if (engine != NULL)
-    g_settings_set_string (self->settings, "last-engine", osais_engine_get_name (engine));
+  if (engine == NULL)
+    return;
+
+  g_settings_set_string (self->settings, "last-engine", osais_engine_get_name (engine));
+  /* The engines arrive after the window opens: typing a prompt and pressing
+   * Ctrl+Return must work from the first keystroke, and after switching. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") == 0)
+    osais_request_form_focus_prompt (self->form);
 }
 
 static void
