@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 
 #include "osais-client.h"
+#include "osais-test-utils.h"
 
 #define TEST_TOKEN  "client-token-1"
 #define TEST_SECRET "s3cr3t-never-logged"
@@ -349,23 +350,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeOsais, fake_osais_free)
 
 /* Helpers to run the client's calls to completion. */
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
+/* The client's results, with osais_test_wait_for_result()'s time limit. */
 static GAsyncResult *
 wait_result (GAsyncResult **result)
 {
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *result;
+  return osais_test_wait_for_result (result, "the client");
 }
 
 static OsaisClient *
@@ -384,7 +373,8 @@ do_login (OsaisClient  *client,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  osais_client_login_async (client, TEST_TOKEN, TEST_SECRET, NULL, store_result_cb, &result);
+  osais_client_login_async (client, TEST_TOKEN, TEST_SECRET, NULL,
+                            osais_test_store_result_cb, &result);
   return osais_client_login_finish (client, wait_result (&result), error);
 }
 
@@ -395,7 +385,7 @@ do_get_info (OsaisClient   *client,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  osais_client_get_info_async (client, cancellable, store_result_cb, &result);
+  osais_client_get_info_async (client, cancellable, osais_test_store_result_cb, &result);
   return osais_client_get_info_finish (client, wait_result (&result), error);
 }
 
@@ -413,7 +403,8 @@ do_submit (OsaisClient   *client,
   json_object_set_string_member (parameters, "word", "a lighthouse");
   json_object_set_int_member (parameters, "steps", 20);
 
-  osais_client_submit_async (client, engine, parameters, cancellable, store_result_cb, &result);
+  osais_client_submit_async (client, engine, parameters, cancellable,
+                             osais_test_store_result_cb, &result);
   return osais_client_submit_finish (client, wait_result (&result), uid, token, error);
 }
 
@@ -454,7 +445,7 @@ test_origin (void)
 
   /* A client with a bad origin fails its calls instead of sending anything. */
   osais_client_set_origin (client, "file:///etc/passwd");
-  osais_client_login_demo_async (client, NULL, store_result_cb, &result);
+  osais_client_login_demo_async (client, NULL, osais_test_store_result_cb, &result);
   g_assert_false (osais_client_login_demo_finish (client, wait_result (&result), &error));
   g_assert_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_INVALID_ARGUMENT);
 }
@@ -569,7 +560,7 @@ test_demo_login (void)
   g_autoptr(JsonObject) user = NULL;
   Recorded *demo;
 
-  osais_client_login_demo_async (client, NULL, store_result_cb, &result);
+  osais_client_login_demo_async (client, NULL, osais_test_store_result_cb, &result);
   g_assert_true (osais_client_login_demo_finish (client, wait_result (&result), &error));
   g_assert_no_error (error);
   g_assert_true (osais_client_get_logged_in (client));
