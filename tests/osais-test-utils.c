@@ -110,6 +110,68 @@ osais_test_wait_for_result (GAsyncResult **result,
   return *result;
 }
 
+static gboolean
+wake_up_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+void
+osais_test_wait_until (OsaisTestCondition  condition,
+                       gpointer            data,
+                       const char         *what)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  g_autoptr(GSource) wake_up = g_timeout_source_new (10);
+  gint64 deadline = g_get_monotonic_time () + OSAIS_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
+
+  g_source_set_callback (wake_up, wake_up_cb, NULL, NULL);
+  g_source_attach (wake_up, context);
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out after %d s waiting for %s", OSAIS_TEST_TIMEOUT_SECONDS, what);
+      g_main_context_iteration (context, TRUE);
+    }
+  g_source_destroy (wake_up);
+  g_main_context_unref (context);
+}
+
+static gboolean
+job_is_complete (gpointer data)
+{
+  return osais_job_is_complete (data);
+}
+
+void
+osais_test_wait_for_job (OsaisJob   *job,
+                         const char *what)
+{
+  osais_test_wait_until (job_is_complete, job, what);
+}
+
+static gboolean
+simulator_is_idle (gpointer data)
+{
+  return osais_simulator_get_pending (data) == 0;
+}
+
+void
+osais_test_wait_for_simulator (OsaisSimulator *simulator)
+{
+  osais_test_wait_until (simulator_is_idle, simulator, "the simulator's callbacks");
+}
+
+GBytes *
+osais_test_load_image (OsaisImage *image)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = g_file_load_bytes (osais_image_get_file (image), NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return bytes;
+}
+
 GBytes *
 osais_test_make_png (int   width,
                      int   height,

@@ -38,6 +38,26 @@ void          osais_test_store_result_cb  (GObject       *object,
 GAsyncResult *osais_test_wait_for_result  (GAsyncResult **result,
                                            const char    *what);
 
+/* What osais_test_wait_until() waits for. */
+typedef gboolean (*OsaisTestCondition) (gpointer data);
+
+/* Iterates the thread-default main context until @condition holds. It is
+ * checked every few milliseconds too, for what turns true on another thread
+ * with nothing to wake the context. Aborts the test after
+ * OSAIS_TEST_TIMEOUT_SECONDS, naming @what. */
+void          osais_test_wait_until       (OsaisTestCondition  condition,
+                                           gpointer            data,
+                                           const char         *what);
+/* Waits until @job is complete: finished or failed, with every announced
+ * image stored. */
+void          osais_test_wait_for_job     (OsaisJob      *job,
+                                           const char    *what);
+/* Waits until @simulator has had the answers to all its callbacks. */
+void          osais_test_wait_for_simulator (OsaisSimulator *simulator);
+
+/* The contents of @image's file; asserts that it could be read. */
+GBytes       *osais_test_load_image       (OsaisImage    *image);
+
 /* A PNG of @width × @height whose pixels depend on @seed, so each is distinct. */
 GBytes       *osais_test_make_png         (int            width,
                                            int            height,

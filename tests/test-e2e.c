@@ -138,7 +138,8 @@ submit (Fixture    *fixture,
 
   osais_client_submit_async (fixture->client, engine, request, NULL,
                              osais_test_store_result_cb, &submitted);
-  osais_client_submit_finish (fixture->client, osais_test_wait_for_result (&submitted, "the submit reply"),
+  osais_client_submit_finish (fixture->client,
+                              osais_test_wait_for_result (&submitted, "the submit reply"),
                               &uid, &token, &error);
   g_assert_no_error (error);
   g_assert_cmpint (uid, >, 0);
@@ -147,7 +148,8 @@ submit (Fixture    *fixture,
   osais_store_create_job_async (fixture->store, request_id, uid, token, engine, parameters,
                                 NULL, osais_test_store_result_cb, &created);
   job = osais_store_create_job_finish (fixture->store,
-                                       osais_test_wait_for_result (&created, "the job's creation"), &error);
+                                       osais_test_wait_for_result (&created, "the job's creation"),
+                                       &error);
   g_assert_no_error (error);
   g_assert_nonnull (job);
   g_assert_cmpint (osais_job_get_uid (job), ==, uid);
@@ -155,29 +157,14 @@ submit (Fixture    *fixture,
 }
 
 /* Waits until the job is done and every announced image is stored, and
- * until the simulator has had the answers to all its callbacks. */
+ * until the simulator has had the answers to all its callbacks. A complete
+ * job stays complete, so the two waits in turn see both hold at once. */
 static void
 wait_for_job (Fixture  *fixture,
               OsaisJob *job)
 {
-  gint64 deadline = g_get_monotonic_time () + OSAIS_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!osais_job_is_complete (job) || osais_simulator_get_pending (fixture->simulator) > 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static GBytes *
-read_file_bytes (GFile *file)
-{
-  g_autoptr(GError) error = NULL;
-  GBytes *bytes = g_file_load_bytes (file, NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  return bytes;
+  osais_test_wait_for_job (job, "the job");
+  osais_test_wait_for_simulator (fixture->simulator);
 }
 
 static void
@@ -206,7 +193,7 @@ test_diffusion_three_images (Fixture       *fixture,
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
-      g_autoptr(GBytes) bytes = read_file_bytes (osais_image_get_file (image));
+      g_autoptr(GBytes) bytes = osais_test_load_image (image);
       g_autofree char *path = g_file_get_path (osais_image_get_file (image));
       g_autoptr(GdkPixbuf) pixbuf = NULL;
       g_autoptr(GError) error = NULL;
@@ -261,7 +248,7 @@ test_ping_returns_input (Fixture       *fixture,
   g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   image = g_list_model_get_item (osais_job_get_images (job), 0);
-  output = read_file_bytes (osais_image_get_file (image));
+  output = osais_test_load_image (image);
   g_assert_true (g_bytes_equal (input, output));
   g_assert_cmpuint (osais_simulator_get_acks_bad (fixture->simulator), ==, 0);
 
@@ -392,7 +379,9 @@ test_ack_survives_kill (void)
   g_assert_no_error (error);
   osais_store_create_job_async (store, 0, 1234, "tok-1234", "diffusion", "{}", NULL,
                                 osais_test_store_result_cb, &created);
-  job = osais_store_create_job_finish (store, osais_test_wait_for_result (&created, "job creation"), &error);
+  job = osais_store_create_job_finish (store,
+                                       osais_test_wait_for_result (&created, "job creation"),
+                                       &error);
   g_assert_no_error (error);
   osais_store_close (store);
   g_clear_object (&job);
@@ -453,7 +442,7 @@ test_ack_survives_kill (void)
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   {
     g_autoptr(OsaisImage) image = g_list_model_get_item (osais_job_get_images (job), 0);
-    g_autoptr(GBytes) stored = read_file_bytes (osais_image_get_file (image));
+    g_autoptr(GBytes) stored = osais_test_load_image (image);
 
     g_assert_true (g_bytes_equal (stored, png));
   }

@@ -13,39 +13,6 @@
 #include "osais-core.h"
 #include "osais-test-utils.h"
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wake_up_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the main context until @condition holds; fails the test after
- * OSAIS_TEST_TIMEOUT_SECONDS, naming @what. */
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + OSAIS_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
-  guint wake_up = g_timeout_add (50, wake_up_cb, NULL);
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out after %d s waiting for %s", OSAIS_TEST_TIMEOUT_SECONDS, what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake_up);
-}
-
-static gboolean
-job_is_complete (gpointer data)
-{
-  return osais_job_is_complete (data);
-}
-
 static gboolean
 job_is_stalled (gpointer data)
 {
@@ -140,18 +107,6 @@ retry (OsaisSession  *session,
   return osais_session_retry_finish (session, result, error);
 }
 
-static GBytes *
-image_bytes (OsaisImage *image)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-  gsize length = 0;
-
-  g_file_load_contents (osais_image_get_file (image), NULL, &contents, &length, NULL, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (contents, length);
-}
-
 static JsonObject *
 job_parameters (OsaisJob *job)
 {
@@ -232,7 +187,7 @@ test_diffusion_three_images (void)
   g_assert_true (osais_store_lookup (osais_session_get_store (session),
                                      osais_job_get_uid (job)) == job);
 
-  wait_until (job_is_complete, job, "the diffusion job");
+  osais_test_wait_for_job (job, "the diffusion job");
   g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 3);
 
@@ -270,11 +225,11 @@ test_ping_returns_input (void)
   url = json_object_get_string_member (parameters, "url_upload");
   g_assert_true (g_str_has_prefix (url, osais_session_get_public_uri (session)));
 
-  wait_until (job_is_complete, job, "the ping job");
+  osais_test_wait_for_job (job, "the ping job");
   g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   image = g_list_model_get_item (osais_job_get_images (job), 0);
-  output = image_bytes (image);
+  output = osais_test_load_image (image);
   g_assert_true (g_bytes_equal (input, output));
 
   /* Served while the job ran, not after. */
@@ -498,7 +453,7 @@ test_server_port_busy (void)
   g_assert_true (start_session (session, &error));
   job = submit (session, "diffusion", NULL, &error, "word", "kept", NULL);
   g_assert_no_error (error);
-  wait_until (job_is_complete, job, "the first job");
+  osais_test_wait_for_job (job, "the first job");
   uid = osais_job_get_uid (job);
   g_clear_object (&job);
   osais_session_stop (session);
@@ -555,7 +510,7 @@ test_retry_failed (void)
 
   failed = submit (session, "diffusion", NULL, &error, "word", "try again", "cimg", "2", NULL);
   g_assert_no_error (error);
-  wait_until (job_is_complete, failed, "the failing job");
+  osais_test_wait_for_job (failed, "the failing job");
   g_assert_cmpint (osais_job_get_stage (failed), ==, OSAIS_STAGE_ERROR);
 
   g_object_set (simulator, "fail-engine", NULL, NULL);
@@ -566,7 +521,7 @@ test_retry_failed (void)
   /* The same body, seed included. */
   g_assert_cmpstr (osais_job_get_parameters (again), ==, osais_job_get_parameters (failed));
 
-  wait_until (job_is_complete, again, "the retried job");
+  osais_test_wait_for_job (again, "the retried job");
   g_assert_cmpint (osais_job_get_stage (again), ==, OSAIS_STAGE_FINISHED);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (again)), ==, 2);
   g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 2);
@@ -602,7 +557,7 @@ test_retry_input (void)
   g_object_set (simulator, "fail-engine", "ping", NULL);
   failed = submit (session, "ping", input, &error, NULL);
   g_assert_no_error (error);
-  wait_until (job_is_complete, failed, "the failing ping");
+  osais_test_wait_for_job (failed, "the failing ping");
   g_assert_cmpint (osais_job_get_stage (failed), ==, OSAIS_STAGE_ERROR);
 
   /* The input is served again, under a new URL, and OSAIS gets it. */
@@ -613,10 +568,10 @@ test_retry_input (void)
   again_parameters = job_parameters (again);
   g_assert_cmpstr (json_object_get_string_member (again_parameters, "url_upload"), !=,
                    json_object_get_string_member (failed_parameters, "url_upload"));
-  wait_until (job_is_complete, again, "the retried ping");
+  osais_test_wait_for_job (again, "the retried ping");
   g_assert_cmpint (osais_job_get_stage (again), ==, OSAIS_STAGE_FINISHED);
   image = g_list_model_get_item (osais_job_get_images (again), 0);
-  output = image_bytes (image);
+  output = osais_test_load_image (image);
   g_assert_true (g_bytes_equal (input, output));
 
   /* A job whose input this session no longer holds (an earlier run's). */
@@ -659,14 +614,14 @@ test_stalled (void)
   g_assert_false (osais_job_get_stalled (job));
 
   /* Three seconds between callbacks: marked after one second without one... */
-  wait_until (job_is_stalled, job, "the job to be marked stalled");
+  osais_test_wait_until (job_is_stalled, job, "the job to be marked stalled");
   g_assert_false (osais_job_is_complete (job));
   /* ...and cleared by the next callback. */
-  wait_until (job_is_not_stalled, job, "the next callback to clear stalled");
+  osais_test_wait_until (job_is_not_stalled, job, "the next callback to clear stalled");
   g_assert_cmpuint (stalled_notifies, ==, 2);
 
   /* A stall-timeout of 0 turns the marking off, at once. */
-  wait_until (job_is_stalled, job, "the job to be marked stalled again");
+  osais_test_wait_until (job_is_stalled, job, "the job to be marked stalled again");
   osais_session_set_stall_timeout (session, 0);
   g_assert_false (osais_job_get_stalled (job));
   g_assert_cmpuint (stalled_notifies, ==, 4);

@@ -14,6 +14,7 @@
 #include <libsoup/soup.h>
 
 #include "osais-simulator.h"
+#include "osais-test-utils.h"
 
 /* One callback as the receiver saw it. */
 typedef struct
@@ -426,19 +427,6 @@ request_ai (Fixture    *f,
   return g_strdup (json_object_get_string_member (data, "uid"));
 }
 
-static void
-wait_for_callbacks (Fixture *f)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (osais_simulator_get_pending (f->sim) > 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-}
-
 static GdkPixbuf *
 decode_png (GBytes *bytes)
 {
@@ -686,7 +674,7 @@ test_diffusion (Fixture       *f,
                     "{\"word\":\"a lighthouse at dusk\",\"width\":\"320\",\"height\":384,"
                     "\"cimg\":\"3\",\"seed\":\"42\"}", &token);
   g_assert_cmpuint (osais_simulator_get_requests (f->sim), ==, 1);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
 
   g_assert_cmpuint (f->events->len, ==, G_N_ELEMENTS (expected));
   for (guint i = 0; i < f->events->len; i++)
@@ -774,7 +762,7 @@ test_bad_acks (Fixture       *f,
   f->bad_acks = TRUE;
   uid = request_ai (f, auth_token, "diffusion", "{\"word\":\"cat\",\"width\":64,\"height\":64}",
                     NULL);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
 
   /* 3 notifications, then stage 3, an upload and stage 4, then stage 5. */
   g_assert_cmpuint (f->events->len, ==, 7);
@@ -799,7 +787,7 @@ test_concurrent (Fixture       *f,
   uid2 = request_ai (f, auth_token, "diffusion", "{\"word\":\"b\",\"width\":32,\"height\":32}",
                      NULL);
   g_assert_cmpstr (uid1, !=, uid2);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
   elapsed = g_get_monotonic_time () - start;
 
   g_assert_cmpuint (f->events->len, ==, 14);
@@ -839,7 +827,7 @@ test_fail_engine (Fixture       *f,
 
   g_object_set (f->sim, "fail-engine", "diffusion", NULL);
   uid = request_ai (f, auth_token, "diffusion", "{\"word\":\"doomed\"}", NULL);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
 
   g_assert_cmpuint (f->events->len, ==, G_N_ELEMENTS (stages));
   for (guint i = 0; i < G_N_ELEMENTS (stages); i++)
@@ -861,7 +849,7 @@ test_fetch_failure (Fixture       *f,
   /* The receiver has no input to serve: 404. */
   json = g_strdup_printf ("{\"url_upload\":\"%sinput.png\"}", f->receiver_url);
   uid = request_ai (f, auth_token, "ping", json, NULL);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
 
   uploads = events_of_route (f, "upload");
   g_assert_cmpuint (uploads->len, ==, 0);
@@ -922,7 +910,7 @@ test_ping (Fixture       *f,
 
   json = g_strdup_printf ("{\"url_upload\":\"%sinput.png\"}", f->receiver_url);
   uid = request_ai (f, auth_token, "ping", json, NULL);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
 
   upload = single_upload (f);
   g_assert_true (g_bytes_equal (upload->file, f->input));
@@ -972,7 +960,7 @@ test_rembg (Fixture       *f,
   f->input = make_square_png (64);
   json = g_strdup_printf ("{\"url_upload\":\"%sinput.png\"}", f->receiver_url);
   uid = request_ai (f, auth_token, "rembg", json, NULL);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
 
   output = decode_png (single_upload (f)->file);
   g_assert_true (gdk_pixbuf_get_has_alpha (output));
@@ -998,7 +986,7 @@ test_gfpgan (Fixture       *f,
   g_assert_no_error (error);
   json = g_strdup_printf ("{\"url_upload\":\"%sinput.png\",\"res\":\"2\"}", f->receiver_url);
   uid = request_ai (f, auth_token, "gfpgan", json, NULL);
-  wait_for_callbacks (f);
+  osais_test_wait_for_simulator (f->sim);
 
   output = decode_png (single_upload (f)->file);
   g_assert_cmpint (gdk_pixbuf_get_width (output), ==, 80);
