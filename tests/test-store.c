@@ -516,6 +516,49 @@ test_add_image (void)
   osais_test_remove_tree (dir);
 }
 
+/* The store hashes with the processor's SHA extensions where it has them:
+ * its hashes must be GLib's for every way the padding can fall (a last
+ * block with room for the length or not, exact blocks) and for a real
+ * upload's size, from data that does not start on an aligned address. */
+static void
+test_image_hash (void)
+{
+  static const gsize sizes[] = { 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 540003 };
+  g_autofree char *dir = make_data_dir ();
+  g_autofree guint8 *noise = g_malloc (540003 + 1);
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 50, "t");
+  GAsyncResult *results[G_N_ELEMENTS (sizes)] = { NULL, };
+  GBytes *datas[G_N_ELEMENTS (sizes)] = { NULL, };
+  guint i;
+
+  for (i = 0; i < 540003 + 1; i++)
+    noise[i] = g_test_rand_int_range (0, 256);
+
+  for (i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      datas[i] = g_bytes_new (noise + 1, sizes[i]);
+      osais_store_add_image_async (store, 50, "t", 0, datas[i], "image/png", 64, 32,
+                                   NULL, osais_test_store_result_cb, &results[i]);
+    }
+
+  for (i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OsaisImage) image = NULL;
+      g_autofree char *expected = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, datas[i]);
+
+      image = osais_store_add_image_finish (store, wait_result (&results[i]), &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (osais_image_get_hash (image), ==, expected);
+      g_clear_object (&results[i]);
+      g_clear_pointer (&datas[i], g_bytes_unref);
+    }
+
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 /* Uploads that arrive together are written in parallel; the same bytes sent
  * twice at once (OSAIS retrying) are stored once, and no temporary file is
  * left behind by the copy that was not needed. */
@@ -1262,6 +1305,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/token-mismatch-changes-nothing", test_token_mismatch);
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
   g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);
+  g_test_add_func ("/Osais/Store/image-hash", test_image_hash);
   g_test_add_func ("/Osais/Store/held-applied-after-create", test_held_applied_after_create);
   g_test_add_func ("/Osais/Store/held-refused-after-cancel", test_held_refused_after_cancel);
   g_test_add_func ("/Osais/Store/held-timeout", test_held_timeout);
