@@ -200,6 +200,107 @@ osais_test_make_png (int   width,
   return g_bytes_new_take (buffer, size);
 }
 
+struct _OsaisTestHttpServer
+{
+  SoupServerCallback  callback;
+  gpointer            user_data;
+  GDestroyNotify      destroy;
+
+  GThread            *thread;
+  GMainContext       *context;
+  GMainLoop          *loop;
+  GMutex              mutex;
+  GCond               cond;
+  char               *origin;
+};
+
+static gpointer
+http_server_thread (gpointer data)
+{
+  OsaisTestHttpServer *self = data;
+  g_autoptr(GError) error = NULL;
+  SoupServer *server;
+  GSList *uris;
+
+  g_main_context_push_thread_default (self->context);
+
+  server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (server, NULL, self->callback, self->user_data, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (server);
+  g_assert_nonnull (uris);
+
+  g_mutex_lock (&self->mutex);
+  self->origin = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_main_loop_run (self->loop);
+
+  /* Paused messages end with their connections. */
+  soup_server_disconnect (server);
+  if (self->destroy != NULL)
+    self->destroy (self->user_data);
+  g_object_unref (server);
+
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+OsaisTestHttpServer *
+osais_test_http_server_new (SoupServerCallback callback,
+                            gpointer           user_data,
+                            GDestroyNotify     destroy)
+{
+  OsaisTestHttpServer *self = g_new0 (OsaisTestHttpServer, 1);
+
+  self->callback = callback;
+  self->user_data = user_data;
+  self->destroy = destroy;
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->thread = g_thread_new ("test-http-server", http_server_thread, self);
+
+  g_mutex_lock (&self->mutex);
+  while (self->origin == NULL)
+    g_cond_wait (&self->cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+
+  return self;
+}
+
+const char *
+osais_test_http_server_get_origin (OsaisTestHttpServer *self)
+{
+  return self->origin;
+}
+
+static gboolean
+quit_loop_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+osais_test_http_server_free (OsaisTestHttpServer *self)
+{
+  g_main_context_invoke (self->context, quit_loop_cb, self->loop);
+  g_thread_join (self->thread);
+
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  g_free (self->origin);
+  g_free (self);
+}
+
 void
 osais_test_store_open (OsaisTestStore *fixture)
 {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "osais-core.h"
 
@@ -62,6 +63,24 @@ GBytes       *osais_test_load_image       (OsaisImage    *image);
 GBytes       *osais_test_make_png         (int            width,
                                            int            height,
                                            guint          seed);
+
+/* A SoupServer on 127.0.0.1 at a port of its own, running on a thread of its
+ * own with its own GMainContext, as the app's callback server does: the test's
+ * thread may block on a request to it. @callback answers every path, on the
+ * server's thread. */
+typedef struct _OsaisTestHttpServer OsaisTestHttpServer;
+
+/* @destroy, if not NULL, is called with @user_data on the server's thread
+ * after its clients are disconnected and before the server is freed: the
+ * place to drop paused messages. */
+OsaisTestHttpServer *osais_test_http_server_new        (SoupServerCallback   callback,
+                                                        gpointer             user_data,
+                                                        GDestroyNotify       destroy);
+/* "http://127.0.0.1:PORT", without a trailing slash. */
+const char          *osais_test_http_server_get_origin (OsaisTestHttpServer *self);
+void                 osais_test_http_server_free       (OsaisTestHttpServer *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTestHttpServer, osais_test_http_server_free)
 
 /* A job store in a temporary folder of its own. */
 typedef struct

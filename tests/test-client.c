@@ -49,18 +49,14 @@ typedef struct
 
 typedef struct
 {
-  GThread      *thread;
-  GMainContext *context;
-  GMainLoop    *loop;
-  SoupServer   *server;
-  char         *origin;
+  OsaisTestHttpServer *server;
+  const char          *origin;
 
-  GMutex        mutex;
-  GCond         cond;
-  GQueue        script;    /* of Scripted, matched by path */
-  GPtrArray    *requests;  /* of Recorded */
-  GPtrArray    *hanging;   /* of SoupServerMessage */
-  guint         logins;
+  GMutex               mutex;
+  GQueue               script;    /* of Scripted, matched by path */
+  GPtrArray           *requests;  /* of Recorded */
+  GPtrArray           *hanging;   /* of SoupServerMessage */
+  guint                logins;
 } FakeOsais;
 
 static void
@@ -266,38 +262,13 @@ server_callback (SoupServer        *server,
   scripted_free (scripted);
 }
 
-static gpointer
-fake_thread (gpointer user_data)
+/* On the server's thread, once its clients are gone. */
+static void
+fake_release_hanging (gpointer user_data)
 {
   FakeOsais *fake = user_data;
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
 
-  g_main_context_push_thread_default (fake->context);
-
-  fake->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fake->server, NULL, server_callback, fake, NULL);
-  soup_server_listen_local (fake->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-
-  uris = soup_server_get_uris (fake->server);
-  g_assert_nonnull (uris);
-
-  g_mutex_lock (&fake->mutex);
-  fake->origin = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_cond_signal (&fake->cond);
-  g_mutex_unlock (&fake->mutex);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-
-  g_main_loop_run (fake->loop);
-
-  /* Paused messages end with their connections. */
-  soup_server_disconnect (fake->server);
   g_ptr_array_set_size (fake->hanging, 0);
-  g_clear_object (&fake->server);
-
-  g_main_context_pop_thread_default (fake->context);
-  return NULL;
 }
 
 static FakeOsais *
@@ -306,43 +277,24 @@ fake_osais_new (void)
   FakeOsais *fake = g_new0 (FakeOsais, 1);
 
   g_mutex_init (&fake->mutex);
-  g_cond_init (&fake->cond);
   g_queue_init (&fake->script);
   fake->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) recorded_free);
   fake->hanging = g_ptr_array_new_with_free_func (g_object_unref);
-  fake->context = g_main_context_new ();
-  fake->loop = g_main_loop_new (fake->context, FALSE);
-  fake->thread = g_thread_new ("fake-osais", fake_thread, fake);
-
-  g_mutex_lock (&fake->mutex);
-  while (fake->origin == NULL)
-    g_cond_wait (&fake->cond, &fake->mutex);
-  g_mutex_unlock (&fake->mutex);
+  fake->server = osais_test_http_server_new (server_callback, fake, fake_release_hanging);
+  fake->origin = osais_test_http_server_get_origin (fake->server);
 
   return fake;
-}
-
-static gboolean
-quit_loop_cb (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
 fake_osais_free (FakeOsais *fake)
 {
-  g_main_context_invoke (fake->context, quit_loop_cb, fake->loop);
-  g_thread_join (fake->thread);
+  osais_test_http_server_free (fake->server);
 
   g_queue_clear_full (&fake->script, (GDestroyNotify) scripted_free);
   g_ptr_array_unref (fake->requests);
   g_ptr_array_unref (fake->hanging);
-  g_main_loop_unref (fake->loop);
-  g_main_context_unref (fake->context);
   g_mutex_clear (&fake->mutex);
-  g_cond_clear (&fake->cond);
-  g_free (fake->origin);
   g_free (fake);
 }
 

@@ -28,17 +28,21 @@ typedef struct
   GBytes     *file;
 } Event;
 
+/* The receiver answers on its own thread, as the app's callback server
+ * does. It adds to events under the lock; the test reads them once the
+ * simulator has had all its answers, which leave after they are added. */
 typedef struct
 {
-  OsaisSimulator *sim;
-  char           *origin;
-  SoupServer     *receiver;
-  char           *receiver_url;
-  SoupSession    *session;
-  GPtrArray      *events;
-  GBytes         *input;       /* served at /input.png */
-  gboolean        bad_acks;
-  guint           n_answered;
+  OsaisSimulator      *sim;
+  char                *origin;
+  OsaisTestHttpServer *receiver;
+  char                *receiver_url;
+  SoupSession         *session;
+  GMutex               lock;
+  GPtrArray           *events;
+  GBytes              *input;       /* served at /input.png */
+  gboolean             bad_acks;
+  guint                n_answered;  /* under the lock */
 } Fixture;
 
 static void
@@ -214,7 +218,6 @@ receiver_cb (SoupServer        *server,
   event->content_type = g_strdup (content_type);
   event->fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   event->all_strings = TRUE;
-  g_ptr_array_add (f->events, event);
 
   if (g_str_equal (content_type, "application/json"))
     {
@@ -237,8 +240,11 @@ receiver_cb (SoupServer        *server,
       parse_multipart (event, headers, body);
     }
 
+  g_mutex_lock (&f->lock);
+  g_ptr_array_add (f->events, event);
   ack = make_ack (f, event, &status);
   f->n_answered++;
+  g_mutex_unlock (&f->lock);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                     ack, strlen (ack));
@@ -251,19 +257,14 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  GSList *uris;
 
+  g_mutex_init (&f->lock);
   f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
   /* No proxy: the isolated test dirs hide the GSettings schemas a proxy resolver reads. */
   f->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
 
-  f->receiver = soup_server_new (NULL, NULL);
-  soup_server_add_handler (f->receiver, NULL, receiver_cb, f, NULL);
-  soup_server_listen_local (f->receiver, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (f->receiver);
-  f->receiver_url = g_strdup_printf ("http://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  f->receiver = osais_test_http_server_new (receiver_cb, f, NULL);
+  f->receiver_url = g_strconcat (osais_test_http_server_get_origin (f->receiver), "/", NULL);
 
   f->sim = osais_simulator_new ();
   osais_simulator_start (f->sim, "127.0.0.1", 0, &error);
@@ -286,35 +287,16 @@ fixture_teardown (Fixture       *f,
   osais_simulator_stop (f->sim);
   g_assert_cmpuint (osais_simulator_get_pending (f->sim), ==, 0);
   g_assert_finalize_object (f->sim);
-  soup_server_disconnect (f->receiver);
-  g_clear_object (&f->receiver);
+  g_clear_pointer (&f->receiver, osais_test_http_server_free);
   g_clear_object (&f->session);
   g_clear_pointer (&f->events, g_ptr_array_unref);
   g_clear_pointer (&f->input, g_bytes_unref);
   g_free (f->origin);
   g_free (f->receiver_url);
+  g_mutex_clear (&f->lock);
 }
 
-/* HTTP from the test's side, async so that the receiver keeps answering. */
-
-typedef struct
-{
-  GBytes  *body;
-  GError  *error;
-  gboolean done;
-} Reply;
-
-static void
-http_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Reply *reply = user_data;
-
-  reply->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
-                                                   &reply->error);
-  reply->done = TRUE;
-}
+/* HTTP from the test's side. */
 
 static JsonNode *
 http (Fixture    *f,
@@ -327,8 +309,8 @@ http (Fixture    *f,
   g_autofree char *url = g_strconcat (f->origin, path, NULL);
   g_autoptr(SoupMessage) message = soup_message_new (method, url);
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) answer = NULL;
   g_autoptr(GError) error = NULL;
-  Reply reply = { NULL, NULL, FALSE };
 
   if (auth_token != NULL)
     {
@@ -345,18 +327,13 @@ http (Fixture    *f,
       soup_message_set_request_body_from_bytes (message, "application/json", body);
     }
 
-  soup_session_send_and_read_async (f->session, message, G_PRIORITY_DEFAULT, NULL,
-                                    http_done_cb, &reply);
-  while (!reply.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_assert_no_error (reply.error);
+  answer = soup_session_send_and_read (f->session, message, NULL, &error);
+  g_assert_no_error (error);
   *status = soup_message_get_status (message);
 
   /* Every answer of the simulator, refusals included, is JSON. */
-  json_parser_load_from_data (parser, g_bytes_get_data (reply.body, NULL),
-                              g_bytes_get_size (reply.body), &error);
-  g_bytes_unref (reply.body);
+  json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
+                              g_bytes_get_size (answer), &error);
   g_assert_no_error (error);
 
   return json_parser_steal_root (parser);
@@ -797,6 +774,15 @@ test_concurrent (Fixture       *f,
   g_assert_cmpint (elapsed, <, 1700 * 1000);
 }
 
+static gboolean
+has_events (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&f->lock);
+
+  return f->events->len > 0;
+}
+
 static void
 test_stop_during_delay (Fixture       *f,
                         gconstpointer  data)
@@ -807,8 +793,7 @@ test_stop_during_delay (Fixture       *f,
 
   g_object_set (f->sim, "step-delay", 60000, NULL);
   uid = request_ai (f, auth_token, "diffusion", "{\"word\":\"slow\"}", NULL);
-  while (f->events->len == 0)
-    g_main_context_iteration (NULL, TRUE);
+  osais_test_wait_until (has_events, f, "the first callback");
   g_assert_cmpuint (osais_simulator_get_pending (f->sim), >, 0);
 
   start = g_get_monotonic_time ();
