@@ -548,24 +548,30 @@ watch_job_outcome (OsaisWindow *self,
   job_stage_changed_cb (self, NULL, job);
 }
 
+/* What a sent (or sent again) request comes to: a job to watch, or an error
+ * to show under @failure_title. */
+static void
+request_sent (OsaisWindow *self,
+              OsaisJob    *job,
+              GError      *error,
+              const char  *failure_title)
+{
+  if (job != NULL)
+    watch_job_outcome (self, job);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    osais_window_show_error (self, failure_title, error->message);
+}
+
 static void
 submitted_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(OsaisWindow) self = user_data;
-  g_autoptr(OsaisJob) job = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
 
-  job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
-  if (job == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        osais_window_show_error (self, _("The request was not sent"), error->message);
-      return;
-    }
-
-  watch_job_outcome (self, job);
+  request_sent (self, job, error, _("The request was not sent"));
 }
 
 static void
@@ -705,18 +711,10 @@ retried_cb (GObject      *object,
             gpointer      user_data)
 {
   g_autoptr(OsaisWindow) self = user_data;
-  g_autoptr(OsaisJob) job = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = osais_session_retry_finish (OSAIS_SESSION (object), result, &error);
 
-  job = osais_session_retry_finish (OSAIS_SESSION (object), result, &error);
-  if (job == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        osais_window_show_error (self, _("The request was not sent again"), error->message);
-      return;
-    }
-
-  watch_job_outcome (self, job);
+  request_sent (self, job, error, _("The request was not sent again"));
 }
 
 static void
