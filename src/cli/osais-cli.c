@@ -303,6 +303,26 @@ run_loop (Cli *cli)
   return cli->exit_status;
 }
 
+/* Parses a command's own options from its arguments (argv[0] is the command
+ * name). A parse error is reported; FALSE means a usage error. */
+static gboolean
+parse_command_options (const char    *parameters,
+                       GOptionEntry  *entries,
+                       int           *argc,
+                       char        ***argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      say ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* engines ---------------------------------------------------------------- */
 
 static int
@@ -704,7 +724,6 @@ command_run (Cli   *cli,
              char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GPtrArray) warnings = NULL;
   g_autoptr(JsonObject) checked = NULL;
   g_autofree char *input = NULL;
@@ -726,13 +745,8 @@ command_run (Cli   *cli,
     { NULL }
   };
 
-  context = g_option_context_new ("ENGINE [NAME=VALUE…] — run an AI request and wait for it");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      say ("%s", error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_command_options ("ENGINE [NAME=VALUE…] — run an AI request and wait for it", entries, &argc, &argv))
+    return EXIT_USAGE;
   if (argc < 2)
     {
       say ("run needs an engine: osais run ENGINE [NAME=VALUE…] (see `osais engines`)");
@@ -832,7 +846,6 @@ command_serve (Cli   *cli,
                char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GOptionContext) context = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *public_url = NULL;
   GOptionEntry entries[] = {
@@ -843,13 +856,8 @@ command_serve (Cli   *cli,
     { NULL }
   };
 
-  context = g_option_context_new ("— run the callback server for known jobs");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      say ("%s", error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_command_options ("— run the callback server for known jobs", entries, &argc, &argv))
+    return EXIT_USAGE;
   if (argc > 1)
     {
       say ("serve takes no arguments besides its options");
@@ -935,7 +943,6 @@ command_jobs (Cli   *cli,
               char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GOptionContext) context = NULL;
   gboolean as_json = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
@@ -943,13 +950,8 @@ command_jobs (Cli   *cli,
   };
   guint n;
 
-  context = g_option_context_new ("— list the stored jobs, newest first");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      say ("%s", error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_command_options ("— list the stored jobs, newest first", entries, &argc, &argv))
+    return EXIT_USAGE;
   if (argc > 1)
     {
       say ("jobs takes no arguments besides --json");
@@ -1002,7 +1004,6 @@ command_simulate (Cli   *cli,
                   char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GOptionContext) context = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *callback = NULL;
   g_autofree char *host = NULL;
@@ -1016,13 +1017,8 @@ command_simulate (Cli   *cli,
     { NULL }
   };
 
-  context = g_option_context_new ("— run the OSAIS simulator");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      say ("%s", error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_command_options ("— run the OSAIS simulator", entries, &argc, &argv))
+    return EXIT_USAGE;
   if (argc > 1)
     {
       say ("simulate takes no arguments besides its options");
