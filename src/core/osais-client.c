@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 
 #include "osais-client.h"
+#include "osais-protocol.h"
 
 #define LOGIN_PATH "api/v1/public/client/login"
 #define DEMO_PATH  "api/v1/public/client/demo"
@@ -670,21 +671,7 @@ parse_reply_data (Call    *call,
   return json_node_copy (json_object_get_member (object, "data"));
 }
 
-/* json-glib's getters complain about members of another type; a reply
- * is not trusted to have the right ones. */
-static const char *
-get_string_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
+/* A reply is not trusted to have members of the right type. */
 static JsonObject *
 get_object_member (JsonObject *object,
                    const char *name)
@@ -772,7 +759,7 @@ call_login_replied (GTask *task,
     }
 
   if (JSON_NODE_HOLDS_OBJECT (data))
-    auth_token = get_string_member (json_node_get_object (data), "authToken");
+    auth_token = osais_json_object_get_string (json_node_get_object (data), "authToken");
 
   if (auth_token == NULL || !is_header_safe (auth_token))
     {

@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "osais-engine.h"
+#include "osais-protocol.h"
 #include "osais-image-check.h"
 
 #define ENGINES_RESOURCE_PATH "/com/opensourceais/Studio/engines/"
@@ -177,26 +178,13 @@ node_is_number (JsonNode *node)
   return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 /* An empty title or tooltip says nothing: the published diffusion.json has
  * `"tooltip": ""`, and a UI should not show an empty tooltip for it. */
 static char *
 member_dup_nonempty (JsonObject *object,
                      const char *name)
 {
-  const char *str = member_string (object, name);
+  const char *str = osais_json_object_get_string (object, name);
 
   return (str != NULL && *str != '\0') ? g_strdup (str) : NULL;
 }
@@ -443,7 +431,7 @@ parse_ui (OsaisEngineParam *param,
   double min, max, column;
   gboolean has_min, has_max;
 
-  param->widget = parse_widget (member_string (ui, "widget"));
+  param->widget = parse_widget (osais_json_object_get_string (ui, "widget"));
   param->title = member_dup_nonempty (ui, "title");
   param->placeholder = member_dup_nonempty (ui, "placeholder");
   param->tooltip = member_dup_nonempty (ui, "tooltip");
@@ -500,7 +488,7 @@ parse_param (JsonNode  *node,
 
   object = json_node_get_object (node);
 
-  name = member_string (object, "in");
+  name = osais_json_object_get_string (object, "in");
   if (name == NULL || *name == '\0')
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
@@ -509,7 +497,7 @@ parse_param (JsonNode  *node,
     }
   param->name = g_strdup (name);
 
-  type = member_string (object, "type");
+  type = osais_json_object_get_string (object, "type");
   if (!parse_type (type, &param->type))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
@@ -608,8 +596,8 @@ osais_engine_new_from_json (JsonNode  *descriptor,
 
   /* gfpgan and rembg carry their id in "engine" and a display name in
    * "name"; ping and diffusion have only "name", which is then both. */
-  title = member_string (object, "name");
-  name = member_string (object, "engine");
+  title = osais_json_object_get_string (object, "name");
+  name = osais_json_object_get_string (object, "engine");
   if (name == NULL)
     name = title;
 
@@ -639,8 +627,8 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   self = g_object_new (OSAIS_TYPE_ENGINE, NULL);
   self->name = g_strdup (name);
   self->title = g_strdup (title != NULL ? title : name);
-  self->version = g_strdup (member_string (object, "version"));
-  self->description = g_strdup (member_string (object, "description"));
+  self->version = g_strdup (osais_json_object_get_string (object, "version"));
+  self->description = g_strdup (osais_json_object_get_string (object, "description"));
   if (member_number (object, "default_cost", &cost) && cost > 0)
     self->default_cost = (gint64)MIN (cost, (double)G_MAXINT64);
 

@@ -73,6 +73,23 @@ is_known_field (const char *name)
   return FALSE;
 }
 
+const char *
+osais_json_object_get_string (JsonObject *object,
+                              const char *name)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  node = json_object_get_member (object, name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
 gboolean
 osais_protocol_parse_int64 (const char *text,
                             gint64     *value)

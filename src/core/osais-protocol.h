@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "osais-types.h"
 
@@ -60,6 +61,11 @@ OsaisNotification *osais_notification_parse      (const char         *content_ty
                                                    GError            **error);
 OsaisNotification *osais_notification_copy       (const OsaisNotification *notification);
 void               osais_notification_free       (OsaisNotification  *notification);
+
+/* The string member @name of untrusted JSON, or NULL when it is absent or
+ * not a string (json-glib's own getters complain about another type). */
+const char        *osais_json_object_get_string  (JsonObject         *object,
+                                                   const char         *name);
 
 /* Parses a uid or an integer that may come as a JSON number or a string. */
 gboolean           osais_protocol_parse_int64    (const char         *text,
