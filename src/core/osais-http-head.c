@@ -96,6 +96,9 @@ osais_http_head_parse (const char    *data,
   g_return_val_if_fail (data != NULL || length == 0, OSAIS_HTTP_HEAD_OTHER);
   g_return_val_if_fail (head != NULL, OSAIS_HTTP_HEAD_OTHER);
 
+  if (length == 0)
+    return OSAIS_HTTP_HEAD_INCOMPLETE;
+
   /* The request line: METHOD SP request-target SP HTTP/1.1 CRLF. */
   line_end = memchr (p, '\n', end - p);
   if (line_end == NULL)
@@ -103,7 +106,7 @@ osais_http_head_parse (const char    *data,
       /* A method that cannot be ours need not wait for the rest. */
       for (q = p; q < end && g_ascii_isupper (*q); q++)
         ;
-      if (q < end && *q != ' ')
+      if (q - p > MAX_METHOD_LENGTH || (q < end && (*q != ' ' || q == p)))
         return OSAIS_HTTP_HEAD_OTHER;
       return incomplete_unless_too_long (length);
     }

@@ -18,7 +18,8 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  /* No complete head yet, and nothing seen so far rules it out. */
+  /* No complete head yet. The method is checked early; other faults may
+   * only show once their line is complete. */
   OSAIS_HTTP_HEAD_INCOMPLETE,
   /* A complete HTTP/1.1 head in the one plain shape below. */
   OSAIS_HTTP_HEAD_PLAIN,
