@@ -13,12 +13,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <gio/gnetworking.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "osais-callback-server.h"
+#include "osais-http-head.h"
 #include "osais-image-check.h"
 #include "osais-image.h"
 #include "osais-multipart.h"
@@ -52,6 +55,9 @@
 /* An upper bound for the threads property, so that a typo cannot make
  * thousands of threads. */
 #define MAX_THREADS 64
+/* What the fast path peeks at to read a request head, and so the largest
+ * request (head and body) that it takes in one read. */
+#define PEEK_SIZE (OSAIS_HTTP_HEAD_MAX_LENGTH + 8192)
 
 /* One server thread: its own GMainContext and SoupServer, serving the
  * connections the accept loop hands it. Each thread touches only its own
@@ -71,7 +77,14 @@ typedef struct
   GHashTable          *lingering;    /* Linger* set */
   guint                n_pending;    /* store operations running for paused messages */
   GCancellable        *cancellable;  /* cancels those operations on stop */
+  gboolean             quitting;     /* stop() began: answer what runs, take nothing new */
   gboolean             stopping;     /* connections are gone: touch no message */
+
+  /* The fast path (see "Plain requests"). */
+  GHashTable          *plain;        /* PlainConnection* set, each holding a reference */
+  char                *peek_buffer;  /* PEEK_SIZE bytes */
+  gint64               date_second;  /* of date_text */
+  char                 date_text[32];
 } Worker;
 
 struct _OsaisCallbackServer
@@ -1114,13 +1127,11 @@ handoff_free (Handoff *handoff)
   g_free (handoff);
 }
 
-/* On the worker's thread: the connection, already counted, becomes libsoup's. */
-static gboolean
-serve_socket_cb (gpointer user_data)
+/* The connection, already counted, becomes libsoup's. */
+static void
+serve_with_libsoup (Worker  *worker,
+                    GSocket *socket)
 {
-  Handoff *handoff = user_data;
-  Worker *worker = handoff->worker;
-  g_autoptr(GSocket) socket = g_steal_pointer (&handoff->socket);
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
@@ -1133,8 +1144,9 @@ serve_socket_cb (gpointer user_data)
   if (local == NULL || remote == NULL)
     {
       g_debug ("A connection closed before it was served");
+      g_socket_close (socket, NULL);
       g_atomic_int_dec_and_test (&worker->self->n_connections);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   conn = g_new0 (Connection, 1);
@@ -1151,6 +1163,534 @@ serve_socket_cb (gpointer user_data)
       g_debug ("Could not serve a connection: %s", error->message);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
     }
+}
+
+/* Plain requests: the fast path
+ *
+ * Nearly every callback OSAIS makes is a small POST to …/notify with its
+ * body framed by Content-Length. libsoup's per-message machinery (a
+ * message object, its headers and bodies, signals and sources for every
+ * step) costs far more than such a request itself, so the server takes
+ * these on a path of its own: it peeks at the bytes waiting on the
+ * connection, and if they start with a request head that
+ * osais_http_head_parse() finds plain, for POST <base>notify with a body
+ * under the limit, it reads exactly that request, hands it to the store and
+ * writes the acknowledgement, on the same worker thread.
+ *
+ * Anything else goes to libsoup with none of its bytes consumed, since
+ * they were only peeked: another route or method, a head in several
+ * segments, any unusual framing. From then on libsoup serves that
+ * connection, with every check of the sections above. So the fast path
+ * never has to handle anything unusual, and a request that two parsers
+ * could read differently never takes it. */
+
+typedef struct
+{
+  Worker      *worker;
+  GSocket     *socket;
+  int          fd;
+  gint         ref_count;
+  gboolean     closed;
+
+  GSource     *io_source;    /* waiting to read or to write */
+  GSource     *timer;
+
+  /* A body that was not all there with its head. */
+  GByteArray  *body;
+  gsize        body_length;
+  char        *content_type;
+
+  /* The notification the store is working on. */
+  char        *token;
+  char        *uid_text;
+  gboolean     uid_is_number;
+
+  /* An answer the socket had no room for yet. */
+  GString     *answer;
+  gsize        answer_sent;
+} PlainConnection;
+
+static void serve_with_libsoup (Worker  *worker,
+                                GSocket *socket);
+static void plain_wait_for_request (PlainConnection *conn);
+
+static PlainConnection *
+plain_ref (PlainConnection *conn)
+{
+  conn->ref_count++;
+  return conn;
+}
+
+static void
+plain_clear_request (PlainConnection *conn)
+{
+  g_clear_pointer (&conn->body, g_byte_array_unref);
+  g_clear_pointer (&conn->content_type, g_free);
+  g_clear_pointer (&conn->token, g_free);
+  g_clear_pointer (&conn->uid_text, g_free);
+  if (conn->answer != NULL)
+    g_string_free (g_steal_pointer (&conn->answer), TRUE);
+}
+
+static void
+plain_unref (PlainConnection *conn)
+{
+  g_assert (conn->ref_count > 0);
+  if (--conn->ref_count > 0)
+    return;
+  g_assert (conn->io_source == NULL && conn->timer == NULL);
+  plain_clear_request (conn);
+  g_clear_object (&conn->socket);
+  g_free (conn);
+}
+
+static void
+plain_clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+/* Ends the fast path's hold on the connection: its sources go, and it
+ * leaves the worker's set. The caller then closes the socket or hands it on. */
+static void
+plain_detach (PlainConnection *conn)
+{
+  g_assert (!conn->closed);
+  conn->closed = TRUE;
+  plain_clear_source (&conn->io_source);
+  plain_clear_source (&conn->timer);
+  /* The set's reference; the caller still holds one. */
+  g_hash_table_steal (conn->worker->plain, conn);
+  plain_unref (conn);
+}
+
+static void
+plain_close (PlainConnection *conn)
+{
+  Worker *worker = conn->worker;
+
+  if (conn->closed)
+    return;
+  g_debug ("Closing plain connection %d", conn->fd);
+  plain_ref (conn);
+  plain_detach (conn);
+  g_socket_close (conn->socket, NULL);
+  g_assert (g_atomic_int_get (&worker->self->n_connections) > 0);
+  g_atomic_int_dec_and_test (&worker->self->n_connections);
+  plain_unref (conn);
+}
+
+/* From here on libsoup serves the connection. Nothing of the request it
+ * starts with was consumed. */
+static void
+plain_hand_over (PlainConnection *conn)
+{
+  g_autoptr(GSocket) socket = g_object_ref (conn->socket);
+  Worker *worker = conn->worker;
+
+  g_debug ("Handing connection %d over to libsoup", conn->fd);
+  plain_ref (conn);
+  plain_detach (conn);
+  plain_unref (conn);
+  serve_with_libsoup (worker, socket);
+}
+
+static gboolean
+plain_timeout_cb (gpointer user_data)
+{
+  PlainConnection *conn = user_data;
+
+  g_debug ("Plain connection %d timed out", conn->fd);
+  g_clear_pointer (&conn->timer, g_source_unref);
+  plain_close (conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+plain_arm (PlainConnection *conn,
+           guint            seconds)
+{
+  plain_clear_source (&conn->timer);
+  if (seconds == 0)
+    return;
+  conn->timer = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (conn->timer, plain_timeout_cb, conn, NULL);
+  g_source_attach (conn->timer, conn->worker->context);
+}
+
+static void
+plain_watch (PlainConnection *conn,
+             GIOCondition     condition,
+             GSocketSourceFunc callback)
+{
+  plain_clear_source (&conn->io_source);
+  conn->io_source = g_socket_create_source (conn->socket, condition | G_IO_HUP | G_IO_ERR,
+                                            NULL);
+  g_source_set_callback (conn->io_source, (GSourceFunc) G_CALLBACK (callback), conn, NULL);
+  g_source_attach (conn->io_source, conn->worker->context);
+}
+
+/* The Date header libsoup would write, made once a second. */
+static const char *
+worker_http_date (Worker *worker)
+{
+  static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  gint64 second = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (second != worker->date_second)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (second);
+
+      g_snprintf (worker->date_text, sizeof worker->date_text,
+                  "%s, %02d %s %d %02d:%02d:%02d GMT",
+                  days[g_date_time_get_day_of_week (now) - 1],
+                  g_date_time_get_day_of_month (now),
+                  months[g_date_time_get_month (now) - 1],
+                  g_date_time_get_year (now),
+                  g_date_time_get_hour (now),
+                  g_date_time_get_minute (now),
+                  g_date_time_get_second (now));
+      worker->date_second = second;
+    }
+  return worker->date_text;
+}
+
+/* Writes what is left of the answer; TRUE when all of it is written. */
+static gboolean
+plain_write_answer (PlainConnection *conn,
+                    gboolean        *failed)
+{
+  *failed = FALSE;
+  while (conn->answer_sent < conn->answer->len)
+    {
+      gssize n = send (conn->fd, conn->answer->str + conn->answer_sent,
+                       conn->answer->len - conn->answer_sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return FALSE;
+      if (n <= 0)
+        {
+          g_debug ("Cannot answer on plain connection %d: %s", conn->fd, g_strerror (errno));
+          *failed = TRUE;
+          return FALSE;
+        }
+      conn->answer_sent += n;
+    }
+  g_string_free (g_steal_pointer (&conn->answer), TRUE);
+  return TRUE;
+}
+
+/* The answer is written: the next request may come. */
+static void
+plain_answered (PlainConnection *conn)
+{
+  if (conn->worker->quitting)
+    plain_close (conn);
+  else
+    plain_wait_for_request (conn);
+}
+
+static gboolean
+plain_writable_cb (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  PlainConnection *conn = user_data;
+  gboolean failed;
+
+  if (!plain_write_answer (conn, &failed))
+    {
+      if (failed)
+        plain_close (conn);
+      return G_SOURCE_CONTINUE;
+    }
+  plain_answered (conn);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+plain_answer (PlainConnection *conn,
+              guint            status,
+              const char      *json)
+{
+  gsize length = strlen (json);
+  gboolean failed;
+
+  g_assert (conn->answer == NULL);
+  conn->answer = g_string_sized_new (192 + length);
+  g_string_append_printf (conn->answer,
+                          "HTTP/1.1 %u %s\r\n"
+                          "Date: %s\r\n"
+                          "Server: OSAIS-Studio\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "\r\n",
+                          status, soup_status_get_phrase (status),
+                          worker_http_date (conn->worker), length);
+  g_string_append_len (conn->answer, json, length);
+  conn->answer_sent = 0;
+
+  if (plain_write_answer (conn, &failed))
+    {
+      plain_answered (conn);
+    }
+  else if (failed)
+    {
+      plain_close (conn);
+    }
+  else
+    {
+      /* Writing the answer is bounded like reading the body was. */
+      plain_watch (conn, G_IO_OUT, plain_writable_cb);
+      plain_arm (conn, conn->worker->self->body_timeout);
+    }
+}
+
+static void
+plain_answer_error (PlainConnection *conn,
+                    guint            status,
+                    const char      *message)
+{
+  g_autofree char *body = osais_error_body_new (status, message);
+
+  g_debug ("Answering plain connection %d with %u: %s", conn->fd, status, message);
+  plain_answer (conn, status, body);
+}
+
+static void
+plain_applied_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PlainConnection *conn = user_data;
+  Worker *worker = conn->worker;
+  g_autoptr(GError) error = NULL;
+
+  osais_store_apply_notification_finish (OSAIS_STORE (source), result, &error);
+  g_assert (worker->n_pending > 0);
+  worker->n_pending--;
+
+  /* The peer may have gone, or stop() have closed everything meanwhile. */
+  if (!conn->closed && !worker->stopping)
+    {
+      if (error != NULL)
+        {
+          plain_answer_error (conn, status_for_store_error (error), error->message);
+        }
+      else
+        {
+          g_autofree char *ack = osais_ack_body_new (conn->token, conn->uid_text,
+                                                     conn->uid_is_number);
+
+          g_debug ("Acknowledging uid %s", conn->uid_text);
+          plain_answer (conn, SOUP_STATUS_OK, ack);
+        }
+    }
+  plain_unref (conn);
+}
+
+/* A whole request was read: @body is its body, @content_type its header. */
+static void
+plain_handle_notify (PlainConnection *conn,
+                     const char      *body,
+                     gsize            body_length,
+                     const char      *content_type)
+{
+  Worker *worker = conn->worker;
+  g_autoptr(GBytes) bytes = g_bytes_new (body, body_length);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisNotification) notification = NULL;
+
+  plain_clear_source (&conn->io_source);
+  plain_clear_source (&conn->timer);
+
+  notification = osais_notification_parse (content_type, bytes, &error);
+  if (notification == NULL)
+    {
+      plain_answer_error (conn, status_for_protocol_error (error), error->message);
+      return;
+    }
+
+  g_debug ("Notification: uid %s stage %d cycle %d",
+           notification->uid_text, notification->stage, notification->cycle);
+  g_free (conn->token);
+  conn->token = g_strdup (notification->token);
+  g_free (conn->uid_text);
+  conn->uid_text = g_strdup (notification->uid_text);
+  conn->uid_is_number = notification->uid_is_number;
+
+  /* Nothing more is read from the connection until the answer is written:
+   * a pipelined request waits in the socket. The store's own work is not
+   * bounded by the client's timeouts. */
+  worker->n_pending++;
+  osais_store_apply_notification_async (worker->self->store, notification, worker->cancellable,
+                                        plain_applied_cb, plain_ref (conn));
+}
+
+static gboolean
+plain_body_cb (GSocket      *socket,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  PlainConnection *conn = user_data;
+  gsize missing = conn->body_length - conn->body->len;
+  gsize old_length = conn->body->len;
+  gssize n;
+
+  g_byte_array_set_size (conn->body, old_length + missing);
+  n = recv (conn->fd, conn->body->data + old_length, missing, MSG_DONTWAIT);
+  g_byte_array_set_size (conn->body, old_length + MAX (n, 0));
+
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  if (n <= 0)
+    {
+      g_debug ("Plain connection %d ended in a body", conn->fd);
+      plain_close (conn);
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (conn->body->len == conn->body_length)
+    {
+      g_autoptr(GByteArray) body = g_steal_pointer (&conn->body);
+      g_autofree char *content_type = g_steal_pointer (&conn->content_type);
+
+      plain_handle_notify (conn, (const char *) body->data, body->len, content_type);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Whether @head is a request the fast path takes. */
+static gboolean
+plain_takes (Worker              *worker,
+             const OsaisHttpHead *head)
+{
+  const char *base_path = worker->self->base_path;
+  gsize base_length = strlen (base_path);
+
+  return head->method_length == 4 && memcmp (head->method, "POST", 4) == 0 &&
+         head->target_length == base_length + strlen ("notify") &&
+         memcmp (head->target, base_path, base_length) == 0 &&
+         memcmp (head->target + base_length, "notify", strlen ("notify")) == 0 &&
+         head->content_length <= OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY;
+}
+
+static gboolean
+plain_head_cb (GSocket      *socket,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  PlainConnection *conn = user_data;
+  Worker *worker = conn->worker;
+  char *data = worker->peek_buffer;
+  g_autofree char *content_type = NULL;
+  OsaisHttpHead head;
+  gsize total;
+  gssize n;
+
+  n = recv (conn->fd, data, PEEK_SIZE, MSG_DONTWAIT | MSG_PEEK);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  /* Once stop() began, no new request starts. */
+  if (n <= 0 || worker->quitting)
+    {
+      /* The client closed a kept-alive connection, as it may. */
+      plain_close (conn);
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* A head in several segments is rare; peeking again at it would spin on
+   * bytes already seen, so libsoup, which reads them, takes it. */
+  if (osais_http_head_parse (data, n, &head) != OSAIS_HTTP_HEAD_PLAIN ||
+      !plain_takes (worker, &head))
+    {
+      plain_hand_over (conn);
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (head.content_type != NULL)
+    content_type = g_strndup (head.content_type, head.content_type_length);
+
+  /* Only this request is consumed: a pipelined one stays in the socket. */
+  total = head.head_length + head.content_length;
+  if (total > (gsize) n)
+    total = n;
+  n = recv (conn->fd, data, total, MSG_DONTWAIT);
+  if (n != (gssize) total)
+    {
+      g_debug ("Plain connection %d: cannot read what was peeked", conn->fd);
+      plain_close (conn);
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (total == head.head_length + head.content_length)
+    {
+      plain_handle_notify (conn, data + head.head_length, head.content_length, content_type);
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* The rest of the body is on its way. */
+  conn->body_length = head.content_length;
+  conn->body = g_byte_array_sized_new (head.content_length);
+  g_byte_array_append (conn->body, (const guint8 *) data + head.head_length,
+                       total - head.head_length);
+  conn->content_type = g_steal_pointer (&content_type);
+  plain_watch (conn, G_IO_IN, plain_body_cb);
+  plain_arm (conn, worker->self->body_timeout);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+plain_wait_for_request (PlainConnection *conn)
+{
+  plain_clear_request (conn);
+  /* Like libsoup's connections: the header timeout bounds the idle wait of
+   * a kept-alive connection and the arrival of the head. */
+  plain_watch (conn, G_IO_IN, plain_head_cb);
+  plain_arm (conn, conn->worker->self->header_timeout);
+}
+
+static void
+plain_serve (Worker  *worker,
+             GSocket *socket)
+{
+  PlainConnection *conn = g_new0 (PlainConnection, 1);
+
+  conn->worker = worker;
+  conn->socket = g_object_ref (socket);
+  conn->fd = g_socket_get_fd (socket);
+  conn->ref_count = 1;
+  g_hash_table_add (worker->plain, conn);
+  plain_wait_for_request (conn);
+}
+
+/* Closes every connection of the fast path, at stop. */
+static void
+plain_close_all (Worker *worker)
+{
+  GList *all = g_hash_table_get_keys (worker->plain);
+
+  for (GList *l = all; l != NULL; l = l->next)
+    plain_close (l->data);
+  g_list_free (all);
+}
+
+/* On the worker's thread: the connection starts on the fast path. */
+static gboolean
+serve_socket_cb (gpointer user_data)
+{
+  Handoff *handoff = user_data;
+  g_autoptr(GSocket) socket = g_steal_pointer (&handoff->socket);
+
+  plain_serve (handoff->worker, socket);
   return G_SOURCE_REMOVE;
 }
 
@@ -1387,6 +1927,8 @@ worker_thread (gpointer user_data)
   worker->connections = g_hash_table_new_full (NULL, NULL, NULL,
                                                (GDestroyNotify) connection_free);
   worker->lingering = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) linger_free, NULL);
+  worker->plain = g_hash_table_new (NULL, NULL);
+  worker->peek_buffer = g_malloc (PEEK_SIZE);
   if (worker->index == 0)
     start_accepting (self);
 
@@ -1409,6 +1951,7 @@ worker_thread (gpointer user_data)
   worker->stopping = TRUE;
   g_cancellable_cancel (worker->cancellable);
   soup_server_disconnect (worker->server);
+  plain_close_all (worker);
   drain_pending (worker, STOP_DRAIN_TIMEOUT_MS);
 
   g_clear_object (&worker->server);
@@ -1416,6 +1959,9 @@ worker_thread (gpointer user_data)
   while (g_main_context_iteration (worker->context, FALSE))
     ;
   g_clear_pointer (&worker->lingering, g_hash_table_unref);
+  g_assert (g_hash_table_size (worker->plain) == 0);
+  g_clear_pointer (&worker->plain, g_hash_table_unref);
+  g_clear_pointer (&worker->peek_buffer, g_free);
   /* A connection still referenced somewhere must not call back into a table
    * that is gone; stop() resets the count once every worker is done. */
   g_hash_table_iter_init (&iter, worker->connections);
@@ -1436,6 +1982,7 @@ quit_worker_cb (gpointer user_data)
 {
   Worker *worker = user_data;
 
+  worker->quitting = TRUE;
   g_main_loop_quit (worker->loop);
   return G_SOURCE_REMOVE;
 }
