@@ -1184,7 +1184,10 @@ serve_with_libsoup (Worker  *worker,
  * never has to handle anything unusual, and a request that two parsers
  * could read differently never takes it. */
 
-typedef struct
+typedef struct _PlainConnection PlainConnection;
+typedef void (*PlainHandler) (PlainConnection *conn);
+
+struct _PlainConnection
 {
   Worker      *worker;
   GSocket     *socket;
@@ -1192,8 +1195,12 @@ typedef struct
   gint         ref_count;
   gboolean     closed;
 
-  GSource     *io_source;    /* waiting to read or to write */
-  GSource     *timer;
+  /* One source per connection watches its descriptor and its deadline, both
+   * changed in place as the connection goes from state to state: no source
+   * is made or destroyed for each request. */
+  GSource     *source;
+  gpointer     fd_tag;
+  PlainHandler handler;      /* what the descriptor is ready for; NULL: nothing */
 
   /* A body that was not all there with its head. */
   GByteArray  *body;
@@ -1208,7 +1215,13 @@ typedef struct
   /* An answer the socket had no room for yet. */
   GString     *answer;
   gsize        answer_sent;
-} PlainConnection;
+};
+
+typedef struct
+{
+  GSource          source;
+  PlainConnection *conn;     /* unowned: the connection owns its source */
+} PlainSource;
 
 static void serve_with_libsoup (Worker  *worker,
                                 GSocket *socket);
@@ -1238,20 +1251,10 @@ plain_unref (PlainConnection *conn)
   g_assert (conn->ref_count > 0);
   if (--conn->ref_count > 0)
     return;
-  g_assert (conn->io_source == NULL && conn->timer == NULL);
+  g_assert (conn->source == NULL);
   plain_clear_request (conn);
   g_clear_object (&conn->socket);
   g_free (conn);
-}
-
-static void
-plain_clear_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
 }
 
 /* Ends the fast path's hold on the connection: its sources go, and it
@@ -1261,8 +1264,8 @@ plain_detach (PlainConnection *conn)
 {
   g_assert (!conn->closed);
   conn->closed = TRUE;
-  plain_clear_source (&conn->io_source);
-  plain_clear_source (&conn->timer);
+  g_source_destroy (conn->source);
+  g_clear_pointer (&conn->source, g_source_unref);
   /* The set's reference; the caller still holds one. */
   g_hash_table_steal (conn->worker->plain, conn);
   plain_unref (conn);
@@ -1300,38 +1303,51 @@ plain_hand_over (PlainConnection *conn)
 }
 
 static gboolean
-plain_timeout_cb (gpointer user_data)
+plain_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
 {
-  PlainConnection *conn = user_data;
+  PlainConnection *conn = ((PlainSource *) source)->conn;
+  GIOCondition revents = g_source_query_unix_fd (source, conn->fd_tag);
 
-  g_debug ("Plain connection %d timed out", conn->fd);
-  g_clear_pointer (&conn->timer, g_source_unref);
-  plain_close (conn);
-  return G_SOURCE_REMOVE;
+  if (revents != 0 && conn->handler != NULL)
+    {
+      conn->handler (conn);
+    }
+  else if (revents & (G_IO_HUP | G_IO_ERR))
+    {
+      /* Reset or gone while the store works: nobody is left to answer. */
+      g_debug ("Plain connection %d lost", conn->fd);
+      plain_close (conn);
+    }
+  else if (g_source_get_ready_time (source) >= 0 &&
+           g_source_get_time (source) >= g_source_get_ready_time (source))
+    {
+      g_debug ("Plain connection %d timed out", conn->fd);
+      plain_close (conn);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
-static void
-plain_arm (PlainConnection *conn,
-           guint            seconds)
-{
-  plain_clear_source (&conn->timer);
-  if (seconds == 0)
-    return;
-  conn->timer = g_timeout_source_new_seconds (seconds);
-  g_source_set_callback (conn->timer, plain_timeout_cb, conn, NULL);
-  g_source_attach (conn->timer, conn->worker->context);
-}
+static GSourceFuncs plain_source_funcs = {
+  .dispatch = plain_source_dispatch,
+};
 
+/* Waits for @condition, then calls @handler; closes the connection if
+ * @seconds pass first (0: no deadline). With no condition, waits for
+ * nothing, as while the store works. */
 static void
 plain_watch (PlainConnection *conn,
              GIOCondition     condition,
-             GSocketSourceFunc callback)
+             PlainHandler     handler,
+             guint            seconds)
 {
-  plain_clear_source (&conn->io_source);
-  conn->io_source = g_socket_create_source (conn->socket, condition | G_IO_HUP | G_IO_ERR,
-                                            NULL);
-  g_source_set_callback (conn->io_source, (GSourceFunc) G_CALLBACK (callback), conn, NULL);
-  g_source_attach (conn->io_source, conn->worker->context);
+  conn->handler = handler;
+  g_source_modify_unix_fd (conn->source, conn->fd_tag,
+                           condition != 0 ? condition | G_IO_HUP | G_IO_ERR : 0);
+  g_source_set_ready_time (conn->source,
+                           seconds != 0 ? g_get_monotonic_time () + seconds * G_USEC_PER_SEC
+                                        : -1);
 }
 
 /* The Date header libsoup would write, made once a second. */
@@ -1398,22 +1414,15 @@ plain_answered (PlainConnection *conn)
     plain_wait_for_request (conn);
 }
 
-static gboolean
-plain_writable_cb (GSocket      *socket,
-                   GIOCondition  condition,
-                   gpointer      user_data)
+static void
+plain_write_more (PlainConnection *conn)
 {
-  PlainConnection *conn = user_data;
   gboolean failed;
 
-  if (!plain_write_answer (conn, &failed))
-    {
-      if (failed)
-        plain_close (conn);
-      return G_SOURCE_CONTINUE;
-    }
-  plain_answered (conn);
-  return G_SOURCE_CONTINUE;
+  if (plain_write_answer (conn, &failed))
+    plain_answered (conn);
+  else if (failed)
+    plain_close (conn);
 }
 
 static void
@@ -1449,8 +1458,7 @@ plain_answer (PlainConnection *conn,
   else
     {
       /* Writing the answer is bounded like reading the body was. */
-      plain_watch (conn, G_IO_OUT, plain_writable_cb);
-      plain_arm (conn, conn->worker->self->body_timeout);
+      plain_watch (conn, G_IO_OUT, plain_write_more, conn->worker->self->body_timeout);
     }
 }
 
@@ -1509,8 +1517,7 @@ plain_handle_notify (PlainConnection *conn,
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisNotification) notification = NULL;
 
-  plain_clear_source (&conn->io_source);
-  plain_clear_source (&conn->timer);
+  plain_watch (conn, 0, NULL, 0);
 
   notification = osais_notification_parse (content_type, bytes, &error);
   if (notification == NULL)
@@ -1535,12 +1542,9 @@ plain_handle_notify (PlainConnection *conn,
                                         plain_applied_cb, plain_ref (conn));
 }
 
-static gboolean
-plain_body_cb (GSocket      *socket,
-               GIOCondition  condition,
-               gpointer      user_data)
+static void
+plain_read_body (PlainConnection *conn)
 {
-  PlainConnection *conn = user_data;
   gsize missing = conn->body_length - conn->body->len;
   gsize old_length = conn->body->len;
   gssize n;
@@ -1550,12 +1554,12 @@ plain_body_cb (GSocket      *socket,
   g_byte_array_set_size (conn->body, old_length + MAX (n, 0));
 
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
+    return;
   if (n <= 0)
     {
       g_debug ("Plain connection %d ended in a body", conn->fd);
       plain_close (conn);
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   if (conn->body->len == conn->body_length)
@@ -1565,7 +1569,6 @@ plain_body_cb (GSocket      *socket,
 
       plain_handle_notify (conn, (const char *) body->data, body->len, content_type);
     }
-  return G_SOURCE_CONTINUE;
 }
 
 /* Whether @head is a request the fast path takes. */
@@ -1583,12 +1586,9 @@ plain_takes (Worker              *worker,
          head->content_length <= OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY;
 }
 
-static gboolean
-plain_head_cb (GSocket      *socket,
-               GIOCondition  condition,
-               gpointer      user_data)
+static void
+plain_read_head (PlainConnection *conn)
 {
-  PlainConnection *conn = user_data;
   Worker *worker = conn->worker;
   char *data = worker->peek_buffer;
   g_autofree char *content_type = NULL;
@@ -1598,13 +1598,13 @@ plain_head_cb (GSocket      *socket,
 
   n = recv (conn->fd, data, PEEK_SIZE, MSG_DONTWAIT | MSG_PEEK);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
+    return;
   /* Once stop() began, no new request starts. */
   if (n <= 0 || worker->quitting)
     {
       /* The client closed a kept-alive connection, as it may. */
       plain_close (conn);
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   /* A head in several segments is rare; peeking again at it would spin on
@@ -1613,7 +1613,7 @@ plain_head_cb (GSocket      *socket,
       !plain_takes (worker, &head))
     {
       plain_hand_over (conn);
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   if (head.content_type != NULL)
@@ -1628,13 +1628,13 @@ plain_head_cb (GSocket      *socket,
     {
       g_debug ("Plain connection %d: cannot read what was peeked", conn->fd);
       plain_close (conn);
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   if (total == head.head_length + head.content_length)
     {
       plain_handle_notify (conn, data + head.head_length, head.content_length, content_type);
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   /* The rest of the body is on its way. */
@@ -1643,9 +1643,7 @@ plain_head_cb (GSocket      *socket,
   g_byte_array_append (conn->body, (const guint8 *) data + head.head_length,
                        total - head.head_length);
   conn->content_type = g_steal_pointer (&content_type);
-  plain_watch (conn, G_IO_IN, plain_body_cb);
-  plain_arm (conn, worker->self->body_timeout);
-  return G_SOURCE_CONTINUE;
+  plain_watch (conn, G_IO_IN, plain_read_body, worker->self->body_timeout);
 }
 
 static void
@@ -1654,8 +1652,7 @@ plain_wait_for_request (PlainConnection *conn)
   plain_clear_request (conn);
   /* Like libsoup's connections: the header timeout bounds the idle wait of
    * a kept-alive connection and the arrival of the head. */
-  plain_watch (conn, G_IO_IN, plain_head_cb);
-  plain_arm (conn, conn->worker->self->header_timeout);
+  plain_watch (conn, G_IO_IN, plain_read_head, conn->worker->self->header_timeout);
 }
 
 static void
@@ -1668,6 +1665,10 @@ plain_serve (Worker  *worker,
   conn->socket = g_object_ref (socket);
   conn->fd = g_socket_get_fd (socket);
   conn->ref_count = 1;
+  conn->source = g_source_new (&plain_source_funcs, sizeof (PlainSource));
+  ((PlainSource *) conn->source)->conn = conn;
+  conn->fd_tag = g_source_add_unix_fd (conn->source, conn->fd, 0);
+  g_source_attach (conn->source, worker->context);
   g_hash_table_add (worker->plain, conn);
   plain_wait_for_request (conn);
 }
