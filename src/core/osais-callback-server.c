@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <gio/gnetworking.h>
@@ -58,6 +59,8 @@
 /* What the fast path peeks at to read a request head, and so the largest
  * request (head and body) that it takes in one read. */
 #define PEEK_SIZE (OSAIS_HTTP_HEAD_MAX_LENGTH + 8192)
+/* How many ready connections one wake-up of a worker's fast path takes. */
+#define PLAIN_EVENTS_BATCH 64
 
 /* One server thread: its own GMainContext and SoupServer, serving the
  * connections the accept loop hands it. Each thread touches only its own
@@ -82,6 +85,10 @@ typedef struct
 
   /* The fast path (see "Plain requests"). */
   GHashTable          *plain;        /* PlainConnection* set, each holding a reference */
+  int                  epoll_fd;     /* its connections; -1: all go to libsoup */
+  GSource             *plain_source; /* polls epoll_fd; its ready time, the first deadline */
+  GQueue               header_deadlines;
+  GQueue               body_deadlines;
   char                *peek_buffer;  /* PEEK_SIZE bytes */
   gint64               date_second;  /* of date_text */
   char                 date_text[32];
@@ -1195,12 +1202,18 @@ struct _PlainConnection
   gint         ref_count;
   gboolean     closed;
 
-  /* One source per connection watches its descriptor and its deadline, both
-   * changed in place as the connection goes from state to state: no source
-   * is made or destroyed for each request. */
-  GSource     *source;
-  gpointer     fd_tag;
-  PlainHandler handler;      /* what the descriptor is ready for; NULL: nothing */
+  /* What the descriptor is watched for in the worker's epoll set, and
+   * what then runs. With no events (while the store works) only a reset is
+   * reported, and it closes the connection. */
+  guint32      events;
+  PlainHandler handler;
+
+  /* The deadline of the current state, linked in the worker's queue for
+   * that timeout: each queue is in deadline order, as all its entries were
+   * armed with the same timeout. */
+  GQueue      *deadline_queue;
+  GList        deadline_link;
+  gint64       deadline;
 
   /* A body that was not all there with its head. */
   GByteArray  *body;
@@ -1217,10 +1230,15 @@ struct _PlainConnection
   gsize        answer_sent;
 };
 
+/* The worker's one source for all its plain connections. Changing a
+ * GSource's descriptors or ready time wakes its context up (an eventfd
+ * write and one more poll), so the connections' states are changed in the
+ * epoll set instead, and the ready time moves only when the earliest
+ * deadline passes. */
 typedef struct
 {
-  GSource          source;
-  PlainConnection *conn;     /* unowned: the connection owns its source */
+  GSource  source;
+  Worker  *worker;
 } PlainSource;
 
 static void serve_with_libsoup (Worker  *worker,
@@ -1251,21 +1269,76 @@ plain_unref (PlainConnection *conn)
   g_assert (conn->ref_count > 0);
   if (--conn->ref_count > 0)
     return;
-  g_assert (conn->source == NULL);
+  g_assert (conn->deadline_queue == NULL);
   plain_clear_request (conn);
   g_clear_object (&conn->socket);
   g_free (conn);
 }
 
-/* Ends the fast path's hold on the connection: its sources go, and it
- * leaves the worker's set. The caller then closes the socket or hands it on. */
+static void
+plain_set_deadline (PlainConnection *conn,
+                    GQueue          *queue,
+                    guint            seconds)
+{
+  PlainSource *source = (PlainSource *) conn->worker->plain_source;
+  gint64 ready_time;
+
+  if (conn->deadline_queue != NULL)
+    {
+      g_queue_unlink (conn->deadline_queue, &conn->deadline_link);
+      conn->deadline_queue = NULL;
+    }
+  if (queue == NULL || seconds == 0)
+    return;
+
+  conn->deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  conn->deadline_queue = queue;
+  g_queue_push_tail_link (queue, &conn->deadline_link);
+
+  /* Only a deadline earlier than the one the source waits for moves it. */
+  ready_time = g_source_get_ready_time (&source->source);
+  if (ready_time < 0 || conn->deadline < ready_time)
+    g_source_set_ready_time (&source->source, conn->deadline);
+}
+
+/* Waits for @events, then calls @handler (0 and NULL: waits for nothing);
+ * closes the connection if the deadline in @queue, @seconds from now, comes
+ * first (NULL: no deadline). */
+static void plain_close (PlainConnection *conn);
+
+static void
+plain_watch (PlainConnection *conn,
+             guint32          events,
+             PlainHandler     handler,
+             GQueue          *queue,
+             guint            seconds)
+{
+  conn->handler = handler;
+  if (events != conn->events)
+    {
+      struct epoll_event event = { .events = events, .data.ptr = conn };
+
+      if (epoll_ctl (conn->worker->epoll_fd, EPOLL_CTL_MOD, conn->fd, &event) != 0)
+        {
+          g_debug ("Cannot watch plain connection %d: %s", conn->fd, g_strerror (errno));
+          plain_close (conn);
+          return;
+        }
+      conn->events = events;
+    }
+  plain_set_deadline (conn, queue, seconds);
+}
+
+/* Ends the fast path's hold on the connection: it leaves the epoll set, its
+ * deadline queue and the worker's set. The caller then closes the socket
+ * or hands it on. */
 static void
 plain_detach (PlainConnection *conn)
 {
   g_assert (!conn->closed);
   conn->closed = TRUE;
-  g_source_destroy (conn->source);
-  g_clear_pointer (&conn->source, g_source_unref);
+  plain_set_deadline (conn, NULL, 0);
+  epoll_ctl (conn->worker->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
   /* The set's reference; the caller still holds one. */
   g_hash_table_steal (conn->worker->plain, conn);
   plain_unref (conn);
@@ -1302,29 +1375,61 @@ plain_hand_over (PlainConnection *conn)
   serve_with_libsoup (worker, socket);
 }
 
+static void
+plain_expire (GQueue *queue,
+              gint64  now)
+{
+  PlainConnection *conn;
+
+  while ((conn = g_queue_peek_head (queue)) != NULL && conn->deadline <= now)
+    {
+      g_debug ("Plain connection %d timed out", conn->fd);
+      plain_close (conn);
+    }
+}
+
 static gboolean
 plain_source_dispatch (GSource     *source,
                        GSourceFunc  callback,
                        gpointer     user_data)
 {
-  PlainConnection *conn = ((PlainSource *) source)->conn;
-  GIOCondition revents = g_source_query_unix_fd (source, conn->fd_tag);
+  Worker *worker = ((PlainSource *) source)->worker;
+  struct epoll_event events[PLAIN_EVENTS_BATCH];
+  PlainConnection *first;
+  gint64 next = -1;
+  int n;
 
-  if (revents != 0 && conn->handler != NULL)
+  /* Each connection is in the batch once, and a handler closes no other. */
+  n = epoll_wait (worker->epoll_fd, events, G_N_ELEMENTS (events), 0);
+  for (int i = 0; i < n; i++)
     {
-      conn->handler (conn);
+      PlainConnection *conn = events[i].data.ptr;
+
+      if (conn->handler != NULL)
+        {
+          conn->handler (conn);
+        }
+      else
+        {
+          /* Reset or gone while the store works: nobody is left to answer. */
+          g_debug ("Plain connection %d lost", conn->fd);
+          plain_close (conn);
+        }
     }
-  else if (revents & (G_IO_HUP | G_IO_ERR))
+
+  if (g_source_get_ready_time (source) >= 0 &&
+      g_source_get_time (source) >= g_source_get_ready_time (source))
     {
-      /* Reset or gone while the store works: nobody is left to answer. */
-      g_debug ("Plain connection %d lost", conn->fd);
-      plain_close (conn);
-    }
-  else if (g_source_get_ready_time (source) >= 0 &&
-           g_source_get_time (source) >= g_source_get_ready_time (source))
-    {
-      g_debug ("Plain connection %d timed out", conn->fd);
-      plain_close (conn);
+      gint64 now = g_get_monotonic_time ();
+
+      plain_expire (&worker->header_deadlines, now);
+      plain_expire (&worker->body_deadlines, now);
+      if ((first = g_queue_peek_head (&worker->header_deadlines)) != NULL)
+        next = first->deadline;
+      if ((first = g_queue_peek_head (&worker->body_deadlines)) != NULL &&
+          (next < 0 || first->deadline < next))
+        next = first->deadline;
+      g_source_set_ready_time (source, next);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -1332,23 +1437,6 @@ plain_source_dispatch (GSource     *source,
 static GSourceFuncs plain_source_funcs = {
   .dispatch = plain_source_dispatch,
 };
-
-/* Waits for @condition, then calls @handler; closes the connection if
- * @seconds pass first (0: no deadline). With no condition, waits for
- * nothing, as while the store works. */
-static void
-plain_watch (PlainConnection *conn,
-             GIOCondition     condition,
-             PlainHandler     handler,
-             guint            seconds)
-{
-  conn->handler = handler;
-  g_source_modify_unix_fd (conn->source, conn->fd_tag,
-                           condition != 0 ? condition | G_IO_HUP | G_IO_ERR : 0);
-  g_source_set_ready_time (conn->source,
-                           seconds != 0 ? g_get_monotonic_time () + seconds * G_USEC_PER_SEC
-                                        : -1);
-}
 
 /* The Date header libsoup would write, made once a second. */
 static const char *
@@ -1458,7 +1546,8 @@ plain_answer (PlainConnection *conn,
   else
     {
       /* Writing the answer is bounded like reading the body was. */
-      plain_watch (conn, G_IO_OUT, plain_write_more, conn->worker->self->body_timeout);
+      plain_watch (conn, EPOLLOUT, plain_write_more, &conn->worker->body_deadlines,
+                   conn->worker->self->body_timeout);
     }
 }
 
@@ -1517,8 +1606,6 @@ plain_handle_notify (PlainConnection *conn,
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisNotification) notification = NULL;
 
-  plain_watch (conn, 0, NULL, 0);
-
   notification = osais_notification_parse (content_type, bytes, &error);
   if (notification == NULL)
     {
@@ -1540,6 +1627,7 @@ plain_handle_notify (PlainConnection *conn,
   worker->n_pending++;
   osais_store_apply_notification_async (worker->self->store, notification, worker->cancellable,
                                         plain_applied_cb, plain_ref (conn));
+  plain_watch (conn, 0, NULL, NULL, 0);
 }
 
 static void
@@ -1643,7 +1731,8 @@ plain_read_head (PlainConnection *conn)
   g_byte_array_append (conn->body, (const guint8 *) data + head.head_length,
                        total - head.head_length);
   conn->content_type = g_steal_pointer (&content_type);
-  plain_watch (conn, G_IO_IN, plain_read_body, worker->self->body_timeout);
+  plain_watch (conn, EPOLLIN, plain_read_body, &worker->body_deadlines,
+               worker->self->body_timeout);
 }
 
 static void
@@ -1652,25 +1741,71 @@ plain_wait_for_request (PlainConnection *conn)
   plain_clear_request (conn);
   /* Like libsoup's connections: the header timeout bounds the idle wait of
    * a kept-alive connection and the arrival of the head. */
-  plain_watch (conn, G_IO_IN, plain_read_head, conn->worker->self->header_timeout);
+  plain_watch (conn, EPOLLIN, plain_read_head, &conn->worker->header_deadlines,
+               conn->worker->self->header_timeout);
 }
 
 static void
 plain_serve (Worker  *worker,
              GSocket *socket)
 {
-  PlainConnection *conn = g_new0 (PlainConnection, 1);
+  PlainConnection *conn;
+  struct epoll_event event = { .events = EPOLLIN };
 
+  conn = g_new0 (PlainConnection, 1);
   conn->worker = worker;
   conn->socket = g_object_ref (socket);
   conn->fd = g_socket_get_fd (socket);
   conn->ref_count = 1;
-  conn->source = g_source_new (&plain_source_funcs, sizeof (PlainSource));
-  ((PlainSource *) conn->source)->conn = conn;
-  conn->fd_tag = g_source_add_unix_fd (conn->source, conn->fd, 0);
-  g_source_attach (conn->source, worker->context);
+  conn->deadline_link.data = conn;
+
+  event.data.ptr = conn;
+  if (worker->epoll_fd < 0 || epoll_ctl (worker->epoll_fd, EPOLL_CTL_ADD, conn->fd, &event) != 0)
+    {
+      /* libsoup serves it all the same, only slower. */
+      g_debug ("No fast path for connection %d: %s", conn->fd, g_strerror (errno));
+      g_object_unref (conn->socket);
+      g_free (conn);
+      serve_with_libsoup (worker, socket);
+      return;
+    }
+  conn->events = EPOLLIN;
   g_hash_table_add (worker->plain, conn);
   plain_wait_for_request (conn);
+}
+
+static void
+plain_start (Worker *worker)
+{
+  worker->plain = g_hash_table_new (NULL, NULL);
+  worker->peek_buffer = g_malloc (PEEK_SIZE);
+  worker->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (worker->epoll_fd < 0)
+    {
+      g_debug ("No fast path: epoll_create1: %s", g_strerror (errno));
+      return;
+    }
+  worker->plain_source = g_source_new (&plain_source_funcs, sizeof (PlainSource));
+  ((PlainSource *) worker->plain_source)->worker = worker;
+  g_source_set_name (worker->plain_source, "OsaisCallbackServer plain connections");
+  g_source_add_unix_fd (worker->plain_source, worker->epoll_fd, G_IO_IN);
+  g_source_attach (worker->plain_source, worker->context);
+}
+
+static void
+plain_finish (Worker *worker)
+{
+  g_assert (g_hash_table_size (worker->plain) == 0);
+  if (worker->plain_source != NULL)
+    {
+      g_source_destroy (worker->plain_source);
+      g_clear_pointer (&worker->plain_source, g_source_unref);
+    }
+  if (worker->epoll_fd >= 0)
+    close (worker->epoll_fd);
+  worker->epoll_fd = -1;
+  g_clear_pointer (&worker->plain, g_hash_table_unref);
+  g_clear_pointer (&worker->peek_buffer, g_free);
 }
 
 /* Closes every connection of the fast path, at stop. */
@@ -1928,8 +2063,7 @@ worker_thread (gpointer user_data)
   worker->connections = g_hash_table_new_full (NULL, NULL, NULL,
                                                (GDestroyNotify) connection_free);
   worker->lingering = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) linger_free, NULL);
-  worker->plain = g_hash_table_new (NULL, NULL);
-  worker->peek_buffer = g_malloc (PEEK_SIZE);
+  plain_start (worker);
   if (worker->index == 0)
     start_accepting (self);
 
@@ -1960,9 +2094,7 @@ worker_thread (gpointer user_data)
   while (g_main_context_iteration (worker->context, FALSE))
     ;
   g_clear_pointer (&worker->lingering, g_hash_table_unref);
-  g_assert (g_hash_table_size (worker->plain) == 0);
-  g_clear_pointer (&worker->plain, g_hash_table_unref);
-  g_clear_pointer (&worker->peek_buffer, g_free);
+  plain_finish (worker);
   /* A connection still referenced somewhere must not call back into a table
    * that is gone; stop() resets the count once every worker is done. */
   g_hash_table_iter_init (&iter, worker->connections);
