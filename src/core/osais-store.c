@@ -1758,8 +1758,12 @@ submit (OsaisStore *self,
       return;
     }
 
+  /* The writer waits only while the queue is empty: a queue that was not
+   * empty is already its next batch. (g_cond_signal() is a system call
+   * even with nobody waiting, once per callback under load.) */
   g_ptr_array_add (self->queue, op);
-  g_cond_signal (&self->cond);
+  if (self->queue->len == 1)
+    g_cond_signal (&self->cond);
   g_mutex_unlock (&self->mutex);
 }
 
