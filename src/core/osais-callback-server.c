@@ -1301,11 +1301,11 @@ plain_set_deadline (PlainConnection *conn,
     g_source_set_ready_time (&source->source, conn->deadline);
 }
 
+static void plain_close (PlainConnection *conn);
+
 /* Waits for @events, then calls @handler (0 and NULL: waits for nothing);
  * closes the connection if the deadline in @queue, @seconds from now, comes
  * first (NULL: no deadline). */
-static void plain_close (PlainConnection *conn);
-
 static void
 plain_watch (PlainConnection *conn,
              guint32          events,
@@ -1624,10 +1624,12 @@ plain_handle_notify (PlainConnection *conn,
   /* Nothing more is read from the connection until the answer is written:
    * a pipelined request waits in the socket. The store's own work is not
    * bounded by the client's timeouts. */
+  plain_watch (conn, 0, NULL, NULL, 0);
+  if (conn->closed)
+    return;
   worker->n_pending++;
   osais_store_apply_notification_async (worker->self->store, notification, worker->cancellable,
                                         plain_applied_cb, plain_ref (conn));
-  plain_watch (conn, 0, NULL, NULL, 0);
 }
 
 static void
