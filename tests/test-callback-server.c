@@ -492,9 +492,10 @@ count_images (Fixture *fx)
 /* Fixture */
 
 static void
-setup_with (Fixture *fx,
+setup_full (Fixture *fx,
             guint    max_connections,
-            guint    threads)
+            guint    threads,
+            guint    body_timeout)
 {
   g_autoptr(GError) error = NULL;
 
@@ -509,7 +510,7 @@ setup_with (Fixture *fx,
                 "address", "127.0.0.1",
                 "port", 0,
                 "header-timeout", 2,
-                "body-timeout", 5,
+                "body-timeout", body_timeout,
                 "max-connections", max_connections,
                 "threads", threads,
                 NULL);
@@ -523,6 +524,14 @@ setup_with (Fixture *fx,
   create_job (fx, 0, JOB_UID, JOB_TOKEN);
   spin (50);
   fx->files_before = list_files (fx->root);
+}
+
+static void
+setup_with (Fixture *fx,
+            guint    max_connections,
+            guint    threads)
+{
+  setup_full (fx, max_connections, threads, 5);
 }
 
 static void
@@ -553,6 +562,13 @@ setup_workers_capped (Fixture       *fx,
                       gconstpointer  data)
 {
   setup_with (fx, 3, 3);
+}
+
+static void
+setup_short_body (Fixture       *fx,
+                  gconstpointer  data)
+{
+  setup_full (fx, 64, 0, 1);
 }
 
 static void
@@ -1648,6 +1664,528 @@ test_descriptor_exhaustion (Fixture       *fx,
   g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
 }
 
+/* The plain fast path
+ *
+ * A plain POST /notify whose head comes whole in the first bytes of a
+ * connection is answered by the server's own fast path; anything else, a
+ * head in several segments for one, by libsoup. These drive both with raw
+ * sockets, and check that a client cannot tell them apart. */
+
+/* One response read off a raw connection. */
+typedef struct
+{
+  char       *status_line;
+  GPtrArray  *names;      /* lower case, in order */
+  GHashTable *headers;    /* lower-case name → value */
+  char       *body;
+} RawResponse;
+
+static void
+raw_response_free (RawResponse *r)
+{
+  g_free (r->status_line);
+  g_ptr_array_unref (r->names);
+  g_hash_table_unref (r->headers);
+  g_free (r->body);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawResponse, raw_response_free)
+
+/* Parses the response at the start of @data; NULL while it is incomplete. */
+static RawResponse *
+raw_response_parse (const char *data,
+                    gsize       length,
+                    gsize      *consumed)
+{
+  const char *end = g_strstr_len (data, length, "\r\n\r\n");
+  g_autofree char *head = NULL;
+  g_auto(GStrv) lines = NULL;
+  RawResponse *r;
+  const char *content_length;
+  gsize head_length;
+  guint64 body_length;
+
+  if (end == NULL)
+    return NULL;
+  head_length = end + 4 - data;
+  head = g_strndup (data, end - data);
+  lines = g_strsplit (head, "\r\n", -1);
+
+  r = g_new0 (RawResponse, 1);
+  r->status_line = g_strdup (lines[0]);
+  r->names = g_ptr_array_new_with_free_func (g_free);
+  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+      char *name;
+
+      g_assert_nonnull (colon);
+      name = g_ascii_strdown (lines[i], colon - lines[i]);
+      /* No header is written twice. */
+      g_assert_false (g_hash_table_contains (r->headers, name));
+      g_ptr_array_add (r->names, g_strdup (name));
+      g_hash_table_insert (r->headers, name, g_strstrip (g_strdup (colon + 1)));
+    }
+
+  content_length = g_hash_table_lookup (r->headers, "content-length");
+  g_assert_nonnull (content_length);
+  body_length = g_ascii_strtoull (content_length, NULL, 10);
+  if (head_length + body_length > length)
+    {
+      raw_response_free (r);
+      return NULL;
+    }
+  r->body = g_strndup (data + head_length, body_length);
+  *consumed = head_length + body_length;
+  return r;
+}
+
+/* Reads exactly @n responses, framed by Content-Length, leaving the
+ * connection open; fails if the server closes it or sends more. */
+static GPtrArray *
+raw_read_responses (GSocketConnection *connection,
+                    guint              n)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  GPtrArray *responses = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_response_free);
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  while (responses->len < n)
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[4096];
+      RawResponse *r;
+      gsize consumed = 0;
+      gssize received;
+
+      while (responses->len < n && (r = raw_response_parse (s->str, s->len, &consumed)) != NULL)
+        {
+          g_ptr_array_add (responses, r);
+          g_string_erase (s, 0, consumed);
+        }
+      if (responses->len == n)
+        break;
+
+      received = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (received, >, 0);
+      g_string_append_len (s, buffer, received);
+    }
+  g_assert_cmpstr (s->str, ==, "");
+  return responses;
+}
+
+static RawResponse *
+raw_read_one (GSocketConnection *connection)
+{
+  g_autoptr(GPtrArray) responses = raw_read_responses (connection, 1);
+
+  return g_ptr_array_steal_index (responses, 0);
+}
+
+static char *
+plain_request (const char *content_type,
+               const char *body,
+               const char *extra_headers)
+{
+  return g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: %s\r\nContent-Length: %zu\r\n%s\r\n%s",
+                          content_type, strlen (body), extra_headers, body);
+}
+
+static char *
+plain_notify (const char *body)
+{
+  return plain_request ("application/json", body, "");
+}
+
+/* Sends @data in two writes, the first @first bytes long, with a pause
+ * between them: the fast path then sees an incomplete head. */
+static void
+raw_send_split (GSocketConnection *connection,
+                const char        *data,
+                gsize              first)
+{
+  g_assert_cmpuint (first, <, strlen (data));
+  g_assert_true (raw_send (connection, data, first));
+  spin (200);
+  g_assert_true (raw_send (connection, data + first, strlen (data) - first));
+}
+
+static void
+assert_ack (RawResponse *r,
+            const char  *ack)
+{
+  g_assert_cmpstr (r->status_line, ==, "HTTP/1.1 200 OK");
+  g_assert_cmpstr (g_hash_table_lookup (r->headers, "content-type"), ==, "application/json");
+  g_assert_cmpstr (r->body, ==, ack);
+}
+
+#define ACK_TEXT   "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}"
+#define ACK_NUMBER "{\"data\":{\"token\":\"tok\",\"uid\":1001}}"
+
+static void
+test_plain_pipelined (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  /* The uid as text in one, as a number in the other: the acks differ, so
+   * their order shows. */
+  g_autofree char *first = plain_notify ("{\"uid\":\"1001\",\"stage\":\"3\",\"token\":\"tok\","
+                                         "\"cycle\":\"1\",\"descr\":\"one\"}");
+  g_autofree char *second = plain_notify ("{\"uid\":1001,\"stage\":3,\"token\":\"tok\","
+                                          "\"cycle\":2,\"descr\":\"two\"}");
+  g_autofree char *third = plain_notify ("{\"uid\":\"1001\",\"stage\":\"4\",\"token\":\"tok\","
+                                         "\"cycle\":\"2\"}");
+  g_autofree char *both = g_strconcat (first, second, NULL);
+  g_autoptr(GPtrArray) replies = NULL;
+  g_autoptr(RawResponse) later = NULL;
+  OsaisJob *job;
+
+  /* Both in one write. */
+  g_assert_true (raw_send (c, both, strlen (both)));
+  replies = raw_read_responses (c, 2);
+  assert_ack (g_ptr_array_index (replies, 0), ACK_TEXT);
+  assert_ack (g_ptr_array_index (replies, 1), ACK_NUMBER);
+
+  /* Both applied, in order: the second's description is the last. */
+  job = lookup_job (fx, JOB_UID);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_IMAGE_STARTED);
+  g_assert_cmpint (osais_job_get_cycle (job), ==, 2);
+  g_assert_cmpstr (osais_job_get_description (job), ==, "two");
+
+  /* The connection stays open for a later one. */
+  spin (300);
+  g_assert_true (raw_send (c, third, strlen (third)));
+  later = raw_read_one (c);
+  assert_ack (later, ACK_TEXT);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_IMAGE_DONE);
+}
+
+static void
+test_plain_body_after_head (Fixture       *fx,
+                            gconstpointer  data)
+{
+  const char *body1 = "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}";
+  const char *body2 = "{\"uid\":1001,\"stage\":3,\"token\":\"tok\",\"descr\":\"in three pieces\"}";
+  g_autofree char *req1 = plain_notify (body1);
+  g_autofree char *req2 = plain_notify (body2);
+  gsize head1 = strlen (req1) - strlen (body1);
+  gsize head2 = strlen (req2) - strlen (body2);
+  gsize third = strlen (body2) / 3;
+
+  /* The head whole, the body 200 ms later. */
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+    g_autoptr(RawResponse) r = NULL;
+
+    g_assert_true (raw_send (c, req1, head1));
+    spin (200);
+    g_assert_true (raw_send (c, body1, strlen (body1)));
+    r = raw_read_one (c);
+    assert_ack (r, ACK_TEXT);
+    g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+  }
+
+  /* The head whole, the body in three pieces 100 ms apart. */
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+    g_autoptr(RawResponse) r = NULL;
+
+    g_assert_true (raw_send (c, req2, head2));
+    spin (100);
+    g_assert_true (raw_send (c, body2, third));
+    spin (100);
+    g_assert_true (raw_send (c, body2 + third, third));
+    spin (100);
+    g_assert_true (raw_send (c, body2 + 2 * third, strlen (body2) - 2 * third));
+    r = raw_read_one (c);
+    assert_ack (r, ACK_NUMBER);
+    g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==,
+                     OSAIS_STAGE_IMAGE_STARTED);
+    g_assert_cmpstr (osais_job_get_description (lookup_job (fx, JOB_UID)), ==,
+                     "in three pieces");
+  }
+}
+
+static void
+test_plain_head_in_pieces (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *req = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}");
+  const char *host = strstr (req, "Host:");
+  g_autoptr(RawResponse) r = NULL;
+
+  /* Cut in the middle of the Host line. */
+  raw_send_split (c, req, host + 3 - req);
+  r = raw_read_one (c);
+  assert_ack (r, ACK_TEXT);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
+/* The header names of @r, in order or sorted (to compare sets). */
+static char *
+join_names (RawResponse *r,
+            gboolean     sort)
+{
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < r->names->len; i++)
+    g_ptr_array_add (sorted, g_ptr_array_index (r->names, i));
+  if (sort)
+    g_ptr_array_sort (sorted, compare_names);
+  for (guint i = 0; i < sorted->len; i++)
+    g_string_append_printf (s, "%s%s", i > 0 ? " " : "",
+                            (const char *) g_ptr_array_index (sorted, i));
+  return g_string_free (s, FALSE);
+}
+
+/* The same request, once on the fast path and once through libsoup. */
+static void
+assert_same_answers (Fixture    *fx,
+                     const char *req,
+                     guint       status)
+{
+  g_autoptr(GSocketConnection) fast_c = raw_connect (fx);
+  g_autoptr(GSocketConnection) soup_c = raw_connect (fx);
+  g_autoptr(RawResponse) fast = NULL;
+  g_autoptr(RawResponse) soup = NULL;
+  g_autofree char *status_line = g_strdup_printf ("HTTP/1.1 %u %s", status,
+                                                  soup_status_get_phrase (status));
+  g_autofree char *expected = g_strdup_printf ("\"status\":%u", status);
+  g_autofree char *fast_names = NULL;
+  g_autofree char *soup_names = NULL;
+  g_autofree char *fast_order = NULL;
+  g_autofree char *soup_order = NULL;
+
+  g_assert_true (raw_send (fast_c, req, strlen (req)));
+  fast = raw_read_one (fast_c);
+  /* The head in two writes: the first ends inside the Content-Type line. */
+  raw_send_split (soup_c, req, strstr (req, "Content-Type:") + 8 - req);
+  soup = raw_read_one (soup_c);
+
+  fast_names = join_names (fast, TRUE);
+  soup_names = join_names (soup, TRUE);
+  fast_order = join_names (fast, FALSE);
+  soup_order = join_names (soup, FALSE);
+  g_test_message ("%u: fast path headers: %s; libsoup's: %s", status,
+                  fast_order, soup_order);
+
+  g_assert_cmpstr (fast->status_line, ==, status_line);
+  g_assert_cmpstr (soup->status_line, ==, status_line);
+  g_assert_nonnull (strstr (fast->body, "\"error\""));
+  g_assert_nonnull (strstr (fast->body, expected));
+  g_assert_cmpstr (fast->body, ==, soup->body);
+  g_assert_cmpstr (fast_names, ==, soup_names);
+  for (guint i = 0; i < fast->names->len; i++)
+    {
+      const char *name = g_ptr_array_index (fast->names, i);
+
+      if (g_str_equal (name, "date"))
+        continue;
+      g_assert_cmpstr (g_hash_table_lookup (fast->headers, name), ==,
+                       g_hash_table_lookup (soup->headers, name));
+    }
+}
+
+static void
+test_plain_same_answers (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autofree char *malformed = plain_notify ("{\"uid\": \"1001\", \"stage\":");
+  g_autofree char *unknown = plain_notify ("{\"uid\":\"999999\",\"stage\":\"2\","
+                                           "\"token\":\"tok\"}");
+  g_autofree char *token = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"nope\"}");
+  g_autofree char *text = plain_request ("text/plain", "uid=1001&stage=2&token=tok", "");
+
+  assert_same_answers (fx, malformed, 400);
+  assert_same_answers (fx, unknown, 404);
+  assert_same_answers (fx, token, 403);
+  assert_same_answers (fx, text, 415);
+
+  assert_folder_unchanged (fx);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+}
+
+static void
+test_plain_switch_to_libsoup (Fixture       *fx,
+                              gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *first = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}");
+  g_autofree char *last = plain_notify ("{\"uid\":1001,\"stage\":3,\"token\":\"tok\"}");
+  const char *input = "GET /input/0123 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(RawResponse) r1 = NULL;
+  g_autoptr(RawResponse) r2 = NULL;
+  g_autoptr(RawResponse) r3 = NULL;
+
+  g_assert_true (raw_send (c, first, strlen (first)));
+  r1 = raw_read_one (c);
+  assert_ack (r1, ACK_TEXT);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+
+  /* Another route: libsoup takes the connection over. */
+  g_assert_true (raw_send (c, input, strlen (input)));
+  r2 = raw_read_one (c);
+  g_assert_cmpstr (r2->status_line, ==, "HTTP/1.1 404 Not Found");
+  g_assert_cmpstr (g_hash_table_lookup (r2->headers, "content-type"), ==, "application/json");
+  g_assert_nonnull (strstr (r2->body, "\"status\":404"));
+
+  /* And serves the next notification on it. */
+  g_assert_true (raw_send (c, last, strlen (last)));
+  r3 = raw_read_one (c);
+  assert_ack (r3, ACK_NUMBER);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==,
+                   OSAIS_STAGE_IMAGE_STARTED);
+}
+
+static void
+test_plain_connection_close (Fixture       *fx,
+                             gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *req = plain_request ("application/json",
+                                        "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}",
+                                        "Connection: close\r\n");
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *reply = NULL;
+  gsize consumed = 0;
+  gboolean closed;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_true (raw_send (c, req, strlen (req)));
+  reply = raw_read_all (c, &closed);
+  g_test_message ("Closed after %" G_GINT64_FORMAT " µs", g_get_monotonic_time () - start);
+  g_assert_true (closed);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  /* One whole answer, then the end of the stream. */
+  r = raw_response_parse (reply, strlen (reply), &consumed);
+  g_assert_nonnull (r);
+  g_assert_cmpuint (consumed, ==, strlen (reply));
+  assert_ack (r, ACK_TEXT);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+}
+
+/* A notification for @uid, not created yet, is held, its client gives up,
+ * then the request ends by @create (or fails). */
+static void
+hold_and_abandon (Fixture  *fx,
+                  gint64    uid,
+                  gboolean  create)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *body = g_strdup_printf ("{\"uid\":\"%" G_GINT64_FORMAT "\",\"stage\":\"2\","
+                                           "\"token\":\"t\"}", uid);
+  g_autofree char *req = plain_notify (body);
+  guint request_id;
+
+  request_id = osais_store_begin_request (fx->store);
+  g_assert_true (raw_send (c, req, strlen (req)));
+  spin (200);
+  g_assert_false (g_socket_condition_check (g_socket_connection_get_socket (c), G_IO_IN));
+  g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+  spin (100);
+  if (create)
+    create_job (fx, request_id, uid, "t");
+  else
+    osais_store_cancel_request (fx->store, request_id);
+  spin (200);
+}
+
+static void
+test_plain_client_gone_while_held (Fixture       *fx,
+                                   gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) a = NULL;
+  g_autoptr(GSocketConnection) b = NULL;
+  g_autoptr(RawResponse) ra = NULL;
+  g_autoptr(RawResponse) rb = NULL;
+  g_autofree char *req = plain_notify ("{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
+
+  /* Released by the job's creation: applied all the same. */
+  hold_and_abandon (fx, 3003, TRUE);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, 3003)), ==, OSAIS_STAGE_STARTED);
+  /* Refused as the request failed. */
+  hold_and_abandon (fx, 3004, FALSE);
+  g_assert_null (osais_store_lookup (fx->store, 3004));
+
+  /* Both places came back: the cap (2) lets two connections in at once. */
+  a = raw_connect (fx);
+  b = raw_connect (fx);
+  g_assert_true (raw_send (a, req, strlen (req)));
+  g_assert_true (raw_send (b, req, strlen (req)));
+  ra = raw_read_one (a);
+  rb = raw_read_one (b);
+  assert_ack (ra, ACK_TEXT);
+  assert_ack (rb, ACK_TEXT);
+}
+
+static void
+test_plain_body_timeout (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  const char *req = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                    "{\"uid\":\"1";
+  g_autofree char *reply = NULL;
+  gboolean closed;
+  gint64 start;
+  gint64 elapsed;
+
+  g_assert_true (raw_send (c, req, strlen (req)));
+  start = g_get_monotonic_time ();
+  reply = raw_read_all (c, &closed);
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("Closed after %" G_GINT64_FORMAT " µs with “%s”", elapsed, reply);
+  g_assert_true (closed);
+  g_assert_false (g_str_has_prefix (reply, "HTTP/1.1 200"));
+  /* body-timeout is 1 s (a seconds timer: it may fire 250 ms early). */
+  g_assert_cmpint (elapsed, >=, 500 * 1000);
+  g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
+  assert_folder_unchanged (fx);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+}
+
+static void
+test_plain_idle_timeout (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *req = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}");
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *rest = NULL;
+  gboolean closed;
+  gint64 answered;
+  gint64 idle;
+
+  /* A notification in one write, on a new connection: the fast path. */
+  g_assert_true (raw_send (c, req, strlen (req)));
+  r = raw_read_one (c);
+  answered = g_get_monotonic_time ();
+  assert_ack (r, ACK_TEXT);
+
+  /* Left idle, it is closed after the header timeout (2 s), not before. */
+  rest = raw_read_all (c, &closed);
+  idle = g_get_monotonic_time () - answered;
+  g_test_message ("Closed after %" G_GINT64_FORMAT " µs idle", idle);
+  g_assert_cmpstr (rest, ==, "");
+  g_assert_true (closed);
+  g_assert_cmpint (idle, >=, 1500 * 1000);
+  g_assert_cmpint (idle, <, 4 * G_USEC_PER_SEC);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1695,6 +2233,17 @@ main (int   argc,
               setup_workers, test_workers_stop_while_held, teardown);
   g_test_add ("/Osais/CallbackServer/workers/connection-cap", Fixture, NULL,
               setup_workers_capped, test_workers_connection_cap, teardown);
+  ADD ("plain/pipelined", test_plain_pipelined);
+  ADD ("plain/body-after-head", test_plain_body_after_head);
+  ADD ("plain/head-in-pieces", test_plain_head_in_pieces);
+  ADD ("plain/same-answers", test_plain_same_answers);
+  ADD ("plain/switch-to-libsoup", test_plain_switch_to_libsoup);
+  ADD ("plain/connection-close", test_plain_connection_close);
+  g_test_add ("/Osais/CallbackServer/plain/client-gone-while-held", Fixture, NULL,
+              setup_capped, test_plain_client_gone_while_held, teardown);
+  g_test_add ("/Osais/CallbackServer/plain/body-timeout", Fixture, NULL,
+              setup_short_body, test_plain_body_timeout, teardown);
+  ADD ("plain/idle-timeout", test_plain_idle_timeout);
   g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
   g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
 
