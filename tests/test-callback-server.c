@@ -61,13 +61,21 @@ list_files_recursive (const char *dir,
     }
 }
 
+/* For g_ptr_array_sort(), which passes pointers to the elements. */
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
 static GPtrArray *
 list_files (const char *dir)
 {
   GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
 
   list_files_recursive (dir, "", files);
-  g_ptr_array_sort (files, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (files, compare_names);
   return files;
 }
 
@@ -1924,13 +1932,6 @@ test_plain_head_in_pieces (Fixture       *fx,
   r = raw_read_one (c);
   assert_ack (r, ACK_TEXT);
   g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char **) a, *(const char **) b);
 }
 
 /* The header names of @r, in order or sorted (to compare sets). */
