@@ -986,6 +986,70 @@ test_too_new (void)
   osais_test_remove_tree (dir);
 }
 
+/* Schema 1, as OSAIS Studio 0.1 wrote it: stages had a UNIQUE index. */
+static const char schema_1_sql[] =
+  "CREATE TABLE jobs (uid INTEGER PRIMARY KEY, token TEXT NOT NULL, engine TEXT,"
+  "  parameters TEXT, stage INTEGER NOT NULL DEFAULT 0, cycle INTEGER NOT NULL DEFAULT 0,"
+  "  description TEXT, cost INTEGER NOT NULL DEFAULT -1, error_message TEXT,"
+  "  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+  "  announced_images INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX jobs_by_created ON jobs (created);"
+  "CREATE TABLE stages (uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE,"
+  "  stage INTEGER NOT NULL, cycle INTEGER NOT NULL, filename TEXT NOT NULL, descr TEXT,"
+  "  received INTEGER NOT NULL, UNIQUE (uid, stage, cycle, filename));"
+  "CREATE TABLE images (uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE,"
+  "  cycle INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,"
+  "  content_type TEXT NOT NULL, sha256 TEXT NOT NULL, width INTEGER NOT NULL,"
+  "  height INTEGER NOT NULL, received INTEGER NOT NULL, UNIQUE (uid, sha256));"
+  "PRAGMA user_version = 1;";
+
+static void
+test_schema_1_updated (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+  OsaisJob *job;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_1_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "INSERT INTO jobs VALUES (7, 't7', 'diffusion', '{}', 4, 1,"
+                                 "  'image', -1, NULL, 1000, 2000, 1);"
+                                 "INSERT INTO stages VALUES (7, 3, 1, '', 'start', 1500);"
+                                 "INSERT INTO stages VALUES (7, 4, 1, 'a.png', 'image', 2000);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = open_store (dir);
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 7"), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM sqlite_master"
+                                   " WHERE type = 'index' AND tbl_name = 'stages'"), ==, 0);
+  job = osais_store_lookup (store, 7);
+  g_assert_nonnull (job);
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+
+  /* What schema 1 recorded still makes a repeat a duplicate… */
+  g_assert_true (notify_sync (store, 7, "t7", OSAIS_STAGE_IMAGE_DONE, 1, "a.png", "image",
+                              -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 7"), ==, 2);
+
+  /* …and what is new is recorded and applied. */
+  g_assert_true (notify_sync (store, 7, "t7", OSAIS_STAGE_IMAGE_DONE, 2, "b.png", "image",
+                              -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 7"), ==, 3);
+
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_damaged (void)
 {
@@ -1314,6 +1378,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/delete-job", test_delete_job);
   g_test_add_func ("/Osais/Store/delete-image", test_delete_image);
   g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
+  g_test_add_func ("/Osais/Store/schema-1-updated", test_schema_1_updated);
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);

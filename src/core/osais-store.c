@@ -20,7 +20,7 @@
 #include "osais-store.h"
 
 /* The schema version kept in PRAGMA user_version. */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 #define DATABASE_NAME "history.sqlite3"
 #define IMAGES_DIR    "images"
@@ -102,6 +102,7 @@ typedef struct
   char       *error_message;
   guint       announced_images;
   GHashTable *images;  /* SHA-256 hex → OsaisImage */
+  GHashTable *stages;  /* stage_key() of every notification recorded */
 } JobState;
 
 /* A change for the GObject side, applied on the main context in order. */
@@ -155,7 +156,7 @@ static const char * const statement_sql[N_STMTS] = {
     " error_message, created, updated, announced_images)"
     " VALUES (?1, ?2, ?3, ?4, 0, 0, NULL, -1, NULL, ?5, ?5, 0)",
   [STMT_INSERT_STAGE] =
-    "INSERT OR IGNORE INTO stages (uid, stage, cycle, filename, descr, received)"
+    "INSERT INTO stages (uid, stage, cycle, filename, descr, received)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [STMT_UPDATE_JOB] =
     "UPDATE jobs SET stage = ?2, cycle = ?3, description = ?4, cost = ?5,"
@@ -277,6 +278,7 @@ job_state_free (JobState *state)
   g_free (state->description);
   g_free (state->error_message);
   g_clear_pointer (&state->images, g_hash_table_unref);
+  g_clear_pointer (&state->stages, g_hash_table_unref);
   g_free (state);
 }
 
@@ -288,8 +290,19 @@ job_state_new (const char *token)
   state->token = g_strdup (token);
   state->cost = -1;
   state->images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  state->stages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   return state;
+}
+
+/* What identifies a notification within its job: a repeat of one already
+ * recorded is a duplicate. */
+static char *
+stage_key (int         stage,
+           int         cycle,
+           const char *filename)
+{
+  return g_strdup_printf ("%d:%d:%s", stage, cycle, filename != NULL ? filename : "");
 }
 
 static void
@@ -510,6 +523,21 @@ image_location (OsaisStore  *self,
 
 /* Opening and loading. */
 
+/* Every notification recorded, in the order received: a log that is only
+ * appended to, and read back whole at opening to know the duplicates. A
+ * UNIQUE index on (uid, stage, cycle, filename) did that job in schema 1,
+ * but callbacks for many jobs at once insert all over such an index: under
+ * load, most of the writer's disk traffic was its pages (tests/bench). */
+#define STAGES_TABLE(name) \
+  "CREATE TABLE " name " (" \
+  "  uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE," \
+  "  stage INTEGER NOT NULL," \
+  "  cycle INTEGER NOT NULL," \
+  "  filename TEXT NOT NULL," /* '' when absent */ \
+  "  descr TEXT," \
+  "  received INTEGER NOT NULL" \
+  ");"
+
 static const char schema_sql[] =
   "CREATE TABLE jobs ("
   "  uid INTEGER PRIMARY KEY,"
@@ -526,15 +554,7 @@ static const char schema_sql[] =
   "  announced_images INTEGER NOT NULL DEFAULT 0"
   ");"
   "CREATE INDEX jobs_by_created ON jobs (created);"
-  "CREATE TABLE stages ("
-  "  uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE,"
-  "  stage INTEGER NOT NULL,"
-  "  cycle INTEGER NOT NULL,"
-  "  filename TEXT NOT NULL,"  /* '' when absent: NULLs would never be equal in UNIQUE */
-  "  descr TEXT,"
-  "  received INTEGER NOT NULL,"
-  "  UNIQUE (uid, stage, cycle, filename)"
-  ");"
+  STAGES_TABLE ("stages")
   "CREATE TABLE images ("
   "  uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE,"
   "  cycle INTEGER NOT NULL,"
@@ -547,9 +567,18 @@ static const char schema_sql[] =
   "  received INTEGER NOT NULL,"
   "  UNIQUE (uid, sha256)"
   ");"
-  "PRAGMA user_version = 1;";
+  "PRAGMA user_version = 2;";
 
-G_STATIC_ASSERT (SCHEMA_VERSION == 1);
+/* Schema 1 had the UNIQUE index on stages; its rows stay as they were. */
+static const char migrate_1_to_2_sql[] =
+  STAGES_TABLE ("stages_2")
+  "INSERT INTO stages_2 (uid, stage, cycle, filename, descr, received)"
+  "  SELECT uid, stage, cycle, filename, descr, received FROM stages ORDER BY rowid;"
+  "DROP TABLE stages;"
+  "ALTER TABLE stages_2 RENAME TO stages;"
+  "PRAGMA user_version = 2;";
+
+G_STATIC_ASSERT (SCHEMA_VERSION == 2);
 
 static gboolean
 query_int (sqlite3     *db,
@@ -670,11 +699,19 @@ open_database (const char  *path,
       return NULL;
     }
 
-  if (version == 0)
+  if (version < SCHEMA_VERSION)
     {
-      g_autofree char *sql = g_strconcat ("BEGIN IMMEDIATE;", schema_sql, "COMMIT;", NULL);
+      g_autofree char *sql = NULL;
 
-      g_debug ("Creating the history schema in %s", path);
+      if (version == 0)
+        g_debug ("Creating the history schema in %s", path);
+      else
+        g_debug ("Updating the history schema in %s from %d to %d", path, version,
+                 SCHEMA_VERSION);
+      /* One transaction: it all happens, or the file stays as it was. */
+      sql = g_strconcat ("BEGIN IMMEDIATE;",
+                         version == 0 ? schema_sql : migrate_1_to_2_sql,
+                         "COMMIT;", NULL);
       if (!exec_sql (db, sql, error))
         {
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
@@ -797,6 +834,33 @@ load_history (OsaisStore  *self,
                                received);
       osais_job_add_image (job, image);
       g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+    }
+
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT uid, stage, cycle, filename FROM stages",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 uid = sqlite3_column_int64 (stmt, 0);
+      JobState *state = g_hash_table_lookup (self->states, &uid);
+
+      if (state != NULL)
+        g_hash_table_add (state->stages,
+                          stage_key (sqlite3_column_int (stmt, 1), sqlite3_column_int (stmt, 2),
+                                     (const char *)sqlite3_column_text (stmt, 3)));
     }
 
   sqlite3_finalize (stmt);
@@ -1207,9 +1271,18 @@ process_notify (OsaisStore *self,
 {
   sqlite3_stmt *insert = self->stmts[STMT_INSERT_STAGE];
   sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
+  g_autofree char *key = stage_key (op->stage, op->cycle, op->filename);
   GError *error = NULL;
   JobState next = *state;
   gint64 now = g_get_real_time ();
+
+  if (g_hash_table_contains (state->stages, key))
+    {
+      /* Seen before: acknowledged again, applied once. */
+      g_debug ("Duplicate notification for uid %" G_GINT64_FORMAT ", stage %d",
+               op->uid, op->stage);
+      goto out;
+    }
 
   if (!step_statement (self, self->stmts[STMT_SAVEPOINT_NOTIFY], &error))
     goto out;
@@ -1222,15 +1295,6 @@ process_notify (OsaisStore *self,
   sqlite3_bind_int64 (insert, 6, now);
   if (!step_statement (self, insert, &error))
     goto rollback;
-
-  if (sqlite3_changes (self->db) == 0)
-    {
-      /* Seen before: acknowledged again, applied once. */
-      g_debug ("Duplicate notification for uid %" G_GINT64_FORMAT ", stage %d",
-               op->uid, op->stage);
-      step_statement (self, self->stmts[STMT_RELEASE_NOTIFY], &error);
-      goto out;
-    }
 
   /* A finished job (5 or -1) keeps its stage; otherwise the stage only goes
    * forward, except to -1, which ends a job from any stage. */
@@ -1281,6 +1345,7 @@ process_notify (OsaisStore *self,
       g_free (state->error_message);
     }
   *state = next;
+  g_hash_table_add (state->stages, g_steal_pointer (&key));
 
   g_ptr_array_add (batch->effects, effect_changed_new (op->uid, state, now));
   goto out;
