@@ -515,6 +515,31 @@ status_for_protocol_error (const GError *error)
   return SOUP_STATUS_BAD_REQUEST;
 }
 
+/* The answer to a callback once the store dealt with it: the
+ * acknowledgement, echoing the uid as it came, or the error. Returns the
+ * status; @body gets the JSON. */
+static guint
+answer_for_outcome (const GError  *error,
+                    const char    *token,
+                    const char    *uid_text,
+                    gboolean       uid_is_number,
+                    char         **body)
+{
+  guint status;
+
+  if (error != NULL)
+    {
+      status = status_for_store_error (error);
+      g_debug ("Answering uid %s with %u: %s", uid_text, status, error->message);
+      *body = osais_error_body_new (status, error->message);
+      return status;
+    }
+
+  g_debug ("Acknowledging uid %s", uid_text);
+  *body = osais_ack_body_new (token, uid_text, uid_is_number);
+  return SOUP_STATUS_OK;
+}
+
 /* Pending store operations */
 
 static void
@@ -573,6 +598,8 @@ pending_complete (Pending      *pending,
 {
   Worker *worker = pending->worker;
   SoupServerMessage *msg = pending->msg;
+  g_autofree char *body = NULL;
+  guint status;
 
   /* The message may only be answered while its connection is ours: not
    * after it ended, nor once stop() has disconnected everything, nor when
@@ -584,18 +611,9 @@ pending_complete (Pending      *pending,
       return;
     }
 
-  if (error != NULL)
-    {
-      set_error_response (msg, status_for_store_error (error), error->message);
-    }
-  else
-    {
-      g_autofree char *ack = osais_ack_body_new (pending->token, pending->uid_text,
-                                                 pending->uid_is_number);
-
-      g_debug ("Acknowledging uid %s", pending->uid_text);
-      set_json_response (msg, SOUP_STATUS_OK, ack);
-    }
+  status = answer_for_outcome (error, pending->token, pending->uid_text,
+                               pending->uid_is_number, &body);
+  set_json_response (msg, status, body);
 
   /* Writing the answer is bounded like reading the body was. */
   arm_for_message (worker, msg, worker->self->body_timeout);
@@ -1580,18 +1598,11 @@ plain_applied_cb (GObject      *source,
   /* The peer may have gone, or stop() have closed everything meanwhile. */
   if (!conn->closed && !worker->stopping)
     {
-      if (error != NULL)
-        {
-          plain_answer_error (conn, status_for_store_error (error), error->message);
-        }
-      else
-        {
-          g_autofree char *ack = osais_ack_body_new (conn->token, conn->uid_text,
-                                                     conn->uid_is_number);
+      g_autofree char *body = NULL;
+      guint status = answer_for_outcome (error, conn->token, conn->uid_text,
+                                         conn->uid_is_number, &body);
 
-          g_debug ("Acknowledging uid %s", conn->uid_text);
-          plain_answer (conn, SOUP_STATUS_OK, ack);
-        }
+      plain_answer (conn, status, body);
     }
   plain_unref (conn);
 }
