@@ -295,6 +295,14 @@ lookup_job (Fixture *fx,
   return job;
 }
 
+/* No file written, and the job still where it was created. */
+static void
+assert_nothing_applied (Fixture *fx)
+{
+  assert_folder_unchanged (fx);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+}
+
 /* A raw connection, for what a well-behaved client never sends. */
 static GSocketConnection *
 raw_connect (Fixture *fx)
@@ -665,8 +673,7 @@ test_notify_unknown_uid (Fixture       *fx,
   r = post_text (fx, "notify", "application/json",
                  "{\"uid\":\"999999\",\"stage\":\"2\",\"token\":\"tok\"}");
   assert_json_error (r, 404);
-  assert_folder_unchanged (fx);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+  assert_nothing_applied (fx);
 }
 
 static void
@@ -678,8 +685,7 @@ test_notify_wrong_token (Fixture       *fx,
   r = post_text (fx, "notify", "application/json",
                  "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"nope\"}");
   assert_json_error (r, 403);
-  assert_folder_unchanged (fx);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+  assert_nothing_applied (fx);
 }
 
 static void
@@ -696,8 +702,7 @@ test_notify_malformed (Fixture       *fx,
   assert_json_error (r2, 400);
   r3 = post_text (fx, "notify", "text/plain", "uid=1001");
   assert_json_error (r3, 415);
-  assert_folder_unchanged (fx);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+  assert_nothing_applied (fx);
 }
 
 static void
@@ -2095,8 +2100,7 @@ test_plain_same_answers (Fixture       *fx,
   assert_same_answers (fx, token, 403);
   assert_same_answers (fx, text, 415);
 
-  assert_folder_unchanged (fx);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+  assert_nothing_applied (fx);
 }
 
 static void
@@ -2235,8 +2239,7 @@ test_plain_body_timeout (Fixture       *fx,
   /* body-timeout is 1 s (a seconds timer: it may fire 250 ms early). */
   g_assert_cmpint (elapsed, >=, 500 * 1000);
   g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
-  assert_folder_unchanged (fx);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+  assert_nothing_applied (fx);
 }
 
 static void
