@@ -16,11 +16,12 @@
  * processor has the SHA extensions, they do it in about 0.35 ms, which is
  * what GnuTLS and OpenSSL use too; elsewhere GLib's stays. */
 
-#if defined (__x86_64__) && defined (__GNUC__) && !defined (__clang__)
+#if defined (__x86_64__) && defined (__GNUC__)
 #define HAVE_SHA_NI 1
 #endif
 
 #ifdef HAVE_SHA_NI
+#include <cpuid.h>
 #include <immintrin.h>
 
 static const guint32 sha256_k[64] = {
@@ -122,6 +123,26 @@ sha256_hex_shani (const guint8 *data,
 
   return hex;
 }
+
+/* Asked of the processor itself: GCC's __builtin_cpu_supports ("sha") has
+ * no equivalent in the clang of Debian 12. */
+static gboolean
+have_sha_instructions (void)
+{
+  static gsize checked = 0;
+  static gboolean have = FALSE;
+
+  if (g_once_init_enter (&checked))
+    {
+      unsigned int eax, ebx, ecx, edx;
+
+      /* SSE4.1: leaf 1, ECX bit 19. SHA: leaf 7 subleaf 0, EBX bit 29. */
+      have = __get_cpuid (1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 19)) != 0 &&
+             __get_cpuid_count (7, 0, &eax, &ebx, &ecx, &edx) && (ebx & (1u << 29)) != 0;
+      g_once_init_leave (&checked, 1);
+    }
+  return have;
+}
 #endif
 
 char *
@@ -130,7 +151,7 @@ osais_sha256_hex (GBytes *data)
   g_return_val_if_fail (data != NULL, NULL);
 
 #ifdef HAVE_SHA_NI
-  if (__builtin_cpu_supports ("sha") && __builtin_cpu_supports ("sse4.1"))
+  if (have_sha_instructions ())
     {
       gsize length;
       const guint8 *bytes = g_bytes_get_data (data, &length);
