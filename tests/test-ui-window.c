@@ -327,6 +327,8 @@ test_narrow (void)
   OsaisWindow *narrow;
   GtkWidget *header;
   GtkWidget *run;
+  GtkLabel *engine;
+  GtkWidget *status_icon;
   int header_min = 0;
 
   /* GNOME's own layout: no minimize and maximize buttons. */
@@ -346,6 +348,16 @@ test_narrow (void)
   g_assert_true (gtk_widget_get_mapped (run));
   g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (run)), ==,
                    "media-playback-start-symbolic");
+  /* The status is an icon, and the engine's name is whole. */
+  engine = osais_ui_test_find_label (header, "diffusion");
+  g_assert_nonnull (engine);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (engine)));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (engine)));
+  status_icon = osais_ui_test_find_descendant (
+    adw_header_bar_get_title_widget (ADW_HEADER_BAR (header)), GTK_TYPE_IMAGE);
+  g_assert_true (gtk_widget_get_mapped (status_icon));
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (status_icon)), ==,
+                   "network-transmit-receive-symbolic");
   osais_ui_test_save_screenshot (GTK_WIDGET (narrow), "window-narrow.png");
 
   gtk_window_destroy (GTK_WINDOW (narrow));

@@ -29,6 +29,8 @@ struct _OsaisWindow
   AdwFlap              *flap;
   GtkDropDown          *engine_dropdown;
   AdwWindowTitle       *window_title;
+  GtkStack             *status_stack;
+  GtkImage             *status_icon;
   GtkLabel             *account_label;
   GtkLabel             *server_label;
   GtkMenuButton        *status_button;
@@ -400,11 +402,20 @@ update_status (OsaisWindow *self)
   subtitle = g_strdup_printf ("%s · %s", account != NULL ? account : "", server_text);
   adw_window_title_set_subtitle (self->window_title, subtitle);
 
-  /* A problem shows in red on the title, which opens the details. */
+  /* A problem shows in red on the title (or its icon, when narrow), which
+   * opens the details. */
   if (!listening || login_state == OSAIS_LOGIN_STATE_FAILED)
-    gtk_widget_add_css_class (GTK_WIDGET (self->window_title), "error");
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->window_title), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), "error");
+      gtk_image_set_from_icon_name (self->status_icon, "dialog-warning-symbolic");
+    }
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->window_title), "error");
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->window_title), "error");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "error");
+      gtk_image_set_from_icon_name (self->status_icon, "network-transmit-receive-symbolic");
+    }
 }
 
 static void
@@ -764,9 +775,9 @@ drop_cb (OsaisWindow   *self,
 
 /* Narrow windows --------------------------------------------------------- */
 
-/* When the sidebar folds (a phone, a narrow window), Run becomes an icon and
- * the title gives way to the status, so that the header bar, which then also
- * shows the sidebar button, still fits 360 px. */
+/* When the sidebar folds (a phone, a narrow window), Run and the status
+ * become icons, so that the header bar, which then also shows the sidebar
+ * button, still fits 360 px with the engine's name whole. */
 static void
 set_compact_header (OsaisWindow *self,
                     gboolean     compact)
@@ -780,14 +791,13 @@ set_compact_header (OsaisWindow *self,
   if (compact)
     {
       gtk_button_set_icon_name (self->run_button, "media-playback-start-symbolic");
-      /* The status (subtitle) says more than the app's name on a phone. */
-      adw_window_title_set_title (self->window_title, NULL);
+      gtk_stack_set_visible_child_name (self->status_stack, "icon");
     }
   else
     {
       gtk_button_set_label (self->run_button, _("_Run"));
       gtk_button_set_use_underline (self->run_button, TRUE);
-      adw_window_title_set_title (self->window_title, _("OSAIS Studio"));
+      gtk_stack_set_visible_child_name (self->status_stack, "title");
     }
 }
 
@@ -899,6 +909,8 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, engine_dropdown);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
