@@ -101,10 +101,14 @@ field_free (Field *field)
   g_free (field);
 }
 
+/* The texts a param shows come through the engine module, which translates
+ * a bundled engine's; the param's name is the wire name, never translated. */
 static const char *
 param_title (const OsaisEngineParam *param)
 {
-  return param->title != NULL && *param->title != '\0' ? param->title : param->name;
+  const char *title = osais_engine_param_get_title (param);
+
+  return title != NULL && *title != '\0' ? title : param->name;
 }
 
 static gboolean
@@ -634,6 +638,7 @@ slider_changed_cb (GtkRange *scale,
   const OsaisEngineParam *param = field->param;
   g_autofree char *text = slider_text (field);
   g_autofree char *shown = NULL;
+  const char *unit = osais_engine_param_get_unit (param);
 
   if (param->display_as_percent && param->max > param->min)
     {
@@ -643,8 +648,8 @@ slider_changed_cb (GtkRange *scale,
       /* TRANSLATORS: a slider's value as a percentage of its range */
       shown = g_strdup_printf (_("%.0f %%"), percent);
     }
-  else if (param->unit != NULL && *param->unit != '\0')
-    shown = g_strdup_printf ("%s %s", text, param->unit);
+  else if (unit != NULL && *unit != '\0')
+    shown = g_strdup_printf ("%s %s", text, unit);
   else
     shown = g_strdup (text);
 
@@ -725,6 +730,7 @@ build_slider (OsaisRequestForm       *self,
               GtkWidget              *group)
 {
   GtkWidget *row = adw_action_row_new ();
+  const char *tooltip = osais_engine_param_get_tooltip (param);
   GtkWidget *scale;
   GtkWidget *label;
   Field *field;
@@ -736,8 +742,8 @@ build_slider (OsaisRequestForm       *self,
     max = param->accept_max;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), param_title (param));
-  if (param->tooltip != NULL && *param->tooltip != '\0')
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), param->tooltip);
+  if (tooltip != NULL && *tooltip != '\0')
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), tooltip);
 
   scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, min, max, step);
   gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
@@ -772,11 +778,12 @@ build_entry (OsaisRequestForm       *self,
              GtkWidget              *group)
 {
   GtkWidget *row = adw_entry_row_new ();
+  const char *tooltip = osais_engine_param_get_tooltip (param);
   Field *field;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), param_title (param));
-  if (param->tooltip != NULL && *param->tooltip != '\0')
-    gtk_widget_set_tooltip_text (row, param->tooltip);
+  if (tooltip != NULL && *tooltip != '\0')
+    gtk_widget_set_tooltip_text (row, tooltip);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
 
   add_field (self, param, FIELD_ENTRY, row);
@@ -835,7 +842,8 @@ static void
 build_toggles (OsaisRequestForm       *self,
                const OsaisEngineParam *param)
 {
-  g_autofree char *title = NULL;
+  const char *tooltip = osais_engine_param_get_tooltip (param);
+  const char *unit = osais_engine_param_get_unit (param);
   GtkWidget *group;
   GtkWidget *lines;
   GtkWidget *line = NULL;
@@ -847,15 +855,17 @@ build_toggles (OsaisRequestForm       *self,
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *value = scalar_to_text (g_ptr_array_index (param->accept_values, i));
-      const char *label = param->accept_labels != NULL && i < g_strv_length (param->accept_labels)
-                          ? param->accept_labels[i] : value;
+      const char *label = osais_engine_param_get_choice_label (param, i);
+
+      if (label == NULL)
+        label = value;
 
       if (label != NULL && g_utf8_strlen (label, -1) > 3)
         per_line = TOGGLES_PER_LINE_LONG;
     }
 
   group = add_group (self, param_title (param),
-                     param->tooltip != NULL && *param->tooltip != '\0' ? param->tooltip : NULL);
+                     tooltip != NULL && *tooltip != '\0' ? tooltip : NULL);
 
   lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_accessible_update_property (GTK_ACCESSIBLE (lines),
@@ -872,10 +882,10 @@ build_toggles (OsaisRequestForm       *self,
       g_autofree char *label = NULL;
       GtkWidget *toggle;
 
-      if (param->accept_labels != NULL && i < g_strv_length (param->accept_labels))
-        label = g_strdup (param->accept_labels[i]);
-      else if (param->unit != NULL && *param->unit != '\0')
-        label = g_strdup_printf ("%s %s", value, param->unit);
+      if (osais_engine_param_get_choice_label (param, i) != NULL)
+        label = g_strdup (osais_engine_param_get_choice_label (param, i));
+      else if (unit != NULL && *unit != '\0')
+        label = g_strdup_printf ("%s %s", value, unit);
       else
         label = g_strdup (value);
 
@@ -982,10 +992,10 @@ build_form (OsaisRequestForm *self)
                          || input_param->min_width > 0 || input_param->min_height > 0
                          || input_param->max_width > 0 || input_param->max_height > 0;
       g_autofree char *limits = limited ? describe_input_limits (input_param) : NULL;
+      const char *title = osais_engine_param_get_title (input_param);
 
       adw_preferences_group_set_title (self->input_group,
-                                       input_param->title != NULL ? input_param->title
-                                                                  : _("Input Image"));
+                                       title != NULL ? title : _("Input Image"));
       adw_preferences_group_set_description (self->input_group, limits);
     }
 
@@ -1002,16 +1012,18 @@ build_form (OsaisRequestForm *self)
         case OSAIS_PARAM_WIDGET_EDIT:
           if (self->prompt_param == NULL && param->type == OSAIS_PARAM_TYPE_STRING)
             {
+              const char *placeholder = osais_engine_param_get_placeholder (param);
+
               /* The first text field is the prompt: multi-line, on top. */
               self->prompt_param = param;
               gtk_label_set_label (self->prompt_title, param_title (param));
               gtk_label_set_label (self->prompt_placeholder,
-                                   param->placeholder != NULL ? param->placeholder : "");
+                                   placeholder != NULL ? placeholder : "");
               gtk_accessible_update_property (GTK_ACCESSIBLE (self->prompt_view),
                                               GTK_ACCESSIBLE_PROPERTY_LABEL,
                                               param_title (param),
                                               GTK_ACCESSIBLE_PROPERTY_PLACEHOLDER,
-                                              param->placeholder,
+                                              placeholder,
                                               -1);
               gtk_widget_set_visible (self->prompt_box, TRUE);
               add_field (self, param, FIELD_PROMPT, self->prompt_box);

@@ -23,12 +23,19 @@ struct _OsaisEngine
 {
   GObject    parent_instance;
 
-  char      *name;
-  char      *title;
-  char      *version;
-  char      *description;
-  gint64     default_cost;
-  GPtrArray *params;       /* OsaisEngineParam* */
+  char       *name;
+  char       *title;
+  char       *version;
+  char       *description;
+  gint64      default_cost;
+  GPtrArray  *params;       /* OsaisEngineParam* */
+
+  /* GETTEXT_PACKAGE for a bundled engine, whose display texts are in the
+   * catalogue; NULL otherwise. */
+  const char *translation_domain;
+  /* Whether the title is a display name ("name" beside "engine"), not the
+   * id standing in for one: only a display name is translated. */
+  gboolean    has_display_name;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisEngine, osais_engine, G_TYPE_OBJECT)
@@ -101,7 +108,7 @@ osais_engine_get_property (GObject    *object,
       break;
 
     case PROP_TITLE:
-      g_value_set_string (value, self->title);
+      g_value_set_string (value, osais_engine_get_title (self));
       break;
 
     case PROP_VERSION:
@@ -109,7 +116,7 @@ osais_engine_get_property (GObject    *object,
       break;
 
     case PROP_DESCRIPTION:
-      g_value_set_string (value, self->description);
+      g_value_set_string (value, osais_engine_get_description (self));
       break;
 
     case PROP_DEFAULT_COST:
@@ -176,6 +183,19 @@ node_is_number (JsonNode *node)
   type = json_node_get_value_type (node);
 
   return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+/* A display text of a descriptor as it is shown: looked up in @domain,
+ * the catalogue of a bundled engine, or as written without one. An empty
+ * text is never looked up: gettext would answer with the catalogue's header. */
+static const char *
+display_text (const char *domain,
+              const char *text)
+{
+  if (domain == NULL || text == NULL || *text == '\0')
+    return text;
+
+  return g_dgettext (domain, text);
 }
 
 /* An empty title or tooltip says nothing: the published diffusion.json has
@@ -627,6 +647,7 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   self = g_object_new (OSAIS_TYPE_ENGINE, NULL);
   self->name = g_strdup (name);
   self->title = g_strdup (title != NULL ? title : name);
+  self->has_display_name = title != NULL && title != name;
   self->version = g_strdup (osais_json_object_get_string (object, "version"));
   self->description = g_strdup (osais_json_object_get_string (object, "description"));
   if (member_number (object, "default_cost", &cost) && cost > 0)
@@ -716,7 +737,8 @@ osais_engine_get_title (OsaisEngine *self)
 {
   g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
 
-  return self->title;
+  return self->has_display_name ? display_text (self->translation_domain, self->title)
+                                : self->title;
 }
 
 const char *
@@ -732,7 +754,7 @@ osais_engine_get_description (OsaisEngine *self)
 {
   g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
 
-  return self->description;
+  return display_text (self->translation_domain, self->description);
 }
 
 gint64
@@ -803,6 +825,53 @@ osais_engine_get_input_param (OsaisEngine *self)
   return NULL;
 }
 
+/* The display texts of a param */
+
+const char *
+osais_engine_param_get_title (const OsaisEngineParam *param)
+{
+  g_return_val_if_fail (param != NULL, NULL);
+
+  return display_text (param->translation_domain, param->title);
+}
+
+const char *
+osais_engine_param_get_placeholder (const OsaisEngineParam *param)
+{
+  g_return_val_if_fail (param != NULL, NULL);
+
+  return display_text (param->translation_domain, param->placeholder);
+}
+
+const char *
+osais_engine_param_get_tooltip (const OsaisEngineParam *param)
+{
+  g_return_val_if_fail (param != NULL, NULL);
+
+  return display_text (param->translation_domain, param->tooltip);
+}
+
+const char *
+osais_engine_param_get_unit (const OsaisEngineParam *param)
+{
+  g_return_val_if_fail (param != NULL, NULL);
+
+  return display_text (param->translation_domain, param->unit);
+}
+
+const char *
+osais_engine_param_get_choice_label (const OsaisEngineParam *param,
+                                     guint                   index)
+{
+  g_return_val_if_fail (param != NULL, NULL);
+
+  /* parse_accept() keeps labels only when they pair up with the values. */
+  if (param->accept_labels == NULL || index >= g_strv_length (param->accept_labels))
+    return NULL;
+
+  return display_text (param->translation_domain, param->accept_labels[index]);
+}
+
 /* Checking an input image against the engine's limits */
 
 static gboolean
@@ -846,7 +915,7 @@ osais_engine_check_input (OsaisEngine  *self,
   g_return_val_if_fail (bytes != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  title = self->title != NULL ? self->title : self->name;
+  title = osais_engine_get_title (self);
   param = osais_engine_get_input_param (self);
   if (param == NULL)
     {
@@ -1415,6 +1484,20 @@ add_engine (GHashTable  *engines,
   g_hash_table_replace (engines, g_strdup (engine->name), g_object_ref (engine));
 }
 
+/* A bundled engine's display texts are in our catalogue (extracted by
+ * build-aux/engine-strings.py); a user's or a server's have none. */
+static void
+mark_bundled (OsaisEngine *engine)
+{
+  engine->translation_domain = GETTEXT_PACKAGE;
+  for (guint i = 0; i < engine->params->len; i++)
+    {
+      OsaisEngineParam *param = g_ptr_array_index (engine->params, i);
+
+      param->translation_domain = GETTEXT_PACKAGE;
+    }
+}
+
 static void
 load_bundled (GHashTable *engines)
 {
@@ -1447,6 +1530,7 @@ load_bundled (GHashTable *engines)
           continue;
         }
 
+      mark_bundled (engine);
       add_engine (engines, engine, path);
     }
 }

@@ -73,12 +73,20 @@ typedef struct
   GStrv             filter_ext;         /* nullable: uiSelectPicture */
   guint             min_width, max_width, min_height, max_height; /* 0 = none */
   guint             max_kb;                                        /* 0 = none */
+  /* The catalogue of the display texts above (title, placeholder, tooltip,
+   * unit, accept_labels): GETTEXT_PACKAGE for a bundled engine, NULL for
+   * the others, which have no catalogue. Show those texts through
+   * osais_engine_param_get_title() and its siblings, which look them up. */
+  const char       *translation_domain;
 } OsaisEngineParam;
 
 #define OSAIS_TYPE_ENGINE (osais_engine_get_type ())
 
 /* Read-only properties: name (the id sent in the URL: "engine", else "name"),
- * title (the display name), version, description, default-cost (int64 ms). */
+ * title (the display name), version, description, default-cost (int64 ms).
+ * The title and the description are display texts: a bundled engine's come
+ * from the translation catalogue (build-aux/engine-strings.py lists them for
+ * xgettext); a user's descriptor is shown as written. */
 G_DECLARE_FINAL_TYPE (OsaisEngine, osais_engine, OSAIS, ENGINE, GObject)
 
 OsaisEngine            *osais_engine_new_from_json     (JsonNode     *descriptor,
@@ -98,6 +106,17 @@ const OsaisEngineParam *osais_engine_find_param        (OsaisEngine  *self,
 /* The uiSelectPicture parameter, if the engine takes an input image; else a
  * sent string param named "url_upload" (ping's has no ui). */
 const OsaisEngineParam *osais_engine_get_input_param   (OsaisEngine  *self);
+
+/* The display texts of a param: the descriptor's, translated when its
+ * engine is bundled; NULL when the descriptor has none. Only for showing:
+ * names and values sent to OSAIS are never translated. */
+const char             *osais_engine_param_get_title        (const OsaisEngineParam *param);
+const char             *osais_engine_param_get_placeholder  (const OsaisEngineParam *param);
+const char             *osais_engine_param_get_tooltip      (const OsaisEngineParam *param);
+const char             *osais_engine_param_get_unit         (const OsaisEngineParam *param);
+/* The label of the accept.$in value at @index (accept.display), or NULL. */
+const char             *osais_engine_param_get_choice_label (const OsaisEngineParam *param,
+                                                             guint                   index);
 
 /* Checks @bytes as @self's input image: reads its type and size from its
  * header (osais_image_check(), OSAIS_IMAGE_CHECK_ERROR when it cannot), then
