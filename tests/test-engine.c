@@ -576,6 +576,118 @@ test_engine_user_dir (void)
   g_assert_cmpuint (osais_engine_get_n_params (osais_engines_lookup (engines, "rembg")), ==, 4);
 }
 
+/* @text as build-aux/engine-strings.py writes it for xgettext: N_("…"). */
+static char *
+gettext_call (const char *text)
+{
+  GString *str = g_string_new ("N_(\"");
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (str, '\\');
+      g_string_append_c (str, *p);
+    }
+  g_string_append (str, "\")");
+
+  return g_string_free (str, FALSE);
+}
+
+static gboolean
+has_letter (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      if (g_unichar_isalpha (g_utf8_get_char (p)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+assert_listed (const char *strings,
+               const char *engine,
+               const char *text)
+{
+  g_autofree char *call = NULL;
+
+  if (text == NULL)
+    return;
+
+  call = gettext_call (text);
+  if (strstr (strings, call) == NULL)
+    g_error ("“%s” of engine %s is translated when shown but is not in "
+             "osais-engine-strings.h: build-aux/engine-strings.py misses it", text, engine);
+}
+
+/* The texts the engine module translates for a bundled engine are the ones
+ * build-aux/engine-strings.py lists for xgettext (the engine-strings test
+ * checks that list against the descriptors): a text it missed would be
+ * looked up in a catalogue that cannot have it. A user's descriptor is
+ * never looked up. Here, in the C locale, the getters give the descriptor's
+ * own text. */
+static void
+test_engine_display_texts (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *strings = NULL;
+  g_autoptr(GListModel) engines = NULL;
+  g_autoptr(OsaisEngine) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  path = g_test_build_filename (G_TEST_DIST, "..", "src", "core", "engines",
+                                "osais-engine-strings.h", NULL);
+  g_file_get_contents (path, &strings, NULL, &error);
+  g_assert_no_error (error);
+
+  engines = osais_engines_load (NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+      const char *name = osais_engine_get_name (engine);
+
+      /* A title that is not the id is a display name. */
+      if (g_strcmp0 (osais_engine_get_title (engine), name) != 0)
+        assert_listed (strings, name, osais_engine_get_title (engine));
+      assert_listed (strings, name, osais_engine_get_description (engine));
+
+      for (guint j = 0; j < osais_engine_get_n_params (engine); j++)
+        {
+          const OsaisEngineParam *param = osais_engine_get_param (engine, j);
+
+          g_assert_cmpstr (param->translation_domain, ==, GETTEXT_PACKAGE);
+          g_assert_cmpstr (osais_engine_param_get_title (param), ==, param->title);
+          g_assert_cmpstr (osais_engine_param_get_placeholder (param), ==, param->placeholder);
+          g_assert_cmpstr (osais_engine_param_get_tooltip (param), ==, param->tooltip);
+          g_assert_cmpstr (osais_engine_param_get_unit (param), ==, param->unit);
+          assert_listed (strings, name, param->title);
+          assert_listed (strings, name, param->placeholder);
+          assert_listed (strings, name, param->tooltip);
+          assert_listed (strings, name, param->unit);
+
+          for (guint k = 0; param->accept_labels != NULL && param->accept_labels[k] != NULL; k++)
+            {
+              g_assert_cmpstr (osais_engine_param_get_choice_label (param, k), ==,
+                               param->accept_labels[k]);
+              if (has_letter (param->accept_labels[k]))
+                assert_listed (strings, name, param->accept_labels[k]);
+            }
+          g_assert_null (osais_engine_param_get_choice_label (param, param->accept_values != NULL
+                                                                     ? param->accept_values->len
+                                                                     : 0));
+        }
+    }
+
+  user = engine_from_string ("{\"engine\": \"mine\", \"name\": \"Remove Background\", "
+                             "\"params\": [{\"in\": \"steps\", \"type\": \"int\", "
+                             "\"ui\": {\"title\": \"Step Count\"}}]}", &error);
+  g_assert_no_error (error);
+  g_assert_null (osais_engine_get_param (user, 0)->translation_domain);
+  g_assert_cmpstr (osais_engine_get_title (user), ==, "Remove Background");
+  g_assert_cmpstr (osais_engine_param_get_title (osais_engine_get_param (user, 0)), ==,
+                   "Step Count");
+}
+
 /* A PNG of @width × @height; compression 0 makes its size predictable. */
 static GBytes *
 png_new (int width,
@@ -686,6 +798,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Engine/build-types", test_engine_build_types);
   g_test_add_func ("/Osais/Engine/user-dir", test_engine_user_dir);
   g_test_add_func ("/Osais/Engine/check-input", test_engine_check_input);
+  g_test_add_func ("/Osais/Engine/display-texts", test_engine_display_texts);
 
   return g_test_run ();
 }
