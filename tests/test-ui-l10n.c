@@ -9,10 +9,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include <adwaita.h>
 
 #include "osais-application.h"
+#include "osais-request-form.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
@@ -22,6 +24,25 @@
 #define FRENCH_TRY_OFFLINE "Essayer hors ligne"
 #define FRENCH_RUN "Lancer"
 #define FRENCH_LISTENING "À l’écoute sur http://127.0.0.1:"
+/* The bundled engines' texts, from src/core/engines/osais-engine-strings.h. */
+#define FRENCH_STEP_COUNT "Nombre d’étapes"
+#define FRENCH_PROMPT_TITLE "Entrée (texte et/ou image)"
+#define FRENCH_PROMPT_EXAMPLE "ex.\u00a0: pièce d’or de Rome, 100\u00a0av. J.-C., en entier"
+#define FRENCH_RESOLUTION "Résolution de sortie"
+#define FRENCH_REMBG "Supprimer l’arrière-plan"
+#define FRENCH_DIFFUSION "Transformation d’images par l’IA Stable Diffusion"
+
+/* A user's descriptor whose texts are all in the catalogue: it has no
+ * catalogue of its own, so they must show as written. */
+#define USER_ENGINE \
+  "{\"engine\": \"mine\", \"name\": \"Remove Background\", " \
+  "\"description\": \"Image Utility\", \"params\": [" \
+  "{\"in\": \"steps\", \"type\": \"int\", \"default\": 20, \"ui\": {" \
+  "\"title\": \"Step Count\", \"tooltip\": \"Strength\", \"widget\": \"uiRangeSlider\", " \
+  "\"min\": 1, \"max\": 50}}, " \
+  "{\"in\": \"res\", \"type\": \"int\", \"default\": 1, " \
+  "\"accept\": {\"$in\": [1, 2], \"display\": [\"x1\", \"x2\"]}, " \
+  "\"ui\": {\"title\": \"Output resolution\", \"widget\": \"uiMultiToggle\"}}]}"
 
 typedef struct
 {
@@ -76,6 +97,111 @@ check_studio (Run *run)
   osais_ui_test_settle (200);
   osais_ui_test_save_screenshot (run->window, "l10n-studio-fr.png");
   g_application_quit (G_APPLICATION (run->app));
+}
+
+static const char *
+row_title (OsaisRequestForm *form,
+           const char       *name)
+{
+  GtkWidget *row = osais_request_form_get_field (form, name);
+
+  g_assert_true (ADW_IS_PREFERENCES_ROW (row));
+
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+}
+
+static const char *
+group_title (OsaisRequestForm *form,
+             const char       *name)
+{
+  GtkWidget *group = osais_request_form_get_field (form, name);
+
+  g_assert_true (ADW_IS_PREFERENCES_GROUP (group));
+
+  return adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (group));
+}
+
+/* The request form of a bundled engine shows its descriptor's texts in
+ * French, the values it sends stay the descriptor's; a user's descriptor
+ * shows its own texts as written, even those the catalogue knows. */
+static void
+test_engine_texts (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *user_path = NULL;
+  g_autofree char *rembg_title = NULL;
+  g_autoptr(GListModel) engines = NULL;
+  g_autoptr(GPtrArray) warnings = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisEngine *diffusion;
+  OsaisEngine *user;
+  GtkWidget *window;
+  GtkWidget *scrolled;
+  OsaisRequestForm *form;
+  GtkWidget *toggle;
+  GtkWidget *row;
+
+  dir = g_build_filename (g_get_user_config_dir (), "osais-studio", "engines", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  user_path = g_build_filename (dir, "mine.json", NULL);
+  g_file_set_contents (user_path, USER_ENGINE, -1, &error);
+  g_assert_no_error (error);
+
+  engines = osais_engines_load (&warnings);
+  g_assert_cmpuint (warnings->len, ==, 0);
+  diffusion = osais_engines_lookup (engines, "diffusion");
+  user = osais_engines_lookup (engines, "mine");
+  g_assert_nonnull (diffusion);
+  g_assert_nonnull (user);
+
+  /* The engine selector binds these properties. An id standing in for a
+   * display name stays the id. */
+  g_object_get (osais_engines_lookup (engines, "rembg"), "title", &rembg_title, NULL);
+  g_assert_cmpstr (rembg_title, ==, FRENCH_REMBG);
+  g_assert_cmpstr (osais_engine_get_title (diffusion), ==, "diffusion");
+  g_assert_cmpstr (osais_engine_get_description (diffusion), ==, FRENCH_DIFFUSION);
+  g_assert_cmpstr (osais_engine_get_title (user), ==, "Remove Background");
+  g_assert_cmpstr (osais_engine_get_description (user), ==, "Image Utility");
+
+  form = OSAIS_REQUEST_FORM (osais_request_form_new ());
+  window = gtk_window_new ();
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (form));
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 1000);
+
+  osais_request_form_set_engine (form, diffusion);
+  gtk_window_present (GTK_WINDOW (window));
+  osais_ui_test_wait_painted (window, 1);
+
+  g_assert_cmpstr (row_title (form, "steps"), ==, FRENCH_STEP_COUNT);
+  g_assert_cmpstr (group_title (form, "width"), ==, FRENCH_RESOLUTION);
+  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (form), FRENCH_PROMPT_TITLE));
+  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (form), FRENCH_PROMPT_EXAMPLE));
+  g_assert_null (osais_ui_test_find_toggle_button (GTK_WIDGET (form), "640x640"));
+  toggle = osais_ui_test_find_toggle_button (GTK_WIDGET (form), "640×640");
+  g_assert_nonnull (toggle);
+  osais_ui_test_save_screenshot (window, "l10n-request-form-fr.png");
+
+  /* What is sent is the descriptor's value, under its wire name. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  values = osais_request_form_dup_values (form);
+  g_assert_cmpstr (g_hash_table_lookup (values, "width"), ==, "640");
+
+  osais_request_form_set_engine (form, user);
+  osais_ui_test_settle (100);
+  g_assert_cmpstr (row_title (form, "steps"), ==, "Step Count");
+  row = osais_request_form_get_field (form, "steps");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "Strength");
+  g_assert_cmpstr (group_title (form, "res"), ==, "Output resolution");
+  g_assert_nonnull (osais_ui_test_find_toggle_button (GTK_WIDGET (form), "x2"));
+  g_assert_null (osais_ui_test_find_toggle_button (GTK_WIDGET (form), "×2"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_cmpint (g_remove (user_path), ==, 0);
 }
 
 /* Runs the application with @args and calls @check once it is running. */
@@ -145,6 +271,7 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_test_add_func ("/Osais/L10n/catalogue", test_catalogue);
+  g_test_add_func ("/Osais/L10n/engine-texts", test_engine_texts);
   g_test_add_func ("/Osais/L10n/welcome", test_welcome);
   g_test_add_func ("/Osais/L10n/studio", test_studio);
 
