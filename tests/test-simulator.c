@@ -778,7 +778,7 @@ static gboolean
 has_events (gpointer data)
 {
   Fixture *f = data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&f->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&f->lock);
 
   return f->events->len > 0;
 }

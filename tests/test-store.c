@@ -399,7 +399,7 @@ test_unknown_uid (void)
   g_autofree char *dir = make_data_dir ();
   g_autofree char *images = g_build_filename (dir, "images", NULL);
   OsaisStore *store = open_store (dir);
-  g_autoptr(OsaisJob) job = create_job (store, 0, 45, "t");
+  G_GNUC_UNUSED g_autoptr(OsaisJob) job = create_job (store, 0, 45, "t");
   g_autoptr(OsaisImage) image = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -527,7 +527,7 @@ test_image_hash (void)
   g_autofree char *dir = make_data_dir ();
   g_autofree guint8 *noise = g_malloc (540003 + 1);
   OsaisStore *store = open_store (dir);
-  g_autoptr(OsaisJob) job = create_job (store, 0, 50, "t");
+  G_GNUC_UNUSED g_autoptr(OsaisJob) job = create_job (store, 0, 50, "t");
   GAsyncResult *results[G_N_ELEMENTS (sizes)] = { NULL, };
   GBytes *datas[G_N_ELEMENTS (sizes)] = { NULL, };
   guint i;
@@ -856,7 +856,7 @@ test_delete_job (void)
   g_autofree char *uid_dir = g_build_filename (dir, "images", "60", NULL);
   OsaisStore *store = open_store (dir);
   g_autoptr(OsaisJob) job = create_job (store, 0, 60, "t");
-  g_autoptr(OsaisJob) other = create_job (store, 0, 61, "t");
+  G_GNUC_UNUSED g_autoptr(OsaisJob) other = create_job (store, 0, 61, "t");
   g_autoptr(OsaisImage) image = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -1270,7 +1270,6 @@ static gpointer
 ack_thread (gpointer user_data)
 {
   AckThread *data = user_data;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GMainContext) context = g_main_context_new ();
 
   g_main_context_push_thread_default (context);
