@@ -309,13 +309,9 @@ describe_job (OsaisApplication *self,
               OsaisJob         *job)
 {
   const char *title = engine_title (self, osais_job_get_engine (job));
-  g_autoptr(JsonNode) node = json_from_string (osais_job_get_parameters (job), NULL);
-  const char *prompt = NULL;
+  g_autofree char *prompt = osais_job_dup_prompt (job);
 
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    prompt = json_object_get_string_member_with_default (json_node_get_object (node),
-                                                         "prompt", NULL);
-  if (prompt != NULL && *prompt != '\0')
+  if (prompt != NULL)
     return g_strdup_printf ("%s: %s", title, prompt);
   return g_strdup (title);
 }

@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
 #include "osais-gallery-cell.h"
 #include "osais-thumbnail-loader.h"
@@ -43,26 +42,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* The prompt of a job, from its parameters: the `word` field the engines
- * take their text in. */
-static char *
-dup_prompt (OsaisJob *job)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  const char *parameters = osais_job_get_parameters (job);
-  JsonNode *root;
-
-  if (parameters == NULL || !json_parser_load_from_data (parser, parameters, -1, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-
-  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
-                                                               "word", NULL));
-}
 
 /* The progress: each stage moves it, and between the first and the last
  * image, each image received. */
@@ -178,7 +157,7 @@ show_item (OsaisGalleryCell *self)
 
   if (image == NULL)
     {
-      prompt = dup_prompt (job);
+      prompt = osais_job_dup_prompt (job);
       gtk_label_set_label (self->engine_label, osais_job_get_engine (job));
       gtk_label_set_label (self->prompt_label, prompt != NULL ? prompt : "");
       /* The target first: an action name without its target is a type mismatch. */

@@ -6,6 +6,8 @@
 
 #define G_LOG_DOMAIN "OsaisJob"
 
+#include <json-glib/json-glib.h>
+
 #include "osais-enums.h"
 #include "osais-image.h"
 #include "osais-job.h"
@@ -348,6 +350,23 @@ osais_job_get_parameters (OsaisJob *self)
   g_return_val_if_fail (OSAIS_IS_JOB (self), NULL);
 
   return self->parameters;
+}
+
+char *
+osais_job_dup_prompt (OsaisJob *self)
+{
+  g_autoptr(JsonNode) root = NULL;
+  const char *prompt;
+
+  g_return_val_if_fail (OSAIS_IS_JOB (self), NULL);
+
+  if (self->parameters == NULL ||
+      (root = json_from_string (self->parameters, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  prompt = json_object_get_string_member_with_default (json_node_get_object (root), "word", NULL);
+  return prompt != NULL && *prompt != '\0' ? g_strdup (prompt) : NULL;
 }
 
 OsaisStage
