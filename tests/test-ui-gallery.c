@@ -331,6 +331,74 @@ notify_done_cb (GObject      *object,
   counter->pending--;
 }
 
+/* Smooth scrolling: a steady 2400 px/s from a tick callback, and what each
+ * frame costs from the frame clock's before-paint to its after-paint
+ * (update, layout, snapshot and render: the app's share of a frame). */
+typedef struct
+{
+  GtkAdjustment *vadjustment;
+  gint64         first_frame;
+  gint64         paint_start;
+  GArray        *frame_us;    /* gint64 per frame */
+  gboolean       done;
+} SmoothScroll;
+
+#define SMOOTH_SCROLL_SPEED   2400.0  /* px/s: a brisk fling */
+#define SMOOTH_SCROLL_SECONDS 3
+
+static gboolean
+smooth_scroll_tick_cb (GtkWidget     *widget,
+                       GdkFrameClock *clock,
+                       gpointer       user_data)
+{
+  SmoothScroll *scroll = user_data;
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+
+  if (scroll->first_frame == 0)
+    scroll->first_frame = now;
+  if (now - scroll->first_frame > SMOOTH_SCROLL_SECONDS * G_USEC_PER_SEC)
+    {
+      scroll->done = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_adjustment_set_value (scroll->vadjustment,
+                            SMOOTH_SCROLL_SPEED * (now - scroll->first_frame) / G_USEC_PER_SEC);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+before_paint_cb (GdkFrameClock *clock,
+                 SmoothScroll  *scroll)
+{
+  scroll->paint_start = g_get_monotonic_time ();
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                SmoothScroll  *scroll)
+{
+  gint64 spent = g_get_monotonic_time () - scroll->paint_start;
+
+  if (scroll->first_frame != 0 && !scroll->done)
+    g_array_append_val (scroll->frame_us, spent);
+}
+
+static gboolean
+smooth_scroll_done (gpointer data)
+{
+  return ((SmoothScroll *)data)->done;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *)a;
+  gint64 y = *(const gint64 *)b;
+
+  return (x > y) - (x < y);
+}
+
 #define N_JOBS          1000
 #define IMAGES_PER_JOB  10
 
@@ -413,6 +481,41 @@ test_ten_thousand_images (void)
     }
   osais_ui_test_settle (1000);
   rss_scrolled = read_rss_kb ();
+
+  /* Back to the top, then scrolling smoothly through fresh rows. */
+  gtk_adjustment_set_value (vadjustment, 0);
+  osais_ui_test_settle (500);
+  {
+    GtkWidget *grid = GTK_WIDGET (osais_gallery_get_grid_view (gw.gallery));
+    GdkFrameClock *clock = gtk_widget_get_frame_clock (grid);
+    SmoothScroll scroll = { vadjustment, 0, 0, g_array_new (FALSE, FALSE, sizeof (gint64)), FALSE };
+    gulong before_id = g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb),
+                                         &scroll);
+    gulong after_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb),
+                                        &scroll);
+    guint over_budget = 0;
+
+    gtk_widget_add_tick_callback (grid, smooth_scroll_tick_cb, &scroll, NULL);
+    osais_ui_test_wait_until (smooth_scroll_done, &scroll, "the smooth scroll");
+    g_signal_handler_disconnect (clock, before_id);
+    g_signal_handler_disconnect (clock, after_id);
+
+    g_assert_cmpuint (scroll.frame_us->len, >, 10);
+    g_array_sort (scroll.frame_us, compare_gint64);
+    for (guint i = 0; i < scroll.frame_us->len; i++)
+      if (g_array_index (scroll.frame_us, gint64, i) > G_USEC_PER_SEC / 60)
+        over_budget++;
+    g_test_message ("Smooth scroll at %.0f px/s over %.0f px: %u frames in %d s; "
+                    "work per frame: median %.1f ms, 95th percentile %.1f ms, slowest %.1f ms; "
+                    "%u over 16.7 ms",
+                    SMOOTH_SCROLL_SPEED, gtk_adjustment_get_value (vadjustment),
+                    scroll.frame_us->len, SMOOTH_SCROLL_SECONDS,
+                    g_array_index (scroll.frame_us, gint64, scroll.frame_us->len / 2) / 1000.0,
+                    g_array_index (scroll.frame_us, gint64, scroll.frame_us->len * 95 / 100) / 1000.0,
+                    g_array_index (scroll.frame_us, gint64, scroll.frame_us->len - 1) / 1000.0,
+                    over_budget);
+    g_array_unref (scroll.frame_us);
+  }
 
   /* The end is reached, and the cells shown there have their thumbnails. */
   collect_cells (GTK_WIDGET (gw.gallery), cells);
