@@ -93,7 +93,7 @@ typedef struct
   GQueue               body_deadlines;
   char                *peek_buffer;  /* PEEK_SIZE bytes */
   gint64               date_second;  /* of date_text */
-  char                 date_text[32];
+  char                *date_text;
 } Worker;
 
 struct _OsaisCallbackServer
@@ -1458,28 +1458,18 @@ static GSourceFuncs plain_source_funcs = {
   .dispatch = plain_source_dispatch,
 };
 
-/* The Date header libsoup would write, made once a second. */
+/* The Date header, formatted as libsoup does, once a second. */
 static const char *
 worker_http_date (Worker *worker)
 {
-  static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-  static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
   gint64 second = g_get_real_time () / G_USEC_PER_SEC;
 
   if (second != worker->date_second)
     {
       g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (second);
 
-      g_snprintf (worker->date_text, sizeof worker->date_text,
-                  "%s, %02d %s %d %02d:%02d:%02d GMT",
-                  days[g_date_time_get_day_of_week (now) - 1],
-                  g_date_time_get_day_of_month (now),
-                  months[g_date_time_get_month (now) - 1],
-                  g_date_time_get_year (now),
-                  g_date_time_get_hour (now),
-                  g_date_time_get_minute (now),
-                  g_date_time_get_second (now));
+      g_free (worker->date_text);
+      worker->date_text = soup_date_time_to_string (now, SOUP_DATE_HTTP);
       worker->date_second = second;
     }
   return worker->date_text;
@@ -1823,6 +1813,7 @@ plain_finish (Worker *worker)
   worker->epoll_fd = -1;
   g_clear_pointer (&worker->plain, g_hash_table_unref);
   g_clear_pointer (&worker->peek_buffer, g_free);
+  g_clear_pointer (&worker->date_text, g_free);
 }
 
 /* Closes every connection of the fast path, at stop. */
