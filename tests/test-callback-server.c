@@ -1107,6 +1107,25 @@ is_closed_soon (GSocketConnection *c)
   return g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) <= 0;
 }
 
+/* Closes @open, one of the connections filling the cap: a new connection
+ * is then served. */
+static void
+assert_place_freed (Fixture           *fx,
+                    GSocketConnection *open)
+{
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  g_autoptr(GSocketConnection) later = NULL;
+  g_autofree char *reply = NULL;
+  gboolean closed;
+
+  g_io_stream_close (G_IO_STREAM (open), NULL, NULL);
+  spin (200);
+  later = raw_connect (fx);
+  g_assert_true (raw_send (later, req, strlen (req)));
+  reply = raw_read_all (later, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+}
+
 static void
 test_connection_cap (Fixture       *fx,
                      gconstpointer  data)
@@ -1114,10 +1133,6 @@ test_connection_cap (Fixture       *fx,
   g_autoptr(GSocketConnection) a = raw_connect (fx);
   g_autoptr(GSocketConnection) b = raw_connect (fx);
   g_autoptr(GSocketConnection) over = NULL;
-  g_autoptr(GSocketConnection) later = NULL;
-  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  g_autofree char *reply = NULL;
-  gboolean closed;
 
   spin (100);
   /* The cap is 2: a third connection is closed at once. */
@@ -1126,12 +1141,7 @@ test_connection_cap (Fixture       *fx,
   g_assert_false (is_closed_soon (a));
 
   /* Once one closes, a new connection is served again. */
-  g_io_stream_close (G_IO_STREAM (b), NULL, NULL);
-  spin (200);
-  later = raw_connect (fx);
-  g_assert_true (raw_send (later, req, strlen (req)));
-  reply = raw_read_all (later, &closed);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+  assert_place_freed (fx, b);
 }
 
 static void
@@ -1398,10 +1408,6 @@ test_workers_connection_cap (Fixture       *fx,
   g_autoptr(GSocketConnection) b = raw_connect (fx);
   g_autoptr(GSocketConnection) c = raw_connect (fx);
   g_autoptr(GSocketConnection) over = NULL;
-  g_autoptr(GSocketConnection) later = NULL;
-  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  g_autofree char *reply = NULL;
-  gboolean closed;
 
   spin (100);
   /* The cap (3) counts the connections of all workers, one on each: a
@@ -1412,12 +1418,7 @@ test_workers_connection_cap (Fixture       *fx,
   g_assert_false (is_closed_soon (c));
 
   /* A connection closed on the second worker frees a place for all. */
-  g_io_stream_close (G_IO_STREAM (b), NULL, NULL);
-  spin (200);
-  later = raw_connect (fx);
-  g_assert_true (raw_send (later, req, strlen (req)));
-  reply = raw_read_all (later, &closed);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+  assert_place_freed (fx, b);
 }
 
 static void
