@@ -1190,109 +1190,73 @@ test_client_close_frees_cap (Fixture       *fx,
   g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
 }
 
+/* A notification that outruns the reply to its request is acknowledged at
+ * once, before its job exists, and applied when the reply creates it. */
 static void
-notify_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+test_notify_early_acknowledged (Fixture       *fx,
+                                gconstpointer  data)
 {
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static void
-test_notify_held_for_request (Fixture       *fx,
-                              gconstpointer  data)
-{
-  const char *body = "{\"uid\":\"2002\",\"stage\":\"1\",\"token\":\"tok2\"}";
-  g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
-  g_autoptr(SoupMessage) msg = new_message (fx, "POST", "notify", "application/json", bytes);
   g_autoptr(Response) r = NULL;
-  GAsyncResult *result = NULL;
   guint request_id;
+  gint64 start;
 
   request_id = osais_store_begin_request (fx->store);
-  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
-                                    notify_done_cb, &result);
-  spin (300);
-  /* Held, not refused, while the request that will create the job is in flight. */
-  g_assert_null (result);
-
-  create_job (fx, request_id, 2002, "tok2");
-  r = finish_response (msg, wait_result (&result));
-  g_object_unref (result);
+  start = g_get_monotonic_time ();
+  r = post_text (fx, "notify", "application/json",
+                 "{\"uid\":\"2002\",\"stage\":\"1\",\"token\":\"tok2\"}");
+  g_test_message ("Early acknowledgement after %" G_GINT64_FORMAT " µs",
+                  g_get_monotonic_time () - start);
   g_assert_cmpuint (r->status, ==, 200);
   g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok2\",\"uid\":\"2002\"}}");
+  g_assert_null (osais_store_lookup (fx->store, 2002));
+  g_assert_cmpuint (osais_store_get_n_early (fx->store), ==, 1);
+
+  create_job (fx, request_id, 2002, "tok2");
   g_assert_cmpint (osais_job_get_stage (lookup_job (fx, 2002)), ==, OSAIS_STAGE_RECEIVED);
+  g_assert_cmpuint (osais_store_get_n_early (fx->store), ==, 0);
 }
 
+/* An upload that outruns the reply: acknowledged, its image kept, and the
+ * job has it once created. */
 static void
-test_held_client_gone (Fixture       *fx,
-                       gconstpointer  data)
+test_upload_early_acknowledged (Fixture       *fx,
+                                gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  const char *body = "{\"uid\":\"3003\",\"stage\":\"2\",\"token\":\"t3\"}";
-  g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                          "Content-Type: application/json\r\n"
-                                          "Content-Length: %zu\r\n\r\n%s",
-                                          strlen (body), body);
+  g_autoptr(GBytes) png = png_bytes (16, 16);
   g_autoptr(Response) r = NULL;
+  OsaisJob *job;
   guint request_id;
 
   request_id = osais_store_begin_request (fx->store);
-  g_assert_true (raw_send (c, req, strlen (req)));
-  spin (200);
-  /* The client gives up while its notification is held. */
-  g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
-  spin (200);
-  create_job (fx, request_id, 3003, "t3");
-  spin (200);
-
-  /* The server did not touch the dead message, and serves on. */
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, 3003)), ==, OSAIS_STAGE_STARTED);
-  r = post_text (fx, "notify", "application/json",
-                 "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
+  r = post_upload (fx, "file", "out.png", png, "2003", "tok3");
   g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (response_text (r), ==, "{\"data\":{\"token\":\"tok3\",\"uid\":\"2003\"}}");
+  g_assert_null (osais_store_lookup (fx->store, 2003));
+
+  create_job (fx, request_id, 2003, "tok3");
+  job = lookup_job (fx, 2003);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
 }
 
-static gpointer
-stop_thread (gpointer data)
-{
-  Fixture *fx = data;
-
-  osais_callback_server_stop (fx->server);
-  return NULL;
-}
-
+/* Beyond the bound on early callbacks, the answer is 503 with a JSON body. */
 static void
-test_stop_while_held (Fixture       *fx,
-                      gconstpointer  data)
+test_early_bounded_busy (Fixture       *fx,
+                         gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  const char *body = "{\"uid\":\"4004\",\"stage\":\"2\",\"token\":\"t4\"}";
-  g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                          "Content-Type: application/json\r\n"
-                                          "Content-Length: %zu\r\n\r\n%s",
-                                          strlen (body), body);
-  g_autofree char *reply = NULL;
-  gboolean closed;
-  GThread *thread;
-  guint request_id;
+  guint request_id = osais_store_begin_request (fx->store);
 
-  request_id = osais_store_begin_request (fx->store);
-  g_assert_true (raw_send (c, req, strlen (req)));
-  spin (200);
+  for (guint i = 0; i <= 64; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"uid\":\"%u\",\"stage\":\"1\","
+                                               "\"token\":\"t\"}", 7000 + i);
+      g_autoptr(Response) r = post_text (fx, "notify", "application/json", body);
 
-  /* The server stops while the notification is held; the store releases it
-   * within stop()'s grace period: it is still acknowledged. */
-  thread = g_thread_new ("stop", stop_thread, fx);
-  spin (200);
-  create_job (fx, request_id, 4004, "t4");
-  g_thread_join (thread);
-  g_assert_false (osais_callback_server_get_listening (fx->server));
-  reply = raw_read_all (c, &closed);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
-  g_assert_true (g_str_has_suffix (reply, "{\"data\":{\"token\":\"t4\",\"uid\":\"4004\"}}"));
+      if (i < 64)
+        g_assert_cmpuint (r->status, ==, 200);
+      else
+        assert_json_error (r, 503);
+    }
+  osais_store_cancel_request (fx->store, request_id);
 }
 
 /* Several workers */
@@ -1422,20 +1386,21 @@ test_workers_connection_cap (Fixture       *fx,
 }
 
 static void
-test_workers_stop_while_held (Fixture       *fx,
-                              gconstpointer  data)
+test_workers_early (Fixture       *fx,
+                    gconstpointer  data)
 {
   GSocketConnection *c[3];
   guint request_id[3];
-  GThread *thread;
 
-  /* A held notification on each worker, for three jobs not created yet. */
+  /* An early notification on each worker, for three jobs not created yet:
+   * each is answered at once, and applied once its job is created. */
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *body = g_strdup_printf ("{\"uid\":\"%u\",\"stage\":\"2\","
                                                "\"token\":\"t%u\"}", 6000 + i, i);
       g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                               "Content-Type: application/json\r\n"
+                                              "Connection: close\r\n"
                                               "Content-Length: %zu\r\n\r\n%s",
                                               strlen (body), body);
 
@@ -1443,34 +1408,22 @@ test_workers_stop_while_held (Fixture       *fx,
       c[i] = raw_connect (fx);
       g_assert_true (raw_send (c[i], req, strlen (req)));
     }
-  spin (200);
-
-  /* The server stops while all three are held; the store releases them
-   * within the grace period, and every worker still acknowledges its own. */
-  thread = g_thread_new ("stop", stop_thread, fx);
-  spin (200);
-  for (guint i = 0; i < 3; i++)
-    {
-      g_autofree char *token = g_strdup_printf ("t%u", i);
-
-      create_job (fx, request_id[i], 6000 + i, token);
-    }
-  g_thread_join (thread);
-  g_assert_false (osais_callback_server_get_listening (fx->server));
-  g_assert_cmpuint (count_server_threads (), ==, 0);
 
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *expected = g_strdup_printf ("{\"data\":{\"token\":\"t%u\","
                                                    "\"uid\":\"%u\"}}", i, 6000 + i);
+      g_autofree char *token = g_strdup_printf ("t%u", i);
       g_autofree char *reply = NULL;
       gboolean closed;
 
       reply = raw_read_all (c[i], &closed);
       g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
       g_assert_true (g_str_has_suffix (reply, expected));
-      g_assert_true (closed);
       g_object_unref (c[i]);
+      create_job (fx, request_id[i], 6000 + i, token);
+      g_assert_cmpint (osais_job_get_stage (lookup_job (fx, 6000 + i)), ==,
+                       OSAIS_STAGE_STARTED);
     }
 }
 
@@ -2163,35 +2116,37 @@ test_plain_connection_close (Fixture       *fx,
   g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
 }
 
-/* A notification for @uid, not created yet, is held, its client gives up,
- * then the request ends by @create (or fails). */
+/* A notification for @uid, not created yet, sent on the fast path: it is
+ * acknowledged at once, its client goes, then the request ends by @create
+ * (or fails). */
 static void
-hold_and_abandon (Fixture  *fx,
-                  gint64    uid,
-                  gboolean  create)
+early_and_gone (Fixture  *fx,
+                gint64    uid,
+                gboolean  create)
 {
   g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autoptr(RawResponse) r = NULL;
   g_autofree char *body = g_strdup_printf ("{\"uid\":\"%" G_GINT64_FORMAT "\",\"stage\":\"2\","
                                            "\"token\":\"t\"}", uid);
   g_autofree char *req = plain_notify (body);
+  g_autofree char *expected = g_strdup_printf ("{\"data\":{\"token\":\"t\",\"uid\":\"%"
+                                               G_GINT64_FORMAT "\"}}", uid);
   guint request_id;
 
   request_id = osais_store_begin_request (fx->store);
   g_assert_true (raw_send (c, req, strlen (req)));
-  spin (200);
-  g_assert_false (g_socket_condition_check (g_socket_connection_get_socket (c), G_IO_IN));
+  r = raw_read_one (c);
+  assert_ack (r, expected);
   g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
-  spin (100);
   if (create)
     create_job (fx, request_id, uid, "t");
   else
     osais_store_cancel_request (fx->store, request_id);
-  spin (200);
 }
 
 static void
-test_plain_client_gone_while_held (Fixture       *fx,
-                                   gconstpointer  data)
+test_plain_client_gone_early (Fixture       *fx,
+                              gconstpointer  data)
 {
   g_autoptr(GSocketConnection) a = NULL;
   g_autoptr(GSocketConnection) b = NULL;
@@ -2199,12 +2154,13 @@ test_plain_client_gone_while_held (Fixture       *fx,
   g_autoptr(RawResponse) rb = NULL;
   g_autofree char *req = plain_notify ("{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
 
-  /* Released by the job's creation: applied all the same. */
-  hold_and_abandon (fx, 3003, TRUE);
+  /* Applied once the job is created. */
+  early_and_gone (fx, 3003, TRUE);
   g_assert_cmpint (osais_job_get_stage (lookup_job (fx, 3003)), ==, OSAIS_STAGE_STARTED);
-  /* Refused as the request failed. */
-  hold_and_abandon (fx, 3004, FALSE);
+  /* Kept for its grace as the request failed, never a job. */
+  early_and_gone (fx, 3004, FALSE);
   g_assert_null (osais_store_lookup (fx->store, 3004));
+  g_assert_cmpuint (osais_store_get_n_early (fx->store), ==, 1);
 
   /* Both places came back: the cap (2) lets two connections in at once. */
   a = raw_connect (fx);
@@ -2287,9 +2243,9 @@ main (int   argc,
   ADD ("notify-unknown-uid", test_notify_unknown_uid);
   ADD ("notify-wrong-token", test_notify_wrong_token);
   ADD ("notify-malformed", test_notify_malformed);
-  ADD ("notify-held-for-request", test_notify_held_for_request);
-  ADD ("notify-held-client-gone", test_held_client_gone);
-  ADD ("stop-while-held", test_stop_while_held);
+  ADD ("notify-early-acknowledged", test_notify_early_acknowledged);
+  ADD ("upload-early-acknowledged", test_upload_early_acknowledged);
+  ADD ("early-bounded-busy", test_early_bounded_busy);
   ADD ("upload-multipart", test_upload_multipart);
   ADD ("upload-json", test_upload_json);
   ADD ("upload-refused", test_upload_refused);
@@ -2314,8 +2270,8 @@ main (int   argc,
               setup_workers, test_workers_threads, teardown);
   g_test_add ("/Osais/CallbackServer/workers/slow-clients", Fixture, NULL,
               setup_workers, test_workers_slow_clients, teardown);
-  g_test_add ("/Osais/CallbackServer/workers/stop-while-held", Fixture, NULL,
-              setup_workers, test_workers_stop_while_held, teardown);
+  g_test_add ("/Osais/CallbackServer/workers/early", Fixture, NULL,
+              setup_workers, test_workers_early, teardown);
   g_test_add ("/Osais/CallbackServer/workers/connection-cap", Fixture, NULL,
               setup_workers_capped, test_workers_connection_cap, teardown);
   ADD ("plain/pipelined", test_plain_pipelined);
@@ -2326,8 +2282,8 @@ main (int   argc,
   ADD ("plain/same-answers", test_plain_same_answers);
   ADD ("plain/switch-to-libsoup", test_plain_switch_to_libsoup);
   ADD ("plain/connection-close", test_plain_connection_close);
-  g_test_add ("/Osais/CallbackServer/plain/client-gone-while-held", Fixture, NULL,
-              setup_capped, test_plain_client_gone_while_held, teardown);
+  g_test_add ("/Osais/CallbackServer/plain/client-gone-early", Fixture, NULL,
+              setup_capped, test_plain_client_gone_early, teardown);
   g_test_add ("/Osais/CallbackServer/plain/body-timeout", Fixture, NULL,
               setup_short_body, test_plain_body_timeout, teardown);
   ADD ("plain/idle-timeout", test_plain_idle_timeout);

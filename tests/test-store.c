@@ -613,155 +613,227 @@ test_add_image_concurrent (void)
   osais_test_remove_tree (dir);
 }
 
+static gboolean
+no_early_left (gpointer data)
+{
+  return osais_store_get_n_early (OSAIS_STORE (data)) == 0;
+}
+
+/* The callbacks outrun the reply to the request: each is acknowledged at
+ * once, before the job exists, and applied when it is created. */
 static void
-test_held_applied_after_create (void)
+test_early_applied_after_create (void)
 {
   g_autofree char *dir = make_data_dir ();
+  g_autofree char *early_dir = g_build_filename (dir, "images", "early", NULL);
+  g_autofree char *job_dir = g_build_filename (dir, "images", "77", NULL);
   OsaisStore *store = open_store (dir);
   g_autoptr(OsaisJob) job = NULL;
-  g_autoptr(GAsyncResult) notify_result = NULL;
-  g_autoptr(GAsyncResult) image_result = NULL;
-  g_autoptr(GBytes) data = g_bytes_new_static ("early image", 11);
+  g_autoptr(OsaisImage) early_image = NULL;
   g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GFile) early_file = NULL;
   g_autoptr(GError) error = NULL;
   guint request_id;
 
   request_id = osais_store_begin_request (store);
   g_assert_cmpuint (request_id, !=, 0);
 
-  /* The callbacks outrun the reply to the request. */
-  apply_notification (store, 77, "t77", OSAIS_STAGE_STARTED, 0, NULL, "early", -1,
-                      NULL, osais_test_store_result_cb, &notify_result);
-  osais_store_add_image_async (store, 77, "t77", 0, data, "image/png", 1, 1, NULL,
-                               osais_test_store_result_cb, &image_result);
-  run_for (200);
-  g_assert_null (notify_result);
-  g_assert_null (image_result);
+  g_assert_true (notify_sync (store, 77, "t77", OSAIS_STAGE_REQUEST_SENT, 0, NULL, "sent", -1,
+                              &error));
+  g_assert_no_error (error);
+  early_image = add_image_sync (store, 77, "t77", 0, "early image", &error);
+  g_assert_no_error (error);
+  g_assert_true (OSAIS_IS_IMAGE (early_image));
+  g_assert_true (notify_sync (store, 77, "t77", OSAIS_STAGE_STARTED, 0, NULL, "early", -1,
+                              &error));
+  g_assert_no_error (error);
+
+  /* Durable, and nothing in the model yet. */
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 3);
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM early_callbacks"), ==, 3);
+  g_assert_cmpuint (count_files (early_dir), ==, 1);
+  early_file = g_object_ref (osais_image_get_file (early_image));
+  g_assert_true (g_file_query_exists (early_file, NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
 
   job = create_job (store, request_id, 77, "t77");
-  g_assert_true (osais_store_apply_notification_finish (store, wait_result (&notify_result),
-                                                        &error));
-  g_assert_no_error (error);
-  image = osais_store_add_image_finish (store, wait_result (&image_result), &error);
-  g_assert_no_error (error);
-  g_assert_true (OSAIS_IS_IMAGE (image));
 
+  /* In arrival order: "sent", then "early" from the later stage. */
   g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
   g_assert_cmpstr (osais_job_get_description (job), ==, "early");
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  image = g_list_model_get_item (osais_job_get_images (job), 0);
+  g_assert_true (g_str_has_prefix (g_file_peek_path (osais_image_get_file (image)), job_dir));
+  g_assert_cmpstr (osais_image_get_hash (image), ==, osais_image_get_hash (early_image));
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM stages WHERE uid = 77"), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM images WHERE uid = 77"), ==, 1);
 
-  g_clear_object (&notify_result);
-  g_clear_object (&image_result);
+  /* Nothing early is left, on disk or in memory. */
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM early_callbacks"), ==, 0);
+  g_assert_cmpuint (count_files (early_dir), ==, 0);
+  g_assert_false (g_file_query_exists (early_file, NULL));
+
   close_store (store);
   osais_test_remove_tree (dir);
 }
 
+/* A callback whose token is not the one the reply brings was never OSAIS's
+ * for that job: dropped with its file, never applied. */
 static void
-test_held_refused_after_cancel (void)
+test_early_other_token_dropped (void)
 {
   g_autofree char *dir = make_data_dir ();
+  g_autofree char *early_dir = g_build_filename (dir, "images", "early", NULL);
   OsaisStore *store = open_store (dir);
-  g_autoptr(GAsyncResult) notify_result = NULL;
-  g_autoptr(GAsyncResult) image_result = NULL;
-  g_autoptr(GBytes) data = g_bytes_new_static ("early image", 11);
-  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) early_image = NULL;
+  g_autoptr(GError) error = NULL;
+  guint request_id;
+
+  request_id = osais_store_begin_request (store);
+  g_assert_true (notify_sync (store, 80, "forged", OSAIS_STAGE_ERROR, 0, NULL, "forged", -1,
+                              &error));
+  early_image = add_image_sync (store, 80, "forged", 0, "forged image", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_files (early_dir), ==, 1);
+
+  job = create_job (store, request_id, 80, "real");
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_REQUEST_SENT);
+  g_assert_null (osais_job_get_error_message (job));
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM early_callbacks"), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM stages"), ==, 0);
+  g_assert_cmpuint (count_files (early_dir), ==, 0);
+
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
+/* An early callback stays while any request that may bring its uid is in
+ * flight, then for the grace, then goes with its file. */
+static void
+test_early_dropped_after_grace (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *early_dir = g_build_filename (dir, "images", "early", NULL);
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisImage) early_image = NULL;
   g_autoptr(GError) error = NULL;
   guint first, second;
 
+  osais_store_set_early_grace (store, 1);
   first = osais_store_begin_request (store);
   second = osais_store_begin_request (store);
   g_assert_cmpuint (first, !=, second);
 
-  apply_notification (store, 78, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
-                      NULL, osais_test_store_result_cb, &notify_result);
-  osais_store_add_image_async (store, 78, "t", 0, data, "image/png", 1, 1, NULL,
-                               osais_test_store_result_cb, &image_result);
+  g_assert_true (notify_sync (store, 78, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1, &error));
+  early_image = add_image_sync (store, 78, "t", 0, "orphan image", &error);
+  g_assert_no_error (error);
 
-  /* One request remains that might still bring uid 78. */
+  /* One request remains that might still bring uid 78: no grace yet. */
   osais_store_cancel_request (store, first);
-  run_for (200);
-  g_assert_null (notify_result);
-  g_assert_null (image_result);
+  run_for (1500);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM early_callbacks"
+                                   " WHERE expires IS NOT NULL"), ==, 0);
 
+  /* None remains: the grace starts, and is written down. */
   osais_store_cancel_request (store, second);
-  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&notify_result),
-                                                         &error));
-  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
-  g_clear_error (&error);
-  image = osais_store_add_image_finish (store, wait_result (&image_result), &error);
-  g_assert_null (image);
-  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+  osais_test_wait_until (no_early_left, store, "the early callbacks to be dropped");
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM early_callbacks"), ==, 0);
+  g_assert_cmpuint (count_files (early_dir), ==, 0);
+
+  /* Nothing to claim them any more: a later request does not see them. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
 
-  g_clear_object (&notify_result);
-  g_clear_object (&image_result);
   close_store (store);
   osais_test_remove_tree (dir);
 }
 
+/* A flood of callbacks for made-up uids is bounded per request in flight. */
 static void
-test_held_timeout (void)
-{
-  g_autofree char *dir = make_data_dir ();
-  OsaisStore *store = open_store (dir);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 begin;
-  gint64 elapsed;
-
-  osais_store_set_hold_timeout (store, 1);
-  osais_store_begin_request (store);
-
-  begin = g_get_monotonic_time ();
-  apply_notification (store, 79, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
-                      NULL, osais_test_store_result_cb, &result);
-  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&result),
-                                                         &error));
-  elapsed = g_get_monotonic_time () - begin;
-  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
-  g_assert_cmpint (elapsed, >=, G_USEC_PER_SEC);
-  g_assert_cmpint (elapsed, <, 5 * G_USEC_PER_SEC);
-
-  g_clear_object (&result);
-  close_store (store);
-  osais_test_remove_tree (dir);
-}
-
-static void
-test_held_bounded (void)
+test_early_bounded (void)
 {
   g_autofree char *dir = make_data_dir ();
   OsaisStore *store = open_store (dir);
   GAsyncResult *results[65] = { NULL, };
   g_autoptr(GError) error = NULL;
-  guint request_id;
 
-  request_id = osais_store_begin_request (store);
+  osais_store_begin_request (store);
 
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     apply_notification (store, 1000 + i, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
                         NULL, osais_test_store_result_cb, &results[i]);
 
-  /* The 65th does not fit: refused at once, the others stay held. */
+  /* 64 are kept and acknowledged; the 65th does not fit. */
+  for (guint i = 0; i < 64; i++)
+    {
+      g_assert_true (osais_store_apply_notification_finish (store, wait_result (&results[i]),
+                                                            &error));
+      g_assert_no_error (error);
+    }
   g_assert_false (osais_store_apply_notification_finish (store, wait_result (&results[64]),
                                                          &error));
   g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_BUSY);
   g_clear_error (&error);
-  run_for (100);
-  for (guint i = 0; i < 64; i++)
-    g_assert_null (results[i]);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 64);
 
-  osais_store_cancel_request (store, request_id);
-  for (guint i = 0; i < 64; i++)
-    {
-      g_assert_false (osais_store_apply_notification_finish (store, wait_result (&results[i]),
-                                                             &error));
-      g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
-      g_clear_error (&error);
-    }
+  /* A second request in flight makes room for its own early callbacks. */
+  osais_store_begin_request (store);
+  g_assert_true (notify_sync (store, 2000, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 65);
 
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     g_clear_object (&results[i]);
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
+/* Closing keeps early callbacks, as they were acknowledged: a store opened
+ * again has them, keeps what was left of their grace, and removes files
+ * that a run stopped before its commit left in images/early/. */
+static void
+test_early_survives_reopen (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *early_dir = g_build_filename (dir, "images", "early", NULL);
+  g_autofree char *stray = g_build_filename (early_dir, ".early.ABC123", NULL);
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisImage) early_image = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 expires;
+
+  osais_store_begin_request (store);
+  g_assert_true (notify_sync (store, 92, "t", OSAIS_STAGE_STARTED, 0, NULL, "kept", -1, &error));
+  early_image = add_image_sync (store, 92, "t", 0, "kept image", &error);
+  g_assert_no_error (error);
+  close_store (store);
+
+  g_assert_true (g_file_set_contents (stray, "half", -1, NULL));
+  store = open_store (dir);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 2);
+  g_assert_cmpuint (count_files (early_dir), ==, 1);
+  g_assert_true (g_file_query_exists (osais_image_get_file (early_image), NULL));
+  /* No request is in flight now: the grace runs from this opening. */
+  expires = query_int (dir, "SELECT min(expires) FROM early_callbacks");
+  g_assert_cmpint (expires, >, g_get_real_time ());
+  close_store (store);
+
+  /* Opened again, the grace goes on from where it was. */
+  store = open_store (dir);
+  g_assert_cmpint (query_int (dir, "SELECT min(expires) FROM early_callbacks"), ==, expires);
+
+  /* Still claimable: a job created for that uid gets them. */
+  job = create_job (store, 0, 92, "t");
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
+  g_assert_cmpstr (osais_job_get_description (job), ==, "kept");
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 0);
+
   close_store (store);
   osais_test_remove_tree (dir);
 }
@@ -1024,7 +1096,10 @@ test_schema_1_updated (void)
   sqlite3_close (db);
 
   store = open_store (dir);
-  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 2);
+  /* Updated through schema 2 to the current one, in one transaction. */
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM sqlite_master"
+                                   " WHERE type = 'table' AND name = 'early_callbacks'"), ==, 1);
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 7"), ==, 2);
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM sqlite_master"
                                    " WHERE type = 'index' AND tbl_name = 'stages'"), ==, 0);
@@ -1321,30 +1396,6 @@ test_ack_does_not_wait_for_main (void)
 }
 
 static void
-test_close_refuses_held (void)
-{
-  g_autofree char *dir = make_data_dir ();
-  OsaisStore *store = open_store (dir);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  osais_store_begin_request (store);
-  apply_notification (store, 92, "t", OSAIS_STAGE_STARTED, 0, NULL, NULL, -1,
-                      NULL, osais_test_store_result_cb, &result);
-  run_for (100);
-  g_assert_null (result);
-
-  osais_store_close (store);
-  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&result),
-                                                         &error));
-  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO);
-
-  g_clear_object (&result);
-  close_store (store);
-  osais_test_remove_tree (dir);
-}
-
-static void
 test_default_data_dir (void)
 {
   g_autofree char *dir = osais_store_default_data_dir ();
@@ -1369,10 +1420,11 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
   g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);
   g_test_add_func ("/Osais/Store/image-hash", test_image_hash);
-  g_test_add_func ("/Osais/Store/held-applied-after-create", test_held_applied_after_create);
-  g_test_add_func ("/Osais/Store/held-refused-after-cancel", test_held_refused_after_cancel);
-  g_test_add_func ("/Osais/Store/held-timeout", test_held_timeout);
-  g_test_add_func ("/Osais/Store/held-bounded", test_held_bounded);
+  g_test_add_func ("/Osais/Store/early-applied-after-create", test_early_applied_after_create);
+  g_test_add_func ("/Osais/Store/early-other-token-dropped", test_early_other_token_dropped);
+  g_test_add_func ("/Osais/Store/early-dropped-after-grace", test_early_dropped_after_grace);
+  g_test_add_func ("/Osais/Store/early-bounded", test_early_bounded);
+  g_test_add_func ("/Osais/Store/early-survives-reopen", test_early_survives_reopen);
   g_test_add_func ("/Osais/Store/reopen", test_reopen);
   g_test_add_func ("/Osais/Store/delete-job", test_delete_job);
   g_test_add_func ("/Osais/Store/delete-image", test_delete_image);
@@ -1383,7 +1435,6 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",
                    test_ack_does_not_wait_for_main);
-  g_test_add_func ("/Osais/Store/close-refuses-held", test_close_refuses_held);
   g_test_add_func ("/Osais/Store/default-data-dir", test_default_data_dir);
 
   return g_test_run ();

@@ -20,22 +20,29 @@
 #include "osais-store.h"
 
 /* The schema version kept in PRAGMA user_version. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 #define DATABASE_NAME "history.sqlite3"
 #define IMAGES_DIR    "images"
+/* Under IMAGES_DIR: the images of early callbacks, until their job exists. */
+#define EARLY_DIR     "early"
 
 /* Image files are written and synced on these many threads at once, before
  * their op reaches the writer: each fsync waits for the disk, and the disk
  * serves several at a time far faster than one after the other. */
 #define MAX_FILE_THREADS 8
 
-/* Callbacks held for in-flight requests are bounded in number and bytes, so
- * that a flood of callbacks for made-up uids cannot exhaust memory. */
-#define MAX_HELD_CALLBACKS 64
-#define MAX_HELD_BYTES     (64 * 1024 * 1024)
+/* Early callbacks are bounded in number and bytes for each request in
+ * flight and in all, so that a flood of callbacks for made-up uids cannot
+ * fill the disk: OSAIS sends a few callbacks per image. */
+#define MAX_EARLY_PER_REQUEST        64
+#define MAX_EARLY_BYTES_PER_REQUEST  ((gsize) 64 * 1024 * 1024)
+#define MAX_EARLY                    1024
+#define MAX_EARLY_BYTES              ((gsize) 512 * 1024 * 1024)
 
-#define DEFAULT_HOLD_TIMEOUT 30
+/* Ten minutes: OSAIS may still be retrying a callback whose request we
+ * gave up on; after that, nothing can claim it. */
+#define DEFAULT_EARLY_GRACE 600
 
 #define DEFAULT_ERROR_MESSAGE "The AI request failed"
 
@@ -71,6 +78,7 @@ typedef struct
 
   /* OP_ADD_IMAGE (and cycle); OP_DELETE_IMAGE uses hash */
   GBytes     *data;
+  gsize       size;
   char       *content_type;
   char       *hash;
   guint       width;
@@ -80,9 +88,13 @@ typedef struct
    * needed after all, op_free() removes it. */
   char       *tmp_path;
 
-  /* While held: when it is refused, and what it costs. */
-  gint64      deadline;
-  gsize       held_bytes;
+  /* An early callback: its row; its image under images/early/; the
+   * requests in flight when it came, any of which may bring its uid; and
+   * when it is dropped (real time), 0 while one of them is in flight. */
+  gint64      early_id;
+  char       *early_path;
+  GArray     *early_requests;
+  gint64      expires;
 
   /* The outcome, returned once the batch is committed. */
   GError     *error;
@@ -147,6 +159,9 @@ enum {
   STMT_DELETE_IMAGE,
   STMT_SAVEPOINT_NOTIFY,
   STMT_RELEASE_NOTIFY,
+  STMT_INSERT_EARLY,
+  STMT_DELETE_EARLY,
+  STMT_SET_EARLY_EXPIRES,
   N_STMTS
 };
 
@@ -174,6 +189,14 @@ static const char * const statement_sql[N_STMTS] = {
     "SAVEPOINT notify",
   [STMT_RELEASE_NOTIFY] =
     "RELEASE notify",
+  [STMT_INSERT_EARLY] =
+    "INSERT INTO early_callbacks (uid, token, kind, stage, cycle, filename, descr, cost,"
+    " path, size, content_type, sha256, width, height, received)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+  [STMT_DELETE_EARLY] =
+    "DELETE FROM early_callbacks WHERE id = ?1",
+  [STMT_SET_EARLY_EXPIRES] =
+    "UPDATE early_callbacks SET expires = ?2 WHERE id = ?1",
 };
 
 struct _OsaisStore
@@ -182,6 +205,7 @@ struct _OsaisStore
 
   char         *data_dir;
   char         *images_dir;
+  char         *early_dir;
 
   /* Main context side. */
   GMainContext *main_context;
@@ -193,8 +217,10 @@ struct _OsaisStore
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STMTS];
   GHashTable   *states;       /* gint64 → JobState */
-  GPtrArray    *held;         /* Op, waiting for an in-flight request */
-  gsize         held_bytes;
+  GPtrArray    *early;        /* Op: early callbacks, in arrival order */
+  gsize         early_bytes;
+  guint         early_seq;
+  guint         n_early;      /* early->len, for other threads, under mutex */
   gint64        last_created;
   gboolean      broken;
 
@@ -206,7 +232,7 @@ struct _OsaisStore
   GHashTable   *tokens;       /* gint64 → token: the writer's jobs, for the file threads */
   GHashTable   *in_flight;    /* request ids */
   guint         last_request_id;
-  guint         hold_timeout;
+  guint         early_grace;
   gboolean      closing;
 
   guint64       n_commits;
@@ -223,7 +249,7 @@ G_DEFINE_QUARK (osais-store-error-quark, osais_store_error)
 enum {
   PROP_0,
   PROP_DATA_DIR,
-  PROP_HOLD_TIMEOUT,
+  PROP_EARLY_GRACE,
   N_PROPS
 };
 
@@ -265,6 +291,9 @@ op_free (Op *op)
   g_free (op->content_type);
   g_free (op->hash);
   op_discard_tmp (op);
+  /* A kept early callback's file stays: its row names it. */
+  g_free (op->early_path);
+  g_clear_pointer (&op->early_requests, g_array_unref);
   g_clear_error (&op->error);
   if (op->result != NULL && op->result_destroy != NULL)
     op->result_destroy (op->result);
@@ -538,6 +567,29 @@ image_location (OsaisStore  *self,
   "  received INTEGER NOT NULL" \
   ");"
 
+/* Callbacks that came before the reply that brings their uid: kept and
+ * acknowledged, applied when the job is created (schema 3). */
+#define EARLY_TABLE \
+  "CREATE TABLE early_callbacks (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  uid INTEGER NOT NULL," \
+  "  token TEXT NOT NULL," \
+  "  kind TEXT NOT NULL," /* 'notify' or 'image' */ \
+  "  stage INTEGER NOT NULL DEFAULT 0," \
+  "  cycle INTEGER NOT NULL DEFAULT 0," \
+  "  filename TEXT," \
+  "  descr TEXT," \
+  "  cost INTEGER NOT NULL DEFAULT -1," \
+  "  path TEXT," /* the image, relative to the data folder */ \
+  "  size INTEGER NOT NULL DEFAULT 0," \
+  "  content_type TEXT," \
+  "  sha256 TEXT," \
+  "  width INTEGER NOT NULL DEFAULT 0," \
+  "  height INTEGER NOT NULL DEFAULT 0," \
+  "  received INTEGER NOT NULL," \
+  "  expires INTEGER" /* NULL while a request in flight may claim it */ \
+  ");"
+
 static const char schema_sql[] =
   "CREATE TABLE jobs ("
   "  uid INTEGER PRIMARY KEY,"
@@ -567,7 +619,8 @@ static const char schema_sql[] =
   "  received INTEGER NOT NULL,"
   "  UNIQUE (uid, sha256)"
   ");"
-  "PRAGMA user_version = 2;";
+  EARLY_TABLE
+  "PRAGMA user_version = 3;";
 
 /* Schema 1 had the UNIQUE index on stages; its rows stay as they were. */
 static const char migrate_1_to_2_sql[] =
@@ -578,7 +631,11 @@ static const char migrate_1_to_2_sql[] =
   "ALTER TABLE stages_2 RENAME TO stages;"
   "PRAGMA user_version = 2;";
 
-G_STATIC_ASSERT (SCHEMA_VERSION == 2);
+static const char migrate_2_to_3_sql[] =
+  EARLY_TABLE
+  "PRAGMA user_version = 3;";
+
+G_STATIC_ASSERT (SCHEMA_VERSION == 3);
 
 static gboolean
 query_int (sqlite3     *db,
@@ -710,7 +767,9 @@ open_database (const char  *path,
                  SCHEMA_VERSION);
       /* One transaction: it all happens, or the file stays as it was. */
       sql = g_strconcat ("BEGIN IMMEDIATE;",
-                         version == 0 ? schema_sql : migrate_1_to_2_sql,
+                         version == 0 ? schema_sql : "",
+                         version == 1 ? migrate_1_to_2_sql : "",
+                         version == 1 || version == 2 ? migrate_2_to_3_sql : "",
                          "COMMIT;", NULL);
       if (!exec_sql (db, sql, error))
         {
@@ -869,6 +928,115 @@ load_history (OsaisStore  *self,
     {
       set_sqlite_error (error, self->db, "Cannot read the history");
       return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Reads the early callbacks a previous run kept, in arrival order. No
+ * request is in flight yet, so each one's grace runs: what was left of it,
+ * or all of it for those whose requests were still in flight then. Files
+ * in images/early/ that no row names were written by a run that stopped
+ * before its commit: nothing acknowledged them, so they go. */
+static gboolean
+load_early (OsaisStore  *self,
+            GError     **error)
+{
+  g_autoptr(GHashTable) named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GDir) dir = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 expires = g_get_real_time () + (gint64) self->early_grace * G_USEC_PER_SEC;
+  const char *name;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT id, uid, token, kind, stage, cycle, filename, descr, cost,"
+                          " path, size, content_type, sha256, width, height, expires"
+                          " FROM early_callbacks ORDER BY id",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *kind = (const char *) sqlite3_column_text (stmt, 3);
+      const char *path = (const char *) sqlite3_column_text (stmt, 9);
+      Op *op = g_new0 (Op, 1);
+
+      op->early_id = sqlite3_column_int64 (stmt, 0);
+      op->uid = sqlite3_column_int64 (stmt, 1);
+      op->token = dup_column_text (stmt, 2);
+      op->kind = g_strcmp0 (kind, "image") == 0 ? OP_ADD_IMAGE : OP_NOTIFY;
+      op->stage = CLAMP (sqlite3_column_int (stmt, 4), OSAIS_STAGE_ERROR, OSAIS_STAGE_FINISHED);
+      op->cycle = MAX (0, sqlite3_column_int (stmt, 5));
+      op->filename = dup_column_text (stmt, 6);
+      op->descr = dup_column_text (stmt, 7);
+      op->cost = sqlite3_column_int64 (stmt, 8);
+      op->size = sqlite3_column_int64 (stmt, 10);
+      op->content_type = dup_column_text (stmt, 11);
+      op->hash = dup_column_text (stmt, 12);
+      op->width = sqlite3_column_int (stmt, 13);
+      op->height = sqlite3_column_int (stmt, 14);
+      op->expires = sqlite3_column_type (stmt, 15) == SQLITE_NULL
+                    ? expires : sqlite3_column_int64 (stmt, 15);
+
+      /* An image row without its image is not one this code writes: it
+       * expires now, like any callback nobody can claim. */
+      if (op->kind == OP_ADD_IMAGE && (path == NULL || op->hash == NULL))
+        op->expires = 1;
+      else if (op->kind == OP_ADD_IMAGE)
+        {
+          op->early_path = g_build_filename (self->data_dir, path, NULL);
+          g_hash_table_add (named, g_path_get_basename (path));
+          self->early_bytes += op->size;
+        }
+      g_ptr_array_add (self->early, op);
+    }
+
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, "Cannot read the history");
+      return FALSE;
+    }
+  self->n_early = self->early->len;
+
+  /* Written now, so that the grace counts once across restarts. */
+  if (!exec_sql (self->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = 0; i < self->early->len; i++)
+    {
+      Op *op = g_ptr_array_index (self->early, i);
+      sqlite3_stmt *update = self->stmts[STMT_SET_EARLY_EXPIRES];
+
+      sqlite3_bind_int64 (update, 1, op->early_id);
+      sqlite3_bind_int64 (update, 2, op->expires);
+      if (!step_statement (self, update, error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+    }
+  if (!exec_sql (self->db, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+
+  dir = g_dir_open (self->early_dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (g_hash_table_contains (named, name))
+        continue;
+      path = g_build_filename (self->early_dir, name, NULL);
+      g_debug ("Removing %s, which no early callback names", path);
+      if (g_unlink (path) != 0)
+        g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
     }
 
   return TRUE;
@@ -1082,29 +1250,69 @@ typedef struct
   GPtrArray  *unlink_paths; /* files and folders removed after commit */
   GHashTable *sync_dirs;    /* folders that got a file: synced once, before commit */
   GPtrArray  *new_files;    /* those files, removed if the commit fails */
+  GPtrArray  *new_early;    /* early callbacks kept in this batch, unowned */
 } Batch;
 
-static void process_op (OsaisStore *self,
-                        Op         *op,
-                        Batch      *batch);
+static void process_notify    (OsaisStore *self,
+                               Op         *op,
+                               JobState   *state,
+                               Batch      *batch);
+static void process_add_image (OsaisStore *self,
+                               Op         *op,
+                               JobState   *state,
+                               Batch      *batch);
 
-/* A callback for a uid nobody knows yet: held while a request is in flight
- * (its reply may bring that uid), refused otherwise. */
+/* Early callbacks ---------------------------------------------------------
+ *
+ * OSAIS may call back before it answers the request that made the job (an
+ * OSAIS that awaits its first notification before replying does), so a
+ * callback for a uid nobody knows yet, while a request is in flight, is
+ * kept: persisted in this batch's transaction, acknowledged with it, and
+ * applied when the reply brings its uid. Holding it open instead would
+ * deadlock with such an OSAIS, and webhook senders give up on a receiver
+ * after 10 to 30 s anyway. */
+
 static void
-hold_or_refuse (OsaisStore *self,
-                Op         *op,
-                Batch      *batch)
+early_remove (OsaisStore *self,
+              guint       index)
 {
+  Op *op = g_ptr_array_steal_index (self->early, index);
+
+  if (op->kind == OP_ADD_IMAGE)
+    self->early_bytes -= op->size;
+  op_free (op);
+}
+
+/* Persists @op as an early callback and acknowledges it with the batch, or
+ * refuses it: no request in flight could bring its uid, or too many are
+ * kept already. */
+static void
+keep_early (OsaisStore *self,
+            Op         *op,
+            Batch      *batch)
+{
+  sqlite3_stmt *insert = self->stmts[STMT_INSERT_EARLY];
+  g_autofree char *name = NULL;
+  g_autofree char *relative_path = NULL;
+  GError *error = NULL;
+  GHashTableIter iter;
+  gpointer request_id;
+  gsize bytes = op->kind == OP_ADD_IMAGE ? op->size : 0;
+  gint64 now = g_get_real_time ();
   guint n_in_flight;
-  guint hold_timeout;
-  gsize bytes;
+  Op *ack;
 
   g_mutex_lock (&self->mutex);
   n_in_flight = g_hash_table_size (self->in_flight);
-  hold_timeout = self->hold_timeout;
-  g_mutex_unlock (&self->mutex);
+  op->early_requests = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_in_flight);
+  g_hash_table_iter_init (&iter, self->in_flight);
+  while (g_hash_table_iter_next (&iter, &request_id, NULL))
+    {
+      guint id = GPOINTER_TO_UINT (request_id);
 
-  bytes = sizeof *op + (op->data != NULL ? g_bytes_get_size (op->data) : 0);
+      g_array_append_val (op->early_requests, id);
+    }
+  g_mutex_unlock (&self->mutex);
 
   if (n_in_flight == 0)
     {
@@ -1113,53 +1321,200 @@ hold_or_refuse (OsaisStore *self,
       return;
     }
 
-  if (self->held->len >= MAX_HELD_CALLBACKS || self->held_bytes + bytes > MAX_HELD_BYTES)
+  if (self->early->len >= MIN (MAX_EARLY, MAX_EARLY_PER_REQUEST * n_in_flight) ||
+      self->early_bytes + bytes > MIN (MAX_EARLY_BYTES, MAX_EARLY_BYTES_PER_REQUEST * n_in_flight))
     {
       op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_BUSY,
-               "Too many callbacks are waiting for their requests");
+               "Too many callbacks came before their requests were answered");
       g_ptr_array_add (batch->done, op);
       return;
     }
 
-  g_debug ("Holding a callback for unknown uid %" G_GINT64_FORMAT, op->uid);
-  op->held_bytes = bytes;
-  op->deadline = g_get_monotonic_time () + (gint64)hold_timeout * G_USEC_PER_SEC;
-  self->held_bytes += bytes;
-  g_ptr_array_add (self->held, op);
+  if (op->kind == OP_ADD_IMAGE)
+    {
+      g_autofree char *path = NULL;
+
+      /* A file thread wrote it unless no request was in flight then. */
+      if (op->tmp_path == NULL &&
+          (!ensure_directory (self->early_dir, &error) ||
+           (op->tmp_path = write_temp_file (self->early_dir, "early", op->data, &error)) == NULL))
+        goto out;
+
+      /* Named so that nothing takes it for a crash's temporary file. */
+      name = g_strdup_printf ("%" G_GINT64_FORMAT "-%u-%.16s.%s", now, ++self->early_seq,
+                              op->hash, extension_for_content_type (op->content_type));
+      path = g_build_filename (self->early_dir, name, NULL);
+      if (g_rename (op->tmp_path, path) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (&error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                       "Cannot write %s: %s", path, g_strerror (saved_errno));
+          goto out;
+        }
+      g_clear_pointer (&op->tmp_path, g_free);
+      g_hash_table_add (batch->sync_dirs, g_strdup (self->early_dir));
+      g_ptr_array_add (batch->new_files, g_strdup (path));
+      op->early_path = g_steal_pointer (&path);
+      relative_path = g_build_filename (IMAGES_DIR, EARLY_DIR, name, NULL);
+      /* The file holds the bytes now; memory holds only what names them. */
+      g_clear_pointer (&op->data, g_bytes_unref);
+    }
+
+  sqlite3_bind_int64 (insert, 1, op->uid);
+  bind_text (insert, 2, op->token);
+  sqlite3_bind_text (insert, 3, op->kind == OP_ADD_IMAGE ? "image" : "notify", -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_int (insert, 4, op->stage);
+  sqlite3_bind_int (insert, 5, op->cycle);
+  bind_text (insert, 6, op->filename);
+  bind_text (insert, 7, op->descr);
+  sqlite3_bind_int64 (insert, 8, op->cost);
+  bind_text (insert, 9, relative_path);
+  sqlite3_bind_int64 (insert, 10, op->size);
+  bind_text (insert, 11, op->content_type);
+  bind_text (insert, 12, op->hash);
+  sqlite3_bind_int (insert, 13, op->width);
+  sqlite3_bind_int (insert, 14, op->height);
+  sqlite3_bind_int64 (insert, 15, now);
+  if (!step_statement (self, insert, &error))
+    goto out;
+  op->early_id = sqlite3_last_insert_rowid (self->db);
+
+  g_debug ("Keeping an early %s for uid %" G_GINT64_FORMAT,
+           op->kind == OP_ADD_IMAGE ? "image" : "notification", op->uid);
+
+  /* The caller's answer goes with the commit; the callback stays. */
+  ack = g_new0 (Op, 1);
+  ack->kind = op->kind;
+  ack->task = g_steal_pointer (&op->task);
+  if (op->kind == OP_ADD_IMAGE)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (op->early_path);
+      g_autoptr(GDateTime) received = date_time_from_usec (now);
+
+      ack->result = osais_image_new (file, op->uid, op->cycle, op->size, op->content_type,
+                                     op->hash, op->width, op->height, received);
+      ack->result_destroy = g_object_unref;
+    }
+  g_ptr_array_add (batch->done, ack);
+
+  self->early_bytes += bytes;
+  g_ptr_array_add (self->early, op);
+  g_ptr_array_add (batch->new_early, op);
+  return;
+
+out:
+  op->error = error;
+  g_ptr_array_add (batch->done, op);
 }
 
-static Op *
-steal_held (OsaisStore *self,
-            guint       index)
+/* Removes the row of an early callback that is applied or dropped; its file
+ * is renamed into the job's folder or removed after the commit. */
+static gboolean
+forget_early (OsaisStore  *self,
+              Op          *op,
+              Batch       *batch,
+              gboolean     drop_file)
 {
-  Op *op = g_ptr_array_steal_index (self->held, index);
+  sqlite3_stmt *delete = self->stmts[STMT_DELETE_EARLY];
+  GError *error = NULL;
 
-  self->held_bytes -= op->held_bytes;
+  sqlite3_bind_int64 (delete, 1, op->early_id);
+  if (!step_statement (self, delete, &error))
+    {
+      g_debug ("Cannot forget early callback %" G_GINT64_FORMAT ": %s",
+               op->early_id, error->message);
+      g_error_free (error);
+      return FALSE;
+    }
 
-  return op;
+  if (drop_file && op->early_path != NULL)
+    g_ptr_array_add (batch->unlink_paths, g_steal_pointer (&op->early_path));
+
+  return TRUE;
 }
 
-/* Refuses held callbacks: those past their deadline or whose caller gave up,
- * or all of them when no request is in flight any more. */
+static gboolean
+early_requests_ended (OsaisStore *self,
+                      Op         *op)
+{
+  if (op->early_requests == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < op->early_requests->len; i++)
+    {
+      guint id = g_array_index (op->early_requests, guint, i);
+
+      if (g_hash_table_contains (self->in_flight, GUINT_TO_POINTER (id)))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Whether maintain_early() has anything to write. */
+static gboolean
+early_needs_maintenance (OsaisStore *self)
+{
+  gint64 now = g_get_real_time ();
+  gboolean needed = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  for (guint i = 0; i < self->early->len && !needed; i++)
+    {
+      Op *op = g_ptr_array_index (self->early, i);
+
+      needed = op->expires != 0 ? op->expires <= now : early_requests_ended (self, op);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return needed;
+}
+
+/* Starts the grace of the early callbacks whose requests have all ended,
+ * and drops those whose grace has passed, files included. */
 static void
-release_held (OsaisStore *self,
-              Batch      *batch,
-              gboolean    all)
+maintain_early (OsaisStore *self,
+                Batch      *batch)
 {
-  gint64 now = g_get_monotonic_time ();
+  gint64 now = g_get_real_time ();
+  gint64 grace;
   guint i = 0;
 
-  while (i < self->held->len)
+  g_mutex_lock (&self->mutex);
+  grace = (gint64) self->early_grace * G_USEC_PER_SEC;
+  for (guint j = 0; j < self->early->len; j++)
     {
-      Op *op = g_ptr_array_index (self->held, i);
+      Op *op = g_ptr_array_index (self->early, j);
 
-      if (all || op->deadline <= now ||
-          g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
+      if (op->expires == 0 && early_requests_ended (self, op))
+        op->expires = -1;  /* marked: set below, outside the lock */
+    }
+  g_mutex_unlock (&self->mutex);
+
+  while (i < self->early->len)
+    {
+      Op *op = g_ptr_array_index (self->early, i);
+
+      if (op->expires == -1)
         {
-          op = steal_held (self, i);
-          g_debug ("Refusing a held callback for uid %" G_GINT64_FORMAT, op->uid);
-          op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB, "No such job");
-          g_ptr_array_add (batch->done, op);
+          sqlite3_stmt *update = self->stmts[STMT_SET_EARLY_EXPIRES];
+
+          op->expires = now + grace;
+          sqlite3_bind_int64 (update, 1, op->early_id);
+          sqlite3_bind_int64 (update, 2, op->expires);
+          if (!step_statement (self, update, NULL))
+            g_debug ("Cannot start the grace of early callback %" G_GINT64_FORMAT,
+                     op->early_id);
+        }
+
+      if (op->expires != 0 && op->expires <= now)
+        {
+          g_debug ("Dropping an early callback for uid %" G_GINT64_FORMAT
+                   ": no reply brought its uid", op->uid);
+          forget_early (self, op, batch, TRUE);
+          early_remove (self, i);
         }
       else
         i++;
@@ -1251,15 +1606,40 @@ process_create_job (OsaisStore *self,
   g_ptr_array_add (batch->effects, effect);
   op_free (op);
 
-  /* The callbacks that were waiting for this uid go into the same transaction. */
-  for (guint i = 0; i < self->held->len;)
+  /* The early callbacks for this uid go into the same transaction, in the
+   * order they came, as if they had come now; acknowledged already, they
+   * have no task. One with another token was never OSAIS's for this job. */
+  for (guint i = 0; i < self->early->len;)
     {
-      Op *held = g_ptr_array_index (self->held, i);
+      Op *early = g_ptr_array_index (self->early, i);
 
-      if (held->uid == effect->uid)
-        process_op (self, steal_held (self, i), batch);
+      if (early->uid != effect->uid)
+        {
+          i++;
+          continue;
+        }
+
+      early = g_ptr_array_steal_index (self->early, i);
+      if (early->kind == OP_ADD_IMAGE)
+        self->early_bytes -= early->size;
+
+      if (g_strcmp0 (early->token, state->token) != 0)
+        {
+          g_debug ("Dropping an early callback for uid %" G_GINT64_FORMAT
+                   ": not the job's token", early->uid);
+          forget_early (self, early, batch, TRUE);
+          op_free (early);
+          continue;
+        }
+
+      forget_early (self, early, batch, FALSE);
+      if (early->kind == OP_ADD_IMAGE)
+        {
+          early->tmp_path = g_steal_pointer (&early->early_path);
+          process_add_image (self, early, state, batch);
+        }
       else
-        i++;
+        process_notify (self, early, state, batch);
     }
 }
 
@@ -1392,10 +1772,11 @@ process_add_image (OsaisStore *self,
   uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, op->uid);
   relative_path = g_build_filename (IMAGES_DIR, uid_text, name, NULL);
 
-  /* A callback held until its job was created has no file yet: it is
-   * written here, the slow way, as it is rare. */
-  if (op->tmp_path == NULL &&
-      (!ensure_directory (dir, &error) ||
+  /* A callback whose job was created while a file thread looked at it has
+   * no file yet: it is written here, the slow way, as it is rare. An early
+   * image has its file, elsewhere: the folder may not exist yet. */
+  if (!ensure_directory (dir, &error) ||
+      (op->tmp_path == NULL &&
        (op->tmp_path = write_temp_file (dir, name, op->data, &error)) == NULL))
     goto out;
 
@@ -1415,7 +1796,7 @@ process_add_image (OsaisStore *self,
   sqlite3_bind_int64 (insert, 1, op->uid);
   sqlite3_bind_int (insert, 2, op->cycle);
   sqlite3_bind_text (insert, 3, relative_path, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (insert, 4, g_bytes_get_size (op->data));
+  sqlite3_bind_int64 (insert, 4, op->size);
   bind_text (insert, 5, op->content_type);
   sqlite3_bind_text (insert, 6, op->hash, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (insert, 7, op->width);
@@ -1430,7 +1811,7 @@ process_add_image (OsaisStore *self,
 
   file = g_file_new_for_path (path);
   received_dt = date_time_from_usec (now);
-  image = osais_image_new (file, op->uid, op->cycle, g_bytes_get_size (op->data),
+  image = osais_image_new (file, op->uid, op->cycle, op->size,
                            op->content_type, op->hash, op->width, op->height, received_dt);
   g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
 
@@ -1563,7 +1944,7 @@ process_op (OsaisStore *self,
           g_ptr_array_add (batch->done, op);
         }
       else
-        hold_or_refuse (self, op, batch);
+        keep_early (self, op, batch);
       return;
     }
 
@@ -1644,11 +2025,11 @@ process_batch (OsaisStore *self,
   g_autoptr(GPtrArray) unlink_paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) sync_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) new_files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) new_early = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
-  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files };
+  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files, new_early };
   gboolean needs_transaction = FALSE;
   gboolean keep_alive;
-  guint n_in_flight;
 
   for (guint i = 0; i < ops->len; i++)
     needs_transaction |= ((Op *)g_ptr_array_index (ops, i))->kind != OP_WAKE;
@@ -1657,11 +2038,11 @@ process_batch (OsaisStore *self,
    * the store would be finalized here and join its own thread. This one is
    * dropped on the main context, after the tasks are released. Taken only
    * while tasks keep the store alive, so never on a finalizing store. */
-  keep_alive = needs_transaction || self->held->len > 0;
+  keep_alive = needs_transaction;
   if (keep_alive)
     g_object_ref (self);
 
-  release_held (self, &batch, FALSE);
+  needs_transaction |= !self->broken && early_needs_maintenance (self);
 
   if (needs_transaction && self->broken)
     {
@@ -1676,18 +2057,12 @@ process_batch (OsaisStore *self,
     }
   else
     {
-      /* The ops move into done, held or effects; the array keeps no copy. */
+      /* The ops move into done, early or effects; the array keeps no copy. */
+      maintain_early (self, &batch);
       for (guint i = 0; i < ops->len; i++)
         process_op (self, g_ptr_array_index (ops, i), &batch);
       g_ptr_array_set_free_func (ops, NULL);
     }
-
-  g_mutex_lock (&self->mutex);
-  n_in_flight = g_hash_table_size (self->in_flight);
-  g_mutex_unlock (&self->mutex);
-
-  if (n_in_flight == 0)
-    release_held (self, &batch, TRUE);
 
   if (needs_transaction)
     {
@@ -1723,6 +2098,14 @@ process_batch (OsaisStore *self,
           g_ptr_array_set_size (unlink_paths, 0);
           for (guint i = 0; i < new_files->len; i++)
             g_unlink (g_ptr_array_index (new_files, i));
+          /* Their rows are gone with the transaction, and their acks fail. */
+          for (guint i = 0; i < new_early->len; i++)
+            {
+              guint index;
+
+              if (g_ptr_array_find (self->early, g_ptr_array_index (new_early, i), &index))
+                early_remove (self, index);
+            }
         }
       else
         {
@@ -1739,6 +2122,10 @@ process_batch (OsaisStore *self,
       if (g_remove (path) != 0 && errno != ENOENT)
         g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
     }
+
+  g_mutex_lock (&self->mutex);
+  self->n_early = self->early->len;
+  g_mutex_unlock (&self->mutex);
 
   /* The effects first: a caller on the main context then sees the change
    * in the model when its callback runs (same priority, queued before). */
@@ -1771,12 +2158,22 @@ writer_thread (gpointer data)
       g_mutex_lock (&self->mutex);
       while (self->queue->len == 0 && !self->closing)
         {
-          if (self->held->len > 0)
-            {
-              gint64 deadline = G_MAXINT64;
+          gint64 expires = G_MAXINT64;
 
-              for (guint i = 0; i < self->held->len; i++)
-                deadline = MIN (deadline, ((Op *)g_ptr_array_index (self->held, i))->deadline);
+          for (guint i = 0; i < self->early->len; i++)
+            {
+              Op *op = g_ptr_array_index (self->early, i);
+
+              if (op->expires != 0)
+                expires = MIN (expires, op->expires);
+            }
+
+          /* Woken for the first early callback whose grace ends (a broken
+           * store writes nothing, so it would only spin). */
+          if (expires != G_MAXINT64 && !self->broken)
+            {
+              gint64 deadline = g_get_monotonic_time () + MAX (0, expires - g_get_real_time ());
+
               if (!g_cond_wait_until (&self->cond, &self->mutex, deadline))
                 break;
             }
@@ -1791,17 +2188,9 @@ writer_thread (gpointer data)
       process_batch (self, ops);
     }
 
-  /* Closing: nothing more will claim what is still held. The caller of
-   * osais_store_close() holds a reference, so dropping the tasks here
-   * cannot finalize the store (and a finalizing store holds nothing). */
-  while (self->held->len > 0)
-    {
-      Op *op = steal_held (self, self->held->len - 1);
-
-      op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, "The store was closed");
-      op_return (op);
-      op_free (op);
-    }
+  /* Early callbacks stay on disk for the next opening; they own no task. */
+  g_ptr_array_set_size (self->early, 0);
+  self->early_bytes = 0;
 
   g_main_context_pop_thread_default (context);
 
@@ -1834,9 +2223,10 @@ submit (OsaisStore *self,
 
 /* A file thread: hashes the image and, if the job is known and the token is
  * its token, writes and syncs the file under a temporary name, many images
- * at once, so that the writer only renames it. Nothing is written for a
- * callback that the writer may refuse or hold: the writer checks again and
- * writes those few itself if their job comes. */
+ * at once, so that the writer only renames it. An image for a uid nobody
+ * knows yet, while a request is in flight, goes to images/early/ likewise:
+ * the writer keeps it as an early callback. Nothing is written for a
+ * callback that the writer will refuse. */
 static void
 prepare_image (gpointer data,
                gpointer user_data)
@@ -1848,17 +2238,25 @@ prepare_image (gpointer data,
   GError *error = NULL;
   const char *token;
   gboolean known;
+  gboolean early;
 
   op->hash = osais_sha256_hex (op->data);
 
   g_mutex_lock (&self->mutex);
   token = g_hash_table_lookup (self->tokens, &op->uid);
   known = token != NULL && g_strcmp0 (token, op->token) == 0;
+  early = token == NULL && g_hash_table_size (self->in_flight) > 0;
   g_mutex_unlock (&self->mutex);
 
-  if (known && !g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
+  if ((known || early) && !g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
     {
-      image_location (self, op, &dir, &name);
+      if (known)
+        image_location (self, op, &dir, &name);
+      else
+        {
+          dir = g_strdup (self->early_dir);
+          name = g_strdup ("early");
+        }
       if (!ensure_directory (dir, &error) ||
           (op->tmp_path = write_temp_file (dir, name, op->data, &error)) == NULL)
         {
@@ -1939,11 +2337,12 @@ osais_store_finalize (GObject *object)
 
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->images_dir, g_free);
+  g_clear_pointer (&self->early_dir, g_free);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->jobs_by_uid, g_hash_table_unref);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
   g_clear_pointer (&self->states, g_hash_table_unref);
-  g_clear_pointer (&self->held, g_ptr_array_unref);
+  g_clear_pointer (&self->early, g_ptr_array_unref);
   g_clear_pointer (&self->queue, g_ptr_array_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
@@ -1967,8 +2366,8 @@ osais_store_get_property (GObject    *object,
       g_value_set_string (value, self->data_dir);
       break;
 
-    case PROP_HOLD_TIMEOUT:
-      g_value_set_uint (value, osais_store_get_hold_timeout (self));
+    case PROP_EARLY_GRACE:
+      g_value_set_uint (value, osais_store_get_early_grace (self));
       break;
 
     default:
@@ -1990,8 +2389,8 @@ osais_store_set_property (GObject      *object,
       self->data_dir = g_value_dup_string (value);
       break;
 
-    case PROP_HOLD_TIMEOUT:
-      osais_store_set_hold_timeout (self, g_value_get_uint (value));
+    case PROP_EARLY_GRACE:
+      osais_store_set_early_grace (self, g_value_get_uint (value));
       break;
 
     default:
@@ -2012,8 +2411,8 @@ osais_store_class_init (OsaisStoreClass *klass)
     g_param_spec_string ("data-dir", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-  properties[PROP_HOLD_TIMEOUT] =
-    g_param_spec_uint ("hold-timeout", NULL, NULL, 0, 24 * 60 * 60, DEFAULT_HOLD_TIMEOUT,
+  properties[PROP_EARLY_GRACE] =
+    g_param_spec_uint ("early-grace", NULL, NULL, 0, 7 * 24 * 60 * 60, DEFAULT_EARLY_GRACE,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
 
@@ -2027,11 +2426,11 @@ osais_store_init (OsaisStore *self)
   self->jobs_by_uid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                         (GDestroyNotify)job_state_free);
-  self->held = g_ptr_array_new ();
+  self->early = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify)op_free);
   self->in_flight = g_hash_table_new (NULL, NULL);
   self->tokens = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  self->hold_timeout = DEFAULT_HOLD_TIMEOUT;
+  self->early_grace = DEFAULT_EARLY_GRACE;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
 }
@@ -2057,6 +2456,7 @@ store_open (const char    *data_dir,
   self = g_object_new (OSAIS_TYPE_STORE, "data-dir", data_dir, NULL);
   self->main_context = g_main_context_ref (main_context);
   self->images_dir = g_build_filename (data_dir, IMAGES_DIR, NULL);
+  self->early_dir = g_build_filename (self->images_dir, EARLY_DIR, NULL);
   db_path = g_build_filename (data_dir, DATABASE_NAME, NULL);
 
   self->db = open_database (db_path, error);
@@ -2076,7 +2476,7 @@ store_open (const char    *data_dir,
         }
     }
 
-  if (!load_history (self, error))
+  if (!load_history (self, error) || !load_early (self, error))
     return NULL;
 
   self->writer = g_thread_new ("osais-store-writer", writer_thread, self);
@@ -2201,34 +2601,48 @@ osais_store_lookup (OsaisStore *self,
 }
 
 guint
-osais_store_get_hold_timeout (OsaisStore *self)
+osais_store_get_early_grace (OsaisStore *self)
 {
-  guint hold_timeout;
+  guint early_grace;
 
   g_return_val_if_fail (OSAIS_IS_STORE (self), 0);
 
   g_mutex_lock (&self->mutex);
-  hold_timeout = self->hold_timeout;
+  early_grace = self->early_grace;
   g_mutex_unlock (&self->mutex);
 
-  return hold_timeout;
+  return early_grace;
 }
 
 void
-osais_store_set_hold_timeout (OsaisStore *self,
-                              guint       hold_timeout)
+osais_store_set_early_grace (OsaisStore *self,
+                             guint       early_grace)
 {
   gboolean changed;
 
   g_return_if_fail (OSAIS_IS_STORE (self));
 
   g_mutex_lock (&self->mutex);
-  changed = self->hold_timeout != hold_timeout;
-  self->hold_timeout = hold_timeout;
+  changed = self->early_grace != early_grace;
+  self->early_grace = early_grace;
   g_mutex_unlock (&self->mutex);
 
   if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOLD_TIMEOUT]);
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EARLY_GRACE]);
+}
+
+guint
+osais_store_get_n_early (OsaisStore *self)
+{
+  guint n_early;
+
+  g_return_val_if_fail (OSAIS_IS_STORE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  n_early = self->n_early;
+  g_mutex_unlock (&self->mutex);
+
+  return n_early;
 }
 
 guint64
@@ -2390,6 +2804,7 @@ osais_store_add_image_async (OsaisStore          *self,
   op->token = g_strdup (token);
   op->cycle = MAX (0, cycle);
   op->data = g_bytes_ref (data);
+  op->size = g_bytes_get_size (data);
   op->content_type = g_strdup (content_type);
   op->width = width;
   op->height = height;

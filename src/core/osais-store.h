@@ -23,7 +23,7 @@ typedef enum
   OSAIS_STORE_ERROR_DAMAGED,         /* the database is damaged: reported, never discarded */
   OSAIS_STORE_ERROR_TOO_NEW,         /* the database comes from a newer version */
   OSAIS_STORE_ERROR_IO,              /* disk or SQLite failure */
-  OSAIS_STORE_ERROR_BUSY,            /* too many callbacks held for in-flight requests */
+  OSAIS_STORE_ERROR_BUSY,            /* too many early callbacks kept for in-flight requests */
   OSAIS_STORE_ERROR_UNKNOWN_IMAGE,   /* the job has no such image (deleted already) */
 } OsaisStoreError;
 
@@ -68,15 +68,22 @@ char       *osais_store_default_data_dir     (void);
 OsaisJob   *osais_store_lookup               (OsaisStore          *self,
                                               gint64               uid);
 
-/* A request in flight: between sending a request and learning its uid,
- * callbacks for unknown uids are held rather than refused. Thread-safe. */
+/* A request in flight: between sending a request and learning its uid, a
+ * callback for an unknown uid is an early callback. It is stored durably and
+ * acknowledged at once, then applied when a reply brings its uid and token,
+ * or dropped (with its file) once every request that could have brought it
+ * has ended and the early grace has passed. Without a request in flight, an
+ * unknown uid is refused (OSAIS_STORE_ERROR_UNKNOWN_JOB). Early callbacks
+ * are bounded in number and bytes per request in flight and in all; beyond
+ * that they are refused with OSAIS_STORE_ERROR_BUSY. Thread-safe. */
 guint       osais_store_begin_request        (OsaisStore          *self);
-/* The request failed: no job will come of it. Held callbacks that no other
- * in-flight request can claim are refused (OSAIS_STORE_ERROR_UNKNOWN_JOB). */
+/* The request failed: no job will come of it. Early callbacks that no other
+ * in-flight request can claim start their grace. */
 void        osais_store_cancel_request       (OsaisStore          *self,
                                               guint                request_id);
-/* The reply gave the uid and token: creates the job durably, then applies
- * (and lets acknowledge) the callbacks held for it. @request_id may be 0 for
+/* The reply gave the uid and token: creates the job durably and, in the
+ * same transaction, applies the early callbacks for that uid in the order
+ * they arrived (those with another token are dropped, never applied). @request_id may be 0 for
  * a job not created through begin_request. @parameters is a JSON object text. */
 void        osais_store_create_job_async     (OsaisStore          *self,
                                               guint                request_id,
@@ -105,6 +112,8 @@ gboolean    osais_store_apply_notification_finish (OsaisStore              *self
 /* Stores an uploaded image: checks uid and token, writes the file (temp,
  * fsync, rename) under images/, named by the store, records it, commits.
  * An image already stored for that uid (same SHA-256) is not stored twice.
+ * For an early callback, the image returned is the file kept under
+ * images/early/ until its job is created.
  * @data must already have passed osais_image_check(). */
 void        osais_store_add_image_async      (OsaisStore          *self,
                                               gint64               uid,
@@ -121,11 +130,15 @@ OsaisImage *osais_store_add_image_finish     (OsaisStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
-/* Seconds a callback for an unknown uid is held while requests are in
- * flight (property hold-timeout, default 30). Thread-safe. */
-guint       osais_store_get_hold_timeout     (OsaisStore          *self);
-void        osais_store_set_hold_timeout     (OsaisStore          *self,
-                                              guint                hold_timeout);
+/* Seconds an early callback is kept after every request that could have
+ * brought its uid has ended (property early-grace, default 600). A store
+ * opened again keeps what was left of each grace. Thread-safe. */
+guint       osais_store_get_early_grace      (OsaisStore          *self);
+void        osais_store_set_early_grace      (OsaisStore          *self,
+                                              guint                early_grace);
+/* How many early callbacks the store keeps now. For tests and diagnostics.
+ * Thread-safe. */
+guint       osais_store_get_n_early          (OsaisStore          *self);
 /* How many write transactions the writer thread has committed since the
  * store was opened: callbacks that arrive together share one (group
  * commit). For tests and diagnostics. Thread-safe. */
