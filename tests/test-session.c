@@ -203,6 +203,43 @@ test_diffusion_three_images (void)
   g_assert_finalize_object (session);
 }
 
+/* An OSAIS that awaits its stage 0 notification's acknowledgement before
+ * it answers the request: the notification comes while the request is in
+ * flight and is acknowledged at once (holding it for the reply would wait
+ * forever), and the job still gets every stage and image. */
+static void
+test_osais_waits_for_first_ack (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisSession *session = new_offline_session ();
+  OsaisSimulator *simulator;
+  gint64 start;
+
+  g_assert_true (start_session (session, &error));
+  simulator = osais_session_get_simulator (session);
+  g_object_set (simulator, "reply-after-first-ack", TRUE, NULL);
+
+  start = g_get_monotonic_time ();
+  job = submit (session, "diffusion", NULL, &error, "word", "patient", "cimg", "2", NULL);
+  g_assert_no_error (error);
+  g_test_message ("Request answered after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000);
+  /* The reply came after that acknowledgement, which it waited for. */
+  g_assert_cmpuint (osais_simulator_get_acks_good (simulator), >=, 1);
+
+  osais_test_wait_for_job (job, "the job of an OSAIS that awaits its notifier");
+  osais_test_wait_for_simulator (simulator);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 2);
+  g_assert_cmpuint (osais_simulator_get_acks_bad (simulator), ==, 0);
+  g_assert_cmpuint (osais_store_get_n_early (osais_session_get_store (session)), ==, 0);
+
+  g_clear_object (&job);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
 static void
 test_ping_returns_input (void)
 {
@@ -640,6 +677,7 @@ main (int   argc,
 
   g_test_add_func ("/Osais/Session/offline-start", test_offline_start);
   g_test_add_func ("/Osais/Session/diffusion-three-images", test_diffusion_three_images);
+  g_test_add_func ("/Osais/Session/osais-waits-for-first-ack", test_osais_waits_for_first_ack);
   g_test_add_func ("/Osais/Session/ping-returns-input", test_ping_returns_input);
   g_test_add_func ("/Osais/Session/invalid-parameter", test_invalid_parameter);
   g_test_add_func ("/Osais/Session/input-rejected", test_input_rejected);

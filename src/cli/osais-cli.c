@@ -583,9 +583,13 @@ configure_simulator_from_environment (OsaisSimulator *simulator)
 {
   const char *fail_engine = g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
   const char *step_delay = g_getenv ("OSAIS_SIMULATOR_STEP_DELAY");
+  const char *reply_after_first_ack = g_getenv ("OSAIS_SIMULATOR_REPLY_AFTER_FIRST_ACK");
 
   if (simulator == NULL)
     return;
+  if (reply_after_first_ack != NULL)
+    g_object_set (simulator, "reply-after-first-ack",
+                  g_strcmp0 (reply_after_first_ack, "1") == 0, NULL);
   if (fail_engine != NULL)
     g_object_set (simulator, "fail-engine", fail_engine, NULL);
   if (step_delay != NULL)

@@ -78,6 +78,10 @@ typedef struct
   gint64          start_time;
   GSource        *delay_source;
   SoupMessage    *message;       /* the callback in flight */
+  /* With reply-after-first-ack: the AI request, paused until the first
+   * callback has its answer, and the reply it then gets. */
+  SoupServerMessage *reply_message;
+  JsonObject     *reply_data;
 } SimJob;
 
 struct _OsaisSimulator
@@ -93,6 +97,7 @@ struct _OsaisSimulator
   char         *fail_engine;
   guint         step_delay;
   gboolean      expire_tokens;
+  gboolean      reply_after_first_ack;
   GHashTable   *sessions;       /* authToken → SimUser */
 
   /* Read from any thread with g_atomic_int_get. */
@@ -136,6 +141,7 @@ enum {
   PROP_STEP_DELAY,
   PROP_FAIL_ENGINE,
   PROP_EXPIRE_TOKENS,
+  PROP_REPLY_AFTER_FIRST_ACK,
   PROP_REQUESTS,
   PROP_LOGINS,
   PROP_ACKS_GOOD,
@@ -183,6 +189,8 @@ sim_job_free (SimJob *job)
   g_free (job->error_descr);
   g_clear_pointer (&job->output, g_bytes_unref);
   g_clear_object (&job->message);
+  g_clear_object (&job->reply_message);
+  g_clear_pointer (&job->reply_data, json_object_unref);
   g_free (job);
 }
 
@@ -730,12 +738,28 @@ job_add_remaining (SimJob *job,
   g_atomic_int_add (&job->self->pending, delta);
 }
 
+/* Answers the AI request that a reply-after-first-ack job kept waiting. */
+static void
+job_release_reply (SimJob *job)
+{
+  g_autoptr(SoupServerMessage) msg = g_steal_pointer (&job->reply_message);
+  g_autoptr(JsonObject) data = g_steal_pointer (&job->reply_data);
+
+  if (msg == NULL || job->self->stopping)
+    return;
+
+  g_debug ("Job %s: answering its request now", job->uid);
+  reply_data (msg, data);
+  soup_server_message_unpause (msg);
+}
+
 static void
 job_end (SimJob *job)
 {
   OsaisSimulator *self = job->self;
 
   g_debug ("Job %s ended", job->uid);
+  job_release_reply (job);
   job_add_remaining (job, -job->remaining);
   g_ptr_array_remove_fast (self->jobs, job);
 }
@@ -813,6 +837,7 @@ job_callback_cb (GObject      *object,
                    g_uri_get_path (soup_message_get_uri (message)), job->uid, reason);
           g_atomic_int_inc (&self->acks_bad);
         }
+      job_release_reply (job);
     }
 
   job_add_remaining (job, -1);
@@ -1360,6 +1385,7 @@ ai_request (OsaisSimulator    *self,
   SimJob *job;
   GSource *source;
   gint64 seed;
+  gboolean reply_after_first_ack;
 
   if (!check_method (msg, SOUP_METHOD_POST))
     return;
@@ -1430,6 +1456,7 @@ ai_request (OsaisSimulator    *self,
                         : g_strconcat (self->callback_url, "/", NULL);
   job->fail = g_strcmp0 (self->fail_engine, engine_name) == 0;
   job->step_delay = self->step_delay;
+  reply_after_first_ack = self->reply_after_first_ack;
   g_mutex_unlock (&self->mutex);
 
   g_atomic_int_inc (&self->requests);
@@ -1439,14 +1466,26 @@ ai_request (OsaisSimulator    *self,
   json_object_set_string_member (data, "uid", job->uid);
   json_object_set_string_member (data, "token", job->token);
   json_object_set_string_member (data, "engine", engine_name);
-  reply_data (msg, data);
 
   if (job->callback_url == NULL)
     {
       g_debug ("No callback-url: request %s gets no callbacks", job->uid);
+      reply_data (msg, data);
       sim_job_free (job);
       return;
     }
+
+  /* Like a server that awaits its first notification before it answers:
+   * the stage 0 callback comes before the reply, which waits for its
+   * acknowledgement. */
+  if (reply_after_first_ack)
+    {
+      job->reply_message = g_object_ref (msg);
+      job->reply_data = g_steal_pointer (&data);
+      soup_server_message_pause (msg);
+    }
+  else
+    reply_data (msg, data);
 
   /* Counted before the reply leaves, so that pending is never 0 too early. */
   job_add_remaining (job, job->fail ? 4 : 3 + 3 * (int) job->cimg + 1);
@@ -1739,6 +1778,12 @@ osais_simulator_get_property (GObject    *object,
       g_mutex_unlock (&self->mutex);
       break;
 
+    case PROP_REPLY_AFTER_FIRST_ACK:
+      g_mutex_lock (&self->mutex);
+      g_value_set_boolean (value, self->reply_after_first_ack);
+      g_mutex_unlock (&self->mutex);
+      break;
+
     case PROP_REQUESTS:
       g_value_set_uint (value, osais_simulator_get_requests (self));
       break;
@@ -1805,6 +1850,21 @@ osais_simulator_set_property (GObject      *object,
       }
       break;
 
+    case PROP_REPLY_AFTER_FIRST_ACK:
+      {
+        gboolean reply_after_first_ack = g_value_get_boolean (value);
+        gboolean changed;
+
+        g_mutex_lock (&self->mutex);
+        changed = self->reply_after_first_ack != reply_after_first_ack;
+        self->reply_after_first_ack = reply_after_first_ack;
+        g_mutex_unlock (&self->mutex);
+
+        if (changed)
+          g_object_notify_by_pspec (object, pspec);
+      }
+      break;
+
     case PROP_EXPIRE_TOKENS:
       if (g_value_get_boolean (value))
         {
@@ -1854,6 +1914,9 @@ osais_simulator_class_init (OsaisSimulatorClass *klass)
     g_param_spec_string ("fail-engine", NULL, NULL, NULL, rw);
   properties[PROP_EXPIRE_TOKENS] =
     g_param_spec_boolean ("expire-tokens", NULL, NULL, FALSE, rw);
+  /* Answer each AI request only once its first callback is acknowledged. */
+  properties[PROP_REPLY_AFTER_FIRST_ACK] =
+    g_param_spec_boolean ("reply-after-first-ack", NULL, NULL, FALSE, rw);
   properties[PROP_REQUESTS] =
     g_param_spec_uint ("requests", NULL, NULL, 0, G_MAXUINT, 0, counter);
   properties[PROP_LOGINS] =
