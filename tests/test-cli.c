@@ -9,6 +9,8 @@
 
 #define G_LOG_DOMAIN "OsaisTestCli"
 
+#include <signal.h>
+
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 
@@ -183,6 +185,72 @@ test_network_error (void)
   g_assert_nonnull (strstr (outcome->err, "127.0.0.1:1"));
 }
 
+/* `osais run` stopped by @signum while its job runs: it says so, exits with
+ * the shell's status for that signal and no warning, and the job it sent is
+ * in the history. */
+static void
+interrupt_run (int signum)
+{
+  const char *argv[] = { g_getenv ("OSAIS_CLI"), "--data-dir", data_dir, "--simulator", "run",
+                         "diffusion", "word=interrupted", NULL };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autoptr(GString) all_err = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rest = NULL;
+  char *line;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* Slow enough that the job is still running when the signal comes. */
+  g_subprocess_launcher_setenv (launcher, "OSAIS_SIMULATOR_STEP_DELAY", "10000", TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+
+  /* The handlers are in place once the request is on its way. */
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  while ((line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error)) != NULL)
+    {
+      gboolean accepted = strstr (line, "accepted") != NULL;
+
+      g_string_append_printf (all_err, "%s\n", line);
+      g_free (line);
+      if (accepted)
+        break;
+    }
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (all_err->str, "accepted"));
+
+  g_subprocess_send_signal (process, signum);
+  rest = g_data_input_stream_read_upto (err, "", 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_string_append (all_err, rest != NULL ? rest : "");
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("stderr:\n%s", all_err->str);
+
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 128 + signum);
+  g_assert_nonnull (strstr (all_err->str, signum == SIGTERM ? "interrupted by SIGTERM"
+                                                            : "interrupted by SIGINT"));
+  g_assert_null (strstr (all_err->str, "CRITICAL"));
+  g_assert_null (strstr (all_err->str, "WARNING"));
+}
+
+static void
+test_run_interrupted (void)
+{
+  g_autoptr(Outcome) jobs = NULL;
+
+  interrupt_run (SIGINT);
+  interrupt_run (SIGTERM);
+
+  jobs = run_cli ("jobs", "--json", NULL);
+  g_assert_cmpint (jobs->status, ==, 0);
+  g_assert_nonnull (strstr (jobs->out, "interrupted"));
+}
+
 static void
 test_jobs_json (void)
 {
@@ -245,6 +313,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/run-timeout", test_run_timeout);
   g_test_add_func ("/Osais/Cli/network-error", test_network_error);
   g_test_add_func ("/Osais/Cli/jobs-json", test_jobs_json);
+  g_test_add_func ("/Osais/Cli/run-interrupted", test_run_interrupted);
 
   status = g_test_run ();
   osais_test_remove_tree (data_dir);

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -57,6 +58,8 @@ class Osais:
         self.sent_images = []
         self.done = threading.Event()
         self.lock = threading.Lock()
+        self.first_ack_seconds = None
+        self.late_duplicate_acked = False
 
     def post(self, route, body, content_type):
         request = urllib.request.Request(self.callback_url + route, data=body, method="POST",
@@ -112,7 +115,6 @@ class Osais:
 
     def run_job(self, uid, token, parameters):
         count = int(parameters.get("cimg", 1))
-        self.notify(uid, token, "0")
         self.notify(uid, token, "1")
         self.notify(uid, token, "1")  # a duplicate
         self.notify(uid, token, "2")
@@ -127,6 +129,11 @@ class Osais:
             self.notify(uid, token, "4", str(cycle), "%s_%d.png" % (uid, cycle))
         self.notify(uid, token, "2")  # out of order: must not move the job back
         self.notify(uid, token, "5", str(count - 1), descr="done", cost="1234")
+        # A late repeat of the last stage, as a sender that retries does.
+        time.sleep(1)
+        good = self.acks_good
+        self.notify(uid, token, "5", str(count - 1), descr="done", cost="1234")
+        self.late_duplicate_acked = self.acks_good == good + 1
         self.done.set()
 
 
@@ -167,6 +174,11 @@ def make_handler(osais):
                 parameters = self.read_json()
                 uid = "4711"
                 token = uuid.uuid4().hex[:12]
+                # Like a server that awaits its notifier: stage 0 goes out, and
+                # its acknowledgement comes back, before the request is answered.
+                start = time.monotonic()
+                osais.notify(uid, token, "0")
+                osais.first_ack_seconds = time.monotonic() - start
                 # The reply's inner shape is not specified: nest it, as strings.
                 self.reply(200, {"data": {"request": {"uid": uid, "token": token}}})
                 threading.Thread(target=osais.run_job, args=(uid, token, parameters),
@@ -204,7 +216,7 @@ def main():
 
     env = dict(os.environ, OSAIS_TOKEN=CLIENT_TOKEN, OSAIS_SECRET=CLIENT_SECRET)
     env.pop("OSAIS_SERVER", None)
-    print("1..5")
+    print("1..7")
     try:
         run = subprocess.run([cli, "--server", origin, "--data-dir", data_dir, "run",
                               "diffusion", "word=a foreign land", "cimg=2",
@@ -228,7 +240,7 @@ def main():
         osais.done.wait(10)
         for bad in osais.acks_bad:
             print("# bad acknowledgement: " + bad)
-        ok = not osais.acks_bad and osais.acks_good == 12
+        ok = not osais.acks_bad and osais.acks_good == 13
         print("%s 4 - every acknowledgement is exact (%d good, %d bad)" %
               ("ok" if ok else "not ok", osais.acks_good, len(osais.acks_bad)))
 
@@ -241,6 +253,16 @@ def main():
               "out of order" % ("ok" if ok else "not ok"))
         if not ok:
             print("# " + jobs.stdout.replace("\n", "\n# "))
+
+        seconds = osais.first_ack_seconds
+        ok = seconds is not None and seconds < 1.0
+        print("%s 6 - stage 0, sent before the request is answered, is acknowledged at once "
+              "(%s s)" % ("ok" if ok else "not ok",
+                          "%.3f" % seconds if seconds is not None else "never"))
+
+        ok = osais.late_duplicate_acked
+        print("%s 7 - a repeat of stage 5 a second after the job is done is acknowledged" %
+              ("ok" if ok else "not ok"))
     finally:
         server.shutdown()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -47,6 +47,8 @@ typedef struct
   GlobalOptions        *options;
   GMainLoop            *loop;
   int                   exit_status;
+  guint                 sigint_id;
+  guint                 sigterm_id;
 
   OsaisStore           *store;
   OsaisSimulator       *simulator;
@@ -63,6 +65,7 @@ typedef struct
   OsaisStage            last_reported_stage;
   guint                 last_reported_images;
   guint                 timeout_id;
+  guint                 grace_id;
   gboolean              reported;
 
   /* login */
@@ -73,6 +76,7 @@ static void
 cli_clear (Cli *cli)
 {
   g_clear_handle_id (&cli->timeout_id, g_source_remove);
+  g_clear_handle_id (&cli->grace_id, g_source_remove);
   if (cli->job != NULL)
     {
       g_signal_handlers_disconnect_by_data (cli->job, cli);
@@ -164,14 +168,34 @@ report_error (const char *what,
   return EXIT_USAGE;
 }
 
+/* The main loop stops; what the store is committing is committed and
+ * acknowledged while the command closes it (cli_clear()). The exit status is
+ * the shell's convention for a command ended by that signal. */
+static void
+interrupt (Cli *cli,
+           int  signum)
+{
+  say ("interrupted by %s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+  cli_quit (cli, 128 + signum);
+}
+
 static gboolean
-on_signal_cb (gpointer user_data)
+on_sigint_cb (gpointer user_data)
 {
   Cli *cli = user_data;
 
-  say ("interrupted");
-  /* The shell convention for a command ended by a signal. */
-  cli_quit (cli, 128 + SIGINT);
+  cli->sigint_id = 0;
+  interrupt (cli, SIGINT);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_sigterm_cb (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  cli->sigterm_id = 0;
+  interrupt (cli, SIGTERM);
   return G_SOURCE_REMOVE;
 }
 
@@ -294,12 +318,12 @@ login (Cli          *cli,
 static int
 run_loop (Cli *cli)
 {
-  guint sigint = g_unix_signal_add (SIGINT, on_signal_cb, cli);
-  guint sigterm = g_unix_signal_add (SIGTERM, on_signal_cb, cli);
+  cli->sigint_id = g_unix_signal_add (SIGINT, on_sigint_cb, cli);
+  cli->sigterm_id = g_unix_signal_add (SIGTERM, on_sigterm_cb, cli);
 
   g_main_loop_run (cli->loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  g_clear_handle_id (&cli->sigint_id, g_source_remove);
+  g_clear_handle_id (&cli->sigterm_id, g_source_remove);
   return cli->exit_status;
 }
 
@@ -428,6 +452,39 @@ copy_to_out_dir (Cli         *cli,
   return g_file_get_path (target);
 }
 
+/* After its job is done, `osais run` keeps acknowledging for a while: OSAIS
+ * may repeat a callback (stage 5 again, a second later), and a refused
+ * repeat would tell it that a result was lost. */
+#define LATE_CALLBACK_GRACE_MS 3000
+
+static gboolean
+late_grace_done_cb (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  cli->grace_id = 0;
+  g_main_loop_quit (cli->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Quits with @exit_status once no callback has changed the job for the
+ * grace. The built-in simulator sends nothing after its last callback, so
+ * offline there is nothing to wait for. */
+static void
+finish_after_grace (Cli *cli,
+                    int  exit_status)
+{
+  cli->exit_status = exit_status;
+  g_clear_handle_id (&cli->timeout_id, g_source_remove);
+  if (osais_session_get_simulator (cli->session) != NULL)
+    {
+      g_main_loop_quit (cli->loop);
+      return;
+    }
+  g_clear_handle_id (&cli->grace_id, g_source_remove);
+  cli->grace_id = g_timeout_add (LATE_CALLBACK_GRACE_MS, late_grace_done_cb, cli);
+}
+
 static void
 finish_run (Cli *cli)
 {
@@ -435,7 +492,12 @@ finish_run (Cli *cli)
   guint n = g_list_model_get_n_items (images);
 
   if (cli->reported)
-    return;
+    {
+      /* Something came during the grace: it starts again. */
+      if (cli->grace_id != 0)
+        finish_after_grace (cli, cli->exit_status);
+      return;
+    }
   cli->reported = TRUE;
 
   for (guint i = 0; i < n; i++)
@@ -467,13 +529,13 @@ finish_run (Cli *cli)
 
       say ("job %" G_GINT64_FORMAT " failed: %s", osais_job_get_uid (cli->job),
            message != NULL ? message : "no reason given");
-      cli_quit (cli, EXIT_JOB_FAILED);
+      finish_after_grace (cli, EXIT_JOB_FAILED);
       return;
     }
 
   say ("job %" G_GINT64_FORMAT " done: %u image(s) in %s", osais_job_get_uid (cli->job), n,
        cli->out_dir != NULL ? cli->out_dir : osais_session_get_data_dir (cli->session));
-  cli_quit (cli, EXIT_OK);
+  finish_after_grace (cli, EXIT_OK);
 }
 
 static void
