@@ -10,6 +10,8 @@
 
 #include <libsoup/soup.h>
 
+#include <sqlite3.h>
+
 #include "osais-core.h"
 #include "osais-test-utils.h"
 
@@ -669,6 +671,69 @@ test_stalled (void)
   g_assert_finalize_object (session);
 }
 
+/* A job that was running when the app last stopped goes on waiting after a
+ * restart: its callbacks are still taken, and it is stalled only a stall
+ * timeout after the history was opened again, not at once for being old. */
+static void
+test_unfinished_job_waits_after_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OsaisJob) created = NULL;
+  g_autofree char *database = NULL;
+  OsaisSession *session = new_offline_session ();
+  OsaisStore *store;
+  OsaisJob *job;
+  OsaisNotification notification = { 0 };
+  sqlite3 *db = NULL;
+
+  g_assert_true (start_session (session, &error));
+  osais_store_create_job_async (osais_session_get_store (session), 0, 4242, "t", "diffusion",
+                                "{\"word\":\"left running\"}", NULL,
+                                osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the job");
+  created = osais_store_create_job_finish (osais_session_get_store (session), result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_clear_object (&created);
+  database = g_build_filename (osais_session_get_data_dir (session), "history.sqlite3", NULL);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+
+  /* Its last callback came an hour ago. */
+  g_assert_cmpint (sqlite3_open (database, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE jobs SET created = created - 3600000000,"
+                                     " updated = updated - 3600000000",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  session = new_offline_session ();
+  g_object_set (session, "stall-timeout", 2, NULL);
+  g_assert_true (start_session (session, &error));
+  store = osais_session_get_store (session);
+  job = osais_store_lookup (store, 4242);
+  g_assert_nonnull (job);
+  g_assert_false (osais_job_get_stalled (job));
+
+  /* Its callbacks are still taken. */
+  notification.uid = 4242;
+  notification.token = (char *) "t";
+  notification.stage = OSAIS_STAGE_STARTED;
+  osais_store_apply_notification_async (store, &notification, NULL,
+                                        osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the notification");
+  g_assert_true (osais_store_apply_notification_finish (store, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
+
+  /* Stalled once the timeout has passed without another. */
+  osais_test_wait_until (job_is_stalled, job, "the job to be marked stalled");
+
+  g_clear_object (&result);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -688,6 +753,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Session/retry-failed", test_retry_failed);
   g_test_add_func ("/Osais/Session/retry-input", test_retry_input);
   g_test_add_func ("/Osais/Session/stalled", test_stalled);
+  g_test_add_func ("/Osais/Session/unfinished-job-waits-after-restart",
+                   test_unfinished_job_waits_after_restart);
 
   return g_test_run ();
 }

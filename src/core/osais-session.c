@@ -73,6 +73,10 @@ struct _OsaisSession
   GHashTable          *job_inputs;        /* uid → JobInput */
   GQueue               retained;          /* uids of retained inputs, oldest first */
   guint                stall_source;
+  /* When the history was opened: a job left running by an earlier run is
+   * stalled only a stall timeout after this, as its callbacks may still
+   * come. */
+  GDateTime           *store_opened;
   gboolean             started;
   gboolean             stopped;
 };
@@ -219,6 +223,9 @@ update_job_stalled (OsaisSession *self,
 
   if (since == NULL)
     since = osais_job_get_created (job);
+  if (since != NULL && self->store_opened != NULL
+      && g_date_time_compare (since, self->store_opened) < 0)
+    since = self->store_opened;
 
   /* A failed job is done; a finished one still waiting for announced
    * images is not, since images can arrive after stage 5. */
@@ -805,6 +812,8 @@ store_opened_cb (GObject      *object,
     }
 
   self->store = g_steal_pointer (&store);
+  g_clear_pointer (&self->store_opened, g_date_time_unref);
+  self->store_opened = g_date_time_new_now_utc ();
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
   restart_stall_timer (self);
 
@@ -1297,6 +1306,7 @@ osais_session_finalize (GObject *object)
 
   g_clear_pointer (&self->job_inputs, g_hash_table_unref);
   g_clear_pointer (&self->engine_warnings, g_strfreev);
+  g_clear_pointer (&self->store_opened, g_date_time_unref);
   g_free (self->data_dir);
   g_free (self->server_origin);
   g_free (self->listen_address);
