@@ -27,6 +27,11 @@ struct _OsaisApplication
   /* Jobs not finished yet, watched for a notification when they end. */
   GHashTable     *watched_jobs;
 
+  /* No window is open, yet the app holds itself to receive the results of
+   * jobs still running; it quits when none is left. */
+  gboolean        receiving_in_background;
+  gboolean        quitting;
+
   /* Files handed to the app before the engines were loaded: which engine
    * takes them is known only then. */
   GPtrArray      *pending_files;
@@ -44,8 +49,11 @@ G_DEFINE_FINAL_TYPE (OsaisApplication, osais_application, ADW_TYPE_APPLICATION)
 enum {
   PROP_0,
   PROP_SESSION,
+  PROP_RECEIVING_IN_BACKGROUND,
   N_PROPS
 };
+
+#define BACKGROUND_NOTIFICATION_ID "receiving-in-background"
 
 static GParamSpec *properties[N_PROPS];
 
@@ -57,6 +65,14 @@ osais_application_new (void)
                        "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/com/opensourceais/Studio",
                        NULL);
+}
+
+gboolean
+osais_application_get_receiving_in_background (OsaisApplication *self)
+{
+  g_return_val_if_fail (OSAIS_IS_APPLICATION (self), FALSE);
+
+  return self->receiving_in_background;
 }
 
 OsaisSession *
@@ -248,6 +264,119 @@ login_state_changed_cb (OsaisApplication *self)
 
 /* Notifications ----------------------------------------------------------- */
 
+/* Receiving in the background -------------------------------------------
+ *
+ * Closing the window does not lose what OSAIS still sends: while a job is
+ * running, the app keeps running, receiving and storing, like a download
+ * manager, until every job is done, failed or stalled. */
+
+/* Notifications go through the session bus; without one (a bare X session,
+ * a test) GLib's backends fail loudly rather than do nothing. */
+static void
+send_notification (OsaisApplication *self,
+                   const char       *id,
+                   GNotification    *notification)
+{
+  if (g_application_get_dbus_connection (G_APPLICATION (self)) == NULL)
+    {
+      g_debug ("No session bus: notification %s not sent", id);
+      return;
+    }
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+/* Jobs that may still get callbacks: not finished, and not given up on. */
+static guint
+count_running_jobs (OsaisApplication *self)
+{
+  GHashTableIter iter;
+  gpointer job;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->watched_jobs);
+  while (g_hash_table_iter_next (&iter, &job, NULL))
+    if (!osais_job_get_stalled (job))
+      n++;
+  return n;
+}
+
+static void
+stop_receiving_in_background (OsaisApplication *self)
+{
+  if (!self->receiving_in_background)
+    return;
+
+  g_debug ("No longer receiving in the background");
+  self->receiving_in_background = FALSE;
+  if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
+    g_application_withdraw_notification (G_APPLICATION (self), BACKGROUND_NOTIFICATION_ID);
+  g_application_release (G_APPLICATION (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVING_IN_BACKGROUND]);
+}
+
+static void
+start_receiving_in_background (OsaisApplication *self)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *body = NULL;
+  guint n_running = count_running_jobs (self);
+
+  if (self->receiving_in_background || self->quitting || n_running == 0
+      || !g_settings_get_boolean (self->settings, "keep-receiving"))
+    return;
+
+  g_debug ("The window closed with %u job(s) running: receiving in the background", n_running);
+  self->receiving_in_background = TRUE;
+  g_application_hold (G_APPLICATION (self));
+
+  notification = g_notification_new (_("Still receiving results"));
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u request is still running. Its images will be kept, "
+                                       "and OSAIS Studio will quit when it is done.",
+                                       "%u requests are still running. Their images will be "
+                                       "kept, and OSAIS Studio will quit when they are done.",
+                                       n_running),
+                          n_running);
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action (notification, "app.show-window");
+  g_notification_add_button (notification, _("Quit Now"), "app.quit");
+  send_notification (self, BACKGROUND_NOTIFICATION_ID, notification);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVING_IN_BACKGROUND]);
+}
+
+/* A job ended or stalled: when none is left running, a background app has
+ * done its work. */
+static void
+running_jobs_changed (OsaisApplication *self)
+{
+  if (self->receiving_in_background && count_running_jobs (self) == 0)
+    stop_receiving_in_background (self);
+}
+
+static void
+job_stalled_cb (OsaisJob         *job,
+                GParamSpec       *pspec,
+                OsaisApplication *self)
+{
+  running_jobs_changed (self);
+}
+
+static void
+window_removed_cb (OsaisApplication *self,
+                   GtkWindow        *window)
+{
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) == NULL)
+    start_receiving_in_background (self);
+}
+
+static void
+window_added_cb (OsaisApplication *self,
+                 GtkWindow        *window)
+{
+  /* The window keeps the app alive now. */
+  stop_receiving_in_background (self);
+}
+
 static void job_finished_cb (OsaisJob         *job,
                              GParamSpec       *pspec,
                              OsaisApplication *self);
@@ -257,7 +386,9 @@ unwatch_job (OsaisApplication *self,
              OsaisJob         *job)
 {
   g_signal_handlers_disconnect_by_func (job, job_finished_cb, self);
+  g_signal_handlers_disconnect_by_func (job, job_stalled_cb, self);
   g_hash_table_remove (self->watched_jobs, job);
+  running_jobs_changed (self);
 }
 
 static void
@@ -270,6 +401,7 @@ unwatch_all_jobs (OsaisApplication *self)
   while (g_hash_table_iter_next (&iter, &job, NULL))
     {
       g_signal_handlers_disconnect_by_func (job, job_finished_cb, self);
+      g_signal_handlers_disconnect_by_func (job, job_stalled_cb, self);
       g_hash_table_iter_remove (&iter);
     }
 }
@@ -283,6 +415,7 @@ watch_job (OsaisApplication *self,
 
   g_hash_table_add (self->watched_jobs, g_object_ref (job));
   g_signal_connect (job, "notify::finished", G_CALLBACK (job_finished_cb), self);
+  g_signal_connect (job, "notify::stalled", G_CALLBACK (job_stalled_cb), self);
 }
 
 static const char *
@@ -344,7 +477,7 @@ send_job_notification (OsaisApplication *self,
   g_notification_set_default_action_and_target (notification, "app.show-job", "x",
                                                 osais_job_get_uid (job));
   g_debug ("Notifying %s: %s", id, body);
-  g_application_send_notification (G_APPLICATION (self), id, notification);
+  send_notification (self, id, notification);
 }
 
 static void
@@ -386,8 +519,10 @@ store_items_changed_cb (OsaisApplication *self,
         if (osais_store_lookup (OSAIS_STORE (store), osais_job_get_uid (job)) != job)
           {
             g_signal_handlers_disconnect_by_func (job, job_finished_cb, self);
+            g_signal_handlers_disconnect_by_func (job, job_stalled_cb, self);
             g_hash_table_iter_remove (&iter);
           }
+      running_jobs_changed (self);
     }
 
   for (guint i = position; i < position + added; i++)
@@ -404,6 +539,7 @@ session_store_changed_cb (OsaisApplication *self)
   OsaisStore *store = osais_session_get_store (self->session);
 
   unwatch_all_jobs (self);
+  running_jobs_changed (self);
   g_signal_group_set_target (self->store_signals, store);
   if (store != NULL)
     store_items_changed_cb (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (store)),
@@ -600,6 +736,9 @@ quit_activated (GSimpleAction *action,
   GtkApplication *app = user_data;
   GList *windows = gtk_application_get_windows (app);
 
+  /* Quitting is quitting: not a window closed with jobs running. */
+  OSAIS_APPLICATION (app)->quitting = TRUE;
+
   /* Close the windows so that they save their state, then quit. */
   for (GList *l = windows; l != NULL;)
     {
@@ -642,8 +781,18 @@ preferences_activated (GSimpleAction *action,
   osais_window_show_preferences (window);
 }
 
+/* The background notification's default action: back to the window. */
+static void
+show_window_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
+  { "show-window", show_window_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },
   { "show-job", show_job_activated, "x" },
@@ -697,6 +846,10 @@ osais_application_get_property (GObject    *object,
       g_value_set_object (value, self->session);
       break;
 
+    case PROP_RECEIVING_IN_BACKGROUND:
+      g_value_set_boolean (value, self->receiving_in_background);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -722,6 +875,9 @@ osais_application_class_init (OsaisApplicationClass *klass)
     g_param_spec_object ("session", NULL, NULL,
                          OSAIS_TYPE_SESSION,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RECEIVING_IN_BACKGROUND] =
+    g_param_spec_boolean ("receiving-in-background", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -763,4 +919,6 @@ osais_application_init (OsaisApplication *self)
   g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[FILE…]"));
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
+  g_signal_connect (self, "window-added", G_CALLBACK (window_added_cb), NULL);
+  g_signal_connect_after (self, "window-removed", G_CALLBACK (window_removed_cb), NULL);
 }

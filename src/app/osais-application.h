@@ -16,11 +16,15 @@ G_BEGIN_DECLS
 
 /* The application: owns the OsaisSession (store, callback server, client,
  * simulator) for its lifetime and the settings; opens image files handed to
- * it as the input image. Property: session (OsaisSession, read-only). */
+ * it as the input image. When its last window closes while jobs are
+ * running, it keeps receiving until they are done (unless the keep-receiving
+ * setting is off). Properties: session (OsaisSession, read-only),
+ * receiving-in-background (boolean, read-only). */
 G_DECLARE_FINAL_TYPE (OsaisApplication, osais_application, OSAIS, APPLICATION, AdwApplication)
 
 OsaisApplication *osais_application_new         (void);
 OsaisSession     *osais_application_get_session (OsaisApplication *self);
 GSettings        *osais_application_get_settings (OsaisApplication *self);
+gboolean          osais_application_get_receiving_in_background (OsaisApplication *self);
 
 G_END_DECLS

@@ -45,6 +45,7 @@ struct _OsaisPreferencesWindow
   AdwActionRow         *upload_url_row;
   GtkLabel             *server_error_label;
   GtkSwitch            *notifications_switch;
+  GtkSwitch            *keep_receiving_switch;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisPreferencesWindow, osais_preferences_window,
@@ -617,6 +618,8 @@ osais_preferences_window_constructed (GObject *object)
 
   g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "keep-receiving", self->keep_receiving_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_signal_group_set_target (self->session_signals, self->session);
   sync_from_session (self);
   update_sign_in_action (self);
@@ -738,6 +741,8 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, server_error_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow,
                                         notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow,
+                                        keep_receiving_switch);
   gtk_widget_class_bind_template_callback (widget_class, mode_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, credentials_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, credentials_activated_cb);
