@@ -127,6 +127,63 @@ press_run (void)
 }
 
 /* Typing a prompt and pressing Ctrl+Return is a complete request. */
+static gboolean
+no_job_running (gpointer data)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store ()));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisJob) job = g_list_model_get_item (G_LIST_MODEL (store ()), i);
+
+      if (!osais_job_is_complete (job))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+not_sending (gpointer data)
+{
+  return !osais_window_get_sending (OSAIS_WINDOW (data));
+}
+
+/* Two clicks and Ctrl+Return in a row send one request: Run waits for
+ * OSAIS's answer, saying so; pressed again after it, Run sends again. */
+static void
+test_one_press_one_request (void)
+{
+  OsaisSimulator *simulator = osais_session_get_simulator (session ());
+  guint requests = osais_simulator_get_requests (simulator);
+  GtkWidget *button = run_button ();
+
+  select_engine ("diffusion");
+  set_prompt ("pressed three times");
+  g_assert_true (osais_request_form_get_valid (osais_window_get_form (window)));
+  g_assert_true (gtk_widget_is_sensitive (button));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
+  g_assert_true (osais_window_get_sending (window));
+  g_assert_false (gtk_widget_is_sensitive (button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Sending…");
+  g_signal_emit_by_name (button, "clicked");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL);
+
+  osais_ui_test_wait_until (not_sending, window, "OSAIS to answer the request");
+  osais_ui_test_settle (300);
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, requests + 1);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "_Run");
+
+  /* A deliberate second press is a second request. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
+  osais_ui_test_wait_until (not_sending, window, "OSAIS to answer the second request");
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, requests + 2);
+
+  /* Nothing left running for the tests after this one. */
+  osais_ui_test_wait_until (no_job_running, NULL, "both jobs to complete");
+}
+
 static void
 test_focus_in_prompt (void)
 {
@@ -391,6 +448,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/drop-png-ping", test_drop_png_ping);
   g_test_add_func ("/Osais/Ui/Window/failed-job", test_failed_job);
   g_test_add_func ("/Osais/Ui/Window/wrong-value-disables-run", test_wrong_value_disables_run);
+  g_test_add_func ("/Osais/Ui/Window/one-press-one-request", test_one_press_one_request);
 
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);
 

@@ -36,6 +36,10 @@ struct _OsaisWindow
   GtkMenuButton        *status_button;
   GtkButton            *run_button;
 
+  /* A request on its way to OSAIS: Run waits for its answer, so that a
+   * double click, or Ctrl+Return on top of a click, sends one paid request. */
+  gboolean              sending;
+
   gboolean              compact_header;
   guint                 compact_header_source;
   OsaisRequestForm     *form;
@@ -512,12 +516,51 @@ session_store_changed_cb (OsaisWindow *self)
 /* Running ----------------------------------------------------------------- */
 
 static void
+update_run_action (OsaisWindow *self)
+{
+  gboolean valid = osais_request_form_get_valid (self->form);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", valid && !self->sending);
+}
+
+/* Run says what it does: an icon in the compact header, else its label,
+ * "Sending…" while OSAIS has not answered. */
+static void
+update_run_button (OsaisWindow *self)
+{
+  if (self->compact_header)
+    gtk_button_set_icon_name (self->run_button, "media-playback-start-symbolic");
+  else
+    {
+      gtk_button_set_label (self->run_button, self->sending ? _("Sending…") : _("_Run"));
+      gtk_button_set_use_underline (self->run_button, TRUE);
+    }
+}
+
+static void
+set_sending (OsaisWindow *self,
+             gboolean     sending)
+{
+  self->sending = sending;
+  update_run_action (self);
+  update_run_button (self);
+}
+
+gboolean
+osais_window_get_sending (OsaisWindow *self)
+{
+  g_return_val_if_fail (OSAIS_IS_WINDOW (self), FALSE);
+
+  return self->sending;
+}
+
+static void
 form_validity_changed_cb (OsaisWindow *self)
 {
   gboolean valid = osais_request_form_get_valid (self->form);
   const char *reason = osais_request_form_get_invalid_reason (self->form);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", valid);
+  update_run_action (self);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->engine_dropdown), NULL);
   if (!valid && reason != NULL)
     g_debug ("Run disabled: %s", reason);
@@ -582,6 +625,7 @@ submitted_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisJob) job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
 
+  set_sending (self, FALSE);
   request_sent (self, job, error, _("The request was not sent"));
 }
 
@@ -596,9 +640,10 @@ run_action (GtkWidget  *widget,
   g_autoptr(GBytes) input = NULL;
   const char *content_type = NULL;
 
-  if (engine == NULL || !osais_request_form_get_valid (self->form))
+  if (engine == NULL || !osais_request_form_get_valid (self->form) || self->sending)
     return;
 
+  set_sending (self, TRUE);
   values = osais_request_form_dup_values (self->form);
   input = osais_request_form_dup_input (self->form, &content_type);
   osais_session_submit_async (self->session, osais_engine_get_name (engine), values,
@@ -788,17 +833,8 @@ set_compact_header (OsaisWindow *self,
     return;
   self->compact_header = compact;
 
-  if (compact)
-    {
-      gtk_button_set_icon_name (self->run_button, "media-playback-start-symbolic");
-      gtk_stack_set_visible_child_name (self->status_stack, "icon");
-    }
-  else
-    {
-      gtk_button_set_label (self->run_button, _("_Run"));
-      gtk_button_set_use_underline (self->run_button, TRUE);
-      gtk_stack_set_visible_child_name (self->status_stack, "title");
-    }
+  update_run_button (self);
+  gtk_stack_set_visible_child_name (self->status_stack, compact ? "icon" : "title");
 }
 
 static gboolean

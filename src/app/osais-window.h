@@ -36,6 +36,8 @@ void              osais_window_show_error       (OsaisWindow      *self,
 void              osais_window_show_toast       (OsaisWindow      *self,
                                                  AdwToast         *toast);
 void              osais_window_show_preferences (OsaisWindow      *self);
+/* Whether a request sent with Run is on its way: Run waits for its answer. */
+gboolean          osais_window_get_sending      (OsaisWindow      *self);
 /* For tests: the window's parts. */
 OsaisRequestForm *osais_window_get_form         (OsaisWindow      *self);
 OsaisGallery     *osais_window_get_gallery      (OsaisWindow      *self);
