@@ -251,6 +251,102 @@ test_run_interrupted (void)
   g_assert_nonnull (strstr (jobs->out, "interrupted"));
 }
 
+/* Runs the CLI like run_cli(), but iterating the main context meanwhile,
+ * for a receiver in this process to answer it. */
+static Outcome *
+run_cli_async (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Outcome *outcome = g_new0 (Outcome, 1);
+
+  g_ptr_array_add (argv, (char *) g_getenv ("OSAIS_CLI"));
+  g_ptr_array_add (argv, (char *) "--data-dir");
+  g_ptr_array_add (argv, data_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the osais command");
+  g_subprocess_communicate_utf8_finish (process, result, &outcome->out, &outcome->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  outcome->status = g_subprocess_get_exit_status (process);
+  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", outcome->status, outcome->out,
+                  outcome->err);
+  return outcome;
+}
+
+static gboolean
+receiver_owns_name (gpointer data)
+{
+  return osais_receiver_get_owner (OSAIS_RECEIVER (data));
+}
+
+/* While a receiver (the app, osais serve) runs for the data folder, `osais
+ * run` sends through it and follows the job there: same output, same exit
+ * status, and no second callback server; `osais serve` refuses to be a
+ * second receiver. */
+static void
+test_run_through_receiver (void)
+{
+  static const char * const run_args[] = { "--simulator", "run", "diffusion",
+                                           "word=through the app", "cimg=2", NULL };
+  static const char * const serve_args[] = { "serve", "--listen", "127.0.0.1:0", NULL };
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) run = NULL;
+  g_autoptr(Outcome) serve = NULL;
+  g_auto(GStrv) lines = NULL;
+  OsaisSession *session;
+  OsaisReceiver *receiver;
+
+  g_test_dbus_up (bus);
+
+  session = osais_session_new (data_dir);
+  g_object_set (session, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE, "listen-port", 0, NULL);
+  osais_session_start_async (session, NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the receiving session");
+  g_assert_true (osais_session_start_finish (session, result, &error));
+  g_assert_no_error (error);
+  receiver = osais_receiver_new (session);
+  osais_test_wait_until (receiver_owns_name, receiver, "the receiver's bus name");
+
+  run = run_cli_async (run_args);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->err, "OSAIS Studio is receiving for"));
+  g_assert_nonnull (strstr (run->err, "accepted"));
+  g_assert_nonnull (strstr (run->err, "image 2 stored"));
+  lines = g_strsplit (g_strstrip (run->out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (g_str_has_prefix (lines[i], data_dir));
+      g_assert_true (g_file_test (lines[i], G_FILE_TEST_IS_REGULAR));
+    }
+  /* The receiver's simulator got the request, not one of the command's own. */
+  g_assert_cmpuint (osais_simulator_get_requests (osais_session_get_simulator (session)), ==, 1);
+
+  serve = run_cli_async (serve_args);
+  g_assert_cmpint (serve->status, ==, 2);
+  g_assert_nonnull (strstr (serve->err, "already receives"));
+
+  g_object_unref (receiver);
+  osais_session_stop (session);
+  g_object_unref (session);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_test_dbus_down (bus);
+}
+
 static void
 test_jobs_json (void)
 {
@@ -314,6 +410,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/network-error", test_network_error);
   g_test_add_func ("/Osais/Cli/jobs-json", test_jobs_json);
   g_test_add_func ("/Osais/Cli/run-interrupted", test_run_interrupted);
+  g_test_add_func ("/Osais/Cli/run-through-receiver", test_run_through_receiver);
 
   status = g_test_run ();
   osais_test_remove_tree (data_dir);

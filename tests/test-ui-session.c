@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -573,6 +574,66 @@ test_single_instance (void)
   studio_clear (&first);
   owner_log_stop (&log);
   osais_test_remove_tree (data_dir);
+}
+
+typedef struct
+{
+  GDBusConnection *bus;
+  const char      *name;
+} NameWait;
+
+static gboolean
+name_is_owned (gpointer data)
+{
+  NameWait *wait = data;
+  g_autofree char *owner = get_name_owner (wait->bus, wait->name);
+
+  return owner != NULL && *owner != '\0';
+}
+
+/* One receiver per data folder: a start with another --data-dir than the
+ * running instance's opens that folder in an instance of its own, which
+ * receives for it, instead of showing the first one's folder. */
+static void
+test_other_data_dir (void)
+{
+  g_autoptr(GDBusConnection) bus = bus_connect ();
+  g_autofree char *first_dir = make_data_dir ();
+  g_autofree char *second_dir = make_data_dir ();
+  g_autofree char *first_receiver = osais_receiver_dup_bus_name (first_dir);
+  g_autofree char *second_receiver = osais_receiver_dup_bus_name (second_dir);
+  g_autofree char *app_owner = NULL;
+  g_autofree char *second_owner = NULL;
+  const char * const first_args[] = {
+    "--simulator", "--data-dir", first_dir, "--listen", "127.0.0.1:0", NULL
+  };
+  const char * const second_args[] = {
+    "--simulator", "--data-dir", second_dir, "--listen", "127.0.0.1:0", NULL
+  };
+  NameWait first_wait = { bus, first_receiver };
+  NameWait second_wait = { bus, second_receiver };
+  Studio first = { 0 };
+  Studio second = { 0 };
+
+  g_assert_cmpstr (first_receiver, !=, second_receiver);
+  studio_spawn (&first, first_args);
+  osais_ui_test_wait_until (name_is_owned, &first_wait, "the first folder's receiver");
+  app_owner = get_name_owner (bus, APPLICATION_ID);
+
+  studio_spawn (&second, second_args);
+  osais_ui_test_wait_until (name_is_owned, &second_wait, "the second folder's receiver");
+  second_owner = get_name_owner (bus, second_receiver);
+  /* Another process, still running; the first still owns the app's name. */
+  g_assert_cmpstr (second_owner, !=, app_owner);
+  g_assert_false (second.exited);
+  g_assert_false (first.exited);
+  g_assert_cmpuint (get_owner_pid (bus, second_owner), ==,
+                    (guint32) atoi (g_subprocess_get_identifier (second.process)));
+
+  studio_clear (&second);
+  studio_clear (&first);
+  osais_test_remove_tree (first_dir);
+  osais_test_remove_tree (second_dir);
 }
 
 /* The app in this process, unique on the test's bus --------------------------- */
@@ -1154,6 +1215,7 @@ main (int   argc,
   g_dbus_connection_set_exit_on_close (session_bus, FALSE);
 
   g_test_add_func ("/Osais/Session/single-instance", test_single_instance);
+  g_test_add_func ("/Osais/Session/other-data-dir", test_other_data_dir);
   g_test_add_func ("/Osais/Session/open-handed-over", test_open_handed_over);
   g_test_add_func ("/Osais/Session/notifications", test_notifications);
 

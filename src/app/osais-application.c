@@ -21,6 +21,9 @@ struct _OsaisApplication
 
   GSettings      *settings;
   OsaisSession   *session;
+  /* Says on the session bus that this process receives for the data folder,
+   * for `osais run` to send through it. */
+  OsaisReceiver  *receiver;
   GSignalGroup   *session_signals;
   GSignalGroup   *store_signals;
 
@@ -649,6 +652,46 @@ osais_application_open (GApplication  *app,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+static gboolean
+name_has_owner (GDBusConnection *connection,
+                const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "NameHasOwner", g_variant_new ("(s)", name),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+                                       2000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+/* --data-dir names a folder, an instance runs, and it is not the one
+ * receiving for that folder. Without --data-dir, a start (the app grid, a
+ * file opened with the app) goes to the running instance, whichever folder
+ * it shows. */
+static gboolean
+running_instance_has_other_data_dir (OsaisApplication *self)
+{
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autofree char *receiver_name = NULL;
+
+  if (self->option_data_dir == NULL
+      || (g_application_get_flags (G_APPLICATION (self)) & G_APPLICATION_NON_UNIQUE) != 0)
+    return FALSE;
+
+  connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (connection == NULL
+      || !name_has_owner (connection, g_application_get_application_id (G_APPLICATION (self))))
+    return FALSE;
+
+  receiver_name = osais_receiver_dup_bus_name (self->option_data_dir);
+  return !name_has_owner (connection, receiver_name);
+}
+
 static int
 osais_application_handle_local_options (GApplication *app,
                                         GVariantDict *options)
@@ -673,7 +716,31 @@ osais_application_handle_local_options (GApplication *app,
       return 2;
     }
 
+  /* A running instance shows its own data folder: another one opens in an
+   * instance of its own rather than silently showing the wrong one. */
+  if (running_instance_has_other_data_dir (self))
+    {
+      g_debug ("The running instance has another data folder: starting one of our own");
+      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+    }
+
   return -1;
+}
+
+/* Another process (an `osais serve`, another instance on the same folder)
+ * already receives for this data folder: OSAIS calls only one of them. */
+static void
+receiver_taken_cb (OsaisApplication *self)
+{
+  g_autofree char *text = NULL;
+
+  if (!osais_receiver_get_taken (self->receiver))
+    return;
+  text = g_strdup_printf (_("Another program already receives results for %s: requests "
+                            "sent from here may lose theirs. Close it, or choose another "
+                            "data folder."),
+                          osais_session_get_data_dir (self->session));
+  show_error_toast (self, text);
 }
 
 static void
@@ -705,6 +772,9 @@ osais_application_startup (GApplication *app)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
   g_signal_group_set_target (self->session_signals, self->session);
   keyring_token = configure_session (self);
+  self->receiver = osais_receiver_new (self->session);
+  g_signal_connect_object (self->receiver, "notify::taken", G_CALLBACK (receiver_taken_cb),
+                           self, G_CONNECT_SWAPPED);
 
   /* The secret comes first, so that the first login uses it; the window
    * does not wait for either. */
@@ -722,6 +792,7 @@ osais_application_shutdown (GApplication *app)
   unwatch_all_jobs (self);
   g_signal_group_set_target (self->store_signals, NULL);
   g_signal_group_set_target (self->session_signals, NULL);
+  g_clear_object (&self->receiver);
   if (self->session != NULL)
     osais_session_stop (self->session);
 

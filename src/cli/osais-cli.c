@@ -57,6 +57,11 @@ typedef struct
 
   /* run and serve */
   OsaisSession         *session;
+  /* run through the app (or `osais serve`) receiving for the data folder */
+  GDBusProxy           *receiver_proxy;
+  GHashTable           *remote_paths;
+  /* serve: this process receives for the data folder */
+  OsaisReceiver        *receiver;
   char                 *engine_name;
   GHashTable           *values;
   GBytes               *input;
@@ -83,6 +88,11 @@ cli_clear (Cli *cli)
       g_signal_handlers_disconnect_by_data (osais_job_get_images (cli->job), cli);
     }
   g_clear_object (&cli->job);
+  if (cli->receiver_proxy != NULL)
+    g_signal_handlers_disconnect_by_data (cli->receiver_proxy, cli);
+  g_clear_object (&cli->receiver_proxy);
+  g_clear_pointer (&cli->remote_paths, g_hash_table_unref);
+  g_clear_object (&cli->receiver);
   if (cli->session != NULL)
     osais_session_stop (cli->session);
   if (cli->simulator != NULL)
@@ -99,6 +109,15 @@ cli_clear (Cli *cli)
     osais_store_close (cli->store);
   g_clear_object (&cli->store);
   g_clear_pointer (&cli->loop, g_main_loop_unref);
+}
+
+/* The data folder this command works on. */
+static const char *
+cli_data_dir (Cli *cli)
+{
+  if (cli->options->data_dir == NULL)
+    cli->options->data_dir = osais_store_default_data_dir ();
+  return cli->options->data_dir;
 }
 
 static void
@@ -476,7 +495,8 @@ finish_after_grace (Cli *cli,
 {
   cli->exit_status = exit_status;
   g_clear_handle_id (&cli->timeout_id, g_source_remove);
-  if (osais_session_get_simulator (cli->session) != NULL)
+  /* The app that received for us goes on receiving. */
+  if (cli->receiver_proxy != NULL || osais_session_get_simulator (cli->session) != NULL)
     {
       g_main_loop_quit (cli->loop);
       return;
@@ -534,7 +554,7 @@ finish_run (Cli *cli)
     }
 
   say ("job %" G_GINT64_FORMAT " done: %u image(s) in %s", osais_job_get_uid (cli->job), n,
-       cli->out_dir != NULL ? cli->out_dir : osais_session_get_data_dir (cli->session));
+       cli->out_dir != NULL ? cli->out_dir : cli_data_dir (cli));
   finish_after_grace (cli, EXIT_OK);
 }
 
@@ -784,6 +804,167 @@ start_session (Cli              *cli,
   return TRUE;
 }
 
+/* run, through the receiver of the data folder --------------------------
+ *
+ * OSAIS calls back one public URL, so when the app (or `osais serve`)
+ * receives for this data folder, the request goes through it on the session
+ * bus and the job is followed there: a second callback server would either
+ * not get the port or wait for callbacks that go to the other one. */
+
+static void remote_refresh (Cli *cli);
+
+/* Brings the local copy of the remote job up to date; its signals do the
+ * reporting, as for a job of our own. */
+static void
+remote_job_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariantIter) paths = NULL;
+  const char *description;
+  const char *error_message;
+  const char *path;
+  gint32 stage;
+  guint32 announced;
+  gboolean complete;
+
+  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (object), result, &error);
+  if (reply == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_dbus_error_strip_remote_error (error);
+      say ("lost track of the job in OSAIS Studio: %s", error->message);
+      cli_quit (cli, EXIT_NETWORK);
+      return;
+    }
+  if (cli->job == NULL)
+    return;
+
+  g_variant_get (reply, "(i&s&suasb)", &stage, &description, &error_message, &announced,
+                 &paths, &complete);
+  g_object_freeze_notify (G_OBJECT (cli->job));
+  osais_job_set_description (cli->job, *description != '\0' ? description : NULL);
+  osais_job_set_error_message (cli->job, *error_message != '\0' ? error_message : NULL);
+  osais_job_set_announced_images (cli->job, announced);
+  osais_job_set_stage (cli->job, CLAMP (stage, OSAIS_STAGE_ERROR, OSAIS_STAGE_FINISHED));
+  g_object_thaw_notify (G_OBJECT (cli->job));
+
+  while (g_variant_iter_next (paths, "&s", &path))
+    {
+      g_autoptr(GFile) file = NULL;
+      g_autoptr(OsaisImage) image = NULL;
+
+      if (g_hash_table_contains (cli->remote_paths, path))
+        continue;
+      g_hash_table_add (cli->remote_paths, g_strdup (path));
+      file = g_file_new_for_path (path);
+      image = osais_image_new (file, osais_job_get_uid (cli->job), 0, 0, NULL, path, 0, 0, NULL);
+      osais_job_add_image (cli->job, image);
+    }
+}
+
+static void
+remote_refresh (Cli *cli)
+{
+  g_dbus_proxy_call (cli->receiver_proxy, "GetJob",
+                     g_variant_new ("(x)", osais_job_get_uid (cli->job)),
+                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, remote_job_cb, cli);
+}
+
+static void
+receiver_signal_cb (GDBusProxy *proxy,
+                    const char *sender_name,
+                    const char *signal_name,
+                    GVariant   *parameters,
+                    Cli        *cli)
+{
+  gint64 uid = 0;
+
+  if (g_strcmp0 (signal_name, "JobChanged") != 0
+      || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(x)")))
+    return;
+  g_variant_get (parameters, "(x)", &uid);
+  if (cli->job != NULL && uid == osais_job_get_uid (cli->job))
+    remote_refresh (cli);
+}
+
+static void
+remote_submitted_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  gint64 uid;
+
+  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (object), result, &error);
+  if (reply == NULL)
+    {
+      g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+      g_dbus_error_strip_remote_error (error);
+      if (g_strcmp0 (remote, OSAIS_RECEIVER_ERROR_INVALID) == 0)
+        {
+          say ("%s", error->message);
+          cli_quit (cli, EXIT_USAGE);
+        }
+      else
+        {
+          say ("could not send the request through OSAIS Studio: %s", error->message);
+          cli_quit (cli, EXIT_NETWORK);
+        }
+      return;
+    }
+
+  g_variant_get (reply, "(x)", &uid);
+  job = g_object_new (OSAIS_TYPE_JOB, "uid", uid, "engine", cli->engine_name, NULL);
+  watch_job (cli, job);
+  remote_refresh (cli);
+}
+
+static int
+run_through_receiver (Cli      *cli,
+                      int       timeout,
+                      gboolean  own_receiver_options)
+{
+  g_autoptr(GVariant) label = g_dbus_proxy_get_cached_property (cli->receiver_proxy,
+                                                                 "AccountLabel");
+  g_auto(GVariantBuilder) values = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{ss}"));
+  GVariant *input;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  say ("OSAIS Studio is receiving for %s (%s): sending the %s request through it",
+       cli_data_dir (cli), label != NULL ? g_variant_get_string (label, NULL) : "",
+       cli->engine_name);
+  if (own_receiver_options)
+    say ("--simulator, --server, --listen and --public-url do not apply: its settings do");
+
+  g_hash_table_iter_init (&iter, cli->values);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    g_variant_builder_add (&values, "{ss}", name, value);
+  input = cli->input != NULL
+          ? g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, cli->input, TRUE)
+          : g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
+
+  cli->remote_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect (cli->receiver_proxy, "g-signal", G_CALLBACK (receiver_signal_cb), cli);
+  /* Sending waits for OSAIS's answer, which the client retries for a while. */
+  g_dbus_proxy_call (cli->receiver_proxy, "Submit",
+                     g_variant_new ("(s@a{ss}@ays)", cli->engine_name,
+                                    g_variant_builder_end (&values), input, ""),
+                     G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL, remote_submitted_cb, cli);
+
+  cli->timeout_id = g_timeout_add_seconds (timeout, run_timeout_cb, cli);
+  return run_loop (cli);
+}
+
 static int
 command_run (Cli   *cli,
              int    argc,
@@ -897,6 +1078,18 @@ command_run (Cli   *cli,
       cli->out_dir = g_steal_pointer (&out_dir);
     }
 
+  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, &error);
+  if (cli->receiver_proxy != NULL)
+    return run_through_receiver (cli, timeout,
+                                 listen != NULL || public_url != NULL
+                                 || cli->options->simulator || cli->options->server != NULL);
+  if (error != NULL)
+    {
+      say ("cannot reach the OSAIS Studio that receives for %s: %s", cli_data_dir (cli),
+           error->message);
+      return EXIT_NETWORK;
+    }
+
   if (!start_session (cli, OSAIS_ACCOUNT_MODE_DEMO, listen, public_url, submit, &error))
     return report_error ("could not start", error);
 
@@ -930,6 +1123,15 @@ command_serve (Cli   *cli,
       return EXIT_USAGE;
     }
 
+  /* One receiver per data folder: OSAIS calls back only one of them. */
+  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, NULL);
+  if (cli->receiver_proxy != NULL)
+    {
+      say ("OSAIS Studio (or another osais serve) already receives for %s", cli_data_dir (cli));
+      say ("its callback server takes the callbacks; `osais run` sends through it");
+      return EXIT_USAGE;
+    }
+
   /* Serving known jobs needs no login and no simulator. */
   cli->options->simulator = FALSE;
   if (listen == NULL)
@@ -938,6 +1140,7 @@ command_serve (Cli   *cli,
   if (!start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, public_url, print_callback_urls,
                       &error))
     return report_error ("could not start", error);
+  cli->receiver = osais_receiver_new (cli->session);
 
   return run_loop (cli);
 }

@@ -19,3 +19,4 @@
 #include "osais-callback-server.h"
 #include "osais-simulator.h"
 #include "osais-session.h"
+#include "osais-receiver.h"
