@@ -1189,6 +1189,219 @@ test_no_daemon (void)
   g_test_skip ("dbus-daemon is missing: build-aux/dev deps installs it");
 }
 
+/* The Background portal ------------------------------------------------------ */
+
+static const char background_portal_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.portal.Background'>"
+  "    <method name='RequestBackground'>"
+  "      <arg type='s' name='parent_window' direction='in'/>"
+  "      <arg type='a{sv}' name='options' direction='in'/>"
+  "      <arg type='o' name='handle' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+/* xdg-desktop-portal's Background, as far as the app uses it: it answers
+ * each request at once, allowing it or not. */
+typedef struct
+{
+  GDBusConnection *connection;
+  guint            registration;
+  guint            owner_id;
+  gboolean         allow;
+  GVariant        *options;  /* of the last request */
+} BackgroundPortal;
+
+static void
+background_method_cb (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *path,
+                      const char            *interface,
+                      const char            *method,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  BackgroundPortal *portal = user_data;
+  g_autofree char *caller = g_strdup (sender + 1);
+  g_autofree char *handle = NULL;
+  const char *token = NULL;
+  GVariantBuilder results;
+
+  g_clear_pointer (&portal->options, g_variant_unref);
+  portal->options = g_variant_get_child_value (parameters, 1);
+  g_assert_true (g_variant_lookup (portal->options, "handle_token", "&s", &token));
+  g_strdelimit (caller, ".", '_');
+  handle = g_strdup_printf ("/org/freedesktop/portal/desktop/request/%s/%s", caller, token);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", handle));
+
+  g_variant_builder_init (&results, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&results, "{sv}", "background", g_variant_new_boolean (portal->allow));
+  g_dbus_connection_emit_signal (connection, sender, handle, "org.freedesktop.portal.Request",
+                                 "Response",
+                                 g_variant_new ("(ua{sv})", portal->allow ? 0 : 1, &results),
+                                 NULL);
+}
+
+static const GDBusInterfaceVTable background_vtable = { background_method_cb, NULL, NULL };
+
+static void
+background_portal_start (BackgroundPortal *portal,
+                         gboolean          allow)
+{
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (background_portal_xml, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 result = 0;
+
+  portal->allow = allow;
+  portal->connection = bus_connect ();
+  portal->registration = g_dbus_connection_register_object (portal->connection,
+                                                            "/org/freedesktop/portal/desktop",
+                                                            node->interfaces[0],
+                                                            &background_vtable, portal,
+                                                            NULL, &error);
+  g_assert_no_error (error);
+  reply = bus_call (portal->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus", "RequestName",
+                    g_variant_new ("(su)", "org.freedesktop.portal.Desktop", 4),
+                    G_VARIANT_TYPE ("(u)"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &result);
+  g_assert_cmpuint (result, ==, 1);
+}
+
+static void
+background_portal_stop (BackgroundPortal *portal)
+{
+  g_dbus_connection_unregister_object (portal->connection, portal->registration);
+  g_clear_pointer (&portal->options, g_variant_unref);
+  g_dbus_connection_close_sync (portal->connection, NULL, NULL);
+  g_clear_object (&portal->connection);
+}
+
+typedef struct
+{
+  Run              *run;
+  BackgroundPortal *portal;
+  OsaisJob         *job;
+} BackgroundCheck;
+
+static gboolean
+portal_asked (gpointer data)
+{
+  return ((BackgroundPortal *) data)->options != NULL;
+}
+
+static gboolean
+background_job_running (gpointer data)
+{
+  BackgroundCheck *check = data;
+
+  return check->job != NULL && osais_job_get_stage (check->job) >= OSAIS_STAGE_STARTED;
+}
+
+static gboolean
+background_job_complete (gpointer data)
+{
+  return osais_job_is_complete (((BackgroundCheck *) data)->job);
+}
+
+static gboolean
+not_receiving_in_background (gpointer data)
+{
+  return !osais_application_get_receiving_in_background (((Run *) data)->app);
+}
+
+static void
+background_submitted_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  BackgroundCheck *check = user_data;
+  g_autoptr(GError) error = NULL;
+
+  check->job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Closes the window while a slow job runs, with the fake portal answering;
+ * returns once the app no longer holds itself (it then quits). */
+static void
+close_with_job_running (Run              *run,
+                        BackgroundPortal *portal)
+{
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  BackgroundCheck check = { run, portal, NULL };
+  const char *reason = NULL;
+  gboolean autostart = TRUE;
+
+  wait_started (run);
+  g_object_set (osais_session_get_simulator (run_session (run)), "step-delay", 300, NULL);
+  g_hash_table_insert (values, (char *) "word", (char *) "in the background");
+  g_hash_table_insert (values, (char *) "cimg", (char *) "2");
+  osais_session_submit_async (run_session (run), "diffusion", values, NULL, NULL, NULL,
+                              background_submitted_cb, &check);
+  osais_ui_test_wait_until (background_job_running, &check, "the job to run");
+
+  gtk_window_close (GTK_WINDOW (run->window));
+  osais_ui_test_wait_until (portal_asked, portal, "the request to the Background portal");
+  g_assert_true (g_variant_lookup (portal->options, "reason", "&s", &reason));
+  g_assert_cmpstr (reason, !=, "");
+  g_assert_true (g_variant_lookup (portal->options, "autostart", "b", &autostart));
+  g_assert_false (autostart);
+
+  if (portal->allow)
+    {
+      /* Allowed: it receives the rest, then lets itself quit. */
+      osais_ui_test_settle (200);
+      g_assert_true (osais_application_get_receiving_in_background (run->app));
+      osais_ui_test_wait_until (background_job_complete, &check, "the job, in the background");
+      g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (check.job)), ==, 2);
+    }
+  else
+    {
+      /* Refused: it stops holding itself at once, before the job is done. */
+      osais_ui_test_wait_until (not_receiving_in_background, run, "the refusal to be heeded");
+      g_assert_false (osais_job_is_complete (check.job));
+    }
+  osais_ui_test_wait_until (not_receiving_in_background, run, "the app to let itself quit");
+  g_clear_object (&check.job);
+}
+
+static void
+check_background_allowed (Run *run)
+{
+  BackgroundPortal portal = { 0 };
+
+  background_portal_start (&portal, TRUE);
+  close_with_job_running (run, &portal);
+  background_portal_stop (&portal);
+}
+
+static void
+check_background_refused (Run *run)
+{
+  BackgroundPortal portal = { 0 };
+
+  background_portal_start (&portal, FALSE);
+  close_with_job_running (run, &portal);
+  background_portal_stop (&portal);
+}
+
+static void
+test_background_portal (void)
+{
+  Run allowed = { 0 };
+  Run refused = { 0 };
+
+  g_setenv ("OSAIS_BACKGROUND_PORTAL", "1", TRUE);
+  run_here (&allowed, check_background_allowed);
+  run_here (&refused, check_background_refused);
+  g_unsetenv ("OSAIS_BACKGROUND_PORTAL");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1218,6 +1431,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Session/other-data-dir", test_other_data_dir);
   g_test_add_func ("/Osais/Session/open-handed-over", test_open_handed_over);
   g_test_add_func ("/Osais/Session/notifications", test_notifications);
+  g_test_add_func ("/Osais/Session/background-portal", test_background_portal);
 
   status = g_test_run ();
 

@@ -34,6 +34,8 @@ struct _OsaisApplication
    * jobs still running; it quits when none is left. */
   gboolean        receiving_in_background;
   gboolean        quitting;
+  /* The Background portal's answer to our request, while we wait for it. */
+  guint           background_response_id;
 
   /* Files handed to the app before the engines were loaded: which engine
    * takes them is known only then. */
@@ -306,6 +308,12 @@ count_running_jobs (OsaisApplication *self)
 static void
 stop_receiving_in_background (OsaisApplication *self)
 {
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (connection != NULL && self->background_response_id != 0)
+    g_dbus_connection_signal_unsubscribe (connection, self->background_response_id);
+  self->background_response_id = 0;
+
   if (!self->receiving_in_background)
     return;
 
@@ -315,6 +323,120 @@ stop_receiving_in_background (OsaisApplication *self)
     g_application_withdraw_notification (G_APPLICATION (self), BACKGROUND_NOTIFICATION_ID);
   g_application_release (G_APPLICATION (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVING_IN_BACKGROUND]);
+}
+
+/* A sandbox (Flatpak) lets an app run without a window only with the
+ * user's consent, asked through the Background portal; GNOME Shell then
+ * lists the app among the background apps, whose Quit calls app.quit.
+ * OSAIS_BACKGROUND_PORTAL=1 asks outside Flatpak too (another sandbox, the
+ * tests). */
+static gboolean
+use_background_portal (void)
+{
+  return g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS)
+         || g_strcmp0 (g_getenv ("OSAIS_BACKGROUND_PORTAL"), "1") == 0;
+}
+
+static void
+background_response_cb (GDBusConnection *connection,
+                        const char      *sender,
+                        const char      *path,
+                        const char      *interface,
+                        const char      *signal,
+                        GVariant        *parameters,
+                        gpointer         user_data)
+{
+  OsaisApplication *self = user_data;
+  g_autoptr(GVariant) results = NULL;
+  gboolean allowed = FALSE;
+  guint32 response = 2;
+
+  g_dbus_connection_signal_unsubscribe (connection, self->background_response_id);
+  self->background_response_id = 0;
+
+  if (g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(ua{sv})")))
+    {
+      g_variant_get (parameters, "(u@a{sv})", &response, &results);
+      g_variant_lookup (results, "background", "b", &allowed);
+    }
+  g_debug ("The Background portal answered %u, background %s", response,
+           allowed ? "allowed" : "not allowed");
+
+  if (response == 0 && allowed)
+    return;
+
+  /* Not allowed: the sandbox may stop us at any time, so say what is lost
+   * rather than pretend; the window brings it back. */
+  if (self->receiving_in_background)
+    {
+      g_autoptr(GNotification) notification =
+        g_notification_new (_("Not allowed to run in the background"));
+
+      g_notification_set_body (notification,
+                               _("Results still on their way will be refused. Open OSAIS "
+                                 "Studio to receive them, or allow it in Settings → Apps."));
+      g_notification_set_default_action (notification, "app.show-window");
+      stop_receiving_in_background (self);
+      send_notification (self, BACKGROUND_NOTIFICATION_ID, notification);
+    }
+}
+
+static void
+background_requested_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(OsaisApplication) self = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL)
+    {
+      /* No portal (an older system): nothing to ask, nothing refused. */
+      g_debug ("Cannot ask the Background portal: %s", error->message);
+      if (self->background_response_id != 0)
+        g_dbus_connection_signal_unsubscribe (G_DBUS_CONNECTION (object),
+                                              self->background_response_id);
+      self->background_response_id = 0;
+    }
+}
+
+static void
+request_background (OsaisApplication *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+  g_autofree char *sender = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *handle = NULL;
+  GVariantBuilder options;
+
+  if (connection == NULL || !use_background_portal ())
+    return;
+
+  /* The request's object path is known before the call, so that its
+   * Response cannot come before we listen for it. */
+  sender = g_strdup (g_dbus_connection_get_unique_name (connection) + 1);
+  g_strdelimit (sender, ".", '_');
+  token = g_strdup_printf ("osais%u", g_random_int ());
+  handle = g_strdup_printf ("/org/freedesktop/portal/desktop/request/%s/%s", sender, token);
+  self->background_response_id =
+    g_dbus_connection_signal_subscribe (connection, "org.freedesktop.portal.Desktop",
+                                        "org.freedesktop.portal.Request", "Response",
+                                        handle, NULL, G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
+                                        background_response_cb, self, NULL);
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "handle_token", g_variant_new_string (token));
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Receiving the results of running requests")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (FALSE));
+  g_dbus_connection_call (connection, "org.freedesktop.portal.Desktop",
+                          "/org/freedesktop/portal/desktop",
+                          "org.freedesktop.portal.Background", "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options), G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, background_requested_cb,
+                          g_object_ref (self));
 }
 
 static void
@@ -344,6 +466,7 @@ start_receiving_in_background (OsaisApplication *self)
   g_notification_set_default_action (notification, "app.show-window");
   g_notification_add_button (notification, _("Quit Now"), "app.quit");
   send_notification (self, BACKGROUND_NOTIFICATION_ID, notification);
+  request_background (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVING_IN_BACKGROUND]);
 }
 
@@ -790,6 +913,7 @@ osais_application_shutdown (GApplication *app)
   OsaisApplication *self = OSAIS_APPLICATION (app);
 
   unwatch_all_jobs (self);
+  stop_receiving_in_background (self);
   g_signal_group_set_target (self->store_signals, NULL);
   g_signal_group_set_target (self->session_signals, NULL);
   g_clear_object (&self->receiver);
