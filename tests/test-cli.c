@@ -347,6 +347,69 @@ test_run_through_receiver (void)
   g_test_dbus_down (bus);
 }
 
+/* `osais run --out` copies carry their parameters, which `osais params`
+ * prints as `osais run` takes them; a file without any, or not a PNG, says
+ * so with its own exit status. */
+static void
+test_out_keeps_parameters (void)
+{
+  g_autofree char *out_dir = g_build_filename (data_dir, "out-params", NULL);
+  g_autoptr(Outcome) run = run_cli ("--simulator", "run", "diffusion", "word=kept inside",
+                                    "steps=12", "--out", out_dir, NULL);
+  g_autoptr(Outcome) params = NULL;
+  g_autoptr(Outcome) as_json = NULL;
+  g_autoptr(Outcome) bare = NULL;
+  g_autoptr(Outcome) not_png = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *text_file = g_build_filename (data_dir, "notes.txt", NULL);
+  JsonObject *object;
+
+  g_assert_cmpint (run->status, ==, 0);
+  path = g_strdup (g_strstrip (run->out));
+  g_assert_true (g_str_has_prefix (path, out_dir));
+
+  params = run_cli ("params", path, NULL);
+  g_assert_cmpint (params->status, ==, 0);
+  g_assert_true (g_str_has_prefix (params->out, "diffusion\n"));
+  g_assert_nonnull (strstr (params->out, "\nword=kept inside\n"));
+  g_assert_nonnull (strstr (params->out, "\nsteps=12\n"));
+  g_assert_nonnull (strstr (params->out, "\nseed="));
+
+  as_json = run_cli ("params", "--json", path, NULL);
+  g_assert_cmpint (as_json->status, ==, 0);
+  root = json_from_string (as_json->out, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (object, "source"), ==, "osais-studio");
+  g_assert_cmpstr (json_object_get_string_member (object, "engine"), ==, "diffusion");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object,
+                                                                               "parameters"),
+                                               "steps"), ==, 12);
+
+  /* The stored original is left as OSAIS sent it. */
+  {
+    g_autofree char *name = g_path_get_basename (path);
+    g_autoptr(GDir) dir = NULL;
+    const char *uid_end = strchr (name, '-');
+    g_autofree char *uid = g_strndup (name, uid_end - name);
+    g_autofree char *images = g_build_filename (data_dir, "images", uid, NULL);
+
+    stored = g_build_filename (images, uid_end + 1, NULL);
+    g_assert_true (g_file_test (stored, G_FILE_TEST_IS_REGULAR));
+  }
+  bare = run_cli ("params", stored, NULL);
+  g_assert_cmpint (bare->status, ==, 1);
+  g_assert_nonnull (strstr (bare->err, "keeps no parameters"));
+
+  g_assert_true (g_file_set_contents (text_file, "not an image", -1, NULL));
+  not_png = run_cli ("params", text_file, NULL);
+  g_assert_cmpint (not_png->status, ==, 2);
+  g_assert_nonnull (strstr (not_png->err, "Not a PNG"));
+}
+
 static void
 test_jobs_json (void)
 {
@@ -409,6 +472,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/run-timeout", test_run_timeout);
   g_test_add_func ("/Osais/Cli/network-error", test_network_error);
   g_test_add_func ("/Osais/Cli/jobs-json", test_jobs_json);
+  g_test_add_func ("/Osais/Cli/out-keeps-parameters", test_out_keeps_parameters);
   g_test_add_func ("/Osais/Cli/run-interrupted", test_run_interrupted);
   g_test_add_func ("/Osais/Cli/run-through-receiver", test_run_through_receiver);
 

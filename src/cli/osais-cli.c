@@ -465,8 +465,32 @@ copy_to_out_dir (Cli         *cli,
   g_autofree char *name = g_strdup_printf ("%" G_GINT64_FORMAT "-%s",
                                            osais_image_get_uid (image), basename);
   g_autoptr(GFile) target = g_file_new_build_filename (cli->out_dir, name, NULL);
+  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(GBytes) tagged = NULL;
+  const char *parameters = osais_job_get_parameters (cli->job);
 
-  if (!g_file_copy (source, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+  contents = g_file_load_bytes (source, NULL, NULL, error);
+  if (contents == NULL)
+    return NULL;
+
+  /* The copy carries its parameters, for other tools and `osais params`. */
+  if (parameters != NULL && g_str_has_suffix (basename, ".png"))
+    {
+      OsaisEngine *engine = osais_engines_lookup (cli->engines, osais_job_get_engine (cli->job));
+      g_autoptr(GError) embed_error = NULL;
+
+      tagged = osais_png_text_embed_parameters (contents, osais_job_get_engine (cli->job),
+                                                engine != NULL ? osais_engine_get_version (engine)
+                                                               : NULL,
+                                                parameters, &embed_error);
+      if (tagged == NULL)
+        say ("%s keeps no parameters: %s", name, embed_error->message);
+    }
+
+  if (!g_file_replace_contents (target,
+                                g_bytes_get_data (tagged != NULL ? tagged : contents, NULL),
+                                g_bytes_get_size (tagged != NULL ? tagged : contents),
+                                NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, error))
     return NULL;
   return g_file_get_path (target);
 }
@@ -1265,6 +1289,136 @@ command_jobs (Cli   *cli,
   return EXIT_OK;
 }
 
+/* params ----------------------------------------------------------------- */
+
+static void
+copy_member (JsonObject *object,
+             const char *name,
+             JsonNode   *node,
+             gpointer    user_data)
+{
+  json_object_set_member (user_data, name, json_node_copy (node));
+}
+
+static int
+command_params (Cli   *cli,
+                int    argc,
+                char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(GHashTable) texts = NULL;
+  g_autoptr(GHashTable) a1111 = NULL;
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonObject) values = json_object_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *engine = NULL;
+  const char *ours;
+  const char *theirs;
+  gboolean as_json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL },
+    { NULL }
+  };
+
+  if (!parse_command_options ("FILE — print the parameters kept in a PNG", entries,
+                              &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 2)
+    {
+      say ("params takes one PNG file: osais params FILE");
+      return EXIT_USAGE;
+    }
+
+  file = g_file_new_for_commandline_arg (argv[1]);
+  contents = g_file_load_bytes (file, NULL, NULL, &error);
+  if (contents == NULL)
+    {
+      say ("cannot read %s: %s", argv[1], error->message);
+      return EXIT_USAGE;
+    }
+  texts = osais_png_text_read (contents, &error);
+  if (texts == NULL)
+    {
+      say ("%s: %s", argv[1], error->message);
+      return EXIT_USAGE;
+    }
+
+  ours = g_hash_table_lookup (texts, OSAIS_PNG_TEXT_OSAIS_KEYWORD);
+  theirs = g_hash_table_lookup (texts, OSAIS_PNG_TEXT_A1111_KEYWORD);
+  if (ours != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+      JsonObject *parameters;
+
+      if (!json_parser_load_from_data (parser, ours, -1, &error)
+          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
+          || (object = json_node_get_object (json_parser_get_root (parser))) == NULL
+          || (parameters = json_object_get_object_member (object, "parameters")) == NULL
+          || json_object_get_string_member_with_default (object, "engine", NULL) == NULL)
+        {
+          say ("%s: its OSAIS Studio parameters cannot be read", argv[1]);
+          return EXIT_USAGE;
+        }
+      engine = g_strdup (json_object_get_string_member (object, "engine"));
+      json_object_foreach_member (parameters, copy_member, values);
+      json_object_set_string_member (result, "source", "osais-studio");
+    }
+  else if (theirs != NULL)
+    {
+      GHashTableIter iter;
+      gpointer name, value;
+
+      /* AUTOMATIC1111's are Stable Diffusion's: our diffusion engine. */
+      engine = g_strdup ("diffusion");
+      a1111 = osais_png_text_parse_a1111 (theirs);
+      g_hash_table_iter_init (&iter, a1111);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        json_object_set_string_member (values, name, value);
+      json_object_set_string_member (result, "source", "a1111");
+    }
+  else
+    {
+      say ("%s keeps no parameters", argv[1]);
+      return EXIT_JOB_FAILED;
+    }
+
+  json_object_set_string_member (result, "engine", engine);
+  json_object_set_object_member (result, "parameters", json_object_ref (values));
+  if (as_json)
+    {
+      g_autofree char *text = NULL;
+
+      json_node_set_object (root, result);
+      text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+      return EXIT_OK;
+    }
+
+  /* As `osais run` takes them: ENGINE NAME=VALUE…, one a line. */
+  g_print ("%s\n", engine);
+  {
+    g_autoptr(GList) names = json_object_get_members (values);
+
+    for (GList *l = names; l != NULL; l = l->next)
+      {
+        JsonNode *node = json_object_get_member (values, l->data);
+        g_autofree char *text = NULL;
+
+        if (!JSON_NODE_HOLDS_VALUE (node))
+          continue;
+        if (json_node_get_value_type (node) == G_TYPE_STRING)
+          text = g_strdup (json_node_get_string (node));
+        else
+          text = json_to_string (node, FALSE);
+        g_print ("%s=%s\n", (const char *) l->data, text);
+      }
+  }
+  return EXIT_OK;
+}
+
 /* simulate --------------------------------------------------------------- */
 
 static int
@@ -1324,6 +1478,7 @@ static const struct
   { "run", command_run, "run an AI request and print the stored images' paths" },
   { "serve", command_serve, "run the callback server in the foreground for known jobs" },
   { "jobs", command_jobs, "list stored jobs (--json for a JSON array)" },
+  { "params", command_params, "print the parameters kept in a PNG (ours or AUTOMATIC1111's)" },
   { "simulate", command_simulate, "run the OSAIS simulator" },
 };
 

@@ -12,6 +12,7 @@
 #include "osais-multipart.h"
 #include "osais-image-check.h"
 #include "osais-image.h"
+#include "osais-png-text.h"
 #include "osais-job.h"
 #include "osais-store.h"
 #include "osais-engine.h"
