@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "osais-application.h"
+#include "osais-login-failure.h"
 #include "osais-preferences-window.h"
 #include "osais-secret.h"
 #include "osais-window.h"
@@ -216,7 +217,8 @@ show_error_toast (OsaisApplication *self,
 static gboolean
 preferences_visible (void)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  /* GTK's own list (transfer none): unreffing it destroys every window. */
+  GListModel *toplevels = gtk_window_get_toplevels ();
   guint n = g_list_model_get_n_items (toplevels);
 
   for (guint i = 0; i < n; i++)
@@ -241,8 +243,9 @@ login_state_changed_cb (OsaisApplication *self)
   if (preferences_visible ())
     return;
 
-  text = g_strdup_printf (_("Could not sign in: %s"),
-                          osais_session_get_login_error (self->session));
+  text = osais_login_failure_dup_advice (osais_session_get_account_mode (self->session),
+                                         osais_session_get_server_origin (self->session),
+                                         osais_session_get_login_failure (self->session));
   show_error_toast (self, text);
 }
 

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "osais-login-failure.h"
 #include "osais-preferences-window.h"
 #include "osais-secret.h"
 
@@ -364,7 +365,14 @@ signed_in_cb (GObject      *object,
       /* A newer login (another mode chosen meanwhile) says nothing about
        * these credentials. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_inline_error (self->sign_in_error_label, error->message);
+        {
+          g_autofree char *advice = NULL;
+
+          advice = osais_login_failure_dup_advice (OSAIS_ACCOUNT_MODE_ACCOUNT,
+                                                   osais_session_get_server_origin (self->session),
+                                                   error);
+          set_inline_error (self->sign_in_error_label, advice);
+        }
       return;
     }
 

@@ -1,0 +1,384 @@
+/* test-ui-failures.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTest"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "osais-application.h"
+#include "osais-preferences-window.h"
+#include "osais-test-utils.h"
+#include "osais-ui-test-utils.h"
+#include "osais-window.h"
+
+/* The unhappy paths a person reaches through the window: each runs the whole
+ * application, drives it as a person would, and checks that the window stays
+ * and says what happened and what to do. */
+
+typedef struct
+{
+  OsaisApplication *app;
+  OsaisSession     *session;
+  char             *data_dir;
+  char             *origin;
+  /* Weak: a failure that destroys the window clears it. */
+  GtkWidget        *window;
+} Run;
+
+static void
+run_init (Run        *run,
+          const char *origin)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+
+  osais_ui_test_reset_settings (settings);
+  if (origin != NULL)
+    g_settings_set_string (settings, "server-origin", origin);
+  run->origin = g_strdup (origin);
+  run->data_dir = g_dir_make_tmp ("osais-failures-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+run_clear (Run *run)
+{
+  osais_test_remove_tree (run->data_dir);
+  g_clear_pointer (&run->data_dir, g_free);
+  g_clear_pointer (&run->origin, g_free);
+}
+
+/* An origin where nothing listens: a port taken from the system, then let go. */
+static char *
+dup_closed_origin (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, &error);
+  g_assert_no_error (error);
+
+  return g_strdup_printf ("http://127.0.0.1:%u/", port);
+}
+
+static void
+run_application (Run                *run,
+                 const char * const *args,
+                 void              (*check) (Run *run))
+{
+  run->app = osais_application_new ();
+  osais_ui_test_run_application (G_APPLICATION (run->app), run->data_dir, args,
+                                 (GSourceOnceFunc) check, run);
+  g_clear_object (&run->app);
+  run->session = NULL;
+}
+
+static gboolean
+has_window (gpointer data)
+{
+  Run *run = data;
+  GtkWidget *window = osais_ui_test_get_mapped_window (GTK_APPLICATION (run->app));
+
+  if (window == NULL)
+    return FALSE;
+  run->window = window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &run->window);
+  run->session = osais_application_get_session (run->app);
+  return TRUE;
+}
+
+static gboolean
+session_ready (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL
+         && osais_session_get_server_listening (run->session)
+         && osais_session_get_login_state (run->session) != OSAIS_LOGIN_STATE_LOGGING_IN;
+}
+
+static gboolean
+login_failed (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_login_state (run->session) == OSAIS_LOGIN_STATE_FAILED;
+}
+
+static void
+start (Run *run)
+{
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (session_ready, run, "the session");
+}
+
+/* The window outlived the failure: still the application's, still shown. */
+static void
+assert_window_stays (Run *run)
+{
+  /* What a failure destroys goes at the next iterations. */
+  osais_ui_test_settle (200);
+  g_assert_nonnull (run->window);
+  g_assert_true (gtk_widget_get_mapped (run->window));
+  g_assert_nonnull (g_list_find (gtk_application_get_windows (GTK_APPLICATION (run->app)),
+                                 run->window));
+}
+
+static void
+quit (Run *run)
+{
+  if (run->window != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  run->window = NULL;
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+/* Preferences ------------------------------------------------------------- */
+
+static GtkWidget *
+find_preferences (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (OSAIS_IS_PREFERENCES_WINDOW (window) && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+has_preferences (gpointer data)
+{
+  GtkWidget **preferences = data;
+
+  *preferences = find_preferences ();
+  return *preferences != NULL && gtk_widget_get_mapped (*preferences);
+}
+
+static GtkWidget *
+get_named (GtkWidget  *window,
+           const char *name)
+{
+  GtkWidget *widget = osais_ui_test_find_named (window, name);
+
+  if (widget == NULL)
+    g_error ("No widget named %s", name);
+  return widget;
+}
+
+static void
+type_into (GtkWidget  *window,
+           const char *name,
+           const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (get_named (window, name)), text);
+}
+
+/* Welcome → Sign In… → the token and secret (and the server, when given) →
+ * Sign In. Returns the preferences window. */
+static GtkWidget *
+sign_in_through_welcome (Run        *run,
+                         const char *origin,
+                         const char *token,
+                         const char *secret)
+{
+  GtkWidget *preferences = NULL;
+
+  gtk_widget_activate (osais_ui_test_find_actionable (run->window, "win.choose-sign-in"));
+  osais_ui_test_wait_until (has_preferences, &preferences, "the sign-in fields");
+  if (origin != NULL)
+    {
+      type_into (preferences, "origin-row", origin);
+      g_signal_emit_by_name (get_named (preferences, "origin-row"), "apply");
+    }
+  type_into (preferences, "token-row", token);
+  type_into (preferences, "secret-row", secret);
+  gtk_widget_activate (get_named (preferences, "sign-in-button"));
+  return preferences;
+}
+
+static const char *
+sign_in_error (GtkWidget *preferences)
+{
+  GtkWidget *label = get_named (preferences, "sign-in-error-label");
+
+  g_assert_true (gtk_widget_get_visible (label));
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+/* Wrong credentials ------------------------------------------------------- */
+
+static void
+check_wrong_credentials (Run *run)
+{
+  GtkWidget *preferences;
+  const char *message;
+
+  start (run);
+  preferences = sign_in_through_welcome (run, NULL, OSAIS_SIMULATOR_DEFAULT_TOKEN, "not-the-secret");
+  osais_ui_test_wait_until (login_failed, run, "the refused login");
+  assert_window_stays (run);
+
+  /* Said beside the fields it is about: what happened, what to do. */
+  g_assert_true (find_preferences () == preferences);
+  message = sign_in_error (preferences);
+  g_assert_nonnull (strstr (message, "OSAIS refused this client token and secret"));
+  g_assert_nonnull (strstr (message, "then sign in"));
+  osais_ui_test_save_screenshot (preferences, "failure-wrong-credentials.png");
+
+  gtk_window_close (GTK_WINDOW (preferences));
+  quit (run);
+}
+
+static void
+test_wrong_credentials (void)
+{
+  static const char * const no_args[] = { NULL };
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  Run run = { 0 };
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  run_init (&run, origin);
+
+  run_application (&run, no_args, check_wrong_credentials);
+
+  run_clear (&run);
+  osais_simulator_stop (simulator);
+}
+
+/* Connection refused ------------------------------------------------------ */
+
+static void
+check_connection_refused (Run *run)
+{
+  g_autofree char *expected = NULL;
+  GtkWidget *preferences;
+  const char *message;
+
+  start (run);
+  /* The server typed in the preferences, as a person with their own does. */
+  preferences = sign_in_through_welcome (run, run->origin, "a-token", "a-secret");
+  osais_ui_test_wait_until (login_failed, run, "the login to a closed port");
+  assert_window_stays (run);
+
+  message = sign_in_error (preferences);
+  expected = g_strdup_printf ("Could not reach OSAIS at %s.", run->origin);
+  g_assert_nonnull (strstr (message, expected));
+  g_assert_nonnull (strstr (message, "Check the network connection and the server address"));
+  osais_ui_test_save_screenshot (preferences, "failure-connection-refused.png");
+
+  gtk_window_close (GTK_WINDOW (preferences));
+  quit (run);
+}
+
+static void
+test_connection_refused (void)
+{
+  static const char * const no_args[] = { NULL };
+  g_autofree char *origin = dup_closed_origin ();
+  Run run = { 0 };
+
+  /* The settings' server is the default: the closed port is typed in. */
+  run_init (&run, NULL);
+  run.origin = g_strdup (origin);
+
+  run_application (&run, no_args, check_connection_refused);
+
+  run_clear (&run);
+}
+
+/* Demo account without a network ----------------------------------------- */
+
+typedef struct
+{
+  Run        *run;
+  const char *text;
+} Finding;
+
+static gboolean
+shows_text_or_gone (gpointer data)
+{
+  Finding *finding = data;
+
+  return finding->run->window == NULL
+         || osais_ui_test_find_label (finding->run->window, finding->text) != NULL;
+}
+
+static void
+check_demo_unreachable (Run *run)
+{
+  g_autofree char *expected = NULL;
+  Finding finding = { run, NULL };
+  GtkLabel *label;
+
+  start (run);
+  gtk_widget_activate (osais_ui_test_find_actionable (run->window, "win.choose-demo"));
+  osais_ui_test_wait_until (login_failed, run, "the demo login to a closed port");
+
+  expected = g_strdup_printf ("Could not reach OSAIS at %s.", run->origin);
+  finding.text = expected;
+  osais_ui_test_wait_until (shows_text_or_gone, &finding, "the failed demo login said");
+  assert_window_stays (run);
+  label = osais_ui_test_find_label (run->window, expected);
+  g_assert_nonnull (label);
+  g_assert_nonnull (strstr (gtk_label_get_text (label), "then try again"));
+  osais_ui_test_save_screenshot (run->window, "failure-demo-unreachable.png");
+
+  quit (run);
+}
+
+static void
+test_demo_unreachable (void)
+{
+  static const char * const no_args[] = { NULL };
+  g_autofree char *origin = dup_closed_origin ();
+  Run run = { 0 };
+
+  run_init (&run, origin);
+
+  run_application (&run, no_args, check_demo_unreachable);
+
+  run_clear (&run);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* No session bus, so no keyring, as on a headless machine. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/osais-test-bus", TRUE);
+  osais_ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/Osais/Failures/wrong-credentials", test_wrong_credentials);
+  g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
+  g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
+
+  return g_test_run ();
+}
