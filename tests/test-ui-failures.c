@@ -28,6 +28,7 @@ typedef struct
   OsaisSession     *session;
   char             *data_dir;
   char             *origin;
+  guint             busy_port;
   /* Weak: a failure that destroys the window clears it. */
   GtkWidget        *window;
 } Run;
@@ -368,6 +369,212 @@ test_demo_unreachable (void)
   run_clear (&run);
 }
 
+/* --simulator ------------------------------------------------------------- */
+
+/* Runs the application as `osais-studio --data-dir DIR @args…`: with no
+ * --listen, the callback port is the settings' (or what --simulator makes
+ * of it). */
+static void
+run_without_listen (Run                *run,
+                    const char * const *args,
+                    void              (*check) (Run *run))
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  run->app = osais_application_new ();
+  g_application_set_flags (G_APPLICATION (run->app),
+                           g_application_get_flags (G_APPLICATION (run->app))
+                           | G_APPLICATION_NON_UNIQUE);
+  g_ptr_array_add (argv, (gpointer) "osais-studio");
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, run->data_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_idle_add_once ((GSourceOnceFunc) check, run);
+  g_assert_cmpint (g_application_run (G_APPLICATION (run->app), (int) argv->len - 1,
+                                      (char **) argv->pdata), ==, 0);
+  g_clear_object (&run->app);
+  run->session = NULL;
+}
+
+/* Started and logged in, whether or not the callback server listens. */
+static gboolean
+logged_in (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL
+         && osais_session_get_login_state (run->session) == OSAIS_LOGIN_STATE_LOGGED_IN;
+}
+
+static void
+check_busy_port (Run *run)
+{
+  g_autofree char *busy_suffix = g_strdup_printf (":%u/", run->busy_port);
+  const char *uri;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+
+  /* Listening, on another port than the busy one. */
+  g_assert_true (osais_session_get_server_listening (run->session));
+  uri = osais_session_get_server_uri (run->session);
+  g_assert_true (g_str_has_prefix (uri, "http://127.0.0.1:"));
+  g_assert_false (g_str_has_suffix (uri, busy_suffix));
+  g_assert_null (osais_session_get_server_error (run->session));
+  quit (run);
+}
+
+static void
+test_simulator_busy_port (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  /* The configured port is taken, as by another instance or `osais serve`. */
+  g_socket_listener_add_address (listener, any, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  run.busy_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_settings_set_uint (settings, "listen-port", run.busy_port);
+
+  run_without_listen (&run, args, check_busy_port);
+
+  g_socket_listener_close (listener);
+  run_clear (&run);
+}
+
+/* The knobs of the simulator, as the CLI reads them ---------------------- */
+
+static void
+select_engine (Run        *run,
+               const char *name)
+{
+  GtkDropDown *dropdown = osais_window_get_engine_dropdown (OSAIS_WINDOW (run->window));
+  GListModel *engines = gtk_drop_down_get_model (dropdown);
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      if (g_str_equal (osais_engine_get_name (engine), name))
+        {
+          gtk_drop_down_set_selected (dropdown, i);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+has_engines (gpointer data)
+{
+  Run *run = data;
+  GListModel *engines = osais_session_get_engines (run->session);
+
+  return engines != NULL && g_list_model_get_n_items (engines) > 0;
+}
+
+static gboolean
+has_finished_job (gpointer data)
+{
+  Run *run = data;
+  GListModel *store = G_LIST_MODEL (osais_session_get_store (run->session));
+  g_autoptr(OsaisJob) job = NULL;
+
+  if (g_list_model_get_n_items (store) == 0)
+    return FALSE;
+  job = g_list_model_get_item (store, 0);
+  return osais_job_get_finished (job);
+}
+
+static void
+check_knobs (Run *run)
+{
+  OsaisSimulator *simulator;
+  GtkWidget *prompt;
+  g_autofree char *fail_engine = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  guint step_delay = 0;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  osais_ui_test_wait_until (has_engines, run, "the engines");
+
+  simulator = osais_session_get_simulator (run->session);
+  g_assert_nonnull (simulator);
+  g_object_get (simulator, "fail-engine", &fail_engine, "step-delay", &step_delay, NULL);
+  g_assert_cmpstr (fail_engine, ==, "diffusion");
+  g_assert_cmpuint (step_delay, ==, 20);
+
+  /* A request typed and run as a person does ends as the knob says. */
+  select_engine (run, "diffusion");
+  prompt = osais_request_form_get_field (osais_window_get_form (OSAIS_WINDOW (run->window)),
+                                         "word");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (prompt)), "it fails", -1);
+  g_assert_true (gtk_widget_activate_action (run->window, "win.run", NULL));
+  osais_ui_test_wait_until (has_finished_job, run, "the job to end");
+  job = g_list_model_get_item (G_LIST_MODEL (osais_session_get_store (run->session)), 0);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_ERROR);
+  assert_window_stays (run);
+  quit (run);
+}
+
+static void
+test_simulator_knobs (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  g_setenv ("OSAIS_SIMULATOR_FAIL_ENGINE", "diffusion", TRUE);
+  g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "20", TRUE);
+
+  run_application (&run, args, check_knobs);
+
+  g_unsetenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
+  g_unsetenv ("OSAIS_SIMULATOR_STEP_DELAY");
+  run_clear (&run);
+}
+
+static void
+check_knob_ignored (Run *run)
+{
+  guint step_delay = G_MAXUINT;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  g_object_get (osais_session_get_simulator (run->session), "step-delay", &step_delay, NULL);
+  g_assert_cmpuint (step_delay, ==, 0);
+  quit (run);
+}
+
+/* A delay that is not a number of milliseconds is said and ignored: no
+ * critical warning from the simulator's property, no crash. */
+static void
+test_simulator_knob_invalid (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "99999999999", TRUE);
+
+  run_application (&run, args, check_knob_ignored);
+
+  g_unsetenv ("OSAIS_SIMULATOR_STEP_DELAY");
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -379,6 +586,9 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/wrong-credentials", test_wrong_credentials);
   g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
   g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
+  g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
+  g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
+  g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);
 
   return g_test_run ();
 }

@@ -38,6 +38,11 @@ struct _OsaisApplication
   char           *option_public_url;
   char           *option_data_dir;
   gboolean        option_simulator;
+
+  /* The simulator's failure knobs, from the environment as the CLI reads
+   * them, applied to every simulator the session starts. */
+  char           *simulator_fail_engine;
+  guint           simulator_step_delay;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisApplication, osais_application, ADW_TYPE_APPLICATION)
@@ -155,6 +160,11 @@ configure_session (OsaisApplication *self)
       g_clear_pointer (&keyring_token, g_free);
     }
 
+  /* Offline, nothing outside this process calls back: any free port, so
+   * that a busy default port (another instance, the CLI) is no failure. */
+  if (self->option_simulator && self->option_listen == NULL)
+    listen_port = 0;
+
   if (self->option_listen != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -181,6 +191,46 @@ configure_session (OsaisApplication *self)
                 NULL);
 
   return g_steal_pointer (&keyring_token);
+}
+
+/* OSAIS_SIMULATOR_FAIL_ENGINE=NAME ends that engine's jobs in stage -1;
+ * OSAIS_SIMULATOR_STEP_DELAY=MS waits between callbacks: the unhappy and the
+ * slow paths, to show and to test. A value that cannot be used is said and
+ * ignored. */
+static void
+read_simulator_environment (OsaisApplication *self)
+{
+  const char *fail_engine = g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
+  const char *step_delay = g_getenv ("OSAIS_SIMULATOR_STEP_DELAY");
+
+  if (fail_engine != NULL && *fail_engine != '\0')
+    replace_string (&self->simulator_fail_engine, fail_engine);
+
+  if (step_delay != NULL && *step_delay != '\0')
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 delay = 0;
+
+      /* The simulator's step-delay property takes up to ten minutes. */
+      if (g_ascii_string_to_unsigned (step_delay, 10, 0, 600000, &delay, &error))
+        self->simulator_step_delay = (guint) delay;
+      else
+        g_printerr ("osais-studio: OSAIS_SIMULATOR_STEP_DELAY is ignored: %s "
+                    "(milliseconds, 0 to 600000)\n", error->message);
+    }
+}
+
+static void
+session_simulator_changed_cb (OsaisApplication *self)
+{
+  OsaisSimulator *simulator = osais_session_get_simulator (self->session);
+
+  if (simulator == NULL)
+    return;
+  g_object_set (simulator,
+                "fail-engine", self->simulator_fail_engine,
+                "step-delay", self->simulator_step_delay,
+                NULL);
 }
 
 /* Shows @toast (taking it) in the main window, if there is one: errors
@@ -572,6 +622,7 @@ osais_application_startup (GApplication *app)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
   g_signal_group_set_target (self->session_signals, self->session);
   keyring_token = configure_session (self);
+  read_simulator_environment (self);
 
   /* The secret comes first, so that the first login uses it; the window
    * does not wait for either. */
@@ -682,6 +733,7 @@ osais_application_finalize (GObject *object)
   g_free (self->option_listen);
   g_free (self->option_public_url);
   g_free (self->option_data_dir);
+  g_free (self->simulator_fail_engine);
 
   G_OBJECT_CLASS (osais_application_parent_class)->finalize (object);
 }
@@ -755,6 +807,8 @@ osais_application_init (OsaisApplication *self)
                                   G_CALLBACK (login_state_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::store",
                                   G_CALLBACK (session_store_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::simulator",
+                                  G_CALLBACK (session_simulator_changed_cb), self);
   /* After the window's handler, which selects the engine. */
   g_signal_group_connect_data (self->session_signals, "notify::engines",
                                G_CALLBACK (open_pending_files), self, NULL,
