@@ -153,6 +153,68 @@ quit (Run *run)
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
 }
 
+/* The banner --------------------------------------------------------------- */
+
+static OsaisBanner *
+get_banner (Run *run)
+{
+  return osais_window_get_banner (OSAIS_WINDOW (run->window));
+}
+
+static gboolean
+is_button (GtkWidget     *widget,
+           gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget);
+}
+
+static GtkWidget *
+banner_button (Run *run)
+{
+  GtkWidget *button = osais_ui_test_find_widget (GTK_WIDGET (get_banner (run)), is_button, NULL);
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+typedef struct
+{
+  Run        *run;
+  const char *text;
+} Finding;
+
+static gboolean
+shows_text (gpointer data)
+{
+  Finding *finding = data;
+
+  return osais_ui_test_find_label (finding->run->window, finding->text) != NULL;
+}
+
+/* The banner is out, on screen, with @title, and a button @button_label
+ * (NULL: none) bound to @action. */
+static void
+assert_banner (Run        *run,
+               const char *title,
+               const char *button_label,
+               const char *action)
+{
+  OsaisBanner *banner = get_banner (run);
+  Finding finding = { run, title };
+
+  g_assert_true (osais_banner_get_revealed (banner));
+  g_assert_cmpstr (osais_banner_get_title (banner), ==, title);
+  osais_ui_test_wait_until (shows_text, &finding, "the banner's title on screen");
+  g_assert_cmpstr (osais_banner_get_button_label (banner), ==, button_label);
+  if (button_label != NULL)
+    {
+      GtkWidget *button = banner_button (run);
+
+      g_assert_true (gtk_widget_get_visible (button));
+      g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, action);
+    }
+}
+
 /* Preferences ------------------------------------------------------------- */
 
 static GtkWidget *
@@ -250,6 +312,14 @@ check_wrong_credentials (Run *run)
   g_assert_nonnull (strstr (message, "then sign in"));
   osais_ui_test_save_screenshot (preferences, "failure-wrong-credentials.png");
 
+  /* Closed, the main window says it lasts, and Sign In… opens the fields. */
+  gtk_window_close (GTK_WINDOW (preferences));
+  assert_banner (run, "Not signed in to OSAIS", "_Sign In…", "win.choose-sign-in");
+  osais_ui_test_save_screenshot (run->window, "banner-not-signed-in.png");
+  g_assert_null (find_preferences ());
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (has_preferences, &preferences, "the sign-in fields again");
+  g_assert_true (gtk_widget_get_visible (get_named (preferences, "sign-in-group")));
   gtk_window_close (GTK_WINDOW (preferences));
   quit (run);
 }
@@ -296,6 +366,18 @@ check_connection_refused (Run *run)
   osais_ui_test_save_screenshot (preferences, "failure-connection-refused.png");
 
   gtk_window_close (GTK_WINDOW (preferences));
+  assert_banner (run, "OSAIS is not reachable: check the network connection", "_Retry",
+                 "win.retry-login");
+  osais_ui_test_save_screenshot (run->window, "banner-not-reachable.png");
+
+  /* Retry logs in again, and fails again as long as nothing listens. (A
+   * click: activating a button clicks it only after a 250 ms flash.) */
+  g_signal_emit_by_name (banner_button (run), "clicked");
+  g_assert_cmpint (osais_session_get_login_state (run->session), ==,
+                   OSAIS_LOGIN_STATE_LOGGING_IN);
+  g_assert_false (osais_banner_get_revealed (get_banner (run)));
+  osais_ui_test_wait_until (login_failed, run, "the retried login");
+  g_assert_true (osais_banner_get_revealed (get_banner (run)));
   quit (run);
 }
 
@@ -317,39 +399,19 @@ test_connection_refused (void)
 
 /* Demo account without a network ----------------------------------------- */
 
-typedef struct
-{
-  Run        *run;
-  const char *text;
-} Finding;
-
-static gboolean
-shows_text_or_gone (gpointer data)
-{
-  Finding *finding = data;
-
-  return finding->run->window == NULL
-         || osais_ui_test_find_label (finding->run->window, finding->text) != NULL;
-}
-
 static void
 check_demo_unreachable (Run *run)
 {
-  g_autofree char *expected = NULL;
-  Finding finding = { run, NULL };
-  GtkLabel *label;
-
   start (run);
   gtk_widget_activate (osais_ui_test_find_actionable (run->window, "win.choose-demo"));
   osais_ui_test_wait_until (login_failed, run, "the demo login to a closed port");
-
-  expected = g_strdup_printf ("Could not reach OSAIS at %s.", run->origin);
-  finding.text = expected;
-  osais_ui_test_wait_until (shows_text_or_gone, &finding, "the failed demo login said");
   assert_window_stays (run);
-  label = osais_ui_test_find_label (run->window, expected);
-  g_assert_nonnull (label);
-  g_assert_nonnull (strstr (gtk_label_get_text (label), "then try again"));
+
+  assert_banner (run, "OSAIS is not reachable: check the network connection", "_Retry",
+                 "win.retry-login");
+  /* The details are one click away, in the status popover. */
+  g_assert_nonnull (strstr (osais_session_get_account_label (run->session),
+                            "Could not reach OSAIS"));
   osais_ui_test_save_screenshot (run->window, "failure-demo-unreachable.png");
 
   quit (run);
@@ -575,6 +637,81 @@ test_simulator_knob_invalid (void)
   run_clear (&run);
 }
 
+/* Not listening, and a full disk ------------------------------------------ */
+
+static gboolean
+server_failed (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL
+         && osais_session_get_server_error (run->session) != NULL;
+}
+
+static void
+check_not_listening (Run *run)
+{
+  GtkWidget *preferences = NULL;
+  OsaisBanner *banner;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (server_failed, run, "the callback server to fail");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  banner = get_banner (run);
+
+  assert_banner (run, "Not listening for results: the callback server could not start",
+                 "_Preferences", "app.preferences");
+  /* The empty gallery says the same, with the same way out. */
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "Not Listening for Results"));
+  g_assert_null (osais_ui_test_find_label (run->window, "No Images Yet"));
+  g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (
+    GTK_WIDGET (osais_window_get_gallery (OSAIS_WINDOW (run->window))), "app.preferences")));
+  /* Not red, not the core's whole message: that is in the popover. */
+  g_assert_null (strstr (osais_ui_test_get_status_subtitle (run->window), "Could not"));
+  osais_ui_test_save_screenshot (run->window, "banner-not-listening.png");
+
+  /* A full disk matters more; when it is cleared, the banner goes back. */
+  osais_window_set_disk_full (OSAIS_WINDOW (run->window), TRUE);
+  assert_banner (run, "The disk is full: new images cannot be stored until some space is freed",
+                 NULL, NULL);
+  osais_ui_test_save_screenshot (run->window, "banner-disk-full.png");
+  osais_window_set_disk_full (OSAIS_WINDOW (run->window), FALSE);
+  g_assert_cmpstr (osais_banner_get_title (banner), ==,
+                   "Not listening for results: the callback server could not start");
+
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (has_preferences, &preferences, "the preferences");
+  gtk_window_close (GTK_WINDOW (preferences));
+  quit (run);
+}
+
+static void
+test_not_listening (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+  const char *args[] = { "--simulator", "--listen", NULL, NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  /* Asked for by name, a busy port is a failure, even offline. */
+  g_socket_listener_add_address (listener, any, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  listen = g_strdup_printf ("127.0.0.1:%u",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  args[2] = listen;
+
+  run_without_listen (&run, args, check_not_listening);
+
+  g_socket_listener_close (listener);
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -586,6 +723,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/wrong-credentials", test_wrong_credentials);
   g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
   g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
+  g_test_add_func ("/Osais/Failures/not-listening", test_not_listening);
   g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
   g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
   g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);

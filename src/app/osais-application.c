@@ -11,8 +11,6 @@
 #include <glib/gi18n.h>
 
 #include "osais-application.h"
-#include "osais-login-failure.h"
-#include "osais-preferences-window.h"
 #include "osais-secret.h"
 #include "osais-window.h"
 
@@ -262,41 +260,6 @@ show_error_toast (OsaisApplication *self,
   adw_toast_set_button_label (toast, _("_Preferences"));
   adw_toast_set_action_name (toast, "app.preferences");
   show_toast (self, toast);
-}
-
-static gboolean
-preferences_visible (void)
-{
-  /* GTK's own list (transfer none): unreffing it destroys every window. */
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  guint n = g_list_model_get_n_items (toplevels);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (OSAIS_IS_PREFERENCES_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-login_state_changed_cb (OsaisApplication *self)
-{
-  g_autofree char *text = NULL;
-
-  if (osais_session_get_login_state (self->session) != OSAIS_LOGIN_STATE_FAILED)
-    return;
-
-  /* The preferences show the error beside the fields they sign in with. */
-  if (preferences_visible ())
-    return;
-
-  text = osais_login_failure_dup_advice (osais_session_get_account_mode (self->session),
-                                         osais_session_get_server_origin (self->session),
-                                         osais_session_get_login_failure (self->session));
-  show_error_toast (self, text);
 }
 
 /* Notifications ----------------------------------------------------------- */
@@ -803,8 +766,6 @@ osais_application_init (OsaisApplication *self)
   self->watched_jobs = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
-  g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
-                                  G_CALLBACK (login_state_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::store",
                                   G_CALLBACK (session_store_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::simulator",

@@ -44,12 +44,18 @@ osais_login_failure_dup_title (OsaisAccountMode  mode,
                                const GError     *error)
 {
   if (error != NULL && is_unreachable (error))
-    return g_strdup (_("OSAIS is not reachable"));
+    return g_strdup (_("OSAIS is not reachable: check the network connection"));
+  if (error != NULL && is_refused (error) && mode == OSAIS_ACCOUNT_MODE_DEMO)
+    return g_strdup (_("OSAIS refused the demo login: try again later"));
+  /* Refused credentials, or none in the keyring: either way, sign in. */
   if (error != NULL && is_refused (error))
-    return g_strdup (mode == OSAIS_ACCOUNT_MODE_DEMO ? _("OSAIS refused the demo login")
-                                                     : _("Not signed in: OSAIS refused "
-                                                         "the token and secret"));
-  return g_strdup (_("Not signed in"));
+    return g_strdup (_("Not signed in to OSAIS"));
+  /* Offline, the login is to the built-in simulator: only starting it fails. */
+  if (mode == OSAIS_ACCOUNT_MODE_OFFLINE)
+    return g_strdup (_("The offline simulator could not start"));
+  /* What remains (an answer that is not OSAIS's, an HTTP error) most often
+   * comes from a wrong server address. */
+  return g_strdup (_("Could not sign in to OSAIS: check the server address"));
 }
 
 char *

@@ -112,7 +112,13 @@ update_account_status (OsaisPreferencesWindow *self)
 {
   OsaisLoginState state = osais_session_get_login_state (self->session);
   const char *label = osais_session_get_account_label (self->session);
+  g_autofree char *failure = NULL;
 
+  /* A failed login's label is the core's message, written for the command
+   * line (it names OSAIS_TOKEN): the app says it its own way. */
+  if (state == OSAIS_LOGIN_STATE_FAILED)
+    label = failure = osais_login_failure_dup_title (osais_session_get_account_mode (self->session),
+                                                     osais_session_get_login_failure (self->session));
   adw_action_row_set_subtitle (self->account_status_row, label != NULL ? label : "");
   set_row_error (GTK_WIDGET (self->account_status_row), state == OSAIS_LOGIN_STATE_FAILED);
 }
@@ -769,6 +775,8 @@ osais_preferences_window_init (OsaisPreferencesWindow *self)
   g_signal_group_connect_swapped (self->session_signals, "notify::account-label",
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (update_account_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-error",
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
                                   G_CALLBACK (update_server_status), self);
