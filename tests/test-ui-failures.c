@@ -653,6 +653,8 @@ check_not_listening (Run *run)
 {
   GtkWidget *preferences = NULL;
   OsaisBanner *banner;
+  OsaisBanner *narrow_banner;
+  GtkWidget *narrow;
 
   osais_ui_test_wait_until (has_window, run, "the window");
   osais_ui_test_wait_until (server_failed, run, "the callback server to fail");
@@ -669,6 +671,24 @@ check_not_listening (Run *run)
   /* Not red, not the core's whole message: that is in the popover. */
   g_assert_null (strstr (osais_ui_test_get_status_subtitle (run->window), "Could not"));
   osais_ui_test_save_screenshot (run->window, "banner-not-listening.png");
+  /* On a phone the title wraps beside its button, and GTK warns (fatal
+   * here) of anything without room. A window opened narrow, as in GNOME's
+   * layout (no minimize, no maximize), and 5 px a side of frame without a
+   * compositor: 370 px leave 360 to the app. */
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", ":close", NULL);
+  narrow = GTK_WIDGET (osais_window_new (run->app));
+  gtk_window_set_default_size (GTK_WINDOW (narrow), 370, 640);
+  gtk_window_present (GTK_WINDOW (narrow));
+  osais_ui_test_wait_painted (narrow, 3);
+  osais_ui_test_settle (500);
+  g_assert_cmpint (gtk_widget_get_width (narrow), <=, 360);
+  narrow_banner = osais_window_get_banner (OSAIS_WINDOW (narrow));
+  g_assert_true (osais_banner_get_revealed (narrow_banner));
+  g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_widget (GTK_WIDGET (narrow_banner),
+                                                                    is_button, NULL)));
+  osais_ui_test_save_screenshot (narrow, "banner-not-listening-narrow.png");
+  gtk_window_destroy (GTK_WINDOW (narrow));
+  gtk_settings_reset_property (gtk_settings_get_default (), "gtk-decoration-layout");
 
   /* A full disk matters more; when it is cleared, the banner goes back. */
   osais_window_set_disk_full (OSAIS_WINDOW (run->window), TRUE);
