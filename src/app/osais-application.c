@@ -561,7 +561,9 @@ osais_application_startup (GApplication *app)
 {
   OsaisApplication *self = OSAIS_APPLICATION (app);
   static const char *run_accels[] = { "<Control>Return", "<Control>KP_Enter", NULL };
-  static const char *clear_accels[] = { "<Control>n", NULL };
+  /* Not Ctrl+N, which GNOME keeps for New; not Ctrl+Shift+Delete or
+   * BackSpace, which delete to the paragraph's ends in the prompt. */
+  static const char *clear_accels[] = { "<Control><Shift>r", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
