@@ -13,6 +13,7 @@
 #include <adwaita.h>
 
 #include "osais-application.h"
+#include "osais-login-failure.h"
 #include "osais-preferences-window.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
@@ -732,6 +733,52 @@ test_not_listening (void)
   run_clear (&run);
 }
 
+/* What each failed login is called, and what fixes it ---------------------- */
+
+static void
+test_login_failure_words (void)
+{
+  g_autoptr(GError) refused = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                   OSAIS_CLIENT_ERROR_LOGIN_FAILED, "refused");
+  g_autoptr(GError) network = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                   OSAIS_CLIENT_ERROR_NETWORK, "no route");
+  g_autoptr(GError) timeout = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                   OSAIS_CLIENT_ERROR_TIMEOUT, "slow");
+  g_autoptr(GError) bad_reply = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                     OSAIS_CLIENT_ERROR_BAD_REPLY, "not JSON");
+  g_autoptr(GError) simulator = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                                                     "in use");
+  struct {
+    OsaisAccountMode  mode;
+    const GError     *error;
+    const char       *title;
+    OsaisLoginRemedy  remedy;
+  } cases[] = {
+    { OSAIS_ACCOUNT_MODE_ACCOUNT, refused, "Not signed in to OSAIS",
+      OSAIS_LOGIN_REMEDY_SIGN_IN },
+    /* Only time fixes a refused demo login, not other credentials. */
+    { OSAIS_ACCOUNT_MODE_DEMO, refused, "OSAIS refused the demo login: try again later",
+      OSAIS_LOGIN_REMEDY_RETRY },
+    { OSAIS_ACCOUNT_MODE_DEMO, network, "OSAIS is not reachable: check the network connection",
+      OSAIS_LOGIN_REMEDY_RETRY },
+    { OSAIS_ACCOUNT_MODE_ACCOUNT, timeout,
+      "OSAIS is not reachable: check the network connection", OSAIS_LOGIN_REMEDY_RETRY },
+    { OSAIS_ACCOUNT_MODE_ACCOUNT, bad_reply,
+      "Could not sign in to OSAIS: check the server address", OSAIS_LOGIN_REMEDY_PREFERENCES },
+    { OSAIS_ACCOUNT_MODE_OFFLINE, simulator, "The offline simulator could not start",
+      OSAIS_LOGIN_REMEDY_PREFERENCES },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *title = osais_login_failure_dup_title (cases[i].mode, cases[i].error);
+
+      g_assert_cmpstr (title, ==, cases[i].title);
+      g_assert_cmpint (osais_login_failure_get_remedy (cases[i].mode, cases[i].error), ==,
+                       cases[i].remedy);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -740,6 +787,7 @@ main (int   argc,
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/osais-test-bus", TRUE);
   osais_ui_test_init (&argc, &argv);
 
+  g_test_add_func ("/Osais/Failures/login-failure-words", test_login_failure_words);
   g_test_add_func ("/Osais/Failures/wrong-credentials", test_wrong_credentials);
   g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
   g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);

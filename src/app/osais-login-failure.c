@@ -12,6 +12,7 @@
 
 #include "osais-login-failure.h"
 
+/* Both take a NULL error (no failure): g_error_matches() does. */
 static gboolean
 is_unreachable (const GError *error)
 {
@@ -29,11 +30,11 @@ OsaisLoginRemedy
 osais_login_failure_get_remedy (OsaisAccountMode  mode,
                                 const GError     *error)
 {
-  if (error != NULL && is_unreachable (error))
+  if (is_unreachable (error))
     return OSAIS_LOGIN_REMEDY_RETRY;
   /* A refused demo login is OSAIS's own trouble: only time, or an account
    * of one's own, fixes it. */
-  if (error != NULL && is_refused (error))
+  if (is_refused (error))
     return mode == OSAIS_ACCOUNT_MODE_DEMO ? OSAIS_LOGIN_REMEDY_RETRY
                                            : OSAIS_LOGIN_REMEDY_SIGN_IN;
   return OSAIS_LOGIN_REMEDY_PREFERENCES;
@@ -43,12 +44,12 @@ char *
 osais_login_failure_dup_title (OsaisAccountMode  mode,
                                const GError     *error)
 {
-  if (error != NULL && is_unreachable (error))
+  if (is_unreachable (error))
     return g_strdup (_("OSAIS is not reachable: check the network connection"));
-  if (error != NULL && is_refused (error) && mode == OSAIS_ACCOUNT_MODE_DEMO)
+  if (is_refused (error) && mode == OSAIS_ACCOUNT_MODE_DEMO)
     return g_strdup (_("OSAIS refused the demo login: try again later"));
   /* Refused credentials, or none in the keyring: either way, sign in. */
-  if (error != NULL && is_refused (error))
+  if (is_refused (error))
     return g_strdup (_("Not signed in to OSAIS"));
   /* Offline, the login is to the built-in simulator: only starting it fails. */
   if (mode == OSAIS_ACCOUNT_MODE_OFFLINE)
@@ -59,24 +60,21 @@ osais_login_failure_dup_title (OsaisAccountMode  mode,
 }
 
 char *
-osais_login_failure_dup_advice (OsaisAccountMode  mode,
-                                const char       *origin,
-                                const GError     *error)
+osais_login_failure_dup_advice (const char   *origin,
+                                const GError *error)
 {
-  if (error != NULL && is_unreachable (error))
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (is_unreachable (error))
     /* Translators: %s is the OSAIS server's address. The technical reason
      * is in the connection status. */
     return g_strdup_printf (_("Could not reach OSAIS at %s. Check the network connection "
                               "and the server address, then try again."),
                             origin);
-  if (error != NULL && is_refused (error) && mode == OSAIS_ACCOUNT_MODE_DEMO)
-    return g_strdup (_("OSAIS refused the demo login. Try again later, or sign in "
-                       "with your client app’s token and secret."));
-  if (error != NULL && is_refused (error))
+  if (is_refused (error))
     return g_strdup (_("OSAIS refused this client token and secret. Copy them again "
                        "from your client app on OSAIS, then sign in."));
   /* Anything else (a reply that cannot be read, an invalid server address)
    * is best said by the core's own message. */
-  return g_strdup_printf (_("Could not sign in: %s"),
-                          error != NULL ? error->message : _("unknown error"));
+  return g_strdup_printf (_("Could not sign in: %s"), error->message);
 }

@@ -19,13 +19,13 @@ typedef enum
 } OsaisLoginRemedy;
 
 /* The core's login errors say what failed in terms of the protocol, in
- * English; these say it as the app does, translated, from the error's code:
- * a short title (for a banner) and a sentence with what to do next. @origin is
- * the server the login went to. */
+ * English, for the command line; these say it as the app does, translated,
+ * from the error's code. The title is short (a banner, a status row): what
+ * is wrong for a login in @mode. The advice is for the sign-in fields, with
+ * what to do next; @origin is the server the login went to. */
 char             *osais_login_failure_dup_title   (OsaisAccountMode  mode,
                                                    const GError     *error);
-char             *osais_login_failure_dup_advice  (OsaisAccountMode  mode,
-                                                   const char       *origin,
+char             *osais_login_failure_dup_advice  (const char       *origin,
                                                    const GError     *error);
 OsaisLoginRemedy  osais_login_failure_get_remedy  (OsaisAccountMode  mode,
                                                    const GError     *error);

@@ -374,8 +374,7 @@ signed_in_cb (GObject      *object,
         {
           g_autofree char *advice = NULL;
 
-          advice = osais_login_failure_dup_advice (OSAIS_ACCOUNT_MODE_ACCOUNT,
-                                                   osais_session_get_server_origin (self->session),
+          advice = osais_login_failure_dup_advice (osais_session_get_server_origin (self->session),
                                                    error);
           set_inline_error (self->sign_in_error_label, advice);
         }
