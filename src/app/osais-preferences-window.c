@@ -117,8 +117,11 @@ update_account_status (OsaisPreferencesWindow *self)
   /* A failed login's label is the core's message, written for the command
    * line (it names OSAIS_TOKEN): the app says it its own way. */
   if (state == OSAIS_LOGIN_STATE_FAILED)
-    label = failure = osais_login_failure_dup_title (osais_session_get_account_mode (self->session),
-                                                     osais_session_get_login_failure (self->session));
+    {
+      failure = osais_login_failure_dup_title (osais_session_get_account_mode (self->session),
+                                               osais_session_get_login_failure (self->session));
+      label = failure;
+    }
   adw_action_row_set_subtitle (self->account_status_row, label != NULL ? label : "");
   set_row_error (GTK_WIDGET (self->account_status_row), state == OSAIS_LOGIN_STATE_FAILED);
 }
