@@ -382,6 +382,9 @@ test_account_login (void)
   g_assert_nonnull (osais_session_get_login_error (session));
   g_assert_cmpstr (osais_session_get_account_label (session), ==,
                    osais_session_get_login_error (session));
+  /* Typed, so that the app can say what to do without reading the text. */
+  g_assert_error (osais_session_get_login_failure (session),
+                  OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED);
 
   job = submit (session, "diffusion", NULL, &error, "word", "a cat", NULL);
   g_assert_null (job);
@@ -399,6 +402,7 @@ test_account_login (void)
   g_clear_object (&result);
   g_assert_cmpint (osais_session_get_login_state (session), ==, OSAIS_LOGIN_STATE_LOGGED_IN);
   g_assert_null (osais_session_get_login_error (session));
+  g_assert_null (osais_session_get_login_failure (session));
   g_assert_cmpstr (osais_session_get_account_label (session), ==,
                    "Signed in as " OSAIS_SIMULATOR_USERNAME);
 

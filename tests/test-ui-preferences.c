@@ -363,8 +363,9 @@ test_account_modes (Fixture       *fixture,
   while (osais_session_get_login_state (fixture->session) != OSAIS_LOGIN_STATE_FAILED)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (gtk_widget_has_css_class (get_named (fixture, "account-status-row"), "error"));
+  /* In the app's words, not the core's (which are the command line's). */
   g_assert_cmpstr (row_subtitle (fixture, "account-status-row"), ==,
-                   osais_session_get_login_error (fixture->session));
+                   "OSAIS is not reachable: check the network connection");
 
   /* The session changed elsewhere (the welcome page): the buttons follow. */
   osais_session_set_account_mode (fixture->session, OSAIS_ACCOUNT_MODE_OFFLINE);

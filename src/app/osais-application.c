@@ -11,7 +11,6 @@
 #include <glib/gi18n.h>
 
 #include "osais-application.h"
-#include "osais-preferences-window.h"
 #include "osais-secret.h"
 #include "osais-window.h"
 
@@ -47,6 +46,11 @@ struct _OsaisApplication
   char           *option_public_url;
   char           *option_data_dir;
   gboolean        option_simulator;
+
+  /* The simulator's failure knobs, from the environment as the CLI reads
+   * them, applied to every simulator the session starts. */
+  char           *simulator_fail_engine;
+  guint           simulator_step_delay;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisApplication, osais_application, ADW_TYPE_APPLICATION)
@@ -175,6 +179,11 @@ configure_session (OsaisApplication *self)
       g_clear_pointer (&keyring_token, g_free);
     }
 
+  /* Offline, nothing outside this process calls back: any free port, so
+   * that a busy default port (another instance, the CLI) is no failure. */
+  if (self->option_simulator && self->option_listen == NULL)
+    listen_port = 0;
+
   if (self->option_listen != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -201,6 +210,46 @@ configure_session (OsaisApplication *self)
                 NULL);
 
   return g_steal_pointer (&keyring_token);
+}
+
+/* OSAIS_SIMULATOR_FAIL_ENGINE=NAME ends that engine's jobs in stage -1;
+ * OSAIS_SIMULATOR_STEP_DELAY=MS waits between callbacks: the unhappy and the
+ * slow paths, to show and to test. A value that cannot be used is said and
+ * ignored. */
+static void
+read_simulator_environment (OsaisApplication *self)
+{
+  const char *fail_engine = g_getenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
+  const char *step_delay = g_getenv ("OSAIS_SIMULATOR_STEP_DELAY");
+
+  if (fail_engine != NULL && *fail_engine != '\0')
+    replace_string (&self->simulator_fail_engine, fail_engine);
+
+  if (step_delay != NULL && *step_delay != '\0')
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 delay = 0;
+
+      /* The simulator's step-delay property takes up to ten minutes. */
+      if (g_ascii_string_to_unsigned (step_delay, 10, 0, 600000, &delay, &error))
+        self->simulator_step_delay = (guint) delay;
+      else
+        g_printerr ("osais-studio: OSAIS_SIMULATOR_STEP_DELAY is ignored: %s "
+                    "(milliseconds, 0 to 600000)\n", error->message);
+    }
+}
+
+static void
+session_simulator_changed_cb (OsaisApplication *self)
+{
+  OsaisSimulator *simulator = osais_session_get_simulator (self->session);
+
+  if (simulator == NULL)
+    return;
+  g_object_set (simulator,
+                "fail-engine", self->simulator_fail_engine,
+                "step-delay", self->simulator_step_delay,
+                NULL);
 }
 
 /* Shows @toast (taking it) in the main window, if there is one: errors
@@ -232,39 +281,6 @@ show_error_toast (OsaisApplication *self,
   adw_toast_set_button_label (toast, _("_Preferences"));
   adw_toast_set_action_name (toast, "app.preferences");
   show_toast (self, toast);
-}
-
-static gboolean
-preferences_visible (void)
-{
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
-  guint n = g_list_model_get_n_items (toplevels);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (OSAIS_IS_PREFERENCES_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-login_state_changed_cb (OsaisApplication *self)
-{
-  g_autofree char *text = NULL;
-
-  if (osais_session_get_login_state (self->session) != OSAIS_LOGIN_STATE_FAILED)
-    return;
-
-  /* The preferences show the error beside the fields they sign in with. */
-  if (preferences_visible ())
-    return;
-
-  text = g_strdup_printf (_("Could not sign in: %s"),
-                          osais_session_get_login_error (self->session));
-  show_error_toast (self, text);
 }
 
 /* Notifications ----------------------------------------------------------- */
@@ -871,7 +887,9 @@ osais_application_startup (GApplication *app)
 {
   OsaisApplication *self = OSAIS_APPLICATION (app);
   static const char *run_accels[] = { "<Control>Return", "<Control>KP_Enter", NULL };
-  static const char *clear_accels[] = { "<Control>n", NULL };
+  /* Not Ctrl+N, which GNOME keeps for New; not Ctrl+Shift+Delete or
+   * BackSpace, which delete to the paragraph's ends in the prompt. */
+  static const char *clear_accels[] = { "<Control><Shift>r", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
@@ -898,6 +916,7 @@ osais_application_startup (GApplication *app)
   self->receiver = osais_receiver_new (self->session);
   g_signal_connect_object (self->receiver, "notify::taken", G_CALLBACK (receiver_taken_cb),
                            self, G_CONNECT_SWAPPED);
+  read_simulator_environment (self);
 
   /* The secret comes first, so that the first login uses it; the window
    * does not wait for either. */
@@ -1023,6 +1042,7 @@ osais_application_finalize (GObject *object)
   g_free (self->option_listen);
   g_free (self->option_public_url);
   g_free (self->option_data_dir);
+  g_free (self->simulator_fail_engine);
 
   G_OBJECT_CLASS (osais_application_parent_class)->finalize (object);
 }
@@ -1099,10 +1119,10 @@ osais_application_init (OsaisApplication *self)
   self->watched_jobs = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
-  g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
-                                  G_CALLBACK (login_state_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::store",
                                   G_CALLBACK (session_store_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::simulator",
+                                  G_CALLBACK (session_simulator_changed_cb), self);
   /* After the window's handler, which selects the engine. */
   g_signal_group_connect_data (self->session_signals, "notify::engines",
                                G_CALLBACK (open_pending_files), self, NULL,

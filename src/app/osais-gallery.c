@@ -23,6 +23,8 @@ struct _OsaisGallery
 
   /* Template widgets */
   GtkStack           *stack;
+  AdwStatusPage      *empty_page;
+  GtkWidget          *empty_preferences_button;
   GtkScrolledWindow  *scrolled_window;
   GtkGridView        *grid_view;
 };
@@ -50,6 +52,33 @@ update_page (OsaisGallery *self)
   gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
 
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "grid");
+}
+
+void
+osais_gallery_set_listening (OsaisGallery *self,
+                             gboolean      listening)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+
+  /* Without the callback server no result can arrive: "No Images Yet,
+   * press Run" would not be true. */
+  if (listening)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "image-x-generic-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Images Yet"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Write a prompt and press Run, or drop an image "
+                                         "here to transform it"));
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->empty_page, "network-offline-symbolic");
+      adw_status_page_set_title (self->empty_page, _("Not Listening for Results"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Images cannot arrive until the callback server "
+                                         "listens: choose another address or port"));
+    }
+  gtk_widget_set_visible (self->empty_preferences_button, !listening);
 }
 
 static void
@@ -329,6 +358,8 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-gallery.ui");
   gtk_widget_class_bind_template_child (widget_class, OsaisGallery, stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGallery, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGallery, empty_preferences_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisGallery, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, OsaisGallery, grid_view);
   gtk_widget_class_bind_template_callback (widget_class, grid_activate_cb);

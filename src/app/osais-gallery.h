@@ -38,6 +38,10 @@ void        osais_gallery_show_job  (OsaisGallery *self,
 AdwToast   *osais_gallery_delete_image_with_undo (OsaisGallery *self,
                                                   OsaisImage   *image,
                                                   OsaisJob     *job);
+/* Whether the callback server listens: the empty page says what is true
+ * (default TRUE). */
+void        osais_gallery_set_listening (OsaisGallery *self,
+                                         gboolean      listening);
 /* For tests: the grid view. */
 GtkGridView *osais_gallery_get_grid_view (OsaisGallery *self);
 

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "osais-login-failure.h"
 #include "osais-preferences-window.h"
 #include "osais-secret.h"
 
@@ -112,7 +113,16 @@ update_account_status (OsaisPreferencesWindow *self)
 {
   OsaisLoginState state = osais_session_get_login_state (self->session);
   const char *label = osais_session_get_account_label (self->session);
+  g_autofree char *failure = NULL;
 
+  /* A failed login's label is the core's message, written for the command
+   * line (it names OSAIS_TOKEN): the app says it its own way. */
+  if (state == OSAIS_LOGIN_STATE_FAILED)
+    {
+      failure = osais_login_failure_dup_title (osais_session_get_account_mode (self->session),
+                                               osais_session_get_login_failure (self->session));
+      label = failure;
+    }
   adw_action_row_set_subtitle (self->account_status_row, label != NULL ? label : "");
   set_row_error (GTK_WIDGET (self->account_status_row), state == OSAIS_LOGIN_STATE_FAILED);
 }
@@ -365,7 +375,13 @@ signed_in_cb (GObject      *object,
       /* A newer login (another mode chosen meanwhile) says nothing about
        * these credentials. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_inline_error (self->sign_in_error_label, error->message);
+        {
+          g_autofree char *advice = NULL;
+
+          advice = osais_login_failure_dup_advice (osais_session_get_server_origin (self->session),
+                                                   error);
+          set_inline_error (self->sign_in_error_label, advice);
+        }
       return;
     }
 
@@ -766,6 +782,8 @@ osais_preferences_window_init (OsaisPreferencesWindow *self)
   g_signal_group_connect_swapped (self->session_signals, "notify::account-label",
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (update_account_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-error",
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
                                   G_CALLBACK (update_server_status), self);

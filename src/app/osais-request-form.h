@@ -43,7 +43,7 @@ void         osais_request_form_set_input_file     (OsaisRequestForm *self,
 void         osais_request_form_set_input_bytes    (OsaisRequestForm *self,
                                                     GBytes           *bytes);
 gboolean     osais_request_form_get_has_input      (OsaisRequestForm *self);
-/* Empties every field back to the descriptor's defaults (Ctrl+N). */
+/* Empties every field back to the descriptor's defaults (Ctrl+Shift+R). */
 void         osais_request_form_reset              (OsaisRequestForm *self);
 /* Puts the keyboard focus in the prompt (or the first field). */
 gboolean     osais_request_form_focus_prompt       (OsaisRequestForm *self);

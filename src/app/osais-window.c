@@ -10,7 +10,9 @@
 
 #include <glib/gi18n.h>
 
+#include "osais-banner.h"
 #include "osais-image-viewer.h"
+#include "osais-login-failure.h"
 #include "osais-preferences-window.h"
 #include "osais-window.h"
 
@@ -35,11 +37,14 @@ struct _OsaisWindow
   GtkLabel             *server_label;
   GtkMenuButton        *status_button;
   GtkButton            *run_button;
+  OsaisBanner          *banner;
 
   /* A request on its way to OSAIS: Run waits for its answer, so that a
    * double click, or Ctrl+Return on top of a click, sends one paid request. */
   gboolean              sending;
 
+  /* Set by whoever finds the data folder's disk full; shown until cleared. */
+  gboolean              disk_full;
   gboolean              compact_header;
   guint                 compact_header_source;
   OsaisRequestForm     *form;
@@ -51,6 +56,7 @@ G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void bind_application (OsaisWindow      *self,
                               OsaisApplication *application);
+static void update_status    (OsaisWindow      *self);
 
 OsaisWindow *
 osais_window_new (OsaisApplication *application)
@@ -114,6 +120,35 @@ osais_window_show_error (OsaisWindow *self,
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+osais_window_set_disk_full (OsaisWindow *self,
+                            gboolean     disk_full)
+{
+  g_return_if_fail (OSAIS_IS_WINDOW (self));
+
+  disk_full = !!disk_full;
+  if (self->disk_full == disk_full)
+    return;
+  self->disk_full = disk_full;
+  update_status (self);
+}
+
+gboolean
+osais_window_get_disk_full (OsaisWindow *self)
+{
+  g_return_val_if_fail (OSAIS_IS_WINDOW (self), FALSE);
+
+  return self->disk_full;
+}
+
+OsaisBanner *
+osais_window_get_banner (OsaisWindow *self)
+{
+  g_return_val_if_fail (OSAIS_IS_WINDOW (self), NULL);
+
+  return self->banner;
 }
 
 void
@@ -371,6 +406,64 @@ osais_window_open_file_list (OsaisWindow *self,
 
 /* Status ------------------------------------------------------------------ */
 
+/* The lasting problem that matters most, if any, in the banner, with the
+ * action that fixes it: a full disk loses results, a server that does not
+ * listen never gets them, and without a login nothing can be sent. */
+static void
+update_banner (OsaisWindow     *self,
+               gboolean         listening,
+               const char      *server_error,
+               OsaisLoginState  login_state)
+{
+  g_autofree char *title = NULL;
+  const char *button = NULL;
+  const char *action = NULL;
+
+  if (self->disk_full)
+    title = g_strdup (_("The disk is full: new images cannot be stored until some space is "
+                        "freed"));
+  else if (!listening && server_error != NULL)
+    {
+      title = g_strdup (_("Not listening for results: the callback server could not start"));
+      button = _("_Preferences");
+      action = "app.preferences";
+    }
+  else if (login_state == OSAIS_LOGIN_STATE_FAILED)
+    {
+      OsaisAccountMode mode = osais_session_get_account_mode (self->session);
+      const GError *failure = osais_session_get_login_failure (self->session);
+
+      title = osais_login_failure_dup_title (mode, failure);
+      switch (osais_login_failure_get_remedy (mode, failure))
+        {
+        case OSAIS_LOGIN_REMEDY_SIGN_IN:
+          button = _("_Sign In…");
+          action = "win.choose-sign-in";
+          break;
+
+        case OSAIS_LOGIN_REMEDY_RETRY:
+          button = _("_Retry");
+          action = "win.retry-login";
+          break;
+
+        case OSAIS_LOGIN_REMEDY_PREFERENCES:
+        default:
+          button = _("_Preferences");
+          action = "app.preferences";
+          break;
+        }
+    }
+
+  /* The text stays while the banner slides out. */
+  if (title != NULL)
+    {
+      osais_banner_set_title (self->banner, title);
+      osais_banner_set_button_label (self->banner, button);
+      osais_banner_set_action_name (self->banner, action);
+    }
+  osais_banner_set_revealed (self->banner, title != NULL);
+}
+
 static void
 update_status (OsaisWindow *self)
 {
@@ -381,6 +474,7 @@ update_status (OsaisWindow *self)
   g_autofree char *subtitle = NULL;
   gboolean listening = FALSE;
   OsaisLoginState login_state = OSAIS_LOGIN_STATE_LOGGED_OUT;
+  gboolean problem;
 
   if (self->session == NULL)
     return;
@@ -400,26 +494,26 @@ update_status (OsaisWindow *self)
   else
     server_text = g_strdup (_("Starting…"));
 
+  /* The popover has the whole story, the reasons as the core gives them. */
   gtk_label_set_label (self->account_label, account != NULL ? account : "");
   gtk_label_set_label (self->server_label, server_text);
 
-  subtitle = g_strdup_printf ("%s · %s", account != NULL ? account : "", server_text);
+  /* The subtitle only names the state: the banner says what went wrong
+   * and what to do, where there is room for it. */
+  subtitle = g_strdup_printf ("%s · %s",
+                              login_state == OSAIS_LOGIN_STATE_FAILED ? _("Not signed in")
+                              : account != NULL ? account : "",
+                              listening ? server_text
+                              : server_error != NULL ? _("Not listening") : _("Starting…"));
   adw_window_title_set_subtitle (self->window_title, subtitle);
 
-  /* A problem shows in red on the title (or its icon, when narrow), which
-   * opens the details. */
-  if (!listening || login_state == OSAIS_LOGIN_STATE_FAILED)
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (self->window_title), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), "error");
-      gtk_image_set_from_icon_name (self->status_icon, "dialog-warning-symbolic");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->window_title), "error");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->status_icon), "error");
-      gtk_image_set_from_icon_name (self->status_icon, "network-transmit-receive-symbolic");
-    }
+  problem = self->disk_full || (!listening && server_error != NULL)
+            || login_state == OSAIS_LOGIN_STATE_FAILED;
+  gtk_image_set_from_icon_name (self->status_icon, problem ? "dialog-warning-symbolic"
+                                                           : "network-transmit-receive-symbolic");
+  update_banner (self, listening, server_error, login_state);
+  /* Before the server started, nothing is known to be wrong. */
+  osais_gallery_set_listening (self->gallery, listening || server_error == NULL);
 }
 
 static void
@@ -671,8 +765,8 @@ logged_in_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  /* The application shows a failed login as a toast with a way to fix it,
-   * whoever started the login. */
+  /* The banner shows a failed login with a way to fix it, whoever started
+   * the login. */
   if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
     g_debug ("Login failed: %s", error->message);
 }
@@ -700,6 +794,17 @@ choose_demo_action (GtkWidget  *widget,
                     GVariant   *parameter)
 {
   choose_mode (OSAIS_WINDOW (widget), OSAIS_ACCOUNT_MODE_DEMO);
+}
+
+/* The banner's Retry: the same login again, once OSAIS may be back. */
+static void
+retry_login_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
 }
 
 static void
@@ -933,6 +1038,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   window_class->close_request = osais_window_close_request;
   widget_class->size_allocate = osais_window_size_allocate;
 
+  g_type_ensure (OSAIS_TYPE_BANNER);
   g_type_ensure (OSAIS_TYPE_REQUEST_FORM);
   g_type_ensure (OSAIS_TYPE_GALLERY);
   g_type_ensure (OSAIS_TYPE_IMAGE_VIEWER);
@@ -951,6 +1057,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
@@ -963,6 +1070,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.choose-demo", NULL, choose_demo_action);
   gtk_widget_class_install_action (widget_class, "win.choose-sign-in", NULL,
                                    choose_sign_in_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-login", NULL, retry_login_action);
 }
 
 static void
@@ -1015,6 +1123,9 @@ osais_window_init (OsaisWindow *self)
   g_signal_group_connect_swapped (self->session_signals, "notify::account-label",
                                   G_CALLBACK (session_status_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (session_status_changed_cb), self);
+  /* A login that fails again, for another reason, stays FAILED. */
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-error",
                                   G_CALLBACK (session_status_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
                                   G_CALLBACK (session_status_changed_cb), self);

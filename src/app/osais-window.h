@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "osais-application.h"
+#include "osais-banner.h"
 #include "osais-gallery.h"
 #include "osais-request-form.h"
 
@@ -17,8 +18,9 @@ G_BEGIN_DECLS
 #define OSAIS_TYPE_WINDOW (osais_window_get_type ())
 
 /* The main window: the welcome page on first run, then the request form
- * (sidebar), the gallery and the viewer. Actions: win.run, win.clear,
- * win.choose-offline, win.choose-demo, win.choose-sign-in. */
+ * (sidebar), the gallery and the viewer; a banner across the top for lasting
+ * problems. Actions: win.run, win.clear, win.choose-offline, win.choose-demo,
+ * win.choose-sign-in, win.retry-login. */
 G_DECLARE_FINAL_TYPE (OsaisWindow, osais_window, OSAIS, WINDOW, AdwApplicationWindow)
 
 OsaisWindow      *osais_window_new              (OsaisApplication *application);
@@ -38,9 +40,15 @@ void              osais_window_show_toast       (OsaisWindow      *self,
 void              osais_window_show_preferences (OsaisWindow      *self);
 /* Whether a request sent with Run is on its way: Run waits for its answer. */
 gboolean          osais_window_get_sending      (OsaisWindow      *self);
+/* The disk that holds the history is full: a banner says so, above any other
+ * lasting problem, until this is called again with FALSE. */
+void              osais_window_set_disk_full    (OsaisWindow      *self,
+                                                 gboolean          disk_full);
+gboolean          osais_window_get_disk_full    (OsaisWindow      *self);
 /* For tests: the window's parts. */
 OsaisRequestForm *osais_window_get_form         (OsaisWindow      *self);
 OsaisGallery     *osais_window_get_gallery      (OsaisWindow      *self);
 GtkDropDown      *osais_window_get_engine_dropdown (OsaisWindow   *self);
+OsaisBanner      *osais_window_get_banner       (OsaisWindow      *self);
 
 G_END_DECLS

@@ -63,6 +63,8 @@ struct _OsaisSession
   OsaisClient         *client;          /* logged in, else NULL */
   OsaisLoginState      login_state;
   char                *login_error;
+  /* The failed login's error, typed, for a caller that says what to do. */
+  GError              *login_failure;
   char                *account_label;
   gboolean             server_listening;
   char                *server_uri;
@@ -400,6 +402,8 @@ set_login_state (OsaisSession    *self,
                  const char      *account_label)
 {
   g_object_freeze_notify (G_OBJECT (self));
+  if (state != OSAIS_LOGIN_STATE_FAILED)
+    g_clear_error (&self->login_failure);
   if (self->login_state != state)
     {
       self->login_state = state;
@@ -475,6 +479,8 @@ login_fail (GTask  *task,
       else
         {
           g_debug ("Login failed: %s", error->message);
+          g_clear_error (&self->login_failure);
+          self->login_failure = g_error_copy (error);
           set_login_state (self, OSAIS_LOGIN_STATE_FAILED, error->message, error->message);
         }
     }
@@ -1316,6 +1322,7 @@ osais_session_finalize (GObject *object)
     memset (self->secret, 0, strlen (self->secret));
   g_free (self->secret);
   g_free (self->login_error);
+  g_clear_error (&self->login_failure);
   g_free (self->account_label);
   g_free (self->server_uri);
   g_free (self->public_uri);
@@ -1691,6 +1698,14 @@ osais_session_get_login_error (OsaisSession *self)
   g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
 
   return self->login_error;
+}
+
+const GError *
+osais_session_get_login_failure (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->login_failure;
 }
 
 const char *

@@ -89,6 +89,9 @@ GListModel      *osais_session_get_engines          (OsaisSession        *self);
 const char * const *osais_session_get_engine_warnings (OsaisSession      *self);
 OsaisLoginState  osais_session_get_login_state      (OsaisSession        *self);
 const char      *osais_session_get_login_error      (OsaisSession        *self);
+/* The error the last login failed with (its domain and code say why), or
+ * NULL unless login-state is FAILED. Changes when login-state does. */
+const GError    *osais_session_get_login_failure    (OsaisSession        *self);
 const char      *osais_session_get_account_label    (OsaisSession        *self);
 gboolean         osais_session_get_server_listening (OsaisSession        *self);
 const char      *osais_session_get_server_uri       (OsaisSession        *self);

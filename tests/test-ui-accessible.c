@@ -1,0 +1,309 @@
+/* test-ui-accessible.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTest"
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "osais-application.h"
+#include "osais-test-utils.h"
+#include "osais-ui-test-utils.h"
+#include "osais-window.h"
+
+/* Every control a person can reach has a name a screen reader says, read
+ * in-process through GTK's accessible API (GTK_A11Y=test, as meson runs the
+ * ui suite): its accessible label, a labelled-by relation, or its tooltip. */
+
+/* Controls made of other controls, named as a whole: their parts are not
+ * walked. */
+static gboolean
+is_composite_control (GtkWidget *widget)
+{
+  return GTK_IS_MENU_BUTTON (widget) || GTK_IS_DROP_DOWN (widget)
+         || GTK_IS_SPIN_BUTTON (widget) || GTK_IS_ENTRY (widget)
+         || GTK_IS_PASSWORD_ENTRY (widget) || GTK_IS_SEARCH_ENTRY (widget)
+         || ADW_IS_ENTRY_ROW (widget) || ADW_IS_SPLIT_BUTTON (widget);
+}
+
+static gboolean
+is_control (GtkWidget *widget)
+{
+  return is_composite_control (widget) || GTK_IS_BUTTON (widget)
+         || GTK_IS_CHECK_BUTTON (widget) || GTK_IS_SWITCH (widget) || GTK_IS_SCALE (widget)
+         || GTK_IS_TEXT_VIEW (widget) || GTK_IS_TEXT (widget);
+}
+
+/* In GTK 4.8 a tooltip is the accessible description, not the name: an
+ * icon button with only a tooltip is said as "button". */
+static gboolean
+has_name (GtkWidget *widget)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+
+  return gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL)
+         || gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+}
+
+static char *
+describe (GtkWidget *widget)
+{
+  GString *path = g_string_new (G_OBJECT_TYPE_NAME (widget));
+
+  for (GtkWidget *w = gtk_widget_get_parent (widget); w != NULL; w = gtk_widget_get_parent (w))
+    g_string_prepend (g_string_prepend (path, " > "), G_OBJECT_TYPE_NAME (w));
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL)
+    g_string_append_printf (path, " “%s”", gtk_button_get_label (GTK_BUTTON (widget)));
+  return g_string_free (path, FALSE);
+}
+
+static void
+collect_unnamed (GtkWidget *widget,
+                 GPtrArray *unnamed)
+{
+  /* Hidden is out of reach, and so is libadwaita's own search entry in a
+   * preferences window whose search is disabled. */
+  if (!gtk_widget_get_visible (widget))
+    return;
+  if (GTK_IS_SEARCH_ENTRY (widget)
+      && gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_WINDOW) != NULL
+      && !adw_preferences_window_get_search_enabled (
+            ADW_PREFERENCES_WINDOW (gtk_widget_get_ancestor (widget,
+                                                             ADW_TYPE_PREFERENCES_WINDOW))))
+    return;
+  if (is_control (widget) && !has_name (widget))
+    g_ptr_array_add (unnamed, describe (widget));
+  if (is_composite_control (widget))
+    return;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_unnamed (child, unnamed);
+}
+
+/* Says every unnamed control under @root; returns how many there are. */
+static guint
+report_unnamed (GtkWidget  *root,
+                const char *what)
+{
+  g_autoptr(GPtrArray) unnamed = g_ptr_array_new_with_free_func (g_free);
+
+  collect_unnamed (root, unnamed);
+  for (guint i = 0; i < unnamed->len; i++)
+    g_test_message ("%s: no accessible name: %s", what, (char *) g_ptr_array_index (unnamed, i));
+  return unnamed->len;
+}
+
+typedef struct
+{
+  OsaisApplication *app;
+  OsaisWindow      *window;
+  OsaisSession     *session;
+  char             *data_dir;
+} Run;
+
+static gboolean
+ready (gpointer data)
+{
+  Run *run = data;
+  GtkWidget *window = osais_ui_test_get_mapped_window (GTK_APPLICATION (run->app));
+  GListModel *engines;
+
+  if (window == NULL)
+    return FALSE;
+  run->window = OSAIS_WINDOW (window);
+  run->session = osais_application_get_session (run->app);
+  engines = osais_session_get_engines (run->session);
+  return engines != NULL && g_list_model_get_n_items (engines) > 0
+         && osais_session_get_login_state (run->session) == OSAIS_LOGIN_STATE_LOGGED_IN;
+}
+
+static GtkWidget *
+find_preferences (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (window != NULL && ADW_IS_PREFERENCES_WINDOW (window)
+          && gtk_widget_get_mapped (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+has_preferences (gpointer data)
+{
+  return find_preferences () != NULL;
+}
+
+static void
+check_named (Run *run)
+{
+  GtkDropDown *dropdown;
+  GListModel *engines;
+  GtkWidget *preferences;
+  guint n_unnamed = 0;
+
+  osais_ui_test_wait_until (ready, run, "the window, the engines and the offline login");
+  dropdown = osais_window_get_engine_dropdown (run->window);
+  engines = gtk_drop_down_get_model (dropdown);
+
+  /* The welcome page, the studio and the viewer are all in the window's
+   * tree; the form has each engine's fields in turn. */
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+      g_autofree char *what = g_strdup_printf ("the main window with %s",
+                                               osais_engine_get_name (engine));
+
+      gtk_drop_down_set_selected (dropdown, i);
+      osais_ui_test_settle (50);
+      n_unnamed += report_unnamed (GTK_WIDGET (run->window), what);
+    }
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "preferences", NULL);
+  osais_ui_test_wait_until (has_preferences, NULL, "the preferences");
+  preferences = find_preferences ();
+  n_unnamed += report_unnamed (preferences, "the preferences");
+  gtk_window_close (GTK_WINDOW (preferences));
+  g_assert_cmpuint (n_unnamed, ==, 0);
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+static void
+test_every_control_named (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  osais_ui_test_reset_settings (settings);
+  run.data_dir = g_dir_make_tmp ("osais-a11y-XXXXXX", &error);
+  g_assert_no_error (error);
+  run.app = osais_application_new ();
+
+  osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
+                                 (GSourceOnceFunc) check_named, &run);
+
+  g_clear_object (&run.app);
+  osais_test_remove_tree (run.data_dir);
+  g_free (run.data_dir);
+}
+
+/* Keyboard ---------------------------------------------------------------- */
+
+static void
+collect_shortcuts (GtkWidget  *widget,
+                   GHashTable *accels)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *accelerator = NULL;
+      g_auto(GStrv) each = NULL;
+
+      /* One or more accelerators, separated by spaces, each normalized. */
+      g_object_get (widget, "accelerator", &accelerator, NULL);
+      each = g_strsplit (accelerator != NULL ? accelerator : "", " ", -1);
+      for (guint i = 0; each[i] != NULL; i++)
+        {
+          guint key = 0;
+          GdkModifierType mods = 0;
+
+          if (gtk_accelerator_parse (each[i], &key, &mods))
+            g_hash_table_add (accels, gtk_accelerator_name (key, mods));
+        }
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_shortcuts (child, accels);
+}
+
+static void
+check_shortcuts (Run *run)
+{
+  g_autoptr(GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) actions = NULL;
+  GtkShortcutsWindow *overlay;
+  guint n_missing = 0;
+
+  osais_ui_test_wait_until (ready, run, "the window, the engines and the offline login");
+  overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (run->window));
+  g_assert_nonnull (overlay);
+  collect_shortcuts (GTK_WIDGET (overlay), listed);
+
+  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (run->app));
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (run->app),
+                                                                    actions[i]);
+
+      for (guint j = 0; accels[j] != NULL; j++)
+        {
+          guint key = 0;
+          GdkModifierType mods = 0;
+          g_autofree char *name = NULL;
+
+          g_assert_true (gtk_accelerator_parse (accels[j], &key, &mods));
+          name = gtk_accelerator_name (key, mods);
+          /* GNOME keeps Ctrl+N for New, which this app does not have. */
+          g_assert_cmpstr (name, !=, "<Control>n");
+          /* The first is the one to show; the others are aliases (the
+           * keypad's Enter). */
+          if (j == 0 && !g_hash_table_contains (listed, name))
+            {
+              g_test_message ("%s (%s) is not in the shortcuts window", actions[i], name);
+              n_missing++;
+            }
+        }
+    }
+  g_assert_cmpuint (n_missing, ==, 0);
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+static void
+test_shortcuts_listed (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  osais_ui_test_reset_settings (settings);
+  run.data_dir = g_dir_make_tmp ("osais-a11y-XXXXXX", &error);
+  g_assert_no_error (error);
+  run.app = osais_application_new ();
+
+  osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
+                                 (GSourceOnceFunc) check_shortcuts, &run);
+
+  g_clear_object (&run.app);
+  osais_test_remove_tree (run.data_dir);
+  g_free (run.data_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/osais-test-bus", TRUE);
+  osais_ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/Osais/Accessible/every-control-named", test_every_control_named);
+  g_test_add_func ("/Osais/Accessible/shortcuts-listed-no-ctrl-n", test_shortcuts_listed);
+
+  return g_test_run ();
+}

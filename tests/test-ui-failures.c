@@ -1,0 +1,811 @@
+/* test-ui-failures.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisTest"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "osais-application.h"
+#include "osais-login-failure.h"
+#include "osais-preferences-window.h"
+#include "osais-test-utils.h"
+#include "osais-ui-test-utils.h"
+#include "osais-window.h"
+
+/* The unhappy paths a person reaches through the window: each runs the whole
+ * application, drives it as a person would, and checks that the window stays
+ * and says what happened and what to do. */
+
+typedef struct
+{
+  OsaisApplication *app;
+  OsaisSession     *session;
+  char             *data_dir;
+  char             *origin;
+  guint             busy_port;
+  /* Weak: a failure that destroys the window clears it. */
+  GtkWidget        *window;
+} Run;
+
+static void
+run_init (Run        *run,
+          const char *origin)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+
+  osais_ui_test_reset_settings (settings);
+  if (origin != NULL)
+    g_settings_set_string (settings, "server-origin", origin);
+  run->origin = g_strdup (origin);
+  run->data_dir = g_dir_make_tmp ("osais-failures-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+run_clear (Run *run)
+{
+  osais_test_remove_tree (run->data_dir);
+  g_clear_pointer (&run->data_dir, g_free);
+  g_clear_pointer (&run->origin, g_free);
+}
+
+/* An origin where nothing listens: a port taken from the system, then let go. */
+static char *
+dup_closed_origin (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, &error);
+  g_assert_no_error (error);
+
+  return g_strdup_printf ("http://127.0.0.1:%u/", port);
+}
+
+static void
+run_application (Run                *run,
+                 const char * const *args,
+                 void              (*check) (Run *run))
+{
+  run->app = osais_application_new ();
+  osais_ui_test_run_application (G_APPLICATION (run->app), run->data_dir, args,
+                                 (GSourceOnceFunc) check, run);
+  g_clear_object (&run->app);
+  run->session = NULL;
+}
+
+static gboolean
+has_window (gpointer data)
+{
+  Run *run = data;
+  GtkWidget *window = osais_ui_test_get_mapped_window (GTK_APPLICATION (run->app));
+
+  if (window == NULL)
+    return FALSE;
+  run->window = window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &run->window);
+  run->session = osais_application_get_session (run->app);
+  return TRUE;
+}
+
+static gboolean
+session_ready (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL
+         && osais_session_get_server_listening (run->session)
+         && osais_session_get_login_state (run->session) != OSAIS_LOGIN_STATE_LOGGING_IN;
+}
+
+static gboolean
+login_failed (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_login_state (run->session) == OSAIS_LOGIN_STATE_FAILED;
+}
+
+static void
+start (Run *run)
+{
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (session_ready, run, "the session");
+}
+
+/* The window outlived the failure: still the application's, still shown. */
+static void
+assert_window_stays (Run *run)
+{
+  /* What a failure destroys goes at the next iterations. */
+  osais_ui_test_settle (200);
+  g_assert_nonnull (run->window);
+  g_assert_true (gtk_widget_get_mapped (run->window));
+  g_assert_nonnull (g_list_find (gtk_application_get_windows (GTK_APPLICATION (run->app)),
+                                 run->window));
+}
+
+static void
+quit (Run *run)
+{
+  if (run->window != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  run->window = NULL;
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+/* The banner --------------------------------------------------------------- */
+
+static OsaisBanner *
+get_banner (Run *run)
+{
+  return osais_window_get_banner (OSAIS_WINDOW (run->window));
+}
+
+static gboolean
+is_button (GtkWidget     *widget,
+           gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget);
+}
+
+static GtkWidget *
+banner_button (Run *run)
+{
+  GtkWidget *button = osais_ui_test_find_widget (GTK_WIDGET (get_banner (run)), is_button, NULL);
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+typedef struct
+{
+  Run        *run;
+  const char *text;
+} Finding;
+
+static gboolean
+shows_text (gpointer data)
+{
+  Finding *finding = data;
+
+  return osais_ui_test_find_label (finding->run->window, finding->text) != NULL;
+}
+
+/* The banner is out, on screen, with @title, and a button @button_label
+ * (NULL: none) bound to @action. */
+static void
+assert_banner (Run        *run,
+               const char *title,
+               const char *button_label,
+               const char *action)
+{
+  OsaisBanner *banner = get_banner (run);
+  Finding finding = { run, title };
+
+  g_assert_true (osais_banner_get_revealed (banner));
+  g_assert_cmpstr (osais_banner_get_title (banner), ==, title);
+  osais_ui_test_wait_until (shows_text, &finding, "the banner's title on screen");
+  g_assert_cmpstr (osais_banner_get_button_label (banner), ==, button_label);
+  if (button_label != NULL)
+    {
+      GtkWidget *button = banner_button (run);
+
+      g_assert_true (gtk_widget_get_visible (button));
+      g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, action);
+    }
+}
+
+/* Preferences ------------------------------------------------------------- */
+
+static GtkWidget *
+find_preferences (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (OSAIS_IS_PREFERENCES_WINDOW (window) && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+has_preferences (gpointer data)
+{
+  GtkWidget **preferences = data;
+
+  *preferences = find_preferences ();
+  return *preferences != NULL && gtk_widget_get_mapped (*preferences);
+}
+
+static GtkWidget *
+get_named (GtkWidget  *window,
+           const char *name)
+{
+  GtkWidget *widget = osais_ui_test_find_named (window, name);
+
+  if (widget == NULL)
+    g_error ("No widget named %s", name);
+  return widget;
+}
+
+static void
+type_into (GtkWidget  *window,
+           const char *name,
+           const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (get_named (window, name)), text);
+}
+
+/* Welcome → Sign In… → the token and secret (and the server, when given) →
+ * Sign In. Returns the preferences window. */
+static GtkWidget *
+sign_in_through_welcome (Run        *run,
+                         const char *origin,
+                         const char *token,
+                         const char *secret)
+{
+  GtkWidget *preferences = NULL;
+
+  gtk_widget_activate (osais_ui_test_find_actionable (run->window, "win.choose-sign-in"));
+  osais_ui_test_wait_until (has_preferences, &preferences, "the sign-in fields");
+  if (origin != NULL)
+    {
+      type_into (preferences, "origin-row", origin);
+      g_signal_emit_by_name (get_named (preferences, "origin-row"), "apply");
+    }
+  type_into (preferences, "token-row", token);
+  type_into (preferences, "secret-row", secret);
+  gtk_widget_activate (get_named (preferences, "sign-in-button"));
+  return preferences;
+}
+
+static const char *
+sign_in_error (GtkWidget *preferences)
+{
+  GtkWidget *label = get_named (preferences, "sign-in-error-label");
+
+  g_assert_true (gtk_widget_get_visible (label));
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+/* Wrong credentials ------------------------------------------------------- */
+
+static void
+check_wrong_credentials (Run *run)
+{
+  GtkWidget *preferences;
+  const char *message;
+
+  start (run);
+  preferences = sign_in_through_welcome (run, NULL, OSAIS_SIMULATOR_DEFAULT_TOKEN,
+                                         "not-the-secret");
+  osais_ui_test_wait_until (login_failed, run, "the refused login");
+  assert_window_stays (run);
+
+  /* Said beside the fields it is about: what happened, what to do. */
+  g_assert_true (find_preferences () == preferences);
+  message = sign_in_error (preferences);
+  g_assert_nonnull (strstr (message, "OSAIS refused this client token and secret"));
+  g_assert_nonnull (strstr (message, "then sign in"));
+  osais_ui_test_save_screenshot (preferences, "failure-wrong-credentials.png");
+
+  /* Closed, the main window says it lasts, and Sign In… opens the fields. */
+  gtk_window_close (GTK_WINDOW (preferences));
+  assert_banner (run, "Not signed in to OSAIS", "_Sign In…", "win.choose-sign-in");
+  osais_ui_test_save_screenshot (run->window, "banner-not-signed-in.png");
+  g_assert_null (find_preferences ());
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (has_preferences, &preferences, "the sign-in fields again");
+  g_assert_true (gtk_widget_get_visible (get_named (preferences, "sign-in-group")));
+  gtk_window_close (GTK_WINDOW (preferences));
+  quit (run);
+}
+
+static void
+test_wrong_credentials (void)
+{
+  static const char * const no_args[] = { NULL };
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  Run run = { 0 };
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  run_init (&run, origin);
+
+  run_application (&run, no_args, check_wrong_credentials);
+
+  run_clear (&run);
+  osais_simulator_stop (simulator);
+}
+
+/* Connection refused ------------------------------------------------------ */
+
+static void
+check_connection_refused (Run *run)
+{
+  g_autofree char *expected = NULL;
+  GtkWidget *preferences;
+  const char *message;
+
+  start (run);
+  /* The server typed in the preferences, as a person with their own does. */
+  preferences = sign_in_through_welcome (run, run->origin, "a-token", "a-secret");
+  osais_ui_test_wait_until (login_failed, run, "the login to a closed port");
+  assert_window_stays (run);
+
+  message = sign_in_error (preferences);
+  expected = g_strdup_printf ("Could not reach OSAIS at %s.", run->origin);
+  g_assert_nonnull (strstr (message, expected));
+  g_assert_nonnull (strstr (message, "Check the network connection and the server address"));
+  osais_ui_test_save_screenshot (preferences, "failure-connection-refused.png");
+
+  gtk_window_close (GTK_WINDOW (preferences));
+  assert_banner (run, "OSAIS is not reachable: check the network connection", "_Retry",
+                 "win.retry-login");
+  osais_ui_test_save_screenshot (run->window, "banner-not-reachable.png");
+
+  /* Retry logs in again, and fails again as long as nothing listens. (A
+   * click: activating a button clicks it only after a 250 ms flash.) */
+  g_signal_emit_by_name (banner_button (run), "clicked");
+  g_assert_cmpint (osais_session_get_login_state (run->session), ==,
+                   OSAIS_LOGIN_STATE_LOGGING_IN);
+  g_assert_false (osais_banner_get_revealed (get_banner (run)));
+  osais_ui_test_wait_until (login_failed, run, "the retried login");
+  g_assert_true (osais_banner_get_revealed (get_banner (run)));
+  quit (run);
+}
+
+static void
+test_connection_refused (void)
+{
+  static const char * const no_args[] = { NULL };
+  g_autofree char *origin = dup_closed_origin ();
+  Run run = { 0 };
+
+  /* The settings' server is the default: the closed port is typed in. */
+  run_init (&run, NULL);
+  run.origin = g_strdup (origin);
+
+  run_application (&run, no_args, check_connection_refused);
+
+  run_clear (&run);
+}
+
+/* Demo account without a network ----------------------------------------- */
+
+static void
+check_demo_unreachable (Run *run)
+{
+  start (run);
+  gtk_widget_activate (osais_ui_test_find_actionable (run->window, "win.choose-demo"));
+  osais_ui_test_wait_until (login_failed, run, "the demo login to a closed port");
+  assert_window_stays (run);
+
+  assert_banner (run, "OSAIS is not reachable: check the network connection", "_Retry",
+                 "win.retry-login");
+  /* The details are one click away, in the status popover. */
+  g_assert_nonnull (strstr (osais_session_get_account_label (run->session),
+                            "Could not reach OSAIS"));
+  osais_ui_test_save_screenshot (run->window, "failure-demo-unreachable.png");
+
+  quit (run);
+}
+
+static void
+test_demo_unreachable (void)
+{
+  static const char * const no_args[] = { NULL };
+  g_autofree char *origin = dup_closed_origin ();
+  Run run = { 0 };
+
+  run_init (&run, origin);
+
+  run_application (&run, no_args, check_demo_unreachable);
+
+  run_clear (&run);
+}
+
+/* --simulator ------------------------------------------------------------- */
+
+/* Runs the application as `osais-studio --data-dir DIR @args…`: with no
+ * --listen, the callback port is the settings' (or what --simulator makes
+ * of it). */
+static void
+run_without_listen (Run                *run,
+                    const char * const *args,
+                    void              (*check) (Run *run))
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  run->app = osais_application_new ();
+  g_application_set_flags (G_APPLICATION (run->app),
+                           g_application_get_flags (G_APPLICATION (run->app))
+                           | G_APPLICATION_NON_UNIQUE);
+  g_ptr_array_add (argv, (gpointer) "osais-studio");
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, run->data_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_idle_add_once ((GSourceOnceFunc) check, run);
+  g_assert_cmpint (g_application_run (G_APPLICATION (run->app), (int) argv->len - 1,
+                                      (char **) argv->pdata), ==, 0);
+  g_clear_object (&run->app);
+  run->session = NULL;
+}
+
+/* Started and logged in, whether or not the callback server listens. */
+static gboolean
+logged_in (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL
+         && osais_session_get_login_state (run->session) == OSAIS_LOGIN_STATE_LOGGED_IN;
+}
+
+static void
+check_busy_port (Run *run)
+{
+  g_autofree char *busy_suffix = g_strdup_printf (":%u/", run->busy_port);
+  const char *uri;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+
+  /* Listening, on another port than the busy one. */
+  g_assert_true (osais_session_get_server_listening (run->session));
+  uri = osais_session_get_server_uri (run->session);
+  g_assert_true (g_str_has_prefix (uri, "http://127.0.0.1:"));
+  g_assert_false (g_str_has_suffix (uri, busy_suffix));
+  g_assert_null (osais_session_get_server_error (run->session));
+  quit (run);
+}
+
+static void
+test_simulator_busy_port (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  /* The configured port is taken, as by another instance or `osais serve`. */
+  g_socket_listener_add_address (listener, any, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  run.busy_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_settings_set_uint (settings, "listen-port", run.busy_port);
+
+  run_without_listen (&run, args, check_busy_port);
+
+  g_socket_listener_close (listener);
+  run_clear (&run);
+}
+
+/* The knobs of the simulator, as the CLI reads them ---------------------- */
+
+static void
+select_engine (Run        *run,
+               const char *name)
+{
+  GtkDropDown *dropdown = osais_window_get_engine_dropdown (OSAIS_WINDOW (run->window));
+  GListModel *engines = gtk_drop_down_get_model (dropdown);
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      if (g_str_equal (osais_engine_get_name (engine), name))
+        {
+          gtk_drop_down_set_selected (dropdown, i);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+has_engines (gpointer data)
+{
+  Run *run = data;
+  GListModel *engines = osais_session_get_engines (run->session);
+
+  return engines != NULL && g_list_model_get_n_items (engines) > 0;
+}
+
+static gboolean
+has_finished_job (gpointer data)
+{
+  Run *run = data;
+  GListModel *store = G_LIST_MODEL (osais_session_get_store (run->session));
+  g_autoptr(OsaisJob) job = NULL;
+
+  if (g_list_model_get_n_items (store) == 0)
+    return FALSE;
+  job = g_list_model_get_item (store, 0);
+  return osais_job_get_finished (job);
+}
+
+static void
+check_knobs (Run *run)
+{
+  OsaisSimulator *simulator;
+  GtkWidget *prompt;
+  g_autofree char *fail_engine = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  guint step_delay = 0;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  osais_ui_test_wait_until (has_engines, run, "the engines");
+
+  simulator = osais_session_get_simulator (run->session);
+  g_assert_nonnull (simulator);
+  g_object_get (simulator, "fail-engine", &fail_engine, "step-delay", &step_delay, NULL);
+  g_assert_cmpstr (fail_engine, ==, "diffusion");
+  g_assert_cmpuint (step_delay, ==, 20);
+
+  /* A request typed and run as a person does ends as the knob says. */
+  select_engine (run, "diffusion");
+  prompt = osais_request_form_get_field (osais_window_get_form (OSAIS_WINDOW (run->window)),
+                                         "word");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (prompt)), "it fails", -1);
+  g_assert_true (gtk_widget_activate_action (run->window, "win.run", NULL));
+  osais_ui_test_wait_until (has_finished_job, run, "the job to end");
+  job = g_list_model_get_item (G_LIST_MODEL (osais_session_get_store (run->session)), 0);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_ERROR);
+  assert_window_stays (run);
+  quit (run);
+}
+
+static void
+test_simulator_knobs (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  g_setenv ("OSAIS_SIMULATOR_FAIL_ENGINE", "diffusion", TRUE);
+  g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "20", TRUE);
+
+  run_application (&run, args, check_knobs);
+
+  g_unsetenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
+  g_unsetenv ("OSAIS_SIMULATOR_STEP_DELAY");
+  run_clear (&run);
+}
+
+static void
+check_knob_ignored (Run *run)
+{
+  guint step_delay = G_MAXUINT;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  g_object_get (osais_session_get_simulator (run->session), "step-delay", &step_delay, NULL);
+  g_assert_cmpuint (step_delay, ==, 0);
+  quit (run);
+}
+
+/* A delay that is not a number of milliseconds is said and ignored: no
+ * critical warning from the simulator's property, no crash. */
+static void
+test_simulator_knob_invalid (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "99999999999", TRUE);
+
+  run_application (&run, args, check_knob_ignored);
+
+  g_unsetenv ("OSAIS_SIMULATOR_STEP_DELAY");
+  run_clear (&run);
+}
+
+/* Not listening, and a full disk ------------------------------------------ */
+
+static gboolean
+is_red_title (GtkWidget     *widget,
+              gconstpointer  data)
+{
+  return ADW_IS_WINDOW_TITLE (widget) && gtk_widget_has_css_class (widget, "error");
+}
+
+static gboolean
+server_failed (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL
+         && osais_session_get_server_error (run->session) != NULL;
+}
+
+static void
+check_not_listening (Run *run)
+{
+  GtkWidget *preferences = NULL;
+  OsaisBanner *banner;
+  OsaisBanner *narrow_banner;
+  GtkWidget *narrow;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (server_failed, run, "the callback server to fail");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  banner = get_banner (run);
+
+  assert_banner (run, "Not listening for results: the callback server could not start",
+                 "_Preferences", "app.preferences");
+  /* The empty gallery says the same, with the same way out. */
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "Not Listening for Results"));
+  g_assert_null (osais_ui_test_find_label (run->window, "No Images Yet"));
+  g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (
+    GTK_WIDGET (osais_window_get_gallery (OSAIS_WINDOW (run->window))), "app.preferences")));
+  /* The subtitle names the state, not red, without the core's message
+   * (that is in the popover). */
+  g_assert_cmpstr (osais_ui_test_get_status_subtitle (run->window), ==,
+                   "Offline simulator · Not listening");
+  g_assert_null (osais_ui_test_find_widget (run->window, is_red_title, NULL));
+  osais_ui_test_save_screenshot (run->window, "banner-not-listening.png");
+  /* On a phone the title wraps beside its button, and GTK warns (fatal
+   * here) of anything without room. A window opened narrow, as in GNOME's
+   * layout (no minimize, no maximize), and 5 px a side of frame without a
+   * compositor: 370 px leave 360 to the app. */
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", ":close", NULL);
+  narrow = GTK_WIDGET (osais_window_new (run->app));
+  gtk_window_set_default_size (GTK_WINDOW (narrow), 370, 640);
+  gtk_window_present (GTK_WINDOW (narrow));
+  osais_ui_test_wait_painted (narrow, 3);
+  osais_ui_test_settle (500);
+  g_assert_cmpint (gtk_widget_get_width (narrow), <=, 360);
+  narrow_banner = osais_window_get_banner (OSAIS_WINDOW (narrow));
+  g_assert_true (osais_banner_get_revealed (narrow_banner));
+  g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_widget (GTK_WIDGET (narrow_banner),
+                                                                    is_button, NULL)));
+  osais_ui_test_save_screenshot (narrow, "banner-not-listening-narrow.png");
+  gtk_window_destroy (GTK_WINDOW (narrow));
+  gtk_settings_reset_property (gtk_settings_get_default (), "gtk-decoration-layout");
+
+  /* A full disk matters more; when it is cleared, the banner goes back. */
+  osais_window_set_disk_full (OSAIS_WINDOW (run->window), TRUE);
+  assert_banner (run, "The disk is full: new images cannot be stored until some space is freed",
+                 NULL, NULL);
+  osais_ui_test_save_screenshot (run->window, "banner-disk-full.png");
+  osais_window_set_disk_full (OSAIS_WINDOW (run->window), FALSE);
+  g_assert_cmpstr (osais_banner_get_title (banner), ==,
+                   "Not listening for results: the callback server could not start");
+
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (has_preferences, &preferences, "the preferences");
+  gtk_window_close (GTK_WINDOW (preferences));
+  quit (run);
+}
+
+static void
+test_not_listening (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+  const char *args[] = { "--simulator", "--listen", NULL, NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  /* Asked for by name, a busy port is a failure, even offline. */
+  g_socket_listener_add_address (listener, any, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  listen = g_strdup_printf ("127.0.0.1:%u",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  args[2] = listen;
+
+  run_without_listen (&run, args, check_not_listening);
+
+  g_socket_listener_close (listener);
+  run_clear (&run);
+}
+
+/* What each failed login is called, and what fixes it ---------------------- */
+
+static void
+test_login_failure_words (void)
+{
+  g_autoptr(GError) refused = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                   OSAIS_CLIENT_ERROR_LOGIN_FAILED, "refused");
+  g_autoptr(GError) network = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                   OSAIS_CLIENT_ERROR_NETWORK, "no route");
+  g_autoptr(GError) timeout = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                   OSAIS_CLIENT_ERROR_TIMEOUT, "slow");
+  g_autoptr(GError) bad_reply = g_error_new_literal (OSAIS_CLIENT_ERROR,
+                                                     OSAIS_CLIENT_ERROR_BAD_REPLY, "not JSON");
+  g_autoptr(GError) simulator = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                                                     "in use");
+  struct {
+    OsaisAccountMode  mode;
+    const GError     *error;
+    const char       *title;
+    OsaisLoginRemedy  remedy;
+  } cases[] = {
+    { OSAIS_ACCOUNT_MODE_ACCOUNT, refused, "Not signed in to OSAIS",
+      OSAIS_LOGIN_REMEDY_SIGN_IN },
+    /* Only time fixes a refused demo login, not other credentials. */
+    { OSAIS_ACCOUNT_MODE_DEMO, refused, "OSAIS refused the demo login: try again later",
+      OSAIS_LOGIN_REMEDY_RETRY },
+    { OSAIS_ACCOUNT_MODE_DEMO, network, "OSAIS is not reachable: check the network connection",
+      OSAIS_LOGIN_REMEDY_RETRY },
+    { OSAIS_ACCOUNT_MODE_ACCOUNT, timeout,
+      "OSAIS is not reachable: check the network connection", OSAIS_LOGIN_REMEDY_RETRY },
+    { OSAIS_ACCOUNT_MODE_ACCOUNT, bad_reply,
+      "Could not sign in to OSAIS: check the server address", OSAIS_LOGIN_REMEDY_PREFERENCES },
+    { OSAIS_ACCOUNT_MODE_OFFLINE, simulator, "The offline simulator could not start",
+      OSAIS_LOGIN_REMEDY_PREFERENCES },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *title = osais_login_failure_dup_title (cases[i].mode, cases[i].error);
+
+      g_assert_cmpstr (title, ==, cases[i].title);
+      g_assert_cmpint (osais_login_failure_get_remedy (cases[i].mode, cases[i].error), ==,
+                       cases[i].remedy);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* No session bus, so no keyring, as on a headless machine. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/osais-test-bus", TRUE);
+  osais_ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/Osais/Failures/login-failure-words", test_login_failure_words);
+  g_test_add_func ("/Osais/Failures/wrong-credentials", test_wrong_credentials);
+  g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
+  g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
+  g_test_add_func ("/Osais/Failures/not-listening", test_not_listening);
+  g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
+  g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
+  g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);
+
+  return g_test_run ();
+}
