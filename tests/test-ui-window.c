@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "osais-application.h"
 #include "osais-gallery-model.h"
 #include "osais-input-well.h"
@@ -127,6 +129,76 @@ press_run (void)
 }
 
 /* Typing a prompt and pressing Ctrl+Return is a complete request. */
+static gboolean
+offer_shown (gpointer data)
+{
+  return osais_ui_test_find_label (GTK_WIDGET (window),
+                                   "This image keeps the parameters it was made with") != NULL;
+}
+
+static gboolean
+offer_gone (gpointer data)
+{
+  return !offer_shown (data);
+}
+
+/* Opens @png as a file handed to the app, with the ping engine (which
+ * takes it as input), then takes the parameters the toast offers. */
+static void
+open_and_use_parameters (GBytes     *png,
+                         const char *name)
+{
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
+  g_assert_no_error (error);
+  osais_ui_test_wait_until (offer_gone, NULL, "an earlier offer to go");
+  select_engine ("ping");
+  osais_window_open_files (window, &file, 1);
+  osais_ui_test_wait_until (offer_shown, NULL, "the offer of the image's parameters");
+  g_assert_true (osais_request_form_get_has_input (osais_window_get_form (window)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.use-image-parameters",
+                                             NULL));
+  g_unlink (path);
+}
+
+/* A PNG that keeps how it was made (ours, or AUTOMATIC1111's) offers its
+ * parameters besides being the input; taken, they fill the form. */
+static void
+test_use_image_parameters (void)
+{
+  g_autoptr(GBytes) png = osais_test_make_png (16, 16, 9);
+  g_autoptr(GBytes) ours = NULL;
+  g_autoptr(GBytes) theirs = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ours = osais_png_text_embed_parameters (png, "diffusion", NULL,
+                                          "{\"word\":\"kept in the file\",\"steps\":33}",
+                                          &error);
+  g_assert_no_error (error);
+  open_and_use_parameters (ours, "osais-ours.png");
+  g_assert_cmpstr (osais_engine_get_name (osais_request_form_get_engine (
+                     osais_window_get_form (window))), ==, "diffusion");
+  values = osais_request_form_dup_values (osais_window_get_form (window));
+  g_assert_cmpstr (g_hash_table_lookup (values, "word"), ==, "kept in the file");
+  g_assert_cmpstr (g_hash_table_lookup (values, "steps"), ==, "33");
+  g_clear_pointer (&values, g_hash_table_unref);
+
+  theirs = osais_png_text_set (png, "parameters",
+                               "a cat in a hat\nNegative prompt: blurry\n"
+                               "Steps: 12, Sampler: Euler a, CFG scale: 6, Seed: 42, "
+                               "Size: 512x512", &error);
+  g_assert_no_error (error);
+  open_and_use_parameters (theirs, "a1111.png");
+  values = osais_request_form_dup_values (osais_window_get_form (window));
+  g_assert_cmpstr (g_hash_table_lookup (values, "word"), ==, "a cat in a hat");
+  g_assert_cmpstr (g_hash_table_lookup (values, "steps"), ==, "12");
+  g_assert_cmpstr (g_hash_table_lookup (values, "seed"), ==, "42");
+}
+
 static gboolean
 no_job_running (gpointer data)
 {
@@ -449,6 +521,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/failed-job", test_failed_job);
   g_test_add_func ("/Osais/Ui/Window/wrong-value-disables-run", test_wrong_value_disables_run);
   g_test_add_func ("/Osais/Ui/Window/one-press-one-request", test_one_press_one_request);
+  g_test_add_func ("/Osais/Ui/Window/use-image-parameters", test_use_image_parameters);
 
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);
 

@@ -43,6 +43,12 @@ struct _OsaisWindow
    * double click, or Ctrl+Return on top of a click, sends one paid request. */
   gboolean              sending;
 
+  /* The request an opened PNG keeps (ours or AUTOMATIC1111's), offered
+   * with "Use Its Parameters"; read off the main thread. */
+  char                 *offered_engine;
+  char                 *offered_parameters;
+  GCancellable         *parameters_cancellable;
+
   /* Set by whoever finds the data folder's disk full; shown until cleared. */
   gboolean              disk_full;
   gboolean              compact_header;
@@ -366,6 +372,114 @@ offer_batch (OsaisWindow  *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Parameters kept in an opened image ------------------------------------- */
+
+typedef struct
+{
+  char *engine;
+  char *parameters;
+} KeptParameters;
+
+static void
+kept_parameters_free (KeptParameters *kept)
+{
+  g_free (kept->engine);
+  g_free (kept->parameters);
+  g_free (kept);
+}
+
+static void
+read_kept_parameters_thread (GTask        *task,
+                             gpointer      source_object,
+                             gpointer      task_data,
+                             GCancellable *cancellable)
+{
+  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(GHashTable) texts = NULL;
+  g_autoptr(JsonObject) parameters = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  KeptParameters *kept;
+  char *engine = NULL;
+
+  contents = g_file_load_bytes (task_data, cancellable, NULL, &error);
+  if (contents != NULL)
+    texts = osais_png_text_read (contents, &error);
+  if (texts == NULL || !osais_png_text_extract_parameters (texts, &engine, &parameters, NULL))
+    {
+      g_debug ("No parameters kept in the opened image%s%s", error != NULL ? ": " : "",
+               error != NULL ? error->message : "");
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  kept = g_new0 (KeptParameters, 1);
+  kept->engine = engine;
+  root = json_node_init_object (json_node_alloc (), parameters);
+  kept->parameters = json_to_string (root, FALSE);
+  g_task_return_pointer (task, kept, (GDestroyNotify) kept_parameters_free);
+}
+
+static void
+kept_parameters_read_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  OsaisWindow *self = OSAIS_WINDOW (object);
+  KeptParameters *kept = g_task_propagate_pointer (G_TASK (result), NULL);
+  AdwToast *toast;
+
+  if (kept == NULL)
+    return;
+
+  g_free (self->offered_engine);
+  g_free (self->offered_parameters);
+  self->offered_engine = g_steal_pointer (&kept->engine);
+  self->offered_parameters = g_steal_pointer (&kept->parameters);
+  kept_parameters_free (kept);
+
+  toast = adw_toast_new (_("This image keeps the parameters it was made with"));
+  adw_toast_set_button_label (toast, _("Use Its _Parameters"));
+  adw_toast_set_action_name (toast, "win.use-image-parameters");
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* An image opened or dropped may say how it was made: offer that, besides
+ * using it as input. */
+static void
+offer_kept_parameters (OsaisWindow *self,
+                       GFile       *file)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_cancellable_cancel (self->parameters_cancellable);
+  g_clear_object (&self->parameters_cancellable);
+  self->parameters_cancellable = g_cancellable_new ();
+
+  task = g_task_new (self, self->parameters_cancellable, kept_parameters_read_cb, NULL);
+  g_task_set_source_tag (task, offer_kept_parameters);
+  g_task_set_name (task, "[osais] read an image's parameters");
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, read_kept_parameters_thread);
+}
+
+static void
+use_image_parameters_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  if (self->offered_engine == NULL)
+    return;
+
+  select_engine_by_name (self, self->offered_engine);
+  osais_request_form_set_values_from_json (self->form, self->offered_parameters);
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+  osais_request_form_focus_prompt (self->form);
+}
+
 void
 osais_window_open_files (OsaisWindow  *self,
                          GFile       **files,
@@ -377,6 +491,9 @@ osais_window_open_files (OsaisWindow  *self,
 
   if (n_files <= 0)
     return;
+
+  if (n_files == 1)
+    offer_kept_parameters (self, files[0]);
 
   engine = osais_request_form_get_engine (self->form);
   if (engine == NULL || osais_engine_get_input_param (engine) == NULL)
@@ -1017,6 +1134,10 @@ osais_window_dispose (GObject *object)
   OsaisWindow *self = OSAIS_WINDOW (object);
 
   g_clear_handle_id (&self->compact_header_source, g_source_remove);
+  g_cancellable_cancel (self->parameters_cancellable);
+  g_clear_object (&self->parameters_cancellable);
+  g_clear_pointer (&self->offered_engine, g_free);
+  g_clear_pointer (&self->offered_parameters, g_free);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
@@ -1063,6 +1184,8 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "win.use-image-parameters", NULL,
+                                   use_image_parameters_action);
   gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_action);
   gtk_widget_class_install_action (widget_class, "win.retry-job", "x", retry_job_action);
   gtk_widget_class_install_action (widget_class, "win.choose-offline", NULL,

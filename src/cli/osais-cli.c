@@ -1291,14 +1291,6 @@ command_jobs (Cli   *cli,
 
 /* params ----------------------------------------------------------------- */
 
-static void
-copy_member (JsonObject *object,
-             const char *name,
-             JsonNode   *node,
-             gpointer    user_data)
-{
-  json_object_set_member (user_data, name, json_node_copy (node));
-}
 
 static int
 command_params (Cli   *cli,
@@ -1309,13 +1301,11 @@ command_params (Cli   *cli,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GBytes) contents = NULL;
   g_autoptr(GHashTable) texts = NULL;
-  g_autoptr(GHashTable) a1111 = NULL;
   g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonObject) values = json_object_new ();
+  g_autoptr(JsonObject) values = NULL;
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *engine = NULL;
-  const char *ours;
-  const char *theirs;
+  const char *source = NULL;
   gboolean as_json = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL },
@@ -1345,46 +1335,13 @@ command_params (Cli   *cli,
       return EXIT_USAGE;
     }
 
-  ours = g_hash_table_lookup (texts, OSAIS_PNG_TEXT_OSAIS_KEYWORD);
-  theirs = g_hash_table_lookup (texts, OSAIS_PNG_TEXT_A1111_KEYWORD);
-  if (ours != NULL)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonObject *object;
-      JsonObject *parameters;
-
-      if (!json_parser_load_from_data (parser, ours, -1, &error)
-          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
-          || (object = json_node_get_object (json_parser_get_root (parser))) == NULL
-          || (parameters = json_object_get_object_member (object, "parameters")) == NULL
-          || json_object_get_string_member_with_default (object, "engine", NULL) == NULL)
-        {
-          say ("%s: its OSAIS Studio parameters cannot be read", argv[1]);
-          return EXIT_USAGE;
-        }
-      engine = g_strdup (json_object_get_string_member (object, "engine"));
-      json_object_foreach_member (parameters, copy_member, values);
-      json_object_set_string_member (result, "source", "osais-studio");
-    }
-  else if (theirs != NULL)
-    {
-      GHashTableIter iter;
-      gpointer name, value;
-
-      /* AUTOMATIC1111's are Stable Diffusion's: our diffusion engine. */
-      engine = g_strdup ("diffusion");
-      a1111 = osais_png_text_parse_a1111 (theirs);
-      g_hash_table_iter_init (&iter, a1111);
-      while (g_hash_table_iter_next (&iter, &name, &value))
-        json_object_set_string_member (values, name, value);
-      json_object_set_string_member (result, "source", "a1111");
-    }
-  else
+  if (!osais_png_text_extract_parameters (texts, &engine, &values, &source))
     {
       say ("%s keeps no parameters", argv[1]);
       return EXIT_JOB_FAILED;
     }
 
+  json_object_set_string_member (result, "source", source);
   json_object_set_string_member (result, "engine", engine);
   json_object_set_object_member (result, "parameters", json_object_ref (values));
   if (as_json)

@@ -675,6 +675,65 @@ osais_png_text_parse_a1111 (const char *text)
   return g_steal_pointer (&values);
 }
 
+gboolean
+osais_png_text_extract_parameters (GHashTable  *texts,
+                                   char       **engine,
+                                   JsonObject **parameters,
+                                   const char **source)
+{
+  const char *ours;
+  const char *theirs;
+
+  g_return_val_if_fail (texts != NULL, FALSE);
+  g_return_val_if_fail (engine != NULL && parameters != NULL, FALSE);
+
+  ours = g_hash_table_lookup (texts, OSAIS_PNG_TEXT_OSAIS_KEYWORD);
+  theirs = g_hash_table_lookup (texts, OSAIS_PNG_TEXT_A1111_KEYWORD);
+
+  if (ours != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+      JsonObject *values;
+      const char *name;
+
+      if (!json_parser_load_from_data (parser, ours, -1, NULL)
+          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        return FALSE;
+      object = json_node_get_object (json_parser_get_root (parser));
+      name = json_object_get_string_member_with_default (object, "engine", NULL);
+      if (name == NULL || !json_object_has_member (object, "parameters")
+          || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "parameters")))
+        return FALSE;
+      values = json_object_get_object_member (object, "parameters");
+      *engine = g_strdup (name);
+      *parameters = json_object_ref (values);
+      if (source != NULL)
+        *source = OSAIS_PNG_TEXT_OSAIS_KEYWORD;
+      return TRUE;
+    }
+
+  if (theirs != NULL)
+    {
+      g_autoptr(GHashTable) values = osais_png_text_parse_a1111 (theirs);
+      JsonObject *object = json_object_new ();
+      GHashTableIter iter;
+      gpointer name, value;
+
+      g_hash_table_iter_init (&iter, values);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        json_object_set_string_member (object, name, value);
+      /* AUTOMATIC1111's are Stable Diffusion's: our diffusion engine. */
+      *engine = g_strdup ("diffusion");
+      *parameters = object;
+      if (source != NULL)
+        *source = "a1111";
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 GBytes *
 osais_png_text_embed_parameters (GBytes      *png,
                                  const char  *engine,

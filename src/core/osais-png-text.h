@@ -59,6 +59,15 @@ char       *osais_png_text_format_a1111       (const char   *engine,
  * height), as text. */
 GHashTable *osais_png_text_parse_a1111        (const char   *text);
 
+/* The request a PNG's @texts (from osais_png_text_read()) describe: ours
+ * when present, else AUTOMATIC1111's, for our diffusion engine, with its
+ * values as text. @source is "osais-studio" or "a1111". FALSE when the
+ * texts hold neither, or ours cannot be read. */
+gboolean    osais_png_text_extract_parameters (GHashTable   *texts,
+                                               char        **engine,
+                                               JsonObject  **parameters,
+                                               const char  **source);
+
 /* @png with both chunks for a request of @engine (@version may be NULL)
  * whose body was @parameters_json. */
 GBytes     *osais_png_text_embed_parameters   (GBytes       *png,
