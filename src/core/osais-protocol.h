@@ -32,6 +32,16 @@ GQuark osais_protocol_error_quark (void);
  * recursively, so an unbounded depth could exhaust a thread's stack. */
 #define OSAIS_PROTOCOL_MAX_JSON_DEPTH 32
 
+/* Longest JSON text accepted from a peer: the largest body anyone may send
+ * us, an upload with its image in base64 (OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY). */
+#define OSAIS_PROTOCOL_MAX_JSON_LENGTH (32 * 1024 * 1024)
+
+/* Most strings, numbers, literals, arrays and objects accepted in one JSON
+ * text: json-glib spends a node of about a hundred bytes on each, so "[0,0,…"
+ * would otherwise cost fifty times its length. A callback has a dozen, an
+ * OSAIS reply a few hundred. */
+#define OSAIS_PROTOCOL_MAX_JSON_VALUES 65536
+
 /**
  * OsaisNotification:
  *
@@ -61,6 +71,25 @@ OsaisNotification *osais_notification_parse      (const char         *content_ty
                                                    GError            **error);
 OsaisNotification *osais_notification_copy       (const OsaisNotification *notification);
 void               osais_notification_free       (OsaisNotification  *notification);
+
+/* The one reader of JSON from a peer (a callback's body, an OSAIS reply, a
+ * request to the simulator): bounds the length, the nesting, the number of
+ * values and integer literals to 64 bits, refuses invalid UTF-8 and NUL,
+ * raw or escaped, and wants an object as the root. Errors are
+ * OSAIS_PROTOCOL_ERROR_MALFORMED. */
+JsonObject        *osais_protocol_parse_json_object (const char      *data,
+                                                      gsize            length,
+                                                      GError         **error);
+
+/* The member @name of untrusted JSON as text, for a field that may come as a
+ * string or a number (OSAIS sends numbers as strings): integral numbers as
+ * plain integers. Absent or null gives TRUE and a NULL @text; another type,
+ * FALSE and OSAIS_PROTOCOL_ERROR_INVALID_FIELD. */
+gboolean           osais_json_object_dup_field   (JsonObject         *object,
+                                                   const char         *name,
+                                                   char              **text,
+                                                   gboolean           *is_number,
+                                                   GError            **error);
 
 /* The string member @name of untrusted JSON, or NULL when it is absent or
  * not a string (json-glib's own getters complain about another type). */
