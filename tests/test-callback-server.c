@@ -2271,6 +2271,128 @@ test_plain_idle_timeout (Fixture       *fx,
   g_assert_cmpint (idle, <, 4 * G_USEC_PER_SEC);
 }
 
+/* Hostile bodies */
+
+/* The remote crash: json-glib recursed once per '[' of a JSON upload. */
+static void
+test_upload_json_deep (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GString) body = g_string_new ("{\"uid\":1001,\"token\":\"tok\",\"image\":");
+  g_autoptr(Response) r = NULL;
+  g_autoptr(Response) after = NULL;
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (body, '[');
+  r = request (fx, "POST", "upload", "application/json", body->str, body->len);
+  assert_json_error (r, 400);
+  g_assert_nonnull (strstr (response_text (r), "nested"));
+  g_assert_cmpuint (count_images (fx), ==, 0);
+
+  /* And the server is still there. */
+  after = post_text (fx, "notify", "application/json",
+                     "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
+  g_assert_cmpuint (after->status, ==, 200);
+}
+
+static char *
+json_upload_body (const char *uid,
+                  const char *token)
+{
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autofree char *b64 = g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+
+  return g_strdup_printf ("{\"image\":\"%s\",\"uid\":%s,\"token\":\"%s\"}", b64, uid, token);
+}
+
+/* A uid that is not an integer of 64 bits is refused, not read as another. */
+static void
+test_upload_json_uid_range (Fixture       *fx,
+                            gconstpointer  data)
+{
+  /* 2^64 + 1001 and 1001 - 2^64, which json-glib wraps to 1001; doubles
+   * that are no integer or out of range; other types. */
+  const char *uids[] = {
+    "18446744073709552617", "-18446744073709550615", "9223372036854775808",
+    "1001.5", "1.8446744073709553e19", "1e400", "\"18446744073709552617\"", "\"1001.0\"",
+    "true", "[1001]", "{\"uid\":1001}",
+  };
+  g_autofree char *integral = json_upload_body ("1001.0", "tok");
+  g_autoptr(Response) ok = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    {
+      g_autofree char *body = json_upload_body (uids[i], "tok");
+      g_autoptr(Response) r = post_text (fx, "upload", "application/json", body);
+
+      g_test_message ("uid %s: %u %s", uids[i], r->status, response_text (r));
+      assert_json_error (r, 400);
+    }
+  g_assert_cmpuint (count_images (fx), ==, 0);
+
+  /* An integral double is that integer, as /notify always took it. */
+  ok = post_text (fx, "upload", "application/json", integral);
+  g_assert_cmpuint (ok->status, ==, 200);
+  g_assert_cmpstr (response_text (ok), ==, "{\"data\":{\"token\":\"tok\",\"uid\":1001}}");
+  g_assert_cmpuint (count_images (fx), ==, 1);
+}
+
+/* @body with its first '#' turned into a NUL byte. */
+static GBytes *
+bytes_with_nul (GBytes *body)
+{
+  gsize size = 0;
+  const char *data = g_bytes_get_data (body, &size);
+  char *copy = g_memdup2 (data, size);
+  char *mark = memchr (copy, '#', size);
+
+  g_assert_nonnull (mark);
+  *mark = '\0';
+  return g_bytes_new_take (copy, size);
+}
+
+/* "tok" followed by a NUL and junk is not the token "tok", in any encoding. */
+static void
+test_nul_refused (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autofree char *json = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\","
+                                        "\"token\":\"tok\\u0000junk\"}");
+  g_autofree char *name = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\","
+                                        "\"stage\\u0000\":\"5\"}");
+  g_autofree char *form = plain_request ("application/x-www-form-urlencoded",
+                                         "uid=1001&stage=2&token=tok%00junk", "");
+  g_autofree char *upload_json = json_upload_body ("1001", "tok\\u0000junk");
+  const char *notify_fields[] = { "uid", "1001", "stage", "2", "token", "tok#junk", NULL };
+  const char *upload_fields[] = { "uid", "1001", "token", "tok#junk", "cycle", "0", NULL };
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autoptr(GBytes) notify_marked = multipart_body ("b0uNd", NULL, NULL, NULL, notify_fields);
+  g_autoptr(GBytes) upload_marked = multipart_body ("b0uNd", "file", "a.png", png, upload_fields);
+  g_autoptr(GBytes) notify_multipart = bytes_with_nul (notify_marked);
+  g_autoptr(GBytes) upload_multipart = bytes_with_nul (upload_marked);
+  g_autoptr(Response) r1 = NULL;
+  g_autoptr(Response) r2 = NULL;
+  g_autoptr(Response) r3 = NULL;
+
+  /* /notify, on the fast path and through libsoup alike. */
+  assert_same_answers (fx, json, 400);
+  assert_same_answers (fx, name, 400);
+  assert_same_answers (fx, form, 400);
+  r1 = request (fx, "POST", "notify", "multipart/form-data; boundary=b0uNd",
+                g_bytes_get_data (notify_multipart, NULL), g_bytes_get_size (notify_multipart));
+  assert_json_error (r1, 400);
+
+  /* /upload */
+  r2 = post_text (fx, "upload", "application/json", upload_json);
+  assert_json_error (r2, 400);
+  r3 = request (fx, "POST", "upload", "multipart/form-data; boundary=b0uNd",
+                g_bytes_get_data (upload_multipart, NULL), g_bytes_get_size (upload_multipart));
+  assert_json_error (r3, 400);
+
+  g_assert_cmpuint (count_images (fx), ==, 0);
+  assert_nothing_applied (fx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2331,6 +2453,9 @@ main (int   argc,
   g_test_add ("/Osais/CallbackServer/plain/body-timeout", Fixture, NULL,
               setup_short_body, test_plain_body_timeout, teardown);
   ADD ("plain/idle-timeout", test_plain_idle_timeout);
+  ADD ("hostile/upload-json-deep", test_upload_json_deep);
+  ADD ("hostile/upload-json-uid-range", test_upload_json_uid_range);
+  ADD ("hostile/nul-refused", test_nul_refused);
   g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
   g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
 

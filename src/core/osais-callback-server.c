@@ -688,29 +688,6 @@ handle_notify (Worker            *worker,
                                         apply_notification_cb, pending);
 }
 
-/* A JSON member that may come as a string or a number, as text. */
-static char *
-dup_json_scalar (JsonObject *object,
-                 const char *name,
-                 gboolean   *is_number)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (is_number != NULL)
-    *is_number = FALSE;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-  if (json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    {
-      if (is_number != NULL)
-        *is_number = TRUE;
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    }
-  return NULL;
-}
-
 typedef struct
 {
   GBytes   *data;
@@ -770,10 +747,7 @@ read_json_upload (GBytes      *body,
                   Upload      *upload,
                   GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
-  JsonObject *object;
+  g_autoptr(JsonObject) object = NULL;
   JsonNode *image;
   const char *base64;
   gsize base64_length;
@@ -782,20 +756,12 @@ read_json_upload (GBytes      *body,
   gsize body_size;
   const char *body_data = g_bytes_get_data (body, &body_size);
 
-  if (!json_parser_load_from_data (parser, body_data, body_size, &local_error))
-    {
-      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
-                   "Invalid JSON: %s", local_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
-                           "The body is not a JSON object");
-      return FALSE;
-    }
-  object = json_node_get_object (root);
+  /* The same bounded reader as /notify's: json-glib alone would overflow
+   * the stack on a deep body, and wrap an out-of-range uid onto another. */
+  object = osais_protocol_parse_json_object (body_data, body_size, error);
+  if (object == NULL)
+    return FALSE;
+
   image = json_object_get_member (object, "image");
   if (image == NULL || !JSON_NODE_HOLDS_VALUE (image) ||
       json_node_get_value_type (image) != G_TYPE_STRING)
@@ -815,13 +781,16 @@ read_json_upload (GBytes      *body,
                            "The image is empty or too large");
       return FALSE;
     }
+
+  if (!osais_json_object_dup_field (object, "uid", &upload->uid_text, &upload->uid_is_number,
+                                    error) ||
+      !osais_json_object_dup_field (object, "token", &upload->token, NULL, error) ||
+      !osais_json_object_dup_field (object, "cycle", &upload->cycle, NULL, error) ||
+      !osais_json_object_dup_field (object, "engine", &upload->engine, NULL, error))
+    return FALSE;
+
   decoded = g_base64_decode (base64, &length);
   upload->data = g_bytes_new_take (decoded, length);
-
-  upload->uid_text = dup_json_scalar (object, "uid", &upload->uid_is_number);
-  upload->token = dup_json_scalar (object, "token", NULL);
-  upload->cycle = dup_json_scalar (object, "cycle", NULL);
-  upload->engine = dup_json_scalar (object, "engine", NULL);
   return TRUE;
 }
 
