@@ -179,6 +179,7 @@ typedef struct
   GBytes *body;
   char   *content_type;
   char   *allow;
+  char   *retry_after;
 } Response;
 
 static void
@@ -187,6 +188,7 @@ response_free (Response *r)
   g_clear_pointer (&r->body, g_bytes_unref);
   g_free (r->content_type);
   g_free (r->allow);
+  g_free (r->retry_after);
   g_free (r);
 }
 
@@ -238,6 +240,7 @@ finish_response (SoupMessage  *msg,
   r->status = soup_message_get_status (msg);
   r->content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
   r->allow = g_strdup (soup_message_headers_get_one (headers, "Allow"));
+  r->retry_after = g_strdup (soup_message_headers_get_one (headers, "Retry-After"));
   return r;
 }
 
@@ -2075,6 +2078,15 @@ assert_same_answers (Fixture    *fx,
   g_assert_nonnull (strstr (fast->body, expected));
   g_assert_cmpstr (fast->body, ==, soup->body);
   g_assert_cmpstr (fast_names, ==, soup_names);
+  /* Every 503 says when to come back: a number of seconds. */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    {
+      const char *retry_after = g_hash_table_lookup (fast->headers, "retry-after");
+      guint64 seconds = 0;
+
+      g_assert_nonnull (retry_after);
+      g_assert_true (g_ascii_string_to_unsigned (retry_after, 10, 1, 3600, &seconds, NULL));
+    }
   for (guint i = 0; i < fast->names->len; i++)
     {
       const char *name = g_ptr_array_index (fast->names, i);
@@ -2393,6 +2405,50 @@ test_nul_refused (Fixture       *fx,
   assert_nothing_applied (fx);
 }
 
+/* When the store holds all the callbacks it may for requests in flight, the
+ * next is answered 503 with a Retry-After, on every path. */
+static void
+test_busy_retry_after (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autofree char *req = plain_notify ("{\"uid\":\"5005\",\"stage\":\"2\",\"token\":\"t5\"}");
+  g_autofree char *upload = json_upload_body ("5005", "t5");
+  GAsyncResult *held[64] = { NULL, };
+  g_autoptr(Response) r = NULL;
+  guint request_id;
+
+  /* Fill the store's room for held callbacks, straight through its API:
+   * these are queued before any of the requests below. */
+  request_id = osais_store_begin_request (fx->store);
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"uid\":%u,\"stage\":1}", 6000 + i);
+      g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OsaisNotification) n = osais_notification_parse ("application/json", body,
+                                                                 &error);
+
+      g_assert_no_error (error);
+      osais_store_apply_notification_async (fx->store, n, NULL, async_result_cb, &held[i]);
+    }
+
+  assert_same_answers (fx, req, 503);
+  r = post_text (fx, "upload", "application/json", upload);
+  assert_json_error (r, 503);
+  g_assert_cmpstr (r->retry_after, ==, "5");
+
+  osais_store_cancel_request (fx->store, request_id);
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (osais_store_apply_notification_finish (fx->store, wait_result (&held[i]),
+                                                             &error));
+      g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+      g_object_unref (held[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2456,6 +2512,7 @@ main (int   argc,
   ADD ("hostile/upload-json-deep", test_upload_json_deep);
   ADD ("hostile/upload-json-uid-range", test_upload_json_uid_range);
   ADD ("hostile/nul-refused", test_nul_refused);
+  ADD ("hostile/busy-retry-after", test_busy_retry_after);
   g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
   g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
 

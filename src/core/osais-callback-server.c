@@ -63,6 +63,10 @@
 #define PLAIN_BODY_STEP (64 * 1024)
 /* How many ready connections one wake-up of a worker's fast path takes. */
 #define PLAIN_EVENTS_BATCH 64
+/* The Retry-After of every 503: the store answers busy while it holds as
+ * many callbacks as it may for requests in flight, and those requests'
+ * replies, which free it, come within seconds. */
+#define RETRY_AFTER_SECONDS 5
 
 /* One server thread: its own GMainContext and SoupServer, serving the
  * connections the accept loop hands it. Each thread touches only its own
@@ -614,6 +618,11 @@ pending_complete (Pending      *pending,
   status = answer_for_outcome (error, pending->token, pending->uid_text,
                                pending->uid_is_number, &body);
   set_json_response (msg, status, body);
+  /* RFC 9110 15.6.4: a 503 may say when to come back; OSAIS's side can
+   * then retry rather than drop the callback. */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Retry-After", G_STRINGIFY (RETRY_AFTER_SECONDS));
 
   /* Writing the answer is bounded like reading the body was. */
   arm_for_message (worker, msg, worker->self->body_timeout);
@@ -1508,9 +1517,13 @@ plain_answer (PlainConnection *conn,
                           "Server: OSAIS-Studio\r\n"
                           "Content-Type: application/json\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "%s"
                           "\r\n",
                           status, soup_status_get_phrase (status),
-                          worker_http_date (conn->worker), length);
+                          worker_http_date (conn->worker), length,
+                          /* As libsoup's answers say it (see pending_complete()). */
+                          status == SOUP_STATUS_SERVICE_UNAVAILABLE
+                          ? "Retry-After: " G_STRINGIFY (RETRY_AFTER_SECONDS) "\r\n" : "");
   g_string_append_len (conn->answer, json, length);
   conn->answer_sent = 0;
 
