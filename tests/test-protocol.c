@@ -386,6 +386,64 @@ test_json_dup_field (void)
   g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
 }
 
+static OsaisJsonUpload *
+parse_upload (const char  *text,
+              gsize        max_image_size,
+              GError     **error)
+{
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+
+  return osais_json_upload_parse (body, max_image_size, error);
+}
+
+static void
+test_json_upload (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJsonUpload) upload = NULL;
+  g_autoptr(OsaisJsonUpload) bare = NULL;
+  g_autoptr(OsaisJsonUpload) refused = NULL;
+
+  /* "aGVsbG8=" is "hello"; the limit is checked on the length before decoding, 6 here. */
+  upload = parse_upload ("{\"image\":\"aGVsbG8=\",\"uid\":1001.0,\"token\":\"t\",\"cycle\":\"2\","
+                         "\"engine\":\"ping\",\"extra\":[1]}", 6, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (upload->image, NULL), g_bytes_get_size (upload->image),
+                   "hello", 5);
+  g_assert_cmpstr (upload->uid_text, ==, "1001");
+  g_assert_true (upload->uid_is_number);
+  g_assert_cmpstr (upload->token, ==, "t");
+  g_assert_cmpstr (upload->cycle, ==, "2");
+  g_assert_cmpstr (upload->engine, ==, "ping");
+
+  /* Only the image is the reader's to require; the caller checks the uid. */
+  bare = parse_upload ("{\"image\":\"aGVsbG8=\"}", 6, &error);
+  g_assert_no_error (error);
+  g_assert_null (bare->uid_text);
+  g_assert_null (bare->token);
+
+  refused = parse_upload ("{\"uid\":1}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD);
+  g_assert_null (refused);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":[\"aGVsbG8=\"]}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":\"\"}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+  g_clear_error (&error);
+  /* Twelve characters of base64 are up to nine bytes: more than the limit of 8. */
+  refused = parse_upload ("{\"image\":\"aGVsbG8gd29y\"}", 8, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":\"aGVsbG8=\",\"token\":false}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":\"aGVsbG8=\",\"uid\":18446744073709552617}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED);
+  g_assert_null (refused);
+}
+
 static void
 test_invalid_utf8 (void)
 {
@@ -727,6 +785,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Protocol/json-reader", test_json_reader);
   g_test_add_func ("/Osais/Protocol/json-reader-limits", test_json_reader_limits);
   g_test_add_func ("/Osais/Protocol/json-dup-field", test_json_dup_field);
+  g_test_add_func ("/Osais/Protocol/json-upload", test_json_upload);
   g_test_add_func ("/Osais/Protocol/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/Osais/Protocol/field-length", test_field_length);
   g_test_add_func ("/Osais/Protocol/content-type", test_content_type);

@@ -18,7 +18,6 @@
 
 #include <gio/gnetworking.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "osais-callback-server.h"
@@ -756,50 +755,18 @@ read_json_upload (GBytes      *body,
                   Upload      *upload,
                   GError     **error)
 {
-  g_autoptr(JsonObject) object = NULL;
-  JsonNode *image;
-  const char *base64;
-  gsize base64_length;
-  gsize length = 0;
-  guchar *decoded;
-  gsize body_size;
-  const char *body_data = g_bytes_get_data (body, &body_size);
+  g_autoptr(OsaisJsonUpload) json = NULL;
 
-  /* The same bounded reader as /notify's: json-glib alone would overflow
-   * the stack on a deep body, and wrap an out-of-range uid onto another. */
-  object = osais_protocol_parse_json_object (body_data, body_size, error);
-  if (object == NULL)
+  json = osais_json_upload_parse (body, OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY, error);
+  if (json == NULL)
     return FALSE;
 
-  image = json_object_get_member (object, "image");
-  if (image == NULL || !JSON_NODE_HOLDS_VALUE (image) ||
-      json_node_get_value_type (image) != G_TYPE_STRING)
-    {
-      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD,
-                           "The upload has no image");
-      return FALSE;
-    }
-
-  /* The body is bounded, so the text is; check it anyway before decoding,
-   * as the decoder's output is sized from it. */
-  base64 = json_node_get_string (image);
-  base64_length = strlen (base64);
-  if (base64_length == 0 || base64_length / 4 * 3 > OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY)
-    {
-      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD,
-                           "The image is empty or too large");
-      return FALSE;
-    }
-
-  if (!osais_json_object_dup_field (object, "uid", &upload->uid_text, &upload->uid_is_number,
-                                    error) ||
-      !osais_json_object_dup_field (object, "token", &upload->token, NULL, error) ||
-      !osais_json_object_dup_field (object, "cycle", &upload->cycle, NULL, error) ||
-      !osais_json_object_dup_field (object, "engine", &upload->engine, NULL, error))
-    return FALSE;
-
-  decoded = g_base64_decode (base64, &length);
-  upload->data = g_bytes_new_take (decoded, length);
+  upload->data = g_steal_pointer (&json->image);
+  upload->uid_text = g_steal_pointer (&json->uid_text);
+  upload->uid_is_number = json->uid_is_number;
+  upload->token = g_steal_pointer (&json->token);
+  upload->cycle = g_steal_pointer (&json->cycle);
+  upload->engine = g_steal_pointer (&json->engine);
   return TRUE;
 }
 

@@ -332,6 +332,75 @@ osais_json_object_dup_field (JsonObject  *object,
   return FALSE;
 }
 
+OsaisJsonUpload *
+osais_json_upload_parse (GBytes  *body,
+                         gsize    max_image_size,
+                         GError **error)
+{
+  g_autoptr(OsaisJsonUpload) upload = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  const char *base64;
+  gsize base64_length;
+  gsize length = 0;
+  guchar *decoded;
+  gsize body_size = 0;
+  const char *body_data;
+
+  g_return_val_if_fail (body != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The same bounded reader as /notify's: json-glib alone would overflow
+   * the stack on a deep body, and wrap an out-of-range uid onto another. */
+  body_data = g_bytes_get_data (body, &body_size);
+  object = osais_protocol_parse_json_object (body_data, body_size, error);
+  if (object == NULL)
+    return NULL;
+
+  base64 = osais_json_object_get_string (object, "image");
+  if (base64 == NULL)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD,
+                           "The upload has no image");
+      return NULL;
+    }
+
+  /* The body is bounded, so the text is; check it anyway before decoding,
+   * as the decoder's output is sized from it. */
+  base64_length = strlen (base64);
+  if (base64_length == 0 || base64_length / 4 * 3 > max_image_size)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD,
+                           "The image is empty or too large");
+      return NULL;
+    }
+
+  upload = g_new0 (OsaisJsonUpload, 1);
+  if (!osais_json_object_dup_field (object, "uid", &upload->uid_text, &upload->uid_is_number,
+                                    error) ||
+      !osais_json_object_dup_field (object, "token", &upload->token, NULL, error) ||
+      !osais_json_object_dup_field (object, "cycle", &upload->cycle, NULL, error) ||
+      !osais_json_object_dup_field (object, "engine", &upload->engine, NULL, error))
+    return NULL;
+
+  decoded = g_base64_decode (base64, &length);
+  upload->image = g_bytes_new_take (decoded, length);
+  return g_steal_pointer (&upload);
+}
+
+void
+osais_json_upload_free (OsaisJsonUpload *upload)
+{
+  if (upload == NULL)
+    return;
+
+  g_clear_pointer (&upload->image, g_bytes_unref);
+  g_free (upload->uid_text);
+  g_free (upload->token);
+  g_free (upload->cycle);
+  g_free (upload->engine);
+  g_free (upload);
+}
+
 static GHashTable *
 fields_from_json (const char  *data,
                   gsize        length,

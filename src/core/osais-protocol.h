@@ -91,6 +91,30 @@ gboolean           osais_json_object_dup_field   (JsonObject         *object,
                                                    gboolean           *is_number,
                                                    GError            **error);
 
+/**
+ * OsaisJsonUpload:
+ *
+ * An upload sent as JSON, `{"image": base64, "uid", "token", "cycle",
+ * "engine"}`: the image decoded, the other fields as text as they came (a
+ * number as its integer); the caller checks their values.
+ */
+typedef struct
+{
+  GBytes   *image;
+  char     *uid_text;       /* nullable */
+  gboolean  uid_is_number;
+  char     *token;          /* nullable */
+  char     *cycle;          /* nullable */
+  char     *engine;         /* nullable */
+} OsaisJsonUpload;
+
+/* Reads @body through osais_protocol_parse_json_object(); an image that
+ * would decode to more than @max_image_size bytes is refused. */
+OsaisJsonUpload   *osais_json_upload_parse       (GBytes             *body,
+                                                   gsize               max_image_size,
+                                                   GError            **error);
+void               osais_json_upload_free        (OsaisJsonUpload    *upload);
+
 /* The string member @name of untrusted JSON, or NULL when it is absent or
  * not a string (json-glib's own getters complain about another type). */
 const char        *osais_json_object_get_string  (JsonObject         *object,
@@ -112,5 +136,6 @@ char              *osais_error_body_new          (guint               status,
                                                    const char         *message);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisNotification, osais_notification_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisJsonUpload, osais_json_upload_free)
 
 G_END_DECLS
