@@ -62,6 +62,10 @@
 #define PLAIN_BODY_STEP (64 * 1024)
 /* How many ready connections one wake-up of a worker's fast path takes. */
 #define PLAIN_EVENTS_BATCH 64
+/* Every body the server takes is one the protocol's JSON reader takes whole. */
+G_STATIC_ASSERT (OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY <= OSAIS_PROTOCOL_MAX_JSON_LENGTH);
+G_STATIC_ASSERT (OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY <= OSAIS_PROTOCOL_MAX_JSON_LENGTH);
+
 /* The Retry-After of every 503: the store answers busy while it holds as
  * many callbacks as it may for requests in flight, and those requests'
  * replies, which free it, come within seconds. */

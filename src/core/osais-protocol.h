@@ -37,9 +37,9 @@ GQuark osais_protocol_error_quark (void);
 #define OSAIS_PROTOCOL_MAX_JSON_LENGTH (32 * 1024 * 1024)
 
 /* Most strings, numbers, literals, arrays and objects accepted in one JSON
- * text: json-glib spends a node of about a hundred bytes on each, so "[0,0,…"
- * would otherwise cost fifty times its length. A callback has a dozen, an
- * OSAIS reply a few hundred. */
+ * text: json-glib spends a node on each, so that "[0,0,…" costs 41 times its
+ * length in memory (measured with json-glib 1.6: 1.3 GB for a 32 MiB body).
+ * A callback has a dozen, an OSAIS reply a few hundred. */
 #define OSAIS_PROTOCOL_MAX_JSON_VALUES 65536
 
 /**
