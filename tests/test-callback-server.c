@@ -179,6 +179,7 @@ typedef struct
   GBytes *body;
   char   *content_type;
   char   *allow;
+  char   *retry_after;
 } Response;
 
 static void
@@ -187,6 +188,7 @@ response_free (Response *r)
   g_clear_pointer (&r->body, g_bytes_unref);
   g_free (r->content_type);
   g_free (r->allow);
+  g_free (r->retry_after);
   g_free (r);
 }
 
@@ -238,6 +240,7 @@ finish_response (SoupMessage  *msg,
   r->status = soup_message_get_status (msg);
   r->content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
   r->allow = g_strdup (soup_message_headers_get_one (headers, "Allow"));
+  r->retry_after = g_strdup (soup_message_headers_get_one (headers, "Retry-After"));
   return r;
 }
 
@@ -2028,6 +2031,15 @@ assert_same_answers (Fixture    *fx,
   g_assert_nonnull (strstr (fast->body, expected));
   g_assert_cmpstr (fast->body, ==, soup->body);
   g_assert_cmpstr (fast_names, ==, soup_names);
+  /* Every 503 says when to come back: a number of seconds. */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    {
+      const char *retry_after = g_hash_table_lookup (fast->headers, "retry-after");
+      guint64 seconds = 0;
+
+      g_assert_nonnull (retry_after);
+      g_assert_true (g_ascii_string_to_unsigned (retry_after, 10, 1, 3600, &seconds, NULL));
+    }
   for (guint i = 0; i < fast->names->len; i++)
     {
       const char *name = g_ptr_array_index (fast->names, i);
@@ -2227,6 +2239,172 @@ test_plain_idle_timeout (Fixture       *fx,
   g_assert_cmpint (idle, <, 4 * G_USEC_PER_SEC);
 }
 
+/* Hostile bodies */
+
+/* The remote crash: json-glib recursed once per '[' of a JSON upload. */
+static void
+test_upload_json_deep (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GString) body = g_string_new ("{\"uid\":1001,\"token\":\"tok\",\"image\":");
+  g_autoptr(Response) r = NULL;
+  g_autoptr(Response) after = NULL;
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (body, '[');
+  r = request (fx, "POST", "upload", "application/json", body->str, body->len);
+  assert_json_error (r, 400);
+  g_assert_nonnull (strstr (response_text (r), "nested"));
+  g_assert_cmpuint (count_images (fx), ==, 0);
+
+  /* And the server is still there. */
+  after = post_text (fx, "notify", "application/json",
+                     "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
+  g_assert_cmpuint (after->status, ==, 200);
+}
+
+static char *
+json_upload_body (const char *uid,
+                  const char *token)
+{
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autofree char *b64 = g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+
+  return g_strdup_printf ("{\"image\":\"%s\",\"uid\":%s,\"token\":\"%s\"}", b64, uid, token);
+}
+
+/* A uid that is not an integer of 64 bits is refused, not read as another. */
+static void
+test_upload_json_uid_range (Fixture       *fx,
+                            gconstpointer  data)
+{
+  /* 2^64 + 1001 and 1001 - 2^64, which json-glib wraps to 1001; doubles
+   * that are no integer or out of range; other types. */
+  const char *uids[] = {
+    "18446744073709552617", "-18446744073709550615", "9223372036854775808",
+    "1001.5", "1.8446744073709553e19", "1e400", "\"18446744073709552617\"", "\"1001.0\"",
+    "true", "[1001]", "{\"uid\":1001}",
+  };
+  g_autofree char *integral = json_upload_body ("1001.0", "tok");
+  g_autoptr(Response) ok = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    {
+      g_autofree char *body = json_upload_body (uids[i], "tok");
+      g_autoptr(Response) r = post_text (fx, "upload", "application/json", body);
+
+      g_test_message ("uid %s: %u %s", uids[i], r->status, response_text (r));
+      assert_json_error (r, 400);
+    }
+  g_assert_cmpuint (count_images (fx), ==, 0);
+
+  /* An integral double is that integer, as /notify always took it. */
+  ok = post_text (fx, "upload", "application/json", integral);
+  g_assert_cmpuint (ok->status, ==, 200);
+  g_assert_cmpstr (response_text (ok), ==, "{\"data\":{\"token\":\"tok\",\"uid\":1001}}");
+  g_assert_cmpuint (count_images (fx), ==, 1);
+}
+
+/* @body with its first '#' turned into a NUL byte. */
+static GBytes *
+bytes_with_nul (GBytes *body)
+{
+  gsize size = 0;
+  const char *data = g_bytes_get_data (body, &size);
+  char *copy = g_memdup2 (data, size);
+  char *mark = memchr (copy, '#', size);
+
+  g_assert_nonnull (mark);
+  *mark = '\0';
+  return g_bytes_new_take (copy, size);
+}
+
+/* "tok" followed by a NUL and junk is not the token "tok", in any encoding. */
+static void
+test_nul_refused (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autofree char *json = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\","
+                                        "\"token\":\"tok\\u0000junk\"}");
+  g_autofree char *name = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\","
+                                        "\"stage\\u0000\":\"5\"}");
+  g_autofree char *form = plain_request ("application/x-www-form-urlencoded",
+                                         "uid=1001&stage=2&token=tok%00junk", "");
+  g_autofree char *upload_json = json_upload_body ("1001", "tok\\u0000junk");
+  const char *notify_fields[] = { "uid", "1001", "stage", "2", "token", "tok#junk", NULL };
+  const char *upload_fields[] = { "uid", "1001", "token", "tok#junk", "cycle", "0", NULL };
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autoptr(GBytes) notify_marked = multipart_body ("b0uNd", NULL, NULL, NULL, notify_fields);
+  g_autoptr(GBytes) upload_marked = multipart_body ("b0uNd", "file", "a.png", png, upload_fields);
+  g_autoptr(GBytes) notify_multipart = bytes_with_nul (notify_marked);
+  g_autoptr(GBytes) upload_multipart = bytes_with_nul (upload_marked);
+  g_autoptr(Response) r1 = NULL;
+  g_autoptr(Response) r2 = NULL;
+  g_autoptr(Response) r3 = NULL;
+
+  /* /notify, on the fast path and through libsoup alike. */
+  assert_same_answers (fx, json, 400);
+  assert_same_answers (fx, name, 400);
+  assert_same_answers (fx, form, 400);
+  r1 = request (fx, "POST", "notify", "multipart/form-data; boundary=b0uNd",
+                g_bytes_get_data (notify_multipart, NULL), g_bytes_get_size (notify_multipart));
+  assert_json_error (r1, 400);
+
+  /* /upload */
+  r2 = post_text (fx, "upload", "application/json", upload_json);
+  assert_json_error (r2, 400);
+  r3 = request (fx, "POST", "upload", "multipart/form-data; boundary=b0uNd",
+                g_bytes_get_data (upload_multipart, NULL), g_bytes_get_size (upload_multipart));
+  assert_json_error (r3, 400);
+
+  g_assert_cmpuint (count_images (fx), ==, 0);
+  assert_nothing_applied (fx);
+}
+
+/* When the store holds all the callbacks it may for requests in flight, the
+ * next is answered 503 with a Retry-After, on every path. */
+static void
+test_busy_retry_after (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autofree char *req = plain_notify ("{\"uid\":\"5005\",\"stage\":\"2\",\"token\":\"t5\"}");
+  g_autofree char *upload = json_upload_body ("5005", "t5");
+  GAsyncResult *held[64] = { NULL, };
+  g_autoptr(Response) r = NULL;
+  guint request_id;
+
+  /* Fill the store's room for held callbacks, straight through its API:
+   * these are queued before any of the requests below. */
+  request_id = osais_store_begin_request (fx->store);
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"uid\":%u,\"stage\":1}", 6000 + i);
+      g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OsaisNotification) n = osais_notification_parse ("application/json", body,
+                                                                 &error);
+
+      g_assert_no_error (error);
+      osais_store_apply_notification_async (fx->store, n, NULL, async_result_cb, &held[i]);
+    }
+
+  assert_same_answers (fx, req, 503);
+  r = post_text (fx, "upload", "application/json", upload);
+  assert_json_error (r, 503);
+  g_assert_cmpstr (r->retry_after, ==, "5");
+
+  osais_store_cancel_request (fx->store, request_id);
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (osais_store_apply_notification_finish (fx->store, wait_result (&held[i]),
+                                                             &error));
+      g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+      g_object_unref (held[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2287,6 +2465,10 @@ main (int   argc,
   g_test_add ("/Osais/CallbackServer/plain/body-timeout", Fixture, NULL,
               setup_short_body, test_plain_body_timeout, teardown);
   ADD ("plain/idle-timeout", test_plain_idle_timeout);
+  ADD ("hostile/upload-json-deep", test_upload_json_deep);
+  ADD ("hostile/upload-json-uid-range", test_upload_json_uid_range);
+  ADD ("hostile/nul-refused", test_nul_refused);
+  ADD ("hostile/busy-retry-after", test_busy_retry_after);
   g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
   g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
 

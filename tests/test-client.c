@@ -613,6 +613,41 @@ test_submit_shapes (void)
                     G_N_ELEMENTS (good) + G_N_ELEMENTS (bad));
 }
 
+/* A reply is bytes from a peer like a callback: read by the same bounded
+ * reader, so that a hostile or broken OSAIS cannot crash the app (100,000
+ * '[' overflowed json-glib's recursion), wrap a uid beyond 64 bits onto
+ * another, or cut a token short with an escaped NUL. */
+static void
+test_hostile_replies (void)
+{
+  g_autoptr(GString) deep = g_string_new ("{\"data\":{\"uid\":1001,\"token\":\"t\",\"x\":");
+  const char *bad[] = {
+    NULL,
+    "{\"data\":{\"uid\":18446744073709552617,\"token\":\"t\"}}",
+    "{\"data\":{\"uid\":1001,\"token\":\"t\\u0000junk\"}}",
+  };
+  g_autoptr(FakeOsais) fake = fake_osais_new ();
+  g_autoptr(OsaisClient) client = client_new_for (fake);
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  bad[0] = deep->str;
+
+  g_assert_true (do_login (client, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *token = NULL;
+      gint64 uid = 0;
+
+      fake_script (fake, "/api/v1/private/client/ai/sdxl", ACTION_REPLY, 200, bad[i], NULL);
+      g_assert_false (do_submit (client, "sdxl", NULL, &uid, &token, &error));
+      g_assert_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY);
+      g_assert_null (token);
+      g_clear_error (&error);
+    }
+}
+
 static void
 test_submit_bad_engine (void)
 {
@@ -967,6 +1002,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Client/client-info", test_client_info);
   g_test_add_func ("/Osais/Client/submit-shapes", test_submit_shapes);
   g_test_add_func ("/Osais/Client/submit-bad-engine", test_submit_bad_engine);
+  g_test_add_func ("/Osais/Client/hostile-replies", test_hostile_replies);
   g_test_add_func ("/Osais/Client/relogin-on-401", test_relogin_on_401);
   g_test_add_func ("/Osais/Client/401-twice", test_401_twice);
   g_test_add_func ("/Osais/Client/session-lifetime", test_session_lifetime);

@@ -229,6 +229,221 @@ test_deep_json (void)
   g_assert_cmpint (n->uid, ==, 1);
 }
 
+/* json-glib hands out C strings, so an escaped NUL would end a value early:
+ * "tok\u0000junk" would read as "tok". */
+static void
+test_json_nul (void)
+{
+  assert_parse_fails (JSON, "{\"uid\":1,\"token\":\"tok\\u0000junk\"}",
+                      OSAIS_PROTOCOL_ERROR_MALFORMED, "NUL");
+  assert_parse_fails (JSON, "{\"uid\":1,\"token\":\"\\u0000\"}",
+                      OSAIS_PROTOCOL_ERROR_MALFORMED, "NUL");
+  /* In a member name, it would turn "uid\u0000x" into "uid". */
+  assert_parse_fails (JSON, "{\"uid\\u0000x\":1}", OSAIS_PROTOCOL_ERROR_MALFORMED, "NUL");
+  /* Raw, it is not UTF-8 JSON either. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(OsaisNotification) n = NULL;
+
+    n = parse_len (JSON, "{\"uid\":1,\"token\":\"tok\0junk\"}", 29, &error);
+    g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED);
+    g_assert_null (n);
+  }
+}
+
+/* An escape that merely looks like NUL, or an escaped backslash before
+ * "u0000", is ordinary text. */
+static void
+test_json_nul_lookalikes (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisNotification) n = NULL;
+
+  n = parse (JSON, "{\"uid\":1,\"token\":\"a\\\\u0000\\u0001\\u1000\"}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (n->token, ==, "a\\u0000\001\341\200\200");
+}
+
+static void
+assert_reader_fails (const char *text,
+                     gsize       length,
+                     const char *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  object = osais_protocol_parse_json_object (text, length, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED);
+  g_assert_null (object);
+  g_assert_nonnull (strstr (error->message, message));
+}
+
+static void
+test_json_reader (void)
+{
+  g_autoptr(GString) deep = g_string_new ("{\"image\":");
+  g_autoptr(GString) wide = g_string_new ("{\"x\":[");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *huge = NULL;
+
+  object = osais_protocol_parse_json_object ("{\"a\":[1,{\"b\":null}],\"c\":\"d\"}", 28, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object, "c"), ==, "d");
+
+  /* What /upload used to hand json-glib unchecked: 100,000 '[' overflowed the stack. */
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  assert_reader_fails (deep->str, deep->len, "nested");
+
+  assert_reader_fails ("", 0, "Empty");
+  assert_reader_fails ("[{}]", 4, "not an object");
+  assert_reader_fails ("{\"a\":1} x", 9, "Invalid JSON");
+  assert_reader_fails ("{\"uid\":18446744073709552617}", 28, "out of range");
+  assert_reader_fails ("{\"uid\":-9223372036854775809}", 28, "out of range");
+  assert_reader_fails ("{\"a\":\"\\u0000\"}", 14, "NUL");
+
+  /* Each value costs json-glib a node: "[0,0,…" is bounded by count, not only by length. */
+  for (int i = 0; i < OSAIS_PROTOCOL_MAX_JSON_VALUES; i++)
+    g_string_append (wide, "0,");
+  g_string_append (wide, "0]}");
+  assert_reader_fails (wide->str, wide->len, "values");
+
+  huge = g_malloc (OSAIS_PROTOCOL_MAX_JSON_LENGTH + 1);
+  memset (huge, ' ', OSAIS_PROTOCOL_MAX_JSON_LENGTH + 1);
+  memcpy (huge, "{}", 2);
+  assert_reader_fails (huge, OSAIS_PROTOCOL_MAX_JSON_LENGTH + 1, "longer");
+}
+
+/* The limits themselves are accepted: the extreme integers and the largest count of values. */
+static void
+test_json_reader_limits (void)
+{
+  g_autoptr(GString) wide = g_string_new ("{\"x\":[");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) extremes = NULL;
+  g_autoptr(JsonObject) widest = NULL;
+
+  extremes = osais_protocol_parse_json_object ("{\"a\":9223372036854775807,"
+                                               "\"b\":-9223372036854775808}", 50, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (extremes, "a"), ==, G_MAXINT64);
+  g_assert_cmpint (json_object_get_int_member (extremes, "b"), ==, G_MININT64);
+
+  /* The object, the name "x" and the array are three values. */
+  for (int i = 0; i < OSAIS_PROTOCOL_MAX_JSON_VALUES - 4; i++)
+    g_string_append (wide, "0,");
+  g_string_append (wide, "0]}");
+  widest = osais_protocol_parse_json_object (wide->str, wide->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (widest, "x")), ==,
+                    OSAIS_PROTOCOL_MAX_JSON_VALUES - 3);
+}
+
+static void
+test_json_dup_field (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *text = NULL;
+  gboolean is_number = FALSE;
+
+  object = osais_protocol_parse_json_object ("{\"i\":12,\"d\":12.0,\"f\":12.5,\"s\":\"12\","
+                                             "\"n\":null,\"b\":true,\"o\":{}}", 60, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (osais_json_object_dup_field (object, "i", &text, &is_number, &error));
+  g_assert_cmpstr (text, ==, "12");
+  g_assert_true (is_number);
+  g_clear_pointer (&text, g_free);
+
+  /* An integral double reads as the integer, as /notify always took it. */
+  g_assert_true (osais_json_object_dup_field (object, "d", &text, &is_number, &error));
+  g_assert_cmpstr (text, ==, "12");
+  g_clear_pointer (&text, g_free);
+
+  g_assert_true (osais_json_object_dup_field (object, "f", &text, &is_number, &error));
+  g_assert_cmpstr (text, ==, "12.5");
+  g_assert_false (osais_protocol_parse_int64 (text, NULL));
+  g_clear_pointer (&text, g_free);
+
+  g_assert_true (osais_json_object_dup_field (object, "s", &text, &is_number, &error));
+  g_assert_cmpstr (text, ==, "12");
+  g_assert_false (is_number);
+  g_clear_pointer (&text, g_free);
+
+  g_assert_true (osais_json_object_dup_field (object, "n", &text, &is_number, &error));
+  g_assert_null (text);
+  g_assert_true (osais_json_object_dup_field (object, "absent", &text, NULL, &error));
+  g_assert_null (text);
+  g_assert_no_error (error);
+
+  g_assert_false (osais_json_object_dup_field (object, "b", &text, NULL, &error));
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+  g_assert_null (text);
+  g_clear_error (&error);
+  g_assert_false (osais_json_object_dup_field (object, "o", &text, NULL, &error));
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+}
+
+static OsaisJsonUpload *
+parse_upload (const char  *text,
+              gsize        max_image_size,
+              GError     **error)
+{
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+
+  return osais_json_upload_parse (body, max_image_size, error);
+}
+
+static void
+test_json_upload (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJsonUpload) upload = NULL;
+  g_autoptr(OsaisJsonUpload) bare = NULL;
+  g_autoptr(OsaisJsonUpload) refused = NULL;
+
+  /* "aGVsbG8=" is "hello"; the limit is checked on the length before decoding, 6 here. */
+  upload = parse_upload ("{\"image\":\"aGVsbG8=\",\"uid\":1001.0,\"token\":\"t\",\"cycle\":\"2\","
+                         "\"engine\":\"ping\",\"extra\":[1]}", 6, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (upload->image, NULL), g_bytes_get_size (upload->image),
+                   "hello", 5);
+  g_assert_cmpstr (upload->uid_text, ==, "1001");
+  g_assert_true (upload->uid_is_number);
+  g_assert_cmpstr (upload->token, ==, "t");
+  g_assert_cmpstr (upload->cycle, ==, "2");
+  g_assert_cmpstr (upload->engine, ==, "ping");
+
+  /* Only the image is the reader's to require; the caller checks the uid. */
+  bare = parse_upload ("{\"image\":\"aGVsbG8=\"}", 6, &error);
+  g_assert_no_error (error);
+  g_assert_null (bare->uid_text);
+  g_assert_null (bare->token);
+
+  refused = parse_upload ("{\"uid\":1}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD);
+  g_assert_null (refused);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":[\"aGVsbG8=\"]}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":\"\"}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+  g_clear_error (&error);
+  /* Twelve characters of base64 are up to nine bytes: more than the limit of 8. */
+  refused = parse_upload ("{\"image\":\"aGVsbG8gd29y\"}", 8, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":\"aGVsbG8=\",\"token\":false}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD);
+  g_clear_error (&error);
+  refused = parse_upload ("{\"image\":\"aGVsbG8=\",\"uid\":18446744073709552617}", 6, &error);
+  g_assert_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED);
+  g_assert_null (refused);
+}
+
 static void
 test_invalid_utf8 (void)
 {
@@ -565,6 +780,12 @@ main (int   argc,
   g_test_add_func ("/Osais/Protocol/stage-range", test_stage_range);
   g_test_add_func ("/Osais/Protocol/malformed-json", test_malformed_json);
   g_test_add_func ("/Osais/Protocol/deep-json", test_deep_json);
+  g_test_add_func ("/Osais/Protocol/json-nul", test_json_nul);
+  g_test_add_func ("/Osais/Protocol/json-nul-lookalikes", test_json_nul_lookalikes);
+  g_test_add_func ("/Osais/Protocol/json-reader", test_json_reader);
+  g_test_add_func ("/Osais/Protocol/json-reader-limits", test_json_reader_limits);
+  g_test_add_func ("/Osais/Protocol/json-dup-field", test_json_dup_field);
+  g_test_add_func ("/Osais/Protocol/json-upload", test_json_upload);
   g_test_add_func ("/Osais/Protocol/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/Osais/Protocol/field-length", test_field_length);
   g_test_add_func ("/Osais/Protocol/content-type", test_content_type);

@@ -979,6 +979,41 @@ test_gfpgan (Fixture       *f,
   g_assert_cmpint (event_stage (last_notify (f)), ==, 5);
 }
 
+/* What a hostile peer sends the simulator is refused like what it sends the
+ * callback server: 100,000 '[' overflowed json-glib's recursion, a NUL cut
+ * the token short. */
+static void
+test_hostile_requests (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *auth_token = login (f);
+  g_autoptr(GString) deep = g_string_new ("{\"word\":");
+  g_autoptr(JsonNode) deep_reply = NULL;
+  g_autoptr(JsonNode) deep_login = NULL;
+  g_autoptr(JsonNode) nul_login = NULL;
+  g_autoptr(JsonNode) wrapped = NULL;
+  guint status;
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  deep_reply = http (f, "POST", "api/v1/private/client/ai/diffusion", auth_token, deep->str,
+                     &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_BAD_REQUEST);
+  deep_login = http (f, "POST", "api/v1/public/client/login", NULL, deep->str, &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_BAD_REQUEST);
+
+  nul_login = http (f, "POST", "api/v1/public/client/login", NULL,
+                    "{\"token\":\"" OSAIS_SIMULATOR_DEFAULT_TOKEN "\\u0000junk\","
+                    "\"secret\":\"" OSAIS_SIMULATOR_DEFAULT_SECRET "\"}", &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_BAD_REQUEST);
+
+  wrapped = http (f, "POST", "api/v1/private/client/ai/diffusion", auth_token,
+                  "{\"word\":\"cat\",\"seed\":18446744073709551617}", &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_BAD_REQUEST);
+
+  g_assert_cmpuint (osais_simulator_get_requests (f->sim), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -994,6 +1029,7 @@ main (int   argc,
   ADD ("info", test_info);
   ADD ("expire", test_expire);
   ADD ("request-errors", test_request_errors);
+  ADD ("hostile-requests", test_hostile_requests);
   ADD ("diffusion", test_diffusion);
   ADD ("bad-acks", test_bad_acks);
   ADD ("concurrent", test_concurrent);

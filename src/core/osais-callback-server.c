@@ -18,7 +18,6 @@
 
 #include <gio/gnetworking.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "osais-callback-server.h"
@@ -63,6 +62,14 @@
 #define PLAIN_BODY_STEP (64 * 1024)
 /* How many ready connections one wake-up of a worker's fast path takes. */
 #define PLAIN_EVENTS_BATCH 64
+/* Every body the server takes is one the protocol's JSON reader takes whole. */
+G_STATIC_ASSERT (OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY <= OSAIS_PROTOCOL_MAX_JSON_LENGTH);
+G_STATIC_ASSERT (OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY <= OSAIS_PROTOCOL_MAX_JSON_LENGTH);
+
+/* The Retry-After of every 503: the store answers busy while it holds as
+ * many callbacks as it may for requests in flight, and those requests'
+ * replies, which free it, come within seconds. */
+#define RETRY_AFTER_SECONDS 5
 
 /* One server thread: its own GMainContext and SoupServer, serving the
  * connections the accept loop hands it. Each thread touches only its own
@@ -614,6 +621,11 @@ pending_complete (Pending      *pending,
   status = answer_for_outcome (error, pending->token, pending->uid_text,
                                pending->uid_is_number, &body);
   set_json_response (msg, status, body);
+  /* RFC 9110 15.6.4: a 503 may say when to come back; OSAIS's side can
+   * then retry rather than drop the callback. */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Retry-After", G_STRINGIFY (RETRY_AFTER_SECONDS));
 
   /* Writing the answer is bounded like reading the body was. */
   arm_for_message (worker, msg, worker->self->body_timeout);
@@ -688,29 +700,6 @@ handle_notify (Worker            *worker,
                                         apply_notification_cb, pending);
 }
 
-/* A JSON member that may come as a string or a number, as text. */
-static char *
-dup_json_scalar (JsonObject *object,
-                 const char *name,
-                 gboolean   *is_number)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (is_number != NULL)
-    *is_number = FALSE;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-  if (json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    {
-      if (is_number != NULL)
-        *is_number = TRUE;
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    }
-  return NULL;
-}
-
 typedef struct
 {
   GBytes   *data;
@@ -770,58 +759,18 @@ read_json_upload (GBytes      *body,
                   Upload      *upload,
                   GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
-  JsonObject *object;
-  JsonNode *image;
-  const char *base64;
-  gsize base64_length;
-  gsize length = 0;
-  guchar *decoded;
-  gsize body_size;
-  const char *body_data = g_bytes_get_data (body, &body_size);
+  g_autoptr(OsaisJsonUpload) json = NULL;
 
-  if (!json_parser_load_from_data (parser, body_data, body_size, &local_error))
-    {
-      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
-                   "Invalid JSON: %s", local_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
-                           "The body is not a JSON object");
-      return FALSE;
-    }
-  object = json_node_get_object (root);
-  image = json_object_get_member (object, "image");
-  if (image == NULL || !JSON_NODE_HOLDS_VALUE (image) ||
-      json_node_get_value_type (image) != G_TYPE_STRING)
-    {
-      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD,
-                           "The upload has no image");
-      return FALSE;
-    }
+  json = osais_json_upload_parse (body, OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY, error);
+  if (json == NULL)
+    return FALSE;
 
-  /* The body is bounded, so the text is; check it anyway before decoding,
-   * as the decoder's output is sized from it. */
-  base64 = json_node_get_string (image);
-  base64_length = strlen (base64);
-  if (base64_length == 0 || base64_length / 4 * 3 > OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY)
-    {
-      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD,
-                           "The image is empty or too large");
-      return FALSE;
-    }
-  decoded = g_base64_decode (base64, &length);
-  upload->data = g_bytes_new_take (decoded, length);
-
-  upload->uid_text = dup_json_scalar (object, "uid", &upload->uid_is_number);
-  upload->token = dup_json_scalar (object, "token", NULL);
-  upload->cycle = dup_json_scalar (object, "cycle", NULL);
-  upload->engine = dup_json_scalar (object, "engine", NULL);
+  upload->data = g_steal_pointer (&json->image);
+  upload->uid_text = g_steal_pointer (&json->uid_text);
+  upload->uid_is_number = json->uid_is_number;
+  upload->token = g_steal_pointer (&json->token);
+  upload->cycle = g_steal_pointer (&json->cycle);
+  upload->engine = g_steal_pointer (&json->engine);
   return TRUE;
 }
 
@@ -1539,9 +1488,13 @@ plain_answer (PlainConnection *conn,
                           "Server: OSAIS-Studio\r\n"
                           "Content-Type: application/json\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "%s"
                           "\r\n",
                           status, soup_status_get_phrase (status),
-                          worker_http_date (conn->worker), length);
+                          worker_http_date (conn->worker), length,
+                          /* As libsoup's answers say it (see pending_complete()). */
+                          status == SOUP_STATUS_SERVICE_UNAVAILABLE
+                          ? "Retry-After: " G_STRINGIFY (RETRY_AFTER_SECONDS) "\r\n" : "");
   g_string_append_len (conn->answer, json, length);
   conn->answer_sent = 0;
 

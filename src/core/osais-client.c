@@ -646,22 +646,21 @@ static JsonNode *
 parse_reply_data (Call    *call,
                   GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
-  JsonObject *object;
 
-  if (!json_parser_load_from_data (parser, (const char *) call->reply->data,
-                                   call->reply->len, &local_error))
+  /* The bounded reader: a reply, like a callback, comes from a peer. */
+  object = osais_protocol_parse_json_object ((const char *) call->reply->data,
+                                             call->reply->len, &local_error);
+  if (object == NULL)
     {
+      g_debug ("%s: %s", call->path, local_error->message);
       g_set_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                   "OSAIS answered %s with something that is not JSON", call->path);
+                   "OSAIS answered %s with something that is not a JSON object", call->path);
       return NULL;
     }
 
-  root = json_parser_get_root (parser);
-  object = (root != NULL && JSON_NODE_HOLDS_OBJECT (root)) ? json_node_get_object (root) : NULL;
-  if (object == NULL || !json_object_has_member (object, "data"))
+  if (!json_object_has_member (object, "data"))
     {
       g_set_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
                    "OSAIS answered %s without a “data” member", call->path);

@@ -111,27 +111,49 @@ osais_protocol_parse_int64 (const char *text,
 
 /* Scans a JSON text once, before json-glib sees it, for what json-glib 1.6
  * handles badly: it recurses per nesting level (a deep body could exhaust
- * the stack) and it silently wraps integer literals that overflow 64 bits
- * (99999999999999999999 becomes -1), which would turn into a wrong uid. */
+ * the stack); it silently wraps integer literals that overflow 64 bits
+ * (99999999999999999999 becomes -1), which would turn into a wrong uid; it
+ * decodes \u0000 into a NUL inside the C strings it hands out, so that
+ * "<token>\u0000junk" would read as "<token>"; and each value costs a node
+ * of some 80 bytes, forty times the two bytes of "0,". */
 static gboolean
 json_prescan (const char  *data,
               gsize        length,
               GError     **error)
 {
   guint depth = 0;
+  guint values = 0;
   gsize i = 0;
 
   while (i < length)
     {
       char c = data[i];
 
+      /* Counts each string (member names too), number, literal and container once. */
+      if (c == '"' || c == '[' || c == '{' || c == '-' || g_ascii_isalnum (c))
+        {
+          if (++values > OSAIS_PROTOCOL_MAX_JSON_VALUES)
+            {
+              g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                           "JSON with more than %d values", OSAIS_PROTOCOL_MAX_JSON_VALUES);
+              return FALSE;
+            }
+        }
+
       if (c == '"')
         {
           /* Skip the string, escapes included; an unterminated one is json-glib's to report. */
           for (i++; i < length && data[i] != '"'; i++)
             {
-              if (data[i] == '\\')
-                i++;
+              if (data[i] != '\\')
+                continue;
+              i++;
+              if (i + 4 < length && data[i] == 'u' && memcmp (data + i + 1, "0000", 4) == 0)
+                {
+                  g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                               "JSON string contains a NUL character");
+                  return FALSE;
+                }
             }
           i++;
         }
@@ -177,6 +199,12 @@ json_prescan (const char  *data,
                 }
             }
         }
+      else if (g_ascii_isalpha (c))
+        {
+          /* true, false, null or garbage for json-glib to refuse: one value. */
+          for (i++; i < length && g_ascii_isalpha (data[i]); i++)
+            ;
+        }
       else
         {
           i++;
@@ -184,6 +212,61 @@ json_prescan (const char  *data,
     }
 
   return TRUE;
+}
+
+JsonObject *
+osais_protocol_parse_json_object (const char  *data,
+                                  gsize        length,
+                                  GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (length == 0)
+    {
+      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED, "Empty body");
+      return NULL;
+    }
+
+  if (length > OSAIS_PROTOCOL_MAX_JSON_LENGTH)
+    {
+      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                   "JSON text longer than %d bytes", OSAIS_PROTOCOL_MAX_JSON_LENGTH);
+      return NULL;
+    }
+
+  /* RFC 8259 JSON is UTF-8; this also refuses NUL bytes, which json-glib would stop at. */
+  if (!g_utf8_validate (data, length, NULL))
+    {
+      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                   "JSON body is not valid UTF-8");
+      return NULL;
+    }
+
+  if (!json_prescan (data, length, error))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                   "Invalid JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
+                   "JSON body is not an object");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
 }
 
 /* Converts a JSON number to the text a client would have sent: integral
@@ -206,75 +289,142 @@ json_number_to_text (JsonNode *node)
   return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, value));
 }
 
+gboolean
+osais_json_object_dup_field (JsonObject  *object,
+                             const char  *name,
+                             char       **text,
+                             gboolean    *is_number,
+                             GError     **error)
+{
+  JsonNode *node;
+  GType type;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *text = NULL;
+  if (is_number != NULL)
+    *is_number = FALSE;
+
+  /* null is what a client serialises for "no value": treat it as absent. */
+  node = json_object_get_member (object, name);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+  if (type == G_TYPE_STRING)
+    {
+      *text = g_strdup (json_node_get_string (node));
+      return TRUE;
+    }
+  if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
+    {
+      *text = json_number_to_text (node);
+      if (is_number != NULL)
+        *is_number = TRUE;
+      return TRUE;
+    }
+
+  g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD,
+               "Field '%s' must be a number or a string", name);
+  return FALSE;
+}
+
+OsaisJsonUpload *
+osais_json_upload_parse (GBytes  *body,
+                         gsize    max_image_size,
+                         GError **error)
+{
+  g_autoptr(OsaisJsonUpload) upload = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  const char *base64;
+  gsize base64_length;
+  gsize length = 0;
+  guchar *decoded;
+  gsize body_size = 0;
+  const char *body_data;
+
+  g_return_val_if_fail (body != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The same bounded reader as /notify's: json-glib alone would overflow
+   * the stack on a deep body, and wrap an out-of-range uid onto another. */
+  body_data = g_bytes_get_data (body, &body_size);
+  object = osais_protocol_parse_json_object (body_data, body_size, error);
+  if (object == NULL)
+    return NULL;
+
+  base64 = osais_json_object_get_string (object, "image");
+  if (base64 == NULL)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD,
+                           "The upload has no image");
+      return NULL;
+    }
+
+  /* The body is bounded, so the text is; check it anyway before decoding,
+   * as the decoder's output is sized from it. */
+  base64_length = strlen (base64);
+  if (base64_length == 0 || base64_length / 4 * 3 > max_image_size)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD,
+                           "The image is empty or too large");
+      return NULL;
+    }
+
+  upload = g_new0 (OsaisJsonUpload, 1);
+  if (!osais_json_object_dup_field (object, "uid", &upload->uid_text, &upload->uid_is_number,
+                                    error) ||
+      !osais_json_object_dup_field (object, "token", &upload->token, NULL, error) ||
+      !osais_json_object_dup_field (object, "cycle", &upload->cycle, NULL, error) ||
+      !osais_json_object_dup_field (object, "engine", &upload->engine, NULL, error))
+    return NULL;
+
+  decoded = g_base64_decode (base64, &length);
+  upload->image = g_bytes_new_take (decoded, length);
+  return g_steal_pointer (&upload);
+}
+
+void
+osais_json_upload_free (OsaisJsonUpload *upload)
+{
+  if (upload == NULL)
+    return;
+
+  g_clear_pointer (&upload->image, g_bytes_unref);
+  g_free (upload->uid_text);
+  g_free (upload->token);
+  g_free (upload->cycle);
+  g_free (upload->engine);
+  g_free (upload);
+}
+
 static GHashTable *
 fields_from_json (const char  *data,
                   gsize        length,
                   GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonObject) object = NULL;
   g_autoptr(GHashTable) fields = NULL;
-  g_autoptr(GError) local_error = NULL;
-  JsonObject *object;
-  JsonNode *root;
 
-  if (length == 0)
-    {
-      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED, "Empty body");
-      return NULL;
-    }
-
-  /* RFC 8259 JSON is UTF-8; this also refuses NUL bytes, which json-glib would stop at. */
-  if (!g_utf8_validate (data, length, NULL))
-    {
-      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
-                   "JSON body is not valid UTF-8");
-      return NULL;
-    }
-
-  if (!json_prescan (data, length, error))
+  object = osais_protocol_parse_json_object (data, length, error);
+  if (object == NULL)
     return NULL;
 
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
-    {
-      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
-                   "Invalid JSON: %s", local_error->message);
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MALFORMED,
-                   "JSON body is not an object");
-      return NULL;
-    }
-
-  object = json_node_get_object (root);
   fields = fields_new ();
 
   for (guint i = 0; i < G_N_ELEMENTS (known_fields); i++)
     {
       const char *name = known_fields[i];
-      JsonNode *node = json_object_get_member (object, name);
-      GType type;
+      char *text = NULL;
+      gboolean is_number = FALSE;
 
-      /* null is what a client serialises for "no value": treat it as absent. */
-      if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-        continue;
-
-      type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
-
-      if (type == G_TYPE_STRING)
-        fields_take (fields, name, g_strdup (json_node_get_string (node)), FALSE);
-      else if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
-        fields_take (fields, name, json_number_to_text (node), TRUE);
-      else
-        {
-          g_set_error (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_INVALID_FIELD,
-                       "Field '%s' must be a number or a string", name);
-          return NULL;
-        }
+      if (!osais_json_object_dup_field (object, name, &text, &is_number, error))
+        return NULL;
+      if (text != NULL)
+        fields_take (fields, name, text, is_number);
     }
 
   return g_steal_pointer (&fields);

@@ -32,6 +32,16 @@ GQuark osais_protocol_error_quark (void);
  * recursively, so an unbounded depth could exhaust a thread's stack. */
 #define OSAIS_PROTOCOL_MAX_JSON_DEPTH 32
 
+/* Longest JSON text accepted from a peer: the largest body anyone may send
+ * us, an upload with its image in base64 (OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY). */
+#define OSAIS_PROTOCOL_MAX_JSON_LENGTH (32 * 1024 * 1024)
+
+/* Most strings, numbers, literals, arrays and objects accepted in one JSON
+ * text: json-glib spends a node on each, so that "[0,0,…" costs 41 times its
+ * length in memory (measured with json-glib 1.6: 1.3 GB for a 32 MiB body).
+ * A callback has a dozen, an OSAIS reply a few hundred. */
+#define OSAIS_PROTOCOL_MAX_JSON_VALUES 65536
+
 /**
  * OsaisNotification:
  *
@@ -62,6 +72,49 @@ OsaisNotification *osais_notification_parse      (const char         *content_ty
 OsaisNotification *osais_notification_copy       (const OsaisNotification *notification);
 void               osais_notification_free       (OsaisNotification  *notification);
 
+/* The one reader of JSON from a peer (a callback's body, an OSAIS reply, a
+ * request to the simulator): bounds the length, the nesting, the number of
+ * values and integer literals to 64 bits, refuses invalid UTF-8 and NUL,
+ * raw or escaped, and wants an object as the root. Errors are
+ * OSAIS_PROTOCOL_ERROR_MALFORMED. */
+JsonObject        *osais_protocol_parse_json_object (const char      *data,
+                                                      gsize            length,
+                                                      GError         **error);
+
+/* The member @name of untrusted JSON as text, for a field that may come as a
+ * string or a number (OSAIS sends numbers as strings): integral numbers as
+ * plain integers. Absent or null gives TRUE and a NULL @text; another type,
+ * FALSE and OSAIS_PROTOCOL_ERROR_INVALID_FIELD. */
+gboolean           osais_json_object_dup_field   (JsonObject         *object,
+                                                   const char         *name,
+                                                   char              **text,
+                                                   gboolean           *is_number,
+                                                   GError            **error);
+
+/**
+ * OsaisJsonUpload:
+ *
+ * An upload sent as JSON, `{"image": base64, "uid", "token", "cycle",
+ * "engine"}`: the image decoded, the other fields as text as they came (a
+ * number as its integer); the caller checks their values.
+ */
+typedef struct
+{
+  GBytes   *image;
+  char     *uid_text;       /* nullable */
+  gboolean  uid_is_number;
+  char     *token;          /* nullable */
+  char     *cycle;          /* nullable */
+  char     *engine;         /* nullable */
+} OsaisJsonUpload;
+
+/* Reads @body through osais_protocol_parse_json_object(); an image that
+ * would decode to more than @max_image_size bytes is refused. */
+OsaisJsonUpload   *osais_json_upload_parse       (GBytes             *body,
+                                                   gsize               max_image_size,
+                                                   GError            **error);
+void               osais_json_upload_free        (OsaisJsonUpload    *upload);
+
 /* The string member @name of untrusted JSON, or NULL when it is absent or
  * not a string (json-glib's own getters complain about another type). */
 const char        *osais_json_object_get_string  (JsonObject         *object,
@@ -83,5 +136,6 @@ char              *osais_error_body_new          (guint               status,
                                                    const char         *message);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisNotification, osais_notification_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisJsonUpload, osais_json_upload_free)
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include <libsoup/soup.h>
 
 #include "osais-engine.h"
+#include "osais-protocol.h"
 #include "osais-simulator.h"
 
 /* Bounds that keep a careless request from allocating gigabytes. */
@@ -552,23 +553,23 @@ reply_data (SoupServerMessage *msg,
   reply_json (msg, SOUP_STATUS_OK, root);
 }
 
-static JsonNode *
+/* The body as a JSON object, through the same bounded reader as the
+ * callback server's: the simulator too is a server for untrusted peers. */
+static JsonObject *
 read_json_body (SoupServerMessage *msg)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  JsonObject *object;
   gsize size = 0;
   const char *data = g_bytes_get_data (bytes, &size);
 
-  if (size == 0 || !json_parser_load_from_data (parser, data, size, &error))
-    {
-      g_debug ("Request body is not JSON: %s", error != NULL ? error->message : "empty");
-      return NULL;
-    }
+  object = osais_protocol_parse_json_object (data, size, &error);
+  if (object == NULL)
+    g_debug ("Request body is not a JSON object: %s", error->message);
 
-  return json_parser_steal_root (parser);
+  return object;
 }
 
 /* OSAIS's library sends numbers as strings and takes either: so do we. */
@@ -679,11 +680,9 @@ ack_is_good (SoupMessage  *message,
              const char   *token,
              char        **reason)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
   guint status = soup_message_get_status (message);
-  JsonNode *root;
-  JsonObject *object;
   JsonNode *data;
   gsize size = 0;
   const char *text = g_bytes_get_data (body, &size);
@@ -694,21 +693,13 @@ ack_is_good (SoupMessage  *message,
       return FALSE;
     }
 
-  if (size == 0 || !json_parser_load_from_data (parser, text, size, &error))
+  object = osais_protocol_parse_json_object (text, size, &error);
+  if (object == NULL)
     {
-      *reason = g_strdup_printf ("the body is not JSON: %s",
-                                 error != NULL ? error->message : "empty");
+      *reason = g_strdup_printf ("the body is not a JSON object: %s", error->message);
       return FALSE;
     }
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      *reason = g_strdup ("the body is not a JSON object");
-      return FALSE;
-    }
-
-  object = json_node_get_object (root);
   data = json_object_get_member (object, "data");
   if (json_object_get_size (object) != 1 || data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
     {
@@ -1242,7 +1233,7 @@ login_cb (SoupServer        *server,
           gpointer           user_data)
 {
   OsaisSimulator *self = user_data;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonObject) body = NULL;
   g_autofree char *token = NULL;
   g_autofree char *secret = NULL;
   gboolean accepted;
@@ -1256,15 +1247,15 @@ login_cb (SoupServer        *server,
   if (!check_method (msg, SOUP_METHOD_POST))
     return;
 
-  root = read_json_body (msg);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  body = read_json_body (msg);
+  if (body == NULL)
     {
       reply_error (msg, SOUP_STATUS_BAD_REQUEST, NULL);
       return;
     }
 
-  token = member_dup_string (json_node_get_object (root), "token");
-  secret = member_dup_string (json_node_get_object (root), "secret");
+  token = member_dup_string (body, "token");
+  secret = member_dup_string (body, "secret");
 
   g_mutex_lock (&self->mutex);
   accepted = token != NULL && secret != NULL
@@ -1378,10 +1369,9 @@ ai_request (OsaisSimulator    *self,
             const char        *engine_name)
 {
   g_autoptr(SimUser) user = NULL;
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonObject) data = NULL;
   OsaisEngine *engine;
-  JsonObject *params;
+  g_autoptr(JsonObject) params = NULL;
   SimJob *job;
   GSource *source;
   gint64 seed;
@@ -1400,13 +1390,12 @@ ai_request (OsaisSimulator    *self,
       return;
     }
 
-  root = read_json_body (msg);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  params = read_json_body (msg);
+  if (params == NULL)
     {
       reply_error (msg, SOUP_STATUS_BAD_REQUEST, "The body must be a JSON object");
       return;
     }
-  params = json_node_get_object (root);
 
   for (guint i = 0; i < osais_engine_get_n_params (engine); i++)
     {

@@ -1,0 +1,33 @@
+/* fuzz-listen-address.c — the callback server's listen address (--listen, settings)
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Input: the text; it ends at a NUL, as a command-line argument does.
+ */
+
+#define G_LOG_DOMAIN "OsaisFuzzListenAddress"
+
+#include "osais-callback-server.h"
+#include "osais-fuzz.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  g_autofree char *text = g_strndup ((const char *) data, size);
+  g_autofree char *host = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port = G_MAXUINT;
+
+  if (!osais_parse_listen_address (text, &host, &port, &error))
+    {
+      g_assert (error != NULL && host == NULL);
+      return 0;
+    }
+
+  g_assert (error == NULL);
+  g_assert (host != NULL && host[0] != '\0');
+  g_assert (port <= G_MAXUINT16);
+  return 0;
+}
