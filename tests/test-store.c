@@ -1077,6 +1077,82 @@ test_damaged (void)
   osais_test_remove_tree (dir);
 }
 
+/* What a kill -9 between writing an image and renaming it leaves behind:
+ * write_temp_file()'s name for it. */
+#define CRASH_LEFTOVER ".2-0123456789abcdef.png.Ab3dE9"
+
+static void
+write_file (const char *dir,
+            const char *name,
+            const char *contents)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+exists_in (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+test_crash_leftovers_removed (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *job_dir = g_build_filename (images, "42", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *image_path = NULL;
+  OsaisStore *store;
+  OsaisStore *second;
+
+  store = open_store (dir);
+  g_object_unref (create_job (store, 0, 42, "t42"));
+  image = add_image_sync (store, 42, "t42", 1, "a stored image", &error);
+  g_assert_no_error (error);
+  image_path = g_file_get_path (osais_image_get_file (image));
+  close_store (store);
+
+  /* The leftover, and names that only look like one: never ours to remove. */
+  write_file (job_dir, CRASH_LEFTOVER, "half an image");
+  write_file (job_dir, ".2-0123456789abcdef.png", "not a temporary name");
+  write_file (job_dir, ".2-0123456789abcde.png.Ab3dE9", "a hash too short");
+  write_file (job_dir, "notes.txt", "the user's");
+  write_file (images, CRASH_LEFTOVER, "not in a job's folder");
+  write_file (dir, CRASH_LEFTOVER, "not in images/");
+
+  /* Another store has the folder open: the file may be one it is writing. */
+  store = open_store (dir);
+  write_file (job_dir, ".3-fedcba9876543210.jpg.Zz0099", "being written");
+  second = open_store (dir);
+  g_assert_true (exists_in (job_dir, ".3-fedcba9876543210.jpg.Zz0099"));
+  close_store (second);
+  close_store (store);
+
+  store = open_store (dir);
+  g_assert_false (exists_in (job_dir, CRASH_LEFTOVER));
+  g_assert_false (exists_in (job_dir, ".3-fedcba9876543210.jpg.Zz0099"));
+  g_assert_true (exists_in (job_dir, ".2-0123456789abcdef.png"));
+  g_assert_true (exists_in (job_dir, ".2-0123456789abcde.png.Ab3dE9"));
+  g_assert_true (exists_in (job_dir, "notes.txt"));
+  g_assert_true (exists_in (images, CRASH_LEFTOVER));
+  g_assert_true (exists_in (dir, CRASH_LEFTOVER));
+  g_assert_true (g_file_test (image_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (osais_store_lookup (store, 42))),
+                    ==, 1);
+  close_store (store);
+
+  osais_test_remove_tree (dir);
+}
+
 typedef struct
 {
   OsaisStore *store;
@@ -1379,6 +1455,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
   g_test_add_func ("/Osais/Store/schema-1-updated", test_schema_1_updated);
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
+  g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -182,6 +183,10 @@ struct _OsaisStore
 
   char         *data_dir;
   char         *images_dir;
+  /* Open on the data folder, with a shared flock() while the store is open:
+   * whoever gets it exclusively at opening knows no other store uses the
+   * folder, so what looks half-written was left by a crash. */
+  int           lock_fd;
 
   /* Main context side. */
   GMainContext *main_context;
@@ -488,6 +493,54 @@ write_temp_file (const char  *dir,
     }
 
   return g_steal_pointer (&tmp_path);
+}
+
+/* Whether @name is one of write_temp_file()'s temporary names: a dot, an
+ * image's name as image_location() makes it, a dot, g_mkstemp_full()'s six
+ * characters. Nothing else in the data folder is ever taken for one. */
+static gboolean
+is_temp_image_name (const char *name)
+{
+  return g_regex_match_simple ("^\\.[0-9]+-[0-9a-f]{16}\\.(png|jpg|webp|bin)\\.[A-Za-z0-9]{6}$",
+                               name, G_REGEX_DEFAULT, G_REGEX_MATCH_DEFAULT);
+}
+
+/* Removes the temporary image files that a crash left in images/<uid>/: a
+ * process killed between writing one and renaming it leaves it behind, and
+ * nothing else would ever remove it. Only called while no other store has
+ * the folder open (see lock_data_dir()), as another's would be in use. */
+static guint
+remove_temp_leftovers (const char *images_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (images_dir, 0, NULL);
+  const char *job_name;
+  guint n_removed = 0;
+
+  while (dir != NULL && (job_name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *job_dir_path = g_build_filename (images_dir, job_name, NULL);
+      g_autoptr(GDir) job_dir = g_dir_open (job_dir_path, 0, NULL);
+      const char *name;
+
+      while (job_dir != NULL && (name = g_dir_read_name (job_dir)) != NULL)
+        {
+          g_autofree char *path = NULL;
+
+          if (!is_temp_image_name (name))
+            continue;
+
+          path = g_build_filename (job_dir_path, name, NULL);
+          if (g_unlink (path) == 0)
+            n_removed++;
+          else
+            g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+        }
+    }
+
+  if (n_removed > 0)
+    g_debug ("Removed %u temporary image files a crash left in %s", n_removed, images_dir);
+
+  return n_removed;
 }
 
 /* The store names image files itself; only these three types pass the image
@@ -2032,8 +2085,46 @@ osais_store_init (OsaisStore *self)
   self->in_flight = g_hash_table_new (NULL, NULL);
   self->tokens = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->hold_timeout = DEFAULT_HOLD_TIMEOUT;
+  self->lock_fd = -1;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+}
+
+/* Takes the data folder's lock: exclusive when no other store has the folder
+ * open (returns TRUE; the caller then downgrades it once the opening's
+ * repairs are done), shared otherwise, waiting for another store's opening
+ * to finish. A killed process's lock goes with it. */
+static gboolean
+lock_data_dir (OsaisStore  *self,
+               gboolean    *exclusive,
+               GError     **error)
+{
+  int saved_errno;
+
+  self->lock_fd = open (self->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (self->lock_fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot open the folder %s: %s", self->data_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  *exclusive = flock (self->lock_fd, LOCK_EX | LOCK_NB) == 0;
+  if (*exclusive)
+    return TRUE;
+
+  while (flock (self->lock_fd, LOCK_SH) != 0)
+    {
+      saved_errno = errno;
+      if (saved_errno == EINTR)
+        continue;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot lock the folder %s: %s", self->data_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static OsaisStore *
@@ -2044,6 +2135,7 @@ store_open (const char    *data_dir,
   g_autoptr(OsaisStore) self = NULL;
   g_autofree char *db_path = NULL;
   gint64 begin = g_get_monotonic_time ();
+  gboolean exclusive = FALSE;
 
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
     {
@@ -2059,12 +2151,23 @@ store_open (const char    *data_dir,
   self->images_dir = g_build_filename (data_dir, IMAGES_DIR, NULL);
   db_path = g_build_filename (data_dir, DATABASE_NAME, NULL);
 
+  if (!lock_data_dir (self, &exclusive, error))
+    return NULL;
+
   self->db = open_database (db_path, error);
   if (self->db == NULL)
     return NULL;
 
   if (!ensure_directory (self->images_dir, error))
     return NULL;
+
+  if (exclusive)
+    {
+      remove_temp_leftovers (self->images_dir);
+      /* Other stores may open the folder from now on. */
+      while (flock (self->lock_fd, LOCK_SH) != 0 && errno == EINTR)
+        ;
+    }
 
   for (guint i = 0; i < N_STMTS; i++)
     {
@@ -2175,6 +2278,13 @@ osais_store_close (OsaisStore *self)
   for (guint i = 0; i < N_STMTS; i++)
     g_clear_pointer (&self->stmts[i], sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
+
+  /* Last: the lock says the database is in use until it is closed. */
+  if (self->lock_fd >= 0)
+    {
+      close (self->lock_fd);
+      self->lock_fd = -1;
+    }
 }
 
 const char *
