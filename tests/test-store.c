@@ -1077,6 +1077,191 @@ test_damaged (void)
   osais_test_remove_tree (dir);
 }
 
+static void
+copy_file (const char *from_path,
+           const char *to_path)
+{
+  g_autoptr(GFile) from = g_file_new_for_path (from_path);
+  g_autoptr(GFile) to = g_file_new_for_path (to_path);
+  g_autoptr(GError) error = NULL;
+
+  g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Makes in @dir what a kill -9 leaves: a history whose last transaction is
+ * only in its write-ahead log, with the log and the shared-memory file
+ * beside it. Returns the root page of the images table, which that
+ * transaction did not touch. */
+static int
+make_crash_image (const char *dir)
+{
+  g_autofree char *source = make_data_dir ();
+  g_autofree char *source_path = g_build_filename (source, "history.sqlite3", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  OsaisStore *store = open_store (source);
+  sqlite3 *db = NULL;
+  int root_page;
+
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (create_job (store, 0, uid, "t"));
+  close_store (store);
+
+  g_assert_cmpint (sqlite3_open (source_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "PRAGMA wal_autocheckpoint = 0;"
+                                 "INSERT INTO stages VALUES (1, 3, 1, '', 'start', 1500);"
+                                 "INSERT INTO stages VALUES (2, 3, 1, '', 'start', 1500);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  root_page = query_int (source, "SELECT rootpage FROM sqlite_master WHERE name = 'images'");
+
+  /* Copied while the connection is open, as a crash would leave them. */
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *suffix = (const char *[]) { "", "-wal", "-shm" }[i];
+      g_autofree char *from = g_strconcat (source_path, suffix, NULL);
+      g_autofree char *to = g_strconcat (path, suffix, NULL);
+
+      copy_file (from, to);
+    }
+  sqlite3_close (db);
+  osais_test_remove_tree (source);
+
+  return root_page;
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+/* The files of @dir, sorted, with their contents. */
+static GPtrArray *
+snapshot_dir (const char *dir)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *snapshot = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autoptr(GDir) folder = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (folder != NULL && (name = g_dir_read_name (folder)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *file = g_ptr_array_index (names, i);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+
+      g_ptr_array_add (snapshot, g_bytes_new (file, strlen (file) + 1));
+      g_ptr_array_add (snapshot, read_bytes (path));
+    }
+
+  return snapshot;
+}
+
+static void
+assert_snapshot_equal (GPtrArray *before,
+                       GPtrArray *after)
+{
+  g_assert_cmpuint (before->len, ==, after->len);
+  for (guint i = 0; i < before->len; i++)
+    {
+      GBytes *a = g_ptr_array_index (before, i);
+      GBytes *b = g_ptr_array_index (after, i);
+
+      g_assert_cmpmem (g_bytes_get_data (a, NULL), g_bytes_get_size (a),
+                       g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+    }
+}
+
+static void
+test_damaged_with_wal_untouched (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 garbage[4096];
+  OsaisStore *store;
+  int root_page;
+  FILE *file;
+
+  root_page = make_crash_image (dir);
+
+  /* The images table's root page, in the database only, becomes garbage. */
+  memset (garbage, 0xa5, sizeof garbage);
+  file = fopen (path, "r+b");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fseek (file, (long)(root_page - 1) * sizeof garbage, SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, file), ==, sizeof garbage);
+  g_assert_cmpint (fclose (file), ==, 0);
+
+  before = snapshot_dir (dir);
+  g_assert_cmpuint (before->len, ==, 2 * 3);
+
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, path));
+  g_test_message ("%s", error->message);
+
+  /* The database, its log and its shared memory, byte for byte; nothing more. */
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+
+  osais_test_remove_tree (dir);
+}
+
+static void
+test_empty_history_refused (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *wal_path = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm_path = g_strconcat (path, "-shm", NULL);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  /* Alone: not taken for a new history. */
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_files (dir), ==, 1);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  /* With the log of the history it was: SQLite would delete the log. */
+  make_crash_image (dir);
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  before = snapshot_dir (dir);
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_clear_error (&error);
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+
+  /* Or without the database at all. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_test_message ("%s", error->message);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (wal_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (shm_path, G_FILE_TEST_IS_REGULAR));
+
+  osais_test_remove_tree (dir);
+}
+
 /* What a kill -9 between writing an image and renaming it leaves behind:
  * write_temp_file()'s name for it. */
 #define CRASH_LEFTOVER ".2-0123456789abcdef.png.Ab3dE9"
@@ -1455,6 +1640,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
   g_test_add_func ("/Osais/Store/schema-1-updated", test_schema_1_updated);
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
+  g_test_add_func ("/Osais/Store/damaged-with-wal-untouched", test_damaged_with_wal_untouched);
+  g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
   g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);

@@ -721,12 +721,158 @@ check_database (sqlite3     *db,
   return TRUE;
 }
 
+/* The name of a file beside the database: its "-wal" or "-shm". */
+static char *
+database_file (const char *path,
+               const char *suffix)
+{
+  return g_strconcat (path, suffix, NULL);
+}
+
+static gboolean
+file_exists (const char *path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Removes a folder of plain files that we made. */
+static void
+remove_scratch_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      if (g_unlink (file) != 0)
+        g_debug ("Cannot remove %s: %s", file, g_strerror (errno));
+    }
+  if (g_rmdir (path) != 0)
+    g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+}
+
+/* The folder a check's copy goes in, beside the database. */
+#define CHECK_DIR_PREFIX DATABASE_NAME ".check-"
+
+/* Checks a copy of the database and of the write-ahead log a crash left
+ * beside it, never the files themselves. Opening them would replay the log
+ * into the shared-memory file, and closing them would write the log into
+ * the database and delete it, whatever the check found: a damaged history
+ * would not be left as it was. Called only when no other store has the
+ * folder open, so the files do not change while they are copied. */
+static gboolean
+check_copy (const char  *path,
+            int         *version,
+            GError     **error)
+{
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *scratch = g_build_filename (parent, CHECK_DIR_PREFIX "XXXXXX", NULL);
+  g_autofree char *copy = NULL;
+  sqlite3 *db = NULL;
+  gboolean ok = FALSE;
+  int saved_errno;
+
+  if (g_mkdtemp_full (scratch, 0700) == NULL)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot check the history database %s: cannot create a folder beside it: %s",
+                   path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  copy = g_build_filename (scratch, DATABASE_NAME, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *suffix = i == 0 ? "" : "-wal";
+      g_autofree char *from_path = database_file (path, suffix);
+      g_autofree char *to_path = database_file (copy, suffix);
+      g_autoptr(GFile) from = g_file_new_for_path (from_path);
+      g_autoptr(GFile) to = g_file_new_for_path (to_path);
+      g_autoptr(GError) local_error = NULL;
+
+      if (i > 0 && !file_exists (from_path))
+        continue;
+      if (!g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error))
+        {
+          g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                       "Cannot check the history database %s after a crash: "
+                       "cannot copy it to check the copy: %s",
+                       path, local_error->message);
+          goto out;
+        }
+    }
+
+  if (sqlite3_open_v2 (copy, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, "Cannot check the history database");
+      goto out;
+    }
+
+  ok = check_database (db, path, version, error);
+
+out:
+  g_clear_pointer (&db, sqlite3_close);
+  remove_scratch_dir (scratch);
+
+  return ok;
+}
+
+/* What SQLite itself would destroy: a database file that is empty or gone
+ * while its write-ahead log is there (SQLite deletes the log, and with it
+ * every transaction not yet copied into the database). An empty file is not
+ * a new history either: we never leave one, and images may be named by the
+ * history it was. Refused, like a damaged database, and left as it is. */
+static gboolean
+check_database_file (const char  *path,
+                     GError     **error)
+{
+  g_autofree char *wal = database_file (path, "-wal");
+  GStatBuf buf;
+
+  if (g_stat (path, &buf) == 0)
+    {
+      if (buf.st_size == 0)
+        {
+          set_damaged_error (error, path, "the file is empty: 0 bytes");
+          return FALSE;
+        }
+    }
+  else if (errno == ENOENT && file_exists (wal))
+    {
+      set_damaged_error (error, path, "it is missing, but its write-ahead log is there");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static sqlite3 *
 open_database (const char  *path,
+               gboolean     alone,
                GError     **error)
 {
+  g_autofree char *wal = database_file (path, "-wal");
+  g_autofree char *shm = database_file (path, "-shm");
+  gboolean checked = FALSE;
   sqlite3 *db = NULL;
   int version = 0;
+
+  if (!check_database_file (path, error))
+    return NULL;
+
+  /* A crash left the log beside the database. (With another store using the
+   * folder, the log is that store's, and the database was checked when it
+   * opened it.) */
+  if (alone && file_exists (path) && (file_exists (wal) || file_exists (shm)))
+    {
+      if (!check_copy (path, &version, error))
+        return NULL;
+      checked = TRUE;
+    }
 
   if (sqlite3_open_v2 (path, &db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -741,7 +887,7 @@ open_database (const char  *path,
   /* Another instance on the same folder waits its turn rather than fail. */
   sqlite3_busy_timeout (db, 5000);
 
-  if (!check_database (db, path, &version, error) ||
+  if ((!checked && !check_database (db, path, &version, error)) ||
       !exec_sql (db,
                  "PRAGMA journal_mode = WAL;"
                  "PRAGMA synchronous = FULL;"
@@ -2090,6 +2236,27 @@ osais_store_init (OsaisStore *self)
   g_cond_init (&self->cond);
 }
 
+/* Removes the copies that check_copy() was checking when a crash came. */
+static void
+remove_check_leftovers (const char *data_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (data_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_prefix (name, CHECK_DIR_PREFIX) ||
+          strlen (name) != strlen (CHECK_DIR_PREFIX "XXXXXX"))
+        continue;
+
+      path = g_build_filename (data_dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_scratch_dir (path);
+    }
+}
+
 /* Takes the data folder's lock: exclusive when no other store has the folder
  * open (returns TRUE; the caller then downgrades it once the opening's
  * repairs are done), shared otherwise, waiting for another store's opening
@@ -2154,7 +2321,7 @@ store_open (const char    *data_dir,
   if (!lock_data_dir (self, &exclusive, error))
     return NULL;
 
-  self->db = open_database (db_path, error);
+  self->db = open_database (db_path, exclusive, error);
   if (self->db == NULL)
     return NULL;
 
@@ -2164,6 +2331,7 @@ store_open (const char    *data_dir,
   if (exclusive)
     {
       remove_temp_leftovers (self->images_dir);
+      remove_check_leftovers (self->data_dir);
       /* Other stores may open the folder from now on. */
       while (flock (self->lock_fd, LOCK_SH) != 0 && errno == EINTR)
         ;
