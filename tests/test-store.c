@@ -1338,6 +1338,84 @@ test_crash_leftovers_removed (void)
   osais_test_remove_tree (dir);
 }
 
+static void
+iterate_pending (void)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+test_disk_full_recovers (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *job_images = g_build_filename (dir, "images", "1", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisJob) second = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  guint n_notifies = 0;
+  OsaisStore *store;
+
+  osais_test_full_disk_install ();
+  store = open_store (dir);
+  g_signal_connect (store, "notify::disk-full", G_CALLBACK (count_notify_cb), &n_notifies);
+  job = create_job (store, 0, 1, "t1");
+  g_assert_false (osais_store_get_disk_full (store));
+
+  /* The disk fills: each callback is refused, said so, and nothing of it stays. */
+  osais_test_set_disk_full (TRUE);
+  g_assert_false (notify_sync (store, 1, "t1", OSAIS_STAGE_STARTED, 0, NULL, "started", -1,
+                               &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  iterate_pending ();
+  g_assert_true (osais_store_get_disk_full (store));
+  g_assert_cmpuint (n_notifies, ==, 1);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_REQUEST_SENT);
+
+  image = add_image_sync (store, 1, "t1", 1, "an image", &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_files (job_images), ==, 0);
+
+  osais_store_create_job_async (store, 0, 2, "t2", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &result);
+  g_assert_null (osais_store_create_job_finish (store, wait_result (&result), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  iterate_pending ();
+  g_assert_null (osais_store_lookup (store, 2));
+  g_assert_cmpuint (n_notifies, ==, 1);
+
+  /* Space again: the same callbacks, sent again, are stored, once each. */
+  osais_test_set_disk_full (FALSE);
+  g_assert_true (notify_sync (store, 1, "t1", OSAIS_STAGE_STARTED, 0, NULL, "started", -1,
+                              &error));
+  g_assert_no_error (error);
+  iterate_pending ();
+  g_assert_false (osais_store_get_disk_full (store));
+  g_assert_cmpuint (n_notifies, ==, 2);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 1"), ==, 1);
+
+  image = add_image_sync (store, 1, "t1", 1, "an image", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_query_exists (osais_image_get_file (image), NULL));
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 1"), ==, 1);
+  second = create_job (store, 0, 2, "t2");
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM jobs"), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (store, &n_notifies);
+  close_store (store);
+  osais_test_full_disk_uninstall ();
+  osais_test_remove_tree (dir);
+}
+
 typedef struct
 {
   OsaisStore *store;
@@ -1643,6 +1721,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/damaged-with-wal-untouched", test_damaged_with_wal_untouched);
   g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
   g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
+  g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",

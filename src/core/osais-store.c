@@ -202,6 +202,9 @@ struct _OsaisStore
   gsize         held_bytes;
   gint64        last_created;
   gboolean      broken;
+  /* The last commit failed for want of space (writer side; the main
+   * context's copy is disk_full). */
+  gboolean      writer_disk_full;
 
   /* Shared, under mutex. */
   GMutex        mutex;
@@ -215,6 +218,9 @@ struct _OsaisStore
   gboolean      closing;
 
   guint64       n_commits;
+
+  /* Main context side. */
+  gboolean      disk_full;
 };
 
 static void osais_store_list_model_init (GListModelInterface *iface);
@@ -229,6 +235,7 @@ enum {
   PROP_0,
   PROP_DATA_DIR,
   PROP_HOLD_TIMEOUT,
+  PROP_DISK_FULL,
   N_PROPS
 };
 
@@ -334,8 +341,13 @@ set_sqlite_error (GError     **error,
                   sqlite3     *db,
                   const char  *what)
 {
-  g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
-               "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
+  /* The one failure that goes away by itself: said apart from the others. */
+  if (db != NULL && sqlite3_errcode (db) == SQLITE_FULL)
+    g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL,
+                 "%s: the disk is full", what);
+  else
+    g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                 "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
 }
 
 static gboolean
@@ -487,7 +499,8 @@ write_temp_file (const char  *dir,
   if (saved_errno != 0)
     {
       g_unlink (tmp_path);
-      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+      g_set_error (error, OSAIS_STORE_ERROR,
+                   saved_errno == ENOSPC ? OSAIS_STORE_ERROR_DISK_FULL : OSAIS_STORE_ERROR_IO,
                    "Cannot write %s/%s: %s", dir, name, g_strerror (saved_errno));
       return NULL;
     }
@@ -922,6 +935,64 @@ open_database (const char  *path,
   return db;
 }
 
+/* The columns the job and image rows are read with, at opening and when the
+ * writer reloads a job after a failed commit. */
+#define JOB_COLUMNS \
+  "uid, token, engine, parameters, stage, cycle, description, cost, error_message," \
+  " created, updated, announced_images"
+#define IMAGE_COLUMNS \
+  "uid, cycle, path, size, content_type, sha256, width, height, received"
+
+/* The writer's state of the job in a row of JOB_COLUMNS. */
+static JobState *
+job_state_new_from_row (sqlite3_stmt *stmt)
+{
+  const char *token = (const char *)sqlite3_column_text (stmt, 1);
+  int stage = sqlite3_column_int (stmt, 4);
+  JobState *state;
+
+  if (stage < OSAIS_STAGE_ERROR || stage > OSAIS_STAGE_FINISHED)
+    stage = OSAIS_STAGE_REQUEST_SENT;
+
+  state = job_state_new (token != NULL ? token : "");
+  state->stage = stage;
+  state->cycle = MAX (0, sqlite3_column_int (stmt, 5));
+  state->description = dup_column_text (stmt, 6);
+  state->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
+  state->error_message = dup_column_text (stmt, 8);
+  state->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
+
+  return state;
+}
+
+/* The image in a row of IMAGE_COLUMNS, or NULL if the row names none. */
+static OsaisImage *
+image_new_from_row (OsaisStore   *self,
+                    sqlite3_stmt *stmt)
+{
+  const char *path = (const char *)sqlite3_column_text (stmt, 2);
+  const char *hash = (const char *)sqlite3_column_text (stmt, 5);
+  g_autofree char *full_path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GDateTime) received = NULL;
+
+  if (path == NULL || hash == NULL)
+    return NULL;
+
+  full_path = g_build_filename (self->data_dir, path, NULL);
+  file = g_file_new_for_path (full_path);
+  received = date_time_from_usec (sqlite3_column_int64 (stmt, 8));
+
+  return osais_image_new (file, sqlite3_column_int64 (stmt, 0),
+                          MAX (0, sqlite3_column_int (stmt, 1)),
+                          sqlite3_column_int64 (stmt, 3),
+                          (const char *)sqlite3_column_text (stmt, 4),
+                          hash,
+                          sqlite3_column_int (stmt, 6),
+                          sqlite3_column_int (stmt, 7),
+                          received);
+}
+
 /* Reads every job and every image, one query each, building the objects
  * and the writer's validation state together. */
 static gboolean
@@ -932,9 +1003,7 @@ load_history (OsaisStore  *self,
   int rc;
 
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT uid, token, engine, parameters, stage, cycle, description,"
-                          " cost, error_message, created, updated, announced_images"
-                          " FROM jobs ORDER BY created, uid",
+                          "SELECT " JOB_COLUMNS " FROM jobs ORDER BY created, uid",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "Cannot read the history");
@@ -944,24 +1013,11 @@ load_history (OsaisStore  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 uid = sqlite3_column_int64 (stmt, 0);
-      const char *token = (const char *)sqlite3_column_text (stmt, 1);
-      int stage = sqlite3_column_int (stmt, 4);
       gint64 created = sqlite3_column_int64 (stmt, 9);
       g_autoptr(GDateTime) created_dt = date_time_from_usec (created);
       g_autoptr(GDateTime) updated_dt = date_time_from_usec (sqlite3_column_int64 (stmt, 10));
-      JobState *state;
+      JobState *state = job_state_new_from_row (stmt);
       OsaisJob *job;
-
-      if (stage < OSAIS_STAGE_ERROR || stage > OSAIS_STAGE_FINISHED)
-        stage = OSAIS_STAGE_REQUEST_SENT;
-
-      state = job_state_new (token != NULL ? token : "");
-      state->stage = stage;
-      state->cycle = MAX (0, sqlite3_column_int (stmt, 5));
-      state->description = dup_column_text (stmt, 6);
-      state->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
-      state->error_message = dup_column_text (stmt, 8);
-      state->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
 
       job = g_object_new (OSAIS_TYPE_JOB,
                           "uid", uid,
@@ -995,8 +1051,7 @@ load_history (OsaisStore  *self,
     }
 
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT uid, cycle, path, size, content_type, sha256, width, height,"
-                          " received FROM images ORDER BY uid, received, rowid",
+                          "SELECT " IMAGE_COLUMNS " FROM images ORDER BY uid, received, rowid",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "Cannot read the history");
@@ -1006,31 +1061,15 @@ load_history (OsaisStore  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 uid = sqlite3_column_int64 (stmt, 0);
-      const char *path = (const char *)sqlite3_column_text (stmt, 2);
-      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
-      g_autofree char *full_path = NULL;
-      g_autoptr(GFile) file = NULL;
-      g_autoptr(GDateTime) received = NULL;
       OsaisImage *image;
       JobState *state;
       OsaisJob *job;
 
       state = g_hash_table_lookup (self->states, &uid);
       job = g_hash_table_lookup (self->jobs_by_uid, &uid);
-      if (state == NULL || job == NULL || path == NULL || hash == NULL)
+      if (state == NULL || job == NULL || (image = image_new_from_row (self, stmt)) == NULL)
         continue;
 
-      full_path = g_build_filename (self->data_dir, path, NULL);
-      file = g_file_new_for_path (full_path);
-      received = date_time_from_usec (sqlite3_column_int64 (stmt, 8));
-      image = osais_image_new (file, uid,
-                               MAX (0, sqlite3_column_int (stmt, 1)),
-                               sqlite3_column_int64 (stmt, 3),
-                               (const char *)sqlite3_column_text (stmt, 4),
-                               hash,
-                               sqlite3_column_int (stmt, 6),
-                               sqlite3_column_int (stmt, 7),
-                               received);
       osais_job_add_image (job, image);
       g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
     }
@@ -1832,6 +1871,163 @@ sync_directories (GHashTable  *dirs,
   return TRUE;
 }
 
+typedef struct
+{
+  OsaisStore *store;
+  gboolean    disk_full;
+} DiskFullChange;
+
+static gboolean
+disk_full_changed_cb (gpointer user_data)
+{
+  DiskFullChange *change = user_data;
+  OsaisStore *self = change->store;
+
+  if (self->disk_full != change->disk_full)
+    {
+      self->disk_full = change->disk_full;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISK_FULL]);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+disk_full_change_free (DiskFullChange *change)
+{
+  g_object_unref (change->store);
+  g_free (change);
+}
+
+/* The writer says whether the disk is full; the main context hears of a
+ * change, in order with the effects and outcomes queued around it. */
+static void
+set_writer_disk_full (OsaisStore *self,
+                      gboolean    disk_full)
+{
+  DiskFullChange *change;
+
+  if (self->writer_disk_full == disk_full)
+    return;
+
+  g_debug (disk_full ? "The disk is full" : "The disk has space again");
+  self->writer_disk_full = disk_full;
+  change = g_new0 (DiskFullChange, 1);
+  change->store = g_object_ref (self);
+  change->disk_full = disk_full;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, disk_full_changed_cb,
+                              change, (GDestroyNotify)disk_full_change_free);
+}
+
+/* The writer's state of job @uid as the database has it: a batch changes
+ * the state as it goes, before the commit that was to record the changes.
+ * The image objects are kept where the database still names them. */
+static gboolean
+reload_job_state (OsaisStore *self,
+                  gint64      uid)
+{
+  JobState *old = g_hash_table_lookup (self->states, &uid);
+  JobState *state = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    state = job_state_new_from_row (stmt);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return FALSE;
+
+  if (state == NULL)
+    {
+      g_hash_table_remove (self->states, &uid);
+      g_mutex_lock (&self->mutex);
+      g_hash_table_remove (self->tokens, &uid);
+      g_mutex_unlock (&self->mutex);
+      return TRUE;
+    }
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT " IMAGE_COLUMNS " FROM images WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
+      OsaisImage *image = old != NULL && hash != NULL ?
+                          g_hash_table_lookup (old->images, hash) : NULL;
+
+      image = image != NULL ? g_object_ref (image) : image_new_from_row (self, stmt);
+      if (image != NULL)
+        g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    goto failed;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT stage, cycle, filename FROM stages WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (state->stages,
+                      stage_key (sqlite3_column_int (stmt, 0), sqlite3_column_int (stmt, 1),
+                                 (const char *)sqlite3_column_text (stmt, 2)));
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    goto failed;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_insert (self->tokens, int64_key_new (uid), g_strdup (state->token));
+  g_mutex_unlock (&self->mutex);
+  g_hash_table_insert (self->states, int64_key_new (uid), state);
+
+  return TRUE;
+
+failed:
+  job_state_free (state);
+  return FALSE;
+}
+
+/* A commit failed for want of space, and SQLite rolled the transaction
+ * back: the database is as it was before the batch, and so must the
+ * writer's state be, for the jobs the batch changed. Then the next batch
+ * runs as any other, and recovers if the disk has space again. Returns
+ * FALSE when the state cannot be read back. */
+static gboolean
+recover_from_disk_full (OsaisStore *self,
+                        GPtrArray  *effects)
+{
+  g_autoptr(GHashTable) uids = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                      g_free, NULL);
+  GHashTableIter iter;
+  gint64 *uid;
+
+  /* A rollback after SQLite's own is refused, harmlessly; after a failed
+   * statement, it is what ends the transaction. */
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  if (!sqlite3_get_autocommit (self->db))
+    return FALSE;
+
+  /* Every change to the writer's state comes with its effect. */
+  for (guint i = 0; i < effects->len; i++)
+    g_hash_table_add (uids, int64_key_new (((Effect *)g_ptr_array_index (effects, i))->uid));
+
+  g_hash_table_iter_init (&iter, uids);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&uid, NULL))
+    {
+      if (!reload_job_state (self, *uid))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* Runs everything that was queued together in one transaction, then
  * completes every task of the batch: this is the group commit. */
 static void
@@ -1895,18 +2091,32 @@ process_batch (OsaisStore *self,
       if (!sync_directories (sync_dirs, &error) ||
           !exec_sql (self->db, "COMMIT", &error))
         {
-          /* The writer's state now differs from the disk: rather than guess,
-           * refuse further writes until the history is reopened. */
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          self->broken = TRUE;
+          gboolean disk_full = g_error_matches (error, OSAIS_STORE_ERROR,
+                                                OSAIS_STORE_ERROR_DISK_FULL);
+
+          /* The writer's state now differs from the disk. Space comes back:
+           * the state is read back from the database. Otherwise, rather than
+           * guess, further writes are refused until the history is reopened. */
+          if (!disk_full || !recover_from_disk_full (self, effects))
+            {
+              sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+              self->broken = TRUE;
+            }
+          set_writer_disk_full (self, disk_full);
+          if (disk_full)
+            {
+              g_clear_error (&error);
+              g_set_error_literal (&error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL,
+                                   "The disk is full: the history cannot be saved, and nothing "
+                                   "of this was stored");
+            }
           for (guint i = 0; i < effects->len; i++)
             {
               Effect *effect = g_ptr_array_index (effects, i);
 
               if (effect->task != NULL)
                 {
-                  g_task_return_new_error (effect->task,
-                                           OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                  g_task_return_new_error (effect->task, error->domain, error->code,
                                            "%s", error->message);
                   g_clear_object (&effect->task);
                 }
@@ -1916,7 +2126,7 @@ process_batch (OsaisStore *self,
               Op *op = g_ptr_array_index (done, i);
 
               if (op->error == NULL)
-                op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, error->message);
+                op_fail (op, error->domain, error->code, error->message);
             }
           g_ptr_array_set_size (effects, 0);
           g_ptr_array_set_size (unlink_paths, 0);
@@ -1928,6 +2138,7 @@ process_batch (OsaisStore *self,
           g_mutex_lock (&self->mutex);
           self->n_commits++;
           g_mutex_unlock (&self->mutex);
+          set_writer_disk_full (self, FALSE);
         }
     }
 
@@ -2170,6 +2381,10 @@ osais_store_get_property (GObject    *object,
       g_value_set_uint (value, osais_store_get_hold_timeout (self));
       break;
 
+    case PROP_DISK_FULL:
+      g_value_set_boolean (value, self->disk_full);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2215,6 +2430,11 @@ osais_store_class_init (OsaisStoreClass *klass)
     g_param_spec_uint ("hold-timeout", NULL, NULL, 0, 24 * 60 * 60, DEFAULT_HOLD_TIMEOUT,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_DISK_FULL] =
+    g_param_spec_boolean ("disk-full", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -2521,6 +2741,14 @@ osais_store_get_n_commits (OsaisStore *self)
   g_mutex_unlock (&self->mutex);
 
   return n_commits;
+}
+
+gboolean
+osais_store_get_disk_full (OsaisStore *self)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+
+  return self->disk_full;
 }
 
 guint

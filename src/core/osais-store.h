@@ -25,6 +25,7 @@ typedef enum
   OSAIS_STORE_ERROR_IO,              /* disk or SQLite failure */
   OSAIS_STORE_ERROR_BUSY,            /* too many callbacks held for in-flight requests */
   OSAIS_STORE_ERROR_UNKNOWN_IMAGE,   /* the job has no such image (deleted already) */
+  OSAIS_STORE_ERROR_DISK_FULL,       /* no space left: nothing was stored (HTTP 507) */
 } OsaisStoreError;
 
 GQuark osais_store_error_quark (void);
@@ -130,6 +131,11 @@ void        osais_store_set_hold_timeout     (OsaisStore          *self,
  * store was opened: callbacks that arrive together share one (group
  * commit). For tests and diagnostics. Thread-safe. */
 guint64     osais_store_get_n_commits        (OsaisStore          *self);
+/* Whether the last write failed for want of space (property disk-full):
+ * callbacks are then refused with OSAIS_STORE_ERROR_DISK_FULL, and the store
+ * recovers by itself with the first write that succeeds again. Notified on
+ * the store's main context. Main context only. */
+gboolean    osais_store_get_disk_full        (OsaisStore          *self);
 
 /* Deletes a job and its image files. */
 void        osais_store_delete_job_async     (OsaisStore          *self,
