@@ -1262,6 +1262,73 @@ test_empty_history_refused (void)
   osais_test_remove_tree (dir);
 }
 
+static void
+test_check_refused_while_open (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(OsaisStoreCheck) check = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = NULL;
+  OsaisStore *store;
+
+  store = open_store (dir);
+  check = osais_store_check (dir, TRUE, &error);
+  g_assert_null (check);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IN_USE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  moved = osais_store_move_aside (dir, &error);
+  g_assert_null (moved);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IN_USE);
+  g_clear_error (&error);
+  close_store (store);
+
+  check = osais_store_check (dir, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (check->integrity, ==, "ok");
+  g_assert_true (osais_store_check_is_healthy (check));
+
+  osais_test_remove_tree (dir);
+}
+
+static void
+test_move_aside_keeps_everything (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = NULL;
+  OsaisStore *store;
+
+  make_crash_image (dir);
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  before = snapshot_dir (dir);
+
+  moved = osais_store_move_aside (dir, &error);
+  g_assert_no_error (error);
+  g_test_message ("moved aside to %s", moved);
+  g_assert_true (g_str_has_prefix (moved, path));
+  for (guint i = 0; i < 3; i++)
+    {
+      /* In snapshot_dir()'s order. */
+      const char *suffix = (const char *[]) { "", "-shm", "-wal" }[i];
+      g_autofree char *name = g_strconcat ("history.sqlite3", suffix, NULL);
+      g_autofree char *moved_file = g_strconcat (moved, suffix, NULL);
+      g_autoptr(GBytes) contents = read_bytes (moved_file);
+
+      g_assert_cmpstr (g_bytes_get_data (g_ptr_array_index (before, 2 * i), NULL), ==, name);
+      g_assert_true (g_bytes_equal (g_ptr_array_index (before, 2 * i + 1), contents));
+    }
+
+  /* A new history starts beside the one moved aside. */
+  store = open_store (dir);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+  close_store (store);
+
+  osais_test_remove_tree (dir);
+}
+
 /* What a kill -9 between writing an image and renaming it leaves behind:
  * write_temp_file()'s name for it. */
 #define CRASH_LEFTOVER ".2-0123456789abcdef.png.Ab3dE9"
@@ -1721,6 +1788,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/damaged-with-wal-untouched", test_damaged_with_wal_untouched);
   g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
   g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
+  g_test_add_func ("/Osais/Store/check-refused-while-open", test_check_refused_while_open);
+  g_test_add_func ("/Osais/Store/move-aside-keeps-everything", test_move_aside_keeps_everything);
   g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
