@@ -5,6 +5,13 @@
  */
 
 #define G_LOG_DOMAIN "OsaisTestStore"
+/* unshare() */
+#define _GNU_SOURCE
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -1329,6 +1336,97 @@ test_move_aside_keeps_everything (void)
   osais_test_remove_tree (dir);
 }
 
+/* Whether this process may make a mount namespace of its own: asked in a
+ * child, since a namespace, once made, stays. */
+static gboolean
+can_make_mount_namespace (void)
+{
+  int status = 0;
+  pid_t pid = fork ();
+
+  if (pid == 0)
+    _exit (unshare (CLONE_NEWNS) == 0 &&
+           mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 0 : 1);
+
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0;
+}
+
+/* Makes @path read-only as a read-only mount does (root ignores
+ * permissions): a read-only bind mount, seen only in this process's mount
+ * namespace (see test_read_only_folder()). */
+static void
+mount_read_only (const char *path)
+{
+  g_assert_cmpint (mount (path, path, NULL, MS_BIND, NULL), ==, 0);
+  g_assert_cmpint (mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), ==, 0);
+}
+
+static void
+test_read_only_folder (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *images = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  /* A namespace is a thread's: it is made in a process of its own before
+   * any thread is (GLib keeps a thread pool's idle threads for others). */
+  if (!g_test_subprocess ())
+    {
+      if (!can_make_mount_namespace ())
+        {
+          g_test_skip ("This test needs to make a mount namespace (CAP_SYS_ADMIN)");
+          return;
+        }
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
+  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+
+  dir = make_data_dir ();
+  images = g_build_filename (dir, "images", NULL);
+  store = open_store (dir);
+  job = create_job (store, 0, 7, "t7");
+  mount_read_only (images);
+
+  /* A notification goes to the database, which can still be written:
+   * stored, and so acknowledged. */
+  g_assert_true (notify_sync (store, 7, "t7", OSAIS_STAGE_STARTED, 0, NULL, "started", -1,
+                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 7"), ==, 1);
+
+  /* An image cannot be stored: refused, saying why. */
+  image = add_image_sync (store, 7, "t7", 1, "an image", &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY);
+  g_assert_nonnull (strstr (error->message, "Read-only"));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
+  close_store (store);
+  g_assert_cmpint (umount2 (images, MNT_DETACH), ==, 0);
+
+  /* A data folder that is read-only as a whole: refused at opening, plainly. */
+  mount_read_only (dir);
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY);
+  g_assert_nonnull (strstr (error->message, "read-only"));
+  g_test_message ("%s", error->message);
+  g_assert_cmpint (umount2 (dir, MNT_DETACH), ==, 0);
+
+  osais_test_remove_tree (dir);
+}
+
 /* What a kill -9 between writing an image and renaming it leaves behind:
  * write_temp_file()'s name for it. */
 #define CRASH_LEFTOVER ".2-0123456789abcdef.png.Ab3dE9"
@@ -1791,6 +1889,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/check-refused-while-open", test_check_refused_while_open);
   g_test_add_func ("/Osais/Store/move-aside-keeps-everything", test_move_aside_keeps_everything);
   g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
+  g_test_add_func ("/Osais/Store/read-only-folder", test_read_only_folder);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",

@@ -341,10 +341,14 @@ set_sqlite_error (GError     **error,
                   sqlite3     *db,
                   const char  *what)
 {
-  /* The one failure that goes away by itself: said apart from the others. */
+  /* The failures that go away by themselves, or by the user's hand: said
+   * apart from the others. */
   if (db != NULL && sqlite3_errcode (db) == SQLITE_FULL)
     g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL,
                  "%s: the disk is full", what);
+  else if (db != NULL && sqlite3_errcode (db) == SQLITE_READONLY)
+    g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY,
+                 "%s: %s", what, sqlite3_errmsg (db));
   else
     g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
                  "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
@@ -404,6 +408,25 @@ dup_column_text (sqlite3_stmt *stmt,
 
 /* Files. */
 
+/* What a failed file operation means for whoever sent what was to be
+ * stored: space may come back, and a folder may be made writable again. */
+static OsaisStoreError
+file_error_code (int saved_errno)
+{
+  switch (saved_errno)
+    {
+    case ENOSPC:
+    case EDQUOT:
+      return OSAIS_STORE_ERROR_DISK_FULL;
+    case EROFS:
+    case EACCES:
+    case EPERM:
+      return OSAIS_STORE_ERROR_READ_ONLY;
+    default:
+      return OSAIS_STORE_ERROR_IO;
+    }
+}
+
 static gboolean
 fsync_directory (const char  *path,
                  GError     **error)
@@ -440,7 +463,7 @@ ensure_directory (const char  *path,
       if (saved_errno == EEXIST && g_file_test (path, G_FILE_TEST_IS_DIR))
         return TRUE;
 
-      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+      g_set_error (error, OSAIS_STORE_ERROR, file_error_code (saved_errno),
                    "Cannot create the folder %s: %s", path, g_strerror (saved_errno));
       return FALSE;
     }
@@ -472,7 +495,7 @@ write_temp_file (const char  *dir,
   if (fd < 0)
     {
       saved_errno = errno;
-      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+      g_set_error (error, OSAIS_STORE_ERROR, file_error_code (saved_errno),
                    "Cannot create a file in %s: %s", dir, g_strerror (saved_errno));
       return NULL;
     }
@@ -499,8 +522,7 @@ write_temp_file (const char  *dir,
   if (saved_errno != 0)
     {
       g_unlink (tmp_path);
-      g_set_error (error, OSAIS_STORE_ERROR,
-                   saved_errno == ENOSPC ? OSAIS_STORE_ERROR_DISK_FULL : OSAIS_STORE_ERROR_IO,
+      g_set_error (error, OSAIS_STORE_ERROR, file_error_code (saved_errno),
                    "Cannot write %s/%s: %s", dir, name, g_strerror (saved_errno));
       return NULL;
     }
@@ -2085,7 +2107,7 @@ process_batch (OsaisStore *self,
     }
   else if (needs_transaction && !exec_sql (self->db, "BEGIN IMMEDIATE", &error))
     {
-      fail_ops (ops, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, error->message);
+      fail_ops (ops, error->domain, error->code, error->message);
       needs_transaction = FALSE;
     }
   else
@@ -2549,6 +2571,19 @@ store_open (const char    *data_dir,
 
       g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
                    "Cannot create the folder %s: %s", data_dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  /* SQLite would open the history read-only, and fail later, when it
+   * cannot make its log: said here, plainly. */
+  if (access (data_dir, W_OK) != 0 && file_error_code (errno) == OSAIS_STORE_ERROR_READ_ONLY)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY,
+                   "The data folder %s is read-only (%s): the history needs to be written. "
+                   "Make it writable, or choose another folder.",
+                   data_dir, g_strerror (saved_errno));
       return NULL;
     }
 

@@ -27,6 +27,7 @@ typedef enum
   OSAIS_STORE_ERROR_UNKNOWN_IMAGE,   /* the job has no such image (deleted already) */
   OSAIS_STORE_ERROR_DISK_FULL,       /* no space left: nothing was stored (HTTP 507) */
   OSAIS_STORE_ERROR_IN_USE,          /* a store has the folder open: it cannot be repaired */
+  OSAIS_STORE_ERROR_READ_ONLY,       /* the data folder (or images/) cannot be written (HTTP 503) */
 } OsaisStoreError;
 
 GQuark osais_store_error_quark (void);
