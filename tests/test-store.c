@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1452,6 +1453,31 @@ exists_in (const char *dir,
   return g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
+/* Starts `osais serve` on @dir, waits until it listens, and kills it with
+ * SIGKILL: what a crash leaves, made by a crash. */
+static void
+kill_serving_cli (const char *dir)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, g_getenv ("OSAIS_CLI"), "--data-dir", dir, "serve",
+                              "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "http://127.0.0.1:"));
+
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (process));
+}
+
 static void
 test_crash_leftovers_removed (void)
 {
@@ -1469,23 +1495,22 @@ test_crash_leftovers_removed (void)
   image = add_image_sync (store, 42, "t42", 1, "a stored image", &error);
   g_assert_no_error (error);
   image_path = g_file_get_path (osais_image_get_file (image));
+
+  /* Another store has the folder open: the file may be one it is writing. */
+  write_file (job_dir, ".3-fedcba9876543210.jpg.Zz0099", "being written");
+  second = open_store (dir);
+  g_assert_true (exists_in (job_dir, ".3-fedcba9876543210.jpg.Zz0099"));
+  close_store (second);
   close_store (store);
 
   /* The leftover, and names that only look like one: never ours to remove. */
+  kill_serving_cli (dir);
   write_file (job_dir, CRASH_LEFTOVER, "half an image");
   write_file (job_dir, ".2-0123456789abcdef.png", "not a temporary name");
   write_file (job_dir, ".2-0123456789abcde.png.Ab3dE9", "a hash too short");
   write_file (job_dir, "notes.txt", "the user's");
   write_file (images, CRASH_LEFTOVER, "not in a job's folder");
   write_file (dir, CRASH_LEFTOVER, "not in images/");
-
-  /* Another store has the folder open: the file may be one it is writing. */
-  store = open_store (dir);
-  write_file (job_dir, ".3-fedcba9876543210.jpg.Zz0099", "being written");
-  second = open_store (dir);
-  g_assert_true (exists_in (job_dir, ".3-fedcba9876543210.jpg.Zz0099"));
-  close_store (second);
-  close_store (store);
 
   store = open_store (dir);
   g_assert_false (exists_in (job_dir, CRASH_LEFTOVER));
