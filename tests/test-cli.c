@@ -9,6 +9,8 @@
 
 #define G_LOG_DOMAIN "OsaisTestCli"
 
+#include <signal.h>
+
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 
@@ -219,6 +221,36 @@ test_jobs_json (void)
   g_assert_true (found);
 }
 
+/* Ctrl-C or SIGTERM ends `osais serve` cleanly: the shell's status for a
+ * signal, and no GLib criticals on the way out. */
+static void
+test_serve_interrupted (void)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *err = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, g_getenv ("OSAIS_CLI"), "--data-dir", data_dir, "serve",
+                              "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "http://127.0.0.1:"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("stderr:\n%s", err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 130);
+  g_assert_nonnull (strstr (err, "interrupted"));
+  g_assert_null (strstr (err, "CRITICAL"));
+}
+
 static JsonObject *
 parse_object (JsonParser *parser,
               const char *text)
@@ -401,6 +433,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/network-error", test_network_error);
   g_test_add_func ("/Osais/Cli/jobs-json", test_jobs_json);
   g_test_add_func ("/Osais/Cli/doctor", test_doctor);
+  g_test_add_func ("/Osais/Cli/serve-interrupted", test_serve_interrupted);
 
   status = g_test_run ();
   osais_test_remove_tree (data_dir);

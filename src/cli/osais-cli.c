@@ -174,7 +174,8 @@ on_signal_cb (gpointer user_data)
   say ("interrupted");
   /* The shell convention for a command ended by a signal. */
   cli_quit (cli, 128 + SIGINT);
-  return G_SOURCE_REMOVE;
+  /* run_loop() removes both signal sources when the loop ends. */
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
