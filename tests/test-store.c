@@ -1145,7 +1145,7 @@ compare_names (gconstpointer a,
   return strcmp (*(const char * const *)a, *(const char * const *)b);
 }
 
-/* The files of @dir, sorted, with their contents. */
+/* The files of @dir, sorted, with their contents (not recursive). */
 static GPtrArray *
 snapshot_dir (const char *dir)
 {
@@ -1163,7 +1163,9 @@ snapshot_dir (const char *dir)
       g_autofree char *path = g_build_filename (dir, file, NULL);
 
       g_ptr_array_add (snapshot, g_bytes_new (file, strlen (file) + 1));
-      g_ptr_array_add (snapshot, read_bytes (path));
+      /* A folder by its name only. */
+      g_ptr_array_add (snapshot, g_file_test (path, G_FILE_TEST_IS_DIR) ?
+                                 g_bytes_new (NULL, 0) : read_bytes (path));
     }
 
   return snapshot;
@@ -1184,6 +1186,48 @@ assert_snapshot_equal (GPtrArray *before,
     }
 }
 
+/* Makes page @page of the history in @dir garbage. */
+static void
+damage_page (const char *dir,
+             int         page)
+{
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  guint8 garbage[4096];
+  FILE *file;
+
+  memset (garbage, 0xa5, sizeof garbage);
+  file = fopen (path, "r+b");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fseek (file, (long)(page - 1) * sizeof garbage, SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, file), ==, sizeof garbage);
+  g_assert_cmpint (fclose (file), ==, 0);
+}
+
+/* Without a log beside it, the history is checked in place. */
+static void
+test_damaged_page_untouched (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  store = open_store (dir);
+  g_object_unref (create_job (store, 0, 1, "t"));
+  close_store (store);
+  damage_page (dir, query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'images'"));
+  before = snapshot_dir (dir);
+
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_damaged_with_wal_untouched (void)
 {
@@ -1192,20 +1236,10 @@ test_damaged_with_wal_untouched (void)
   g_autoptr(GPtrArray) before = NULL;
   g_autoptr(GPtrArray) after = NULL;
   g_autoptr(GError) error = NULL;
-  guint8 garbage[4096];
   OsaisStore *store;
-  int root_page;
-  FILE *file;
-
-  root_page = make_crash_image (dir);
 
   /* The images table's root page, in the database only, becomes garbage. */
-  memset (garbage, 0xa5, sizeof garbage);
-  file = fopen (path, "r+b");
-  g_assert_nonnull (file);
-  g_assert_cmpint (fseek (file, (long)(root_page - 1) * sizeof garbage, SEEK_SET), ==, 0);
-  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, file), ==, sizeof garbage);
-  g_assert_cmpint (fclose (file), ==, 0);
+  damage_page (dir, make_crash_image (dir));
 
   before = snapshot_dir (dir);
   g_assert_cmpuint (before->len, ==, 2 * 3);
@@ -1908,6 +1942,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
   g_test_add_func ("/Osais/Store/schema-1-updated", test_schema_1_updated);
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
+  g_test_add_func ("/Osais/Store/damaged-page-untouched", test_damaged_page_untouched);
   g_test_add_func ("/Osais/Store/damaged-with-wal-untouched", test_damaged_with_wal_untouched);
   g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
   g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);

@@ -834,7 +834,9 @@ copy_database (const char  *path,
         continue;
       if (!g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error))
         {
-          g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+          g_set_error (error, OSAIS_STORE_ERROR,
+                       g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NO_SPACE) ?
+                       OSAIS_STORE_ERROR_DISK_FULL : OSAIS_STORE_ERROR_IO,
                        "Cannot check the history database %s: cannot copy it to check the "
                        "copy: %s", path, local_error->message);
           remove_scratch_dir (dir);
