@@ -1523,6 +1523,7 @@ test_crash_leftovers_removed (void)
   g_autofree char *image_path = NULL;
   OsaisStore *store;
   OsaisStore *second;
+  OsaisJob *job;
 
   store = open_store (dir);
   g_object_unref (create_job (store, 0, 42, "t42"));
@@ -1555,8 +1556,8 @@ test_crash_leftovers_removed (void)
   g_assert_true (exists_in (images, CRASH_LEFTOVER));
   g_assert_true (exists_in (dir, CRASH_LEFTOVER));
   g_assert_true (g_file_test (image_path, G_FILE_TEST_IS_REGULAR));
-  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (osais_store_lookup (store, 42))),
-                    ==, 1);
+  job = osais_store_lookup (store, 42);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   close_store (store);
 
   osais_test_remove_tree (dir);

@@ -536,12 +536,13 @@ write_temp_file (const char  *dir,
 static gboolean
 is_temp_image_name (const char *name)
 {
+  static const char temp_pattern[] =
+    "^\\.[0-9]+-[0-9a-f]{16}\\.(png|jpg|webp|bin)\\.[A-Za-z0-9]{6}$";
   static GRegex *pattern;
 
   if (g_once_init_enter (&pattern))
-    g_once_init_leave (&pattern,
-                       g_regex_new ("^\\.[0-9]+-[0-9a-f]{16}\\.(png|jpg|webp|bin)\\.[A-Za-z0-9]{6}$",
-                                    G_REGEX_OPTIMIZE, G_REGEX_MATCH_DEFAULT, NULL));
+    g_once_init_leave (&pattern, g_regex_new (temp_pattern, G_REGEX_OPTIMIZE,
+                                              G_REGEX_MATCH_DEFAULT, NULL));
 
   return g_regex_match (pattern, name, G_REGEX_MATCH_DEFAULT, NULL);
 }
