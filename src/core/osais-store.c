@@ -2545,6 +2545,16 @@ lock_data_dir (OsaisStore  *self,
   if (*exclusive)
     return TRUE;
 
+  /* Some network file systems have no locks: the store works there as it
+   * did before it had one, without the clean-up that needs it. */
+  if (errno != EWOULDBLOCK)
+    {
+      g_debug ("Cannot lock %s (%s): opening it unlocked", self->data_dir, g_strerror (errno));
+      close (self->lock_fd);
+      self->lock_fd = -1;
+      return TRUE;
+    }
+
   while (flock (self->lock_fd, LOCK_SH) != 0)
     {
       saved_errno = errno;
