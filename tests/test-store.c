@@ -1563,6 +1563,28 @@ test_crash_leftovers_removed (void)
   osais_test_remove_tree (dir);
 }
 
+/* A crash while a copy was being checked leaves the copy's folder. */
+static void
+test_check_copy_leftovers_removed (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *copy_dir = g_build_filename (dir, "history.sqlite3.check-Ab3dE9", NULL);
+  g_autofree char *other_dir = g_build_filename (dir, "history.sqlite3.check-mine", NULL);
+  OsaisStore *store;
+
+  g_assert_cmpint (g_mkdir (copy_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (other_dir, 0700), ==, 0);
+  write_file (copy_dir, "history.sqlite3", "a copy");
+  write_file (other_dir, "notes.txt", "the user's");
+
+  store = open_store (dir);
+  g_assert_false (g_file_test (copy_dir, G_FILE_TEST_EXISTS));
+  g_assert_true (exists_in (other_dir, "notes.txt"));
+  close_store (store);
+
+  osais_test_remove_tree (dir);
+}
+
 static void
 iterate_pending (void)
 {
@@ -1947,6 +1969,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/damaged-with-wal-untouched", test_damaged_with_wal_untouched);
   g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
   g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
+  g_test_add_func ("/Osais/Store/check-copy-leftovers-removed", test_check_copy_leftovers_removed);
   g_test_add_func ("/Osais/Store/check-refused-while-open", test_check_refused_while_open);
   g_test_add_func ("/Osais/Store/move-aside-keeps-everything", test_move_aside_keeps_everything);
   g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
