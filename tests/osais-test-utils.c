@@ -10,6 +10,7 @@
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "osais-test-utils.h"
 
@@ -387,4 +388,175 @@ osais_test_store_add_image (OsaisStore *store,
   g_assert_no_error (error);
 
   return image;
+}
+
+/* The full disk: a VFS over SQLite's default one whose writes fail with
+ * SQLITE_FULL while disk_full is set. */
+typedef struct
+{
+  sqlite3_file  base;
+  sqlite3_file *real;
+} FullFile;
+
+static sqlite3_vfs *real_vfs;
+static sqlite3_vfs full_vfs;
+static int disk_full;
+
+#define REAL(file) (((FullFile *)(file))->real)
+
+static int
+full_close (sqlite3_file *file)
+{
+  return REAL (file)->pMethods->xClose (REAL (file));
+}
+
+static int
+full_read (sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offset)
+{
+  return REAL (file)->pMethods->xRead (REAL (file), buffer, amount, offset);
+}
+
+static int
+full_write (sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset)
+{
+  if (g_atomic_int_get (&disk_full))
+    return SQLITE_FULL;
+
+  return REAL (file)->pMethods->xWrite (REAL (file), buffer, amount, offset);
+}
+
+static int
+full_truncate (sqlite3_file *file, sqlite3_int64 size)
+{
+  return REAL (file)->pMethods->xTruncate (REAL (file), size);
+}
+
+static int
+full_sync (sqlite3_file *file, int flags)
+{
+  return REAL (file)->pMethods->xSync (REAL (file), flags);
+}
+
+static int
+full_file_size (sqlite3_file *file, sqlite3_int64 *size)
+{
+  return REAL (file)->pMethods->xFileSize (REAL (file), size);
+}
+
+static int
+full_lock (sqlite3_file *file, int lock)
+{
+  return REAL (file)->pMethods->xLock (REAL (file), lock);
+}
+
+static int
+full_unlock (sqlite3_file *file, int lock)
+{
+  return REAL (file)->pMethods->xUnlock (REAL (file), lock);
+}
+
+static int
+full_check_reserved_lock (sqlite3_file *file, int *out)
+{
+  return REAL (file)->pMethods->xCheckReservedLock (REAL (file), out);
+}
+
+static int
+full_file_control (sqlite3_file *file, int op, void *arg)
+{
+  return REAL (file)->pMethods->xFileControl (REAL (file), op, arg);
+}
+
+static int
+full_sector_size (sqlite3_file *file)
+{
+  return REAL (file)->pMethods->xSectorSize (REAL (file));
+}
+
+static int
+full_device_characteristics (sqlite3_file *file)
+{
+  return REAL (file)->pMethods->xDeviceCharacteristics (REAL (file));
+}
+
+static int
+full_shm_map (sqlite3_file *file, int region, int size, int extend, void volatile **out)
+{
+  return REAL (file)->pMethods->xShmMap (REAL (file), region, size, extend, out);
+}
+
+static int
+full_shm_lock (sqlite3_file *file, int offset, int n, int flags)
+{
+  return REAL (file)->pMethods->xShmLock (REAL (file), offset, n, flags);
+}
+
+static void
+full_shm_barrier (sqlite3_file *file)
+{
+  REAL (file)->pMethods->xShmBarrier (REAL (file));
+}
+
+static int
+full_shm_unmap (sqlite3_file *file, int delete_flag)
+{
+  return REAL (file)->pMethods->xShmUnmap (REAL (file), delete_flag);
+}
+
+static int
+full_fetch (sqlite3_file *file, sqlite3_int64 offset, int amount, void **out)
+{
+  return REAL (file)->pMethods->xFetch (REAL (file), offset, amount, out);
+}
+
+static int
+full_unfetch (sqlite3_file *file, sqlite3_int64 offset, void *page)
+{
+  return REAL (file)->pMethods->xUnfetch (REAL (file), offset, page);
+}
+
+static const sqlite3_io_methods full_io_methods = {
+  3,
+  full_close, full_read, full_write, full_truncate, full_sync, full_file_size,
+  full_lock, full_unlock, full_check_reserved_lock, full_file_control, full_sector_size,
+  full_device_characteristics, full_shm_map, full_shm_lock, full_shm_barrier, full_shm_unmap,
+  full_fetch, full_unfetch,
+};
+
+static int
+full_open (sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out_flags)
+{
+  FullFile *full = (FullFile *)file;
+  int rc;
+
+  full->real = (sqlite3_file *)(full + 1);
+  rc = real_vfs->xOpen (real_vfs, name, full->real, flags, out_flags);
+  full->base.pMethods = full->real->pMethods != NULL ? &full_io_methods : NULL;
+
+  return rc;
+}
+
+void
+osais_test_full_disk_install (void)
+{
+  real_vfs = sqlite3_vfs_find (NULL);
+  full_vfs = *real_vfs;
+  full_vfs.zName = "osais-test-full";
+  full_vfs.szOsFile = sizeof (FullFile) + real_vfs->szOsFile;
+  full_vfs.pNext = NULL;
+  full_vfs.xOpen = full_open;
+  g_assert_cmpint (sqlite3_vfs_register (&full_vfs, 1), ==, SQLITE_OK);
+}
+
+void
+osais_test_full_disk_uninstall (void)
+{
+  g_assert_cmpint (sqlite3_vfs_unregister (&full_vfs), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_vfs_register (real_vfs, 1), ==, SQLITE_OK);
+}
+
+void
+osais_test_set_disk_full (gboolean full)
+{
+  g_atomic_int_set (&disk_full, full);
 }

@@ -112,4 +112,11 @@ OsaisImage   *osais_test_store_add_image  (OsaisStore     *store,
                                            int             width,
                                            int             height);
 
+/* A disk that fills on demand: makes SQLite's default VFS (used by the
+ * stores opened from now on) one whose writes fail with SQLITE_FULL while
+ * osais_test_set_disk_full (TRUE), until osais_test_full_disk_uninstall(). */
+void          osais_test_full_disk_install   (void);
+void          osais_test_full_disk_uninstall (void);
+void          osais_test_set_disk_full       (gboolean        full);
+
 G_END_DECLS

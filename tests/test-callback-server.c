@@ -21,6 +21,7 @@
 #include "osais-image.h"
 #include "osais-job.h"
 #include "osais-store.h"
+#include "osais-test-utils.h"
 
 #define JOB_UID   1001
 #define JOB_TOKEN "tok"
@@ -706,6 +707,58 @@ test_notify_malformed (Fixture       *fx,
   r3 = post_text (fx, "notify", "text/plain", "uid=1001");
   assert_json_error (r3, 415);
   assert_nothing_applied (fx);
+}
+
+/* The disk fills, then has space again: meanwhile each callback is answered
+ * 507 with a JSON message, and nothing of it is kept; then the same
+ * callbacks are stored and acknowledged. */
+static void
+setup_full_disk (Fixture       *fx,
+                 gconstpointer  data)
+{
+  osais_test_full_disk_install ();
+  setup (fx, data);
+}
+
+static void
+teardown_full_disk (Fixture       *fx,
+                    gconstpointer  data)
+{
+  teardown (fx, data);
+  osais_test_full_disk_uninstall ();
+}
+
+static void
+test_disk_full (Fixture       *fx,
+                gconstpointer  data)
+{
+  const char *notification = "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}";
+  g_autoptr(GBytes) png = png_bytes (64, 32);
+  g_autoptr(Response) notify_full = NULL;
+  g_autoptr(Response) upload_full = NULL;
+  g_autoptr(Response) notify_again = NULL;
+  g_autoptr(Response) upload_again = NULL;
+
+  osais_test_set_disk_full (TRUE);
+  notify_full = post_text (fx, "notify", "application/json", notification);
+  assert_json_error (notify_full, 507);
+  g_assert_nonnull (strstr (response_text (notify_full), "disk is full"));
+  upload_full = post_upload (fx, "file", "a.png", png, "1001", JOB_TOKEN);
+  assert_json_error (upload_full, 507);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_REQUEST_SENT);
+  g_assert_cmpuint (count_images (fx), ==, 0);
+  g_assert_true (osais_store_get_disk_full (fx->store));
+
+  osais_test_set_disk_full (FALSE);
+  notify_again = post_text (fx, "notify", "application/json", notification);
+  g_assert_cmpuint (notify_again->status, ==, 200);
+  upload_again = post_upload (fx, "file", "a.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (upload_again->status, ==, 200);
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (lookup_job (fx, JOB_UID))),
+                    ==, 1);
+  g_assert_cmpuint (count_images (fx), ==, 1);
+  g_assert_false (osais_store_get_disk_full (fx->store));
 }
 
 static void
@@ -2150,6 +2203,8 @@ early_and_gone (Fixture  *fx,
   r = raw_read_one (c);
   assert_ack (r, expected);
   g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+  /* The server notices the close on its own time; the cap counts it till then. */
+  spin (200);
   if (create)
     create_job (fx, request_id, uid, "t");
   else
@@ -2425,6 +2480,8 @@ main (int   argc,
   ADD ("notify-early-acknowledged", test_notify_early_acknowledged);
   ADD ("upload-early-acknowledged", test_upload_early_acknowledged);
   ADD ("early-bounded-busy", test_early_bounded_busy);
+  g_test_add ("/Osais/CallbackServer/disk-full", Fixture, NULL,
+              setup_full_disk, test_disk_full, teardown_full_disk);
   ADD ("upload-multipart", test_upload_multipart);
   ADD ("upload-json", test_upload_json);
   ADD ("upload-refused", test_upload_refused);

@@ -446,6 +446,191 @@ test_jobs_json (void)
   g_assert_true (found);
 }
 
+/* Ctrl-C or SIGTERM ends `osais serve` cleanly: the shell's status for a
+ * signal, and no GLib criticals on the way out. */
+static void
+test_serve_interrupted (void)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *err = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, g_getenv ("OSAIS_CLI"), "--data-dir", data_dir, "serve",
+                              "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "http://127.0.0.1:"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("stderr:\n%s", err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 128 + SIGTERM);
+  g_assert_nonnull (strstr (err, "interrupted"));
+  g_assert_null (strstr (err, "CRITICAL"));
+}
+
+static JsonObject *
+parse_object (JsonParser *parser,
+              const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* Asserts that @object's array member @name holds exactly @expected. */
+static void
+assert_paths (JsonObject         *object,
+              const char         *name,
+              const char * const *expected)
+{
+  JsonArray *array = json_object_get_array_member (object, name);
+
+  g_assert_nonnull (array);
+  g_assert_cmpuint (json_array_get_length (array), ==, g_strv_length ((char **)expected));
+  for (guint i = 0; expected[i] != NULL; i++)
+    g_assert_cmpstr (json_array_get_string_element (array, i), ==, expected[i]);
+}
+
+static char *
+read_text (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+
+  return text;
+}
+
+static void
+test_doctor (void)
+{
+  g_autofree char *shared_dir = g_steal_pointer (&data_dir);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(Outcome) run = NULL;
+  g_autoptr(Outcome) healthy = NULL;
+  g_autoptr(Outcome) found = NULL;
+  g_autoptr(Outcome) repaired = NULL;
+  g_autoptr(Outcome) after = NULL;
+  g_autoptr(Outcome) refused = NULL;
+  g_autoptr(Outcome) damaged = NULL;
+  g_autoptr(Outcome) moved = NULL;
+  g_autoptr(Outcome) fresh = NULL;
+  g_autoptr(Outcome) fresh_doctor = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *job_dir = NULL;
+  g_autofree char *job_name = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *orphan = NULL;
+  g_autofree char *leftover = NULL;
+  g_autofree char *history = NULL;
+  g_autofree char *moved_history = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *report;
+
+  data_dir = g_dir_make_tmp ("osais-doctor-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  run = run_cli ("--simulator", "run", "diffusion", "word=a fox", "cimg=2", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  lines = g_strsplit (g_strstrip (run->out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  healthy = run_cli ("doctor", NULL);
+  g_assert_cmpint (healthy->status, ==, 0);
+  g_assert_nonnull (strstr (healthy->out, "healthy"));
+
+  /* An image lost, a file nobody named, what a crash left. */
+  job_dir = g_path_get_dirname (lines[0]);
+  job_name = g_path_get_basename (job_dir);
+  missing = g_build_filename ("images", job_name, lines[0] + strlen (job_dir) + 1, NULL);
+  orphan = g_build_filename ("images", job_name, "stray.png", NULL);
+  leftover = g_build_filename ("images", job_name, ".0-0123456789abcdef.png.Ab12Cd", NULL);
+  g_assert_cmpint (g_unlink (lines[0]), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_build_filename (data_dir, i == 0 ? orphan : leftover, NULL);
+
+      g_file_set_contents (path, i == 0 ? "the orphan" : "the leftover", -1, &error);
+      g_assert_no_error (error);
+    }
+
+  found = run_cli ("doctor", "--json", NULL);
+  g_assert_cmpint (found->status, ==, 1);
+  report = parse_object (parser, found->out);
+  g_assert_false (json_object_get_boolean_member (report, "healthy"));
+  g_assert_cmpstr (json_object_get_string_member (report, "integrity"), ==, "ok");
+  assert_paths (report, "missing", (const char *[]) { missing, NULL });
+  assert_paths (report, "orphans", (const char *[]) { orphan, NULL });
+  assert_paths (report, "leftovers", (const char *[]) { leftover, NULL });
+  assert_paths (report, "moved", (const char *[]) { NULL });
+
+  /* Moved, never deleted; the missing image is still reported. */
+  repaired = run_cli ("doctor", "--repair", NULL);
+  g_assert_cmpint (repaired->status, ==, 1);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *relative = i == 0 ? orphan : leftover;
+      g_autofree char *was = g_build_filename (data_dir, relative, NULL);
+      g_autofree char *now = g_build_filename (data_dir, "lost+found", relative, NULL);
+      g_autofree char *contents = read_text (now);
+
+      g_assert_false (g_file_test (was, G_FILE_TEST_EXISTS));
+      g_assert_cmpstr (contents, ==, i == 0 ? "the orphan" : "the leftover");
+    }
+  g_assert_true (g_file_test (lines[1], G_FILE_TEST_IS_REGULAR));
+  after = run_cli ("doctor", "--json", NULL);
+  g_assert_cmpint (after->status, ==, 1);
+  report = parse_object (parser, after->out);
+  assert_paths (report, "missing", (const char *[]) { missing, NULL });
+  assert_paths (report, "orphans", (const char *[]) { NULL });
+  assert_paths (report, "leftovers", (const char *[]) { NULL });
+
+  /* A damaged history: refused, said so, then moved aside whole. */
+  history = g_build_filename (data_dir, "history.sqlite3", NULL);
+  g_file_set_contents (history, "not a database, not at all, but long enough to read", -1,
+                       &error);
+  g_assert_no_error (error);
+  refused = run_cli ("jobs", NULL);
+  g_assert_cmpint (refused->status, ==, 2);
+  g_assert_nonnull (strstr (refused->err, "doctor --move-aside"));
+  damaged = run_cli ("doctor", NULL);
+  g_assert_cmpint (damaged->status, ==, 1);
+  g_assert_nonnull (strstr (damaged->out, "damaged"));
+
+  moved = run_cli ("doctor", "--move-aside", NULL);
+  g_assert_cmpint (moved->status, ==, 0);
+  g_assert_false (g_file_test (history, G_FILE_TEST_EXISTS));
+  moved_history = g_strdup (strstr (moved->err, history));
+  g_assert_nonnull (moved_history);
+  *strchr (moved_history, ';') = '\0';
+  text = read_text (moved_history);
+  g_assert_cmpstr (text, ==, "not a database, not at all, but long enough to read");
+  g_assert_false (g_file_test (lines[1], G_FILE_TEST_EXISTS));
+
+  fresh = run_cli ("jobs", NULL);
+  g_assert_cmpint (fresh->status, ==, 0);
+  fresh_doctor = run_cli ("doctor", NULL);
+  g_assert_cmpint (fresh_doctor->status, ==, 0);
+
+  osais_test_remove_tree (data_dir);
+  g_free (data_dir);
+  data_dir = g_steal_pointer (&shared_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -475,6 +660,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/out-keeps-parameters", test_out_keeps_parameters);
   g_test_add_func ("/Osais/Cli/run-interrupted", test_run_interrupted);
   g_test_add_func ("/Osais/Cli/run-through-receiver", test_run_through_receiver);
+  g_test_add_func ("/Osais/Cli/doctor", test_doctor);
+  g_test_add_func ("/Osais/Cli/serve-interrupted", test_serve_interrupted);
 
   status = g_test_run ();
   osais_test_remove_tree (data_dir);

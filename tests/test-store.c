@@ -5,6 +5,14 @@
  */
 
 #define G_LOG_DOMAIN "OsaisTestStore"
+/* unshare() */
+#define _GNU_SOURCE
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -1152,6 +1160,584 @@ test_damaged (void)
   osais_test_remove_tree (dir);
 }
 
+static void
+copy_file (const char *from_path,
+           const char *to_path)
+{
+  g_autoptr(GFile) from = g_file_new_for_path (from_path);
+  g_autoptr(GFile) to = g_file_new_for_path (to_path);
+  g_autoptr(GError) error = NULL;
+
+  g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Makes in @dir what a kill -9 leaves: a history whose last transaction is
+ * only in its write-ahead log, with the log and the shared-memory file
+ * beside it. Returns the root page of the images table, which that
+ * transaction did not touch. */
+static int
+make_crash_image (const char *dir)
+{
+  g_autofree char *source = make_data_dir ();
+  g_autofree char *source_path = g_build_filename (source, "history.sqlite3", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  OsaisStore *store = open_store (source);
+  sqlite3 *db = NULL;
+  int root_page;
+
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (create_job (store, 0, uid, "t"));
+  close_store (store);
+
+  g_assert_cmpint (sqlite3_open (source_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "PRAGMA wal_autocheckpoint = 0;"
+                                 "INSERT INTO stages VALUES (1, 3, 1, '', 'start', 1500);"
+                                 "INSERT INTO stages VALUES (2, 3, 1, '', 'start', 1500);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  root_page = query_int (source, "SELECT rootpage FROM sqlite_master WHERE name = 'images'");
+
+  /* Copied while the connection is open, as a crash would leave them. */
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *suffix = (const char *[]) { "", "-wal", "-shm" }[i];
+      g_autofree char *from = g_strconcat (source_path, suffix, NULL);
+      g_autofree char *to = g_strconcat (path, suffix, NULL);
+
+      copy_file (from, to);
+    }
+  sqlite3_close (db);
+  osais_test_remove_tree (source);
+
+  return root_page;
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+/* The files of @dir, sorted, with their contents (not recursive). */
+static GPtrArray *
+snapshot_dir (const char *dir)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *snapshot = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autoptr(GDir) folder = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (folder != NULL && (name = g_dir_read_name (folder)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *file = g_ptr_array_index (names, i);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+
+      g_ptr_array_add (snapshot, g_bytes_new (file, strlen (file) + 1));
+      /* A folder by its name only. */
+      g_ptr_array_add (snapshot, g_file_test (path, G_FILE_TEST_IS_DIR) ?
+                                 g_bytes_new (NULL, 0) : read_bytes (path));
+    }
+
+  return snapshot;
+}
+
+static void
+assert_snapshot_equal (GPtrArray *before,
+                       GPtrArray *after)
+{
+  g_assert_cmpuint (before->len, ==, after->len);
+  for (guint i = 0; i < before->len; i++)
+    {
+      GBytes *a = g_ptr_array_index (before, i);
+      GBytes *b = g_ptr_array_index (after, i);
+
+      g_assert_cmpmem (g_bytes_get_data (a, NULL), g_bytes_get_size (a),
+                       g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+    }
+}
+
+/* Makes page @page of the history in @dir garbage. */
+static void
+damage_page (const char *dir,
+             int         page)
+{
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  guint8 garbage[4096];
+  FILE *file;
+
+  memset (garbage, 0xa5, sizeof garbage);
+  file = fopen (path, "r+b");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fseek (file, (long)(page - 1) * sizeof garbage, SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, file), ==, sizeof garbage);
+  g_assert_cmpint (fclose (file), ==, 0);
+}
+
+/* Without a log beside it, the history is checked in place. */
+static void
+test_damaged_page_untouched (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  store = open_store (dir);
+  g_object_unref (create_job (store, 0, 1, "t"));
+  close_store (store);
+  damage_page (dir, query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'images'"));
+  before = snapshot_dir (dir);
+
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+
+  osais_test_remove_tree (dir);
+}
+
+static void
+test_damaged_with_wal_untouched (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  /* The images table's root page, in the database only, becomes garbage. */
+  damage_page (dir, make_crash_image (dir));
+
+  before = snapshot_dir (dir);
+  g_assert_cmpuint (before->len, ==, 2 * 3);
+
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, path));
+  g_test_message ("%s", error->message);
+
+  /* The database, its log and its shared memory, byte for byte; nothing more. */
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+
+  osais_test_remove_tree (dir);
+}
+
+static void
+test_empty_history_refused (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *wal_path = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm_path = g_strconcat (path, "-shm", NULL);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  /* Alone: not taken for a new history. */
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_files (dir), ==, 1);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  /* With the log of the history it was: SQLite would delete the log. */
+  make_crash_image (dir);
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  before = snapshot_dir (dir);
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_clear_error (&error);
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+
+  /* Or without the database at all. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_test_message ("%s", error->message);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (wal_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (shm_path, G_FILE_TEST_IS_REGULAR));
+
+  osais_test_remove_tree (dir);
+}
+
+static void
+test_check_refused_while_open (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(OsaisStoreCheck) check = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = NULL;
+  OsaisStore *store;
+
+  store = open_store (dir);
+  check = osais_store_check (dir, TRUE, &error);
+  g_assert_null (check);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IN_USE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  moved = osais_store_move_aside (dir, &error);
+  g_assert_null (moved);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IN_USE);
+  g_clear_error (&error);
+  close_store (store);
+
+  check = osais_store_check (dir, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (check->integrity, ==, "ok");
+  g_assert_true (osais_store_check_is_healthy (check));
+
+  osais_test_remove_tree (dir);
+}
+
+static void
+test_move_aside_keeps_everything (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = NULL;
+  OsaisStore *store;
+
+  make_crash_image (dir);
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  before = snapshot_dir (dir);
+
+  moved = osais_store_move_aside (dir, &error);
+  g_assert_no_error (error);
+  g_test_message ("moved aside to %s", moved);
+  g_assert_true (g_str_has_prefix (moved, path));
+  for (guint i = 0; i < 3; i++)
+    {
+      /* In snapshot_dir()'s order. */
+      const char *suffix = (const char *[]) { "", "-shm", "-wal" }[i];
+      g_autofree char *name = g_strconcat ("history.sqlite3", suffix, NULL);
+      g_autofree char *moved_file = g_strconcat (moved, suffix, NULL);
+      g_autoptr(GBytes) contents = read_bytes (moved_file);
+
+      g_assert_cmpstr (g_bytes_get_data (g_ptr_array_index (before, 2 * i), NULL), ==, name);
+      g_assert_true (g_bytes_equal (g_ptr_array_index (before, 2 * i + 1), contents));
+    }
+
+  /* A new history starts beside the one moved aside. */
+  store = open_store (dir);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+  close_store (store);
+
+  osais_test_remove_tree (dir);
+}
+
+/* Whether this process may make a mount namespace of its own: asked in a
+ * child, since a namespace, once made, stays. */
+static gboolean
+can_make_mount_namespace (void)
+{
+  int status = 0;
+  pid_t pid = fork ();
+
+  if (pid == 0)
+    _exit (unshare (CLONE_NEWNS) == 0 &&
+           mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 0 : 1);
+
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0;
+}
+
+/* Makes @path read-only as a read-only mount does (root ignores
+ * permissions): a read-only bind mount, seen only in this process's mount
+ * namespace (see test_read_only_folder()). */
+static void
+mount_read_only (const char *path)
+{
+  g_assert_cmpint (mount (path, path, NULL, MS_BIND, NULL), ==, 0);
+  g_assert_cmpint (mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), ==, 0);
+}
+
+static void
+test_read_only_folder (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *images = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  /* A namespace is a thread's: it is made in a process of its own before
+   * any thread is (GLib keeps a thread pool's idle threads for others). */
+  if (!g_test_subprocess ())
+    {
+      if (!can_make_mount_namespace ())
+        {
+          g_test_skip ("This test needs to make a mount namespace (CAP_SYS_ADMIN)");
+          return;
+        }
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
+  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+
+  dir = make_data_dir ();
+  images = g_build_filename (dir, "images", NULL);
+  store = open_store (dir);
+  job = create_job (store, 0, 7, "t7");
+  mount_read_only (images);
+
+  /* A notification goes to the database, which can still be written:
+   * stored, and so acknowledged. */
+  g_assert_true (notify_sync (store, 7, "t7", OSAIS_STAGE_STARTED, 0, NULL, "started", -1,
+                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 7"), ==, 1);
+
+  /* An image cannot be stored: refused, saying why. */
+  image = add_image_sync (store, 7, "t7", 1, "an image", &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY);
+  g_assert_nonnull (strstr (error->message, "Read-only"));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
+  close_store (store);
+  g_assert_cmpint (umount2 (images, MNT_DETACH), ==, 0);
+
+  /* A data folder that is read-only as a whole: refused at opening, plainly. */
+  mount_read_only (dir);
+  store = osais_store_open (dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY);
+  g_assert_nonnull (strstr (error->message, "read-only"));
+  g_test_message ("%s", error->message);
+  g_assert_cmpint (umount2 (dir, MNT_DETACH), ==, 0);
+
+  osais_test_remove_tree (dir);
+}
+
+/* What a kill -9 between writing an image and renaming it leaves behind:
+ * write_temp_file()'s name for it. */
+#define CRASH_LEFTOVER ".2-0123456789abcdef.png.Ab3dE9"
+
+static void
+write_file (const char *dir,
+            const char *name,
+            const char *contents)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+exists_in (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Starts `osais serve` on @dir, waits until it listens, and kills it with
+ * SIGKILL: what a crash leaves, made by a crash. */
+static void
+kill_serving_cli (const char *dir)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, g_getenv ("OSAIS_CLI"), "--data-dir", dir, "serve",
+                              "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "http://127.0.0.1:"));
+
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (process));
+}
+
+static void
+test_crash_leftovers_removed (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *job_dir = g_build_filename (images, "42", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *image_path = NULL;
+  OsaisStore *store;
+  OsaisStore *second;
+  OsaisJob *job;
+
+  store = open_store (dir);
+  g_object_unref (create_job (store, 0, 42, "t42"));
+  image = add_image_sync (store, 42, "t42", 1, "a stored image", &error);
+  g_assert_no_error (error);
+  image_path = g_file_get_path (osais_image_get_file (image));
+
+  /* Another store has the folder open: the file may be one it is writing. */
+  write_file (job_dir, ".3-fedcba9876543210.jpg.Zz0099", "being written");
+  second = open_store (dir);
+  g_assert_true (exists_in (job_dir, ".3-fedcba9876543210.jpg.Zz0099"));
+  close_store (second);
+  close_store (store);
+
+  /* The leftover, and names that only look like one: never ours to remove. */
+  kill_serving_cli (dir);
+  write_file (job_dir, CRASH_LEFTOVER, "half an image");
+  write_file (job_dir, ".2-0123456789abcdef.png", "not a temporary name");
+  write_file (job_dir, ".2-0123456789abcde.png.Ab3dE9", "a hash too short");
+  write_file (job_dir, "notes.txt", "the user's");
+  write_file (images, CRASH_LEFTOVER, "not in a job's folder");
+  write_file (dir, CRASH_LEFTOVER, "not in images/");
+
+  store = open_store (dir);
+  g_assert_false (exists_in (job_dir, CRASH_LEFTOVER));
+  g_assert_false (exists_in (job_dir, ".3-fedcba9876543210.jpg.Zz0099"));
+  g_assert_true (exists_in (job_dir, ".2-0123456789abcdef.png"));
+  g_assert_true (exists_in (job_dir, ".2-0123456789abcde.png.Ab3dE9"));
+  g_assert_true (exists_in (job_dir, "notes.txt"));
+  g_assert_true (exists_in (images, CRASH_LEFTOVER));
+  g_assert_true (exists_in (dir, CRASH_LEFTOVER));
+  g_assert_true (g_file_test (image_path, G_FILE_TEST_IS_REGULAR));
+  job = osais_store_lookup (store, 42);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  close_store (store);
+
+  osais_test_remove_tree (dir);
+}
+
+/* A crash while a copy was being checked leaves the copy's folder. */
+static void
+test_check_copy_leftovers_removed (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *copy_dir = g_build_filename (dir, "history.sqlite3.check-Ab3dE9", NULL);
+  g_autofree char *other_dir = g_build_filename (dir, "history.sqlite3.check-mine", NULL);
+  OsaisStore *store;
+
+  g_assert_cmpint (g_mkdir (copy_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (other_dir, 0700), ==, 0);
+  write_file (copy_dir, "history.sqlite3", "a copy");
+  write_file (other_dir, "notes.txt", "the user's");
+
+  store = open_store (dir);
+  g_assert_false (g_file_test (copy_dir, G_FILE_TEST_EXISTS));
+  g_assert_true (exists_in (other_dir, "notes.txt"));
+  close_store (store);
+
+  osais_test_remove_tree (dir);
+}
+
+static void
+iterate_pending (void)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+test_disk_full_recovers (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *job_images = g_build_filename (dir, "images", "1", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisJob) second = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  guint n_notifies = 0;
+  OsaisStore *store;
+
+  osais_test_full_disk_install ();
+  store = open_store (dir);
+  g_signal_connect (store, "notify::disk-full", G_CALLBACK (count_notify_cb), &n_notifies);
+  job = create_job (store, 0, 1, "t1");
+  g_assert_false (osais_store_get_disk_full (store));
+
+  /* The disk fills: each callback is refused, said so, and nothing of it stays. */
+  osais_test_set_disk_full (TRUE);
+  g_assert_false (notify_sync (store, 1, "t1", OSAIS_STAGE_STARTED, 0, NULL, "started", -1,
+                               &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  iterate_pending ();
+  g_assert_true (osais_store_get_disk_full (store));
+  g_assert_cmpuint (n_notifies, ==, 1);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_REQUEST_SENT);
+
+  image = add_image_sync (store, 1, "t1", 1, "an image", &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_files (job_images), ==, 0);
+
+  osais_store_create_job_async (store, 0, 2, "t2", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &result);
+  g_assert_null (osais_store_create_job_finish (store, wait_result (&result), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  iterate_pending ();
+  g_assert_null (osais_store_lookup (store, 2));
+  g_assert_cmpuint (n_notifies, ==, 1);
+
+  /* Space again: the same callbacks, sent again, are stored, once each. */
+  osais_test_set_disk_full (FALSE);
+  g_assert_true (notify_sync (store, 1, "t1", OSAIS_STAGE_STARTED, 0, NULL, "started", -1,
+                              &error));
+  g_assert_no_error (error);
+  iterate_pending ();
+  g_assert_false (osais_store_get_disk_full (store));
+  g_assert_cmpuint (n_notifies, ==, 2);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_STARTED);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 1"), ==, 1);
+
+  image = add_image_sync (store, 1, "t1", 1, "an image", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_query_exists (osais_image_get_file (image), NULL));
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 1"), ==, 1);
+  second = create_job (store, 0, 2, "t2");
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM jobs"), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (store, &n_notifies);
+  close_store (store);
+  osais_test_full_disk_uninstall ();
+  osais_test_remove_tree (dir);
+}
+
 typedef struct
 {
   OsaisStore *store;
@@ -1431,6 +2017,15 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
   g_test_add_func ("/Osais/Store/schema-1-updated", test_schema_1_updated);
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
+  g_test_add_func ("/Osais/Store/damaged-page-untouched", test_damaged_page_untouched);
+  g_test_add_func ("/Osais/Store/damaged-with-wal-untouched", test_damaged_with_wal_untouched);
+  g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
+  g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
+  g_test_add_func ("/Osais/Store/check-copy-leftovers-removed", test_check_copy_leftovers_removed);
+  g_test_add_func ("/Osais/Store/check-refused-while-open", test_check_refused_while_open);
+  g_test_add_func ("/Osais/Store/move-aside-keeps-everything", test_move_aside_keeps_everything);
+  g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
+  g_test_add_func ("/Osais/Store/read-only-folder", test_read_only_folder);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",

@@ -26,6 +26,7 @@ typedef enum
 {
   EXIT_OK        = 0,
   EXIT_JOB_FAILED = 1,
+  EXIT_PROBLEMS_FOUND = 1,  /* doctor */
   EXIT_USAGE     = 2,
   EXIT_NETWORK   = 3,
   EXIT_TIMEOUT   = 4,
@@ -173,7 +174,8 @@ report_error (const char *what,
   if (error->domain == OSAIS_STORE_ERROR)
     {
       say ("%s: %s", what, error->message);
-      say ("the data folder is left as it is; move it aside or use --data-dir to start afresh");
+      say ("the data folder is left as it is; `osais doctor` checks it, or use --data-dir "
+           "to start afresh elsewhere");
       return EXIT_USAGE;
     }
   if (error->domain == OSAIS_CALLBACK_SERVER_ERROR)
@@ -1289,6 +1291,149 @@ command_jobs (Cli   *cli,
   return EXIT_OK;
 }
 
+/* doctor ----------------------------------------------------------------- */
+
+static void
+add_string_array (JsonBuilder *builder,
+                  const char  *name,
+                  GPtrArray   *strings)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < strings->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (strings, i));
+  json_builder_end_array (builder);
+}
+
+static void
+print_check_json (const char            *dir,
+                  const OsaisStoreCheck *check)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data_dir");
+  json_builder_add_string_value (builder, dir);
+  json_builder_set_member_name (builder, "healthy");
+  json_builder_add_boolean_value (builder, osais_store_check_is_healthy (check));
+  json_builder_set_member_name (builder, "integrity");
+  if (check->integrity != NULL)
+    json_builder_add_string_value (builder, check->integrity);
+  else
+    json_builder_add_null_value (builder);
+  add_string_array (builder, "missing", check->missing);
+  add_string_array (builder, "orphans", check->orphans);
+  add_string_array (builder, "leftovers", check->leftovers);
+  add_string_array (builder, "moved", check->moved);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, TRUE);
+  g_print ("%s\n", text);
+}
+
+static void
+print_paths (const char *title,
+             GPtrArray  *paths)
+{
+  if (paths->len == 0)
+    return;
+
+  g_print ("%s (%u):\n", title, paths->len);
+  for (guint i = 0; i < paths->len; i++)
+    g_print ("  %s\n", (const char *)g_ptr_array_index (paths, i));
+}
+
+static void
+print_check (const char            *dir,
+             const OsaisStoreCheck *check)
+{
+  g_print ("data folder: %s\n", dir);
+  if (check->integrity == NULL)
+    g_print ("history: none yet\n");
+  else if (g_str_equal (check->integrity, "ok"))
+    g_print ("history: ok\n");
+  else
+    g_print ("history: %s\n", check->integrity);
+  print_paths ("images the history names that are missing (restore them from a backup)",
+               check->missing);
+  print_paths ("files in images/ that the history does not name", check->orphans);
+  print_paths ("temporary files a crash left", check->leftovers);
+  print_paths ("moved into lost+found/", check->moved);
+
+  if (osais_store_check_is_healthy (check))
+    g_print ("healthy\n");
+  else if (check->moved->len < check->orphans->len + check->leftovers->len)
+    g_print ("problems found: `osais doctor --repair` moves the files into lost+found/\n");
+  else if (check->integrity != NULL && !g_str_equal (check->integrity, "ok"))
+    g_print ("problems found: `osais doctor --move-aside` starts a new history, "
+             "keeping this one\n");
+  else
+    g_print ("problems found\n");
+}
+
+static int
+command_doctor (Cli   *cli,
+                int    argc,
+                char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisStoreCheck) check = NULL;
+  g_autofree char *default_dir = NULL;
+  const char *dir = cli->options->data_dir;
+  gboolean repair = FALSE;
+  gboolean move_aside = FALSE;
+  gboolean as_json = FALSE;
+  GOptionEntry entries[] = {
+    { "repair", 0, 0, G_OPTION_ARG_NONE, &repair,
+      "Move orphaned and temporary files into lost+found/ (nothing is deleted)", NULL },
+    { "move-aside", 0, 0, G_OPTION_ARG_NONE, &move_aside,
+      "Rename a damaged history and its images, keeping them, to start a new one", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL },
+    { NULL }
+  };
+
+  if (!parse_command_options ("— check the data folder", entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1 || (move_aside && (repair || as_json)))
+    {
+      say ("doctor takes --repair and --json, or --move-aside alone");
+      return EXIT_USAGE;
+    }
+
+  if (dir == NULL)
+    dir = default_dir = osais_store_default_data_dir ();
+
+  if (move_aside)
+    {
+      g_autofree char *moved = osais_store_move_aside (dir, &error);
+
+      if (moved == NULL)
+        {
+          say ("%s", error->message);
+          return EXIT_USAGE;
+        }
+      say ("the history is now %s; the next start begins a new one", moved);
+      return EXIT_OK;
+    }
+
+  check = osais_store_check (dir, repair, &error);
+  if (check == NULL)
+    {
+      say ("%s", error->message);
+      return EXIT_USAGE;
+    }
+
+  if (as_json)
+    print_check_json (dir, check);
+  else
+    print_check (dir, check);
+
+  return osais_store_check_is_healthy (check) ? EXIT_OK : EXIT_PROBLEMS_FOUND;
+}
+
 /* params ----------------------------------------------------------------- */
 
 
@@ -1435,6 +1580,7 @@ static const struct
   { "run", command_run, "run an AI request and print the stored images' paths" },
   { "serve", command_serve, "run the callback server in the foreground for known jobs" },
   { "jobs", command_jobs, "list stored jobs (--json for a JSON array)" },
+  { "doctor", command_doctor, "check the data folder (--repair, --move-aside, --json)" },
   { "params", command_params, "print the parameters kept in a PNG (ours or AUTOMATIC1111's)" },
   { "simulate", command_simulate, "run the OSAIS simulator" },
 };

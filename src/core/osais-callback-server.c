@@ -509,8 +509,13 @@ status_for_store_error (const GError *error)
     return SOUP_STATUS_NOT_FOUND;
   if (g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_TOKEN_MISMATCH))
     return SOUP_STATUS_FORBIDDEN;
-  if (g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_BUSY))
+  /* The folder may be made writable again: sending it later may do. */
+  if (g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_BUSY) ||
+      g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY))
     return SOUP_STATUS_SERVICE_UNAVAILABLE;
+  /* Nothing was stored, and sending it again later will do. */
+  if (g_error_matches (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL))
+    return SOUP_STATUS_INSUFFICIENT_STORAGE;
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;
 }
 

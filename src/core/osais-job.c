@@ -565,6 +565,17 @@ osais_job_add_image (OsaisJob   *self,
   g_list_store_append (self->images, image);
 }
 
+/* A job holds one image per hash (the store's UNIQUE (uid, sha256)). The
+ * object itself may differ: the store's writer makes new ones for a job it
+ * reloads after a failed commit. */
+static gboolean
+same_image (gconstpointer a,
+            gconstpointer b)
+{
+  return g_strcmp0 (osais_image_get_hash ((OsaisImage *)a),
+                    osais_image_get_hash ((OsaisImage *)b)) == 0;
+}
+
 gboolean
 osais_job_remove_image (OsaisJob   *self,
                         OsaisImage *image)
@@ -574,7 +585,7 @@ osais_job_remove_image (OsaisJob   *self,
   g_return_val_if_fail (OSAIS_IS_JOB (self), FALSE);
   g_return_val_if_fail (OSAIS_IS_IMAGE (image), FALSE);
 
-  if (!g_list_store_find (self->images, image, &position))
+  if (!g_list_store_find_with_equal_func (self->images, image, same_image, &position))
     return FALSE;
 
   g_list_store_remove (self->images, position);

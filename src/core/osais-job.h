@@ -64,7 +64,7 @@ GListModel *osais_job_get_images           (OsaisJob    *self);
 /* Appends an image; emits items-changed on the images model for that position only. */
 void        osais_job_add_image            (OsaisJob    *self,
                                             OsaisImage  *image);
-/* Removes an image (by identity); returns FALSE if it was not there. */
+/* Removes the image with @image's hash; returns FALSE if there was none. */
 gboolean    osais_job_remove_image         (OsaisJob    *self,
                                             OsaisImage  *image);
 /* TRUE when the job is finished and every announced image is stored. */

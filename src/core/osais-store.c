@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -206,6 +207,10 @@ struct _OsaisStore
   char         *data_dir;
   char         *images_dir;
   char         *early_dir;
+  /* Open on the data folder, with a shared flock() while the store is open:
+   * whoever gets it exclusively at opening knows no other store uses the
+   * folder, so what looks half-written was left by a crash. */
+  int           lock_fd;
 
   /* Main context side. */
   GMainContext *main_context;
@@ -223,6 +228,9 @@ struct _OsaisStore
   guint         n_early;      /* early->len, for other threads, under mutex */
   gint64        last_created;
   gboolean      broken;
+  /* The last commit failed for want of space (writer side; the main
+   * context's copy is disk_full). */
+  gboolean      writer_disk_full;
 
   /* Shared, under mutex. */
   GMutex        mutex;
@@ -236,6 +244,9 @@ struct _OsaisStore
   gboolean      closing;
 
   guint64       n_commits;
+
+  /* Main context side. */
+  gboolean      disk_full;
 };
 
 static void osais_store_list_model_init (GListModelInterface *iface);
@@ -250,6 +261,7 @@ enum {
   PROP_0,
   PROP_DATA_DIR,
   PROP_EARLY_GRACE,
+  PROP_DISK_FULL,
   N_PROPS
 };
 
@@ -358,8 +370,17 @@ set_sqlite_error (GError     **error,
                   sqlite3     *db,
                   const char  *what)
 {
-  g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
-               "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
+  /* The failures that go away by themselves, or by the user's hand: said
+   * apart from the others. */
+  if (db != NULL && sqlite3_errcode (db) == SQLITE_FULL)
+    g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL,
+                 "%s: the disk is full", what);
+  else if (db != NULL && sqlite3_errcode (db) == SQLITE_READONLY)
+    g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY,
+                 "%s: %s", what, sqlite3_errmsg (db));
+  else
+    g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                 "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
 }
 
 static gboolean
@@ -416,6 +437,25 @@ dup_column_text (sqlite3_stmt *stmt,
 
 /* Files. */
 
+/* What a failed file operation means for whoever sent what was to be
+ * stored: space may come back, and a folder may be made writable again. */
+static OsaisStoreError
+file_error_code (int saved_errno)
+{
+  switch (saved_errno)
+    {
+    case ENOSPC:
+    case EDQUOT:
+      return OSAIS_STORE_ERROR_DISK_FULL;
+    case EROFS:
+    case EACCES:
+    case EPERM:
+      return OSAIS_STORE_ERROR_READ_ONLY;
+    default:
+      return OSAIS_STORE_ERROR_IO;
+    }
+}
+
 static gboolean
 fsync_directory (const char  *path,
                  GError     **error)
@@ -452,7 +492,7 @@ ensure_directory (const char  *path,
       if (saved_errno == EEXIST && g_file_test (path, G_FILE_TEST_IS_DIR))
         return TRUE;
 
-      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+      g_set_error (error, OSAIS_STORE_ERROR, file_error_code (saved_errno),
                    "Cannot create the folder %s: %s", path, g_strerror (saved_errno));
       return FALSE;
     }
@@ -484,7 +524,7 @@ write_temp_file (const char  *dir,
   if (fd < 0)
     {
       saved_errno = errno;
-      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+      g_set_error (error, OSAIS_STORE_ERROR, file_error_code (saved_errno),
                    "Cannot create a file in %s: %s", dir, g_strerror (saved_errno));
       return NULL;
     }
@@ -511,12 +551,64 @@ write_temp_file (const char  *dir,
   if (saved_errno != 0)
     {
       g_unlink (tmp_path);
-      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+      g_set_error (error, OSAIS_STORE_ERROR, file_error_code (saved_errno),
                    "Cannot write %s/%s: %s", dir, name, g_strerror (saved_errno));
       return NULL;
     }
 
   return g_steal_pointer (&tmp_path);
+}
+
+/* Whether @name is one of write_temp_file()'s temporary names: a dot, an
+ * image's name as image_location() makes it, a dot, g_mkstemp_full()'s six
+ * characters. Nothing else in the data folder is ever taken for one. */
+static gboolean
+is_temp_image_name (const char *name)
+{
+  static const char temp_pattern[] =
+    "^\\.[0-9]+-[0-9a-f]{16}\\.(png|jpg|webp|bin)\\.[A-Za-z0-9]{6}$";
+  static GRegex *pattern;
+
+  if (g_once_init_enter (&pattern))
+    g_once_init_leave (&pattern, g_regex_new (temp_pattern, G_REGEX_OPTIMIZE,
+                                              G_REGEX_MATCH_DEFAULT, NULL));
+
+  return g_regex_match (pattern, name, G_REGEX_MATCH_DEFAULT, NULL);
+}
+
+/* Removes the temporary image files that a crash left in images/<uid>/: a
+ * process killed between writing one and renaming it leaves it behind, and
+ * nothing else would ever remove it. Only called while no other store has
+ * the folder open (see lock_data_dir()), as another's would be in use. */
+static void
+remove_temp_leftovers (const char *images_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (images_dir, 0, NULL);
+  const char *job_name;
+  guint n_removed = 0;
+
+  while (dir != NULL && (job_name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *job_dir_path = g_build_filename (images_dir, job_name, NULL);
+      g_autoptr(GDir) job_dir = g_dir_open (job_dir_path, 0, NULL);
+      const char *name;
+
+      while (job_dir != NULL && (name = g_dir_read_name (job_dir)) != NULL)
+        {
+          g_autofree char *path = NULL;
+
+          if (!is_temp_image_name (name))
+            continue;
+
+          path = g_build_filename (job_dir_path, name, NULL);
+          if (g_unlink (path) == 0)
+            n_removed++;
+          else
+            g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+        }
+    }
+
+  g_debug ("Removed %u temporary image files a crash left in %s", n_removed, images_dir);
 }
 
 /* The store names image files itself; only these three types pass the image
@@ -664,7 +756,8 @@ set_damaged_error (GError     **error,
 {
   g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED,
                "The history database %s is damaged (%s). It was left untouched: "
-               "move it aside to start a new history, or restore a backup.",
+               "move it aside to start a new history (`osais doctor --move-aside`), "
+               "or restore a backup.",
                path, reason);
 }
 
@@ -674,6 +767,7 @@ set_damaged_error (GError     **error,
 static gboolean
 check_database (sqlite3     *db,
                 const char  *path,
+                gboolean     full,
                 int         *version,
                 GError     **error)
 {
@@ -699,7 +793,9 @@ check_database (sqlite3     *db,
       return FALSE;
     }
 
-  if (sqlite3_prepare_v2 (db, "PRAGMA quick_check", -1, &stmt, NULL) != SQLITE_OK)
+  /* Opening makes do with the quick check, which reads every page once. */
+  if (sqlite3_prepare_v2 (db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check",
+                          -1, &stmt, NULL) != SQLITE_OK)
     {
       set_damaged_error (error, path, sqlite3_errmsg (db));
       return FALSE;
@@ -725,12 +821,172 @@ check_database (sqlite3     *db,
   return TRUE;
 }
 
-static sqlite3 *
-open_database (const char  *path,
+/* The name of a file beside the database: its "-wal" or "-shm". */
+static char *
+database_file (const char *path,
+               const char *suffix)
+{
+  return g_strconcat (path, suffix, NULL);
+}
+
+static gboolean
+file_exists (const char *path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Removes a folder of plain files that we made. */
+static void
+remove_scratch_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      if (g_unlink (file) != 0)
+        g_debug ("Cannot remove %s: %s", file, g_strerror (errno));
+    }
+  if (g_rmdir (path) != 0)
+    g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+}
+
+/* The folder a check's copy goes in, beside the database. */
+#define CHECK_DIR_PREFIX DATABASE_NAME ".check-"
+
+/* Copies the database, and the write-ahead log beside it if any, into a
+ * new folder beside it (*@scratch, for remove_scratch_dir()); returns the
+ * copy's path. */
+static char *
+copy_database (const char  *path,
+               char       **scratch,
                GError     **error)
 {
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *dir = g_build_filename (parent, CHECK_DIR_PREFIX "XXXXXX", NULL);
+  g_autofree char *copy = NULL;
+  int saved_errno;
+
+  if (g_mkdtemp_full (dir, 0700) == NULL)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot check the history database %s: cannot create a folder beside it: %s",
+                   path, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  copy = g_build_filename (dir, DATABASE_NAME, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *suffix = i == 0 ? "" : "-wal";
+      g_autofree char *from_path = database_file (path, suffix);
+      g_autofree char *to_path = database_file (copy, suffix);
+      g_autoptr(GFile) from = g_file_new_for_path (from_path);
+      g_autoptr(GFile) to = g_file_new_for_path (to_path);
+      g_autoptr(GError) local_error = NULL;
+
+      if (i > 0 && !file_exists (from_path))
+        continue;
+      if (!g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error))
+        {
+          g_set_error (error, OSAIS_STORE_ERROR,
+                       g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NO_SPACE) ?
+                       OSAIS_STORE_ERROR_DISK_FULL : OSAIS_STORE_ERROR_IO,
+                       "Cannot check the history database %s: cannot copy it to check the "
+                       "copy: %s", path, local_error->message);
+          remove_scratch_dir (dir);
+          return NULL;
+        }
+    }
+
+  *scratch = g_steal_pointer (&dir);
+
+  return g_steal_pointer (&copy);
+}
+
+/* Checks a copy of the database and of the write-ahead log a crash left
+ * beside it, never the files themselves. Opening them would replay the log
+ * into the shared-memory file, and closing them would write the log into
+ * the database and delete it, whatever the check found: a damaged history
+ * would not be left as it was. Called only when no other store has the
+ * folder open, so the files do not change while they are copied. */
+static gboolean
+check_copy (const char  *path,
+            int         *version,
+            GError     **error)
+{
+  g_autofree char *scratch = NULL;
+  g_autofree char *copy = copy_database (path, &scratch, error);
+  sqlite3 *db = NULL;
+  gboolean ok = FALSE;
+
+  if (copy == NULL)
+    return FALSE;
+
+  if (sqlite3_open_v2 (copy, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    set_sqlite_error (error, db, "Cannot check the history database");
+  else
+    ok = check_database (db, path, FALSE, version, error);
+
+  sqlite3_close (db);
+  remove_scratch_dir (scratch);
+
+  return ok;
+}
+
+/* What SQLite itself would destroy: a database file that is empty or gone
+ * while its write-ahead log is there (SQLite deletes the log, and with it
+ * every transaction not yet copied into the database). An empty file is not
+ * a new history either: we never leave one, and images may be named by the
+ * history it was. Refused, like a damaged database, and left as it is. */
+static gboolean
+check_database_file (const char  *path,
+                     GError     **error)
+{
+  g_autofree char *wal = database_file (path, "-wal");
+  GStatBuf buf;
+
+  if (g_stat (path, &buf) == 0)
+    {
+      if (buf.st_size == 0)
+        {
+          set_damaged_error (error, path, "the file is empty: 0 bytes");
+          return FALSE;
+        }
+    }
+  else if (errno == ENOENT && file_exists (wal))
+    {
+      set_damaged_error (error, path, "it is missing, but its write-ahead log is there");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Opens the database, after checking it: on a copy @after_crash (see
+ * check_copy()). */
+static sqlite3 *
+open_database (const char  *path,
+               gboolean     after_crash,
+               GError     **error)
+{
+  gboolean checked = FALSE;
   sqlite3 *db = NULL;
   int version = 0;
+
+  if (!check_database_file (path, error))
+    return NULL;
+
+  if (after_crash && file_exists (path))
+    {
+      if (!check_copy (path, &version, error))
+        return NULL;
+      checked = TRUE;
+    }
 
   if (sqlite3_open_v2 (path, &db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -745,7 +1001,7 @@ open_database (const char  *path,
   /* Another instance on the same folder waits its turn rather than fail. */
   sqlite3_busy_timeout (db, 5000);
 
-  if (!check_database (db, path, &version, error) ||
+  if ((!checked && !check_database (db, path, FALSE, &version, error)) ||
       !exec_sql (db,
                  "PRAGMA journal_mode = WAL;"
                  "PRAGMA synchronous = FULL;"
@@ -782,6 +1038,64 @@ open_database (const char  *path,
   return db;
 }
 
+/* The columns the job and image rows are read with, at opening and when the
+ * writer reloads a job after a failed commit. */
+#define JOB_COLUMNS \
+  "uid, token, engine, parameters, stage, cycle, description, cost, error_message," \
+  " created, updated, announced_images"
+#define IMAGE_COLUMNS \
+  "uid, cycle, path, size, content_type, sha256, width, height, received"
+
+/* The writer's state of the job in a row of JOB_COLUMNS. */
+static JobState *
+job_state_new_from_row (sqlite3_stmt *stmt)
+{
+  const char *token = (const char *)sqlite3_column_text (stmt, 1);
+  int stage = sqlite3_column_int (stmt, 4);
+  JobState *state;
+
+  if (stage < OSAIS_STAGE_ERROR || stage > OSAIS_STAGE_FINISHED)
+    stage = OSAIS_STAGE_REQUEST_SENT;
+
+  state = job_state_new (token != NULL ? token : "");
+  state->stage = stage;
+  state->cycle = MAX (0, sqlite3_column_int (stmt, 5));
+  state->description = dup_column_text (stmt, 6);
+  state->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
+  state->error_message = dup_column_text (stmt, 8);
+  state->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
+
+  return state;
+}
+
+/* The image in a row of IMAGE_COLUMNS, or NULL if the row names none. */
+static OsaisImage *
+image_new_from_row (OsaisStore   *self,
+                    sqlite3_stmt *stmt)
+{
+  const char *path = (const char *)sqlite3_column_text (stmt, 2);
+  const char *hash = (const char *)sqlite3_column_text (stmt, 5);
+  g_autofree char *full_path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GDateTime) received = NULL;
+
+  if (path == NULL || hash == NULL)
+    return NULL;
+
+  full_path = g_build_filename (self->data_dir, path, NULL);
+  file = g_file_new_for_path (full_path);
+  received = date_time_from_usec (sqlite3_column_int64 (stmt, 8));
+
+  return osais_image_new (file, sqlite3_column_int64 (stmt, 0),
+                          MAX (0, sqlite3_column_int (stmt, 1)),
+                          sqlite3_column_int64 (stmt, 3),
+                          (const char *)sqlite3_column_text (stmt, 4),
+                          hash,
+                          sqlite3_column_int (stmt, 6),
+                          sqlite3_column_int (stmt, 7),
+                          received);
+}
+
 /* Reads every job and every image, one query each, building the objects
  * and the writer's validation state together. */
 static gboolean
@@ -792,9 +1106,7 @@ load_history (OsaisStore  *self,
   int rc;
 
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT uid, token, engine, parameters, stage, cycle, description,"
-                          " cost, error_message, created, updated, announced_images"
-                          " FROM jobs ORDER BY created, uid",
+                          "SELECT " JOB_COLUMNS " FROM jobs ORDER BY created, uid",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "Cannot read the history");
@@ -804,24 +1116,11 @@ load_history (OsaisStore  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 uid = sqlite3_column_int64 (stmt, 0);
-      const char *token = (const char *)sqlite3_column_text (stmt, 1);
-      int stage = sqlite3_column_int (stmt, 4);
       gint64 created = sqlite3_column_int64 (stmt, 9);
       g_autoptr(GDateTime) created_dt = date_time_from_usec (created);
       g_autoptr(GDateTime) updated_dt = date_time_from_usec (sqlite3_column_int64 (stmt, 10));
-      JobState *state;
+      JobState *state = job_state_new_from_row (stmt);
       OsaisJob *job;
-
-      if (stage < OSAIS_STAGE_ERROR || stage > OSAIS_STAGE_FINISHED)
-        stage = OSAIS_STAGE_REQUEST_SENT;
-
-      state = job_state_new (token != NULL ? token : "");
-      state->stage = stage;
-      state->cycle = MAX (0, sqlite3_column_int (stmt, 5));
-      state->description = dup_column_text (stmt, 6);
-      state->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
-      state->error_message = dup_column_text (stmt, 8);
-      state->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
 
       job = g_object_new (OSAIS_TYPE_JOB,
                           "uid", uid,
@@ -855,8 +1154,7 @@ load_history (OsaisStore  *self,
     }
 
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT uid, cycle, path, size, content_type, sha256, width, height,"
-                          " received FROM images ORDER BY uid, received, rowid",
+                          "SELECT " IMAGE_COLUMNS " FROM images ORDER BY uid, received, rowid",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "Cannot read the history");
@@ -866,31 +1164,15 @@ load_history (OsaisStore  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 uid = sqlite3_column_int64 (stmt, 0);
-      const char *path = (const char *)sqlite3_column_text (stmt, 2);
-      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
-      g_autofree char *full_path = NULL;
-      g_autoptr(GFile) file = NULL;
-      g_autoptr(GDateTime) received = NULL;
       OsaisImage *image;
       JobState *state;
       OsaisJob *job;
 
       state = g_hash_table_lookup (self->states, &uid);
       job = g_hash_table_lookup (self->jobs_by_uid, &uid);
-      if (state == NULL || job == NULL || path == NULL || hash == NULL)
+      if (state == NULL || job == NULL || (image = image_new_from_row (self, stmt)) == NULL)
         continue;
 
-      full_path = g_build_filename (self->data_dir, path, NULL);
-      file = g_file_new_for_path (full_path);
-      received = date_time_from_usec (sqlite3_column_int64 (stmt, 8));
-      image = osais_image_new (file, uid,
-                               MAX (0, sqlite3_column_int (stmt, 1)),
-                               sqlite3_column_int64 (stmt, 3),
-                               (const char *)sqlite3_column_text (stmt, 4),
-                               hash,
-                               sqlite3_column_int (stmt, 6),
-                               sqlite3_column_int (stmt, 7),
-                               received);
       osais_job_add_image (job, image);
       g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
     }
@@ -938,15 +1220,15 @@ load_history (OsaisStore  *self,
  * or all of it for those whose requests were still in flight then. Files
  * in images/early/ that no row names were written by a run that stopped
  * before its commit: nothing acknowledged them, so they go. */
+/* Reads the early_callbacks rows into self->early; @named gets the names of
+ * their files. A row whose grace has not started gets @expires. */
 static gboolean
-load_early (OsaisStore  *self,
-            GError     **error)
+read_early_rows (OsaisStore  *self,
+                 gint64       expires,
+                 GHashTable  *named,
+                 GError     **error)
 {
-  g_autoptr(GHashTable) named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GDir) dir = NULL;
   sqlite3_stmt *stmt = NULL;
-  gint64 expires = g_get_real_time () + (gint64) self->early_grace * G_USEC_PER_SEC;
-  const char *name;
   int rc;
 
   if (sqlite3_prepare_v2 (self->db,
@@ -1002,6 +1284,21 @@ load_early (OsaisStore  *self,
       set_sqlite_error (error, self->db, "Cannot read the history");
       return FALSE;
     }
+
+  return TRUE;
+}
+
+static gboolean
+load_early (OsaisStore  *self,
+            GError     **error)
+{
+  g_autoptr(GHashTable) named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GDir) dir = NULL;
+  gint64 expires = g_get_real_time () + (gint64) self->early_grace * G_USEC_PER_SEC;
+  const char *name;
+
+  if (!read_early_rows (self, expires, named, error))
+    return FALSE;
   self->n_early = self->early->len;
 
   /* Written now, so that the grace counts once across restarts. */
@@ -1435,6 +1732,22 @@ forget_early (OsaisStore  *self,
   return TRUE;
 }
 
+static char *
+link_early_for_apply (const char *early_path)
+{
+  g_autofree char *path = g_strconcat (early_path, ".apply", NULL);
+
+  if (early_path == NULL)
+    return NULL;
+  g_unlink (path);
+  if (link (early_path, path) != 0)
+    {
+      g_debug ("Cannot link %s: %s", early_path, g_strerror (errno));
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
 static gboolean
 early_requests_ended (OsaisStore *self,
                       Op         *op)
@@ -1632,14 +1945,27 @@ process_create_job (OsaisStore *self,
           continue;
         }
 
-      forget_early (self, early, batch, FALSE);
       if (early->kind == OP_ADD_IMAGE)
         {
-          early->tmp_path = g_steal_pointer (&early->early_path);
+          /* A second name for the kept file goes into the job's folder; the
+           * first is removed after the commit, so that a failed commit
+           * keeps both the row and its file. Without hard links, the file
+           * is moved, as any image is. */
+          early->tmp_path = link_early_for_apply (early->early_path);
+          if (early->tmp_path != NULL)
+            forget_early (self, early, batch, TRUE);
+          else
+            {
+              forget_early (self, early, batch, FALSE);
+              early->tmp_path = g_steal_pointer (&early->early_path);
+            }
           process_add_image (self, early, state, batch);
         }
       else
-        process_notify (self, early, state, batch);
+        {
+          forget_early (self, early, batch, FALSE);
+          process_notify (self, early, state, batch);
+        }
     }
 }
 
@@ -2014,6 +2340,182 @@ sync_directories (GHashTable  *dirs,
   return TRUE;
 }
 
+typedef struct
+{
+  OsaisStore *store;
+  gboolean    disk_full;
+} DiskFullChange;
+
+static gboolean
+disk_full_changed_cb (gpointer user_data)
+{
+  DiskFullChange *change = user_data;
+  OsaisStore *self = change->store;
+
+  if (self->disk_full != change->disk_full)
+    {
+      self->disk_full = change->disk_full;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISK_FULL]);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+disk_full_change_free (DiskFullChange *change)
+{
+  g_object_unref (change->store);
+  g_free (change);
+}
+
+/* The writer says whether the disk is full; the main context hears of a
+ * change, in order with the effects and outcomes queued around it. */
+static void
+set_writer_disk_full (OsaisStore *self,
+                      gboolean    disk_full)
+{
+  DiskFullChange *change;
+
+  if (self->writer_disk_full == disk_full)
+    return;
+
+  g_debug (disk_full ? "The disk is full" : "The disk has space again");
+  self->writer_disk_full = disk_full;
+  change = g_new0 (DiskFullChange, 1);
+  change->store = g_object_ref (self);
+  change->disk_full = disk_full;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, disk_full_changed_cb,
+                              change, (GDestroyNotify)disk_full_change_free);
+}
+
+/* The writer's state of job @uid as the database has it: a batch changes
+ * the state as it goes, before the commit that was to record the changes.
+ * The image objects are kept where the database still names them. */
+static gboolean
+reload_job_state (OsaisStore *self,
+                  gint64      uid)
+{
+  JobState *old = g_hash_table_lookup (self->states, &uid);
+  JobState *state = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    state = job_state_new_from_row (stmt);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return FALSE;
+
+  if (state == NULL)
+    {
+      g_hash_table_remove (self->states, &uid);
+      g_mutex_lock (&self->mutex);
+      g_hash_table_remove (self->tokens, &uid);
+      g_mutex_unlock (&self->mutex);
+      return TRUE;
+    }
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT " IMAGE_COLUMNS " FROM images WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
+      OsaisImage *image = old != NULL && hash != NULL ?
+                          g_hash_table_lookup (old->images, hash) : NULL;
+
+      image = image != NULL ? g_object_ref (image) : image_new_from_row (self, stmt);
+      if (image != NULL)
+        g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    goto failed;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT stage, cycle, filename FROM stages WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (state->stages,
+                      stage_key (sqlite3_column_int (stmt, 0), sqlite3_column_int (stmt, 1),
+                                 (const char *)sqlite3_column_text (stmt, 2)));
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    goto failed;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_insert (self->tokens, int64_key_new (uid), g_strdup (state->token));
+  g_mutex_unlock (&self->mutex);
+  g_hash_table_insert (self->states, int64_key_new (uid), state);
+
+  return TRUE;
+
+failed:
+  job_state_free (state);
+  return FALSE;
+}
+
+/* A commit failed for want of space, and SQLite rolled the transaction
+ * back: the database is as it was before the batch, and so must the
+ * writer's state be, for the jobs the batch changed. Then the next batch
+ * runs as any other, and recovers if the disk has space again. Returns
+ * FALSE when the state cannot be read back. */
+static gboolean
+recover_from_disk_full (OsaisStore *self,
+                        GPtrArray  *effects)
+{
+  g_autoptr(GHashTable) uids = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                      g_free, NULL);
+  GHashTableIter iter;
+  gint64 *uid;
+
+  /* A rollback after SQLite's own is refused, harmlessly; after a failed
+   * statement, it is what ends the transaction. */
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  if (!sqlite3_get_autocommit (self->db))
+    return FALSE;
+
+  /* Every change to the writer's state comes with its effect. */
+  for (guint i = 0; i < effects->len; i++)
+    g_hash_table_add (uids, int64_key_new (((Effect *)g_ptr_array_index (effects, i))->uid));
+
+  g_hash_table_iter_init (&iter, uids);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&uid, NULL))
+    {
+      if (!reload_job_state (self, *uid))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* After a rolled-back commit, the early callbacks are the database's again:
+ * those the batch applied or dropped are back, with their files. */
+static gboolean
+reload_early (OsaisStore *self)
+{
+  g_autoptr(GHashTable) named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_set_size (self->early, 0);
+  self->early_bytes = 0;
+  if (!read_early_rows (self, g_get_real_time () + (gint64) self->early_grace * G_USEC_PER_SEC,
+                        named, &error))
+    {
+      g_debug ("Cannot read the early callbacks back: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Runs everything that was queued together in one transaction, then
  * completes every task of the batch: this is the group commit. */
 static void
@@ -2052,7 +2554,7 @@ process_batch (OsaisStore *self,
     }
   else if (needs_transaction && !exec_sql (self->db, "BEGIN IMMEDIATE", &error))
     {
-      fail_ops (ops, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, error->message);
+      fail_ops (ops, error->domain, error->code, error->message);
       needs_transaction = FALSE;
     }
   else
@@ -2071,18 +2573,42 @@ process_batch (OsaisStore *self,
       if (!sync_directories (sync_dirs, &error) ||
           !exec_sql (self->db, "COMMIT", &error))
         {
-          /* The writer's state now differs from the disk: rather than guess,
-           * refuse further writes until the history is reopened. */
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          self->broken = TRUE;
+          gboolean disk_full = g_error_matches (error, OSAIS_STORE_ERROR,
+                                                OSAIS_STORE_ERROR_DISK_FULL);
+
+          /* Their rows are gone with the transaction, and their acks fail. */
+          for (guint i = 0; i < new_early->len; i++)
+            {
+              guint index;
+
+              if (g_ptr_array_find (self->early, g_ptr_array_index (new_early, i), &index))
+                early_remove (self, index);
+            }
+          g_ptr_array_set_size (new_early, 0);
+
+          /* The writer's state now differs from the disk. Space comes back:
+           * the state is read back from the database. Otherwise, rather than
+           * guess, further writes are refused until the history is reopened. */
+          if (!disk_full || !recover_from_disk_full (self, effects) || !reload_early (self))
+            {
+              sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+              self->broken = TRUE;
+            }
+          set_writer_disk_full (self, disk_full);
+          if (disk_full)
+            {
+              g_clear_error (&error);
+              g_set_error_literal (&error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL,
+                                   "The disk is full: the history cannot be saved, and nothing "
+                                   "of this was stored");
+            }
           for (guint i = 0; i < effects->len; i++)
             {
               Effect *effect = g_ptr_array_index (effects, i);
 
               if (effect->task != NULL)
                 {
-                  g_task_return_new_error (effect->task,
-                                           OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                  g_task_return_new_error (effect->task, error->domain, error->code,
                                            "%s", error->message);
                   g_clear_object (&effect->task);
                 }
@@ -2092,26 +2618,19 @@ process_batch (OsaisStore *self,
               Op *op = g_ptr_array_index (done, i);
 
               if (op->error == NULL)
-                op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO, error->message);
+                op_fail (op, error->domain, error->code, error->message);
             }
           g_ptr_array_set_size (effects, 0);
           g_ptr_array_set_size (unlink_paths, 0);
           for (guint i = 0; i < new_files->len; i++)
             g_unlink (g_ptr_array_index (new_files, i));
-          /* Their rows are gone with the transaction, and their acks fail. */
-          for (guint i = 0; i < new_early->len; i++)
-            {
-              guint index;
-
-              if (g_ptr_array_find (self->early, g_ptr_array_index (new_early, i), &index))
-                early_remove (self, index);
-            }
         }
       else
         {
           g_mutex_lock (&self->mutex);
           self->n_commits++;
           g_mutex_unlock (&self->mutex);
+          set_writer_disk_full (self, FALSE);
         }
     }
 
@@ -2370,6 +2889,10 @@ osais_store_get_property (GObject    *object,
       g_value_set_uint (value, osais_store_get_early_grace (self));
       break;
 
+    case PROP_DISK_FULL:
+      g_value_set_boolean (value, self->disk_full);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2416,6 +2939,11 @@ osais_store_class_init (OsaisStoreClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_DISK_FULL] =
+    g_param_spec_boolean ("disk-full", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -2431,8 +2959,77 @@ osais_store_init (OsaisStore *self)
   self->in_flight = g_hash_table_new (NULL, NULL);
   self->tokens = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->early_grace = DEFAULT_EARLY_GRACE;
+  self->lock_fd = -1;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+}
+
+/* Removes the copies that check_copy() was checking when a crash came. */
+static void
+remove_check_leftovers (const char *data_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (data_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_prefix (name, CHECK_DIR_PREFIX) ||
+          strlen (name) != strlen (CHECK_DIR_PREFIX "XXXXXX"))
+        continue;
+
+      path = g_build_filename (data_dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_scratch_dir (path);
+    }
+}
+
+/* Takes the data folder's lock: exclusive when no other store has the folder
+ * open (returns TRUE; the caller then downgrades it once the opening's
+ * repairs are done), shared otherwise, waiting for another store's opening
+ * to finish. A killed process's lock goes with it. */
+static gboolean
+lock_data_dir (OsaisStore  *self,
+               gboolean    *exclusive,
+               GError     **error)
+{
+  int saved_errno;
+
+  self->lock_fd = open (self->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (self->lock_fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot open the folder %s: %s", self->data_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  *exclusive = flock (self->lock_fd, LOCK_EX | LOCK_NB) == 0;
+  if (*exclusive)
+    return TRUE;
+
+  /* Some network file systems have no locks: the store works there as it
+   * did before it had one, without the clean-up that needs it. */
+  if (errno != EWOULDBLOCK)
+    {
+      g_debug ("Cannot lock %s (%s): opening it unlocked", self->data_dir, g_strerror (errno));
+      close (self->lock_fd);
+      self->lock_fd = -1;
+      return TRUE;
+    }
+
+  while (flock (self->lock_fd, LOCK_SH) != 0)
+    {
+      saved_errno = errno;
+      if (saved_errno == EINTR)
+        continue;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot lock the folder %s: %s", self->data_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static OsaisStore *
@@ -2442,7 +3039,11 @@ store_open (const char    *data_dir,
 {
   g_autoptr(OsaisStore) self = NULL;
   g_autofree char *db_path = NULL;
+  g_autofree char *wal_path = NULL;
+  g_autofree char *shm_path = NULL;
   gint64 begin = g_get_monotonic_time ();
+  gboolean exclusive = FALSE;
+  gboolean after_crash;
 
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
     {
@@ -2453,18 +3054,54 @@ store_open (const char    *data_dir,
       return NULL;
     }
 
+  /* SQLite would open the history read-only, and fail later, when it
+   * cannot make its log: said here, plainly. */
+  if (access (data_dir, W_OK) != 0 && file_error_code (errno) == OSAIS_STORE_ERROR_READ_ONLY)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_READ_ONLY,
+                   "The data folder %s is read-only (%s): the history needs to be written. "
+                   "Make it writable, or choose another folder.",
+                   data_dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
   self = g_object_new (OSAIS_TYPE_STORE, "data-dir", data_dir, NULL);
   self->main_context = g_main_context_ref (main_context);
   self->images_dir = g_build_filename (data_dir, IMAGES_DIR, NULL);
   self->early_dir = g_build_filename (self->images_dir, EARLY_DIR, NULL);
   db_path = g_build_filename (data_dir, DATABASE_NAME, NULL);
 
-  self->db = open_database (db_path, error);
+  wal_path = database_file (db_path, "-wal");
+  shm_path = database_file (db_path, "-shm");
+
+  if (!lock_data_dir (self, &exclusive, error))
+    return NULL;
+
+  /* The last store to close a history removes its log and shared memory;
+   * a kill -9 leaves them. With another store on the folder, they are that
+   * store's, and it checked the history when it opened it. */
+  after_crash = exclusive && (file_exists (wal_path) || file_exists (shm_path));
+
+  self->db = open_database (db_path, after_crash, error);
   if (self->db == NULL)
     return NULL;
 
   if (!ensure_directory (self->images_dir, error))
     return NULL;
+
+  if (exclusive)
+    {
+      /* Reading every job's folder takes a while (0.2 s for 10,000 jobs
+       * here): only after a crash, the only way to leave temporary files. */
+      if (after_crash)
+        remove_temp_leftovers (self->images_dir);
+      remove_check_leftovers (self->data_dir);
+      /* Other stores may open the folder from now on. */
+      while (flock (self->lock_fd, LOCK_SH) != 0 && errno == EINTR)
+        ;
+    }
 
   for (guint i = 0; i < N_STMTS; i++)
     {
@@ -2575,6 +3212,13 @@ osais_store_close (OsaisStore *self)
   for (guint i = 0; i < N_STMTS; i++)
     g_clear_pointer (&self->stmts[i], sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
+
+  /* Last: the lock says the database is in use until it is closed. */
+  if (self->lock_fd >= 0)
+    {
+      close (self->lock_fd);
+      self->lock_fd = -1;
+    }
 }
 
 const char *
@@ -2657,6 +3301,14 @@ osais_store_get_n_commits (OsaisStore *self)
   g_mutex_unlock (&self->mutex);
 
   return n_commits;
+}
+
+gboolean
+osais_store_get_disk_full (OsaisStore *self)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+
+  return self->disk_full;
 }
 
 guint
@@ -2906,4 +3558,389 @@ osais_store_delete_image_finish (OsaisStore    *self,
                         osais_store_delete_image_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Checking and repairing a data folder, with no store open on it. */
+
+#define LOST_AND_FOUND_DIR "lost+found"
+
+/* The data folder's lock, exclusive: no store has the folder open, and none
+ * will until the returned descriptor is closed. */
+static int
+lock_data_dir_exclusive (const char  *data_dir,
+                         GError     **error)
+{
+  int saved_errno;
+  int fd;
+
+  fd = open (data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot open the folder %s: %s", data_dir, g_strerror (saved_errno));
+      return -1;
+    }
+
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      if (saved_errno == EWOULDBLOCK)
+        g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IN_USE,
+                     "The data folder %s is in use by OSAIS Studio (the app, or `osais run` "
+                     "or `serve`): close it, then try again", data_dir);
+      else
+        g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                     "Cannot lock the folder %s: %s", data_dir, g_strerror (saved_errno));
+      return -1;
+    }
+
+  return fd;
+}
+
+void
+osais_store_check_free (OsaisStoreCheck *check)
+{
+  g_free (check->integrity);
+  g_clear_pointer (&check->missing, g_ptr_array_unref);
+  g_clear_pointer (&check->orphans, g_ptr_array_unref);
+  g_clear_pointer (&check->leftovers, g_ptr_array_unref);
+  g_clear_pointer (&check->moved, g_ptr_array_unref);
+  g_free (check);
+}
+
+gboolean
+osais_store_check_is_healthy (const OsaisStoreCheck *check)
+{
+  g_return_val_if_fail (check != NULL, FALSE);
+
+  return ((check->integrity == NULL || g_str_equal (check->integrity, "ok")) &&
+          check->missing->len == 0 &&
+          check->moved->len == check->orphans->len + check->leftovers->len);
+}
+
+/* The history's integrity, checked on a copy, and the image paths its rows
+ * name (NULL in *@names when it is damaged). */
+static gboolean
+check_history (const char       *data_dir,
+               OsaisStoreCheck  *check,
+               GHashTable      **names,
+               GError          **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, DATABASE_NAME, NULL);
+  g_autofree char *wal = database_file (path, "-wal");
+  g_autofree char *scratch = NULL;
+  g_autofree char *copy = NULL;
+  g_autoptr(GError) damage = NULL;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db = NULL;
+  gboolean ok = FALSE;
+  int version = 0;
+  int rc;
+
+  *names = NULL;
+  if (!file_exists (path) && !file_exists (wal))
+    return TRUE;
+
+  if (!check_database_file (path, &damage))
+    {
+      check->integrity = g_strdup (damage->message);
+      return TRUE;
+    }
+
+  copy = copy_database (path, &scratch, error);
+  if (copy == NULL)
+    return FALSE;
+
+  if (sqlite3_open_v2 (copy, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, "Cannot check the history database");
+      goto out;
+    }
+
+  if (!check_database (db, path, TRUE, &version, &damage))
+    {
+      if (!g_error_matches (damage, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED))
+        {
+          g_propagate_error (error, g_steal_pointer (&damage));
+          goto out;
+        }
+      check->integrity = g_strdup (damage->message);
+      ok = TRUE;
+      goto out;
+    }
+
+  check->integrity = g_strdup ("ok");
+  *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* A history from before its schema was made names nothing. */
+  if (version == 0)
+    {
+      ok = TRUE;
+      goto out;
+    }
+
+  if (sqlite3_prepare_v2 (db, "SELECT path FROM images", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, "Cannot read the history");
+      goto out;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *name = (const char *)sqlite3_column_text (stmt, 0);
+
+      if (name != NULL)
+        g_hash_table_add (*names, g_strdup (name));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, db, "Cannot read the history");
+      goto out;
+    }
+
+  ok = TRUE;
+
+out:
+  sqlite3_close (db);
+  remove_scratch_dir (scratch);
+  if (!ok)
+    g_clear_pointer (names, g_hash_table_unref);
+
+  return ok;
+}
+
+/* Sorts the files of images/ into leftovers and orphans. */
+static void
+check_images (const char      *data_dir,
+              OsaisStoreCheck *check,
+              GHashTable      *names)
+{
+  g_autofree char *images_dir = g_build_filename (data_dir, IMAGES_DIR, NULL);
+  g_autoptr(GDir) dir = g_dir_open (images_dir, 0, NULL);
+  const char *job_name;
+
+  while (dir != NULL && (job_name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *job_path = g_build_filename (images_dir, job_name, NULL);
+      g_autoptr(GDir) job_dir = NULL;
+      const char *name;
+
+      if (!g_file_test (job_path, G_FILE_TEST_IS_DIR))
+        {
+          if (names != NULL)
+            g_ptr_array_add (check->orphans, g_build_filename (IMAGES_DIR, job_name, NULL));
+          continue;
+        }
+
+      job_dir = g_dir_open (job_path, 0, NULL);
+      while (job_dir != NULL && (name = g_dir_read_name (job_dir)) != NULL)
+        {
+          g_autofree char *relative = g_build_filename (IMAGES_DIR, job_name, name, NULL);
+          g_autofree char *path = g_build_filename (data_dir, relative, NULL);
+
+          if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            continue;
+          if (is_temp_image_name (name))
+            g_ptr_array_add (check->leftovers, g_steal_pointer (&relative));
+          else if (names != NULL && !g_hash_table_contains (names, relative))
+            g_ptr_array_add (check->orphans, g_steal_pointer (&relative));
+        }
+    }
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+/* Moves @relative into lost+found/, under the same relative path, with a
+ * number added if that name is taken; returns where it went. */
+static char *
+move_to_lost_and_found (const char  *data_dir,
+                        const char  *relative,
+                        GError     **error)
+{
+  g_autofree char *from = g_build_filename (data_dir, relative, NULL);
+  g_autofree char *target = g_build_filename (LOST_AND_FOUND_DIR, relative, NULL);
+  g_autofree char *to = g_build_filename (data_dir, target, NULL);
+  g_autofree char *to_dir = g_path_get_dirname (to);
+  int saved_errno;
+
+  for (guint n = 2; file_exists (to); n++)
+    {
+      g_free (target);
+      g_free (to);
+      target = g_strdup_printf ("%s/%s.%u", LOST_AND_FOUND_DIR, relative, n);
+      to = g_build_filename (data_dir, target, NULL);
+    }
+
+  if (g_mkdir_with_parents (to_dir, 0700) != 0 || g_rename (from, to) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot move %s to %s: %s", from, to, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  return g_steal_pointer (&target);
+}
+
+OsaisStoreCheck *
+osais_store_check (const char  *data_dir,
+                   gboolean     repair,
+                   GError     **error)
+{
+  g_autoptr(OsaisStoreCheck) check = NULL;
+  g_autoptr(GHashTable) names = NULL;
+  int lock_fd;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_file_test (data_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "There is no data folder %s", data_dir);
+      return NULL;
+    }
+
+  /* Without it, a file being written would look like a crash's leftover. */
+  lock_fd = lock_data_dir_exclusive (data_dir, error);
+  if (lock_fd < 0)
+    return NULL;
+
+  check = g_new0 (OsaisStoreCheck, 1);
+  check->missing = g_ptr_array_new_with_free_func (g_free);
+  check->orphans = g_ptr_array_new_with_free_func (g_free);
+  check->leftovers = g_ptr_array_new_with_free_func (g_free);
+  check->moved = g_ptr_array_new_with_free_func (g_free);
+
+  if (!check_history (data_dir, check, &names, error))
+    goto failed;
+
+  if (names != NULL)
+    {
+      GHashTableIter iter;
+      const char *name;
+
+      g_hash_table_iter_init (&iter, names);
+      while (g_hash_table_iter_next (&iter, (gpointer *)&name, NULL))
+        {
+          g_autofree char *path = g_build_filename (data_dir, name, NULL);
+
+          if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            g_ptr_array_add (check->missing, g_strdup (name));
+        }
+    }
+  check_images (data_dir, check, names);
+  g_ptr_array_sort (check->missing, compare_paths);
+  g_ptr_array_sort (check->orphans, compare_paths);
+  g_ptr_array_sort (check->leftovers, compare_paths);
+
+  for (guint i = 0; repair && i < check->orphans->len + check->leftovers->len; i++)
+    {
+      const char *relative = i < check->orphans->len ?
+                             g_ptr_array_index (check->orphans, i) :
+                             g_ptr_array_index (check->leftovers, i - check->orphans->len);
+      char *moved = move_to_lost_and_found (data_dir, relative, error);
+
+      if (moved == NULL)
+        goto failed;
+      g_ptr_array_add (check->moved, moved);
+    }
+
+  close (lock_fd);
+
+  return g_steal_pointer (&check);
+
+failed:
+  close (lock_fd);
+
+  return NULL;
+}
+
+char *
+osais_store_move_aside (const char  *data_dir,
+                        GError     **error)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm" };
+  g_autofree char *path = NULL;
+  g_autofree char *moved_path = NULL;
+  g_autofree char *images = NULL;
+  g_autofree char *moved_images = NULL;
+  g_autofree char *stamp = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  gboolean anything = FALSE;
+  int saved_errno;
+  int lock_fd;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  lock_fd = lock_data_dir_exclusive (data_dir, error);
+  if (lock_fd < 0)
+    return NULL;
+
+  path = g_build_filename (data_dir, DATABASE_NAME, NULL);
+  now = g_date_time_new_now_utc ();
+  stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  moved_path = g_strdup_printf ("%s.moved-aside-%s", path, stamp);
+  for (guint n = 2; file_exists (moved_path); n++)
+    {
+      g_free (moved_path);
+      moved_path = g_strdup_printf ("%s.moved-aside-%s-%u", path, stamp, n);
+    }
+
+  /* The database first: a log left without it is refused at opening,
+   * where a database left without its log would lose what is in it. The
+   * log keeps its name's relation to the database, so that they still open
+   * together. */
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *from = database_file (path, suffixes[i]);
+      g_autofree char *to = database_file (moved_path, suffixes[i]);
+
+      if (!file_exists (from))
+        continue;
+      if (g_rename (from, to) != 0)
+        {
+          saved_errno = errno;
+          g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                       "Cannot move %s aside to %s: %s", from, to, g_strerror (saved_errno));
+          close (lock_fd);
+          return NULL;
+        }
+      anything = TRUE;
+    }
+
+  if (!anything)
+    {
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "There is no history to move aside in %s", data_dir);
+      close (lock_fd);
+      return NULL;
+    }
+
+  /* The images belong to the history moved aside: they go with it. */
+  images = g_build_filename (data_dir, IMAGES_DIR, NULL);
+  moved_images = g_strconcat (images, moved_path + strlen (path), NULL);
+  if (file_exists (images) && g_rename (images, moved_images) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot move %s aside to %s: %s", images, moved_images,
+                   g_strerror (saved_errno));
+      close (lock_fd);
+      return NULL;
+    }
+
+  if (!fsync_directory (data_dir, error))
+    g_clear_pointer (&moved_path, g_free);
+  close (lock_fd);
+
+  return g_steal_pointer (&moved_path);
 }

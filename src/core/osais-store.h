@@ -25,6 +25,9 @@ typedef enum
   OSAIS_STORE_ERROR_IO,              /* disk or SQLite failure */
   OSAIS_STORE_ERROR_BUSY,            /* too many early callbacks kept for in-flight requests */
   OSAIS_STORE_ERROR_UNKNOWN_IMAGE,   /* the job has no such image (deleted already) */
+  OSAIS_STORE_ERROR_DISK_FULL,       /* no space left: nothing was stored (HTTP 507) */
+  OSAIS_STORE_ERROR_IN_USE,          /* a store has the folder open: it cannot be repaired */
+  OSAIS_STORE_ERROR_READ_ONLY,       /* the data folder (or images/) cannot be written (HTTP 503) */
 } OsaisStoreError;
 
 GQuark osais_store_error_quark (void);
@@ -143,6 +146,11 @@ guint       osais_store_get_n_early          (OsaisStore          *self);
  * store was opened: callbacks that arrive together share one (group
  * commit). For tests and diagnostics. Thread-safe. */
 guint64     osais_store_get_n_commits        (OsaisStore          *self);
+/* Whether the last write failed for want of space (property disk-full):
+ * callbacks are then refused with OSAIS_STORE_ERROR_DISK_FULL, and the store
+ * recovers by itself with the first write that succeeds again. Notified on
+ * the store's main context. Main context only. */
+gboolean    osais_store_get_disk_full        (OsaisStore          *self);
 
 /* Deletes a job and its image files. */
 void        osais_store_delete_job_async     (OsaisStore          *self,
@@ -163,6 +171,49 @@ void        osais_store_delete_image_async   (OsaisStore          *self,
                                               gpointer             user_data);
 gboolean    osais_store_delete_image_finish  (OsaisStore          *self,
                                               GAsyncResult        *result,
+                                              GError             **error);
+
+/* What osais_store_check() found in a data folder. Paths are relative to
+ * the data folder. */
+typedef struct
+{
+  /* "ok", or why the history is damaged; NULL when there is no history. */
+  char      *integrity;
+  /* Images the history names whose file is missing: only a backup brings
+   * them back. */
+  GPtrArray *missing;
+  /* Files in images/ that the history does not name (not listed when the
+   * history is damaged: what it names is not known then). */
+  GPtrArray *orphans;
+  /* Temporary image files a crash left. */
+  GPtrArray *leftovers;
+  /* With repair: where each orphan and leftover went, in lost+found/. */
+  GPtrArray *moved;
+} OsaisStoreCheck;
+
+void        osais_store_check_free           (OsaisStoreCheck     *check);
+/* Whether nothing is wrong, or left wrong after a repair. */
+gboolean    osais_store_check_is_healthy     (const OsaisStoreCheck *check);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisStoreCheck, osais_store_check_free)
+
+/* Checks the data folder @data_dir without changing it: the history's
+ * integrity (on a copy, like opening after a crash), the images its rows
+ * name, the files in images/. With @repair, moves the orphans and the
+ * leftovers into lost+found/ (never deletes anything). Fails with
+ * OSAIS_STORE_ERROR_IN_USE while a store has the folder open, and with
+ * OSAIS_STORE_ERROR_TOO_NEW for a history from a newer version. Blocks on
+ * the disk. */
+OsaisStoreCheck *osais_store_check           (const char          *data_dir,
+                                              gboolean             repair,
+                                              GError             **error);
+
+/* Moves a damaged history aside so that a new one can start: renames
+ * `history.sqlite3` (with its `-wal` and `-shm`) and `images/` with the
+ * suffix `.moved-aside-YYYYMMDDTHHMMSSZ`, keeping everything. Returns the
+ * new name of the history (a path), or NULL with OSAIS_STORE_ERROR_IN_USE
+ * while a store has the folder open. Blocks on the disk. */
+char       *osais_store_move_aside           (const char          *data_dir,
                                               GError             **error);
 
 G_END_DECLS
