@@ -1738,6 +1738,53 @@ test_disk_full_recovers (void)
   osais_test_remove_tree (dir);
 }
 
+/* The reply comes while the disk is full: the job is not created, and the
+ * early callbacks it would have claimed stay, file included, for the reply
+ * to claim once there is space. */
+static void
+test_early_survives_disk_full (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *early_dir = g_build_filename (dir, "images", "early", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisImage) early_image = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisStore *store;
+  guint request_id;
+
+  osais_test_full_disk_install ();
+  store = open_store (dir);
+  request_id = osais_store_begin_request (store);
+  g_assert_true (notify_sync (store, 7, "t7", OSAIS_STAGE_STARTED, 0, NULL, "early", -1,
+                              &error));
+  early_image = add_image_sync (store, 7, "t7", 0, "early bytes", &error);
+  g_assert_no_error (error);
+
+  osais_test_set_disk_full (TRUE);
+  osais_store_create_job_async (store, request_id, 7, "t7", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &result);
+  g_assert_null (osais_store_create_job_finish (store, wait_result (&result), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_null (osais_store_lookup (store, 7));
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 2);
+  g_assert_true (g_file_query_exists (osais_image_get_file (early_image), NULL));
+  g_assert_cmpuint (count_files (early_dir), ==, 1);
+
+  osais_test_set_disk_full (FALSE);
+  job = create_job (store, 0, 7, "t7");
+  g_assert_cmpstr (osais_job_get_description (job), ==, "early");
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 0);
+  g_assert_cmpuint (count_files (early_dir), ==, 0);
+
+  close_store (store);
+  osais_test_full_disk_uninstall ();
+  osais_test_remove_tree (dir);
+}
+
 typedef struct
 {
   OsaisStore *store;
@@ -2025,6 +2072,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/check-refused-while-open", test_check_refused_while_open);
   g_test_add_func ("/Osais/Store/move-aside-keeps-everything", test_move_aside_keeps_everything);
   g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
+  g_test_add_func ("/Osais/Store/early-survives-disk-full", test_early_survives_disk_full);
   g_test_add_func ("/Osais/Store/read-only-folder", test_read_only_folder);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
