@@ -705,7 +705,7 @@ check_not_listening (Run *run)
   /* A full disk matters more; when it is cleared, the banner goes back. */
   osais_window_set_disk_full (OSAIS_WINDOW (run->window), TRUE);
   assert_banner (run, "The disk is full: new images cannot be stored until some space is freed",
-                 NULL, NULL);
+                 "_Open Folder", "win.open-data-folder");
   osais_ui_test_save_screenshot (run->window, "banner-disk-full.png");
   osais_window_set_disk_full (OSAIS_WINDOW (run->window), FALSE);
   g_assert_cmpstr (osais_banner_get_title (banner), ==,
@@ -745,6 +745,80 @@ test_not_listening (void)
 }
 
 /* What each failed login is called, and what fixes it ---------------------- */
+
+/* The store runs out of space while it writes: the banner says so, with
+ * the folder to free space in, until a write succeeds again. */
+static gboolean
+store_disk_full (gpointer data)
+{
+  Run *run = data;
+
+  return osais_store_get_disk_full (osais_session_get_store (run->session));
+}
+
+static gboolean
+store_has_space (gpointer data)
+{
+  return !store_disk_full (data);
+}
+
+static void
+notify_once (Run  *run,
+             gint64 uid)
+{
+  OsaisNotification notification = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  OsaisStore *store = osais_session_get_store (run->session);
+
+  notification.uid = uid;
+  notification.token = (char *) "t";
+  notification.stage = OSAIS_STAGE_STARTED;
+  osais_store_apply_notification_async (store, &notification, NULL, osais_test_store_result_cb,
+                                        &result);
+  osais_test_wait_for_result (&result, "the notification");
+}
+
+static void
+check_disk_full (Run *run)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisStore *store;
+
+  start (run);
+  store = osais_session_get_store (run->session);
+  osais_store_create_job_async (store, 0, 77, "t", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the job");
+  job = osais_store_create_job_finish (store, result, NULL);
+  g_assert_nonnull (job);
+
+  osais_test_set_disk_full (TRUE);
+  notify_once (run, 77);
+  osais_ui_test_wait_until (store_disk_full, run, "the store to find the disk full");
+  assert_banner (run, "The disk is full: new images cannot be stored until some space is freed",
+                 "_Open Folder", "win.open-data-folder");
+
+  osais_test_set_disk_full (FALSE);
+  notify_once (run, 77);
+  osais_ui_test_wait_until (store_has_space, run, "the store to have space again");
+  g_assert_false (osais_window_get_disk_full (OSAIS_WINDOW (run->window)));
+  g_assert_false (osais_banner_get_revealed (get_banner (run)));
+  quit (run);
+}
+
+static void
+test_disk_full (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  Run run = { 0 };
+
+  osais_test_full_disk_install ();
+  run_init (&run, NULL);
+  run_application (&run, args, check_disk_full);
+  run_clear (&run);
+  osais_test_full_disk_uninstall ();
+}
 
 static void
 test_login_failure_words (void)
@@ -803,6 +877,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
   g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
   g_test_add_func ("/Osais/Failures/not-listening", test_not_listening);
+  g_test_add_func ("/Osais/Failures/disk-full", test_disk_full);
   g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
   g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
   g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);

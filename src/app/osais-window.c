@@ -23,6 +23,7 @@ struct _OsaisWindow
   OsaisSession         *session;
   GSettings            *settings;
   GSignalGroup         *session_signals;
+  GSignalGroup         *store_signals;
 
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
@@ -372,6 +373,20 @@ offer_batch (OsaisWindow  *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The data folder, in the file manager: where space can be freed. */
+static void
+open_data_folder_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  g_autofree char *uri = g_filename_to_uri (osais_session_get_data_dir (self->session),
+                                            NULL, NULL);
+
+  if (uri != NULL)
+    gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+}
+
 /* Parameters kept in an opened image ------------------------------------- */
 
 typedef struct
@@ -537,8 +552,12 @@ update_banner (OsaisWindow     *self,
   const char *action = NULL;
 
   if (self->disk_full)
-    title = g_strdup (_("The disk is full: new images cannot be stored until some space is "
-                        "freed"));
+    {
+      title = g_strdup (_("The disk is full: new images cannot be stored until some space is "
+                          "freed"));
+      button = _("_Open Folder");
+      action = "win.open-data-folder";
+    }
   else if (!listening && server_error != NULL)
     {
       title = g_strdup (_("Not listening for results: the callback server could not start"));
@@ -722,6 +741,18 @@ session_store_changed_cb (OsaisWindow *self)
 
   g_object_get (self->session, "store", &store, NULL);
   osais_gallery_set_store (self->gallery, store);
+  g_signal_group_set_target (self->store_signals, store);
+  osais_window_set_disk_full (self, store != NULL && osais_store_get_disk_full (store));
+}
+
+/* The store says when a commit failed for want of space, and when one
+ * succeeds again. */
+static void
+store_disk_full_cb (OsaisWindow *self,
+                    GParamSpec  *pspec,
+                    OsaisStore  *store)
+{
+  osais_window_set_disk_full (self, osais_store_get_disk_full (store));
 }
 
 /* Running ----------------------------------------------------------------- */
@@ -1140,6 +1171,9 @@ osais_window_dispose (GObject *object)
   g_clear_pointer (&self->offered_parameters, g_free);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
+  if (self->store_signals != NULL)
+    g_signal_group_set_target (self->store_signals, NULL);
+  g_clear_object (&self->store_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
   g_clear_object (&self->session_signals);
   g_clear_object (&self->session);
@@ -1184,6 +1218,8 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "win.open-data-folder", NULL,
+                                   open_data_folder_action);
   gtk_widget_class_install_action (widget_class, "win.use-image-parameters", NULL,
                                    use_image_parameters_action);
   gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_action);
@@ -1236,6 +1272,9 @@ osais_window_init (OsaisWindow *self)
   g_signal_connect_swapped (self->viewer, "delete-image", G_CALLBACK (delete_image_cb), self);
   g_signal_connect_swapped (self->gallery, "retry-job", G_CALLBACK (retry_job_cb), self);
 
+  self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
+  g_signal_group_connect_swapped (self->store_signals, "notify::disk-full",
+                                  G_CALLBACK (store_disk_full_cb), self);
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::engines",
                                   G_CALLBACK (session_engines_changed_cb), self);
