@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "osais-application.h"
 #include "osais-gallery.h"
@@ -644,6 +645,254 @@ test_thumbnails_off_main_thread (void)
   osais_test_remove_tree (dir);
 }
 
+
+/* Thumbnail disk cache -------------------------------------------------- */
+
+typedef struct
+{
+  GdkTexture *texture;
+  GError     *error;
+  gboolean    done;
+} LoadResult;
+
+static void
+load_result_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LoadResult *out = user_data;
+
+  out->texture = osais_thumbnail_loader_load_finish (OSAIS_THUMBNAIL_LOADER (object), result,
+                                                     &out->error);
+  out->done = TRUE;
+}
+
+static gboolean
+load_done (gpointer data)
+{
+  return ((LoadResult *)data)->done;
+}
+
+/* Loads @path's thumbnail with a fresh loader (nothing in memory, as after a
+ * restart) using @cache_dir. */
+static LoadResult
+load_fresh (const char *cache_dir,
+            const char *path)
+{
+  g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 8);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  LoadResult result = { 0 };
+
+  osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
+  osais_thumbnail_loader_load_async (loader, file, NULL, load_result_cb, &result);
+  osais_ui_test_wait_until (load_done, &result, "a thumbnail");
+
+  return result;
+}
+
+static void
+load_result_clear (LoadResult *result)
+{
+  g_clear_object (&result->texture);
+  g_clear_error (&result->error);
+}
+
+static void
+set_mtime (const char *path,
+           guint64     seconds)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_attribute_uint64 (file, G_FILE_ATTRIBUTE_TIME_MODIFIED, seconds,
+                               G_FILE_QUERY_INFO_NONE, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static guint
+count_files (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  if (handle == NULL)
+    return 0;
+  while (g_dir_read_name (handle) != NULL)
+    n++;
+
+  return n;
+}
+
+/* The first load writes a tile-size thumbnail; later loads, even by a new
+ * loader, read it and not the original, until the original changes. */
+static void
+test_thumbnail_disk_cache (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osais-thumbs-XXXXXX", &error);
+  g_autofree char *original = g_build_filename (dir, "out-1.png", NULL);
+  g_autofree char *cache_dir = g_build_filename (dir, "thumbnails", NULL);
+  g_autofree char *cache_path = NULL;
+  g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 8);
+  g_autoptr(GFile) file = g_file_new_for_path (original);
+  g_autoptr(GBytes) png = osais_test_make_png (1024, 768, 3);
+  g_autoptr(GBytes) other = osais_test_make_png (400, 800, 4);
+  g_autofree char *garbage = g_malloc0 (g_bytes_get_size (png));
+  g_autoptr(GdkPixbuf) cached = NULL;
+  LoadResult result;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (original, g_bytes_get_data (png, NULL),
+                                      g_bytes_get_size (png), NULL));
+  set_mtime (original, 1700000000);
+  osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
+  cache_path = osais_thumbnail_loader_dup_cache_path (loader, file);
+  g_assert_true (g_str_has_prefix (cache_path, cache_dir));
+
+  /* First load: decoded from the original, written at tile size. */
+  result = load_fresh (cache_dir, original);
+  g_assert_no_error (result.error);
+  g_assert_cmpint (gdk_texture_get_width (result.texture), ==, 267);
+  g_assert_cmpint (gdk_texture_get_height (result.texture), ==, 200);
+  load_result_clear (&result);
+  g_assert_cmpuint (count_files (cache_dir), ==, 1);
+  cached = gdk_pixbuf_new_from_file (cache_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_height (cached), ==, 200);
+  g_assert_cmpstr (gdk_pixbuf_get_option (cached, "tEXt::Thumb::MTime"), ==, "1700000000");
+
+  /* The original replaced by bytes no decoder takes, same size and time: the
+   * thumbnail still comes, so the original was not read. */
+  g_assert_true (g_file_set_contents (original, garbage, g_bytes_get_size (png), NULL));
+  set_mtime (original, 1700000000);
+  result = load_fresh (cache_dir, original);
+  g_assert_no_error (result.error);
+  g_assert_cmpint (gdk_texture_get_height (result.texture), ==, 200);
+  load_result_clear (&result);
+
+  /* Changed (a later mtime): the stale thumbnail is not used. */
+  set_mtime (original, 1700000100);
+  result = load_fresh (cache_dir, original);
+  g_assert_error (result.error, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_NOT_AN_IMAGE);
+  g_assert_null (result.texture);
+  load_result_clear (&result);
+
+  /* A new image there: decoded, and its thumbnail replaces the old one. */
+  g_assert_true (g_file_set_contents (original, g_bytes_get_data (other, NULL),
+                                      g_bytes_get_size (other), NULL));
+  result = load_fresh (cache_dir, original);
+  g_assert_no_error (result.error);
+  g_assert_cmpint (gdk_texture_get_width (result.texture), ==, 200);
+  g_assert_cmpint (gdk_texture_get_height (result.texture), ==, 400);
+  load_result_clear (&result);
+  g_assert_cmpuint (count_files (cache_dir), ==, 1);
+
+  /* Gone: an error, not a stale thumbnail of what is no longer there. */
+  g_assert_cmpint (g_unlink (original), ==, 0);
+  result = load_fresh (cache_dir, original);
+  g_assert_error (result.error, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_UNREADABLE);
+  load_result_clear (&result);
+
+  osais_test_remove_tree (dir);
+}
+
+typedef struct
+{
+  guint pending;
+  guint cancelled;
+  guint delivered;
+} CancelState;
+
+static void
+cancelled_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CancelState *state = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  texture = osais_thumbnail_loader_load_finish (OSAIS_THUMBNAIL_LOADER (object), result, &error);
+  if (texture != NULL)
+    state->delivered++;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    state->cancelled++;
+  state->pending--;
+}
+
+static gboolean
+cancel_done (gpointer data)
+{
+  return ((CancelState *)data)->pending == 0;
+}
+
+#define N_CANCELLED 24
+
+/* Requests cancelled (tiles scrolled away) deliver nothing, and those not yet
+ * taken by one of the loader's two workers are never decoded. */
+static void
+test_thumbnail_cancelled (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osais-thumbs-XXXXXX", &error);
+  g_autofree char *cache_dir = g_build_filename (dir, "thumbnails", NULL);
+  g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 64);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) already = g_cancellable_new ();
+  g_autoptr(GBytes) png = osais_test_make_png (1024, 1024, 9);
+  CancelState state = { 0 };
+  guint n_written;
+
+  g_assert_no_error (error);
+  osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
+  for (guint i = 0; i < N_CANCELLED; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%u.png", dir, i);
+
+      g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL),
+                                          g_bytes_get_size (png), NULL));
+    }
+
+  /* Cancelled before asking: nothing is read. */
+  {
+    g_autofree char *path = g_strdup_printf ("%s/0.png", dir);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+
+    g_cancellable_cancel (already);
+    state.pending = 1;
+    osais_thumbnail_loader_load_async (loader, file, already, cancelled_cb, &state);
+    osais_ui_test_wait_until (cancel_done, &state, "the cancelled thumbnail");
+    g_assert_cmpuint (state.cancelled, ==, 1);
+    g_assert_cmpuint (count_files (cache_dir), ==, 0);
+  }
+
+  /* Cancelled while queued: the workers skip what they had not started. */
+  state = (CancelState) { N_CANCELLED, 0, 0 };
+  for (guint i = 0; i < N_CANCELLED; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%u.png", dir, i);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      osais_thumbnail_loader_load_async (loader, file, cancellable, cancelled_cb, &state);
+    }
+  g_cancellable_cancel (cancellable);
+  osais_ui_test_wait_until (cancel_done, &state, "the cancelled thumbnails");
+  /* Let a worker that was mid-decode finish writing, if it does. */
+  osais_ui_test_settle (200);
+  n_written = count_files (cache_dir);
+  g_test_message ("%u of %u cancelled requests had been decoded", n_written, N_CANCELLED);
+
+  g_assert_cmpuint (state.cancelled, ==, N_CANCELLED);
+  g_assert_cmpuint (state.delivered, ==, 0);
+  g_assert_cmpuint (osais_thumbnail_loader_get_n_cached (loader), ==, 0);
+  /* At most what the two workers had started (a 1024² decode takes tens of
+   * milliseconds; the requests are queued and cancelled within far less),
+   * with room for one more each on a loaded machine. */
+  g_assert_cmpuint (n_written, <=, 4);
+
+  osais_test_remove_tree (dir);
+}
+
 static gboolean
 file_gone (gpointer data)
 {
@@ -817,6 +1066,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/empty-state", test_empty_state);
   g_test_add_func ("/Osais/Gallery/thumbnails-off-main-thread",
                    test_thumbnails_off_main_thread);
+  g_test_add_func ("/Osais/Gallery/thumbnail-disk-cache", test_thumbnail_disk_cache);
+  g_test_add_func ("/Osais/Gallery/thumbnail-cancelled", test_thumbnail_cancelled);
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
   g_test_add_func ("/Osais/Gallery/10000-images", test_ten_thousand_images);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);

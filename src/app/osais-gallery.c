@@ -13,6 +13,7 @@
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model.h"
+#include "osais-thumbnail-loader.h"
 
 struct _OsaisGallery
 {
@@ -201,6 +202,16 @@ osais_gallery_set_store (OsaisGallery *self,
 
   if (osais_gallery_model_get_store (self->model) == store)
     return;
+
+  /* Thumbnails are kept beside the history they show: one data folder per
+   * process, so the shared loader follows the store. */
+  if (store != NULL)
+    {
+      g_autofree char *cache_dir = g_build_filename (osais_store_get_data_dir (store),
+                                                     "thumbnails", NULL);
+
+      osais_thumbnail_loader_set_cache_dir (osais_thumbnail_loader_get_default (), cache_dir);
+    }
 
   osais_gallery_model_set_store (self->model, store);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
