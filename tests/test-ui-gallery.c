@@ -70,16 +70,17 @@ assert_change (Changes *changes,
   g_assert_cmpuint (changes->added[index], ==, added);
 }
 
-static OsaisGalleryItem *
-get_item (GListModel *model,
-          guint       position)
+/* The image at @position, NULL for a card. The item is not kept: the model
+ * holds an item only while someone else does; the job holds the image. */
+static OsaisImage *
+get_image (GListModel *model,
+           guint       position)
 {
-  OsaisGalleryItem *item = g_list_model_get_item (model, position);
+  g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (model, position);
 
   g_assert_nonnull (item);
-  g_object_unref (item); /* the model keeps it while it is shown */
 
-  return item;
+  return osais_gallery_item_get_image (item);
 }
 
 /* Tests ------------------------------------------------------------------- */
@@ -103,7 +104,7 @@ test_model_items_changed (void)
 
   model = osais_gallery_model_new (fixture.store);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
-  g_assert_true (osais_gallery_item_get_image (get_item (G_LIST_MODEL (model), 0)) ==
+  g_assert_true (get_image (G_LIST_MODEL (model), 0) ==
                  older_image);
   g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &changes);
 
@@ -111,8 +112,7 @@ test_model_items_changed (void)
   job = osais_test_store_create_job (fixture.store, 2, "{\"word\":\"new\"}");
   g_assert_cmpuint (changes.n_calls, ==, 1);
   assert_change (&changes, 0, 0, 0, 1);
-  g_assert_cmpint (osais_gallery_item_get_kind (get_item (G_LIST_MODEL (model), 0)), ==,
-                   OSAIS_GALLERY_ITEM_CARD);
+  g_assert_null (get_image (G_LIST_MODEL (model), 0));
 
   /* Stages move the card's progress, not the model. */
   osais_test_store_notify (fixture.store, 2, OSAIS_STAGE_STARTED, 0, NULL);
@@ -126,8 +126,8 @@ test_model_items_changed (void)
   second = osais_test_store_add_image (fixture.store, 2, 1, 16, 16);
   g_assert_cmpuint (changes.n_calls, ==, 3);
   assert_change (&changes, 2, 2, 0, 1);
-  g_assert_true (osais_gallery_item_get_image (get_item (G_LIST_MODEL (model), 2)) == second);
-  g_assert_true (osais_gallery_item_get_image (get_item (G_LIST_MODEL (model), 3)) ==
+  g_assert_true (get_image (G_LIST_MODEL (model), 2) == second);
+  g_assert_true (get_image (G_LIST_MODEL (model), 3) ==
                  older_image);
 
   /* Finished: the card goes, the images stay. */
@@ -135,7 +135,7 @@ test_model_items_changed (void)
   g_assert_cmpuint (changes.n_calls, ==, 4);
   assert_change (&changes, 3, 0, 1, 0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
-  g_assert_true (osais_gallery_item_get_image (get_item (G_LIST_MODEL (model), 0)) == first);
+  g_assert_true (get_image (G_LIST_MODEL (model), 0) == first);
 
   /* Hiding an image (pending deletion) removes exactly that item. */
   osais_gallery_model_set_image_hidden (model, second, TRUE);
@@ -148,6 +148,62 @@ test_model_items_changed (void)
 
   g_signal_handlers_disconnect_by_data (model, &changes);
   osais_gallery_model_set_store (model, NULL);
+  osais_test_store_close (&fixture);
+}
+
+
+/* The model keeps an item for as long as someone holds it, not longer:
+ * after a scroll through the whole history, nothing of it remains. */
+static void
+test_model_items_freed (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisGalleryModel) model = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  OsaisGalleryItem *items[3];
+  OsaisGalleryItem *again;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 40, "{\"word\":\"held\"}");
+  for (int i = 0; i < 3; i++)
+    {
+      g_clear_object (&image);
+      image = osais_test_store_add_image (fixture.store, 40, i, 16, 16);
+    }
+  osais_test_store_notify (fixture.store, 40, OSAIS_STAGE_FINISHED, 0, NULL);
+  model = osais_gallery_model_new (fixture.store);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
+
+  /* Held: the same object each time the grid asks. */
+  for (guint i = 0; i < 3; i++)
+    {
+      items[i] = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_object_add_weak_pointer (G_OBJECT (items[i]), (gpointer *) &items[i]);
+    }
+  again = g_list_model_get_item (G_LIST_MODEL (model), 2);
+  g_assert_true (again == items[2]);
+  g_assert_true (osais_gallery_item_get_image (again) == image);
+  g_object_unref (again);
+
+  /* Let go: each is freed, although its image is still in the model. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_object_unref (items[i]);
+      g_assert_null (items[i]);
+    }
+
+  /* Asked again: a new item for the same image. */
+  again = g_list_model_get_item (G_LIST_MODEL (model), 2);
+  g_assert_true (osais_gallery_item_get_image (again) == image);
+  g_assert_true (osais_gallery_item_get_job (again) == job);
+
+  /* An item may outlive its model. */
+  osais_gallery_model_set_store (model, NULL);
+  g_clear_object (&model);
+  g_assert_true (osais_gallery_item_get_image (again) == image);
+  g_assert_finalize_object (again);
+
   osais_test_store_close (&fixture);
 }
 
@@ -933,7 +989,7 @@ test_delete_with_undo (void)
   adw_toast_dismiss (toast);
   osais_ui_test_settle (200);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
-  g_assert_true (osais_gallery_item_get_image (get_item (model, 1)) == doomed);
+  g_assert_true (get_image (model, 1) == doomed);
   g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 2);
 
@@ -949,7 +1005,7 @@ test_delete_with_undo (void)
   osais_ui_test_settle (100);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
-  g_assert_true (osais_gallery_item_get_image (get_item (model, 0)) == kept);
+  g_assert_true (get_image (model, 0) == kept);
 
   gallery_window_close (&gw);
   osais_test_store_close (&fixture);
@@ -1062,6 +1118,7 @@ main (int   argc,
   osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/Gallery/model-items-changed", test_model_items_changed);
+  g_test_add_func ("/Osais/Gallery/model-items-freed", test_model_items_freed);
   g_test_add_func ("/Osais/Gallery/failed-job-card", test_failed_job_card);
   g_test_add_func ("/Osais/Gallery/empty-state", test_empty_state);
   g_test_add_func ("/Osais/Gallery/thumbnails-off-main-thread",
