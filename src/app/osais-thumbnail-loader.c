@@ -48,7 +48,6 @@ typedef struct
   char    *path;
   char    *cache_path;  /* NULL: no disk cache */
   int      size;
-  guint64  sequence;
 } Request;
 
 struct _OsaisThumbnailLoader
@@ -58,8 +57,10 @@ struct _OsaisThumbnailLoader
   int          size;
   guint        max_entries;
   char        *cache_dir;
-  GThreadPool *pool;      /* of GTask */
-  guint64      sequence;
+  /* Of GTask, first come first served: the grid binds a cell as it nears
+   * the viewport, so the oldest request is the nearest to being seen (the
+   * newest, while scrolling, is the farthest ahead). */
+  GThreadPool *pool;
   GQueue       lru;       /* Entry, most recently used first */
   GHashTable  *entries;   /* path → GList link in lru */
 };
@@ -339,18 +340,6 @@ load_thread (gpointer data,
   g_task_return_pointer (task, g_steal_pointer (&pixbuf), g_object_unref);
 }
 
-/* The newest request first: while scrolling, that is the tile on screen. */
-static int
-compare_requests (gconstpointer a,
-                  gconstpointer b,
-                  gpointer      user_data)
-{
-  const Request *ra = g_task_get_task_data ((GTask *) a);
-  const Request *rb = g_task_get_task_data ((GTask *) b);
-
-  return (ra->sequence < rb->sequence) - (ra->sequence > rb->sequence);
-}
-
 /* GObject ----------------------------------------------------------------- */
 
 static void
@@ -453,7 +442,6 @@ osais_thumbnail_loader_init (OsaisThumbnailLoader *self)
    * touches no other pool's work. Cannot fail when exclusive is TRUE with a
    * bounded number of threads, other than by aborting. */
   self->pool = g_thread_pool_new (load_thread, NULL, N_DECODE_THREADS, TRUE, NULL);
-  g_thread_pool_set_sort_function (self->pool, compare_requests, NULL);
 }
 
 /* Public ------------------------------------------------------------------ */
@@ -584,7 +572,6 @@ osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
   request->path = path;
   request->cache_path = osais_thumbnail_loader_dup_cache_path (self, file);
   request->size = self->size;
-  request->sequence = ++self->sequence;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   /* The pool owns this reference until the worker returns. */

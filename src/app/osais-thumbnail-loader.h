@@ -23,8 +23,8 @@ GQuark osais_thumbnail_error_quark (void);
 
 #define OSAIS_TYPE_THUMBNAIL_LOADER (osais_thumbnail_loader_get_type ())
 
-/* Decodes images at thumbnail size on its own two low-priority threads, the
- * newest request first, and keeps the last textures in an LRU cache keyed by
+/* Decodes images at thumbnail size on its own two low-priority threads, in
+ * the order asked, and keeps the last textures in an LRU cache keyed by
  * file path. Textures are made on the main thread. With a cache-dir, each
  * thumbnail is also written there once (a PNG named by the SHA-256 of the
  * original's path, tagged with the original's mtime and size as the
