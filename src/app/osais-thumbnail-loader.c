@@ -213,8 +213,8 @@ write_cached (const char        *cache_path,
       return;
     }
 
-  /* Compression 3: most of the gain for a fraction of the time of 9. A
-   * cache needs no fsync, so no DURABLE flag. */
+  /* A low compression level: the write is on the way to the screen, and a
+   * tile-size file is small anyway. A cache needs no fsync: no DURABLE. */
   if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", &error,
                                   MTIME_KEY, mtime, SIZE_KEY, size, "compression", "3", NULL) ||
       !g_file_set_contents_full (cache_path, buffer, length, G_FILE_SET_CONTENTS_CONSISTENT,
@@ -505,9 +505,10 @@ osais_thumbnail_loader_dup_cache_path (OsaisThumbnailLoader *self,
     return NULL;
 
   /* Named by the original's path, as the freedesktop cache names by URI:
-   * one name per image, whatever the image file is called. */
+   * one name per image, whatever the image file is called; and by the size,
+   * so that a loader of another size never takes it for its own. */
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, path, -1);
-  name = g_strconcat (digest, ".png", NULL);
+  name = g_strdup_printf ("%s-%d.png", digest, self->size);
 
   return g_build_filename (self->cache_dir, name, NULL);
 }

@@ -27,8 +27,8 @@ GQuark osais_thumbnail_error_quark (void);
  * the order asked, and keeps the last textures in an LRU cache keyed by
  * file path. Textures are made on the main thread. With a cache-dir, each
  * thumbnail is also written there once (a PNG named by the SHA-256 of the
- * original's path, tagged with the original's mtime and size as the
- * freedesktop thumbnail cache does) and read from there while the original
+ * original's path and the size, tagged with the original's mtime and size as
+ * the freedesktop thumbnail cache does) and read from there while the original
  * is unchanged, so an original is decoded once. Properties: size (int, the
  * shorter side in pixels), max-entries, cache-dir (string, nullable). */
 G_DECLARE_FINAL_TYPE (OsaisThumbnailLoader, osais_thumbnail_loader, OSAIS, THUMBNAIL_LOADER,
