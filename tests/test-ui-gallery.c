@@ -1107,6 +1107,13 @@ test_idle_draws_nothing (void)
   g_test_message ("Settled after %u windows of %d ms", run.n_windows, IDLE_WINDOW_MS);
   g_assert_cmpint (run.frames, ==, 0);
 
+  /* The gallery kept its thumbnails in the data folder's cache. */
+  {
+    g_autofree char *cache_dir = g_build_filename (fixture.dir, "thumbnails", NULL);
+
+    g_assert_cmpuint (count_files (cache_dir), ==, 3);
+  }
+
   osais_test_remove_tree (fixture.dir);
   g_free (fixture.dir);
 }
