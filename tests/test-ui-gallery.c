@@ -955,6 +955,12 @@ file_gone (gpointer data)
   return !g_file_test (data, G_FILE_TEST_EXISTS);
 }
 
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
 static void
 test_delete_with_undo (void)
 {
@@ -964,6 +970,7 @@ test_delete_with_undo (void)
   g_autoptr(OsaisImage) kept = NULL;
   g_autoptr(OsaisImage) doomed = NULL;
   g_autofree char *doomed_path = NULL;
+  g_autofree char *thumbnail_path = NULL;
   GListModel *model;
   AdwToast *toast;
 
@@ -978,6 +985,9 @@ test_delete_with_undo (void)
   osais_gallery_set_store (gw.gallery, fixture.store);
   model = osais_gallery_get_model (gw.gallery);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  thumbnail_path = osais_thumbnail_loader_dup_cache_path (osais_thumbnail_loader_get_default (),
+                                                          osais_image_get_file (doomed));
+  osais_ui_test_wait_until (file_exists, thumbnail_path, "the cached thumbnail");
 
   /* Undo: hidden at once, back after Undo, the file never touched. */
   toast = osais_gallery_delete_image_with_undo (gw.gallery, doomed, job);
@@ -991,9 +1001,10 @@ test_delete_with_undo (void)
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
   g_assert_true (get_image (model, 1) == doomed);
   g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (thumbnail_path, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 2);
 
-  /* No undo: once the toast goes, the file and the row go. */
+  /* No undo: once the toast goes, the file, its thumbnail and the row go. */
   toast = osais_gallery_delete_image_with_undo (gw.gallery, doomed, job);
   adw_toast_overlay_add_toast (gw.overlay, toast);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
@@ -1002,6 +1013,7 @@ test_delete_with_undo (void)
   g_assert_true (g_file_test (doomed_path, G_FILE_TEST_EXISTS));
   adw_toast_dismiss (toast);
   osais_ui_test_wait_until (file_gone, doomed_path, "the deleted file");
+  osais_ui_test_wait_until (file_gone, thumbnail_path, "the deleted file's thumbnail");
   osais_ui_test_settle (100);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);

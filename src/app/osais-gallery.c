@@ -116,6 +116,23 @@ toast_undo_cb (AdwToast      *toast,
   osais_gallery_model_set_image_hidden (pending->model, pending->image, FALSE);
 }
 
+/* The cached thumbnail goes with its image, off the main thread; failing
+ * leaves a file that nothing names any more, which is no harm. */
+static void
+forget_thumbnail (OsaisImage *image)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  path = osais_thumbnail_loader_dup_cache_path (osais_thumbnail_loader_get_default (),
+                                                osais_image_get_file (image));
+  if (path == NULL)
+    return;
+
+  file = g_file_new_for_path (path);
+  g_file_delete_async (file, G_PRIORITY_LOW, NULL, NULL, NULL);
+}
+
 static void
 image_deleted_cb (GObject      *object,
                   GAsyncResult *result,
@@ -129,6 +146,10 @@ image_deleted_cb (GObject      *object,
       /* Shown again rather than lost from view while still on disk. */
       g_debug ("Could not delete an image: %s", error->message);
       osais_gallery_model_set_image_hidden (pending->model, pending->image, FALSE);
+    }
+  else
+    {
+      forget_thumbnail (pending->image);
     }
 
   pending_delete_free (pending);
