@@ -306,17 +306,13 @@ decode_original (const char    *path,
 }
 
 static void
-load_thread (gpointer data,
-             gpointer user_data)
+run_request (GTask *task)
 {
-  g_autoptr(GTask) task = data;
   Request *request = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GdkPixbuf) pixbuf = NULL;
   GError *error = NULL;
   struct stat st;
-
-  lower_thread_priority ();
 
   /* Asked for by a tile that has scrolled away since: skipped unread. */
   if (g_task_return_error_if_cancelled (task))
@@ -338,6 +334,29 @@ load_thread (gpointer data,
     }
 
   g_task_return_pointer (task, g_steal_pointer (&pixbuf), g_object_unref);
+}
+
+static gboolean
+release_task_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+load_thread (gpointer data,
+             gpointer user_data)
+{
+  GTask *task = data;
+
+  lower_thread_priority ();
+  run_request (task);
+
+  /* The pool's reference is dropped on the task's own context, not here:
+   * once the callback has run, it may be the last one on the task, whose
+   * last one may be on the loader, and a loader finalized on one of its own
+   * threads would wait for that thread to end. */
+  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT,
+                              release_task_cb, task, g_object_unref);
 }
 
 /* GObject ----------------------------------------------------------------- */
