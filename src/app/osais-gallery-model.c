@@ -15,8 +15,9 @@
  * One small item type for both kinds of cell, rather than the OsaisJob and
  * OsaisImage themselves: the factory's template binds one typed `item`, and
  * an image's cell needs its job (for the viewer) without a lookup. Items are
- * made on demand by get_item() and cached while their image is shown, so
- * that the grid sees the same object for the same cell. */
+ * made on demand by get_item() and remembered, weakly, while someone holds
+ * them (the grid's cells, the selection), so that the grid sees the same
+ * object for the same cell; nobody holding one, it goes. */
 
 struct _OsaisGalleryItem
 {
@@ -185,8 +186,17 @@ struct _OsaisGalleryModel
   guint       n_valid_offsets;
   guint       n_items;
   GHashTable *hidden;           /* OsaisImage set */
-  GHashTable *items;            /* OsaisImage → OsaisGalleryItem */
+  GHashTable *items;            /* OsaisImage → ItemRef */
 };
+
+/* A weak entry of the item cache: scrolling through 100,000 images must not
+ * leave 100,000 items behind. */
+typedef struct
+{
+  OsaisGalleryModel *model;
+  OsaisImage        *image;     /* the key; the block holds it */
+  OsaisGalleryItem  *item;      /* weak: NULL once it is gone */
+} ItemRef;
 
 static void osais_gallery_model_list_model_init (GListModelInterface *iface);
 
@@ -201,6 +211,24 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void
+item_gone_cb (gpointer  data,
+              GObject  *where_the_object_was)
+{
+  ItemRef *ref = data;
+
+  ref->item = NULL;
+  g_hash_table_remove (ref->model->items, ref->image);
+}
+
+static void
+item_ref_free (ItemRef *ref)
+{
+  if (ref->item != NULL)
+    g_object_weak_unref (G_OBJECT (ref->item), item_gone_cb, ref);
+  g_free (ref);
+}
 
 static guint
 block_size (Block *block)
@@ -496,6 +524,7 @@ osais_gallery_model_get_item (GListModel *model,
   OsaisGalleryModel *self = OSAIS_GALLERY_MODEL (model);
   OsaisGalleryItem *item;
   OsaisImage *image;
+  ItemRef *ref;
   Block *block;
   guint low = 0;
   guint high;
@@ -533,14 +562,19 @@ osais_gallery_model_get_item (GListModel *model,
     }
 
   image = block_visible_image (block, local);
-  item = g_hash_table_lookup (self->items, image);
-  if (item == NULL)
-    {
-      item = osais_gallery_item_new (block->job, image);
-      g_hash_table_insert (self->items, image, item);
-    }
+  ref = g_hash_table_lookup (self->items, image);
+  if (ref != NULL)
+    return g_object_ref (ref->item);
 
-  return g_object_ref (item);
+  item = osais_gallery_item_new (block->job, image);
+  ref = g_new0 (ItemRef, 1);
+  ref->model = self;
+  ref->image = image;
+  ref->item = item;
+  g_object_weak_ref (G_OBJECT (item), item_gone_cb, ref);
+  g_hash_table_insert (self->items, image, ref);
+
+  return item;
 }
 
 static void
@@ -643,7 +677,7 @@ osais_gallery_model_init (OsaisGalleryModel *self)
   self->blocks_by_job = g_hash_table_new (NULL, NULL);
   self->offsets = g_array_new (FALSE, FALSE, sizeof (guint));
   self->hidden = g_hash_table_new (NULL, NULL);
-  self->items = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->items = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) item_ref_free);
 }
 
 OsaisGalleryModel *

@@ -13,6 +13,7 @@
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model.h"
+#include "osais-thumbnail-loader.h"
 
 struct _OsaisGallery
 {
@@ -20,6 +21,11 @@ struct _OsaisGallery
 
   OsaisGalleryModel  *model;
   GtkSingleSelection *selection;
+
+  /* OSAIS_BENCH_TRACE (tests/bench/gui) */
+  gboolean            trace;
+  gboolean            traced_content;
+  GdkFrameClock      *trace_clock;
 
   /* Template widgets */
   GtkStack           *stack;
@@ -139,6 +145,23 @@ toast_undo_cb (AdwToast      *toast,
   osais_gallery_model_set_image_hidden (pending->model, pending->image, FALSE);
 }
 
+/* The cached thumbnail goes with its image, off the main thread; failing
+ * leaves a file that nothing names any more, which is no harm. */
+static void
+forget_thumbnail (OsaisImage *image)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  path = osais_thumbnail_loader_dup_cache_path (osais_thumbnail_loader_get_default (),
+                                                osais_image_get_file (image));
+  if (path == NULL)
+    return;
+
+  file = g_file_new_for_path (path);
+  g_file_delete_async (file, G_PRIORITY_LOW, NULL, NULL, NULL);
+}
+
 static void
 image_deleted_cb (GObject      *object,
                   GAsyncResult *result,
@@ -152,6 +175,10 @@ image_deleted_cb (GObject      *object,
       /* Shown again rather than lost from view while still on disk. */
       g_debug ("Could not delete an image: %s", error->message);
       osais_gallery_model_set_image_hidden (pending->model, pending->image, FALSE);
+    }
+  else
+    {
+      forget_thumbnail (pending->image);
     }
 
   pending_delete_free (pending);
@@ -205,6 +232,85 @@ osais_gallery_delete_image_with_undo (OsaisGallery *self,
   return toast;
 }
 
+/* Benchmark trace ---------------------------------------------------------
+ *
+ * With OSAIS_BENCH_TRACE set, a line on stderr for each frame the window
+ * draws, and one for the first that shows a thumbnail, each with
+ * g_get_monotonic_time(): what tests/bench/gui reads to measure idle frames
+ * and the time to the first frame with content. Nothing is connected
+ * otherwise. */
+
+/* Whether a cell inside the scrolled window's visible area shows its
+ * thumbnail (the grid keeps many more cells mapped than it shows). */
+static gboolean
+shows_thumbnail (OsaisGallery *self,
+                 GtkWidget    *widget)
+{
+  if (OSAIS_IS_GALLERY_CELL (widget))
+    {
+      GtkWidget *viewport = GTK_WIDGET (self->scrolled_window);
+      graphene_rect_t bounds;
+      graphene_rect_t visible;
+
+      graphene_rect_init (&visible, 0, 0, gtk_widget_get_width (viewport),
+                          gtk_widget_get_height (viewport));
+      return gtk_widget_get_mapped (widget) &&
+             osais_gallery_cell_get_paintable (OSAIS_GALLERY_CELL (widget)) != NULL &&
+             gtk_widget_compute_bounds (widget, viewport, &bounds) &&
+             graphene_rect_intersection (&bounds, &visible, NULL);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_thumbnail (self, child))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+trace_after_paint_cb (GdkFrameClock *clock,
+                      OsaisGallery  *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_printerr ("osais-bench: frame %" G_GINT64_FORMAT "\n", now);
+  /* A thumbnail set before this frame was drawn in it. */
+  if (!self->traced_content && shows_thumbnail (self, GTK_WIDGET (self->grid_view)))
+    {
+      self->traced_content = TRUE;
+      g_printerr ("osais-bench: first-content %" G_GINT64_FORMAT "\n", now);
+    }
+}
+
+static void
+osais_gallery_realize (GtkWidget *widget)
+{
+  OsaisGallery *self = OSAIS_GALLERY (widget);
+
+  GTK_WIDGET_CLASS (osais_gallery_parent_class)->realize (widget);
+
+  if (self->trace)
+    {
+      self->trace_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+      g_signal_connect (self->trace_clock, "after-paint", G_CALLBACK (trace_after_paint_cb), self);
+    }
+}
+
+static void
+osais_gallery_unrealize (GtkWidget *widget)
+{
+  OsaisGallery *self = OSAIS_GALLERY (widget);
+
+  if (self->trace_clock != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->trace_clock, self);
+      g_clear_object (&self->trace_clock);
+    }
+
+  GTK_WIDGET_CLASS (osais_gallery_parent_class)->unrealize (widget);
+}
+
 /* Public ------------------------------------------------------------------ */
 
 GtkWidget *
@@ -230,6 +336,16 @@ osais_gallery_set_store (OsaisGallery *self,
 
   if (osais_gallery_model_get_store (self->model) == store)
     return;
+
+  /* Thumbnails are kept beside the history they show: one data folder per
+   * process, so the shared loader follows the store. */
+  if (store != NULL)
+    {
+      g_autofree char *cache_dir = g_build_filename (osais_store_get_data_dir (store),
+                                                     "thumbnails", NULL);
+
+      osais_thumbnail_loader_set_cache_dir (osais_thumbnail_loader_get_default (), cache_dir);
+    }
 
   osais_gallery_model_set_store (self->model, store);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
@@ -340,6 +456,8 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
   object_class->dispose = osais_gallery_dispose;
   object_class->get_property = osais_gallery_get_property;
   object_class->set_property = osais_gallery_set_property;
+  widget_class->realize = osais_gallery_realize;
+  widget_class->unrealize = osais_gallery_unrealize;
 
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, OSAIS_TYPE_STORE,
@@ -372,6 +490,7 @@ osais_gallery_init (OsaisGallery *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->trace = g_getenv ("OSAIS_BENCH_TRACE") != NULL;
   self->model = osais_gallery_model_new (NULL);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);

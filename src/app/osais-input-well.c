@@ -107,6 +107,23 @@ update_error (OsaisInputWell *self)
   set_error (self, error);
 }
 
+/* The loading page's spinner spins while it is on screen only: GTK 4.8 keeps
+ * animating a spinning spinner on a hidden stack page, which makes the window
+ * draw ~60 frames a second while nothing happens. */
+static void
+spinner_map_cb (GtkSpinner     *spinner,
+                OsaisInputWell *self)
+{
+  gtk_spinner_start (spinner);
+}
+
+static void
+spinner_unmap_cb (GtkSpinner     *spinner,
+                  OsaisInputWell *self)
+{
+  gtk_spinner_stop (spinner);
+}
+
 static void
 update_view (OsaisInputWell *self)
 {
@@ -744,6 +761,8 @@ osais_input_well_class_init (OsaisInputWellClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisInputWell, error_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisInputWell, drop_area);
   gtk_widget_class_bind_template_child (widget_class, OsaisInputWell, clear_button);
+  gtk_widget_class_bind_template_callback (widget_class, spinner_map_cb);
+  gtk_widget_class_bind_template_callback (widget_class, spinner_unmap_cb);
 
   gtk_widget_class_install_action (widget_class, "well.choose", NULL, choose_action);
   gtk_widget_class_install_action (widget_class, "well.paste", NULL, paste_action);

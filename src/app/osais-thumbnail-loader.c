@@ -10,8 +10,31 @@
 
 #include "osais-thumbnail-loader.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
+#include <unistd.h>
+
 #define DEFAULT_SIZE        200
 #define DEFAULT_MAX_ENTRIES 512
+
+/* Decoding is background work: two threads leave a core to the UI on a
+ * two-core machine, and a higher nice value lets the UI thread run first
+ * when they contend. */
+#define N_DECODE_THREADS    2
+#define DECODER_NICE        10
+#define READ_CHUNK          (64 * 1024)
+
+/* The freedesktop thumbnail cache's keys for what the thumbnail was made
+ * from; a thumbnail whose keys differ from the original's is stale. */
+#define MTIME_KEY           "tEXt::Thumb::MTime"
+#define SIZE_KEY            "tEXt::Thumb::Size"
+
+G_DEFINE_QUARK (osais-thumbnail-error-quark, osais_thumbnail_error)
 
 typedef struct
 {
@@ -19,14 +42,27 @@ typedef struct
   GdkTexture *texture;
 } Entry;
 
+/* What a worker needs, copied at request time. */
+typedef struct
+{
+  char    *path;
+  char    *cache_path;  /* NULL: no disk cache */
+  int      size;
+} Request;
+
 struct _OsaisThumbnailLoader
 {
-  GObject     parent_instance;
+  GObject      parent_instance;
 
-  int         size;
-  guint       max_entries;
-  GQueue      lru;      /* Entry, most recently used first */
-  GHashTable *entries;  /* path → GList link in lru */
+  int          size;
+  guint        max_entries;
+  char        *cache_dir;
+  /* Of GTask, first come first served: the grid binds a cell as it nears
+   * the viewport, so the oldest request is the nearest to being seen (the
+   * newest, while scrolling, is the farthest ahead). */
+  GThreadPool *pool;
+  GQueue       lru;       /* Entry, most recently used first */
+  GHashTable  *entries;   /* path → GList link in lru */
 };
 
 G_DEFINE_FINAL_TYPE (OsaisThumbnailLoader, osais_thumbnail_loader, G_TYPE_OBJECT)
@@ -35,10 +71,19 @@ enum {
   PROP_0,
   PROP_SIZE,
   PROP_MAX_ENTRIES,
+  PROP_CACHE_DIR,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void
+request_free (Request *request)
+{
+  g_free (request->path);
+  g_free (request->cache_path);
+  g_free (request);
+}
 
 static void
 entry_free (Entry *entry)
@@ -86,13 +131,246 @@ cache_insert (OsaisThumbnailLoader *self,
   evict_to (self, self->max_entries);
 }
 
+/* Workers ----------------------------------------------------------------- */
+
+static void
+lower_thread_priority (void)
+{
+#ifdef __linux__
+  static GPrivate lowered = G_PRIVATE_INIT (NULL);
+
+  if (g_private_get (&lowered) != NULL)
+    return;
+  g_private_set (&lowered, GINT_TO_POINTER (TRUE));
+
+  /* On Linux the nice value belongs to the calling thread, not the process. */
+  if (setpriority (PRIO_PROCESS, 0, DECODER_NICE) != 0)
+    g_debug ("Could not lower a decoder thread's priority: %s", g_strerror (errno));
+#endif
+}
+
+static void
+size_prepared_cb (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  gpointer         user_data)
+{
+  int size = GPOINTER_TO_INT (user_data);
+  double scale;
+
+  /* The shorter side at @size (never upscaled): what a cover-fitted square
+   * cell shows. */
+  if (MIN (width, height) <= size)
+    return;
+
+  scale = (double) size / MIN (width, height);
+  gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale + 0.5)),
+                              MAX (1, (int) (height * scale + 0.5)));
+}
+
+/* The thumbnail in the disk cache, if it was made from the original as it
+ * is now (@st). */
+static GdkPixbuf *
+read_cached (const char        *cache_path,
+             const struct stat *st)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autofree char *mtime = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) st->st_mtime);
+  g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) st->st_size);
+
+  pixbuf = gdk_pixbuf_new_from_file (cache_path, NULL);
+  if (pixbuf == NULL)
+    return NULL;
+
+  if (g_strcmp0 (gdk_pixbuf_get_option (pixbuf, MTIME_KEY), mtime) != 0 ||
+      g_strcmp0 (gdk_pixbuf_get_option (pixbuf, SIZE_KEY), size) != 0)
+    {
+      g_debug ("Stale thumbnail %s", cache_path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&pixbuf);
+}
+
+/* Replaces the cached thumbnail at once (a temporary file renamed over it),
+ * so that a reader never sees half of one. Failing is no error: the
+ * thumbnail is decoded again next time. */
+static void
+write_cached (const char        *cache_path,
+              GdkPixbuf         *pixbuf,
+              const struct stat *st)
+{
+  g_autofree char *dir = g_path_get_dirname (cache_path);
+  g_autofree char *mtime = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) st->st_mtime);
+  g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) st->st_size);
+  g_autofree char *buffer = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_debug ("Could not create %s: %s", dir, g_strerror (errno));
+      return;
+    }
+
+  /* A low compression level: the write is on the way to the screen, and a
+   * tile-size file is small anyway. A cache needs no fsync: no DURABLE. */
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", &error,
+                                  MTIME_KEY, mtime, SIZE_KEY, size, "compression", "3", NULL) ||
+      !g_file_set_contents_full (cache_path, buffer, length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                 0600, &error))
+    g_debug ("Could not write the thumbnail %s: %s", cache_path, error->message);
+}
+
+/* One open and one parse of the original: read in chunks into a pixbuf
+ * loader that scales as it decodes. The fd's fstat says what was decoded. */
+static GdkPixbuf *
+decode_original (const char    *path,
+                 int            size,
+                 struct stat   *st,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autofree guchar *buffer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GdkPixbuf *pixbuf;
+  gboolean ok = TRUE;
+  gboolean closed;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0 || fstat (fd, st) != 0)
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_UNREADABLE,
+                   "Cannot read %s: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  /* Made only now: a loader must be closed before it goes. */
+  loader = gdk_pixbuf_loader_new ();
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb),
+                    GINT_TO_POINTER (size));
+  buffer = g_malloc (READ_CHUNK);
+  for (;;)
+    {
+      gssize n = read (fd, buffer, READ_CHUNK);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_UNREADABLE,
+                       "Cannot read %s: %s", path, g_strerror (errno));
+          ok = FALSE;
+          break;
+        }
+      if (n == 0)
+        break;
+      /* A tile that scrolled away mid-decode stops here. */
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (!gdk_pixbuf_loader_write (loader, buffer, n, &local_error))
+        break;
+    }
+  close (fd);
+
+  /* Closed in every case: a loader left open warns when finalized. */
+  closed = gdk_pixbuf_loader_close (loader, local_error == NULL ? &local_error : NULL);
+  if (!ok)
+    return NULL;
+  if (!closed || local_error != NULL)
+    {
+      g_set_error (error, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_NOT_AN_IMAGE,
+                   "%s is not an image: %s", path,
+                   local_error != NULL ? local_error->message : "unknown format");
+      return NULL;
+    }
+
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error (error, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_NOT_AN_IMAGE,
+                   "%s is not an image", path);
+      return NULL;
+    }
+
+  return g_object_ref (pixbuf);
+}
+
+static void
+run_request (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  GError *error = NULL;
+  struct stat st;
+
+  /* Asked for by a tile that has scrolled away since: skipped unread. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (request->cache_path != NULL && g_stat (request->path, &st) == 0)
+    pixbuf = read_cached (request->cache_path, &st);
+
+  if (pixbuf == NULL)
+    {
+      pixbuf = decode_original (request->path, request->size, &st, cancellable, &error);
+      if (pixbuf == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      if (request->cache_path != NULL)
+        write_cached (request->cache_path, pixbuf, &st);
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&pixbuf), g_object_unref);
+}
+
+static gboolean
+release_task_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+load_thread (gpointer data,
+             gpointer user_data)
+{
+  GTask *task = data;
+
+  lower_thread_priority ();
+  run_request (task);
+
+  /* The pool's reference is dropped on the task's own context, not here:
+   * once the callback has run, it may be the last one on the task, whose
+   * last one may be on the loader, and a loader finalized on one of its own
+   * threads would wait for that thread to end. */
+  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT,
+                              release_task_cb, task, g_object_unref);
+}
+
+/* GObject ----------------------------------------------------------------- */
+
 static void
 osais_thumbnail_loader_finalize (GObject *object)
 {
   OsaisThumbnailLoader *self = OSAIS_THUMBNAIL_LOADER (object);
 
+  /* Each queued task holds a reference on the loader: the pool is idle. */
+  g_thread_pool_free (self->pool, TRUE, TRUE);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_queue_clear_full (&self->lru, (GDestroyNotify)entry_free);
+  g_free (self->cache_dir);
 
   G_OBJECT_CLASS (osais_thumbnail_loader_parent_class)->finalize (object);
 }
@@ -113,6 +391,10 @@ osais_thumbnail_loader_get_property (GObject    *object,
 
     case PROP_MAX_ENTRIES:
       g_value_set_uint (value, self->max_entries);
+      break;
+
+    case PROP_CACHE_DIR:
+      g_value_set_string (value, self->cache_dir);
       break;
 
     default:
@@ -138,6 +420,10 @@ osais_thumbnail_loader_set_property (GObject      *object,
       self->max_entries = g_value_get_uint (value);
       break;
 
+    case PROP_CACHE_DIR:
+      osais_thumbnail_loader_set_cache_dir (self, g_value_get_string (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -158,6 +444,9 @@ osais_thumbnail_loader_class_init (OsaisThumbnailLoaderClass *klass)
   properties[PROP_MAX_ENTRIES] =
     g_param_spec_uint ("max-entries", NULL, NULL, 1, G_MAXUINT, DEFAULT_MAX_ENTRIES,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CACHE_DIR] =
+    g_param_spec_string ("cache-dir", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -168,7 +457,13 @@ osais_thumbnail_loader_init (OsaisThumbnailLoader *self)
   self->size = DEFAULT_SIZE;
   self->max_entries = DEFAULT_MAX_ENTRIES;
   self->entries = g_hash_table_new (g_str_hash, g_str_equal);
+  /* Exclusive: its threads are ours alone, so lowering their priority
+   * touches no other pool's work. Cannot fail when exclusive is TRUE with a
+   * bounded number of threads, other than by aborting. */
+  self->pool = g_thread_pool_new (load_thread, NULL, N_DECODE_THREADS, TRUE, NULL);
 }
+
+/* Public ------------------------------------------------------------------ */
 
 OsaisThumbnailLoader *
 osais_thumbnail_loader_new (int   size,
@@ -189,6 +484,52 @@ osais_thumbnail_loader_get_default (void)
     instance = osais_thumbnail_loader_new (DEFAULT_SIZE, DEFAULT_MAX_ENTRIES);
 
   return instance;
+}
+
+const char *
+osais_thumbnail_loader_get_cache_dir (OsaisThumbnailLoader *self)
+{
+  g_return_val_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self), NULL);
+
+  return self->cache_dir;
+}
+
+void
+osais_thumbnail_loader_set_cache_dir (OsaisThumbnailLoader *self,
+                                      const char           *cache_dir)
+{
+  g_return_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self));
+
+  if (g_strcmp0 (self->cache_dir, cache_dir) == 0)
+    return;
+
+  g_free (self->cache_dir);
+  self->cache_dir = g_strdup (cache_dir);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHE_DIR]);
+}
+
+char *
+osais_thumbnail_loader_dup_cache_path (OsaisThumbnailLoader *self,
+                                       GFile                *file)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *digest = NULL;
+
+  g_return_val_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self), NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  path = g_file_get_path (file);
+  if (self->cache_dir == NULL || path == NULL)
+    return NULL;
+
+  /* Named by the original's path, as the freedesktop cache names by URI:
+   * one name per image, whatever the image file is called; and by the size,
+   * so that a loader of another size never takes it for its own. */
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, path, -1);
+  name = g_strdup_printf ("%s-%d.png", digest, self->size);
+
+  return g_build_filename (self->cache_dir, name, NULL);
 }
 
 GdkTexture *
@@ -220,51 +561,6 @@ osais_thumbnail_loader_get_n_cached (OsaisThumbnailLoader *self)
   return self->lru.length;
 }
 
-/* Worker thread: decodes at a scale where the shorter side is @size (never
- * upscaled), which is what a cover-fitted square cell shows. */
-static void
-load_thumbnail_thread (GTask        *task,
-                       gpointer      source_object,
-                       gpointer      task_data,
-                       GCancellable *cancellable)
-{
-  const char *path = task_data;
-  int size = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "size"));
-  GdkPixbuf *pixbuf;
-  GError *error = NULL;
-  int width = 0, height = 0;
-  int scaled_width, scaled_height;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  if (gdk_pixbuf_get_file_info (path, &width, &height) == NULL || width <= 0 || height <= 0)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "%s is not an image", path);
-      return;
-    }
-
-  if (MIN (width, height) > size)
-    {
-      double scale = (double)size / MIN (width, height);
-
-      scaled_width = MAX (1, (int)(width * scale + 0.5));
-      scaled_height = MAX (1, (int)(height * scale + 0.5));
-    }
-  else
-    {
-      scaled_width = width;
-      scaled_height = height;
-    }
-
-  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, scaled_width, scaled_height, FALSE, &error);
-  if (pixbuf == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, pixbuf, g_object_unref);
-}
-
 void
 osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
                                    GFile                *file,
@@ -273,6 +569,7 @@ osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
                                    gpointer              user_data)
 {
   g_autoptr(GTask) task = NULL;
+  Request *request;
   char *path;
 
   g_return_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self));
@@ -286,14 +583,19 @@ osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
   path = g_file_get_path (file);
   if (path == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+      g_task_return_new_error (task, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_NOT_LOCAL,
                                "Only local files have thumbnails");
       return;
     }
 
-  g_task_set_task_data (task, path, g_free);
-  g_object_set_data (G_OBJECT (task), "size", GINT_TO_POINTER (self->size));
-  g_task_run_in_thread (task, load_thumbnail_thread);
+  request = g_new0 (Request, 1);
+  request->path = path;
+  request->cache_path = osais_thumbnail_loader_dup_cache_path (self, file);
+  request->size = self->size;
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  /* The pool owns this reference until the worker returns. */
+  g_thread_pool_push (self->pool, g_steal_pointer (&task), NULL);
 }
 
 GdkTexture *
@@ -302,6 +604,7 @@ osais_thumbnail_loader_load_finish (OsaisThumbnailLoader  *self,
                                     GError               **error)
 {
   g_autoptr(GdkPixbuf) pixbuf = NULL;
+  Request *request;
   GdkTexture *texture;
 
   g_return_val_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self), NULL);
@@ -309,13 +612,15 @@ osais_thumbnail_loader_load_finish (OsaisThumbnailLoader  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
                         osais_thumbnail_loader_load_async, NULL);
 
+  /* A cancelled request delivers nothing, even when its worker finished. */
   pixbuf = g_task_propagate_pointer (G_TASK (result), error);
   if (pixbuf == NULL)
     return NULL;
 
   /* Here, on the main thread: GDK objects are not made on workers. */
   texture = gdk_texture_new_for_pixbuf (pixbuf);
-  cache_insert (self, g_task_get_task_data (G_TASK (result)), texture);
+  request = g_task_get_task_data (G_TASK (result));
+  cache_insert (self, request->path, texture);
 
   return texture;
 }
@@ -357,7 +662,7 @@ osais_load_full_texture_async (GFile               *file,
   path = g_file_get_path (file);
   if (path == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+      g_task_return_new_error (task, OSAIS_THUMBNAIL_ERROR, OSAIS_THUMBNAIL_ERROR_NOT_LOCAL,
                                "Only local files can be shown");
       return;
     }
