@@ -19,6 +19,7 @@
 #include "osais-input-well.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
+#include "osais-gallery-cell.h"
 #include "osais-window.h"
 
 static OsaisApplication *app;
@@ -236,6 +237,21 @@ test_one_press_one_request (void)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
   g_assert_true (osais_window_get_sending (window));
+  /* A card for it at once, before OSAIS answers: there is no job yet. */
+  g_assert_cmpuint (osais_gallery_get_n_sending (osais_window_get_gallery (window)), ==, 1);
+  {
+    GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (
+                          osais_gallery_get_grid_view (osais_window_get_gallery (window))));
+    g_autoptr(OsaisGalleryItem) first = g_list_model_get_item (shown, 0);
+    g_autoptr(GtkWidget) cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
+
+    g_assert_cmpint (osais_gallery_item_get_kind (first), ==, OSAIS_GALLERY_ITEM_CARD);
+    g_assert_cmpint (osais_job_get_uid (osais_gallery_item_get_job (first)), ==, 0);
+    osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), first);
+    g_assert_cmpstr (osais_gallery_cell_get_stage_text (OSAIS_GALLERY_CELL (cell)), ==,
+                     "Sending…");
+    osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
+  }
   g_assert_false (gtk_widget_is_sensitive (button));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Sending…");
   g_signal_emit_by_name (button, "clicked");
@@ -243,6 +259,7 @@ test_one_press_one_request (void)
 
   osais_ui_test_wait_until (not_sending, window, "OSAIS to answer the request");
   osais_ui_test_settle (300);
+  g_assert_cmpuint (osais_gallery_get_n_sending (osais_window_get_gallery (window)), ==, 0);
   g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, requests + 1);
   g_assert_true (gtk_widget_is_sensitive (button));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "_Run");

@@ -86,7 +86,10 @@ update_card (OsaisGalleryCell *self)
   received = g_list_model_get_n_items (osais_job_get_images (job));
   announced = osais_job_get_announced_images (job);
 
-  if (stalled && !failed)
+  if (osais_job_get_uid (job) == 0)
+    /* A request OSAIS has not answered yet (see osais_gallery_add_sending()). */
+    stage_text = g_strdup (_("Sending…"));
+  else if (stalled && !failed)
     /* Translators: a job's stage, then that OSAIS has not called back for a while. */
     stage_text = g_strdup_printf (_("%s · Stalled"), osais_stage_to_string (stage));
   else if (stage == OSAIS_STAGE_FINISHED && received == 0)

@@ -20,6 +20,10 @@ struct _OsaisGallery
   AdwBin              parent_instance;
 
   OsaisGalleryModel  *model;
+  /* Cards for requests on their way to OSAIS, before any job exists. */
+  GListStore         *sending;
+  /* What the grid shows: the sending cards, then the store's jobs. */
+  GListModel         *shown;
   GtkSingleSelection *selection;
 
   /* OSAIS_BENCH_TRACE (tests/bench/gui) */
@@ -55,7 +59,7 @@ static guint signals[N_SIGNALS];
 static void
 update_page (OsaisGallery *self)
 {
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
+  gboolean empty = g_list_model_get_n_items (self->shown) == 0;
 
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "grid");
 }
@@ -93,7 +97,7 @@ grid_activate_cb (OsaisGallery *self,
 {
   g_autoptr(OsaisGalleryItem) item = NULL;
 
-  item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  item = g_list_model_get_item (self->shown, position);
   if (item == NULL || osais_gallery_item_get_kind (item) != OSAIS_GALLERY_ITEM_IMAGE)
     return;
 
@@ -379,11 +383,55 @@ osais_gallery_show_job (OsaisGallery *self,
   position = osais_gallery_model_find_job (self->model, job);
   if (position == G_MAXUINT)
     return;
+  position += g_list_model_get_n_items (G_LIST_MODEL (self->sending));
 
   gtk_single_selection_set_selected (self->selection, position);
   /* gtk_grid_view_scroll_to() is GTK 4.12; the list's action is in 4.8. */
   gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u",
                               position);
+}
+
+OsaisGalleryItem *
+osais_gallery_add_sending (OsaisGallery *self,
+                           const char   *engine,
+                           const char   *parameters)
+{
+  g_autoptr(OsaisJob) placeholder = NULL;
+  OsaisGalleryItem *item;
+
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), NULL);
+
+  /* uid 0: no job has it, and the card says it is being sent. */
+  placeholder = g_object_new (OSAIS_TYPE_JOB, "uid", (gint64) 0, "engine", engine,
+                              "parameters", parameters, NULL);
+  item = g_object_new (OSAIS_TYPE_GALLERY_ITEM, "job", placeholder, NULL);
+  g_list_store_insert (self->sending, 0, item);
+  /* The store holds it; the caller's is borrowed until it removes it. */
+  g_object_unref (item);
+  gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", 0);
+
+  return item;
+}
+
+void
+osais_gallery_remove_sending (OsaisGallery     *self,
+                              OsaisGalleryItem *item)
+{
+  guint position;
+
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+  g_return_if_fail (OSAIS_IS_GALLERY_ITEM (item));
+
+  if (g_list_store_find (self->sending, item, &position))
+    g_list_store_remove (self->sending, position);
+}
+
+guint
+osais_gallery_get_n_sending (OsaisGallery *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), 0);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (self->sending));
 }
 
 /* GObject ----------------------------------------------------------------- */
@@ -397,6 +445,7 @@ osais_gallery_dispose (GObject *object)
   if (self->model != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->model, self);
+      g_signal_handlers_disconnect_by_data (self->shown, self);
       osais_gallery_model_set_store (self->model, NULL);
     }
   /* The bin's child is a template child: unparent it through the bin, which
@@ -404,6 +453,8 @@ osais_gallery_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY);
   g_clear_object (&self->selection);
+  g_clear_object (&self->shown);
+  g_clear_object (&self->sending);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_gallery_parent_class)->dispose (object);
@@ -492,12 +543,20 @@ osais_gallery_init (OsaisGallery *self)
 
   self->trace = g_getenv ("OSAIS_BENCH_TRACE") != NULL;
   self->model = osais_gallery_model_new (NULL);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  self->sending = g_list_store_new (OSAIS_TYPE_GALLERY_ITEM);
+  {
+    GListStore *sections = g_list_store_new (G_TYPE_LIST_MODEL);
+
+    g_list_store_append (sections, self->sending);
+    g_list_store_append (sections, self->model);
+    self->shown = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (sections)));
+  }
+  self->selection = gtk_single_selection_new (g_object_ref (self->shown));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (self->selection));
 
-  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (update_page), self,
+  g_signal_connect_object (self->shown, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   update_page (self);
 }

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "osais-core.h"
+#include "osais-gallery-model.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,15 @@ AdwToast   *osais_gallery_delete_image_with_undo (OsaisGallery *self,
  * (default TRUE). */
 void        osais_gallery_set_listening (OsaisGallery *self,
                                          gboolean      listening);
+/* A card for a request on its way, at the top, until removed: OSAIS has not
+ * answered yet, so there is no job. @parameters is the JSON of the values.
+ * Returns the card (transfer none: the gallery holds it until removed). */
+OsaisGalleryItem *osais_gallery_add_sending    (OsaisGallery     *self,
+                                                const char       *engine,
+                                                const char       *parameters);
+void              osais_gallery_remove_sending (OsaisGallery     *self,
+                                                OsaisGalleryItem *item);
+guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
 /* For tests: the grid view. */
 GtkGridView *osais_gallery_get_grid_view (OsaisGallery *self);
 

@@ -41,8 +41,10 @@ struct _OsaisWindow
   OsaisBanner          *banner;
 
   /* A request on its way to OSAIS: Run waits for its answer, so that a
-   * double click, or Ctrl+Return on top of a click, sends one paid request. */
+   * double click, or Ctrl+Return on top of a click, sends one paid request;
+   * its card shows in the gallery meanwhile. */
   gboolean              sending;
+  OsaisGalleryItem     *sending_card;
 
   /* The request an opened PNG keeps (ours or AUTOMATIC1111's), offered
    * with "Use Its Parameters"; read off the main thread. */
@@ -868,6 +870,9 @@ submitted_cb (GObject      *object,
   g_autoptr(OsaisJob) job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
 
   set_sending (self, FALSE);
+  if (self->sending_card != NULL)
+    osais_gallery_remove_sending (self->gallery, self->sending_card);
+  g_clear_object (&self->sending_card);
   request_sent (self, job, error, _("The request was not sent"));
 }
 
@@ -888,6 +893,24 @@ run_action (GtkWidget  *widget,
   set_sending (self, TRUE);
   values = osais_request_form_dup_values (self->form);
   input = osais_request_form_dup_input (self->form, &content_type);
+  {
+    g_autoptr(JsonObject) object = json_object_new ();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *parameters = NULL;
+    GHashTableIter iter;
+    gpointer name, value;
+
+    g_hash_table_iter_init (&iter, values);
+    while (g_hash_table_iter_next (&iter, &name, &value))
+      if (value != NULL)
+        json_object_set_string_member (object, name, value);
+    root = json_node_init_object (json_node_alloc (), object);
+    parameters = json_to_string (root, FALSE);
+    g_clear_object (&self->sending_card);
+    self->sending_card = g_object_ref (osais_gallery_add_sending (self->gallery,
+                                                                  osais_engine_get_name (engine),
+                                                                  parameters));
+  }
   osais_session_submit_async (self->session, osais_engine_get_name (engine), values,
                               input, content_type, NULL, submitted_cb, g_object_ref (self));
   gtk_stack_set_visible_child_name (self->content_stack, "gallery");
@@ -1168,6 +1191,7 @@ osais_window_dispose (GObject *object)
   g_cancellable_cancel (self->parameters_cancellable);
   g_clear_object (&self->parameters_cancellable);
   g_clear_pointer (&self->offered_engine, g_free);
+  g_clear_object (&self->sending_card);
   g_clear_pointer (&self->offered_parameters, g_free);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
