@@ -820,6 +820,68 @@ test_disk_full (void)
   osais_test_full_disk_uninstall ();
 }
 
+/* A damaged history: the window says so and offers to move it aside;
+ * taken, the damaged file is kept byte for byte and a new history starts. */
+static const char damaged_bytes[] = "SQLite format 3\0 but what follows is not a database";
+
+static gboolean
+store_open (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL;
+}
+
+static void
+check_damaged_history (Run *run)
+{
+  g_autofree char *title = g_strdup_printf ("The history in %s is damaged. It was left as it is.",
+                                            run->data_dir);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  gboolean kept = FALSE;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_settle (500);
+  g_assert_null (osais_session_get_store (run->session));
+  assert_banner (run, title, "_Move Aside and Start Fresh", "app.move-history-aside");
+  osais_ui_test_save_screenshot (run->window, "banner-damaged-history.png");
+
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (store_open, run, "a new history");
+  osais_ui_test_wait_until (session_ready, run, "the session");
+  g_assert_false (osais_banner_get_revealed (get_banner (run)));
+
+  dir = g_dir_open (run->data_dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "history.sqlite3.moved-aside-"))
+      {
+        g_autofree char *path = g_build_filename (run->data_dir, name, NULL);
+        g_autofree char *contents = NULL;
+        gsize length = 0;
+
+        g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+        g_assert_cmpmem (contents, length, damaged_bytes, sizeof damaged_bytes);
+        kept = TRUE;
+      }
+  g_assert_true (kept);
+  quit (run);
+}
+
+static void
+test_damaged_history (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autofree char *history = NULL;
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  history = g_build_filename (run.data_dir, "history.sqlite3", NULL);
+  g_assert_true (g_file_set_contents (history, damaged_bytes, sizeof damaged_bytes, NULL));
+  run_application (&run, args, check_damaged_history);
+  run_clear (&run);
+}
+
 static void
 test_login_failure_words (void)
 {
@@ -878,6 +940,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
   g_test_add_func ("/Osais/Failures/not-listening", test_not_listening);
   g_test_add_func ("/Osais/Failures/disk-full", test_disk_full);
+  g_test_add_func ("/Osais/Failures/damaged-history", test_damaged_history);
   g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
   g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
   g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);

@@ -29,6 +29,9 @@ struct _OsaisApplication
   /* Jobs not finished yet, watched for a notification when they end. */
   GHashTable     *watched_jobs;
 
+  /* Why the session could not open the history, shown in every window. */
+  GError         *history_error;
+
   /* No window is open, yet the app holds itself to receive the results of
    * jobs still running; it quits when none is left. */
   gboolean        receiving_in_background;
@@ -121,6 +124,19 @@ get_or_create_window (OsaisApplication *self)
 }
 
 static void
+set_history_error (OsaisApplication *self,
+                   const GError     *error)
+{
+  g_clear_error (&self->history_error);
+  if (error != NULL)
+    self->history_error = g_error_copy (error);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (OSAIS_IS_WINDOW (l->data))
+      osais_window_set_history_error (OSAIS_WINDOW (l->data), self->history_error);
+}
+
+static void
 session_started_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
@@ -130,15 +146,13 @@ session_started_cb (GObject      *object,
 
   if (!osais_session_start_finish (OSAIS_SESSION (object), result, &error))
     {
-      GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-
-      /* The history could not be opened: say so in the window, which stays
-       * usable for reading the reason and choosing another data folder. */
+      /* The history could not be opened: the windows say so, with what
+       * fixes it, and stay usable. */
       g_debug ("The session did not start: %s", error->message);
-      if (window != NULL)
-        osais_window_show_error (OSAIS_WINDOW (window), _("Could not open the history"),
-                                 error->message);
+      set_history_error (self, error);
     }
+  else
+    set_history_error (self, NULL);
 }
 
 /* The account mode and server settings for this run: settings, then the
@@ -515,6 +529,9 @@ static void
 window_added_cb (OsaisApplication *self,
                  GtkWindow        *window)
 {
+  if (OSAIS_IS_WINDOW (window) && self->history_error != NULL)
+    osais_window_set_history_error (OSAIS_WINDOW (window), self->history_error);
+
   /* The window keeps the app alive now. */
   stop_receiving_in_background (self);
 }
@@ -995,6 +1012,64 @@ preferences_activated (GSimpleAction *action,
   osais_window_show_preferences (window);
 }
 
+/* A damaged history, moved aside (kept, renamed) so that a new one starts:
+ * the disk work runs off the main thread. */
+static void
+move_aside_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GError *error = NULL;
+  char *moved = osais_store_move_aside (task_data, &error);
+
+  if (moved == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, moved, g_free);
+}
+
+static void
+moved_aside_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  OsaisApplication *self = OSAIS_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *text = NULL;
+
+  if (moved == NULL)
+    {
+      text = g_strdup_printf (_("The history could not be moved aside: %s"), error->message);
+      show_toast (self, adw_toast_new (text));
+      return;
+    }
+
+  text = g_strdup_printf (_("The damaged history is kept as %s; a new one starts"), moved);
+  show_toast (self, adw_toast_new (text));
+  set_history_error (self, NULL);
+  start_session (self);
+}
+
+static void
+move_history_aside_activated (GSimpleAction *action,
+                              GVariant      *parameter,
+                              gpointer       user_data)
+{
+  OsaisApplication *self = user_data;
+  g_autoptr(GTask) task = NULL;
+
+  if (self->history_error == NULL)
+    return;
+
+  task = g_task_new (self, NULL, moved_aside_cb, NULL);
+  g_task_set_source_tag (task, move_history_aside_activated);
+  g_task_set_name (task, "[osais] move the history aside");
+  g_task_set_task_data (task, g_strdup (osais_session_get_data_dir (self->session)), g_free);
+  g_task_run_in_thread (task, move_aside_thread);
+}
+
 /* The background notification's default action: back to the window. */
 static void
 show_window_activated (GSimpleAction *action,
@@ -1007,6 +1082,7 @@ show_window_activated (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "show-window", show_window_activated },
+  { "move-history-aside", move_history_aside_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },
   { "show-job", show_job_activated, "x" },
@@ -1026,6 +1102,7 @@ osais_application_dispose (GObject *object)
   g_clear_object (&self->store_signals);
   g_clear_object (&self->session_signals);
   g_clear_pointer (&self->watched_jobs, g_hash_table_unref);
+  g_clear_error (&self->history_error);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);

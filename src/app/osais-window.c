@@ -54,6 +54,8 @@ struct _OsaisWindow
 
   /* Set by whoever finds the data folder's disk full; shown until cleared. */
   gboolean              disk_full;
+  /* Why the history could not be opened, if it could not. */
+  GError               *history_error;
   gboolean              compact_header;
   guint                 compact_header_source;
   OsaisRequestForm     *form;
@@ -129,6 +131,18 @@ osais_window_show_error (OsaisWindow *self,
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+osais_window_set_history_error (OsaisWindow  *self,
+                                const GError *error)
+{
+  g_return_if_fail (OSAIS_IS_WINDOW (self));
+
+  g_clear_error (&self->history_error);
+  if (error != NULL)
+    self->history_error = g_error_copy (error);
+  update_status (self);
 }
 
 void
@@ -553,7 +567,36 @@ update_banner (OsaisWindow     *self,
   const char *button = NULL;
   const char *action = NULL;
 
-  if (self->disk_full)
+  if (self->history_error != NULL)
+    {
+      const char *data_dir = osais_session_get_data_dir (self->session);
+
+      /* Nothing works without the history: this comes first. */
+      if (g_error_matches (self->history_error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED))
+        {
+          title = g_strdup_printf (_("The history in %s is damaged. It was left as it is."),
+                                   data_dir);
+          button = _("_Move Aside and Start Fresh");
+          action = "app.move-history-aside";
+        }
+      else
+        {
+          if (g_error_matches (self->history_error, OSAIS_STORE_ERROR,
+                               OSAIS_STORE_ERROR_TOO_NEW))
+            title = g_strdup_printf (_("The history in %s comes from a newer OSAIS Studio. It "
+                                       "was left as it is."), data_dir);
+          else if (g_error_matches (self->history_error, OSAIS_STORE_ERROR,
+                                    OSAIS_STORE_ERROR_READ_ONLY))
+            title = g_strdup_printf (_("The data folder %s cannot be written: nothing can be "
+                                       "stored"), data_dir);
+          else
+            title = g_strdup_printf (_("The history cannot be opened: %s"),
+                                     self->history_error->message);
+          button = _("_Open Folder");
+          action = "win.open-data-folder";
+        }
+    }
+  else if (self->disk_full)
     {
       title = g_strdup (_("The disk is full: new images cannot be stored until some space is "
                           "freed"));
@@ -638,14 +681,17 @@ update_status (OsaisWindow *self)
 
   /* The subtitle only names the state: the banner says what went wrong
    * and what to do, where there is room for it. */
-  subtitle = g_strdup_printf ("%s · %s",
-                              login_state == OSAIS_LOGIN_STATE_FAILED ? _("Not signed in")
-                              : account != NULL ? account : "",
-                              listening ? server_text
-                              : server_error != NULL ? _("Not listening") : _("Starting…"));
+  if (self->history_error != NULL)
+    subtitle = g_strdup (_("The history is not open"));
+  else
+    subtitle = g_strdup_printf ("%s · %s",
+                                login_state == OSAIS_LOGIN_STATE_FAILED ? _("Not signed in")
+                                : account != NULL ? account : "",
+                                listening ? server_text
+                                : server_error != NULL ? _("Not listening") : _("Starting…"));
   adw_window_title_set_subtitle (self->window_title, subtitle);
 
-  problem = self->disk_full || (!listening && server_error != NULL)
+  problem = self->history_error != NULL || self->disk_full || (!listening && server_error != NULL)
             || login_state == OSAIS_LOGIN_STATE_FAILED;
   gtk_image_set_from_icon_name (self->status_icon, problem ? "dialog-warning-symbolic"
                                                            : "network-transmit-receive-symbolic");
@@ -1191,6 +1237,7 @@ osais_window_dispose (GObject *object)
   g_cancellable_cancel (self->parameters_cancellable);
   g_clear_object (&self->parameters_cancellable);
   g_clear_pointer (&self->offered_engine, g_free);
+  g_clear_error (&self->history_error);
   g_clear_object (&self->sending_card);
   g_clear_pointer (&self->offered_parameters, g_free);
   if (self->session_signals != NULL)

@@ -38,6 +38,10 @@ void              osais_window_show_error       (OsaisWindow      *self,
 void              osais_window_show_toast       (OsaisWindow      *self,
                                                  AdwToast         *toast);
 void              osais_window_show_preferences (OsaisWindow      *self);
+/* Why the history could not be opened (NULL: it is open): a banner says so,
+ * with what fixes it, above anything else. */
+void              osais_window_set_history_error (OsaisWindow  *self,
+                                                  const GError *error);
 /* Whether a request sent with Run is on its way: Run waits for its answer. */
 gboolean          osais_window_get_sending      (OsaisWindow      *self);
 /* The disk that holds the history is full: a banner says so, above any other

@@ -806,6 +806,8 @@ store_opened_cb (GObject      *object,
   store = osais_store_open_finish (result, &error);
   if (store == NULL)
     {
+      /* Nothing started: once the folder is fixed, start may be tried again. */
+      self->started = FALSE;
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
