@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "osais-png-text.h"
+#include "osais-protocol.h"
 
 G_DEFINE_QUARK (osais-png-text-error-quark, osais_png_text_error)
 
@@ -476,34 +477,6 @@ static const struct
   { "strength", "Denoising strength" },
 };
 
-static char *
-member_text (JsonObject *object,
-             const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return g_strdup (json_node_get_string (node));
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    case G_TYPE_DOUBLE:
-      {
-        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-
-        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
-      }
-    case G_TYPE_BOOLEAN:
-      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
-    default:
-      return NULL;
-    }
-}
-
 /* A value as AUTOMATIC1111 quotes it when it holds its separators. */
 static void
 append_value (GString    *line,
@@ -536,13 +509,13 @@ osais_png_text_format_a1111 (const char *engine,
 
   g_return_val_if_fail (parameters != NULL, NULL);
 
-  prompt = member_text (parameters, "word");
+  prompt = osais_json_member_dup_text (parameters, "word");
   if (prompt == NULL || *prompt == '\0')
     return NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (a1111_names); i++)
     {
-      g_autofree char *value = member_text (parameters, a1111_names[i].ours);
+      g_autofree char *value = osais_json_member_dup_text (parameters, a1111_names[i].ours);
 
       if (value == NULL)
         continue;
@@ -550,12 +523,12 @@ osais_png_text_format_a1111 (const char *engine,
       append_value (line, value);
     }
 
-  width = member_text (parameters, "width");
-  height = member_text (parameters, "height");
+  width = osais_json_member_dup_text (parameters, "width");
+  height = osais_json_member_dup_text (parameters, "height");
   if (width != NULL && height != NULL)
     g_string_append_printf (line, "%sSize: %sx%s", line->len > 0 ? ", " : "", width, height);
 
-  model = member_text (parameters, "model");
+  model = osais_json_member_dup_text (parameters, "model");
   if (model != NULL)
     {
       g_autofree char *base = g_path_get_basename (model);

@@ -138,4 +138,10 @@ char              *osais_error_body_new          (guint               status,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisNotification, osais_notification_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisJsonUpload, osais_json_upload_free)
 
+/* The scalar member @name of @object as text: a string as it is, numbers
+ * as JSON writes them, booleans as true/false; NULL when absent or not a
+ * scalar. OSAIS's library sends numbers as strings and takes either. */
+char        *osais_json_member_dup_text        (JsonObject  *object,
+                                                const char  *name);
+
 G_END_DECLS

@@ -572,41 +572,12 @@ read_json_body (SoupServerMessage *msg)
   return object;
 }
 
-/* OSAIS's library sends numbers as strings and takes either: so do we. */
-static char *
-member_dup_string (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return g_strdup (json_node_get_string (node));
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    case G_TYPE_DOUBLE:
-      {
-        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-
-        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
-      }
-    case G_TYPE_BOOLEAN:
-      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
-    default:
-      return NULL;
-    }
-}
-
 static gboolean
 member_get_int (JsonObject *object,
                 const char *name,
                 gint64     *value)
 {
-  g_autofree char *text = member_dup_string (object, name);
+  g_autofree char *text = osais_json_member_dup_text (object, name);
   char *end = NULL;
   gint64 parsed;
 
@@ -641,7 +612,7 @@ static gboolean
 member_is_set (JsonObject *object,
                const char *name)
 {
-  g_autofree char *text = member_dup_string (object, name);
+  g_autofree char *text = osais_json_member_dup_text (object, name);
 
   return text != NULL && *text != '\0';
 }
@@ -668,7 +639,7 @@ ack_value_equals (JsonObject *data,
                   const char *name,
                   const char *expected)
 {
-  g_autofree char *value = member_dup_string (data, name);
+  g_autofree char *value = osais_json_member_dup_text (data, name);
 
   return value != NULL && g_str_equal (value, expected);
 }
@@ -1254,8 +1225,8 @@ login_cb (SoupServer        *server,
       return;
     }
 
-  token = member_dup_string (body, "token");
-  secret = member_dup_string (body, "secret");
+  token = osais_json_member_dup_text (body, "token");
+  secret = osais_json_member_dup_text (body, "secret");
 
   g_mutex_lock (&self->mutex);
   accepted = token != NULL && secret != NULL
@@ -1424,8 +1395,8 @@ ai_request (OsaisSimulator    *self,
   job->token = new_auth_token ();
   job->engine = g_strdup (engine_name);
   job->username = g_strdup (user->username);
-  job->prompt = member_dup_string (params, "word");
-  job->url_upload = member_dup_string (params, "url_upload");
+  job->prompt = osais_json_member_dup_text (params, "word");
+  job->url_upload = osais_json_member_dup_text (params, "url_upload");
   job->seed = member_get_int (params, "seed", &seed) ? seed : g_random_int ();
   job->width = member_get_uint_clamped (params, "width",
                                         engine_default_uint (engine, "width", 512),
