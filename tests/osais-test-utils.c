@@ -53,6 +53,16 @@ osais_test_init (int    *argc,
   g_test_init (argc, argv, NULL);
 }
 
+gboolean
+osais_test_is_sanitized (void)
+{
+#ifdef __SANITIZE_ADDRESS__
+  return TRUE;
+#else
+  return g_getenv ("OSAIS_TEST_SANITIZED") != NULL;
+#endif
+}
+
 const char *
 osais_test_get_dir (void)
 {

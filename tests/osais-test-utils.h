@@ -21,6 +21,13 @@ G_BEGIN_DECLS
  * keeping XDG_DATA_DIRS: image decoding needs the system's MIME database. */
 void          osais_test_init             (int           *argc,
                                            char        ***argv);
+/* Whether this test runs under AddressSanitizer (`build-aux/dev sanitize`
+ * sets OSAIS_TEST_SANITIZED; a build with -fsanitize=address says so too).
+ * Assertions on how fast something runs cannot hold there: ASan slows some
+ * code tenfold and more (its memmem() checks the whole haystack on every
+ * call), so they are skipped under it, not loosened for every run. */
+gboolean      osais_test_is_sanitized     (void);
+
 /* The temporary folder osais_test_init() made (removed at exit): a place
  * for a test's own files. */
 const char   *osais_test_get_dir          (void);

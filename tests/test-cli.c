@@ -63,6 +63,9 @@ run_cli (const char *first,
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &outcome->out, &outcome->err, &error);
   g_assert_no_error (error);
+  /* A CLI killed by a signal (a sanitizer's abort) says why on its stderr. */
+  if (!g_subprocess_get_if_exited (process))
+    g_test_message ("killed by a signal\nstderr:\n%s", outcome->err);
   g_assert_true (g_subprocess_get_if_exited (process));
   outcome->status = g_subprocess_get_exit_status (process);
   g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", outcome->status, outcome->out,

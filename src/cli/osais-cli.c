@@ -42,6 +42,16 @@ typedef struct
   char     *data_dir;
 } GlobalOptions;
 
+static void
+global_options_clear (GlobalOptions *options)
+{
+  g_clear_pointer (&options->server, g_free);
+  g_clear_pointer (&options->data_dir, g_free);
+}
+
+/* Freed on every way out of main(), the usage errors included. */
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GlobalOptions, global_options_clear)
+
 /* The state of a command while its main loop runs. */
 typedef struct
 {
@@ -1605,7 +1615,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char *description = NULL;
-  GlobalOptions options = { 0 };
+  g_auto(GlobalOptions) options = { 0 };
   Cli cli = { 0 };
   int status = EXIT_USAGE;
   GOptionEntry entries[] = {
@@ -1658,7 +1668,5 @@ main (int   argc,
       say ("unknown command “%s”; `osais --help` lists the commands", argv[1]);
 
   cli_clear (&cli);
-  g_free (options.server);
-  g_free (options.data_dir);
   return status;
 }

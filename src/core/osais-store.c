@@ -1251,6 +1251,9 @@ read_early_rows (OsaisStore  *self,
       op->uid = sqlite3_column_int64 (stmt, 1);
       op->token = dup_column_text (stmt, 2);
       op->kind = g_strcmp0 (kind, "image") == 0 ? OP_ADD_IMAGE : OP_NOTIFY;
+      /* Applied later, it holds the stored image as any image op does. */
+      if (op->kind == OP_ADD_IMAGE)
+        op->result_destroy = g_object_unref;
       op->stage = CLAMP (sqlite3_column_int (stmt, 4), OSAIS_STAGE_ERROR, OSAIS_STAGE_FINISHED);
       op->cycle = MAX (0, sqlite3_column_int (stmt, 5));
       op->filename = dup_column_text (stmt, 6);
