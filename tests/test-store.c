@@ -1537,6 +1537,75 @@ test_read_only_folder (void)
   osais_test_remove_tree (dir);
 }
 
+static gboolean
+store_disk_full (gpointer data)
+{
+  return osais_store_get_disk_full (OSAIS_STORE (data));
+}
+
+static gboolean
+store_has_space (gpointer data)
+{
+  return !osais_store_get_disk_full (OSAIS_STORE (data));
+}
+
+/* The images' file system fills while the database's has room: the image
+ * is refused as DISK_FULL and the store says the disk is full, until an
+ * image is stored again. A 64 KiB tmpfs over images/, in a mount namespace
+ * of this process's own. */
+static void
+test_image_disk_full (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *images = NULL;
+  g_autofree char *big = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store;
+
+  if (!g_test_subprocess ())
+    {
+      if (!can_make_mount_namespace ())
+        {
+          g_test_skip ("This test needs to make a mount namespace (CAP_SYS_ADMIN)");
+          return;
+        }
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
+  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+
+  dir = make_data_dir ();
+  images = g_build_filename (dir, "images", NULL);
+  store = open_store (dir);
+  job = create_job (store, 0, 8, "t8");
+  g_assert_cmpint (mount ("tmpfs", images, "tmpfs", 0, "size=64k"), ==, 0);
+
+  big = g_malloc0 (256 * 1024 + 1);
+  memset (big, 'x', 256 * 1024);
+  image = add_image_sync (store, 8, "t8", 0, big, &error);
+  g_assert_null (image);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  osais_test_wait_until (store_disk_full, store, "the store to say the disk is full");
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
+
+  /* Space again: the next image is stored, and the state goes. */
+  g_assert_cmpint (umount2 (images, MNT_DETACH), ==, 0);
+  image = add_image_sync (store, 8, "t8", 0, "a small image", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (image);
+  osais_test_wait_until (store_has_space, store, "the store to have space again");
+
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 /* What a kill -9 between writing an image and renaming it leaves behind:
  * write_temp_file()'s name for it. */
 #define CRASH_LEFTOVER ".2-0123456789abcdef.png.Ab3dE9"
@@ -2075,6 +2144,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
   g_test_add_func ("/Osais/Store/early-survives-disk-full", test_early_survives_disk_full);
   g_test_add_func ("/Osais/Store/read-only-folder", test_read_only_folder);
+  g_test_add_func ("/Osais/Store/image-disk-full", test_image_disk_full);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",

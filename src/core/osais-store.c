@@ -1551,6 +1551,7 @@ typedef struct
   GHashTable *sync_dirs;    /* folders that got a file: synced once, before commit */
   GPtrArray  *new_files;    /* those files, removed if the commit fails */
   GPtrArray  *new_early;    /* early callbacks kept in this batch, unowned */
+  gboolean    image_disk_full; /* an image could not be written for want of space */
 } Batch;
 
 static void process_notify    (OsaisStore *self,
@@ -2251,6 +2252,15 @@ process_op (OsaisStore *self,
       return;
     }
 
+  /* Its image could not be written (see prepare_image()). */
+  if (op->error != NULL)
+    {
+      batch->image_disk_full |= g_error_matches (op->error, OSAIS_STORE_ERROR,
+                                                 OSAIS_STORE_ERROR_DISK_FULL);
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
   if (g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
     {
       op_fail (op, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The operation was cancelled");
@@ -2532,7 +2542,7 @@ process_batch (OsaisStore *self,
   g_autoptr(GPtrArray) new_files = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) new_early = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
-  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files, new_early };
+  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files, new_early, FALSE };
   gboolean needs_transaction = FALSE;
   gboolean keep_alive;
 
@@ -2633,7 +2643,7 @@ process_batch (OsaisStore *self,
           g_mutex_lock (&self->mutex);
           self->n_commits++;
           g_mutex_unlock (&self->mutex);
-          set_writer_disk_full (self, FALSE);
+          set_writer_disk_full (self, batch.image_disk_full);
         }
     }
 
@@ -2779,15 +2789,11 @@ prepare_image (gpointer data,
           dir = g_strdup (self->early_dir);
           name = g_strdup ("early");
         }
+      /* A failure goes to the writer all the same: a full disk is the
+       * store's state, said by the writer alone. */
       if (!ensure_directory (dir, &error) ||
           (op->tmp_path = write_temp_file (dir, name, op->data, &error)) == NULL)
-        {
-          /* The task keeps the store alive until it is returned on the
-           * caller's context, so this never drops the last reference. */
-          g_task_return_error (op->task, error);
-          op_free (op);
-          return;
-        }
+        op->error = error;
     }
 
   submit (self, op);
