@@ -280,6 +280,45 @@ retry_job_cb (OsaisGallery  *gallery,
   *out = job;
 }
 
+/* A tile says what it is: a caption on hover, and which image of which job
+ * for a screen reader. */
+static void
+test_tile_caption (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) first = NULL;
+  g_autoptr(OsaisImage) second = NULL;
+  g_autoptr(OsaisGalleryItem) item = NULL;
+  g_autoptr(GtkWidget) cell = NULL;
+  g_autofree char *caption = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *problem = NULL;
+  GtkWidget *picture;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 20, "{\"word\":\"a lighthouse at dusk\"}");
+  first = osais_test_store_add_image (fixture.store, 20, 0, 64, 64);
+  second = osais_test_store_add_image (fixture.store, 20, 1, 64, 64);
+
+  item = g_object_new (OSAIS_TYPE_GALLERY_ITEM, "job", job, "image", second, NULL);
+  cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), item);
+
+  caption = g_strdup_printf ("a lighthouse at dusk — %s", osais_job_get_engine (job));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (cell), ==, caption);
+  picture = osais_ui_test_find_descendant (cell, GTK_TYPE_PICTURE);
+  g_assert_nonnull (picture);
+  label = g_strdup_printf ("Image 2 of 2 — %s", caption);
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (picture),
+                                                GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+  g_assert_null (problem);
+
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
+  g_clear_object (&cell);
+  osais_test_store_close (&fixture);
+}
+
 static void
 test_failed_job_card (void)
 {
@@ -1139,6 +1178,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/model-items-changed", test_model_items_changed);
   g_test_add_func ("/Osais/Gallery/model-items-freed", test_model_items_freed);
   g_test_add_func ("/Osais/Gallery/failed-job-card", test_failed_job_card);
+  g_test_add_func ("/Osais/Gallery/tile-caption", test_tile_caption);
   g_test_add_func ("/Osais/Gallery/empty-state", test_empty_state);
   g_test_add_func ("/Osais/Gallery/thumbnails-off-main-thread",
                    test_thumbnails_off_main_thread);

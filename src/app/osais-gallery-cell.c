@@ -139,6 +139,37 @@ thumbnail_loaded_cb (GObject      *object,
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
 }
 
+/* What a tile says of itself: a caption on hover (the prompt and the
+ * engine, so that a page of results is readable) and, for screen readers,
+ * which image of the job it is. */
+static void
+update_image_caption (OsaisGalleryCell *self,
+                      OsaisJob         *job,
+                      OsaisImage       *image)
+{
+  g_autofree char *prompt = osais_job_dup_prompt (job);
+  g_autofree char *caption = NULL;
+  g_autofree char *label = NULL;
+  GListModel *images = osais_job_get_images (job);
+  guint position = 0;
+
+  if (prompt != NULL && *prompt != '\0')
+    /* Translators: a gallery tile's caption: the prompt, then the AI engine. */
+    caption = g_strdup_printf (_("%s — %s"), prompt, osais_job_get_engine (job));
+  else
+    caption = g_strdup (osais_job_get_engine (job));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), caption);
+
+  if (!g_list_store_find (G_LIST_STORE (images), image, &position))
+    position = 0;
+  /* Translators: a gallery tile for screen readers: which image of the job,
+   * then the caption. */
+  label = g_strdup_printf (_("Image %u of %u — %s"), position + 1,
+                           MAX (position + 1, g_list_model_get_n_items (images)), caption);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
 static void
 show_item (OsaisGalleryCell *self)
 {
@@ -147,7 +178,6 @@ show_item (OsaisGalleryCell *self)
   OsaisJob *job;
   GdkTexture *texture;
   g_autofree char *prompt = NULL;
-  g_autofree char *label = NULL;
 
   if (self->item == NULL)
     {
@@ -168,16 +198,14 @@ show_item (OsaisGalleryCell *self)
                                         osais_job_get_uid (job));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "gallery.retry-job");
       gtk_stack_set_visible_child_name (self->stack, "card");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
       update_card (self);
       return;
     }
 
   gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
   gtk_stack_set_visible_child_name (self->stack, "image");
-  /* Translators: the accessible name of a gallery cell; %s is the AI engine. */
-  label = g_strdup_printf (_("Image by %s"), osais_job_get_engine (job));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  update_image_caption (self, job, image);
 
   texture = osais_thumbnail_loader_lookup (loader, osais_image_get_file (image));
   if (texture != NULL)
