@@ -8,9 +8,13 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "osais-checkered-paintable.h"
+#include "osais-gallery-model.h"
 #include "osais-image-viewer.h"
 #include "osais-thumbnail-loader.h"
 
@@ -24,6 +28,7 @@ struct _OsaisImageViewer
 
   OsaisImage        *image;
   OsaisJob          *job;
+  GListModel        *model;
   GdkTexture        *texture;
   GCancellable      *cancellable;
   /* 0 fits the image to the window; otherwise the scale shown. */
@@ -34,6 +39,8 @@ struct _OsaisImageViewer
   GtkScrolledWindow *scrolled_window;
   GtkPicture        *picture;
   GtkButton         *zoom_button;
+  GtkWidget         *previous_button;
+  GtkWidget         *next_button;
   AdwActionRow      *engine_row;
   AdwActionRow      *prompt_row;
   AdwActionRow      *seed_row;
@@ -50,6 +57,7 @@ enum {
   PROP_0,
   PROP_IMAGE,
   PROP_JOB,
+  PROP_MODEL,
   N_PROPS
 };
 
@@ -189,12 +197,78 @@ scroll_cb (OsaisImageViewer         *self,
   return TRUE;
 }
 
+/* Previous and next ------------------------------------------------------- */
+
+/* The image item @direction (-1 or +1) steps away from the shown image in the
+ * model, skipping the cards of jobs in progress; NULL at either end, or when
+ * the shown image is not in the model (deleted meanwhile). */
+static OsaisGalleryItem *
+find_neighbour (OsaisImageViewer *self,
+                int               direction)
+{
+  gint64 n_items;
+  gint64 position = -1;
+
+  if (self->model == NULL || self->image == NULL)
+    return NULL;
+
+  n_items = g_list_model_get_n_items (self->model);
+  for (gint64 i = 0; i < n_items && position < 0; i++)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (self->model, i);
+
+      if (osais_gallery_item_get_image (item) == self->image)
+        position = i;
+    }
+  if (position < 0)
+    return NULL;
+
+  for (gint64 i = position + direction; i >= 0 && i < n_items; i += direction)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (self->model, i);
+
+      if (osais_gallery_item_get_kind (item) == OSAIS_GALLERY_ITEM_IMAGE)
+        return g_steal_pointer (&item);
+    }
+
+  return NULL;
+}
+
+static void
+step (OsaisImageViewer *self,
+      int               direction)
+{
+  g_autoptr(OsaisGalleryItem) item = find_neighbour (self, direction);
+
+  if (item != NULL)
+    osais_image_viewer_set_image (self, osais_gallery_item_get_image (item),
+                                  osais_gallery_item_get_job (item));
+}
+
+static void
+previous_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  step (OSAIS_IMAGE_VIEWER (widget), -1);
+}
+
+static void
+next_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  step (OSAIS_IMAGE_VIEWER (widget), 1);
+}
+
 /* Loading ----------------------------------------------------------------- */
 
 static void
 update_actions (OsaisImageViewer *self)
 {
   gboolean has_image = self->image != NULL;
+  g_autoptr(OsaisGalleryItem) previous = find_neighbour (self, -1);
+  g_autoptr(OsaisGalleryItem) next = find_neighbour (self, 1);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.save-as", has_image);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.copy", self->texture != NULL);
@@ -202,6 +276,12 @@ update_actions (OsaisImageViewer *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.reuse-parameters",
                                  self->job != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.delete", has_image);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.show-in-files", has_image);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.previous", previous != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.next", next != NULL);
+  /* Over the image, a button that does nothing only hides it. */
+  gtk_widget_set_visible (self->previous_button, previous != NULL);
+  gtk_widget_set_visible (self->next_button, next != NULL);
 }
 
 static void
@@ -212,6 +292,7 @@ texture_loaded_cb (GObject      *object,
   g_autoptr(OsaisImageViewer) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkPaintable) checkered = NULL;
 
   texture = osais_load_full_texture_finish (result, &error);
   if (texture == NULL)
@@ -222,7 +303,8 @@ texture_loaded_cb (GObject      *object,
     }
 
   g_set_object (&self->texture, texture);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  checkered = osais_checkered_paintable_new (texture);
+  gtk_picture_set_paintable (self->picture, checkered);
   apply_zoom (self);
   update_actions (self);
 }
@@ -325,14 +407,28 @@ copy_action (GtkWidget  *widget,
 }
 
 static void
+file_copied_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_copy_finish (G_FILE (object), result, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
 file_saved_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(OsaisImageViewer) self = user_data;
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (object);
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_copy_finish (G_FILE (object), result, &error))
+  if (!osais_image_viewer_save_finish (self, result, &error))
     {
       g_autofree char *text = g_strdup_printf (_("The image was not saved: %s"),
                                                error->message);
@@ -351,9 +447,7 @@ save_response_cb (GtkNativeDialog  *dialog,
   if (response == GTK_RESPONSE_ACCEPT && self->image != NULL)
     {
       destination = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_file_copy_async (osais_image_get_file (self->image), destination,
-                         G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, NULL, NULL, NULL,
-                         file_saved_cb, g_object_ref (self));
+      osais_image_viewer_save_async (self, destination, NULL, file_saved_cb, NULL);
     }
 
   gtk_native_dialog_destroy (dialog);
@@ -369,6 +463,8 @@ save_as_action (GtkWidget  *widget,
   OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
   GtkFileChooserNative *dialog;
   g_autofree char *name = NULL;
+  g_autoptr(GFile) folder = NULL;
+  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
 
   if (self->image == NULL)
     return;
@@ -378,10 +474,109 @@ save_as_action (GtkWidget  *widget,
                                         GTK_FILE_CHOOSER_ACTION_SAVE,
                                         _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  name = g_file_get_basename (osais_image_get_file (self->image));
+
+  /* Pictures is where GNOME's applications save images; without one (no
+   * xdg-user-dirs), the chooser's own default is as good as the home folder. */
+  if (pictures != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      folder = g_file_new_for_path (pictures);
+      if (!gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, &error))
+        g_debug ("Pictures not suggested: %s", error->message);
+    }
+  name = osais_image_viewer_dup_suggested_name (self);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   g_signal_connect (dialog, "response", G_CALLBACK (save_response_cb), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* The file manager's own folder view with the file selected, through the
+ * interface every Linux file manager implements; a folder opened with no
+ * selection where none answers (no session bus, a minimal desktop). */
+static void
+show_folder (OsaisImageViewer *self,
+             GFile            *file)
+{
+  g_autoptr(GFile) folder = g_file_get_parent (file);
+  g_autofree char *uri = g_file_get_uri (folder);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+}
+
+static void
+show_items_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL && self->image != NULL)
+    {
+      g_debug ("No file manager showed the image: %s", error->message);
+      show_folder (self, osais_image_get_file (self->image));
+    }
+}
+
+static void
+session_bus_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_finish (result, &error);
+  g_autofree char *uri = NULL;
+  const char *uris[2] = { NULL, NULL };
+
+  if (self->image == NULL)
+    return;
+
+  if (bus == NULL)
+    {
+      g_debug ("No session bus: %s", error->message);
+      show_folder (self, osais_image_get_file (self->image));
+      return;
+    }
+
+  uri = g_file_get_uri (osais_image_get_file (self->image));
+  uris[0] = uri;
+  g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                          "org.freedesktop.FileManager1", "ShowItems",
+                          g_variant_new ("(^ass)", uris, ""), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          show_items_cb, g_steal_pointer (&self));
+}
+
+static void
+show_in_files_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->image != NULL)
+    g_bus_get (G_BUS_TYPE_SESSION, NULL, session_bus_cb, g_object_ref (self));
+}
+
+static void
+fullscreen_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (!GTK_IS_WINDOW (root))
+    return;
+
+  if (gtk_window_is_fullscreen (GTK_WINDOW (root)))
+    gtk_window_unfullscreen (GTK_WINDOW (root));
+  else
+    gtk_window_fullscreen (GTK_WINDOW (root));
 }
 
 static void
@@ -422,7 +617,30 @@ close_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  /* The gallery is not a place to stay fullscreen in. */
+  if (GTK_IS_WINDOW (root) && gtk_window_is_fullscreen (GTK_WINDOW (root)))
+    gtk_window_unfullscreen (GTK_WINDOW (root));
+
   g_signal_emit (widget, signals[SIGNAL_CLOSED], 0);
+}
+
+/* Escape leaves fullscreen first, as in every image viewer, and only then the
+ * viewer. */
+static gboolean
+escape_cb (GtkWidget *widget,
+           GVariant  *args,
+           gpointer   user_data)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (GTK_IS_WINDOW (root) && gtk_window_is_fullscreen (GTK_WINDOW (root)))
+    gtk_window_unfullscreen (GTK_WINDOW (root));
+  else
+    gtk_widget_activate_action (widget, "viewer.close", NULL);
+
+  return TRUE;
 }
 
 /* Drag out ---------------------------------------------------------------- */
@@ -522,6 +740,178 @@ osais_image_viewer_get_texture (OsaisImageViewer *self)
   return self->texture;
 }
 
+void
+osais_image_viewer_set_model (OsaisImageViewer *self,
+                              GListModel       *model)
+{
+  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
+  g_return_if_fail (model == NULL || G_IS_LIST_MODEL (model));
+
+  if (self->model == model)
+    return;
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_func (self->model, update_actions, self);
+  g_set_object (&self->model, model);
+  /* An image arriving or deleted next to the shown one changes whether
+   * there is a previous or a next. */
+  if (model != NULL)
+    g_signal_connect_object (model, "items-changed", G_CALLBACK (update_actions), self,
+                             G_CONNECT_SWAPPED);
+
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
+
+/* Lower case words of letters and digits joined by dashes, at most about
+ * @max_chars long, cut at a word: a name that is safe in every file system
+ * and still reads as the prompt, in any script. */
+static char *
+slugify (const char *text,
+         guint       max_chars)
+{
+  g_autofree char *normalized = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
+  g_autoptr(GString) slug = g_string_new (NULL);
+  guint n_chars = 0;
+  gsize word_end = 0;
+  gboolean pending_dash = FALSE;
+
+  for (const char *p = normalized; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_isalnum (c))
+        {
+          pending_dash = slug->len > 0;
+          word_end = slug->len;
+          continue;
+        }
+
+      if (n_chars >= max_chars)
+        break;
+      if (pending_dash)
+        {
+          g_string_append_c (slug, '-');
+          pending_dash = FALSE;
+          n_chars++;
+        }
+      g_string_append_unichar (slug, g_unichar_tolower (c));
+      n_chars++;
+    }
+
+  /* Cut mid-word: drop the broken word rather than show half of it. */
+  if (n_chars >= max_chars && word_end > 0)
+    g_string_truncate (slug, word_end);
+
+  return g_string_free (g_steal_pointer (&slug), FALSE);
+}
+
+static char *
+dup_prompt (OsaisJob *job)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonNode *word;
+
+  if (job == NULL || osais_job_get_parameters (job) == NULL ||
+      !json_parser_load_from_data (parser, osais_job_get_parameters (job), -1, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  word = json_object_get_member (json_node_get_object (root), "word");
+  if (word == NULL || !JSON_NODE_HOLDS_VALUE (word) ||
+      json_node_get_value_type (word) != G_TYPE_STRING)
+    return NULL;
+
+  return g_strdup (json_node_get_string (word));
+}
+
+char *
+osais_image_viewer_dup_suggested_name (OsaisImageViewer *self)
+{
+  g_autofree char *prompt = NULL;
+  g_autofree char *slug = NULL;
+  g_autofree char *basename = NULL;
+  g_autoptr(GString) name = g_string_new (NULL);
+  GListModel *images;
+  const char *extension;
+  guint n_images;
+
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+  g_return_val_if_fail (self->image != NULL, NULL);
+
+  prompt = dup_prompt (self->job);
+  slug = slugify (prompt != NULL ? prompt : "", 60);
+  /* Translators: the start of a saved image's file name when its request had
+   * no prompt, as in "image-4711.png"; lower case, no spaces. */
+  g_string_append (name, slug[0] != '\0' ? slug : C_("file name", "image"));
+  g_string_append_printf (name, "-%" G_GINT64_FORMAT, osais_image_get_uid (self->image));
+
+  /* The images of one request share its prompt and uid: their number tells
+   * them apart. */
+  images = self->job != NULL ? osais_job_get_images (self->job) : NULL;
+  n_images = images != NULL ? g_list_model_get_n_items (images) : 0;
+  for (guint i = 0; n_images > 1 && i < n_images; i++)
+    {
+      g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
+
+      if (image == self->image)
+        g_string_append_printf (name, "-%u", i + 1);
+    }
+
+  basename = g_file_get_basename (osais_image_get_file (self->image));
+  extension = strrchr (basename, '.');
+  if (extension != NULL)
+    g_string_append (name, extension);
+
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}
+
+void
+osais_image_viewer_save_async (OsaisImageViewer    *self,
+                               GFile               *destination,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
+  g_return_if_fail (G_IS_FILE (destination));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_image_viewer_save_async);
+
+  if (self->image == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("No image is shown"));
+      return;
+    }
+
+  /* The store keeps its files 0600: they are the user's private history. A
+   * copy the user saves is an ordinary file of theirs, with the permissions
+   * their umask gives (0644 usually), not the store's. */
+  g_file_copy_async (osais_image_get_file (self->image), destination,
+                     G_FILE_COPY_OVERWRITE | G_FILE_COPY_TARGET_DEFAULT_PERMS,
+                     G_PRIORITY_DEFAULT, cancellable, NULL, NULL,
+                     file_copied_cb, g_steal_pointer (&task));
+}
+
+gboolean
+osais_image_viewer_save_finish (OsaisImageViewer  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 double
 osais_image_viewer_get_zoom (OsaisImageViewer *self)
 {
@@ -565,6 +955,9 @@ osais_image_viewer_dispose (GObject *object)
   g_clear_object (&self->texture);
   g_clear_object (&self->image);
   g_clear_object (&self->job);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_func (self->model, update_actions, self);
+  g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_image_viewer_parent_class)->dispose (object);
 }
@@ -585,6 +978,10 @@ osais_image_viewer_get_property (GObject    *object,
 
     case PROP_JOB:
       g_value_set_object (value, self->job);
+      break;
+
+    case PROP_MODEL:
+      g_value_set_object (value, self->model);
       break;
 
     default:
@@ -610,6 +1007,10 @@ osais_image_viewer_set_property (GObject      *object,
       osais_image_viewer_set_image (self, self->image, g_value_get_object (value));
       break;
 
+    case PROP_MODEL:
+      osais_image_viewer_set_model (self, g_value_get_object (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -630,6 +1031,9 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_JOB] =
     g_param_spec_object ("job", NULL, NULL, OSAIS_TYPE_JOB,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL, G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -652,6 +1056,8 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, picture);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, zoom_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, previous_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, next_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, engine_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, prompt_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, seed_row);
@@ -672,13 +1078,21 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-fit", NULL, zoom_fit_action);
+  gtk_widget_class_install_action (widget_class, "viewer.previous", NULL, previous_action);
+  gtk_widget_class_install_action (widget_class, "viewer.next", NULL, next_action);
+  gtk_widget_class_install_action (widget_class, "viewer.fullscreen", NULL, fullscreen_action);
+  gtk_widget_class_install_action (widget_class, "viewer.show-in-files", NULL,
+                                   show_in_files_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK,
                                        "viewer.copy", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
                                        "viewer.save-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "viewer.delete", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "viewer.close", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "viewer.previous", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "viewer.next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "viewer.fullscreen", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
                                        "viewer.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK,

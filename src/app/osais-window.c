@@ -1106,6 +1106,8 @@ osais_window_init (OsaisWindow *self)
                             G_CALLBACK (form_validity_changed_cb), self);
   g_signal_connect_swapped (self->gallery, "image-activated",
                             G_CALLBACK (image_activated_cb), self);
+  /* Previous and next walk the images in the gallery's order. */
+  osais_image_viewer_set_model (self->viewer, osais_gallery_get_model (self->gallery));
   g_signal_connect_swapped (self->viewer, "closed", G_CALLBACK (viewer_closed_cb), self);
   g_signal_connect_swapped (self->viewer, "use-as-input", G_CALLBACK (use_as_input_cb), self);
   g_signal_connect_swapped (self->viewer, "reuse-parameters",
