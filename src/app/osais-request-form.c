@@ -724,6 +724,41 @@ add_group (OsaisRequestForm *self,
   return group;
 }
 
+/* GtkRange takes every scroll over it, focused or not, so scrolling down the
+ * form changed whichever slider passed under the pointer (Step Count went
+ * from 20 to 1). This controller runs before the range's own, in the
+ * capture phase: while the slider has the keyboard focus (the user clicked
+ * or tabbed to it) the scroll is the slider's; otherwise it scrolls the form
+ * instead, by the step GtkScrolledWindow uses, and never reaches the range.
+ * Stopping the event in the capture phase keeps it from the scrolled window
+ * too, hence the scrolling done here. */
+static gboolean
+slider_scroll_cb (GtkEventControllerScroll *controller,
+                  double                    dx,
+                  double                    dy,
+                  GtkWidget                *scale)
+{
+  GtkWidget *scrolled;
+  GtkAdjustment *adjustment;
+  double step = 1;
+
+  if (gtk_widget_has_focus (scale))
+    return GDK_EVENT_PROPAGATE;
+
+  scrolled = gtk_widget_get_ancestor (scale, GTK_TYPE_SCROLLED_WINDOW);
+  if (scrolled == NULL)
+    return GDK_EVENT_STOP;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  /* A wheel's notch moves by page^(2/3), as GtkScrolledWindow does; a
+   * touchpad's deltas are already in pixels. */
+  if (gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL)
+    step = pow (gtk_adjustment_get_page_size (adjustment), 2.0 / 3.0);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + dy * step);
+
+  return GDK_EVENT_STOP;
+}
+
 static void
 build_slider (OsaisRequestForm       *self,
               const OsaisEngineParam *param,
@@ -733,6 +768,7 @@ build_slider (OsaisRequestForm       *self,
   const char *tooltip = osais_engine_param_get_tooltip (param);
   GtkWidget *scale;
   GtkWidget *label;
+  GtkEventController *scroll;
   Field *field;
   double min = param->has_range ? param->min : 0;
   double max = param->has_range ? param->max : 100;
@@ -751,6 +787,10 @@ build_slider (OsaisRequestForm       *self,
   gtk_widget_set_hexpand (scale, TRUE);
   gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
   gtk_widget_set_size_request (scale, 100, -1);
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (slider_scroll_cb), scale);
+  gtk_widget_add_controller (scale, scroll);
   gtk_accessible_update_property (GTK_ACCESSIBLE (scale),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, param_title (param),
                                   -1);
