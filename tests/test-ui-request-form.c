@@ -584,12 +584,13 @@ wheel_down_over (GtkWidget *widget)
   Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
   graphene_point_t point;
   double surface_x, surface_y;
+  float width = gtk_widget_get_width (widget);
+  float height = gtk_widget_get_height (widget);
   int root_x, root_y;
   Window child;
 
   g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
-                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.0,
-                                                                 gtk_widget_get_height (widget) / 2.0),
+                                           &GRAPHENE_POINT_INIT (width / 2, height / 2),
                                            &point));
   gtk_native_get_surface_transform (native, &surface_x, &surface_y);
   XTranslateCoordinates (xdisplay, gdk_x11_surface_get_xid (surface),
