@@ -170,7 +170,8 @@ test_shows_image_and_details (void)
   g_assert_nonnull (strstr (details, "Engine: diffusion"));
   g_assert_nonnull (strstr (details, "Prompt: a red fox in the snow"));
   g_assert_nonnull (strstr (details, "Seed: 4242"));
-  g_assert_nonnull (strstr (details, "steps = 20"));
+  /* No descriptor for the engine: each parameter as sent. */
+  g_assert_nonnull (strstr (details, "steps: 20"));
   g_assert_nonnull (strstr (details, "Request ID: 4711"));
   g_assert_nonnull (strstr (details, "Cycle: 3"));
   g_assert_nonnull (strstr (details, "640 × 480"));
@@ -210,6 +211,62 @@ test_shows_image_and_details (void)
   g_assert_null (osais_image_viewer_get_texture (viewer));
   gtk_window_destroy (GTK_WINDOW (window));
   osais_ui_test_settle (50);
+  osais_test_store_close (&fixture);
+}
+
+/* With the engine's descriptor, the details show the parameters sent as the
+ * form shows them: its titles, a percentage, a choice's label, in the
+ * descriptor's order; not the height the form fills from the width, nor a
+ * parameter not sent; and a date with the month in words. */
+static void
+test_details_as_the_form_shows_them (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(GPtrArray) warnings = NULL;
+  g_autoptr(GListModel) engines = osais_engines_load (&warnings);
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GDateTime) received = NULL;
+  g_autofree char *details = NULL;
+  g_autofree char *day = NULL;
+  const char *parameters;
+  OsaisImageViewer *viewer = OSAIS_IMAGE_VIEWER (g_object_ref_sink (osais_image_viewer_new ()));
+
+  osais_test_store_open (&fixture);
+  /* As the request builder sends them, in its own order. */
+  job = osais_test_store_create_job (fixture.store, 4711,
+                                     "{\"cimg\":2,\"width\":640,\"height\":640,"
+                                     "\"guidance\":7.5,\"steps\":20,"
+                                     "\"word\":\"a red fox\",\"seed\":4242}");
+  osais_test_store_notify (fixture.store, 4711, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  image = osais_test_store_add_image (fixture.store, 4711, 1, 32, 32);
+
+  osais_image_viewer_set_engines (viewer, engines);
+  osais_image_viewer_set_image (viewer, image, job);
+  details = osais_image_viewer_dup_details (viewer);
+  g_test_message ("%s", details);
+
+  g_assert_nonnull (strstr (details, "Prompt: a red fox\n"));
+  g_assert_nonnull (strstr (details, "Seed: 4242\n"));
+  parameters = strstr (details, "Step Count: 20\n");
+  g_assert_nonnull (parameters);
+  g_assert_cmpstr (parameters, ==,
+                   "Step Count: 20\n"
+                   "Guidance scale: 59 %\n"
+                   "Output resolution: 640x640\n"
+                   "Number of images to generate: 2\n");
+  g_assert_null (strstr (details, "height"));
+  g_assert_null (strstr (details, "Strength"));
+  g_assert_null (strstr (details, "7.5"));
+
+  /* 6 December 2026, not 12/06/26. */
+  received = g_date_time_to_local (osais_image_get_received (image));
+  day = g_date_time_format (received, "Received: %-d %B %Y, ");
+  g_assert_nonnull (strstr (details, day));
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  osais_ui_test_wait_until (only_test_holds, viewer, "the cancelled loads");
+  g_assert_finalize_object (viewer);
   osais_test_store_close (&fixture);
 }
 
@@ -479,6 +536,8 @@ main (int   argc,
   osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/ImageViewer/shows-image-and-details", test_shows_image_and_details);
+  g_test_add_func ("/Osais/ImageViewer/details-as-the-form-shows-them",
+                   test_details_as_the_form_shows_them);
   g_test_add_func ("/Osais/ImageViewer/arrow-keys-move-between-images",
                    test_arrow_keys_move_between_images);
   g_test_add_func ("/Osais/ImageViewer/checkerboard-behind-transparent-image",

@@ -16,6 +16,7 @@
 #include "osais-checkered-paintable.h"
 #include "osais-gallery-model.h"
 #include "osais-image-viewer.h"
+#include "osais-param-format.h"
 #include "osais-thumbnail-loader.h"
 
 #define ZOOM_STEP 1.25
@@ -29,6 +30,9 @@ struct _OsaisImageViewer
   OsaisImage        *image;
   OsaisJob          *job;
   GListModel        *model;
+  GListModel        *engines;
+  /* The rows of parameters_group, rebuilt for each image. */
+  GPtrArray         *parameter_rows;
   GdkTexture        *texture;
   GCancellable      *cancellable;
   /* 0 fits the image to the window; otherwise the scale shown. */
@@ -44,7 +48,7 @@ struct _OsaisImageViewer
   AdwActionRow      *engine_row;
   AdwActionRow      *prompt_row;
   AdwActionRow      *seed_row;
-  AdwActionRow      *parameters_row;
+  AdwPreferencesGroup *parameters_group;
   AdwActionRow      *size_row;
   AdwActionRow      *uid_row;
   AdwActionRow      *cycle_row;
@@ -58,6 +62,7 @@ enum {
   PROP_IMAGE,
   PROP_JOB,
   PROP_MODEL,
+  PROP_ENGINES,
   N_PROPS
 };
 
@@ -309,54 +314,147 @@ texture_loaded_cb (GObject      *object,
   update_actions (self);
 }
 
-/* The prompt, the seed and the other parameters, from the job's JSON. */
+static void
+add_parameter_row (OsaisImageViewer *self,
+                   const char       *title,
+                   const char       *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *escaped = g_markup_escape_text (title, -1);
+
+  /* Titles come from descriptors, which anyone can write: not markup. */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), escaped);
+  set_row (ADW_ACTION_ROW (row), value);
+  adw_preferences_group_add (self->parameters_group, row);
+  g_ptr_array_add (self->parameter_rows, row);
+}
+
+static char *
+node_to_text (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+
+  return json_to_string (node, FALSE);
+}
+
+/* The engine the job ran on, if its descriptor is known. */
+static OsaisEngine *
+find_engine (OsaisImageViewer *self)
+{
+  if (self->engines == NULL || self->job == NULL || osais_job_get_engine (self->job) == NULL)
+    return NULL;
+
+  return osais_engines_lookup (self->engines, osais_job_get_engine (self->job));
+}
+
+/* The prompt, the seed and the other parameters, from the job's JSON: with
+ * the engine's descriptor, as the form shows them (its titles, a choice's
+ * label, a slider's percentage) in the descriptor's order, and only those
+ * the form shows and the request sent; without (an engine no longer
+ * offered), each as sent. */
 static void
 show_parameters (OsaisImageViewer *self)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GString) others = g_string_new (NULL);
   const char *parameters = self->job != NULL ? osais_job_get_parameters (self->job) : NULL;
-  g_autofree char *seed = NULL;
-  const char *prompt = NULL;
-  JsonObjectIter iter;
+  OsaisEngine *engine = find_engine (self);
+  const OsaisEngineParam *prompt_param = NULL;
+  const OsaisEngineParam *input_param = NULL;
+  const char *prompt_name = "word";
   JsonObject *object;
   JsonNode *root;
   JsonNode *member;
-  const char *name;
 
   set_row (self->prompt_row, NULL);
   set_row (self->seed_row, NULL);
-  set_row (self->parameters_row, NULL);
+  for (guint i = 0; i < self->parameter_rows->len; i++)
+    adw_preferences_group_remove (self->parameters_group,
+                                  g_ptr_array_index (self->parameter_rows, i));
+  g_ptr_array_set_size (self->parameter_rows, 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->parameters_group), FALSE);
 
   if (parameters == NULL || !json_parser_load_from_data (parser, parameters, -1, NULL))
     return;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return;
-
   object = json_node_get_object (root);
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, &member))
+
+  if (engine != NULL)
     {
-      g_autofree char *text = NULL;
+      /* The form's prompt is the first text field (osais-request-form.c). */
+      for (guint i = 0; i < osais_engine_get_n_params (engine) && prompt_param == NULL; i++)
+        {
+          const OsaisEngineParam *param = osais_engine_get_param (engine, i);
 
-      if (JSON_NODE_HOLDS_VALUE (member) &&
-          json_node_get_value_type (member) == G_TYPE_STRING)
-        text = g_strdup (json_node_get_string (member));
-      else
-        text = json_to_string (member, FALSE);
-
-      if (g_str_equal (name, "word"))
-        prompt = json_node_get_string (member);
-      else if (g_str_equal (name, "seed"))
-        seed = g_steal_pointer (&text);
-      else
-        g_string_append_printf (others, "%s%s = %s", others->len > 0 ? "\n" : "", name, text);
+          if (param->sent && param->widget == OSAIS_PARAM_WIDGET_EDIT &&
+              param->type == OSAIS_PARAM_TYPE_STRING)
+            prompt_param = param;
+        }
+      if (prompt_param != NULL)
+        prompt_name = prompt_param->name;
+      input_param = osais_engine_get_input_param (engine);
     }
 
-  set_row (self->prompt_row, prompt);
-  set_row (self->seed_row, seed);
-  set_row (self->parameters_row, others->str);
+  member = json_object_get_member (object, prompt_name);
+  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+      json_node_get_value_type (member) == G_TYPE_STRING)
+    set_row (self->prompt_row, json_node_get_string (member));
+
+  member = json_object_get_member (object, "seed");
+  if (member != NULL)
+    {
+      g_autofree char *seed = node_to_text (member);
+
+      set_row (self->seed_row, seed);
+    }
+
+  if (engine != NULL)
+    {
+      for (guint i = 0; i < osais_engine_get_n_params (engine); i++)
+        {
+          const OsaisEngineParam *param = osais_engine_get_param (engine, i);
+          g_autofree char *value = NULL;
+
+          /* The prompt and the seed have their rows; the input image is
+           * the picture's own business; a param without a widget (height,
+           * filled from width) is not in the form either. */
+          if (param == prompt_param || param == input_param ||
+              g_str_equal (param->name, "seed") ||
+              param->widget == OSAIS_PARAM_WIDGET_NONE ||
+              param->widget == OSAIS_PARAM_WIDGET_SELECT_PICTURE)
+            continue;
+
+          member = json_object_get_member (object, param->name);
+          if (member == NULL)
+            continue;
+
+          value = osais_param_format_value (param, member);
+          if (value == NULL)
+            value = node_to_text (member);
+          add_parameter_row (self, osais_param_format_title (param), value);
+        }
+    }
+  else
+    {
+      JsonObjectIter iter;
+      const char *name;
+
+      json_object_iter_init (&iter, object);
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          g_autofree char *text = NULL;
+
+          if (g_str_equal (name, prompt_name) || g_str_equal (name, "seed"))
+            continue;
+
+          text = node_to_text (member);
+          add_parameter_row (self, name, text);
+        }
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->parameters_group), self->parameter_rows->len > 0);
 }
 
 static void
@@ -366,6 +464,7 @@ show_metadata (OsaisImageViewer *self)
   g_autofree char *uid = NULL;
   g_autofree char *cycle = NULL;
   g_autofree char *time = NULL;
+  OsaisEngine *engine;
 
   if (self->image == NULL)
     return;
@@ -379,10 +478,17 @@ show_metadata (OsaisImageViewer *self)
     {
       g_autoptr(GDateTime) local = g_date_time_to_local (osais_image_get_received (self->image));
 
-      time = g_date_time_format (local, "%x %X");
+      /* Translators: when an image arrived, as in "6 December 2026, 19:21:40"
+       * (see g_date_time_format): the month in words, because "%x" writes
+       * 12/06/26 in English, which reads as June elsewhere. Put the day,
+       * the month and the year in your language's order. */
+      time = g_date_time_format (local, _("%-d %B %Y, %X"));
     }
 
-  set_row (self->engine_row, self->job != NULL ? osais_job_get_engine (self->job) : NULL);
+  engine = find_engine (self);
+  set_row (self->engine_row,
+           engine != NULL ? osais_engine_get_title (engine)
+                          : self->job != NULL ? osais_job_get_engine (self->job) : NULL);
   set_row (self->size_row, size);
   set_row (self->uid_row, uid);
   set_row (self->cycle_row, cycle);
@@ -763,6 +869,21 @@ osais_image_viewer_set_model (OsaisImageViewer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
 
+void
+osais_image_viewer_set_engines (OsaisImageViewer *self,
+                                GListModel       *engines)
+{
+  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
+  g_return_if_fail (engines == NULL || G_IS_LIST_MODEL (engines));
+
+  if (!g_set_object (&self->engines, engines))
+    return;
+
+  /* The descriptors arrive after the window opens (from the session). */
+  show_metadata (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINES]);
+}
+
 /* Lower case words of letters and digits joined by dashes, at most about
  * @max_chars long, cut at a word: a name that is safe in every file system
  * and still reads as the prompt, in any script. */
@@ -924,7 +1045,7 @@ char *
 osais_image_viewer_dup_details (OsaisImageViewer *self)
 {
   AdwActionRow *rows[] = {
-    self->engine_row, self->prompt_row, self->seed_row, self->parameters_row,
+    self->engine_row, self->prompt_row, self->seed_row,
     self->size_row, self->uid_row, self->cycle_row, self->time_row,
   };
   GString *text = g_string_new (NULL);
@@ -935,6 +1056,14 @@ osais_image_viewer_dup_details (OsaisImageViewer *self)
     g_string_append_printf (text, "%s: %s\n",
                             adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rows[i])),
                             adw_action_row_get_subtitle (rows[i]));
+  for (guint i = 0; i < self->parameter_rows->len; i++)
+    {
+      AdwActionRow *row = g_ptr_array_index (self->parameter_rows, i);
+
+      g_string_append_printf (text, "%s: %s\n",
+                              adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                              adw_action_row_get_subtitle (row));
+    }
 
   return g_string_free (text, FALSE);
 }
@@ -958,6 +1087,8 @@ osais_image_viewer_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_func (self->model, update_actions, self);
   g_clear_object (&self->model);
+  g_clear_object (&self->engines);
+  g_clear_pointer (&self->parameter_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (osais_image_viewer_parent_class)->dispose (object);
 }
@@ -982,6 +1113,10 @@ osais_image_viewer_get_property (GObject    *object,
 
     case PROP_MODEL:
       g_value_set_object (value, self->model);
+      break;
+
+    case PROP_ENGINES:
+      g_value_set_object (value, self->engines);
       break;
 
     default:
@@ -1011,6 +1146,10 @@ osais_image_viewer_set_property (GObject      *object,
       osais_image_viewer_set_model (self, g_value_get_object (value));
       break;
 
+    case PROP_ENGINES:
+      osais_image_viewer_set_engines (self, g_value_get_object (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1034,6 +1173,9 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_MODEL] =
     g_param_spec_object ("model", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ENGINES] =
+    g_param_spec_object ("engines", NULL, NULL, G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1061,7 +1203,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, engine_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, prompt_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, seed_row);
-  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, parameters_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, parameters_group);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, size_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, uid_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, cycle_row);
@@ -1110,6 +1252,7 @@ osais_image_viewer_init (OsaisImageViewer *self)
   GtkDragSource *drag_source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->parameter_rows = g_ptr_array_new ();
 
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
   gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);

@@ -24,7 +24,9 @@ G_BEGIN_DECLS
  *   use-as-input (OsaisImage *), reuse-parameters (OsaisJob *),
  *   delete-image (OsaisImage *, OsaisJob *), closed ().
  * Properties: image (OsaisImage), job (OsaisJob), model (GListModel of
- * OsaisGalleryItem, nullable): the images that previous and next walk. */
+ * OsaisGalleryItem, nullable): the images that previous and next walk;
+ * engines (GListModel of OsaisEngine, nullable): the descriptors that name
+ * and format the parameters in the details. */
 G_DECLARE_FINAL_TYPE (OsaisImageViewer, osais_image_viewer, OSAIS, IMAGE_VIEWER, AdwBin)
 
 GtkWidget  *osais_image_viewer_new       (void);
@@ -35,6 +37,8 @@ OsaisImage *osais_image_viewer_get_image (OsaisImageViewer *self);
 OsaisJob   *osais_image_viewer_get_job   (OsaisImageViewer *self);
 void        osais_image_viewer_set_model (OsaisImageViewer *self,
                                           GListModel       *model);
+void        osais_image_viewer_set_engines (OsaisImageViewer *self,
+                                            GListModel       *engines);
 /* The name Save As suggests: the prompt made a file name, then the request's
  * uid (and the image's number when the job has several), with the stored
  * file's extension: "a-red-fox-in-the-snow-4711.png". */

@@ -577,6 +577,7 @@ session_engines_changed_cb (OsaisWindow *self)
 
   g_object_get (self->session, "engines", &engines, NULL);
   gtk_drop_down_set_model (self->engine_dropdown, engines);
+  osais_image_viewer_set_engines (self->viewer, engines);
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   select_engine_by_name (self, last_engine);
