@@ -14,6 +14,7 @@
 #include "osais-image-viewer.h"
 #include "osais-login-failure.h"
 #include "osais-preferences-window.h"
+#include "osais-sign-out.h"
 #include "osais-window.h"
 
 struct _OsaisWindow
@@ -533,6 +534,9 @@ update_page (OsaisWindow *self)
                                       : GTK_STACK_TRANSITION_TYPE_NONE);
   if (mode != OSAIS_ACCOUNT_MODE_NONE)
     osais_request_form_focus_prompt (self->form);
+  /* The main menu offers Sign Out only to someone signed in. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
+                                 mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
 }
 
 static void
@@ -809,6 +813,16 @@ retry_login_action (GtkWidget  *widget,
 }
 
 static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  osais_sign_out (GTK_WINDOW (self), self->session, self->settings);
+}
+
+static void
 choose_sign_in_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -1072,6 +1086,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.choose-sign-in", NULL,
                                    choose_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.retry-login", NULL, retry_login_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
 }
 
 static void
