@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "osais-login-failure.h"
+#include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
 #include "osais-secret.h"
 #include "osais-sign-out.h"
@@ -795,6 +796,7 @@ static void
 osais_preferences_window_init (OsaisPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::account-mode",

@@ -645,6 +645,10 @@ static void
 toggle_changed_cb (GtkToggleButton *toggle,
                    Field           *field)
 {
+  /* A radio says "checked"; GtkToggleButton only keeps "pressed" up to date. */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_STATE_CHECKED,
+                               gtk_toggle_button_get_active (toggle), -1);
+
   /* The group emits twice (off, then on); only the new choice counts. */
   if (gtk_toggle_button_get_active (toggle))
     field_changed (field->form, field);
@@ -891,7 +895,14 @@ build_toggles (OsaisRequestForm       *self,
   group = add_group (self, osais_param_format_title (param),
                      tooltip != NULL && *tooltip != '\0' ? tooltip : NULL);
 
-  lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  /* One choice of several, as radio buttons are: said so to screen readers
+   * (a group of "radio button, checked / not checked"), drawn as the linked
+   * toggles GNOME uses for a few short choices. */
+  lines = g_object_new (GTK_TYPE_BOX,
+                        "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO_GROUP,
+                        "orientation", GTK_ORIENTATION_VERTICAL,
+                        "spacing", 6,
+                        NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (lines),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, osais_param_format_title (param),
                                   -1);
@@ -922,7 +933,12 @@ build_toggles (OsaisRequestForm       *self,
           gtk_box_append (GTK_BOX (lines), line);
         }
 
-      toggle = gtk_toggle_button_new_with_label (label);
+      toggle = g_object_new (GTK_TYPE_TOGGLE_BUTTON,
+                             "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO,
+                             "label", label,
+                             NULL);
+      gtk_accessible_update_state (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_STATE_CHECKED, FALSE,
+                                   -1);
       if (first == NULL)
         first = GTK_TOGGLE_BUTTON (toggle);
       else

@@ -13,6 +13,7 @@
 #include "osais-banner.h"
 #include "osais-image-viewer.h"
 #include "osais-login-failure.h"
+#include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
 #include "osais-sign-out.h"
 #include "osais-window.h"
@@ -633,6 +634,7 @@ update_run_button (OsaisWindow *self)
     {
       gtk_button_set_label (self->run_button, self->sending ? _("Sending…") : _("_Run"));
       gtk_button_set_use_underline (self->run_button, TRUE);
+      osais_mnemonic_names_fix (GTK_WIDGET (self->run_button));
     }
 }
 
@@ -1099,6 +1101,7 @@ osais_window_init (OsaisWindow *self)
   GType drop_types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");
   gtk_drop_down_set_expression (self->engine_dropdown, title);
