@@ -846,6 +846,18 @@ osais_image_viewer_get_texture (OsaisImageViewer *self)
   return self->texture;
 }
 
+/* An image arriving or deleted next to the shown one changes whether there
+ * is a previous or a next. */
+static void
+model_items_changed_cb (GListModel       *model,
+                        guint             position,
+                        guint             removed,
+                        guint             added,
+                        OsaisImageViewer *self)
+{
+  update_actions (self);
+}
+
 void
 osais_image_viewer_set_model (OsaisImageViewer *self,
                               GListModel       *model)
@@ -857,13 +869,11 @@ osais_image_viewer_set_model (OsaisImageViewer *self,
     return;
 
   if (self->model != NULL)
-    g_signal_handlers_disconnect_by_func (self->model, update_actions, self);
+    g_signal_handlers_disconnect_by_func (self->model, model_items_changed_cb, self);
   g_set_object (&self->model, model);
-  /* An image arriving or deleted next to the shown one changes whether
-   * there is a previous or a next. */
   if (model != NULL)
-    g_signal_connect_object (model, "items-changed", G_CALLBACK (update_actions), self,
-                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (model, "items-changed", G_CALLBACK (model_items_changed_cb), self,
+                             0);
 
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
@@ -1085,7 +1095,7 @@ osais_image_viewer_dispose (GObject *object)
   g_clear_object (&self->image);
   g_clear_object (&self->job);
   if (self->model != NULL)
-    g_signal_handlers_disconnect_by_func (self->model, update_actions, self);
+    g_signal_handlers_disconnect_by_func (self->model, model_items_changed_cb, self);
   g_clear_object (&self->model);
   g_clear_object (&self->engines);
   g_clear_pointer (&self->parameter_rows, g_ptr_array_unref);
