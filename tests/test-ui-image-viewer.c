@@ -336,6 +336,14 @@ test_arrow_keys_move_between_images (void)
   /* The buttons over the image do the same. */
   g_signal_emit_by_name (next_button, "clicked");
   g_assert_true (osais_image_viewer_get_image (viewer) == older_image);
+
+  /* Right to left, the next image is on the left. */
+  gtk_widget_set_direction (GTK_WIDGET (viewer), GTK_TEXT_DIR_RTL);
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Right));
+  g_assert_true (osais_image_viewer_get_image (viewer) == second);
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Left));
+  g_assert_true (osais_image_viewer_get_image (viewer) == older_image);
+  gtk_widget_set_direction (GTK_WIDGET (viewer), GTK_TEXT_DIR_NONE);
   g_assert_nonnull (osais_ui_test_find_actionable (window, "viewer.fullscreen"));
 
   osais_image_viewer_set_image (viewer, NULL, NULL);

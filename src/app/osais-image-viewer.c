@@ -239,15 +239,19 @@ find_neighbour (OsaisImageViewer *self,
   return NULL;
 }
 
-static void
+/* Shows the neighbour @direction steps away; FALSE at either end. */
+static gboolean
 step (OsaisImageViewer *self,
       int               direction)
 {
   g_autoptr(OsaisGalleryItem) item = find_neighbour (self, direction);
 
-  if (item != NULL)
-    osais_image_viewer_set_image (self, osais_gallery_item_get_image (item),
-                                  osais_gallery_item_get_job (item));
+  if (item == NULL)
+    return FALSE;
+
+  osais_image_viewer_set_image (self, osais_gallery_item_get_image (item),
+                                osais_gallery_item_get_job (item));
+  return TRUE;
 }
 
 static void
@@ -264,6 +268,21 @@ next_action (GtkWidget  *widget,
              GVariant   *parameter)
 {
   step (OSAIS_IMAGE_VIEWER (widget), 1);
+}
+
+/* ← and → point at the image on their side: in a right-to-left language
+ * the next image is on the left. At either end the key is not taken. */
+static gboolean
+arrow_cb (GtkWidget *widget,
+          GVariant  *args,
+          gpointer   user_data)
+{
+  int direction = g_variant_get_int32 (args);
+
+  if (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL)
+    direction = -direction;
+
+  return step (OSAIS_IMAGE_VIEWER (widget), direction);
 }
 
 /* Loading ----------------------------------------------------------------- */
@@ -1242,8 +1261,8 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
                                        "viewer.save-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "viewer.delete", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "viewer.previous", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "viewer.next", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Left, 0, arrow_cb, "i", -1);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Right, 0, arrow_cb, "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "viewer.fullscreen", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
                                        "viewer.zoom-in", NULL);
