@@ -276,6 +276,23 @@ login_settled (gpointer data)
          && (state == OSAIS_LOGIN_STATE_LOGGED_IN || state == OSAIS_LOGIN_STATE_FAILED);
 }
 
+/* The one AdwMessageDialog open, or the test fails. */
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  g_error ("No message dialog is open");
+}
+
 static void
 test_sign_in (Fixture       *fixture,
               gconstpointer  data)
@@ -285,6 +302,7 @@ test_sign_in (Fixture       *fixture,
   g_autofree char *origin = NULL;
   g_autofree char *token = NULL;
   GtkWidget *error_label = get_named (fixture, "sign-in-error-label");
+  AdwMessageDialog *dialog;
 
   g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
@@ -323,6 +341,7 @@ test_sign_in (Fixture       *fixture,
                    "Signed in as " OSAIS_SIMULATOR_USERNAME);
   token = g_settings_get_string (fixture->settings, "client-token");
   g_assert_cmpstr (token, ==, OSAIS_SIMULATOR_DEFAULT_TOKEN);
+  g_clear_pointer (&token, g_free);
   g_assert_cmpint (g_settings_get_enum (fixture->settings, "account-mode"), ==,
                    OSAIS_ACCOUNT_MODE_ACCOUNT);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (get_named (fixture, "secret-row"))),
@@ -331,6 +350,32 @@ test_sign_in (Fixture       *fixture,
                                                                            "account-check"))));
   osais_ui_test_wait_painted (fixture->window, 3);
   osais_ui_test_save_screenshot (fixture->window, "preferences-signed-in.png");
+
+  /* Signed in, Sign Out is offered; cancelled, it changes nothing. */
+  g_assert_true (gtk_widget_get_visible (get_named (fixture, "sign-out-button")));
+  gtk_widget_activate_action (fixture->window, "preferences.sign-out", NULL);
+  adw_message_dialog_response (find_message_dialog (), "cancel");
+  g_assert_cmpint (osais_session_get_account_mode (fixture->session), ==,
+                   OSAIS_ACCOUNT_MODE_ACCOUNT);
+  osais_ui_test_settle (50);
+
+  /* Confirmed: no account mode (the main window's welcome page), the token
+   * kept for the next sign-in, and nothing more to sign out of. */
+  gtk_widget_activate_action (fixture->window, "preferences.sign-out", NULL);
+  dialog = find_message_dialog ();
+  osais_ui_test_wait_painted (GTK_WIDGET (dialog), 2);
+  osais_ui_test_save_screenshot (GTK_WIDGET (dialog), "preferences-sign-out.png");
+  adw_message_dialog_response (dialog, "sign-out");
+  g_assert_cmpint (osais_session_get_account_mode (fixture->session), ==,
+                   OSAIS_ACCOUNT_MODE_NONE);
+  g_assert_cmpint (g_settings_get_enum (fixture->settings, "account-mode"), ==,
+                   OSAIS_ACCOUNT_MODE_NONE);
+  token = g_settings_get_string (fixture->settings, "client-token");
+  g_assert_cmpstr (token, ==, OSAIS_SIMULATOR_DEFAULT_TOKEN);
+  g_assert_false (gtk_widget_get_visible (get_named (fixture, "sign-out-button")));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (get_named (fixture,
+                                                                            "account-check"))));
+  osais_ui_test_settle (50);
 
   osais_simulator_stop (simulator);
 }
@@ -391,7 +436,7 @@ main (int   argc,
               fixture_set_up, test_notifications_switch, fixture_tear_down);
   g_test_add ("/Osais/Preferences/account-modes", Fixture, NULL,
               fixture_set_up, test_account_modes, fixture_tear_down);
-  g_test_add ("/Osais/Preferences/sign-in", Fixture, NULL,
+  g_test_add ("/Osais/Preferences/sign-in-and-out", Fixture, NULL,
               fixture_set_up, test_sign_in, fixture_tear_down);
 
   return g_test_run ();

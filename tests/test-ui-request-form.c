@@ -6,6 +6,11 @@
 
 #define G_LOG_DOMAIN "OsaisTestRequestForm"
 
+#ifdef OSAIS_TEST_HAVE_XTEST
+#include <gdk/x11/gdkx.h>
+#include <X11/extensions/XTest.h>
+#endif
+
 #include "osais-input-well.h"
 #include "osais-request-form.h"
 #include "osais-test-utils.h"
@@ -548,6 +553,131 @@ test_screenshot (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+#ifdef OSAIS_TEST_HAVE_XTEST
+typedef struct
+{
+  GtkRange      *scale;
+  GtkAdjustment *adjustment;
+  double         scale_value;
+  double         scroll_value;
+} ScrollRun;
+
+/* Either the form scrolled or the slider took the wheel: the event was
+ * handled, one way or the other. */
+static gboolean
+wheel_handled (gpointer data)
+{
+  ScrollRun *run = data;
+
+  return gtk_range_get_value (run->scale) != run->scale_value ||
+         gtk_adjustment_get_value (run->adjustment) != run->scroll_value;
+}
+
+/* Moves the X pointer over the middle of @widget and turns the wheel one
+ * notch down (button 5), through XTEST: a real event, through GDK and GTK's
+ * propagation, as the user's wheel. */
+static void
+wheel_down_over (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GdkSurface *surface = gtk_native_get_surface (native);
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  graphene_point_t point;
+  double surface_x, surface_y;
+  float width = gtk_widget_get_width (widget);
+  float height = gtk_widget_get_height (widget);
+  int root_x, root_y;
+  Window child;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
+                                           &GRAPHENE_POINT_INIT (width / 2, height / 2),
+                                           &point));
+  gtk_native_get_surface_transform (native, &surface_x, &surface_y);
+  XTranslateCoordinates (xdisplay, gdk_x11_surface_get_xid (surface),
+                         DefaultRootWindow (xdisplay),
+                         point.x + surface_x, point.y + surface_y, &root_x, &root_y, &child);
+  XTestFakeMotionEvent (xdisplay, -1, root_x, root_y, CurrentTime);
+  XTestFakeButtonEvent (xdisplay, 5, True, CurrentTime);
+  XTestFakeButtonEvent (xdisplay, 5, False, CurrentTime);
+  XFlush (xdisplay);
+}
+#endif
+
+/* A wheel turned over a slider the user has not picked scrolls the form and
+ * leaves the slider alone; once the slider has the focus, the wheel is its. */
+static void
+test_scroll_over_slider (void)
+{
+#ifdef OSAIS_TEST_HAVE_XTEST
+  g_autoptr(GListModel) engines = load_engines ();
+  GtkWidget *window = gtk_window_new ();
+  OsaisRequestForm *form = OSAIS_REQUEST_FORM (osais_request_form_new ());
+  GtkWidget *row;
+  GtkWidget *scrolled;
+  graphene_point_t point;
+  ScrollRun run = { 0 };
+
+  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()) ||
+      !XQueryExtension (gdk_x11_display_get_xdisplay (gdk_display_get_default ()), "XTEST",
+                        &(int) { 0 }, &(int) { 0 }, &(int) { 0 }))
+    {
+      g_test_skip ("Needs an X server with XTEST");
+      return;
+    }
+
+  /* Short enough that the form scrolls, as the window packs it. */
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (form));
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 500);
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "diffusion"));
+  gtk_window_present (GTK_WINDOW (window));
+  osais_ui_test_wait_painted (window, 2);
+
+  row = osais_request_form_get_field (form, "steps");
+  g_assert_nonnull (row);
+  run.scale = GTK_RANGE (osais_ui_test_find_descendant (row, GTK_TYPE_SCALE));
+  run.adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (run.adjustment), >,
+                     gtk_adjustment_get_page_size (run.adjustment));
+
+  /* The slider on screen, with room to scroll further; the focus in the
+   * prompt. */
+  g_assert_true (osais_request_form_focus_prompt (form));
+  g_assert_false (gtk_widget_has_focus (GTK_WIDGET (run.scale)));
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (run.scale), scrolled,
+                                           &GRAPHENE_POINT_INIT (0, 0), &point));
+  gtk_adjustment_set_value (run.adjustment, MAX (0, point.y - 100));
+  osais_ui_test_wait_painted (window, 2);
+  g_assert_cmpfloat (gtk_adjustment_get_value (run.adjustment), <,
+                     gtk_adjustment_get_upper (run.adjustment)
+                     - gtk_adjustment_get_page_size (run.adjustment));
+
+  run.scale_value = gtk_range_get_value (run.scale);
+  run.scroll_value = gtk_adjustment_get_value (run.adjustment);
+  wheel_down_over (GTK_WIDGET (run.scale));
+  osais_ui_test_wait_until (wheel_handled, &run, "the wheel over the slider");
+  g_assert_cmpfloat (gtk_range_get_value (run.scale), ==, run.scale_value);
+  g_assert_cmpfloat (gtk_adjustment_get_value (run.adjustment), >, run.scroll_value);
+
+  /* Focused, the slider takes the wheel, and the form stays put. */
+  gtk_widget_grab_focus (GTK_WIDGET (run.scale));
+  osais_ui_test_wait_painted (window, 2);
+  run.scale_value = gtk_range_get_value (run.scale);
+  run.scroll_value = gtk_adjustment_get_value (run.adjustment);
+  wheel_down_over (GTK_WIDGET (run.scale));
+  osais_ui_test_wait_until (wheel_handled, &run, "the wheel over the focused slider");
+  g_assert_cmpfloat (gtk_range_get_value (run.scale), !=, run.scale_value);
+  g_assert_cmpfloat (gtk_adjustment_get_value (run.adjustment), ==, run.scroll_value);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+#else
+  g_test_skip ("Built without XTEST");
+#endif
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -575,6 +705,7 @@ main (int   argc,
   g_test_add_func ("/Osais/RequestForm/input-refused", test_input_refused);
   g_test_add_func ("/Osais/RequestForm/drop", test_drop);
   g_test_add_func ("/Osais/RequestForm/screenshot", test_screenshot);
+  g_test_add_func ("/Osais/RequestForm/scroll-over-slider", test_scroll_over_slider);
 
   return g_test_run ();
 }

@@ -509,6 +509,92 @@ test_narrow (void)
   gtk_window_destroy (GTK_WINDOW (narrow));
 }
 
+/* Sign Out ---------------------------------------------------------------- */
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+
+  g_error ("No message dialog is open");
+}
+
+static gboolean
+is_main_stack (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "welcome");
+}
+
+/* Whether @model, or a section of it, has an item for @action hidden while
+ * the action is disabled. */
+static gboolean
+menu_hides_disabled (GMenuModel *model,
+                     const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+      g_autofree char *name = NULL;
+      g_autofree char *hidden_when = NULL;
+
+      if (section != NULL && menu_hides_disabled (section, action))
+        return TRUE;
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name)
+          && g_str_equal (name, action)
+          && g_menu_model_get_item_attribute (model, i, "hidden-when", "s", &hidden_when)
+          && g_str_equal (hidden_when, "action-disabled"))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The main menu offers Sign Out only when signed in with a client app; it
+ * asks, then shows the welcome page. Last: it leaves the window signed out. */
+static void
+test_sign_out_in_main_menu (void)
+{
+  GtkWidget *probe = gtk_button_new ();
+  GtkWidget *main_stack = osais_ui_test_find_widget (GTK_WIDGET (window), is_main_stack, NULL);
+  GtkWidget *menu_button = osais_ui_test_find_descendant (GTK_WIDGET (window),
+                                                          GTK_TYPE_MENU_BUTTON);
+  GtkWidget *box = osais_ui_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_BOX);
+  GMenuModel *menu;
+
+  g_assert_nonnull (main_stack);
+  g_assert_nonnull (menu_button);
+  menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (menu_button));
+  g_assert_true (menu_hides_disabled (menu, "win.sign-out"));
+
+  /* A button on the action shows whether the menu would: it is insensitive
+   * while the action is disabled. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (probe), "win.sign-out");
+  gtk_box_append (GTK_BOX (box), probe);
+  g_assert_cmpint (osais_session_get_account_mode (session ()), ==, OSAIS_ACCOUNT_MODE_OFFLINE);
+  g_assert_false (gtk_widget_get_sensitive (probe));
+
+  g_object_set (session (), "account-mode", OSAIS_ACCOUNT_MODE_ACCOUNT, NULL);
+  g_assert_true (gtk_widget_get_sensitive (probe));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL));
+  adw_message_dialog_response (find_message_dialog (), "sign-out");
+  g_assert_cmpint (osais_session_get_account_mode (session ()), ==, OSAIS_ACCOUNT_MODE_NONE);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (main_stack)), ==, "welcome");
+  g_assert_false (gtk_widget_get_sensitive (probe));
+
+  gtk_box_remove (GTK_BOX (box), probe);
+  osais_ui_test_settle (100);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -541,6 +627,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/use-image-parameters", test_use_image_parameters);
 
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);
+  g_test_add_func ("/Osais/Ui/Window/sign-out-in-main-menu", test_sign_out_in_main_menu);
 
   status = g_test_run ();
 

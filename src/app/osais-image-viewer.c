@@ -8,10 +8,15 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "osais-checkered-paintable.h"
+#include "osais-gallery-model.h"
 #include "osais-image-viewer.h"
+#include "osais-param-format.h"
 #include "osais-thumbnail-loader.h"
 
 #define ZOOM_STEP 1.25
@@ -24,6 +29,10 @@ struct _OsaisImageViewer
 
   OsaisImage        *image;
   OsaisJob          *job;
+  GListModel        *model;
+  GListModel        *engines;
+  /* The rows of parameters_group, rebuilt for each image. */
+  GPtrArray         *parameter_rows;
   GdkTexture        *texture;
   GCancellable      *cancellable;
   /* 0 fits the image to the window; otherwise the scale shown. */
@@ -34,10 +43,12 @@ struct _OsaisImageViewer
   GtkScrolledWindow *scrolled_window;
   GtkPicture        *picture;
   GtkButton         *zoom_button;
+  GtkWidget         *previous_button;
+  GtkWidget         *next_button;
   AdwActionRow      *engine_row;
   AdwActionRow      *prompt_row;
   AdwActionRow      *seed_row;
-  AdwActionRow      *parameters_row;
+  AdwPreferencesGroup *parameters_group;
   AdwActionRow      *size_row;
   AdwActionRow      *uid_row;
   AdwActionRow      *cycle_row;
@@ -50,6 +61,8 @@ enum {
   PROP_0,
   PROP_IMAGE,
   PROP_JOB,
+  PROP_MODEL,
+  PROP_ENGINES,
   N_PROPS
 };
 
@@ -189,12 +202,97 @@ scroll_cb (OsaisImageViewer         *self,
   return TRUE;
 }
 
+/* Previous and next ------------------------------------------------------- */
+
+/* The image item @direction (-1 or +1) steps away from the shown image in the
+ * model, skipping the cards of jobs in progress; NULL at either end, or when
+ * the shown image is not in the model (deleted meanwhile). */
+static OsaisGalleryItem *
+find_neighbour (OsaisImageViewer *self,
+                int               direction)
+{
+  gint64 n_items;
+  gint64 position = -1;
+
+  if (self->model == NULL || self->image == NULL)
+    return NULL;
+
+  n_items = g_list_model_get_n_items (self->model);
+  for (gint64 i = 0; i < n_items && position < 0; i++)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (self->model, i);
+
+      if (osais_gallery_item_get_image (item) == self->image)
+        position = i;
+    }
+  if (position < 0)
+    return NULL;
+
+  for (gint64 i = position + direction; i >= 0 && i < n_items; i += direction)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (self->model, i);
+
+      if (osais_gallery_item_get_kind (item) == OSAIS_GALLERY_ITEM_IMAGE)
+        return g_steal_pointer (&item);
+    }
+
+  return NULL;
+}
+
+/* Shows the neighbour @direction steps away; FALSE at either end. */
+static gboolean
+step (OsaisImageViewer *self,
+      int               direction)
+{
+  g_autoptr(OsaisGalleryItem) item = find_neighbour (self, direction);
+
+  if (item == NULL)
+    return FALSE;
+
+  osais_image_viewer_set_image (self, osais_gallery_item_get_image (item),
+                                osais_gallery_item_get_job (item));
+  return TRUE;
+}
+
+static void
+previous_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  step (OSAIS_IMAGE_VIEWER (widget), -1);
+}
+
+static void
+next_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  step (OSAIS_IMAGE_VIEWER (widget), 1);
+}
+
+/* ← and → point at the image on their side: in a right-to-left language
+ * the next image is on the left. At either end the key is not taken. */
+static gboolean
+arrow_cb (GtkWidget *widget,
+          GVariant  *args,
+          gpointer   user_data)
+{
+  int direction = g_variant_get_int32 (args);
+
+  if (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL)
+    direction = -direction;
+
+  return step (OSAIS_IMAGE_VIEWER (widget), direction);
+}
+
 /* Loading ----------------------------------------------------------------- */
 
 static void
 update_actions (OsaisImageViewer *self)
 {
   gboolean has_image = self->image != NULL;
+  g_autoptr(OsaisGalleryItem) previous = find_neighbour (self, -1);
+  g_autoptr(OsaisGalleryItem) next = find_neighbour (self, 1);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.save-as", has_image);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.copy", self->texture != NULL);
@@ -202,6 +300,12 @@ update_actions (OsaisImageViewer *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.reuse-parameters",
                                  self->job != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.delete", has_image);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.show-in-files", has_image);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.previous", previous != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.next", next != NULL);
+  /* Over the image, a button that does nothing only hides it. */
+  gtk_widget_set_visible (self->previous_button, previous != NULL);
+  gtk_widget_set_visible (self->next_button, next != NULL);
 }
 
 static void
@@ -212,6 +316,7 @@ texture_loaded_cb (GObject      *object,
   g_autoptr(OsaisImageViewer) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkPaintable) checkered = NULL;
 
   texture = osais_load_full_texture_finish (result, &error);
   if (texture == NULL)
@@ -222,59 +327,153 @@ texture_loaded_cb (GObject      *object,
     }
 
   g_set_object (&self->texture, texture);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  checkered = osais_checkered_paintable_new (texture);
+  gtk_picture_set_paintable (self->picture, checkered);
   apply_zoom (self);
   update_actions (self);
 }
 
-/* The prompt, the seed and the other parameters, from the job's JSON. */
+static void
+add_parameter_row (OsaisImageViewer *self,
+                   const char       *title,
+                   const char       *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *escaped = g_markup_escape_text (title, -1);
+
+  /* Titles come from descriptors, which anyone can write: not markup. */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), escaped);
+  set_row (ADW_ACTION_ROW (row), value);
+  adw_preferences_group_add (self->parameters_group, row);
+  g_ptr_array_add (self->parameter_rows, row);
+}
+
+static char *
+node_to_text (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+
+  return json_to_string (node, FALSE);
+}
+
+/* The engine the job ran on, if its descriptor is known. */
+static OsaisEngine *
+find_engine (OsaisImageViewer *self)
+{
+  if (self->engines == NULL || self->job == NULL || osais_job_get_engine (self->job) == NULL)
+    return NULL;
+
+  return osais_engines_lookup (self->engines, osais_job_get_engine (self->job));
+}
+
+/* The prompt, the seed and the other parameters, from the job's JSON: with
+ * the engine's descriptor, as the form shows them (its titles, a choice's
+ * label, a slider's percentage) in the descriptor's order, and only those
+ * the form shows and the request sent; without (an engine no longer
+ * offered), each as sent. */
 static void
 show_parameters (OsaisImageViewer *self)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GString) others = g_string_new (NULL);
   const char *parameters = self->job != NULL ? osais_job_get_parameters (self->job) : NULL;
-  g_autofree char *seed = NULL;
-  const char *prompt = NULL;
-  JsonObjectIter iter;
+  OsaisEngine *engine = find_engine (self);
+  const OsaisEngineParam *prompt_param = NULL;
+  const OsaisEngineParam *input_param = NULL;
+  const char *prompt_name = "word";
   JsonObject *object;
   JsonNode *root;
   JsonNode *member;
-  const char *name;
 
   set_row (self->prompt_row, NULL);
   set_row (self->seed_row, NULL);
-  set_row (self->parameters_row, NULL);
+  for (guint i = 0; i < self->parameter_rows->len; i++)
+    adw_preferences_group_remove (self->parameters_group,
+                                  g_ptr_array_index (self->parameter_rows, i));
+  g_ptr_array_set_size (self->parameter_rows, 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->parameters_group), FALSE);
 
   if (parameters == NULL || !json_parser_load_from_data (parser, parameters, -1, NULL))
     return;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return;
-
   object = json_node_get_object (root);
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, &member))
+
+  if (engine != NULL)
     {
-      g_autofree char *text = NULL;
+      /* The form's prompt is the first text field (osais-request-form.c). */
+      for (guint i = 0; i < osais_engine_get_n_params (engine) && prompt_param == NULL; i++)
+        {
+          const OsaisEngineParam *param = osais_engine_get_param (engine, i);
 
-      if (JSON_NODE_HOLDS_VALUE (member) &&
-          json_node_get_value_type (member) == G_TYPE_STRING)
-        text = g_strdup (json_node_get_string (member));
-      else
-        text = json_to_string (member, FALSE);
-
-      if (g_str_equal (name, "word"))
-        prompt = json_node_get_string (member);
-      else if (g_str_equal (name, "seed"))
-        seed = g_steal_pointer (&text);
-      else
-        g_string_append_printf (others, "%s%s = %s", others->len > 0 ? "\n" : "", name, text);
+          if (param->sent && param->widget == OSAIS_PARAM_WIDGET_EDIT &&
+              param->type == OSAIS_PARAM_TYPE_STRING)
+            prompt_param = param;
+        }
+      if (prompt_param != NULL)
+        prompt_name = prompt_param->name;
+      input_param = osais_engine_get_input_param (engine);
     }
 
-  set_row (self->prompt_row, prompt);
-  set_row (self->seed_row, seed);
-  set_row (self->parameters_row, others->str);
+  member = json_object_get_member (object, prompt_name);
+  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+      json_node_get_value_type (member) == G_TYPE_STRING)
+    set_row (self->prompt_row, json_node_get_string (member));
+
+  member = json_object_get_member (object, "seed");
+  if (member != NULL)
+    {
+      g_autofree char *seed = node_to_text (member);
+
+      set_row (self->seed_row, seed);
+    }
+
+  if (engine != NULL)
+    {
+      for (guint i = 0; i < osais_engine_get_n_params (engine); i++)
+        {
+          const OsaisEngineParam *param = osais_engine_get_param (engine, i);
+          g_autofree char *value = NULL;
+
+          /* The prompt and the seed have their rows; the input image is
+           * the picture's own business; a param without a widget (height,
+           * filled from width) is not in the form either. */
+          if (param == prompt_param || param == input_param ||
+              g_str_equal (param->name, "seed") ||
+              param->widget == OSAIS_PARAM_WIDGET_NONE ||
+              param->widget == OSAIS_PARAM_WIDGET_SELECT_PICTURE)
+            continue;
+
+          member = json_object_get_member (object, param->name);
+          if (member == NULL)
+            continue;
+
+          value = osais_param_format_value (param, member);
+          if (value == NULL)
+            value = node_to_text (member);
+          add_parameter_row (self, osais_param_format_title (param), value);
+        }
+    }
+  else
+    {
+      JsonObjectIter iter;
+      const char *name;
+
+      json_object_iter_init (&iter, object);
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          g_autofree char *text = NULL;
+
+          if (g_str_equal (name, prompt_name) || g_str_equal (name, "seed"))
+            continue;
+
+          text = node_to_text (member);
+          add_parameter_row (self, name, text);
+        }
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->parameters_group), self->parameter_rows->len > 0);
 }
 
 static void
@@ -284,6 +483,7 @@ show_metadata (OsaisImageViewer *self)
   g_autofree char *uid = NULL;
   g_autofree char *cycle = NULL;
   g_autofree char *time = NULL;
+  OsaisEngine *engine;
 
   if (self->image == NULL)
     return;
@@ -297,10 +497,17 @@ show_metadata (OsaisImageViewer *self)
     {
       g_autoptr(GDateTime) local = g_date_time_to_local (osais_image_get_received (self->image));
 
-      time = g_date_time_format (local, "%x %X");
+      /* Translators: when an image arrived, as in "6 December 2026, 19:21:40"
+       * (see g_date_time_format): the month in words, because "%x" writes
+       * 12/06/26 in English, which reads as June elsewhere. Put the day,
+       * the month and the year in your language's order. */
+      time = g_date_time_format (local, _("%-d %B %Y, %X"));
     }
 
-  set_row (self->engine_row, self->job != NULL ? osais_job_get_engine (self->job) : NULL);
+  engine = find_engine (self);
+  set_row (self->engine_row,
+           engine != NULL ? osais_engine_get_title (engine)
+                          : self->job != NULL ? osais_job_get_engine (self->job) : NULL);
   set_row (self->size_row, size);
   set_row (self->uid_row, uid);
   set_row (self->cycle_row, cycle);
@@ -325,14 +532,28 @@ copy_action (GtkWidget  *widget,
 }
 
 static void
+file_copied_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_copy_finish (G_FILE (object), result, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
 file_saved_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(OsaisImageViewer) self = user_data;
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (object);
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_copy_finish (G_FILE (object), result, &error))
+  if (!osais_image_viewer_save_finish (self, result, &error))
     {
       g_autofree char *text = g_strdup_printf (_("The image was not saved: %s"),
                                                error->message);
@@ -351,9 +572,7 @@ save_response_cb (GtkNativeDialog  *dialog,
   if (response == GTK_RESPONSE_ACCEPT && self->image != NULL)
     {
       destination = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_file_copy_async (osais_image_get_file (self->image), destination,
-                         G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, NULL, NULL, NULL,
-                         file_saved_cb, g_object_ref (self));
+      osais_image_viewer_save_async (self, destination, NULL, file_saved_cb, NULL);
     }
 
   gtk_native_dialog_destroy (dialog);
@@ -369,6 +588,8 @@ save_as_action (GtkWidget  *widget,
   OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
   GtkFileChooserNative *dialog;
   g_autofree char *name = NULL;
+  g_autoptr(GFile) folder = NULL;
+  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
 
   if (self->image == NULL)
     return;
@@ -378,10 +599,109 @@ save_as_action (GtkWidget  *widget,
                                         GTK_FILE_CHOOSER_ACTION_SAVE,
                                         _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  name = g_file_get_basename (osais_image_get_file (self->image));
+
+  /* Pictures is where GNOME's applications save images; without one (no
+   * xdg-user-dirs), the chooser's own default is as good as the home folder. */
+  if (pictures != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      folder = g_file_new_for_path (pictures);
+      if (!gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, &error))
+        g_debug ("Pictures not suggested: %s", error->message);
+    }
+  name = osais_image_viewer_dup_suggested_name (self);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   g_signal_connect (dialog, "response", G_CALLBACK (save_response_cb), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* The file manager's own folder view with the file selected, through the
+ * interface every Linux file manager implements; a folder opened with no
+ * selection where none answers (no session bus, a minimal desktop). */
+static void
+show_folder (OsaisImageViewer *self,
+             GFile            *file)
+{
+  g_autoptr(GFile) folder = g_file_get_parent (file);
+  g_autofree char *uri = g_file_get_uri (folder);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+}
+
+static void
+show_items_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL && self->image != NULL)
+    {
+      g_debug ("No file manager showed the image: %s", error->message);
+      show_folder (self, osais_image_get_file (self->image));
+    }
+}
+
+static void
+session_bus_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_finish (result, &error);
+  g_autofree char *uri = NULL;
+  const char *uris[2] = { NULL, NULL };
+
+  if (self->image == NULL)
+    return;
+
+  if (bus == NULL)
+    {
+      g_debug ("No session bus: %s", error->message);
+      show_folder (self, osais_image_get_file (self->image));
+      return;
+    }
+
+  uri = g_file_get_uri (osais_image_get_file (self->image));
+  uris[0] = uri;
+  g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                          "org.freedesktop.FileManager1", "ShowItems",
+                          g_variant_new ("(^ass)", uris, ""), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          show_items_cb, g_steal_pointer (&self));
+}
+
+static void
+show_in_files_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->image != NULL)
+    g_bus_get (G_BUS_TYPE_SESSION, NULL, session_bus_cb, g_object_ref (self));
+}
+
+static void
+fullscreen_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (!GTK_IS_WINDOW (root))
+    return;
+
+  if (gtk_window_is_fullscreen (GTK_WINDOW (root)))
+    gtk_window_unfullscreen (GTK_WINDOW (root));
+  else
+    gtk_window_fullscreen (GTK_WINDOW (root));
 }
 
 static void
@@ -422,7 +742,30 @@ close_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  /* The gallery is not a place to stay fullscreen in. */
+  if (GTK_IS_WINDOW (root) && gtk_window_is_fullscreen (GTK_WINDOW (root)))
+    gtk_window_unfullscreen (GTK_WINDOW (root));
+
   g_signal_emit (widget, signals[SIGNAL_CLOSED], 0);
+}
+
+/* Escape leaves fullscreen first, as in every image viewer, and only then the
+ * viewer. */
+static gboolean
+escape_cb (GtkWidget *widget,
+           GVariant  *args,
+           gpointer   user_data)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (GTK_IS_WINDOW (root) && gtk_window_is_fullscreen (GTK_WINDOW (root)))
+    gtk_window_unfullscreen (GTK_WINDOW (root));
+  else
+    gtk_widget_activate_action (widget, "viewer.close", NULL);
+
+  return TRUE;
 }
 
 /* Drag out ---------------------------------------------------------------- */
@@ -522,6 +865,203 @@ osais_image_viewer_get_texture (OsaisImageViewer *self)
   return self->texture;
 }
 
+/* An image arriving or deleted next to the shown one changes whether there
+ * is a previous or a next. */
+static void
+model_items_changed_cb (GListModel       *model,
+                        guint             position,
+                        guint             removed,
+                        guint             added,
+                        OsaisImageViewer *self)
+{
+  update_actions (self);
+}
+
+void
+osais_image_viewer_set_model (OsaisImageViewer *self,
+                              GListModel       *model)
+{
+  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
+  g_return_if_fail (model == NULL || G_IS_LIST_MODEL (model));
+
+  if (self->model == model)
+    return;
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_func (self->model, model_items_changed_cb, self);
+  g_set_object (&self->model, model);
+  if (model != NULL)
+    g_signal_connect_object (model, "items-changed", G_CALLBACK (model_items_changed_cb), self,
+                             0);
+
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
+
+void
+osais_image_viewer_set_engines (OsaisImageViewer *self,
+                                GListModel       *engines)
+{
+  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
+  g_return_if_fail (engines == NULL || G_IS_LIST_MODEL (engines));
+
+  if (!g_set_object (&self->engines, engines))
+    return;
+
+  /* The descriptors arrive after the window opens (from the session). */
+  show_metadata (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINES]);
+}
+
+/* Lower case words of letters and digits joined by dashes, at most about
+ * @max_chars long, cut at a word: a name that is safe in every file system
+ * and still reads as the prompt, in any script. */
+static char *
+slugify (const char *text,
+         guint       max_chars)
+{
+  g_autofree char *normalized = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
+  g_autoptr(GString) slug = g_string_new (NULL);
+  guint n_chars = 0;
+  gsize word_end = 0;
+  gboolean pending_dash = FALSE;
+
+  for (const char *p = normalized; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_isalnum (c))
+        {
+          pending_dash = slug->len > 0;
+          word_end = slug->len;
+          continue;
+        }
+
+      if (n_chars >= max_chars)
+        break;
+      if (pending_dash)
+        {
+          g_string_append_c (slug, '-');
+          pending_dash = FALSE;
+          n_chars++;
+        }
+      g_string_append_unichar (slug, g_unichar_tolower (c));
+      n_chars++;
+    }
+
+  /* Cut mid-word: drop the broken word rather than show half of it. */
+  if (n_chars >= max_chars && word_end > 0)
+    g_string_truncate (slug, word_end);
+
+  return g_string_free (g_steal_pointer (&slug), FALSE);
+}
+
+static char *
+dup_prompt (OsaisJob *job)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonNode *word;
+
+  if (job == NULL || osais_job_get_parameters (job) == NULL ||
+      !json_parser_load_from_data (parser, osais_job_get_parameters (job), -1, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  word = json_object_get_member (json_node_get_object (root), "word");
+  if (word == NULL || !JSON_NODE_HOLDS_VALUE (word) ||
+      json_node_get_value_type (word) != G_TYPE_STRING)
+    return NULL;
+
+  return g_strdup (json_node_get_string (word));
+}
+
+char *
+osais_image_viewer_dup_suggested_name (OsaisImageViewer *self)
+{
+  g_autofree char *prompt = NULL;
+  g_autofree char *slug = NULL;
+  g_autofree char *basename = NULL;
+  g_autoptr(GString) name = g_string_new (NULL);
+  GListModel *images;
+  const char *extension;
+  guint n_images;
+
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+  g_return_val_if_fail (self->image != NULL, NULL);
+
+  prompt = dup_prompt (self->job);
+  slug = slugify (prompt != NULL ? prompt : "", 60);
+  /* Translators: the start of a saved image's file name when its request had
+   * no prompt, as in "image-4711.png"; lower case, no spaces. */
+  g_string_append (name, slug[0] != '\0' ? slug : C_("file name", "image"));
+  g_string_append_printf (name, "-%" G_GINT64_FORMAT, osais_image_get_uid (self->image));
+
+  /* The images of one request share its prompt and uid: their number tells
+   * them apart. */
+  images = self->job != NULL ? osais_job_get_images (self->job) : NULL;
+  n_images = images != NULL ? g_list_model_get_n_items (images) : 0;
+  for (guint i = 0; n_images > 1 && i < n_images; i++)
+    {
+      g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
+
+      if (image == self->image)
+        g_string_append_printf (name, "-%u", i + 1);
+    }
+
+  basename = g_file_get_basename (osais_image_get_file (self->image));
+  extension = strrchr (basename, '.');
+  if (extension != NULL)
+    g_string_append (name, extension);
+
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}
+
+void
+osais_image_viewer_save_async (OsaisImageViewer    *self,
+                               GFile               *destination,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
+  g_return_if_fail (G_IS_FILE (destination));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_image_viewer_save_async);
+
+  if (self->image == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("No image is shown"));
+      return;
+    }
+
+  /* The store keeps its files 0600: they are the user's private history. A
+   * copy the user saves is an ordinary file of theirs, with the permissions
+   * their umask gives (0644 usually), not the store's. */
+  g_file_copy_async (osais_image_get_file (self->image), destination,
+                     G_FILE_COPY_OVERWRITE | G_FILE_COPY_TARGET_DEFAULT_PERMS,
+                     G_PRIORITY_DEFAULT, cancellable, NULL, NULL,
+                     file_copied_cb, g_steal_pointer (&task));
+}
+
+gboolean
+osais_image_viewer_save_finish (OsaisImageViewer  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 double
 osais_image_viewer_get_zoom (OsaisImageViewer *self)
 {
@@ -534,7 +1074,7 @@ char *
 osais_image_viewer_dup_details (OsaisImageViewer *self)
 {
   AdwActionRow *rows[] = {
-    self->engine_row, self->prompt_row, self->seed_row, self->parameters_row,
+    self->engine_row, self->prompt_row, self->seed_row,
     self->size_row, self->uid_row, self->cycle_row, self->time_row,
   };
   GString *text = g_string_new (NULL);
@@ -545,6 +1085,14 @@ osais_image_viewer_dup_details (OsaisImageViewer *self)
     g_string_append_printf (text, "%s: %s\n",
                             adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rows[i])),
                             adw_action_row_get_subtitle (rows[i]));
+  for (guint i = 0; i < self->parameter_rows->len; i++)
+    {
+      AdwActionRow *row = g_ptr_array_index (self->parameter_rows, i);
+
+      g_string_append_printf (text, "%s: %s\n",
+                              adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                              adw_action_row_get_subtitle (row));
+    }
 
   return g_string_free (text, FALSE);
 }
@@ -565,6 +1113,11 @@ osais_image_viewer_dispose (GObject *object)
   g_clear_object (&self->texture);
   g_clear_object (&self->image);
   g_clear_object (&self->job);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_func (self->model, model_items_changed_cb, self);
+  g_clear_object (&self->model);
+  g_clear_object (&self->engines);
+  g_clear_pointer (&self->parameter_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (osais_image_viewer_parent_class)->dispose (object);
 }
@@ -585,6 +1138,14 @@ osais_image_viewer_get_property (GObject    *object,
 
     case PROP_JOB:
       g_value_set_object (value, self->job);
+      break;
+
+    case PROP_MODEL:
+      g_value_set_object (value, self->model);
+      break;
+
+    case PROP_ENGINES:
+      g_value_set_object (value, self->engines);
       break;
 
     default:
@@ -610,6 +1171,14 @@ osais_image_viewer_set_property (GObject      *object,
       osais_image_viewer_set_image (self, self->image, g_value_get_object (value));
       break;
 
+    case PROP_MODEL:
+      osais_image_viewer_set_model (self, g_value_get_object (value));
+      break;
+
+    case PROP_ENGINES:
+      osais_image_viewer_set_engines (self, g_value_get_object (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -630,6 +1199,12 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_JOB] =
     g_param_spec_object ("job", NULL, NULL, OSAIS_TYPE_JOB,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ENGINES] =
+    g_param_spec_object ("engines", NULL, NULL, G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -652,10 +1227,12 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, picture);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, zoom_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, previous_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, next_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, engine_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, prompt_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, seed_row);
-  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, parameters_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, parameters_group);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, size_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, uid_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, cycle_row);
@@ -672,13 +1249,21 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-fit", NULL, zoom_fit_action);
+  gtk_widget_class_install_action (widget_class, "viewer.previous", NULL, previous_action);
+  gtk_widget_class_install_action (widget_class, "viewer.next", NULL, next_action);
+  gtk_widget_class_install_action (widget_class, "viewer.fullscreen", NULL, fullscreen_action);
+  gtk_widget_class_install_action (widget_class, "viewer.show-in-files", NULL,
+                                   show_in_files_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK,
                                        "viewer.copy", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
                                        "viewer.save-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "viewer.delete", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "viewer.close", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Left, 0, arrow_cb, "i", -1);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Right, 0, arrow_cb, "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "viewer.fullscreen", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
                                        "viewer.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK,
@@ -696,6 +1281,7 @@ osais_image_viewer_init (OsaisImageViewer *self)
   GtkDragSource *drag_source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->parameter_rows = g_ptr_array_new ();
 
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
   gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);

@@ -11,8 +11,10 @@
 #include <glib/gi18n.h>
 
 #include "osais-login-failure.h"
+#include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
 #include "osais-secret.h"
+#include "osais-sign-out.h"
 
 struct _OsaisPreferencesWindow
 {
@@ -29,6 +31,7 @@ struct _OsaisPreferencesWindow
 
   /* Template widgets */
   AdwActionRow         *account_status_row;
+  GtkWidget            *sign_out_button;
   GtkCheckButton       *offline_check;
   GtkCheckButton       *demo_check;
   GtkCheckButton       *account_check;
@@ -168,6 +171,12 @@ sync_account_mode (OsaisPreferencesWindow *self)
 {
   OsaisAccountMode mode = osais_session_get_account_mode (self->session);
 
+  /* Only an account of one's own is signed out of: the demo and the
+   * simulator are left by choosing something else. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-out",
+                                 mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
+  gtk_widget_set_visible (self->sign_out_button, mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
+
   self->syncing = TRUE;
   switch (mode)
     {
@@ -218,6 +227,16 @@ sync_from_session (OsaisPreferencesWindow *self)
 }
 
 /* Account ----------------------------------------------------------------- */
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
+
+  osais_sign_out (GTK_WINDOW (self), self->session, self->settings);
+}
 
 static void
 logged_in_cb (GObject      *object,
@@ -739,6 +758,7 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
                                                "/com/opensourceais/Studio/"
                                                "osais-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, account_status_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, sign_out_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, offline_check);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, demo_check);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, account_check);
@@ -768,6 +788,7 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, public_url_apply_cb);
 
   gtk_widget_class_install_action (widget_class, "preferences.sign-in", NULL, sign_in_action);
+  gtk_widget_class_install_action (widget_class, "preferences.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "preferences.copy-url", "s", copy_url_action);
 }
 
@@ -775,6 +796,7 @@ static void
 osais_preferences_window_init (OsaisPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::account-mode",

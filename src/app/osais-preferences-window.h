@@ -25,6 +25,7 @@ G_BEGIN_DECLS
  *
  * Properties (construct-only): session (OsaisSession), settings (GSettings of
  * the application's schema). Actions: preferences.sign-in,
+ * preferences.sign-out (while signed in with a client app),
  * preferences.copy-url(s: "notify" or "upload"). */
 G_DECLARE_FINAL_TYPE (OsaisPreferencesWindow, osais_preferences_window, OSAIS,
                       PREFERENCES_WINDOW, AdwPreferencesWindow)

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "osais-input-well.h"
+#include "osais-param-format.h"
 #include "osais-request-form.h"
 
 /* The value validation puts in place of the input image's URL, which only
@@ -99,16 +100,6 @@ field_free (Field *field)
 {
   g_clear_pointer (&field->toggles, g_ptr_array_unref);
   g_free (field);
-}
-
-/* The texts a param shows come through the engine module, which translates
- * a bundled engine's; the param's name is the wire name, never translated. */
-static const char *
-param_title (const OsaisEngineParam *param)
-{
-  const char *title = osais_engine_param_get_title (param);
-
-  return title != NULL && *title != '\0' ? title : param->name;
 }
 
 static gboolean
@@ -512,9 +503,10 @@ validate (OsaisRequestForm *self)
       if (marked == NULL)
         reason = g_strdup (message);
       else if (missing)
-        reason = g_strdup_printf (_("%s: a value is needed"), param_title (marked->param));
+        reason = g_strdup_printf (_("%s: a value is needed"),
+                                  osais_param_format_title (marked->param));
       else
-        reason = g_strdup_printf ("%s: %s", param_title (marked->param), message);
+        reason = g_strdup_printf ("%s: %s", osais_param_format_title (marked->param), message);
     }
 
   for (guint i = 0; i < self->fields->len; i++)
@@ -635,23 +627,15 @@ static void
 slider_changed_cb (GtkRange *scale,
                    Field    *field)
 {
-  const OsaisEngineParam *param = field->param;
-  g_autofree char *text = slider_text (field);
+  g_autoptr(JsonNode) value = json_node_new (JSON_NODE_VALUE);
   g_autofree char *shown = NULL;
-  const char *unit = osais_engine_param_get_unit (param);
 
-  if (param->display_as_percent && param->max > param->min)
-    {
-      double percent = (gtk_range_get_value (scale) - param->min) * 100
-                       / (param->max - param->min);
-
-      /* TRANSLATORS: a slider's value as a percentage of its range */
-      shown = g_strdup_printf (_("%.0f %%"), percent);
-    }
-  else if (unit != NULL && *unit != '\0')
-    shown = g_strdup_printf ("%s %s", text, unit);
+  /* Shown as the image details show the value sent. */
+  if (field->param->type == OSAIS_PARAM_TYPE_INT)
+    json_node_set_int (value, (gint64) round (gtk_range_get_value (scale)));
   else
-    shown = g_strdup (text);
+    json_node_set_double (value, gtk_range_get_value (scale));
+  shown = osais_param_format_value (field->param, value);
 
   gtk_label_set_label (field->value_label, shown);
   field_changed (field->form, field);
@@ -661,6 +645,10 @@ static void
 toggle_changed_cb (GtkToggleButton *toggle,
                    Field           *field)
 {
+  /* A radio says "checked"; GtkToggleButton only keeps "pressed" up to date. */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_STATE_CHECKED,
+                               gtk_toggle_button_get_active (toggle), -1);
+
   /* The group emits twice (off, then on); only the new choice counts. */
   if (gtk_toggle_button_get_active (toggle))
     field_changed (field->form, field);
@@ -724,6 +712,41 @@ add_group (OsaisRequestForm *self,
   return group;
 }
 
+/* GtkRange takes every scroll over it, focused or not, so scrolling down the
+ * form changed whichever slider passed under the pointer (Step Count went
+ * from 20 to 1). This controller runs before the range's own, in the
+ * capture phase: while the slider has the keyboard focus (the user clicked
+ * or tabbed to it) the scroll is the slider's; otherwise it scrolls the form
+ * instead, by the step GtkScrolledWindow uses, and never reaches the range.
+ * Stopping the event in the capture phase keeps it from the scrolled window
+ * too, hence the scrolling done here. */
+static gboolean
+slider_scroll_cb (GtkEventControllerScroll *controller,
+                  double                    dx,
+                  double                    dy,
+                  GtkWidget                *scale)
+{
+  GtkWidget *scrolled;
+  GtkAdjustment *adjustment;
+  double step = 1;
+
+  if (gtk_widget_has_focus (scale))
+    return GDK_EVENT_PROPAGATE;
+
+  scrolled = gtk_widget_get_ancestor (scale, GTK_TYPE_SCROLLED_WINDOW);
+  if (scrolled == NULL)
+    return GDK_EVENT_STOP;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  /* A wheel's notch moves by page^(2/3), as GtkScrolledWindow does; a
+   * touchpad's deltas are already in pixels. */
+  if (gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL)
+    step = pow (gtk_adjustment_get_page_size (adjustment), 2.0 / 3.0);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + dy * step);
+
+  return GDK_EVENT_STOP;
+}
+
 static void
 build_slider (OsaisRequestForm       *self,
               const OsaisEngineParam *param,
@@ -733,6 +756,7 @@ build_slider (OsaisRequestForm       *self,
   const char *tooltip = osais_engine_param_get_tooltip (param);
   GtkWidget *scale;
   GtkWidget *label;
+  GtkEventController *scroll;
   Field *field;
   double min = param->has_range ? param->min : 0;
   double max = param->has_range ? param->max : 100;
@@ -741,7 +765,7 @@ build_slider (OsaisRequestForm       *self,
   if (param->has_accept_max && param->accept_max < max)
     max = param->accept_max;
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), param_title (param));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), osais_param_format_title (param));
   if (tooltip != NULL && *tooltip != '\0')
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), tooltip);
 
@@ -751,8 +775,12 @@ build_slider (OsaisRequestForm       *self,
   gtk_widget_set_hexpand (scale, TRUE);
   gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
   gtk_widget_set_size_request (scale, 100, -1);
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (slider_scroll_cb), scale);
+  gtk_widget_add_controller (scale, scroll);
   gtk_accessible_update_property (GTK_ACCESSIBLE (scale),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, param_title (param),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, osais_param_format_title (param),
                                   -1);
 
   label = gtk_label_new (NULL);
@@ -781,7 +809,7 @@ build_entry (OsaisRequestForm       *self,
   const char *tooltip = osais_engine_param_get_tooltip (param);
   Field *field;
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), param_title (param));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), osais_param_format_title (param));
   if (tooltip != NULL && *tooltip != '\0')
     gtk_widget_set_tooltip_text (row, tooltip);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
@@ -864,12 +892,20 @@ build_toggles (OsaisRequestForm       *self,
         per_line = TOGGLES_PER_LINE_LONG;
     }
 
-  group = add_group (self, param_title (param),
+  group = add_group (self, osais_param_format_title (param),
                      tooltip != NULL && *tooltip != '\0' ? tooltip : NULL);
 
-  lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  /* One choice of several, as radio buttons are: said so to screen readers
+   * (a group of "radio button, checked / not checked"), drawn as the linked
+   * toggles GNOME uses for a few short choices. */
+  lines = g_object_new (GTK_TYPE_BOX,
+                        "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO_GROUP,
+                        "orientation", GTK_ORIENTATION_VERTICAL,
+                        "spacing", 6,
+                        NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (lines),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, param_title (param), -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, osais_param_format_title (param),
+                                  -1);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), lines);
 
   add_field (self, param, FIELD_TOGGLES, group);
@@ -897,7 +933,12 @@ build_toggles (OsaisRequestForm       *self,
           gtk_box_append (GTK_BOX (lines), line);
         }
 
-      toggle = gtk_toggle_button_new_with_label (label);
+      toggle = g_object_new (GTK_TYPE_TOGGLE_BUTTON,
+                             "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO,
+                             "label", label,
+                             NULL);
+      gtk_accessible_update_state (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_STATE_CHECKED, FALSE,
+                                   -1);
       if (first == NULL)
         first = GTK_TOGGLE_BUTTON (toggle);
       else
@@ -1016,12 +1057,12 @@ build_form (OsaisRequestForm *self)
 
               /* The first text field is the prompt: multi-line, on top. */
               self->prompt_param = param;
-              gtk_label_set_label (self->prompt_title, param_title (param));
+              gtk_label_set_label (self->prompt_title, osais_param_format_title (param));
               gtk_label_set_label (self->prompt_placeholder,
                                    placeholder != NULL ? placeholder : "");
               gtk_accessible_update_property (GTK_ACCESSIBLE (self->prompt_view),
                                               GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                              param_title (param),
+                                              osais_param_format_title (param),
                                               GTK_ACCESSIBLE_PROPERTY_PLACEHOLDER,
                                               placeholder,
                                               -1);

@@ -13,7 +13,9 @@
 #include "osais-banner.h"
 #include "osais-image-viewer.h"
 #include "osais-login-failure.h"
+#include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
+#include "osais-sign-out.h"
 #include "osais-window.h"
 
 struct _OsaisWindow
@@ -717,6 +719,9 @@ update_page (OsaisWindow *self)
                                       : GTK_STACK_TRANSITION_TYPE_NONE);
   if (mode != OSAIS_ACCOUNT_MODE_NONE)
     osais_request_form_focus_prompt (self->form);
+  /* The main menu offers Sign Out only to someone signed in. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
+                                 mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
 }
 
 static void
@@ -761,6 +766,7 @@ session_engines_changed_cb (OsaisWindow *self)
 
   g_object_get (self->session, "engines", &engines, NULL);
   gtk_drop_down_set_model (self->engine_dropdown, engines);
+  osais_image_viewer_set_engines (self->viewer, engines);
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   select_engine_by_name (self, last_engine);
@@ -824,6 +830,7 @@ update_run_button (OsaisWindow *self)
     {
       gtk_button_set_label (self->run_button, self->sending ? _("Sending…") : _("_Run"));
       gtk_button_set_use_underline (self->run_button, TRUE);
+      osais_mnemonic_names_fix (GTK_WIDGET (self->run_button));
     }
 }
 
@@ -1022,6 +1029,16 @@ retry_login_action (GtkWidget  *widget,
   OsaisWindow *self = OSAIS_WINDOW (widget);
 
   osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  osais_sign_out (GTK_WINDOW (self), self->session, self->settings);
 }
 
 static void
@@ -1301,6 +1318,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.choose-sign-in", NULL,
                                    choose_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.retry-login", NULL, retry_login_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
 }
 
 static void
@@ -1313,6 +1331,7 @@ osais_window_init (OsaisWindow *self)
   GType drop_types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");
   gtk_drop_down_set_expression (self->engine_dropdown, title);
@@ -1336,6 +1355,8 @@ osais_window_init (OsaisWindow *self)
                             G_CALLBACK (form_validity_changed_cb), self);
   g_signal_connect_swapped (self->gallery, "image-activated",
                             G_CALLBACK (image_activated_cb), self);
+  /* Previous and next walk the images in the gallery's order. */
+  osais_image_viewer_set_model (self->viewer, osais_gallery_get_model (self->gallery));
   g_signal_connect_swapped (self->viewer, "closed", G_CALLBACK (viewer_closed_cb), self);
   g_signal_connect_swapped (self->viewer, "use-as-input", G_CALLBACK (use_as_input_cb), self);
   g_signal_connect_swapped (self->viewer, "reuse-parameters",
