@@ -965,6 +965,46 @@ test_delete_job (void)
   osais_test_remove_tree (dir);
 }
 
+/* Deleting an image of a finished job leaves it finished and complete: it
+ * no longer waits for the image, so it is never marked stalled, even after
+ * the store is opened again. */
+static void
+test_delete_image_keeps_job_complete (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 63, "t");
+  g_autoptr(OsaisImage) first = NULL;
+  g_autoptr(OsaisImage) second = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  first = add_image_sync (store, 63, "t", 0, "first", &error);
+  second = add_image_sync (store, 63, "t", 1, "second", &error);
+  g_assert_true (notify_sync (store, 63, "t", OSAIS_STAGE_IMAGE_DONE, 0, "a.png", NULL, -1, &error));
+  g_assert_true (notify_sync (store, 63, "t", OSAIS_STAGE_IMAGE_DONE, 1, "b.png", NULL, -1, &error));
+  g_assert_true (notify_sync (store, 63, "t", OSAIS_STAGE_FINISHED, 1, NULL, NULL, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (osais_job_is_complete (job));
+
+  osais_store_delete_image_async (store, first, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_delete_image_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  g_assert_true (osais_job_is_complete (job));
+  g_clear_object (&job);
+  g_clear_object (&result);  /* a task holds its source object, the store */
+  close_store (store);
+
+  store = open_store (dir);
+  g_assert_true (osais_job_is_complete (osais_store_lookup (store, 63)));
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_delete_image (void)
 {
@@ -2131,6 +2171,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/reopen", test_reopen);
   g_test_add_func ("/Osais/Store/delete-job", test_delete_job);
   g_test_add_func ("/Osais/Store/delete-image", test_delete_image);
+  g_test_add_func ("/Osais/Store/delete-image-keeps-job-complete",
+                   test_delete_image_keeps_job_complete);
   g_test_add_func ("/Osais/Store/too-new-untouched", test_too_new);
   g_test_add_func ("/Osais/Store/schema-1-updated", test_schema_1_updated);
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);

@@ -2224,6 +2224,28 @@ process_delete_image (OsaisStore *self,
       return;
     }
 
+  /* The person gave that image up: the job expects one fewer, or a finished
+   * job would wait forever for an image it had, and be marked stalled. */
+  if (state->announced_images > 0)
+    {
+      sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
+
+      sqlite3_bind_int64 (update, 1, op->uid);
+      sqlite3_bind_int (update, 2, state->stage);
+      sqlite3_bind_int (update, 3, state->cycle);
+      bind_text (update, 4, state->description);
+      sqlite3_bind_int64 (update, 5, state->cost);
+      bind_text (update, 6, state->error_message);
+      sqlite3_bind_int64 (update, 7, g_get_real_time ());
+      sqlite3_bind_int (update, 8, state->announced_images - 1);
+      if (!step_statement (self, update, &op->error))
+        {
+          g_ptr_array_add (batch->done, op);
+          return;
+        }
+      state->announced_images--;
+    }
+
   /* The file goes once the row is gone for good, that is after the commit. */
   g_ptr_array_add (batch->unlink_paths, g_file_get_path (osais_image_get_file (image)));
 
@@ -2234,6 +2256,7 @@ process_delete_image (OsaisStore *self,
   effect->image = g_object_ref (image);
   effect->task = g_steal_pointer (&op->task);
   g_ptr_array_add (batch->effects, effect);
+  g_ptr_array_add (batch->effects, effect_changed_new (op->uid, state, g_get_real_time ()));
   /* The key is the image's own hash: removing the entry last frees both. */
   g_hash_table_remove (state->images, op->hash);
   op_free (op);
