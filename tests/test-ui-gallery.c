@@ -319,6 +319,38 @@ test_tile_caption (void)
   osais_test_store_close (&fixture);
 }
 
+typedef struct
+{
+  OsaisStore *store;
+  gint64      uid;
+} JobGone;
+
+static gboolean
+job_gone (gpointer data)
+{
+  JobGone *gone = data;
+
+  return osais_store_lookup (gone->store, gone->uid) == NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)),
+                                              data) == 0;
+}
+
+static GtkWidget *
+find_button_with_label (GtkWidget  *root,
+                        const char *label)
+{
+  GtkWidget *button = osais_ui_test_find_widget (root, is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  return button;
+}
+
 static void
 test_failed_job_card (void)
 {
@@ -374,6 +406,20 @@ test_failed_job_card (void)
   gtk_window_set_default_size (GTK_WINDOW (gw.window), 360, 640);
   osais_ui_test_settle (500);
   osais_ui_test_save_screenshot (gw.window, "gallery-narrow.png");
+
+  /* Dismiss: offered for the failed card, not the running one, and takes
+   * the failed job out of the history; a running job stays whatever asks. */
+  g_assert_true (gtk_widget_get_visible (find_button_with_label (GTK_WIDGET (find_card (gw.gallery,
+                                                                                         failed)),
+                                                                 "_Dismiss")));
+  g_assert_false (gtk_widget_get_visible (find_button_with_label (GTK_WIDGET (card),
+                                                                  "_Dismiss")));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "gallery.dismiss-job", "x",
+                                             (gint64)12));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "gallery.dismiss-job", "x",
+                                             (gint64)11));
+  osais_ui_test_wait_until (job_gone, &(JobGone) { fixture.store, 11 }, "the dismissed job to go");
+  g_assert_nonnull (osais_store_lookup (fixture.store, 12));
 
   gallery_window_close (&gw);
   osais_test_store_close (&fixture);

@@ -30,6 +30,7 @@ struct _OsaisGalleryCell
   GtkLabel         *error_label;
   GtkLabel         *stage_label;
   GtkProgressBar   *progress_bar;
+  GtkButton        *dismiss_button;
   GtkButton        *retry_button;
 };
 
@@ -109,6 +110,12 @@ update_card (OsaisGalleryCell *self)
                               : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), failed);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), failed || stalled);
+  /* Only what can get nothing more: a running or stalled job may still
+   * receive its images. */
+  gtk_widget_set_visible (GTK_WIDGET (self->dismiss_button),
+                          osais_job_get_uid (job) != 0
+                          && (failed || (stage == OSAIS_STAGE_FINISHED && received == 0
+                                         && announced == 0)));
 
   if (failed)
     gtk_widget_add_css_class (GTK_WIDGET (self), "failed");
@@ -197,6 +204,10 @@ show_item (OsaisGalleryCell *self)
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "x",
                                         osais_job_get_uid (job));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "gallery.retry-job");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->dismiss_button), "x",
+                                        osais_job_get_uid (job));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->dismiss_button),
+                                      "gallery.dismiss-job");
       gtk_stack_set_visible_child_name (self->stack, "card");
       gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
       update_card (self);
@@ -366,6 +377,7 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, error_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, stage_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, dismiss_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, retry_button);
 }
 

@@ -122,6 +122,28 @@ retry_job_action (GtkWidget  *widget,
     g_signal_emit (self, signals[SIGNAL_RETRY_JOB], 0, job);
 }
 
+/* A failed job's card, or a finished one's without images, goes from the
+ * history: nothing more can come for it, and it has nothing to keep. */
+static void
+dismiss_job_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  OsaisGallery *self = OSAIS_GALLERY (widget);
+  OsaisStore *store = osais_gallery_model_get_store (self->model);
+  OsaisJob *job;
+
+  if (store == NULL)
+    return;
+
+  job = osais_store_lookup (store, g_variant_get_int64 (parameter));
+  if (job == NULL || g_list_model_get_n_items (osais_job_get_images (job)) > 0
+      || !osais_job_is_complete (job))
+    return;
+
+  osais_store_delete_job_async (store, job, NULL, NULL, NULL);
+}
+
 /* Deletion with undo ------------------------------------------------------ */
 
 typedef struct
@@ -534,6 +556,8 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, grid_activate_cb);
 
   gtk_widget_class_install_action (widget_class, "gallery.retry-job", "x", retry_job_action);
+  gtk_widget_class_install_action (widget_class, "gallery.dismiss-job", "x",
+                                   dismiss_job_action);
 }
 
 static void
