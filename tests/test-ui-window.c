@@ -20,6 +20,7 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-gallery-cell.h"
+#include "osais-image-viewer.h"
 #include "osais-window.h"
 
 static OsaisApplication *app;
@@ -130,6 +131,87 @@ press_run (void)
 }
 
 /* Typing a prompt and pressing Ctrl+Return is a complete request. */
+/* The message dialog on screen, if any. */
+static GtkWidget *
+visible_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (toplevel))
+        return toplevel;
+    }
+  return NULL;
+}
+
+static gboolean
+has_message_dialog (gpointer data)
+{
+  return visible_message_dialog () != NULL;
+}
+
+static gboolean
+no_message_dialog (gpointer data)
+{
+  return visible_message_dialog () == NULL;
+}
+
+static gboolean
+job_deleted (gpointer data)
+{
+  return osais_store_lookup (store (), *(gint64 *) data) == NULL;
+}
+
+/* The viewer deletes a whole job, after asking: its images and their files
+ * go with it; Cancel changes nothing. */
+static void
+test_delete_whole_job (void)
+{
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *path = NULL;
+  GtkWidget *viewer;
+  GtkWidget *dialog;
+  gint64 uid;
+
+  select_engine ("diffusion");
+  set_prompt ("soon deleted");
+  job = press_run ();
+  osais_ui_test_wait_until (job_complete, job, "the job to finish");
+  uid = osais_job_get_uid (job);
+  image = g_list_model_get_item (osais_job_get_images (job), 0);
+  path = g_file_get_path (osais_image_get_file (image));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  viewer = osais_ui_test_find_descendant (GTK_WIDGET (window), OSAIS_TYPE_IMAGE_VIEWER);
+  g_assert_nonnull (viewer);
+  osais_image_viewer_set_image (OSAIS_IMAGE_VIEWER (viewer), image, job);
+
+  /* Cancel: nothing happens. */
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.delete-job", NULL));
+  osais_ui_test_wait_until (has_message_dialog, NULL, "the question");
+  dialog = visible_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  /* Answered from code, the dialog stays: a click would close it. */
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  osais_ui_test_wait_until (no_message_dialog, NULL, "the question to go");
+  g_assert_nonnull (osais_store_lookup (store (), uid));
+
+  /* Delete: the job and its files go. */
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.delete-job", NULL));
+  osais_ui_test_wait_until (has_message_dialog, NULL, "the question again");
+  dialog = visible_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
+  /* Answered from code, the dialog stays: a click would close it. */
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  osais_ui_test_wait_until (job_deleted, &uid, "the job to be deleted");
+  osais_ui_test_wait_until (no_message_dialog, NULL, "the question to go again");
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 static gboolean
 offer_shown (gpointer data)
 {
@@ -514,17 +596,11 @@ test_narrow (void)
 static AdwMessageDialog *
 find_message_dialog (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWidget *dialog = visible_message_dialog ();
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
-        return ADW_MESSAGE_DIALOG (toplevel);
-    }
-
-  g_error ("No message dialog is open");
+  if (dialog == NULL)
+    g_error ("No message dialog is open");
+  return ADW_MESSAGE_DIALOG (dialog);
 }
 
 static gboolean
@@ -625,6 +701,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/wrong-value-disables-run", test_wrong_value_disables_run);
   g_test_add_func ("/Osais/Ui/Window/one-press-one-request", test_one_press_one_request);
   g_test_add_func ("/Osais/Ui/Window/use-image-parameters", test_use_image_parameters);
+  g_test_add_func ("/Osais/Ui/Window/delete-whole-job", test_delete_whole_job);
 
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);
   g_test_add_func ("/Osais/Ui/Window/sign-out-in-main-menu", test_sign_out_in_main_menu);

@@ -70,6 +70,7 @@ enum {
   SIGNAL_USE_AS_INPUT,
   SIGNAL_REUSE_PARAMETERS,
   SIGNAL_DELETE_IMAGE,
+  SIGNAL_DELETE_JOB,
   SIGNAL_CLOSED,
   N_SIGNALS
 };
@@ -738,6 +739,17 @@ delete_action (GtkWidget  *widget,
 }
 
 static void
+delete_job_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->job != NULL)
+    g_signal_emit (self, signals[SIGNAL_DELETE_JOB], 0, self->job);
+}
+
+static void
 close_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
@@ -1217,6 +1229,9 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   signals[SIGNAL_DELETE_IMAGE] =
     g_signal_new ("delete-image", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, OSAIS_TYPE_IMAGE, OSAIS_TYPE_JOB);
+  signals[SIGNAL_DELETE_JOB] =
+    g_signal_new ("delete-job", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, OSAIS_TYPE_JOB);
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -1245,6 +1260,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_install_action (widget_class, "viewer.reuse-parameters", NULL,
                                    reuse_parameters_action);
   gtk_widget_class_install_action (widget_class, "viewer.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "viewer.delete-job", NULL, delete_job_action);
   gtk_widget_class_install_action (widget_class, "viewer.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_out_action);

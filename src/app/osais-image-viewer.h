@@ -18,11 +18,11 @@ G_BEGIN_DECLS
  * parameters, seed, uid, cycle and time, over a transparency checkerboard.
  * Its actions (viewer.save-as, viewer.copy, viewer.use-as-input,
  * viewer.reuse-parameters, viewer.delete, viewer.close, viewer.previous,
- * viewer.next, viewer.fullscreen, viewer.show-in-files) are installed with
+ * viewer.next, viewer.fullscreen, viewer.show-in-files, viewer.delete-job) are installed with
  * gtk_widget_class_install_action; the ones that concern the rest of the
  * window are signals:
  *   use-as-input (OsaisImage *), reuse-parameters (OsaisJob *),
- *   delete-image (OsaisImage *, OsaisJob *), closed ().
+ *   delete-image (OsaisImage *, OsaisJob *), delete-job (OsaisJob *), closed ().
  * Properties: image (OsaisImage), job (OsaisJob), model (GListModel of
  * OsaisGalleryItem, nullable): the images that previous and next walk;
  * engines (GListModel of OsaisEngine, nullable): the descriptors that name

@@ -1101,6 +1101,62 @@ delete_image_cb (OsaisWindow *self,
 }
 
 static void
+job_deleted_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_store_delete_job_finish (OSAIS_STORE (object), result, &error))
+    osais_window_show_error (self, _("The job could not be deleted"), error->message);
+}
+
+static void
+delete_job_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        OsaisWindow      *self)
+{
+  OsaisJob *job = g_object_get_data (G_OBJECT (dialog), "osais-job");
+  OsaisStore *store = osais_session_get_store (self->session);
+
+  if (g_strcmp0 (response, "delete") != 0 || store == NULL || job == NULL)
+    return;
+
+  osais_image_viewer_set_image (self->viewer, NULL, NULL);
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+  osais_store_delete_job_async (store, job, NULL, job_deleted_cb, g_object_ref (self));
+}
+
+/* A whole job, its images with it: asked first, as there is no undo. */
+static void
+delete_job_cb (OsaisWindow *self,
+               OsaisJob    *job)
+{
+  guint n_images = g_list_model_get_n_items (osais_job_get_images (job));
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Its %u image is deleted from the history and the disk.",
+                                       "Its %u images are deleted from the history and the disk.",
+                                       n_images),
+                          n_images);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Delete the Whole Job?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "osais-job", g_object_ref (job), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_job_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 retried_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -1362,6 +1418,7 @@ osais_window_init (OsaisWindow *self)
   g_signal_connect_swapped (self->viewer, "reuse-parameters",
                             G_CALLBACK (reuse_parameters_cb), self);
   g_signal_connect_swapped (self->viewer, "delete-image", G_CALLBACK (delete_image_cb), self);
+  g_signal_connect_swapped (self->viewer, "delete-job", G_CALLBACK (delete_job_cb), self);
   g_signal_connect_swapped (self->gallery, "retry-job", G_CALLBACK (retry_job_cb), self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
