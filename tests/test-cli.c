@@ -464,6 +464,65 @@ run_cli_async (const char * const *args)
   return outcome;
 }
 
+/* Before a paid request to a real OSAIS, `osais run` checks the public URL
+ * and, when callbacks could not arrive, stops with the verdict (exit 5)
+ * without sending anything. */
+static void
+test_run_checks_public_url (void)
+{
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_NO_ORIGIN, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) outcome = NULL;
+  g_autofree char *origin = NULL;
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  {
+    const char * const args[] = { "--server", origin, "run", "diffusion", "word=lost",
+                                  "--listen", "127.0.0.1:0",
+                                  "--public-url", osais_test_fake_get_origin (tunnel), NULL };
+
+    outcome = run_cli_async (args);
+  }
+  g_assert_cmpint (outcome->status, ==, 5);
+  g_assert_nonnull (strstr (outcome->err, "nothing listens behind it"));
+  g_assert_nonnull (strstr (outcome->err, "nothing was sent"));
+  g_assert_cmpstr (outcome->out, ==, "");
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 0);
+
+  osais_simulator_stop (simulator);
+}
+
+/* --no-check sends the request without checking. */
+static void
+test_run_no_check_sends (void)
+{
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_NO_ORIGIN, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) outcome = NULL;
+  g_autofree char *origin = NULL;
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  {
+    /* Its callbacks go to the broken tunnel: the run ends by its timeout. */
+    const char * const args[] = { "--server", origin, "run", "diffusion", "word=sent anyway",
+                                  "--listen", "127.0.0.1:0", "--no-check", "--timeout", "2",
+                                  "--public-url", osais_test_fake_get_origin (tunnel), NULL };
+
+    outcome = run_cli_async (args);
+  }
+  g_assert_cmpint (outcome->status, !=, 5);
+  g_assert_null (strstr (outcome->err, "checking that OSAIS can reach"));
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 1);
+
+  osais_simulator_stop (simulator);
+}
+
 static gboolean
 receiver_owns_name (gpointer data)
 {
@@ -858,6 +917,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/check/wrong-path", test_check_wrong_path);
   g_test_add_func ("/Osais/Cli/check/tunnel-wrong-port", test_check_tunnel_wrong_port);
   g_test_add_func ("/Osais/Cli/check/no-tunnel", test_check_no_tunnel);
+  g_test_add_func ("/Osais/Cli/run-checks-public-url", test_run_checks_public_url);
+  g_test_add_func ("/Osais/Cli/run-no-check-sends", test_run_no_check_sends);
 
   status = g_test_run ();
   osais_test_remove_tree (data_dir);

@@ -721,6 +721,52 @@ submit (Cli *cli)
                               NULL, submitted_cb, cli);
 }
 
+/* Before a paid request to a real OSAIS: would its callbacks reach us? A
+ * request whose results would be lost costs the user for nothing. */
+static void
+run_checked_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisTunnelCheck) outcome = NULL;
+
+  outcome = osais_tunnel_check_finish (result, &error);
+  if (outcome == NULL)
+    {
+      cli_quit (cli, report_error ("cannot check the public URL", error));
+      return;
+    }
+  if (outcome->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
+    {
+      say ("%s", outcome->message);
+      if (outcome->fix != NULL)
+        say ("fix: %s", outcome->fix);
+      say ("nothing was sent; --no-check sends anyway");
+      cli_quit (cli, EXIT_NOT_REACHABLE);
+      return;
+    }
+  say ("the callback URL is reachable (%u ms)",
+       (guint) (outcome->round_trip / G_TIME_SPAN_MILLISECOND));
+  submit (cli);
+}
+
+static void
+check_then_submit (Cli *cli)
+{
+  /* The simulator calls this process directly: no tunnel to check. */
+  if (osais_session_get_account_mode (cli->session) == OSAIS_ACCOUNT_MODE_OFFLINE)
+    {
+      submit (cli);
+      return;
+    }
+  say ("checking that OSAIS can reach %s", osais_session_get_public_uri (cli->session));
+  osais_tunnel_check_async (osais_session_get_public_uri (cli->session),
+                            osais_session_get_callback_server (cli->session), NULL,
+                            run_checked_cb, cli);
+}
+
 static void
 print_callback_urls (Cli *cli)
 {
@@ -1014,6 +1060,7 @@ command_run (Cli   *cli,
   const OsaisEngineParam *input_param;
   OsaisEngine *engine;
   int timeout = DEFAULT_RUN_TIMEOUT;
+  gboolean no_check = FALSE;
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input image (PNG, JPEG or WebP)", "FILE" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -1023,6 +1070,8 @@ command_run (Cli   *cli,
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Copy the images into DIR", "DIR" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Give up after SECONDS (default 600)",
       "SECONDS" },
+    { "no-check", 0, 0, G_OPTION_ARG_NONE, &no_check,
+      "Send without first checking that OSAIS can reach the callback server", NULL },
     { NULL }
   };
 
@@ -1124,7 +1173,8 @@ command_run (Cli   *cli,
       return EXIT_NETWORK;
     }
 
-  if (!start_session (cli, OSAIS_ACCOUNT_MODE_DEMO, listen, public_url, submit, &error))
+  if (!start_session (cli, OSAIS_ACCOUNT_MODE_DEMO, listen, public_url,
+                      no_check ? submit : check_then_submit, &error))
     return report_error ("could not start", error);
 
   cli->timeout_id = g_timeout_add_seconds (timeout, run_timeout_cb, cli);
