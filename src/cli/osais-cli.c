@@ -1348,7 +1348,8 @@ check_done_cb (GObject      *object,
 static void
 check_url (Cli *cli)
 {
-  say ("checking %s/check/… through the public URL", cli->check_url);
+  say ("checking %s%scheck/… through the public URL", cli->check_url,
+       g_str_has_suffix (cli->check_url, "/") ? "" : "/");
   osais_tunnel_check_async (cli->check_url, osais_session_get_callback_server (cli->session),
                             NULL, check_done_cb, cli);
 }
