@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "OsaisTest"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -310,6 +311,188 @@ osais_test_http_server_free (OsaisTestHttpServer *self)
   g_cond_clear (&self->cond);
   g_free (self->origin);
   g_free (self);
+}
+
+/* Fake tunnels */
+
+struct _OsaisTestFake
+{
+  OsaisTestFakeKind    kind;
+  char                *target;
+  OsaisTestHttpServer *server;
+
+  GMutex               mutex;
+  GHashTable          *last_headers;  /* lower-case name → value; guarded by mutex */
+};
+
+static void
+fake_remember_headers (OsaisTestFake     *self,
+                       SoupServerMessage *msg)
+{
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove_all (self->last_headers);
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_hash_table_replace (self->last_headers, g_ascii_strdown (name, -1), g_strdup (value));
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Forwards the request as a tunnel does, path and all, on the fake's own
+ * thread: a blocking request there holds up nothing else. */
+static void
+fake_forward (OsaisTestFake     *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) forwarded = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *type;
+
+  url = g_strconcat (self->target, g_uri_get_path (uri), NULL);
+  forwarded = soup_message_new (soup_server_message_get_method (msg), url);
+  g_assert_nonnull (forwarded);
+  body = soup_session_send_and_read (session, forwarded, NULL, &error);
+  if (body == NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_BAD_GATEWAY, NULL);
+      return;
+    }
+  type = soup_message_headers_get_one (soup_message_get_response_headers (forwarded),
+                                       "Content-Type");
+  soup_server_message_set_status (msg, soup_message_get_status (forwarded), NULL);
+  soup_server_message_set_response (msg, type != NULL ? type : "application/octet-stream",
+                                    SOUP_MEMORY_COPY, g_bytes_get_data (body, NULL),
+                                    g_bytes_get_size (body));
+}
+
+static void
+fake_handler_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  OsaisTestFake *self = user_data;
+  g_autofree char *json = NULL;
+  const char *page;
+
+  fake_remember_headers (self, msg);
+  switch (self->kind)
+    {
+    case OSAIS_TEST_FAKE_FORWARD:
+      fake_forward (self, msg);
+      break;
+    case OSAIS_TEST_FAKE_NO_ORIGIN:
+      /* What ngrok answers when its agent cannot connect to the local address. */
+      page = "<!DOCTYPE html><html><body><p>The endpoint is online but the agent "
+             "failed to connect to the upstream.</p><p>ERR_NGROK_8012</p></body></html>";
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "ngrok-error-code", "ERR_NGROK_8012");
+      soup_server_message_set_status (msg, SOUP_STATUS_BAD_GATEWAY, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY, page, strlen (page));
+      break;
+    case OSAIS_TEST_FAKE_WARNING_PAGE:
+      page = "<!DOCTYPE html><html><body><h1>You are about to visit this site</h1>"
+             "<button>Visit Site</button></body></html>";
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                        page, strlen (page));
+      break;
+    case OSAIS_TEST_FAKE_STRAY:
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
+      break;
+    case OSAIS_TEST_FAKE_NGROK_API:
+    case OSAIS_TEST_FAKE_CLOUDFLARED:
+      if (strcmp (path, self->kind == OSAIS_TEST_FAKE_NGROK_API ? "/api/tunnels"
+                                                                : "/quicktunnel") != 0)
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+          break;
+        }
+      json = self->kind == OSAIS_TEST_FAKE_NGROK_API
+               ? g_strdup (self->target)
+               : g_strdup_printf ("{\"hostname\":\"%s\"}", self->target);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                        json, strlen (json));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+OsaisTestFake *
+osais_test_fake_new (OsaisTestFakeKind  kind,
+                     const char        *target)
+{
+  OsaisTestFake *self = g_new0 (OsaisTestFake, 1);
+
+  self->kind = kind;
+  self->target = g_strdup (target);
+  g_mutex_init (&self->mutex);
+  self->last_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->server = osais_test_http_server_new (fake_handler_cb, self, NULL);
+  return self;
+}
+
+const char *
+osais_test_fake_get_origin (OsaisTestFake *self)
+{
+  return osais_test_http_server_get_origin (self->server);
+}
+
+char *
+osais_test_fake_dup_request_header (OsaisTestFake *self,
+                                    const char    *name)
+{
+  g_autofree char *key = g_ascii_strdown (name, -1);
+  char *value;
+
+  g_mutex_lock (&self->mutex);
+  value = g_strdup (g_hash_table_lookup (self->last_headers, key));
+  g_mutex_unlock (&self->mutex);
+  return value;
+}
+
+void
+osais_test_fake_free (OsaisTestFake *self)
+{
+  osais_test_http_server_free (self->server);
+  g_hash_table_unref (self->last_headers);
+  g_mutex_clear (&self->mutex);
+  g_free (self->target);
+  g_free (self);
+}
+
+guint
+osais_test_closed_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  /* Bound but never listening, then closed: nothing accepts on it. */
+  g_socket_close (socket, NULL);
+  return port;
 }
 
 void

@@ -89,6 +89,34 @@ void                 osais_test_http_server_free       (OsaisTestHttpServer *sel
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTestHttpServer, osais_test_http_server_free)
 
+/* Fake tunnels and tunnel APIs for the callback URL check, each a
+ * SoupServer on loopback (see OsaisTestHttpServer). */
+typedef enum
+{
+  OSAIS_TEST_FAKE_FORWARD,      /* a tunnel: forwards every request to the origin @target */
+  OSAIS_TEST_FAKE_NO_ORIGIN,    /* a tunnel with nothing behind: ngrok's 502 ERR_NGROK_8012 */
+  OSAIS_TEST_FAKE_WARNING_PAGE, /* a tunnel showing an HTML warning page */
+  OSAIS_TEST_FAKE_STRAY,        /* some other server: {} to anything */
+  OSAIS_TEST_FAKE_NGROK_API,    /* ngrok's agent API: /api/tunnels answers @target */
+  OSAIS_TEST_FAKE_CLOUDFLARED,  /* cloudflared's metrics: /quicktunnel has hostname @target */
+} OsaisTestFakeKind;
+
+typedef struct _OsaisTestFake OsaisTestFake;
+
+OsaisTestFake *osais_test_fake_new                (OsaisTestFakeKind  kind,
+                                                   const char        *target);
+/* "http://127.0.0.1:PORT", without a trailing slash. */
+const char    *osais_test_fake_get_origin         (OsaisTestFake     *self);
+/* The header @name of the last request the fake had; NULL when none. */
+char          *osais_test_fake_dup_request_header (OsaisTestFake     *self,
+                                                   const char        *name);
+void           osais_test_fake_free               (OsaisTestFake     *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTestFake, osais_test_fake_free)
+
+/* A loopback port that was just free and is closed: connections are refused. */
+guint          osais_test_closed_port             (void);
+
 /* A job store in a temporary folder of its own. */
 typedef struct
 {

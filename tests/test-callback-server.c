@@ -20,6 +20,7 @@
 #include "osais-callback-server.h"
 #include "osais-image.h"
 #include "osais-job.h"
+#include "osais-protocol.h"
 #include "osais-store.h"
 #include "osais-test-utils.h"
 
@@ -1529,6 +1530,102 @@ test_input (Fixture       *fx,
   assert_json_error (gone, 404);
 }
 
+/* The check route answers the proof this process alone can make, in the
+ * acknowledgement's shape, and stores nothing. */
+static void
+test_check (Fixture       *fx,
+            gconstpointer  data)
+{
+  const char *nonce = "0123456789abcdef0123456789ABCDEF";
+  g_autoptr(Response) r = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisCallbackServer) other = osais_callback_server_new (fx->store);
+  g_autofree char *expected = osais_callback_server_dup_check_proof (fx->server, nonce);
+  g_autofree char *elsewhere = osais_callback_server_dup_check_proof (other, nonce);
+  g_autofree char *other_nonce = osais_callback_server_dup_check_proof (fx->server,
+                                                                        "0123456789abcdef");
+  JsonObject *ack;
+
+  r = request (fx, "GET", "check/0123456789abcdef0123456789ABCDEF", NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (r->content_type, ==, "application/json");
+  root = osais_protocol_parse_json_object (response_text (r), g_bytes_get_size (r->body) - 1,
+                                           &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (root, "proof"), ==, expected);
+  g_assert_cmpuint (strlen (expected), ==, 64);
+  ack = json_object_get_object_member (root, "data");
+  g_assert_cmpstr (json_object_get_string_member (ack, "token"), ==, "check");
+  g_assert_cmpstr (json_object_get_string_member (ack, "uid"), ==, nonce);
+
+  /* The key is drawn per run and the proof depends on the nonce. */
+  g_assert_cmpstr (elsewhere, !=, expected);
+  g_assert_cmpstr (other_nonce, !=, expected);
+
+  assert_folder_unchanged (fx);
+}
+
+static void
+test_check_refused (Fixture       *fx,
+                    gconstpointer  data)
+{
+  const char *bad[] = {
+    "check/0123456789abcde",                  /* 15 characters */
+    "check/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", /* 65 */
+    "check/0123456789abcdeg",                 /* not hex */
+    "check/",
+  };
+  g_autoptr(Response) post = NULL;
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(Response) r = request (fx, "GET", bad[i], NULL, NULL, 0);
+
+      assert_json_error (r, 400);
+    }
+  post = request (fx, "POST", "check/0123456789abcdef", "application/json", "{}", 2);
+  assert_json_error (post, 405);
+  g_assert_cmpstr (post->allow, ==, "GET");
+
+  assert_folder_unchanged (fx);
+}
+
+/* More checks than the rate in one second get 429 with Retry-After; the
+ * next second serves again. The loop stops at the first 429, so a slow
+ * machine only makes it longer. */
+static void
+test_check_rate_limited (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(Response) limited = NULL;
+  g_autoptr(Response) again = NULL;
+  guint answered = 0;
+
+  while (limited == NULL && answered < 100000)
+    {
+      g_autoptr(Response) r = request (fx, "GET", "check/00112233445566778899aabbccddeeff",
+                                       NULL, NULL, 0);
+
+      if (r->status == 429)
+        limited = g_steal_pointer (&r);
+      else
+        {
+          g_assert_cmpuint (r->status, ==, 200);
+          answered++;
+        }
+    }
+  g_assert_nonnull (limited);
+  g_assert_cmpuint (answered, >=, OSAIS_CALLBACK_SERVER_CHECK_RATE);
+  assert_json_error (limited, 429);
+  g_assert_cmpstr (limited->retry_after, ==, "1");
+
+  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+  again = request (fx, "GET", "check/00112233445566778899aabbccddeeff", NULL, NULL, 0);
+  g_assert_cmpuint (again->status, ==, 200);
+}
+
 static void
 test_uris (Fixture       *fx,
            gconstpointer  data)
@@ -2495,6 +2592,9 @@ main (int   argc,
   ADD ("idle-keepalive-closed", test_idle_keepalive_closed);
   ADD ("keepalive", test_keepalive);
   ADD ("input", test_input);
+  ADD ("check", test_check);
+  ADD ("check-refused", test_check_refused);
+  ADD ("check-rate-limited", test_check_rate_limited);
   ADD ("uris", test_uris);
   ADD ("bind-error", test_bind_error);
   ADD ("descriptor-exhaustion", test_descriptor_exhaustion);

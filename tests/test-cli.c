@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "OsaisTestCli"
 
 #include <signal.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
@@ -72,6 +73,185 @@ run_cli (const char *first,
                   outcome->err);
   return outcome;
 }
+
+/* check ------------------------------------------------------------------ */
+
+/* Points the CLI's tunnel finders at @ngrok_api only (NULL: at nothing),
+ * never at a tunnel that may run on this machine. */
+static void
+set_tunnel_apis (const char *ngrok_api)
+{
+  g_autofree char *closed = g_strdup_printf ("http://127.0.0.1:%u", osais_test_closed_port ());
+
+  g_setenv ("OSAIS_NGROK_API", ngrok_api != NULL ? ngrok_api : closed, TRUE);
+  g_setenv ("OSAIS_CLOUDFLARED_METRICS", "", TRUE);
+}
+
+static char *
+ngrok_agent_list (const char *public_url,
+                  guint       port)
+{
+  return g_strdup_printf ("{\"tunnels\":[{\"name\":\"command_line\",\"public_url\":\"%s\","
+                          "\"proto\":\"https\",\"config\":{\"addr\":\"http://localhost:%u\"}}]}",
+                          public_url, port);
+}
+
+/* `osais check --json` on @public_url with the CLI's server on @port;
+ * asserts the exit status and the verdict, and returns the JSON. */
+static JsonObject *
+check_json (const char *public_url,
+            guint       port,
+            int         expected_status,
+            const char *expected_verdict)
+{
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(Outcome) outcome = run_cli ("check", "--listen", listen, "--public-url", public_url,
+                                        "--json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+
+  g_assert_cmpint (outcome->status, ==, expected_status);
+  json_parser_load_from_data (parser, outcome->out, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "verdict"), ==, expected_verdict);
+  g_assert_cmpint (json_object_get_int_member (root, "listen_port"), ==, port);
+  g_assert_nonnull (json_object_get_string_member (root, "message"));
+  return json_object_ref (root);
+}
+
+/* Without --public-url, the CLI finds the ngrok tunnel to its port, says
+ * so, and the round trip through it reaches its own server: exit 0. */
+static void
+test_check_found_tunnel_reachable (void)
+{
+  guint port = osais_test_closed_port ();
+  g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  g_autofree char *list = ngrok_agent_list (osais_test_fake_get_origin (tunnel), port);
+  g_autoptr(OsaisTestFake) agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *using = g_strdup_printf ("using the ngrok tunnel %s, which forwards to port %u",
+                                            osais_test_fake_get_origin (tunnel), port);
+  g_autoptr(Outcome) outcome = NULL;
+
+  set_tunnel_apis (osais_test_fake_get_origin (agent));
+  outcome = run_cli ("check", "--listen", listen, NULL);
+  g_assert_cmpint (outcome->status, ==, 0);
+  g_assert_nonnull (strstr (outcome->err, using));
+  g_assert_true (g_str_has_prefix (outcome->out, "Reachable: "));
+  g_assert_null (strstr (outcome->out, "fix:"));
+}
+
+static void
+test_check_reachable_json (void)
+{
+  guint port = osais_test_closed_port ();
+  g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  g_autoptr(JsonObject) root = NULL;
+
+  set_tunnel_apis (NULL);
+  root = check_json (osais_test_fake_get_origin (tunnel), port, 0, "reachable");
+  g_assert_cmpint (json_object_get_int_member (root, "status"), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (root, "round_trip_ms"), >=, 0);
+  g_assert_true (json_object_get_null_member (root, "fix"));
+}
+
+static void
+test_check_not_reachable (void)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", osais_test_closed_port ());
+  g_autoptr(JsonObject) root = NULL;
+
+  set_tunnel_apis (NULL);
+  root = check_json (url, osais_test_closed_port (), 5, "not-reachable");
+  g_assert_true (json_object_get_null_member (root, "status"));
+}
+
+static void
+test_check_no_origin (void)
+{
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_NO_ORIGIN, NULL);
+  g_autoptr(JsonObject) root = NULL;
+
+  set_tunnel_apis (NULL);
+  root = check_json (osais_test_fake_get_origin (tunnel), osais_test_closed_port (), 5,
+                     "no-origin");
+  g_assert_cmpint (json_object_get_int_member (root, "status"), ==, 502);
+}
+
+static void
+test_check_warning_page (void)
+{
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_WARNING_PAGE, NULL);
+  g_autoptr(JsonObject) root = NULL;
+
+  set_tunnel_apis (NULL);
+  root = check_json (osais_test_fake_get_origin (tunnel), osais_test_closed_port (), 5,
+                     "warning-page");
+}
+
+static void
+test_check_other_server (void)
+{
+  g_autoptr(OsaisTestFake) stray = osais_test_fake_new (OSAIS_TEST_FAKE_STRAY, NULL);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD,
+                                                          osais_test_fake_get_origin (stray));
+  g_autoptr(JsonObject) root = NULL;
+
+  set_tunnel_apis (NULL);
+  root = check_json (osais_test_fake_get_origin (tunnel), osais_test_closed_port (), 5,
+                     "other-server");
+}
+
+static void
+test_check_wrong_path (void)
+{
+  guint port = osais_test_closed_port ();
+  g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  g_autofree char *url = g_strconcat (osais_test_fake_get_origin (tunnel), "/osais/", NULL);
+  g_autoptr(JsonObject) root = NULL;
+
+  set_tunnel_apis (NULL);
+  root = check_json (url, port, 5, "wrong-path");
+  g_assert_cmpint (json_object_get_int_member (root, "status"), ==, 404);
+}
+
+/* The only tunnel forwards to another port: said so, nothing checked. */
+static void
+test_check_tunnel_wrong_port (void)
+{
+  guint port = osais_test_closed_port ();
+  g_autofree char *list = ngrok_agent_list ("https://abc.ngrok.app", 8080);
+  g_autoptr(OsaisTestFake) agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *expected = g_strdup_printf ("ngrok forwards to port 8080; "
+                                               "the callback server listens on %u", port);
+  g_autoptr(Outcome) outcome = NULL;
+
+  set_tunnel_apis (osais_test_fake_get_origin (agent));
+  outcome = run_cli ("check", "--listen", listen, NULL);
+  g_assert_cmpint (outcome->status, ==, 5);
+  g_assert_nonnull (strstr (outcome->out, expected));
+  g_assert_null (strstr (outcome->err, "checking"));
+}
+
+static void
+test_check_no_tunnel (void)
+{
+  g_autoptr(Outcome) outcome = NULL;
+
+  set_tunnel_apis (NULL);
+  outcome = run_cli ("check", "--listen", "127.0.0.1:0", NULL);
+  g_assert_cmpint (outcome->status, ==, 5);
+  g_assert_nonnull (strstr (outcome->out, "No running tunnel"));
+  g_assert_nonnull (strstr (outcome->err, "--public-url"));
+}
+
+/* run --------------------------------------------------------------------- */
 
 static void
 test_run_diffusion_prints_paths (void)
@@ -287,6 +467,65 @@ run_cli_async (const char * const *args)
   return outcome;
 }
 
+/* Before a paid request to a real OSAIS, `osais run` checks the public URL
+ * and, when callbacks could not arrive, stops with the verdict (exit 5)
+ * without sending anything. */
+static void
+test_run_checks_public_url (void)
+{
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_NO_ORIGIN, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) outcome = NULL;
+  g_autofree char *origin = NULL;
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  {
+    const char * const args[] = { "--server", origin, "run", "diffusion", "word=lost",
+                                  "--listen", "127.0.0.1:0",
+                                  "--public-url", osais_test_fake_get_origin (tunnel), NULL };
+
+    outcome = run_cli_async (args);
+  }
+  g_assert_cmpint (outcome->status, ==, 5);
+  g_assert_nonnull (strstr (outcome->err, "nothing listens behind it"));
+  g_assert_nonnull (strstr (outcome->err, "nothing was sent"));
+  g_assert_cmpstr (outcome->out, ==, "");
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 0);
+
+  osais_simulator_stop (simulator);
+}
+
+/* --no-check sends the request without checking. */
+static void
+test_run_no_check_sends (void)
+{
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_NO_ORIGIN, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) outcome = NULL;
+  g_autofree char *origin = NULL;
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  {
+    /* Its callbacks go to the broken tunnel: the run ends by its timeout. */
+    const char * const args[] = { "--server", origin, "run", "diffusion", "word=sent anyway",
+                                  "--listen", "127.0.0.1:0", "--no-check", "--timeout", "2",
+                                  "--public-url", osais_test_fake_get_origin (tunnel), NULL };
+
+    outcome = run_cli_async (args);
+  }
+  g_assert_cmpint (outcome->status, !=, 5);
+  g_assert_null (strstr (outcome->err, "checking that OSAIS can reach"));
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 1);
+
+  osais_simulator_stop (simulator);
+}
+
 static gboolean
 receiver_owns_name (gpointer data)
 {
@@ -296,18 +535,21 @@ receiver_owns_name (gpointer data)
 /* While a receiver (the app, osais serve) runs for the data folder, `osais
  * run` sends through it and follows the job there: same output, same exit
  * status, and no second callback server; `osais serve` refuses to be a
- * second receiver. */
+ * second receiver, and `osais check` to check a server OSAIS would not call. */
 static void
 test_run_through_receiver (void)
 {
   static const char * const run_args[] = { "--simulator", "run", "diffusion",
                                            "word=through the app", "cimg=2", NULL };
   static const char * const serve_args[] = { "serve", "--listen", "127.0.0.1:0", NULL };
+  static const char * const check_args[] = { "check", "--listen", "127.0.0.1:0",
+                                             "--public-url", "http://127.0.0.1:1", NULL };
   g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(Outcome) run = NULL;
   g_autoptr(Outcome) serve = NULL;
+  g_autoptr(Outcome) check = NULL;
   g_auto(GStrv) lines = NULL;
   OsaisSession *session;
   OsaisReceiver *receiver;
@@ -341,6 +583,10 @@ test_run_through_receiver (void)
   serve = run_cli_async (serve_args);
   g_assert_cmpint (serve->status, ==, 2);
   g_assert_nonnull (strstr (serve->err, "already receives"));
+  check = run_cli_async (check_args);
+  g_assert_cmpint (check->status, ==, 2);
+  g_assert_nonnull (strstr (check->err, "already receives"));
+  g_assert_cmpstr (check->out, ==, "");
 
   g_object_unref (receiver);
   osais_session_stop (session);
@@ -665,6 +911,17 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/run-through-receiver", test_run_through_receiver);
   g_test_add_func ("/Osais/Cli/doctor", test_doctor);
   g_test_add_func ("/Osais/Cli/serve-interrupted", test_serve_interrupted);
+  g_test_add_func ("/Osais/Cli/check/found-tunnel-reachable", test_check_found_tunnel_reachable);
+  g_test_add_func ("/Osais/Cli/check/reachable-json", test_check_reachable_json);
+  g_test_add_func ("/Osais/Cli/check/not-reachable", test_check_not_reachable);
+  g_test_add_func ("/Osais/Cli/check/no-origin", test_check_no_origin);
+  g_test_add_func ("/Osais/Cli/check/warning-page", test_check_warning_page);
+  g_test_add_func ("/Osais/Cli/check/other-server", test_check_other_server);
+  g_test_add_func ("/Osais/Cli/check/wrong-path", test_check_wrong_path);
+  g_test_add_func ("/Osais/Cli/check/tunnel-wrong-port", test_check_tunnel_wrong_port);
+  g_test_add_func ("/Osais/Cli/check/no-tunnel", test_check_no_tunnel);
+  g_test_add_func ("/Osais/Cli/run-checks-public-url", test_run_checks_public_url);
+  g_test_add_func ("/Osais/Cli/run-no-check-sends", test_run_no_check_sends);
 
   status = g_test_run ();
   osais_test_remove_tree (data_dir);

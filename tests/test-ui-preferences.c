@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 
 #include "osais-preferences-window.h"
@@ -419,6 +421,72 @@ test_account_modes (Fixture       *fixture,
                    OSAIS_ACCOUNT_MODE_DEMO);
 }
 
+static gboolean
+check_finished (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return g_strcmp0 (row_subtitle (fixture, "check-row"), "Checking…") != 0;
+}
+
+/* Presses Check and waits for the verdict in the row. */
+static const char *
+check_now (Fixture *fixture)
+{
+  gtk_widget_activate_action (fixture->window, "preferences.check-url", NULL);
+  osais_test_wait_until (check_finished, fixture, "the check of the public URL");
+  return row_subtitle (fixture, "check-row");
+}
+
+/* The Check button sends a request through the public URL and shows the
+ * verdict, with its fix, in the row: the round trip through a tunnel to
+ * this server is reachable; a tunnel with nothing behind is not. */
+static void
+test_check_public_url (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  guint port = osais_test_closed_port ();
+  g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  g_autoptr(OsaisTestFake) broken = osais_test_fake_new (OSAIS_TEST_FAKE_NO_ORIGIN, NULL);
+  GtkWidget *row = get_named (fixture, "check-row");
+  const char *verdict;
+
+  /* A known port, so that the fake tunnel forwards to the server restarted
+   * by each new public URL. */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (get_named (fixture, "port-spin")), port);
+  g_assert_cmpuint (osais_session_get_listen_port (fixture->session), ==, port);
+  g_assert_true (osais_session_get_server_listening (fixture->session));
+
+  /* Without a public URL there is nothing OSAIS could call. */
+  verdict = check_now (fixture);
+  g_assert_true (g_str_has_prefix (verdict, "Set the public URL"));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+
+  apply_entry (fixture, "public-url-row", osais_test_fake_get_origin (tunnel));
+  g_assert_cmpstr (row_subtitle (fixture, "check-row"), ==, "Not checked yet");
+  verdict = check_now (fixture);
+  g_assert_true (g_str_has_prefix (verdict, "Reachable: "));
+  g_assert_true (gtk_widget_has_css_class (row, "success"));
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  osais_ui_test_wait_painted (fixture->window, 3);
+  scroll_to_end (fixture->window);
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences-check-reachable.png");
+
+  apply_entry (fixture, "public-url-row", osais_test_fake_get_origin (broken));
+  verdict = check_now (fixture);
+  g_assert_nonnull (strstr (verdict, "nothing listens behind it"));
+  /* The fix on the next line names the port to forward to. */
+  g_assert_nonnull (strstr (verdict, "\nPoint the tunnel at port"));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_false (gtk_widget_has_css_class (row, "success"));
+  osais_ui_test_wait_painted (fixture->window, 3);
+  scroll_to_end (fixture->window);
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences-check-no-origin.png");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -438,6 +506,8 @@ main (int   argc,
               fixture_set_up, test_account_modes, fixture_tear_down);
   g_test_add ("/Osais/Preferences/sign-in-and-out", Fixture, NULL,
               fixture_set_up, test_sign_in, fixture_tear_down);
+  g_test_add ("/Osais/Preferences/check-public-url", Fixture, NULL,
+              fixture_set_up, test_check_public_url, fixture_tear_down);
 
   return g_test_run ();
 }

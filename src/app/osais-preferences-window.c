@@ -29,6 +29,10 @@ struct _OsaisPreferencesWindow
   gboolean              syncing;
   gboolean              signing_in;
 
+  /* The running check of the public URL; cancelled when the URL changes or
+   * the window goes. */
+  GCancellable         *check_cancellable;
+
   /* Template widgets */
   AdwActionRow         *account_status_row;
   GtkWidget            *sign_out_button;
@@ -45,6 +49,8 @@ struct _OsaisPreferencesWindow
   AdwEntryRow          *listen_address_row;
   GtkSpinButton        *port_spin;
   AdwEntryRow          *public_url_row;
+  AdwActionRow         *check_row;
+  GtkSpinner           *check_spinner;
   AdwActionRow         *notify_url_row;
   AdwActionRow         *upload_url_row;
   GtkLabel             *server_error_label;
@@ -164,6 +170,101 @@ update_server_status (OsaisPreferencesWindow *self)
   set_url_row (self->upload_url_row, listening ? public_uri : NULL, "upload");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.copy-url",
                                  listening && public_uri != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.check-url",
+                                 listening && self->check_cancellable == NULL);
+}
+
+/* Reachability ------------------------------------------------------------ */
+
+typedef enum
+{
+  CHECK_NEUTRAL,   /* not checked, or checking */
+  CHECK_GOOD,      /* reachable */
+  CHECK_BAD,       /* anything else: to fix before OSAIS's callbacks can arrive */
+} CheckState;
+
+static void
+set_check_result (OsaisPreferencesWindow *self,
+                  const char             *text,
+                  CheckState              state)
+{
+  adw_action_row_set_subtitle (self->check_row, text);
+  set_row_error (GTK_WIDGET (self->check_row), state == CHECK_BAD);
+  if (state == CHECK_GOOD)
+    gtk_widget_add_css_class (GTK_WIDGET (self->check_row), "success");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->check_row), "success");
+}
+
+static void
+set_checking (OsaisPreferencesWindow *self,
+              gboolean                checking)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->check_spinner), checking);
+  gtk_spinner_set_spinning (self->check_spinner, checking);
+  if (!checking)
+    g_clear_object (&self->check_cancellable);
+  update_server_status (self);
+}
+
+static void
+cancel_check (OsaisPreferencesWindow *self)
+{
+  if (self->check_cancellable != NULL)
+    g_cancellable_cancel (self->check_cancellable);
+}
+
+static void
+checked_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(OsaisPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisTunnelCheck) outcome = NULL;
+  g_autofree char *text = NULL;
+
+  outcome = osais_tunnel_check_finish (result, &error);
+  /* Cancelled: the URL changed (its own check may run) or the window went. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  set_checking (self, FALSE);
+  if (outcome == NULL)
+    {
+      set_check_result (self, error->message, CHECK_BAD);
+      return;
+    }
+  text = outcome->fix != NULL ? g_strdup_printf ("%s\n%s", outcome->message, outcome->fix)
+                              : g_strdup (outcome->message);
+  set_check_result (self, text, outcome->verdict == OSAIS_TUNNEL_VERDICT_REACHABLE ? CHECK_GOOD
+                                                                                  : CHECK_BAD);
+}
+
+static void
+check_url_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
+  OsaisCallbackServer *server = osais_session_get_callback_server (self->session);
+  const char *public_url = osais_session_get_public_url (self->session);
+
+  if (server == NULL || self->check_cancellable != NULL)
+    return;
+  /* The local address answers, of course; OSAIS needs the tunnel's. */
+  if (public_url == NULL)
+    {
+      set_check_result (self, _("Set the public URL of your tunnel first: OSAIS cannot call "
+                                "the local address."), CHECK_BAD);
+      return;
+    }
+
+  self->check_cancellable = g_cancellable_new ();
+  set_check_result (self, _("Checking…"), CHECK_NEUTRAL);
+  set_checking (self, TRUE);
+  osais_tunnel_check_async (osais_session_get_public_uri (self->session), server,
+                            self->check_cancellable, checked_cb, g_object_ref (self));
 }
 
 static void
@@ -536,6 +637,11 @@ restart_server (OsaisPreferencesWindow *self)
 {
   g_autoptr(GError) error = NULL;
 
+  /* What was checked was the old address. */
+  cancel_check (self);
+  set_checking (self, FALSE);
+  set_check_result (self, _("Not checked yet"), CHECK_NEUTRAL);
+
   if (!osais_session_restart_server (self->session, &error))
     set_inline_error (self->server_error_label, error->message);
   else
@@ -667,6 +773,8 @@ osais_preferences_window_dispose (GObject *object)
 
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
+  cancel_check (self);
+  g_clear_object (&self->check_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->session_signals);
 
@@ -772,6 +880,8 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, listen_address_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, public_url_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, check_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, check_spinner);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, notify_url_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, upload_url_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, server_error_label);
@@ -790,6 +900,7 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "preferences.sign-in", NULL, sign_in_action);
   gtk_widget_class_install_action (widget_class, "preferences.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "preferences.copy-url", "s", copy_url_action);
+  gtk_widget_class_install_action (widget_class, "preferences.check-url", NULL, check_url_action);
 }
 
 static void

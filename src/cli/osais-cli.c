@@ -30,6 +30,7 @@ typedef enum
   EXIT_USAGE     = 2,
   EXIT_NETWORK   = 3,
   EXIT_TIMEOUT   = 4,
+  EXIT_NOT_REACHABLE = 5,   /* check */
 } ExitStatus;
 
 #define DEFAULT_RUN_TIMEOUT 600
@@ -86,6 +87,11 @@ typedef struct
 
   /* login */
   gboolean              print_info;
+
+  /* check */
+  gboolean              as_json;
+  char                 *check_url;
+  OsaisTunnel          *tunnel;          /* the tunnel found, when --public-url was omitted */
 } Cli;
 
 static void
@@ -116,6 +122,8 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->values, g_hash_table_unref);
   g_clear_pointer (&cli->input, g_bytes_unref);
   g_clear_pointer (&cli->out_dir, g_free);
+  g_clear_pointer (&cli->check_url, g_free);
+  g_clear_pointer (&cli->tunnel, osais_tunnel_free);
   if (cli->store != NULL)
     osais_store_close (cli->store);
   g_clear_object (&cli->store);
@@ -723,6 +731,52 @@ submit (Cli *cli)
                               NULL, submitted_cb, cli);
 }
 
+/* Before a paid request to a real OSAIS: would its callbacks reach us? A
+ * request whose results would be lost costs the user for nothing. */
+static void
+run_checked_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisTunnelCheck) outcome = NULL;
+
+  outcome = osais_tunnel_check_finish (result, &error);
+  if (outcome == NULL)
+    {
+      cli_quit (cli, report_error ("cannot check the public URL", error));
+      return;
+    }
+  if (outcome->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
+    {
+      say ("%s", outcome->message);
+      if (outcome->fix != NULL)
+        say ("fix: %s", outcome->fix);
+      say ("nothing was sent; --no-check sends anyway");
+      cli_quit (cli, EXIT_NOT_REACHABLE);
+      return;
+    }
+  say ("the callback URL is reachable (%u ms)",
+       (guint) (outcome->round_trip / G_TIME_SPAN_MILLISECOND));
+  submit (cli);
+}
+
+static void
+check_then_submit (Cli *cli)
+{
+  /* The simulator calls this process directly: no tunnel to check. */
+  if (osais_session_get_account_mode (cli->session) == OSAIS_ACCOUNT_MODE_OFFLINE)
+    {
+      submit (cli);
+      return;
+    }
+  say ("checking that OSAIS can reach %s", osais_session_get_public_uri (cli->session));
+  osais_tunnel_check_async (osais_session_get_public_uri (cli->session),
+                            osais_session_get_callback_server (cli->session), NULL,
+                            run_checked_cb, cli);
+}
+
 static void
 print_callback_urls (Cli *cli)
 {
@@ -1016,6 +1070,7 @@ command_run (Cli   *cli,
   const OsaisEngineParam *input_param;
   OsaisEngine *engine;
   int timeout = DEFAULT_RUN_TIMEOUT;
+  gboolean no_check = FALSE;
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input image (PNG, JPEG or WebP)", "FILE" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -1025,6 +1080,8 @@ command_run (Cli   *cli,
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Copy the images into DIR", "DIR" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Give up after SECONDS (default 600)",
       "SECONDS" },
+    { "no-check", 0, 0, G_OPTION_ARG_NONE, &no_check,
+      "Send without first checking that OSAIS can reach the callback server", NULL },
     { NULL }
   };
 
@@ -1126,7 +1183,8 @@ command_run (Cli   *cli,
       return EXIT_NETWORK;
     }
 
-  if (!start_session (cli, OSAIS_ACCOUNT_MODE_DEMO, listen, public_url, submit, &error))
+  if (!start_session (cli, OSAIS_ACCOUNT_MODE_DEMO, listen, public_url,
+                      no_check ? submit : check_then_submit, &error))
     return report_error ("could not start", error);
 
   cli->timeout_id = g_timeout_add_seconds (timeout, run_timeout_cb, cli);
@@ -1177,6 +1235,255 @@ command_serve (Cli   *cli,
                       &error))
     return report_error ("could not start", error);
   cli->receiver = osais_receiver_new (cli->session);
+
+  return run_loop (cli);
+}
+
+/* check ------------------------------------------------------------------ */
+
+/* The port the callback server got: --listen may ask for any (0). */
+static guint
+bound_port (Cli *cli)
+{
+  return osais_callback_server_get_bound_port (osais_session_get_callback_server (cli->session));
+}
+
+static JsonNode *
+check_to_json (Cli                    *cli,
+               const OsaisTunnelCheck *outcome,
+               const char             *problem)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "public_url");
+  if (cli->check_url != NULL)
+    json_builder_add_string_value (builder, cli->check_url);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "tunnel");
+  if (cli->tunnel != NULL)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, osais_tunnel_kind_to_string (cli->tunnel->kind));
+      json_builder_set_member_name (builder, "public_url");
+      json_builder_add_string_value (builder, cli->tunnel->public_url);
+      json_builder_set_member_name (builder, "port");
+      if (cli->tunnel->port != 0)
+        json_builder_add_int_value (builder, cli->tunnel->port);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "listen_port");
+  json_builder_add_int_value (builder, bound_port (cli));
+  if (outcome != NULL)
+    {
+      json_builder_set_member_name (builder, "verdict");
+      json_builder_add_string_value (builder, osais_tunnel_verdict_to_string (outcome->verdict));
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, outcome->message);
+      json_builder_set_member_name (builder, "fix");
+      if (outcome->fix != NULL)
+        json_builder_add_string_value (builder, outcome->fix);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "status");
+      if (outcome->status != 0)
+        json_builder_add_int_value (builder, outcome->status);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "round_trip_ms");
+      if (outcome->round_trip >= 0)
+        json_builder_add_int_value (builder, outcome->round_trip / G_TIME_SPAN_MILLISECOND);
+      else
+        json_builder_add_null_value (builder);
+    }
+  else
+    {
+      /* No tunnel to check: no verdict, and why. */
+      json_builder_set_member_name (builder, "verdict");
+      json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, problem);
+    }
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+
+  g_print ("%s\n", text);
+}
+
+static void
+check_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisTunnelCheck) outcome = NULL;
+
+  outcome = osais_tunnel_check_finish (result, &error);
+  if (outcome == NULL)
+    {
+      cli_quit (cli, report_error ("cannot check the public URL", error));
+      return;
+    }
+
+  if (cli->as_json)
+    {
+      g_autoptr(JsonNode) node = check_to_json (cli, outcome, NULL);
+
+      print_json (node);
+    }
+  else
+    {
+      g_print ("%s\n", outcome->message);
+      if (outcome->fix != NULL)
+        g_print ("fix: %s\n", outcome->fix);
+    }
+  cli_quit (cli, outcome->verdict == OSAIS_TUNNEL_VERDICT_REACHABLE ? EXIT_OK
+                                                                      : EXIT_NOT_REACHABLE);
+}
+
+static void
+check_url (Cli *cli)
+{
+  say ("checking %s%scheck/… through the public URL", cli->check_url,
+       g_str_has_suffix (cli->check_url, "/") ? "" : "/");
+  osais_tunnel_check_async (cli->check_url, osais_session_get_callback_server (cli->session),
+                            NULL, check_done_cb, cli);
+}
+
+static void
+tunnels_found_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tunnels = NULL;
+  g_autofree char *problem = NULL;
+  guint port = bound_port (cli);
+  OsaisTunnel *tunnel;
+
+  tunnels = osais_tunnel_find_finish (result, &error);
+  if (tunnels == NULL)
+    {
+      cli_quit (cli, report_error ("cannot look for tunnels", error));
+      return;
+    }
+
+  for (guint i = 0; i < tunnels->len; i++)
+    {
+      g_autofree char *mismatch = osais_tunnel_dup_port_mismatch (g_ptr_array_index (tunnels, i),
+                                                                  port);
+
+      if (mismatch != NULL)
+        say ("%s (%s)", mismatch, ((OsaisTunnel *) g_ptr_array_index (tunnels, i))->public_url);
+    }
+
+  tunnel = osais_tunnel_pick (tunnels, port, &problem);
+  if (tunnel == NULL)
+    {
+      if (cli->as_json)
+        {
+          g_autoptr(JsonNode) node = check_to_json (cli, NULL, problem);
+
+          print_json (node);
+        }
+      else
+        g_print ("%s\n", problem);
+      say ("start a tunnel to port %u (for example `ngrok http %u`), or give --public-url",
+           port, port);
+      cli_quit (cli, EXIT_NOT_REACHABLE);
+      return;
+    }
+
+  cli->tunnel = g_new0 (OsaisTunnel, 1);
+  cli->tunnel->kind = tunnel->kind;
+  cli->tunnel->public_url = g_strdup (tunnel->public_url);
+  cli->tunnel->addr = g_strdup (tunnel->addr);
+  cli->tunnel->port = tunnel->port;
+  cli->check_url = g_strdup (tunnel->public_url);
+  if (tunnel->port != 0)
+    say ("using the %s tunnel %s, which forwards to port %u",
+         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url, tunnel->port);
+  else
+    say ("using the %s tunnel %s (it does not say which port it forwards to)",
+         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url);
+  check_url (cli);
+}
+
+static void
+check_session_ready (Cli *cli)
+{
+  if (cli->check_url != NULL)
+    {
+      check_url (cli);
+      return;
+    }
+  say ("looking for a tunnel (ngrok, cloudflared)");
+  osais_tunnel_find_async (NULL, tunnels_found_cb, cli);
+}
+
+static int
+command_check (Cli   *cli,
+               int    argc,
+               char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *public_url = NULL;
+  gboolean as_json = FALSE;
+  GOptionEntry entries[] = {
+    { "public-url", 'p', 0, G_OPTION_ARG_STRING, &public_url,
+      "The URL to check (default: the running tunnel to our port)", "URL" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      "Address to listen on (default 127.0.0.1:3024)", "HOST:PORT" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the verdict as JSON", NULL },
+    { NULL }
+  };
+
+  if (!parse_command_options ("— check that OSAIS can reach the callback server", entries,
+                              &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    {
+      say ("check takes no arguments besides its options");
+      return EXIT_USAGE;
+    }
+
+  /* The check proves the round trip to this process's own server; while
+   * another receiver holds the data folder, that would not be the server
+   * OSAIS calls back. */
+  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, NULL);
+  if (cli->receiver_proxy != NULL)
+    {
+      say ("OSAIS Studio (or osais serve) already receives for %s", cli_data_dir (cli));
+      say ("check from there (Preferences → Connection → Check), or stop it first");
+      return EXIT_USAGE;
+    }
+
+  /* Checking needs no login and no simulator. */
+  cli->options->simulator = FALSE;
+  cli->as_json = as_json;
+  cli->check_url = g_steal_pointer (&public_url);
+  if (listen == NULL)
+    listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
+                              OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
+  if (!start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, cli->check_url, check_session_ready,
+                      &error))
+    return report_error ("could not start", error);
 
   return run_loop (cli);
 }
@@ -1589,6 +1896,7 @@ static const struct
   { "login", command_login, "log in and print who we are" },
   { "run", command_run, "run an AI request and print the stored images' paths" },
   { "serve", command_serve, "run the callback server in the foreground for known jobs" },
+  { "check", command_check, "check that OSAIS reaches the callback server through the tunnel" },
   { "jobs", command_jobs, "list stored jobs (--json for a JSON array)" },
   { "doctor", command_doctor, "check the data folder (--repair, --move-aside, --json)" },
   { "params", command_params, "print the parameters kept in a PNG (ours or AUTOMATIC1111's)" },
@@ -1604,7 +1912,8 @@ describe_commands (void)
     g_string_append_printf (text, "  %-10s %s\n", commands[i].name, commands[i].summary);
   g_string_append (text, "\n`osais COMMAND --help` describes a command's options.\n"
                          "Exit status: 0 success, 1 the job failed, 2 usage error, "
-                         "3 network or login error, 4 timeout.");
+                         "3 network or login error, 4 timeout, "
+                         "5 the callback URL is not reachable (check).");
   return g_string_free (text, FALSE);
 }
 

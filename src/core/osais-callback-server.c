@@ -132,6 +132,14 @@ struct _OsaisCallbackServer
   guint         n_started;
   gboolean      accept_stopped;
 
+  /* The check route: a key drawn once per run, so that only this process
+   * can make or verify a proof, and a one-second window counting the
+   * checks answered in it, guarded by check_mutex. */
+  guint8        check_key[32];
+  GMutex        check_mutex;
+  gint64        check_window;   /* monotonic second of the window */
+  guint         check_count;
+
   /* Registered inputs: id → Input. Guarded by inputs_mutex. */
   GMutex        inputs_mutex;
   GHashTable   *inputs;
@@ -174,6 +182,7 @@ typedef enum
   ROUTE_NOTIFY,
   ROUTE_UPLOAD,
   ROUTE_INPUT,
+  ROUTE_CHECK,
 } Route;
 
 typedef struct
@@ -897,7 +906,86 @@ handle_input (Worker            *worker,
   arm_for_message (worker, msg, self->body_timeout);
 }
 
-/* The route of a path under the base path; @id gets the input id. */
+static gboolean
+is_check_nonce (const char *nonce)
+{
+  gsize length = strlen (nonce);
+  gsize i;
+
+  if (length < OSAIS_CALLBACK_SERVER_CHECK_NONCE_MIN ||
+      length > OSAIS_CALLBACK_SERVER_CHECK_NONCE_MAX)
+    return FALSE;
+  for (i = 0; i < length; i++)
+    if (!g_ascii_isxdigit (nonce[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Counts a check in the current second; FALSE once the second's share is
+ * spent. The route is public through the tunnel, and each answer costs an
+ * HMAC, so a flood must not turn it into work for us. */
+static gboolean
+take_check_slot (OsaisCallbackServer *self)
+{
+  gint64 second = g_get_monotonic_time () / G_USEC_PER_SEC;
+  gboolean allowed;
+
+  g_mutex_lock (&self->check_mutex);
+  if (second != self->check_window)
+    {
+      self->check_window = second;
+      self->check_count = 0;
+    }
+  allowed = self->check_count < OSAIS_CALLBACK_SERVER_CHECK_RATE;
+  if (allowed)
+    self->check_count++;
+  g_mutex_unlock (&self->check_mutex);
+
+  return allowed;
+}
+
+/* GET <base>check/<nonce>: the proof that the request reached this very
+ * process, in the shape of a notify acknowledgement so that a checker also
+ * sees what OSAIS would. It stores nothing and tells nothing but the proof. */
+static void
+handle_check (Worker            *worker,
+              SoupServerMessage *msg,
+              const char        *nonce)
+{
+  g_autofree char *proof = NULL;
+  g_autofree char *body = NULL;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+    {
+      set_method_not_allowed (msg, "GET");
+      return;
+    }
+  if (!take_check_slot (worker->self))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "1");
+      /* 429 Too Many Requests (RFC 6585): libsoup 3.2 has no name for it. */
+      set_error_response (msg, 429, "Too many checks");
+      return;
+    }
+  if (!is_check_nonce (nonce))
+    {
+      set_error_response (msg, SOUP_STATUS_BAD_REQUEST,
+                          "The nonce must be 16 to 64 hexadecimal characters");
+      return;
+    }
+
+  /* Both the proof and the nonce are hex: nothing in them needs escaping. */
+  proof = osais_callback_server_dup_check_proof (worker->self, nonce);
+  body = g_strdup_printf ("{\"proof\":\"%s\",\"data\":{\"token\":\"check\",\"uid\":\"%s\"}}",
+                          proof, nonce);
+
+  g_debug ("Answering a check");
+  set_json_response (msg, SOUP_STATUS_OK, body);
+}
+
+/* The route of a path under the base path; @id gets the input id or the
+ * check's nonce. */
 static Route
 route_for_path (OsaisCallbackServer  *self,
                 const char           *path,
@@ -917,6 +1005,11 @@ route_for_path (OsaisCallbackServer  *self,
     {
       *id = rest + strlen ("input/");
       return ROUTE_INPUT;
+    }
+  if (g_str_has_prefix (rest, "check/"))
+    {
+      *id = rest + strlen ("check/");
+      return ROUTE_CHECK;
     }
   return ROUTE_OTHER;
 }
@@ -941,6 +1034,9 @@ server_handler_cb (SoupServer        *server,
       break;
     case ROUTE_INPUT:
       handle_input (worker, msg, id);
+      break;
+    case ROUTE_CHECK:
+      handle_check (worker, msg, id);
       break;
     case ROUTE_OTHER:
     default:
@@ -987,6 +1083,7 @@ message_got_headers_cb (SoupServerMessage *msg,
       state->limit = OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY;
       break;
     case ROUTE_INPUT:
+    case ROUTE_CHECK:
     case ROUTE_OTHER:
     default:
       state->limit = OTHER_MAX_BODY;
@@ -2263,22 +2360,21 @@ osais_callback_server_get_bound_port (OsaisCallbackServer *self)
   return self->bound_port;
 }
 
-/* 128 bits from the kernel's CSPRNG: an input's id is its only protection. */
-static char *
-new_input_id (void)
+/* Bytes from the kernel's CSPRNG: an input's id is its only protection,
+ * and the check key must not be guessable. */
+static void
+read_random (guint8 *bytes,
+             gsize   length)
 {
-  guint8 bytes[16];
   gsize done = 0;
   int fd;
-  GString *id;
-  gsize i;
 
   fd = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     g_error ("Cannot open /dev/urandom: %s", g_strerror (errno));
-  while (done < sizeof bytes)
+  while (done < length)
     {
-      gssize n = read (fd, bytes + done, sizeof bytes - done);
+      gssize n = read (fd, bytes + done, length - done);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -2287,11 +2383,33 @@ new_input_id (void)
       done += n;
     }
   close (fd);
+}
 
+/* 128 random bits in hex. */
+static char *
+new_input_id (void)
+{
+  guint8 bytes[16];
+  GString *id;
+  gsize i;
+
+  read_random (bytes, sizeof bytes);
   id = g_string_sized_new (2 * sizeof bytes);
   for (i = 0; i < sizeof bytes; i++)
     g_string_append_printf (id, "%02x", bytes[i]);
   return g_string_free (id, FALSE);
+}
+
+char *
+osais_callback_server_dup_check_proof (OsaisCallbackServer *self,
+                                       const char          *nonce)
+{
+  g_return_val_if_fail (OSAIS_IS_CALLBACK_SERVER (self), NULL);
+  g_return_val_if_fail (nonce != NULL, NULL);
+
+  /* The key is written once in init and only read after: no lock. */
+  return g_compute_hmac_for_string (G_CHECKSUM_SHA256, self->check_key, sizeof self->check_key,
+                                    nonce, -1);
 }
 
 char *
@@ -2475,6 +2593,7 @@ osais_callback_server_finalize (GObject *object)
   g_free (self->local_uri);
   g_clear_pointer (&self->inputs, g_hash_table_unref);
   g_mutex_clear (&self->inputs_mutex);
+  g_mutex_clear (&self->check_mutex);
   g_mutex_clear (&self->start_mutex);
   g_cond_clear (&self->start_cond);
 
@@ -2650,6 +2769,8 @@ osais_callback_server_init (OsaisCallbackServer *self)
   g_mutex_init (&self->start_mutex);
   g_cond_init (&self->start_cond);
   g_mutex_init (&self->inputs_mutex);
+  g_mutex_init (&self->check_mutex);
+  read_random (self->check_key, sizeof self->check_key);
   self->inputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) input_free);
 }

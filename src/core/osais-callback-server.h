@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 #define OSAIS_CALLBACK_SERVER_MAX_CONNECTIONS   256
 #define OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT    10   /* seconds to receive all headers */
 #define OSAIS_CALLBACK_SERVER_BODY_TIMEOUT      60   /* seconds to receive the body */
+#define OSAIS_CALLBACK_SERVER_CHECK_RATE        20   /* checks answered a second, then 429 */
+#define OSAIS_CALLBACK_SERVER_CHECK_NONCE_MIN   16   /* hex characters of a check's nonce */
+#define OSAIS_CALLBACK_SERVER_CHECK_NONCE_MAX   64
 
 #define OSAIS_CALLBACK_SERVER_ERROR (osais_callback_server_error_quark ())
 
@@ -34,7 +37,9 @@ GQuark osais_callback_server_error_quark (void);
 #define OSAIS_TYPE_CALLBACK_SERVER (osais_callback_server_get_type ())
 
 /* The embedded HTTP server OSAIS calls back: POST <base>notify,
- * POST <base>upload and GET <base>input/<id>. It runs on its own threads,
+ * POST <base>upload and GET <base>input/<id>; GET <base>check/<nonce>
+ * answers {"proof":…,"data":{"token":"check","uid":<nonce>}} for checking
+ * the public URL (see osais-tunnel.h). It runs on its own threads,
  * each with its own GMainContext; it hands every callback to the store and
  * acknowledges it once the store says it is durable.
  *
@@ -69,6 +74,12 @@ char                *osais_callback_server_register_input   (OsaisCallbackServer
                                                              char               **out_id);
 void                 osais_callback_server_unregister_input (OsaisCallbackServer *self,
                                                              const char          *id);
+
+/* The proof the check route answers for @nonce: the hex HMAC-SHA256 of it
+ * under a key drawn for this run, so only this process can make or verify
+ * it. Thread-safe. */
+char                *osais_callback_server_dup_check_proof  (OsaisCallbackServer *self,
+                                                             const char          *nonce);
 
 /* Parses "HOST:PORT", "[v6]:PORT" or ":PORT" / "PORT". */
 gboolean             osais_parse_listen_address (const char  *text,

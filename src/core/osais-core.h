@@ -21,3 +21,4 @@
 #include "osais-simulator.h"
 #include "osais-session.h"
 #include "osais-receiver.h"
+#include "osais-tunnel.h"

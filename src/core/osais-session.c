@@ -1718,6 +1718,16 @@ osais_session_get_account_label (OsaisSession *self)
   return self->account_label;
 }
 
+OsaisCallbackServer *
+osais_session_get_callback_server (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  if (self->server == NULL || !osais_callback_server_get_listening (self->server))
+    return NULL;
+  return self->server;
+}
+
 gboolean
 osais_session_get_server_listening (OsaisSession *self)
 {

@@ -97,6 +97,9 @@ gboolean         osais_session_get_server_listening (OsaisSession        *self);
 const char      *osais_session_get_server_uri       (OsaisSession        *self);
 const char      *osais_session_get_public_uri       (OsaisSession        *self);
 const char      *osais_session_get_server_error     (OsaisSession        *self);
+/* The running callback server, for checking its public URL; NULL when it
+ * does not listen. */
+OsaisCallbackServer *osais_session_get_callback_server (OsaisSession     *self);
 OsaisSimulator  *osais_session_get_simulator        (OsaisSession        *self);
 
 /* Kept in memory only, for ACCOUNT mode (the app keeps the secret in the

@@ -62,4 +62,30 @@ typedef enum
   OSAIS_LOGIN_STATE_FAILED,     /*< nick=failed >*/
 } OsaisLoginState;
 
+/**
+ * OsaisTunnelKind:
+ *
+ * The tunnel software a found tunnel belongs to.
+ */
+typedef enum
+{
+  OSAIS_TUNNEL_KIND_NGROK,       /*< nick=ngrok >*/
+  OSAIS_TUNNEL_KIND_CLOUDFLARED, /*< nick=cloudflared >*/
+} OsaisTunnelKind;
+
+/**
+ * OsaisTunnelVerdict:
+ *
+ * What a check of the public URL found (see osais-tunnel.h).
+ */
+typedef enum
+{
+  OSAIS_TUNNEL_VERDICT_REACHABLE,     /*< nick=reachable >*/
+  OSAIS_TUNNEL_VERDICT_NOT_REACHABLE, /*< nick=not-reachable >*/
+  OSAIS_TUNNEL_VERDICT_NO_ORIGIN,     /*< nick=no-origin >*/
+  OSAIS_TUNNEL_VERDICT_WARNING_PAGE,  /*< nick=warning-page >*/
+  OSAIS_TUNNEL_VERDICT_WRONG_PATH,    /*< nick=wrong-path >*/
+  OSAIS_TUNNEL_VERDICT_OTHER_SERVER,  /*< nick=other-server >*/
+} OsaisTunnelVerdict;
+
 G_END_DECLS
