@@ -1514,6 +1514,18 @@ mount_read_only (const char *path)
   g_assert_cmpint (mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), ==, 0);
 }
 
+static gboolean
+images_read_only (gpointer data)
+{
+  return osais_store_get_images_read_only (OSAIS_STORE (data));
+}
+
+static gboolean
+images_writable (gpointer data)
+{
+  return !osais_store_get_images_read_only (OSAIS_STORE (data));
+}
+
 static void
 test_read_only_folder (void)
 {
@@ -1562,8 +1574,13 @@ test_read_only_folder (void)
   g_test_message ("%s", error->message);
   g_clear_error (&error);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
-  close_store (store);
+  /* And the store says so, for the app to show, until an image is stored. */
+  osais_test_wait_until (images_read_only, store, "the store to say images/ is read-only");
   g_assert_cmpint (umount2 (images, MNT_DETACH), ==, 0);
+  image = add_image_sync (store, 7, "t7", 1, "an image", &error);
+  g_assert_no_error (error);
+  osais_test_wait_until (images_writable, store, "the store to say images/ is writable");
+  close_store (store);
 
   /* A data folder that is read-only as a whole: refused at opening, plainly. */
   mount_read_only (dir);

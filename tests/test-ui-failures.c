@@ -711,6 +711,19 @@ check_not_listening (Run *run)
   g_assert_cmpstr (osais_banner_get_title (banner), ==,
                    "Not listening for results: the callback server could not start");
 
+  /* So does an images/ folder that cannot be written. */
+  {
+    g_autofree char *images = g_build_filename (run->data_dir, "images", NULL);
+    g_autofree char *title = g_strdup_printf ("The folder %s cannot be written: new images are "
+                                              "refused", images);
+
+    osais_window_set_images_read_only (OSAIS_WINDOW (run->window), TRUE);
+    assert_banner (run, title, "_Open Folder", "win.open-data-folder");
+    osais_window_set_images_read_only (OSAIS_WINDOW (run->window), FALSE);
+    g_assert_cmpstr (osais_banner_get_title (banner), ==,
+                     "Not listening for results: the callback server could not start");
+  }
+
   gtk_widget_activate (banner_button (run));
   osais_ui_test_wait_until (has_preferences, &preferences, "the preferences");
   gtk_window_close (GTK_WINDOW (preferences));

@@ -56,6 +56,8 @@ struct _OsaisWindow
 
   /* Set by whoever finds the data folder's disk full; shown until cleared. */
   gboolean              disk_full;
+  /* The store could not write images/ (read-only): uploads are refused. */
+  gboolean              images_read_only;
   /* Why the history could not be opened, if it could not. */
   GError               *history_error;
   gboolean              compact_header;
@@ -144,6 +146,19 @@ osais_window_set_history_error (OsaisWindow  *self,
   g_clear_error (&self->history_error);
   if (error != NULL)
     self->history_error = g_error_copy (error);
+  update_status (self);
+}
+
+void
+osais_window_set_images_read_only (OsaisWindow *self,
+                                   gboolean     read_only)
+{
+  g_return_if_fail (OSAIS_IS_WINDOW (self));
+
+  read_only = !!read_only;
+  if (self->images_read_only == read_only)
+    return;
+  self->images_read_only = read_only;
   update_status (self);
 }
 
@@ -605,6 +620,16 @@ update_banner (OsaisWindow     *self,
       button = _("_Open Folder");
       action = "win.open-data-folder";
     }
+  else if (self->images_read_only)
+    {
+      g_autofree char *images = g_build_filename (osais_session_get_data_dir (self->session),
+                                                  "images", NULL);
+
+      title = g_strdup_printf (_("The folder %s cannot be written: new images are refused"),
+                               images);
+      button = _("_Open Folder");
+      action = "win.open-data-folder";
+    }
   else if (!listening && server_error != NULL)
     {
       title = g_strdup (_("Not listening for results: the callback server could not start"));
@@ -693,7 +718,8 @@ update_status (OsaisWindow *self)
                                 : server_error != NULL ? _("Not listening") : _("Starting…"));
   adw_window_title_set_subtitle (self->window_title, subtitle);
 
-  problem = self->history_error != NULL || self->disk_full || (!listening && server_error != NULL)
+  problem = self->history_error != NULL || self->disk_full || self->images_read_only
+            || (!listening && server_error != NULL)
             || login_state == OSAIS_LOGIN_STATE_FAILED;
   gtk_image_set_from_icon_name (self->status_icon, problem ? "dialog-warning-symbolic"
                                                            : "network-transmit-receive-symbolic");
@@ -797,6 +823,8 @@ session_store_changed_cb (OsaisWindow *self)
   osais_gallery_set_store (self->gallery, store);
   g_signal_group_set_target (self->store_signals, store);
   osais_window_set_disk_full (self, store != NULL && osais_store_get_disk_full (store));
+  osais_window_set_images_read_only (self,
+                                     store != NULL && osais_store_get_images_read_only (store));
 }
 
 /* The store says when a commit failed for want of space, and when one
@@ -807,6 +835,14 @@ store_disk_full_cb (OsaisWindow *self,
                     OsaisStore  *store)
 {
   osais_window_set_disk_full (self, osais_store_get_disk_full (store));
+}
+
+static void
+store_images_read_only_cb (OsaisWindow *self,
+                           GParamSpec  *pspec,
+                           OsaisStore  *store)
+{
+  osais_window_set_images_read_only (self, osais_store_get_images_read_only (store));
 }
 
 /* Running ----------------------------------------------------------------- */
@@ -1424,6 +1460,8 @@ osais_window_init (OsaisWindow *self)
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "notify::disk-full",
                                   G_CALLBACK (store_disk_full_cb), self);
+  g_signal_group_connect_swapped (self->store_signals, "notify::images-read-only",
+                                  G_CALLBACK (store_images_read_only_cb), self);
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::engines",
                                   G_CALLBACK (session_engines_changed_cb), self);

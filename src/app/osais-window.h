@@ -38,6 +38,9 @@ void              osais_window_show_error       (OsaisWindow      *self,
 void              osais_window_show_toast       (OsaisWindow      *self,
                                                  AdwToast         *toast);
 void              osais_window_show_preferences (OsaisWindow      *self);
+/* The store could not write images/: a banner says so, with the folder. */
+void              osais_window_set_images_read_only (OsaisWindow *self,
+                                                     gboolean     read_only);
 /* Why the history could not be opened (NULL: it is open): a banner says so,
  * with what fixes it, above anything else. */
 void              osais_window_set_history_error (OsaisWindow  *self,

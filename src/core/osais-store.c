@@ -231,6 +231,7 @@ struct _OsaisStore
   /* The last commit failed for want of space (writer side; the main
    * context's copy is disk_full). */
   gboolean      writer_disk_full;
+  gboolean      writer_images_read_only;
 
   /* Shared, under mutex. */
   GMutex        mutex;
@@ -247,6 +248,7 @@ struct _OsaisStore
 
   /* Main context side. */
   gboolean      disk_full;
+  gboolean      images_read_only;
 };
 
 static void osais_store_list_model_init (GListModelInterface *iface);
@@ -262,6 +264,7 @@ enum {
   PROP_DATA_DIR,
   PROP_EARLY_GRACE,
   PROP_DISK_FULL,
+  PROP_IMAGES_READ_ONLY,
   N_PROPS
 };
 
@@ -1552,6 +1555,8 @@ typedef struct
   GPtrArray  *new_files;    /* those files, removed if the commit fails */
   GPtrArray  *new_early;    /* early callbacks kept in this batch, unowned */
   gboolean    image_disk_full; /* an image could not be written for want of space */
+  gboolean    image_read_only; /* an image could not be written: images/ is read-only */
+  gboolean    image_written;   /* an image was written into its job's folder */
 } Batch;
 
 static void process_notify    (OsaisStore *self,
@@ -2122,6 +2127,7 @@ process_add_image (OsaisStore *self,
     }
   g_clear_pointer (&op->tmp_path, g_free);
   g_hash_table_add (batch->sync_dirs, g_strdup (dir));
+  batch->image_written = TRUE;
 
   sqlite3_bind_int64 (insert, 1, op->uid);
   sqlite3_bind_int (insert, 2, op->cycle);
@@ -2280,6 +2286,8 @@ process_op (OsaisStore *self,
     {
       batch->image_disk_full |= g_error_matches (op->error, OSAIS_STORE_ERROR,
                                                  OSAIS_STORE_ERROR_DISK_FULL);
+      batch->image_read_only |= g_error_matches (op->error, OSAIS_STORE_ERROR,
+                                                 OSAIS_STORE_ERROR_READ_ONLY);
       g_ptr_array_add (batch->done, op);
       return;
     }
@@ -2376,52 +2384,73 @@ sync_directories (GHashTable  *dirs,
   return TRUE;
 }
 
+/* A state of the storage that the writer finds (disk-full, images-read-only)
+ * and the main context shows. */
 typedef struct
 {
   OsaisStore *store;
-  gboolean    disk_full;
-} DiskFullChange;
+  guint       prop_id;
+  gboolean    value;
+} StateChange;
+
+static gboolean *
+main_state_field (OsaisStore *self,
+                  guint       prop_id)
+{
+  return prop_id == PROP_DISK_FULL ? &self->disk_full : &self->images_read_only;
+}
 
 static gboolean
-disk_full_changed_cb (gpointer user_data)
+state_changed_cb (gpointer user_data)
 {
-  DiskFullChange *change = user_data;
-  OsaisStore *self = change->store;
+  StateChange *change = user_data;
+  gboolean *field = main_state_field (change->store, change->prop_id);
 
-  if (self->disk_full != change->disk_full)
+  if (*field != change->value)
     {
-      self->disk_full = change->disk_full;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISK_FULL]);
+      *field = change->value;
+      g_object_notify_by_pspec (G_OBJECT (change->store), properties[change->prop_id]);
     }
 
   return G_SOURCE_REMOVE;
 }
 
 static void
-disk_full_change_free (DiskFullChange *change)
+state_change_free (StateChange *change)
 {
   g_object_unref (change->store);
   g_free (change);
 }
 
-/* The writer says whether the disk is full; the main context hears of a
- * change, in order with the effects and outcomes queued around it. */
+/* The writer says what it found in @writer_field; the main context hears of
+ * a change, in order with the effects and outcomes queued around it. */
+static void
+set_writer_state (OsaisStore *self,
+                  gboolean   *writer_field,
+                  guint       prop_id,
+                  gboolean    value)
+{
+  StateChange *change;
+
+  if (*writer_field == value)
+    return;
+
+  *writer_field = value;
+  change = g_new0 (StateChange, 1);
+  change->store = g_object_ref (self);
+  change->prop_id = prop_id;
+  change->value = value;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, state_changed_cb,
+                              change, (GDestroyNotify)state_change_free);
+}
+
 static void
 set_writer_disk_full (OsaisStore *self,
                       gboolean    disk_full)
 {
-  DiskFullChange *change;
-
-  if (self->writer_disk_full == disk_full)
-    return;
-
-  g_debug (disk_full ? "The disk is full" : "The disk has space again");
-  self->writer_disk_full = disk_full;
-  change = g_new0 (DiskFullChange, 1);
-  change->store = g_object_ref (self);
-  change->disk_full = disk_full;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, disk_full_changed_cb,
-                              change, (GDestroyNotify)disk_full_change_free);
+  if (self->writer_disk_full != disk_full)
+    g_debug (disk_full ? "The disk is full" : "The disk has space again");
+  set_writer_state (self, &self->writer_disk_full, PROP_DISK_FULL, disk_full);
 }
 
 /* The writer's state of job @uid as the database has it: a batch changes
@@ -2565,7 +2594,8 @@ process_batch (OsaisStore *self,
   g_autoptr(GPtrArray) new_files = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) new_early = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
-  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files, new_early, FALSE };
+  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files, new_early,
+                  FALSE, FALSE, FALSE };
   gboolean needs_transaction = FALSE;
   gboolean keep_alive;
 
@@ -2667,6 +2697,10 @@ process_batch (OsaisStore *self,
           self->n_commits++;
           g_mutex_unlock (&self->mutex);
           set_writer_disk_full (self, batch.image_disk_full);
+          /* Read-only until an image is written again. */
+          if (batch.image_read_only || batch.image_written)
+            set_writer_state (self, &self->writer_images_read_only, PROP_IMAGES_READ_ONLY,
+                              batch.image_read_only);
         }
     }
 
@@ -2925,6 +2959,10 @@ osais_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->disk_full);
       break;
 
+    case PROP_IMAGES_READ_ONLY:
+      g_value_set_boolean (value, self->images_read_only);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2973,6 +3011,10 @@ osais_store_class_init (OsaisStoreClass *klass)
 
   properties[PROP_DISK_FULL] =
     g_param_spec_boolean ("disk-full", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+  properties[PROP_IMAGES_READ_ONLY] =
+    g_param_spec_boolean ("images-read-only", NULL, NULL, FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
 
@@ -3341,6 +3383,14 @@ osais_store_get_disk_full (OsaisStore *self)
   g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
 
   return self->disk_full;
+}
+
+gboolean
+osais_store_get_images_read_only (OsaisStore *self)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+
+  return self->images_read_only;
 }
 
 guint

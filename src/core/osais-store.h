@@ -151,6 +151,10 @@ guint64     osais_store_get_n_commits        (OsaisStore          *self);
  * recovers by itself with the first write that succeeds again. Notified on
  * the store's main context. Main context only. */
 gboolean    osais_store_get_disk_full        (OsaisStore          *self);
+/* Whether images/ could not be written the last time an image was to be
+ * stored (property images-read-only, notified on the main context): the
+ * uploads are refused (HTTP 503) while notifications are still stored. */
+gboolean    osais_store_get_images_read_only (OsaisStore          *self);
 
 /* Deletes a job and its image files. */
 void        osais_store_delete_job_async     (OsaisStore          *self,
