@@ -105,19 +105,24 @@ grid_activate_cb (OsaisGallery *self,
                  osais_gallery_item_get_image (item), osais_gallery_item_get_job (item));
 }
 
+/* The job a card's action names by its uid, if the store still has it. */
+static OsaisJob *
+lookup_action_job (OsaisGallery *self,
+                   GVariant     *uid)
+{
+  OsaisStore *store = osais_gallery_model_get_store (self->model);
+
+  return store != NULL ? osais_store_lookup (store, g_variant_get_int64 (uid)) : NULL;
+}
+
 static void
 retry_job_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
   OsaisGallery *self = OSAIS_GALLERY (widget);
-  OsaisStore *store = osais_gallery_model_get_store (self->model);
-  OsaisJob *job;
+  OsaisJob *job = lookup_action_job (self, parameter);
 
-  if (store == NULL)
-    return;
-
-  job = osais_store_lookup (store, g_variant_get_int64 (parameter));
   if (job != NULL)
     g_signal_emit (self, signals[SIGNAL_RETRY_JOB], 0, job);
 }
@@ -130,18 +135,14 @@ dismiss_job_action (GtkWidget  *widget,
                     GVariant   *parameter)
 {
   OsaisGallery *self = OSAIS_GALLERY (widget);
-  OsaisStore *store = osais_gallery_model_get_store (self->model);
-  OsaisJob *job;
+  OsaisJob *job = lookup_action_job (self, parameter);
 
-  if (store == NULL)
-    return;
-
-  job = osais_store_lookup (store, g_variant_get_int64 (parameter));
   if (job == NULL || g_list_model_get_n_items (osais_job_get_images (job)) > 0
       || !osais_job_is_complete (job))
     return;
 
-  osais_store_delete_job_async (store, job, NULL, NULL, NULL);
+  osais_store_delete_job_async (osais_gallery_model_get_store (self->model), job, NULL, NULL,
+                                NULL);
 }
 
 /* Deletion with undo ------------------------------------------------------ */

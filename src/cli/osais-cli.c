@@ -1193,6 +1193,21 @@ command_run (Cli   *cli,
 
 /* serve ------------------------------------------------------------------ */
 
+/* Whether the app or an `osais serve` already receives for the data
+ * folder; if so, says it with @advice. */
+static gboolean
+another_receiver_runs (Cli        *cli,
+                       const char *advice)
+{
+  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, NULL);
+  if (cli->receiver_proxy == NULL)
+    return FALSE;
+
+  say ("OSAIS Studio (or another osais serve) already receives for %s", cli_data_dir (cli));
+  say ("%s", advice);
+  return TRUE;
+}
+
 static int
 command_serve (Cli   *cli,
                int    argc,
@@ -1218,13 +1233,9 @@ command_serve (Cli   *cli,
     }
 
   /* One receiver per data folder: OSAIS calls back only one of them. */
-  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, NULL);
-  if (cli->receiver_proxy != NULL)
-    {
-      say ("OSAIS Studio (or another osais serve) already receives for %s", cli_data_dir (cli));
-      say ("its callback server takes the callbacks; `osais run` sends through it");
-      return EXIT_USAGE;
-    }
+  if (another_receiver_runs (cli, "its callback server takes the callbacks; `osais run` sends "
+                                  "through it"))
+    return EXIT_USAGE;
 
   /* Serving known jobs needs no login and no simulator. */
   cli->options->simulator = FALSE;
@@ -1466,13 +1477,9 @@ command_check (Cli   *cli,
   /* The check proves the round trip to this process's own server; while
    * another receiver holds the data folder, that would not be the server
    * OSAIS calls back. */
-  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, NULL);
-  if (cli->receiver_proxy != NULL)
-    {
-      say ("OSAIS Studio (or osais serve) already receives for %s", cli_data_dir (cli));
-      say ("check from there (Preferences → Connection → Check), or stop it first");
-      return EXIT_USAGE;
-    }
+  if (another_receiver_runs (cli, "check from there (Preferences → Connection → Check), or "
+                                  "stop it first"))
+    return EXIT_USAGE;
 
   /* Checking needs no login and no simulator. */
   cli->options->simulator = FALSE;
