@@ -1081,32 +1081,52 @@ test_header_timeout (Fixture       *fx,
   g_assert_cmpint (slow.closed_after, <, 5 * G_USEC_PER_SEC);
 }
 
+/* An answer from libsoup closes its connection at once: no kept-alive
+ * connection of libsoup's holds a place under the cap (libsoup 3.2 leaks
+ * those whose client goes between requests). */
 static void
-test_idle_keepalive_closed (Fixture       *fx,
+test_libsoup_answer_closes (Fixture       *fx,
                             gconstpointer  data)
 {
   g_autoptr(GSocketConnection) c = raw_connect (fx);
   const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   g_autofree char *reply = NULL;
-  g_autofree char *rest = NULL;
   gboolean closed;
-  gint64 answered;
-  gint64 idle;
+  gint64 start = g_get_monotonic_time ();
 
   g_assert_true (raw_send (c, req, strlen (req)));
-  /* The 404 comes at once and the connection stays open for another
-   * request; left idle, it is closed after the header timeout (2 s). */
-  reply = raw_read_response (c);
-  answered = g_get_monotonic_time ();
-  g_assert_nonnull (reply);
+  reply = raw_read_all (c, &closed);
+  g_test_message ("Closed after %" G_GINT64_FORMAT " µs", g_get_monotonic_time () - start);
   g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
-  rest = raw_read_all (c, &closed);
-  idle = g_get_monotonic_time () - answered;
-  g_test_message ("Closed after %" G_GINT64_FORMAT " µs idle", idle);
-  g_assert_cmpstr (rest, ==, "");
+  g_assert_nonnull (strstr (reply, "Connection: close\r\n"));
   g_assert_true (closed);
-  g_assert_cmpint (idle, >=, 1500 * 1000);
-  g_assert_cmpint (idle, <, 4 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+}
+
+/* Kept-alive connections whose requests libsoup answers, then closed by
+ * their clients, used to hold their places under the cap for seconds (a
+ * leak of libsoup 3.2's): with a cap of 2, the third such client was
+ * refused. Each is closed by the server now, and the next is served. */
+static void
+test_libsoup_churn_frees_cap (Fixture       *fx,
+                              gconstpointer  data)
+{
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autoptr(GSocketConnection) c = raw_connect (fx);
+      g_autofree char *reply = NULL;
+
+      /* One answer read, then the client goes, as a kept-alive client does. */
+      g_assert_true (raw_send (c, req, strlen (req)));
+      reply = raw_read_response (c);
+      g_assert_nonnull (reply);
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+      g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+      /* The server lets its side go on its own thread. */
+      spin (50);
+    }
 }
 
 static void
@@ -2168,6 +2188,14 @@ assert_same_answers (Fixture    *fx,
   raw_send_split (soup_c, req, strstr (req, "Content-Type:") + 8 - req);
   soup = raw_read_one (soup_c);
 
+  /* libsoup's answer closes its connection (see request_started_cb()), the
+   * fast path keeps its own alive; otherwise the two answer alike. */
+  g_assert_cmpstr (g_hash_table_lookup (soup->headers, "connection"), ==, "close");
+  g_assert_null (g_hash_table_lookup (fast->headers, "connection"));
+  for (guint i = 0; i < soup->names->len; i++)
+    if (g_str_equal (g_ptr_array_index (soup->names, i), "connection"))
+      g_ptr_array_remove_index (soup->names, i--);
+
   fast_names = join_names (fast, TRUE);
   soup_names = join_names (soup, TRUE);
   fast_order = join_names (fast, FALSE);
@@ -2230,6 +2258,7 @@ test_plain_switch_to_libsoup (Fixture       *fx,
   g_autoptr(RawResponse) r1 = NULL;
   g_autoptr(RawResponse) r2 = NULL;
   g_autoptr(RawResponse) r3 = NULL;
+  g_autoptr(GSocketConnection) c2 = NULL;
 
   g_assert_true (raw_send (c, first, strlen (first)));
   r1 = raw_read_one (c);
@@ -2243,9 +2272,19 @@ test_plain_switch_to_libsoup (Fixture       *fx,
   g_assert_cmpstr (g_hash_table_lookup (r2->headers, "content-type"), ==, "application/json");
   g_assert_nonnull (strstr (r2->body, "\"status\":404"));
 
-  /* And serves the next notification on it. */
-  g_assert_true (raw_send (c, last, strlen (last)));
-  r3 = raw_read_one (c);
+  /* Whose answers close the connection: the next notification comes on
+   * a new one. */
+  g_assert_cmpstr (g_hash_table_lookup (r2->headers, "connection"), ==, "close");
+  {
+    gboolean closed;
+    g_autofree char *rest = raw_read_all (c, &closed);
+
+    g_assert_cmpstr (rest, ==, "");
+    g_assert_true (closed);
+  }
+  c2 = raw_connect (fx);
+  g_assert_true (raw_send (c2, last, strlen (last)));
+  r3 = raw_read_one (c2);
   assert_ack (r3, ACK_NUMBER);
   g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==,
                    OSAIS_STAGE_IMAGE_STARTED);
@@ -2589,7 +2628,7 @@ main (int   argc,
   ADD ("cl-te-refused", test_cl_te_refused);
   ADD ("duplicate-cl-refused", test_duplicate_cl_refused);
   ADD ("header-timeout", test_header_timeout);
-  ADD ("idle-keepalive-closed", test_idle_keepalive_closed);
+  ADD ("libsoup-answer-closes", test_libsoup_answer_closes);
   ADD ("keepalive", test_keepalive);
   ADD ("input", test_input);
   ADD ("check", test_check);
@@ -2618,6 +2657,8 @@ main (int   argc,
   ADD ("plain/same-answers", test_plain_same_answers);
   ADD ("plain/switch-to-libsoup", test_plain_switch_to_libsoup);
   ADD ("plain/connection-close", test_plain_connection_close);
+  g_test_add ("/Osais/CallbackServer/libsoup-churn-frees-cap", Fixture, NULL,
+              setup_capped, test_libsoup_churn_frees_cap, teardown);
   g_test_add ("/Osais/CallbackServer/plain/client-gone-early", Fixture, NULL,
               setup_capped, test_plain_client_gone_early, teardown);
   g_test_add ("/Osais/CallbackServer/plain/body-timeout", Fixture, NULL,

@@ -1151,6 +1151,14 @@ request_started_cb (SoupServer        *server,
    * on a kept-alive one: either way, the headers must come in time. */
   arm_for_message (worker, msg, worker->self->header_timeout);
 
+  /* Every answer libsoup gives closes its connection: libsoup 3.2 leaks a
+   * kept-alive connection whose client closes it between requests (see
+   * connection_reap_cb()), holding its place under the cap for seconds, and
+   * one handshake per callback costs nothing at OSAIS's rates. The fast
+   * path keeps its own connections alive. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+
   /* The worker outlives its messages: its SoupServer goes first. */
   g_object_set_data_full (G_OBJECT (msg), "osais-state", g_new0 (MessageState, 1), g_free);
   g_signal_connect (msg, "got-headers", G_CALLBACK (message_got_headers_cb), worker);
