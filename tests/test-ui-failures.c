@@ -895,6 +895,82 @@ test_damaged_history (void)
   run_clear (&run);
 }
 
+/* The public URL is checked when the app starts with an account: the
+ * window says whether OSAIS can reach it, and says it plainly when it
+ * cannot (a tunnel with nothing behind it). */
+typedef struct
+{
+  Run        *run;
+  const char *prefix;
+} SubtitleWait;
+
+static gboolean
+subtitle_has (gpointer data)
+{
+  SubtitleWait *wait = data;
+
+  return wait->run->window != NULL
+         && strstr (osais_ui_test_get_status_subtitle (wait->run->window), wait->prefix) != NULL;
+}
+
+static void
+check_reachable (Run *run)
+{
+  SubtitleWait wait = { run, "Reachable at http://127.0.0.1:" };
+
+  start (run);
+  osais_ui_test_wait_until (subtitle_has, &wait, "the public URL found reachable");
+  g_assert_false (osais_banner_get_revealed (get_banner (run)));
+  quit (run);
+}
+
+static void
+check_not_reachable (Run *run)
+{
+  SubtitleWait wait = { run, "Not reachable from the internet" };
+
+  start (run);
+  osais_ui_test_wait_until (subtitle_has, &wait, "the public URL found unreachable");
+  g_assert_true (osais_banner_get_revealed (get_banner (run)));
+  g_assert_true (g_str_has_prefix (osais_banner_get_title (get_banner (run)),
+                                   "OSAIS cannot reach this computer: "));
+  g_assert_nonnull (strstr (osais_banner_get_title (get_banner (run)), "nothing listens"));
+  osais_ui_test_save_screenshot (run->window, "banner-not-reachable.png");
+  quit (run);
+}
+
+static void
+test_public_url_checked (void)
+{
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  guint port = osais_test_closed_port ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  g_autoptr(OsaisTestFake) broken = osais_test_fake_new (OSAIS_TEST_FAKE_NO_ORIGIN, NULL);
+  const char *good_args[] = { "--listen", listen, "--public-url", NULL, NULL };
+  const char *bad_args[] = { "--listen", listen, "--public-url", NULL, NULL };
+  Run run = { 0 };
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  good_args[3] = osais_test_fake_get_origin (tunnel);
+  bad_args[3] = osais_test_fake_get_origin (broken);
+
+  /* The demo account on the simulator: a real login, not offline. */
+  run_init (&run, origin);
+  settings = g_settings_new (APPLICATION_ID);
+  g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_DEMO);
+  run_application (&run, good_args, check_reachable);
+  run_application (&run, bad_args, check_not_reachable);
+  run_clear (&run);
+  osais_simulator_stop (simulator);
+}
+
 static void
 test_login_failure_words (void)
 {
@@ -954,6 +1030,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/not-listening", test_not_listening);
   g_test_add_func ("/Osais/Failures/disk-full", test_disk_full);
   g_test_add_func ("/Osais/Failures/damaged-history", test_damaged_history);
+  g_test_add_func ("/Osais/Failures/public-url-checked", test_public_url_checked);
   g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
   g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
   g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);

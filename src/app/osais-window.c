@@ -60,6 +60,11 @@ struct _OsaisWindow
   gboolean              images_read_only;
   /* Why the history could not be opened, if it could not. */
   GError               *history_error;
+  /* Whether OSAIS can reach the callback server through the public URL,
+   * as last checked: at start-up and whenever that URL changes. */
+  char                 *reach_url;
+  OsaisTunnelCheck     *reach;
+  GCancellable         *reach_cancellable;
   gboolean              compact_header;
   guint                 compact_header_source;
   OsaisRequestForm     *form;
@@ -661,6 +666,14 @@ update_banner (OsaisWindow     *self,
           break;
         }
     }
+  else if (listening && self->reach != NULL
+           && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
+    {
+      /* Results would be lost: OSAIS calls a URL that does not lead here. */
+      title = g_strdup_printf (_("OSAIS cannot reach this computer: %s"), self->reach->message);
+      button = _("_Preferences");
+      action = "app.preferences";
+    }
 
   /* The text stays while the banner slides out. */
   if (title != NULL)
@@ -695,7 +708,11 @@ update_status (OsaisWindow *self)
                 "server-error", &server_error,
                 NULL);
 
-  if (listening)
+  if (listening && self->reach != NULL && self->reach->verdict == OSAIS_TUNNEL_VERDICT_REACHABLE)
+    server_text = g_strdup_printf (_("Reachable at %s"), self->reach_url);
+  else if (listening && self->reach != NULL)
+    server_text = g_strdup (_("Not reachable from the internet"));
+  else if (listening)
     server_text = g_strdup_printf (_("Listening on %s"), server_uri);
   else if (server_error != NULL)
     server_text = g_strdup_printf (_("Not listening: %s"), server_error);
@@ -720,6 +737,7 @@ update_status (OsaisWindow *self)
 
   problem = self->history_error != NULL || self->disk_full || self->images_read_only
             || (!listening && server_error != NULL)
+            || (self->reach != NULL && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
             || login_state == OSAIS_LOGIN_STATE_FAILED;
   gtk_image_set_from_icon_name (self->status_icon, problem ? "dialog-warning-symbolic"
                                                            : "network-transmit-receive-symbolic");
@@ -750,9 +768,64 @@ update_page (OsaisWindow *self)
                                  mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
 }
 
+/* Reachability of the callback URL ---------------------------------------- */
+
+static void
+reach_checked_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  OsaisTunnelCheck *outcome = osais_tunnel_check_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->reach_cancellable);
+  if (outcome == NULL)
+    {
+      g_debug ("The callback URL could not be checked: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->reach, osais_tunnel_check_free);
+  self->reach = outcome;
+  update_status (self);
+}
+
+/* Checks the public URL when there is one to check and it changed: offline
+ * nothing calls back through a tunnel, and without a public URL the local
+ * address is all there is. */
+static void
+update_reachability (OsaisWindow *self)
+{
+  OsaisCallbackServer *server = osais_session_get_callback_server (self->session);
+  const char *public_url = osais_session_get_public_url (self->session);
+  const char *public_uri = osais_session_get_public_uri (self->session);
+  OsaisAccountMode mode = osais_session_get_account_mode (self->session);
+  gboolean wanted = server != NULL && public_url != NULL && public_uri != NULL
+                    && osais_session_get_server_listening (self->session)
+                    && mode != OSAIS_ACCOUNT_MODE_OFFLINE && mode != OSAIS_ACCOUNT_MODE_NONE;
+
+  if (wanted && g_strcmp0 (public_uri, self->reach_url) == 0)
+    return;
+
+  g_cancellable_cancel (self->reach_cancellable);
+  g_clear_object (&self->reach_cancellable);
+  g_clear_pointer (&self->reach, osais_tunnel_check_free);
+  g_clear_pointer (&self->reach_url, g_free);
+  if (!wanted)
+    return;
+
+  self->reach_url = g_strdup (public_uri);
+  self->reach_cancellable = g_cancellable_new ();
+  osais_tunnel_check_async (public_uri, server, self->reach_cancellable, reach_checked_cb,
+                            g_object_ref (self));
+}
+
 static void
 session_status_changed_cb (OsaisWindow *self)
 {
+  update_reachability (self);
   update_status (self);
 }
 
@@ -760,6 +833,7 @@ static void
 session_mode_changed_cb (OsaisWindow *self)
 {
   update_page (self);
+  update_reachability (self);
   update_status (self);
 }
 
@@ -1347,6 +1421,10 @@ osais_window_dispose (GObject *object)
   g_clear_object (&self->parameters_cancellable);
   g_clear_pointer (&self->offered_engine, g_free);
   g_clear_error (&self->history_error);
+  g_cancellable_cancel (self->reach_cancellable);
+  g_clear_object (&self->reach_cancellable);
+  g_clear_pointer (&self->reach, osais_tunnel_check_free);
+  g_clear_pointer (&self->reach_url, g_free);
   g_clear_object (&self->sending_card);
   g_clear_pointer (&self->offered_parameters, g_free);
   if (self->session_signals != NULL)
@@ -1482,6 +1560,8 @@ osais_window_init (OsaisWindow *self)
                                   G_CALLBACK (session_status_changed_cb), self);
   /* A restarted server listens on a new port without listening changing. */
   g_signal_group_connect_swapped (self->session_signals, "notify::server-uri",
+                                  G_CALLBACK (session_status_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::public-uri",
                                   G_CALLBACK (session_status_changed_cb), self);
 
   drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
