@@ -738,6 +738,72 @@ test_unfinished_job_waits_after_restart (void)
   g_assert_finalize_object (session);
 }
 
+/* Sockets of this process that the peer closed and this side did not:
+ * /proc/net/tcp's state 08 (CLOSE_WAIT), for the inodes this process holds. */
+static guint
+count_close_wait (void)
+{
+  g_autofree char *tcp = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GHashTable) inodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GDir) fds = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (fds != NULL && (name = g_dir_read_name (fds)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (path, NULL);
+
+      if (target != NULL && g_str_has_prefix (target, "socket:["))
+        g_hash_table_add (inodes, g_strndup (target + 8, strlen (target) - 9));
+    }
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &tcp, NULL, NULL));
+  lines = g_strsplit (tcp, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr(GPtrArray) words = g_ptr_array_new ();
+
+      for (guint j = 0; fields[j] != NULL; j++)
+        if (*fields[j] != '\0')
+          g_ptr_array_add (words, fields[j]);
+      if (words->len > 9 && g_str_equal (g_ptr_array_index (words, 3), "08")
+          && g_hash_table_contains (inodes, g_ptr_array_index (words, 9)))
+        n++;
+    }
+  return n;
+}
+
+/* A long offline session does not pile up half-closed sockets: the
+ * simulator's connections to the callback server go when the server
+ * closes them. */
+static void
+test_long_offline_session (void)
+{
+  g_autoptr(GError) error = NULL;
+  OsaisSession *session = new_offline_session ();
+  guint close_wait;
+
+  g_assert_true (start_session (session, &error));
+  for (guint i = 0; i < 25; i++)
+    {
+      g_autoptr(OsaisJob) job = submit (session, "diffusion", NULL, &error, "word", "again",
+                                        NULL);
+
+      g_assert_no_error (error);
+      osais_test_wait_for_job (job, "a job of a long session");
+    }
+  osais_test_wait_for_simulator (osais_session_get_simulator (session));
+  close_wait = count_close_wait ();
+  g_test_message ("%u socket(s) in CLOSE_WAIT after 25 jobs", close_wait);
+  g_assert_cmpuint (close_wait, <, 5);
+
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -757,6 +823,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Session/retry-failed", test_retry_failed);
   g_test_add_func ("/Osais/Session/retry-input", test_retry_input);
   g_test_add_func ("/Osais/Session/stalled", test_stalled);
+  g_test_add_func ("/Osais/Session/long-offline-session", test_long_offline_session);
   g_test_add_func ("/Osais/Session/unfinished-job-waits-after-restart",
                    test_unfinished_job_waits_after_restart);
 

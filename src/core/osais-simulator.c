@@ -1457,6 +1457,19 @@ ai_request (OsaisSimulator    *self,
   g_source_unref (source);
 }
 
+/* Every answer closes its connection. libsoup 3.2's server keeps a kept-alive
+ * connection that its client closed between requests, half-closed, for as
+ * long as it runs: one per job over a long offline session (12,442 after
+ * 12,437 jobs). */
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+}
+
 static void
 private_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -1568,6 +1581,7 @@ simulator_thread (gpointer data)
                                                  "proxy-resolver", NULL,
                                                  NULL);
 
+  g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), NULL);
   soup_server_add_handler (self->server, NULL, default_cb, self, NULL);
   soup_server_add_handler (self->server, "/api/v1/public/client/login", login_cb, self, NULL);
   soup_server_add_handler (self->server, "/api/v1/public/client/demo", demo_cb, self, NULL);
