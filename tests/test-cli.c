@@ -532,6 +532,41 @@ receiver_owns_name (gpointer data)
   return osais_receiver_get_owner (OSAIS_RECEIVER (data));
 }
 
+/* Calls @method on the receiver of @dir from this process, iterating the
+ * main context that serves it, and checks the D-Bus error it answers. */
+static void
+assert_receiver_refuses (const char *dir,
+                         const char *method,
+                         GVariant   *parameters,
+                         const char *error_name,
+                         const char *in_message)
+{
+  g_autoptr(GDBusProxy) proxy = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *remote = NULL;
+  g_autofree char *name = osais_receiver_dup_bus_name (dir);
+
+  /* Not osais_receiver_find(): loading the properties would wait on this
+   * very thread, which serves them. */
+  proxy = g_dbus_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
+                                         G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+                                         G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                         NULL, name, OSAIS_RECEIVER_OBJECT_PATH,
+                                         OSAIS_RECEIVER_INTERFACE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (proxy);
+  g_dbus_proxy_call (proxy, method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                     osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the receiver's answer");
+  reply = g_dbus_proxy_call_finish (proxy, result, &error);
+  g_assert_null (reply);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, error_name);
+  g_assert_nonnull (strstr (error->message, in_message));
+}
+
 /* While a receiver (the app, osais serve) runs for the data folder, `osais
  * run` sends through it and follows the job there: same output, same exit
  * status, and no second callback server; `osais serve` refuses to be a
@@ -587,6 +622,17 @@ test_run_through_receiver (void)
   g_assert_cmpint (check->status, ==, 2);
   g_assert_nonnull (strstr (check->err, "already receives"));
   g_assert_cmpstr (check->out, ==, "");
+
+  /* The interface itself refuses what it cannot do, by name. */
+  assert_receiver_refuses (data_dir, "Submit",
+                           g_variant_new_parsed ("('diffusion', {'word': 'x', 'steps': '999'},"
+                                                 " @ay [], '')"),
+                           OSAIS_RECEIVER_ERROR_INVALID, "steps");
+  assert_receiver_refuses (data_dir, "Submit",
+                           g_variant_new_parsed ("('no-such-engine', @a{ss} {}, @ay [], '')"),
+                           OSAIS_RECEIVER_ERROR_INVALID, "no-such-engine");
+  assert_receiver_refuses (data_dir, "GetJob", g_variant_new ("(x)", (gint64) 424242),
+                           OSAIS_RECEIVER_ERROR_FAILED, "No such job");
 
   g_object_unref (receiver);
   osais_session_stop (session);
