@@ -1800,10 +1800,12 @@ static void
 maintain_early (OsaisStore *self,
                 Batch      *batch)
 {
+  g_autoptr(GPtrArray) ended = g_ptr_array_new ();
   gint64 now = g_get_real_time ();
   gint64 grace;
   guint i = 0;
 
+  /* The requests in flight are shared: only read under the lock. */
   g_mutex_lock (&self->mutex);
   grace = (gint64) self->early_grace * G_USEC_PER_SEC;
   for (guint j = 0; j < self->early->len; j++)
@@ -1811,25 +1813,25 @@ maintain_early (OsaisStore *self,
       Op *op = g_ptr_array_index (self->early, j);
 
       if (op->expires == 0 && early_requests_ended (self, op))
-        op->expires = -1;  /* marked: set below, outside the lock */
+        g_ptr_array_add (ended, op);
     }
   g_mutex_unlock (&self->mutex);
+
+  for (guint j = 0; j < ended->len; j++)
+    {
+      Op *op = g_ptr_array_index (ended, j);
+      sqlite3_stmt *update = self->stmts[STMT_SET_EARLY_EXPIRES];
+
+      op->expires = now + grace;
+      sqlite3_bind_int64 (update, 1, op->early_id);
+      sqlite3_bind_int64 (update, 2, op->expires);
+      if (!step_statement (self, update, NULL))
+        g_debug ("Cannot start the grace of early callback %" G_GINT64_FORMAT, op->early_id);
+    }
 
   while (i < self->early->len)
     {
       Op *op = g_ptr_array_index (self->early, i);
-
-      if (op->expires == -1)
-        {
-          sqlite3_stmt *update = self->stmts[STMT_SET_EARLY_EXPIRES];
-
-          op->expires = now + grace;
-          sqlite3_bind_int64 (update, 1, op->early_id);
-          sqlite3_bind_int64 (update, 2, op->expires);
-          if (!step_statement (self, update, NULL))
-            g_debug ("Cannot start the grace of early callback %" G_GINT64_FORMAT,
-                     op->early_id);
-        }
 
       if (op->expires != 0 && op->expires <= now)
         {
