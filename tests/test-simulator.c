@@ -14,6 +14,7 @@
 #include <libsoup/soup.h>
 
 #include "osais-simulator.h"
+#include "osais-simulator-images.h"
 #include "osais-test-utils.h"
 
 /* One callback as the receiver saw it. */
@@ -847,6 +848,54 @@ test_fetch_failure (Fixture       *f,
 
 /* Tests: images */
 
+/* A real PNG whose header then claims @width × @height: what a hostile
+ * input URL could serve to make a decoder allocate gigabytes. */
+static GBytes *
+make_lying_png (guint32 width,
+                guint32 height)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = osais_simulator_render_png ("small", 1, 8, 8, &error);
+  gsize size = 0;
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = g_memdup2 (g_bytes_get_data (png, &size), g_bytes_get_size (png));
+  /* The signature (8), IHDR's length and type (8), then width and height. */
+  for (guint i = 0; i < 4; i++)
+    {
+      data[16 + i] = width >> (24 - 8 * i);
+      data[20 + i] = height >> (24 - 8 * i);
+    }
+  return g_bytes_new_take (data, size);
+}
+
+/* An input is checked from its header before anything decodes it. */
+static void
+test_hostile_inputs (void)
+{
+  static const char gif[] = "GIF89a\x01\x00\x01\x00\x80\x00\x00";
+  g_autoptr(GBytes) bomb = make_lying_png (60000, 60000);
+  g_autoptr(GBytes) too_wide = make_lying_png (OSAIS_SIMULATOR_MAX_IMAGE_SIDE + 1, 8);
+  g_autoptr(GBytes) not_image = g_bytes_new_static (gif, sizeof gif - 1);
+  g_autoptr(GBytes) output = NULL;
+  g_autoptr(GError) error = NULL;
+
+  output = osais_simulator_enhance_png (bomb, 1, &error);
+  g_assert_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_IMAGE);
+  g_assert_null (output);
+  g_clear_error (&error);
+
+  output = osais_simulator_remove_background (too_wide, &error);
+  g_assert_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_SIZE);
+  g_assert_null (output);
+  g_clear_error (&error);
+
+  output = osais_simulator_remove_background (not_image, &error);
+  g_assert_error (error, OSAIS_SIMULATOR_ERROR, OSAIS_SIMULATOR_ERROR_INVALID_IMAGE);
+  g_assert_null (output);
+}
+
 static void
 test_render (void)
 {
@@ -1041,6 +1090,7 @@ main (int   argc,
   ADD ("rembg", test_rembg);
   ADD ("gfpgan", test_gfpgan);
   g_test_add_func ("/Osais/Simulator/render", test_render);
+  g_test_add_func ("/Osais/Simulator/hostile-inputs", test_hostile_inputs);
 
 #undef ADD
 
