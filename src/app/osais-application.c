@@ -577,30 +577,16 @@ watch_job (OsaisApplication *self,
   g_signal_connect (job, "notify::stalled", G_CALLBACK (job_stalled_cb), self);
 }
 
-static const char *
-engine_title (OsaisApplication *self,
-              const char       *name)
-{
-  GListModel *engines = osais_session_get_engines (self->session);
-  guint n = engines != NULL ? g_list_model_get_n_items (engines) : 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
-
-      if (g_strcmp0 (osais_engine_get_name (engine), name) == 0)
-        return osais_engine_get_title (engine);
-    }
-  return name;
-}
-
 /* The engine, and the prompt when the request had one: what a person
  * recognises a job by. */
 static char *
 describe_job (OsaisApplication *self,
               OsaisJob         *job)
 {
-  const char *title = engine_title (self, osais_job_get_engine (job));
+  GListModel *engines = osais_session_get_engines (self->session);
+  const char *name = osais_job_get_engine (job);
+  OsaisEngine *engine = engines != NULL ? osais_engines_lookup (engines, name) : NULL;
+  const char *title = engine != NULL ? osais_engine_get_title (engine) : name;
   g_autofree char *prompt = osais_job_dup_prompt (job);
 
   if (prompt != NULL)

@@ -16,9 +16,6 @@
 #include "osais-param-format.h"
 #include "osais-request-form.h"
 
-/* The value validation puts in place of the input image's URL, which only
- * the session knows once it serves the image. */
-#define INPUT_URL_PLACEHOLDER "http://127.0.0.1/input/placeholder"
 /* Linked toggles per line: short labels fit six in the sidebar, longer
  * ones ("512x512") three. */
 #define TOGGLES_PER_LINE_SHORT 6
@@ -484,7 +481,7 @@ validate (OsaisRequestForm *self)
 
   if (osais_input_well_get_has_input (self->input_well) && input_param != NULL)
     g_hash_table_insert (values, g_strdup (input_param->name),
-                         g_strdup (INPUT_URL_PLACEHOLDER));
+                         g_strdup (OSAIS_SESSION_INPUT_URL_PLACEHOLDER));
 
   if (osais_input_well_get_loading (self->input_well))
     reason = g_strdup (_("Loading the input image…"));

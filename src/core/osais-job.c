@@ -306,20 +306,6 @@ osais_job_init (OsaisJob *self)
   self->images = g_list_store_new (OSAIS_TYPE_IMAGE);
 }
 
-OsaisJob *
-osais_job_new (gint64      uid,
-               const char *token,
-               const char *engine,
-               const char *parameters)
-{
-  return g_object_new (OSAIS_TYPE_JOB,
-                       "uid", uid,
-                       "token", token,
-                       "engine", engine,
-                       "parameters", parameters,
-                       NULL);
-}
-
 gint64
 osais_job_get_uid (OsaisJob *self)
 {

@@ -24,10 +24,6 @@ G_DECLARE_FINAL_TYPE (OsaisJob, osais_job, OSAIS, JOB, GObject)
  *   finished (boolean: stage 5 or -1, read-only, derived),
  *   stalled (boolean: set by OsaisSession when the job has not changed for its
  *   stall-timeout; a new `updated` time clears it; not stored). */
-OsaisJob   *osais_job_new                  (gint64       uid,
-                                            const char  *token,
-                                            const char  *engine,
-                                            const char  *parameters);
 gint64      osais_job_get_uid              (OsaisJob    *self);
 const char *osais_job_get_token            (OsaisJob    *self);
 const char *osais_job_get_engine           (OsaisJob    *self);

@@ -20,9 +20,6 @@
 #include "osais-simulator.h"
 #include "osais-store.h"
 
-/* Stands in for the input's URL while the parameters are validated, before
- * anything is registered with the callback server. */
-#define INPUT_URL_PLACEHOLDER "http://127.0.0.1/input/placeholder"
 /* The callback server's input ids are 128 random bits in hex. */
 #define INPUT_ID_LENGTH 32
 
@@ -1108,7 +1105,7 @@ osais_session_submit_async (OsaisSession        *self,
     }
   if (input != NULL)
     g_hash_table_insert (request_values, osais_engine_get_input_param (engine)->name,
-                         (gpointer) INPUT_URL_PLACEHOLDER);
+                         (gpointer) OSAIS_SESSION_INPUT_URL_PLACEHOLDER);
 
   submit = g_new0 (SubmitData, 1);
   g_task_set_task_data (task, submit, submit_data_free);

@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 #define OSAIS_SESSION_DEFAULT_STALL_TIMEOUT 120
 /* How many failed jobs' input images are kept in memory for Retry. */
 #define OSAIS_SESSION_MAX_RETAINED_INPUTS   16
+/* Stands in for an input image's URL while parameters are validated,
+ * before anything is registered with the callback server. */
+#define OSAIS_SESSION_INPUT_URL_PLACEHOLDER "http://127.0.0.1/input/placeholder"
 
 #define OSAIS_SESSION_ERROR (osais_session_error_quark ())
 
