@@ -1911,6 +1911,50 @@ test_early_survives_disk_full (void)
   osais_test_remove_tree (dir);
 }
 
+/* An early image whose file cannot be written is refused (so OSAIS sends it
+ * again) and leaves nothing behind: no row, no file, nothing for the reply
+ * to claim; sent again once there is space, it is kept and claimed. */
+static void
+test_early_image_disk_full (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *early_dir = g_build_filename (dir, "images", "early", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisImage) refused = NULL;
+  g_autoptr(OsaisImage) early_image = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisStore *store;
+  guint request_id;
+
+  osais_test_full_disk_install ();
+  store = open_store (dir);
+  request_id = osais_store_begin_request (store);
+
+  osais_test_set_disk_full (TRUE);
+  refused = add_image_sync (store, 8, "t8", 0, "early bytes", &error);
+  g_assert_null (refused);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
+  g_clear_error (&error);
+  iterate_pending ();
+  g_assert_true (osais_store_get_disk_full (store));
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 0);
+  g_assert_cmpint (query_int (dir, "SELECT count(*) FROM early_callbacks"), ==, 0);
+  g_assert_cmpuint (count_files (early_dir), ==, 0);
+
+  osais_test_set_disk_full (FALSE);
+  early_image = add_image_sync (store, 8, "t8", 0, "early bytes", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 1);
+  job = create_job (store, request_id, 8, "t8");
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 0);
+  g_assert_cmpuint (count_files (early_dir), ==, 0);
+
+  close_store (store);
+  osais_test_full_disk_uninstall ();
+  osais_test_remove_tree (dir);
+}
+
 typedef struct
 {
   OsaisStore *store;
@@ -2202,6 +2246,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/move-aside-keeps-everything", test_move_aside_keeps_everything);
   g_test_add_func ("/Osais/Store/disk-full-recovers", test_disk_full_recovers);
   g_test_add_func ("/Osais/Store/early-survives-disk-full", test_early_survives_disk_full);
+  g_test_add_func ("/Osais/Store/early-image-disk-full", test_early_image_disk_full);
   g_test_add_func ("/Osais/Store/read-only-folder", test_read_only_folder);
   g_test_add_func ("/Osais/Store/image-disk-full", test_image_disk_full);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
