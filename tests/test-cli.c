@@ -642,6 +642,70 @@ test_run_through_receiver (void)
   g_test_dbus_down (bus);
 }
 
+typedef struct
+{
+  OsaisSession  *session;
+  OsaisReceiver *receiver;
+} Receiving;
+
+/* Once the request reached the receiver's simulator, the receiver goes, as
+ * when the app is quit with Quit Now. */
+static gboolean
+drop_receiver_once_sent_cb (gpointer data)
+{
+  Receiving *receiving = data;
+  OsaisSimulator *simulator = osais_session_get_simulator (receiving->session);
+
+  if (osais_simulator_get_requests (simulator) == 0)
+    return G_SOURCE_CONTINUE;
+  g_clear_object (&receiving->receiver);
+  return G_SOURCE_REMOVE;
+}
+
+/* The receiver quits while `osais run` follows its job there: the command
+ * says it lost track, at once and not at its timeout, and exits 3. */
+static void
+test_run_receiver_quits (void)
+{
+  static const char * const run_args[] = { "--simulator", "run", "diffusion",
+                                           "word=left behind", "--timeout", "60", NULL };
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) run = NULL;
+  Receiving receiving = { 0 };
+  gint64 start;
+
+  g_test_dbus_up (bus);
+
+  receiving.session = osais_session_new (data_dir);
+  g_object_set (receiving.session, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE,
+                "listen-port", 0, NULL);
+  osais_session_start_async (receiving.session, NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the receiving session");
+  g_assert_true (osais_session_start_finish (receiving.session, result, &error));
+  g_assert_no_error (error);
+  /* The job stays running: its next step would come in a minute. */
+  g_object_set (osais_session_get_simulator (receiving.session), "step-delay", 60000, NULL);
+  receiving.receiver = osais_receiver_new (receiving.session);
+  osais_test_wait_until (receiver_owns_name, receiving.receiver, "the receiver's bus name");
+
+  g_timeout_add (20, drop_receiver_once_sent_cb, &receiving);
+  start = g_get_monotonic_time ();
+  run = run_cli_async (run_args);
+  g_assert_cmpint (run->status, ==, 3);
+  g_assert_nonnull (strstr (run->err, "lost track of the job"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+  /* And so the watch is gone too. */
+  g_assert_null (receiving.receiver);
+
+  osais_session_stop (receiving.session);
+  g_object_unref (receiving.session);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_test_dbus_down (bus);
+}
+
 /* `osais run --out` copies carry their parameters, which `osais params`
  * prints as `osais run` takes them; a file without any, or not a PNG, says
  * so with its own exit status. */
@@ -955,6 +1019,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/out-keeps-parameters", test_out_keeps_parameters);
   g_test_add_func ("/Osais/Cli/run-interrupted", test_run_interrupted);
   g_test_add_func ("/Osais/Cli/run-through-receiver", test_run_through_receiver);
+  g_test_add_func ("/Osais/Cli/run-receiver-quits", test_run_receiver_quits);
   g_test_add_func ("/Osais/Cli/doctor", test_doctor);
   g_test_add_func ("/Osais/Cli/serve-interrupted", test_serve_interrupted);
   g_test_add_func ("/Osais/Cli/check/found-tunnel-reachable", test_check_found_tunnel_reachable);

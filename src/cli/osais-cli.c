@@ -982,6 +982,22 @@ receiver_signal_cb (GDBusProxy *proxy,
     remote_refresh (cli);
 }
 
+/* The app (or `osais serve`) quit while the job runs: nothing will tell us
+ * more of it, and waiting for the timeout would only hide that. */
+static void
+receiver_owner_changed_cb (GDBusProxy *proxy,
+                           GParamSpec *pspec,
+                           Cli        *cli)
+{
+  g_autofree char *owner = g_dbus_proxy_get_name_owner (proxy);
+
+  if (owner != NULL)
+    return;
+  say ("lost track of the job: OSAIS Studio stopped receiving for %s before it ended",
+       cli_data_dir (cli));
+  cli_quit (cli, EXIT_NETWORK);
+}
+
 static void
 remote_submitted_cb (GObject      *object,
                      GAsyncResult *result,
@@ -1045,6 +1061,8 @@ run_through_receiver (Cli      *cli,
 
   cli->remote_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect (cli->receiver_proxy, "g-signal", G_CALLBACK (receiver_signal_cb), cli);
+  g_signal_connect (cli->receiver_proxy, "notify::g-name-owner",
+                    G_CALLBACK (receiver_owner_changed_cb), cli);
   /* Sending waits for OSAIS's answer, which the client retries for a while. */
   g_dbus_proxy_call (cli->receiver_proxy, "Submit",
                      g_variant_new ("(s@a{ss}@ays)", cli->engine_name,
