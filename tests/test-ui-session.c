@@ -1203,15 +1203,33 @@ static const char background_portal_xml[] =
   "</node>";
 
 /* xdg-desktop-portal's Background, as far as the app uses it: it answers
- * each request at once, allowing it or not. */
+ * each request at once, allowing it or not, or, deferred, when the test
+ * says (as when the user takes time to answer the portal's dialog). */
 typedef struct
 {
   GDBusConnection *connection;
   guint            registration;
   guint            owner_id;
   gboolean         allow;
-  GVariant        *options;  /* of the last request */
+  gboolean         deferred;
+  GPtrArray       *requests;  /* deferred: (sender, handle) pairs, flattened */
+  GVariant        *options;   /* of the last request */
 } BackgroundPortal;
+
+static void
+background_portal_answer (BackgroundPortal *portal,
+                          const char       *sender,
+                          const char       *handle,
+                          gboolean          allow)
+{
+  GVariantBuilder results;
+
+  g_variant_builder_init (&results, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&results, "{sv}", "background", g_variant_new_boolean (allow));
+  g_dbus_connection_emit_signal (portal->connection, sender, handle,
+                                 "org.freedesktop.portal.Request", "Response",
+                                 g_variant_new ("(ua{sv})", allow ? 0 : 1, &results), NULL);
+}
 
 static void
 background_method_cb (GDBusConnection       *connection,
@@ -1227,7 +1245,6 @@ background_method_cb (GDBusConnection       *connection,
   g_autofree char *caller = g_strdup (sender + 1);
   g_autofree char *handle = NULL;
   const char *token = NULL;
-  GVariantBuilder results;
 
   g_clear_pointer (&portal->options, g_variant_unref);
   portal->options = g_variant_get_child_value (parameters, 1);
@@ -1236,12 +1253,13 @@ background_method_cb (GDBusConnection       *connection,
   handle = g_strdup_printf ("/org/freedesktop/portal/desktop/request/%s/%s", caller, token);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", handle));
 
-  g_variant_builder_init (&results, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&results, "{sv}", "background", g_variant_new_boolean (portal->allow));
-  g_dbus_connection_emit_signal (connection, sender, handle, "org.freedesktop.portal.Request",
-                                 "Response",
-                                 g_variant_new ("(ua{sv})", portal->allow ? 0 : 1, &results),
-                                 NULL);
+  if (portal->deferred)
+    {
+      g_ptr_array_add (portal->requests, g_strdup (sender));
+      g_ptr_array_add (portal->requests, g_steal_pointer (&handle));
+      return;
+    }
+  background_portal_answer (portal, sender, handle, portal->allow);
 }
 
 static const GDBusInterfaceVTable background_vtable = { background_method_cb, NULL, NULL };
@@ -1256,6 +1274,7 @@ background_portal_start (BackgroundPortal *portal,
   guint32 result = 0;
 
   portal->allow = allow;
+  portal->requests = g_ptr_array_new_with_free_func (g_free);
   portal->connection = bus_connect ();
   portal->registration = g_dbus_connection_register_object (portal->connection,
                                                             "/org/freedesktop/portal/desktop",
@@ -1277,6 +1296,7 @@ background_portal_stop (BackgroundPortal *portal)
 {
   g_dbus_connection_unregister_object (portal->connection, portal->registration);
   g_clear_pointer (&portal->options, g_variant_unref);
+  g_clear_pointer (&portal->requests, g_ptr_array_unref);
   g_dbus_connection_close_sync (portal->connection, NULL, NULL);
   g_clear_object (&portal->connection);
 }
@@ -1390,15 +1410,80 @@ check_background_refused (Run *run)
   background_portal_stop (&portal);
 }
 
+static gboolean
+portal_has_two_requests (gpointer data)
+{
+  return ((BackgroundPortal *) data)->requests->len == 2 * 2;
+}
+
+static gboolean
+receiving_in_background (gpointer data)
+{
+  return osais_application_get_receiving_in_background (((Run *) data)->app);
+}
+
+/* The user answers the portal late: the window came back and went again
+ * meanwhile, so the answer is to a request that no longer stands, and a
+ * refusal of it must not end the background receiving that the second
+ * request asked for. */
+static void
+check_background_late_answer (Run *run)
+{
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  BackgroundPortal portal = { 0 };
+  BackgroundCheck check = { run, &portal, NULL };
+
+  background_portal_start (&portal, TRUE);
+  portal.deferred = TRUE;
+  wait_started (run);
+  /* Slow enough to run through the whole check. */
+  g_object_set (osais_session_get_simulator (run_session (run)), "step-delay", 5000, NULL);
+  g_hash_table_insert (values, (char *) "word", (char *) "answered late");
+  osais_session_submit_async (run_session (run), "diffusion", values, NULL, NULL, NULL,
+                              background_submitted_cb, &check);
+  osais_ui_test_wait_until (background_job_running, &check, "the job to run");
+
+  gtk_window_close (GTK_WINDOW (run->window));
+  osais_ui_test_wait_until (portal_asked, &portal, "the first request to the portal");
+  g_assert_true (osais_application_get_receiving_in_background (run->app));
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "show-window", NULL);
+  osais_ui_test_wait_until (has_window, run, "the window, back");
+  g_assert_false (osais_application_get_receiving_in_background (run->app));
+
+  gtk_window_close (GTK_WINDOW (run->window));
+  osais_ui_test_wait_until (portal_has_two_requests, &portal, "the second request");
+  osais_ui_test_wait_until (receiving_in_background, run, "receiving in the background again");
+
+  /* The first request refused, late: it no longer stands. */
+  background_portal_answer (&portal, g_ptr_array_index (portal.requests, 0),
+                            g_ptr_array_index (portal.requests, 1), FALSE);
+  osais_ui_test_settle (300);
+  g_assert_true (osais_application_get_receiving_in_background (run->app));
+  g_assert_false (osais_job_is_complete (check.job));
+
+  /* The second one allowed: still receiving. */
+  background_portal_answer (&portal, g_ptr_array_index (portal.requests, 2),
+                            g_ptr_array_index (portal.requests, 3), TRUE);
+  osais_ui_test_settle (300);
+  g_assert_true (osais_application_get_receiving_in_background (run->app));
+
+  g_clear_object (&check.job);
+  background_portal_stop (&portal);
+  quit (run);
+}
+
 static void
 test_background_portal (void)
 {
   Run allowed = { 0 };
   Run refused = { 0 };
+  Run late = { 0 };
 
   g_setenv ("OSAIS_BACKGROUND_PORTAL", "1", TRUE);
   run_here (&allowed, check_background_allowed);
   run_here (&refused, check_background_refused);
+  run_here (&late, check_background_late_answer);
   g_unsetenv ("OSAIS_BACKGROUND_PORTAL");
 }
 
