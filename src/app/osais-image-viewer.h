@@ -56,6 +56,9 @@ gboolean    osais_image_viewer_save_finish (OsaisImageViewer    *self,
 /* The full-size texture once loaded (NULL before), the zoom (0: fit). */
 GdkTexture *osais_image_viewer_get_texture (OsaisImageViewer *self);
 double      osais_image_viewer_get_zoom    (OsaisImageViewer *self);
+/* The file drag-out offers: a copy with the parameters inside once made (in
+ * the cache), NULL before. For tests. */
+GFile      *osais_image_viewer_get_drag_file (OsaisImageViewer *self);
 /* For tests: the details panel as "Title: value" lines. */
 char       *osais_image_viewer_dup_details (OsaisImageViewer *self);
 
