@@ -14,6 +14,7 @@
 
 #include "osais-input-well.h"
 #include "osais-param-format.h"
+#include "osais-prompt-history.h"
 #include "osais-request-form.h"
 
 /* The value validation puts in place of the input image's URL, which only
@@ -72,6 +73,7 @@ struct _OsaisRequestForm
   OsaisInputWell *input_well;
   GtkBox         *params_box;
   GtkLabel       *reason_label;
+  OsaisPromptHistory *prompt_history;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisRequestForm, osais_request_form, ADW_TYPE_BIN)
@@ -961,6 +963,7 @@ clear_fields (OsaisRequestForm *self)
   if (self->fields != NULL)
     g_ptr_array_set_size (self->fields, 0);
   self->prompt_param = NULL;
+  osais_prompt_history_set_key (self->prompt_history, NULL);
 }
 
 static char *
@@ -1057,6 +1060,7 @@ build_form (OsaisRequestForm *self)
 
               /* The first text field is the prompt: multi-line, on top. */
               self->prompt_param = param;
+              osais_prompt_history_set_key (self->prompt_history, param->name);
               gtk_label_set_label (self->prompt_title, osais_param_format_title (param));
               gtk_label_set_label (self->prompt_placeholder,
                                    placeholder != NULL ? placeholder : "");
@@ -1285,6 +1289,15 @@ osais_request_form_focus_prompt (OsaisRequestForm *self)
   return FALSE;
 }
 
+void
+osais_request_form_set_jobs (OsaisRequestForm *self,
+                             GListModel       *jobs)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  osais_prompt_history_set_jobs (self->prompt_history, jobs);
+}
+
 GtkWidget *
 osais_request_form_get_field (OsaisRequestForm *self,
                               const char       *name)
@@ -1438,6 +1451,7 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (OSAIS_TYPE_INPUT_WELL);
+  g_type_ensure (OSAIS_TYPE_PROMPT_HISTORY);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-request-form.ui");
@@ -1452,6 +1466,7 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, input_well);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, params_box);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, reason_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_history);
 
   gtk_widget_class_install_action (widget_class, "form.reuse-seed", NULL, reuse_seed_action);
 }
@@ -1464,6 +1479,7 @@ osais_request_form_init (OsaisRequestForm *self)
   self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
   self->groups = g_ptr_array_new ();
   self->prompt_buffer = gtk_text_view_get_buffer (self->prompt_view);
+  osais_prompt_history_set_view (self->prompt_history, self->prompt_view);
 
   g_signal_connect_object (self->prompt_buffer, "changed",
                            G_CALLBACK (prompt_changed_cb), self, G_CONNECT_SWAPPED);

@@ -47,6 +47,9 @@ gboolean     osais_request_form_get_has_input      (OsaisRequestForm *self);
 void         osais_request_form_reset              (OsaisRequestForm *self);
 /* Puts the keyboard focus in the prompt (or the first field). */
 gboolean     osais_request_form_focus_prompt       (OsaisRequestForm *self);
+/* The jobs (newest first) whose prompts the prompt's history offers. */
+void         osais_request_form_set_jobs           (OsaisRequestForm *self,
+                                                    GListModel       *jobs);
 /* The widget of a parameter (its row, the prompt's text view, the input
  * well), or NULL when the parameter has none: for tests and focus. */
 GtkWidget   *osais_request_form_get_field          (OsaisRequestForm *self,

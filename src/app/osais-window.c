@@ -895,6 +895,7 @@ session_store_changed_cb (OsaisWindow *self)
 
   g_object_get (self->session, "store", &store, NULL);
   osais_gallery_set_store (self->gallery, store);
+  osais_request_form_set_jobs (self->form, G_LIST_MODEL (store));
   g_signal_group_set_target (self->store_signals, store);
   osais_window_set_disk_full (self, store != NULL && osais_store_get_disk_full (store));
   osais_window_set_images_read_only (self,
