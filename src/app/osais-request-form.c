@@ -16,6 +16,7 @@
 #include "osais-param-format.h"
 #include "osais-prompt-history.h"
 #include "osais-request-form.h"
+#include "osais-style-popover.h"
 
 /* The value validation puts in place of the input image's URL, which only
  * the session knows once it serves the image. */
@@ -74,6 +75,7 @@ struct _OsaisRequestForm
   GtkBox         *params_box;
   GtkLabel       *reason_label;
   OsaisPromptHistory *prompt_history;
+  OsaisStylePopover *style_popover;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisRequestForm, osais_request_form, ADW_TYPE_BIN)
@@ -1298,6 +1300,15 @@ osais_request_form_set_jobs (OsaisRequestForm *self,
   osais_prompt_history_set_jobs (self->prompt_history, jobs);
 }
 
+void
+osais_request_form_set_styles_file (OsaisRequestForm *self,
+                                    GFile            *file)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  osais_style_popover_set_file (self->style_popover, file);
+}
+
 GtkWidget *
 osais_request_form_get_field (OsaisRequestForm *self,
                               const char       *name)
@@ -1452,6 +1463,7 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
 
   g_type_ensure (OSAIS_TYPE_INPUT_WELL);
   g_type_ensure (OSAIS_TYPE_PROMPT_HISTORY);
+  g_type_ensure (OSAIS_TYPE_STYLE_POPOVER);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-request-form.ui");
@@ -1467,6 +1479,7 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, params_box);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, reason_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_history);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, style_popover);
 
   gtk_widget_class_install_action (widget_class, "form.reuse-seed", NULL, reuse_seed_action);
 }
@@ -1480,6 +1493,7 @@ osais_request_form_init (OsaisRequestForm *self)
   self->groups = g_ptr_array_new ();
   self->prompt_buffer = gtk_text_view_get_buffer (self->prompt_view);
   osais_prompt_history_set_view (self->prompt_history, self->prompt_view);
+  osais_style_popover_set_form (self->style_popover, self);
 
   g_signal_connect_object (self->prompt_buffer, "changed",
                            G_CALLBACK (prompt_changed_cb), self, G_CONNECT_SWAPPED);

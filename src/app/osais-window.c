@@ -12,6 +12,7 @@
 
 #include "osais-banner.h"
 #include "osais-image-viewer.h"
+#include "osais-last-form.h"
 #include "osais-login-failure.h"
 #include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
@@ -70,6 +71,8 @@ struct _OsaisWindow
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
   OsaisImageViewer     *viewer;
+  /* The form last sent, kept in the data folder and restored at start-up. */
+  OsaisLastForm        *last_form;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -896,6 +899,20 @@ session_store_changed_cb (OsaisWindow *self)
   g_object_get (self->session, "store", &store, NULL);
   osais_gallery_set_store (self->gallery, store);
   osais_request_form_set_jobs (self->form, G_LIST_MODEL (store));
+  {
+    g_autoptr(GFile) styles = NULL;
+    g_autoptr(GFile) last_form = NULL;
+
+    if (store != NULL)
+      {
+        styles = g_file_new_build_filename (osais_store_get_data_dir (store),
+                                            OSAIS_STYLES_FILE, NULL);
+        last_form = g_file_new_build_filename (osais_store_get_data_dir (store),
+                                               OSAIS_LAST_FORM_FILE, NULL);
+      }
+    osais_request_form_set_styles_file (self->form, styles);
+    osais_last_form_set_file (self->last_form, last_form);
+  }
   g_signal_group_set_target (self->store_signals, store);
   osais_window_set_disk_full (self, store != NULL && osais_store_get_disk_full (store));
   osais_window_set_images_read_only (self,
@@ -1055,6 +1072,7 @@ run_action (GtkWidget  *widget,
     return;
 
   set_sending (self, TRUE);
+  osais_last_form_save (self->last_form);
   values = osais_request_form_dup_values (self->form);
   input = osais_request_form_dup_input (self->form, &content_type);
   {
@@ -1197,6 +1215,30 @@ reuse_parameters_cb (OsaisWindow *self,
   select_engine_by_name (self, osais_job_get_engine (job));
   osais_request_form_set_values_from_json (self->form, osais_job_get_parameters (job));
   adw_flap_set_reveal_flap (self->flap, TRUE);
+  osais_request_form_focus_prompt (self->form);
+}
+
+/* A style of another engine than the form's (the form applies its own). */
+static void
+apply_style_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  const char *engine = NULL;
+  const char *values = NULL;
+
+  OsaisEngine *shown;
+
+  g_variant_get (parameter, "(&s&s)", &engine, &values);
+  select_engine_by_name (self, engine);
+  shown = osais_request_form_get_engine (self->form);
+  if (shown == NULL || g_strcmp0 (osais_engine_get_name (shown), engine) != 0)
+    {
+      osais_window_show_toast (self, adw_toast_new (_("The style’s AI engine is not offered")));
+      return;
+    }
+  osais_request_form_set_values_from_json (self->form, values);
   osais_request_form_focus_prompt (self->form);
 }
 
@@ -1427,6 +1469,7 @@ osais_window_dispose (GObject *object)
   g_clear_pointer (&self->reach, osais_tunnel_check_free);
   g_clear_pointer (&self->reach_url, g_free);
   g_clear_object (&self->sending_card);
+  g_clear_object (&self->last_form);
   g_clear_pointer (&self->offered_parameters, g_free);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
@@ -1490,6 +1533,7 @@ osais_window_class_init (OsaisWindowClass *klass)
                                    choose_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.retry-login", NULL, retry_login_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.apply-style", "(ss)", apply_style_action);
 }
 
 static void
@@ -1502,6 +1546,7 @@ osais_window_init (OsaisWindow *self)
   GType drop_types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->last_form = osais_last_form_new (self->form);
   osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");
