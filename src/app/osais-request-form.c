@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "osais-cost.h"
 #include "osais-input-well.h"
 #include "osais-param-format.h"
 #include "osais-prompt-history.h"
@@ -76,6 +77,7 @@ struct _OsaisRequestForm
   GtkLabel       *reason_label;
   OsaisPromptHistory *prompt_history;
   OsaisStylePopover *style_popover;
+  GtkLabel       *cost_label;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisRequestForm, osais_request_form, ADW_TYPE_BIN)
@@ -968,6 +970,15 @@ clear_fields (OsaisRequestForm *self)
   osais_prompt_history_set_key (self->prompt_history, NULL);
 }
 
+static void
+show_cost (OsaisRequestForm *self)
+{
+  g_autofree char *cost = osais_cost_describe (self->engine);
+
+  gtk_label_set_label (self->cost_label, cost != NULL ? cost : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->cost_label), cost != NULL);
+}
+
 static char *
 describe_input_limits (const OsaisEngineParam *param)
 {
@@ -1022,6 +1033,7 @@ build_form (OsaisRequestForm *self)
   gtk_widget_set_visible (GTK_WIDGET (self->empty_page), self->engine == NULL);
   gtk_widget_set_visible (self->prompt_box, FALSE);
   osais_input_well_set_engine (self->input_well, self->engine);
+  show_cost (self);
 
   if (self->engine == NULL)
     {
@@ -1480,6 +1492,7 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, reason_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_history);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, style_popover);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, cost_label);
 
   gtk_widget_class_install_action (widget_class, "form.reuse-seed", NULL, reuse_seed_action);
 }
