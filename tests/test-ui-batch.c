@@ -183,8 +183,16 @@ test_batch_sends_exactly_n (void)
   g_autofree char *seed2 = NULL;
   g_autoptr(GHashTable) values = NULL;
 
+  GtkWidget *batch_button = osais_ui_test_find_actionable (GTK_WIDGET (window), "win.run");
+
   select_engine ("diffusion");
+  /* Run ×N is there when Run is, and not otherwise: its arrow too. */
+  set_prompt ("");
+  batch_button = gtk_widget_get_next_sibling (batch_button);
+  g_assert_true (GTK_IS_MENU_BUTTON (batch_button));
+  g_assert_false (gtk_widget_get_sensitive (batch_button));
   set_prompt ("three foxes");
+  g_assert_true (gtk_widget_get_sensitive (batch_button));
   osais_request_form_set_values_from_json (osais_window_get_form (window), "{\"seed\":\"7\"}");
   values = osais_request_form_dup_values (osais_window_get_form (window));
   g_assert_cmpstr (g_hash_table_lookup (values, "seed"), ==, "7");
@@ -192,6 +200,7 @@ test_batch_sends_exactly_n (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run-batch", "u", 3));
   g_assert_true (osais_window_get_sending (window));
   g_assert_cmpuint (osais_gallery_get_n_sending (osais_window_get_gallery (window)), ==, 3);
+  g_assert_false (gtk_widget_get_sensitive (batch_button));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.run-batch", "u", 3);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL);
   g_assert_cmpuint (osais_gallery_get_n_sending (osais_window_get_gallery (window)), ==, 3);

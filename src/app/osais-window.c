@@ -42,6 +42,7 @@ struct _OsaisWindow
   GtkLabel             *server_label;
   GtkMenuButton        *status_button;
   GtkButton            *run_button;
+  GtkWidget            *batch_button;
   OsaisBanner          *banner;
 
   /* A request on its way to OSAIS: Run waits for its answer, so that a
@@ -950,6 +951,9 @@ update_run_action (OsaisWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", valid && !self->sending);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-batch", valid && !self->sending);
+  /* A menu button does not follow its items' actions: the half of the
+   * split button beside a disabled Run would open a menu of nothing. */
+  gtk_widget_set_sensitive (self->batch_button, valid && !self->sending);
 }
 
 /* Run says what it does: an icon in the compact header, else its label,
@@ -1670,6 +1674,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, batch_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
