@@ -617,6 +617,12 @@ export_ready (gpointer data)
   return osais_image_viewer_get_drag_file (data) != NULL;
 }
 
+static gboolean
+file_gone (gpointer data)
+{
+  return !g_file_query_exists (data, NULL);
+}
+
 static GtkDragSource *
 find_drag_source (GtkWidget *widget)
 {
@@ -658,6 +664,8 @@ test_copy_and_drag_carry_parameters (void)
   g_autoptr(GError) error = NULL;
   g_auto(GValue) value = G_VALUE_INIT;
   const char *mime_types[] = { "image/png", NULL };
+  g_autoptr(OsaisImage) second = NULL;
+  g_autoptr(GFile) first_copy = NULL;
   OsaisImageViewer *viewer = NULL;
   GtkWidget *window = present_viewer (&viewer);
   GtkDragSource *source;
@@ -693,6 +701,15 @@ test_copy_and_drag_carry_parameters (void)
   g_assert_no_error (error);
   assert_parameters (dragged, "a lighthouse at dusk", "12", "777");
   g_assert_true (g_str_has_suffix (g_file_peek_path (file), "a-lighthouse-at-dusk-31.png"));
+
+  /* Another image shown: its own copy, and the last one's is removed. */
+  first_copy = g_object_ref (file);
+  osais_test_store_notify (fixture.store, 31, OSAIS_STAGE_IMAGE_DONE, 2, NULL);
+  second = osais_test_store_add_image (fixture.store, 31, 2, 32, 32);
+  osais_image_viewer_set_image (viewer, second, job);
+  osais_ui_test_wait_until (export_ready, viewer, "the second export");
+  osais_ui_test_wait_until (file_gone, first_copy, "the first copy to be removed");
+  g_assert_true (g_file_query_exists (osais_image_viewer_get_drag_file (viewer), NULL));
 
   gtk_window_destroy (GTK_WINDOW (window));
   osais_test_store_close (&fixture);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -895,6 +896,37 @@ typedef struct
 } Exported;
 
 static void
+forget_export_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  g_autoptr(GFile) folder = g_file_get_parent (task_data);
+
+  /* The copy, then its folder (made for it alone); either may be gone. */
+  g_file_delete (task_data, NULL, NULL);
+  if (folder != NULL)
+    g_file_delete (folder, NULL, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* A drag-out copy is only needed while its image is shown: removed when
+ * another replaces it, so that the cache does not keep one per image seen. */
+static void
+forget_export (OsaisImageViewer *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->export_file == NULL)
+    return;
+
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, forget_export);
+  g_task_set_task_data (task, g_steal_pointer (&self->export_file), g_object_unref);
+  g_task_run_in_thread (task, forget_export_thread);
+}
+
+static void
 exported_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
@@ -918,7 +950,8 @@ exported_cb (GObject      *object,
   g_clear_pointer (&self->export_bytes, g_bytes_unref);
   self->export_bytes = g_steal_pointer (&bytes);
   self->export_tagged = tagged;
-  g_set_object (&self->export_file, file);
+  forget_export (self);
+  self->export_file = g_steal_pointer (&file);
 }
 
 /* The copy a drag gives other applications: in the cache, one folder per
@@ -928,9 +961,13 @@ start_export (OsaisImageViewer *self)
 {
   OsaisEngine *engine = find_engine (self);
   g_autofree char *name = osais_image_viewer_dup_suggested_name (self);
-  g_autofree char *folder = g_strdup_printf ("%" G_GINT64_FORMAT "-%d",
+  static guint n_exports;
+  /* A folder of its own for each copy, so that removing the last one never
+   * races with making the next, even of the same image. */
+  g_autofree char *folder = g_strdup_printf ("%" G_GINT64_FORMAT "-%d-%d-%u",
                                              osais_image_get_uid (self->image),
-                                             osais_image_get_cycle (self->image));
+                                             osais_image_get_cycle (self->image),
+                                             (int) getpid (), ++n_exports);
   Exported *exported = g_new0 (Exported, 1);
 
   exported->self = g_object_ref (self);
@@ -969,7 +1006,7 @@ osais_image_viewer_set_image (OsaisImageViewer *self,
   g_clear_object (&self->cancellable);
   g_clear_object (&self->texture);
   g_clear_pointer (&self->export_bytes, g_bytes_unref);
-  g_clear_object (&self->export_file);
+  forget_export (self);
   self->export_tagged = FALSE;
   gtk_picture_set_paintable (self->picture, NULL);
   self->zoom = 0;
@@ -1271,7 +1308,7 @@ osais_image_viewer_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_IMAGE_VIEWER);
   g_clear_object (&self->texture);
   g_clear_pointer (&self->export_bytes, g_bytes_unref);
-  g_clear_object (&self->export_file);
+  forget_export (self);
   g_clear_object (&self->image);
   g_clear_object (&self->job);
   if (self->model != NULL)
