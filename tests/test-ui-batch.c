@@ -265,6 +265,51 @@ test_large_batch_asks_first (void)
   osais_ui_test_wait_until (no_job_running, NULL, "the eight jobs to complete");
 }
 
+static gboolean
+prompt_is (gpointer data)
+{
+  OsaisRequestForm *form = osais_window_get_form (data);
+  g_autoptr(GHashTable) values = NULL;
+
+  if (osais_request_form_get_engine (form) == NULL)
+    return FALSE;
+  values = osais_request_form_dup_values (form);
+  return g_strcmp0 (g_hash_table_lookup (values, "word"), "a harbour at noon") == 0 &&
+         g_strcmp0 (g_hash_table_lookup (values, "steps"), "44") == 0;
+}
+
+/* The form sent last is kept in the data folder and comes back in a new
+ * window (as at the next start): engine, prompt and values. */
+static void
+test_last_form_in_new_window (void)
+{
+  OsaisWindow *second;
+  g_autofree char *path = g_build_filename (osais_store_get_data_dir (store ()),
+                                            "last-form.json", NULL);
+  g_autofree char *contents = NULL;
+
+  select_engine ("diffusion");
+  set_prompt ("a harbour at noon");
+  osais_request_form_set_values_from_json (osais_window_get_form (window), "{\"steps\":\"44\"}");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
+  osais_ui_test_wait_until (not_sending, NULL, "OSAIS to answer");
+  osais_ui_test_settle (300);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "a harbour at noon"));
+
+  /* Another form in between, so that the new window cannot simply show
+   * what this one does. */
+  set_prompt ("something else");
+  second = osais_window_new (app);
+  gtk_window_present (GTK_WINDOW (second));
+  osais_ui_test_wait_until (prompt_is, second, "the last form in the new window");
+  g_assert_cmpstr (osais_engine_get_name (osais_request_form_get_engine (
+                     osais_window_get_form (second))), ==, "diffusion");
+  gtk_window_destroy (GTK_WINDOW (second));
+
+  osais_ui_test_wait_until (no_job_running, NULL, "the job to complete");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -290,6 +335,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Batch/cost-before-run", test_cost_before_run);
   g_test_add_func ("/Osais/Ui/Batch/sends-exactly-n", test_batch_sends_exactly_n);
   g_test_add_func ("/Osais/Ui/Batch/large-batch-asks-first", test_large_batch_asks_first);
+  g_test_add_func ("/Osais/Ui/Batch/last-form-in-new-window", test_last_form_in_new_window);
 
   status = g_test_run ();
 
