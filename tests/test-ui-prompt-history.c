@@ -250,10 +250,15 @@ test_popover_search_and_choose (void)
   gtk_window_present (GTK_WINDOW (window));
   osais_ui_test_wait_painted (window, 2);
 
-  button = find_widget (GTK_WIDGET (form), GTK_TYPE_MENU_BUTTON);
+  /* The prompt's menu buttons: styles, then recent prompts. */
+  for (button = find_widget (GTK_WIDGET (form), GTK_TYPE_MENU_BUTTON);
+       button != NULL;
+       button = gtk_widget_get_next_sibling (button))
+    if (GTK_IS_MENU_BUTTON (button) &&
+        OSAIS_IS_PROMPT_HISTORY (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))))
+      break;
   g_assert_nonnull (button);
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
-  g_assert_true (OSAIS_IS_PROMPT_HISTORY (popover));
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
   osais_ui_test_wait_until (popover_mapped, popover, "the popover");
   osais_ui_test_save_screenshot (window, "prompt-history.png");
@@ -262,6 +267,23 @@ test_popover_search_and_choose (void)
   entry = find_widget (popover, GTK_TYPE_SEARCH_ENTRY);
   g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), 2));
   g_assert_null (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), 3));
+
+  /* ↓ from the search goes to the first prompt. */
+  {
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (entry);
+    gboolean handled = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+      {
+        g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+          g_signal_emit_by_name (controller, "key-pressed", GDK_KEY_Down, 0, 0, &handled);
+      }
+    g_assert_true (handled);
+    g_assert_true (gtk_widget_has_focus (GTK_WIDGET (
+                     gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), 0))));
+  }
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "lighthouse");
   g_signal_emit_by_name (entry, "search-changed");

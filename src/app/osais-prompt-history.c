@@ -241,6 +241,25 @@ search_activate_cb (OsaisPromptHistory *self)
     g_signal_emit_by_name (self->list_box, "row-activated", row);
 }
 
+/* ↓ in the search goes to the prompts, as in GNOME's other searches. */
+static gboolean
+search_key_pressed_cb (OsaisPromptHistory    *self,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       GtkEventControllerKey *controller)
+{
+  GtkListBoxRow *row;
+
+  if (keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down)
+    return FALSE;
+  row = gtk_list_box_get_row_at_index (self->list_box, 0);
+  if (row == NULL)
+    return FALSE;
+
+  return gtk_widget_grab_focus (GTK_WIDGET (row));
+}
+
 static void
 stop_search_cb (OsaisPromptHistory *self)
 {
@@ -550,6 +569,13 @@ osais_prompt_history_class_init (OsaisPromptHistoryClass *klass)
 static void
 osais_prompt_history_init (OsaisPromptHistory *self)
 {
+  GtkEventController *keys;
+
   self->walk_index = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  keys = gtk_event_controller_key_new ();
+  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (search_key_pressed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->search_entry), keys);
 }
