@@ -14,6 +14,7 @@
 
 #include "osais-checkered-paintable.h"
 #include "osais-gallery-model.h"
+#include "osais-image-export.h"
 #include "osais-image-viewer.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
@@ -124,13 +125,15 @@ assert_parameters (GBytes     *png,
   g_assert_cmpstr (source, ==, "osais-studio");
   g_assert_cmpstr (json_object_get_string_member (parameters, "word"), ==, prompt);
   g_assert_cmpstr (json_object_get_string_member (parameters, "steps"), ==, steps);
-  g_assert_cmpstr (json_object_get_string_member (parameters, "seed"), ==, seed);
+  g_assert_cmpstr (json_object_get_string_member_with_default (parameters, "seed", NULL), ==,
+                   seed);
 
   a1111 = osais_png_text_parse_a1111 (g_hash_table_lookup (texts,
                                                            OSAIS_PNG_TEXT_A1111_KEYWORD));
   g_assert_cmpstr (g_hash_table_lookup (a1111, "word"), ==, prompt);
   g_assert_cmpstr (g_hash_table_lookup (a1111, "steps"), ==, steps);
-  g_assert_cmpstr (g_hash_table_lookup (a1111, "seed"), ==, seed);
+  if (seed != NULL)
+    g_assert_cmpstr (g_hash_table_lookup (a1111, "seed"), ==, seed);
 }
 
 /* Stores @png as the image of cycle 1 of @uid. */
@@ -715,6 +718,68 @@ test_copy_and_drag_carry_parameters (void)
   osais_test_store_close (&fixture);
 }
 
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* A JPEG is given out as stored, and said to carry no parameters (the
+ * viewer's toast comes from that); a PNG of the same job carries them. */
+static void
+test_jpeg_exported_untagged (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) jpeg_image = NULL;
+  g_autoptr(OsaisImage) png_image = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) jpeg = NULL;
+  g_autoptr(GBytes) exported = NULL;
+  g_autofree char *data = NULL;
+  gsize size = 0;
+  gboolean tagged = TRUE;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 41, "{\"word\":\"a jpeg\",\"steps\":\"5\"}");
+  gdk_pixbuf_fill (pixbuf, 0x336699ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &size, "jpeg", &error, NULL));
+  jpeg = g_bytes_new_take (g_steal_pointer (&data), size);
+  osais_test_store_notify (fixture.store, 41, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  osais_store_add_image_async (fixture.store, 41, "t", 1, jpeg, "image/jpeg", 16, 16, NULL,
+                               osais_test_store_result_cb, &result);
+  jpeg_image = osais_store_add_image_finish (fixture.store,
+                                             osais_test_wait_for_result (&result, "jpeg"),
+                                             &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  osais_image_export_async (jpeg_image, job, NULL, NULL, NULL, export_done_cb, &result);
+  exported = osais_image_export_finish (osais_test_wait_for_result (&result, "export"),
+                                        &tagged, &error);
+  g_assert_no_error (error);
+  g_assert_false (tagged);
+  g_assert_true (g_bytes_equal (exported, jpeg));
+  g_clear_object (&result);
+  g_clear_pointer (&exported, g_bytes_unref);
+
+  osais_test_store_notify (fixture.store, 41, OSAIS_STAGE_IMAGE_DONE, 2, NULL);
+  png_image = osais_test_store_add_image (fixture.store, 41, 2, 16, 16);
+  osais_image_export_async (png_image, job, "1.0", NULL, NULL, export_done_cb, &result);
+  exported = osais_image_export_finish (osais_test_wait_for_result (&result, "export"),
+                                        &tagged, &error);
+  g_assert_no_error (error);
+  g_assert_true (tagged);
+  assert_parameters (exported, "a jpeg", "5", NULL);
+
+  g_clear_object (&result);
+  osais_test_store_close (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -731,6 +796,7 @@ main (int   argc,
   g_test_add_func ("/Osais/ImageViewer/save-as-suggests-name-from-prompt",
                    test_save_as_suggests_name_from_prompt);
   g_test_add_func ("/Osais/ImageViewer/save-writes-normal-file", test_save_writes_normal_file);
+  g_test_add_func ("/Osais/ImageViewer/jpeg-exported-untagged", test_jpeg_exported_untagged);
   g_test_add_func ("/Osais/ImageViewer/copy-and-drag-carry-parameters",
                    test_copy_and_drag_carry_parameters);
 
