@@ -307,6 +307,20 @@ test_last_form_restored (void)
   g_assert_cmpstr ((prompt = dup_value (next, "word")), ==, "the same fox, again");
   g_assert_cmpstr ((steps = dup_value (next, "steps")), ==, "41");
 
+  /* Written in before the file was read: the user's prompt stays. */
+  {
+    OsaisRequestForm *quick = new_form ("diffusion");
+    g_autoptr(OsaisLastForm) late = osais_last_form_new (quick);
+    g_autofree char *kept = NULL;
+
+    set_prompt (quick, "typed at once");
+    osais_last_form_set_file (late, file);
+    osais_ui_test_wait_until (last_form_idle, late, "the last form to load");
+    g_assert_cmpstr ((kept = dup_value (quick, "word")), ==, "typed at once");
+    g_clear_object (&late);
+    g_assert_finalize_object (quick);
+  }
+
   g_clear_object (&last);
   g_clear_object (&restored);
   g_assert_finalize_object (form);

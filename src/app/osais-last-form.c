@@ -47,6 +47,28 @@ osais_request_form_dup_values_json (OsaisRequestForm *form)
   return json_to_string (root, FALSE);
 }
 
+/* Whether the prompt (the engine's first text field, as the form has it)
+ * has been written in: the user was quicker than the file. */
+static gboolean
+prompt_written (OsaisLastForm *self,
+                OsaisEngine   *engine)
+{
+  g_autoptr(GHashTable) values = osais_request_form_dup_values (self->form);
+
+  for (guint i = 0; i < osais_engine_get_n_params (engine); i++)
+    {
+      const OsaisEngineParam *param = osais_engine_get_param (engine, i);
+      const char *value;
+
+      if (param->widget != OSAIS_PARAM_WIDGET_EDIT || param->type != OSAIS_PARAM_TYPE_STRING)
+        continue;
+      value = g_hash_table_lookup (values, param->name);
+      return value != NULL && value[0] != '\0';
+    }
+
+  return FALSE;
+}
+
 static void
 try_restore (OsaisLastForm *self)
 {
@@ -57,6 +79,14 @@ try_restore (OsaisLastForm *self)
   engine = osais_request_form_get_engine (self->form);
   if (engine == NULL || g_strcmp0 (osais_engine_get_name (engine), self->pending->engine) != 0)
     return;
+
+  /* Never over what the user has begun: the last form only fills an
+   * empty one. */
+  if (prompt_written (self, engine))
+    {
+      g_clear_pointer (&self->pending, osais_style_free);
+      return;
+    }
 
   osais_request_form_set_values_from_json (self->form, self->pending->values);
   g_clear_pointer (&self->pending, osais_style_free);
