@@ -297,6 +297,30 @@ test_last_form_in_new_window (void)
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "a harbour at noon"));
 
+  /* The window gives its form the store's jobs: Up in the empty prompt
+   * brings back the prompt just sent. */
+  set_prompt ("");
+  {
+    GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (view);
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+    g_autofree char *text = NULL;
+    gboolean handled = FALSE;
+    GtkTextIter start, end;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+      {
+        g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+          g_signal_emit_by_name (controller, "key-pressed", GDK_KEY_Up, 0, 0, &handled);
+      }
+    g_assert_true (handled);
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (text, ==, "a harbour at noon");
+  }
+
   /* Another form in between, so that the new window cannot simply show
    * what this one does. */
   set_prompt ("something else");
