@@ -143,6 +143,16 @@ test_save_and_apply (void)
 
   names = osais_style_popover_dup_names (popover);
   g_assert_cmpstrv (names, ((const char * const[]) { "Sketch", "Harbour", NULL }));
+  /* Each row says its engine and prompt. */
+  {
+    GtkWidget *list_box = find_widget (GTK_WIDGET (popover), GTK_TYPE_LIST_BOX);
+    GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), 1);
+
+    g_assert_true (ADW_IS_ACTION_ROW (row));
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Harbour");
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                     "diffusion — an oil painting of a harbour");
+  }
   g_assert_true (g_file_load_contents (file, NULL, &contents, &length, NULL, &error));
   g_assert_no_error (error);
   styles = osais_styles_parse (contents, length, &error);

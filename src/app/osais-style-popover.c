@@ -89,6 +89,26 @@ engine_title (OsaisStylePopover *self,
   return name;
 }
 
+/* What tells styles apart: the engine, then the prompt when there is one
+ * (a row shows one line of it). */
+static char *
+describe_style (OsaisStylePopover *self,
+                OsaisStyle        *style)
+{
+  g_autoptr(JsonNode) values = json_from_string (style->values, NULL);
+  const char *engine = engine_title (self, style->engine);
+  const char *prompt = NULL;
+
+  if (values != NULL && JSON_NODE_HOLDS_OBJECT (values))
+    prompt = json_object_get_string_member_with_default (json_node_get_object (values),
+                                                         "word", NULL);
+  if (prompt == NULL || prompt[0] == '\0')
+    return g_strdup (engine);
+
+  /* Translators: a style's description: its AI engine, then its prompt. */
+  return g_strdup_printf (_("%s — %s"), engine, prompt);
+}
+
 static void
 fill_list (OsaisStylePopover *self)
 {
@@ -104,12 +124,15 @@ fill_list (OsaisStylePopover *self)
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *delete = gtk_button_new_from_icon_name ("user-trash-symbolic");
       g_autofree char *title = g_markup_escape_text (style->name != NULL ? style->name : "", -1);
-      g_autofree char *subtitle = g_markup_escape_text (engine_title (self, style->engine), -1);
+      g_autofree char *description = describe_style (self, style);
+      g_autofree char *subtitle = g_markup_escape_text (description, -1);
       g_autofree char *delete_label = g_strdup_printf (_("Delete Style “%s”"),
                                                        style->name != NULL ? style->name : "");
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
+      gtk_widget_set_tooltip_text (row, description);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       gtk_widget_set_valign (delete, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (delete, "flat");
