@@ -170,12 +170,31 @@ test_save_and_apply (void)
   g_assert_cmpstr ((steps = dup_value (form, "steps")), ==, "35");
   g_assert_false (osais_style_popover_apply (popover, "No Such Style"));
 
+  /* Its trash button deletes a style, from the file too. */
+  {
+    GtkWidget *list_box = find_widget (GTK_WIDGET (popover), GTK_TYPE_LIST_BOX);
+    GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), 0));
+    GtkWidget *trash = find_widget (row, GTK_TYPE_BUTTON);
+    g_autofree char *after = NULL;
+
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Sketch");
+    g_assert_nonnull (trash);
+    g_signal_emit_by_name (trash, "clicked");
+    osais_ui_test_wait_until (popover_idle, popover, "the style to be deleted");
+    g_clear_pointer (&names, g_strfreev);
+    names = osais_style_popover_dup_names (popover);
+    g_assert_cmpstrv (names, ((const char * const[]) { "Harbour", NULL }));
+    g_assert_true (g_file_load_contents (file, NULL, &after, NULL, NULL, &error));
+    g_assert_null (strstr (after, "Sketch"));
+    g_assert_nonnull (strstr (after, "Harbour"));
+  }
+
   /* The same name again: replaced, on top. */
   osais_style_popover_save (popover, "Harbour");
   osais_ui_test_wait_until (popover_idle, popover, "the style to be replaced");
   g_clear_pointer (&names, g_strfreev);
   names = osais_style_popover_dup_names (popover);
-  g_assert_cmpstrv (names, ((const char * const[]) { "Harbour", "Sketch", NULL }));
+  g_assert_cmpstrv (names, ((const char * const[]) { "Harbour", NULL }));
 
   g_assert_finalize_object (form);
 }
