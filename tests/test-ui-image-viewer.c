@@ -14,6 +14,7 @@
 
 #include "osais-checkered-paintable.h"
 #include "osais-gallery-model.h"
+#include "osais-image-export.h"
 #include "osais-image-viewer.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
@@ -101,6 +102,38 @@ press_key (GtkWidget *widget,
     }
 
   g_error ("No binding for %s", gdk_keyval_name (keyval));
+}
+
+/* @png carries, read back by our reader, the prompt and values of the job
+ * it came from: in our JSON and in AUTOMATIC1111's text. */
+static void
+assert_parameters (GBytes     *png,
+                   const char *prompt,
+                   const char *steps,
+                   const char *seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) texts = osais_png_text_read (png, &error);
+  g_autoptr(GHashTable) a1111 = NULL;
+  g_autofree char *engine = NULL;
+  g_autoptr(JsonObject) parameters = NULL;
+  const char *source = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (g_hash_table_lookup (texts, OSAIS_PNG_TEXT_OSAIS_KEYWORD));
+  g_assert_true (osais_png_text_extract_parameters (texts, &engine, &parameters, &source));
+  g_assert_cmpstr (source, ==, "osais-studio");
+  g_assert_cmpstr (json_object_get_string_member (parameters, "word"), ==, prompt);
+  g_assert_cmpstr (json_object_get_string_member (parameters, "steps"), ==, steps);
+  g_assert_cmpstr (json_object_get_string_member_with_default (parameters, "seed", NULL), ==,
+                   seed);
+
+  a1111 = osais_png_text_parse_a1111 (g_hash_table_lookup (texts,
+                                                           OSAIS_PNG_TEXT_A1111_KEYWORD));
+  g_assert_cmpstr (g_hash_table_lookup (a1111, "word"), ==, prompt);
+  g_assert_cmpstr (g_hash_table_lookup (a1111, "steps"), ==, steps);
+  if (seed != NULL)
+    g_assert_cmpstr (g_hash_table_lookup (a1111, "seed"), ==, seed);
 }
 
 /* Stores @png as the image of cycle 1 of @uid. */
@@ -495,7 +528,8 @@ test_save_writes_normal_file (void)
   mode_t old_umask = umask (022);
 
   osais_test_store_open (&fixture);
-  job = osais_test_store_create_job (fixture.store, 9, "{\"word\":\"a fox\"}");
+  job = osais_test_store_create_job (fixture.store, 9,
+                                     "{\"word\":\"a fox\",\"steps\":\"30\",\"seed\":\"4242\"}");
   osais_test_store_notify (fixture.store, 9, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
   image = osais_test_store_add_image (fixture.store, 9, 1, 32, 32);
   osais_image_viewer_set_image (viewer, image, job);
@@ -518,7 +552,10 @@ test_save_writes_normal_file (void)
   stored = osais_test_load_image (image);
   saved = g_file_load_bytes (destination, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_bytes_equal (stored, saved));
+  /* The image, with its parameters added (the store's file has none). */
+  g_assert_false (g_bytes_equal (stored, saved));
+  g_assert_cmpuint (g_bytes_get_size (saved), >, g_bytes_get_size (stored));
+  assert_parameters (saved, "a fox", "30", "4242");
 
   /* Nothing shown: an error, no file. */
   g_clear_object (&result);
@@ -534,6 +571,212 @@ test_save_writes_normal_file (void)
   g_clear_object (&result);
   osais_ui_test_wait_until (only_test_holds, viewer, "the cancelled loads");
   g_assert_finalize_object (viewer);
+  osais_test_store_close (&fixture);
+}
+
+static void
+clipboard_spliced_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GBytes **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_splice_finish (G_OUTPUT_STREAM (object), result, &error);
+  g_assert_no_error (error);
+  *out = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (object));
+}
+
+/* The clipboard's stream is fed by this thread's main loop: read it
+ * asynchronously, or nothing writes it. */
+static void
+clipboard_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  const char *mime_type = NULL;
+
+  stream = gdk_clipboard_read_finish (GDK_CLIPBOARD (object), result, &mime_type, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mime_type, ==, "image/png");
+  g_output_stream_splice_async (memory, stream,
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, clipboard_spliced_cb, user_data);
+}
+
+static gboolean
+bytes_arrived (gpointer data)
+{
+  return *(GBytes **) data != NULL;
+}
+
+static gboolean
+export_ready (gpointer data)
+{
+  return osais_image_viewer_get_drag_file (data) != NULL;
+}
+
+static gboolean
+file_gone (gpointer data)
+{
+  return !g_file_query_exists (data, NULL);
+}
+
+static GtkDragSource *
+find_drag_source (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DRAG_SOURCE (controller))
+        return GTK_DRAG_SOURCE (controller);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkDragSource *source = find_drag_source (child);
+
+      if (source != NULL)
+        return source;
+    }
+
+  return NULL;
+}
+
+/* Copy puts a PNG with the job's parameters on the clipboard: read back, as
+ * another application pasting "image/png" would, it has the prompt and the
+ * values. Drag-out offers a file that has them too. */
+static void
+test_copy_and_drag_carry_parameters (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GBytes) pasted = NULL;
+  g_autoptr(GBytes) dragged = NULL;
+  g_autoptr(GdkContentProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  const char *mime_types[] = { "image/png", NULL };
+  g_autoptr(OsaisImage) second = NULL;
+  g_autoptr(GFile) first_copy = NULL;
+  OsaisImageViewer *viewer = NULL;
+  GtkWidget *window = present_viewer (&viewer);
+  GtkDragSource *source;
+  GFile *file;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 31,
+                                     "{\"word\":\"a lighthouse at dusk\",\"steps\":\"12\","
+                                     "\"seed\":\"777\"}");
+  osais_test_store_notify (fixture.store, 31, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  image = osais_test_store_add_image (fixture.store, 31, 1, 32, 32);
+  osais_image_viewer_set_image (viewer, image, job);
+  osais_ui_test_wait_until (texture_loaded, viewer, "the image");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.copy", NULL));
+  osais_ui_test_wait_until (export_ready, viewer, "the export");
+  gdk_clipboard_read_async (gtk_widget_get_clipboard (GTK_WIDGET (viewer)), mime_types,
+                            G_PRIORITY_DEFAULT, NULL, clipboard_read_cb, &pasted);
+  osais_ui_test_wait_until (bytes_arrived, &pasted, "the pasted image");
+  assert_parameters (pasted, "a lighthouse at dusk", "12", "777");
+
+  /* The drag: what the viewer's own drag source offers as a file. */
+  source = find_drag_source (GTK_WIDGET (viewer));
+  g_assert_nonnull (source);
+  g_signal_emit_by_name (source, "prepare", 10.0, 10.0, &provider);
+  g_assert_nonnull (provider);
+  g_value_init (&value, G_TYPE_FILE);
+  g_assert_true (gdk_content_provider_get_value (provider, &value, &error));
+  g_assert_no_error (error);
+  file = g_value_get_object (&value);
+  g_assert_false (g_file_equal (file, osais_image_get_file (image)));
+  dragged = g_file_load_bytes (file, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_parameters (dragged, "a lighthouse at dusk", "12", "777");
+  g_assert_true (g_str_has_suffix (g_file_peek_path (file), "a-lighthouse-at-dusk-31.png"));
+
+  /* Another image shown: its own copy, and the last one's is removed. */
+  first_copy = g_object_ref (file);
+  osais_test_store_notify (fixture.store, 31, OSAIS_STAGE_IMAGE_DONE, 2, NULL);
+  second = osais_test_store_add_image (fixture.store, 31, 2, 32, 32);
+  osais_image_viewer_set_image (viewer, second, job);
+  osais_ui_test_wait_until (export_ready, viewer, "the second export");
+  osais_ui_test_wait_until (file_gone, first_copy, "the first copy to be removed");
+  g_assert_true (g_file_query_exists (osais_image_viewer_get_drag_file (viewer), NULL));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_test_store_close (&fixture);
+}
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* A JPEG is given out as stored, and said to carry no parameters (the
+ * viewer's toast comes from that); a PNG of the same job carries them. */
+static void
+test_jpeg_exported_untagged (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) jpeg_image = NULL;
+  g_autoptr(OsaisImage) png_image = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) jpeg = NULL;
+  g_autoptr(GBytes) exported = NULL;
+  g_autofree char *data = NULL;
+  gsize size = 0;
+  gboolean tagged = TRUE;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 41, "{\"word\":\"a jpeg\",\"steps\":\"5\"}");
+  gdk_pixbuf_fill (pixbuf, 0x336699ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &size, "jpeg", &error, NULL));
+  jpeg = g_bytes_new_take (g_steal_pointer (&data), size);
+  osais_test_store_notify (fixture.store, 41, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  osais_store_add_image_async (fixture.store, 41, "t", 1, jpeg, "image/jpeg", 16, 16, NULL,
+                               osais_test_store_result_cb, &result);
+  jpeg_image = osais_store_add_image_finish (fixture.store,
+                                             osais_test_wait_for_result (&result, "jpeg"),
+                                             &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  osais_image_export_async (jpeg_image, job, NULL, NULL, NULL, export_done_cb, &result);
+  exported = osais_image_export_finish (osais_test_wait_for_result (&result, "export"),
+                                        &tagged, &error);
+  g_assert_no_error (error);
+  g_assert_false (tagged);
+  g_assert_true (g_bytes_equal (exported, jpeg));
+  g_clear_object (&result);
+  g_clear_pointer (&exported, g_bytes_unref);
+
+  osais_test_store_notify (fixture.store, 41, OSAIS_STAGE_IMAGE_DONE, 2, NULL);
+  png_image = osais_test_store_add_image (fixture.store, 41, 2, 16, 16);
+  osais_image_export_async (png_image, job, "1.0", NULL, NULL, export_done_cb, &result);
+  exported = osais_image_export_finish (osais_test_wait_for_result (&result, "export"),
+                                        &tagged, &error);
+  g_assert_no_error (error);
+  g_assert_true (tagged);
+  assert_parameters (exported, "a jpeg", "5", NULL);
+
+  g_clear_object (&result);
   osais_test_store_close (&fixture);
 }
 
@@ -553,6 +796,9 @@ main (int   argc,
   g_test_add_func ("/Osais/ImageViewer/save-as-suggests-name-from-prompt",
                    test_save_as_suggests_name_from_prompt);
   g_test_add_func ("/Osais/ImageViewer/save-writes-normal-file", test_save_writes_normal_file);
+  g_test_add_func ("/Osais/ImageViewer/jpeg-exported-untagged", test_jpeg_exported_untagged);
+  g_test_add_func ("/Osais/ImageViewer/copy-and-drag-carry-parameters",
+                   test_copy_and_drag_carry_parameters);
 
   return g_test_run ();
 }

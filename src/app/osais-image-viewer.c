@@ -9,12 +9,14 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
 #include "osais-checkered-paintable.h"
 #include "osais-gallery-model.h"
+#include "osais-image-export.h"
 #include "osais-image-viewer.h"
 #include "osais-param-format.h"
 #include "osais-thumbnail-loader.h"
@@ -35,6 +37,11 @@ struct _OsaisImageViewer
   GPtrArray         *parameter_rows;
   GdkTexture        *texture;
   GCancellable      *cancellable;
+  /* The image as copy and drag-out give it: with its parameters inside when
+   * a PNG, made in a thread for each image shown; NULL until ready. */
+  GBytes            *export_bytes;
+  GFile             *export_file;
+  gboolean           export_tagged;
   /* 0 fits the image to the window; otherwise the scale shown. */
   double             zoom;
 
@@ -518,32 +525,97 @@ show_metadata (OsaisImageViewer *self)
 
 /* Actions ----------------------------------------------------------------- */
 
+/* The clipboard offers the exported PNG (its parameters inside) first, then
+ * the texture in every format GDK serializes it to. */
+static void
+set_clipboard (OsaisImageViewer *self)
+{
+  g_autoptr(GdkContentProvider) provider = NULL;
+  GdkContentProvider *providers[2];
+  guint n = 0;
+
+  if (self->export_bytes != NULL &&
+      g_strcmp0 (osais_image_get_content_type (self->image), "image/png") == 0)
+    providers[n++] = gdk_content_provider_new_for_bytes ("image/png", self->export_bytes);
+  providers[n++] = gdk_content_provider_new_typed (GDK_TYPE_TEXTURE, self->texture);
+  provider = gdk_content_provider_new_union (providers, n);
+
+  gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), provider);
+  if (self->export_tagged)
+    show_toast (self, _("Image copied"));
+  else
+    show_toast (self, _("Image copied without its parameters: only a PNG image keeps them"));
+}
+
+static void
+exported_for_copy_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gboolean tagged = FALSE;
+
+  bytes = osais_image_export_finish (result, &tagged, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (bytes == NULL)
+    g_debug ("Copied without parameters: %s", error->message);
+  if (self->texture == NULL)
+    return;
+
+  g_clear_pointer (&self->export_bytes, g_bytes_unref);
+  self->export_bytes = g_steal_pointer (&bytes);
+  self->export_tagged = tagged;
+  set_clipboard (self);
+}
+
 static void
 copy_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
   OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+  OsaisEngine *engine = find_engine (self);
 
   if (self->texture == NULL)
     return;
 
-  gdk_clipboard_set_texture (gtk_widget_get_clipboard (widget), self->texture);
-  show_toast (self, _("Image copied"));
+  if (self->export_bytes != NULL)
+    {
+      set_clipboard (self);
+      return;
+    }
+
+  /* Copied before the export was ready: tag the PNG now, off the main
+   * thread, and fill the clipboard when done. */
+  osais_image_export_async (self->image, self->job,
+                            engine != NULL ? osais_engine_get_version (engine) : NULL,
+                            NULL, self->cancellable, exported_for_copy_cb, g_object_ref (self));
 }
 
 static void
-file_copied_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+exported_for_save_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gboolean tagged = FALSE;
 
-  if (!g_file_copy_finish (G_FILE (object), result, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
+  bytes = osais_image_export_finish (result, &tagged, &error);
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!tagged)
+    show_toast (g_task_get_source_object (task),
+                _("Saved without its parameters: only a PNG image keeps them"));
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -788,7 +860,8 @@ drag_prepare_cb (OsaisImageViewer *self,
                  double            y,
                  GtkDragSource    *source)
 {
-  GdkContentProvider *providers[2];
+  GdkContentProvider *providers[3];
+  guint n = 0;
   GFile *file;
   GSList files = { NULL, NULL };
   GdkFileList *file_list;
@@ -796,17 +869,113 @@ drag_prepare_cb (OsaisImageViewer *self,
   if (self->image == NULL)
     return NULL;
 
-  file = osais_image_get_file (self->image);
+  /* The exported copy, with its parameters, once it is ready; the stored
+   * file until then (a drag cannot wait for a thread). */
+  file = self->export_file != NULL ? self->export_file : osais_image_get_file (self->image);
   files.data = file;
   file_list = gdk_file_list_new_from_list (&files);
-  providers[0] = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, file_list);
+  providers[n++] = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, file_list);
   g_boxed_free (GDK_TYPE_FILE_LIST, file_list);
-  providers[1] = gdk_content_provider_new_typed (G_TYPE_FILE, file);
+  providers[n++] = gdk_content_provider_new_typed (G_TYPE_FILE, file);
+  if (self->export_bytes != NULL &&
+      g_strcmp0 (osais_image_get_content_type (self->image), "image/png") == 0)
+    providers[n++] = gdk_content_provider_new_for_bytes ("image/png", self->export_bytes);
 
   if (self->texture != NULL)
     gtk_drag_source_set_icon (source, GDK_PAINTABLE (self->texture), 0, 0);
 
-  return gdk_content_provider_new_union (providers, G_N_ELEMENTS (providers));
+  return gdk_content_provider_new_union (providers, n);
+}
+
+/* Export ------------------------------------------------------------------ */
+
+typedef struct
+{
+  OsaisImageViewer *self;
+  GFile            *file;
+} Exported;
+
+static void
+forget_export_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  g_autoptr(GFile) folder = g_file_get_parent (task_data);
+
+  /* The copy, then its folder (made for it alone); either may be gone. */
+  g_file_delete (task_data, NULL, NULL);
+  if (folder != NULL)
+    g_file_delete (folder, NULL, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* A drag-out copy is only needed while its image is shown: removed when
+ * another replaces it, so that the cache does not keep one per image seen. */
+static void
+forget_export (OsaisImageViewer *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->export_file == NULL)
+    return;
+
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, forget_export);
+  g_task_set_task_data (task, g_steal_pointer (&self->export_file), g_object_unref);
+  g_task_run_in_thread (task, forget_export_thread);
+}
+
+static void
+exported_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Exported *exported = user_data;
+  g_autoptr(OsaisImageViewer) self = exported->self;
+  g_autoptr(GFile) file = exported->file;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gboolean tagged = FALSE;
+
+  g_free (exported);
+  bytes = osais_image_export_finish (result, &tagged, &error);
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No copy to drag out: %s", error->message);
+      return;
+    }
+
+  g_clear_pointer (&self->export_bytes, g_bytes_unref);
+  self->export_bytes = g_steal_pointer (&bytes);
+  self->export_tagged = tagged;
+  forget_export (self);
+  self->export_file = g_steal_pointer (&file);
+}
+
+/* The copy a drag gives other applications: in the cache, one folder per
+ * image, under the name Save As suggests (the name the drop keeps). */
+static void
+start_export (OsaisImageViewer *self)
+{
+  OsaisEngine *engine = find_engine (self);
+  g_autofree char *name = osais_image_viewer_dup_suggested_name (self);
+  static guint n_exports;
+  /* A folder of its own for each copy, so that removing the last one never
+   * races with making the next, even of the same image. */
+  g_autofree char *folder = g_strdup_printf ("%" G_GINT64_FORMAT "-%d-%d-%u",
+                                             osais_image_get_uid (self->image),
+                                             osais_image_get_cycle (self->image),
+                                             (int) getpid (), ++n_exports);
+  Exported *exported = g_new0 (Exported, 1);
+
+  exported->self = g_object_ref (self);
+  exported->file = g_file_new_build_filename (g_get_user_cache_dir (), "osais-studio", "drag",
+                                              folder, name, NULL);
+  osais_image_export_async (self->image, self->job,
+                            engine != NULL ? osais_engine_get_version (engine) : NULL,
+                            exported->file, self->cancellable, exported_cb, exported);
 }
 
 /* Public ------------------------------------------------------------------ */
@@ -836,6 +1005,9 @@ osais_image_viewer_set_image (OsaisImageViewer *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->texture);
+  g_clear_pointer (&self->export_bytes, g_bytes_unref);
+  forget_export (self);
+  self->export_tagged = FALSE;
   gtk_picture_set_paintable (self->picture, NULL);
   self->zoom = 0;
   apply_zoom (self);
@@ -846,6 +1018,7 @@ osais_image_viewer_set_image (OsaisImageViewer *self,
       osais_load_full_texture_async (osais_image_get_file (image), self->cancellable,
                                      texture_loaded_cb, g_object_ref (self));
       show_metadata (self);
+      start_export (self);
       gtk_widget_grab_focus (GTK_WIDGET (self->scrolled_window));
     }
 
@@ -1039,6 +1212,7 @@ osais_image_viewer_save_async (OsaisImageViewer    *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  OsaisEngine *engine;
 
   g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
   g_return_if_fail (G_IS_FILE (destination));
@@ -1056,11 +1230,13 @@ osais_image_viewer_save_async (OsaisImageViewer    *self,
 
   /* The store keeps its files 0600: they are the user's private history. A
    * copy the user saves is an ordinary file of theirs, with the permissions
-   * their umask gives (0644 usually), not the store's. */
-  g_file_copy_async (osais_image_get_file (self->image), destination,
-                     G_FILE_COPY_OVERWRITE | G_FILE_COPY_TARGET_DEFAULT_PERMS,
-                     G_PRIORITY_DEFAULT, cancellable, NULL, NULL,
-                     file_copied_cb, g_steal_pointer (&task));
+   * their umask gives (0644 usually), not the store's; a PNG carries its
+   * parameters, for other tools and for "Use Its Parameters". */
+  engine = find_engine (self);
+  osais_image_export_async (self->image, self->job,
+                            engine != NULL ? osais_engine_get_version (engine) : NULL,
+                            destination, cancellable, exported_for_save_cb,
+                            g_steal_pointer (&task));
 }
 
 gboolean
@@ -1072,6 +1248,14 @@ osais_image_viewer_save_finish (OsaisImageViewer  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GFile *
+osais_image_viewer_get_drag_file (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+
+  return self->export_file;
 }
 
 double
@@ -1123,6 +1307,8 @@ osais_image_viewer_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_IMAGE_VIEWER);
   g_clear_object (&self->texture);
+  g_clear_pointer (&self->export_bytes, g_bytes_unref);
+  forget_export (self);
   g_clear_object (&self->image);
   g_clear_object (&self->job);
   if (self->model != NULL)

@@ -44,7 +44,8 @@ void        osais_image_viewer_set_engines (OsaisImageViewer *self,
  * file's extension: "a-red-fox-in-the-snow-4711.png". */
 char       *osais_image_viewer_dup_suggested_name (OsaisImageViewer *self);
 /* Saves a copy of the image to @destination as a normal file of the user's
- * (default permissions, where the store keeps its own files private). */
+ * (default permissions, where the store keeps its own files private); a PNG
+ * with its parameters inside (see osais-image-export.h). */
 void        osais_image_viewer_save_async  (OsaisImageViewer    *self,
                                             GFile               *destination,
                                             GCancellable        *cancellable,
@@ -56,6 +57,9 @@ gboolean    osais_image_viewer_save_finish (OsaisImageViewer    *self,
 /* The full-size texture once loaded (NULL before), the zoom (0: fit). */
 GdkTexture *osais_image_viewer_get_texture (OsaisImageViewer *self);
 double      osais_image_viewer_get_zoom    (OsaisImageViewer *self);
+/* The file drag-out offers: a copy with the parameters inside once made (in
+ * the cache), NULL before. For tests. */
+GFile      *osais_image_viewer_get_drag_file (OsaisImageViewer *self);
 /* For tests: the details panel as "Title: value" lines. */
 char       *osais_image_viewer_dup_details (OsaisImageViewer *self);
 

@@ -12,9 +12,12 @@
 
 #include <glib/gi18n.h>
 
+#include "osais-cost.h"
 #include "osais-input-well.h"
 #include "osais-param-format.h"
+#include "osais-prompt-history.h"
 #include "osais-request-form.h"
+#include "osais-style-popover.h"
 
 /* Linked toggles per line: short labels fit six in the sidebar, longer
  * ones ("512x512") three. */
@@ -69,6 +72,9 @@ struct _OsaisRequestForm
   OsaisInputWell *input_well;
   GtkBox         *params_box;
   GtkLabel       *reason_label;
+  OsaisPromptHistory *prompt_history;
+  OsaisStylePopover *style_popover;
+  GtkLabel       *cost_label;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisRequestForm, osais_request_form, ADW_TYPE_BIN)
@@ -958,6 +964,16 @@ clear_fields (OsaisRequestForm *self)
   if (self->fields != NULL)
     g_ptr_array_set_size (self->fields, 0);
   self->prompt_param = NULL;
+  osais_prompt_history_set_key (self->prompt_history, NULL);
+}
+
+static void
+show_cost (OsaisRequestForm *self)
+{
+  g_autofree char *cost = osais_cost_describe (self->engine);
+
+  gtk_label_set_label (self->cost_label, cost != NULL ? cost : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->cost_label), cost != NULL);
 }
 
 static char *
@@ -1014,6 +1030,7 @@ build_form (OsaisRequestForm *self)
   gtk_widget_set_visible (GTK_WIDGET (self->empty_page), self->engine == NULL);
   gtk_widget_set_visible (self->prompt_box, FALSE);
   osais_input_well_set_engine (self->input_well, self->engine);
+  show_cost (self);
 
   if (self->engine == NULL)
     {
@@ -1054,6 +1071,7 @@ build_form (OsaisRequestForm *self)
 
               /* The first text field is the prompt: multi-line, on top. */
               self->prompt_param = param;
+              osais_prompt_history_set_key (self->prompt_history, param->name);
               gtk_label_set_label (self->prompt_title, osais_param_format_title (param));
               gtk_label_set_label (self->prompt_placeholder,
                                    placeholder != NULL ? placeholder : "");
@@ -1282,6 +1300,24 @@ osais_request_form_focus_prompt (OsaisRequestForm *self)
   return FALSE;
 }
 
+void
+osais_request_form_set_jobs (OsaisRequestForm *self,
+                             GListModel       *jobs)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  osais_prompt_history_set_jobs (self->prompt_history, jobs);
+}
+
+void
+osais_request_form_set_styles_file (OsaisRequestForm *self,
+                                    GFile            *file)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  osais_style_popover_set_file (self->style_popover, file);
+}
+
 GtkWidget *
 osais_request_form_get_field (OsaisRequestForm *self,
                               const char       *name)
@@ -1435,6 +1471,8 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (OSAIS_TYPE_INPUT_WELL);
+  g_type_ensure (OSAIS_TYPE_PROMPT_HISTORY);
+  g_type_ensure (OSAIS_TYPE_STYLE_POPOVER);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-request-form.ui");
@@ -1449,6 +1487,9 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, input_well);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, params_box);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, reason_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_history);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, style_popover);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, cost_label);
 
   gtk_widget_class_install_action (widget_class, "form.reuse-seed", NULL, reuse_seed_action);
 }
@@ -1461,6 +1502,8 @@ osais_request_form_init (OsaisRequestForm *self)
   self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
   self->groups = g_ptr_array_new ();
   self->prompt_buffer = gtk_text_view_get_buffer (self->prompt_view);
+  osais_prompt_history_set_view (self->prompt_history, self->prompt_view);
+  osais_style_popover_set_form (self->style_popover, self);
 
   g_signal_connect_object (self->prompt_buffer, "changed",
                            G_CALLBACK (prompt_changed_cb), self, G_CONNECT_SWAPPED);

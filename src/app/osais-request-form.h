@@ -47,6 +47,12 @@ gboolean     osais_request_form_get_has_input      (OsaisRequestForm *self);
 void         osais_request_form_reset              (OsaisRequestForm *self);
 /* Puts the keyboard focus in the prompt (or the first field). */
 gboolean     osais_request_form_focus_prompt       (OsaisRequestForm *self);
+/* The jobs (newest first) whose prompts the prompt's history offers. */
+void         osais_request_form_set_jobs           (OsaisRequestForm *self,
+                                                    GListModel       *jobs);
+/* The file the form's styles are kept in (see osais-styles.h), or NULL. */
+void         osais_request_form_set_styles_file    (OsaisRequestForm *self,
+                                                    GFile            *file);
 /* The widget of a parameter (its row, the prompt's text view, the input
  * well), or NULL when the parameter has none: for tests and focus. */
 GtkWidget   *osais_request_form_get_field          (OsaisRequestForm *self,

@@ -11,7 +11,9 @@
 #include <glib/gi18n.h>
 
 #include "osais-banner.h"
+#include "osais-cost.h"
 #include "osais-image-viewer.h"
+#include "osais-last-form.h"
 #include "osais-login-failure.h"
 #include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
@@ -40,6 +42,7 @@ struct _OsaisWindow
   GtkLabel             *server_label;
   GtkMenuButton        *status_button;
   GtkButton            *run_button;
+  GtkWidget            *batch_button;
   OsaisBanner          *banner;
 
   /* A request on its way to OSAIS: Run waits for its answer, so that a
@@ -47,6 +50,9 @@ struct _OsaisWindow
    * its card shows in the gallery meanwhile. */
   gboolean              sending;
   OsaisGalleryItem     *sending_card;
+  /* Run ×N: the requests of the batch not answered yet; Run waits for
+   * them all. */
+  guint                 batch_pending;
 
   /* The request an opened PNG keeps (ours or AUTOMATIC1111's), offered
    * with "Use Its Parameters"; read off the main thread. */
@@ -70,6 +76,8 @@ struct _OsaisWindow
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
   OsaisImageViewer     *viewer;
+  /* The form last sent, kept in the data folder and restored at start-up. */
+  OsaisLastForm        *last_form;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -895,6 +903,21 @@ session_store_changed_cb (OsaisWindow *self)
 
   g_object_get (self->session, "store", &store, NULL);
   osais_gallery_set_store (self->gallery, store);
+  osais_request_form_set_jobs (self->form, G_LIST_MODEL (store));
+  {
+    g_autoptr(GFile) styles = NULL;
+    g_autoptr(GFile) last_form = NULL;
+
+    if (store != NULL)
+      {
+        styles = g_file_new_build_filename (osais_store_get_data_dir (store),
+                                            OSAIS_STYLES_FILE, NULL);
+        last_form = g_file_new_build_filename (osais_store_get_data_dir (store),
+                                               OSAIS_LAST_FORM_FILE, NULL);
+      }
+    osais_request_form_set_styles_file (self->form, styles);
+    osais_last_form_set_file (self->last_form, last_form);
+  }
   g_signal_group_set_target (self->store_signals, store);
   osais_window_set_disk_full (self, store != NULL && osais_store_get_disk_full (store));
   osais_window_set_images_read_only (self,
@@ -927,6 +950,10 @@ update_run_action (OsaisWindow *self)
   gboolean valid = osais_request_form_get_valid (self->form);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", valid && !self->sending);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-batch", valid && !self->sending);
+  /* A menu button does not follow its items' actions: the half of the
+   * split button beside a disabled Run would open a menu of nothing. */
+  gtk_widget_set_sensitive (self->batch_button, valid && !self->sending);
 }
 
 /* Run says what it does: an icon in the compact header, else its label,
@@ -1054,6 +1081,7 @@ run_action (GtkWidget  *widget,
     return;
 
   set_sending (self, TRUE);
+  osais_last_form_save (self->last_form);
   values = osais_request_form_dup_values (self->form);
   input = osais_request_form_dup_input (self->form, &content_type);
   {
@@ -1077,6 +1105,157 @@ run_action (GtkWidget  *widget,
   osais_session_submit_async (self->session, osais_engine_get_name (engine), values,
                               input, content_type, NULL, submitted_cb, g_object_ref (self));
   gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+}
+
+/* Run ×N ------------------------------------------------------------------ */
+
+/* Up to this many, a batch is sent at once; more are asked first. */
+#define BATCH_ASK_ABOVE 4
+#define BATCH_MAX       32
+
+typedef struct
+{
+  OsaisWindow      *self;
+  OsaisGalleryItem *card;
+} BatchRequest;
+
+static void
+batch_request_sent_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  BatchRequest *request = user_data;
+  g_autoptr(OsaisWindow) self = request->self;
+  g_autoptr(OsaisGalleryItem) card = request->card;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+
+  g_free (request);
+  job = osais_session_submit_finish (OSAIS_SESSION (object), result, &error);
+  osais_gallery_remove_sending (self->gallery, card);
+  request_sent (self, job, error, _("A request of the batch was not sent"));
+
+  g_assert (self->batch_pending > 0);
+  if (--self->batch_pending == 0)
+    set_sending (self, FALSE);
+}
+
+static void
+send_batch (OsaisWindow *self,
+            guint        n)
+{
+  OsaisEngine *engine = osais_request_form_get_engine (self->form);
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(GBytes) input = NULL;
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *parameters = NULL;
+  const char *content_type = NULL;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (engine == NULL || !osais_request_form_get_valid (self->form) || self->sending || n == 0)
+    return;
+
+  set_sending (self, TRUE);
+  osais_last_form_save (self->last_form);
+  values = osais_request_form_dup_values (self->form);
+  input = osais_request_form_dup_input (self->form, &content_type);
+
+  /* Fresh seeds: a seed not given is drawn for each request as it is
+   * built, so N requests make N different images. */
+  for (guint i = 0; i < osais_engine_get_n_params (engine); i++)
+    {
+      const OsaisEngineParam *param = osais_engine_get_param (engine, i);
+
+      if (param->type == OSAIS_PARAM_TYPE_FUNCTION)
+        g_hash_table_remove (values, param->name);
+    }
+
+  g_hash_table_iter_init (&iter, values);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    if (value != NULL)
+      json_object_set_string_member (object, name, value);
+  root = json_node_init_object (json_node_alloc (), object);
+  parameters = json_to_string (root, FALSE);
+
+  self->batch_pending = n;
+  for (guint i = 0; i < n; i++)
+    {
+      BatchRequest *request = g_new0 (BatchRequest, 1);
+
+      request->self = g_object_ref (self);
+      request->card = g_object_ref (osais_gallery_add_sending (self->gallery,
+                                                               osais_engine_get_name (engine),
+                                                               parameters));
+      osais_session_submit_async (self->session, osais_engine_get_name (engine), values,
+                                  input, content_type, NULL, batch_request_sent_cb, request);
+    }
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+}
+
+static void
+batch_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   OsaisWindow      *self)
+{
+  if (g_strcmp0 (response, "run") == 0)
+    send_batch (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "n")));
+}
+
+static void
+run_batch_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  OsaisEngine *engine = osais_request_form_get_engine (self->form);
+  guint n = MIN (g_variant_get_uint32 (parameter), BATCH_MAX);
+  GtkWidget *dialog;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *each = NULL;
+  g_autofree char *total = NULL;
+  gint64 cost;
+
+  if (engine == NULL || !osais_request_form_get_valid (self->form) || self->sending || n == 0)
+    return;
+  if (n <= BATCH_ASK_ABOVE)
+    {
+      send_batch (self, n);
+      return;
+    }
+
+  /* More than a few paid requests: ask, with what they are likely to cost. */
+  cost = osais_engine_get_default_cost (engine);
+  heading = g_strdup_printf (ngettext ("Run %u Request?", "Run %u Requests?", n), n);
+  if (cost > 0)
+    {
+      each = osais_cost_format (cost);
+      total = osais_cost_format (cost * n);
+      /* Translators: the first %s is a duration for all the requests, the
+       * second for each, as in "about 16 seconds (about 2 seconds each)". */
+      body = g_strdup_printf (_("Each request is paid for, with a new seed. Estimated cost: "
+                                "%s of AI processing (%s each)."), total, each);
+    }
+  else
+    body = g_strdup (_("Each request is paid for, with a new seed. This AI engine gives no "
+                       "estimate of its cost."));
+  run = g_strdup_printf (ngettext ("_Run %u Request", "_Run %u Requests", n), n);
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "run", run,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "run",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "run");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "n", GUINT_TO_POINTER (n));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (batch_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -1196,6 +1375,30 @@ reuse_parameters_cb (OsaisWindow *self,
   select_engine_by_name (self, osais_job_get_engine (job));
   osais_request_form_set_values_from_json (self->form, osais_job_get_parameters (job));
   adw_flap_set_reveal_flap (self->flap, TRUE);
+  osais_request_form_focus_prompt (self->form);
+}
+
+/* A style of another engine than the form's (the form applies its own). */
+static void
+apply_style_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  const char *engine = NULL;
+  const char *values = NULL;
+
+  OsaisEngine *shown;
+
+  g_variant_get (parameter, "(&s&s)", &engine, &values);
+  select_engine_by_name (self, engine);
+  shown = osais_request_form_get_engine (self->form);
+  if (shown == NULL || g_strcmp0 (osais_engine_get_name (shown), engine) != 0)
+    {
+      osais_window_show_toast (self, adw_toast_new (_("The style’s AI engine is not offered")));
+      return;
+    }
+  osais_request_form_set_values_from_json (self->form, values);
   osais_request_form_focus_prompt (self->form);
 }
 
@@ -1426,6 +1629,7 @@ osais_window_dispose (GObject *object)
   g_clear_pointer (&self->reach, osais_tunnel_check_free);
   g_clear_pointer (&self->reach_url, g_free);
   g_clear_object (&self->sending_card);
+  g_clear_object (&self->last_form);
   g_clear_pointer (&self->offered_parameters, g_free);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
@@ -1470,6 +1674,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, batch_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
@@ -1489,6 +1694,8 @@ osais_window_class_init (OsaisWindowClass *klass)
                                    choose_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.retry-login", NULL, retry_login_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.apply-style", "(ss)", apply_style_action);
+  gtk_widget_class_install_action (widget_class, "win.run-batch", "u", run_batch_action);
 }
 
 static void
@@ -1501,6 +1708,7 @@ osais_window_init (OsaisWindow *self)
   GType drop_types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->last_form = osais_last_form_new (self->form);
   osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");

@@ -15,6 +15,7 @@
 #include "osais-png-text.h"
 #include "osais-job.h"
 #include "osais-store.h"
+#include "osais-styles.h"
 #include "osais-engine.h"
 #include "osais-client.h"
 #include "osais-callback-server.h"

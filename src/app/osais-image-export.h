@@ -1,0 +1,35 @@
+/* osais-image-export.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "osais-core.h"
+
+G_BEGIN_DECLS
+
+/* An image as the user takes it out of the app (Save As, copy, drag): its
+ * file's bytes, with the job's parameters inside when it is a PNG (the
+ * AUTOMATIC1111 "parameters" chunk and our JSON, see osais-png-text.h).
+ * JPEG and WebP keep their bytes as stored: we write no metadata in them,
+ * and @tagged says so. With a @destination, the bytes are also written
+ * there (its folder made if missing), replacing it atomically, as an
+ * ordinary file of the user's (their umask's permissions, where the store
+ * keeps its own files private). The reading, tagging and writing run in a
+ * thread. */
+void     osais_image_export_async  (OsaisImage           *image,
+                                    OsaisJob             *job,
+                                    const char           *engine_version,
+                                    GFile                *destination,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data);
+GBytes  *osais_image_export_finish (GAsyncResult         *result,
+                                    gboolean             *tagged,
+                                    GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,41 @@
+/* osais-style-popover.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "osais-request-form.h"
+
+G_BEGIN_DECLS
+
+#define OSAIS_TYPE_STYLE_POPOVER (osais_style_popover_get_type ())
+
+/* Styles: the form saved under a name, applied later. Lists the styles of
+ * a file (osais-styles.h), applies one to the form (through the window's
+ * "win.apply-style" (ss: engine, values) when it is another engine's),
+ * saves the form as a new one and deletes one. A file that cannot be read
+ * is said in a toast, and kept aside before a style is saved over it.
+ *
+ * Properties: form (OsaisRequestForm), file (GFile, nullable). */
+G_DECLARE_FINAL_TYPE (OsaisStylePopover, osais_style_popover, OSAIS, STYLE_POPOVER, GtkPopover)
+
+void       osais_style_popover_set_form (OsaisStylePopover *self,
+                                         OsaisRequestForm  *form);
+void       osais_style_popover_set_file (OsaisStylePopover *self,
+                                         GFile             *file);
+/* Saves the form as @name (replacing a style of that name). */
+void       osais_style_popover_save     (OsaisStylePopover *self,
+                                         const char        *name);
+/* Applies the style called @name; FALSE when there is none. */
+gboolean   osais_style_popover_apply    (OsaisStylePopover *self,
+                                         const char        *name);
+/* For tests: the names listed (NULL-terminated, owned by the caller), and
+ * whether a load or save is under way. */
+char     **osais_style_popover_dup_names (OsaisStylePopover *self);
+gboolean   osais_style_popover_get_busy  (OsaisStylePopover *self);
+
+G_END_DECLS
