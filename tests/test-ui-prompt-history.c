@@ -23,7 +23,9 @@ new_jobs (const char * const *parameters)
 
   for (guint i = 0; parameters[i] != NULL; i++)
     {
-      g_autoptr(OsaisJob) job = osais_job_new (100 - i, "t", "diffusion", parameters[i]);
+      g_autoptr(OsaisJob) job = g_object_new (OSAIS_TYPE_JOB, "uid", (gint64) (100 - i),
+                                                 "token", "t", "engine", "diffusion",
+                                                 "parameters", parameters[i], NULL);
 
       g_list_store_append (jobs, job);
     }
@@ -155,8 +157,10 @@ test_up_and_down_walk (void)
   g_autoptr(GListModel) engines = NULL;
   g_autoptr(GListModel) jobs = new_jobs (history);
   g_autoptr(GListStore) later = g_list_store_new (OSAIS_TYPE_JOB);
-  g_autoptr(OsaisJob) newest = osais_job_new (200, "t", "diffusion",
-                                              "{\"word\":\"a brand new prompt\"}");
+  g_autoptr(OsaisJob) newest = g_object_new (OSAIS_TYPE_JOB, "uid", (gint64) 200,
+                                             "token", "t", "engine", "diffusion",
+                                             "parameters", "{\"word\":\"a brand new prompt\"}",
+                                             NULL);
   OsaisRequestForm *form = new_diffusion_form (&engines);
   g_autofree char *text = NULL;
 
