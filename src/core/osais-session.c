@@ -497,7 +497,7 @@ login_succeed (GTask      *task,
   if (login_superseded (task))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "A newer login replaced this one");
+                               _("A newer login replaced this one"));
       return;
     }
 
@@ -629,13 +629,13 @@ log_in (OsaisSession        *self,
     {
       login_fail (g_steal_pointer (&task),
                   g_error_new_literal (OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                                       "The session is stopped"));
+                                       _("The session is stopped")));
       return;
     }
 
   if (!update_simulator (self, &error))
     {
-      g_prefix_error (&error, "Could not start the offline simulator: ");
+      g_prefix_error (&error, _("Could not start the offline simulator: "));
       login_fail (g_steal_pointer (&task), g_steal_pointer (&error));
       return;
     }
@@ -659,7 +659,7 @@ log_in (OsaisSession        *self,
         {
           login_fail (g_steal_pointer (&task),
                       g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED,
-                                           "Enter your client token and secret to sign in"));
+                                           _("Enter your client token and secret to sign in")));
           return;
         }
       G_GNUC_FALLTHROUGH;
@@ -772,7 +772,7 @@ engines_loaded_cb (GObject      *object,
     {
       loaded_engines_free (loaded);
       g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                               "The session was stopped while starting");
+                               _("The session was stopped while starting"));
       return;
     }
 
@@ -815,7 +815,7 @@ store_opened_cb (GObject      *object,
     {
       osais_store_close (store);
       g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                               "The session was stopped while starting");
+                               _("The session was stopped while starting"));
       return;
     }
 
@@ -873,7 +873,7 @@ osais_session_restart_server (OsaisSession  *self,
   if (self->store == NULL || self->stopped)
     {
       g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                           "The session is not started");
+                           _("The session is not started"));
       return FALSE;
     }
 
@@ -922,26 +922,26 @@ check_ready (OsaisSession  *self,
   if (self->store == NULL || self->engines == NULL || self->stopped)
     {
       g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                           "The session is not started");
+                           _("The session is not started"));
       return FALSE;
     }
   if (self->client == NULL)
     {
       if (self->login_state == OSAIS_LOGIN_STATE_FAILED)
         g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                     "Not signed in to OSAIS: %s", self->login_error);
+                     _("Not signed in to OSAIS: %s"), self->login_error);
       else if (self->login_state == OSAIS_LOGIN_STATE_LOGGING_IN)
         g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                             "Still signing in to OSAIS");
+                             _("Still signing in to OSAIS"));
       else
         g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                             "Not signed in: choose how to reach OSAIS first");
+                             _("Not signed in: choose how to reach OSAIS first"));
       return FALSE;
     }
   if (self->server == NULL)
     {
       g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NO_SERVER,
-                   "The callback server is not running, so OSAIS could not report back: %s",
+                   _("The callback server is not running, so OSAIS could not report back: %s"),
                    self->server_error != NULL ? self->server_error : "not started");
       return FALSE;
     }
@@ -1064,7 +1064,7 @@ osais_session_submit_async (OsaisSession        *self,
   if (engine == NULL)
     {
       g_task_return_new_error (task, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_ENGINE,
-                               "Unknown engine “%s”", engine_name);
+                               _("Unknown engine “%s”"), engine_name);
       return;
     }
 
@@ -1079,7 +1079,7 @@ osais_session_submit_async (OsaisSession        *self,
                                    "%s", error->message);
           return;
         }
-      g_prefix_error (&error, "The input image cannot be used: ");
+      g_prefix_error (&error, _("The input image cannot be used: "));
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1089,7 +1089,7 @@ osais_session_submit_async (OsaisSession        *self,
       && g_ascii_strcasecmp (input_content_type, content_type) != 0)
     {
       g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                               "The input image is %s, not %s", content_type,
+                               _("The input image is %s, not %s"), content_type,
                                input_content_type);
       return;
     }
