@@ -507,8 +507,9 @@ validate (OsaisRequestForm *self)
       if (marked == NULL)
         reason = g_strdup (message);
       else if (missing)
-        reason = g_strdup_printf (_("%s: a value is needed"),
-                                  osais_param_format_title (marked->param));
+        /* TRANSLATORS: what to do first: the reason also shows beside Run,
+         * where only a few words fit; %s is a field's title */
+        reason = g_strdup_printf (_("Fill in “%s”"), osais_param_format_title (marked->param));
       else
         reason = g_strdup_printf ("%s: %s", osais_param_format_title (marked->param), message);
     }

@@ -40,6 +40,7 @@ struct _OsaisWindow
   GtkLabel             *server_label;
   GtkMenuButton        *status_button;
   GtkButton            *run_button;
+  GtkLabel             *run_reason_label;
   OsaisBanner          *banner;
 
   /* A request on its way to OSAIS: Run waits for its answer, so that a
@@ -961,6 +962,24 @@ osais_window_get_sending (OsaisWindow *self)
   return self->sending;
 }
 
+/* Why Run is disabled shows beside it, and as its tooltip (whole, where the
+ * caption is cut short); the compact header has no room for the caption. */
+static void
+update_run_reason (OsaisWindow *self)
+{
+  const char *reason = NULL;
+
+  if (!osais_request_form_get_valid (self->form))
+    reason = osais_request_form_get_invalid_reason (self->form);
+
+  gtk_label_set_label (self->run_reason_label, reason != NULL ? reason : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_reason_label), reason);
+  gtk_widget_set_visible (GTK_WIDGET (self->run_reason_label),
+                          reason != NULL && !self->compact_header);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_button),
+                               reason != NULL ? reason : _("Run the Request (Ctrl+Return)"));
+}
+
 static void
 form_validity_changed_cb (OsaisWindow *self)
 {
@@ -968,6 +987,7 @@ form_validity_changed_cb (OsaisWindow *self)
   const char *reason = osais_request_form_get_invalid_reason (self->form);
 
   update_run_action (self);
+  update_run_reason (self);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->engine_dropdown), NULL);
   if (!valid && reason != NULL)
     g_debug ("Run disabled: %s", reason);
@@ -1339,6 +1359,7 @@ set_compact_header (OsaisWindow *self,
   self->compact_header = compact;
 
   update_run_button (self);
+  update_run_reason (self);
   gtk_stack_set_visible_child_name (self->status_stack, compact ? "icon" : "title");
 }
 
@@ -1470,6 +1491,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_reason_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
@@ -1523,6 +1545,8 @@ osais_window_init (OsaisWindow *self)
   set_compact_header (self, TRUE);
   g_signal_connect_swapped (self->form, "notify::valid",
                             G_CALLBACK (form_validity_changed_cb), self);
+  g_signal_connect_swapped (self->form, "notify::invalid-reason",
+                            G_CALLBACK (update_run_reason), self);
   g_signal_connect_swapped (self->gallery, "image-activated",
                             G_CALLBACK (image_activated_cb), self);
   /* Previous and next walk the images in the gallery's order. */
