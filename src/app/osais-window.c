@@ -67,6 +67,7 @@ struct _OsaisWindow
   OsaisTunnelCheck     *reach;
   GCancellable         *reach_cancellable;
   gboolean              compact_header;
+  gboolean              engine_warnings_shown;
   guint                 compact_header_source;
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
@@ -859,6 +860,51 @@ select_engine_by_name (OsaisWindow *self,
     }
 }
 
+/* A user's engine descriptor that could not be read is said once, with
+ * the folder where it can be mended. */
+static void
+show_engine_warnings (OsaisWindow *self)
+{
+  const char * const *warnings = osais_session_get_engine_warnings (self->session);
+  guint n = warnings != NULL ? g_strv_length ((char **) warnings) : 0;
+  g_autofree char *title = NULL;
+  g_autofree char *markup = NULL;
+  AdwToast *toast;
+
+  if (n == 0 || self->engine_warnings_shown)
+    return;
+  self->engine_warnings_shown = TRUE;
+
+  if (n == 1)
+    title = g_strdup (warnings[0]);
+  else
+    /* TRANSLATORS: the first of several messages, then how many others */
+    title = g_strdup_printf (ngettext ("%s (and %u other)", "%s (and %u others)", n - 1),
+                             warnings[0], n - 1);
+
+  /* A toast's title is markup; the parser's words are not. */
+  markup = g_markup_escape_text (title, -1);
+  toast = adw_toast_new (markup);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_button_label (toast, _("_Open Folder"));
+  adw_toast_set_action_name (toast, "win.open-engines-folder");
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The folder of the user's engine descriptors, in the file manager. */
+static void
+open_engines_folder_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "osais-studio", "engines",
+                                            NULL);
+  g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+
+  if (uri != NULL)
+    gtk_show_uri (GTK_WINDOW (widget), uri, GDK_CURRENT_TIME);
+}
+
 static void
 session_engines_changed_cb (OsaisWindow *self)
 {
@@ -871,6 +917,7 @@ session_engines_changed_cb (OsaisWindow *self)
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   select_engine_by_name (self, last_engine);
+  show_engine_warnings (self);
 }
 
 static void
@@ -1498,6 +1545,8 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "win.open-engines-folder", NULL,
+                                   open_engines_folder_action);
   gtk_widget_class_install_action (widget_class, "win.open-data-folder", NULL,
                                    open_data_folder_action);
   gtk_widget_class_install_action (widget_class, "win.use-image-parameters", NULL,

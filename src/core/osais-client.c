@@ -610,6 +610,12 @@ transport_error (Call         *call,
                         _("The connection failed after the request was sent (%s): the request "
                           "may have reached OSAIS; check before resending"), cause->message);
 
+  /* Retrying does not mend it: the address (http or https) or the
+   * server's certificate needs looking at. */
+  if (cause->domain == G_TLS_ERROR)
+    return g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TLS,
+                        _("Could not connect securely to OSAIS: %s"), cause->message);
+
   return g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_NETWORK,
                       _("Could not reach OSAIS: %s"), cause->message);
 }
@@ -636,7 +642,8 @@ call_transport_failed (GTask  *task,
   error = transport_error (call, cause);
   g_error_free (cause);
 
-  if (call_is_retryable (call))
+  if (call_is_retryable (call)
+      && !g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TLS))
     call_retry_or_fail (task, -1, error);
   else
     call_return_error (task, error);

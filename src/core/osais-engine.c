@@ -408,7 +408,7 @@ parse_accept (OsaisEngineParam  *param,
   if (!JSON_NODE_HOLDS_ARRAY (in))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "accept.$in of param “%s” is not an array", param->name);
+                   _("accept.$in of param “%s” is not an array"), param->name);
       return FALSE;
     }
 
@@ -420,7 +420,7 @@ parse_accept (OsaisEngineParam  *param,
       if (!JSON_NODE_HOLDS_VALUE (value))
         {
           g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                       "accept.$in of param “%s” holds a value that is not a scalar",
+                       _("accept.$in of param “%s” holds a value that is not a scalar"),
                        param->name);
           return FALSE;
         }
@@ -502,7 +502,7 @@ parse_param (JsonNode  *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "param #%u is not an object", index);
+                   _("param #%u is not an object"), index);
       return NULL;
     }
 
@@ -512,7 +512,7 @@ parse_param (JsonNode  *node,
   if (name == NULL || *name == '\0')
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "param #%u has no “in” name", index);
+                   _("param #%u has no “in” name"), index);
       return NULL;
     }
   param->name = g_strdup (name);
@@ -521,8 +521,8 @@ parse_param (JsonNode  *node,
   if (!parse_type (type, &param->type))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "param “%s” has an unknown type “%s” "
-                   "(expected string, int, float, boolean or function)",
+                   _("param “%s” has an unknown type “%s” "
+                     "(expected string, int, float, boolean or function)"),
                    name, type != NULL ? type : "(none)");
       return NULL;
     }
@@ -545,7 +545,8 @@ parse_param (JsonNode  *node,
       if (param->default_value == NULL)
         {
           g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                       "the default of param “%s” does not fit its type “%s”", name, type);
+                       _("the default of param “%s” does not fit its type “%s”"),
+                       name, type);
           return NULL;
         }
     }
@@ -608,7 +609,7 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   if (!JSON_NODE_HOLDS_OBJECT (descriptor))
     {
       g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                           "the descriptor is not a JSON object");
+                           _("the descriptor is not a JSON object"));
       return NULL;
     }
 
@@ -624,14 +625,15 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   if (name == NULL)
     {
       g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                           "the descriptor has neither “engine” nor “name”");
+                           _("the descriptor has neither “engine” nor “name”"));
       return NULL;
     }
 
   if (!engine_name_is_valid (name))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "the engine name “%s” may hold only letters, digits, “-”, “_” and “.”",
+                   _("the engine name “%s” may hold only letters, digits, “-”, “_” "
+                     "and “.”"),
                    name);
       return NULL;
     }
@@ -640,7 +642,7 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   if (params == NULL || !JSON_NODE_HOLDS_ARRAY (params))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "engine “%s” has no “params” array", name);
+                   _("engine “%s” has no “params” array"), name);
       return NULL;
     }
 
@@ -668,7 +670,7 @@ osais_engine_new_from_json (JsonNode  *descriptor,
       if (osais_engine_find_param (self, param->name) != NULL)
         {
           g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                       "engine “%s”: param “%s” is declared twice", name, param->name);
+                       _("engine “%s”: param “%s” is declared twice"), name, param->name);
           osais_engine_param_free (param);
           return NULL;
         }
@@ -710,14 +712,14 @@ osais_engine_new_from_bytes (GBytes  *json,
                                    &local_error))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "the descriptor is not valid JSON: %s", local_error->message);
+                   _("the descriptor is not valid JSON: %s"), local_error->message);
       return NULL;
     }
 
   if (json_parser_get_root (parser) == NULL)
     {
       g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                           "the descriptor is empty");
+                           _("the descriptor is empty"));
       return NULL;
     }
 
@@ -1603,9 +1605,12 @@ load_user (GHashTable *engines,
 
       if (engine == NULL)
         {
+          g_autofree char *basename = g_path_get_basename (path);
+
+          /* TRANSLATORS: a file name, then why it cannot be used */
           g_ptr_array_add (warnings,
-                           g_strdup_printf ("Skipped engine descriptor %s: %s",
-                                            path, error->message));
+                           g_strdup_printf (_("Engine descriptor “%s” skipped: %s"),
+                                            basename, error->message));
           g_clear_error (&error);
           continue;
         }

@@ -51,6 +51,7 @@ struct _OsaisSession
   guint                listen_port;
   char                *public_url;
   guint                stall_timeout;
+  guint                client_timeout;  /* seconds; 0 = the client's default */
   char                *token;
   char                *secret;
 
@@ -677,6 +678,8 @@ log_in (OsaisSession        *self,
 
   set_login_state (self, OSAIS_LOGIN_STATE_LOGGING_IN, NULL, _("Signing in…"));
   login->client = osais_client_new (origin);
+  if (self->client_timeout > 0)
+    osais_client_set_timeout (login->client, self->client_timeout);
   g_debug ("Logging in to %s (%s)", origin, label_for_mode (login->mode));
 
   if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
@@ -1660,6 +1663,15 @@ osais_session_set_stall_timeout (OsaisSession *self,
   self->stall_timeout = stall_timeout;
   restart_stall_timer (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STALL_TIMEOUT]);
+}
+
+void
+osais_session_set_client_timeout (OsaisSession *self,
+                                  guint         seconds)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  self->client_timeout = seconds;
 }
 
 OsaisStore *
