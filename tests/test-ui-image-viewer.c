@@ -537,6 +537,106 @@ test_save_writes_normal_file (void)
   osais_test_store_close (&fixture);
 }
 
+/* Show in Files: a file manager on the session bus ------------------------ */
+
+static const char file_manager_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.FileManager1'>"
+  "    <method name='ShowItems'>"
+  "      <arg type='as' name='uris' direction='in'/>"
+  "      <arg type='s' name='startup_id' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+file_manager_call_cb (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *object_path,
+                      const char            *interface_name,
+                      const char            *method_name,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  GStrv *shown = user_data;
+
+  g_assert_cmpstr (method_name, ==, "ShowItems");
+  g_clear_pointer (shown, g_strfreev);
+  g_variant_get (parameters, "(^ass)", shown, NULL);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+items_shown (gpointer data)
+{
+  GStrv *shown = data;
+
+  return *shown != NULL;
+}
+
+/* Show in Files asks the desktop's file manager (FileManager1 on the
+ * session bus) to show the image itself, selected in its folder. */
+static void
+test_show_in_files (void)
+{
+  static const GDBusInterfaceVTable vtable = { file_manager_call_cb, NULL, NULL, { 0 } };
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *uri = NULL;
+  g_auto(GStrv) shown = NULL;
+  OsaisImageViewer *viewer;
+  GtkWidget *window;
+  guint registration;
+
+  g_test_dbus_up (bus);
+  connection = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  node = g_dbus_node_info_new_for_xml (file_manager_xml, &error);
+  g_assert_no_error (error);
+  registration = g_dbus_connection_register_object (connection, "/org/freedesktop/FileManager1",
+                                                    node->interfaces[0], &vtable, &shown, NULL,
+                                                    &error);
+  g_assert_no_error (error);
+  owned = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.FileManager1", 0),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 5, "{\"word\":\"a fox\"}");
+  osais_test_store_notify (fixture.store, 5, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  image = osais_test_store_add_image (fixture.store, 5, 1, 32, 32);
+  window = present_viewer (&viewer);
+  osais_image_viewer_set_image (viewer, image, job);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.show-in-files", NULL));
+  osais_ui_test_wait_until (items_shown, &shown, "the file manager to be asked");
+  uri = g_file_get_uri (osais_image_get_file (image));
+  g_assert_cmpuint (g_strv_length (shown), ==, 1);
+  g_assert_cmpstr (shown[0], ==, uri);
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_settle (50);
+  osais_test_store_close (&fixture);
+  g_dbus_connection_unregister_object (connection, registration);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_clear_object (&connection);
+  g_test_dbus_down (bus);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -553,6 +653,7 @@ main (int   argc,
   g_test_add_func ("/Osais/ImageViewer/save-as-suggests-name-from-prompt",
                    test_save_as_suggests_name_from_prompt);
   g_test_add_func ("/Osais/ImageViewer/save-writes-normal-file", test_save_writes_normal_file);
+  g_test_add_func ("/Osais/ImageViewer/show-in-files", test_show_in_files);
 
   return g_test_run ();
 }
