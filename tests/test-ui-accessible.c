@@ -464,7 +464,7 @@ test_choices_are_radio_groups (void)
                    GTK_ACCESSIBLE_ROLE_RADIO_GROUP);
   failure = gtk_test_accessible_check_property (GTK_ACCESSIBLE (radio_group),
                                                 GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                                "Output resolution");
+                                                "Output Resolution");
   g_assert_null (failure);
 
   for (guint i = 0; i < toggles->len; i++)

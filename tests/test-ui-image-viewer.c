@@ -252,9 +252,9 @@ test_details_as_the_form_shows_them (void)
   g_assert_nonnull (parameters);
   g_assert_cmpstr (parameters, ==,
                    "Step Count: 20\n"
-                   "Guidance scale: 59 %\n"
-                   "Output resolution: 640x640\n"
-                   "Number of images to generate: 2\n");
+                   "Guidance Scale: 59 %\n"
+                   "Output Resolution: 640x640\n"
+                   "Number of Images to Generate: 2\n");
   g_assert_null (strstr (details, "height"));
   g_assert_null (strstr (details, "Strength"));
   g_assert_null (strstr (details, "7.5"));
