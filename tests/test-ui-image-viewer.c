@@ -19,6 +19,11 @@
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
 
+#ifdef OSAIS_TEST_HAVE_XTEST
+#include <X11/Xatom.h>
+#include <X11/Xlib.h>
+#endif
+
 /* Helpers ----------------------------------------------------------------- */
 
 static gboolean
@@ -537,6 +542,162 @@ test_save_writes_normal_file (void)
   osais_test_store_close (&fixture);
 }
 
+/* Fullscreen: a window manager that does what EWMH asks -------------------- */
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+/* Xvfb has no window manager, and GTK asks one for fullscreen. This one
+ * says it supports _NET_WM_STATE_FULLSCREEN and sets the state a client
+ * asks for, nothing else: enough for GTK to see its window fullscreen. */
+typedef struct
+{
+  Display *display;
+  Atom     wm_state;
+  Atom     fullscreen;
+} FakeWm;
+
+static FakeWm fake_wm;
+
+static gboolean
+fake_wm_pump_cb (gpointer data)
+{
+  while (XPending (fake_wm.display) > 0)
+    {
+      XEvent event;
+
+      XNextEvent (fake_wm.display, &event);
+      if (event.type == ClientMessage && event.xclient.message_type == fake_wm.wm_state
+          && ((Atom) event.xclient.data.l[1] == fake_wm.fullscreen
+              || (Atom) event.xclient.data.l[2] == fake_wm.fullscreen))
+        {
+          Window window = event.xclient.window;
+          long action = event.xclient.data.l[0];
+          gboolean on;
+          Atom type = None;
+          int format = 0;
+          unsigned long n = 0, after = 0;
+          unsigned char *value = NULL;
+
+          XGetWindowProperty (fake_wm.display, window, fake_wm.wm_state, 0, 16, False, XA_ATOM,
+                              &type, &format, &n, &after, &value);
+          on = action == 1 || (action == 2 && n == 0);
+          if (value != NULL)
+            XFree (value);
+          XChangeProperty (fake_wm.display, window, fake_wm.wm_state, XA_ATOM, 32,
+                           PropModeReplace, (unsigned char *) &fake_wm.fullscreen, on ? 1 : 0);
+          XFlush (fake_wm.display);
+        }
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Before GTK looks for a window manager: it checks once in a while only. */
+static void
+fake_wm_start (void)
+{
+  Window root;
+  Window check;
+  Atom supported[2];
+  Atom supporting;
+
+  fake_wm.display = XOpenDisplay (NULL);
+  if (fake_wm.display == NULL)
+    return;
+  root = DefaultRootWindow (fake_wm.display);
+  fake_wm.wm_state = XInternAtom (fake_wm.display, "_NET_WM_STATE", False);
+  fake_wm.fullscreen = XInternAtom (fake_wm.display, "_NET_WM_STATE_FULLSCREEN", False);
+  supporting = XInternAtom (fake_wm.display, "_NET_SUPPORTING_WM_CHECK", False);
+  supported[0] = fake_wm.wm_state;
+  supported[1] = fake_wm.fullscreen;
+
+  check = XCreateSimpleWindow (fake_wm.display, root, -1, -1, 1, 1, 0, 0, 0);
+  XChangeProperty (fake_wm.display, check, supporting, XA_WINDOW, 32, PropModeReplace,
+                   (unsigned char *) &check, 1);
+  XChangeProperty (fake_wm.display, root, supporting, XA_WINDOW, 32, PropModeReplace,
+                   (unsigned char *) &check, 1);
+  XChangeProperty (fake_wm.display, root, XInternAtom (fake_wm.display, "_NET_SUPPORTED", False),
+                   XA_ATOM, 32, PropModeReplace, (unsigned char *) supported, 2);
+  /* Client messages to the root come with this mask as well; redirecting
+   * (which would make us map every window) is not needed. */
+  XSelectInput (fake_wm.display, root, SubstructureNotifyMask);
+  XFlush (fake_wm.display);
+  g_timeout_add (10, fake_wm_pump_cb, NULL);
+}
+#endif
+
+static gboolean
+is_fullscreen (gpointer data)
+{
+  return gtk_window_is_fullscreen (GTK_WINDOW (data));
+}
+
+static gboolean
+is_not_fullscreen (gpointer data)
+{
+  return !gtk_window_is_fullscreen (GTK_WINDOW (data));
+}
+
+static void
+count_closed_cb (OsaisImageViewer *viewer,
+                 guint            *n_closed)
+{
+  (*n_closed)++;
+}
+
+/* F11 makes the viewer's window fullscreen; Escape leaves fullscreen first
+ * and only then the viewer; closing the viewer leaves fullscreen too. */
+static void
+test_fullscreen (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  OsaisImageViewer *viewer;
+  GtkWidget *window;
+  guint n_closed = 0;
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+  if (fake_wm.display == NULL)
+#endif
+    {
+      g_test_skip ("No X11 display for the fake window manager");
+      return;
+    }
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 6, "{\"word\":\"a fox\"}");
+  osais_test_store_notify (fixture.store, 6, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  image = osais_test_store_add_image (fixture.store, 6, 1, 64, 48);
+  window = present_viewer (&viewer);
+  osais_image_viewer_set_image (viewer, image, job);
+  g_signal_connect (viewer, "closed", G_CALLBACK (count_closed_cb), &n_closed);
+  osais_ui_test_wait_painted (window, 1);
+  g_assert_false (gtk_window_is_fullscreen (GTK_WINDOW (window)));
+
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_F11));
+  osais_ui_test_wait_until (is_fullscreen, window, "the window to go fullscreen");
+  osais_ui_test_save_screenshot (window, "viewer-fullscreen.png");
+
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Escape));
+  osais_ui_test_wait_until (is_not_fullscreen, window, "Escape to leave fullscreen");
+  g_assert_cmpuint (n_closed, ==, 0);
+  g_assert_true (osais_image_viewer_get_image (viewer) == image);
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Escape));
+  g_assert_cmpuint (n_closed, ==, 1);
+
+  /* Closed from fullscreen (the Back button), the window is left too. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.fullscreen", NULL));
+  osais_ui_test_wait_until (is_fullscreen, window, "the window to go fullscreen again");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.close", NULL));
+  osais_ui_test_wait_until (is_not_fullscreen, window, "closing to leave fullscreen");
+  g_assert_cmpuint (n_closed, ==, 2);
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_settle (50);
+  osais_test_store_close (&fixture);
+}
+
 /* Show in Files: a file manager on the session bus ------------------------ */
 
 static const char file_manager_xml[] =
@@ -641,6 +802,9 @@ int
 main (int   argc,
       char *argv[])
 {
+#ifdef OSAIS_TEST_HAVE_XTEST
+  fake_wm_start ();
+#endif
   osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/ImageViewer/shows-image-and-details", test_shows_image_and_details);
@@ -654,6 +818,7 @@ main (int   argc,
                    test_save_as_suggests_name_from_prompt);
   g_test_add_func ("/Osais/ImageViewer/save-writes-normal-file", test_save_writes_normal_file);
   g_test_add_func ("/Osais/ImageViewer/show-in-files", test_show_in_files);
+  g_test_add_func ("/Osais/ImageViewer/fullscreen", test_fullscreen);
 
   return g_test_run ();
 }
