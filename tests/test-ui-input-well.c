@@ -8,7 +8,11 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "osais-input-well.h"
 #include "osais-test-utils.h"
@@ -282,7 +286,37 @@ test_paste_not_an_image (Fixture       *fixture,
   g_assert_null (osais_input_well_get_error (fixture->well));
   gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (fixture->well)), provider);
   paste (fixture);
-  assert_refused (fixture, "is not a PNG, JPEG or WebP image");
+  assert_refused (fixture, "The pasted image is not a PNG, JPEG or WebP image");
+}
+
+/* Dropped files that cannot be inputs: a text file named .png, and a file
+ * larger than any input (sparse: refused from its size, never read). */
+static void
+test_drop_refused_files (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *text_path = g_build_filename (osais_test_get_dir (), "notes.png", NULL);
+  g_autofree char *big_path = g_build_filename (osais_test_get_dir (), "huge.png", NULL);
+  g_autoptr(GFile) text = g_file_new_for_path (text_path);
+  g_autoptr(GFile) big = g_file_new_for_path (big_path);
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  g_file_set_contents (text_path, "not an image\n", -1, &error);
+  g_assert_no_error (error);
+  fd = g_open (big_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) 65 * 1024 * 1024), ==, 0);
+  g_assert_cmpint (close (fd), ==, 0);
+
+  g_assert_true (osais_ui_test_drop_file (GTK_WIDGET (fixture->well), text, 10.0, 10.0));
+  assert_refused (fixture, "“notes.png” is not a PNG, JPEG or WebP image");
+  osais_ui_test_save_screenshot (fixture->window, "input-well-not-an-image.png");
+
+  osais_input_well_clear (fixture->well);
+  g_assert_true (osais_ui_test_drop_file (GTK_WIDGET (fixture->well), big, 10.0, 10.0));
+  assert_refused (fixture, "input images are at most");
+  g_assert_nonnull (strstr (osais_input_well_get_error (fixture->well), "“huge.png” is"));
 }
 
 int
@@ -301,6 +335,8 @@ main (int   argc,
               fixture_set_up, test_paste_huge_header, fixture_tear_down);
   g_test_add ("/Osais/Ui/InputWell/paste-not-an-image", Fixture, NULL,
               fixture_set_up, test_paste_not_an_image, fixture_tear_down);
+  g_test_add ("/Osais/Ui/InputWell/drop-refused-files", Fixture, NULL,
+              fixture_set_up, test_drop_refused_files, fixture_tear_down);
 
   return g_test_run ();
 }

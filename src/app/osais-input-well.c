@@ -186,6 +186,9 @@ cancel_loading (OsaisInputWell *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+static void refuse (OsaisInputWell *self,
+                    const char     *message);
+
 /* Loading, off the main thread -------------------------------------------- */
 
 typedef struct
@@ -366,8 +369,14 @@ load_thread (GTask        *task,
                           &error))
     {
       if (g_error_matches (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_UNSUPPORTED))
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                 _("“%s” is not a PNG, JPEG or WebP image"), name);
+        {
+          if (data->name != NULL)
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                     _("“%s” is not a PNG, JPEG or WebP image"), name);
+          else
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                     _("The pasted image is not a PNG, JPEG or WebP image"));
+        }
       else if (g_error_matches (error, OSAIS_IMAGE_CHECK_ERROR,
                                 OSAIS_IMAGE_CHECK_ERROR_TOO_LARGE))
         g_task_return_error (task, too_large_error (data->name, data->width, data->height));
@@ -402,9 +411,7 @@ load_cb (GObject      *object,
 
       g_debug ("Input refused: %s", error->message);
       g_clear_object (&self->cancellable);
-      drop_image (self);
-      set_error (self, error->message);
-      update_view (self);
+      refuse (self, error->message);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
       return;
     }
