@@ -243,6 +243,8 @@ test_paste_oversized_bytes (Fixture       *fixture,
   paste (fixture);
   assert_refused (fixture, "is larger than");
   g_assert_cmpint (fixture->longest_stall, <, MAX_STALL_US);
+  /* The well showed it was loading while the bytes came. */
+  g_assert_true (fixture->was_loading);
 }
 
 /* A small PNG whose header declares 30000×30000 pixels: refused from its

@@ -725,10 +725,15 @@ paste_read_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   bytes = g_task_propagate_pointer (G_TASK (result), &error);
+  /* Cancelled: a newer input took the well over, and its own state. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->cancellable);
   if (bytes == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        refuse (self, error->message);
+      refuse (self, error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
       return;
     }
 
@@ -752,7 +757,13 @@ paste_stream_cb (GObject      *object,
       return;
     }
 
-  task = g_task_new (self, NULL, paste_read_cb, NULL);
+  /* The well shows it is loading while the bytes come. */
+  cancel_loading (self);
+  self->cancellable = g_cancellable_new ();
+  update_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  task = g_task_new (self, self->cancellable, paste_read_cb, NULL);
   g_task_set_source_tag (task, paste_stream_cb);
   g_task_set_name (task, "[osais] input well paste");
   g_task_set_task_data (task, g_steal_pointer (&stream), g_object_unref);
