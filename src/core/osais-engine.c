@@ -1108,7 +1108,7 @@ osais_engine_param_describe_allowed (const OsaisEngineParam *param)
           g_str_equal (param->name, "url_upload"))
         kind = _("the URL of an input image");
       else
-        kind = _("text");
+        kind = C_("what a parameter accepts", "text");
       break;
 
     case OSAIS_PARAM_TYPE_FUNCTION:
