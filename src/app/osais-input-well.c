@@ -617,7 +617,12 @@ refuse (OsaisInputWell *self,
   set_error (self, message);
   update_view (self);
   if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+    {
+      /* A toast's title is markup; a file name such as “R&D.png” is not. */
+      g_autofree char *markup = g_markup_escape_text (message, -1);
+
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
+    }
 }
 
 /* A pasted or dropped picture: its size is checked first, then it is
