@@ -292,6 +292,27 @@ test_run_wrong_parameter (void)
   g_assert_nonnull (strstr (missing->err, "url_upload"));
 }
 
+/* The core's messages speak the user's language: a refused value in French,
+ * with the catalogue compiled in the build folder. */
+static void
+test_run_wrong_parameter_french (void)
+{
+  g_autofree char *locale_dir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autoptr(Outcome) bad_value = NULL;
+
+  g_setenv ("OSAIS_LOCALE_DIR", locale_dir, TRUE);
+  g_setenv ("LANG", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", "fr", TRUE);
+  bad_value = run_cli ("--simulator", "run", "diffusion", "word=x", "seed=abc", NULL);
+  g_unsetenv ("LANGUAGE");
+  g_unsetenv ("OSAIS_LOCALE_DIR");
+
+  g_assert_cmpint (bad_value->status, ==, 2);
+  g_assert_nonnull (strstr (bad_value->err,
+                            "«\u00a0abc\u00a0» n’est pas une valeur valide pour «\u00a0seed\u00a0»"));
+  g_assert_null (strstr (bad_value->err, "is not a valid value"));
+}
+
 static void
 test_usage_errors (void)
 {
@@ -1010,6 +1031,7 @@ main (int   argc,
 
   g_test_add_func ("/Osais/Cli/run-diffusion-prints-paths", test_run_diffusion_prints_paths);
   g_test_add_func ("/Osais/Cli/run-wrong-parameter", test_run_wrong_parameter);
+  g_test_add_func ("/Osais/Cli/run-wrong-parameter-french", test_run_wrong_parameter_french);
   g_test_add_func ("/Osais/Cli/usage-errors", test_usage_errors);
   g_test_add_func ("/Osais/Cli/run-ping-with-input", test_run_ping_with_input);
   g_test_add_func ("/Osais/Cli/run-failed-job", test_run_failed_job);

@@ -148,7 +148,7 @@ test_engine_widgets (void)
 
   param = osais_engine_find_param (diffusion, "word");
   g_assert_cmpint (param->widget, ==, OSAIS_PARAM_WIDGET_EDIT);
-  g_assert_cmpstr (param->title, ==, "Input (text and/or image)");
+  g_assert_cmpstr (param->title, ==, "Input (Text and/or Image)");
   g_assert_cmpstr (param->placeholder, ==, "eg: gold coin from rome 100 BC, full size");
   g_assert_true (param->mandatory);
 
@@ -779,6 +779,60 @@ test_engine_check_input (void)
   g_assert_nonnull (strstr (error->message, "takes no input image"));
 }
 
+/* Whether @title is in GNOME's header capitalization: every word capitalized
+ * but articles, short conjunctions and prepositions (not the first). */
+static gboolean
+is_header_capitalized (const char *title)
+{
+  static const char * const small[] = { "a", "an", "and", "and/or", "as", "at", "but", "by",
+                                        "for", "in", "nor", "of", "on", "or", "the", "to",
+                                        "with", NULL };
+  g_auto(GStrv) words = g_strsplit (title, " ", -1);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      const char *word = words[i];
+
+      while (*word == '(' || *word == '"')
+        word++;
+      if (!g_ascii_isalpha (*word))
+        continue;
+      if (i > 0 && g_strv_contains (small, word))
+        continue;
+      if (!g_ascii_isupper (*word))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The bundled engines' field titles, shown as row and group titles, follow
+ * the HIG's header capitalization like the rest of the window ("Guidance
+ * scale" beside "Step Count" did not). */
+static void
+test_engine_titles_capitalized (void)
+{
+  g_autoptr(GListModel) engines = osais_engines_load (NULL);
+
+  g_assert_true (is_header_capitalized ("Number of Images to Generate"));
+  g_assert_false (is_header_capitalized ("Guidance scale"));
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      for (guint j = 0; j < osais_engine_get_n_params (engine); j++)
+        {
+          const OsaisEngineParam *param = osais_engine_get_param (engine, j);
+
+          if (param->title == NULL)
+            continue;
+          g_test_message ("%s: %s", osais_engine_get_name (engine), param->title);
+          g_assert_true (is_header_capitalized (param->title));
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -799,6 +853,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Engine/user-dir", test_engine_user_dir);
   g_test_add_func ("/Osais/Engine/check-input", test_engine_check_input);
   g_test_add_func ("/Osais/Engine/display-texts", test_engine_display_texts);
+  g_test_add_func ("/Osais/Engine/titles-capitalized", test_engine_titles_capitalized);
 
   return g_test_run ();
 }

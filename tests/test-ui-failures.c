@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "osais-application.h"
 #include "osais-login-failure.h"
@@ -397,6 +398,227 @@ test_connection_refused (void)
   run_application (&run, no_args, check_connection_refused);
 
   run_clear (&run);
+}
+
+/* A server that accepts and never answers --------------------------------- */
+
+typedef struct
+{
+  GSocketService *service;
+  GPtrArray      *connections;  /* held open, never answered */
+  char           *origin;
+  /* Answers plain HTTP at once instead, whatever was sent (a TLS hello). */
+  gboolean        plain;
+} SilentServer;
+
+static gboolean
+silent_incoming_cb (GSocketService    *service,
+                    GSocketConnection *connection,
+                    GObject           *source,
+                    gpointer           user_data)
+{
+  SilentServer *server = user_data;
+  static const char answer[] = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
+                               "Content-Length: 0\r\n\r\n";
+
+  g_ptr_array_add (server->connections, g_object_ref (connection));
+  if (server->plain)
+    {
+      GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+
+      g_output_stream_write_all (output, answer, sizeof answer - 1, NULL, NULL, NULL);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  return TRUE;
+}
+
+static void
+silent_server_start (SilentServer *server)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->service = g_socket_service_new ();
+  server->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+                                 &error);
+  g_assert_no_error (error);
+  g_signal_connect (server->service, "incoming", G_CALLBACK (silent_incoming_cb), server);
+  g_socket_service_start (server->service);
+  server->origin = g_strdup_printf ("http://127.0.0.1:%u/",
+                                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+}
+
+static void
+silent_server_stop (SilentServer *server)
+{
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  g_clear_object (&server->service);
+  g_clear_pointer (&server->connections, g_ptr_array_unref);
+  g_clear_pointer (&server->origin, g_free);
+}
+
+/* Timeout: OSAIS takes the connection and says nothing --------------------- */
+
+static void
+check_timeout (Run *run)
+{
+  g_autofree char *expected = NULL;
+  GtkWidget *preferences;
+  const char *message;
+
+  start (run);
+  /* One second instead of thirty: the client's own timeout, not a test's. */
+  osais_session_set_client_timeout (run->session, 1);
+  preferences = sign_in_through_welcome (run, run->origin, "a-token", "a-secret");
+  osais_ui_test_wait_until (login_failed, run, "the login to a silent server");
+  assert_window_stays (run);
+  g_assert_true (g_error_matches (osais_session_get_login_failure (run->session),
+                                  OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TIMEOUT));
+
+  message = sign_in_error (preferences);
+  expected = g_strdup_printf ("OSAIS at %s accepted the connection but did not answer in time",
+                              run->origin);
+  g_assert_nonnull (strstr (message, expected));
+  g_assert_nonnull (strstr (message, "try again later"));
+  osais_ui_test_save_screenshot (preferences, "failure-timeout.png");
+
+  gtk_window_close (GTK_WINDOW (preferences));
+  assert_banner (run, "OSAIS is not answering: try again later", "_Retry", "win.retry-login");
+  osais_ui_test_save_screenshot (run->window, "banner-timeout.png");
+  quit (run);
+}
+
+static void
+test_timeout (void)
+{
+  static const char * const no_args[] = { NULL };
+  SilentServer server = { 0 };
+  Run run = { 0 };
+
+  silent_server_start (&server);
+  run_init (&run, NULL);
+  run.origin = g_strdup (server.origin);
+
+  run_application (&run, no_args, check_timeout);
+
+  run_clear (&run);
+  g_assert_cmpuint (server.connections->len, >=, 1);
+  silent_server_stop (&server);
+}
+
+/* TLS: an https:// address to a server that speaks plain HTTP -------------- */
+
+static void
+check_tls_error (Run *run)
+{
+  g_autofree char *expected = NULL;
+  GtkWidget *preferences;
+  const char *message;
+
+  start (run);
+  osais_session_set_client_timeout (run->session, 10);
+  preferences = sign_in_through_welcome (run, run->origin, "a-token", "a-secret");
+  osais_ui_test_wait_until (login_failed, run, "the login over TLS to a plain server");
+  assert_window_stays (run);
+  g_test_message ("TLS failure: %s", osais_session_get_login_failure (run->session)->message);
+  g_assert_true (g_error_matches (osais_session_get_login_failure (run->session),
+                                  OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TLS));
+
+  message = sign_in_error (preferences);
+  expected = g_strdup_printf ("Could not connect securely to %s", run->origin);
+  g_assert_nonnull (strstr (message, expected));
+  g_assert_nonnull (strstr (message, "starts with http:// or https://"));
+  osais_ui_test_save_screenshot (preferences, "failure-tls.png");
+
+  gtk_window_close (GTK_WINDOW (preferences));
+  assert_banner (run, "No secure connection to OSAIS: check the server address",
+                 "_Preferences", "app.preferences");
+  osais_ui_test_save_screenshot (run->window, "banner-tls.png");
+  quit (run);
+}
+
+static void
+test_tls_error (void)
+{
+  static const char * const no_args[] = { NULL };
+  SilentServer server = { .plain = TRUE };
+  Run run = { 0 };
+
+  silent_server_start (&server);
+  run_init (&run, NULL);
+  run.origin = g_strconcat ("https://", server.origin + strlen ("http://"), NULL);
+
+  run_application (&run, no_args, check_tls_error);
+
+  run_clear (&run);
+  silent_server_stop (&server);
+}
+
+/* A user's engine descriptor that cannot be read --------------------------- */
+
+static gboolean logged_in   (gpointer data);
+static gboolean has_engines (gpointer data);
+
+static gboolean
+shows_toast (gpointer data)
+{
+  Run *run = data;
+
+  return osais_ui_test_find_label (run->window, "Engine descriptor “broken.json” skipped")
+         != NULL;
+}
+
+static void
+check_descriptor_refused (Run *run)
+{
+  GtkWidget *overlay;
+  GtkWidget *button;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  osais_ui_test_wait_until (has_engines, run, "the engines");
+  osais_ui_test_wait_until (shows_toast, run, "the toast about the descriptor");
+  assert_window_stays (run);
+
+  /* What is wrong with it, and the folder where it is mended. */
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "not valid JSON"));
+  overlay = osais_ui_test_find_descendant (run->window, ADW_TYPE_TOAST_OVERLAY);
+  button = osais_ui_test_find_actionable (overlay, "win.open-engines-folder");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "_Open Folder");
+  /* The other engines are there. */
+  g_assert_nonnull (osais_engines_lookup (osais_session_get_engines (run->session),
+                                          "diffusion"));
+  osais_ui_test_settle (300);
+  osais_ui_test_save_screenshot (run->window, "failure-descriptor-refused.png");
+  quit (run);
+}
+
+static void
+test_descriptor_refused (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "osais-studio", "engines",
+                                           NULL);
+  g_autofree char *path = g_build_filename (dir, "broken.json", NULL);
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, "{\"engine\": \"broken\", \"params\": [", -1, &error);
+  g_assert_no_error (error);
+  run_init (&run, NULL);
+
+  run_application (&run, args, check_descriptor_refused);
+
+  run_clear (&run);
+  g_assert_cmpint (g_remove (path), ==, 0);
 }
 
 /* Demo account without a network ----------------------------------------- */
@@ -980,6 +1202,8 @@ test_login_failure_words (void)
                                                    OSAIS_CLIENT_ERROR_NETWORK, "no route");
   g_autoptr(GError) timeout = g_error_new_literal (OSAIS_CLIENT_ERROR,
                                                    OSAIS_CLIENT_ERROR_TIMEOUT, "slow");
+  g_autoptr(GError) tls = g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TLS,
+                                               "not TLS");
   g_autoptr(GError) bad_reply = g_error_new_literal (OSAIS_CLIENT_ERROR,
                                                      OSAIS_CLIENT_ERROR_BAD_REPLY, "not JSON");
   g_autoptr(GError) simulator = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
@@ -997,8 +1221,12 @@ test_login_failure_words (void)
       OSAIS_LOGIN_REMEDY_RETRY },
     { OSAIS_ACCOUNT_MODE_DEMO, network, "OSAIS is not reachable: check the network connection",
       OSAIS_LOGIN_REMEDY_RETRY },
+    /* A server that takes the connection and says nothing is not a network
+     * to check; one that does not speak HTTPS is an address to mend. */
     { OSAIS_ACCOUNT_MODE_ACCOUNT, timeout,
-      "OSAIS is not reachable: check the network connection", OSAIS_LOGIN_REMEDY_RETRY },
+      "OSAIS is not answering: try again later", OSAIS_LOGIN_REMEDY_RETRY },
+    { OSAIS_ACCOUNT_MODE_DEMO, tls,
+      "No secure connection to OSAIS: check the server address", OSAIS_LOGIN_REMEDY_PREFERENCES },
     { OSAIS_ACCOUNT_MODE_ACCOUNT, bad_reply,
       "Could not sign in to OSAIS: check the server address", OSAIS_LOGIN_REMEDY_PREFERENCES },
     { OSAIS_ACCOUNT_MODE_OFFLINE, simulator, "The offline simulator could not start",
@@ -1027,6 +1255,9 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/wrong-credentials", test_wrong_credentials);
   g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
   g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
+  g_test_add_func ("/Osais/Failures/timeout", test_timeout);
+  g_test_add_func ("/Osais/Failures/tls-error", test_tls_error);
+  g_test_add_func ("/Osais/Failures/descriptor-refused", test_descriptor_refused);
   g_test_add_func ("/Osais/Failures/not-listening", test_not_listening);
   g_test_add_func ("/Osais/Failures/disk-full", test_disk_full);
   g_test_add_func ("/Osais/Failures/damaged-history", test_damaged_history);

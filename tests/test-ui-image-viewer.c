@@ -20,6 +20,11 @@
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
 
+#ifdef OSAIS_TEST_HAVE_XTEST
+#include <X11/Xatom.h>
+#include <X11/Xlib.h>
+#endif
+
 /* Helpers ----------------------------------------------------------------- */
 
 static gboolean
@@ -285,9 +290,9 @@ test_details_as_the_form_shows_them (void)
   g_assert_nonnull (parameters);
   g_assert_cmpstr (parameters, ==,
                    "Step Count: 20\n"
-                   "Guidance scale: 59 %\n"
-                   "Output resolution: 640x640\n"
-                   "Number of images to generate: 2\n");
+                   "Guidance Scale: 59 %\n"
+                   "Output Resolution: 640x640\n"
+                   "Number of Images to Generate: 2\n");
   g_assert_null (strstr (details, "height"));
   g_assert_null (strstr (details, "Strength"));
   g_assert_null (strstr (details, "7.5"));
@@ -780,10 +785,269 @@ test_jpeg_exported_untagged (void)
   osais_test_store_close (&fixture);
 }
 
+/* Fullscreen: a window manager that does what EWMH asks -------------------- */
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+/* Xvfb has no window manager, and GTK asks one for fullscreen. This one
+ * says it supports _NET_WM_STATE_FULLSCREEN and sets the state a client
+ * asks for, nothing else: enough for GTK to see its window fullscreen. */
+typedef struct
+{
+  Display *display;
+  Atom     wm_state;
+  Atom     fullscreen;
+} FakeWm;
+
+static FakeWm fake_wm;
+
+static gboolean
+fake_wm_pump_cb (gpointer data)
+{
+  while (XPending (fake_wm.display) > 0)
+    {
+      XEvent event;
+
+      XNextEvent (fake_wm.display, &event);
+      if (event.type == ClientMessage && event.xclient.message_type == fake_wm.wm_state
+          && ((Atom) event.xclient.data.l[1] == fake_wm.fullscreen
+              || (Atom) event.xclient.data.l[2] == fake_wm.fullscreen))
+        {
+          Window window = event.xclient.window;
+          long action = event.xclient.data.l[0];
+          gboolean on;
+          Atom type = None;
+          int format = 0;
+          unsigned long n = 0, after = 0;
+          unsigned char *value = NULL;
+
+          XGetWindowProperty (fake_wm.display, window, fake_wm.wm_state, 0, 16, False, XA_ATOM,
+                              &type, &format, &n, &after, &value);
+          on = action == 1 || (action == 2 && n == 0);
+          if (value != NULL)
+            XFree (value);
+          XChangeProperty (fake_wm.display, window, fake_wm.wm_state, XA_ATOM, 32,
+                           PropModeReplace, (unsigned char *) &fake_wm.fullscreen, on ? 1 : 0);
+          XFlush (fake_wm.display);
+        }
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Before GTK looks for a window manager: it checks once in a while only. */
+static void
+fake_wm_start (void)
+{
+  Window root;
+  Window check;
+  Atom supported[2];
+  Atom supporting;
+
+  fake_wm.display = XOpenDisplay (NULL);
+  if (fake_wm.display == NULL)
+    return;
+  root = DefaultRootWindow (fake_wm.display);
+  fake_wm.wm_state = XInternAtom (fake_wm.display, "_NET_WM_STATE", False);
+  fake_wm.fullscreen = XInternAtom (fake_wm.display, "_NET_WM_STATE_FULLSCREEN", False);
+  supporting = XInternAtom (fake_wm.display, "_NET_SUPPORTING_WM_CHECK", False);
+  supported[0] = fake_wm.wm_state;
+  supported[1] = fake_wm.fullscreen;
+
+  check = XCreateSimpleWindow (fake_wm.display, root, -1, -1, 1, 1, 0, 0, 0);
+  XChangeProperty (fake_wm.display, check, supporting, XA_WINDOW, 32, PropModeReplace,
+                   (unsigned char *) &check, 1);
+  XChangeProperty (fake_wm.display, root, supporting, XA_WINDOW, 32, PropModeReplace,
+                   (unsigned char *) &check, 1);
+  XChangeProperty (fake_wm.display, root, XInternAtom (fake_wm.display, "_NET_SUPPORTED", False),
+                   XA_ATOM, 32, PropModeReplace, (unsigned char *) supported, 2);
+  /* Client messages to the root come with this mask as well; redirecting
+   * (which would make us map every window) is not needed. */
+  XSelectInput (fake_wm.display, root, SubstructureNotifyMask);
+  XFlush (fake_wm.display);
+  g_timeout_add (10, fake_wm_pump_cb, NULL);
+}
+#endif
+
+static gboolean
+is_fullscreen (gpointer data)
+{
+  return gtk_window_is_fullscreen (GTK_WINDOW (data));
+}
+
+static gboolean
+is_not_fullscreen (gpointer data)
+{
+  return !gtk_window_is_fullscreen (GTK_WINDOW (data));
+}
+
+static void
+count_closed_cb (OsaisImageViewer *viewer,
+                 guint            *n_closed)
+{
+  (*n_closed)++;
+}
+
+/* F11 makes the viewer's window fullscreen; Escape leaves fullscreen first
+ * and only then the viewer; closing the viewer leaves fullscreen too. */
+static void
+test_fullscreen (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  OsaisImageViewer *viewer;
+  GtkWidget *window;
+  guint n_closed = 0;
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+  if (fake_wm.display == NULL)
+#endif
+    {
+      g_test_skip ("No X11 display for the fake window manager");
+      return;
+    }
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 6, "{\"word\":\"a fox\"}");
+  osais_test_store_notify (fixture.store, 6, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  image = osais_test_store_add_image (fixture.store, 6, 1, 64, 48);
+  window = present_viewer (&viewer);
+  osais_image_viewer_set_image (viewer, image, job);
+  g_signal_connect (viewer, "closed", G_CALLBACK (count_closed_cb), &n_closed);
+  osais_ui_test_wait_painted (window, 1);
+  g_assert_false (gtk_window_is_fullscreen (GTK_WINDOW (window)));
+
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_F11));
+  osais_ui_test_wait_until (is_fullscreen, window, "the window to go fullscreen");
+  osais_ui_test_save_screenshot (window, "viewer-fullscreen.png");
+
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Escape));
+  osais_ui_test_wait_until (is_not_fullscreen, window, "Escape to leave fullscreen");
+  g_assert_cmpuint (n_closed, ==, 0);
+  g_assert_true (osais_image_viewer_get_image (viewer) == image);
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Escape));
+  g_assert_cmpuint (n_closed, ==, 1);
+
+  /* Closed from fullscreen (the Back button), the window is left too. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.fullscreen", NULL));
+  osais_ui_test_wait_until (is_fullscreen, window, "the window to go fullscreen again");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.close", NULL));
+  osais_ui_test_wait_until (is_not_fullscreen, window, "closing to leave fullscreen");
+  g_assert_cmpuint (n_closed, ==, 2);
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_settle (50);
+  osais_test_store_close (&fixture);
+}
+
+/* Show in Files: a file manager on the session bus ------------------------ */
+
+static const char file_manager_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.FileManager1'>"
+  "    <method name='ShowItems'>"
+  "      <arg type='as' name='uris' direction='in'/>"
+  "      <arg type='s' name='startup_id' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+file_manager_call_cb (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *object_path,
+                      const char            *interface_name,
+                      const char            *method_name,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  GStrv *shown = user_data;
+
+  g_assert_cmpstr (method_name, ==, "ShowItems");
+  g_clear_pointer (shown, g_strfreev);
+  g_variant_get (parameters, "(^ass)", shown, NULL);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+items_shown (gpointer data)
+{
+  GStrv *shown = data;
+
+  return *shown != NULL;
+}
+
+/* Show in Files asks the desktop's file manager (FileManager1 on the
+ * session bus) to show the image itself, selected in its folder. */
+static void
+test_show_in_files (void)
+{
+  static const GDBusInterfaceVTable vtable = { file_manager_call_cb, NULL, NULL, { 0 } };
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *uri = NULL;
+  g_auto(GStrv) shown = NULL;
+  OsaisImageViewer *viewer;
+  GtkWidget *window;
+  guint registration;
+
+  g_test_dbus_up (bus);
+  connection = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  node = g_dbus_node_info_new_for_xml (file_manager_xml, &error);
+  g_assert_no_error (error);
+  registration = g_dbus_connection_register_object (connection, "/org/freedesktop/FileManager1",
+                                                    node->interfaces[0], &vtable, &shown, NULL,
+                                                    &error);
+  g_assert_no_error (error);
+  owned = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.FileManager1", 0),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 5, "{\"word\":\"a fox\"}");
+  osais_test_store_notify (fixture.store, 5, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  image = osais_test_store_add_image (fixture.store, 5, 1, 32, 32);
+  window = present_viewer (&viewer);
+  osais_image_viewer_set_image (viewer, image, job);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.show-in-files", NULL));
+  osais_ui_test_wait_until (items_shown, &shown, "the file manager to be asked");
+  uri = g_file_get_uri (osais_image_get_file (image));
+  g_assert_cmpuint (g_strv_length (shown), ==, 1);
+  g_assert_cmpstr (shown[0], ==, uri);
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_settle (50);
+  osais_test_store_close (&fixture);
+  g_dbus_connection_unregister_object (connection, registration);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_clear_object (&connection);
+  g_test_dbus_down (bus);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+#ifdef OSAIS_TEST_HAVE_XTEST
+  fake_wm_start ();
+#endif
   osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/ImageViewer/shows-image-and-details", test_shows_image_and_details);
@@ -799,6 +1063,8 @@ main (int   argc,
   g_test_add_func ("/Osais/ImageViewer/jpeg-exported-untagged", test_jpeg_exported_untagged);
   g_test_add_func ("/Osais/ImageViewer/copy-and-drag-carry-parameters",
                    test_copy_and_drag_carry_parameters);
+  g_test_add_func ("/Osais/ImageViewer/show-in-files", test_show_in_files);
+  g_test_add_func ("/Osais/ImageViewer/fullscreen", test_fullscreen);
 
   return g_test_run ();
 }

@@ -24,6 +24,9 @@
 #define FRENCH_TRY_OFFLINE "Essayer hors ligne"
 #define FRENCH_RUN "Lancer"
 #define FRENCH_LISTENING "À l’écoute sur http://127.0.0.1:"
+/* The core's messages, from po/fr.po too. */
+#define FRENCH_NOT_VALID "n’est pas une valeur valide pour «\u00a0seed\u00a0»"
+#define FRENCH_AN_INTEGER "une graine entière"
 /* The bundled engines' texts, from src/core/engines/osais-engine-strings.h. */
 #define FRENCH_STEP_COUNT "Nombre d’étapes"
 #define FRENCH_PROMPT_TITLE "Entrée (texte et/ou image)"
@@ -204,6 +207,50 @@ test_engine_texts (void)
   g_assert_cmpint (g_remove (user_path), ==, 0);
 }
 
+/* A refused value marks its own field from the param the engine names, not
+ * from the words of its message, which are French here; the message and
+ * what the field accepts are French too. */
+static void
+test_refused_value (void)
+{
+  g_autoptr(GListModel) engines = NULL;
+  g_autoptr(GPtrArray) warnings = NULL;
+  OsaisRequestForm *form;
+  GtkWidget *window;
+  GtkWidget *prompt;
+  GtkWidget *seed;
+  const char *reason;
+
+  engines = osais_engines_load (&warnings);
+  form = OSAIS_REQUEST_FORM (osais_request_form_new ());
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (form));
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "diffusion"));
+  gtk_window_present (GTK_WINDOW (window));
+
+  prompt = osais_request_form_get_field (form, "word");
+  seed = osais_request_form_get_field (form, "seed");
+  g_assert_nonnull (prompt);
+  g_assert_nonnull (seed);
+  g_assert_true (GTK_IS_TEXT_VIEW (prompt));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (prompt)), "un phare", -1);
+  g_assert_true (osais_request_form_get_valid (form));
+  gtk_editable_set_text (GTK_EDITABLE (seed), "abc");
+
+  reason = osais_request_form_get_invalid_reason (form);
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, FRENCH_NOT_VALID));
+  g_assert_nonnull (strstr (reason, FRENCH_AN_INTEGER));
+  g_assert_null (strstr (reason, "is not a valid value"));
+  g_assert_true (gtk_widget_has_css_class (seed, "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (seed), ==, reason);
+
+  gtk_editable_set_text (GTK_EDITABLE (seed), "42");
+  g_assert_false (gtk_widget_has_css_class (seed, "error"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Runs the application with @args and calls @check once it is running. */
 static void
 run_application (const char * const *args,
@@ -272,6 +319,7 @@ main (int   argc,
 
   g_test_add_func ("/Osais/L10n/catalogue", test_catalogue);
   g_test_add_func ("/Osais/L10n/engine-texts", test_engine_texts);
+  g_test_add_func ("/Osais/L10n/refused-value", test_refused_value);
   g_test_add_func ("/Osais/L10n/welcome", test_welcome);
   g_test_add_func ("/Osais/L10n/studio", test_studio);
 

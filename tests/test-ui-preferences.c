@@ -210,6 +210,36 @@ free_port (GSocketListener **keep)
   return port;
 }
 
+typedef struct
+{
+  Fixture    *fixture;
+  const char *uri;
+} UriWait;
+
+static gboolean
+server_uri_is (gpointer data)
+{
+  UriWait *wait = data;
+
+  return g_strcmp0 (osais_session_get_server_uri (wait->fixture->session), wait->uri) == 0;
+}
+
+static gboolean
+server_not_listening (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return !osais_session_get_server_listening (fixture->session);
+}
+
+static gboolean
+server_listening (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return osais_session_get_server_listening (fixture->session);
+}
+
 static void
 test_port_restarts_server (Fixture       *fixture,
                            gconstpointer  data)
@@ -227,6 +257,11 @@ test_port_restarts_server (Fixture       *fixture,
 
   gtk_spin_button_set_value (spin, port);
   expected = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  {
+    UriWait wait = { fixture, expected };
+
+    osais_ui_test_wait_until (server_uri_is, &wait, "the server on the new port");
+  }
   g_assert_cmpstr (osais_session_get_server_uri (fixture->session), ==, expected);
   g_assert_cmpstr (osais_session_get_server_uri (fixture->session), !=, old_uri);
   g_assert_cmpuint (g_settings_get_uint (fixture->settings, "listen-port"), ==, port);
@@ -238,7 +273,7 @@ test_port_restarts_server (Fixture       *fixture,
   /* A port in use: the reason shows inline, and the status says so. */
   busy_port = free_port (&busy);
   gtk_spin_button_set_value (spin, busy_port);
-  g_assert_false (osais_session_get_server_listening (fixture->session));
+  osais_ui_test_wait_until (server_not_listening, fixture, "the busy port to be refused");
   g_assert_true (gtk_widget_get_visible (get_named (fixture, "server-error-label")));
   g_assert_true (gtk_widget_has_css_class (status, "error"));
   g_assert_true (g_str_has_prefix (row_subtitle (fixture, "server-status-row"),
@@ -247,8 +282,89 @@ test_port_restarts_server (Fixture       *fixture,
 
   g_socket_listener_close (busy);
   gtk_spin_button_set_value (spin, 0);
-  g_assert_true (osais_session_get_server_listening (fixture->session));
+  osais_ui_test_wait_until (server_listening, fixture, "the server on any port");
   g_assert_false (gtk_widget_get_visible (get_named (fixture, "server-error-label")));
+}
+
+static void
+count_cb (GObject    *object,
+          GParamSpec *pspec,
+          gpointer    user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+typedef struct
+{
+  gint64 last;
+  gint64 longest;
+} Pulse;
+
+static gboolean
+pulse_cb (gpointer data)
+{
+  Pulse *pulse = data;
+  gint64 now = g_get_monotonic_time ();
+
+  pulse->longest = MAX (pulse->longest, now - pulse->last);
+  pulse->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* A port typed digit by digit (3, 30, 302, 3025) moves the server once,
+ * after typing pauses, to the whole number; never to 3 or 30. The main
+ * loop keeps running meanwhile. */
+static void
+test_port_typed_debounced (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  GtkEditable *spin = GTK_EDITABLE (get_named (fixture, "port-spin"));
+  guint port = free_port (NULL);
+  g_autofree char *digits = g_strdup_printf ("%u", port);
+  g_autofree char *expected = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_autofree char *old_uri = g_strdup (osais_session_get_server_uri (fixture->session));
+  UriWait wait = { fixture, expected };
+  Pulse pulse = { 0 };
+  guint n_port = 0;
+  guint n_uri = 0;
+  guint pulse_id;
+  gint64 start;
+
+  g_signal_connect (fixture->session, "notify::listen-port", G_CALLBACK (count_cb), &n_port);
+  g_signal_connect (fixture->session, "notify::server-uri", G_CALLBACK (count_cb), &n_uri);
+
+  for (gsize i = 1; i <= strlen (digits); i++)
+    {
+      g_autofree char *typed = g_strndup (digits, i);
+
+      gtk_editable_set_text (spin, typed);
+      osais_ui_test_settle (100);
+      g_assert_cmpuint (n_port, ==, 0);
+      g_assert_cmpstr (osais_session_get_server_uri (fixture->session), ==, old_uri);
+    }
+
+  start = g_get_monotonic_time ();
+  pulse.last = start;
+  pulse_id = g_timeout_add (5, pulse_cb, &pulse);
+  osais_ui_test_wait_until (server_uri_is, &wait, "the server on the typed port");
+  g_source_remove (pulse_id);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * G_TIME_SPAN_MILLISECOND);
+  /* The restart (bind, and join the old server's thread) is brief. */
+  g_test_message ("Longest stall of the main loop during the restart: %" G_GINT64_FORMAT " ms",
+                  pulse.longest / 1000);
+  g_assert_cmpint (pulse.longest, <, 250 * G_TIME_SPAN_MILLISECOND);
+  osais_ui_test_settle (800);
+  g_assert_cmpuint (n_port, ==, 1);
+  g_assert_cmpuint (osais_session_get_listen_port (fixture->session), ==, port);
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "listen-port"), ==, port);
+  g_assert_true (osais_session_get_server_listening (fixture->session));
+
+  g_signal_handlers_disconnect_by_func (fixture->session, count_cb, &n_port);
+  g_signal_handlers_disconnect_by_func (fixture->session, count_cb, &n_uri);
+  /* One move: from the old URI to the new (a restart may say "none" between). */
+  g_assert_cmpuint (n_uri, <=, 2);
 }
 
 static void
@@ -455,6 +571,12 @@ test_check_public_url (Fixture       *fixture,
   /* A known port, so that the fake tunnel forwards to the server restarted
    * by each new public URL. */
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (get_named (fixture, "port-spin")), port);
+  {
+    g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/", port);
+    UriWait wait = { fixture, uri };
+
+    osais_ui_test_wait_until (server_uri_is, &wait, "the server on the known port");
+  }
   g_assert_cmpuint (osais_session_get_listen_port (fixture->session), ==, port);
   g_assert_true (osais_session_get_server_listening (fixture->session));
 
@@ -498,6 +620,8 @@ main (int   argc,
 
   g_test_add ("/Osais/Preferences/callback-urls", Fixture, NULL,
               fixture_set_up, test_callback_urls, fixture_tear_down);
+  g_test_add ("/Osais/Preferences/port-typed-debounced", Fixture, NULL,
+              fixture_set_up, test_port_typed_debounced, fixture_tear_down);
   g_test_add ("/Osais/Preferences/port-restarts-server", Fixture, NULL,
               fixture_set_up, test_port_restarts_server, fixture_tear_down);
   g_test_add ("/Osais/Preferences/notifications-switch", Fixture, NULL,

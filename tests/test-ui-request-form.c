@@ -221,7 +221,7 @@ test_diffusion_prompt (void)
   /* The empty prompt is what keeps Run disabled, and the reason says so. */
   g_assert_false (osais_request_form_get_valid (form));
   g_assert_nonnull (strstr (osais_request_form_get_invalid_reason (form),
-                            "Input (text and/or image)"));
+                            "Input (Text and/or Image)"));
 
   set_prompt (form, "gold coin");
   g_assert_true (osais_request_form_get_valid (form));

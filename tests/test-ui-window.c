@@ -546,6 +546,77 @@ test_wrong_value_disables_run (void)
   g_assert_true (gtk_widget_is_sensitive (run_button ()));
 }
 
+/* Why Run is disabled is said beside it, in the header bar, and as its
+ * tooltip: the form's own caption may be below the fold. */
+static void
+test_run_reason_beside_run (void)
+{
+  OsaisRequestForm *form = osais_window_get_form (window);
+  GtkWidget *header;
+  GtkLabel *caption;
+  const char *reason;
+
+  select_engine ("diffusion");
+  set_prompt ("");
+  osais_ui_test_settle (200);
+  g_assert_false (gtk_widget_is_sensitive (run_button ()));
+  reason = osais_request_form_get_invalid_reason (form);
+  g_assert_nonnull (reason);
+
+  header = gtk_widget_get_ancestor (run_button (), ADW_TYPE_HEADER_BAR);
+  g_assert_nonnull (header);
+  caption = osais_ui_test_find_label (header, reason);
+  g_assert_nonnull (caption);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (caption)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (caption)), >, 0);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (run_button ()), ==, reason);
+  osais_ui_test_save_screenshot (GTK_WIDGET (window), "window-run-reason.png");
+
+  set_prompt ("a lighthouse");
+  osais_ui_test_settle (100);
+  g_assert_true (gtk_widget_is_sensitive (run_button ()));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (caption)));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (run_button ()), "Ctrl+Return"));
+}
+
+/* A window that starts wide (its sidebar unfolded) can be narrowed to
+ * 360 px as a person drags its edge: each step is allowed by the minimum
+ * width of the layout before it (the sidebar folds on the way, then the
+ * header turns compact), and it ends at 360 px. */
+static void
+test_narrow_from_wide (void)
+{
+  static const int widths[] = { 900, 700, 560, 480, 440, 400, 370 };
+  OsaisWindow *wide;
+  GtkWidget *run;
+
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", ":close", NULL);
+  wide = osais_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
+  gtk_window_present (GTK_WINDOW (wide));
+  osais_ui_test_settle (1000);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), >=, 1000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
+    {
+      int min_width = 0;
+
+      gtk_widget_measure (GTK_WIDGET (wide), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL,
+                          NULL, NULL);
+      g_assert_cmpint (min_width, <=, widths[i]);
+      gtk_window_set_default_size (GTK_WINDOW (wide), widths[i], 640);
+      osais_ui_test_settle (300);
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), <=, widths[i]);
+    }
+
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), <=, 360);
+  run = osais_ui_test_find_actionable (GTK_WIDGET (wide), "win.run");
+  g_assert_true (gtk_widget_get_mapped (run));
+  osais_ui_test_save_screenshot (GTK_WIDGET (wide), "window-narrowed-from-wide.png");
+
+  gtk_window_destroy (GTK_WINDOW (wide));
+}
+
 /* At 360 px (a phone) the sidebar folds, the header bar still fits with Run
  * as an icon, and nothing is drawn without room (GTK warns, and warnings are
  * fatal here). */
@@ -703,7 +774,9 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/use-image-parameters", test_use_image_parameters);
   g_test_add_func ("/Osais/Ui/Window/delete-whole-job", test_delete_whole_job);
 
+  g_test_add_func ("/Osais/Ui/Window/run-reason-beside-run", test_run_reason_beside_run);
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);
+  g_test_add_func ("/Osais/Ui/Window/narrow-from-wide", test_narrow_from_wide);
   g_test_add_func ("/Osais/Ui/Window/sign-out-in-main-menu", test_sign_out_in_main_menu);
 
   status = g_test_run ();

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "osais-application.h"
+#include "osais-mnemonic-names.h"
 #include "osais-secret.h"
 #include "osais-window.h"
 
@@ -923,6 +924,9 @@ osais_application_startup (GApplication *app)
   g_autofree char *keyring_token = NULL;
 
   G_APPLICATION_CLASS (osais_application_parent_class)->startup (app);
+
+  /* Buttons made later (a gallery card's Retry, a toast's) are named once too. */
+  osais_mnemonic_names_watch ();
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.run", run_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.clear", clear_accels);

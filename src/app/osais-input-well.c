@@ -186,11 +186,15 @@ cancel_loading (OsaisInputWell *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+static void refuse (OsaisInputWell *self,
+                    const char     *message);
+
 /* Loading, off the main thread -------------------------------------------- */
 
 typedef struct
 {
   GFile      *file;          /* nullable: bytes were given */
+  GdkTexture *texture;       /* nullable: a pasted or dropped picture, encoded here */
   GBytes     *bytes;
   char       *name;
   const char *content_type;
@@ -203,6 +207,7 @@ static void
 load_data_free (LoadData *data)
 {
   g_clear_object (&data->file);
+  g_clear_object (&data->texture);
   g_clear_pointer (&data->bytes, g_bytes_unref);
   g_clear_pointer (&data->name, g_free);
   g_clear_object (&data->preview);
@@ -248,6 +253,45 @@ decode_preview (GBytes  *bytes,
 
   /* Photos from phones are stored sideways with an EXIF orientation. */
   return gdk_pixbuf_apply_embedded_orientation (pixbuf);
+}
+
+/* An image larger than any input may be (the core's limits, which the
+ * callback server also applies): said before anything is decoded. */
+static gboolean
+is_too_large (guint width,
+              guint height)
+{
+  return width > OSAIS_IMAGE_MAX_DIMENSION || height > OSAIS_IMAGE_MAX_DIMENSION
+         || (guint64) width * height > OSAIS_IMAGE_MAX_PIXELS;
+}
+
+/* @name is NULL for a pasted image. */
+static GError *
+too_large_error (const char *name,
+                 guint       width,
+                 guint       height)
+{
+  guint max = OSAIS_IMAGE_MAX_DIMENSION;
+  guint megapixels = OSAIS_IMAGE_MAX_PIXELS / (1024 * 1024);
+
+  if (width == 0 || height == 0)
+    return name != NULL
+           ? g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                          _("“%s” is too large: input images are at most %u×%u pixels"),
+                          name, max, max)
+           : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                          _("The pasted image is too large: input images are at most "
+                            "%u×%u pixels"), max, max);
+
+  return name != NULL
+         ? g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                        _("“%s” is %u×%u pixels; input images are at most %u×%u "
+                          "and %u megapixels"),
+                        name, width, height, max, max, megapixels)
+         : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                        _("The pasted image is %u×%u pixels; input images are at most "
+                          "%u×%u and %u megapixels"),
+                        width, height, max, max, megapixels);
 }
 
 static void
@@ -298,12 +342,44 @@ load_thread (GTask        *task,
 
   name = data->name != NULL ? data->name : _("The pasted image");
 
+  /* A picture pasted or dropped as pixels: its size was checked before, the
+   * encoding (1.4 s for a 4K one) happens here, off the main thread. */
+  if (data->texture != NULL)
+    {
+      data->bytes = gdk_texture_save_to_png_bytes (data->texture);
+      g_clear_object (&data->texture);
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      if (g_bytes_get_size (data->bytes) > MAX_INPUT_BYTES)
+        {
+          g_autofree char *size = g_format_size (g_bytes_get_size (data->bytes));
+          g_autofree char *limit = g_format_size (MAX_INPUT_BYTES);
+
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                   _("“%s” is %s; input images are at most %s"),
+                                   name, size, limit);
+          return;
+        }
+    }
+
   if (!osais_image_check (data->bytes, &data->content_type, &data->width, &data->height,
                           &error))
     {
       if (g_error_matches (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_UNSUPPORTED))
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                 _("“%s” is not a PNG, JPEG or WebP image"), name);
+        {
+          if (data->name != NULL)
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                     _("“%s” is not a PNG, JPEG or WebP image"), name);
+          else
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                     _("The pasted image is not a PNG, JPEG or WebP image"));
+        }
+      else if (g_error_matches (error, OSAIS_IMAGE_CHECK_ERROR,
+                                OSAIS_IMAGE_CHECK_ERROR_TOO_LARGE))
+        g_task_return_error (task, too_large_error (data->name, data->width, data->height));
       else
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                                  _("“%s” cannot be used: %s"), name, error->message);
@@ -335,9 +411,7 @@ load_cb (GObject      *object,
 
       g_debug ("Input refused: %s", error->message);
       g_clear_object (&self->cancellable);
-      drop_image (self);
-      set_error (self, error->message);
-      update_view (self);
+      refuse (self, error->message);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
       return;
     }
@@ -530,13 +604,61 @@ choose_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* Says why a paste or a drop was refused: in the well and, since the well
+ * may be scrolled away, in a toast. */
+static void
+refuse (OsaisInputWell *self,
+        const char     *message)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  cancel_loading (self);
+  drop_image (self);
+  set_error (self, message);
+  update_view (self);
+  if (overlay != NULL)
+    {
+      /* A toast's title is markup; a file name such as “R&D.png” is not. */
+      g_autofree char *markup = g_markup_escape_text (message, -1);
+
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
+    }
+}
+
+/* A pasted or dropped picture: its size is checked first, then it is
+ * encoded to PNG on a worker thread while the well shows it is loading. */
 static void
 set_texture (OsaisInputWell *self,
              GdkTexture     *texture)
 {
-  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  guint width = gdk_texture_get_width (texture);
+  guint height = gdk_texture_get_height (texture);
+  LoadData *data;
 
-  osais_input_well_set_bytes (self, png);
+  if (is_too_large (width, height))
+    {
+      g_autoptr(GError) error = too_large_error (NULL, width, height);
+
+      refuse (self, error->message);
+      return;
+    }
+
+  data = g_new0 (LoadData, 1);
+  if (GDK_IS_MEMORY_TEXTURE (texture))
+    data->texture = g_object_ref (texture);
+  else
+    {
+      /* A texture on the GPU may only be read here; this is a copy of
+       * pixels already checked for size, not an encoding. */
+      gsize stride = (gsize) width * 4;
+      g_autoptr(GBytes) pixels = NULL;
+      guchar *buffer = g_malloc (stride * height);
+
+      gdk_texture_download (texture, buffer, stride);
+      pixels = g_bytes_new_take (buffer, stride * height);
+      data->texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, pixels, stride);
+    }
+  load (self, data);
 }
 
 static void
@@ -551,12 +673,106 @@ paste_texture_cb (GObject      *object,
   texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (object), result, &error);
   if (texture == NULL)
     {
-      set_error (self, error->message);
-      update_view (self);
+      refuse (self, error->message);
       return;
     }
 
   set_texture (self, texture);
+}
+
+/* The image types read from another application's clipboard as they are:
+ * their bytes are read up to the input limit, and their header is checked
+ * before anything decodes them (GTK would decode a texture whole). */
+static const char * const paste_mime_types[] = { "image/png", "image/jpeg", "image/webp", NULL };
+
+static void
+paste_read_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GInputStream *stream = task_data;
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint8 chunk[64 * 1024];
+  gssize n;
+
+  while ((n = g_input_stream_read (stream, chunk, sizeof chunk, cancellable, &error)) > 0)
+    {
+      if (buffer->len + (gsize) n > MAX_INPUT_BYTES)
+        {
+          g_autofree char *limit = g_format_size (MAX_INPUT_BYTES);
+
+          g_input_stream_close (stream, NULL, NULL);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                   _("The pasted image is larger than %s, the most an input "
+                                     "image may be"), limit);
+          return;
+        }
+      g_byte_array_append (buffer, chunk, n);
+    }
+  g_input_stream_close (stream, NULL, NULL);
+
+  if (n < 0)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&buffer)),
+                           (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+paste_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OsaisInputWell *self = OSAIS_INPUT_WELL (object);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = g_task_propagate_pointer (G_TASK (result), &error);
+  /* Cancelled: a newer input took the well over, and its own state. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->cancellable);
+  if (bytes == NULL)
+    {
+      refuse (self, error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+      return;
+    }
+
+  osais_input_well_set_bytes (self, bytes);
+}
+
+static void
+paste_stream_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(OsaisInputWell) self = user_data;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  stream = gdk_clipboard_read_finish (GDK_CLIPBOARD (object), result, NULL, &error);
+  if (stream == NULL)
+    {
+      refuse (self, error->message);
+      return;
+    }
+
+  /* The well shows it is loading while the bytes come. */
+  cancel_loading (self);
+  self->cancellable = g_cancellable_new ();
+  update_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  task = g_task_new (self, self->cancellable, paste_read_cb, NULL);
+  g_task_set_source_tag (task, paste_stream_cb);
+  g_task_set_name (task, "[osais] input well paste");
+  g_task_set_task_data (task, g_steal_pointer (&stream), g_object_unref);
+  g_task_run_in_thread (task, paste_read_thread);
 }
 
 static void
@@ -582,27 +798,56 @@ paste_files_cb (GObject      *object,
     osais_input_well_set_file (self, files->data);
 }
 
+static gboolean
+has_paste_mime_type (GdkContentFormats *formats)
+{
+  for (guint i = 0; paste_mime_types[i] != NULL; i++)
+    {
+      if (gdk_content_formats_contain_mime_type (formats, paste_mime_types[i]))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Whether this process's clipboard holds a texture as an object (copied
+ * from a GdkTexture, not bytes that would need decoding); sets @value. */
+static gboolean
+local_texture (GdkClipboard *clipboard,
+               GValue       *value)
+{
+  GdkContentProvider *content = gdk_clipboard_get_content (clipboard);
+
+  return content != NULL && gdk_content_provider_get_value (content, value, NULL);
+}
+
 static void
 paste_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
   OsaisInputWell *self = OSAIS_INPUT_WELL (widget);
+  g_auto(GValue) texture = G_VALUE_INIT;
   GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
   GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  g_value_init (&texture, GDK_TYPE_TEXTURE);
 
   /* Files copied in a file manager come first: their bytes are the
    * original, not a re-encoding. */
   if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
     gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
                                     paste_files_cb, g_object_ref (self));
+  /* Our own clipboard may hold the texture itself: nothing to decode. */
+  else if (local_texture (clipboard, &texture))
+    set_texture (self, g_value_get_object (&texture));
+  else if (has_paste_mime_type (formats))
+    gdk_clipboard_read_async (clipboard, (const char **) paste_mime_types, G_PRIORITY_DEFAULT,
+                              NULL, paste_stream_cb, g_object_ref (self));
   else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
     gdk_clipboard_read_texture_async (clipboard, NULL, paste_texture_cb, g_object_ref (self));
   else
-    {
-      set_error (self, _("The clipboard holds no image"));
-      update_view (self);
-    }
+    refuse (self, _("The clipboard holds no image"));
 }
 
 static void

@@ -26,10 +26,25 @@ is_refused (const GError *error)
   return g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED);
 }
 
+static gboolean
+is_insecure (const GError *error)
+{
+  return g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TLS);
+}
+
+static gboolean
+is_timeout (const GError *error)
+{
+  return g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TIMEOUT);
+}
+
 OsaisLoginRemedy
 osais_login_failure_get_remedy (OsaisAccountMode  mode,
                                 const GError     *error)
 {
+  /* The address (http or https) or the server's certificate: Preferences. */
+  if (is_insecure (error))
+    return OSAIS_LOGIN_REMEDY_PREFERENCES;
   if (is_unreachable (error))
     return OSAIS_LOGIN_REMEDY_RETRY;
   /* A refused demo login is OSAIS's own trouble: only time, or an account
@@ -44,6 +59,10 @@ char *
 osais_login_failure_dup_title (OsaisAccountMode  mode,
                                const GError     *error)
 {
+  if (is_insecure (error))
+    return g_strdup (_("No secure connection to OSAIS: check the server address"));
+  if (is_timeout (error))
+    return g_strdup (_("OSAIS is not answering: try again later"));
   if (is_unreachable (error))
     return g_strdup (_("OSAIS is not reachable: check the network connection"));
   if (is_refused (error) && mode == OSAIS_ACCOUNT_MODE_DEMO)
@@ -65,6 +84,17 @@ osais_login_failure_dup_advice (const char   *origin,
 {
   g_return_val_if_fail (error != NULL, NULL);
 
+  if (is_insecure (error))
+    /* Translators: %s is the OSAIS server's address. */
+    return g_strdup_printf (_("Could not connect securely to %s: it does not speak HTTPS, "
+                              "or its certificate is not valid. Check whether the address "
+                              "starts with http:// or https://, then sign in again."),
+                            origin);
+  if (is_timeout (error))
+    /* Translators: %s is the OSAIS server's address. */
+    return g_strdup_printf (_("OSAIS at %s accepted the connection but did not answer in "
+                              "time. It may be busy: try again later, or check the server "
+                              "address."), origin);
   if (is_unreachable (error))
     /* Translators: %s is the OSAIS server's address. The technical reason
      * is in the connection status. */

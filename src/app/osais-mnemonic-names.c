@@ -25,3 +25,34 @@ osais_mnemonic_names_fix (GtkWidget *widget)
        child = gtk_widget_get_next_sibling (child))
     osais_mnemonic_names_fix (child);
 }
+
+static gboolean
+map_hook (GSignalInvocationHint *hint,
+          guint                  n_params,
+          const GValue          *params,
+          gpointer               user_data)
+{
+  GObject *object = g_value_get_object (&params[0]);
+
+  if (GTK_IS_BUTTON (object) &&
+      gtk_button_get_use_underline (GTK_BUTTON (object)) &&
+      gtk_button_get_label (GTK_BUTTON (object)) != NULL)
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (object), GTK_ACCESSIBLE_PROPERTY_LABEL);
+
+  return TRUE;
+}
+
+void
+osais_mnemonic_names_watch (void)
+{
+  static gsize watching = 0;
+
+  if (g_once_init_enter (&watching))
+    {
+      /* The signal exists once the class does; the class lives on. */
+      g_type_class_ref (GTK_TYPE_WIDGET);
+      g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, map_hook,
+                                  NULL, NULL);
+      g_once_init_leave (&watching, 1);
+    }
+}

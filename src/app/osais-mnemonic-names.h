@@ -18,5 +18,8 @@ G_BEGIN_DECLS
  * GTK sets the property again with each gtk_button_set_label(): call it
  * after building a widget tree and after relabelling a button. */
 void osais_mnemonic_names_fix (GtkWidget *widget);
+/* Does the same for every button as it is mapped, from now on: the ones
+ * made later by others (libadwaita's toasts, list item factories) too. */
+void osais_mnemonic_names_watch (void);
 
 G_END_DECLS

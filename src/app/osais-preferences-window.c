@@ -29,6 +29,12 @@ struct _OsaisPreferencesWindow
   gboolean              syncing;
   gboolean              signing_in;
 
+  /* A port being typed: applied once typing pauses (3, 30, 302, 3025
+   * would otherwise restart the server four times, three of them on a
+   * port nobody meant). */
+  guint                 port_source;
+  guint                 pending_port;
+
   /* The running check of the public URL; cancelled when the URL changes or
    * the window goes. */
   GCancellable         *check_cancellable;
@@ -668,17 +674,67 @@ listen_address_apply_cb (OsaisPreferencesWindow *self)
   restart_server (self);
 }
 
-static void
-port_changed_cb (OsaisPreferencesWindow *self)
-{
-  guint port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
+/* How long typing a port may pause before the server moves to it. */
+#define PORT_DEBOUNCE_MS 600
 
-  if (self->syncing || port == osais_session_get_listen_port (self->session))
+static void
+apply_port (OsaisPreferencesWindow *self,
+            guint                   port)
+{
+  if (port == osais_session_get_listen_port (self->session))
     return;
 
   g_settings_set_uint (self->settings, "listen-port", port);
   osais_session_set_listen_port (self->session, port);
+}
+
+static gboolean
+port_debounced_cb (gpointer user_data)
+{
+  OsaisPreferencesWindow *self = user_data;
+
+  self->port_source = 0;
+  if (self->pending_port == osais_session_get_listen_port (self->session))
+    return G_SOURCE_REMOVE;
+
+  apply_port (self, self->pending_port);
   restart_server (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_port (OsaisPreferencesWindow *self,
+               guint                   port)
+{
+  self->pending_port = port;
+  g_clear_handle_id (&self->port_source, g_source_remove);
+  self->port_source = g_timeout_add (PORT_DEBOUNCE_MS, port_debounced_cb, self);
+}
+
+static void
+port_changed_cb (OsaisPreferencesWindow *self)
+{
+  if (self->syncing)
+    return;
+
+  schedule_port (self, (guint) gtk_spin_button_get_value_as_int (self->port_spin));
+}
+
+/* Each keystroke in the port's field: the spin button itself takes the
+ * text only on Enter or when it loses the focus. */
+static void
+port_text_changed_cb (OsaisPreferencesWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->port_spin));
+  guint64 port;
+
+  if (self->syncing)
+    return;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT16, &port, NULL))
+    return;
+
+  schedule_port (self, (guint) port);
 }
 
 /* An empty public URL means the local address; anything else must be an
@@ -775,6 +831,18 @@ osais_preferences_window_dispose (GObject *object)
     g_signal_group_set_target (self->session_signals, NULL);
   cancel_check (self);
   g_clear_object (&self->check_cancellable);
+  /* A port typed just before closing still counts; the main window's banner
+   * says if it cannot be listened on. */
+  if (self->port_source != 0)
+    {
+      g_clear_handle_id (&self->port_source, g_source_remove);
+      if (self->session != NULL
+          && self->pending_port != osais_session_get_listen_port (self->session))
+        {
+          apply_port (self, self->pending_port);
+          osais_session_restart_server (self->session, NULL);
+        }
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->session_signals);
 
@@ -895,6 +963,7 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, origin_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, listen_address_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, port_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, port_text_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, public_url_apply_cb);
 
   gtk_widget_class_install_action (widget_class, "preferences.sign-in", NULL, sign_in_action);

@@ -413,28 +413,30 @@ field_mark (OsaisRequestForm *self,
     }
 }
 
-/* The field an engine error is about: its messages quote the param name
- * after "for" ("… is not a valid value for “steps”"); a param without a
- * field is reported on the field that autofills it. */
+/* The field an engine error is about: the param the engine names (never
+ * its words, which are translated); a param without a field of its own is
+ * reported on the field that autofills it. */
 static Field *
-field_for_error (OsaisRequestForm *self,
-                 const char       *message)
+field_for_param (OsaisRequestForm       *self,
+                 const OsaisEngineParam *param)
 {
+  if (param == NULL)
+    return NULL;
+
   for (guint i = 0; i < self->fields->len; i++)
     {
       Field *field = g_ptr_array_index (self->fields, i);
-      g_autofree char *quoted = g_strdup_printf ("for “%s”", field->param->name);
 
-      if (strstr (message, quoted) != NULL)
+      if (field->param == param)
         return field;
     }
 
   for (guint i = 0; i < self->fields->len; i++)
     {
       Field *field = g_ptr_array_index (self->fields, i);
-      g_autofree char *quoted = g_strdup_printf ("“%s”", field->param->name);
 
-      if (strstr (message, quoted) != NULL)
+      if (field->param->autofill != NULL &&
+          g_strv_contains ((const char * const *) field->param->autofill, param->name))
         return field;
     }
 
@@ -473,6 +475,7 @@ validate (OsaisRequestForm *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *reason = NULL;
   const OsaisEngineParam *input_param;
+  const OsaisEngineParam *failed = NULL;
   Field *marked = NULL;
   gboolean missing = FALSE;
 
@@ -496,18 +499,20 @@ validate (OsaisRequestForm *self)
   else if (input_param != NULL && input_param->mandatory
            && !osais_input_well_get_has_input (self->input_well))
     reason = g_strdup (_("Add an input image: drop one here or choose a file"));
-  else if ((request = osais_engine_build_request (self->engine, values, &error)) == NULL)
+  else if ((request = osais_engine_build_request_full (self->engine, values, &failed,
+                                                         &error)) == NULL)
     {
       const char *message = error != NULL ? error->message : "";
 
-      marked = field_for_error (self, message);
+      marked = field_for_param (self, failed);
       missing = g_error_matches (error, OSAIS_ENGINE_ERROR,
                                  OSAIS_ENGINE_ERROR_MISSING_PARAMETER);
       if (marked == NULL)
         reason = g_strdup (message);
       else if (missing)
-        reason = g_strdup_printf (_("%s: a value is needed"),
-                                  osais_param_format_title (marked->param));
+        /* TRANSLATORS: what to do first: the reason also shows beside Run,
+         * where only a few words fit; %s is a field's title */
+        reason = g_strdup_printf (_("Fill in “%s”"), osais_param_format_title (marked->param));
       else
         reason = g_strdup_printf ("%s: %s", osais_param_format_title (marked->param), message);
     }

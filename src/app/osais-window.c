@@ -43,6 +43,7 @@ struct _OsaisWindow
   GtkMenuButton        *status_button;
   GtkButton            *run_button;
   GtkWidget            *batch_button;
+  GtkLabel             *run_reason_label;
   OsaisBanner          *banner;
 
   /* A request on its way to OSAIS: Run waits for its answer, so that a
@@ -72,6 +73,7 @@ struct _OsaisWindow
   OsaisTunnelCheck     *reach;
   GCancellable         *reach_cancellable;
   gboolean              compact_header;
+  gboolean              engine_warnings_shown;
   guint                 compact_header_source;
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
@@ -866,6 +868,51 @@ select_engine_by_name (OsaisWindow *self,
     }
 }
 
+/* A user's engine descriptor that could not be read is said once, with
+ * the folder where it can be mended. */
+static void
+show_engine_warnings (OsaisWindow *self)
+{
+  const char * const *warnings = osais_session_get_engine_warnings (self->session);
+  guint n = warnings != NULL ? g_strv_length ((char **) warnings) : 0;
+  g_autofree char *title = NULL;
+  g_autofree char *markup = NULL;
+  AdwToast *toast;
+
+  if (n == 0 || self->engine_warnings_shown)
+    return;
+  self->engine_warnings_shown = TRUE;
+
+  if (n == 1)
+    title = g_strdup (warnings[0]);
+  else
+    /* TRANSLATORS: the first of several messages, then how many others */
+    title = g_strdup_printf (ngettext ("%s (and %u other)", "%s (and %u others)", n - 1),
+                             warnings[0], n - 1);
+
+  /* A toast's title is markup; the parser's words are not. */
+  markup = g_markup_escape_text (title, -1);
+  toast = adw_toast_new (markup);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_button_label (toast, _("_Open Folder"));
+  adw_toast_set_action_name (toast, "win.open-engines-folder");
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The folder of the user's engine descriptors, in the file manager. */
+static void
+open_engines_folder_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "osais-studio", "engines",
+                                            NULL);
+  g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+
+  if (uri != NULL)
+    gtk_show_uri (GTK_WINDOW (widget), uri, GDK_CURRENT_TIME);
+}
+
 static void
 session_engines_changed_cb (OsaisWindow *self)
 {
@@ -878,6 +925,7 @@ session_engines_changed_cb (OsaisWindow *self)
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   select_engine_by_name (self, last_engine);
+  show_engine_warnings (self);
 }
 
 static void
@@ -988,6 +1036,24 @@ osais_window_get_sending (OsaisWindow *self)
   return self->sending;
 }
 
+/* Why Run is disabled shows beside it, and as its tooltip (whole, where the
+ * caption is cut short); the compact header has no room for the caption. */
+static void
+update_run_reason (OsaisWindow *self)
+{
+  const char *reason = NULL;
+
+  if (!osais_request_form_get_valid (self->form))
+    reason = osais_request_form_get_invalid_reason (self->form);
+
+  gtk_label_set_label (self->run_reason_label, reason != NULL ? reason : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_reason_label), reason);
+  gtk_widget_set_visible (GTK_WIDGET (self->run_reason_label),
+                          reason != NULL && !self->compact_header);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_button),
+                               reason != NULL ? reason : _("Run the Request (Ctrl+Return)"));
+}
+
 static void
 form_validity_changed_cb (OsaisWindow *self)
 {
@@ -995,6 +1061,7 @@ form_validity_changed_cb (OsaisWindow *self)
   const char *reason = osais_request_form_get_invalid_reason (self->form);
 
   update_run_action (self);
+  update_run_reason (self);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->engine_dropdown), NULL);
   if (!valid && reason != NULL)
     g_debug ("Run disabled: %s", reason);
@@ -1542,6 +1609,7 @@ set_compact_header (OsaisWindow *self,
   self->compact_header = compact;
 
   update_run_button (self);
+  update_run_reason (self);
   gtk_stack_set_visible_child_name (self->status_stack, compact ? "icon" : "title");
 }
 
@@ -1675,12 +1743,15 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, batch_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_reason_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "win.open-engines-folder", NULL,
+                                   open_engines_folder_action);
   gtk_widget_class_install_action (widget_class, "win.open-data-folder", NULL,
                                    open_data_folder_action);
   gtk_widget_class_install_action (widget_class, "win.use-image-parameters", NULL,
@@ -1731,6 +1802,8 @@ osais_window_init (OsaisWindow *self)
   set_compact_header (self, TRUE);
   g_signal_connect_swapped (self->form, "notify::valid",
                             G_CALLBACK (form_validity_changed_cb), self);
+  g_signal_connect_swapped (self->form, "notify::invalid-reason",
+                            G_CALLBACK (update_run_reason), self);
   g_signal_connect_swapped (self->gallery, "image-activated",
                             G_CALLBACK (image_activated_cb), self);
   /* Previous and next walk the images in the gallery's order. */

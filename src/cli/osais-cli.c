@@ -1963,7 +1963,10 @@ main (int   argc,
   };
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* The core's messages are in the catalogue; OSAIS_LOCALE_DIR points at an
+   * uninstalled one (the build folder's, for the tests). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("OSAIS_LOCALE_DIR") != NULL
+                                   ? g_getenv ("OSAIS_LOCALE_DIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   context = g_option_context_new ("COMMAND [ARGS…] — use the AIs of OSAIS");

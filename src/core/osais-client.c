@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <libsoup/soup.h>
@@ -180,7 +182,7 @@ osais_client_normalize_origin (const char  *origin,
   if (uri == NULL)
     {
       g_set_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_INVALID_ARGUMENT,
-                   "The OSAIS origin “%s” is not a URL", origin);
+                   _("The OSAIS origin “%s” is not a URL"), origin);
       return NULL;
     }
 
@@ -188,7 +190,7 @@ osais_client_normalize_origin (const char  *origin,
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     {
       g_set_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_INVALID_ARGUMENT,
-                   "The OSAIS origin must be an http:// or https:// URL, not a “%s:” one",
+                   _("The OSAIS origin must be an http:// or https:// URL, not a “%s:” one"),
                    scheme);
       return NULL;
     }
@@ -200,8 +202,8 @@ osais_client_normalize_origin (const char  *origin,
       g_uri_get_fragment (uri) != NULL)
     {
       g_set_error_literal (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_INVALID_ARGUMENT,
-                           "The OSAIS origin must be a plain http(s)://host[:port]/[path/] URL, "
-                           "without user name, query or fragment");
+                           _("The OSAIS origin must be a plain http(s)://host[:port]/[path/] URL, "
+                             "without user name, query or fragment"));
       return NULL;
     }
 
@@ -399,11 +401,11 @@ call_return_error (GTask  *task,
       g_clear_error (&error);
       if (call->kind == CALL_SUBMIT && call->may_have_been_sent)
         error = g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TIMEOUT,
-                             "OSAIS did not answer within %u s; the request may have reached "
-                             "OSAIS: check before resending", self->timeout);
+                             _("OSAIS did not answer within %u s; the request may have reached "
+                               "OSAIS: check before resending"), self->timeout);
       else
         error = g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TIMEOUT,
-                             "OSAIS did not answer within %u s", self->timeout);
+                             _("OSAIS did not answer within %u s"), self->timeout);
     }
 
   g_debug ("%s failed: %s", g_task_get_name (task), error->message);
@@ -605,11 +607,17 @@ transport_error (Call         *call,
 {
   if (call->step == STEP_REQUEST && call->kind == CALL_SUBMIT && call->may_have_been_sent)
     return g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_UNCERTAIN,
-                        "The connection failed after the request was sent (%s): the request "
-                        "may have reached OSAIS; check before resending", cause->message);
+                        _("The connection failed after the request was sent (%s): the request "
+                          "may have reached OSAIS; check before resending"), cause->message);
+
+  /* Retrying does not mend it: the address (http or https) or the
+   * server's certificate needs looking at. */
+  if (cause->domain == G_TLS_ERROR)
+    return g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TLS,
+                        _("Could not connect securely to OSAIS: %s"), cause->message);
 
   return g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_NETWORK,
-                      "Could not reach OSAIS: %s", cause->message);
+                      _("Could not reach OSAIS: %s"), cause->message);
 }
 
 static void
@@ -634,7 +642,8 @@ call_transport_failed (GTask  *task,
   error = transport_error (call, cause);
   g_error_free (cause);
 
-  if (call_is_retryable (call))
+  if (call_is_retryable (call)
+      && !g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TLS))
     call_retry_or_fail (task, -1, error);
   else
     call_return_error (task, error);
@@ -656,14 +665,14 @@ parse_reply_data (Call    *call,
     {
       g_debug ("%s: %s", call->path, local_error->message);
       g_set_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                   "OSAIS answered %s with something that is not a JSON object", call->path);
+                   _("OSAIS answered %s with something that is not a JSON object"), call->path);
       return NULL;
     }
 
   if (!json_object_has_member (object, "data"))
     {
       g_set_error (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                   "OSAIS answered %s without a “data” member", call->path);
+                   _("OSAIS answered %s without a “data” member"), call->path);
       return NULL;
     }
 
@@ -701,12 +710,12 @@ login_refused_error (Call *call)
 {
   if (call->method == LOGIN_DEMO)
     return g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED,
-                                "OSAIS refused the demo login; try again later or log in "
-                                "with a client token and secret");
+                                _("OSAIS refused the demo login; try again later or log in "
+                                  "with a client token and secret"));
 
   return g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED,
-                              "OSAIS refused the login: check the client token and secret "
-                              "(OSAIS_TOKEN and OSAIS_SECRET)");
+                              _("OSAIS refused the login: check the client token and secret "
+                                "(OSAIS_TOKEN and OSAIS_SECRET)"));
 }
 
 static void
@@ -721,9 +730,10 @@ call_login_replied (GTask *task,
 
   if (call->generation != self->generation)
     {
-      call_return_error (task, g_error_new_literal (OSAIS_CLIENT_ERROR,
-                                                    OSAIS_CLIENT_ERROR_NOT_LOGGED_IN,
-                                                    "The OSAIS origin changed during the login"));
+      GError *changed = g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_NOT_LOGGED_IN,
+                                             _("The OSAIS origin changed during the login"));
+
+      call_return_error (task, changed);
       return;
     }
 
@@ -737,7 +747,7 @@ call_login_replied (GTask *task,
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       error = g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_HTTP,
-                           "OSAIS answered the login with %u %s", status,
+                           _("OSAIS answered the login with %u %s"), status,
                            soup_status_get_phrase (status));
       call_return_error (task, error);
       return;
@@ -763,7 +773,7 @@ call_login_replied (GTask *task,
   if (auth_token == NULL || !is_header_safe (auth_token))
     {
       error = g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                                   "OSAIS answered the login without a usable authToken");
+                                   _("OSAIS answered the login without a usable authToken"));
       call_return_error (task, error);
       return;
     }
@@ -862,7 +872,7 @@ find_uid_and_token (JsonObject    *object,
   if (!read_integer (json_object_get_member (object, "uid"), &uid))
     {
       g_set_error_literal (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                           "OSAIS answered the request with a uid that is not an integer");
+                           _("OSAIS answered the request with a uid that is not an integer"));
       return TRUE;
     }
 
@@ -870,7 +880,7 @@ find_uid_and_token (JsonObject    *object,
   if (token == NULL)
     {
       g_set_error_literal (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                           "OSAIS answered the request with a uid but no token");
+                           _("OSAIS answered the request with a uid but no token"));
       return TRUE;
     }
 
@@ -894,7 +904,7 @@ parse_submit_data (JsonNode  *data,
   if (!JSON_NODE_HOLDS_OBJECT (data))
     {
       g_set_error_literal (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                           "OSAIS answered the request without an object in “data”");
+                           _("OSAIS answered the request without an object in “data”"));
       return NULL;
     }
 
@@ -921,7 +931,7 @@ parse_submit_data (JsonNode  *data,
     }
 
   g_set_error_literal (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                       "OSAIS answered the request without a uid");
+                       _("OSAIS answered the request without a uid"));
   return NULL;
 }
 
@@ -957,7 +967,7 @@ call_request_replied (GTask *task,
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       error = g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_HTTP,
-                           "OSAIS answered %s with %u %s%s", call->path, status,
+                           _("OSAIS answered %s with %u %s%s"), call->path, status,
                            soup_status_get_phrase (status),
                            status == SOUP_STATUS_UNAUTHORIZED ? " even after a new login" : "");
       if (call->kind == CALL_INFO && is_retryable_status (status))
@@ -984,8 +994,8 @@ call_request_replied (GTask *task,
       if (user == NULL)
         call_return_error (task, g_error_new_literal (OSAIS_CLIENT_ERROR,
                                                       OSAIS_CLIENT_ERROR_BAD_REPLY,
-                                                      "OSAIS answered the client info "
-                                                      "without a user"));
+                                                      _("OSAIS answered the client info "
+                                                        "without a user")));
       else
         g_task_return_pointer (task, json_object_ref (user), (GDestroyNotify) json_object_unref);
     }
@@ -1013,7 +1023,7 @@ call_replied (GTask *task)
       if (is_retryable_status (status))
         call_retry_or_fail (task, parse_retry_after (call->message),
                             g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_HTTP,
-                                         "OSAIS answered the login with %u %s", status,
+                                         _("OSAIS answered the login with %u %s"), status,
                                          soup_status_get_phrase (status)));
       else
         call_login_replied (task, status);
@@ -1050,7 +1060,7 @@ call_read_cb (GObject      *object,
     {
       g_clear_object (&call->stream);
       call_return_error (task, g_error_new (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_BAD_REPLY,
-                                            "OSAIS answered %s with more than %u bytes",
+                                            _("OSAIS answered %s with more than %u bytes"),
                                             call->path, MAX_REPLY_SIZE));
       return;
     }
@@ -1194,7 +1204,7 @@ call_step_login (GTask *task)
            * while this call was waiting. */
           call_return_error (task, g_error_new_literal (OSAIS_CLIENT_ERROR,
                                                         OSAIS_CLIENT_ERROR_NOT_LOGGED_IN,
-                                                        "Not logged in to OSAIS"));
+                                                        _("Not logged in to OSAIS")));
           return;
         }
       if (method == LOGIN_CREDENTIALS)
@@ -1242,7 +1252,7 @@ call_start_private (GTask *task)
     {
       call_return_error (task, g_error_new_literal (OSAIS_CLIENT_ERROR,
                                                     OSAIS_CLIENT_ERROR_NOT_LOGGED_IN,
-                                                    "Not logged in to OSAIS: log in first"));
+                                                    _("Not logged in to OSAIS: log in first")));
       return;
     }
 
@@ -1419,8 +1429,8 @@ osais_client_submit_async (OsaisClient         *self,
     {
       call_return_error (task, g_error_new_literal (OSAIS_CLIENT_ERROR,
                                                     OSAIS_CLIENT_ERROR_INVALID_ARGUMENT,
-                                                    "An engine name is made of a-z, 0-9, "
-                                                    "“_” and “-” only"));
+                                                    _("An engine name is made of a-z, 0-9, "
+                                                      "“_” and “-” only")));
       return;
     }
 

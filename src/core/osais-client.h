@@ -29,6 +29,7 @@ typedef enum
   OSAIS_CLIENT_ERROR_BAD_REPLY,       /* a reply we cannot read */
   OSAIS_CLIENT_ERROR_UNCERTAIN,       /* an AI request may have been received: not resent */
   OSAIS_CLIENT_ERROR_INVALID_ARGUMENT, /* an origin that is not http(s), a bad engine name */
+  OSAIS_CLIENT_ERROR_TLS,             /* no secure connection: not HTTPS, or a bad certificate */
 } OsaisClientError;
 
 GQuark osais_client_error_quark (void);

@@ -408,7 +408,7 @@ parse_accept (OsaisEngineParam  *param,
   if (!JSON_NODE_HOLDS_ARRAY (in))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "accept.$in of param “%s” is not an array", param->name);
+                   _("accept.$in of param “%s” is not an array"), param->name);
       return FALSE;
     }
 
@@ -420,7 +420,7 @@ parse_accept (OsaisEngineParam  *param,
       if (!JSON_NODE_HOLDS_VALUE (value))
         {
           g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                       "accept.$in of param “%s” holds a value that is not a scalar",
+                       _("accept.$in of param “%s” holds a value that is not a scalar"),
                        param->name);
           return FALSE;
         }
@@ -502,7 +502,7 @@ parse_param (JsonNode  *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "param #%u is not an object", index);
+                   _("param #%u is not an object"), index);
       return NULL;
     }
 
@@ -512,7 +512,7 @@ parse_param (JsonNode  *node,
   if (name == NULL || *name == '\0')
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "param #%u has no “in” name", index);
+                   _("param #%u has no “in” name"), index);
       return NULL;
     }
   param->name = g_strdup (name);
@@ -521,8 +521,8 @@ parse_param (JsonNode  *node,
   if (!parse_type (type, &param->type))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "param “%s” has an unknown type “%s” "
-                   "(expected string, int, float, boolean or function)",
+                   _("param “%s” has an unknown type “%s” "
+                     "(expected string, int, float, boolean or function)"),
                    name, type != NULL ? type : "(none)");
       return NULL;
     }
@@ -545,7 +545,8 @@ parse_param (JsonNode  *node,
       if (param->default_value == NULL)
         {
           g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                       "the default of param “%s” does not fit its type “%s”", name, type);
+                       _("the default of param “%s” does not fit its type “%s”"),
+                       name, type);
           return NULL;
         }
     }
@@ -608,7 +609,7 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   if (!JSON_NODE_HOLDS_OBJECT (descriptor))
     {
       g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                           "the descriptor is not a JSON object");
+                           _("the descriptor is not a JSON object"));
       return NULL;
     }
 
@@ -624,14 +625,15 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   if (name == NULL)
     {
       g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                           "the descriptor has neither “engine” nor “name”");
+                           _("the descriptor has neither “engine” nor “name”"));
       return NULL;
     }
 
   if (!engine_name_is_valid (name))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "the engine name “%s” may hold only letters, digits, “-”, “_” and “.”",
+                   _("the engine name “%s” may hold only letters, digits, “-”, “_” "
+                     "and “.”"),
                    name);
       return NULL;
     }
@@ -640,7 +642,7 @@ osais_engine_new_from_json (JsonNode  *descriptor,
   if (params == NULL || !JSON_NODE_HOLDS_ARRAY (params))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "engine “%s” has no “params” array", name);
+                   _("engine “%s” has no “params” array"), name);
       return NULL;
     }
 
@@ -668,7 +670,7 @@ osais_engine_new_from_json (JsonNode  *descriptor,
       if (osais_engine_find_param (self, param->name) != NULL)
         {
           g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                       "engine “%s”: param “%s” is declared twice", name, param->name);
+                       _("engine “%s”: param “%s” is declared twice"), name, param->name);
           osais_engine_param_free (param);
           return NULL;
         }
@@ -710,14 +712,14 @@ osais_engine_new_from_bytes (GBytes  *json,
                                    &local_error))
     {
       g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                   "the descriptor is not valid JSON: %s", local_error->message);
+                   _("the descriptor is not valid JSON: %s"), local_error->message);
       return NULL;
     }
 
   if (json_parser_get_root (parser) == NULL)
     {
       g_set_error_literal (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_DESCRIPTOR,
-                           "the descriptor is empty");
+                           _("the descriptor is empty"));
       return NULL;
     }
 
@@ -1061,79 +1063,75 @@ param_get_bounds (const OsaisEngineParam *param,
 char *
 osais_engine_param_describe_allowed (const OsaisEngineParam *param)
 {
-  GString *str;
+  g_autoptr(GString) low = g_string_new (NULL);
+  g_autoptr(GString) high = g_string_new (NULL);
+  const char *kind;
   double lower, upper;
 
   g_return_val_if_fail (param != NULL, NULL);
 
-  str = g_string_new (NULL);
-
+  /* Whole sentences go to the translators: the words do not come in
+   * English's order in every language. */
   if (param->accept_values != NULL && param->accept_values->len > 0)
     {
-      g_string_append (str, "one of ");
+      g_autoptr(GString) list = g_string_new (NULL);
+
       for (guint i = 0; i < param->accept_values->len; i++)
         {
           if (i > 0)
-            g_string_append (str, ", ");
-          append_scalar (str, g_ptr_array_index (param->accept_values, i));
+            g_string_append (list, ", ");
+          append_scalar (list, g_ptr_array_index (param->accept_values, i));
         }
 
-      return g_string_free (str, FALSE);
+      /* TRANSLATORS: what a parameter accepts; %s is a list of values */
+      return g_strdup_printf (_("one of %s"), list->str);
     }
 
   switch (param->type)
     {
     case OSAIS_PARAM_TYPE_INT:
-      g_string_append (str, "an integer");
+      kind = _("an integer");
       break;
 
     case OSAIS_PARAM_TYPE_FLOAT:
-      g_string_append (str, "a number");
+      kind = _("a number");
       break;
 
     case OSAIS_PARAM_TYPE_BOOLEAN:
-      g_string_append (str, "true or false (or yes/no, 1/0)");
+      /* TRANSLATORS: the words in parentheses are typed as they are */
+      kind = _("true or false (or yes/no, 1/0)");
       break;
 
     case OSAIS_PARAM_TYPE_STRING:
       /* OSAIS downloads the input image from this URL (PROTOCOL.md §2). */
       if (param->widget == OSAIS_PARAM_WIDGET_SELECT_PICTURE ||
           g_str_equal (param->name, "url_upload"))
-        g_string_append (str, "the URL of an input image");
+        kind = _("the URL of an input image");
       else
-        g_string_append (str, "text");
+        kind = C_("what a parameter accepts", "text");
       break;
 
     case OSAIS_PARAM_TYPE_FUNCTION:
-      g_string_append (str, "an integer seed (random when not given)");
+      kind = _("an integer seed (random when not given)");
       break;
 
     default:
       g_assert_not_reached ();
     }
 
-  if (param_get_bounds (param, &lower, &upper))
-    {
-      if (lower > -G_MAXDOUBLE && upper < G_MAXDOUBLE)
-        {
-          g_string_append (str, " from ");
-          append_number (str, lower);
-          g_string_append (str, " to ");
-          append_number (str, upper);
-        }
-      else if (lower > -G_MAXDOUBLE)
-        {
-          g_string_append (str, " of at least ");
-          append_number (str, lower);
-        }
-      else
-        {
-          g_string_append (str, " of at most ");
-          append_number (str, upper);
-        }
-    }
+  if (!param_get_bounds (param, &lower, &upper))
+    return g_strdup (kind);
 
-  return g_string_free (str, FALSE);
+  append_number (low, lower);
+  append_number (high, upper);
+  if (lower > -G_MAXDOUBLE && upper < G_MAXDOUBLE)
+    /* TRANSLATORS: “an integer from 1 to 50” */
+    return g_strdup_printf (_("%s from %s to %s"), kind, low->str, high->str);
+  if (lower > -G_MAXDOUBLE)
+    /* TRANSLATORS: “an integer of at least 1” */
+    return g_strdup_printf (_("%s of at least %s"), kind, low->str);
+  /* TRANSLATORS: “a number of at most 2.5” */
+  return g_strdup_printf (_("%s of at most %s"), kind, high->str);
 }
 
 /* Building a request */
@@ -1185,7 +1183,7 @@ value_from_text (const OsaisEngineParam  *param,
 
   allowed = osais_engine_param_describe_allowed (param);
   g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_VALUE,
-               "“%s” is not a valid value for “%s”: expected %s", text, param->name, allowed);
+               _("“%s” is not a valid value for “%s”: expected %s"), text, param->name, allowed);
 
   return NULL;
 }
@@ -1237,7 +1235,7 @@ check_value (const OsaisEngineParam  *param,
   allowed = osais_engine_param_describe_allowed (param);
   append_scalar (shown, value);
   g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_VALUE,
-               "%s is not a valid value for “%s”: expected %s", shown->str, param->name,
+               _("%s is not a valid value for “%s”: expected %s"), shown->str, param->name,
                allowed);
 
   return FALSE;
@@ -1312,7 +1310,7 @@ check_unknown_keys (OsaisEngine  *self,
     }
 
   g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_PARAMETER,
-               "engine “%s” has no parameter %s that a client can set; its parameters are: %s",
+               _("engine “%s” has no parameter %s that a client can set; its parameters are: %s"),
                self->name, unknown->str, known->str);
 
   return FALSE;
@@ -1324,6 +1322,7 @@ typedef struct
   GHashTable   *values;
   JsonNode    **resolved;  /* per param; NULL = omitted */
   guint8       *state;     /* per param: one of the RESOLVE_* below */
+  const OsaisEngineParam *failed;  /* the param an error is about */
 } BuildState;
 
 enum {
@@ -1373,7 +1372,10 @@ resolve_param (BuildState  *state,
     {
       value = value_from_text (param, text, error);
       if (value == NULL)
-        return FALSE;
+        {
+          state->failed = param;
+          return FALSE;
+        }
     }
   else if (source >= 0 && state->state[source] != RESOLVE_BUSY)
     {
@@ -1400,18 +1402,26 @@ resolve_param (BuildState  *state,
         {
           g_autofree char *allowed = osais_engine_param_describe_allowed (param);
 
+          state->failed = param;
           g_set_error (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_MISSING_PARAMETER,
-                       "engine “%s” needs a value for “%s”: %s",
+                       _("engine “%s” needs a value for “%s”: %s"),
                        state->engine->name, param->name, allowed);
           return FALSE;
         }
     }
   else if (!check_value (param, value, error))
     {
+      state->failed = param;
       if (source >= 0 && text == NULL)
-        g_prefix_error (error, "“%s” follows “%s”: ", param->name,
-                        ((OsaisEngineParam *)g_ptr_array_index (state->engine->params,
-                                                                source))->name);
+        {
+          const OsaisEngineParam *followed = g_ptr_array_index (state->engine->params,
+                                                                source);
+
+          /* TRANSLATORS: “height” follows “width”: (the reason follows) */
+          g_prefix_error (error, _("“%s” follows “%s”: "), param->name, followed->name);
+          /* The value came from there: that is where it can be mended. */
+          state->failed = followed;
+        }
       return FALSE;
     }
 
@@ -1426,13 +1436,25 @@ osais_engine_build_request (OsaisEngine  *self,
                             GHashTable   *values,
                             GError      **error)
 {
+  return osais_engine_build_request_full (self, values, NULL, error);
+}
+
+JsonObject *
+osais_engine_build_request_full (OsaisEngine             *self,
+                                 GHashTable              *values,
+                                 const OsaisEngineParam **failed_param,
+                                 GError                 **error)
+{
   g_autoptr(JsonObject) body = NULL;
-  BuildState state;
+  BuildState state = { 0 };
   gboolean ok = TRUE;
   guint n;
 
   g_return_val_if_fail (OSAIS_IS_ENGINE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (failed_param != NULL)
+    *failed_param = NULL;
 
   if (!check_unknown_keys (self, values, error))
     return NULL;
@@ -1450,6 +1472,9 @@ osais_engine_build_request (OsaisEngine  *self,
       if (param->sent)
         ok = resolve_param (&state, i, error);
     }
+
+  if (!ok && failed_param != NULL)
+    *failed_param = state.failed;
 
   if (ok)
     {
@@ -1580,9 +1605,12 @@ load_user (GHashTable *engines,
 
       if (engine == NULL)
         {
+          g_autofree char *basename = g_path_get_basename (path);
+
+          /* TRANSLATORS: a file name, then why it cannot be used */
           g_ptr_array_add (warnings,
-                           g_strdup_printf ("Skipped engine descriptor %s: %s",
-                                            path, error->message));
+                           g_strdup_printf (_("Engine descriptor “%s” skipped: %s"),
+                                            basename, error->message));
           g_clear_error (&error);
           continue;
         }

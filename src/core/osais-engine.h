@@ -147,6 +147,16 @@ char                   *osais_engine_param_describe_allowed (const OsaisEnginePa
 JsonObject             *osais_engine_build_request     (OsaisEngine  *self,
                                                         GHashTable   *values,
                                                         GError      **error);
+/* The same, also saying which param a MISSING_PARAMETER or INVALID_VALUE
+ * error is about (@failed_param, nullable; NULL for the other errors): the
+ * param whose value is wrong or missing, or, when a value followed another
+ * param's (ui.autofill), the param it followed, where it can be mended. The
+ * message is translated: a form marks the field from @failed_param, never
+ * from the words. */
+JsonObject             *osais_engine_build_request_full (OsaisEngine             *self,
+                                                         GHashTable              *values,
+                                                         const OsaisEngineParam **failed_param,
+                                                         GError                 **error);
 
 /* The bundled engines (GResource) then the user's
  * ($XDG_CONFIG_HOME/osais-studio/engines/NAME.json, which override by name).

@@ -48,6 +48,7 @@ struct _OsaisSession
   guint                listen_port;
   char                *public_url;
   guint                stall_timeout;
+  guint                client_timeout;  /* seconds; 0 = the client's default */
   char                *token;
   char                *secret;
 
@@ -494,7 +495,7 @@ login_succeed (GTask      *task,
   if (login_superseded (task))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "A newer login replaced this one");
+                               _("A newer login replaced this one"));
       return;
     }
 
@@ -626,13 +627,13 @@ log_in (OsaisSession        *self,
     {
       login_fail (g_steal_pointer (&task),
                   g_error_new_literal (OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                                       "The session is stopped"));
+                                       _("The session is stopped")));
       return;
     }
 
   if (!update_simulator (self, &error))
     {
-      g_prefix_error (&error, "Could not start the offline simulator: ");
+      g_prefix_error (&error, _("Could not start the offline simulator: "));
       login_fail (g_steal_pointer (&task), g_steal_pointer (&error));
       return;
     }
@@ -656,7 +657,7 @@ log_in (OsaisSession        *self,
         {
           login_fail (g_steal_pointer (&task),
                       g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED,
-                                           "Enter your client token and secret to sign in"));
+                                           _("Enter your client token and secret to sign in")));
           return;
         }
       G_GNUC_FALLTHROUGH;
@@ -674,6 +675,8 @@ log_in (OsaisSession        *self,
 
   set_login_state (self, OSAIS_LOGIN_STATE_LOGGING_IN, NULL, _("Signing in…"));
   login->client = osais_client_new (origin);
+  if (self->client_timeout > 0)
+    osais_client_set_timeout (login->client, self->client_timeout);
   g_debug ("Logging in to %s (%s)", origin, label_for_mode (login->mode));
 
   if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
@@ -769,7 +772,7 @@ engines_loaded_cb (GObject      *object,
     {
       loaded_engines_free (loaded);
       g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                               "The session was stopped while starting");
+                               _("The session was stopped while starting"));
       return;
     }
 
@@ -812,7 +815,7 @@ store_opened_cb (GObject      *object,
     {
       osais_store_close (store);
       g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                               "The session was stopped while starting");
+                               _("The session was stopped while starting"));
       return;
     }
 
@@ -870,7 +873,7 @@ osais_session_restart_server (OsaisSession  *self,
   if (self->store == NULL || self->stopped)
     {
       g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                           "The session is not started");
+                           _("The session is not started"));
       return FALSE;
     }
 
@@ -919,26 +922,26 @@ check_ready (OsaisSession  *self,
   if (self->store == NULL || self->engines == NULL || self->stopped)
     {
       g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                           "The session is not started");
+                           _("The session is not started"));
       return FALSE;
     }
   if (self->client == NULL)
     {
       if (self->login_state == OSAIS_LOGIN_STATE_FAILED)
         g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                     "Not signed in to OSAIS: %s", self->login_error);
+                     _("Not signed in to OSAIS: %s"), self->login_error);
       else if (self->login_state == OSAIS_LOGIN_STATE_LOGGING_IN)
         g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                             "Still signing in to OSAIS");
+                             _("Still signing in to OSAIS"));
       else
         g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                             "Not signed in: choose how to reach OSAIS first");
+                             _("Not signed in: choose how to reach OSAIS first"));
       return FALSE;
     }
   if (self->server == NULL)
     {
       g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NO_SERVER,
-                   "The callback server is not running, so OSAIS could not report back: %s",
+                   _("The callback server is not running, so OSAIS could not report back: %s"),
                    self->server_error != NULL ? self->server_error : "not started");
       return FALSE;
     }
@@ -1061,7 +1064,7 @@ osais_session_submit_async (OsaisSession        *self,
   if (engine == NULL)
     {
       g_task_return_new_error (task, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_ENGINE,
-                               "Unknown engine “%s”", engine_name);
+                               _("Unknown engine “%s”"), engine_name);
       return;
     }
 
@@ -1076,7 +1079,7 @@ osais_session_submit_async (OsaisSession        *self,
                                    "%s", error->message);
           return;
         }
-      g_prefix_error (&error, "The input image cannot be used: ");
+      g_prefix_error (&error, _("The input image cannot be used: "));
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1086,7 +1089,7 @@ osais_session_submit_async (OsaisSession        *self,
       && g_ascii_strcasecmp (input_content_type, content_type) != 0)
     {
       g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                               "The input image is %s, not %s", content_type,
+                               _("The input image is %s, not %s"), content_type,
                                input_content_type);
       return;
     }
@@ -1657,6 +1660,15 @@ osais_session_set_stall_timeout (OsaisSession *self,
   self->stall_timeout = stall_timeout;
   restart_stall_timer (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STALL_TIMEOUT]);
+}
+
+void
+osais_session_set_client_timeout (OsaisSession *self,
+                                  guint         seconds)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  self->client_timeout = seconds;
 }
 
 OsaisStore *

@@ -85,6 +85,11 @@ guint            osais_session_get_stall_timeout    (OsaisSession        *self);
 void             osais_session_set_stall_timeout    (OsaisSession        *self,
                                                      guint                stall_timeout);
 
+/* How long each call to OSAIS may take, from the next login on (seconds; 0
+ * keeps the client's default of 30): for tests, and for a slow link. */
+void             osais_session_set_client_timeout   (OsaisSession        *self,
+                                                     guint                seconds);
+
 OsaisStore      *osais_session_get_store            (OsaisSession        *self);
 GListModel      *osais_session_get_engines          (OsaisSession        *self);
 /* Messages about user engine descriptors that could not be read (NULL-terminated,

@@ -18,18 +18,18 @@ static const char * const osais_engine_strings[] = {
   /* Translators: the description of the AI engine “diffusion” */
   N_("Image morphing via Stable Diffusion AI"),
   /* Translators: the title of the text field “word” of the AI engine “diffusion” */
-  N_("Input (text and/or image)"),
+  N_("Input (Text and/or Image)"),
   /* Translators: the hint shown while it is empty, in the text field “word” of the AI engine
      “diffusion” */
   N_("eg: gold coin from rome 100 BC, full size"),
   /* Translators: the title of the slider “steps” of the AI engine “diffusion” */
   N_("Step Count"),
   /* Translators: the title of the slider “guidance” of the AI engine “diffusion” */
-  N_("Guidance scale"),
+  N_("Guidance Scale"),
   /* Translators: the title of the slider “strength” of the AI engine “diffusion” */
   N_("Strength"),
   /* Translators: the title of the toggle buttons “width” of the AI engine “diffusion” */
-  N_("Output resolution"),
+  N_("Output Resolution"),
   /* Translators: the unit after a value (as in “512 px”) of the toggle buttons “width” of the AI
      engine “diffusion” */
   N_("px"),
@@ -49,7 +49,7 @@ static const char * const osais_engine_strings[] = {
      “diffusion” */
   N_("px"),
   /* Translators: the title of the toggle buttons “cimg” of the AI engine “diffusion” */
-  N_("Number of images to generate"),
+  N_("Number of Images to Generate"),
 
   /* src/core/engines/gfpgan.json */
   /* Translators: the name of the AI engine “gfpgan”, in the engine selector */
@@ -57,9 +57,9 @@ static const char * const osais_engine_strings[] = {
   /* Translators: the description of the AI engine “gfpgan” */
   N_("Image Utility"),
   /* Translators: the title of the image input “url_upload” of the AI engine “gfpgan” */
-  N_("Image input"),
+  N_("Image Input"),
   /* Translators: the title of the toggle buttons “res” of the AI engine “gfpgan” */
-  N_("Output resolution"),
+  N_("Output Resolution"),
   /* Translators: the unit after a value (as in “512 px”) of the toggle buttons “res” of the AI
      engine “gfpgan” */
   N_("px"),
@@ -80,5 +80,5 @@ static const char * const osais_engine_strings[] = {
   /* Translators: the description of the AI engine “rembg” */
   N_("Image Utility"),
   /* Translators: the title of the image input “url_upload” of the AI engine “rembg” */
-  N_("Image input"),
+  N_("Image Input"),
 };
