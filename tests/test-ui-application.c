@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <adwaita.h>
-#include <glib/gstdio.h>
 
 #include "osais-application.h"
 #include "osais-test-utils.h"
@@ -235,49 +234,6 @@ test_open (void)
   g_free (run.data_dir);
 }
 
-static gboolean
-window_says_skipped (gpointer data)
-{
-  Run *run = data;
-
-  return has_window (run)
-         && osais_ui_test_find_label (GTK_WIDGET (run->window),
-                                      "1 engine description was skipped") != NULL;
-}
-
-static void
-check_skipped_descriptor (Run *run)
-{
-  osais_ui_test_wait_until (window_says_skipped, run, "the skipped descriptor's toast");
-  quit (run);
-}
-
-/* A descriptor of the user's that cannot be read is named in a toast, not
- * only in the debug log. */
-static void
-test_broken_descriptor (void)
-{
-  static const char * const args[] = { "--simulator", NULL };
-  g_autofree char *engines_dir = g_build_filename (g_get_user_config_dir (), "osais-studio",
-                                                   "engines", NULL);
-  g_autofree char *broken = g_build_filename (engines_dir, "broken.json", NULL);
-  g_autoptr(GError) error = NULL;
-  Run run = { 0 };
-
-  reset_settings ();
-  run.data_dir = g_dir_make_tmp ("osais-app-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_mkdir_with_parents (engines_dir, 0700), ==, 0);
-  g_file_set_contents (broken, "{\"name\":", -1, &error);
-  g_assert_no_error (error);
-
-  run_application (&run, args, check_skipped_descriptor);
-
-  g_unlink (broken);
-  osais_test_remove_tree (run.data_dir);
-  g_free (run.data_dir);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -290,7 +246,6 @@ main (int   argc,
   g_test_add_func ("/Osais/Application/simulator", test_simulator);
   g_test_add_func ("/Osais/Application/welcome", test_welcome);
   g_test_add_func ("/Osais/Application/open", test_open);
-  g_test_add_func ("/Osais/Application/broken-descriptor", test_broken_descriptor);
 
   return g_test_run ();
 }

@@ -298,29 +298,6 @@ show_error_toast (OsaisApplication *self,
   show_toast (self, toast);
 }
 
-/* A descriptor the user wrote that cannot be read is skipped: without a
- * word, its engine would just seem to be missing. */
-static void
-engines_loaded_cb (OsaisApplication *self)
-{
-  const char * const *warnings = osais_session_get_engine_warnings (self->session);
-  guint n = warnings != NULL ? g_strv_length ((char **) warnings) : 0;
-  g_autofree char *text = NULL;
-  g_autofree char *markup = NULL;
-  AdwToast *toast;
-
-  if (n == 0)
-    return;
-
-  text = g_strdup_printf (ngettext ("%u engine description was skipped: %s",
-                                    "%u engine descriptions were skipped; the first: %s", n),
-                          n, warnings[0]);
-  markup = g_markup_escape_text (text, -1);
-  toast = adw_toast_new (markup);
-  adw_toast_set_timeout (toast, 0);
-  show_toast (self, toast);
-}
-
 /* Notifications ----------------------------------------------------------- */
 
 /* Receiving in the background -------------------------------------------
@@ -1213,8 +1190,6 @@ osais_application_init (OsaisApplication *self)
                                   G_CALLBACK (session_store_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::simulator",
                                   G_CALLBACK (session_simulator_changed_cb), self);
-  g_signal_group_connect_swapped (self->session_signals, "notify::engines",
-                                  G_CALLBACK (engines_loaded_cb), self);
   /* After the window's handler, which selects the engine. */
   g_signal_group_connect_data (self->session_signals, "notify::engines",
                                G_CALLBACK (open_pending_files), self, NULL,
