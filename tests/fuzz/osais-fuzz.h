@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "osais-core.h"
+
 G_BEGIN_DECLS
 
 /* libFuzzer's entry points; each target defines the second, osais-fuzz.c the first. */
@@ -25,5 +27,16 @@ int    LLVMFuzzerTestOneInput (const uint8_t  *data,
 char  *osais_fuzz_split_header (const uint8_t  *data,
                                 size_t          size,
                                 GBytes        **body);
+
+/* A callback server listening on 127.0.0.1 on a free port, with a store in
+ * a temporary folder (removed at exit), made at the first call: for the
+ * targets that reach the server only through what it answers. */
+OsaisCallbackServer *osais_fuzz_get_server (void);
+
+/* Runs osais_tunnel_check_async() on @public_url against the fuzz server,
+ * with a cancellable cancelled beforehand so that nothing leaves the
+ * machine, and waits for its end. It checks that an invalid URL is refused
+ * as one and that a valid one goes as far as the request. */
+void                 osais_fuzz_check_public_url (const char *public_url);
 
 G_END_DECLS
