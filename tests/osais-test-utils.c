@@ -424,6 +424,20 @@ fake_handler_cb (SoupServer        *server,
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                         json, strlen (json));
       break;
+    case OSAIS_TEST_FAKE_RATE_LIMITED:
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "1");
+      soup_server_message_set_status (msg, 429, "Too Many Requests");
+      if (self->target != NULL)
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                          self->target, strlen (self->target));
+      else
+        {
+          page = "<!DOCTYPE html><html><body><h1>Too Many Requests</h1></body></html>";
+          soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY,
+                                            page, strlen (page));
+        }
+      break;
     default:
       g_assert_not_reached ();
     }

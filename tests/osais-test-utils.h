@@ -99,6 +99,8 @@ typedef enum
   OSAIS_TEST_FAKE_STRAY,        /* some other server: {} to anything */
   OSAIS_TEST_FAKE_NGROK_API,    /* ngrok's agent API: /api/tunnels answers @target */
   OSAIS_TEST_FAKE_CLOUDFLARED,  /* cloudflared's metrics: /quicktunnel has hostname @target */
+  OSAIS_TEST_FAKE_RATE_LIMITED, /* 429 with Retry-After: 1 and the JSON body @target, or an
+                                 * HTML page when @target is NULL */
 } OsaisTestFakeKind;
 
 typedef struct _OsaisTestFake OsaisTestFake;

@@ -44,8 +44,9 @@ typedef struct
 void         osais_tunnel_free (OsaisTunnel *tunnel);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTunnel, osais_tunnel_free)
 
-/* Asks ngrok's agent API and cloudflared's metrics servers, all at once,
- * for their tunnels. Nothing running is no error: the array is empty. */
+/* Asks ngrok's agent API and cloudflared's metrics servers, all at once and
+ * on a worker thread, for their tunnels. Nothing running is no error: the
+ * array is empty. */
 void         osais_tunnel_find_async  (GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data);
