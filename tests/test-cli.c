@@ -241,7 +241,7 @@ test_check_rate_limited (void)
   outcome = run_cli ("check", "--listen", listen, "--public-url",
                      osais_test_fake_get_origin (tunnel), NULL);
   g_assert_cmpint (outcome->status, ==, 5);
-  g_assert_nonnull (strstr (outcome->out, "checked too often"));
+  g_assert_nonnull (strstr (outcome->out, "more than its 20 checks a second"));
   g_assert_nonnull (strstr (outcome->out, "fix: Checked too often; try again in a few seconds."));
   g_assert_null (strstr (outcome->out, "Another server"));
 }

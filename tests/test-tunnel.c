@@ -149,6 +149,22 @@ test_check_no_origin (Fixture       *fx,
   g_assert_nonnull (strstr (outcome->fix, port));
 }
 
+/* A tunnel to the wrong port answers a bare 502, with no body at all. */
+static void
+test_check_wrong_port (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autofree char *closed = g_strdup_printf ("http://127.0.0.1:%u", osais_test_closed_port ());
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, closed);
+  g_autoptr(OsaisTunnelCheck) outcome = check (fx, osais_test_fake_get_origin (tunnel));
+  g_autofree char *port = g_strdup_printf ("port %u", fx->port);
+
+  g_assert_cmpint (outcome->verdict, ==, OSAIS_TUNNEL_VERDICT_NO_ORIGIN);
+  g_assert_cmpuint (outcome->status, ==, 502);
+  g_assert_nonnull (strstr (outcome->message, "wrong port"));
+  g_assert_nonnull (strstr (outcome->fix, port));
+}
+
 static void
 test_check_warning_page (Fixture       *fx,
                          gconstpointer  data)
@@ -263,7 +279,7 @@ test_check_rate_limited (Fixture       *fx,
 
   g_assert_cmpint (ours->verdict, ==, OSAIS_TUNNEL_VERDICT_RATE_LIMITED);
   g_assert_cmpuint (ours->status, ==, 429);
-  g_assert_nonnull (strstr (ours->message, "checked too often"));
+  g_assert_nonnull (strstr (ours->message, "more than its 20 checks a second"));
   g_assert_cmpstr (ours->fix, ==, "Checked too often; try again in a few seconds.");
   g_assert_cmpstr (osais_tunnel_verdict_to_string (ours->verdict), ==, "rate-limited");
 
@@ -422,6 +438,7 @@ main (int   argc,
   ADD ("check/reachable", test_check_reachable);
   ADD ("check/not-reachable", test_check_not_reachable);
   ADD ("check/no-origin", test_check_no_origin);
+  ADD ("check/wrong-port", test_check_wrong_port);
   ADD ("check/warning-page", test_check_warning_page);
   ADD ("check/wrong-path", test_check_wrong_path);
   ADD ("check/other-server", test_check_other_server);

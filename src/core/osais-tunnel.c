@@ -650,7 +650,11 @@ static gboolean
 bytes_contain (GBytes     *body,
                const char *needle)
 {
-  return g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body), needle) != NULL;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (body, &size);
+
+  /* An empty answer (a bare 502) has no data at all. */
+  return data != NULL && g_strstr_len (data, size, needle) != NULL;
 }
 
 static gboolean
@@ -782,9 +786,8 @@ judge (Check        *check,
   if (status == 429)
     return verdict_new (OSAIS_TUNNEL_VERDICT_RATE_LIMITED, status, round_trip,
                         is_our_error (status, body, NULL)
-                          ? g_strdup_printf (_("The callback server at %s was checked too "
-                                               "often (HTTP 429): it answers %u checks a "
-                                               "second"),
+                          ? g_strdup_printf (_("The callback server at %s was asked more "
+                                               "than its %u checks a second (HTTP 429)"),
                                              check->public_url,
                                              OSAIS_CALLBACK_SERVER_CHECK_RATE)
                           : g_strdup_printf (_("%s refuses: too many requests (HTTP 429)"),
