@@ -323,6 +323,7 @@ struct _OsaisTestFake
 
   GMutex               mutex;
   GHashTable          *last_headers;  /* lower-case name → value; guarded by mutex */
+  /* target too is guarded by mutex: osais_test_fake_set_target() may change it. */
 };
 
 static void
@@ -355,7 +356,9 @@ fake_forward (OsaisTestFake     *self,
   GUri *uri = soup_server_message_get_uri (msg);
   const char *type;
 
+  g_mutex_lock (&self->mutex);
   url = g_strconcat (self->target, g_uri_get_path (uri), NULL);
+  g_mutex_unlock (&self->mutex);
   forwarded = soup_message_new (soup_server_message_get_method (msg), url);
   g_assert_nonnull (forwarded);
   body = soup_session_send_and_read (session, forwarded, NULL, &error);
@@ -474,6 +477,16 @@ osais_test_fake_dup_request_header (OsaisTestFake *self,
   value = g_strdup (g_hash_table_lookup (self->last_headers, key));
   g_mutex_unlock (&self->mutex);
   return value;
+}
+
+void
+osais_test_fake_set_target (OsaisTestFake *self,
+                            const char    *target)
+{
+  g_mutex_lock (&self->mutex);
+  g_free (self->target);
+  self->target = g_strdup (target);
+  g_mutex_unlock (&self->mutex);
 }
 
 void

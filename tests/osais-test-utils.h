@@ -112,6 +112,9 @@ const char    *osais_test_fake_get_origin         (OsaisTestFake     *self);
 /* The header @name of the last request the fake had; NULL when none. */
 char          *osais_test_fake_dup_request_header (OsaisTestFake     *self,
                                                    const char        *name);
+/* Points a forwarding fake at another origin: the user fixed the tunnel. */
+void           osais_test_fake_set_target         (OsaisTestFake     *self,
+                                                   const char        *target);
 void           osais_test_fake_free               (OsaisTestFake     *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTestFake, osais_test_fake_free)

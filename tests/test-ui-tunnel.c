@@ -475,6 +475,56 @@ test_wrong_port_in_preferences (void)
   osais_simulator_stop (simulator);
 }
 
+/* Check Again, after the tunnel was fixed outside the app -------------------- */
+
+typedef struct
+{
+  OsaisTestFake *tunnel;
+  const char    *server;
+} Fixing;
+
+static void
+check_check_again (Run *run)
+{
+  const Fixing *fixing = run->data;
+  Wait broken = { run, "Not reachable from the internet" };
+  g_autofree char *reachable = g_strdup_printf ("Reachable at %s/ (",
+                                                osais_test_fake_get_origin (fixing->tunnel));
+  Wait fixed = { run, reachable };
+
+  osais_ui_test_wait_until (subtitle_has, &broken, "the broken tunnel found");
+  g_assert_cmpstr (osais_banner_get_button_label (get_banner (run)), ==, "Check _Again");
+
+  /* Fixed where the user fixes it: the tunnel now leads to our server. */
+  osais_test_fake_set_target (fixing->tunnel, fixing->server);
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (subtitle_has, &fixed, "the fixed tunnel found reachable");
+  osais_ui_test_wait_until (banner_hidden, run, "the banner gone");
+}
+
+static void
+test_check_again (void)
+{
+  g_autoptr(OsaisSimulator) simulator = NULL;
+  g_autoptr(OsaisTestFake) tunnel = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *closed = NULL;
+  Fixing fixing;
+  Run run = { 0 };
+
+  simulator = run_init (&run);
+  set_tunnel_apis (NULL);
+  server = g_strdup_printf ("http://127.0.0.1:%u", run.port);
+  closed = g_strdup_printf ("http://127.0.0.1:%u", osais_test_closed_port ());
+  tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, closed);
+  fixing = (Fixing) { tunnel, server };
+  run.data = &fixing;
+
+  run_application (&run, osais_test_fake_get_origin (tunnel), check_check_again);
+  run_clear (&run);
+  osais_simulator_stop (simulator);
+}
+
 /* Every verdict, through the window ------------------------------------------ */
 
 typedef enum
@@ -506,27 +556,27 @@ static const Verdict verdicts[] = {
   { "not-reachable", TUNNEL_NONE, "Not reachable from the internet",
     "OSAIS cannot reach this computer: Nothing answers at http://127.0.0.1:",
     "Start the tunnel (for example “ngrok http %u”) and register its public URL.",
-    "_Preferences", "app.preferences" },
+    "Check _Again", "win.check-public-url" },
   { "no-origin", TUNNEL_NO_ORIGIN, "Not reachable from the internet",
     "OSAIS cannot reach this computer: The tunnel answers (HTTP 502) but nothing listens "
     "behind it: wrong port or server stopped",
     "Point the tunnel at port %u, where the callback server listens",
-    "_Preferences", "app.preferences" },
+    "Check _Again", "win.check-public-url" },
   { "wrong-port", TUNNEL_TO_CLOSED_PORT, "Not reachable from the internet",
     "but nothing listens behind it: wrong port or server stopped",
     "Point the tunnel at port %u, where the callback server listens (for example “ngrok "
-    "http %u”)", "_Preferences", "app.preferences" },
+    "http %u”)", "Check _Again", "win.check-public-url" },
   { "warning-page", TUNNEL_WARNING_PAGE, "Not reachable from the internet",
     "OSAIS cannot reach this computer: A web page answers at",
     "Use a tunnel that sends requests straight through, without a page in between",
-    "_Preferences", "app.preferences" },
+    "Check _Again", "win.check-public-url" },
   { "other-server", TUNNEL_TO_STRAY, "Not reachable from the internet",
     "OSAIS cannot reach this computer: Another server answers at",
-    "Point the tunnel at port %u", "_Preferences", "app.preferences" },
+    "Point the tunnel at port %u", "Check _Again", "win.check-public-url" },
   { "other-instance", TUNNEL_TO_OTHER, "Not reachable from the internet",
     "OSAIS cannot reach this computer: Another OSAIS Studio answers at",
     "Stop the other instance, or give each its own tunnel and public URL.",
-    "_Preferences", "app.preferences" },
+    "Check _Again", "win.check-public-url" },
   { "wrong-path", TUNNEL_TO_US_WITH_PATH, "Not reachable from the internet",
     "OSAIS cannot reach this computer: The callback server answers, but the public URL’s "
     "path does not match its base path “/”",
@@ -671,6 +721,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Tunnel/wrong-port-in-banner", test_wrong_port_in_banner);
   g_test_add_func ("/Osais/Tunnel/offer-in-preferences", test_offer_in_preferences);
   g_test_add_func ("/Osais/Tunnel/wrong-port-in-preferences", test_wrong_port_in_preferences);
+  g_test_add_func ("/Osais/Tunnel/check-again", test_check_again);
   for (gsize i = 0; i < G_N_ELEMENTS (verdicts); i++)
     {
       g_autofree char *path = g_strdup_printf ("/Osais/Tunnel/verdict/%s", verdicts[i].name);

@@ -693,8 +693,19 @@ update_banner (OsaisWindow     *self,
       else
         title = g_strdup_printf (_("OSAIS cannot reach this computer: %s"),
                                  self->reach->message);
-      button = _("_Preferences");
-      action = "app.preferences";
+      /* The public URL's path is fixed in Preferences; everything else
+       * outside the app (the tunnel, the other server), and then the
+       * window must be able to check again by itself. */
+      if (self->reach->verdict == OSAIS_TUNNEL_VERDICT_WRONG_PATH)
+        {
+          button = _("_Preferences");
+          action = "app.preferences";
+        }
+      else
+        {
+          button = _("Check _Again");
+          action = "win.check-public-url";
+        }
     }
   else if (listening && self->found_url != NULL)
     {
