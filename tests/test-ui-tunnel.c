@@ -38,6 +38,7 @@ struct _Run
   /* Weak: a failure that destroys the window clears it. */
   GtkWidget        *window;
   gconstpointer     data;          /* the test's own */
+  gboolean          first_run;     /* starts on the welcome page, then Demo Account */
   void            (*check) (Run *run);
 };
 
@@ -118,12 +119,27 @@ session_ready (gpointer data)
          && osais_session_get_login_state (run->session) == OSAIS_LOGIN_STATE_LOGGED_IN;
 }
 
+static gboolean
+server_listening (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_store (run->session) != NULL
+         && osais_session_get_server_listening (run->session);
+}
+
 static void
 run_check_cb (gpointer data)
 {
   Run *run = data;
 
   osais_ui_test_wait_until (has_window, run, "the window");
+  if (run->first_run)
+    {
+      /* The first sign-in: the welcome page's Demo Account. */
+      osais_ui_test_wait_until (server_listening, run, "the callback server");
+      gtk_widget_activate (osais_ui_test_find_actionable (run->window, "win.choose-demo"));
+    }
   osais_ui_test_wait_until (session_ready, run, "the session");
   run->check (run);
 
@@ -281,6 +297,32 @@ test_offer_in_banner (void)
   agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
   set_tunnel_apis (osais_test_fake_get_origin (agent));
   run.tunnel_url = osais_test_fake_get_origin (tunnel);
+
+  run_application (&run, NULL, check_offer_in_banner);
+  run_clear (&run);
+  osais_simulator_stop (simulator);
+}
+
+/* At the first sign-in, from the welcome page, with nothing set yet. */
+static void
+test_offer_at_first_sign_in (void)
+{
+  g_autoptr(OsaisSimulator) simulator = NULL;
+  g_autoptr(OsaisTestFake) tunnel = NULL;
+  g_autoptr(OsaisTestFake) agent = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *list = NULL;
+  Run run = { 0 };
+
+  simulator = run_init (&run);
+  g_settings_reset (run.settings, "account-mode");
+  server = g_strdup_printf ("http://127.0.0.1:%u", run.port);
+  tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  list = ngrok_list (osais_test_fake_get_origin (tunnel), run.port);
+  agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
+  set_tunnel_apis (osais_test_fake_get_origin (agent));
+  run.tunnel_url = osais_test_fake_get_origin (tunnel);
+  run.first_run = TRUE;
 
   run_application (&run, NULL, check_offer_in_banner);
   run_clear (&run);
@@ -718,6 +760,7 @@ main (int   argc,
   osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/Tunnel/offer-in-banner", test_offer_in_banner);
+  g_test_add_func ("/Osais/Tunnel/offer-at-first-sign-in", test_offer_at_first_sign_in);
   g_test_add_func ("/Osais/Tunnel/wrong-port-in-banner", test_wrong_port_in_banner);
   g_test_add_func ("/Osais/Tunnel/offer-in-preferences", test_offer_in_preferences);
   g_test_add_func ("/Osais/Tunnel/wrong-port-in-preferences", test_wrong_port_in_preferences);
