@@ -128,6 +128,26 @@ server_listening (gpointer data)
          && osais_session_get_server_listening (run->session);
 }
 
+static gboolean
+banner_mapped (gpointer data)
+{
+  Run *run = data;
+
+  return run->window != NULL
+         && gtk_widget_get_mapped (GTK_WIDGET (osais_window_get_banner (OSAIS_WINDOW (run->window))));
+}
+
+/* The banner has slid in all the way. */
+static gboolean
+banner_settled (gpointer data)
+{
+  Run *run = data;
+  GtkWidget *banner = GTK_WIDGET (osais_window_get_banner (OSAIS_WINDOW (run->window)));
+  GtkWidget *revealer = osais_ui_test_find_descendant (banner, GTK_TYPE_REVEALER);
+
+  return gtk_widget_get_mapped (banner) && gtk_revealer_get_child_revealed (GTK_REVEALER (revealer));
+}
+
 static void
 run_check_cb (gpointer data)
 {
@@ -139,6 +159,7 @@ run_check_cb (gpointer data)
       /* The first sign-in: the welcome page's Demo Account. */
       osais_ui_test_wait_until (server_listening, run, "the callback server");
       gtk_widget_activate (osais_ui_test_find_actionable (run->window, "win.choose-demo"));
+      osais_ui_test_wait_until (banner_mapped, run, "the studio page");
     }
   osais_ui_test_wait_until (session_ready, run, "the session");
   run->check (run);
@@ -270,6 +291,7 @@ check_offer_in_banner (Run *run)
 
   osais_ui_test_wait_until (banner_has, &offered, "the tunnel offered on the banner");
   assert_banner (run, title, "_Use Tunnel", "win.use-found-tunnel");
+  osais_ui_test_wait_until (banner_settled, run, "the banner shown");
   osais_ui_test_save_screenshot (run->window, "banner-tunnel-offer.png");
 
   /* Accepted: the public URL is saved, checked, and found reachable. */
@@ -325,6 +347,56 @@ test_offer_at_first_sign_in (void)
   run.first_run = TRUE;
 
   run_application (&run, NULL, check_offer_in_banner);
+  run_clear (&run);
+  osais_simulator_stop (simulator);
+}
+
+/* The public URL set is not reachable (a quick tunnel's URL changes each
+ * time it starts), but a tunnel to our port runs: offered instead. */
+static void
+check_offer_when_unreachable (Run *run)
+{
+  const char *dead_url = run->data;
+  g_autofree char *title = g_strdup_printf ("OSAIS cannot reach %s/, but the ngrok tunnel %s "
+                                            "leads to this computer", dead_url,
+                                            run->tunnel_url);
+  g_autofree char *reachable = g_strdup_printf ("Reachable at %s/ (", run->tunnel_url);
+  Wait offered = { run, "but the ngrok tunnel" };
+  Wait checked = { run, reachable };
+
+  osais_ui_test_wait_until (banner_has, &offered, "the running tunnel offered instead");
+  assert_banner (run, title, "_Use Tunnel", "win.use-found-tunnel");
+  osais_ui_test_wait_until (banner_settled, run, "the banner shown");
+  osais_ui_test_save_screenshot (run->window, "banner-tunnel-offer-instead.png");
+
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (tunnel_url_saved, run, "the tunnel's URL saved");
+  osais_ui_test_wait_until (subtitle_has, &checked, "the tunnel checked and found reachable");
+  osais_ui_test_wait_until (banner_hidden, run, "the offer gone");
+}
+
+static void
+test_offer_when_unreachable (void)
+{
+  g_autoptr(OsaisSimulator) simulator = NULL;
+  g_autoptr(OsaisTestFake) tunnel = NULL;
+  g_autoptr(OsaisTestFake) agent = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *dead_url = NULL;
+  Run run = { 0 };
+
+  simulator = run_init (&run);
+  server = g_strdup_printf ("http://127.0.0.1:%u", run.port);
+  tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  list = ngrok_list (osais_test_fake_get_origin (tunnel), run.port);
+  agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
+  set_tunnel_apis (osais_test_fake_get_origin (agent));
+  run.tunnel_url = osais_test_fake_get_origin (tunnel);
+  dead_url = g_strdup_printf ("http://127.0.0.1:%u", osais_test_closed_port ());
+  run.data = dead_url;
+
+  run_application (&run, dead_url, check_offer_when_unreachable);
   run_clear (&run);
   osais_simulator_stop (simulator);
 }
@@ -536,6 +608,9 @@ check_check_again (Run *run)
 
   osais_ui_test_wait_until (subtitle_has, &broken, "the broken tunnel found");
   g_assert_cmpstr (osais_banner_get_button_label (get_banner (run)), ==, "Check _Again");
+  /* A button clicks only after its press animation, and only if it stays
+   * realized meanwhile: the banner must be fully in, as a user sees it. */
+  osais_ui_test_wait_until (banner_settled, run, "the banner shown");
 
   /* Fixed where the user fixes it: the tunnel now leads to our server. */
   osais_test_fake_set_target (fixing->tunnel, fixing->server);
@@ -761,6 +836,7 @@ main (int   argc,
 
   g_test_add_func ("/Osais/Tunnel/offer-in-banner", test_offer_in_banner);
   g_test_add_func ("/Osais/Tunnel/offer-at-first-sign-in", test_offer_at_first_sign_in);
+  g_test_add_func ("/Osais/Tunnel/offer-when-unreachable", test_offer_when_unreachable);
   g_test_add_func ("/Osais/Tunnel/wrong-port-in-banner", test_wrong_port_in_banner);
   g_test_add_func ("/Osais/Tunnel/offer-in-preferences", test_offer_in_preferences);
   g_test_add_func ("/Osais/Tunnel/wrong-port-in-preferences", test_wrong_port_in_preferences);

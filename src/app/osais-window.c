@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "osais-banner.h"
@@ -82,9 +84,10 @@ struct _OsaisWindow
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void bind_application (OsaisWindow      *self,
-                              OsaisApplication *application);
-static void update_status    (OsaisWindow      *self);
+static void bind_application     (OsaisWindow      *self,
+                                  OsaisApplication *application);
+static void update_status        (OsaisWindow      *self);
+static void update_tunnel_search (OsaisWindow      *self);
 
 OsaisWindow *
 osais_window_new (OsaisApplication *application)
@@ -684,6 +687,17 @@ update_banner (OsaisWindow     *self,
       action = "win.check-public-url";
     }
   else if (listening && self->reach != NULL
+           && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE
+           && self->found_url != NULL)
+    {
+      /* The best fix of all: the tunnel that does lead here. */
+      title = g_strdup_printf (_("OSAIS cannot reach %s, but the %s tunnel %s leads to this "
+                                 "computer"), self->reach_url,
+                               osais_tunnel_kind_to_string (self->found_kind), self->found_url);
+      button = _("_Use Tunnel");
+      action = "win.use-found-tunnel";
+    }
+  else if (listening && self->reach != NULL
            && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
     {
       /* Results would be lost: OSAIS calls a URL that does not lead here. */
@@ -842,6 +856,9 @@ reach_checked_cb (GObject      *object,
     }
   g_clear_pointer (&self->reach, osais_tunnel_check_free);
   self->reach = outcome;
+  /* Not reachable: a tunnel that does lead here may be running (a quick
+   * tunnel gets a new URL each time it starts). */
+  update_tunnel_search (self);
   update_status (self);
 }
 
@@ -900,6 +917,22 @@ clear_found_tunnel (OsaisWindow *self)
   self->find_port = 0;
 }
 
+/* Whether @url is the public URL already, give or take the final slash. */
+static gboolean
+is_public_url (OsaisWindow *self,
+               const char  *url)
+{
+  const char *public_url = osais_session_get_public_url (self->session);
+  gsize length = strlen (url);
+
+  if (public_url == NULL)
+    return FALSE;
+  while (length > 0 && url[length - 1] == '/')
+    length--;
+  return strncmp (public_url, url, length) == 0
+         && strspn (public_url + length, "/") == strlen (public_url + length);
+}
+
 static void
 tunnels_found_cb (GObject      *object,
                   GAsyncResult *result,
@@ -922,6 +955,9 @@ tunnels_found_cb (GObject      *object,
     }
 
   tunnel = osais_tunnel_pick (tunnels, self->find_port, &problem);
+  /* The public URL that was found unreachable is no offer. */
+  if (tunnel != NULL && is_public_url (self, tunnel->public_url))
+    return;
   if (tunnel != NULL)
     {
       self->found_url = g_strdup (tunnel->public_url);
@@ -935,16 +971,19 @@ tunnels_found_cb (GObject      *object,
   update_status (self);
 }
 
-/* Looks for a running tunnel to offer while OSAIS has no public URL to call
- * (an account, not offline): on a worker thread, once per port the callback
- * server listens on. */
+/* Looks for a running tunnel to offer while OSAIS has no public URL to call,
+ * or one found unreachable (an account, not offline): on a worker thread,
+ * once per port the callback server listens on. */
 static void
 update_tunnel_search (OsaisWindow *self)
 {
   OsaisCallbackServer *server = osais_session_get_callback_server (self->session);
   OsaisAccountMode mode = osais_session_get_account_mode (self->session);
+  gboolean unreachable = self->reach != NULL
+                         && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE
+                         && self->reach->verdict != OSAIS_TUNNEL_VERDICT_RATE_LIMITED;
   gboolean wanted = server != NULL && osais_session_get_server_listening (self->session)
-                    && osais_session_get_public_url (self->session) == NULL
+                    && (osais_session_get_public_url (self->session) == NULL || unreachable)
                     && mode != OSAIS_ACCOUNT_MODE_OFFLINE && mode != OSAIS_ACCOUNT_MODE_NONE;
   guint port = wanted ? osais_callback_server_get_bound_port (server) : 0;
 
@@ -972,6 +1011,7 @@ use_found_tunnel_action (GtkWidget  *widget,
   g_autofree char *url = g_strdup (self->found_url);
   g_autoptr(GError) error = NULL;
 
+  g_debug ("Using the tunnel %s", url != NULL ? url : "(none)");
   if (url == NULL)
     return;
 
