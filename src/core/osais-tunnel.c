@@ -407,15 +407,32 @@ find_ask (GTask      *task,
                find_source);
 }
 
+/* Where to ask, read from the environment on the caller's thread: getenv()
+ * is not safe against a setenv() on another thread. */
+typedef struct
+{
+  char *ngrok_api;  /* nullable */
+  char *metrics;    /* nullable */
+} FindPlaces;
+
+static void
+find_places_free (FindPlaces *places)
+{
+  g_free (places->ngrok_api);
+  g_free (places->metrics);
+  g_free (places);
+}
+
 /* Asks every source at once, on the thread-default context. */
 static void
-find_start (GCancellable        *cancellable,
+find_start (const FindPlaces    *places,
+            GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  const char *ngrok_api = g_getenv ("OSAIS_NGROK_API");
-  const char *metrics = g_getenv ("OSAIS_CLOUDFLARED_METRICS");
+  const char *ngrok_api = places->ngrok_api;
+  const char *metrics = places->metrics;
   g_autofree char *ngrok_base = NULL;
   g_autofree char *ngrok_url = NULL;
   g_auto(GStrv) origins = NULL;
@@ -485,7 +502,7 @@ find_thread (GTask        *task,
   GError *error = NULL;
 
   g_main_context_push_thread_default (context);
-  find_start (cancellable, find_started_cb, &result);
+  find_start (task_data, cancellable, find_started_cb, &result);
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
   tunnels = g_task_propagate_pointer (G_TASK (result), &error);
@@ -507,6 +524,7 @@ osais_tunnel_find_async (GCancellable        *cancellable,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  FindPlaces *places;
 
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
@@ -514,6 +532,10 @@ osais_tunnel_find_async (GCancellable        *cancellable,
   g_task_set_source_tag (task, osais_tunnel_find_async);
   g_task_set_name (task, "osais_tunnel_find_async");
   g_task_set_return_on_cancel (task, FALSE);
+  places = g_new0 (FindPlaces, 1);
+  places->ngrok_api = g_strdup (g_getenv ("OSAIS_NGROK_API"));
+  places->metrics = g_strdup (g_getenv ("OSAIS_CLOUDFLARED_METRICS"));
+  g_task_set_task_data (task, places, (GDestroyNotify) find_places_free);
   g_task_run_in_thread (task, find_thread);
 }
 
