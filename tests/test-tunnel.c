@@ -289,6 +289,19 @@ test_check_rate_limited (Fixture       *fx,
   g_assert_nonnull (theirs->fix);
 }
 
+static void
+test_url_equal (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_assert_true (osais_tunnel_url_equal ("https://x.ngrok.app", "https://x.ngrok.app/"));
+  g_assert_true (osais_tunnel_url_equal ("https://x.ngrok.app//", "https://x.ngrok.app"));
+  g_assert_true (osais_tunnel_url_equal (NULL, NULL));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app", NULL));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app", "https://x.ngrok.app.evil"));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app/a", "https://x.ngrok.app/"));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app", "https://y.ngrok.app"));
+}
+
 /* The search runs on a worker thread and can be cancelled. */
 static void
 test_find_cancelled (Fixture       *fx,
@@ -450,6 +463,7 @@ main (int   argc,
   ADD ("find/nothing", test_find_nothing);
   ADD ("find/wrong-port", test_find_wrong_port);
   ADD ("find/cancelled", test_find_cancelled);
+  ADD ("url-equal", test_url_equal);
 
   return g_test_run ();
 }

@@ -298,16 +298,7 @@ static gboolean
 is_public_url (OsaisPreferencesWindow *self,
                const char             *url)
 {
-  const char *public_url = osais_session_get_public_url (self->session);
-  gsize length;
-
-  if (public_url == NULL)
-    return FALSE;
-  length = strlen (url);
-  while (length > 0 && url[length - 1] == '/')
-    length--;
-  return strncmp (public_url, url, length) == 0
-         && strspn (public_url + length, "/") == strlen (public_url + length);
+  return osais_tunnel_url_equal (osais_session_get_public_url (self->session), url);
 }
 
 static void
@@ -317,9 +308,11 @@ show_tunnel_offer (OsaisPreferencesWindow *self)
   g_autofree char *tooltip = NULL;
   g_autofree char *subtitle = NULL;
 
-  gtk_widget_set_visible (row, self->found_url != NULL && !is_public_url (self, self->found_url));
+  /* Nothing to offer: the row stays as the search left it (hidden, or
+   * saying why the running tunnel does not fit). */
   if (self->found_url == NULL)
     return;
+  gtk_widget_set_visible (row, !is_public_url (self, self->found_url));
   /* TRANSLATORS: a tunnel's public URL, its software (ngrok, cloudflared)
    * and the local port it forwards to. */
   subtitle = self->found_port != 0

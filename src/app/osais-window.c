@@ -922,15 +922,7 @@ static gboolean
 is_public_url (OsaisWindow *self,
                const char  *url)
 {
-  const char *public_url = osais_session_get_public_url (self->session);
-  gsize length = strlen (url);
-
-  if (public_url == NULL)
-    return FALSE;
-  while (length > 0 && url[length - 1] == '/')
-    length--;
-  return strncmp (public_url, url, length) == 0
-         && strspn (public_url + length, "/") == strlen (public_url + length);
+  return osais_tunnel_url_equal (osais_session_get_public_url (self->session), url);
 }
 
 static void

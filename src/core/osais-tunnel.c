@@ -561,6 +561,28 @@ osais_tunnel_dup_port_mismatch (const OsaisTunnel *tunnel,
                           osais_tunnel_kind_to_string (tunnel->kind), tunnel->port, port);
 }
 
+static gsize
+length_without_slashes (const char *url)
+{
+  gsize length = strlen (url);
+
+  while (length > 0 && url[length - 1] == '/')
+    length--;
+  return length;
+}
+
+gboolean
+osais_tunnel_url_equal (const char *a,
+                        const char *b)
+{
+  gsize length;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+  length = length_without_slashes (a);
+  return length == length_without_slashes (b) && strncmp (a, b, length) == 0;
+}
+
 OsaisTunnel *
 osais_tunnel_pick (GPtrArray  *tunnels,
                    guint       port,

@@ -65,6 +65,10 @@ OsaisTunnel *osais_tunnel_pick       (GPtrArray           *tunnels,
 char        *osais_tunnel_dup_port_mismatch (const OsaisTunnel *tunnel,
                                              guint              port);
 const char  *osais_tunnel_kind_to_string    (OsaisTunnelKind    kind);
+/* Whether two public URLs are the same, give or take final slashes (a
+ * tunnel's "https://x.ngrok.app" is the public URL "https://x.ngrok.app/"). */
+gboolean     osais_tunnel_url_equal         (const char        *a,
+                                             const char        *b);
 
 /* The outcome of a check of the public URL. */
 typedef struct
