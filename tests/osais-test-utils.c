@@ -323,6 +323,7 @@ struct _OsaisTestFake
 
   GMutex               mutex;
   GHashTable          *last_headers;  /* lower-case name → value; guarded by mutex */
+  /* target too is guarded by mutex: osais_test_fake_set_target() may change it. */
 };
 
 static void
@@ -355,7 +356,9 @@ fake_forward (OsaisTestFake     *self,
   GUri *uri = soup_server_message_get_uri (msg);
   const char *type;
 
+  g_mutex_lock (&self->mutex);
   url = g_strconcat (self->target, g_uri_get_path (uri), NULL);
+  g_mutex_unlock (&self->mutex);
   forwarded = soup_message_new (soup_server_message_get_method (msg), url);
   g_assert_nonnull (forwarded);
   body = soup_session_send_and_read (session, forwarded, NULL, &error);
@@ -424,6 +427,20 @@ fake_handler_cb (SoupServer        *server,
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                         json, strlen (json));
       break;
+    case OSAIS_TEST_FAKE_RATE_LIMITED:
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "1");
+      soup_server_message_set_status (msg, 429, "Too Many Requests");
+      if (self->target != NULL)
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                          self->target, strlen (self->target));
+      else
+        {
+          page = "<!DOCTYPE html><html><body><h1>Too Many Requests</h1></body></html>";
+          soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY,
+                                            page, strlen (page));
+        }
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -460,6 +477,16 @@ osais_test_fake_dup_request_header (OsaisTestFake *self,
   value = g_strdup (g_hash_table_lookup (self->last_headers, key));
   g_mutex_unlock (&self->mutex);
   return value;
+}
+
+void
+osais_test_fake_set_target (OsaisTestFake *self,
+                            const char    *target)
+{
+  g_mutex_lock (&self->mutex);
+  g_free (self->target);
+  self->target = g_strdup (target);
+  g_mutex_unlock (&self->mutex);
 }
 
 void

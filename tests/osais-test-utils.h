@@ -99,6 +99,8 @@ typedef enum
   OSAIS_TEST_FAKE_STRAY,        /* some other server: {} to anything */
   OSAIS_TEST_FAKE_NGROK_API,    /* ngrok's agent API: /api/tunnels answers @target */
   OSAIS_TEST_FAKE_CLOUDFLARED,  /* cloudflared's metrics: /quicktunnel has hostname @target */
+  OSAIS_TEST_FAKE_RATE_LIMITED, /* 429 with Retry-After: 1 and the JSON body @target, or an
+                                 * HTML page when @target is NULL */
 } OsaisTestFakeKind;
 
 typedef struct _OsaisTestFake OsaisTestFake;
@@ -110,6 +112,9 @@ const char    *osais_test_fake_get_origin         (OsaisTestFake     *self);
 /* The header @name of the last request the fake had; NULL when none. */
 char          *osais_test_fake_dup_request_header (OsaisTestFake     *self,
                                                    const char        *name);
+/* Points a forwarding fake at another origin: the user fixed the tunnel. */
+void           osais_test_fake_set_target         (OsaisTestFake     *self,
+                                                   const char        *target);
 void           osais_test_fake_free               (OsaisTestFake     *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTestFake, osais_test_fake_free)

@@ -220,6 +220,32 @@ test_check_wrong_path (void)
   g_assert_cmpint (json_object_get_int_member (root, "status"), ==, 404);
 }
 
+/* A 429 through the tunnel (our check route answers 20 a second) is its own
+ * verdict, with the same exit status as every other unreachable one. */
+static void
+test_check_rate_limited (void)
+{
+  g_autofree char *answer = osais_error_body_new (429, "Too many checks");
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_RATE_LIMITED, answer);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", osais_test_closed_port ());
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(Outcome) outcome = NULL;
+
+  set_tunnel_apis (NULL);
+  root = check_json (osais_test_fake_get_origin (tunnel), osais_test_closed_port (), 5,
+                     "rate-limited");
+  g_assert_cmpint (json_object_get_int_member (root, "status"), ==, 429);
+  g_assert_cmpstr (json_object_get_string_member (root, "fix"), ==,
+                   "Checked too often; try again in a few seconds.");
+
+  outcome = run_cli ("check", "--listen", listen, "--public-url",
+                     osais_test_fake_get_origin (tunnel), NULL);
+  g_assert_cmpint (outcome->status, ==, 5);
+  g_assert_nonnull (strstr (outcome->out, "more than its 20 checks a second"));
+  g_assert_nonnull (strstr (outcome->out, "fix: Checked too often; try again in a few seconds."));
+  g_assert_null (strstr (outcome->out, "Another server"));
+}
+
 /* The only tunnel forwards to another port: said so, nothing checked. */
 static void
 test_check_tunnel_wrong_port (void)
@@ -1051,6 +1077,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/check/warning-page", test_check_warning_page);
   g_test_add_func ("/Osais/Cli/check/other-server", test_check_other_server);
   g_test_add_func ("/Osais/Cli/check/wrong-path", test_check_wrong_path);
+  g_test_add_func ("/Osais/Cli/check/rate-limited", test_check_rate_limited);
   g_test_add_func ("/Osais/Cli/check/tunnel-wrong-port", test_check_tunnel_wrong_port);
   g_test_add_func ("/Osais/Cli/check/no-tunnel", test_check_no_tunnel);
   g_test_add_func ("/Osais/Cli/run-checks-public-url", test_run_checks_public_url);

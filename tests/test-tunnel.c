@@ -149,6 +149,22 @@ test_check_no_origin (Fixture       *fx,
   g_assert_nonnull (strstr (outcome->fix, port));
 }
 
+/* A tunnel to the wrong port answers a bare 502, with no body at all. */
+static void
+test_check_wrong_port (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autofree char *closed = g_strdup_printf ("http://127.0.0.1:%u", osais_test_closed_port ());
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, closed);
+  g_autoptr(OsaisTunnelCheck) outcome = check (fx, osais_test_fake_get_origin (tunnel));
+  g_autofree char *port = g_strdup_printf ("port %u", fx->port);
+
+  g_assert_cmpint (outcome->verdict, ==, OSAIS_TUNNEL_VERDICT_NO_ORIGIN);
+  g_assert_cmpuint (outcome->status, ==, 502);
+  g_assert_nonnull (strstr (outcome->message, "wrong port"));
+  g_assert_nonnull (strstr (outcome->fix, port));
+}
+
 static void
 test_check_warning_page (Fixture       *fx,
                          gconstpointer  data)
@@ -219,6 +235,90 @@ test_check_other_instance (Fixture       *fx,
   g_assert_nonnull (strstr (outcome->message, "Another OSAIS Studio"));
 
   osais_callback_server_stop (other);
+}
+
+/* What our check route answers once it was asked more than its share of
+ * a second: asked straight, not through a tunnel, until it says so. */
+static char *
+dup_real_rate_limit_answer (Fixture *fx)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (fx->local_origin, "/check/0123456789abcdef", NULL);
+  guint i;
+
+  for (i = 0; i < 100 * OSAIS_CALLBACK_SERVER_CHECK_RATE; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_GET, url);
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GError) error = NULL;
+
+      body = soup_session_send_and_read (session, msg, NULL, &error);
+      g_assert_no_error (error);
+      if (soup_message_get_status (msg) == 429)
+        {
+          g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                         "Retry-After"), ==, "1");
+          return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+        }
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    }
+  g_assert_not_reached ();
+}
+
+/* A 429 is no other server: our own check route said "not so often", and
+ * waiting fixes it. */
+static void
+test_check_rate_limited (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autofree char *answer = dup_real_rate_limit_answer (fx);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_RATE_LIMITED, answer);
+  g_autoptr(OsaisTestFake) other = osais_test_fake_new (OSAIS_TEST_FAKE_RATE_LIMITED, NULL);
+  g_autoptr(OsaisTunnelCheck) ours = check (fx, osais_test_fake_get_origin (tunnel));
+  g_autoptr(OsaisTunnelCheck) theirs = check (fx, osais_test_fake_get_origin (other));
+
+  g_assert_cmpint (ours->verdict, ==, OSAIS_TUNNEL_VERDICT_RATE_LIMITED);
+  g_assert_cmpuint (ours->status, ==, 429);
+  g_assert_nonnull (strstr (ours->message, "more than its 20 checks a second"));
+  g_assert_cmpstr (ours->fix, ==, "Checked too often; try again in a few seconds.");
+  g_assert_cmpstr (osais_tunnel_verdict_to_string (ours->verdict), ==, "rate-limited");
+
+  /* A tunnel's own limit (a page, not our answer) is waited out the same way. */
+  g_assert_cmpint (theirs->verdict, ==, OSAIS_TUNNEL_VERDICT_RATE_LIMITED);
+  g_assert_nonnull (strstr (theirs->message, "too many requests"));
+  g_assert_nonnull (theirs->fix);
+}
+
+static void
+test_url_equal (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_assert_true (osais_tunnel_url_equal ("https://x.ngrok.app", "https://x.ngrok.app/"));
+  g_assert_true (osais_tunnel_url_equal ("https://x.ngrok.app//", "https://x.ngrok.app"));
+  g_assert_true (osais_tunnel_url_equal (NULL, NULL));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app", NULL));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app", "https://x.ngrok.app.evil"));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app/a", "https://x.ngrok.app/"));
+  g_assert_false (osais_tunnel_url_equal ("https://x.ngrok.app", "https://y.ngrok.app"));
+}
+
+/* The search runs on a worker thread and can be cancelled. */
+static void
+test_find_cancelled (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tunnels = NULL;
+
+  set_apis (NULL, NULL);
+  g_cancellable_cancel (cancellable);
+  osais_tunnel_find_async (cancellable, osais_test_store_result_cb, &result);
+  osais_test_wait_for_result (&result, "the cancelled search");
+  tunnels = osais_tunnel_find_finish (result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (tunnels);
 }
 
 static void
@@ -351,15 +451,19 @@ main (int   argc,
   ADD ("check/reachable", test_check_reachable);
   ADD ("check/not-reachable", test_check_not_reachable);
   ADD ("check/no-origin", test_check_no_origin);
+  ADD ("check/wrong-port", test_check_wrong_port);
   ADD ("check/warning-page", test_check_warning_page);
   ADD ("check/wrong-path", test_check_wrong_path);
   ADD ("check/other-server", test_check_other_server);
   ADD ("check/other-instance", test_check_other_instance);
+  ADD ("check/rate-limited", test_check_rate_limited);
   ADD ("check/invalid-url", test_check_invalid_url);
   ADD ("find/ngrok", test_find_ngrok);
   ADD ("find/cloudflared", test_find_cloudflared);
   ADD ("find/nothing", test_find_nothing);
   ADD ("find/wrong-port", test_find_wrong_port);
+  ADD ("find/cancelled", test_find_cancelled);
+  ADD ("url-equal", test_url_equal);
 
   return g_test_run ();
 }

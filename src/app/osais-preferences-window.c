@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "osais-login-failure.h"
@@ -39,6 +41,14 @@ struct _OsaisPreferencesWindow
    * the window goes. */
   GCancellable         *check_cancellable;
 
+  /* The search for a running tunnel to offer (found_url), for the port the
+   * callback server listens on (find_port). */
+  GCancellable         *find_cancellable;
+  guint                 find_port;
+  char                 *found_url;
+  OsaisTunnelKind       found_kind;
+  guint                 found_port;   /* where it forwards; 0: it does not say */
+
   /* Template widgets */
   AdwActionRow         *account_status_row;
   GtkWidget            *sign_out_button;
@@ -56,6 +66,8 @@ struct _OsaisPreferencesWindow
   GtkSpinButton        *port_spin;
   AdwEntryRow          *public_url_row;
   AdwActionRow         *check_row;
+  AdwActionRow         *tunnel_row;
+  GtkWidget            *use_tunnel_button;
   GtkSpinner           *check_spinner;
   AdwActionRow         *notify_url_row;
   AdwActionRow         *upload_url_row;
@@ -273,6 +285,148 @@ check_url_action (GtkWidget  *widget,
                             self->check_cancellable, checked_cb, g_object_ref (self));
 }
 
+/* Tunnel offer ------------------------------------------------------------ */
+
+static void
+clear_tunnel_offer (OsaisPreferencesWindow *self)
+{
+  if (self->find_cancellable != NULL)
+    g_cancellable_cancel (self->find_cancellable);
+  g_clear_object (&self->find_cancellable);
+  g_clear_pointer (&self->found_url, g_free);
+  self->find_port = 0;
+  if (self->tunnel_row != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->tunnel_row), FALSE);
+}
+
+/* Whether @url is the public URL already, give or take the final slash. */
+static gboolean
+is_public_url (OsaisPreferencesWindow *self,
+               const char             *url)
+{
+  return osais_tunnel_url_equal (osais_session_get_public_url (self->session), url);
+}
+
+static void
+show_tunnel_offer (OsaisPreferencesWindow *self)
+{
+  GtkWidget *row = GTK_WIDGET (self->tunnel_row);
+  g_autofree char *tooltip = NULL;
+  g_autofree char *subtitle = NULL;
+
+  /* Nothing to offer: the row stays as the search left it (hidden, or
+   * saying why the running tunnel does not fit). */
+  if (self->found_url == NULL)
+    return;
+  gtk_widget_set_visible (row, !is_public_url (self, self->found_url));
+  /* TRANSLATORS: a tunnel's public URL, its software (ngrok, cloudflared)
+   * and the local port it forwards to. */
+  subtitle = self->found_port != 0
+               ? g_strdup_printf (_("%s, from %s, to port %u"), self->found_url,
+                                  osais_tunnel_kind_to_string (self->found_kind),
+                                  self->found_port)
+               /* TRANSLATORS: a tunnel's public URL and its software. */
+               : g_strdup_printf (_("%s, from %s"), self->found_url,
+                                  osais_tunnel_kind_to_string (self->found_kind));
+  adw_action_row_set_subtitle (self->tunnel_row, subtitle);
+  set_row_error (row, FALSE);
+  gtk_widget_set_visible (self->use_tunnel_button, TRUE);
+  tooltip = g_strdup_printf (_("Use %s as the public URL"), self->found_url);
+  gtk_widget_set_tooltip_text (self->use_tunnel_button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->use_tunnel_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+}
+
+static void
+tunnels_found_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  OsaisPreferencesWindow *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tunnels = osais_tunnel_find_finish (result, &error);
+  g_autofree char *problem = NULL;
+  OsaisTunnel *tunnel;
+
+  /* Cancelled in dispose: the window may be gone; nothing else was given. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->find_cancellable);
+  if (tunnels == NULL)
+    {
+      g_debug ("No tunnel could be looked for: %s", error->message);
+      return;
+    }
+
+  tunnel = osais_tunnel_pick (tunnels, self->find_port, &problem);
+  if (tunnel != NULL)
+    {
+      self->found_url = g_strdup (tunnel->public_url);
+      self->found_kind = tunnel->kind;
+      self->found_port = tunnel->port;
+      show_tunnel_offer (self);
+    }
+  else if (tunnels->len > 0)
+    {
+      /* A tunnel runs, but not to us: say why, nothing to use. */
+      adw_action_row_set_subtitle (self->tunnel_row, problem);
+      set_row_error (GTK_WIDGET (self->tunnel_row), TRUE);
+      gtk_widget_set_visible (self->use_tunnel_button, FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->tunnel_row), TRUE);
+    }
+}
+
+/* Looks for a running tunnel to the callback server's port, on a worker
+ * thread, whenever that port changes; not offline, where nothing calls back
+ * from outside. */
+static void
+update_tunnel_search (OsaisPreferencesWindow *self)
+{
+  OsaisCallbackServer *server = osais_session_get_callback_server (self->session);
+  OsaisAccountMode mode = osais_session_get_account_mode (self->session);
+  gboolean wanted = server != NULL && osais_session_get_server_listening (self->session)
+                    && mode != OSAIS_ACCOUNT_MODE_OFFLINE && mode != OSAIS_ACCOUNT_MODE_NONE;
+  guint port = wanted ? osais_callback_server_get_bound_port (server) : 0;
+
+  if (wanted && port == self->find_port)
+    {
+      /* The public URL may have changed: the offer hides once it is in use. */
+      show_tunnel_offer (self);
+      return;
+    }
+
+  clear_tunnel_offer (self);
+  if (!wanted)
+    return;
+
+  self->find_port = port;
+  self->find_cancellable = g_cancellable_new ();
+  /* No reference: a search outliving the window (a preferences window's
+   * parent may be gone by then) is cancelled in dispose, and a cancelled
+   * task finishes as cancelled even when its thread was done. */
+  osais_tunnel_find_async (self->find_cancellable, tunnels_found_cb, self);
+}
+
+static void public_url_apply_cb (OsaisPreferencesWindow *self);
+
+static void
+use_tunnel_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
+  g_autofree char *url = g_strdup (self->found_url);
+
+  if (url == NULL)
+    return;
+
+  /* Applied as if typed, then checked at once: the user wants to know. */
+  gtk_editable_set_text (GTK_EDITABLE (self->public_url_row), url);
+  public_url_apply_cb (self);
+  if (is_public_url (self, url))
+    check_url_action (widget, "preferences.check-url", NULL);
+}
+
 static void
 sync_account_mode (OsaisPreferencesWindow *self)
 {
@@ -331,6 +485,7 @@ sync_from_session (OsaisPreferencesWindow *self)
 
   update_account_status (self);
   update_server_status (self);
+  update_tunnel_search (self);
 }
 
 /* Account ----------------------------------------------------------------- */
@@ -843,6 +998,7 @@ osais_preferences_window_dispose (GObject *object)
           osais_session_restart_server (self->session, NULL);
         }
     }
+  clear_tunnel_offer (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->session_signals);
 
@@ -950,6 +1106,9 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, public_url_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, check_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, check_spinner);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, tunnel_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow,
+                                        use_tunnel_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, notify_url_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, upload_url_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow, server_error_label);
@@ -970,6 +1129,8 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "preferences.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "preferences.copy-url", "s", copy_url_action);
   gtk_widget_class_install_action (widget_class, "preferences.check-url", NULL, check_url_action);
+  gtk_widget_class_install_action (widget_class, "preferences.use-tunnel", NULL,
+                                   use_tunnel_action);
 }
 
 static void
@@ -995,4 +1156,11 @@ osais_preferences_window_init (OsaisPreferencesWindow *self)
                                   G_CALLBACK (update_server_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::server-error",
                                   G_CALLBACK (update_server_status), self);
+  /* A restarted server may listen on another port: look for its tunnel. */
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-uri",
+                                  G_CALLBACK (update_tunnel_search), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
+                                  G_CALLBACK (update_tunnel_search), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::account-mode",
+                                  G_CALLBACK (update_tunnel_search), self);
 }

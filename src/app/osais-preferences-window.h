@@ -26,7 +26,9 @@ G_BEGIN_DECLS
  * Properties (construct-only): session (OsaisSession), settings (GSettings of
  * the application's schema). Actions: preferences.sign-in,
  * preferences.sign-out (while signed in with a client app),
- * preferences.copy-url(s: "notify" or "upload"). */
+ * preferences.copy-url(s: "notify" or "upload"), preferences.check-url,
+ * preferences.use-tunnel (the running tunnel to the callback port it found,
+ * shown beside the public URL: made the public URL and checked). */
 G_DECLARE_FINAL_TYPE (OsaisPreferencesWindow, osais_preferences_window, OSAIS,
                       PREFERENCES_WINDOW, AdwPreferencesWindow)
 

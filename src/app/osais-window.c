@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "osais-banner.h"
@@ -72,6 +74,14 @@ struct _OsaisWindow
   char                 *reach_url;
   OsaisTunnelCheck     *reach;
   GCancellable         *reach_cancellable;
+  /* A running tunnel to the callback server, offered while no public URL
+   * is set (found_url), or why the one running does not fit (tunnel_problem);
+   * looked for once per port the server listens on (find_port). */
+  GCancellable         *find_cancellable;
+  guint                 find_port;
+  char                 *found_url;
+  OsaisTunnelKind       found_kind;
+  char                 *tunnel_problem;
   gboolean              compact_header;
   gboolean              engine_warnings_shown;
   guint                 compact_header_source;
@@ -84,9 +94,10 @@ struct _OsaisWindow
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void bind_application (OsaisWindow      *self,
-                              OsaisApplication *application);
-static void update_status    (OsaisWindow      *self);
+static void bind_application     (OsaisWindow      *self,
+                                  OsaisApplication *application);
+static void update_status        (OsaisWindow      *self);
+static void update_tunnel_search (OsaisWindow      *self);
 
 OsaisWindow *
 osais_window_new (OsaisApplication *application)
@@ -677,10 +688,61 @@ update_banner (OsaisWindow     *self,
         }
     }
   else if (listening && self->reach != NULL
+           && self->reach->verdict == OSAIS_TUNNEL_VERDICT_RATE_LIMITED)
+    {
+      /* Nothing is known yet: only asking again later tells. */
+      title = g_strdup (_("The callback URL was checked too often; try again in a few "
+                          "seconds"));
+      button = _("Check _Again");
+      action = "win.check-public-url";
+    }
+  else if (listening && self->reach != NULL
+           && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE
+           && self->found_url != NULL)
+    {
+      /* The best fix of all: the tunnel that does lead here. */
+      title = g_strdup_printf (_("OSAIS cannot reach %s, but the %s tunnel %s leads to this "
+                                 "computer"), self->reach_url,
+                               osais_tunnel_kind_to_string (self->found_kind), self->found_url);
+      button = _("_Use Tunnel");
+      action = "win.use-found-tunnel";
+    }
+  else if (listening && self->reach != NULL
            && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
     {
       /* Results would be lost: OSAIS calls a URL that does not lead here. */
-      title = g_strdup_printf (_("OSAIS cannot reach this computer: %s"), self->reach->message);
+      if (self->reach->fix != NULL)
+        title = g_strdup_printf (_("OSAIS cannot reach this computer: %s. %s"),
+                                 self->reach->message, self->reach->fix);
+      else
+        title = g_strdup_printf (_("OSAIS cannot reach this computer: %s"),
+                                 self->reach->message);
+      /* The public URL's path is fixed in Preferences; everything else
+       * outside the app (the tunnel, the other server), and then the
+       * window must be able to check again by itself. */
+      if (self->reach->verdict == OSAIS_TUNNEL_VERDICT_WRONG_PATH)
+        {
+          button = _("_Preferences");
+          action = "app.preferences";
+        }
+      else
+        {
+          button = _("Check _Again");
+          action = "win.check-public-url";
+        }
+    }
+  else if (listening && self->found_url != NULL)
+    {
+      title = g_strdup_printf (_("The %s tunnel %s leads to this computer: OSAIS can send "
+                                 "results through it"),
+                               osais_tunnel_kind_to_string (self->found_kind), self->found_url);
+      button = _("_Use Tunnel");
+      action = "win.use-found-tunnel";
+    }
+  else if (listening && self->tunnel_problem != NULL)
+    {
+      title = g_strdup_printf (_("The running tunnel does not lead to this computer: %s"),
+                               self->tunnel_problem);
       button = _("_Preferences");
       action = "app.preferences";
     }
@@ -719,7 +781,11 @@ update_status (OsaisWindow *self)
                 NULL);
 
   if (listening && self->reach != NULL && self->reach->verdict == OSAIS_TUNNEL_VERDICT_REACHABLE)
-    server_text = g_strdup_printf (_("Reachable at %s"), self->reach_url);
+    server_text = g_strdup_printf (_("Reachable at %s (%u ms)"), self->reach_url,
+                                   (guint) (self->reach->round_trip / G_TIME_SPAN_MILLISECOND));
+  else if (listening && self->reach != NULL
+           && self->reach->verdict == OSAIS_TUNNEL_VERDICT_RATE_LIMITED)
+    server_text = g_strdup (_("Not checked: too many checks"));
   else if (listening && self->reach != NULL)
     server_text = g_strdup (_("Not reachable from the internet"));
   else if (listening)
@@ -748,6 +814,7 @@ update_status (OsaisWindow *self)
   problem = self->history_error != NULL || self->disk_full || self->images_read_only
             || (!listening && server_error != NULL)
             || (self->reach != NULL && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
+            || self->tunnel_problem != NULL
             || login_state == OSAIS_LOGIN_STATE_FAILED;
   gtk_image_set_from_icon_name (self->status_icon, problem ? "dialog-warning-symbolic"
                                                            : "network-transmit-receive-symbolic");
@@ -799,6 +866,9 @@ reach_checked_cb (GObject      *object,
     }
   g_clear_pointer (&self->reach, osais_tunnel_check_free);
   self->reach = outcome;
+  /* Not reachable: a tunnel that does lead here may be running (a quick
+   * tunnel gets a new URL each time it starts). */
+  update_tunnel_search (self);
   update_status (self);
 }
 
@@ -833,9 +903,133 @@ update_reachability (OsaisWindow *self)
 }
 
 static void
+check_public_url_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  /* Forgetting what was checked makes the same URL be checked again. */
+  g_clear_pointer (&self->reach_url, g_free);
+  update_reachability (self);
+  update_status (self);
+}
+
+/* Finding a tunnel --------------------------------------------------------- */
+
+static void
+clear_found_tunnel (OsaisWindow *self)
+{
+  g_cancellable_cancel (self->find_cancellable);
+  g_clear_object (&self->find_cancellable);
+  g_clear_pointer (&self->found_url, g_free);
+  g_clear_pointer (&self->tunnel_problem, g_free);
+  self->find_port = 0;
+}
+
+/* Whether @url is the public URL already, give or take the final slash. */
+static gboolean
+is_public_url (OsaisWindow *self,
+               const char  *url)
+{
+  return osais_tunnel_url_equal (osais_session_get_public_url (self->session), url);
+}
+
+static void
+tunnels_found_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  OsaisWindow *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tunnels = osais_tunnel_find_finish (result, &error);
+  g_autofree char *problem = NULL;
+  OsaisTunnel *tunnel;
+
+  /* Cancelled in dispose: the window may be gone; nothing else was given. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->find_cancellable);
+  if (tunnels == NULL)
+    {
+      g_debug ("No tunnel could be looked for: %s", error->message);
+      return;
+    }
+
+  tunnel = osais_tunnel_pick (tunnels, self->find_port, &problem);
+  /* The public URL that was found unreachable is no offer. */
+  if (tunnel != NULL && is_public_url (self, tunnel->public_url))
+    return;
+  if (tunnel != NULL)
+    {
+      self->found_url = g_strdup (tunnel->public_url);
+      self->found_kind = tunnel->kind;
+    }
+  else if (tunnels->len > 0)
+    {
+      /* Nothing running is the common case, and says nothing wrong. */
+      self->tunnel_problem = g_steal_pointer (&problem);
+    }
+  update_status (self);
+}
+
+/* Looks for a running tunnel to offer while OSAIS has no public URL to call,
+ * or one found unreachable (an account, not offline): on a worker thread,
+ * once per port the callback server listens on. */
+static void
+update_tunnel_search (OsaisWindow *self)
+{
+  OsaisCallbackServer *server = osais_session_get_callback_server (self->session);
+  OsaisAccountMode mode = osais_session_get_account_mode (self->session);
+  gboolean unreachable = self->reach != NULL
+                         && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE
+                         && self->reach->verdict != OSAIS_TUNNEL_VERDICT_RATE_LIMITED;
+  gboolean wanted = server != NULL && osais_session_get_server_listening (self->session)
+                    && (osais_session_get_public_url (self->session) == NULL || unreachable)
+                    && mode != OSAIS_ACCOUNT_MODE_OFFLINE && mode != OSAIS_ACCOUNT_MODE_NONE;
+  guint port = wanted ? osais_callback_server_get_bound_port (server) : 0;
+
+  if (wanted && port == self->find_port)
+    return;
+
+  clear_found_tunnel (self);
+  if (!wanted)
+    return;
+
+  self->find_port = port;
+  self->find_cancellable = g_cancellable_new ();
+  /* No reference: a search outliving the window (a preferences window's
+   * parent may be gone by then) is cancelled in dispose, and a cancelled
+   * task finishes as cancelled even when its thread was done. */
+  osais_tunnel_find_async (self->find_cancellable, tunnels_found_cb, self);
+}
+
+static void
+use_found_tunnel_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  g_autofree char *url = g_strdup (self->found_url);
+  g_autoptr(GError) error = NULL;
+
+  g_debug ("Using the tunnel %s", url != NULL ? url : "(none)");
+  if (url == NULL)
+    return;
+
+  /* As Preferences applies a public URL: saved, and the server restarted
+   * behind it; its new public URI ends the offer and starts the check. */
+  g_settings_set_string (self->settings, "public-url", url);
+  osais_session_set_public_url (self->session, url);
+  if (!osais_session_restart_server (self->session, &error))
+    osais_window_show_error (self, _("The callback server could not restart"), error->message);
+}
+
+static void
 session_status_changed_cb (OsaisWindow *self)
 {
   update_reachability (self);
+  update_tunnel_search (self);
   update_status (self);
 }
 
@@ -844,6 +1038,7 @@ session_mode_changed_cb (OsaisWindow *self)
 {
   update_page (self);
   update_reachability (self);
+  update_tunnel_search (self);
   update_status (self);
 }
 
@@ -1678,6 +1873,9 @@ bind_application (OsaisWindow      *self,
   session_engines_changed_cb (self);
   session_store_changed_cb (self);
   update_page (self);
+  /* A window opened later, on a session already listening, gets no notify. */
+  update_reachability (self);
+  update_tunnel_search (self);
   update_status (self);
   form_validity_changed_cb (self);
 }
@@ -1696,6 +1894,7 @@ osais_window_dispose (GObject *object)
   g_clear_object (&self->reach_cancellable);
   g_clear_pointer (&self->reach, osais_tunnel_check_free);
   g_clear_pointer (&self->reach_url, g_free);
+  clear_found_tunnel (self);
   g_clear_object (&self->sending_card);
   g_clear_object (&self->last_form);
   g_clear_pointer (&self->offered_parameters, g_free);
@@ -1767,6 +1966,10 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.apply-style", "(ss)", apply_style_action);
   gtk_widget_class_install_action (widget_class, "win.run-batch", "u", run_batch_action);
+  gtk_widget_class_install_action (widget_class, "win.check-public-url", NULL,
+                                   check_public_url_action);
+  gtk_widget_class_install_action (widget_class, "win.use-found-tunnel", NULL,
+                                   use_found_tunnel_action);
 }
 
 static void

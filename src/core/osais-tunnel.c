@@ -75,6 +75,8 @@ osais_tunnel_verdict_to_string (OsaisTunnelVerdict verdict)
       return "wrong-path";
     case OSAIS_TUNNEL_VERDICT_OTHER_SERVER:
       return "other-server";
+    case OSAIS_TUNNEL_VERDICT_RATE_LIMITED:
+      return "rate-limited";
     default:
       g_return_val_if_reached (NULL);
     }
@@ -405,24 +407,40 @@ find_ask (GTask      *task,
                find_source);
 }
 
-void
-osais_tunnel_find_async (GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+/* Where to ask, read from the environment on the caller's thread: getenv()
+ * is not safe against a setenv() on another thread. */
+typedef struct
+{
+  char *ngrok_api;  /* nullable */
+  char *metrics;    /* nullable */
+} FindPlaces;
+
+static void
+find_places_free (FindPlaces *places)
+{
+  g_free (places->ngrok_api);
+  g_free (places->metrics);
+  g_free (places);
+}
+
+/* Asks every source at once, on the thread-default context. */
+static void
+find_start (const FindPlaces    *places,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  const char *ngrok_api = g_getenv ("OSAIS_NGROK_API");
-  const char *metrics = g_getenv ("OSAIS_CLOUDFLARED_METRICS");
+  const char *ngrok_api = places->ngrok_api;
+  const char *metrics = places->metrics;
   g_autofree char *ngrok_base = NULL;
   g_autofree char *ngrok_url = NULL;
   g_auto(GStrv) origins = NULL;
   Find *find;
   guint i;
 
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
   task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, osais_tunnel_find_async);
+  g_task_set_source_tag (task, find_start);
   find = g_new0 (Find, 1);
   /* Both APIs are on this machine: no proxy, and a short wait, as nothing
    * listening is the common case. */
@@ -459,6 +477,68 @@ osais_tunnel_find_async (GCancellable        *cancellable,
                            (GDestroyNotify) g_ptr_array_unref);
 }
 
+static void
+find_started_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* The whole search on a worker thread, with a main context of its own: the
+ * caller's thread (the app's main thread) does no HTTP and no parsing, and
+ * waits for nothing. */
+static void
+find_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  GPtrArray *tunnels;
+  GError *error = NULL;
+
+  g_main_context_push_thread_default (context);
+  find_start (task_data, cancellable, find_started_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  tunnels = g_task_propagate_pointer (G_TASK (result), &error);
+  /* What the sources' sessions left to finish goes with the context. */
+  g_clear_object (&result);
+  while (g_main_context_pending (context))
+    g_main_context_iteration (context, FALSE);
+  g_main_context_pop_thread_default (context);
+
+  if (tunnels == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, tunnels, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+osais_tunnel_find_async (GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  FindPlaces *places;
+
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_tunnel_find_async);
+  g_task_set_name (task, "osais_tunnel_find_async");
+  g_task_set_return_on_cancel (task, FALSE);
+  places = g_new0 (FindPlaces, 1);
+  places->ngrok_api = g_strdup (g_getenv ("OSAIS_NGROK_API"));
+  places->metrics = g_strdup (g_getenv ("OSAIS_CLOUDFLARED_METRICS"));
+  g_task_set_task_data (task, places, (GDestroyNotify) find_places_free);
+  g_task_run_in_thread (task, find_thread);
+}
+
 GPtrArray *
 osais_tunnel_find_finish (GAsyncResult  *result,
                           GError       **error)
@@ -479,6 +559,28 @@ osais_tunnel_dup_port_mismatch (const OsaisTunnel *tunnel,
     return NULL;
   return g_strdup_printf (_("%s forwards to port %u; the callback server listens on %u"),
                           osais_tunnel_kind_to_string (tunnel->kind), tunnel->port, port);
+}
+
+static gsize
+length_without_slashes (const char *url)
+{
+  gsize length = strlen (url);
+
+  while (length > 0 && url[length - 1] == '/')
+    length--;
+  return length;
+}
+
+gboolean
+osais_tunnel_url_equal (const char *a,
+                        const char *b)
+{
+  gsize length;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+  length = length_without_slashes (a);
+  return length == length_without_slashes (b) && strncmp (a, b, length) == 0;
 }
 
 OsaisTunnel *
@@ -592,7 +694,11 @@ static gboolean
 bytes_contain (GBytes     *body,
                const char *needle)
 {
-  return g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body), needle) != NULL;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (body, &size);
+
+  /* An empty answer (a bare 502) has no data at all. */
+  return data != NULL && g_strstr_len (data, size, needle) != NULL;
 }
 
 static gboolean
@@ -613,18 +719,18 @@ looks_like_html (SoupMessage *msg,
   return i < length && data[i] == '<';
 }
 
-/* Our server's own "not found": the request reached this callback server,
- * just not under its base path. */
+/* Whether @body is our server's own error answer for @status ({"error":
+ * {"status": …, "message": …}}, nothing else): the request reached a
+ * callback server of ours. @message, when not NULL, must match too. */
 static gboolean
-is_our_not_found (guint   status,
-                  GBytes *body)
+is_our_error (guint       status,
+              GBytes     *body,
+              const char *message)
 {
   g_autoptr(JsonObject) root = NULL;
   JsonNode *error;
   JsonObject *object;
 
-  if (status != SOUP_STATUS_NOT_FOUND)
-    return FALSE;
   root = osais_protocol_parse_json_object (g_bytes_get_data (body, NULL),
                                            g_bytes_get_size (body), NULL);
   if (root == NULL || json_object_get_size (root) != 1)
@@ -633,8 +739,19 @@ is_our_not_found (guint   status,
   if (error == NULL || !JSON_NODE_HOLDS_OBJECT (error))
     return FALSE;
   object = json_node_get_object (error);
-  return json_object_get_int_member_with_default (object, "status", 0) == SOUP_STATUS_NOT_FOUND &&
-         g_strcmp0 (osais_json_object_get_string (object, "message"), "Not found") == 0;
+  return json_object_get_int_member_with_default (object, "status", 0) == status &&
+         osais_json_object_get_string (object, "message") != NULL &&
+         (message == NULL ||
+          g_strcmp0 (osais_json_object_get_string (object, "message"), message) == 0);
+}
+
+/* Our server's own "not found": the request reached this callback server,
+ * just not under its base path. */
+static gboolean
+is_our_not_found (guint   status,
+                  GBytes *body)
+{
+  return status == SOUP_STATUS_NOT_FOUND && is_our_error (status, body, "Not found");
 }
 
 /* What the proof in a 200 answer says: 1 ours, 0 another check route's
@@ -706,6 +823,20 @@ judge (Check        *check,
                         g_strdup_printf (_("The tunnel answers (HTTP %u) but nothing listens "
                                            "behind it: wrong port or server stopped"), status),
                         fix_for_port (check->port));
+
+  /* Too many requests: our check route answers only so many a second
+   * (OSAIS_CALLBACK_SERVER_CHECK_RATE), and a tunnel may limit its own;
+   * either way the URL says nothing yet, and waiting fixes it. */
+  if (status == 429)
+    return verdict_new (OSAIS_TUNNEL_VERDICT_RATE_LIMITED, status, round_trip,
+                        is_our_error (status, body, NULL)
+                          ? g_strdup_printf (_("The callback server at %s was asked more "
+                                               "than its %u checks a second (HTTP 429)"),
+                                             check->public_url,
+                                             OSAIS_CALLBACK_SERVER_CHECK_RATE)
+                          : g_strdup_printf (_("%s refuses: too many requests (HTTP 429)"),
+                                             check->public_url),
+                        g_strdup (_("Checked too often; try again in a few seconds.")));
 
   if (looks_like_html (msg, body))
     return verdict_new (OSAIS_TUNNEL_VERDICT_WARNING_PAGE, status, round_trip,

@@ -44,8 +44,9 @@ typedef struct
 void         osais_tunnel_free (OsaisTunnel *tunnel);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTunnel, osais_tunnel_free)
 
-/* Asks ngrok's agent API and cloudflared's metrics servers, all at once,
- * for their tunnels. Nothing running is no error: the array is empty. */
+/* Asks ngrok's agent API and cloudflared's metrics servers, all at once and
+ * on a worker thread, for their tunnels. Nothing running is no error: the
+ * array is empty. */
 void         osais_tunnel_find_async  (GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data);
@@ -64,6 +65,10 @@ OsaisTunnel *osais_tunnel_pick       (GPtrArray           *tunnels,
 char        *osais_tunnel_dup_port_mismatch (const OsaisTunnel *tunnel,
                                              guint              port);
 const char  *osais_tunnel_kind_to_string    (OsaisTunnelKind    kind);
+/* Whether two public URLs are the same, give or take final slashes (a
+ * tunnel's "https://x.ngrok.app" is the public URL "https://x.ngrok.app/"). */
+gboolean     osais_tunnel_url_equal         (const char        *a,
+                                             const char        *b);
 
 /* The outcome of a check of the public URL. */
 typedef struct

@@ -86,6 +86,7 @@ typedef enum
   OSAIS_TUNNEL_VERDICT_WARNING_PAGE,  /*< nick=warning-page >*/
   OSAIS_TUNNEL_VERDICT_WRONG_PATH,    /*< nick=wrong-path >*/
   OSAIS_TUNNEL_VERDICT_OTHER_SERVER,  /*< nick=other-server >*/
+  OSAIS_TUNNEL_VERDICT_RATE_LIMITED,  /*< nick=rate-limited >*/
 } OsaisTunnelVerdict;
 
 G_END_DECLS
