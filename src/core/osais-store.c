@@ -749,7 +749,8 @@ static const char migrate_2_to_3_sql[] =
  * so that it never changes, not even in a VACUUM), and a favourite flag: a
  * favourite is an image, since a job's images are variations and the person
  * keeps the one that came out well; a job "has favourites" when one of its
- * images is one. images_by_job walks a job's images in the gallery's order.
+ * images is one. images_by_job walks a job's images in the gallery's order;
+ * the other indexes serve the search's filters.
  *
  * job_text is the FTS5 index of each job's prompt (the "word" parameter, as
  * osais_job_dup_prompt() reads it) and engine, its rowid the job's uid. The
@@ -789,6 +790,11 @@ static const char migrate_3_to_4_sql[] =
   "DROP TABLE images;"
   "ALTER TABLE images_4 RENAME TO images;"
   "CREATE INDEX images_by_job ON images (uid, received, id);"
+  /* What the search's filters walk, in the gallery's order: small (partial)
+   * or cheap to keep (a job's engine never changes). */
+  "CREATE INDEX images_favourite ON images (uid, received, id) WHERE favourite = 1;"
+  "CREATE INDEX jobs_failed ON jobs (created) WHERE stage = -1;"
+  "CREATE INDEX jobs_by_engine ON jobs (engine, created);"
   "CREATE VIRTUAL TABLE job_text USING fts5 (prompt, engine, prefix = '1 2 3',"
   "  tokenize = 'unicode61 remove_diacritics 2');"
   "INSERT INTO job_text (rowid, prompt, engine)"
