@@ -204,6 +204,11 @@ open_connection (OsaisSearchReader  *reader,
     }
   sqlite3_extended_result_codes (reader->db, FALSE);
   sqlite3_busy_timeout (reader->db, 5000);
+  /* The pages a search walks (the jobs' and images' indexes, the text
+   * index) stay in this connection's cache from one keystroke to the next,
+   * until the writer commits: 16 MiB holds them for 100,000 images, where
+   * SQLite's default 2 MiB read them again from the kernel each time. */
+  sqlite3_exec (reader->db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
 
   return TRUE;
 }

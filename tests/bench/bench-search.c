@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "OsaisBench"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 
 #include "osais-core.h"
@@ -232,6 +233,18 @@ search_done_cb (GObject      *object,
   search->result = g_object_ref (result);
 }
 
+/* The CPU time of the whole process (every thread), in milliseconds: what a
+ * keystroke's search costs, whatever else the machine is running. */
+static double
+cpu_ms (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+}
+
 static int
 compare_doubles (gconstpointer a,
                  gconstpointer b)
@@ -247,7 +260,8 @@ static gboolean
 type_prompts (OsaisStore             *store,
               const OsaisSearchQuery *filters,
               const char             *label,
-              GArray                 *times)
+              GArray                 *times,
+              GArray                 *cpu_times)
 {
   for (guint p = 0; p < G_N_ELEMENTS (typed); p++)
     {
@@ -261,9 +275,10 @@ type_prompts (OsaisStore             *store,
           OsaisSearchQuery query = *filters;
           Search search = { 0 };
           gint64 begin;
-          double ms;
+          double ms, cpu_begin, cpu;
 
           query.text = text;
+          cpu_begin = cpu_ms ();
           begin = g_get_monotonic_time ();
           osais_store_search_async (store, &query, NULL, search_done_cb, &search);
           while (search.result == NULL)
@@ -276,28 +291,46 @@ type_prompts (OsaisStore             *store,
               return FALSE;
             }
           ms = (search.done - begin) / 1000.0;
+          cpu = cpu_ms () - cpu_begin;
           g_array_append_val (times, ms);
+          g_array_append_val (cpu_times, cpu);
           if (g_getenv ("BENCH_VERBOSE") != NULL)
-            g_print ("  %-12s %-32s %6u jobs %6u images %7.2f ms\n", label, text,
-                     osais_search_result_get_n_jobs (found),
-                     osais_search_result_get_n_images (found), ms);
+            g_print ("  %-18s %-30s %6u jobs %6u images %7.2f ms (CPU %6.2f ms)\n", label,
+                     text, osais_search_result_get_n_jobs (found),
+                     osais_search_result_get_n_images (found), ms, cpu);
         }
     }
   return TRUE;
 }
 
+static void
+percentiles (GArray *times,
+             double *p50,
+             double *p95,
+             double *max)
+{
+  g_array_sort (times, compare_doubles);
+  *p50 = g_array_index (times, double, times->len / 2);
+  *p95 = g_array_index (times, double, MIN (times->len - 1, (times->len * 95 + 99) / 100 - 1));
+  *max = g_array_index (times, double, times->len - 1);
+}
+
+/* PASS or FAIL on the time from call to callback, the figure that counts;
+ * the CPU time is said beside it, to tell the work from the waiting on a
+ * loaded machine. */
 static gboolean
 report (const char *label,
-        GArray     *times)
+        GArray     *times,
+        GArray     *cpu_times)
 {
-  double p50, p95, max;
+  double p50, p95, max, cpu_p50, cpu_p95, cpu_max;
 
-  g_array_sort (times, compare_doubles);
-  p50 = g_array_index (times, double, times->len / 2);
-  p95 = g_array_index (times, double, MIN (times->len - 1, (times->len * 95 + 99) / 100 - 1));
-  max = g_array_index (times, double, times->len - 1);
-  g_print ("%-22s %3u keystrokes  p50 %6.2f ms  p95 %6.2f ms  max %6.2f ms  %s\n",
-           label, times->len, p50, p95, max, max < LIMIT_MS ? "PASS" : "FAIL");
+  percentiles (times, &p50, &p95, &max);
+  percentiles (cpu_times, &cpu_p50, &cpu_p95, &cpu_max);
+  g_print ("%-18s %3u keys  p50 %6.2f  p95 %6.2f  max %6.2f ms  %s"
+           "   (CPU p50 %5.2f  p95 %5.2f  max %5.2f ms)\n",
+           label, times->len, p50, p95, max, max < LIMIT_MS ? "PASS" : "FAIL",
+           cpu_p50, cpu_p95, cpu_max);
 
   return max < LIMIT_MS;
 }
@@ -309,6 +342,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisStore) store = NULL;
   g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) all_cpu = g_array_new (FALSE, FALSE, sizeof (double));
   guint64 n_images = 100000;
   gboolean pass = TRUE;
   double load[3] = { 0 };
@@ -353,15 +387,16 @@ main (int   argc,
 
   if (getloadavg (load, 3) < 0)
     load[0] = -1;
-  g_print ("load average %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+  g_print ("load average before: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
 
   /* One search first, as a window does when it opens: the reader's
    * connection and the pages it reads are then ready, as they are when
    * someone starts typing. */
   {
     g_autoptr(GArray) warm = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autoptr(GArray) warm_cpu = g_array_new (FALSE, FALSE, sizeof (double));
 
-    if (!type_prompts (store, &runs[0].filters, "warm-up", warm))
+    if (!type_prompts (store, &runs[0].filters, "warm-up", warm, warm_cpu))
       return 1;
     /* Said, not counted: the first search opens the connection. */
     g_print ("first keystroke after opening: %.2f ms\n", g_array_index (warm, double, 0));
@@ -370,18 +405,23 @@ main (int   argc,
   for (guint r = 0; r < G_N_ELEMENTS (runs); r++)
     {
       g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr(GArray) cpu_times = g_array_new (FALSE, FALSE, sizeof (double));
 
-      if (!type_prompts (store, &runs[r].filters, runs[r].label, times))
+      if (!type_prompts (store, &runs[r].filters, runs[r].label, times, cpu_times))
         return 1;
       g_array_append_vals (all, times->data, times->len);
-      pass &= report (runs[r].label, times);
+      g_array_append_vals (all_cpu, cpu_times->data, cpu_times->len);
+      pass &= report (runs[r].label, times, cpu_times);
     }
-  pass &= report ("all", all);
+  pass &= report ("all", all, all_cpu);
 
   osais_store_close (store);
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
 
+  if (getloadavg (load, 3) < 0)
+    load[0] = -1;
+  g_print ("load average after: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
   g_print ("%s: every keystroke's search %s %.0f ms\n", pass ? "PASS" : "FAIL",
            pass ? "under" : "not under", LIMIT_MS);
   return pass ? 0 : 1;
