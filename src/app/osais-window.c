@@ -1210,6 +1210,31 @@ delete_image_cb (OsaisWindow *self,
   gtk_stack_set_visible_child_name (self->content_stack, "gallery");
 }
 
+/* Favourites: the viewer's star, through the store. */
+static void
+favourite_set_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_store_set_favourite_finish (OSAIS_STORE (object), result, &error))
+    osais_window_show_error (self, _("The favourite could not be saved"), error->message);
+}
+
+static void
+set_favourite_cb (OsaisWindow *self,
+                  OsaisImage  *image,
+                  gboolean     favourite)
+{
+  OsaisStore *store = osais_session_get_store (self->session);
+
+  if (store != NULL)
+    osais_store_set_favourite_async (store, image, favourite, NULL, favourite_set_cb,
+                                     g_object_ref (self));
+}
+
 static void
 job_deleted_cb (GObject      *object,
                 GAsyncResult *result,
@@ -1533,6 +1558,7 @@ osais_window_init (OsaisWindow *self)
                             G_CALLBACK (reuse_parameters_cb), self);
   g_signal_connect_swapped (self->viewer, "delete-image", G_CALLBACK (delete_image_cb), self);
   g_signal_connect_swapped (self->viewer, "delete-job", G_CALLBACK (delete_job_cb), self);
+  g_signal_connect_swapped (self->viewer, "set-favourite", G_CALLBACK (set_favourite_cb), self);
   g_signal_connect_swapped (self->gallery, "retry-job", G_CALLBACK (retry_job_cb), self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
