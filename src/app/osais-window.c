@@ -15,6 +15,7 @@
 #include "osais-login-failure.h"
 #include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
+#include "osais-search-filter.h"
 #include "osais-sign-out.h"
 #include "osais-window.h"
 
@@ -70,6 +71,14 @@ struct _OsaisWindow
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
   OsaisImageViewer     *viewer;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkLabel             *search_count_label;
+
+  /* Search: the filter the gallery shows while the search bar is open, and
+   * the search under way (a keystroke cancels the previous one). */
+  OsaisSearchFilter    *search_filter;
+  GCancellable         *search_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -1210,6 +1219,87 @@ delete_image_cb (OsaisWindow *self,
   gtk_stack_set_visible_child_name (self->content_stack, "gallery");
 }
 
+/* Search ------------------------------------------------------------------ */
+
+static void
+search_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(OsaisSearchResult) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL;
+  guint n_images;
+
+  found = osais_store_search_finish (OSAIS_STORE (object), result, &error);
+  /* Typed over, or the bar closed: a newer search, or none, is shown. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      !gtk_search_bar_get_search_mode (self->search_bar))
+    return;
+  if (found == NULL)
+    {
+      osais_window_show_error (self, _("The history could not be searched"), error->message);
+      return;
+    }
+
+  n_images = osais_search_result_get_n_images (found);
+  if (n_images == 0 && osais_search_result_get_n_jobs (found) == 0)
+    count = g_strdup (_("No matches"));
+  else
+    count = g_strdup_printf (ngettext ("%u image", "%u images", n_images), n_images);
+  gtk_label_set_label (self->search_count_label, count);
+  osais_search_filter_set_result (self->search_filter, found);
+  osais_gallery_set_filter (self->gallery, GTK_FILTER (self->search_filter));
+}
+
+/* Runs the search for what the entry says (GtkSearchEntry waits for a pause
+ * in the typing first), or shows everything again. */
+static void
+search_changed_cb (OsaisWindow *self)
+{
+  OsaisStore *store = osais_session_get_store (self->session);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  OsaisSearchQuery query = { 0 };
+
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+
+  if (store == NULL || !gtk_search_bar_get_search_mode (self->search_bar) || *text == '\0')
+    {
+      osais_gallery_set_filter (self->gallery, NULL);
+      gtk_label_set_label (self->search_count_label, "");
+      return;
+    }
+
+  self->search_cancellable = g_cancellable_new ();
+  query.text = (char *) text;
+  osais_store_search_async (store, &query, self->search_cancellable, search_done_cb,
+                            g_object_ref (self));
+}
+
+static void
+search_mode_changed_cb (OsaisWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  search_changed_cb (self);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  /* The search filters the gallery: it is shown. */
+  osais_image_viewer_set_image (self->viewer, NULL, NULL);
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
 /* Favourites: the viewer's star, through the store. */
 static void
 favourite_set_cb (GObject      *object,
@@ -1452,6 +1542,9 @@ osais_window_dispose (GObject *object)
   g_clear_pointer (&self->reach_url, g_free);
   g_clear_object (&self->sending_card);
   g_clear_pointer (&self->offered_parameters, g_free);
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_object (&self->search_filter);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
   if (self->store_signals != NULL)
@@ -1499,6 +1592,11 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_count_label);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_mode_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
   gtk_widget_class_install_action (widget_class, "win.open-data-folder", NULL,
@@ -1514,6 +1612,9 @@ osais_window_class_init (OsaisWindowClass *klass)
                                    choose_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.retry-login", NULL, retry_login_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search",
+                                       NULL);
 }
 
 static void
@@ -1526,6 +1627,9 @@ osais_window_init (OsaisWindow *self)
   GType drop_types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->search_filter = osais_search_filter_new ();
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");
@@ -1566,6 +1670,9 @@ osais_window_init (OsaisWindow *self)
                                   G_CALLBACK (store_disk_full_cb), self);
   g_signal_group_connect_swapped (self->store_signals, "notify::images-read-only",
                                   G_CALLBACK (store_images_read_only_cb), self);
+  /* A new job may match the search shown. */
+  g_signal_group_connect_swapped (self->store_signals, "items-changed",
+                                  G_CALLBACK (search_changed_cb), self);
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::engines",
                                   G_CALLBACK (session_engines_changed_cb), self);
