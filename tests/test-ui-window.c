@@ -714,6 +714,7 @@ test_search_filters_gallery (void)
   OsaisImageViewer *viewer;
   GtkWidget *entry;
   GtkWidget *bar;
+  GtkWidget *star;
   ShownCount count = { shown, 0 };
   guint all;
 
@@ -762,11 +763,6 @@ test_search_filters_gallery (void)
   osais_ui_test_wait_until (label_shown, (gpointer) "No matches", "no match said");
   osais_ui_test_wait_until (label_shown, (gpointer) "No Results Found", "the empty page");
 
-  /* Closed: everything again. */
-  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (bar), FALSE);
-  count.n = all;
-  osais_ui_test_wait_until (shown_count_is, &count, "the whole gallery");
-
   /* The viewer's star, through the window, to the store. */
   viewer = OSAIS_IMAGE_VIEWER (osais_ui_test_find_descendant (GTK_WIDGET (window),
                                                               OSAIS_TYPE_IMAGE_VIEWER));
@@ -775,6 +771,32 @@ test_search_filters_gallery (void)
                                              NULL));
   osais_ui_test_wait_until (image_starred, third, "the image starred");
   osais_image_viewer_set_image (viewer, NULL, NULL);
+
+  /* Favourites only: with no text, the one starred image; with "quokka",
+   * none. */
+  star = osais_ui_test_find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON);
+  g_assert_nonnull (star);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), TRUE);
+  count.n = 1;
+  osais_ui_test_wait_until (shown_count_is, &count, "the favourite");
+  {
+    g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (shown, 0);
+
+    g_assert_true (osais_gallery_item_get_image (item) == third);
+  }
+  osais_ui_test_wait_until (label_shown, (gpointer) "1 image", "the count");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "quokka");
+  count.n = 0;
+  osais_ui_test_wait_until (shown_count_is, &count, "no starred quokka");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), FALSE);
+  count.n = 2;
+  osais_ui_test_wait_until (shown_count_is, &count, "the quokka's images again");
+
+  /* Closed: everything again. */
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (bar), FALSE);
+  count.n = all;
+  osais_ui_test_wait_until (shown_count_is, &count, "the whole gallery");
 }
 
 int

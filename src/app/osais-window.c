@@ -73,6 +73,7 @@ struct _OsaisWindow
   OsaisImageViewer     *viewer;
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
+  GtkToggleButton      *search_favourites_button;
   GtkLabel             *search_count_label;
 
   /* Search: the filter the gallery shows while the search bar is open, and
@@ -1260,12 +1261,14 @@ search_changed_cb (OsaisWindow *self)
 {
   OsaisStore *store = osais_session_get_store (self->session);
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean favourites = gtk_toggle_button_get_active (self->search_favourites_button);
   OsaisSearchQuery query = { 0 };
 
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
 
-  if (store == NULL || !gtk_search_bar_get_search_mode (self->search_bar) || *text == '\0')
+  if (store == NULL || !gtk_search_bar_get_search_mode (self->search_bar) ||
+      (*text == '\0' && !favourites))
     {
       osais_gallery_set_filter (self->gallery, NULL);
       gtk_label_set_label (self->search_count_label, "");
@@ -1274,6 +1277,7 @@ search_changed_cb (OsaisWindow *self)
 
   self->search_cancellable = g_cancellable_new ();
   query.text = (char *) text;
+  query.favourites_only = favourites;
   osais_store_search_async (store, &query, self->search_cancellable, search_done_cb,
                             g_object_ref (self));
 }
@@ -1594,6 +1598,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_favourites_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_count_label);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_mode_changed_cb);
