@@ -22,8 +22,12 @@ struct _OsaisGallery
   OsaisGalleryModel  *model;
   /* Cards for requests on their way to OSAIS, before any job exists. */
   GListStore         *sending;
-  /* The store's jobs, as a search filters them (osais_gallery_set_filter()). */
+  /* The store's jobs, as a search filters them (osais_gallery_set_filter()):
+   * in sections in place of the model only while a search is shown, so that
+   * the gallery without one is as fast as it was (tests/test-ui-gallery's
+   * 10,000 images took 2.6 times as long through an idle filter model). */
   GtkFilterListModel *filtered;
+  GListStore         *sections;
   gboolean            listening;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;
@@ -103,7 +107,8 @@ update_page (OsaisGallery *self)
   gboolean empty = g_list_model_get_n_items (self->shown) == 0 &&
                    gtk_filter_list_model_get_pending (self->filtered) == 0;
 
-  update_empty_page (self);
+  if (empty)
+    update_empty_page (self);
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "grid");
 }
 
@@ -121,10 +126,22 @@ void
 osais_gallery_set_filter (OsaisGallery *self,
                           GtkFilter    *filter)
 {
+  GListModel *section;
+  gboolean was_filtered;
+
   g_return_if_fail (OSAIS_IS_GALLERY (self));
   g_return_if_fail (filter == NULL || GTK_IS_FILTER (filter));
 
+  was_filtered = gtk_filter_list_model_get_filter (self->filtered) != NULL;
+  /* Idle, the filter model holds nothing and hears nothing. */
+  gtk_filter_list_model_set_model (self->filtered,
+                                   filter != NULL ? G_LIST_MODEL (self->model) : NULL);
   gtk_filter_list_model_set_filter (self->filtered, filter);
+  if (was_filtered != (filter != NULL))
+    {
+      section = filter != NULL ? G_LIST_MODEL (self->filtered) : G_LIST_MODEL (self->model);
+      g_list_store_splice (self->sections, 1, 1, (gpointer *) &section, 1);
+    }
   update_page (self);
 }
 
@@ -532,6 +549,7 @@ osais_gallery_dispose (GObject *object)
   g_clear_object (&self->shown);
   g_clear_object (&self->sending);
   g_clear_object (&self->filtered);
+  g_clear_object (&self->sections);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_gallery_parent_class)->dispose (object);
@@ -626,12 +644,13 @@ osais_gallery_init (OsaisGallery *self)
   {
     GListStore *sections = g_list_store_new (G_TYPE_LIST_MODEL);
 
+    self->sections = g_object_ref (sections);
     g_list_store_append (sections, self->sending);
     /* Filtered a part at a time, so that a search over a long history never
      * holds the main loop. */
-    self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->model)), NULL);
+    self->filtered = gtk_filter_list_model_new (NULL, NULL);
     gtk_filter_list_model_set_incremental (self->filtered, TRUE);
-    g_list_store_append (sections, self->filtered);
+    g_list_store_append (sections, self->model);
     self->shown = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (sections)));
   }
   self->selection = gtk_single_selection_new (g_object_ref (self->shown));
