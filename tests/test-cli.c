@@ -1037,6 +1037,163 @@ test_doctor (void)
   data_dir = g_steal_pointer (&shared_dir);
 }
 
+/* jobs --search and its filters, star and --unstar, in a history of their
+ * own. */
+static JsonArray *
+jobs_json (JsonParser *parser,
+           const char *first,
+           ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("OSAIS_CLI"));
+  g_ptr_array_add (argv, (char *) "--data-dir");
+  g_ptr_array_add (argv, data_dir);
+  g_ptr_array_add (argv, (char *) "jobs");
+  g_ptr_array_add (argv, (char *) "--json");
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  return json_node_get_array (json_parser_get_root (parser));
+}
+
+static void
+test_search_and_star (void)
+{
+  g_autofree char *shared_dir = g_steal_pointer (&data_dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) fox = NULL;
+  g_autoptr(Outcome) whale = NULL;
+  g_autoptr(Outcome) dragon = NULL;
+  g_autoptr(Outcome) outcome = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) fox_paths = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *id_text = NULL;
+  JsonArray *jobs;
+  JsonObject *job;
+  gint64 id;
+
+  data_dir = g_dir_make_tmp ("osais-cli-search-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  fox = run_cli ("--simulator", "run", "diffusion", "word=a red fox in the snow", "cimg=2",
+                 NULL);
+  g_assert_cmpint (fox->status, ==, 0);
+  fox_paths = g_strsplit (g_strstrip (fox->out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (fox_paths), ==, 2);
+  whale = run_cli ("--simulator", "run", "diffusion", "word=a blue whale", NULL);
+  g_assert_cmpint (whale->status, ==, 0);
+  g_setenv ("OSAIS_SIMULATOR_FAIL_ENGINE", "diffusion", TRUE);
+  dragon = run_cli ("--simulator", "run", "diffusion", "word=a red dragon", NULL);
+  g_unsetenv ("OSAIS_SIMULATOR_FAIL_ENGINE");
+  g_assert_cmpint (dragon->status, ==, 1);
+
+  /* As typed: the last word cut short. */
+  jobs = jobs_json (parser, "--search", "red f", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 1);
+  job = json_array_get_object_element (jobs, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (job, "images")), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (job, "image_ids")),
+                    ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (job, "favourites")),
+                    ==, 0);
+
+  /* Text: newest first, with the count. */
+  outcome = run_cli ("jobs", "--search", "RED", NULL);
+  g_assert_cmpint (outcome->status, ==, 0);
+  g_assert_nonnull (strstr (outcome->err, "2 job(s) and 2 image(s) match"));
+  lines = g_strsplit (g_strstrip (outcome->out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_clear_pointer (&outcome, outcome_free);
+  jobs = jobs_json (parser, "--search", "RED", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (jobs, 0),
+                                               "stage"), ==, -1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (jobs, 1),
+                                               "stage"), ==, 5);
+
+  jobs = jobs_json (parser, "--search", "red", "--failed", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (jobs, 0),
+                                               "stage"), ==, -1);
+  jobs = jobs_json (parser, "--engine", "rembg", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 0);
+  jobs = jobs_json (parser, "--engine", "diffusion", "--since", "2000-01-01", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 3);
+  jobs = jobs_json (parser, "--until", "2000-01-01", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 0);
+  jobs = jobs_json (parser, "--search", "\"NEAR(* AND", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 0);
+
+  /* Star the fox's second image by its path. */
+  outcome = run_cli ("star", fox_paths[1], NULL);
+  g_assert_cmpint (outcome->status, ==, 0);
+  g_assert_nonnull (strstr (outcome->err, "starred"));
+  g_clear_pointer (&outcome, outcome_free);
+  jobs = jobs_json (parser, "--favourites", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 1);
+  job = json_array_get_object_element (jobs, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (job, "images")), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (job, "images"),
+                                                  0), ==, fox_paths[1]);
+  id = json_array_get_int_element (json_object_get_array_member (job, "favourites"), 0);
+  g_assert_cmpint (id, ==,
+                   json_array_get_int_element (json_object_get_array_member (job, "image_ids"),
+                                               0));
+
+  outcome = run_cli ("jobs", "--favourites", NULL);
+  g_assert_nonnull (strstr (outcome->out, "★ 1"));
+  g_clear_pointer (&outcome, outcome_free);
+
+  /* Unknown images change nothing. */
+  outcome = run_cli ("star", "--unstar", "999999", NULL);
+  g_assert_cmpint (outcome->status, ==, 2);
+  g_assert_nonnull (strstr (outcome->err, "no image"));
+  g_clear_pointer (&outcome, outcome_free);
+  outcome = run_cli ("star", "/nowhere.png", NULL);
+  g_assert_cmpint (outcome->status, ==, 2);
+  g_clear_pointer (&outcome, outcome_free);
+  outcome = run_cli ("star", NULL);
+  g_assert_cmpint (outcome->status, ==, 2);
+  g_clear_pointer (&outcome, outcome_free);
+  jobs = jobs_json (parser, "--favourites", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 1);
+
+  /* By its id, the star goes. */
+  id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  outcome = run_cli ("star", "--unstar", id_text, NULL);
+  g_assert_cmpint (outcome->status, ==, 0);
+  g_clear_pointer (&outcome, outcome_free);
+  jobs = jobs_json (parser, "--favourites", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 0);
+
+  outcome = run_cli ("jobs", "--since", "yesterday", NULL);
+  g_assert_cmpint (outcome->status, ==, 2);
+  g_assert_nonnull (strstr (outcome->err, "not a date"));
+
+  osais_test_remove_tree (data_dir);
+  g_free (data_dir);
+  data_dir = g_steal_pointer (&shared_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1064,6 +1221,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/run-timeout", test_run_timeout);
   g_test_add_func ("/Osais/Cli/network-error", test_network_error);
   g_test_add_func ("/Osais/Cli/jobs-json", test_jobs_json);
+  g_test_add_func ("/Osais/Cli/search-and-star", test_search_and_star);
   g_test_add_func ("/Osais/Cli/out-keeps-parameters", test_out_keeps_parameters);
   g_test_add_func ("/Osais/Cli/run-interrupted", test_run_interrupted);
   g_test_add_func ("/Osais/Cli/run-through-receiver", test_run_through_receiver);

@@ -1041,6 +1041,104 @@ test_show_in_files (void)
   g_test_dbus_down (bus);
 }
 
+/* The star: S and the button ask for the image's favourite flag to change
+ * (the window passes it to the store), and the star follows the image's
+ * property as the store sets it. */
+typedef struct
+{
+  OsaisStore *store;
+  guint       asked;
+} StarRequests;
+
+static void
+set_favourite_cb (OsaisImageViewer *viewer,
+                  OsaisImage       *image,
+                  gboolean          favourite,
+                  StarRequests     *requests)
+{
+  requests->asked++;
+  osais_store_set_favourite_async (requests->store, image, favourite, NULL, NULL, NULL);
+}
+
+static gboolean
+image_is_favourite (gpointer data)
+{
+  return osais_image_get_favourite (data);
+}
+
+static gboolean
+image_is_not_favourite (gpointer data)
+{
+  return !osais_image_get_favourite (data);
+}
+
+static void
+test_star_favourite (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisImage) other = NULL;
+  StarRequests requests = { 0 };
+  OsaisImageViewer *viewer;
+  GtkWidget *window;
+  GtkWidget *star;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 12, "{\"word\":\"a star\"}");
+  image = osais_test_store_add_image (fixture.store, 12, 1, 64, 48);
+  requests.store = fixture.store;
+
+  window = present_viewer (&viewer);
+  g_signal_connect (viewer, "set-favourite", G_CALLBACK (set_favourite_cb), &requests);
+  star = osais_ui_test_find_actionable (window, "viewer.toggle-favourite");
+  g_assert_nonnull (star);
+
+  /* No image: nothing to star. */
+  g_assert_false (gtk_widget_get_sensitive (star));
+  g_assert_false (press_key (GTK_WIDGET (viewer), GDK_KEY_s));
+
+  osais_image_viewer_set_image (viewer, image, job);
+  g_assert_true (gtk_widget_get_sensitive (star));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (star)), ==, "non-starred-symbolic");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (star), ==, "Add to Favourites (S)");
+
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_s));
+  g_assert_cmpuint (requests.asked, ==, 1);
+  osais_ui_test_wait_until (image_is_favourite, image, "the image starred");
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (star)), ==, "starred-symbolic");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (star), ==, "Remove from Favourites (S)");
+  osais_ui_test_settle (100);
+  osais_ui_test_save_screenshot (window, "image-viewer-starred.png");
+
+  /* The button does the same, the other way. */
+  g_signal_emit_by_name (star, "clicked");
+  g_assert_cmpuint (requests.asked, ==, 2);
+  osais_ui_test_wait_until (image_is_not_favourite, image, "the star taken away");
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (star)), ==, "non-starred-symbolic");
+
+  /* Each image has its star, and the old one's changes are not shown. */
+  other = osais_test_store_add_image (fixture.store, 12, 2, 64, 48);
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_s));
+  osais_ui_test_wait_until (image_is_favourite, image, "the image starred again");
+  osais_image_viewer_set_image (viewer, other, job);
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (star)), ==, "non-starred-symbolic");
+  osais_store_set_favourite_async (fixture.store, image, FALSE, NULL, NULL, NULL);
+  osais_ui_test_wait_until (image_is_not_favourite, image, "the first image unstarred");
+  osais_store_set_favourite_async (fixture.store, other, TRUE, NULL, NULL, NULL);
+  osais_ui_test_wait_until (image_is_favourite, other, "the other image starred");
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (star)), ==, "starred-symbolic");
+  osais_image_viewer_set_image (viewer, image, job);
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (star)), ==, "non-starred-symbolic");
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  g_assert_false (gtk_widget_get_sensitive (star));
+  g_signal_handlers_disconnect_by_data (viewer, &requests);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_settle (50);
+  osais_test_store_close (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1051,6 +1149,7 @@ main (int   argc,
   osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/ImageViewer/shows-image-and-details", test_shows_image_and_details);
+  g_test_add_func ("/Osais/ImageViewer/star-favourite", test_star_favourite);
   g_test_add_func ("/Osais/ImageViewer/details-as-the-form-shows-them",
                    test_details_as_the_form_shows_them);
   g_test_add_func ("/Osais/ImageViewer/arrow-keys-move-between-images",

@@ -742,6 +742,134 @@ test_sign_out_in_main_menu (void)
   osais_ui_test_settle (100);
 }
 
+/* Ctrl+F: the search bar filters the gallery to the jobs whose prompt has
+ * the words typed, with the count; closed, the gallery shows everything.
+ * The viewer's star goes through the window to the store. */
+typedef struct
+{
+  GListModel *shown;
+  guint       n;
+} ShownCount;
+
+static gboolean
+shown_count_is (gpointer data)
+{
+  ShownCount *count = data;
+
+  return g_list_model_get_n_items (count->shown) == count->n;
+}
+
+static gboolean
+label_shown (gpointer data)
+{
+  return osais_ui_test_find_label (GTK_WIDGET (window), data) != NULL;
+}
+
+static gboolean
+image_starred (gpointer data)
+{
+  return osais_image_get_favourite (data);
+}
+
+static void
+test_search_filters_gallery (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GtkGridView *grid = osais_gallery_get_grid_view (gallery);
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (grid));
+  g_autoptr(OsaisJob) quokka = NULL;
+  g_autoptr(OsaisJob) other = NULL;
+  g_autoptr(OsaisImage) first = NULL;
+  g_autoptr(OsaisImage) second = NULL;
+  g_autoptr(OsaisImage) third = NULL;
+  OsaisImageViewer *viewer;
+  GtkWidget *entry;
+  GtkWidget *bar;
+  GtkWidget *star;
+  ShownCount count = { shown, 0 };
+  guint all;
+
+  quokka = osais_test_store_create_job (store (), 914001, "{\"word\":\"a zebra quokka\"}");
+  first = osais_test_store_add_image (store (), 914001, 1, 32, 32);
+  second = osais_test_store_add_image (store (), 914001, 2, 32, 32);
+  osais_test_store_notify (store (), 914001, OSAIS_STAGE_FINISHED, 2, NULL);
+  other = osais_test_store_create_job (store (), 914002, "{\"word\":\"a zebra crossing\"}");
+  third = osais_test_store_add_image (store (), 914002, 1, 32, 32);
+  osais_test_store_notify (store (), 914002, OSAIS_STAGE_FINISHED, 1, NULL);
+  osais_ui_test_settle (100);
+  all = g_list_model_get_n_items (shown);
+  g_assert_cmpuint (all, >=, 3);
+
+  bar = osais_ui_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_SEARCH_BAR);
+  /* The bar's own: the engine drop-down has one too. */
+  entry = osais_ui_test_find_descendant (bar, GTK_TYPE_SEARCH_ENTRY);
+  g_assert_nonnull (bar);
+  g_assert_nonnull (entry);
+  g_assert_false (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  g_assert_true (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+
+  /* As typed: the last word is a prefix. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zebra quo");
+  count.n = 2;
+  osais_ui_test_wait_until (shown_count_is, &count, "the quokka's two images");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (shown, i);
+
+      g_assert_true (osais_gallery_item_get_job (item) == quokka);
+    }
+  osais_ui_test_wait_until (label_shown, (gpointer) "2 images", "the count");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zebra");
+  count.n = 3;
+  osais_ui_test_wait_until (shown_count_is, &count, "both zebras' three images");
+  osais_ui_test_wait_until (label_shown, (gpointer) "3 images", "the count");
+  osais_ui_test_settle (200);
+  osais_ui_test_save_screenshot (GTK_WIDGET (window), "window-search.png");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "\"NEAR( zebra*");
+  count.n = 0;
+  osais_ui_test_wait_until (shown_count_is, &count, "no match");
+  osais_ui_test_wait_until (label_shown, (gpointer) "No matches", "no match said");
+  osais_ui_test_wait_until (label_shown, (gpointer) "No Results Found", "the empty page");
+
+  /* The viewer's star, through the window, to the store. */
+  viewer = OSAIS_IMAGE_VIEWER (osais_ui_test_find_descendant (GTK_WIDGET (window),
+                                                              OSAIS_TYPE_IMAGE_VIEWER));
+  osais_image_viewer_set_image (viewer, third, other);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.toggle-favourite",
+                                             NULL));
+  osais_ui_test_wait_until (image_starred, third, "the image starred");
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+
+  /* Favourites only: with no text, the one starred image; with "quokka",
+   * none. */
+  star = osais_ui_test_find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON);
+  g_assert_nonnull (star);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), TRUE);
+  count.n = 1;
+  osais_ui_test_wait_until (shown_count_is, &count, "the favourite");
+  {
+    g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (shown, 0);
+
+    g_assert_true (osais_gallery_item_get_image (item) == third);
+  }
+  osais_ui_test_wait_until (label_shown, (gpointer) "1 image", "the count");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "quokka");
+  count.n = 0;
+  osais_ui_test_wait_until (shown_count_is, &count, "no starred quokka");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), FALSE);
+  count.n = 2;
+  osais_ui_test_wait_until (shown_count_is, &count, "the quokka's images again");
+
+  /* Closed: everything again. */
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (bar), FALSE);
+  count.n = all;
+  osais_ui_test_wait_until (shown_count_is, &count, "the whole gallery");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -773,6 +901,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/one-press-one-request", test_one_press_one_request);
   g_test_add_func ("/Osais/Ui/Window/use-image-parameters", test_use_image_parameters);
   g_test_add_func ("/Osais/Ui/Window/delete-whole-job", test_delete_whole_job);
+  g_test_add_func ("/Osais/Ui/Window/search-filters-gallery", test_search_filters_gallery);
 
   g_test_add_func ("/Osais/Ui/Window/run-reason-beside-run", test_run_reason_beside_run);
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);

@@ -22,6 +22,13 @@ struct _OsaisGallery
   OsaisGalleryModel  *model;
   /* Cards for requests on their way to OSAIS, before any job exists. */
   GListStore         *sending;
+  /* The store's jobs, as a search filters them (osais_gallery_set_filter()):
+   * in sections in place of the model only while a search is shown, so that
+   * the gallery without one is as fast as it was (tests/test-ui-gallery's
+   * 10,000 images took 2.6 times as long through an idle filter model). */
+  GtkFilterListModel *filtered;
+  GListStore         *sections;
+  gboolean            listening;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;
   GtkSingleSelection *selection;
@@ -57,18 +64,20 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void
-update_page (OsaisGallery *self)
+update_empty_page (OsaisGallery *self)
 {
-  gboolean empty = g_list_model_get_n_items (self->shown) == 0;
+  gboolean listening = self->listening;
 
-  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "grid");
-}
-
-void
-osais_gallery_set_listening (OsaisGallery *self,
-                             gboolean      listening)
-{
-  g_return_if_fail (OSAIS_IS_GALLERY (self));
+  /* A search that found nothing says so, not that there is nothing. */
+  if (gtk_filter_list_model_get_filter (self->filtered) != NULL)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Results Found"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("No image’s prompt or engine has these words"));
+      gtk_widget_set_visible (self->empty_preferences_button, FALSE);
+      return;
+    }
 
   /* Without the callback server no result can arrive: "No Images Yet,
    * press Run" would not be true. */
@@ -89,6 +98,51 @@ osais_gallery_set_listening (OsaisGallery *self,
                                          "listens: choose another address or port"));
     }
   gtk_widget_set_visible (self->empty_preferences_button, !listening);
+}
+
+static void
+update_page (OsaisGallery *self)
+{
+  /* Still filtering (incrementally): not known to be empty yet. */
+  gboolean empty = g_list_model_get_n_items (self->shown) == 0 &&
+                   gtk_filter_list_model_get_pending (self->filtered) == 0;
+
+  if (empty)
+    update_empty_page (self);
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "grid");
+}
+
+void
+osais_gallery_set_listening (OsaisGallery *self,
+                             gboolean      listening)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+
+  self->listening = listening;
+  update_empty_page (self);
+}
+
+void
+osais_gallery_set_filter (OsaisGallery *self,
+                          GtkFilter    *filter)
+{
+  GListModel *section;
+  gboolean was_filtered;
+
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+  g_return_if_fail (filter == NULL || GTK_IS_FILTER (filter));
+
+  was_filtered = gtk_filter_list_model_get_filter (self->filtered) != NULL;
+  /* Idle, the filter model holds nothing and hears nothing. */
+  gtk_filter_list_model_set_model (self->filtered,
+                                   filter != NULL ? G_LIST_MODEL (self->model) : NULL);
+  gtk_filter_list_model_set_filter (self->filtered, filter);
+  if (was_filtered != (filter != NULL))
+    {
+      section = filter != NULL ? G_LIST_MODEL (self->filtered) : G_LIST_MODEL (self->model);
+      g_list_store_splice (self->sections, 1, 1, (gpointer *) &section, 1);
+    }
+  update_page (self);
 }
 
 static void
@@ -407,6 +461,21 @@ osais_gallery_show_job (OsaisGallery *self,
   if (position == G_MAXUINT)
     return;
   position += g_list_model_get_n_items (G_LIST_MODEL (self->sending));
+  /* Filtered by a search: where the job's first cell is shown, if it is. */
+  if (gtk_filter_list_model_get_filter (self->filtered) != NULL)
+    {
+      guint n = g_list_model_get_n_items (self->shown);
+
+      for (position = 0; position < n; position++)
+        {
+          g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (self->shown, position);
+
+          if (osais_gallery_item_get_job (item) == job)
+            break;
+        }
+      if (position == n)
+        return;
+    }
 
   gtk_single_selection_set_selected (self->selection, position);
   /* gtk_grid_view_scroll_to() is GTK 4.12; the list's action is in 4.8. */
@@ -469,6 +538,7 @@ osais_gallery_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->model, self);
       g_signal_handlers_disconnect_by_data (self->shown, self);
+      g_signal_handlers_disconnect_by_data (self->filtered, self);
       osais_gallery_model_set_store (self->model, NULL);
     }
   /* The bin's child is a template child: unparent it through the bin, which
@@ -478,6 +548,8 @@ osais_gallery_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->shown);
   g_clear_object (&self->sending);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->sections);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_gallery_parent_class)->dispose (object);
@@ -572,7 +644,12 @@ osais_gallery_init (OsaisGallery *self)
   {
     GListStore *sections = g_list_store_new (G_TYPE_LIST_MODEL);
 
+    self->sections = g_object_ref (sections);
     g_list_store_append (sections, self->sending);
+    /* Filtered a part at a time, so that a search over a long history never
+     * holds the main loop. */
+    self->filtered = gtk_filter_list_model_new (NULL, NULL);
+    gtk_filter_list_model_set_incremental (self->filtered, TRUE);
     g_list_store_append (sections, self->model);
     self->shown = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (sections)));
   }
@@ -583,5 +660,8 @@ osais_gallery_init (OsaisGallery *self)
 
   g_signal_connect_object (self->shown, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  self->listening = TRUE;
   update_page (self);
 }

@@ -52,6 +52,11 @@ OsaisGalleryItem *osais_gallery_add_sending    (OsaisGallery     *self,
 void              osais_gallery_remove_sending (OsaisGallery     *self,
                                                 OsaisGalleryItem *item);
 guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
+/* Shows only the store's items that @filter keeps (an OsaisSearchFilter), or
+ * all of them (NULL); the cards of requests on their way stay. A search that
+ * keeps nothing shows "No Results Found". */
+void        osais_gallery_set_filter    (OsaisGallery *self,
+                                         GtkFilter    *filter);
 /* For tests: the grid view. */
 GtkGridView *osais_gallery_get_grid_view (OsaisGallery *self);
 

@@ -50,6 +50,7 @@ struct _OsaisImageViewer
   GtkScrolledWindow *scrolled_window;
   GtkPicture        *picture;
   GtkButton         *zoom_button;
+  GtkButton         *favourite_button;
   GtkWidget         *previous_button;
   GtkWidget         *next_button;
   AdwActionRow      *engine_row;
@@ -79,6 +80,7 @@ enum {
   SIGNAL_DELETE_IMAGE,
   SIGNAL_DELETE_JOB,
   SIGNAL_CLOSED,
+  SIGNAL_SET_FAVOURITE,
   N_SIGNALS
 };
 
@@ -978,6 +980,48 @@ start_export (OsaisImageViewer *self)
                             exported->file, self->cancellable, exported_cb, exported);
 }
 
+/* Favourites -------------------------------------------------------------- */
+
+/* The star says whether the image is a favourite; S or the button asks the
+ * window to change that, and the store's change of the image's property
+ * comes back here. */
+static void
+update_favourite (OsaisImageViewer *self)
+{
+  gboolean favourite = self->image != NULL && osais_image_get_favourite (self->image);
+
+  gtk_button_set_icon_name (self->favourite_button,
+                            favourite ? "starred-symbolic" : "non-starred-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->favourite_button),
+                               favourite ? _("Remove from Favourites (S)")
+                                         : _("Add to Favourites (S)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->favourite_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  favourite ? _("Remove from Favourites")
+                                            : _("Add to Favourites"),
+                                  -1);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.toggle-favourite",
+                                 self->image != NULL);
+}
+
+static void
+image_favourite_changed_cb (OsaisImageViewer *self)
+{
+  update_favourite (self);
+}
+
+static void
+toggle_favourite_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
+
+  if (self->image != NULL)
+    g_signal_emit (self, signals[SIGNAL_SET_FAVOURITE], 0, self->image,
+                   !osais_image_get_favourite (self->image));
+}
+
 /* Public ------------------------------------------------------------------ */
 
 GtkWidget *
@@ -997,8 +1041,14 @@ osais_image_viewer_set_image (OsaisImageViewer *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
+  if (self->image != NULL)
+    g_signal_handlers_disconnect_by_func (self->image, image_favourite_changed_cb, self);
   if (g_set_object (&self->image, image))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IMAGE]);
+  if (self->image != NULL)
+    g_signal_connect_object (self->image, "notify::favourite",
+                             G_CALLBACK (image_favourite_changed_cb), self, G_CONNECT_SWAPPED);
+  update_favourite (self);
   if (g_set_object (&self->job, job))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOB]);
 
@@ -1309,6 +1359,8 @@ osais_image_viewer_dispose (GObject *object)
   g_clear_object (&self->texture);
   g_clear_pointer (&self->export_bytes, g_bytes_unref);
   forget_export (self);
+  if (self->image != NULL)
+    g_signal_handlers_disconnect_by_func (self->image, image_favourite_changed_cb, self);
   g_clear_object (&self->image);
   g_clear_object (&self->job);
   if (self->model != NULL)
@@ -1421,6 +1473,9 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_SET_FAVOURITE] =
+    g_signal_new ("set-favourite", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, OSAIS_TYPE_IMAGE, G_TYPE_BOOLEAN);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-image-viewer.ui");
@@ -1428,6 +1483,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, picture);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, zoom_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, favourite_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, previous_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, next_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, engine_row);
@@ -1446,6 +1502,8 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_install_action (widget_class, "viewer.reuse-parameters", NULL,
                                    reuse_parameters_action);
   gtk_widget_class_install_action (widget_class, "viewer.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "viewer.toggle-favourite", NULL,
+                                   toggle_favourite_action);
   gtk_widget_class_install_action (widget_class, "viewer.delete-job", NULL, delete_job_action);
   gtk_widget_class_install_action (widget_class, "viewer.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_in_action);
@@ -1462,6 +1520,8 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
                                        "viewer.save-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "viewer.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "viewer.toggle-favourite",
+                                       NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Left, 0, arrow_cb, "i", -1);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Right, 0, arrow_cb, "i", 1);
@@ -1496,4 +1556,5 @@ osais_image_viewer_init (OsaisImageViewer *self)
   gtk_widget_add_controller (GTK_WIDGET (self->picture), GTK_EVENT_CONTROLLER (drag_source));
 
   update_actions (self);
+  update_favourite (self);
 }

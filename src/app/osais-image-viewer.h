@@ -18,11 +18,14 @@ G_BEGIN_DECLS
  * parameters, seed, uid, cycle and time, over a transparency checkerboard.
  * Its actions (viewer.save-as, viewer.copy, viewer.use-as-input,
  * viewer.reuse-parameters, viewer.delete, viewer.close, viewer.previous,
- * viewer.next, viewer.fullscreen, viewer.show-in-files, viewer.delete-job) are installed with
+ * viewer.next, viewer.fullscreen, viewer.show-in-files, viewer.delete-job,
+ * viewer.toggle-favourite) are installed with
  * gtk_widget_class_install_action; the ones that concern the rest of the
  * window are signals:
  *   use-as-input (OsaisImage *), reuse-parameters (OsaisJob *),
- *   delete-image (OsaisImage *, OsaisJob *), delete-job (OsaisJob *), closed ().
+ *   delete-image (OsaisImage *, OsaisJob *), delete-job (OsaisJob *), closed (),
+ *   set-favourite (OsaisImage *, gboolean): S or the star asks for the image's
+ *   favourite flag to change; the star follows the image's property.
  * Properties: image (OsaisImage), job (OsaisJob), model (GListModel of
  * OsaisGalleryItem, nullable): the images that previous and next walk;
  * engines (GListModel of OsaisEngine, nullable): the descriptors that name

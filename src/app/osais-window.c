@@ -19,6 +19,7 @@
 #include "osais-login-failure.h"
 #include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
+#include "osais-search-filter.h"
 #include "osais-sign-out.h"
 #include "osais-window.h"
 
@@ -90,6 +91,15 @@ struct _OsaisWindow
   OsaisImageViewer     *viewer;
   /* The form last sent, kept in the data folder and restored at start-up. */
   OsaisLastForm        *last_form;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkToggleButton      *search_favourites_button;
+  GtkLabel             *search_count_label;
+
+  /* Search: the filter the gallery shows while the search bar is open, and
+   * the search under way (a keystroke cancels the previous one). */
+  OsaisSearchFilter    *search_filter;
+  GCancellable         *search_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -1675,6 +1685,115 @@ delete_image_cb (OsaisWindow *self,
   gtk_stack_set_visible_child_name (self->content_stack, "gallery");
 }
 
+/* Search ------------------------------------------------------------------ */
+
+static void
+search_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(OsaisSearchResult) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL;
+  guint n_images;
+
+  found = osais_store_search_finish (OSAIS_STORE (object), result, &error);
+  /* Typed over, or the bar closed: a newer search, or none, is shown. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      !gtk_search_bar_get_search_mode (self->search_bar))
+    return;
+  if (found == NULL)
+    {
+      osais_window_show_error (self, _("The history could not be searched"), error->message);
+      return;
+    }
+
+  n_images = osais_search_result_get_n_images (found);
+  if (n_images == 0 && osais_search_result_get_n_jobs (found) == 0)
+    count = g_strdup (_("No matches"));
+  else
+    count = g_strdup_printf (ngettext ("%u image", "%u images", n_images), n_images);
+  gtk_label_set_label (self->search_count_label, count);
+  osais_search_filter_set_result (self->search_filter, found);
+  osais_gallery_set_filter (self->gallery, GTK_FILTER (self->search_filter));
+}
+
+/* Runs the search for what the entry says (GtkSearchEntry waits for a pause
+ * in the typing first), or shows everything again. */
+static void
+search_changed_cb (OsaisWindow *self)
+{
+  OsaisStore *store = osais_session_get_store (self->session);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean favourites = gtk_toggle_button_get_active (self->search_favourites_button);
+  OsaisSearchQuery query = { 0 };
+
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+
+  if (store == NULL || !gtk_search_bar_get_search_mode (self->search_bar) ||
+      (*text == '\0' && !favourites))
+    {
+      osais_gallery_set_filter (self->gallery, NULL);
+      gtk_label_set_label (self->search_count_label, "");
+      return;
+    }
+
+  self->search_cancellable = g_cancellable_new ();
+  query.text = (char *) text;
+  query.favourites_only = favourites;
+  osais_store_search_async (store, &query, self->search_cancellable, search_done_cb,
+                            g_object_ref (self));
+}
+
+static void
+search_mode_changed_cb (OsaisWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  search_changed_cb (self);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+
+  /* The search filters the gallery: it is shown. */
+  osais_image_viewer_set_image (self->viewer, NULL, NULL);
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* Favourites: the viewer's star, through the store. */
+static void
+favourite_set_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_store_set_favourite_finish (OSAIS_STORE (object), result, &error))
+    osais_window_show_error (self, _("The favourite could not be saved"), error->message);
+}
+
+static void
+set_favourite_cb (OsaisWindow *self,
+                  OsaisImage  *image,
+                  gboolean     favourite)
+{
+  OsaisStore *store = osais_session_get_store (self->session);
+
+  if (store != NULL)
+    osais_store_set_favourite_async (store, image, favourite, NULL, favourite_set_cb,
+                                     g_object_ref (self));
+}
+
 static void
 job_deleted_cb (GObject      *object,
                 GAsyncResult *result,
@@ -1898,6 +2017,9 @@ osais_window_dispose (GObject *object)
   g_clear_object (&self->sending_card);
   g_clear_object (&self->last_form);
   g_clear_pointer (&self->offered_parameters, g_free);
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_object (&self->search_filter);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
   if (self->store_signals != NULL)
@@ -1947,6 +2069,12 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_favourites_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_count_label);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_mode_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
   gtk_widget_class_install_action (widget_class, "win.open-engines-folder", NULL,
@@ -1970,6 +2098,9 @@ osais_window_class_init (OsaisWindowClass *klass)
                                    check_public_url_action);
   gtk_widget_class_install_action (widget_class, "win.use-found-tunnel", NULL,
                                    use_found_tunnel_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search",
+                                       NULL);
 }
 
 static void
@@ -1983,6 +2114,9 @@ osais_window_init (OsaisWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->last_form = osais_last_form_new (self->form);
+
+  self->search_filter = osais_search_filter_new ();
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   osais_mnemonic_names_fix (GTK_WIDGET (self));
 
   title = gtk_property_expression_new (OSAIS_TYPE_ENGINE, NULL, "title");
@@ -2017,6 +2151,7 @@ osais_window_init (OsaisWindow *self)
                             G_CALLBACK (reuse_parameters_cb), self);
   g_signal_connect_swapped (self->viewer, "delete-image", G_CALLBACK (delete_image_cb), self);
   g_signal_connect_swapped (self->viewer, "delete-job", G_CALLBACK (delete_job_cb), self);
+  g_signal_connect_swapped (self->viewer, "set-favourite", G_CALLBACK (set_favourite_cb), self);
   g_signal_connect_swapped (self->gallery, "retry-job", G_CALLBACK (retry_job_cb), self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
@@ -2024,6 +2159,9 @@ osais_window_init (OsaisWindow *self)
                                   G_CALLBACK (store_disk_full_cb), self);
   g_signal_group_connect_swapped (self->store_signals, "notify::images-read-only",
                                   G_CALLBACK (store_images_read_only_cb), self);
+  /* A new job may match the search shown. */
+  g_signal_group_connect_swapped (self->store_signals, "items-changed",
+                                  G_CALLBACK (search_changed_cb), self);
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::engines",
                                   G_CALLBACK (session_engines_changed_cb), self);

@@ -14,6 +14,7 @@
 #include "osais-image.h"
 #include "osais-png-text.h"
 #include "osais-job.h"
+#include "osais-search.h"
 #include "osais-store.h"
 #include "osais-styles.h"
 #include "osais-engine.h"

@@ -8,9 +8,12 @@
 
 #include "osais-image.h"
 
-/* An image is immutable once made: the store builds it on its writer thread
- * (or while loading) and shares it with the main context, which is safe
- * precisely because nothing in it ever changes. */
+/* An image is immutable once shared: the store builds it on its writer
+ * thread (or while loading), gives it its id, and shares it with the main
+ * context, which is safe because nothing the writer reads ever changes. The
+ * one exception, favourite, is the main context's alone: the store changes
+ * it there (after the commit that records it), and the writer never reads
+ * it. */
 struct _OsaisImage
 {
   GObject    parent_instance;
@@ -24,6 +27,8 @@ struct _OsaisImage
   guint      width;
   guint      height;
   GDateTime *received;
+  gint64     id;
+  gboolean   favourite;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisImage, osais_image, G_TYPE_OBJECT)
@@ -39,6 +44,8 @@ enum {
   PROP_WIDTH,
   PROP_HEIGHT,
   PROP_RECEIVED,
+  PROP_ID,
+  PROP_FAVOURITE,
   N_PROPS
 };
 
@@ -101,6 +108,14 @@ osais_image_get_property (GObject    *object,
 
     case PROP_RECEIVED:
       g_value_set_boxed (value, self->received);
+      break;
+
+    case PROP_ID:
+      g_value_set_int64 (value, self->id);
+      break;
+
+    case PROP_FAVOURITE:
+      g_value_set_boolean (value, self->favourite);
       break;
 
     default:
@@ -189,6 +204,14 @@ osais_image_class_init (OsaisImageClass *klass)
     g_param_spec_uint ("height", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_RECEIVED] =
     g_param_spec_boxed ("received", NULL, NULL, G_TYPE_DATE_TIME, flags);
+  /* Set by the store alone (osais_image_set_id(), osais_image_set_favourite()):
+   * readable, so that nothing else changes them without the history. */
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FAVOURITE] =
+    g_param_spec_boolean ("favourite", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -295,4 +318,45 @@ osais_image_get_received (OsaisImage *self)
   g_return_val_if_fail (OSAIS_IS_IMAGE (self), NULL);
 
   return self->received;
+}
+
+gint64
+osais_image_get_id (OsaisImage *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE (self), 0);
+
+  return self->id;
+}
+
+void
+osais_image_set_id (OsaisImage *self,
+                    gint64      id)
+{
+  g_return_if_fail (OSAIS_IS_IMAGE (self));
+  g_return_if_fail (id >= 0);
+
+  /* Before the image is shared: nobody listens yet. */
+  self->id = id;
+}
+
+gboolean
+osais_image_get_favourite (OsaisImage *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE (self), FALSE);
+
+  return self->favourite;
+}
+
+void
+osais_image_set_favourite (OsaisImage *self,
+                           gboolean    favourite)
+{
+  g_return_if_fail (OSAIS_IS_IMAGE (self));
+
+  favourite = !!favourite;
+  if (self->favourite == favourite)
+    return;
+
+  self->favourite = favourite;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAVOURITE]);
 }

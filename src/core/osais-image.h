@@ -18,7 +18,9 @@ G_DECLARE_FINAL_TYPE (OsaisImage, osais_image, OSAIS, IMAGE, GObject)
 
 /* Read-only properties: file (GFile), uid (int64), cycle (int), size (uint64),
  * content-type (string), hash (string, SHA-256 hex), width, height (uint),
- * received (GDateTime). */
+ * received (GDateTime); id (int64: the history's id of the image, 0 for one
+ * the store did not make) and favourite (boolean, notified), which the store
+ * sets. */
 OsaisImage *osais_image_new              (GFile      *file,
                                           gint64      uid,
                                           int         cycle,
@@ -37,5 +39,15 @@ const char *osais_image_get_hash         (OsaisImage *self);
 guint       osais_image_get_width        (OsaisImage *self);
 guint       osais_image_get_height       (OsaisImage *self);
 GDateTime  *osais_image_get_received     (OsaisImage *self);
+gint64      osais_image_get_id           (OsaisImage *self);
+gboolean    osais_image_get_favourite    (OsaisImage *self);
+
+/* For the store: the id before the image is shared; the favourite flag on
+ * the main context, once the history records it (see
+ * osais_store_set_favourite_async()). */
+void        osais_image_set_id           (OsaisImage *self,
+                                          gint64      id);
+void        osais_image_set_favourite    (OsaisImage *self,
+                                          gboolean    favourite);
 
 G_END_DECLS

@@ -17,11 +17,12 @@
 
 #include "osais-image.h"
 #include "osais-job.h"
+#include "osais-search.h"
 #include "osais-sha256.h"
 #include "osais-store.h"
 
 /* The schema version kept in PRAGMA user_version. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 #define DATABASE_NAME "history.sqlite3"
 #define IMAGES_DIR    "images"
@@ -56,6 +57,7 @@ typedef enum
   OP_ADD_IMAGE,
   OP_DELETE_JOB,
   OP_DELETE_IMAGE,
+  OP_SET_FAVOURITE,
 } OpKind;
 
 typedef struct
@@ -76,6 +78,9 @@ typedef struct
   char       *filename;
   char       *descr;
   gint64      cost;
+
+  /* OP_SET_FAVOURITE (and hash) */
+  gboolean    favourite;
 
   /* OP_ADD_IMAGE (and cycle); OP_DELETE_IMAGE uses hash */
   GBytes     *data;
@@ -126,6 +131,7 @@ typedef enum
   EFFECT_IMAGE_ADDED,
   EFFECT_JOB_REMOVED,
   EFFECT_IMAGE_REMOVED,
+  EFFECT_IMAGE_FAVOURITE,
 } EffectKind;
 
 typedef struct
@@ -141,6 +147,7 @@ typedef struct
   char       *error_message;
   guint       announced_images;
   gint64      updated;
+  gboolean    favourite;
   /* Create and delete complete once the model shows the change. */
   GTask      *task;
 } Effect;
@@ -163,6 +170,7 @@ enum {
   STMT_INSERT_EARLY,
   STMT_DELETE_EARLY,
   STMT_SET_EARLY_EXPIRES,
+  STMT_SET_FAVOURITE,
   N_STMTS
 };
 
@@ -198,6 +206,8 @@ static const char * const statement_sql[N_STMTS] = {
     "DELETE FROM early_callbacks WHERE id = ?1",
   [STMT_SET_EARLY_EXPIRES] =
     "UPDATE early_callbacks SET expires = ?2 WHERE id = ?1",
+  [STMT_SET_FAVOURITE] =
+    "UPDATE images SET favourite = ?3 WHERE uid = ?1 AND sha256 = ?2",
 };
 
 struct _OsaisStore
@@ -249,6 +259,9 @@ struct _OsaisStore
   /* Main context side. */
   gboolean      disk_full;
   gboolean      images_read_only;
+
+  /* Searches, on a thread and a connection of their own; under mutex. */
+  OsaisSearchReader *search_reader;
 };
 
 static void osais_store_list_model_init (GListModelInterface *iface);
@@ -730,7 +743,72 @@ static const char migrate_2_to_3_sql[] =
   EARLY_TABLE
   "PRAGMA user_version = 3;";
 
-G_STATIC_ASSERT (SCHEMA_VERSION == 3);
+/* Schema 4: search and favourites.
+ *
+ * Images get an id of their own, the rowid they had (an INTEGER PRIMARY KEY,
+ * so that it never changes, not even in a VACUUM), and a favourite flag: a
+ * favourite is an image, since a job's images are variations and the person
+ * keeps the one that came out well; a job "has favourites" when one of its
+ * images is one. images_by_job walks a job's images in the gallery's order;
+ * the other indexes serve the search's filters.
+ *
+ * job_text is the FTS5 index of each job's prompt (the "word" parameter, as
+ * osais_job_dup_prompt() reads it) and engine, its rowid the job's uid. The
+ * triggers keep it in step with jobs in the writer's own transactions
+ * (parameters and engine never change once the job is made), and the
+ * migration indexes the history there was. unicode61 with diacritics removed
+ * finds "café" from "cafe"; the prefix indexes keep the first letters typed
+ * fast. */
+#define IMAGES_TABLE(name) \
+  "CREATE TABLE " name " (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  uid INTEGER NOT NULL REFERENCES jobs (uid) ON DELETE CASCADE," \
+  "  cycle INTEGER NOT NULL," \
+  "  path TEXT NOT NULL," \
+  "  size INTEGER NOT NULL," \
+  "  content_type TEXT NOT NULL," \
+  "  sha256 TEXT NOT NULL," \
+  "  width INTEGER NOT NULL," \
+  "  height INTEGER NOT NULL," \
+  "  received INTEGER NOT NULL," \
+  "  favourite INTEGER NOT NULL DEFAULT 0," \
+  "  UNIQUE (uid, sha256)" \
+  ");"
+
+/* The prompt of a job's parameters, or NULL; never an error, whatever the
+ * parameters are (a job's parameters are whatever its creator sent). */
+#define PROMPT_OF(parameters) \
+  "CASE WHEN json_valid (" parameters ") AND json_type (" parameters ", '$.word') = 'text'" \
+  " THEN json_extract (" parameters ", '$.word') END"
+
+static const char migrate_3_to_4_sql[] =
+  IMAGES_TABLE ("images_4")
+  "INSERT INTO images_4 (id, uid, cycle, path, size, content_type, sha256, width, height,"
+  "    received)"
+  "  SELECT rowid, uid, cycle, path, size, content_type, sha256, width, height, received"
+  "  FROM images ORDER BY rowid;"
+  "DROP TABLE images;"
+  "ALTER TABLE images_4 RENAME TO images;"
+  "CREATE INDEX images_by_job ON images (uid, received, id);"
+  /* What the search's filters walk, in the gallery's order: small (partial)
+   * or cheap to keep (a job's engine never changes). */
+  "CREATE INDEX images_favourite ON images (uid, received, id) WHERE favourite = 1;"
+  "CREATE INDEX jobs_failed ON jobs (created) WHERE stage = -1;"
+  "CREATE INDEX jobs_by_engine ON jobs (engine, created);"
+  "CREATE VIRTUAL TABLE job_text USING fts5 (prompt, engine, prefix = '1 2 3',"
+  "  tokenize = 'unicode61 remove_diacritics 2');"
+  "INSERT INTO job_text (rowid, prompt, engine)"
+  "  SELECT uid, " PROMPT_OF ("parameters") ", engine FROM jobs;"
+  "CREATE TRIGGER job_text_insert AFTER INSERT ON jobs BEGIN"
+  "  INSERT INTO job_text (rowid, prompt, engine)"
+  "    VALUES (new.uid, " PROMPT_OF ("new.parameters") ", new.engine);"
+  "END;"
+  "CREATE TRIGGER job_text_delete AFTER DELETE ON jobs BEGIN"
+  "  DELETE FROM job_text WHERE rowid = old.uid;"
+  "END;"
+  "PRAGMA user_version = 4;";
+
+G_STATIC_ASSERT (SCHEMA_VERSION == 4);
 
 static gboolean
 query_int (sqlite3     *db,
@@ -1029,6 +1107,9 @@ open_database (const char  *path,
                          version == 0 ? schema_sql : "",
                          version == 1 ? migrate_1_to_2_sql : "",
                          version == 1 || version == 2 ? migrate_2_to_3_sql : "",
+                         /* A new history is made as schema 3, then updated:
+                          * one way to schema 4, tested by every test. */
+                         migrate_3_to_4_sql,
                          "COMMIT;", NULL);
       if (!exec_sql (db, sql, error))
         {
@@ -1047,7 +1128,7 @@ open_database (const char  *path,
   "uid, token, engine, parameters, stage, cycle, description, cost, error_message," \
   " created, updated, announced_images"
 #define IMAGE_COLUMNS \
-  "uid, cycle, path, size, content_type, sha256, width, height, received"
+  "uid, cycle, path, size, content_type, sha256, width, height, received, id, favourite"
 
 /* The writer's state of the job in a row of JOB_COLUMNS. */
 static JobState *
@@ -1081,6 +1162,7 @@ image_new_from_row (OsaisStore   *self,
   g_autofree char *full_path = NULL;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GDateTime) received = NULL;
+  OsaisImage *image;
 
   if (path == NULL || hash == NULL)
     return NULL;
@@ -1089,14 +1171,19 @@ image_new_from_row (OsaisStore   *self,
   file = g_file_new_for_path (full_path);
   received = date_time_from_usec (sqlite3_column_int64 (stmt, 8));
 
-  return osais_image_new (file, sqlite3_column_int64 (stmt, 0),
-                          MAX (0, sqlite3_column_int (stmt, 1)),
-                          sqlite3_column_int64 (stmt, 3),
-                          (const char *)sqlite3_column_text (stmt, 4),
-                          hash,
-                          sqlite3_column_int (stmt, 6),
-                          sqlite3_column_int (stmt, 7),
-                          received);
+  image = osais_image_new (file, sqlite3_column_int64 (stmt, 0),
+                           MAX (0, sqlite3_column_int (stmt, 1)),
+                           sqlite3_column_int64 (stmt, 3),
+                           (const char *)sqlite3_column_text (stmt, 4),
+                           hash,
+                           sqlite3_column_int (stmt, 6),
+                           sqlite3_column_int (stmt, 7),
+                           received);
+  osais_image_set_id (image, MAX (0, sqlite3_column_int64 (stmt, 9)));
+  /* Not shared yet: nobody hears this. */
+  osais_image_set_favourite (image, sqlite3_column_int (stmt, 10) != 0);
+
+  return image;
 }
 
 /* Reads every job and every image, one query each, building the objects
@@ -1439,6 +1526,10 @@ apply_effects_cb (gpointer user_data)
         case EFFECT_IMAGE_REMOVED:
           if (job != NULL)
             osais_job_remove_image (job, effect->image);
+          break;
+
+        case EFFECT_IMAGE_FAVOURITE:
+          osais_image_set_favourite (effect->image, effect->favourite);
           break;
 
         default:
@@ -2151,6 +2242,7 @@ process_add_image (OsaisStore *self,
   received_dt = date_time_from_usec (now);
   image = osais_image_new (file, op->uid, op->cycle, op->size,
                            op->content_type, op->hash, op->width, op->height, received_dt);
+  osais_image_set_id (image, sqlite3_last_insert_rowid (self->db));
   g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
 
   effect = g_new0 (Effect, 1);
@@ -2270,6 +2362,46 @@ process_delete_image (OsaisStore *self,
   op_free (op);
 }
 
+/* Stars an image, or takes its star away. */
+static void
+process_set_favourite (OsaisStore *self,
+                       Op         *op,
+                       JobState   *state,
+                       Batch      *batch)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_SET_FAVOURITE];
+  OsaisImage *image;
+  Effect *effect;
+
+  image = g_hash_table_lookup (state->images, op->hash);
+  if (image == NULL)
+    {
+      op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_IMAGE, "No such image");
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  sqlite3_bind_int64 (stmt, 1, op->uid);
+  sqlite3_bind_text (stmt, 2, op->hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, op->favourite ? 1 : 0);
+  if (!step_statement (self, stmt, &op->error))
+    {
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  /* The object's flag is the main context's: changed there, after the
+   * commit, like everything the models show. */
+  effect = g_new0 (Effect, 1);
+  effect->kind = EFFECT_IMAGE_FAVOURITE;
+  effect->uid = op->uid;
+  effect->image = g_object_ref (image);
+  effect->favourite = op->favourite;
+  effect->task = g_steal_pointer (&op->task);
+  g_ptr_array_add (batch->effects, effect);
+  op_free (op);
+}
+
 static void
 process_op (OsaisStore *self,
             Op         *op,
@@ -2310,7 +2442,8 @@ process_op (OsaisStore *self,
   state = g_hash_table_lookup (self->states, &op->uid);
   if (state == NULL)
     {
-      if (op->kind == OP_DELETE_JOB || op->kind == OP_DELETE_IMAGE)
+      if (op->kind == OP_DELETE_JOB || op->kind == OP_DELETE_IMAGE ||
+          op->kind == OP_SET_FAVOURITE)
         {
           op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB, "No such job");
           g_ptr_array_add (batch->done, op);
@@ -2342,6 +2475,10 @@ process_op (OsaisStore *self,
 
     case OP_DELETE_IMAGE:
       process_delete_image (self, op, state, batch);
+      break;
+
+    case OP_SET_FAVOURITE:
+      process_set_favourite (self, op, state, batch);
       break;
 
     case OP_WAKE:
@@ -3192,6 +3329,7 @@ store_open (const char    *data_dir,
   if (!load_history (self, error) || !load_early (self, error))
     return NULL;
 
+  self->search_reader = osais_search_reader_new (db_path);
   self->writer = g_thread_new ("osais-store-writer", writer_thread, self);
   self->file_pool = g_thread_pool_new (prepare_image, self, MAX_FILE_THREADS, FALSE, NULL);
 
@@ -3266,6 +3404,7 @@ osais_store_open_finish (GAsyncResult  *result,
 void
 osais_store_close (OsaisStore *self)
 {
+  OsaisSearchReader *search_reader;
   GThreadPool *file_pool;
 
   g_return_if_fail (OSAIS_IS_STORE (self));
@@ -3284,6 +3423,12 @@ osais_store_close (OsaisStore *self)
 
   /* The writer drains the queue before it stops. */
   g_clear_pointer (&self->writer, g_thread_join);
+
+  /* The searches asked for run first. */
+  g_mutex_lock (&self->mutex);
+  search_reader = g_steal_pointer (&self->search_reader);
+  g_mutex_unlock (&self->mutex);
+  g_clear_pointer (&search_reader, osais_search_reader_free);
 
   for (guint i = 0; i < N_STMTS; i++)
     g_clear_pointer (&self->stmts[i], sqlite3_finalize);
@@ -4027,4 +4172,106 @@ osais_store_move_aside (const char  *data_dir,
   close (lock_fd);
 
   return g_steal_pointer (&moved_path);
+}
+
+/* Search and favourites (schema 4). */
+
+void
+osais_store_search_async (OsaisStore             *self,
+                          const OsaisSearchQuery *query,
+                          GCancellable           *cancellable,
+                          GAsyncReadyCallback     callback,
+                          gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (query != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_store_search_async);
+  g_task_set_name (task, "[osais-store] search");
+  g_task_set_task_data (task, osais_search_query_copy (query),
+                        (GDestroyNotify) osais_search_query_free);
+
+  g_mutex_lock (&self->mutex);
+  if (self->search_reader != NULL)
+    osais_search_reader_run (self->search_reader, task);
+  else
+    g_task_return_new_error (task, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                             "The store is closed");
+  g_mutex_unlock (&self->mutex);
+}
+
+OsaisSearchResult *
+osais_store_search_finish (OsaisStore    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == osais_store_search_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+osais_store_set_favourite_async (OsaisStore          *self,
+                                 OsaisImage          *image,
+                                 gboolean             favourite,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (OSAIS_IS_IMAGE (image));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = op_new (self, OP_SET_FAVOURITE, osais_store_set_favourite_async,
+               cancellable, callback, user_data);
+  op->uid = osais_image_get_uid (image);
+  op->hash = g_strdup (osais_image_get_hash (image));
+  op->favourite = !!favourite;
+  submit (self, op);
+}
+
+gboolean
+osais_store_set_favourite_finish (OsaisStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_set_favourite_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+OsaisImage *
+osais_store_lookup_image (OsaisStore *self,
+                          gint64      id)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+
+  /* Rare (a command line's argument): no index of its own to keep. */
+  for (guint i = 0; id > 0 && i < self->jobs->len; i++)
+    {
+      GListModel *images = osais_job_get_images (g_ptr_array_index (self->jobs, i));
+      guint n = g_list_model_get_n_items (images);
+
+      for (guint j = 0; j < n; j++)
+        {
+          g_autoptr(OsaisImage) image = g_list_model_get_item (images, j);
+
+          if (osais_image_get_id (image) == id)
+            return image;
+        }
+    }
+
+  return NULL;
 }

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "osais-protocol.h"
+#include "osais-search.h"
 #include "osais-types.h"
 
 G_BEGIN_DECLS
@@ -219,5 +220,39 @@ OsaisStoreCheck *osais_store_check           (const char          *data_dir,
  * while a store has the folder open. Blocks on the disk. */
 char       *osais_store_move_aside           (const char          *data_dir,
                                               GError             **error);
+
+/* Search and favourites. */
+
+/* Finds the jobs and images that match @query (see OsaisSearchQuery) in
+ * what is committed, on a thread of the store's own, never waiting for the
+ * writer: as fast as typing, even with 100,000 images (tests/bench:
+ * bench-search). Cancel a search that typing made useless: it stops. Any
+ * text is safe. Returns an OsaisSearchResult. */
+void               osais_store_search_async        (OsaisStore             *self,
+                                                    const OsaisSearchQuery *query,
+                                                    GCancellable           *cancellable,
+                                                    GAsyncReadyCallback     callback,
+                                                    gpointer                user_data);
+OsaisSearchResult *osais_store_search_finish       (OsaisStore             *self,
+                                                    GAsyncResult           *result,
+                                                    GError                **error);
+
+/* Stars @image as a favourite (or takes the star away) durably, then sets
+ * its favourite property on the main context, before the callback. Fails
+ * with OSAIS_STORE_ERROR_UNKNOWN_IMAGE for an image deleted meanwhile. */
+void               osais_store_set_favourite_async (OsaisStore             *self,
+                                                    OsaisImage             *image,
+                                                    gboolean                favourite,
+                                                    GCancellable           *cancellable,
+                                                    GAsyncReadyCallback     callback,
+                                                    gpointer                user_data);
+gboolean           osais_store_set_favourite_finish (OsaisStore            *self,
+                                                     GAsyncResult          *result,
+                                                     GError               **error);
+
+/* The image whose id (osais_image_get_id()) is @id, or NULL. Main context
+ * only; looks through every job. */
+OsaisImage        *osais_store_lookup_image        (OsaisStore             *self,
+                                                    gint64                  id);
 
 G_END_DECLS
