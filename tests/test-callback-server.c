@@ -2428,6 +2428,211 @@ test_body_timeout (Fixture       *fx,
   assert_nothing_applied (fx);
 }
 
+/* The memory budget for request bodies */
+
+static void
+setup_budget (Fixture       *fx,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  setup (fx, data);
+  osais_callback_server_stop (fx->server);
+  /* Room for one notification of the largest size and a half. */
+  g_object_set (fx->server, "body-memory-budget",
+                (guint64) OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY * 3 / 2, NULL);
+  g_assert_true (osais_callback_server_start (fx->server, &error));
+  g_assert_no_error (error);
+  fx->port = osais_callback_server_get_bound_port (fx->server);
+}
+
+static char *
+notify_head (gsize       length,
+             const char *framing)
+{
+  if (framing != NULL)
+    return g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            "Content-Type: application/json\r\n%s\r\n\r\n", framing);
+  return g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %zu\r\n\r\n", length);
+}
+
+/* Sends @length blanks. */
+static void
+send_blanks (GSocketConnection *c,
+             gsize              length)
+{
+  g_autofree char *blanks = g_malloc (64 * 1024);
+
+  memset (blanks, ' ', 64 * 1024);
+  while (length > 0)
+    {
+      gsize n = MIN (length, 64 * 1024);
+
+      g_assert_true (raw_send (c, blanks, n));
+      length -= n;
+    }
+}
+
+static void
+assert_busy_reply (const char *reply)
+{
+  g_test_message ("Reply: %s", reply);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 503"));
+  g_assert_nonnull (strstr (reply, "Retry-After: 5\r\n"));
+  g_assert_nonnull (strstr (reply, "\"status\":503"));
+}
+
+/* A body that would pass the budget with those in flight gets 503 with
+ * Retry-After: a declared one before any of it is read, a chunked one once
+ * what came passes it; uploads, streamed to disk, do not count. */
+static void
+test_body_budget (Fixture       *fx,
+                  gconstpointer  data)
+{
+  const gsize max = OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY;
+  g_autoptr(GSocketConnection) holder = raw_connect (fx);
+  g_autofree char *holder_head = notify_head (max, NULL);
+  g_autofree char *declared_head = notify_head (max, NULL);
+  g_autofree char *chunked_head = notify_head (0, "Transfer-Encoding: chunked");
+  g_autofree char *holder_reply = NULL;
+  g_autofree char *after_reply = NULL;
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autoptr(Response) upload = NULL;
+  gboolean closed;
+
+  /* One notification of the largest size, half sent: all of it counts. */
+  g_assert_true (raw_send (holder, holder_head, strlen (holder_head)));
+  send_blanks (holder, max / 2);
+
+  /* Another declaring as much: refused before its body comes. */
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+    g_autofree char *reply = NULL;
+
+    g_assert_true (raw_send (c, declared_head, strlen (declared_head)));
+    reply = raw_read_all (c, &closed);
+    assert_busy_reply (reply);
+    g_assert_true (closed);
+  }
+
+  /* A chunked one: refused once what came passes the half MiB left. */
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+    GSocket *socket = g_socket_connection_get_socket (c);
+    g_autofree char *chunk_head = g_strdup_printf ("%x\r\n", 64 * 1024);
+    g_autofree char *reply = NULL;
+    gsize sent = 0;
+
+    g_assert_true (raw_send (c, chunked_head, strlen (chunked_head)));
+    while (sent < max && !g_socket_condition_check (socket, G_IO_IN))
+      {
+        if (!raw_send (c, chunk_head, strlen (chunk_head)))
+          break;
+        send_blanks (c, 64 * 1024);
+        if (!raw_send (c, "\r\n", 2))
+          break;
+        sent += 64 * 1024;
+      }
+    reply = raw_read_all (c, &closed);
+    assert_busy_reply (reply);
+    g_assert_cmpuint (sent, >=, max / 2);
+  }
+
+  /* An upload streams to disk: the budget does not hold it back. */
+  upload = post_upload (fx, "file", "a.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (upload->status, ==, 200);
+
+  /* The holder's body completes (blanks are no notification) and its
+   * share comes back: the same large body is taken again. */
+  send_blanks (holder, max - max / 2);
+  holder_reply = raw_read_all (holder, &closed);
+  g_assert_true (g_str_has_prefix (holder_reply, "HTTP/1.1 400"));
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+
+    g_assert_true (raw_send (c, declared_head, strlen (declared_head)));
+    send_blanks (c, max);
+    after_reply = raw_read_all (c, &closed);
+    g_assert_true (g_str_has_prefix (after_reply, "HTTP/1.1 400"));
+  }
+}
+
+typedef struct
+{
+  gint    stop;
+  guint64 peak;
+} Sampler;
+
+/* Notes the most bytes malloc() held, every millisecond until stopped. */
+static gpointer
+sampler_thread (gpointer data)
+{
+  Sampler *sampler = data;
+
+  while (!g_atomic_int_get (&sampler->stop))
+    {
+      sampler->peak = MAX (sampler->peak, allocated_bytes ());
+      g_usleep (G_TIME_SPAN_MILLISECOND);
+    }
+  return NULL;
+}
+
+/* Upload bodies go to a nameless file in <data>/tmp, never to a named one
+ * left behind, and a large one is not held in memory on its way: the bytes
+ * malloc() holds grow by far less than the upload. (Accumulated, as before,
+ * the body was held once in pieces and once flattened: twice its size.) */
+static void
+test_upload_streamed (Fixture       *fx,
+                      gconstpointer  data)
+{
+  const gsize size = 24 * 1024 * 1024;
+  g_autoptr(GByteArray) big = g_byte_array_new ();
+  g_autoptr(GBytes) png = png_bytes (64, 64);
+  g_autoptr(GBytes) file = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *tmp = g_build_filename (fx->data_dir, "tmp", NULL);
+  g_autoptr(GPtrArray) left = NULL;
+  const char *fields[] = { "uid", "1001", "token", JOB_TOKEN, NULL };
+  GAsyncResult *result = NULL;
+  Sampler sampler = { 0, 0 };
+  GThread *thread;
+  guint64 before;
+  g_autoptr(Response) r = NULL;
+
+#ifndef __GLIBC__
+  g_test_skip ("Needs glibc's mallinfo2()");
+  return;
+#endif
+
+  /* 24 MiB: the PNG's header, then padding the image check ignores. */
+  g_byte_array_append (big, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_byte_array_set_size (big, size);
+  file = g_byte_array_free_to_bytes (g_steal_pointer (&big));
+  body = multipart_body ("XyZzY0123", "file", "big.png", file, fields);
+  g_clear_pointer (&file, g_bytes_unref);
+  msg = new_message (fx, "POST", "upload", "multipart/form-data; boundary=XyZzY0123", body);
+
+  before = allocated_bytes ();
+  thread = g_thread_new ("sampler", sampler_thread, &sampler);
+  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    async_result_cb, &result);
+  r = finish_response (msg, wait_result (&result));
+  g_object_unref (result);
+  g_atomic_int_set (&sampler.stop, 1);
+  g_thread_join (thread);
+
+  g_test_message ("A 24 MiB upload: malloc() held at most %" G_GUINT64_FORMAT " KiB more",
+                  (sampler.peak - MIN (sampler.peak, before)) / 1024);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (count_images (fx), ==, 1);
+  g_assert_cmpuint (sampler.peak, <, before + size / 4);
+  left = list_files (tmp);
+  g_assert_cmpuint (left->len, ==, 0);
+}
+
 /* Hostile bodies */
 
 /* The remote crash: json-glib recursed once per '[' of a JSON upload. */
@@ -2688,6 +2893,9 @@ main (int   argc,
               setup_cap16, test_slowloris, teardown);
   g_test_add ("/Osais/CallbackServer/guard/churn-frees-cap", Fixture, NULL,
               setup_cap16, test_churn_frees_cap, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/body-budget", Fixture, NULL,
+              setup_budget, test_body_budget, teardown);
+  ADD ("upload-streamed", test_upload_streamed);
   ADD ("hostile/upload-json-deep", test_upload_json_deep);
   ADD ("hostile/upload-json-uid-range", test_upload_json_uid_range);
   ADD ("hostile/nul-refused", test_nul_refused);

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <glib/gstdio.h>
@@ -441,19 +442,26 @@ evict_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The connection to give up for a newcomer: the oldest of those whose head
- * is not complete and who have nothing more waiting to be read (a client
- * that sends its request at once has it all in the socket before its worker
- * reads it; a slow one's bytes are read as they come, so a slow head has
- * nothing waiting most of the time), else the slowest body, else the oldest
- * incomplete head. Under guard_mutex; a connection on another worker may be
- * closing meanwhile, and then asking its socket fails harmlessly (the
- * connection holds a reference to the GSocket). */
+/* How long a new connection has to show its head before an older one is
+ * preferred for eviction over it: under a flood of reconnecting slow
+ * clients, the whole cap turns over in milliseconds, faster than a loaded
+ * worker may read a head that came whole. */
+#define EVICTION_GRACE_US (100 * G_TIME_SPAN_MILLISECOND)
+
+/* The connection to give up for a newcomer. First one whose head is not
+ * complete: a client that sends its request at once has it whole in the
+ * socket until its worker reads it, while a slow client's bytes are read
+ * as they come, so a slow head has nothing waiting most of the time. Among
+ * those, past the grace before new ones, with nothing waiting, then with
+ * something waiting; the oldest first in each. Then the slowest body. Under
+ * guard_mutex; a connection on another worker may be closing meanwhile, and
+ * then asking its socket fails harmlessly (the connection holds a reference
+ * to the GSocket). */
 static Connection *
 choose_victim (OsaisCallbackServer *self)
 {
   gint64 now = g_get_monotonic_time ();
-  Connection *oldest_head = NULL;
+  Connection *heads[4] = { NULL, };
   Connection *slowest = NULL;
   double slowest_rate = G_MAXDOUBLE;
 
@@ -465,10 +473,14 @@ choose_victim (OsaisCallbackServer *self)
         continue;
       if (conn->phase == PHASE_HEAD)
         {
-          if (g_socket_get_available_bytes (conn->socket) <= 0)
+          gboolean young = now - conn->accepted < EVICTION_GRACE_US;
+          gboolean waiting = g_socket_get_available_bytes (conn->socket) > 0;
+          guint rank = (young ? 2 : 0) + (waiting ? 1 : 0);
+
+          if (rank == 0)
             return conn;
-          if (oldest_head == NULL)
-            oldest_head = conn;
+          if (heads[rank] == NULL)
+            heads[rank] = conn;
         }
       else if (conn->phase == PHASE_BODY)
         {
@@ -481,7 +493,10 @@ choose_victim (OsaisCallbackServer *self)
             }
         }
     }
-  return slowest != NULL ? slowest : oldest_head;
+  for (guint rank = 1; rank < G_N_ELEMENTS (heads); rank++)
+    if (heads[rank] != NULL)
+      return heads[rank];
+  return slowest;
 }
 
 gboolean
@@ -952,6 +967,28 @@ osais_callback_server_guard_dup_body (SoupServerMessage *msg)
   if (state != NULL && state->mapped != NULL)
     return g_bytes_ref (state->mapped);
   return soup_message_body_flatten (soup_server_message_get_request_body (msg));
+}
+
+void
+osais_callback_server_guard_drop_pages (SoupServerMessage *msg)
+{
+  MessageState *state = message_state (msg);
+  gsize page = sysconf (_SC_PAGESIZE);
+  gsize size = 0;
+  const guint8 *data;
+  guintptr start;
+
+  if (state == NULL || state->mapped == NULL)
+    return;
+  data = g_bytes_get_data (state->mapped, &size);
+  if (data == NULL || size == 0)
+    return;
+  /* The mapping is private and read-only, so its pages come back from the
+   * file when touched again; what the parser read stops counting as ours
+   * while the store waits to write it. */
+  start = (guintptr) data & ~(guintptr) (page - 1);
+  if (madvise ((void *) start, (guintptr) data + size - start, MADV_DONTNEED) != 0)
+    g_debug ("madvise: %s", g_strerror (errno));
 }
 
 static void

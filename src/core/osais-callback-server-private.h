@@ -47,6 +47,8 @@ struct _Worker
   GCancellable        *cancellable;  /* cancels those operations on stop */
   gboolean             quitting;     /* stop() began: answer what runs, take nothing new */
   gboolean             stopping;     /* connections are gone: touch no message */
+  GQueue               uploads;      /* Upload* waiting for a place in the store */
+  guint                n_storing;    /* uploads the store is working on */
 
   /* The guard's one timer for all the worker's connections: each queue
    * holds the connections armed with one timeout, so it is in deadline
@@ -153,6 +155,8 @@ void         osais_callback_server_handler_cb   (SoupServer           *server,
 void         osais_callback_server_set_error    (SoupServerMessage    *msg,
                                                  guint                 status,
                                                  const char           *message);
+/* At stop: drops the uploads still waiting for the store. */
+void         osais_callback_server_routes_finish (Worker              *worker);
 
 /* The guard (osais-callback-server-guard.c) */
 
@@ -182,6 +186,9 @@ const Route *osais_callback_server_guard_get_route  (SoupServerMessage   *msg,
                                                      const char         **argument);
 /* The body of a streamed route, mapped from its temporary file. */
 GBytes      *osais_callback_server_guard_dup_body   (SoupServerMessage   *msg);
+/* Gives the pages of @msg's mapped body back to the page cache once read:
+ * an upload waiting for the store holds no resident memory of ours. */
+void         osais_callback_server_guard_drop_pages (SoupServerMessage   *msg);
 /* Writing the answer to @msg is bounded like reading its body was. */
 void         osais_callback_server_guard_answering  (Worker              *worker,
                                                      SoupServerMessage   *msg);

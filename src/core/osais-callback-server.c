@@ -329,6 +329,7 @@ worker_thread (gpointer user_data)
    * only released. */
   worker->stopping = TRUE;
   g_cancellable_cancel (worker->cancellable);
+  osais_callback_server_routes_finish (worker);
   soup_server_disconnect (worker->server);
   drain_pending (worker, STOP_DRAIN_TIMEOUT_MS);
 
