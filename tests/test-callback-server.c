@@ -1126,6 +1126,8 @@ test_header_timeout (Fixture       *fx,
 
   g_thread_join (thread);
   assert_closed_after_timeout (&slow);
+  /* The connection the server cut gave its place back. */
+  wait_for_connections (fx, 0);
 }
 
 /* Every answer closes its connection at once, whoever gives it. */
@@ -1428,6 +1430,10 @@ test_body_too_slow (Fixture       *fx,
   g_assert_cmpint (elapsed, >=, 100 * 1000);
   g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
   assert_nothing_applied (fx);
+  /* The answered connection, closed after its lingering close, gave its
+   * place back. */
+  g_clear_object (&c);
+  wait_for_connections (fx, 0);
 }
 
 /* A body as fast as it needs to be is not cut, however long it takes. */
@@ -2428,6 +2434,59 @@ test_body_timeout (Fixture       *fx,
   assert_nothing_applied (fx);
 }
 
+/* The server lifts the soft limit on descriptors to the hard one at start,
+ * and its default cap follows: more than the old fixed 256 connections
+ * are held at once without evicting any. */
+static void
+test_descriptors_raised (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("osais-callback-server-XXXXXX", &error);
+  g_autoptr(OsaisStore) store = osais_store_open (root, &error);
+  g_autoptr(OsaisCallbackServer) server = NULL;
+  g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  struct rlimit limit;
+  struct rlimit low;
+  ConnectionCount count;
+  guint port;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < 1024)
+    {
+      g_test_skip ("The hard limit on descriptors is below 1024");
+      return;
+    }
+  low = limit;
+  low.rlim_cur = 600;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+
+  server = osais_callback_server_new (store);
+  g_object_set (server, "port", 0, NULL);
+  g_assert_true (osais_callback_server_start (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  g_assert_cmpuint (low.rlim_cur, ==, limit.rlim_max);
+
+  port = osais_callback_server_get_bound_port (server);
+  for (guint i = 0; i < 300; i++)
+    {
+      GSocketConnection *c = g_socket_client_connect_to_host (client, "127.0.0.1", port,
+                                                              NULL, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (connections, c);
+    }
+  count = (ConnectionCount) { server, 300 };
+  osais_test_wait_until (connections_are, &count, "300 connections");
+
+  g_ptr_array_set_size (connections, 0);
+  osais_callback_server_stop (server);
+  osais_store_close (store);
+  remove_recursive (root);
+}
+
 /* The memory budget for request bodies */
 
 static void
@@ -2901,6 +2960,7 @@ main (int   argc,
   ADD ("hostile/nul-refused", test_nul_refused);
   ADD ("hostile/busy-retry-after", test_busy_retry_after);
   g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
+  g_test_add_func ("/Osais/CallbackServer/guard/descriptors-raised", test_descriptors_raised);
   g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
 
 #undef ADD

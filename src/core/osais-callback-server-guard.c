@@ -133,13 +133,14 @@ message_state (SoupServerMessage *msg)
 static char *
 address_key (GSocketAddress *address)
 {
+  GInetSocketAddress *inet;
   g_autofree char *host = NULL;
 
   if (!G_IS_INET_SOCKET_ADDRESS (address))
     return NULL;
-  host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-  return g_strdup_printf ("%s:%u", host,
-                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  inet = G_INET_SOCKET_ADDRESS (address);
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (inet));
 }
 
 static Connection *
@@ -541,8 +542,7 @@ osais_callback_server_guard_admit (OsaisCallbackServer *self,
 }
 
 void
-osais_callback_server_guard_release (OsaisCallbackServer *self,
-                                     guint                serial)
+osais_callback_server_guard_release (OsaisCallbackServer *self)
 {
   g_mutex_lock (&self->guard_mutex);
   g_assert (self->n_connections > 0);
@@ -572,13 +572,19 @@ osais_callback_server_guard_serve (Worker  *worker,
     {
       g_debug ("A connection closed before it was served");
       g_socket_close (socket, NULL);
-      osais_callback_server_guard_release (self, serial);
+      osais_callback_server_guard_release (self);
       return;
     }
 
   /* A connection from the same address and port that libsoup still holds
    * is over: its client could not have reused the port otherwise. */
   stale = g_hash_table_lookup (worker->connections, key);
+  if (stale != NULL && stale->stolen != NULL)
+    {
+      /* Ours alone: closing it is its end (see connection_gone_cb()). */
+      linger_end (stale);
+      stale = g_hash_table_lookup (worker->connections, key);
+    }
   if (stale != NULL)
     {
       g_object_weak_unref (stale->connection, connection_gone_cb, stale);

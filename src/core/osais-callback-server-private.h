@@ -169,8 +169,7 @@ void         osais_callback_server_guard_serve      (Worker              *worker
                                                      GSocket             *socket,
                                                      guint                serial);
 /* Gives back the place of a connection admitted but never served. */
-void         osais_callback_server_guard_release    (OsaisCallbackServer *self,
-                                                     guint                serial);
+void         osais_callback_server_guard_release    (OsaisCallbackServer *self);
 void         osais_callback_server_guard_start      (Worker              *worker);
 /* At stop: forgets the connections libsoup may still hold. */
 void         osais_callback_server_guard_finish     (Worker              *worker);

@@ -107,7 +107,7 @@ handoff_free (Handoff *handoff)
     {
       g_socket_close (handoff->socket, NULL);
       g_object_unref (handoff->socket);
-      osais_callback_server_guard_release (handoff->worker->self, handoff->serial);
+      osais_callback_server_guard_release (handoff->worker->self);
     }
   g_free (handoff);
 }
