@@ -152,9 +152,6 @@ void         osais_callback_server_handler_cb   (SoupServer           *server,
                                                  const char           *path,
                                                  GHashTable           *query,
                                                  gpointer              user_data);
-void         osais_callback_server_set_error    (SoupServerMessage    *msg,
-                                                 guint                 status,
-                                                 const char           *message);
 /* At stop: drops the uploads still waiting for the store. */
 void         osais_callback_server_routes_finish (Worker              *worker);
 

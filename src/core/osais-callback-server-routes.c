@@ -64,10 +64,10 @@ set_json_response (SoupServerMessage *msg,
                                   G_STRINGIFY (OSAIS_CALLBACK_SERVER_RETRY_AFTER));
 }
 
-void
-osais_callback_server_set_error (SoupServerMessage *msg,
-                                 guint              status,
-                                 const char        *message)
+static void
+set_error_response (SoupServerMessage *msg,
+                    guint              status,
+                    const char        *message)
 {
   g_autofree char *body = osais_error_body_new (status, message);
 
@@ -176,7 +176,7 @@ pending_complete (Pending      *pending,
 
   if (error != NULL)
     {
-      osais_callback_server_set_error (msg, status_for_store_error (error), error->message);
+      set_error_response (msg, status_for_store_error (error), error->message);
     }
   else
     {
@@ -297,7 +297,7 @@ handle_notify (Worker            *worker,
   notification = osais_notification_parse (content_type, body, &error);
   if (notification == NULL)
     {
-      osais_callback_server_set_error (msg, status_for_protocol_error (error), error->message);
+      set_error_response (msg, status_for_protocol_error (error), error->message);
       return TRUE;
     }
 
@@ -333,19 +333,19 @@ handle_upload (Worker            *worker,
                                &error);
   if (upload == NULL)
     {
-      osais_callback_server_set_error (msg, status_for_protocol_error (error), error->message);
+      set_error_response (msg, status_for_protocol_error (error), error->message);
       return TRUE;
     }
 
   if (upload->uid_text == NULL || !osais_protocol_parse_int64 (upload->uid_text, &uid))
     {
-      osais_callback_server_set_error (msg, SOUP_STATUS_BAD_REQUEST, "Missing or invalid uid");
+      set_error_response (msg, SOUP_STATUS_BAD_REQUEST, "Missing or invalid uid");
       return TRUE;
     }
   if (upload->cycle != NULL &&
       (!osais_protocol_parse_int64 (upload->cycle, &cycle) || cycle < 0 || cycle > G_MAXINT))
     {
-      osais_callback_server_set_error (msg, SOUP_STATUS_BAD_REQUEST, "Invalid cycle");
+      set_error_response (msg, SOUP_STATUS_BAD_REQUEST, "Invalid cycle");
       return TRUE;
     }
   token = upload->token != NULL ? upload->token : "0";
@@ -357,7 +357,7 @@ handle_upload (Worker            *worker,
                      ? SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE
                      : SOUP_STATUS_UNPROCESSABLE_ENTITY;
 
-      osais_callback_server_set_error (msg, status, error->message);
+      set_error_response (msg, status, error->message);
       return TRUE;
     }
 
@@ -400,7 +400,7 @@ handle_input (Worker            *worker,
 
   if (data == NULL)
     {
-      osais_callback_server_set_error (msg, SOUP_STATUS_NOT_FOUND, "No such input");
+      set_error_response (msg, SOUP_STATUS_NOT_FOUND, "No such input");
       return TRUE;
     }
 
@@ -466,13 +466,13 @@ handle_check (Worker            *worker,
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
       /* 429 Too Many Requests (RFC 6585): libsoup 3.2 has no name for it. */
-      osais_callback_server_set_error (msg, 429, "Too many checks");
+      set_error_response (msg, 429, "Too many checks");
       return TRUE;
     }
   if (!is_check_nonce (nonce))
     {
-      osais_callback_server_set_error (msg, SOUP_STATUS_BAD_REQUEST,
-                                       "The nonce must be 16 to 64 hexadecimal characters");
+      set_error_response (msg, SOUP_STATUS_BAD_REQUEST,
+                          "The nonce must be 16 to 64 hexadecimal characters");
       return TRUE;
     }
 
@@ -534,14 +534,13 @@ osais_callback_server_handler_cb (SoupServer        *server,
 
   if (route == NULL)
     {
-      osais_callback_server_set_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+      set_error_response (msg, SOUP_STATUS_NOT_FOUND, "Not found");
     }
   else if (strcmp (soup_server_message_get_method (msg), route->method) != 0)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Allow", route->method);
-      osais_callback_server_set_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                                       "Method not allowed");
+      set_error_response (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed");
     }
   else
     {
