@@ -556,8 +556,6 @@ setup_full (Fixture *fx,
                 "port", 0,
                 "header-timeout-ms", timeout_ms,
                 "body-timeout-ms", timeout_ms,
-                "body-rate-grace-ms", 100,
-                "min-body-rate", 1000,
                 "max-connections", max_connections,
                 "threads", threads,
                 NULL);
@@ -650,6 +648,21 @@ teardown (Fixture       *fx,
   g_free (fx->root);
   g_free (fx->data_dir);
   g_clear_pointer (&fx->files_before, g_ptr_array_unref);
+}
+
+/* Restarts the server with another setting. */
+static void
+restart_with (Fixture    *fx,
+              const char *property,
+              guint       value)
+{
+  g_autoptr(GError) error = NULL;
+
+  osais_callback_server_stop (fx->server);
+  g_object_set (fx->server, property, value, NULL);
+  g_assert_true (osais_callback_server_start (fx->server, &error));
+  g_assert_no_error (error);
+  fx->port = osais_callback_server_get_bound_port (fx->server);
 }
 
 /* Tests */
@@ -1397,21 +1410,34 @@ test_churn_frees_cap (Fixture       *fx,
     }
 }
 
+/* A short grace and a low rate, so that a test sees the rate applied. */
+static void
+restart_with_short_grace (Fixture *fx)
+{
+  osais_callback_server_stop (fx->server);
+  g_object_set (fx->server, "body-rate-grace-ms", 100, NULL);
+  restart_with (fx, "min-body-rate", 1000);
+}
+
 /* A body that trickles below min-body-rate (1000 bytes/s here) once its
  * grace (100 ms) is over is cut with 408, long before the body timeout. */
 static void
 test_body_too_slow (Fixture       *fx,
                     gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  GSocket *socket = g_socket_connection_get_socket (c);
+  g_autoptr(GSocketConnection) c = NULL;
+  GSocket *socket;
   const char *head = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
   g_autofree char *reply = NULL;
-  gint64 start = g_get_monotonic_time ();
+  gint64 start;
   gboolean closed;
   gint64 elapsed;
 
+  restart_with_short_grace (fx);
+  c = raw_connect (fx);
+  socket = g_socket_connection_get_socket (c);
+  start = g_get_monotonic_time ();
   g_assert_true (raw_send (c, head, strlen (head)));
   /* A byte every 20 ms: 50 bytes/s. */
   while (!g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP,
@@ -1441,13 +1467,15 @@ static void
 test_body_fast_enough (Fixture       *fx,
                        gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autoptr(GSocketConnection) c = NULL;
   g_autoptr(GString) body = g_string_new ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"");
   g_autofree char *head = NULL;
   g_autofree char *reply = NULL;
   gboolean closed;
   gsize sent = 0;
 
+  restart_with_short_grace (fx);
+  c = raw_connect (fx);
   /* 600 bytes in 400 ms, 40 bytes every 25 ms: 1600 bytes/s. */
   while (body->len < 599)
     g_string_append_c (body, ' ');
@@ -2386,21 +2414,6 @@ test_client_gone_early (Fixture       *fx,
   rb = raw_read_one (b);
   assert_ack (ra, ACK_TEXT);
   assert_ack (rb, ACK_TEXT);
-}
-
-/* Restarts the server with another setting. */
-static void
-restart_with (Fixture    *fx,
-              const char *property,
-              guint       value)
-{
-  g_autoptr(GError) error = NULL;
-
-  osais_callback_server_stop (fx->server);
-  g_object_set (fx->server, property, value, NULL);
-  g_assert_true (osais_callback_server_start (fx->server, &error));
-  g_assert_no_error (error);
-  fx->port = osais_callback_server_get_bound_port (fx->server);
 }
 
 /* A body that stops coming is cut with 408 at the body timeout. */
