@@ -500,12 +500,21 @@ choose_victim (OsaisCallbackServer *self)
   return slowest;
 }
 
-gboolean
+Connection *
 osais_callback_server_guard_admit (OsaisCallbackServer *self,
-                                   guint               *serial)
+                                   GSocket             *socket,
+                                   Worker              *worker)
 {
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  g_autofree char *key = remote != NULL ? address_key (remote) : NULL;
   Eviction *eviction = NULL;
-  gboolean admitted = TRUE;
+  Connection *conn = NULL;
+
+  if (key == NULL)
+    {
+      g_debug ("A connection closed before it was admitted");
+      return NULL;
+    }
 
   g_mutex_lock (&self->guard_mutex);
   if (self->n_connections >= self->cap)
@@ -521,93 +530,87 @@ osais_callback_server_guard_admit (OsaisCallbackServer *self,
           eviction->key = g_strdup (victim->key);
           eviction->serial = victim->serial;
         }
-      else
-        {
-          admitted = FALSE;
-        }
     }
-  if (admitted)
+  if (self->n_connections < self->cap)
     {
+      /* Known to the guard from now on, so that a connection still on its
+       * way to a busy worker can be chosen for eviction too. */
+      conn = g_new0 (Connection, 1);
+      conn->worker = worker;
+      conn->serial = ++self->next_serial;
+      conn->socket = g_object_ref (socket);
+      conn->key = g_steal_pointer (&key);
+      conn->all_link.data = conn;
+      conn->deadline_link.data = conn;
+      conn->accepted = g_get_monotonic_time ();
+      conn->phase = PHASE_HEAD;
+      g_queue_push_tail_link (&self->all_connections, &conn->all_link);
       self->n_connections++;
-      *serial = ++self->next_serial;
     }
   g_mutex_unlock (&self->guard_mutex);
 
   if (eviction != NULL)
     g_main_context_invoke_full (eviction->worker->context, G_PRIORITY_DEFAULT, evict_cb,
                                 eviction, (GDestroyNotify) eviction_free);
-  if (!admitted)
+  if (conn == NULL)
     g_debug ("Connection cap (%u) reached, nothing to evict", self->cap);
-  return admitted;
+  return conn;
+}
+
+/* A connection admitted but not served: closed, and its place given back. */
+void
+osais_callback_server_guard_release (Connection *conn)
+{
+  g_socket_close (conn->socket, NULL);
+  connection_forget (conn);
+  connection_free (conn);
 }
 
 void
-osais_callback_server_guard_release (OsaisCallbackServer *self)
+osais_callback_server_guard_serve (Connection *conn)
 {
-  g_mutex_lock (&self->guard_mutex);
-  g_assert (self->n_connections > 0);
-  self->n_connections--;
-  g_mutex_unlock (&self->guard_mutex);
-}
-
-void
-osais_callback_server_guard_serve (Worker  *worker,
-                                   GSocket *socket,
-                                   guint    serial)
-{
+  Worker *worker = conn->worker;
   OsaisCallbackServer *self = worker->self;
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *key = NULL;
-  Connection *conn;
   Connection *stale;
+  gboolean evicted;
 
-  connection = g_socket_connection_factory_create_connection (socket);
-  local = g_socket_get_local_address (socket, NULL);
-  remote = g_socket_get_remote_address (socket, NULL);
-  key = remote != NULL ? address_key (remote) : NULL;
-  if (local == NULL || key == NULL || worker->quitting)
+  g_mutex_lock (&self->guard_mutex);
+  evicted = conn->evicted;
+  g_mutex_unlock (&self->guard_mutex);
+
+  local = g_socket_get_local_address (conn->socket, NULL);
+  remote = g_socket_get_remote_address (conn->socket, NULL);
+  if (local == NULL || remote == NULL || evicted || worker->quitting)
     {
-      g_debug ("A connection closed before it was served");
-      g_socket_close (socket, NULL);
-      osais_callback_server_guard_release (self);
+      g_debug ("Connection %u closed before it was served", conn->serial);
+      osais_callback_server_guard_release (conn);
       return;
     }
 
   /* A connection from the same address and port that libsoup still holds
    * is over: its client could not have reused the port otherwise. */
-  stale = g_hash_table_lookup (worker->connections, key);
+  stale = g_hash_table_lookup (worker->connections, conn->key);
   if (stale != NULL && stale->stolen != NULL)
     {
       /* Ours alone: closing it is its end (see connection_gone_cb()). */
       linger_end (stale);
-      stale = g_hash_table_lookup (worker->connections, key);
+      stale = g_hash_table_lookup (worker->connections, conn->key);
     }
   if (stale != NULL)
     {
       g_object_weak_unref (stale->connection, connection_gone_cb, stale);
       connection_forget (stale);
-      g_hash_table_remove (worker->connections, key);
+      g_hash_table_remove (worker->connections, conn->key);
     }
 
-  conn = g_new0 (Connection, 1);
-  conn->worker = worker;
-  conn->serial = serial;
-  conn->socket = g_object_ref (socket);
+  connection = g_socket_connection_factory_create_connection (conn->socket);
   conn->connection = G_OBJECT (connection);
-  conn->key = g_steal_pointer (&key);
-  conn->all_link.data = conn;
-  conn->deadline_link.data = conn;
-  conn->accepted = g_get_monotonic_time ();
-  conn->phase = PHASE_HEAD;
   g_hash_table_insert (worker->connections, conn->key, conn);
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
-
-  g_mutex_lock (&self->guard_mutex);
-  g_queue_push_tail_link (&self->all_connections, &conn->all_link);
-  g_mutex_unlock (&self->guard_mutex);
   connection_set_phase (conn, PHASE_HEAD);
 
   if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local, remote,

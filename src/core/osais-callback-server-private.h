@@ -157,16 +157,16 @@ void         osais_callback_server_routes_finish (Worker              *worker);
 
 /* The guard (osais-callback-server-guard.c) */
 
-/* On the accept loop: counts @socket against the cap, evicting the slowest
- * incomplete connection when the cap is reached; FALSE: refuse it. */
-gboolean     osais_callback_server_guard_admit      (OsaisCallbackServer *self,
-                                                     guint               *serial);
-/* On the worker: the admitted connection becomes libsoup's. */
-void         osais_callback_server_guard_serve      (Worker              *worker,
+/* On the accept loop: counts @socket, for @worker, against the cap,
+ * evicting the slowest incomplete connection when the cap is reached; NULL:
+ * refuse it. */
+Connection  *osais_callback_server_guard_admit      (OsaisCallbackServer *self,
                                                      GSocket             *socket,
-                                                     guint                serial);
-/* Gives back the place of a connection admitted but never served. */
-void         osais_callback_server_guard_release    (OsaisCallbackServer *self);
+                                                     Worker              *worker);
+/* On its worker: the admitted connection becomes libsoup's. */
+void         osais_callback_server_guard_serve      (Connection          *conn);
+/* Closes a connection admitted but never served, giving its place back. */
+void         osais_callback_server_guard_release    (Connection          *conn);
 void         osais_callback_server_guard_start      (Worker              *worker);
 /* At stop: forgets the connections libsoup may still hold. */
 void         osais_callback_server_guard_finish     (Worker              *worker);

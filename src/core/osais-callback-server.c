@@ -91,46 +91,35 @@ backoff_done_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A connection on its way from the accept loop to its worker. */
-typedef struct
-{
-  Worker  *worker;
-  GSocket *socket;
-  guint    serial;
-} Handoff;
-
-static void
-handoff_free (Handoff *handoff)
-{
-  /* Not served (the worker's context went away first): it no longer counts. */
-  if (handoff->socket != NULL)
-    {
-      g_socket_close (handoff->socket, NULL);
-      g_object_unref (handoff->socket);
-      osais_callback_server_guard_release (handoff->worker->self);
-    }
-  g_free (handoff);
-}
-
 /* On the worker's thread: the connection becomes libsoup's. */
 static gboolean
-serve_socket_cb (gpointer user_data)
+serve_connection_cb (gpointer user_data)
 {
-  Handoff *handoff = user_data;
-  g_autoptr(GSocket) socket = g_steal_pointer (&handoff->socket);
+  Connection **conn = user_data;
 
-  osais_callback_server_guard_serve (handoff->worker, socket, handoff->serial);
+  osais_callback_server_guard_serve (g_steal_pointer (conn));
   return G_SOURCE_REMOVE;
+}
+
+static void
+handoff_free (Connection **conn)
+{
+  /* Not served (the worker's context went away first). */
+  if (*conn != NULL)
+    osais_callback_server_guard_release (*conn);
+  g_free (conn);
 }
 
 static void
 serve_socket (OsaisCallbackServer *self,
               GSocket             *socket)
 {
-  Handoff *handoff;
-  guint serial;
+  Worker *worker = self->workers[self->next_worker];
+  Connection **handoff;
+  Connection *conn;
 
-  if (!osais_callback_server_guard_admit (self, &serial))
+  conn = osais_callback_server_guard_admit (self, socket, worker);
+  if (conn == NULL)
     {
       g_socket_close (socket, NULL);
       return;
@@ -140,13 +129,11 @@ serve_socket (OsaisCallbackServer *self,
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
 
   /* Round-robin: each worker gets its share of the connections. */
-  handoff = g_new0 (Handoff, 1);
-  handoff->worker = self->workers[self->next_worker];
-  handoff->socket = g_object_ref (socket);
-  handoff->serial = serial;
   self->next_worker = (self->next_worker + 1) % self->n_workers;
-  g_main_context_invoke_full (handoff->worker->context, G_PRIORITY_DEFAULT,
-                              serve_socket_cb, handoff, (GDestroyNotify) handoff_free);
+  handoff = g_new (Connection *, 1);
+  *handoff = conn;
+  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, serve_connection_cb,
+                              handoff, (GDestroyNotify) handoff_free);
 }
 
 static gboolean
