@@ -342,10 +342,13 @@ guard_dispatch (GSource     *source,
   OsaisCallbackServer *self = worker->self;
   gint64 now = g_get_monotonic_time ();
   gint64 next = -1;
-  GQueue *queues[] = { &worker->head_deadlines, &worker->body_deadlines };
+  GQueue *queues[] = {
+    &worker->head_deadlines, &worker->body_deadlines, &worker->linger_deadlines,
+  };
 
   expire_queue (&worker->head_deadlines, now, "The request head is too slow");
   expire_queue (&worker->body_deadlines, now, "The request timed out");
+  expire_queue (&worker->linger_deadlines, now, "The lingering close is over");
   if (worker->n_bodies > 0 && self->min_body_rate > 0)
     {
       check_body_rates (worker, now);
@@ -742,10 +745,8 @@ reject_and_close (Worker            *worker,
   g_source_set_callback (conn->linger_source, (GSourceFunc) G_CALLBACK (linger_read_cb),
                          conn, NULL);
   g_source_attach (conn->linger_source, worker->context);
-  /* Bounded in time too; the body queue's deadlines stay in order, as a
-   * lingering close is never longer than the body timeout. */
-  connection_set_deadline (conn, &worker->body_deadlines,
-                           MIN (LINGER_TIMEOUT_MS, MAX (worker->self->body_timeout_ms, 1)));
+  /* Bounded in time too. */
+  connection_set_deadline (conn, &worker->linger_deadlines, LINGER_TIMEOUT_MS);
   return TRUE;
 }
 

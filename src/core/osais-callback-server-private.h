@@ -56,7 +56,8 @@ struct _Worker
    * rate check while a body is being read. */
   GSource             *guard_source;
   GQueue               head_deadlines;
-  GQueue               body_deadlines;
+  GQueue               body_deadlines;    /* the body, then the answer */
+  GQueue               linger_deadlines;
   guint                n_bodies;
 };
 
