@@ -457,7 +457,8 @@ evict_cb (gpointer user_data)
  * socket until its worker reads it, while a slow client's bytes are read
  * as they come, so a slow head has nothing waiting most of the time. Among
  * those, past the grace before new ones, with nothing waiting, then with
- * something waiting; the oldest first in each. Then the slowest body. Under
+ * something waiting; then new ones, with nothing waiting, then with the
+ * fewest bytes waiting; the oldest first in each. Then the slowest body. Under
  * guard_mutex; a connection on another worker may be closing meanwhile, and
  * then asking its socket fails harmlessly (the connection holds a reference
  * to the GSocket). */
@@ -466,6 +467,7 @@ choose_victim (OsaisCallbackServer *self)
 {
   gint64 now = g_get_monotonic_time ();
   Connection *heads[4] = { NULL, };
+  gssize fewest_waiting = G_MAXSSIZE;
   Connection *slowest = NULL;
   double slowest_rate = G_MAXDOUBLE;
 
@@ -478,13 +480,19 @@ choose_victim (OsaisCallbackServer *self)
       if (conn->phase == PHASE_HEAD)
         {
           gboolean young = now - conn->accepted < EVICTION_GRACE_US;
-          gboolean waiting = g_socket_get_available_bytes (conn->socket) > 0;
-          guint rank = (young ? 2 : 0) + (waiting ? 1 : 0);
+          gssize waiting = g_socket_get_available_bytes (conn->socket);
+          guint rank = (young ? 2 : 0) + (waiting > 0 ? 1 : 0);
 
           if (rank == 0)
             return conn;
-          if (heads[rank] == NULL)
-            heads[rank] = conn;
+          /* Among new ones with bytes waiting, the fewest: a flood's first
+           * byte rather than a request that came whole. */
+          if (heads[rank] == NULL || (rank == 3 && waiting < fewest_waiting))
+            {
+              heads[rank] = conn;
+              if (rank == 3)
+                fewest_waiting = waiting;
+            }
         }
       else if (conn->phase == PHASE_BODY)
         {
