@@ -163,16 +163,38 @@ create_job (Fixture    *fx,
   g_object_unref (result);
 }
 
+/* Runs what is queued on this thread's context: the store queues its
+ * changes to the objects before it answers the operation that made them,
+ * so once a callback is acknowledged, its change is there to run. */
 static void
-spin (guint ms)
+drain_main_context (void)
 {
-  gint64 end = g_get_monotonic_time () + ms * 1000;
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
 
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (5000);
-    }
+typedef struct
+{
+  OsaisCallbackServer *server;
+  guint                n;
+} ConnectionCount;
+
+static gboolean
+connections_are (gpointer data)
+{
+  ConnectionCount *count = data;
+
+  return osais_callback_server_get_n_connections (count->server) == count->n;
+}
+
+/* Waits until the server counts @n connections against its cap. */
+static void
+wait_for_connections (Fixture *fx,
+                      guint    n)
+{
+  ConnectionCount count = { fx->server, n };
+
+  osais_test_wait_until (connections_are, &count, "the server's connection count");
 }
 
 typedef struct
@@ -293,8 +315,7 @@ lookup_job (Fixture *fx,
 {
   OsaisJob *job;
 
-  /* The store updates its objects on this context after the ack. */
-  spin (50);
+  drain_main_context ();
   job = osais_store_lookup (fx->store, uid);
   g_assert_nonnull (job);
   return job;
@@ -519,7 +540,7 @@ static void
 setup_full (Fixture *fx,
             guint    max_connections,
             guint    threads,
-            guint    body_timeout)
+            guint    timeout_ms)
 {
   g_autoptr(GError) error = NULL;
 
@@ -533,8 +554,8 @@ setup_full (Fixture *fx,
   g_object_set (fx->server,
                 "address", "127.0.0.1",
                 "port", 0,
-                "header-timeout", 2,
-                "body-timeout", body_timeout,
+                "header-timeout-ms", timeout_ms,
+                "body-timeout-ms", timeout_ms,
                 "max-connections", max_connections,
                 "threads", threads,
                 NULL);
@@ -546,7 +567,7 @@ setup_full (Fixture *fx,
 
   fx->session = soup_session_new ();
   create_job (fx, 0, JOB_UID, JOB_TOKEN);
-  spin (50);
+  drain_main_context ();
   fx->files_before = list_files (fx->root);
 }
 
@@ -555,7 +576,8 @@ setup_with (Fixture *fx,
             guint    max_connections,
             guint    threads)
 {
-  setup_full (fx, max_connections, threads, 5);
+  /* Long enough never to cut a well-behaved client on a loaded machine. */
+  setup_full (fx, max_connections, threads, 5000);
 }
 
 static void
@@ -588,11 +610,27 @@ setup_workers_capped (Fixture       *fx,
   setup_with (fx, 3, 3);
 }
 
+/* Timeouts short enough to wait for: a test that waits for one takes
+ * a few hundred milliseconds. */
 static void
-setup_short_body (Fixture       *fx,
-                  gconstpointer  data)
+setup_short (Fixture       *fx,
+             gconstpointer  data)
 {
-  setup_full (fx, 64, 0, 1);
+  setup_full (fx, 64, 0, 300);
+}
+
+static void
+setup_short_workers (Fixture       *fx,
+                     gconstpointer  data)
+{
+  setup_full (fx, 64, 3, 300);
+}
+
+static void
+setup_cap16 (Fixture       *fx,
+             gconstpointer  data)
+{
+  setup_with (fx, 16, 0);
 }
 
 static void
@@ -605,11 +643,26 @@ teardown (Fixture       *fx,
   g_assert_finalize_object (fx->server);
   osais_store_close (fx->store);
   g_clear_object (&fx->store);
-  spin (10);
+  drain_main_context ();
   remove_recursive (fx->root);
   g_free (fx->root);
   g_free (fx->data_dir);
   g_clear_pointer (&fx->files_before, g_ptr_array_unref);
+}
+
+/* Restarts the server with another setting. */
+static void
+restart_with (Fixture    *fx,
+              const char *property,
+              guint       value)
+{
+  g_autoptr(GError) error = NULL;
+
+  osais_callback_server_stop (fx->server);
+  g_object_set (fx->server, property, value, NULL);
+  g_assert_true (osais_callback_server_start (fx->server, &error));
+  g_assert_no_error (error);
+  fx->port = osais_callback_server_get_bound_port (fx->server);
 }
 
 /* Tests */
@@ -1025,6 +1078,8 @@ typedef struct
   gint64   closed_after;   /* µs, or -1 */
 } SlowClient;
 
+/* Sends a request head a byte every 50 ms (it would take about 3 s) and
+ * notes when the server closed the connection. */
 static gpointer
 slow_client_thread (gpointer data)
 {
@@ -1040,7 +1095,9 @@ slow_client_thread (gpointer data)
     {
       char buffer[256];
 
-      if (g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP, G_USEC_PER_SEC, NULL, NULL))
+      /* The pace of the attack, cut short when the server closes. */
+      if (g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP, 50 * G_TIME_SPAN_MILLISECOND,
+                                         NULL, NULL))
         {
           if (g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) <= 0)
             {
@@ -1058,92 +1115,79 @@ slow_client_thread (gpointer data)
 }
 
 static void
+assert_closed_after_timeout (SlowClient *slow)
+{
+  g_test_message ("Slow client closed after %" G_GINT64_FORMAT " µs", slow->closed_after);
+  /* header-timeout-ms is 300; the head would take about 3 s. */
+  g_assert_cmpint (slow->closed_after, >=, 250 * 1000);
+  g_assert_cmpint (slow->closed_after, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
 test_header_timeout (Fixture       *fx,
                      gconstpointer  data)
 {
   SlowClient slow = { fx, -1 };
   GThread *thread = g_thread_new ("slow-client", slow_client_thread, &slow);
   g_autoptr(Response) r = NULL;
-  gint64 start;
 
-  spin (300);
-  /* Meanwhile, a normal client is served at once. */
-  start = g_get_monotonic_time ();
+  wait_for_connections (fx, 1);
+  /* Meanwhile, a normal client is served. */
   r = post_text (fx, "notify", "application/json",
                  "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}");
   g_assert_cmpuint (r->status, ==, 200);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
 
   g_thread_join (thread);
-  g_test_message ("Slow client closed after %" G_GINT64_FORMAT " µs", slow.closed_after);
-  /* header-timeout is 2 s; the headers would take over 50 s. */
-  g_assert_cmpint (slow.closed_after, >=, 1500 * 1000);
-  g_assert_cmpint (slow.closed_after, <, 5 * G_USEC_PER_SEC);
+  assert_closed_after_timeout (&slow);
+  /* The connection the server cut gave its place back. */
+  wait_for_connections (fx, 0);
 }
 
-/* An answer from libsoup closes its connection at once: no kept-alive
- * connection of libsoup's holds a place under the cap (libsoup 3.2 leaks
- * those whose client goes between requests). */
+/* Every answer closes its connection at once, whoever gives it. */
 static void
-test_libsoup_answer_closes (Fixture       *fx,
-                            gconstpointer  data)
+assert_answer_closes (Fixture    *fx,
+                      const char *req,
+                      const char *status_line)
 {
   g_autoptr(GSocketConnection) c = raw_connect (fx);
-  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   g_autofree char *reply = NULL;
   gboolean closed;
-  gint64 start = g_get_monotonic_time ();
 
   g_assert_true (raw_send (c, req, strlen (req)));
   reply = raw_read_all (c, &closed);
-  g_test_message ("Closed after %" G_GINT64_FORMAT " µs", g_get_monotonic_time () - start);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+  g_assert_true (g_str_has_prefix (reply, status_line));
   g_assert_nonnull (strstr (reply, "Connection: close\r\n"));
   g_assert_true (closed);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
 }
 
-/* Kept-alive connections whose requests libsoup answers, then closed by
- * their clients, used to hold their places under the cap for seconds (a
- * leak of libsoup 3.2's): with a cap of 2, the third such client was
- * refused. Each is closed by the server now, and the next is served. */
 static void
-test_libsoup_churn_frees_cap (Fixture       *fx,
-                              gconstpointer  data)
+test_answer_closes (Fixture       *fx,
+                    gconstpointer  data)
 {
-  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const char *body = "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}";
+  g_autofree char *notify = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                             "Content-Type: application/json\r\n"
+                                             "Content-Length: %zu\r\n\r\n%s",
+                                             strlen (body), body);
 
-  for (guint i = 0; i < 12; i++)
-    {
-      g_autoptr(GSocketConnection) c = raw_connect (fx);
-      g_autofree char *reply = NULL;
-
-      /* One answer read, then the client goes, as a kept-alive client does. */
-      g_assert_true (raw_send (c, req, strlen (req)));
-      reply = raw_read_response (c);
-      g_assert_nonnull (reply);
-      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
-      g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
-      /* The server lets its side go on its own thread. */
-      spin (50);
-    }
+  assert_answer_closes (fx, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "HTTP/1.1 404");
+  assert_answer_closes (fx, notify, "HTTP/1.1 200");
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
 }
 
+/* A second request on the same connection, pipelined or after the
+ * answer, is never served: the answer to the first closes it. */
 static void
-test_keepalive (Fixture       *fx,
-                gconstpointer  data)
+test_one_request_per_connection (Fixture       *fx,
+                                 gconstpointer  data)
 {
   g_autoptr(GSocketConnection) c = raw_connect (fx);
   const char *body1 = "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}";
   const char *body2 = "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}";
-  const char *too_large = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\n"
-                          "Content-Length: 1000000000\r\n\r\n";
   g_autofree char *req1 = NULL;
   g_autofree char *req2 = NULL;
-  g_autofree char *reply1 = NULL;
-  g_autofree char *reply2 = NULL;
-  g_autofree char *reply3 = NULL;
+  g_autofree char *both = NULL;
+  g_autofree char *reply = NULL;
   gboolean closed;
 
   req1 = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -1152,119 +1196,322 @@ test_keepalive (Fixture       *fx,
   req2 = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                           strlen (body2), body2);
+  both = g_strconcat (req1, req2, NULL);
 
-  /* Two requests, one connection: both acknowledged. */
-  g_assert_true (raw_send (c, req1, strlen (req1)));
-  reply1 = raw_read_response (c);
-  g_assert_nonnull (reply1);
-  g_assert_true (g_str_has_prefix (reply1, "HTTP/1.1 200"));
-  g_assert_null (strstr (reply1, "Connection: close"));
-  g_assert_true (raw_send (c, req2, strlen (req2)));
-  reply2 = raw_read_response (c);
-  g_assert_nonnull (reply2);
-  g_assert_true (g_str_has_prefix (reply2, "HTTP/1.1 200"));
-  g_assert_nonnull (strstr (reply2, "\"uid\":\"1001\""));
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, 2);
-
-  /* A later request on the same connection is checked like a first one. */
-  g_assert_true (raw_send (c, too_large, strlen (too_large)));
-  reply3 = raw_read_all (c, &closed);
-  g_assert_true (g_str_has_prefix (reply3, "HTTP/1.1 413"));
+  /* Both in one write: one whole answer, then the end of the stream. */
+  g_assert_true (raw_send (c, both, strlen (both)));
+  reply = raw_read_all (c, &closed);
   g_assert_true (closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
+  g_assert_true (g_str_has_suffix (reply, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}"));
+  g_assert_null (strstr (reply + 1, "HTTP/1.1"));
+  /* The second was never applied. */
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_RECEIVED);
 }
 
-static gboolean
-is_closed_soon (GSocketConnection *c)
-{
-  GSocket *socket = g_socket_connection_get_socket (c);
-  char buffer[64];
-
-  if (!g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP, G_USEC_PER_SEC / 2, NULL, NULL))
-    return FALSE;
-  return g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) <= 0;
-}
-
-/* Closes @open, one of the connections filling the cap: a new connection
- * is then served. */
-static void
-assert_place_freed (Fixture           *fx,
-                    GSocketConnection *open)
-{
-  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  g_autoptr(GSocketConnection) later = NULL;
-  g_autofree char *reply = NULL;
-  gboolean closed;
-
-  g_io_stream_close (G_IO_STREAM (open), NULL, NULL);
-  spin (200);
-  later = raw_connect (fx);
-  g_assert_true (raw_send (later, req, strlen (req)));
-  reply = raw_read_all (later, &closed);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
-}
-
+/* The cap counts connections, not requests: a newcomer beyond it takes the
+ * place of the connection whose head has waited longest; connections past
+ * their head keep theirs. */
 static void
 test_connection_cap (Fixture       *fx,
                      gconstpointer  data)
 {
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   g_autoptr(GSocketConnection) a = raw_connect (fx);
-  g_autoptr(GSocketConnection) b = raw_connect (fx);
+  g_autoptr(GSocketConnection) b = NULL;
   g_autoptr(GSocketConnection) over = NULL;
+  g_autofree char *evicted = NULL;
+  g_autofree char *reply_over = NULL;
+  g_autofree char *reply_b = NULL;
+  gboolean closed;
 
-  spin (100);
-  /* The cap is 2: a third connection is closed at once. */
+  wait_for_connections (fx, 1);
+  b = raw_connect (fx);
+  wait_for_connections (fx, 2);
+
+  /* The cap is 2: a third connection is served, and the oldest idle one,
+   * a, is closed without an answer. */
   over = raw_connect (fx);
-  g_assert_true (is_closed_soon (over));
-  g_assert_false (is_closed_soon (a));
+  g_assert_true (raw_send (over, req, strlen (req)));
+  reply_over = raw_read_all (over, &closed);
+  g_assert_true (g_str_has_prefix (reply_over, "HTTP/1.1 404"));
+  evicted = raw_read_all (a, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (evicted, ==, "");
 
-  /* Once one closes, a new connection is served again. */
-  assert_place_freed (fx, b);
+  /* b kept its place. */
+  g_assert_true (raw_send (b, req, strlen (req)));
+  reply_b = raw_read_all (b, &closed);
+  g_assert_true (g_str_has_prefix (reply_b, "HTTP/1.1 404"));
+  wait_for_connections (fx, 0);
+}
+
+/* Slow loris: three times the cap of attackers, each sending its head a
+ * byte at a time and reconnecting when dropped, while a client makes its
+ * callbacks: at least 99% of them are acknowledged. */
+typedef struct
+{
+  Fixture  *fx;
+  gint      stop;
+  guint     connections;
+} Attacker;
+
+static gpointer
+attacker_thread (gpointer data)
+{
+  Attacker *attacker = data;
+  const char *head = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: yes\r\n\r\n";
+
+  while (!g_atomic_int_get (&attacker->stop))
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) c = NULL;
+      GSocket *socket;
+
+      c = g_socket_client_connect_to_host (client, "127.0.0.1", attacker->fx->port, NULL, NULL);
+      if (c == NULL)
+        continue;
+      attacker->connections++;
+      socket = g_socket_connection_get_socket (c);
+      for (gsize i = 0; head[i] != '\0' && !g_atomic_int_get (&attacker->stop); i++)
+        {
+          char buffer[64];
+
+          if (g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP,
+                                             20 * G_TIME_SPAN_MILLISECOND, NULL, NULL) &&
+              g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) <= 0)
+            break;
+          if (g_socket_send (socket, head + i, 1, NULL, NULL) != 1)
+            break;
+        }
+      /* Reconnecting in a tight loop would only measure the machine. */
+      g_usleep (5 * G_TIME_SPAN_MILLISECOND);
+    }
+  return NULL;
 }
 
 static void
-test_client_close_frees_cap (Fixture       *fx,
-                             gconstpointer  data)
+test_slowloris (Fixture       *fx,
+                gconstpointer  data)
 {
-  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  g_autoptr(GSocketConnection) later = NULL;
-  g_autofree char *reply = NULL;
-  gint64 start;
+  const guint cap = 16;
+  Attacker attackers[48];
+  GThread *threads[G_N_ELEMENTS (attackers)];
+  guint acknowledged = 0;
+  guint attempts = 100;
+  guint connections = 0;
 
-  /* Two kept-alive connections (the cap), each closed by its client after
-   * one answer, as an HTTP client does with an idle connection. */
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (attackers); i++)
+    {
+      attackers[i] = (Attacker) { fx, 0, 0 };
+      threads[i] = g_thread_new ("attacker", attacker_thread, &attackers[i]);
+    }
+  wait_for_connections (fx, cap);
+
+  for (guint i = 0; i < attempts; i++)
     {
       g_autoptr(GSocketConnection) c = raw_connect (fx);
-      g_autofree char *answer = NULL;
+      g_autofree char *body = g_strdup_printf ("{\"uid\":\"1001\",\"stage\":\"1\","
+                                               "\"token\":\"tok\",\"cycle\":\"%u\"}", i);
+      g_autofree char *req = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                              "Content-Type: application/json\r\n"
+                                              "Content-Length: %zu\r\n\r\n%s",
+                                              strlen (body), body);
+      g_autofree char *reply = NULL;
+      gboolean closed;
 
-      g_assert_true (raw_send (c, req, strlen (req)));
-      answer = raw_read_response (c);
-      g_assert_nonnull (answer);
-      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 404"));
-      g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+      if (raw_send (c, req, strlen (req)))
+        reply = raw_read_all (c, &closed);
+      if (reply != NULL && g_str_has_prefix (reply, "HTTP/1.1 200"))
+        acknowledged++;
     }
 
-  /* Their places come back, at the latest once the header timeout (2 s)
-   * has reaped them: a new connection is then served again. */
-  start = g_get_monotonic_time ();
-  for (;;)
+  for (guint i = 0; i < G_N_ELEMENTS (attackers); i++)
+    {
+      g_atomic_int_set (&attackers[i].stop, 1);
+      g_thread_join (threads[i]);
+      connections += attackers[i].connections;
+    }
+  g_test_message ("Slow loris, cap %u, %zu attackers (%u connections): %u of %u "
+                  "callbacks acknowledged", cap, G_N_ELEMENTS (attackers), connections,
+                  acknowledged, attempts);
+  /* Under ASan the server reads a head ten times slower, longer than the
+   * grace a new connection has before the flood evicts it: the share is a
+   * measure of speed there, so only the run itself is checked. */
+  if (!osais_test_is_sanitized ())
+    g_assert_cmpuint (acknowledged * 100, >=, attempts * 99);
+  /* The attackers did reconnect, and so were evicted. */
+  g_assert_cmpuint (connections, >, G_N_ELEMENTS (attackers));
+}
+
+/* Connections that end every way a client can end them give their places
+ * back: afterwards, as many connections as the cap, all opened before any
+ * sends, are all served (a place kept by a gone connection would make the
+ * last of them evict the first). */
+static void
+test_churn_frees_cap (Fixture       *fx,
+                      gconstpointer  data)
+{
+  const guint cap = 16;
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const char *half = "POST /notify HTTP/1.1\r\nHost: 127.0";
+  const char *body = "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}";
+  g_autofree char *notify = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                             "Content-Type: application/json\r\n"
+                                             "Content-Length: %zu\r\n\r\n%s",
+                                             strlen (body), body);
+  g_autofree char *half_body = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                "Content-Type: application/json\r\n"
+                                                "Content-Length: 100\r\n\r\n{\"uid\"");
+  GSocketConnection *burst[16];
+
+  for (guint i = 0; i < 3 * cap; i++)
     {
       g_autoptr(GSocketConnection) c = raw_connect (fx);
 
-      spin (100);
-      if (!is_closed_soon (c))
+      switch (i % 4)
         {
-          later = g_steal_pointer (&c);
+        case 0:
+          {
+            /* One request, its answer read, then the client closes. */
+            g_autofree char *reply = NULL;
+
+            g_assert_true (raw_send (c, i % 8 == 0 ? req : notify,
+                                     strlen (i % 8 == 0 ? req : notify)));
+            reply = raw_read_response (c);
+            g_assert_nonnull (reply);
+          }
+          break;
+        case 1:
+          /* Connect, then close without a request. */
+          break;
+        case 2:
+          /* Close in the middle of the head. */
+          g_assert_true (raw_send (c, half, strlen (half)));
+          break;
+        case 3:
+        default:
+          /* Close in the middle of the body. */
+          g_assert_true (raw_send (c, half_body, strlen (half_body)));
           break;
         }
-      g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
+      g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
     }
-  g_test_message ("Served again after %" G_GINT64_FORMAT " µs",
-                  g_get_monotonic_time () - start);
-  g_assert_true (raw_send (later, req, strlen (req)));
-  reply = raw_read_response (later);
-  g_assert_nonnull (reply);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+  /* A connection its client closed may still wait in the listen backlog,
+   * uncounted yet: the server accepts in order, so once a last request is
+   * answered, every one before it was accepted. */
+  {
+    g_autoptr(GSocketConnection) last = raw_connect (fx);
+    g_autofree char *reply = NULL;
+
+    g_assert_true (raw_send (last, req, strlen (req)));
+    reply = raw_read_response (last);
+    g_assert_nonnull (reply);
+  }
+  wait_for_connections (fx, 0);
+
+  for (guint i = 0; i < cap; i++)
+    burst[i] = raw_connect (fx);
+  wait_for_connections (fx, cap);
+  for (guint i = 0; i < cap; i++)
+    {
+      g_autofree char *reply = NULL;
+
+      g_assert_true (raw_send (burst[i], req, strlen (req)));
+      reply = raw_read_response (burst[i]);
+      g_assert_nonnull (reply);
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+      g_object_unref (burst[i]);
+    }
+}
+
+/* A short grace and a low rate, so that a test sees the rate applied. */
+static void
+restart_with_short_grace (Fixture *fx)
+{
+  osais_callback_server_stop (fx->server);
+  g_object_set (fx->server, "body-rate-grace-ms", 100, NULL);
+  restart_with (fx, "min-body-rate", 1000);
+}
+
+/* A body that trickles below min-body-rate (1000 bytes/s here) once its
+ * grace (100 ms) is over is cut with 408, long before the body timeout. */
+static void
+test_body_too_slow (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = NULL;
+  GSocket *socket;
+  const char *head = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+  g_autofree char *reply = NULL;
+  gint64 start;
+  gboolean closed;
+  gint64 elapsed;
+
+  restart_with_short_grace (fx);
+  c = raw_connect (fx);
+  socket = g_socket_connection_get_socket (c);
+  start = g_get_monotonic_time ();
+  g_assert_true (raw_send (c, head, strlen (head)));
+  /* A byte every 20 ms: 50 bytes/s. */
+  while (!g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP,
+                                         20 * G_TIME_SPAN_MILLISECOND, NULL, NULL))
+    {
+      g_assert_true (raw_send (c, " ", 1));
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+    }
+  reply = raw_read_all (c, &closed);
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("Cut after %" G_GINT64_FORMAT " µs: %s", elapsed, reply);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 408"));
+  g_assert_nonnull (strstr (reply, "\"status\":408"));
+  g_assert_true (closed);
+  /* After the grace, before the body timeout (5 s). */
+  g_assert_cmpint (elapsed, >=, 100 * 1000);
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  assert_nothing_applied (fx);
+  /* The answered connection, closed after its lingering close, gave its
+   * place back. */
+  g_clear_object (&c);
+  wait_for_connections (fx, 0);
+}
+
+/* A body as fast as it needs to be is not cut, however long it takes. */
+static void
+test_body_fast_enough (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"");
+  g_autofree char *head = NULL;
+  g_autofree char *reply = NULL;
+  gboolean closed;
+  gsize sent = 0;
+
+  restart_with_short_grace (fx);
+  c = raw_connect (fx);
+  /* 2000 bytes in 400 ms, 100 bytes every 20 ms: 5000 bytes/s, five times
+   * the minimum, so that a loaded machine's late wake-ups do not matter. */
+  while (body->len < 1999)
+    g_string_append_c (body, ' ');
+  g_string_append_c (body, '}');
+  head = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                          body->len);
+  g_assert_true (raw_send (c, head, strlen (head)));
+  while (sent < body->len)
+    {
+      gsize n = MIN (100, body->len - sent);
+
+      g_assert_true (raw_send (c, body->str + sent, n));
+      sent += n;
+      /* The client's pace, not a wait for the server. */
+      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+    }
+  reply = raw_read_all (c, &closed);
+  g_test_message ("Reply: %s", reply);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
 }
 
 /* A notification that outruns the reply to its request is acknowledged at
@@ -1402,17 +1649,15 @@ test_workers_slow_clients (Fixture       *fx,
   SlowClient slow2 = { fx, -1 };
   GThread *thread1;
   GThread *thread2;
-  gint64 start;
 
   /* One slow client on the first worker, one on the second (connections
    * are handed round-robin); each worker's timer must close its own. */
   thread1 = g_thread_new ("slow-client-1", slow_client_thread, &slow1);
-  spin (100);
+  wait_for_connections (fx, 1);
   thread2 = g_thread_new ("slow-client-2", slow_client_thread, &slow2);
-  spin (300);
+  wait_for_connections (fx, 2);
 
-  /* Meanwhile clients are served at once, on every worker. */
-  start = g_get_monotonic_time ();
+  /* Meanwhile clients are served, on every worker. */
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(GSocketConnection) c = raw_connect (fx);
@@ -1428,38 +1673,48 @@ test_workers_slow_clients (Fixture       *fx,
       g_assert_nonnull (reply);
       g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
     }
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
 
   g_thread_join (thread1);
   g_thread_join (thread2);
-  g_test_message ("Slow clients closed after %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " µs",
-                  slow1.closed_after, slow2.closed_after);
-  /* header-timeout is 2 s; the headers would take over 50 s. */
-  g_assert_cmpint (slow1.closed_after, >=, 1500 * 1000);
-  g_assert_cmpint (slow1.closed_after, <, 5 * G_USEC_PER_SEC);
-  g_assert_cmpint (slow2.closed_after, >=, 1500 * 1000);
-  g_assert_cmpint (slow2.closed_after, <, 5 * G_USEC_PER_SEC);
+  assert_closed_after_timeout (&slow1);
+  assert_closed_after_timeout (&slow2);
 }
 
+/* The cap (3) counts the connections of all workers, one on each: a
+ * fourth evicts the oldest waiting one, on whichever worker it is. */
 static void
 test_workers_connection_cap (Fixture       *fx,
                              gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) a = raw_connect (fx);
-  g_autoptr(GSocketConnection) b = raw_connect (fx);
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  GSocketConnection *c[3];
   g_autoptr(GSocketConnection) over = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *evicted = NULL;
+  gboolean closed;
 
-  spin (100);
-  /* The cap (3) counts the connections of all workers, one on each: a
-   * fourth is closed at once, though each worker has only one. */
+  for (guint i = 0; i < 3; i++)
+    {
+      c[i] = raw_connect (fx);
+      wait_for_connections (fx, i + 1);
+    }
   over = raw_connect (fx);
-  g_assert_true (is_closed_soon (over));
-  g_assert_false (is_closed_soon (a));
-  g_assert_false (is_closed_soon (c));
+  g_assert_true (raw_send (over, req, strlen (req)));
+  reply = raw_read_all (over, &closed);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 404"));
+  evicted = raw_read_all (c[0], &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (evicted, ==, "");
+  for (guint i = 1; i < 3; i++)
+    {
+      g_autofree char *answer = NULL;
 
-  /* A connection closed on the second worker frees a place for all. */
-  assert_place_freed (fx, b);
+      g_assert_true (raw_send (c[i], req, strlen (req)));
+      answer = raw_read_all (c[i], &closed);
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 404"));
+    }
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (c[i]);
 }
 
 static void
@@ -1641,7 +1896,8 @@ test_check_rate_limited (Fixture       *fx,
   assert_json_error (limited, 429);
   g_assert_cmpstr (limited->retry_after, ==, "1");
 
-  g_usleep (1100 * G_TIME_SPAN_MILLISECOND);
+  /* The next second of the monotonic clock, which the window counts in. */
+  g_usleep (G_USEC_PER_SEC - g_get_monotonic_time () % G_USEC_PER_SEC + 1000);
   again = request (fx, "GET", "check/00112233445566778899aabbccddeeff", NULL, NULL, 0);
   g_assert_cmpuint (again->status, ==, 200);
 }
@@ -1794,10 +2050,11 @@ test_descriptor_exhaustion (Fixture       *fx,
 
   /* The server cannot accept; it must neither spin nor give up. */
   cpu_before = cpu_seconds ();
-  g_usleep (G_USEC_PER_SEC / 2);
+  /* A window to measure in, not a wait for anything. */
+  g_usleep (G_USEC_PER_SEC / 4);
   cpu_used = cpu_seconds () - cpu_before;
   g_test_message ("CPU used while descriptors were exhausted: %.3f s", cpu_used);
-  g_assert_cmpfloat (cpu_used, <, 0.2);
+  g_assert_cmpfloat (cpu_used, <, 0.1);
 
   for (i = 0; i < fillers->len; i++)
     close (g_array_index (fillers, int, i));
@@ -1945,7 +2202,7 @@ plain_notify (const char *body)
 }
 
 /* Sends @data in two writes, the first @first bytes long, with a pause
- * between them: the fast path then sees an incomplete head. */
+ * between them: the server then reads an incomplete head first. */
 static void
 raw_send_split (GSocketConnection *connection,
                 const char        *data,
@@ -1953,7 +2210,8 @@ raw_send_split (GSocketConnection *connection,
 {
   g_assert_cmpuint (first, <, strlen (data));
   g_assert_true (raw_send (connection, data, first));
-  spin (200);
+  /* The client's pace, not a wait for the server. */
+  g_usleep (20 * G_TIME_SPAN_MILLISECOND);
   g_assert_true (raw_send (connection, data + first, strlen (data) - first));
 }
 
@@ -1970,45 +2228,7 @@ assert_ack (RawResponse *r,
 #define ACK_NUMBER "{\"data\":{\"token\":\"tok\",\"uid\":1001}}"
 
 static void
-test_plain_pipelined (Fixture       *fx,
-                      gconstpointer  data)
-{
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  /* The uid as text in one, as a number in the other: the acks differ, so
-   * their order shows. */
-  g_autofree char *first = plain_notify ("{\"uid\":\"1001\",\"stage\":\"3\",\"token\":\"tok\","
-                                         "\"cycle\":\"1\",\"descr\":\"one\"}");
-  g_autofree char *second = plain_notify ("{\"uid\":1001,\"stage\":3,\"token\":\"tok\","
-                                          "\"cycle\":2,\"descr\":\"two\"}");
-  g_autofree char *third = plain_notify ("{\"uid\":\"1001\",\"stage\":\"4\",\"token\":\"tok\","
-                                         "\"cycle\":\"2\"}");
-  g_autofree char *both = g_strconcat (first, second, NULL);
-  g_autoptr(GPtrArray) replies = NULL;
-  g_autoptr(RawResponse) later = NULL;
-  OsaisJob *job;
-
-  /* Both in one write. */
-  g_assert_true (raw_send (c, both, strlen (both)));
-  replies = raw_read_responses (c, 2);
-  assert_ack (g_ptr_array_index (replies, 0), ACK_TEXT);
-  assert_ack (g_ptr_array_index (replies, 1), ACK_NUMBER);
-
-  /* Both applied, in order: the second's description is the last. */
-  job = lookup_job (fx, JOB_UID);
-  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_IMAGE_STARTED);
-  g_assert_cmpint (osais_job_get_cycle (job), ==, 2);
-  g_assert_cmpstr (osais_job_get_description (job), ==, "two");
-
-  /* The connection stays open for a later one. */
-  spin (300);
-  g_assert_true (raw_send (c, third, strlen (third)));
-  later = raw_read_one (c);
-  assert_ack (later, ACK_TEXT);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_IMAGE_DONE);
-}
-
-static void
-test_plain_body_after_head (Fixture       *fx,
+test_body_in_pieces (Fixture       *fx,
                             gconstpointer  data)
 {
   const char *body1 = "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}";
@@ -2019,30 +2239,31 @@ test_plain_body_after_head (Fixture       *fx,
   gsize head2 = strlen (req2) - strlen (body2);
   gsize third = strlen (body2) / 3;
 
-  /* The head whole, the body 200 ms later. */
+  /* The head whole, the body 20 ms later (the pauses below are the
+   * client's pace, not waits for the server). */
   {
     g_autoptr(GSocketConnection) c = raw_connect (fx);
     g_autoptr(RawResponse) r = NULL;
 
     g_assert_true (raw_send (c, req1, head1));
-    spin (200);
+    g_usleep (20 * G_TIME_SPAN_MILLISECOND);
     g_assert_true (raw_send (c, body1, strlen (body1)));
     r = raw_read_one (c);
     assert_ack (r, ACK_TEXT);
     g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
   }
 
-  /* The head whole, the body in three pieces 100 ms apart. */
+  /* The head whole, the body in three pieces 20 ms apart. */
   {
     g_autoptr(GSocketConnection) c = raw_connect (fx);
     g_autoptr(RawResponse) r = NULL;
 
     g_assert_true (raw_send (c, req2, head2));
-    spin (100);
+    g_usleep (20 * G_TIME_SPAN_MILLISECOND);
     g_assert_true (raw_send (c, body2, third));
-    spin (100);
+    g_usleep (20 * G_TIME_SPAN_MILLISECOND);
     g_assert_true (raw_send (c, body2 + third, third));
-    spin (100);
+    g_usleep (20 * G_TIME_SPAN_MILLISECOND);
     g_assert_true (raw_send (c, body2 + 2 * third, strlen (body2) - 2 * third));
     r = raw_read_one (c);
     assert_ack (r, ACK_NUMBER);
@@ -2053,9 +2274,9 @@ test_plain_body_after_head (Fixture       *fx,
   }
 }
 
-/* A body far larger than what the fast path peeks at, read in steps. */
+/* A body of many segments, read in steps. */
 static void
-test_plain_large_body (Fixture       *fx,
+test_large_body (Fixture       *fx,
                        gconstpointer  data)
 {
   g_autoptr(GSocketConnection) c = raw_connect (fx);
@@ -2095,7 +2316,7 @@ allocated_bytes (void)
 /* A head announcing the largest body allowed, then a trickle: what is
  * held is what came, not what was announced. */
 static void
-test_plain_announced_body_not_held (Fixture       *fx,
+test_announced_body_not_held (Fixture       *fx,
                                     gconstpointer  data)
 {
   const char *head = "POST /notify HTTP/1.1\r\n"
@@ -2121,7 +2342,15 @@ test_plain_announced_body_not_held (Fixture       *fx,
       g_assert_true (raw_send (c, head, strlen (head)));
       g_ptr_array_add (connections, c);
     }
-  spin (500);
+  /* Once all are counted, a request on each worker (they take connections
+   * round-robin) is answered after the heads queued before it were read. */
+  wait_for_connections (fx, 48);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(Response) r = request (fx, "GET", "nothing", NULL, NULL, 0);
+
+      g_assert_cmpuint (r->status, ==, 404);
+    }
   after = allocated_bytes ();
   g_test_message ("48 connections announcing 1 MiB each: %" G_GUINT64_FORMAT " KiB more",
                   (after - MIN (after, before)) / 1024);
@@ -2131,7 +2360,7 @@ test_plain_announced_body_not_held (Fixture       *fx,
 }
 
 static void
-test_plain_head_in_pieces (Fixture       *fx,
+test_head_in_pieces (Fixture       *fx,
                            gconstpointer  data)
 {
   g_autoptr(GSocketConnection) c = raw_connect (fx);
@@ -2146,180 +2375,8 @@ test_plain_head_in_pieces (Fixture       *fx,
   g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
 }
 
-/* The header names of @r, in order or sorted (to compare sets). */
-static char *
-join_names (RawResponse *r,
-            gboolean     sort)
-{
-  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < r->names->len; i++)
-    g_ptr_array_add (sorted, g_ptr_array_index (r->names, i));
-  if (sort)
-    g_ptr_array_sort (sorted, compare_names);
-  for (guint i = 0; i < sorted->len; i++)
-    g_string_append_printf (s, "%s%s", i > 0 ? " " : "",
-                            (const char *) g_ptr_array_index (sorted, i));
-  return g_string_free (s, FALSE);
-}
-
-/* The same request, once on the fast path and once through libsoup. */
-static void
-assert_same_answers (Fixture    *fx,
-                     const char *req,
-                     guint       status)
-{
-  g_autoptr(GSocketConnection) fast_c = raw_connect (fx);
-  g_autoptr(GSocketConnection) soup_c = raw_connect (fx);
-  g_autoptr(RawResponse) fast = NULL;
-  g_autoptr(RawResponse) soup = NULL;
-  g_autofree char *status_line = g_strdup_printf ("HTTP/1.1 %u %s", status,
-                                                  soup_status_get_phrase (status));
-  g_autofree char *expected = g_strdup_printf ("\"status\":%u", status);
-  g_autofree char *fast_names = NULL;
-  g_autofree char *soup_names = NULL;
-  g_autofree char *fast_order = NULL;
-  g_autofree char *soup_order = NULL;
-
-  g_assert_true (raw_send (fast_c, req, strlen (req)));
-  fast = raw_read_one (fast_c);
-  /* The head in two writes: the first ends inside the Content-Type line. */
-  raw_send_split (soup_c, req, strstr (req, "Content-Type:") + 8 - req);
-  soup = raw_read_one (soup_c);
-
-  /* libsoup's answer closes its connection (see request_started_cb()), the
-   * fast path keeps its own alive; otherwise the two answer alike. */
-  g_assert_cmpstr (g_hash_table_lookup (soup->headers, "connection"), ==, "close");
-  g_assert_null (g_hash_table_lookup (fast->headers, "connection"));
-  for (guint i = 0; i < soup->names->len; i++)
-    if (g_str_equal (g_ptr_array_index (soup->names, i), "connection"))
-      g_ptr_array_remove_index (soup->names, i--);
-
-  fast_names = join_names (fast, TRUE);
-  soup_names = join_names (soup, TRUE);
-  fast_order = join_names (fast, FALSE);
-  soup_order = join_names (soup, FALSE);
-  g_test_message ("%u: fast path headers: %s; libsoup's: %s", status,
-                  fast_order, soup_order);
-
-  g_assert_cmpstr (fast->status_line, ==, status_line);
-  g_assert_cmpstr (soup->status_line, ==, status_line);
-  g_assert_nonnull (strstr (fast->body, "\"error\""));
-  g_assert_nonnull (strstr (fast->body, expected));
-  g_assert_cmpstr (fast->body, ==, soup->body);
-  g_assert_cmpstr (fast_names, ==, soup_names);
-  /* Every 503 says when to come back: a number of seconds. */
-  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-    {
-      const char *retry_after = g_hash_table_lookup (fast->headers, "retry-after");
-      guint64 seconds = 0;
-
-      g_assert_nonnull (retry_after);
-      g_assert_true (g_ascii_string_to_unsigned (retry_after, 10, 1, 3600, &seconds, NULL));
-    }
-  for (guint i = 0; i < fast->names->len; i++)
-    {
-      const char *name = g_ptr_array_index (fast->names, i);
-
-      if (g_str_equal (name, "date"))
-        continue;
-      g_assert_cmpstr (g_hash_table_lookup (fast->headers, name), ==,
-                       g_hash_table_lookup (soup->headers, name));
-    }
-}
-
-static void
-test_plain_same_answers (Fixture       *fx,
-                         gconstpointer  data)
-{
-  g_autofree char *malformed = plain_notify ("{\"uid\": \"1001\", \"stage\":");
-  g_autofree char *unknown = plain_notify ("{\"uid\":\"999999\",\"stage\":\"2\","
-                                           "\"token\":\"tok\"}");
-  g_autofree char *token = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"nope\"}");
-  g_autofree char *text = plain_request ("text/plain", "uid=1001&stage=2&token=tok", "");
-
-  assert_same_answers (fx, malformed, 400);
-  assert_same_answers (fx, unknown, 404);
-  assert_same_answers (fx, token, 403);
-  assert_same_answers (fx, text, 415);
-
-  assert_nothing_applied (fx);
-}
-
-static void
-test_plain_switch_to_libsoup (Fixture       *fx,
-                              gconstpointer  data)
-{
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  g_autofree char *first = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}");
-  g_autofree char *last = plain_notify ("{\"uid\":1001,\"stage\":3,\"token\":\"tok\"}");
-  const char *input = "GET /input/0123 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  g_autoptr(RawResponse) r1 = NULL;
-  g_autoptr(RawResponse) r2 = NULL;
-  g_autoptr(RawResponse) r3 = NULL;
-  g_autoptr(GSocketConnection) c2 = NULL;
-
-  g_assert_true (raw_send (c, first, strlen (first)));
-  r1 = raw_read_one (c);
-  assert_ack (r1, ACK_TEXT);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
-
-  /* Another route: libsoup takes the connection over. */
-  g_assert_true (raw_send (c, input, strlen (input)));
-  r2 = raw_read_one (c);
-  g_assert_cmpstr (r2->status_line, ==, "HTTP/1.1 404 Not Found");
-  g_assert_cmpstr (g_hash_table_lookup (r2->headers, "content-type"), ==, "application/json");
-  g_assert_nonnull (strstr (r2->body, "\"status\":404"));
-
-  /* Whose answers close the connection: the next notification comes on
-   * a new one. */
-  g_assert_cmpstr (g_hash_table_lookup (r2->headers, "connection"), ==, "close");
-  {
-    gboolean closed;
-    g_autofree char *rest = raw_read_all (c, &closed);
-
-    g_assert_cmpstr (rest, ==, "");
-    g_assert_true (closed);
-  }
-  c2 = raw_connect (fx);
-  g_assert_true (raw_send (c2, last, strlen (last)));
-  r3 = raw_read_one (c2);
-  assert_ack (r3, ACK_NUMBER);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==,
-                   OSAIS_STAGE_IMAGE_STARTED);
-}
-
-static void
-test_plain_connection_close (Fixture       *fx,
-                             gconstpointer  data)
-{
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  g_autofree char *req = plain_request ("application/json",
-                                        "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}",
-                                        "Connection: close\r\n");
-  g_autoptr(RawResponse) r = NULL;
-  g_autofree char *reply = NULL;
-  gsize consumed = 0;
-  gboolean closed;
-  gint64 start = g_get_monotonic_time ();
-
-  g_assert_true (raw_send (c, req, strlen (req)));
-  reply = raw_read_all (c, &closed);
-  g_test_message ("Closed after %" G_GINT64_FORMAT " µs", g_get_monotonic_time () - start);
-  g_assert_true (closed);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
-  /* One whole answer, then the end of the stream. */
-  r = raw_response_parse (reply, strlen (reply), &consumed);
-  g_assert_nonnull (r);
-  g_assert_cmpuint (consumed, ==, strlen (reply));
-  assert_ack (r, ACK_TEXT);
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
-}
-
-/* A notification for @uid, not created yet, sent on the fast path: it is
- * acknowledged at once, its client goes, then the request ends by @create
- * (or fails). */
+/* A notification for @uid, not created yet: it is acknowledged at once,
+ * its client goes, then the request ends by @create (or fails). */
 static void
 early_and_gone (Fixture  *fx,
                 gint64    uid,
@@ -2340,7 +2397,7 @@ early_and_gone (Fixture  *fx,
   assert_ack (r, expected);
   g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
   /* The server notices the close on its own time; the cap counts it till then. */
-  spin (200);
+  wait_for_connections (fx, 0);
   if (create)
     create_job (fx, request_id, uid, "t");
   else
@@ -2348,7 +2405,7 @@ early_and_gone (Fixture  *fx,
 }
 
 static void
-test_plain_client_gone_early (Fixture       *fx,
+test_client_gone_early (Fixture       *fx,
                               gconstpointer  data)
 {
   g_autoptr(GSocketConnection) a = NULL;
@@ -2376,11 +2433,12 @@ test_plain_client_gone_early (Fixture       *fx,
   assert_ack (rb, ACK_TEXT);
 }
 
+/* A body that stops coming is cut with 408 at the body timeout. */
 static void
-test_plain_body_timeout (Fixture       *fx,
-                         gconstpointer  data)
+test_body_timeout (Fixture       *fx,
+                   gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autoptr(GSocketConnection) c = NULL;
   const char *req = "POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
                     "{\"uid\":\"1";
@@ -2389,45 +2447,279 @@ test_plain_body_timeout (Fixture       *fx,
   gint64 start;
   gint64 elapsed;
 
-  g_assert_true (raw_send (c, req, strlen (req)));
+  /* The timeout alone, not the body rate. */
+  restart_with (fx, "min-body-rate", 0);
+  c = raw_connect (fx);
   start = g_get_monotonic_time ();
+  g_assert_true (raw_send (c, req, strlen (req)));
   reply = raw_read_all (c, &closed);
   elapsed = g_get_monotonic_time () - start;
   g_test_message ("Closed after %" G_GINT64_FORMAT " µs with “%s”", elapsed, reply);
   g_assert_true (closed);
-  g_assert_false (g_str_has_prefix (reply, "HTTP/1.1 200"));
-  /* body-timeout is 1 s (a seconds timer: it may fire 250 ms early). */
-  g_assert_cmpint (elapsed, >=, 500 * 1000);
-  g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 408"));
+  g_assert_nonnull (strstr (reply, "\"status\":408"));
+  /* body-timeout-ms is 300. */
+  g_assert_cmpint (elapsed, >=, 250 * 1000);
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
   assert_nothing_applied (fx);
 }
 
+/* The server lifts the soft limit on descriptors to the hard one at start,
+ * and its default cap follows: more than the old fixed 256 connections
+ * are held at once without evicting any. */
 static void
-test_plain_idle_timeout (Fixture       *fx,
-                         gconstpointer  data)
+test_descriptors_raised (void)
 {
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  g_autofree char *req = plain_notify ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}");
-  g_autoptr(RawResponse) r = NULL;
-  g_autofree char *rest = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("osais-callback-server-XXXXXX", &error);
+  g_autoptr(OsaisStore) store = osais_store_open (root, &error);
+  g_autoptr(OsaisCallbackServer) server = NULL;
+  g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  struct rlimit limit;
+  struct rlimit low;
+  ConnectionCount count;
+  guint port;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < 1024)
+    {
+      g_test_skip ("The hard limit on descriptors is below 1024");
+      return;
+    }
+  low = limit;
+  low.rlim_cur = 600;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+
+  server = osais_callback_server_new (store);
+  g_object_set (server, "port", 0, NULL);
+  g_assert_true (osais_callback_server_start (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  g_assert_cmpuint (low.rlim_cur, ==, limit.rlim_max);
+
+  port = osais_callback_server_get_bound_port (server);
+  for (guint i = 0; i < 300; i++)
+    {
+      GSocketConnection *c = g_socket_client_connect_to_host (client, "127.0.0.1", port,
+                                                              NULL, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (connections, c);
+    }
+  count = (ConnectionCount) { server, 300 };
+  osais_test_wait_until (connections_are, &count, "300 connections");
+
+  g_ptr_array_set_size (connections, 0);
+  osais_callback_server_stop (server);
+  osais_store_close (store);
+  remove_recursive (root);
+}
+
+/* The memory budget for request bodies */
+
+static void
+setup_budget (Fixture       *fx,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  setup (fx, data);
+  osais_callback_server_stop (fx->server);
+  /* Room for one notification of the largest size and a half. */
+  g_object_set (fx->server, "body-memory-budget",
+                (guint64) OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY * 3 / 2, NULL);
+  g_assert_true (osais_callback_server_start (fx->server, &error));
+  g_assert_no_error (error);
+  fx->port = osais_callback_server_get_bound_port (fx->server);
+}
+
+static char *
+notify_head (gsize       length,
+             const char *framing)
+{
+  if (framing != NULL)
+    return g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            "Content-Type: application/json\r\n%s\r\n\r\n", framing);
+  return g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %zu\r\n\r\n", length);
+}
+
+/* Sends @length blanks. */
+static void
+send_blanks (GSocketConnection *c,
+             gsize              length)
+{
+  g_autofree char *blanks = g_malloc (64 * 1024);
+
+  memset (blanks, ' ', 64 * 1024);
+  while (length > 0)
+    {
+      gsize n = MIN (length, 64 * 1024);
+
+      g_assert_true (raw_send (c, blanks, n));
+      length -= n;
+    }
+}
+
+static void
+assert_busy_reply (const char *reply)
+{
+  g_test_message ("Reply: %s", reply);
+  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 503"));
+  g_assert_nonnull (strstr (reply, "Retry-After: 5\r\n"));
+  g_assert_nonnull (strstr (reply, "\"status\":503"));
+}
+
+/* A body that would pass the budget with those in flight gets 503 with
+ * Retry-After: a declared one before any of it is read, a chunked one once
+ * what came passes it; uploads, streamed to disk, do not count. */
+static void
+test_body_budget (Fixture       *fx,
+                  gconstpointer  data)
+{
+  const gsize max = OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY;
+  g_autoptr(GSocketConnection) holder = raw_connect (fx);
+  g_autofree char *holder_head = notify_head (max, NULL);
+  g_autofree char *declared_head = notify_head (max, NULL);
+  g_autofree char *chunked_head = notify_head (0, "Transfer-Encoding: chunked");
+  g_autofree char *holder_reply = NULL;
+  g_autofree char *after_reply = NULL;
+  g_autoptr(GBytes) png = png_bytes (16, 16);
+  g_autoptr(Response) upload = NULL;
   gboolean closed;
-  gint64 answered;
-  gint64 idle;
 
-  /* A notification in one write, on a new connection: the fast path. */
-  g_assert_true (raw_send (c, req, strlen (req)));
-  r = raw_read_one (c);
-  answered = g_get_monotonic_time ();
-  assert_ack (r, ACK_TEXT);
+  /* One notification of the largest size, half sent: all of it counts. */
+  g_assert_true (raw_send (holder, holder_head, strlen (holder_head)));
+  send_blanks (holder, max / 2);
 
-  /* Left idle, it is closed after the header timeout (2 s), not before. */
-  rest = raw_read_all (c, &closed);
-  idle = g_get_monotonic_time () - answered;
-  g_test_message ("Closed after %" G_GINT64_FORMAT " µs idle", idle);
-  g_assert_cmpstr (rest, ==, "");
-  g_assert_true (closed);
-  g_assert_cmpint (idle, >=, 1500 * 1000);
-  g_assert_cmpint (idle, <, 4 * G_USEC_PER_SEC);
+  /* Another declaring as much: refused before its body comes. */
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+    g_autofree char *reply = NULL;
+
+    g_assert_true (raw_send (c, declared_head, strlen (declared_head)));
+    reply = raw_read_all (c, &closed);
+    assert_busy_reply (reply);
+    g_assert_true (closed);
+  }
+
+  /* A chunked one: refused once what came passes the half MiB left. */
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+    GSocket *socket = g_socket_connection_get_socket (c);
+    g_autofree char *chunk_head = g_strdup_printf ("%x\r\n", 64 * 1024);
+    g_autofree char *reply = NULL;
+    gsize sent = 0;
+
+    g_assert_true (raw_send (c, chunked_head, strlen (chunked_head)));
+    while (sent < max && !g_socket_condition_check (socket, G_IO_IN))
+      {
+        if (!raw_send (c, chunk_head, strlen (chunk_head)))
+          break;
+        send_blanks (c, 64 * 1024);
+        if (!raw_send (c, "\r\n", 2))
+          break;
+        sent += 64 * 1024;
+      }
+    reply = raw_read_all (c, &closed);
+    assert_busy_reply (reply);
+    g_assert_cmpuint (sent, >=, max / 2);
+  }
+
+  /* An upload streams to disk: the budget does not hold it back. */
+  upload = post_upload (fx, "file", "a.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (upload->status, ==, 200);
+
+  /* The holder's body completes (blanks are no notification) and its
+   * share comes back: the same large body is taken again. */
+  send_blanks (holder, max - max / 2);
+  holder_reply = raw_read_all (holder, &closed);
+  g_assert_true (g_str_has_prefix (holder_reply, "HTTP/1.1 400"));
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+
+    g_assert_true (raw_send (c, declared_head, strlen (declared_head)));
+    send_blanks (c, max);
+    after_reply = raw_read_all (c, &closed);
+    g_assert_true (g_str_has_prefix (after_reply, "HTTP/1.1 400"));
+  }
+}
+
+typedef struct
+{
+  gint    stop;
+  guint64 peak;
+} Sampler;
+
+/* Notes the most bytes malloc() held, every millisecond until stopped. */
+static gpointer
+sampler_thread (gpointer data)
+{
+  Sampler *sampler = data;
+
+  while (!g_atomic_int_get (&sampler->stop))
+    {
+      sampler->peak = MAX (sampler->peak, allocated_bytes ());
+      g_usleep (G_TIME_SPAN_MILLISECOND);
+    }
+  return NULL;
+}
+
+/* Upload bodies go to a nameless file in <data>/tmp, never to a named one
+ * left behind, and a large one is not held in memory on its way: the bytes
+ * malloc() holds grow by far less than the upload. (Accumulated, as before,
+ * the body was held once in pieces and once flattened: twice its size.) */
+static void
+test_upload_streamed (Fixture       *fx,
+                      gconstpointer  data)
+{
+  const gsize size = 24 * 1024 * 1024;
+  g_autoptr(GByteArray) big = g_byte_array_new ();
+  g_autoptr(GBytes) png = png_bytes (64, 64);
+  g_autoptr(GBytes) file = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *tmp = g_build_filename (fx->data_dir, "tmp", NULL);
+  g_autoptr(GPtrArray) left = NULL;
+  const char *fields[] = { "uid", "1001", "token", JOB_TOKEN, NULL };
+  GAsyncResult *result = NULL;
+  Sampler sampler = { 0, 0 };
+  GThread *thread;
+  guint64 before;
+  g_autoptr(Response) r = NULL;
+
+#ifndef __GLIBC__
+  g_test_skip ("Needs glibc's mallinfo2()");
+  return;
+#endif
+
+  /* 24 MiB: the PNG's header, then padding the image check ignores. */
+  g_byte_array_append (big, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_byte_array_set_size (big, size);
+  file = g_byte_array_free_to_bytes (g_steal_pointer (&big));
+  body = multipart_body ("XyZzY0123", "file", "big.png", file, fields);
+  g_clear_pointer (&file, g_bytes_unref);
+  msg = new_message (fx, "POST", "upload", "multipart/form-data; boundary=XyZzY0123", body);
+
+  before = allocated_bytes ();
+  thread = g_thread_new ("sampler", sampler_thread, &sampler);
+  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    async_result_cb, &result);
+  r = finish_response (msg, wait_result (&result));
+  g_object_unref (result);
+  g_atomic_int_set (&sampler.stop, 1);
+  g_thread_join (thread);
+
+  g_test_message ("A 24 MiB upload: malloc() held at most %" G_GUINT64_FORMAT " KiB more",
+                  (sampler.peak - MIN (sampler.peak, before)) / 1024);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (count_images (fx), ==, 1);
+  g_assert_cmpuint (sampler.peak, <, before + size / 4);
+  left = list_files (tmp);
+  g_assert_cmpuint (left->len, ==, 0);
 }
 
 /* Hostile bodies */
@@ -2510,6 +2802,25 @@ bytes_with_nul (GBytes *body)
   return g_bytes_new_take (copy, size);
 }
 
+/* @req, sent raw, is answered @status with a JSON error. */
+static void
+assert_raw_error (Fixture    *fx,
+                  const char *req,
+                  guint       status)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *status_line = g_strdup_printf ("HTTP/1.1 %u %s", status,
+                                                  soup_status_get_phrase (status));
+  g_autofree char *expected = g_strdup_printf ("\"status\":%u", status);
+
+  g_assert_true (raw_send (c, req, strlen (req)));
+  r = raw_read_one (c);
+  g_assert_cmpstr (r->status_line, ==, status_line);
+  g_assert_cmpstr (g_hash_table_lookup (r->headers, "content-type"), ==, "application/json");
+  g_assert_nonnull (strstr (r->body, expected));
+}
+
 /* "tok" followed by a NUL and junk is not the token "tok", in any encoding. */
 static void
 test_nul_refused (Fixture       *fx,
@@ -2533,10 +2844,10 @@ test_nul_refused (Fixture       *fx,
   g_autoptr(Response) r2 = NULL;
   g_autoptr(Response) r3 = NULL;
 
-  /* /notify, on the fast path and through libsoup alike. */
-  assert_same_answers (fx, json, 400);
-  assert_same_answers (fx, name, 400);
-  assert_same_answers (fx, form, 400);
+  /* /notify */
+  assert_raw_error (fx, json, 400);
+  assert_raw_error (fx, name, 400);
+  assert_raw_error (fx, form, 400);
   r1 = request (fx, "POST", "notify", "multipart/form-data; boundary=b0uNd",
                 g_bytes_get_data (notify_multipart, NULL), g_bytes_get_size (notify_multipart));
   assert_json_error (r1, 400);
@@ -2579,7 +2890,16 @@ test_busy_retry_after (Fixture       *fx,
       osais_store_apply_notification_async (fx->store, n, NULL, async_result_cb, &held[i]);
     }
 
-  assert_same_answers (fx, req, 503);
+  {
+    g_autoptr(GSocketConnection) c = raw_connect (fx);
+    g_autoptr(RawResponse) busy = NULL;
+
+    g_assert_true (raw_send (c, req, strlen (req)));
+    busy = raw_read_one (c);
+    g_assert_cmpstr (busy->status_line, ==, "HTTP/1.1 503 Service Unavailable");
+    g_assert_cmpstr (g_hash_table_lookup (busy->headers, "retry-after"), ==, "5");
+    g_assert_nonnull (strstr (busy->body, "\"status\":503"));
+  }
   r = post_text (fx, "upload", "application/json", upload);
   assert_json_error (r, 503);
   g_assert_cmpstr (r->retry_after, ==, "5");
@@ -2627,9 +2947,12 @@ main (int   argc,
   ADD ("oversized-chunked", test_oversized_chunked);
   ADD ("cl-te-refused", test_cl_te_refused);
   ADD ("duplicate-cl-refused", test_duplicate_cl_refused);
-  ADD ("header-timeout", test_header_timeout);
-  ADD ("libsoup-answer-closes", test_libsoup_answer_closes);
-  ADD ("keepalive", test_keepalive);
+  ADD ("answer-closes", test_answer_closes);
+  ADD ("one-request-per-connection", test_one_request_per_connection);
+  ADD ("body-in-pieces", test_body_in_pieces);
+  ADD ("head-in-pieces", test_head_in_pieces);
+  ADD ("large-body", test_large_body);
+  ADD ("announced-body-not-held", test_announced_body_not_held);
   ADD ("input", test_input);
   ADD ("check", test_check);
   ADD ("check-refused", test_check_refused);
@@ -2639,36 +2962,35 @@ main (int   argc,
   ADD ("descriptor-exhaustion", test_descriptor_exhaustion);
   g_test_add ("/Osais/CallbackServer/connection-cap", Fixture, NULL,
               setup_capped, test_connection_cap, teardown);
-  g_test_add ("/Osais/CallbackServer/client-close-frees-cap", Fixture, NULL,
-              setup_capped, test_client_close_frees_cap, teardown);
+  g_test_add ("/Osais/CallbackServer/client-gone-early", Fixture, NULL,
+              setup_capped, test_client_gone_early, teardown);
   g_test_add ("/Osais/CallbackServer/workers/threads", Fixture, NULL,
               setup_workers, test_workers_threads, teardown);
-  g_test_add ("/Osais/CallbackServer/workers/slow-clients", Fixture, NULL,
-              setup_workers, test_workers_slow_clients, teardown);
   g_test_add ("/Osais/CallbackServer/workers/early", Fixture, NULL,
               setup_workers, test_workers_early, teardown);
   g_test_add ("/Osais/CallbackServer/workers/connection-cap", Fixture, NULL,
               setup_workers_capped, test_workers_connection_cap, teardown);
-  ADD ("plain/pipelined", test_plain_pipelined);
-  ADD ("plain/body-after-head", test_plain_body_after_head);
-  ADD ("plain/head-in-pieces", test_plain_head_in_pieces);
-  ADD ("plain/large-body", test_plain_large_body);
-  ADD ("plain/announced-body-not-held", test_plain_announced_body_not_held);
-  ADD ("plain/same-answers", test_plain_same_answers);
-  ADD ("plain/switch-to-libsoup", test_plain_switch_to_libsoup);
-  ADD ("plain/connection-close", test_plain_connection_close);
-  g_test_add ("/Osais/CallbackServer/libsoup-churn-frees-cap", Fixture, NULL,
-              setup_capped, test_libsoup_churn_frees_cap, teardown);
-  g_test_add ("/Osais/CallbackServer/plain/client-gone-early", Fixture, NULL,
-              setup_capped, test_plain_client_gone_early, teardown);
-  g_test_add ("/Osais/CallbackServer/plain/body-timeout", Fixture, NULL,
-              setup_short_body, test_plain_body_timeout, teardown);
-  ADD ("plain/idle-timeout", test_plain_idle_timeout);
+  g_test_add ("/Osais/CallbackServer/guard/header-timeout", Fixture, NULL,
+              setup_short, test_header_timeout, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/workers-header-timeout", Fixture, NULL,
+              setup_short_workers, test_workers_slow_clients, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/body-timeout", Fixture, NULL,
+              setup_short, test_body_timeout, teardown);
+  ADD ("guard/body-too-slow", test_body_too_slow);
+  ADD ("guard/body-fast-enough", test_body_fast_enough);
+  g_test_add ("/Osais/CallbackServer/guard/slowloris", Fixture, NULL,
+              setup_cap16, test_slowloris, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/churn-frees-cap", Fixture, NULL,
+              setup_cap16, test_churn_frees_cap, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/body-budget", Fixture, NULL,
+              setup_budget, test_body_budget, teardown);
+  ADD ("upload-streamed", test_upload_streamed);
   ADD ("hostile/upload-json-deep", test_upload_json_deep);
   ADD ("hostile/upload-json-uid-range", test_upload_json_uid_range);
   ADD ("hostile/nul-refused", test_nul_refused);
   ADD ("hostile/busy-retry-after", test_busy_retry_after);
   g_test_add_func ("/Osais/CallbackServer/base-path", test_base_path);
+  g_test_add_func ("/Osais/CallbackServer/guard/descriptors-raised", test_descriptors_raised);
   g_test_add_func ("/Osais/CallbackServer/parse-listen-address", test_parse_listen_address);
 
 #undef ADD

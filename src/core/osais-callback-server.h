@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 
+#include "osais-listen-address.h"
 #include "osais-types.h"
 
 G_BEGIN_DECLS
@@ -17,9 +18,18 @@ G_BEGIN_DECLS
 #define OSAIS_CALLBACK_SERVER_DEFAULT_PORT      3024
 #define OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY   (1 * 1024 * 1024)
 #define OSAIS_CALLBACK_SERVER_UPLOAD_MAX_BODY   (32 * 1024 * 1024)
-#define OSAIS_CALLBACK_SERVER_MAX_CONNECTIONS   256
-#define OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT    10   /* seconds to receive all headers */
-#define OSAIS_CALLBACK_SERVER_BODY_TIMEOUT      60   /* seconds to receive the body */
+/* The most connections the default cap allows, where descriptors allow it. */
+#define OSAIS_CALLBACK_SERVER_MAX_CONNECTIONS   4096
+#define OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT_MS 10000 /* to receive the request head */
+#define OSAIS_CALLBACK_SERVER_BODY_TIMEOUT_MS   60000 /* to receive the body */
+/* A body slower than this on average, once the grace is over, is cut: a
+ * slow-loris client holds its connection for seconds, not for the whole
+ * body timeout. */
+#define OSAIS_CALLBACK_SERVER_MIN_BODY_RATE     4096  /* bytes a second */
+#define OSAIS_CALLBACK_SERVER_BODY_RATE_GRACE_MS 2000
+/* Request bodies held in memory at once, all connections together; beyond
+ * it a request gets 503 with Retry-After. */
+#define OSAIS_CALLBACK_SERVER_BODY_MEMORY_BUDGET (128 * 1024 * 1024)
 #define OSAIS_CALLBACK_SERVER_CHECK_RATE        20   /* checks answered a second, then 429 */
 #define OSAIS_CALLBACK_SERVER_CHECK_NONCE_MIN   16   /* hex characters of a check's nonce */
 #define OSAIS_CALLBACK_SERVER_CHECK_NONCE_MAX   64
@@ -46,10 +56,14 @@ GQuark osais_callback_server_error_quark (void);
  * Properties (set before start): store (OsaisStore, construct-only),
  * address (string, default 127.0.0.1), port (uint, default 3024, 0 = any),
  * base-path (string, default "/"), public-url (string, nullable: the URL
- * OSAIS sees; defaults to the local URI), max-connections (uint),
- * header-timeout, body-timeout (uint seconds), threads (uint: how many server
+ * OSAIS sees; defaults to the local URI), max-connections (uint; 0, the
+ * default, follows the descriptors available), header-timeout-ms,
+ * body-timeout-ms (uint), min-body-rate (uint bytes/s), body-rate-grace-ms
+ * (uint), body-memory-budget (uint64 bytes), threads (uint: how many server
  * threads share the connections, each with its own GMainContext; 0, the
- * default, is one per processor, at most 4). Read-only: listening (boolean). */
+ * default, is one per processor, at most 4). Read-only: listening (boolean).
+ *
+ * Every answer closes its connection: one request per connection. */
 G_DECLARE_FINAL_TYPE (OsaisCallbackServer, osais_callback_server, OSAIS, CALLBACK_SERVER, GObject)
 
 OsaisCallbackServer *osais_callback_server_new            (OsaisStore          *store);
@@ -65,6 +79,9 @@ char                *osais_callback_server_dup_local_uri  (OsaisCallbackServer *
 /* The public base URL (public-url, else the local URI), ending in "/". */
 char                *osais_callback_server_dup_public_uri (OsaisCallbackServer *self);
 guint                osais_callback_server_get_bound_port (OsaisCallbackServer *self);
+/* How many connections count against the cap now (accepted, not yet closed
+ * nor evicted). Thread-safe. */
+guint                osais_callback_server_get_n_connections (OsaisCallbackServer *self);
 
 /* Serves @data at <public>/input/<id> until unregistered; the id is 128
  * random bits in hex. Returns the full public URL. Thread-safe. */
@@ -80,11 +97,5 @@ void                 osais_callback_server_unregister_input (OsaisCallbackServer
  * it. Thread-safe. */
 char                *osais_callback_server_dup_check_proof  (OsaisCallbackServer *self,
                                                              const char          *nonce);
-
-/* Parses "HOST:PORT", "[v6]:PORT" or ":PORT" / "PORT". */
-gboolean             osais_parse_listen_address (const char  *text,
-                                                 char       **host,
-                                                 guint       *port,
-                                                 GError     **error);
 
 G_END_DECLS

@@ -401,6 +401,59 @@ osais_json_upload_free (OsaisJsonUpload *upload)
   g_free (upload);
 }
 
+static OsaisUpload *
+multipart_upload_parse (const char  *content_type,
+                        GBytes      *body,
+                        GError     **error)
+{
+  g_autoptr(OsaisMultipartForm) form = NULL;
+  OsaisUpload *upload;
+
+  form = osais_multipart_form_parse (content_type, body, error);
+  if (form == NULL)
+    return NULL;
+  if (form->file_data == NULL)
+    {
+      g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_MISSING_FIELD,
+                           "The upload has no file part");
+      return NULL;
+    }
+
+  /* The client's file name is only logged: it never names anything. */
+  g_debug ("Multipart upload in field “%s”, file name “%s”",
+           form->file_field_name != NULL ? form->file_field_name : "",
+           form->file_name != NULL ? form->file_name : "");
+  upload = g_new0 (OsaisUpload, 1);
+  upload->image = g_bytes_ref (form->file_data);
+  upload->uid_text = g_strdup (g_hash_table_lookup (form->fields, "uid"));
+  upload->token = g_strdup (g_hash_table_lookup (form->fields, "token"));
+  upload->cycle = g_strdup (g_hash_table_lookup (form->fields, "cycle"));
+  upload->engine = g_strdup (g_hash_table_lookup (form->fields, "engine"));
+  return upload;
+}
+
+OsaisUpload *
+osais_upload_parse (const char  *content_type,
+                    GBytes      *body,
+                    gsize        max_image_size,
+                    GError     **error)
+{
+  g_autofree char *media_type = NULL;
+
+  g_return_val_if_fail (body != NULL, NULL);
+
+  if (content_type != NULL)
+    media_type = g_ascii_strdown (content_type, strcspn (content_type, "; \t"));
+  if (g_strcmp0 (media_type, "multipart/form-data") == 0)
+    return multipart_upload_parse (content_type, body, error);
+  if (g_strcmp0 (media_type, "application/json") == 0)
+    return osais_json_upload_parse (body, max_image_size, error);
+
+  g_set_error_literal (error, OSAIS_PROTOCOL_ERROR, OSAIS_PROTOCOL_ERROR_UNSUPPORTED_TYPE,
+                       "Uploads are multipart/form-data or application/json");
+  return NULL;
+}
+
 static GHashTable *
 fields_from_json (const char  *data,
                   gsize        length,

@@ -115,6 +115,19 @@ OsaisJsonUpload   *osais_json_upload_parse       (GBytes             *body,
                                                    GError            **error);
 void               osais_json_upload_free        (OsaisJsonUpload    *upload);
 
+/* An upload in either encoding OSAIS uses, as the callback server reads
+ * it: the same fields as a JSON upload. */
+typedef OsaisJsonUpload OsaisUpload;
+
+/* Reads an upload by its @content_type: multipart/form-data through our
+ * bounded multipart parser (the file part is the image), or JSON through
+ * osais_json_upload_parse(); another type gives
+ * OSAIS_PROTOCOL_ERROR_UNSUPPORTED_TYPE. Free with osais_json_upload_free(). */
+OsaisUpload       *osais_upload_parse            (const char         *content_type,
+                                                   GBytes             *body,
+                                                   gsize               max_image_size,
+                                                   GError            **error);
+
 /* The string member @name of untrusted JSON, or NULL when it is absent or
  * not a string (json-glib's own getters complain about another type). */
 const char        *osais_json_object_get_string  (JsonObject         *object,

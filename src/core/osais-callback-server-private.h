@@ -1,0 +1,194 @@
+/* osais-callback-server-private.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the three files of the callback server share: the lifecycle and
+ * accept loop (osais-callback-server.c), the routes
+ * (osais-callback-server-routes.c) and the guard that does what libsoup does
+ * not (osais-callback-server-guard.c).
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "osais-callback-server.h"
+
+G_BEGIN_DECLS
+
+/* The Retry-After of every 503: the store answers busy while it holds as
+ * many callbacks as it may for requests in flight, and those requests'
+ * replies, which free it, come within seconds; the body budget frees as
+ * soon as the bodies in flight are read. */
+#define OSAIS_CALLBACK_SERVER_RETRY_AFTER 5
+
+typedef struct _Worker     Worker;
+typedef struct _Connection Connection;
+typedef struct _Route      Route;
+
+/* One server thread: its own GMainContext and SoupServer, serving the
+ * connections the accept loop hands it. Each thread touches only its own
+ * worker, except for the settings and inputs of the server, the guard's
+ * shared state (under guard_mutex) and, on the first worker, the accept
+ * loop. */
+struct _Worker
+{
+  OsaisCallbackServer *self;
+  guint                index;
+  GThread             *thread;
+  GMainContext        *context;
+  GMainLoop           *loop;
+
+  /* Worker thread only. */
+  SoupServer          *server;
+  GHashTable          *connections;  /* remote "address:port" → Connection* */
+  guint                n_pending;    /* store operations running for paused messages */
+  GCancellable        *cancellable;  /* cancels those operations on stop */
+  gboolean             quitting;     /* stop() began: answer what runs, take nothing new */
+  gboolean             stopping;     /* connections are gone: touch no message */
+  GQueue               uploads;      /* Upload* waiting for a place in the store */
+  guint                n_storing;    /* uploads the store is working on */
+
+  /* The guard's one timer for all the worker's connections: each queue
+   * holds the connections armed with one timeout, so it is in deadline
+   * order; the source wakes for the earliest deadline, and for the body
+   * rate check while a body is being read. */
+  GSource             *guard_source;
+  GQueue               head_deadlines;
+  GQueue               body_deadlines;    /* the body, then the answer */
+  GQueue               linger_deadlines;
+  guint                n_bodies;
+};
+
+struct _OsaisCallbackServer
+{
+  GObject       parent_instance;
+
+  OsaisStore   *store;
+  char         *address;
+  guint         port;
+  char         *base_path;
+  char         *public_url;
+  guint         max_connections;      /* 0: follows the descriptors available */
+  guint         header_timeout_ms;
+  guint         body_timeout_ms;
+  guint         min_body_rate;        /* bytes a second, once the grace is over */
+  guint         body_rate_grace_ms;
+  guint64       body_memory_budget;
+  guint         threads;              /* 0: as many as processors, up to a few */
+
+  /* Set by start(), cleared by stop(); read on the caller's thread. */
+  gboolean      listening;
+  guint         bound_port;
+  char         *local_uri;
+  guint         cap;                  /* the connection cap in force */
+  char         *tmp_dir;              /* where upload bodies stream to */
+
+  Worker      **workers;
+  guint         n_workers;
+
+  /* The handshakes between the caller and the server threads. */
+  GMutex        start_mutex;
+  GCond         start_cond;
+  guint         n_started;
+  gboolean      accept_stopped;
+
+  /* The check route: see handle_check(). */
+  guint8        check_key[32];
+  GMutex        check_mutex;
+  gint64        check_window;
+  guint         check_count;
+
+  /* Registered inputs: id → Input. Guarded by inputs_mutex. */
+  GMutex        inputs_mutex;
+  GHashTable   *inputs;
+
+  /* The guard's state shared by every worker and the accept loop. */
+  GMutex        guard_mutex;
+  GQueue        all_connections;      /* Connection*, oldest first */
+  guint         n_connections;        /* counted against the cap (not evicted) */
+  guint64       body_bytes;           /* request bodies held in memory, all workers */
+  guint         next_serial;
+
+  /* The accept loop: on the first worker's thread. */
+  GSocket      *listen_socket;
+  GSource      *accept_source;
+  GSource      *backoff_source;
+  guint         next_worker;
+};
+
+/* A registered input (see osais_callback_server_register_input()). */
+typedef struct
+{
+  GBytes *data;
+  char   *content_type;
+} Input;
+
+/* Routes (osais-callback-server-routes.c) */
+
+/* Returns FALSE when the answer comes later (the message is paused). */
+typedef gboolean (*RouteHandler) (Worker            *worker,
+                                  SoupServerMessage *msg,
+                                  const char        *argument);
+
+struct _Route
+{
+  const char   *method;      /* the one it takes; others get 405 */
+  const char   *path;        /* under the base path */
+  gboolean      prefix;      /* the path is a prefix; the rest is the argument */
+  gsize         max_body;
+  gboolean      streamed;    /* the body goes to a temporary file, not to memory */
+  RouteHandler  handler;
+};
+
+/* The route of @path, or NULL (404); @argument gets the rest of a prefix
+ * route's path. */
+const Route *osais_callback_server_route        (OsaisCallbackServer  *self,
+                                                 const char           *path,
+                                                 const char          **argument);
+/* libsoup's handler: runs the route the guard found for @msg. */
+void         osais_callback_server_handler_cb   (SoupServer           *server,
+                                                 SoupServerMessage    *msg,
+                                                 const char           *path,
+                                                 GHashTable           *query,
+                                                 gpointer              user_data);
+/* At stop: drops the uploads still waiting for the store. */
+void         osais_callback_server_routes_finish (Worker              *worker);
+
+/* The guard (osais-callback-server-guard.c) */
+
+/* On the accept loop: counts @socket, for @worker, against the cap,
+ * evicting the slowest incomplete connection when the cap is reached; NULL:
+ * refuse it. */
+Connection  *osais_callback_server_guard_admit      (OsaisCallbackServer *self,
+                                                     GSocket             *socket,
+                                                     Worker              *worker);
+/* On its worker: the admitted connection becomes libsoup's. */
+void         osais_callback_server_guard_serve      (Connection          *conn);
+/* Closes a connection admitted but never served, giving its place back. */
+void         osais_callback_server_guard_release    (Connection          *conn);
+void         osais_callback_server_guard_start      (Worker              *worker);
+/* At stop: forgets the connections libsoup may still hold. */
+void         osais_callback_server_guard_finish     (Worker              *worker);
+void         osais_callback_server_guard_watch      (Worker              *worker);
+/* Whether @msg's connection is still open and ours to answer on. */
+gboolean     osais_callback_server_guard_is_open    (Worker              *worker,
+                                                     SoupServerMessage   *msg);
+/* The body of @msg is all there: our work on it starts. */
+void         osais_callback_server_guard_body_done  (Worker              *worker,
+                                                     SoupServerMessage   *msg);
+/* The route the head of @msg asked for (NULL: none), found once. */
+const Route *osais_callback_server_guard_get_route  (SoupServerMessage   *msg,
+                                                     const char         **argument);
+/* The body of a streamed route, mapped from its temporary file. */
+GBytes      *osais_callback_server_guard_dup_body   (SoupServerMessage   *msg);
+/* Gives the pages of @msg's mapped body back to the page cache once read:
+ * an upload waiting for the store holds no resident memory of ours. */
+void         osais_callback_server_guard_drop_pages (SoupServerMessage   *msg);
+/* Writing the answer to @msg is bounded like reading its body was. */
+void         osais_callback_server_guard_answering  (Worker              *worker,
+                                                     SoupServerMessage   *msg);
+guint        osais_callback_server_default_cap      (void);
+
+G_END_DECLS
