@@ -249,6 +249,19 @@ struct _OsaisStore
   /* Main context side. */
   gboolean      disk_full;
   gboolean      images_read_only;
+
+  /* Paged loading (see load_page()). The writer side's key of the oldest
+   * job read so far; loading is under mutex, loaded main context side. */
+  gint64        page_created;
+  gint64        page_uid;
+  gboolean      loading;
+  GCond         loaded_cond;
+  gboolean      history_loaded;
+  /* Main context side: pages that came before the opener had the store
+   * (osais_store_open_finish()), applied after, so that it gets the first
+   * page alone, and every later one as a change. */
+  gboolean      handed_over;
+  GPtrArray    *pending_pages;  /* PageDone */
 };
 
 static void osais_store_list_model_init (GListModelInterface *iface);
@@ -265,6 +278,7 @@ enum {
   PROP_EARLY_GRACE,
   PROP_DISK_FULL,
   PROP_IMAGES_READ_ONLY,
+  PROP_HISTORY_LOADED,
   N_PROPS
 };
 
@@ -1099,22 +1113,53 @@ image_new_from_row (OsaisStore   *self,
                           received);
 }
 
-/* Reads every job and every image, one query each, building the objects
- * and the writer's validation state together. */
+/* Paged loading -----------------------------------------------------------
+ *
+ * A window opened on 100,000 images must not wait for all of them: the
+ * asynchronous opening reads the newest FIRST_PAGE_JOBS jobs (a first screen
+ * and more), returns, and the writer thread reads the rest, PAGE_JOBS at a
+ * time, newest first, before it writes anything; each page is appended to
+ * the list model on the main context (items-changed at its end). Callbacks
+ * wait meanwhile: the file threads for `loading` to end, the writer's queue
+ * until the writer is done. A page is a range of the jobs_by_created index
+ * from a key (created, uid), and one lookup of the images' (uid, sha256)
+ * index per job, so it costs the same at any depth of the history. */
+
+#define FIRST_PAGE_JOBS 64
+#define PAGE_JOBS       1000
+
+/* Reads up to @limit jobs older than the page key, with their images, into
+ * @page (newest first) and the writer's states, and moves the key past
+ * them. Sets @done when no older job is left. */
 static gboolean
-load_history (OsaisStore  *self,
-              GError     **error)
+load_page (OsaisStore  *self,
+           guint        limit,
+           GPtrArray   *page,
+           gboolean    *done,
+           GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *images = NULL;
+  guint n = 0;
   int rc;
 
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT " JOB_COLUMNS " FROM jobs ORDER BY created, uid",
-                          -1, &stmt, NULL) != SQLITE_OK)
+                          "SELECT " JOB_COLUMNS " FROM jobs WHERE (created, uid) < (?1, ?2)"
+                          " ORDER BY created DESC, uid DESC LIMIT ?3",
+                          -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db,
+                          "SELECT " IMAGE_COLUMNS " FROM images WHERE uid = ?1"
+                          " ORDER BY received, rowid",
+                          -1, &images, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "Cannot read the history");
+      sqlite3_finalize (stmt);
       return FALSE;
     }
+
+  sqlite3_bind_int64 (stmt, 1, self->page_created);
+  sqlite3_bind_int64 (stmt, 2, self->page_uid);
+  sqlite3_bind_int64 (stmt, 3, limit);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -1124,6 +1169,7 @@ load_history (OsaisStore  *self,
       g_autoptr(GDateTime) updated_dt = date_time_from_usec (sqlite3_column_int64 (stmt, 10));
       JobState *state = job_state_new_from_row (stmt);
       OsaisJob *job;
+      int images_rc;
 
       job = g_object_new (OSAIS_TYPE_JOB,
                           "uid", uid,
@@ -1140,15 +1186,37 @@ load_history (OsaisStore  *self,
                           "announced-images", state->announced_images,
                           NULL);
 
+      sqlite3_reset (images);
+      sqlite3_bind_int64 (images, 1, uid);
+      while ((images_rc = sqlite3_step (images)) == SQLITE_ROW)
+        {
+          OsaisImage *image = image_new_from_row (self, images);
+
+          if (image == NULL)
+            continue;
+          osais_job_add_image (job, image);
+          g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+        }
+
       g_hash_table_insert (self->states, int64_key_new (uid), state);
+      g_mutex_lock (&self->mutex);
       g_hash_table_insert (self->tokens, int64_key_new (uid), g_strdup (state->token));
-      g_hash_table_insert (self->jobs_by_uid, int64_key_new (uid), job);
-      g_ptr_array_add (self->jobs, job);
+      g_mutex_unlock (&self->mutex);
+      g_ptr_array_add (page, job);
       self->last_created = MAX (self->last_created, created);
+      self->page_created = created;
+      self->page_uid = uid;
+      n++;
+
+      if (images_rc != SQLITE_DONE)
+        {
+          rc = images_rc;
+          break;
+        }
     }
 
   sqlite3_finalize (stmt);
-  stmt = NULL;
+  sqlite3_finalize (images);
 
   if (rc != SQLITE_DONE)
     {
@@ -1156,38 +1224,19 @@ load_history (OsaisStore  *self,
       return FALSE;
     }
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT " IMAGE_COLUMNS " FROM images ORDER BY uid, received, rowid",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->db, "Cannot read the history");
-      return FALSE;
-    }
+  *done = n < limit;
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 uid = sqlite3_column_int64 (stmt, 0);
-      OsaisImage *image;
-      JobState *state;
-      OsaisJob *job;
+  return TRUE;
+}
 
-      state = g_hash_table_lookup (self->states, &uid);
-      job = g_hash_table_lookup (self->jobs_by_uid, &uid);
-      if (state == NULL || job == NULL || (image = image_new_from_row (self, stmt)) == NULL)
-        continue;
-
-      osais_job_add_image (job, image);
-      g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
-    }
-
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, "Cannot read the history");
-      return FALSE;
-    }
+/* Every job's recorded stages, for the writer's duplicates: one scan of the
+ * log, once every job has its state. */
+static gboolean
+load_stages (OsaisStore  *self,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
 
   if (sqlite3_prepare_v2 (self->db, "SELECT uid, stage, cycle, filename FROM stages",
                           -1, &stmt, NULL) != SQLITE_OK)
@@ -1214,6 +1263,187 @@ load_history (OsaisStore  *self,
       set_sqlite_error (error, self->db, "Cannot read the history");
       return FALSE;
     }
+
+  return TRUE;
+}
+
+/* Adds @page (newest first, all older than the list's jobs) to the main
+ * side: they go at the end of the model, the start of the array. */
+static void
+append_page (OsaisStore *self,
+             GPtrArray  *page)
+{
+  GPtrArray *jobs = g_ptr_array_new_full (self->jobs->len + page->len, g_object_unref);
+
+  for (guint i = page->len; i > 0; i--)
+    {
+      OsaisJob *job = g_ptr_array_index (page, i - 1);
+
+      g_ptr_array_add (jobs, g_object_ref (job));
+      g_hash_table_insert (self->jobs_by_uid, int64_key_new (osais_job_get_uid (job)), job);
+    }
+  for (guint i = 0; i < self->jobs->len; i++)
+    g_ptr_array_add (jobs, g_object_ref (g_ptr_array_index (self->jobs, i)));
+
+  g_ptr_array_unref (self->jobs);
+  self->jobs = jobs;
+}
+
+typedef struct
+{
+  OsaisStore *self;
+  GPtrArray  *page;   /* NULL: the last, loading is over */
+} PageDone;
+
+static void
+page_done_free (PageDone *done)
+{
+  g_clear_object (&done->self);
+  g_clear_pointer (&done->page, g_ptr_array_unref);
+  g_free (done);
+}
+
+static void
+apply_page (OsaisStore *self,
+            PageDone   *done)
+{
+  if (done->page != NULL)
+    {
+      guint n = self->jobs->len;
+
+      append_page (self, done->page);
+      g_list_model_items_changed (G_LIST_MODEL (self), n, 0, done->page->len);
+    }
+  else if (!self->history_loaded)
+    {
+      g_debug ("Loaded the whole history: %u jobs", self->jobs->len);
+      self->history_loaded = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LOADED]);
+    }
+}
+
+static gboolean
+page_loaded_cb (gpointer data)
+{
+  PageDone *done = data;
+  OsaisStore *self = done->self;
+
+  if (!self->handed_over || self->pending_pages->len > 0)
+    {
+      PageDone *kept = g_new0 (PageDone, 1);
+
+      /* Without a reference to the store, which holds it. */
+      kept->page = g_steal_pointer (&done->page);
+      g_ptr_array_add (self->pending_pages, kept);
+      return G_SOURCE_REMOVE;
+    }
+
+  apply_page (self, done);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+apply_pending_pages_cb (gpointer data)
+{
+  OsaisStore *self = data;
+
+  for (guint i = 0; i < self->pending_pages->len; i++)
+    apply_page (self, g_ptr_array_index (self->pending_pages, i));
+  g_ptr_array_set_size (self->pending_pages, 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hand_page (OsaisStore *self,
+           GPtrArray  *page)
+{
+  PageDone *done = g_new0 (PageDone, 1);
+
+  done->self = g_object_ref (self);
+  done->page = page;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, page_loaded_cb, done,
+                              (GDestroyNotify) page_done_free);
+}
+
+static void
+end_loading (OsaisStore *self)
+{
+  g_mutex_lock (&self->mutex);
+  self->loading = FALSE;
+  g_cond_broadcast (&self->loaded_cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* The writer thread's first work when the opening left pages to read. A
+ * store closed meanwhile stops reading: what it still writes then is
+ * checked against the jobs read so far. */
+static void
+load_rest (OsaisStore *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+  gint64 begin = g_get_monotonic_time ();
+
+  while (!done)
+    {
+      GPtrArray *page = g_ptr_array_new_with_free_func (g_object_unref);
+      gboolean closing;
+
+      if (!load_page (self, PAGE_JOBS, page, &done, &error))
+        {
+          g_warning ("The history stopped loading: %s", error->message);
+          g_ptr_array_unref (page);
+          break;
+        }
+      if (page->len > 0)
+        hand_page (self, page);
+      else
+        g_ptr_array_unref (page);
+
+      g_mutex_lock (&self->mutex);
+      closing = self->closing;
+      g_mutex_unlock (&self->mutex);
+      if (closing)
+        break;
+    }
+
+  if (error == NULL && !load_stages (self, &error))
+    g_warning ("The history's stages could not be read: %s", error->message);
+
+  g_debug ("Read the rest of the history in %.1f ms", (g_get_monotonic_time () - begin) / 1000.0);
+  end_loading (self);
+  hand_page (self, NULL);
+}
+
+/* Reads the first page (or, @whole, every page) of the history into the
+ * list; in the first case the writer reads the rest when it starts. */
+static gboolean
+load_history_pages (OsaisStore  *self,
+                    gboolean     whole,
+                    GError     **error)
+{
+  gboolean done = FALSE;
+
+  self->page_created = G_MAXINT64;
+  self->page_uid = G_MAXINT64;
+
+  do
+    {
+      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func (g_object_unref);
+
+      if (!load_page (self, whole ? PAGE_JOBS : FIRST_PAGE_JOBS, page, &done, error))
+        return FALSE;
+      append_page (self, page);
+    }
+  while (whole && !done);
+
+  if (done && !load_stages (self, error))
+    return FALSE;
+
+  self->loading = !done;
+  self->history_loaded = done;
 
   return TRUE;
 }
@@ -2742,6 +2972,10 @@ writer_thread (gpointer data)
    * it: the GObject side would change on the writer thread. */
   g_main_context_push_thread_default (context);
 
+  /* Set before the thread started, and only this thread clears it. */
+  if (self->loading)
+    load_rest (self);
+
   while (!stop)
     {
       g_autoptr(GPtrArray) ops = NULL;
@@ -2834,6 +3068,9 @@ prepare_image (gpointer data,
   op->hash = osais_sha256_hex (op->data);
 
   g_mutex_lock (&self->mutex);
+  /* An old job's token is known once the writer has read its page. */
+  while (self->loading)
+    g_cond_wait (&self->loaded_cond, &self->mutex);
   token = g_hash_table_lookup (self->tokens, &op->uid);
   known = token != NULL && g_strcmp0 (token, op->token) == 0;
   early = token == NULL && g_hash_table_size (self->in_flight) > 0;
@@ -2935,6 +3172,8 @@ osais_store_finalize (GObject *object)
   g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->loaded_cond);
+  g_clear_pointer (&self->pending_pages, g_ptr_array_unref);
 
   G_OBJECT_CLASS (osais_store_parent_class)->finalize (object);
 }
@@ -2963,6 +3202,10 @@ osais_store_get_property (GObject    *object,
 
     case PROP_IMAGES_READ_ONLY:
       g_value_set_boolean (value, self->images_read_only);
+      break;
+
+    case PROP_HISTORY_LOADED:
+      g_value_set_boolean (value, self->history_loaded);
       break;
 
     default:
@@ -3020,6 +3263,13 @@ osais_store_class_init (OsaisStoreClass *klass)
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
 
+  /* FALSE while the pages after the first are read (an asynchronous
+   * opening of a long history): the list grows at its end meanwhile. */
+  properties[PROP_HISTORY_LOADED] =
+    g_param_spec_boolean ("history-loaded", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -3038,6 +3288,8 @@ osais_store_init (OsaisStore *self)
   self->lock_fd = -1;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+  g_cond_init (&self->loaded_cond);
+  self->pending_pages = g_ptr_array_new_with_free_func ((GDestroyNotify) page_done_free);
 }
 
 /* Removes the copies that check_copy() was checking when a crash came. */
@@ -3111,6 +3363,7 @@ lock_data_dir (OsaisStore  *self,
 static OsaisStore *
 store_open (const char    *data_dir,
             GMainContext  *main_context,
+            gboolean       whole,
             GError       **error)
 {
   g_autoptr(OsaisStore) self = NULL;
@@ -3189,7 +3442,7 @@ store_open (const char    *data_dir,
         }
     }
 
-  if (!load_history (self, error) || !load_early (self, error))
+  if (!load_history_pages (self, whole, error) || !load_early (self, error))
     return NULL;
 
   self->writer = g_thread_new ("osais-store-writer", writer_thread, self);
@@ -3206,13 +3459,19 @@ osais_store_open (const char  *data_dir,
                   GError     **error)
 {
   g_autoptr(GMainContext) main_context = NULL;
+  OsaisStore *self;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   main_context = g_main_context_ref_thread_default ();
 
-  return store_open (data_dir, main_context, error);
+  self = store_open (data_dir, main_context, TRUE, error);
+
+  if (self != NULL)
+    self->handed_over = TRUE;
+
+  return self;
 }
 
 static void
@@ -3225,7 +3484,7 @@ open_thread (GTask        *task,
   GError *error = NULL;
   OsaisStore *self;
 
-  self = store_open (data_dir, g_task_get_context (task), &error);
+  self = store_open (data_dir, g_task_get_context (task), FALSE, &error);
   if (self == NULL)
     g_task_return_error (task, error);
   else
@@ -3256,11 +3515,23 @@ OsaisStore *
 osais_store_open_finish (GAsyncResult  *result,
                          GError       **error)
 {
+  OsaisStore *self;
+
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == osais_store_open_async,
                         NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  self = g_task_propagate_pointer (G_TASK (result), error);
+  if (self != NULL && !self->handed_over)
+    {
+      self->handed_over = TRUE;
+      /* After the opener's callback, in the order they came. */
+      if (self->pending_pages->len > 0)
+        g_idle_add_full (G_PRIORITY_DEFAULT, apply_pending_pages_cb, g_object_ref (self),
+                         g_object_unref);
+    }
+
+  return self;
 }
 
 void
@@ -4027,4 +4298,12 @@ osais_store_move_aside (const char  *data_dir,
   close (lock_fd);
 
   return g_steal_pointer (&moved_path);
+}
+
+gboolean
+osais_store_get_history_loaded (OsaisStore *self)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+
+  return self->history_loaded;
 }
