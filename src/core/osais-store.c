@@ -257,11 +257,14 @@ struct _OsaisStore
   gboolean      loading;
   GCond         loaded_cond;
   gboolean      history_loaded;
-  /* Main context side: pages that came before the opener had the store
-   * (osais_store_open_finish()), applied after, so that it gets the first
-   * page alone, and every later one as a change. */
+  /* Main context side: jobs of the pages read, waiting to go into the list
+   * (apply_chunk_cb()); none before the opener has the store
+   * (osais_store_open_finish()), so that it gets the first page alone, and
+   * every later one as a change. */
   gboolean      handed_over;
-  GPtrArray    *pending_pages;  /* PageDone */
+  GPtrArray    *pending_jobs;   /* OsaisJob, newest first, owned */
+  gboolean      pending_complete;
+  guint         apply_source;
 };
 
 static void osais_store_list_model_init (GListModelInterface *iface);
@@ -1125,8 +1128,9 @@ image_new_from_row (OsaisStore   *self,
  * from a key (created, uid), and one lookup of the images' (uid, sha256)
  * index per job, so it costs the same at any depth of the history. */
 
-#define FIRST_PAGE_JOBS 64
-#define PAGE_JOBS       1000
+#define FIRST_PAGE_JOBS  64
+#define PAGE_JOBS        1000
+#define APPLY_CHUNK_JOBS 200
 
 /* Reads up to @limit jobs older than the page key, with their images, into
  * @page (newest first) and the writer's states, and moves the key past
@@ -1267,26 +1271,87 @@ load_stages (OsaisStore  *self,
   return TRUE;
 }
 
-/* Adds @page (newest first, all older than the list's jobs) to the main
- * side: they go at the end of the model, the start of the array. */
+/* Moves the first @n pending jobs (newest first, all older than the list's)
+ * into the list: at the end of the model, the start of the array. */
 static void
-append_page (OsaisStore *self,
-             GPtrArray  *page)
+apply_pending_jobs (OsaisStore *self,
+                    guint       n)
 {
-  GPtrArray *jobs = g_ptr_array_new_full (self->jobs->len + page->len, g_object_unref);
+  guint old = self->jobs->len;
 
-  for (guint i = page->len; i > 0; i--)
+  if (n == 0)
+    return;
+
+  g_ptr_array_set_size (self->jobs, old + n);
+  memmove (&self->jobs->pdata[n], &self->jobs->pdata[0], old * sizeof (gpointer));
+  for (guint i = 0; i < n; i++)
     {
-      OsaisJob *job = g_ptr_array_index (page, i - 1);
+      OsaisJob *job = g_ptr_array_index (self->pending_jobs, i);
 
-      g_ptr_array_add (jobs, g_object_ref (job));
+      /* The pending list's reference, now the list's. */
+      self->jobs->pdata[n - 1 - i] = job;
       g_hash_table_insert (self->jobs_by_uid, int64_key_new (osais_job_get_uid (job)), job);
     }
-  for (guint i = 0; i < self->jobs->len; i++)
-    g_ptr_array_add (jobs, g_object_ref (g_ptr_array_index (self->jobs, i)));
+  g_ptr_array_remove_range (self->pending_jobs, 0, n);
 
-  g_ptr_array_unref (self->jobs);
-  self->jobs = jobs;
+  g_list_model_items_changed (G_LIST_MODEL (self), old, 0, n);
+}
+
+static void
+end_pending (OsaisStore *self)
+{
+  if (self->pending_jobs->len > 0 || !self->pending_complete || self->history_loaded)
+    return;
+
+  g_debug ("Loaded the whole history: %u jobs", self->jobs->len);
+  self->history_loaded = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LOADED]);
+}
+
+/* The pages go into the list a few jobs at a time, at a lower priority
+ * than drawing: each change costs its listeners (the gallery, the
+ * application) some work on the main thread, and the first frames come
+ * first. */
+static gboolean
+apply_chunk_cb (gpointer data)
+{
+  OsaisStore *self = data;
+
+  apply_pending_jobs (self, MIN (APPLY_CHUNK_JOBS, self->pending_jobs->len));
+  end_pending (self);
+  if (self->pending_jobs->len > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->apply_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_pending (OsaisStore *self)
+{
+  if (self->apply_source != 0 || !self->handed_over)
+    return;
+
+  if (self->pending_jobs->len == 0)
+    {
+      end_pending (self);
+      return;
+    }
+
+  self->apply_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, apply_chunk_cb, self, NULL);
+  g_source_set_name_by_id (self->apply_source, "[osais-store] apply history pages");
+}
+
+/* Everything read so far, at once: before a change the writer made, which
+ * may concern a job still pending, and before a lookup. */
+static void
+flush_pending (OsaisStore *self)
+{
+  if (self->pending_jobs->len == 0)
+    return;
+
+  apply_pending_jobs (self, self->pending_jobs->len);
+  end_pending (self);
 }
 
 typedef struct
@@ -1303,54 +1368,18 @@ page_done_free (PageDone *done)
   g_free (done);
 }
 
-static void
-apply_page (OsaisStore *self,
-            PageDone   *done)
-{
-  if (done->page != NULL)
-    {
-      guint n = self->jobs->len;
-
-      append_page (self, done->page);
-      g_list_model_items_changed (G_LIST_MODEL (self), n, 0, done->page->len);
-    }
-  else if (!self->history_loaded)
-    {
-      g_debug ("Loaded the whole history: %u jobs", self->jobs->len);
-      self->history_loaded = TRUE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LOADED]);
-    }
-}
-
 static gboolean
 page_loaded_cb (gpointer data)
 {
   PageDone *done = data;
   OsaisStore *self = done->self;
 
-  if (!self->handed_over || self->pending_pages->len > 0)
-    {
-      PageDone *kept = g_new0 (PageDone, 1);
-
-      /* Without a reference to the store, which holds it. */
-      kept->page = g_steal_pointer (&done->page);
-      g_ptr_array_add (self->pending_pages, kept);
-      return G_SOURCE_REMOVE;
-    }
-
-  apply_page (self, done);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-apply_pending_pages_cb (gpointer data)
-{
-  OsaisStore *self = data;
-
-  for (guint i = 0; i < self->pending_pages->len; i++)
-    apply_page (self, g_ptr_array_index (self->pending_pages, i));
-  g_ptr_array_set_size (self->pending_pages, 0);
+  if (done->page == NULL)
+    self->pending_complete = TRUE;
+  else
+    for (guint i = 0; i < done->page->len; i++)
+      g_ptr_array_add (self->pending_jobs, g_object_ref (g_ptr_array_index (done->page, i)));
+  schedule_pending (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -1435,7 +1464,9 @@ load_history_pages (OsaisStore  *self,
 
       if (!load_page (self, whole ? PAGE_JOBS : FIRST_PAGE_JOBS, page, &done, error))
         return FALSE;
-      append_page (self, page);
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (self->pending_jobs, g_object_ref (g_ptr_array_index (page, i)));
+      apply_pending_jobs (self, self->pending_jobs->len);
     }
   while (whole && !done);
 
@@ -1609,6 +1640,8 @@ apply_effects_cb (gpointer user_data)
 {
   EffectBatch *batch = user_data;
   OsaisStore *self = batch->store;
+
+  flush_pending (self);
 
   for (guint i = 0; i < batch->effects->len; i++)
     {
@@ -3173,7 +3206,10 @@ osais_store_finalize (GObject *object)
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_cond_clear (&self->loaded_cond);
-  g_clear_pointer (&self->pending_pages, g_ptr_array_unref);
+  g_clear_handle_id (&self->apply_source, g_source_remove);
+  if (self->pending_jobs != NULL)
+    g_ptr_array_foreach (self->pending_jobs, (GFunc) (void (*) (void)) g_object_unref, NULL);
+  g_clear_pointer (&self->pending_jobs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (osais_store_parent_class)->finalize (object);
 }
@@ -3289,7 +3325,8 @@ osais_store_init (OsaisStore *self)
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   g_cond_init (&self->loaded_cond);
-  self->pending_pages = g_ptr_array_new_with_free_func ((GDestroyNotify) page_done_free);
+  /* Without a free function: apply_pending_jobs() moves the references. */
+  self->pending_jobs = g_ptr_array_new ();
 }
 
 /* Removes the copies that check_copy() was checking when a crash came. */
@@ -3526,9 +3563,7 @@ osais_store_open_finish (GAsyncResult  *result,
     {
       self->handed_over = TRUE;
       /* After the opener's callback, in the order they came. */
-      if (self->pending_pages->len > 0)
-        g_idle_add_full (G_PRIORITY_DEFAULT, apply_pending_pages_cb, g_object_ref (self),
-                         g_object_unref);
+      schedule_pending (self);
     }
 
   return self;
@@ -3587,6 +3622,8 @@ osais_store_lookup (OsaisStore *self,
                     gint64      uid)
 {
   g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+
+  flush_pending (self);
 
   return g_hash_table_lookup (self->jobs_by_uid, &uid);
 }
