@@ -568,15 +568,15 @@ test_ten_thousand_images (void)
     if (osais_gallery_cell_get_paintable (cells->pdata[i]) != NULL)
       n_with_thumbnail++;
   g_assert_cmpuint (n_with_thumbnail, >, 0);
-  g_assert_cmpuint (osais_thumbnail_loader_get_n_cached (loader), <=, 512);
+  g_assert_cmpuint (osais_thumbnail_loader_get_n_cached (loader), <=, 256);
 
   g_test_message ("VmRSS: %" G_GUINT64_FORMAT " kB at start, %" G_GUINT64_FORMAT
                   " kB with 10,000 images stored, %" G_GUINT64_FORMAT " kB shown, %"
                   G_GUINT64_FORMAT " kB after scrolling through all; %u cells",
                   rss_start, rss_stored, rss_shown, rss_scrolled, cells->len);
   /* Bounded: scrolling through everything costs no more than the thumbnail
-   * cache (512 textures of at most 200 × 200 RGBA) and some slack. */
-  g_assert_cmpuint (rss_scrolled, <, rss_shown + 512 * 200 * 200 * 4 / 1024 + 64 * 1024);
+   * cache (256 textures of at most 200 × 200 RGBA) and some slack. */
+  g_assert_cmpuint (rss_scrolled, <, rss_shown + 256 * 200 * 200 * 4 / 1024 + 64 * 1024);
 
   osais_ui_test_save_screenshot (gw.window, "gallery-10000.png");
   gallery_window_close (&gw);
