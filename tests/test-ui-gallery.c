@@ -9,9 +9,6 @@
 #include "config.h"
 
 #include <adwaita.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "osais-application.h"
@@ -663,8 +660,7 @@ test_thumbnails_off_main_thread (void)
       g_autofree char *path = g_strdup_printf ("%s/%u.png", dir, i);
       g_autoptr(GFile) file = g_file_new_for_path (path);
 
-      osais_thumbnail_loader_load_async (loader, file, G_PRIORITY_DEFAULT, NULL, thumbnail_cb,
-                                         &state);
+      osais_thumbnail_loader_load_async (loader, file, NULL, thumbnail_cb, &state);
     }
   osais_ui_test_wait_until (loads_done, &state, "thumbnails");
   g_clear_handle_id (&tick_id, g_source_remove);
@@ -724,8 +720,7 @@ load_fresh (const char *cache_dir,
   LoadResult result = { 0 };
 
   osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
-  osais_thumbnail_loader_load_async (loader, file, G_PRIORITY_DEFAULT, NULL, load_result_cb,
-                                     &result);
+  osais_thumbnail_loader_load_async (loader, file, NULL, load_result_cb, &result);
   osais_ui_test_wait_until (load_done, &result, "a thumbnail");
 
   return result;
@@ -869,127 +864,6 @@ cancel_done (gpointer data)
 
 #define N_CANCELLED 24
 
-/* Waiting requests go by priority: one asked for at a high priority after
- * 40 at a low one is decoded among the first, not the last. */
-#define N_LOW_REQUESTS 40
-
-typedef struct
-{
-  GArray *order;   /* guint: request indices, as they finish */
-  guint   pending;
-} PriorityState;
-
-typedef struct
-{
-  PriorityState *state;
-  guint          index;
-} PriorityRequest;
-
-static void
-priority_done_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  PriorityRequest *request = user_data;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
-
-  texture = osais_thumbnail_loader_load_finish (OSAIS_THUMBNAIL_LOADER (object), result, &error);
-  g_assert_no_error (error);
-  g_array_append_val (request->state->order, request->index);
-  request->state->pending--;
-  g_free (request);
-}
-
-static gboolean
-priority_all_done (gpointer data)
-{
-  return ((PriorityState *) data)->pending == 0;
-}
-
-static void
-test_thumbnail_priority (void)
-{
-  g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 64);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("osais-priority-XXXXXX", &error);
-  PriorityState state = { g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
-  guint high_rank = G_MAXUINT;
-
-  g_assert_no_error (error);
-  /* The first two are named pipes: the two decoders wait on them until every
-   * request is queued, however slowly this thread runs. */
-  for (guint i = 0; i <= N_LOW_REQUESTS; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%u.png", i);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autoptr(GBytes) png = osais_test_make_png (512, 512, i);
-
-      if (i < 2)
-        g_assert_cmpint (mkfifo (path, 0600), ==, 0);
-      else
-        g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL),
-                                            g_bytes_get_size (png), &error));
-      g_assert_no_error (error);
-    }
-
-  for (guint i = 0; i <= N_LOW_REQUESTS; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%u.png", i);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autoptr(GFile) file = g_file_new_for_path (path);
-      PriorityRequest *request = g_new0 (PriorityRequest, 1);
-
-      request->state = &state;
-      request->index = i;
-      state.pending++;
-      osais_thumbnail_loader_load_async (loader, file,
-                                         i == N_LOW_REQUESTS ? G_PRIORITY_HIGH : G_PRIORITY_LOW,
-                                         NULL, priority_done_cb, request);
-    }
-
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%u.png", i);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autoptr(GBytes) png = osais_test_make_png (512, 512, i);
-      gsize size = 0;
-      const guint8 *data = g_bytes_get_data (png, &size);
-      int fd = open (path, O_WRONLY);
-
-      g_assert_cmpint (fd, >=, 0);
-      while (size > 0)
-        {
-          gssize written = write (fd, data, size);
-
-          g_assert_cmpint (written, >, 0);
-          data += written;
-          size -= written;
-        }
-      close (fd);
-    }
-  osais_ui_test_wait_until (priority_all_done, &state, "every thumbnail");
-
-  for (guint i = 0; i < state.order->len; i++)
-    if (g_array_index (state.order, guint, i) == N_LOW_REQUESTS)
-      high_rank = i;
-  {
-    GString *order = g_string_new (NULL);
-
-    for (guint i = 0; i < MIN (state.order->len, 10); i++)
-      g_string_append_printf (order, " %u", g_array_index (state.order, guint, i));
-    g_test_message ("The high-priority request finished %u of %u; first:%s", high_rank + 1,
-                    state.order->len, order->str);
-    g_string_free (order, TRUE);
-  }
-  /* Among the first, after the two pipes (2 or 3 here, 7 once on a loaded
-   * machine); first come, first served, it would be the last. */
-  g_assert_cmpuint (high_rank, <, 10);
-
-  g_array_unref (state.order);
-  osais_test_remove_tree (dir);
-}
-
 /* Requests cancelled (tiles scrolled away) deliver nothing, and those not yet
  * taken by one of the loader's two workers are never decoded. */
 static void
@@ -1022,8 +896,7 @@ test_thumbnail_cancelled (void)
 
     g_cancellable_cancel (already);
     state.pending = 1;
-    osais_thumbnail_loader_load_async (loader, file, G_PRIORITY_DEFAULT, already, cancelled_cb,
-                                       &state);
+    osais_thumbnail_loader_load_async (loader, file, already, cancelled_cb, &state);
     osais_ui_test_wait_until (cancel_done, &state, "the cancelled thumbnail");
     g_assert_cmpuint (state.cancelled, ==, 1);
     g_assert_cmpuint (count_files (cache_dir), ==, 0);
@@ -1036,8 +909,7 @@ test_thumbnail_cancelled (void)
       g_autofree char *path = g_strdup_printf ("%s/%u.png", dir, i);
       g_autoptr(GFile) file = g_file_new_for_path (path);
 
-      osais_thumbnail_loader_load_async (loader, file, G_PRIORITY_DEFAULT, cancellable,
-                                         cancelled_cb, &state);
+      osais_thumbnail_loader_load_async (loader, file, cancellable, cancelled_cb, &state);
     }
   g_cancellable_cancel (cancellable);
   osais_ui_test_wait_until (cancel_done, &state, "the cancelled thumbnails");
@@ -1404,7 +1276,6 @@ main (int   argc,
                    test_thumbnails_off_main_thread);
   g_test_add_func ("/Osais/Gallery/thumbnail-disk-cache", test_thumbnail_disk_cache);
   g_test_add_func ("/Osais/Gallery/thumbnail-cancelled", test_thumbnail_cancelled);
-  g_test_add_func ("/Osais/Gallery/thumbnail-priority", test_thumbnail_priority);
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
   g_test_add_func ("/Osais/Gallery/10000-images", test_ten_thousand_images);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);

@@ -20,9 +20,6 @@ struct _OsaisGalleryCell
 
   OsaisGalleryItem *item;
   GCancellable     *cancellable;
-  /* A thumbnail asked for and not given yet; asked for again in view. */
-  gboolean          loading;
-  gboolean          prioritized;
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
 
@@ -137,10 +134,6 @@ thumbnail_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   texture = osais_thumbnail_loader_load_finish (OSAIS_THUMBNAIL_LOADER (object), result, &error);
-  /* A cancelled request was replaced, or its tile rebound: not the
-   * current one's answer. */
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    self->loading = FALSE;
   if (texture == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -237,34 +230,9 @@ show_item (OsaisGalleryCell *self)
     }
 
   gtk_picture_set_paintable (self->picture, NULL);
-  /* Low until the gallery sees the tile in view (osais_gallery_cell_prioritize()). */
   self->cancellable = g_cancellable_new ();
-  self->loading = TRUE;
-  osais_thumbnail_loader_load_async (loader, osais_image_get_file (image), G_PRIORITY_LOW,
-                                     self->cancellable, thumbnail_loaded_cb,
-                                     g_object_ref (self));
-}
-
-void
-osais_gallery_cell_prioritize (OsaisGalleryCell *self)
-{
-  OsaisImage *image;
-
-  g_return_if_fail (OSAIS_IS_GALLERY_CELL (self));
-
-  if (!self->loading || self->prioritized || self->item == NULL ||
-      (image = osais_gallery_item_get_image (self->item)) == NULL)
-    return;
-
-  /* The waiting request is skipped unread; the new one goes first. */
-  self->prioritized = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  osais_thumbnail_loader_load_async (osais_thumbnail_loader_get_default (),
-                                     osais_image_get_file (image), G_PRIORITY_HIGH,
-                                     self->cancellable, thumbnail_loaded_cb,
-                                     g_object_ref (self));
+  osais_thumbnail_loader_load_async (loader, osais_image_get_file (image), self->cancellable,
+                                     thumbnail_loaded_cb, g_object_ref (self));
 }
 
 OsaisGalleryItem *
@@ -290,8 +258,6 @@ osais_gallery_cell_set_item (OsaisGalleryCell *self,
   /* A recycled cell no longer wants the thumbnail it asked for. */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  self->loading = FALSE;
-  self->prioritized = FALSE;
 
   g_set_object (&self->item, item);
 

@@ -28,8 +28,5 @@ void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
 const char       *osais_gallery_cell_get_stage_text (OsaisGalleryCell *self);
 double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
-/* The tile is in view: its thumbnail, if still waiting, goes before those of
- * tiles the grid keeps bound out of view. */
-void              osais_gallery_cell_prioritize     (OsaisGalleryCell *self);
 
 G_END_DECLS

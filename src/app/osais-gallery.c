@@ -33,7 +33,6 @@ struct _OsaisGallery
   gboolean            trace;
   gboolean            traced_content;
   GdkFrameClock      *trace_clock;
-  GdkFrameClock      *paint_clock;
   guint               scroll_signals[2];
   guint               scroll_tick;
   gint64              scroll_start;
@@ -304,42 +303,6 @@ shows_thumbnail (OsaisGallery *self,
   return FALSE;
 }
 
-/* After each frame, the tiles in view ask first for their thumbnails: the
- * grid keeps about ten times more cells bound than it shows, and binds
- * them all at once. No frame, no work: nothing runs while idle. */
-static void
-prioritize_visible (OsaisGallery          *self,
-                    GtkWidget             *widget,
-                    const graphene_rect_t *visible)
-{
-  if (OSAIS_IS_GALLERY_CELL (widget))
-    {
-      graphene_rect_t bounds;
-
-      if (gtk_widget_get_mapped (widget) &&
-          gtk_widget_compute_bounds (widget, GTK_WIDGET (self->scrolled_window), &bounds) &&
-          graphene_rect_intersection (&bounds, visible, NULL))
-        osais_gallery_cell_prioritize (OSAIS_GALLERY_CELL (widget));
-      return;
-    }
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    prioritize_visible (self, child, visible);
-}
-
-static void
-prioritize_after_paint_cb (GdkFrameClock *clock,
-                           OsaisGallery  *self)
-{
-  GtkWidget *viewport = GTK_WIDGET (self->scrolled_window);
-  graphene_rect_t visible;
-
-  graphene_rect_init (&visible, 0, 0, gtk_widget_get_width (viewport),
-                      gtk_widget_get_height (viewport));
-  prioritize_visible (self, GTK_WIDGET (self->grid_view), &visible);
-}
-
 static void
 trace_after_paint_cb (GdkFrameClock *clock,
                       OsaisGallery  *self)
@@ -439,10 +402,6 @@ osais_gallery_realize (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (osais_gallery_parent_class)->realize (widget);
 
-  self->paint_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
-  g_signal_connect (self->paint_clock, "after-paint", G_CALLBACK (prioritize_after_paint_cb),
-                    self);
-
   if (self->trace)
     {
       self->trace_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
@@ -457,11 +416,6 @@ osais_gallery_unrealize (GtkWidget *widget)
 {
   OsaisGallery *self = OSAIS_GALLERY (widget);
 
-  if (self->paint_clock != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->paint_clock, self);
-      g_clear_object (&self->paint_clock);
-    }
   if (self->trace_clock != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->trace_clock, self);

@@ -50,7 +50,6 @@ typedef struct
   char    *path;
   char    *cache_path;  /* NULL: no disk cache */
   int      size;
-  guint64  sequence;
 } Request;
 
 struct _OsaisThumbnailLoader
@@ -65,7 +64,6 @@ struct _OsaisThumbnailLoader
    * newest, while scrolling, is the farthest ahead). */
   GThreadPool *pool;
   GQueue       lru;       /* Entry, most recently used first */
-  guint64      n_requests;
   GHashTable  *entries;   /* path → GList link in lru */
 };
 
@@ -346,27 +344,6 @@ release_task_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The pool's order: the task's priority (a tile in view asks at a higher
- * one than a tile the grid keeps bound out of view), then first come. */
-static int
-compare_requests (gconstpointer a,
-                  gconstpointer b,
-                  gpointer      user_data)
-{
-  GTask *task_a = (GTask *) a;
-  GTask *task_b = (GTask *) b;
-  int priority_a = g_task_get_priority (task_a);
-  int priority_b = g_task_get_priority (task_b);
-  Request *request_a = g_task_get_task_data (task_a);
-  Request *request_b = g_task_get_task_data (task_b);
-
-  if (priority_a != priority_b)
-    return priority_a < priority_b ? -1 : 1;
-
-  return request_a->sequence < request_b->sequence ? -1 :
-         request_a->sequence > request_b->sequence ? 1 : 0;
-}
-
 static void
 load_thread (gpointer data,
              gpointer user_data)
@@ -486,7 +463,6 @@ osais_thumbnail_loader_init (OsaisThumbnailLoader *self)
    * touches no other pool's work. Cannot fail when exclusive is TRUE with a
    * bounded number of threads, other than by aborting. */
   self->pool = g_thread_pool_new (load_thread, NULL, N_DECODE_THREADS, TRUE, NULL);
-  g_thread_pool_set_sort_function (self->pool, compare_requests, NULL);
 }
 
 /* Public ------------------------------------------------------------------ */
@@ -590,7 +566,6 @@ osais_thumbnail_loader_get_n_cached (OsaisThumbnailLoader *self)
 void
 osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
                                    GFile                *file,
-                                   int                   io_priority,
                                    GCancellable         *cancellable,
                                    GAsyncReadyCallback   callback,
                                    gpointer              user_data)
@@ -606,7 +581,6 @@ osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, osais_thumbnail_loader_load_async);
   g_task_set_name (task, "[osais-thumbnail-loader] load");
-  g_task_set_priority (task, io_priority);
 
   path = g_file_get_path (file);
   if (path == NULL)
@@ -620,7 +594,6 @@ osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
   request->path = path;
   request->cache_path = osais_thumbnail_loader_dup_cache_path (self, file);
   request->size = self->size;
-  request->sequence = self->n_requests++;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   /* The pool owns this reference until the worker returns. */

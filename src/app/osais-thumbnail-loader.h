@@ -48,11 +48,9 @@ char                 *osais_thumbnail_loader_dup_cache_path (OsaisThumbnailLoade
 GdkTexture           *osais_thumbnail_loader_lookup         (OsaisThumbnailLoader  *self,
                                                              GFile                 *file);
 /* Cancelling @cancellable before a worker takes the request skips it; a
- * cancelled request always finishes with G_IO_ERROR_CANCELLED. Waiting
- * requests are taken by @io_priority (lower first), then in order. */
+ * cancelled request always finishes with G_IO_ERROR_CANCELLED. */
 void                  osais_thumbnail_loader_load_async     (OsaisThumbnailLoader  *self,
                                                              GFile                 *file,
-                                                             int                    io_priority,
                                                              GCancellable          *cancellable,
                                                              GAsyncReadyCallback    callback,
                                                              gpointer               user_data);
