@@ -2032,6 +2032,99 @@ test_load_10000_jobs (void)
   osais_test_remove_tree (dir);
 }
 
+/* An asynchronous opening returns with the newest jobs and appends the
+ * rest, a page at a time, at the end of the list; a callback for a job of
+ * a later page, sent before that page is read, is applied all the same. */
+#define N_PAGED_JOBS 4000
+
+typedef struct
+{
+  guint n_changes;
+  guint n_misplaced;
+} PagedChanges;
+
+static void
+paged_items_changed_cb (GListModel   *model,
+                        guint         position,
+                        guint         removed,
+                        guint         added,
+                        PagedChanges *changes)
+{
+  changes->n_changes++;
+  if (removed != 0 || position + added != g_list_model_get_n_items (model))
+    changes->n_misplaced++;
+}
+
+static void
+test_open_async_pages (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  BulkCreate bulk = { 0 };
+  OsaisStore *store = NULL;
+  PagedChanges changes = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) data = g_bytes_new_static ("late", 4);
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisJob) newest = NULL;
+  g_autoptr(OsaisJob) oldest = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_first;
+
+  bulk.store = open_store (dir);
+  for (guint i = 0; i < N_PAGED_JOBS; i++)
+    {
+      g_autofree char *token = g_strdup_printf ("token-%u", i);
+
+      bulk.n_pending++;
+      osais_store_create_job_async (bulk.store, 0, 100000 + i, token, "diffusion", "{}", NULL,
+                                    bulk_create_cb, &bulk);
+    }
+  while (bulk.n_pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (bulk.n_failed, ==, 0);
+  close_store (bulk.store);
+
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* The newest jobs only, in order, and the loading not over. */
+  n_first = g_list_model_get_n_items (G_LIST_MODEL (store));
+  g_test_message ("The opening returned with %u of %d jobs", n_first, N_PAGED_JOBS);
+  g_assert_cmpuint (n_first, >, 0);
+  g_assert_cmpuint (n_first, <, N_PAGED_JOBS);
+  g_assert_false (osais_store_get_history_loaded (store));
+  newest = g_list_model_get_item (G_LIST_MODEL (store), 0);
+  g_assert_cmpint (osais_job_get_uid (newest), ==, 100000 + N_PAGED_JOBS - 1);
+
+  g_signal_connect (store, "items-changed", G_CALLBACK (paged_items_changed_cb), &changes);
+  /* The oldest job is in the last page: its image waits for it. */
+  osais_store_add_image_async (store, 100000, "token-0", 0, data, "image/png", 64, 32, NULL,
+                               osais_test_store_result_cb, &result);
+  image = osais_store_add_image_finish (store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (image);
+
+  while (!osais_store_get_history_loaded (store))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, N_PAGED_JOBS);
+  g_assert_cmpuint (changes.n_changes, >, 1);
+  g_assert_cmpuint (changes.n_misplaced, ==, 0);
+  oldest = g_list_model_get_item (G_LIST_MODEL (store), N_PAGED_JOBS - 1);
+  g_assert_cmpint (osais_job_get_uid (oldest), ==, 100000);
+  g_assert_true (osais_store_lookup (store, 100000) == oldest);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (oldest)), ==, 1);
+
+  g_signal_handlers_disconnect_by_data (store, &changes);
+  g_clear_object (&result);
+  g_clear_object (&newest);
+  g_clear_object (&oldest);
+  g_clear_object (&image);
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 #define N_THREADS          8
 #define N_CALLS_PER_THREAD 50
 
@@ -2250,6 +2343,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/read-only-folder", test_read_only_folder);
   g_test_add_func ("/Osais/Store/image-disk-full", test_image_disk_full);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
+  g_test_add_func ("/Osais/Store/open-async-pages", test_open_async_pages);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",
                    test_ack_does_not_wait_for_main);

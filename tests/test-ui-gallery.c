@@ -475,77 +475,14 @@ notify_done_cb (GObject      *object,
   counter->pending--;
 }
 
-/* Smooth scrolling: a steady 2400 px/s from a tick callback, and what each
- * frame costs from the frame clock's before-paint to its after-paint
- * (update, layout, snapshot and render: the app's share of a frame). */
-typedef struct
-{
-  GtkAdjustment *vadjustment;
-  gint64         first_frame;
-  gint64         paint_start;
-  GArray        *frame_us;    /* gint64 per frame */
-  gboolean       done;
-} SmoothScroll;
-
-#define SMOOTH_SCROLL_SPEED   2400.0  /* px/s: a brisk fling */
-#define SMOOTH_SCROLL_SECONDS 3
-
-static gboolean
-smooth_scroll_tick_cb (GtkWidget     *widget,
-                       GdkFrameClock *clock,
-                       gpointer       user_data)
-{
-  SmoothScroll *scroll = user_data;
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
-
-  if (scroll->first_frame == 0)
-    scroll->first_frame = now;
-  if (now - scroll->first_frame > SMOOTH_SCROLL_SECONDS * G_USEC_PER_SEC)
-    {
-      scroll->done = TRUE;
-      return G_SOURCE_REMOVE;
-    }
-  gtk_adjustment_set_value (scroll->vadjustment,
-                            SMOOTH_SCROLL_SPEED * (now - scroll->first_frame) / G_USEC_PER_SEC);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-before_paint_cb (GdkFrameClock *clock,
-                 SmoothScroll  *scroll)
-{
-  scroll->paint_start = g_get_monotonic_time ();
-}
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                SmoothScroll  *scroll)
-{
-  gint64 spent = g_get_monotonic_time () - scroll->paint_start;
-
-  if (scroll->first_frame != 0 && !scroll->done)
-    g_array_append_val (scroll->frame_us, spent);
-}
-
-static gboolean
-smooth_scroll_done (gpointer data)
-{
-  return ((SmoothScroll *)data)->done;
-}
-
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a;
-  gint64 y = *(const gint64 *)b;
-
-  return (x > y) - (x < y);
-}
-
 #define N_JOBS          1000
 #define IMAGES_PER_JOB  10
 
+/* 10,000 images: the gallery holds them all, scrolls through them to the
+ * end with thumbnails there and bounded memory. How fast is the
+ * benchmark's to say (tests/bench/gui: first content, frame times and the
+ * main thread's work per frame while scrolling), on a quiet machine; a
+ * timed assertion here would fail on a loaded one. */
 static void
 test_ten_thousand_images (void)
 {
@@ -555,7 +492,7 @@ test_ten_thousand_images (void)
   GtkAdjustment *vadjustment;
   OsaisThumbnailLoader *loader = osais_thumbnail_loader_get_default ();
   guint64 rss_start, rss_stored, rss_shown, rss_scrolled;
-  gint64 start, slowest_step = 0;
+  gint64 start;
   g_autoptr(GPtrArray) cells = g_ptr_array_new ();
   guint n_with_thumbnail = 0;
 
@@ -614,52 +551,14 @@ test_ten_thousand_images (void)
   while (gtk_adjustment_get_value (vadjustment) <
          gtk_adjustment_get_upper (vadjustment) - gtk_adjustment_get_page_size (vadjustment))
     {
-      gint64 step_start = g_get_monotonic_time ();
-
       gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_value (vadjustment) +
                                              gtk_adjustment_get_page_size (vadjustment) * 4);
       while (g_main_context_pending (NULL))
         g_main_context_iteration (NULL, FALSE);
-      slowest_step = MAX (slowest_step, g_get_monotonic_time () - step_start);
       osais_ui_test_settle (16);
     }
   osais_ui_test_settle (1000);
   rss_scrolled = read_rss_kb ();
-
-  /* Back to the top, then scrolling smoothly through fresh rows. */
-  gtk_adjustment_set_value (vadjustment, 0);
-  osais_ui_test_settle (500);
-  {
-    GtkWidget *grid = GTK_WIDGET (osais_gallery_get_grid_view (gw.gallery));
-    GdkFrameClock *clock = gtk_widget_get_frame_clock (grid);
-    SmoothScroll scroll = { vadjustment, 0, 0, g_array_new (FALSE, FALSE, sizeof (gint64)), FALSE };
-    gulong before_id = g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb),
-                                         &scroll);
-    gulong after_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb),
-                                        &scroll);
-    guint over_budget = 0;
-
-    gtk_widget_add_tick_callback (grid, smooth_scroll_tick_cb, &scroll, NULL);
-    osais_ui_test_wait_until (smooth_scroll_done, &scroll, "the smooth scroll");
-    g_signal_handler_disconnect (clock, before_id);
-    g_signal_handler_disconnect (clock, after_id);
-
-    g_assert_cmpuint (scroll.frame_us->len, >, 10);
-    g_array_sort (scroll.frame_us, compare_gint64);
-    for (guint i = 0; i < scroll.frame_us->len; i++)
-      if (g_array_index (scroll.frame_us, gint64, i) > G_USEC_PER_SEC / 60)
-        over_budget++;
-    g_test_message ("Smooth scroll at %.0f px/s over %.0f px: %u frames in %d s; "
-                    "work per frame: median %.1f ms, 95th percentile %.1f ms, slowest %.1f ms; "
-                    "%u over 16.7 ms",
-                    SMOOTH_SCROLL_SPEED, gtk_adjustment_get_value (vadjustment),
-                    scroll.frame_us->len, SMOOTH_SCROLL_SECONDS,
-                    g_array_index (scroll.frame_us, gint64, scroll.frame_us->len / 2) / 1000.0,
-                    g_array_index (scroll.frame_us, gint64, scroll.frame_us->len * 95 / 100) / 1000.0,
-                    g_array_index (scroll.frame_us, gint64, scroll.frame_us->len - 1) / 1000.0,
-                    over_budget);
-    g_array_unref (scroll.frame_us);
-  }
 
   /* The end is reached, and the cells shown there have their thumbnails. */
   collect_cells (GTK_WIDGET (gw.gallery), cells);
@@ -669,17 +568,15 @@ test_ten_thousand_images (void)
     if (osais_gallery_cell_get_paintable (cells->pdata[i]) != NULL)
       n_with_thumbnail++;
   g_assert_cmpuint (n_with_thumbnail, >, 0);
-  g_assert_cmpuint (osais_thumbnail_loader_get_n_cached (loader), <=, 512);
+  g_assert_cmpuint (osais_thumbnail_loader_get_n_cached (loader), <=, 256);
 
   g_test_message ("VmRSS: %" G_GUINT64_FORMAT " kB at start, %" G_GUINT64_FORMAT
                   " kB with 10,000 images stored, %" G_GUINT64_FORMAT " kB shown, %"
-                  G_GUINT64_FORMAT " kB after scrolling through all; %u cells; "
-                  "slowest scroll step %" G_GINT64_FORMAT " ms",
-                  rss_start, rss_stored, rss_shown, rss_scrolled, cells->len,
-                  slowest_step / 1000);
+                  G_GUINT64_FORMAT " kB after scrolling through all; %u cells",
+                  rss_start, rss_stored, rss_shown, rss_scrolled, cells->len);
   /* Bounded: scrolling through everything costs no more than the thumbnail
-   * cache (512 textures of at most 200 × 200 RGBA) and some slack. */
-  g_assert_cmpuint (rss_scrolled, <, rss_shown + 512 * 200 * 200 * 4 / 1024 + 64 * 1024);
+   * cache (256 textures of at most 200 × 200 RGBA) and some slack. */
+  g_assert_cmpuint (rss_scrolled, <, rss_shown + 256 * 200 * 200 * 4 / 1024 + 64 * 1024);
 
   osais_ui_test_save_screenshot (gw.window, "gallery-10000.png");
   gallery_window_close (&gw);
@@ -1213,6 +1110,157 @@ test_idle_draws_nothing (void)
   g_free (fixture.dir);
 }
 
+/* First frame before the whole history ----------------------------------- */
+
+/* Many old jobs (cheap: no images, so each is one finished card) under a
+ * few new ones with images: reading the old ones takes the store's writer
+ * a good part of a second, showing the new ones a frame or two. */
+#define N_OLD_JOBS  10000
+#define N_NEW_JOBS  12
+
+typedef struct
+{
+  OsaisApplication *app;
+  GtkWidget        *window;
+  OsaisGallery     *gallery;
+  GdkFrameClock    *clock;
+  gboolean          content;
+  gboolean          loaded_at_content;
+  guint             n_items_at_content;
+} FirstFrameRun;
+
+static gboolean
+gallery_shows_thumbnail (OsaisGallery *gallery)
+{
+  g_autoptr(GPtrArray) cells = g_ptr_array_new ();
+
+  collect_cells (GTK_WIDGET (gallery), cells);
+  for (guint i = 0; i < cells->len; i++)
+    if (osais_gallery_cell_get_paintable (cells->pdata[i]) != NULL)
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+first_frame_after_paint_cb (GdkFrameClock *clock,
+                            FirstFrameRun *run)
+{
+  OsaisStore *store = osais_gallery_get_store (run->gallery);
+
+  if (run->content || store == NULL || !gallery_shows_thumbnail (run->gallery))
+    return;
+
+  run->content = TRUE;
+  run->loaded_at_content = osais_store_get_history_loaded (store);
+  run->n_items_at_content = g_list_model_get_n_items (osais_gallery_get_model (run->gallery));
+}
+
+static void
+first_frame_realize_cb (GtkWidget     *window,
+                        FirstFrameRun *run)
+{
+  run->clock = g_object_ref (gtk_widget_get_frame_clock (window));
+  g_signal_connect (run->clock, "after-paint", G_CALLBACK (first_frame_after_paint_cb), run);
+}
+
+static gboolean
+first_content_drawn (gpointer data)
+{
+  return ((FirstFrameRun *) data)->content;
+}
+
+static gboolean
+history_loaded (gpointer data)
+{
+  FirstFrameRun *run = data;
+  OsaisStore *store = osais_gallery_get_store (run->gallery);
+
+  return store != NULL && osais_store_get_history_loaded (store);
+}
+
+static void
+check_first_frame (FirstFrameRun *run)
+{
+  /* Activated, not drawn yet: every frame is watched. */
+  run->window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (run->app)));
+  g_assert_nonnull (run->window);
+  run->gallery = osais_window_get_gallery (OSAIS_WINDOW (run->window));
+  if (gtk_widget_get_realized (run->window))
+    first_frame_realize_cb (run->window, run);
+  else
+    g_signal_connect (run->window, "realize", G_CALLBACK (first_frame_realize_cb), run);
+
+  osais_ui_test_wait_until (first_content_drawn, run, "the first frame with a thumbnail");
+  osais_ui_test_wait_until (history_loaded, run, "the whole history");
+  g_signal_handlers_disconnect_by_data (run->clock, run);
+  g_signal_handlers_disconnect_by_data (run->window, run);
+  g_clear_object (&run->clock);
+
+  g_test_message ("First frame with a thumbnail: %u items of %d in the model",
+                  run->n_items_at_content, N_OLD_JOBS + N_NEW_JOBS);
+  g_assert_false (run->loaded_at_content);
+  g_assert_cmpuint (run->n_items_at_content, <, N_OLD_JOBS);
+  /* Then every job: a card for each old one, an image for each new one. */
+  g_assert_cmpuint (g_list_model_get_n_items (osais_gallery_get_model (run->gallery)), ==,
+                    N_OLD_JOBS + N_NEW_JOBS);
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+/* The window shows the newest jobs while the store still reads the older
+ * ones: start-up does not wait for the whole history. */
+static void
+test_first_frame_before_whole_history (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  OsaisTestStore fixture = { 0 };
+  Counter counter = { 0 };
+  FirstFrameRun run = { 0 };
+
+  osais_test_store_open (&fixture);
+  counter.pending = N_OLD_JOBS;
+  for (guint i = 0; i < N_OLD_JOBS; i++)
+    osais_store_create_job_async (fixture.store, 0, 1000 + i, "t", "diffusion",
+                                  "{\"word\":\"old\"}", NULL, count_down_cb, &counter);
+  osais_ui_test_wait_until (counter_done, &counter, "old jobs");
+  counter.pending = N_OLD_JOBS;
+  for (guint i = 0; i < N_OLD_JOBS; i++)
+    {
+      OsaisNotification notification = { 0 };
+
+      notification.uid = 1000 + i;
+      notification.token = (char *) "t";
+      notification.stage = OSAIS_STAGE_FINISHED;
+      notification.cost = -1;
+      osais_store_apply_notification_async (fixture.store, &notification, NULL,
+                                            notify_done_cb, &counter);
+    }
+  osais_ui_test_wait_until (counter_done, &counter, "old jobs finished");
+
+  for (guint i = 0; i < N_NEW_JOBS; i++)
+    {
+      g_autoptr(OsaisJob) job = osais_test_store_create_job (fixture.store, 100000 + i,
+                                                             "{\"word\":\"new\"}");
+
+      g_object_unref (osais_test_store_add_image (fixture.store, 100000 + i, 0, 64, 48));
+      osais_test_store_notify (fixture.store, 100000 + i, OSAIS_STAGE_FINISHED, 0, NULL);
+    }
+  /* Closed, so that the application opens the folder as its own. */
+  osais_store_close (fixture.store);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_object (&fixture.store);
+
+  run.app = osais_application_new ();
+  osais_ui_test_run_application (G_APPLICATION (run.app), fixture.dir, args,
+                                 (GSourceOnceFunc) check_first_frame, &run);
+  g_clear_object (&run.app);
+
+  osais_test_remove_tree (fixture.dir);
+  g_free (fixture.dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1231,6 +1279,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
   g_test_add_func ("/Osais/Gallery/10000-images", test_ten_thousand_images);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);
+  g_test_add_func ("/Osais/Gallery/first-frame-before-whole-history",
+                   test_first_frame_before_whole_history);
 
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "osais-gallery-cell.h"
+#include "osais-bench-trace.h"
 #include "osais-thumbnail-loader.h"
 
 struct _OsaisGalleryCell
@@ -144,6 +145,8 @@ thumbnail_loaded_cb (GObject      *object,
     }
 
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  if (self->item != NULL && osais_gallery_item_get_image (self->item) != NULL)
+    osais_bench_trace_image_shown (osais_image_get_file (osais_gallery_item_get_image (self->item)));
 }
 
 /* What a tile says of itself: a caption on hover (the prompt and the
@@ -222,6 +225,7 @@ show_item (OsaisGalleryCell *self)
   if (texture != NULL)
     {
       gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+      osais_bench_trace_image_shown (osais_image_get_file (image));
       return;
     }
 

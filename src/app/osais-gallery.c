@@ -10,6 +10,9 @@
 
 #include <glib/gi18n.h>
 
+#include <glib-unix.h>
+
+#include "osais-bench-trace.h"
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model.h"
@@ -37,6 +40,11 @@ struct _OsaisGallery
   gboolean            trace;
   gboolean            traced_content;
   GdkFrameClock      *trace_clock;
+  guint               scroll_signals[2];
+  guint               scroll_tick;
+  gint64              scroll_start;
+  double              scroll_from;
+  gboolean            scroll_full;
 
   /* Template widgets */
   GtkStack           *stack;
@@ -355,13 +363,90 @@ trace_after_paint_cb (GdkFrameClock *clock,
 {
   gint64 now = g_get_monotonic_time ();
 
-  g_printerr ("osais-bench: frame %" G_GINT64_FORMAT "\n", now);
+  osais_bench_trace_frame (now);
   /* A thumbnail set before this frame was drawn in it. */
   if (!self->traced_content && shows_thumbnail (self, GTK_WIDGET (self->grid_view)))
     {
       self->traced_content = TRUE;
       g_printerr ("osais-bench: first-content %" G_GINT64_FORMAT "\n", now);
     }
+}
+
+/* The benchmark's scrolls, started by a signal: SIGUSR1 a steady scroll at
+ * OSAIS_BENCH_SCROLL_SPEED px/s (6000) for OSAIS_BENCH_SCROLL_SECONDS (10),
+ * SIGUSR2 a pass through the whole gallery, two pages a frame. Each ends
+ * with a line, and goes back to the top. */
+static gboolean
+bench_scroll_tick_cb (GtkWidget     *widget,
+                      GdkFrameClock *clock,
+                      gpointer       user_data)
+{
+  OsaisGallery *self = user_data;
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view));
+  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  double value;
+  gboolean over;
+
+  if (self->scroll_start == 0)
+    {
+      self->scroll_start = now;
+      self->scroll_from = gtk_adjustment_get_value (adjustment);
+      osais_bench_trace_event (self->scroll_full ? "full-scroll-start" : "scroll-start");
+    }
+
+  if (self->scroll_full)
+    {
+      value = gtk_adjustment_get_value (adjustment) +
+              2 * gtk_adjustment_get_page_size (adjustment);
+      over = value >= end;
+    }
+  else
+    {
+      const char *speed = g_getenv ("OSAIS_BENCH_SCROLL_SPEED");
+      const char *seconds = g_getenv ("OSAIS_BENCH_SCROLL_SECONDS");
+      double elapsed = (now - self->scroll_start) / (double) G_USEC_PER_SEC;
+
+      value = self->scroll_from + (speed != NULL ? g_ascii_strtod (speed, NULL) : 6000) * elapsed;
+      over = elapsed >= (seconds != NULL ? g_ascii_strtod (seconds, NULL) : 10) || value >= end;
+    }
+
+  gtk_adjustment_set_value (adjustment, MIN (value, end));
+  if (!over)
+    return G_SOURCE_CONTINUE;
+
+  osais_bench_trace_event (self->scroll_full ? "full-scroll-end" : "scroll-end");
+  gtk_adjustment_set_value (adjustment, 0);
+  self->scroll_tick = 0;
+  self->scroll_start = 0;
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+bench_scroll_cb (OsaisGallery *self,
+                 gboolean      full)
+{
+  if (self->scroll_tick == 0)
+    {
+      self->scroll_full = full;
+      self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->grid_view),
+                                                        bench_scroll_tick_cb, self, NULL);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+bench_steady_scroll_cb (gpointer user_data)
+{
+  return bench_scroll_cb (user_data, FALSE);
+}
+
+static gboolean
+bench_full_scroll_cb (gpointer user_data)
+{
+  return bench_scroll_cb (user_data, TRUE);
 }
 
 static void
@@ -375,6 +460,8 @@ osais_gallery_realize (GtkWidget *widget)
     {
       self->trace_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
       g_signal_connect (self->trace_clock, "after-paint", G_CALLBACK (trace_after_paint_cb), self);
+      self->scroll_signals[0] = g_unix_signal_add (SIGUSR1, bench_steady_scroll_cb, self);
+      self->scroll_signals[1] = g_unix_signal_add (SIGUSR2, bench_full_scroll_cb, self);
     }
 }
 
@@ -387,6 +474,11 @@ osais_gallery_unrealize (GtkWidget *widget)
     {
       g_signal_handlers_disconnect_by_data (self->trace_clock, self);
       g_clear_object (&self->trace_clock);
+      g_clear_handle_id (&self->scroll_signals[0], g_source_remove);
+      g_clear_handle_id (&self->scroll_signals[1], g_source_remove);
+      if (self->scroll_tick != 0)
+        gtk_widget_remove_tick_callback (GTK_WIDGET (self->grid_view), self->scroll_tick);
+      self->scroll_tick = 0;
     }
 
   GTK_WIDGET_CLASS (osais_gallery_parent_class)->unrealize (widget);

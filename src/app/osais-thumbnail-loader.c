@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #define DEFAULT_SIZE        200
-#define DEFAULT_MAX_ENTRIES 512
+/* Above the ~212 cells GTK 4.8's grid keeps bound at max-columns 6, so that
+ * scrolling back finds them; 200² RGBA each, 40 MB when full. */
+#define DEFAULT_MAX_ENTRIES 256
 
 /* Decoding is background work: two threads leave a core to the UI on a
  * two-core machine, and a higher nice value lets the UI thread run first

@@ -262,6 +262,21 @@ struct _OsaisStore
 
   /* Searches, on a thread and a connection of their own; under mutex. */
   OsaisSearchReader *search_reader;
+  /* Paged loading (see load_page()). The writer side's key of the oldest
+   * job read so far; loading is under mutex, loaded main context side. */
+  gint64        page_created;
+  gint64        page_uid;
+  gboolean      loading;
+  GCond         loaded_cond;
+  gboolean      history_loaded;
+  /* Main context side: jobs of the pages read, waiting to go into the list
+   * (apply_chunk_cb()); none before the opener has the store
+   * (osais_store_open_finish()), so that it gets the first page alone, and
+   * every later one as a change. */
+  gboolean      handed_over;
+  GPtrArray    *pending_jobs;   /* OsaisJob, newest first, owned */
+  gboolean      pending_complete;
+  guint         apply_source;
 };
 
 static void osais_store_list_model_init (GListModelInterface *iface);
@@ -278,6 +293,7 @@ enum {
   PROP_EARLY_GRACE,
   PROP_DISK_FULL,
   PROP_IMAGES_READ_ONLY,
+  PROP_HISTORY_LOADED,
   N_PROPS
 };
 
@@ -1186,22 +1202,54 @@ image_new_from_row (OsaisStore   *self,
   return image;
 }
 
-/* Reads every job and every image, one query each, building the objects
- * and the writer's validation state together. */
+/* Paged loading -----------------------------------------------------------
+ *
+ * A window opened on 100,000 images must not wait for all of them: the
+ * asynchronous opening reads the newest FIRST_PAGE_JOBS jobs (a first screen
+ * and more), returns, and the writer thread reads the rest, PAGE_JOBS at a
+ * time, newest first, before it writes anything; each page is appended to
+ * the list model on the main context (items-changed at its end). Callbacks
+ * wait meanwhile: the file threads for `loading` to end, the writer's queue
+ * until the writer is done. A page is a range of the jobs_by_created index
+ * from a key (created, uid), and one lookup of the images' (uid, sha256)
+ * index per job, so it costs the same at any depth of the history. */
+
+#define FIRST_PAGE_JOBS  64
+#define PAGE_JOBS        1000
+#define APPLY_CHUNK_JOBS 200
+
+/* Reads up to @limit jobs older than the page key, with their images, into
+ * @page (newest first) and the writer's states, and moves the key past
+ * them. Sets @done when no older job is left. */
 static gboolean
-load_history (OsaisStore  *self,
-              GError     **error)
+load_page (OsaisStore  *self,
+           guint        limit,
+           GPtrArray   *page,
+           gboolean    *done,
+           GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *images = NULL;
+  guint n = 0;
   int rc;
 
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT " JOB_COLUMNS " FROM jobs ORDER BY created, uid",
-                          -1, &stmt, NULL) != SQLITE_OK)
+                          "SELECT " JOB_COLUMNS " FROM jobs WHERE (created, uid) < (?1, ?2)"
+                          " ORDER BY created DESC, uid DESC LIMIT ?3",
+                          -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db,
+                          "SELECT " IMAGE_COLUMNS " FROM images WHERE uid = ?1"
+                          " ORDER BY received, rowid",
+                          -1, &images, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "Cannot read the history");
+      sqlite3_finalize (stmt);
       return FALSE;
     }
+
+  sqlite3_bind_int64 (stmt, 1, self->page_created);
+  sqlite3_bind_int64 (stmt, 2, self->page_uid);
+  sqlite3_bind_int64 (stmt, 3, limit);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -1211,6 +1259,7 @@ load_history (OsaisStore  *self,
       g_autoptr(GDateTime) updated_dt = date_time_from_usec (sqlite3_column_int64 (stmt, 10));
       JobState *state = job_state_new_from_row (stmt);
       OsaisJob *job;
+      int images_rc;
 
       job = g_object_new (OSAIS_TYPE_JOB,
                           "uid", uid,
@@ -1227,15 +1276,37 @@ load_history (OsaisStore  *self,
                           "announced-images", state->announced_images,
                           NULL);
 
+      sqlite3_reset (images);
+      sqlite3_bind_int64 (images, 1, uid);
+      while ((images_rc = sqlite3_step (images)) == SQLITE_ROW)
+        {
+          OsaisImage *image = image_new_from_row (self, images);
+
+          if (image == NULL)
+            continue;
+          osais_job_add_image (job, image);
+          g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+        }
+
       g_hash_table_insert (self->states, int64_key_new (uid), state);
+      g_mutex_lock (&self->mutex);
       g_hash_table_insert (self->tokens, int64_key_new (uid), g_strdup (state->token));
-      g_hash_table_insert (self->jobs_by_uid, int64_key_new (uid), job);
-      g_ptr_array_add (self->jobs, job);
+      g_mutex_unlock (&self->mutex);
+      g_ptr_array_add (page, job);
       self->last_created = MAX (self->last_created, created);
+      self->page_created = created;
+      self->page_uid = uid;
+      n++;
+
+      if (images_rc != SQLITE_DONE)
+        {
+          rc = images_rc;
+          break;
+        }
     }
 
   sqlite3_finalize (stmt);
-  stmt = NULL;
+  sqlite3_finalize (images);
 
   if (rc != SQLITE_DONE)
     {
@@ -1243,38 +1314,19 @@ load_history (OsaisStore  *self,
       return FALSE;
     }
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT " IMAGE_COLUMNS " FROM images ORDER BY uid, received, rowid",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->db, "Cannot read the history");
-      return FALSE;
-    }
+  *done = n < limit;
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 uid = sqlite3_column_int64 (stmt, 0);
-      OsaisImage *image;
-      JobState *state;
-      OsaisJob *job;
+  return TRUE;
+}
 
-      state = g_hash_table_lookup (self->states, &uid);
-      job = g_hash_table_lookup (self->jobs_by_uid, &uid);
-      if (state == NULL || job == NULL || (image = image_new_from_row (self, stmt)) == NULL)
-        continue;
-
-      osais_job_add_image (job, image);
-      g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
-    }
-
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, "Cannot read the history");
-      return FALSE;
-    }
+/* Every job's recorded stages, for the writer's duplicates: one scan of the
+ * log, once every job has its state. */
+static gboolean
+load_stages (OsaisStore  *self,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
 
   if (sqlite3_prepare_v2 (self->db, "SELECT uid, stage, cycle, filename FROM stages",
                           -1, &stmt, NULL) != SQLITE_OK)
@@ -1301,6 +1353,214 @@ load_history (OsaisStore  *self,
       set_sqlite_error (error, self->db, "Cannot read the history");
       return FALSE;
     }
+
+  return TRUE;
+}
+
+/* Moves the first @n pending jobs (newest first, all older than the list's)
+ * into the list: at the end of the model, the start of the array. */
+static void
+apply_pending_jobs (OsaisStore *self,
+                    guint       n)
+{
+  guint old = self->jobs->len;
+
+  if (n == 0)
+    return;
+
+  g_ptr_array_set_size (self->jobs, old + n);
+  memmove (&self->jobs->pdata[n], &self->jobs->pdata[0], old * sizeof (gpointer));
+  for (guint i = 0; i < n; i++)
+    {
+      OsaisJob *job = g_ptr_array_index (self->pending_jobs, i);
+
+      /* The pending list's reference, now the list's. */
+      self->jobs->pdata[n - 1 - i] = job;
+      g_hash_table_insert (self->jobs_by_uid, int64_key_new (osais_job_get_uid (job)), job);
+    }
+  g_ptr_array_remove_range (self->pending_jobs, 0, n);
+
+  g_list_model_items_changed (G_LIST_MODEL (self), old, 0, n);
+}
+
+static void
+end_pending (OsaisStore *self)
+{
+  if (self->pending_jobs->len > 0 || !self->pending_complete || self->history_loaded)
+    return;
+
+  g_debug ("Loaded the whole history: %u jobs", self->jobs->len);
+  self->history_loaded = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LOADED]);
+}
+
+/* The pages go into the list a few jobs at a time, at a lower priority
+ * than drawing: each change costs its listeners (the gallery, the
+ * application) some work on the main thread, and the first frames come
+ * first. */
+static gboolean
+apply_chunk_cb (gpointer data)
+{
+  OsaisStore *self = data;
+
+  apply_pending_jobs (self, MIN (APPLY_CHUNK_JOBS, self->pending_jobs->len));
+  end_pending (self);
+  if (self->pending_jobs->len > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->apply_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_pending (OsaisStore *self)
+{
+  if (self->apply_source != 0 || !self->handed_over)
+    return;
+
+  if (self->pending_jobs->len == 0)
+    {
+      end_pending (self);
+      return;
+    }
+
+  self->apply_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, apply_chunk_cb, self, NULL);
+  g_source_set_name_by_id (self->apply_source, "[osais-store] apply history pages");
+}
+
+/* Everything read so far, at once: before a change the writer made, which
+ * may concern a job still pending, and before a lookup. */
+static void
+flush_pending (OsaisStore *self)
+{
+  if (self->pending_jobs->len == 0)
+    return;
+
+  apply_pending_jobs (self, self->pending_jobs->len);
+  end_pending (self);
+}
+
+typedef struct
+{
+  OsaisStore *self;
+  GPtrArray  *page;   /* NULL: the last, loading is over */
+} PageDone;
+
+static void
+page_done_free (PageDone *done)
+{
+  g_clear_object (&done->self);
+  g_clear_pointer (&done->page, g_ptr_array_unref);
+  g_free (done);
+}
+
+static gboolean
+page_loaded_cb (gpointer data)
+{
+  PageDone *done = data;
+  OsaisStore *self = done->self;
+
+  if (done->page == NULL)
+    self->pending_complete = TRUE;
+  else
+    for (guint i = 0; i < done->page->len; i++)
+      g_ptr_array_add (self->pending_jobs, g_object_ref (g_ptr_array_index (done->page, i)));
+  schedule_pending (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hand_page (OsaisStore *self,
+           GPtrArray  *page)
+{
+  PageDone *done = g_new0 (PageDone, 1);
+
+  done->self = g_object_ref (self);
+  done->page = page;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, page_loaded_cb, done,
+                              (GDestroyNotify) page_done_free);
+}
+
+static void
+end_loading (OsaisStore *self)
+{
+  g_mutex_lock (&self->mutex);
+  self->loading = FALSE;
+  g_cond_broadcast (&self->loaded_cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* The writer thread's first work when the opening left pages to read. A
+ * store closed meanwhile stops reading: what it still writes then is
+ * checked against the jobs read so far. */
+static void
+load_rest (OsaisStore *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+  gint64 begin = g_get_monotonic_time ();
+
+  while (!done)
+    {
+      GPtrArray *page = g_ptr_array_new_with_free_func (g_object_unref);
+      gboolean closing;
+
+      if (!load_page (self, PAGE_JOBS, page, &done, &error))
+        {
+          g_warning ("The history stopped loading: %s", error->message);
+          g_ptr_array_unref (page);
+          break;
+        }
+      if (page->len > 0)
+        hand_page (self, page);
+      else
+        g_ptr_array_unref (page);
+
+      g_mutex_lock (&self->mutex);
+      closing = self->closing;
+      g_mutex_unlock (&self->mutex);
+      if (closing)
+        break;
+    }
+
+  if (error == NULL && !load_stages (self, &error))
+    g_warning ("The history's stages could not be read: %s", error->message);
+
+  g_debug ("Read the rest of the history in %.1f ms", (g_get_monotonic_time () - begin) / 1000.0);
+  end_loading (self);
+  hand_page (self, NULL);
+}
+
+/* Reads the first page (or, @whole, every page) of the history into the
+ * list; in the first case the writer reads the rest when it starts. */
+static gboolean
+load_history_pages (OsaisStore  *self,
+                    gboolean     whole,
+                    GError     **error)
+{
+  gboolean done = FALSE;
+
+  self->page_created = G_MAXINT64;
+  self->page_uid = G_MAXINT64;
+
+  do
+    {
+      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func (g_object_unref);
+
+      if (!load_page (self, whole ? PAGE_JOBS : FIRST_PAGE_JOBS, page, &done, error))
+        return FALSE;
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (self->pending_jobs, g_object_ref (g_ptr_array_index (page, i)));
+      apply_pending_jobs (self, self->pending_jobs->len);
+    }
+  while (whole && !done);
+
+  if (done && !load_stages (self, error))
+    return FALSE;
+
+  self->loading = !done;
+  self->history_loaded = done;
 
   return TRUE;
 }
@@ -1466,6 +1726,8 @@ apply_effects_cb (gpointer user_data)
 {
   EffectBatch *batch = user_data;
   OsaisStore *self = batch->store;
+
+  flush_pending (self);
 
   for (guint i = 0; i < batch->effects->len; i++)
     {
@@ -2879,6 +3141,10 @@ writer_thread (gpointer data)
    * it: the GObject side would change on the writer thread. */
   g_main_context_push_thread_default (context);
 
+  /* Set before the thread started, and only this thread clears it. */
+  if (self->loading)
+    load_rest (self);
+
   while (!stop)
     {
       g_autoptr(GPtrArray) ops = NULL;
@@ -2971,6 +3237,9 @@ prepare_image (gpointer data,
   op->hash = osais_sha256_hex (op->data);
 
   g_mutex_lock (&self->mutex);
+  /* An old job's token is known once the writer has read its page. */
+  while (self->loading)
+    g_cond_wait (&self->loaded_cond, &self->mutex);
   token = g_hash_table_lookup (self->tokens, &op->uid);
   known = token != NULL && g_strcmp0 (token, op->token) == 0;
   early = token == NULL && g_hash_table_size (self->in_flight) > 0;
@@ -3072,6 +3341,11 @@ osais_store_finalize (GObject *object)
   g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->loaded_cond);
+  g_clear_handle_id (&self->apply_source, g_source_remove);
+  if (self->pending_jobs != NULL)
+    g_ptr_array_foreach (self->pending_jobs, (GFunc) (void (*) (void)) g_object_unref, NULL);
+  g_clear_pointer (&self->pending_jobs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (osais_store_parent_class)->finalize (object);
 }
@@ -3100,6 +3374,10 @@ osais_store_get_property (GObject    *object,
 
     case PROP_IMAGES_READ_ONLY:
       g_value_set_boolean (value, self->images_read_only);
+      break;
+
+    case PROP_HISTORY_LOADED:
+      g_value_set_boolean (value, self->history_loaded);
       break;
 
     default:
@@ -3157,6 +3435,13 @@ osais_store_class_init (OsaisStoreClass *klass)
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
 
+  /* FALSE while the pages after the first are read (an asynchronous
+   * opening of a long history): the list grows at its end meanwhile. */
+  properties[PROP_HISTORY_LOADED] =
+    g_param_spec_boolean ("history-loaded", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -3175,6 +3460,9 @@ osais_store_init (OsaisStore *self)
   self->lock_fd = -1;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+  g_cond_init (&self->loaded_cond);
+  /* Without a free function: apply_pending_jobs() moves the references. */
+  self->pending_jobs = g_ptr_array_new ();
 }
 
 /* Removes the copies that check_copy() was checking when a crash came. */
@@ -3248,6 +3536,7 @@ lock_data_dir (OsaisStore  *self,
 static OsaisStore *
 store_open (const char    *data_dir,
             GMainContext  *main_context,
+            gboolean       whole,
             GError       **error)
 {
   g_autoptr(OsaisStore) self = NULL;
@@ -3326,7 +3615,7 @@ store_open (const char    *data_dir,
         }
     }
 
-  if (!load_history (self, error) || !load_early (self, error))
+  if (!load_history_pages (self, whole, error) || !load_early (self, error))
     return NULL;
 
   self->search_reader = osais_search_reader_new (db_path);
@@ -3344,13 +3633,19 @@ osais_store_open (const char  *data_dir,
                   GError     **error)
 {
   g_autoptr(GMainContext) main_context = NULL;
+  OsaisStore *self;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   main_context = g_main_context_ref_thread_default ();
 
-  return store_open (data_dir, main_context, error);
+  self = store_open (data_dir, main_context, TRUE, error);
+
+  if (self != NULL)
+    self->handed_over = TRUE;
+
+  return self;
 }
 
 static void
@@ -3363,7 +3658,7 @@ open_thread (GTask        *task,
   GError *error = NULL;
   OsaisStore *self;
 
-  self = store_open (data_dir, g_task_get_context (task), &error);
+  self = store_open (data_dir, g_task_get_context (task), FALSE, &error);
   if (self == NULL)
     g_task_return_error (task, error);
   else
@@ -3394,11 +3689,21 @@ OsaisStore *
 osais_store_open_finish (GAsyncResult  *result,
                          GError       **error)
 {
+  OsaisStore *self;
+
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == osais_store_open_async,
                         NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  self = g_task_propagate_pointer (G_TASK (result), error);
+  if (self != NULL && !self->handed_over)
+    {
+      self->handed_over = TRUE;
+      /* After the opener's callback, in the order they came. */
+      schedule_pending (self);
+    }
+
+  return self;
 }
 
 void
@@ -3461,6 +3766,8 @@ osais_store_lookup (OsaisStore *self,
                     gint64      uid)
 {
   g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+
+  flush_pending (self);
 
   return g_hash_table_lookup (self->jobs_by_uid, &uid);
 }
@@ -4274,4 +4581,12 @@ osais_store_lookup_image (OsaisStore *self,
     }
 
   return NULL;
+}
+
+gboolean
+osais_store_get_history_loaded (OsaisStore *self)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+
+  return self->history_loaded;
 }

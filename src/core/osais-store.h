@@ -156,6 +156,10 @@ gboolean    osais_store_get_disk_full        (OsaisStore          *self);
  * stored (property images-read-only, notified on the main context): the
  * uploads are refused (HTTP 503) while notifications are still stored. */
 gboolean    osais_store_get_images_read_only (OsaisStore          *self);
+/* Whether every job of the history is in the list. An asynchronous opening
+ * returns with the newest jobs; the older ones are appended, a page at a
+ * time, then this turns TRUE (notify::history-loaded). Main context only. */
+gboolean    osais_store_get_history_loaded   (OsaisStore          *self);
 
 /* Deletes a job and its image files. */
 void        osais_store_delete_job_async     (OsaisStore          *self,

@@ -13,7 +13,10 @@
  * images in DIR (a data folder for `osais-studio --data-dir`): jobs of
  * IMAGES_PER_JOB images, each a distinct SIZE × SIZE gradient PNG. Real rows
  * and real files, written as the callback server writes them; the writes
- * are submitted in batches, which the store commits in groups. */
+ * are submitted in batches, which the store commits in groups. EMPTY more
+ * jobs, the newest (uids 1000 + number of jobs + i, token "t"), are
+ * finished without an image: tests/bench/gui uploads to them (a running
+ * job's card would animate, and the idle window would see it). */
 
 #define BATCH 500
 
@@ -70,16 +73,18 @@ main (int   argc,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisStore) store = NULL;
-  guint64 n_images = 0, per_job = 5, size = 320;
+  guint64 n_images = 0, per_job = 5, size = 320, n_empty = 0;
   guint n_jobs;
   Wait wait = { 0 };
 
-  if (argc < 3 || argc > 5 ||
+  if (argc < 3 || argc > 6 ||
       !g_ascii_string_to_unsigned (argv[2], 10, 1, 1000000, &n_images, NULL) ||
       (argc > 3 && !g_ascii_string_to_unsigned (argv[3], 10, 1, 100, &per_job, NULL)) ||
-      (argc > 4 && !g_ascii_string_to_unsigned (argv[4], 10, 8, 2048, &size, NULL)))
+      (argc > 4 && !g_ascii_string_to_unsigned (argv[4], 10, 8, 2048, &size, NULL)) ||
+      (argc > 5 && !g_ascii_string_to_unsigned (argv[5], 10, 0, 1000, &n_empty, NULL)))
     {
-      g_printerr ("usage: bench-make-history DIR N_IMAGES [IMAGES_PER_JOB (5)] [SIZE (320)]\n");
+      g_printerr ("usage: bench-make-history DIR N_IMAGES [IMAGES_PER_JOB (5)] [SIZE (320)]"
+                  " [EMPTY (0)]\n");
       return 2;
     }
 
@@ -128,6 +133,27 @@ main (int   argc,
           wait.pending++;
           osais_store_apply_notification_async (store, &notification, NULL, notified_cb, &wait);
         }
+      if (!wait_all (&wait))
+        return 1;
+    }
+
+  for (guint i = 0; i < n_empty; i++)
+    {
+      OsaisNotification notification = { 0 };
+
+      wait.pending++;
+      osais_store_create_job_async (store, 0, 1000 + n_jobs + i, "t", "diffusion",
+                                    "{\"word\":\"an empty job\"}", NULL, done_cb, &wait);
+      /* One at a time: each newer than the last. */
+      if (!wait_all (&wait))
+        return 1;
+
+      notification.uid = 1000 + n_jobs + i;
+      notification.token = (char *) "t";
+      notification.stage = OSAIS_STAGE_FINISHED;
+      notification.cost = -1;
+      wait.pending++;
+      osais_store_apply_notification_async (store, &notification, NULL, notified_cb, &wait);
       if (!wait_all (&wait))
         return 1;
     }
