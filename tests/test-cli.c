@@ -9,10 +9,12 @@
 
 #define G_LOG_DOMAIN "OsaisTestCli"
 
+#include <locale.h>
 #include <signal.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "osais-core.h"
@@ -318,6 +320,26 @@ test_run_wrong_parameter (void)
   g_assert_nonnull (strstr (missing->err, "url_upload"));
 }
 
+/* Whether this C library heeds LANGUAGE in the C.UTF-8 locale, the only one
+ * a bare system (or the Debian 13 test root) is sure to have: glibc 2.36
+ * does, later ones treat C.UTF-8 like C and ignore it. */
+static gboolean
+language_heeded_in_c_utf8 (const char *locale_dir)
+{
+  static const char msgid[] = "“%s” is not a valid value for “%s”: expected %s";
+  g_autofree char *saved = g_strdup (setlocale (LC_MESSAGES, NULL));
+  gboolean heeded;
+
+  if (setlocale (LC_MESSAGES, "C.UTF-8") == NULL)
+    return FALSE;
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+  g_setenv ("LANGUAGE", "fr", TRUE);
+  heeded = g_strcmp0 (dgettext (GETTEXT_PACKAGE, msgid), msgid) != 0;
+  g_unsetenv ("LANGUAGE");
+  setlocale (LC_MESSAGES, saved);
+  return heeded;
+}
+
 /* The core's messages speak the user's language: a refused value in French,
  * with the catalogue compiled in the build folder. */
 static void
@@ -325,6 +347,12 @@ test_run_wrong_parameter_french (void)
 {
   g_autofree char *locale_dir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
   g_autoptr(Outcome) bad_value = NULL;
+
+  if (!language_heeded_in_c_utf8 (locale_dir))
+    {
+      g_test_skip ("no French locale, and LANGUAGE is ignored in C.UTF-8 here");
+      return;
+    }
 
   g_setenv ("OSAIS_LOCALE_DIR", locale_dir, TRUE);
   g_setenv ("LANG", "C.UTF-8", TRUE);
