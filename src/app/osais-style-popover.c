@@ -377,7 +377,13 @@ osais_style_popover_set_form (OsaisStylePopover *self,
 
   if (self->form == form)
     return;
+  /* Weakly: the form holds the popover, and a styles file read after the
+   * form went (its window closed) must find no form rather than a freed one. */
+  if (self->form != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->form), (gpointer *) &self->form);
   self->form = form;
+  if (self->form != NULL)
+    g_object_add_weak_pointer (G_OBJECT (self->form), (gpointer *) &self->form);
   update_sensitivity (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FORM]);
 }
@@ -445,6 +451,8 @@ osais_style_popover_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
   g_clear_pointer (&self->styles, g_ptr_array_unref);
+  if (self->form != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->form), (gpointer *) &self->form);
   self->form = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_STYLE_POPOVER);
 
