@@ -342,7 +342,7 @@ fake_remember_headers (OsaisTestFake     *self,
   g_mutex_unlock (&self->mutex);
 }
 
-/* Forwards the request as a tunnel does, path and all, on the fake's own
+/* Forwards the request as a tunnel does, path and body, on the fake's own
  * thread: a blocking request there holds up nothing else. */
 static void
 fake_forward (OsaisTestFake     *self,
@@ -350,6 +350,7 @@ fake_forward (OsaisTestFake     *self,
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupMessage) forwarded = NULL;
+  g_autoptr(GBytes) request_body = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
@@ -361,6 +362,15 @@ fake_forward (OsaisTestFake     *self,
   g_mutex_unlock (&self->mutex);
   forwarded = soup_message_new (soup_server_message_get_method (msg), url);
   g_assert_nonnull (forwarded);
+  /* Callbacks too: their bodies, typed as they came (a multipart boundary
+   * included). */
+  request_body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (g_bytes_get_size (request_body) > 0)
+    soup_message_set_request_body_from_bytes (
+      forwarded,
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                    "Content-Type"),
+      request_body);
   body = soup_session_send_and_read (session, forwarded, NULL, &error);
   if (body == NULL)
     {

@@ -573,6 +573,59 @@ test_run_checks_public_url (void)
   osais_simulator_stop (simulator);
 }
 
+/* Without --public-url, `osais run` to a real OSAIS uses the one tunnel to
+ * its port, says which, checks the round trip through it and sends: the
+ * callbacks come back through the tunnel. With no tunnel, nothing is sent. */
+static void
+test_run_uses_found_tunnel (void)
+{
+  g_autoptr(OsaisSimulator) simulator = osais_simulator_new ();
+  guint port = osais_test_closed_port ();
+  g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(OsaisTestFake) tunnel = osais_test_fake_new (OSAIS_TEST_FAKE_FORWARD, server);
+  g_autofree char *list = ngrok_agent_list (osais_test_fake_get_origin (tunnel), port);
+  g_autoptr(OsaisTestFake) agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
+  g_autofree char *using = g_strdup_printf ("using the ngrok tunnel %s",
+                                            osais_test_fake_get_origin (tunnel));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Outcome) sent = NULL;
+  g_autoptr(Outcome) unsent = NULL;
+  g_autofree char *origin = NULL;
+
+  g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  origin = osais_simulator_dup_origin (simulator);
+  /* What the user registers with OSAIS: the tunnel. */
+  osais_simulator_set_callback_url (simulator, osais_test_fake_get_origin (tunnel));
+
+  set_tunnel_apis (osais_test_fake_get_origin (agent));
+  {
+    const char * const args[] = { "--server", origin, "run", "diffusion",
+                                  "word=through the tunnel", "--listen", listen, NULL };
+
+    sent = run_cli_async (args);
+  }
+  g_assert_cmpint (sent->status, ==, 0);
+  g_assert_nonnull (strstr (sent->err, using));
+  g_assert_nonnull (strstr (sent->err, "reachable"));
+  g_assert_true (g_str_has_prefix (sent->out, data_dir));
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 1);
+
+  set_tunnel_apis (NULL);
+  {
+    const char * const args[] = { "--server", origin, "run", "diffusion",
+                                  "word=no tunnel", "--listen", listen, NULL };
+
+    unsent = run_cli_async (args);
+  }
+  g_assert_cmpint (unsent->status, ==, 5);
+  g_assert_nonnull (strstr (unsent->err, "nothing was sent"));
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 1);
+
+  osais_simulator_stop (simulator);
+}
+
 /* --no-check sends the request without checking. */
 static void
 test_run_no_check_sends (void)
@@ -1266,6 +1319,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Cli/check/rate-limited", test_check_rate_limited);
   g_test_add_func ("/Osais/Cli/check/tunnel-wrong-port", test_check_tunnel_wrong_port);
   g_test_add_func ("/Osais/Cli/check/no-tunnel", test_check_no_tunnel);
+  g_test_add_func ("/Osais/Cli/run-uses-found-tunnel", test_run_uses_found_tunnel);
   g_test_add_func ("/Osais/Cli/run-checks-public-url", test_run_checks_public_url);
   g_test_add_func ("/Osais/Cli/run-no-check-sends", test_run_no_check_sends);
 

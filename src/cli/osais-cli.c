@@ -763,18 +763,80 @@ run_checked_cb (GObject      *object,
 }
 
 static void
+check_public_url_then_submit (Cli *cli)
+{
+  say ("checking that OSAIS can reach %s", osais_session_get_public_uri (cli->session));
+  osais_tunnel_check_async (osais_session_get_public_uri (cli->session),
+                            osais_session_get_callback_server (cli->session), NULL,
+                            run_checked_cb, cli);
+}
+
+static guint        bound_port  (Cli        *cli);
+static OsaisTunnel *pick_tunnel (Cli        *cli,
+                                 GPtrArray  *tunnels,
+                                 char      **problem);
+
+/* Without --public-url, the one running tunnel to our port is where OSAIS
+ * will call, as `osais check` finds it. */
+static void
+run_tunnels_found_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tunnels = NULL;
+  g_autofree char *problem = NULL;
+  OsaisTunnel *tunnel;
+
+  tunnels = osais_tunnel_find_finish (result, &error);
+  if (tunnels == NULL)
+    {
+      cli_quit (cli, report_error ("cannot look for tunnels", error));
+      return;
+    }
+
+  tunnel = pick_tunnel (cli, tunnels, &problem);
+  if (tunnel == NULL)
+    {
+      say ("%s", problem);
+      say ("nothing was sent: start a tunnel to port %u (for example `ngrok http %u`), "
+           "give --public-url, or --no-check to send anyway", bound_port (cli),
+           bound_port (cli));
+      cli_quit (cli, EXIT_NOT_REACHABLE);
+      return;
+    }
+
+  /* The server serves its public URL from its start: restarted on the
+   * port the tunnel leads to. */
+  osais_session_set_listen_port (cli->session, bound_port (cli));
+  osais_session_set_public_url (cli->session, tunnel->public_url);
+  if (!osais_session_restart_server (cli->session, &error))
+    {
+      cli_quit (cli, report_error ("cannot restart the callback server", error));
+      return;
+    }
+  check_public_url_then_submit (cli);
+}
+
+static void
 check_then_submit (Cli *cli)
 {
+  const char *public_url = osais_session_get_public_url (cli->session);
+
   /* The simulator calls this process directly: no tunnel to check. */
   if (osais_session_get_account_mode (cli->session) == OSAIS_ACCOUNT_MODE_OFFLINE)
     {
       submit (cli);
       return;
     }
-  say ("checking that OSAIS can reach %s", osais_session_get_public_uri (cli->session));
-  osais_tunnel_check_async (osais_session_get_public_uri (cli->session),
-                            osais_session_get_callback_server (cli->session), NULL,
-                            run_checked_cb, cli);
+  if (public_url == NULL || *public_url == '\0')
+    {
+      say ("looking for a tunnel (ngrok, cloudflared)");
+      osais_tunnel_find_async (NULL, run_tunnels_found_cb, cli);
+      return;
+    }
+  check_public_url_then_submit (cli);
 }
 
 static void
@@ -1393,6 +1455,37 @@ check_url (Cli *cli)
                             NULL, check_done_cb, cli);
 }
 
+/* Reports tunnels that lead to another port, and returns the one tunnel to
+ * ours (said), or NULL with @problem set. */
+static OsaisTunnel *
+pick_tunnel (Cli        *cli,
+             GPtrArray  *tunnels,
+             char      **problem)
+{
+  guint port = bound_port (cli);
+  OsaisTunnel *tunnel;
+
+  for (guint i = 0; i < tunnels->len; i++)
+    {
+      g_autofree char *mismatch = osais_tunnel_dup_port_mismatch (g_ptr_array_index (tunnels, i),
+                                                                  port);
+
+      if (mismatch != NULL)
+        say ("%s (%s)", mismatch, ((OsaisTunnel *) g_ptr_array_index (tunnels, i))->public_url);
+    }
+
+  tunnel = osais_tunnel_pick (tunnels, port, problem);
+  if (tunnel == NULL)
+    return NULL;
+  if (tunnel->port != 0)
+    say ("using the %s tunnel %s, which forwards to port %u",
+         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url, tunnel->port);
+  else
+    say ("using the %s tunnel %s (it does not say which port it forwards to)",
+         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url);
+  return tunnel;
+}
+
 static void
 tunnels_found_cb (GObject      *object,
                   GAsyncResult *result,
@@ -1412,16 +1505,7 @@ tunnels_found_cb (GObject      *object,
       return;
     }
 
-  for (guint i = 0; i < tunnels->len; i++)
-    {
-      g_autofree char *mismatch = osais_tunnel_dup_port_mismatch (g_ptr_array_index (tunnels, i),
-                                                                  port);
-
-      if (mismatch != NULL)
-        say ("%s (%s)", mismatch, ((OsaisTunnel *) g_ptr_array_index (tunnels, i))->public_url);
-    }
-
-  tunnel = osais_tunnel_pick (tunnels, port, &problem);
+  tunnel = pick_tunnel (cli, tunnels, &problem);
   if (tunnel == NULL)
     {
       if (cli->as_json)
@@ -1444,12 +1528,6 @@ tunnels_found_cb (GObject      *object,
   cli->tunnel->addr = g_strdup (tunnel->addr);
   cli->tunnel->port = tunnel->port;
   cli->check_url = g_strdup (tunnel->public_url);
-  if (tunnel->port != 0)
-    say ("using the %s tunnel %s, which forwards to port %u",
-         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url, tunnel->port);
-  else
-    say ("using the %s tunnel %s (it does not say which port it forwards to)",
-         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url);
   check_url (cli);
 }
 
