@@ -575,7 +575,8 @@ test_run_checks_public_url (void)
 
 /* Without --public-url, `osais run` to a real OSAIS uses the one tunnel to
  * its port, says which, checks the round trip through it and sends: the
- * callbacks come back through the tunnel. With no tunnel, nothing is sent. */
+ * callbacks come back through the tunnel. With none, it checks and uses
+ * the server's own URL, as before. */
 static void
 test_run_uses_found_tunnel (void)
 {
@@ -590,7 +591,7 @@ test_run_uses_found_tunnel (void)
                                             osais_test_fake_get_origin (tunnel));
   g_autoptr(GError) error = NULL;
   g_autoptr(Outcome) sent = NULL;
-  g_autoptr(Outcome) unsent = NULL;
+  g_autoptr(Outcome) direct = NULL;
   g_autofree char *origin = NULL;
 
   g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
@@ -612,16 +613,20 @@ test_run_uses_found_tunnel (void)
   g_assert_true (g_str_has_prefix (sent->out, data_dir));
   g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 1);
 
+  /* No tunnel: OSAIS is to call the server directly, as an OSAIS on this
+   * machine does; the check of that URL decides. */
   set_tunnel_apis (NULL);
+  osais_simulator_set_callback_url (simulator, server);
   {
     const char * const args[] = { "--server", origin, "run", "diffusion",
                                   "word=no tunnel", "--listen", listen, NULL };
 
-    unsent = run_cli_async (args);
+    direct = run_cli_async (args);
   }
-  g_assert_cmpint (unsent->status, ==, 5);
-  g_assert_nonnull (strstr (unsent->err, "nothing was sent"));
-  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 1);
+  g_assert_cmpint (direct->status, ==, 0);
+  g_assert_nonnull (strstr (direct->err, "OSAIS must reach this server directly"));
+  g_assert_null (strstr (direct->err, "using the ngrok tunnel"));
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 2);
 
   osais_simulator_stop (simulator);
 }

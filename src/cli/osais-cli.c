@@ -789,21 +789,15 @@ run_tunnels_found_cb (GObject      *object,
   g_autofree char *problem = NULL;
   OsaisTunnel *tunnel;
 
+  /* No tunnel: OSAIS is to call this server directly (on this machine or
+   * this network), which the check says whether it can. */
   tunnels = osais_tunnel_find_finish (result, &error);
-  if (tunnels == NULL)
-    {
-      cli_quit (cli, report_error ("cannot look for tunnels", error));
-      return;
-    }
-
-  tunnel = pick_tunnel (cli, tunnels, &problem);
+  tunnel = tunnels != NULL ? pick_tunnel (cli, tunnels, &problem) : NULL;
   if (tunnel == NULL)
     {
-      say ("%s", problem);
-      say ("nothing was sent: start a tunnel to port %u (for example `ngrok http %u`), "
-           "give --public-url, or --no-check to send anyway", bound_port (cli),
-           bound_port (cli));
-      cli_quit (cli, EXIT_NOT_REACHABLE);
+      say ("%s: OSAIS must reach this server directly",
+           tunnels != NULL ? problem : error->message);
+      check_public_url_then_submit (cli);
       return;
     }
 
