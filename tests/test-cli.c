@@ -592,6 +592,7 @@ test_run_uses_found_tunnel (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(Outcome) sent = NULL;
   g_autoptr(Outcome) direct = NULL;
+  g_autoptr(Outcome) garbled = NULL;
   g_autofree char *origin = NULL;
 
   g_assert_true (osais_simulator_start (simulator, "127.0.0.1", 0, &error));
@@ -627,6 +628,20 @@ test_run_uses_found_tunnel (void)
   g_assert_nonnull (strstr (direct->err, "OSAIS must reach this server directly"));
   g_assert_null (strstr (direct->err, "using the ngrok tunnel"));
   g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 2);
+
+  /* An agent answering nonsense finds no tunnel: the same as none. */
+  {
+    g_autoptr(OsaisTestFake) broken = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, "{\"tunnels\":");
+    const char * const args[] = { "--server", origin, "run", "diffusion",
+                                  "word=broken agent", "--listen", listen, NULL };
+
+    set_tunnel_apis (osais_test_fake_get_origin (broken));
+    garbled = run_cli_async (args);
+  }
+  g_assert_cmpint (garbled->status, ==, 0);
+  g_assert_nonnull (strstr (garbled->err, "OSAIS must reach this server directly"));
+  g_assert_cmpuint (osais_simulator_get_requests (simulator), ==, 3);
+  set_tunnel_apis (NULL);
 
   osais_simulator_stop (simulator);
 }

@@ -458,21 +458,35 @@ test_public_url (void)
 {
   g_autoptr(GError) error = NULL;
   OsaisSession *session = new_offline_session ();
+  g_autofree char *server_uri = NULL;
+  g_autofree char *public_uri = NULL;
+  OsaisCallbackServer *server;
   guint public_notifies = 0;
 
   g_assert_true (start_session (session, &error));
   g_signal_connect (session, "notify::public-uri", G_CALLBACK (count_cb), &public_notifies);
 
+  server_uri = g_strdup (osais_session_get_server_uri (session));
+  server = osais_session_get_callback_server (session);
   osais_session_set_public_url (session, "https://tunnel.example/osais");
-  /* A setting: the running server keeps its URL until restarted. */
-  g_assert_cmpstr (osais_session_get_public_uri (session), ==,
-                   osais_session_get_server_uri (session));
+  /* The running server takes it at once, with no restart: the same server
+   * on the same port. */
+  g_assert_cmpstr (osais_session_get_public_uri (session), ==, "https://tunnel.example/osais/");
+  g_assert_true (osais_session_get_callback_server (session) == server);
+  g_assert_cmpstr (osais_session_get_server_uri (session), ==, server_uri);
+  g_assert_cmpuint (public_notifies, ==, 1);
+  public_uri = osais_callback_server_dup_public_uri (server);
+  g_assert_cmpstr (public_uri, ==, "https://tunnel.example/osais/");
+
+  /* Cleared, it falls back to the local URI. */
+  osais_session_set_public_url (session, NULL);
+  g_assert_cmpstr (osais_session_get_public_uri (session), ==, server_uri);
+  g_assert_cmpuint (public_notifies, ==, 2);
+  /* A restart keeps it. */
+  osais_session_set_public_url (session, "https://tunnel.example/osais");
   g_assert_true (osais_session_restart_server (session, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (osais_session_get_public_uri (session), ==, "https://tunnel.example/osais/");
-  g_assert_true (g_str_has_prefix (osais_session_get_server_uri (session), "http://127.0.0.1:"));
-  /* Cleared by the stop, set by the start. */
-  g_assert_cmpuint (public_notifies, ==, 2);
 
   osais_session_stop (session);
   g_assert_finalize_object (session);

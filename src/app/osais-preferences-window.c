@@ -793,16 +793,21 @@ origin_apply_cb (OsaisPreferencesWindow *self)
     osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
 }
 
+/* What was checked was the old address. */
+static void
+forget_check (OsaisPreferencesWindow *self)
+{
+  cancel_check (self);
+  set_checking (self, FALSE);
+  set_check_result (self, _("Not checked yet"), CHECK_NEUTRAL);
+}
+
 static void
 restart_server (OsaisPreferencesWindow *self)
 {
   g_autoptr(GError) error = NULL;
 
-  /* What was checked was the old address. */
-  cancel_check (self);
-  set_checking (self, FALSE);
-  set_check_result (self, _("Not checked yet"), CHECK_NEUTRAL);
-
+  forget_check (self);
   if (!osais_session_restart_server (self->session, &error))
     set_inline_error (self->server_error_label, error->message);
   else
@@ -933,9 +938,12 @@ public_url_apply_cb (OsaisPreferencesWindow *self)
     }
 
   set_row_error (GTK_WIDGET (self->public_url_row), FALSE);
+  set_inline_error (self->server_error_label, NULL);
   g_settings_set_string (self->settings, "public-url", text);
+  /* The running server takes it at once: no restart, only a new check. */
   osais_session_set_public_url (self->session, *text != '\0' ? text : NULL);
-  restart_server (self);
+  forget_check (self);
+  update_server_status (self);
 }
 
 static void
@@ -1162,5 +1170,8 @@ osais_preferences_window_init (OsaisPreferencesWindow *self)
   g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",
                                   G_CALLBACK (update_tunnel_search), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::account-mode",
+                                  G_CALLBACK (update_tunnel_search), self);
+  /* The offer hides once its URL is the one in use. */
+  g_signal_group_connect_swapped (self->session_signals, "notify::public-uri",
                                   G_CALLBACK (update_tunnel_search), self);
 }

@@ -771,7 +771,6 @@ check_public_url_then_submit (Cli *cli)
                             run_checked_cb, cli);
 }
 
-static guint        bound_port  (Cli        *cli);
 static OsaisTunnel *pick_tunnel (Cli        *cli,
                                  GPtrArray  *tunnels,
                                  char      **problem);
@@ -801,15 +800,8 @@ run_tunnels_found_cb (GObject      *object,
       return;
     }
 
-  /* The server serves its public URL from its start: restarted on the
-   * port the tunnel leads to. */
-  osais_session_set_listen_port (cli->session, bound_port (cli));
+  /* The running server takes it at once, on the port the tunnel leads to. */
   osais_session_set_public_url (cli->session, tunnel->public_url);
-  if (!osais_session_restart_server (cli->session, &error))
-    {
-      cli_quit (cli, report_error ("cannot restart the callback server", error));
-      return;
-    }
   check_public_url_then_submit (cli);
 }
 

@@ -1629,6 +1629,22 @@ osais_session_get_public_url (OsaisSession *self)
   return self->public_url;
 }
 
+/* Where OSAIS calls changes nothing the server listens on: the running
+ * server takes a new public URL at once. A restart would free the port for
+ * a moment, and another process could take it then, so a tunnel found after
+ * the start, or a URL typed in Preferences, could cost the server. */
+static void
+apply_public_url (OsaisSession *self)
+{
+  g_autofree char *public_uri = NULL;
+
+  g_object_set (self->server, "public-url", self->public_url, NULL);
+  public_uri = osais_callback_server_dup_public_uri (self->server);
+  set_string (self, &self->public_uri, public_uri, PROP_PUBLIC_URI);
+  if (self->simulator != NULL)
+    osais_simulator_set_callback_url (self->simulator, public_uri);
+}
+
 void
 osais_session_set_public_url (OsaisSession *self,
                               const char   *public_url)
@@ -1637,7 +1653,8 @@ osais_session_set_public_url (OsaisSession *self,
 
   if (public_url != NULL && *public_url == '\0')
     public_url = NULL;
-  set_string (self, &self->public_url, public_url, PROP_PUBLIC_URL);
+  if (set_string (self, &self->public_url, public_url, PROP_PUBLIC_URL) && self->server != NULL)
+    apply_public_url (self);
 }
 
 guint

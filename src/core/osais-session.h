@@ -79,6 +79,8 @@ guint            osais_session_get_listen_port      (OsaisSession        *self);
 void             osais_session_set_listen_port      (OsaisSession        *self,
                                                      guint                listen_port);
 const char      *osais_session_get_public_url       (OsaisSession        *self);
+/* A running callback server takes a new public URL at once (public-uri
+ * follows): it changes where OSAIS calls, not where the server listens. */
 void             osais_session_set_public_url       (OsaisSession        *self,
                                                      const char          *public_url);
 guint            osais_session_get_stall_timeout    (OsaisSession        *self);
