@@ -2152,7 +2152,6 @@ osais_window_init (OsaisWindow *self)
   g_signal_connect_swapped (self->viewer, "delete-image", G_CALLBACK (delete_image_cb), self);
   g_signal_connect_swapped (self->viewer, "delete-job", G_CALLBACK (delete_job_cb), self);
   g_signal_connect_swapped (self->viewer, "set-favourite", G_CALLBACK (set_favourite_cb), self);
-  g_signal_connect_swapped (self->gallery, "retry-job", G_CALLBACK (retry_job_cb), self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "notify::disk-full",
