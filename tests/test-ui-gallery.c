@@ -19,6 +19,7 @@
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 /* Helpers ----------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include "osais-mnemonic-names.h"
 #include "osais-secret.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 struct _OsaisApplication
 {

@@ -12,16 +12,20 @@
 
 #include <glib/gi18n.h>
 
+#include "osais-application.h"
 #include "osais-banner.h"
 #include "osais-cost.h"
+#include "osais-gallery.h"
 #include "osais-image-viewer.h"
 #include "osais-last-form.h"
 #include "osais-login-failure.h"
 #include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
+#include "osais-request-form.h"
 #include "osais-search-filter.h"
 #include "osais-sign-out.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 struct _OsaisWindow
 {

@@ -8,10 +8,7 @@
 
 #include <adwaita.h>
 
-#include "osais-application.h"
-#include "osais-banner.h"
-#include "osais-gallery.h"
-#include "osais-request-form.h"
+#include "osais-app-types.h"
 
 G_BEGIN_DECLS
 
@@ -52,10 +49,5 @@ gboolean          osais_window_get_sending      (OsaisWindow      *self);
 void              osais_window_set_disk_full    (OsaisWindow      *self,
                                                  gboolean          disk_full);
 gboolean          osais_window_get_disk_full    (OsaisWindow      *self);
-/* For tests: the window's parts. */
-OsaisRequestForm *osais_window_get_form         (OsaisWindow      *self);
-OsaisGallery     *osais_window_get_gallery      (OsaisWindow      *self);
-GtkDropDown      *osais_window_get_engine_dropdown (OsaisWindow   *self);
-OsaisBanner      *osais_window_get_banner       (OsaisWindow      *self);
 
 G_END_DECLS
