@@ -15,6 +15,7 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 /* Every control a person can reach has a name a screen reader says, read
  * in-process through GTK's accessible API (GTK_A11Y=test, as meson runs the

@@ -14,6 +14,7 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 static void
 reset_settings (void)

@@ -18,6 +18,7 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 static OsaisApplication *app;
 static OsaisWindow *window;

@@ -19,6 +19,7 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 /* The unhappy paths a person reaches through the window: each runs the whole
  * application, drives it as a person would, and checks that the window stays

@@ -24,6 +24,7 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 #define APP_PATH "/com/opensourceais/Studio"
 

@@ -17,6 +17,7 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 /* The callback URL through the app: a running tunnel found and offered (the
  * window's banner, Preferences), a tunnel to another port reported, and

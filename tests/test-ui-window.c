@@ -22,6 +22,7 @@
 #include "osais-gallery-cell.h"
 #include "osais-image-viewer.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 static OsaisApplication *app;
 static OsaisWindow *window;

@@ -699,18 +699,9 @@ show_job_activated (GSimpleAction *action,
 {
   OsaisApplication *self = user_data;
   OsaisWindow *window = get_or_create_window (self);
-  OsaisStore *store = osais_session_get_store (self->session);
-  OsaisJob *job = NULL;
 
   gtk_window_present (GTK_WINDOW (window));
-  if (store != NULL)
-    job = osais_store_lookup (store, g_variant_get_int64 (parameter));
-  if (job == NULL)
-    {
-      osais_window_show_toast (window, adw_toast_new (_("That job is no longer in the history")));
-      return;
-    }
-  osais_gallery_show_job (osais_window_get_gallery (window), job);
+  gtk_widget_activate_action_variant (GTK_WIDGET (window), "win.show-job", parameter);
 }
 
 /* Start ------------------------------------------------------------------- */

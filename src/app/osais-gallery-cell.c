@@ -206,7 +206,7 @@ show_item (OsaisGalleryCell *self)
       /* The target first: an action name without its target is a type mismatch. */
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "x",
                                         osais_job_get_uid (job));
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "gallery.retry-job");
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "win.retry-job");
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->dismiss_button), "x",
                                         osais_job_get_uid (job));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->dismiss_button),

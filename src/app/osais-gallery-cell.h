@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 /* One cell of the gallery grid: an image's thumbnail (loaded through the
  * default OsaisThumbnailLoader, the load cancelled when the cell is
  * recycled), or a job's card: engine, prompt, stage in words, progress,
- * error and a Retry button (action gallery.retry-job, the job's uid).
+ * error and a Retry button (the window's action win.retry-job, the job's
+ * uid).
  * Property: item (OsaisGalleryItem, nullable). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, AdwBin)
 

@@ -64,7 +64,6 @@ enum {
 
 enum {
   SIGNAL_IMAGE_ACTIVATED,
-  SIGNAL_RETRY_JOB,
   N_SIGNALS
 };
 
@@ -175,18 +174,6 @@ lookup_action_job (OsaisGallery *self,
   OsaisStore *store = osais_gallery_model_get_store (self->model);
 
   return store != NULL ? osais_store_lookup (store, g_variant_get_int64 (uid)) : NULL;
-}
-
-static void
-retry_job_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  OsaisGallery *self = OSAIS_GALLERY (widget);
-  OsaisJob *job = lookup_action_job (self, parameter);
-
-  if (job != NULL)
-    g_signal_emit (self, signals[SIGNAL_RETRY_JOB], 0, job);
 }
 
 /* A failed job's card, or a finished one's without images, goes from the
@@ -705,9 +692,6 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
   signals[SIGNAL_IMAGE_ACTIVATED] =
     g_signal_new ("image-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, OSAIS_TYPE_IMAGE, OSAIS_TYPE_JOB);
-  signals[SIGNAL_RETRY_JOB] =
-    g_signal_new ("retry-job", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, OSAIS_TYPE_JOB);
 
   g_type_ensure (OSAIS_TYPE_GALLERY_CELL);
 
@@ -720,7 +704,6 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisGallery, grid_view);
   gtk_widget_class_bind_template_callback (widget_class, grid_activate_cb);
 
-  gtk_widget_class_install_action (widget_class, "gallery.retry-job", "x", retry_job_action);
   gtk_widget_class_install_action (widget_class, "gallery.dismiss-job", "x",
                                    dismiss_job_action);
 }

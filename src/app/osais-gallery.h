@@ -21,7 +21,7 @@ G_BEGIN_DECLS
  *
  * Properties: store (OsaisStore, nullable).
  * Signals: image-activated (OsaisImage *image, OsaisJob *job): the user opened
- * an image; retry-job (OsaisJob *job): the user asked to retry a failed job. */
+ * an image. A card's Retry activates win.retry-job itself. */
 G_DECLARE_FINAL_TYPE (OsaisGallery, osais_gallery, OSAIS, GALLERY, AdwBin)
 
 GtkWidget  *osais_gallery_new       (void);

@@ -11,7 +11,6 @@
 #include <glib/gi18n.h>
 
 #include "osais-input-well.h"
-#include "osais-window.h"
 
 /* The preview is decoded at most this large: the well shows it at about
  * 300 px, and HiDPI screens double that. */
@@ -868,16 +867,17 @@ drop_cb (OsaisInputWell *self,
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     {
       GSList *files = g_value_get_boxed (value);
-      GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
+      g_autoptr(GPtrArray) uris = g_ptr_array_new_null_terminated (0, g_free, TRUE);
 
-      /* In a window, files go where a drop on the window sends them (one is
-       * this well's input, several make one job each); the well alone takes
-       * the first. */
-      if (window != NULL)
-        return osais_window_open_file_list (OSAIS_WINDOW (window), files);
       if (files == NULL)
         return FALSE;
-      osais_input_well_set_file (self, files->data);
+      for (GSList *l = files; l != NULL; l = l->next)
+        g_ptr_array_add (uris, g_file_get_uri (l->data));
+      /* In a window, files go where a drop on the window sends them (one is
+       * this well's input, several make one job each): its win.open-files;
+       * the well alone takes the first. */
+      if (!gtk_widget_activate_action (GTK_WIDGET (self), "win.open-files", "^as", uris->pdata))
+        osais_input_well_set_file (self, files->data);
       return TRUE;
     }
 

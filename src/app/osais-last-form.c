@@ -12,6 +12,7 @@
 
 #include "osais-core.h"
 #include "osais-last-form.h"
+#include "osais-request-form.h"
 
 struct _OsaisLastForm
 {

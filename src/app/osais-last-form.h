@@ -8,7 +8,7 @@
 
 #include <gio/gio.h>
 
-#include "osais-request-form.h"
+#include "osais-app-types.h"
 
 G_BEGIN_DECLS
 

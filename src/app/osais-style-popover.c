@@ -13,6 +13,7 @@
 
 #include "osais-core.h"
 #include "osais-last-form.h"
+#include "osais-request-form.h"
 #include "osais-style-popover.h"
 
 struct _OsaisStylePopover

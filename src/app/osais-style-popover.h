@@ -8,7 +8,7 @@
 
 #include <adwaita.h>
 
-#include "osais-request-form.h"
+#include "osais-app-types.h"
 
 G_BEGIN_DECLS
 

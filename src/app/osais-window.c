@@ -12,16 +12,20 @@
 
 #include <glib/gi18n.h>
 
+#include "osais-application.h"
 #include "osais-banner.h"
 #include "osais-cost.h"
+#include "osais-gallery.h"
 #include "osais-image-viewer.h"
 #include "osais-last-form.h"
 #include "osais-login-failure.h"
 #include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
+#include "osais-request-form.h"
 #include "osais-search-filter.h"
 #include "osais-sign-out.h"
 #include "osais-window.h"
+#include "osais-window-private.h"
 
 struct _OsaisWindow
 {
@@ -591,13 +595,12 @@ osais_window_open_files (OsaisWindow  *self,
     }
 }
 
-gboolean
-osais_window_open_file_list (OsaisWindow *self,
-                             GSList      *files)
+/* The GFiles of a GdkFileList (a drop); FALSE if it is empty. */
+static gboolean
+open_file_list (OsaisWindow *self,
+                GSList      *files)
 {
   g_autoptr(GPtrArray) array = g_ptr_array_new ();
-
-  g_return_val_if_fail (OSAIS_IS_WINDOW (self), FALSE);
 
   for (GSList *l = files; l != NULL; l = l->next)
     g_ptr_array_add (array, l->data);
@@ -1881,6 +1884,41 @@ retry_job_action (GtkWidget  *widget,
     retry_job_cb (self, job);
 }
 
+/* The job of a notification the user clicked (app.show-job): scrolled to
+ * and flashed in the gallery. */
+static void
+show_job_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  OsaisStore *store = osais_session_get_store (self->session);
+  OsaisJob *job = store != NULL ? osais_store_lookup (store, g_variant_get_int64 (parameter))
+                                : NULL;
+
+  if (job == NULL)
+    {
+      osais_window_show_toast (self, adw_toast_new (_("That job is no longer in the history")));
+      return;
+    }
+  osais_gallery_show_job (self->gallery, job);
+}
+
+/* Files dropped on a part of the window that hands them up (the input
+ * well), by URI. */
+static void
+open_files_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  g_autofree const char **uris = g_variant_get_strv (parameter, NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; uris[i] != NULL; i++)
+    g_ptr_array_add (files, g_file_new_for_uri (uris[i]));
+  osais_window_open_files (OSAIS_WINDOW (widget), (GFile **) files->pdata, (int) files->len);
+}
+
 /* Drag and drop ----------------------------------------------------------- */
 
 static gboolean
@@ -1891,7 +1929,7 @@ drop_cb (OsaisWindow   *self,
          GtkDropTarget *target)
 {
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return osais_window_open_file_list (self, g_value_get_boxed (value));
+    return open_file_list (self, g_value_get_boxed (value));
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
     {
@@ -2082,6 +2120,8 @@ osais_window_class_init (OsaisWindowClass *klass)
                                    use_image_parameters_action);
   gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_action);
   gtk_widget_class_install_action (widget_class, "win.retry-job", "x", retry_job_action);
+  gtk_widget_class_install_action (widget_class, "win.show-job", "x", show_job_action);
+  gtk_widget_class_install_action (widget_class, "win.open-files", "as", open_files_action);
   gtk_widget_class_install_action (widget_class, "win.choose-offline", NULL,
                                    choose_offline_action);
   gtk_widget_class_install_action (widget_class, "win.choose-demo", NULL, choose_demo_action);
@@ -2149,7 +2189,6 @@ osais_window_init (OsaisWindow *self)
   g_signal_connect_swapped (self->viewer, "delete-image", G_CALLBACK (delete_image_cb), self);
   g_signal_connect_swapped (self->viewer, "delete-job", G_CALLBACK (delete_job_cb), self);
   g_signal_connect_swapped (self->viewer, "set-favourite", G_CALLBACK (set_favourite_cb), self);
-  g_signal_connect_swapped (self->gallery, "retry-job", G_CALLBACK (retry_job_cb), self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "notify::disk-full",

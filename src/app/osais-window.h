@@ -8,10 +8,7 @@
 
 #include <adwaita.h>
 
-#include "osais-application.h"
-#include "osais-banner.h"
-#include "osais-gallery.h"
-#include "osais-request-form.h"
+#include "osais-app-types.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +17,9 @@ G_BEGIN_DECLS
 /* The main window: the welcome page on first run, then the request form
  * (sidebar), the gallery and the viewer; a banner across the top for lasting
  * problems. Actions: win.run, win.clear, win.choose-offline, win.choose-demo,
- * win.choose-sign-in, win.retry-login. */
+ * win.choose-sign-in, win.retry-login; for its parts and the application,
+ * win.retry-job (x: a job's uid), win.show-job (x) and win.open-files (as:
+ * URIs). */
 G_DECLARE_FINAL_TYPE (OsaisWindow, osais_window, OSAIS, WINDOW, AdwApplicationWindow)
 
 OsaisWindow      *osais_window_new              (OsaisApplication *application);
@@ -29,9 +28,6 @@ OsaisWindow      *osais_window_new              (OsaisApplication *application);
 void              osais_window_open_files       (OsaisWindow      *self,
                                                  GFile           **files,
                                                  int               n_files);
-/* The same for the GFiles of a GdkFileList (a drop); FALSE if it is empty. */
-gboolean          osais_window_open_file_list   (OsaisWindow      *self,
-                                                 GSList           *files);
 void              osais_window_show_error       (OsaisWindow      *self,
                                                  const char       *title,
                                                  const char       *detail);
@@ -52,10 +48,5 @@ gboolean          osais_window_get_sending      (OsaisWindow      *self);
 void              osais_window_set_disk_full    (OsaisWindow      *self,
                                                  gboolean          disk_full);
 gboolean          osais_window_get_disk_full    (OsaisWindow      *self);
-/* For tests: the window's parts. */
-OsaisRequestForm *osais_window_get_form         (OsaisWindow      *self);
-OsaisGallery     *osais_window_get_gallery      (OsaisWindow      *self);
-GtkDropDown      *osais_window_get_engine_dropdown (OsaisWindow   *self);
-OsaisBanner      *osais_window_get_banner       (OsaisWindow      *self);
 
 G_END_DECLS

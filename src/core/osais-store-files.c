@@ -1,0 +1,219 @@
+/* osais-store-files.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Image files: written and synced under a temporary name by the file
+ * threads, named by the store, and the leftovers a crash leaves.
+ */
+
+#define G_LOG_DOMAIN "OsaisStore"
+
+#include "osais-store-private.h"
+
+/* Files. */
+
+/* What a failed file operation means for whoever sent what was to be
+ * stored: space may come back, and a folder may be made writable again. */
+OsaisStoreError
+osais_store_file_error_code (int saved_errno)
+{
+  switch (saved_errno)
+    {
+    case ENOSPC:
+    case EDQUOT:
+      return OSAIS_STORE_ERROR_DISK_FULL;
+    case EROFS:
+    case EACCES:
+    case EPERM:
+      return OSAIS_STORE_ERROR_READ_ONLY;
+    default:
+      return OSAIS_STORE_ERROR_IO;
+    }
+}
+
+gboolean
+osais_store_fsync_directory (const char  *path,
+                             GError     **error)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int saved_errno;
+
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      saved_errno = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                   "Cannot sync the folder %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  close (fd);
+
+  return TRUE;
+}
+
+/* Creates @path if needed; a new folder is made durable in its parent. */
+gboolean
+osais_store_ensure_directory (const char  *path,
+                              GError     **error)
+{
+  g_autofree char *parent = NULL;
+  int saved_errno;
+
+  if (g_mkdir (path, 0700) != 0)
+    {
+      saved_errno = errno;
+      if (saved_errno == EEXIST && g_file_test (path, G_FILE_TEST_IS_DIR))
+        return TRUE;
+
+      g_set_error (error, OSAIS_STORE_ERROR, osais_store_file_error_code (saved_errno),
+                   "Cannot create the folder %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  parent = g_path_get_dirname (path);
+
+  return osais_store_fsync_directory (parent, error);
+}
+
+/* Writes @data to a new temporary file in @dir and syncs it, so that a
+ * rename gives @dir/@name complete or not at all; the rename and the sync of
+ * the folder that makes it durable are the caller's. */
+char *
+osais_store_write_temp_file (const char  *dir,
+                             const char  *name,
+                             GBytes      *data,
+                             GError     **error)
+{
+  g_autofree char *tmp_path = g_strdup_printf ("%s/.%s.XXXXXX", dir, name);
+  const guint8 *bytes;
+  gsize size;
+  gsize written = 0;
+  int saved_errno = 0;
+  int fd;
+
+  bytes = g_bytes_get_data (data, &size);
+
+  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, OSAIS_STORE_ERROR, osais_store_file_error_code (saved_errno),
+                   "Cannot create a file in %s: %s", dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  while (written < size)
+    {
+      gssize n = write (fd, bytes + written, size - written);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          saved_errno = errno;
+          break;
+        }
+      written += n;
+    }
+
+  if (saved_errno == 0 && fsync (fd) != 0)
+    saved_errno = errno;
+  if (close (fd) != 0 && saved_errno == 0)
+    saved_errno = errno;
+
+  if (saved_errno != 0)
+    {
+      g_unlink (tmp_path);
+      g_set_error (error, OSAIS_STORE_ERROR, osais_store_file_error_code (saved_errno),
+                   "Cannot write %s/%s: %s", dir, name, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  return g_steal_pointer (&tmp_path);
+}
+
+/* Whether @name is one of osais_store_write_temp_file()'s temporary names: a dot, an
+ * image's name as osais_store_image_location() makes it, a dot, g_mkstemp_full()'s six
+ * characters. Nothing else in the data folder is ever taken for one. */
+gboolean
+osais_store_is_temp_image_name (const char *name)
+{
+  static const char temp_pattern[] =
+    "^\\.[0-9]+-[0-9a-f]{16}\\.(png|jpg|webp|bin)\\.[A-Za-z0-9]{6}$";
+  static GRegex *pattern;
+
+  if (g_once_init_enter (&pattern))
+    g_once_init_leave (&pattern, g_regex_new (temp_pattern, G_REGEX_OPTIMIZE,
+                                              G_REGEX_MATCH_DEFAULT, NULL));
+
+  return g_regex_match (pattern, name, G_REGEX_MATCH_DEFAULT, NULL);
+}
+
+/* Removes the temporary image files that a crash left in images/<uid>/: a
+ * process killed between writing one and renaming it leaves it behind, and
+ * nothing else would ever remove it. Only called while no other store has
+ * the folder open (see lock_data_dir()), as another's would be in use. */
+void
+osais_store_remove_temp_leftovers (const char *images_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (images_dir, 0, NULL);
+  const char *job_name;
+  guint n_removed = 0;
+
+  while (dir != NULL && (job_name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *job_dir_path = g_build_filename (images_dir, job_name, NULL);
+      g_autoptr(GDir) job_dir = g_dir_open (job_dir_path, 0, NULL);
+      const char *name;
+
+      while (job_dir != NULL && (name = g_dir_read_name (job_dir)) != NULL)
+        {
+          g_autofree char *path = NULL;
+
+          if (!osais_store_is_temp_image_name (name))
+            continue;
+
+          path = g_build_filename (job_dir_path, name, NULL);
+          if (g_unlink (path) == 0)
+            n_removed++;
+          else
+            g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+        }
+    }
+
+  g_debug ("Removed %u temporary image files a crash left in %s", n_removed, images_dir);
+}
+
+/* The store names image files itself; only these three types pass the image
+ * check, anything else keeps a neutral extension rather than a guessed one. */
+const char *
+osais_store_extension_for_content_type (const char *content_type)
+{
+  if (g_strcmp0 (content_type, "image/png") == 0)
+    return "png";
+  if (g_strcmp0 (content_type, "image/jpeg") == 0)
+    return "jpg";
+  if (g_strcmp0 (content_type, "image/webp") == 0)
+    return "webp";
+
+  return "bin";
+}
+
+/* Where an image goes: the name comes from what the store knows, never from
+ * the network, and from the hash, so that the same bytes get the same name. */
+void
+osais_store_image_location (OsaisStore  *self,
+                            Op          *op,
+                            char       **dir,
+                            char       **name)
+{
+  char uid_text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_snprintf (uid_text, sizeof uid_text, "%" G_GINT64_FORMAT, op->uid);
+  *dir = g_build_filename (self->images_dir, uid_text, NULL);
+  *name = g_strdup_printf ("%d-%.16s.%s", op->cycle, op->hash,
+                           osais_store_extension_for_content_type (op->content_type));
+}

@@ -1,0 +1,755 @@
+/* osais-store-writer.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The writer thread: the queue, group commit of a batch of operations,
+ * recovery from a full disk, and the effects and results it hands back to
+ * the main context.
+ */
+
+#define G_LOG_DOMAIN "OsaisStore"
+
+#include "osais-store-private.h"
+
+/* The writer thread. */
+
+static void
+op_return (Op *op)
+{
+  /* Nothing is left behind once the caller hears of the outcome. */
+  osais_store_op_discard_tmp (op);
+
+  if (op->task == NULL)
+    return;
+
+  if (op->error != NULL)
+    g_task_return_error (op->task, g_steal_pointer (&op->error));
+  else if (op->kind == OP_NOTIFY)
+    g_task_return_boolean (op->task, TRUE);
+  else
+    g_task_return_pointer (op->task, g_steal_pointer (&op->result), op->result_destroy);
+}
+
+void
+osais_store_op_fail (Op         *op,
+                     GQuark      domain,
+                     int         code,
+                     const char *message)
+{
+  g_clear_error (&op->error);
+  op->error = g_error_new_literal (domain, code, message);
+}
+
+static gboolean
+apply_effects_cb (gpointer user_data)
+{
+  EffectBatch *batch = user_data;
+  OsaisStore *self = batch->store;
+
+  osais_store_flush_pending (self);
+
+  for (guint i = 0; i < batch->effects->len; i++)
+    {
+      Effect *effect = g_ptr_array_index (batch->effects, i);
+      OsaisJob *job = g_hash_table_lookup (self->jobs_by_uid, &effect->uid);
+
+      switch (effect->kind)
+        {
+        case EFFECT_JOB_ADDED:
+          g_ptr_array_add (self->jobs, g_object_ref (effect->job));
+          g_hash_table_insert (self->jobs_by_uid, osais_store_int64_key_new (effect->uid),
+                               effect->job);
+          g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, 1);
+          break;
+
+        case EFFECT_JOB_CHANGED:
+          if (job != NULL)
+            {
+              g_autoptr(GDateTime) updated = osais_store_date_time_from_usec (effect->updated);
+
+              g_object_freeze_notify (G_OBJECT (job));
+              osais_job_set_stage (job, effect->stage);
+              osais_job_set_cycle (job, effect->cycle);
+              osais_job_set_description (job, effect->description);
+              osais_job_set_cost (job, effect->cost);
+              osais_job_set_error_message (job, effect->error_message);
+              osais_job_set_announced_images (job, effect->announced_images);
+              osais_job_set_updated (job, updated);
+              g_object_thaw_notify (G_OBJECT (job));
+            }
+          break;
+
+        case EFFECT_IMAGE_ADDED:
+          if (job != NULL)
+            {
+              g_autoptr(GDateTime) updated = osais_store_date_time_from_usec (effect->updated);
+
+              osais_job_add_image (job, effect->image);
+              osais_job_set_updated (job, updated);
+            }
+          break;
+
+        case EFFECT_JOB_REMOVED:
+          if (job != NULL)
+            {
+              guint index;
+
+              if (g_ptr_array_find (self->jobs, job, &index))
+                {
+                  g_hash_table_remove (self->jobs_by_uid, &effect->uid);
+                  g_ptr_array_remove_index (self->jobs, index);
+                  g_list_model_items_changed (G_LIST_MODEL (self),
+                                              self->jobs->len - index, 1, 0);
+                }
+            }
+          break;
+
+        case EFFECT_IMAGE_REMOVED:
+          if (job != NULL)
+            osais_job_remove_image (job, effect->image);
+          break;
+
+        case EFFECT_IMAGE_FAVOURITE:
+          osais_image_set_favourite (effect->image, effect->favourite);
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+
+      if (effect->task != NULL)
+        {
+          if (effect->kind == EFFECT_JOB_ADDED)
+            g_task_return_pointer (effect->task, g_object_ref (effect->job), g_object_unref);
+          else
+            g_task_return_boolean (effect->task, TRUE);
+        }
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Hands the committed changes to the main context, where they are applied
+ * in order. The writer thread has its own thread-default context (see
+ * osais_store_writer_thread()), so this always queues and never runs on the writer. */
+static void
+push_effects (OsaisStore *self,
+              GPtrArray  *effects)
+{
+  EffectBatch *batch;
+
+  if (effects->len == 0)
+    return;
+
+  batch = g_new0 (EffectBatch, 1);
+  batch->store = g_object_ref (self);
+  batch->effects = g_ptr_array_ref (effects);
+
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              apply_effects_cb, batch, (GDestroyNotify)osais_store_effect_batch_free);
+}
+
+static gboolean
+return_ops_cb (gpointer user_data)
+{
+  GPtrArray *ops = user_data;
+
+  /* Running in a source of the tasks' own context, at a later iteration
+   * than the one that made them, g_task_return_*() calls back at once. */
+  for (guint i = 0; i < ops->len; i++)
+    op_return (g_ptr_array_index (ops, i));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Completes a batch's tasks with one invocation per caller context, rather
+ * than the idle source (and the wake-up of that context) that each
+ * g_task_return_*() from this thread would cost: under load, a batch holds
+ * dozens of callbacks from the same few server threads. The ops, and so the
+ * tasks, are released on their context, as returned tasks always were. */
+static void
+return_ops (GPtrArray *done)
+{
+  g_autoptr(GPtrArray) contexts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) groups = g_ptr_array_new ();
+
+  for (guint i = 0; i < done->len; i++)
+    {
+      Op *op = g_ptr_array_index (done, i);
+      GMainContext *context;
+      guint index;
+
+      /* Files are removed here: the caller's thread may be the UI's. */
+      osais_store_op_discard_tmp (op);
+      if (op->task == NULL)
+        {
+          osais_store_op_free (op);
+          continue;
+        }
+
+      context = g_task_get_context (op->task);
+      if (!g_ptr_array_find (contexts, context, &index))
+        {
+          index = contexts->len;
+          g_ptr_array_add (contexts, context);
+          g_ptr_array_add (groups, g_ptr_array_new_with_free_func ((GDestroyNotify) osais_store_op_free));
+        }
+      g_ptr_array_add (g_ptr_array_index (groups, index), op);
+    }
+  g_ptr_array_set_free_func (done, NULL);
+  g_ptr_array_set_size (done, 0);
+
+  for (guint i = 0; i < contexts->len; i++)
+    g_main_context_invoke_full (g_ptr_array_index (contexts, i), G_PRIORITY_DEFAULT,
+                                return_ops_cb, g_ptr_array_index (groups, i),
+                                (GDestroyNotify) g_ptr_array_unref);
+}
+
+static gboolean
+do_nothing_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+unref_on_main_context (OsaisStore *self)
+{
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              do_nothing_cb, self, g_object_unref);
+}
+
+
+static void
+fail_ops (GPtrArray  *ops,
+          GQuark      domain,
+          int         code,
+          const char *message)
+{
+  for (guint i = 0; i < ops->len; i++)
+    {
+      Op *op = g_ptr_array_index (ops, i);
+
+      if (op->task != NULL)
+        {
+          osais_store_op_fail (op, domain, code, message);
+          op_return (op);
+        }
+    }
+}
+
+static gboolean
+sync_directories (GHashTable  *dirs,
+                  GError     **error)
+{
+  GHashTableIter iter;
+  const char *dir;
+
+  g_hash_table_iter_init (&iter, dirs);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&dir, NULL))
+    {
+      if (!osais_store_fsync_directory (dir, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A state of the storage that the writer finds (disk-full, images-read-only)
+ * and the main context shows. */
+typedef struct
+{
+  OsaisStore *store;
+  guint       prop_id;
+  gboolean    value;
+} StateChange;
+
+static gboolean *
+main_state_field (OsaisStore *self,
+                  guint       prop_id)
+{
+  return prop_id == PROP_DISK_FULL ? &self->disk_full : &self->images_read_only;
+}
+
+static gboolean
+state_changed_cb (gpointer user_data)
+{
+  StateChange *change = user_data;
+  gboolean *field = main_state_field (change->store, change->prop_id);
+
+  if (*field != change->value)
+    {
+      *field = change->value;
+      g_object_notify_by_pspec (G_OBJECT (change->store), osais_store_properties[change->prop_id]);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+state_change_free (StateChange *change)
+{
+  g_object_unref (change->store);
+  g_free (change);
+}
+
+/* The writer says what it found in @writer_field; the main context hears of
+ * a change, in order with the effects and outcomes queued around it. */
+static void
+set_writer_state (OsaisStore *self,
+                  gboolean   *writer_field,
+                  guint       prop_id,
+                  gboolean    value)
+{
+  StateChange *change;
+
+  if (*writer_field == value)
+    return;
+
+  *writer_field = value;
+  change = g_new0 (StateChange, 1);
+  change->store = g_object_ref (self);
+  change->prop_id = prop_id;
+  change->value = value;
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, state_changed_cb,
+                              change, (GDestroyNotify)state_change_free);
+}
+
+static void
+set_writer_disk_full (OsaisStore *self,
+                      gboolean    disk_full)
+{
+  if (self->writer_disk_full != disk_full)
+    g_debug (disk_full ? "The disk is full" : "The disk has space again");
+  set_writer_state (self, &self->writer_disk_full, PROP_DISK_FULL, disk_full);
+}
+
+/* The writer's state of job @uid as the database has it: a batch changes
+ * the state as it goes, before the commit that was to record the changes.
+ * The image objects are kept where the database still names them. */
+static gboolean
+reload_job_state (OsaisStore *self,
+                  gint64      uid)
+{
+  JobState *old = g_hash_table_lookup (self->states, &uid);
+  JobState *state = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    state = osais_store_job_state_new_from_row (stmt);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return FALSE;
+
+  if (state == NULL)
+    {
+      g_hash_table_remove (self->states, &uid);
+      g_mutex_lock (&self->mutex);
+      g_hash_table_remove (self->tokens, &uid);
+      g_mutex_unlock (&self->mutex);
+      return TRUE;
+    }
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT " IMAGE_COLUMNS " FROM images WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
+      OsaisImage *image = old != NULL && hash != NULL ?
+                          g_hash_table_lookup (old->images, hash) : NULL;
+
+      image = image != NULL ? g_object_ref (image) : osais_store_image_new_from_row (self, stmt);
+      if (image != NULL)
+        g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    goto failed;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT stage, cycle, filename FROM stages WHERE uid = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    goto failed;
+  sqlite3_bind_int64 (stmt, 1, uid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (state->stages,
+                      osais_store_stage_key (sqlite3_column_int (stmt, 0), sqlite3_column_int (stmt, 1),
+                                             (const char *)sqlite3_column_text (stmt, 2)));
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    goto failed;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid), g_strdup (state->token));
+  g_mutex_unlock (&self->mutex);
+  g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
+
+  return TRUE;
+
+failed:
+  osais_store_job_state_free (state);
+  return FALSE;
+}
+
+/* A commit failed for want of space, and SQLite rolled the transaction
+ * back: the database is as it was before the batch, and so must the
+ * writer's state be, for the jobs the batch changed. Then the next batch
+ * runs as any other, and recovers if the disk has space again. Returns
+ * FALSE when the state cannot be read back. */
+static gboolean
+recover_from_disk_full (OsaisStore *self,
+                        GPtrArray  *effects)
+{
+  g_autoptr(GHashTable) uids = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                      g_free, NULL);
+  GHashTableIter iter;
+  gint64 *uid;
+
+  /* A rollback after SQLite's own is refused, harmlessly; after a failed
+   * statement, it is what ends the transaction. */
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  if (!sqlite3_get_autocommit (self->db))
+    return FALSE;
+
+  /* Every change to the writer's state comes with its effect. */
+  for (guint i = 0; i < effects->len; i++)
+    g_hash_table_add (uids, osais_store_int64_key_new (((Effect *)g_ptr_array_index (effects, i))->uid));
+
+  g_hash_table_iter_init (&iter, uids);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&uid, NULL))
+    {
+      if (!reload_job_state (self, *uid))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* After a rolled-back commit, the early callbacks are the database's again:
+ * those the batch applied or dropped are back, with their files. */
+static gboolean
+reload_early (OsaisStore *self)
+{
+  g_autoptr(GHashTable) named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_set_size (self->early, 0);
+  self->early_bytes = 0;
+  if (!osais_store_read_early_rows (self, g_get_real_time () + (gint64) self->early_grace * G_USEC_PER_SEC,
+                                    named, &error))
+    {
+      g_debug ("Cannot read the early callbacks back: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Runs everything that was queued together in one transaction, then
+ * completes every task of the batch: this is the group commit. */
+static void
+process_batch (OsaisStore *self,
+               GPtrArray  *ops)
+{
+  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func ((GDestroyNotify)osais_store_op_free);
+  g_autoptr(GPtrArray) effects = g_ptr_array_new_with_free_func ((GDestroyNotify)osais_store_effect_free);
+  g_autoptr(GPtrArray) unlink_paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) sync_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) new_files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) new_early = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  Batch batch = { done, effects, unlink_paths, sync_dirs, new_files, new_early,
+                  FALSE, FALSE, FALSE };
+  gboolean needs_transaction = FALSE;
+  gboolean keep_alive;
+
+  for (guint i = 0; i < ops->len; i++)
+    needs_transaction |= ((Op *)g_ptr_array_index (ops, i))->kind != OP_WAKE;
+
+  /* Tasks hold the store; the writer must not drop the last reference, or
+   * the store would be finalized here and join its own thread. This one is
+   * dropped on the main context, after the tasks are released. Taken only
+   * while tasks keep the store alive, so never on a finalizing store. */
+  keep_alive = needs_transaction;
+  if (keep_alive)
+    g_object_ref (self);
+
+  needs_transaction |= !self->broken && osais_store_early_needs_maintenance (self);
+
+  if (needs_transaction && self->broken)
+    {
+      fail_ops (ops, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                "The history could not be saved earlier; reopen it to continue");
+      needs_transaction = FALSE;
+    }
+  else if (needs_transaction && !osais_store_exec_sql (self->db, "BEGIN IMMEDIATE", &error))
+    {
+      fail_ops (ops, error->domain, error->code, error->message);
+      needs_transaction = FALSE;
+    }
+  else
+    {
+      /* The ops move into done, early or effects; the array keeps no copy. */
+      osais_store_maintain_early (self, &batch);
+      for (guint i = 0; i < ops->len; i++)
+        osais_store_process_op (self, g_ptr_array_index (ops, i), &batch);
+      g_ptr_array_set_free_func (ops, NULL);
+    }
+
+  if (needs_transaction)
+    {
+      /* The image files renamed in this batch are durable before the rows
+       * that name them: one sync per folder for the whole batch. */
+      if (!sync_directories (sync_dirs, &error) ||
+          !osais_store_exec_sql (self->db, "COMMIT", &error))
+        {
+          gboolean disk_full = g_error_matches (error, OSAIS_STORE_ERROR,
+                                                OSAIS_STORE_ERROR_DISK_FULL);
+
+          /* Their rows are gone with the transaction, and their acks fail. */
+          for (guint i = 0; i < new_early->len; i++)
+            {
+              guint index;
+
+              if (g_ptr_array_find (self->early, g_ptr_array_index (new_early, i), &index))
+                osais_store_early_remove (self, index);
+            }
+          g_ptr_array_set_size (new_early, 0);
+
+          /* The writer's state now differs from the disk. Space comes back:
+           * the state is read back from the database. Otherwise, rather than
+           * guess, further writes are refused until the history is reopened. */
+          if (!disk_full || !recover_from_disk_full (self, effects) || !reload_early (self))
+            {
+              sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+              self->broken = TRUE;
+            }
+          set_writer_disk_full (self, disk_full);
+          if (disk_full)
+            {
+              g_clear_error (&error);
+              g_set_error_literal (&error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL,
+                                   "The disk is full: the history cannot be saved, and nothing "
+                                   "of this was stored");
+            }
+          for (guint i = 0; i < effects->len; i++)
+            {
+              Effect *effect = g_ptr_array_index (effects, i);
+
+              if (effect->task != NULL)
+                {
+                  g_task_return_new_error (effect->task, error->domain, error->code,
+                                           "%s", error->message);
+                  g_clear_object (&effect->task);
+                }
+            }
+          for (guint i = 0; i < done->len; i++)
+            {
+              Op *op = g_ptr_array_index (done, i);
+
+              if (op->error == NULL)
+                osais_store_op_fail (op, error->domain, error->code, error->message);
+            }
+          g_ptr_array_set_size (effects, 0);
+          g_ptr_array_set_size (unlink_paths, 0);
+          for (guint i = 0; i < new_files->len; i++)
+            g_unlink (g_ptr_array_index (new_files, i));
+        }
+      else
+        {
+          g_mutex_lock (&self->mutex);
+          self->n_commits++;
+          g_mutex_unlock (&self->mutex);
+          set_writer_disk_full (self, batch.image_disk_full);
+          /* Read-only until an image is written again. */
+          if (batch.image_read_only || batch.image_written)
+            set_writer_state (self, &self->writer_images_read_only, PROP_IMAGES_READ_ONLY,
+                              batch.image_read_only);
+        }
+    }
+
+  for (guint i = 0; i < unlink_paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (unlink_paths, i);
+
+      if (g_remove (path) != 0 && errno != ENOENT)
+        g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+    }
+
+  g_mutex_lock (&self->mutex);
+  self->n_early = self->early->len;
+  g_mutex_unlock (&self->mutex);
+
+  /* The effects first: a caller on the main context then sees the change
+   * in the model when its callback runs (same priority, queued before). */
+  push_effects (self, effects);
+  return_ops (done);
+
+  if (keep_alive)
+    unref_on_main_context (self);
+}
+
+gpointer
+osais_store_writer_thread (gpointer data)
+{
+  OsaisStore *self = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  gboolean stop = FALSE;
+
+  /* Never iterated: it exists so that g_main_context_invoke_full() on the
+   * main context always queues. Without it, the writer's thread-default
+   * would be the global default context, and invoke runs the function right
+   * away in the calling thread whenever that context is its thread-default
+   * and free to acquire, that is whenever the main thread is not iterating
+   * it: the GObject side would change on the writer thread. */
+  g_main_context_push_thread_default (context);
+
+  /* Set before the thread started, and only this thread clears it. */
+  if (self->loading)
+    osais_store_load_rest (self);
+
+  while (!stop)
+    {
+      g_autoptr(GPtrArray) ops = NULL;
+
+      g_mutex_lock (&self->mutex);
+      while (self->queue->len == 0 && !self->closing)
+        {
+          gint64 expires = G_MAXINT64;
+
+          for (guint i = 0; i < self->early->len; i++)
+            {
+              Op *op = g_ptr_array_index (self->early, i);
+
+              if (op->expires != 0)
+                expires = MIN (expires, op->expires);
+            }
+
+          /* Woken for the first early callback whose grace ends (a broken
+           * store writes nothing, so it would only spin). */
+          if (expires != G_MAXINT64 && !self->broken)
+            {
+              gint64 deadline = g_get_monotonic_time () + MAX (0, expires - g_get_real_time ());
+
+              if (!g_cond_wait_until (&self->cond, &self->mutex, deadline))
+                break;
+            }
+          else
+            g_cond_wait (&self->cond, &self->mutex);
+        }
+      ops = g_steal_pointer (&self->queue);
+      self->queue = g_ptr_array_new_with_free_func ((GDestroyNotify)osais_store_op_free);
+      stop = self->closing;
+      g_mutex_unlock (&self->mutex);
+
+      process_batch (self, ops);
+    }
+
+  /* Early callbacks stay on disk for the next opening; they own no task. */
+  g_ptr_array_set_size (self->early, 0);
+  self->early_bytes = 0;
+
+  g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+void
+osais_store_submit (OsaisStore *self,
+                    Op         *op)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->closing || self->writer == NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      if (op->task != NULL)
+        g_task_return_new_error (op->task, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                                 "The store is closed");
+      osais_store_op_free (op);
+      return;
+    }
+
+  /* The writer waits only while the queue is empty: a queue that was not
+   * empty is already its next batch. (g_cond_signal() is a system call
+   * even with nobody waiting, once per callback under load.) */
+  g_ptr_array_add (self->queue, op);
+  if (self->queue->len == 1)
+    g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* A file thread: hashes the image and, if the job is known and the token is
+ * its token, writes and syncs the file under a temporary name, many images
+ * at once, so that the writer only renames it. An image for a uid nobody
+ * knows yet, while a request is in flight, goes to images/early/ likewise:
+ * the writer keeps it as an early callback. Nothing is written for a
+ * callback that the writer will refuse. */
+void
+osais_store_prepare_image (gpointer data,
+                           gpointer user_data)
+{
+  Op *op = data;
+  OsaisStore *self = user_data;
+  g_autofree char *dir = NULL;
+  g_autofree char *name = NULL;
+  GError *error = NULL;
+  const char *token;
+  gboolean known;
+  gboolean early;
+
+  op->hash = osais_sha256_hex (op->data);
+
+  g_mutex_lock (&self->mutex);
+  /* An old job's token is known once the writer has read its page. */
+  while (self->loading)
+    g_cond_wait (&self->loaded_cond, &self->mutex);
+  token = g_hash_table_lookup (self->tokens, &op->uid);
+  known = token != NULL && g_strcmp0 (token, op->token) == 0;
+  early = token == NULL && g_hash_table_size (self->in_flight) > 0;
+  g_mutex_unlock (&self->mutex);
+
+  if ((known || early) && !g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))
+    {
+      if (known)
+        osais_store_image_location (self, op, &dir, &name);
+      else
+        {
+          dir = g_strdup (self->early_dir);
+          name = g_strdup ("early");
+        }
+      /* A failure goes to the writer all the same: a full disk is the
+       * store's state, said by the writer alone. */
+      if (!osais_store_ensure_directory (dir, &error) ||
+          (op->tmp_path = osais_store_write_temp_file (dir, name, op->data, &error)) == NULL)
+        op->error = error;
+    }
+
+  osais_store_submit (self, op);
+}
+
+Op *
+osais_store_op_new (OsaisStore          *self,
+                    OpKind               kind,
+                    gpointer             source_tag,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  op->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, source_tag);
+  /* The outcome is durable once returned: report it even if the caller
+   * gave up meanwhile, rather than a cancellation that did not happen. */
+  g_task_set_check_cancellable (op->task, FALSE);
+
+  return op;
+}
