@@ -22,7 +22,7 @@
 #include "osais-store.h"
 
 /* The schema version kept in PRAGMA user_version. */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 #define DATABASE_NAME "history.sqlite3"
 #define IMAGES_DIR    "images"
@@ -824,7 +824,12 @@ static const char migrate_3_to_4_sql[] =
   "END;"
   "PRAGMA user_version = 4;";
 
-G_STATIC_ASSERT (SCHEMA_VERSION == 4);
+/* Schema 5: the jobs the user stopped waiting for (osais-store-dismiss.c). */
+static const char migrate_4_to_5_sql[] =
+  "ALTER TABLE jobs ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;"
+  "PRAGMA user_version = 5;";
+
+G_STATIC_ASSERT (SCHEMA_VERSION == 5);
 
 static gboolean
 query_int (sqlite3     *db,
@@ -1124,8 +1129,9 @@ open_database (const char  *path,
                          version == 1 ? migrate_1_to_2_sql : "",
                          version == 1 || version == 2 ? migrate_2_to_3_sql : "",
                          /* A new history is made as schema 3, then updated:
-                          * one way to schema 4, tested by every test. */
-                         migrate_3_to_4_sql,
+                          * one way to schema 4 and 5, tested by every test. */
+                         version <= 3 ? migrate_3_to_4_sql : "",
+                         migrate_4_to_5_sql,
                          "COMMIT;", NULL);
       if (!exec_sql (db, sql, error))
         {
@@ -1142,7 +1148,7 @@ open_database (const char  *path,
  * writer reloads a job after a failed commit. */
 #define JOB_COLUMNS \
   "uid, token, engine, parameters, stage, cycle, description, cost, error_message," \
-  " created, updated, announced_images"
+  " created, updated, announced_images, dismissed"
 #define IMAGE_COLUMNS \
   "uid, cycle, path, size, content_type, sha256, width, height, received, id, favourite"
 
@@ -1274,6 +1280,7 @@ load_page (OsaisStore  *self,
                           "created", created_dt,
                           "updated", updated_dt,
                           "announced-images", state->announced_images,
+                          "dismissed", sqlite3_column_int (stmt, 12) != 0,
                           NULL);
 
       sqlite3_reset (images);
