@@ -55,34 +55,6 @@ history_loaded (gpointer data)
   return osais_store_get_history_loaded (store ());
 }
 
-static void
-select_engine (const char *name)
-{
-  GtkDropDown *dropdown = osais_window_get_engine_dropdown (window);
-  GListModel *engines = gtk_drop_down_get_model (dropdown);
-
-  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
-    {
-      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
-
-      if (g_str_equal (osais_engine_get_name (engine), name))
-        {
-          gtk_drop_down_set_selected (dropdown, i);
-          return;
-        }
-    }
-  g_assert_not_reached ();
-}
-
-static void
-set_prompt (const char *text)
-{
-  GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
-
-  g_assert_true (GTK_IS_TEXT_VIEW (view));
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text, -1);
-}
-
 /* The generated history ---------------------------------------------------
  *
  * Written before the application starts, as if made over a year: engines,
@@ -534,8 +506,8 @@ test_stop_waiting (void)
   /* A slow job: the step delay (OSAIS_SIMULATOR_STEP_DELAY, set in main()). */
   g_object_get (simulator, "step-delay", &step_delay, NULL);
   g_assert_cmpuint (step_delay, ==, 400);
-  select_engine ("diffusion");
-  set_prompt ("a lighthouse we stop waiting for");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "a lighthouse we stop waiting for");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
   osais_ui_test_wait_until (new_job_appeared, &state, "the job to be created");
   job = state.job;
