@@ -827,6 +827,7 @@ static const char migrate_3_to_4_sql[] =
 /* Schema 5: the jobs the user stopped waiting for (osais-store-dismiss.c). */
 static const char migrate_4_to_5_sql[] =
   "ALTER TABLE jobs ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;"
+  "CREATE INDEX jobs_dismissed ON jobs (uid) WHERE dismissed = 1;"
   "PRAGMA user_version = 5;";
 
 G_STATIC_ASSERT (SCHEMA_VERSION == 5);
