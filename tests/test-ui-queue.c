@@ -505,7 +505,7 @@ test_stop_waiting (void)
 
   /* A slow job: the step delay (OSAIS_SIMULATOR_STEP_DELAY, set in main()). */
   g_object_get (simulator, "step-delay", &step_delay, NULL);
-  g_assert_cmpuint (step_delay, ==, 400);
+  g_assert_cmpuint (step_delay, ==, 1000);
   osais_ui_test_select_engine (window, "diffusion");
   osais_ui_test_set_prompt (window, "a lighthouse we stop waiting for");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
@@ -576,7 +576,7 @@ main (int   argc,
   generate_history ();
 
   /* Slow enough to stop waiting for a job while it runs. */
-  g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "400", TRUE);
+  g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "1000", TRUE);
   settings = g_settings_new (APPLICATION_ID);
   g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE);
   g_settings_set_uint (settings, "listen-port", 0);
