@@ -345,3 +345,34 @@ osais_ui_test_get_mapped_window (GtkApplication *app)
     return NULL;
   return GTK_WIDGET (window);
 }
+
+void
+osais_ui_test_select_engine (OsaisWindow *window,
+                             const char  *name)
+{
+  GtkDropDown *dropdown = osais_window_get_engine_dropdown (window);
+  GListModel *engines = gtk_drop_down_get_model (dropdown);
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
+
+      if (g_str_equal (osais_engine_get_name (engine), name))
+        {
+          gtk_drop_down_set_selected (dropdown, i);
+          g_assert_true (osais_request_form_get_engine (osais_window_get_form (window)) == engine);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+void
+osais_ui_test_set_prompt (OsaisWindow *window,
+                          const char  *text)
+{
+  GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
+
+  g_assert_true (GTK_IS_TEXT_VIEW (view));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text, -1);
+}

@@ -8,6 +8,8 @@
 
 #include <adwaita.h>
 
+#include "osais-window.h"
+
 G_BEGIN_DECLS
 
 typedef gboolean (*OsaisUiTestCondition) (gpointer data);
@@ -82,5 +84,12 @@ void       osais_ui_test_run_application    (GApplication         *app,
                                              gpointer              data);
 /* The active window of @app once it is mapped, else NULL. */
 GtkWidget *osais_ui_test_get_mapped_window  (GtkApplication       *app);
+/* Chooses the engine called @name in @window's drop-down, as a person
+ * would; the form follows. */
+void       osais_ui_test_select_engine      (OsaisWindow          *window,
+                                             const char           *name);
+/* Types @text as @window's prompt (the "word" field). */
+void       osais_ui_test_set_prompt         (OsaisWindow          *window,
+                                             const char           *text);
 
 G_END_DECLS

@@ -860,6 +860,49 @@ test_upload_json (Fixture       *fx,
   g_assert_cmpuint (count_images (fx), ==, 1);
 }
 
+/* Stop Waiting: OSAIS cannot cancel a job, so what it sends after the user
+ * stopped waiting is acknowledged exactly as always and stored, with the
+ * job still dismissed (the history hides it, the store keeps it). */
+static void
+test_dismissed_callbacks_kept (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (24, 24);
+  g_autoptr(Response) notified = NULL;
+  g_autoptr(Response) uploaded = NULL;
+  g_autoptr(Response) finished = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  OsaisJob *job = lookup_job (fx, JOB_UID);
+
+  osais_store_set_dismissed_async (fx->store, job, TRUE, NULL, async_result_cb, &result);
+  g_assert_true (osais_store_set_dismissed_finish (fx->store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_true (osais_job_get_dismissed (job));
+
+  notified = post_text (fx, "notify", "application/json",
+                        "{\"uid\":\"1001\",\"stage\":\"4\",\"token\":\"tok\","
+                        "\"filename\":\"out.png\"}");
+  g_assert_cmpuint (notified->status, ==, 200);
+  g_assert_cmpstr (response_text (notified), ==, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}");
+  uploaded = post_upload (fx, "file", "out.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (uploaded->status, ==, 200);
+  g_assert_cmpstr (response_text (uploaded), ==, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}");
+  finished = post_text (fx, "notify", "application/json",
+                        "{\"uid\":1001,\"stage\":5,\"token\":\"tok\",\"cost\":\"900\"}");
+  g_assert_cmpuint (finished->status, ==, 200);
+  g_assert_cmpstr (response_text (finished), ==, "{\"data\":{\"token\":\"tok\",\"uid\":1001}}");
+
+  job = lookup_job (fx, JOB_UID);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  g_assert_cmpint (osais_job_get_cost (job), ==, 900);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_true (osais_job_is_complete (job));
+  g_assert_true (osais_job_get_dismissed (job));
+  g_assert_cmpuint (count_images (fx), ==, 1);
+}
+
 static void
 test_upload_refused (Fixture       *fx,
                      gconstpointer  data)
@@ -2943,6 +2986,7 @@ main (int   argc,
               setup_full_disk, test_disk_full, teardown_full_disk);
   ADD ("upload-multipart", test_upload_multipart);
   ADD ("upload-json", test_upload_json);
+  ADD ("dismissed-callbacks-kept", test_dismissed_callbacks_kept);
   ADD ("upload-refused", test_upload_refused);
   ADD ("upload-traversal-name", test_upload_traversal_name);
   ADD ("wrong-method-and-path", test_wrong_method_and_path);

@@ -1237,6 +1237,12 @@ test_search_and_star (void)
                                                "stage"), ==, -1);
   jobs = jobs_json (parser, "--engine", "rembg", NULL);
   g_assert_cmpuint (json_array_get_length (jobs), ==, 0);
+  /* Each `osais run` waited for its job: none is still running. */
+  jobs = jobs_json (parser, "--running", NULL);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 0);
+  jobs = jobs_json (parser, "--search", "whale", NULL);
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (jobs, 0),
+                                                  "dismissed"));
   jobs = jobs_json (parser, "--engine", "diffusion", "--since", "2000-01-01", NULL);
   g_assert_cmpuint (json_array_get_length (jobs), ==, 3);
   jobs = jobs_json (parser, "--until", "2000-01-01", NULL);

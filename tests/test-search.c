@@ -112,6 +112,21 @@ set_favourite (OsaisStore *store,
   g_assert_no_error (error);
 }
 
+static void
+set_dismissed (OsaisStore *store,
+               OsaisJob   *job,
+               gboolean    dismissed)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  osais_store_set_dismissed_async (store, job, dismissed, NULL,
+                                   osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_set_dismissed_finish (
+    store, osais_test_wait_for_result (&result, "dismissed"), &error));
+  g_assert_no_error (error);
+}
+
 static int
 query_int (const char *dir,
            const char *sql)
@@ -423,6 +438,70 @@ test_favourite (void)
   osais_test_store_close (&fixture);
 }
 
+/* Stop Waiting: kept across a reopening; the search leaves the job out
+ * (the gallery hides it) until it is taken back. */
+static void
+test_dismissed (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) kept = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisJob) deleted = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uids = NULL;
+  OsaisJob *reopened;
+  guint notified = 0;
+
+  osais_test_store_open (&fixture);
+  kept = create_job (fixture.store, 1, "diffusion", "red owl");
+  job = create_job (fixture.store, 2, "diffusion", "red fox");
+  g_signal_connect (job, "notify::dismissed", G_CALLBACK (count_notify_cb), &notified);
+  set_dismissed (fixture.store, job, TRUE);
+  g_assert_true (osais_job_get_dismissed (job));
+  g_assert_false (osais_job_get_dismissed (kept));
+  g_assert_cmpuint (notified, ==, 1);
+  g_signal_handlers_disconnect_by_data (job, &notified);
+  uids = search_uids (fixture.store, "red");
+  g_assert_cmpstr (uids, ==, "1");
+  g_clear_pointer (&uids, g_free);
+  g_assert_cmpint (query_int (fixture.dir, "SELECT dismissed FROM jobs WHERE uid = 2"), ==, 1);
+
+  osais_store_close (fixture.store);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_object (&job);
+  g_clear_object (&kept);
+  g_assert_finalize_object (g_steal_pointer (&fixture.store));
+  fixture.store = osais_store_open (fixture.dir, &error);
+  g_assert_no_error (error);
+  reopened = osais_store_lookup (fixture.store, 2);
+  g_assert_true (osais_job_get_dismissed (reopened));
+  g_assert_false (osais_job_get_dismissed (osais_store_lookup (fixture.store, 1)));
+
+  set_dismissed (fixture.store, reopened, FALSE);
+  g_assert_false (osais_job_get_dismissed (reopened));
+  uids = search_uids (fixture.store, "red");
+  g_assert_cmpstr (uids, ==, "2 1");
+
+  /* A job deleted meanwhile is no job. */
+  deleted = g_object_ref (reopened);
+  osais_store_delete_job_async (fixture.store, deleted, NULL, osais_test_store_result_cb,
+                                &result);
+  g_assert_true (osais_store_delete_job_finish (
+    fixture.store, osais_test_wait_for_result (&result, "delete"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  osais_store_set_dismissed_async (fixture.store, deleted, TRUE, NULL,
+                                   osais_test_store_result_cb, &result);
+  g_assert_false (osais_store_set_dismissed_finish (
+    fixture.store, osais_test_wait_for_result (&result, "dismissed"), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB);
+  g_assert_false (osais_job_get_dismissed (deleted));
+
+  osais_test_store_close (&fixture);
+}
+
 static void
 test_cancelled (void)
 {
@@ -509,7 +588,7 @@ test_schema_3_updated (void)
   store = osais_store_open (dir, &error);
   g_assert_no_error (error);
 
-  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 5);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 5);
   /* The images keep their rowids as ids, and are no favourites yet. */
   job = osais_store_lookup (store, 7);
@@ -568,6 +647,8 @@ typedef struct
   char     **tokens;  /* the prompt's words, lower case */
   gint64     created;
   gboolean   failed;
+  gboolean   running;
+  gboolean   dismissed;
   GArray    *image_ids;
   GArray    *favourite_ids;
 } Expected;
@@ -639,6 +720,12 @@ test_brute_force (void)
         }
       if (g_rand_int_range (rand, 0, 5) == 0)
         osais_test_store_notify (fixture.store, uid, OSAIS_STAGE_ERROR, 0, "failed");
+      else if (g_rand_int_range (rand, 0, 3) == 0)
+        osais_test_store_notify (fixture.store, uid, OSAIS_STAGE_FINISHED, 0, "done");
+      else if (g_rand_int_range (rand, 0, 2) == 0)
+        osais_test_store_notify (fixture.store, uid, OSAIS_STAGE_STARTED, 0, "started");
+      if (g_rand_int_range (rand, 0, 8) == 0)
+        set_dismissed (fixture.store, job, TRUE);
     }
 
   /* The model, newest first, is the gallery's order. */
@@ -657,6 +744,8 @@ test_brute_force (void)
       e->created = g_date_time_to_unix (osais_job_get_created (job)) * G_USEC_PER_SEC +
                    g_date_time_get_microsecond (osais_job_get_created (job));
       e->failed = osais_job_get_stage (job) == OSAIS_STAGE_ERROR;
+      e->running = !osais_job_get_finished (job);
+      e->dismissed = osais_job_get_dismissed (job);
       e->image_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
       e->favourite_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
       for (guint k = 0; k < g_list_model_get_n_items (images); k++)
@@ -699,6 +788,7 @@ test_brute_force (void)
         query.engine = (char *) engines[g_rand_int_range (rand, 0, G_N_ELEMENTS (engines))];
       query.favourites_only = g_rand_int_range (rand, 0, 4) == 0;
       query.failed_only = g_rand_int_range (rand, 0, 5) == 0;
+      query.running_only = g_rand_int_range (rand, 0, 5) == 0;
       if (g_rand_int_range (rand, 0, 3) == 0)
         {
           const Expected *a = g_ptr_array_index (expected,
@@ -734,6 +824,8 @@ test_brute_force (void)
               (query.since != 0 && e->created < query.since) ||
               (query.until != 0 && e->created >= query.until) ||
               (query.failed_only && !e->failed) ||
+              (query.running_only && !e->running) ||
+              e->dismissed ||
               (query.favourites_only && ids->len == 0))
             continue;
           g_array_append_val (want_jobs, e->uid);
@@ -775,6 +867,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Search/hostile-text", test_hostile_text);
   g_test_add_func ("/Osais/Search/delete-removes-from-index", test_delete_removes_from_index);
   g_test_add_func ("/Osais/Search/favourite", test_favourite);
+  g_test_add_func ("/Osais/Search/dismissed", test_dismissed);
   g_test_add_func ("/Osais/Search/cancelled", test_cancelled);
   g_test_add_func ("/Osais/Search/schema-3-updated", test_schema_3_updated);
   g_test_add_func ("/Osais/Search/brute-force", test_brute_force);

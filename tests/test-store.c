@@ -1145,7 +1145,7 @@ test_schema_1_updated (void)
 
   store = open_store (dir);
   /* Updated through schema 2 to the current one, in one transaction. */
-  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM sqlite_master"
                                    " WHERE type = 'table' AND name = 'early_callbacks'"), ==, 1);
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM stages WHERE uid = 7"), ==, 2);

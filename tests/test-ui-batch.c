@@ -44,33 +44,6 @@ session_ready (gpointer data)
          && gtk_widget_get_mapped (GTK_WIDGET (window));
 }
 
-static void
-select_engine (const char *name)
-{
-  GtkDropDown *dropdown = osais_window_get_engine_dropdown (window);
-  GListModel *engines = gtk_drop_down_get_model (dropdown);
-
-  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
-    {
-      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
-
-      if (g_str_equal (osais_engine_get_name (engine), name))
-        {
-          gtk_drop_down_set_selected (dropdown, i);
-          return;
-        }
-    }
-  g_assert_not_reached ();
-}
-
-static void
-set_prompt (const char *text)
-{
-  GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
-
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text, -1);
-}
-
 static gboolean
 not_sending (gpointer data)
 {
@@ -162,10 +135,10 @@ test_cost_before_run (void)
 {
   GtkWidget *form = GTK_WIDGET (osais_window_get_form (window));
 
-  select_engine ("diffusion");
+  osais_ui_test_select_engine (window, "diffusion");
   g_assert_cmpstr (find_label_starting (form, "Estimated cost"), ==,
                    "Estimated cost: about 2 seconds of AI processing per request");
-  select_engine ("rembg");
+  osais_ui_test_select_engine (window, "rembg");
   g_assert_cmpstr (find_label_starting (form, "Estimated cost"), ==,
                    "Estimated cost: about 4 seconds of AI processing per request");
 }
@@ -186,13 +159,13 @@ test_batch_sends_exactly_n (void)
 
   GtkWidget *batch_button = osais_ui_test_find_actionable (GTK_WIDGET (window), "win.run");
 
-  select_engine ("diffusion");
+  osais_ui_test_select_engine (window, "diffusion");
   /* Run ×N is there when Run is, and not otherwise: its arrow too. */
-  set_prompt ("");
+  osais_ui_test_set_prompt (window, "");
   batch_button = gtk_widget_get_next_sibling (batch_button);
   g_assert_true (GTK_IS_MENU_BUTTON (batch_button));
   g_assert_false (gtk_widget_get_sensitive (batch_button));
-  set_prompt ("three foxes");
+  osais_ui_test_set_prompt (window, "three foxes");
   g_assert_true (gtk_widget_get_sensitive (batch_button));
   osais_request_form_set_values_from_json (osais_window_get_form (window), "{\"seed\":\"7\"}");
   values = osais_request_form_dup_values (osais_window_get_form (window));
@@ -233,8 +206,8 @@ test_large_batch_asks_first (void)
   guint requests = osais_simulator_get_requests (simulator);
   AdwMessageDialog *dialog;
 
-  select_engine ("diffusion");
-  set_prompt ("eight lighthouses");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "eight lighthouses");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run-batch", "u", 8));
   osais_ui_test_wait_until (dialog_shown, NULL, "the question");
@@ -289,8 +262,8 @@ test_last_form_in_new_window (void)
                                             "last-form.json", NULL);
   g_autofree char *contents = NULL;
 
-  select_engine ("diffusion");
-  set_prompt ("a harbour at noon");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "a harbour at noon");
   osais_request_form_set_values_from_json (osais_window_get_form (window), "{\"steps\":\"44\"}");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.run", NULL));
   osais_ui_test_wait_until (not_sending, NULL, "OSAIS to answer");
@@ -300,7 +273,7 @@ test_last_form_in_new_window (void)
 
   /* The window gives its form the store's jobs: Up in the empty prompt
    * brings back the prompt just sent. */
-  set_prompt ("");
+  osais_ui_test_set_prompt (window, "");
   {
     GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
     g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (view);
@@ -324,7 +297,7 @@ test_last_form_in_new_window (void)
 
   /* Another form in between, so that the new window cannot simply show
    * what this one does. */
-  set_prompt ("something else");
+  osais_ui_test_set_prompt (window, "something else");
   second = osais_window_new (app);
   gtk_window_present (GTK_WINDOW (second));
   osais_ui_test_wait_until (prompt_is, second, "the last form in the new window");

@@ -91,6 +91,42 @@ press_in_prompt (OsaisRequestForm *form,
   return FALSE;
 }
 
+static OsaisPromptHistory *
+find_prompt_history (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) &&
+      OSAIS_IS_PROMPT_HISTORY (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget))))
+    return OSAIS_PROMPT_HISTORY (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget)));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      OsaisPromptHistory *found = find_prompt_history (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+prompts_collected (gpointer data)
+{
+  return !osais_prompt_history_get_busy (data);
+}
+
+/* The prompts are collected on a thread after each change to the jobs. */
+static void
+wait_collected (OsaisRequestForm *form)
+{
+  OsaisPromptHistory *popover = find_prompt_history (GTK_WIDGET (form));
+
+  g_assert_nonnull (popover);
+  osais_ui_test_wait_until (prompts_collected, popover, "the prompts collected");
+}
+
 static OsaisRequestForm *
 new_diffusion_form (GListModel **out_engines)
 {
@@ -165,6 +201,7 @@ test_up_and_down_walk (void)
   g_autofree char *text = NULL;
 
   osais_request_form_set_jobs (form, jobs);
+  wait_collected (form);
 
   g_assert_true (press_in_prompt (form, GDK_KEY_Up));
   g_assert_cmpstr ((text = form_prompt (form)), ==, "a red fox");
@@ -203,7 +240,7 @@ test_up_and_down_walk (void)
   g_assert_false (press_in_prompt (form, GDK_KEY_Up));
   g_assert_false (press_in_prompt (form, GDK_KEY_Down));
 
-  /* A new job is in the history at once. */
+  /* A new job is in the history as soon as it is collected. */
   g_list_store_append (later, newest);
   for (guint i = 0; i < g_list_model_get_n_items (jobs); i++)
     {
@@ -212,6 +249,7 @@ test_up_and_down_walk (void)
       g_list_store_append (later, job);
     }
   osais_request_form_set_jobs (form, G_LIST_MODEL (later));
+  wait_collected (form);
   set_form_prompt (form, "");
   g_assert_true (press_in_prompt (form, GDK_KEY_Up));
   g_assert_cmpstr ((text = form_prompt (form)), ==, "a brand new prompt");
@@ -249,6 +287,7 @@ test_popover_search_and_choose (void)
   g_autofree char *text = NULL;
 
   osais_request_form_set_jobs (form, jobs);
+  wait_collected (form);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (form));
   gtk_window_set_default_size (GTK_WINDOW (window), 420, 700);
   gtk_window_present (GTK_WINDOW (window));

@@ -48,35 +48,6 @@ session_ready (gpointer data)
          && gtk_widget_get_mapped (GTK_WIDGET (window));
 }
 
-static void
-select_engine (const char *name)
-{
-  GtkDropDown *dropdown = osais_window_get_engine_dropdown (window);
-  GListModel *engines = gtk_drop_down_get_model (dropdown);
-
-  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
-    {
-      g_autoptr(OsaisEngine) engine = g_list_model_get_item (engines, i);
-
-      if (g_str_equal (osais_engine_get_name (engine), name))
-        {
-          gtk_drop_down_set_selected (dropdown, i);
-          g_assert_true (osais_request_form_get_engine (osais_window_get_form (window)) == engine);
-          return;
-        }
-    }
-  g_assert_not_reached ();
-}
-
-static void
-set_prompt (const char *text)
-{
-  GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
-
-  g_assert_true (GTK_IS_TEXT_VIEW (view));
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text, -1);
-}
-
 static GtkWidget *
 run_button (void)
 {
@@ -178,8 +149,8 @@ test_delete_whole_job (void)
   GtkWidget *dialog;
   gint64 uid;
 
-  select_engine ("diffusion");
-  set_prompt ("soon deleted");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "soon deleted");
   job = press_run ();
   osais_ui_test_wait_until (job_complete, job, "the job to finish");
   uid = osais_job_get_uid (job);
@@ -239,7 +210,7 @@ open_and_use_parameters (GBytes     *png,
   g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
   g_assert_no_error (error);
   osais_ui_test_wait_until (offer_gone, NULL, "an earlier offer to go");
-  select_engine ("ping");
+  osais_ui_test_select_engine (window, "ping");
   osais_window_open_files (window, &file, 1);
   osais_ui_test_wait_until (offer_shown, NULL, "the offer of the image's parameters");
   g_assert_true (osais_request_form_get_has_input (osais_window_get_form (window)));
@@ -313,8 +284,8 @@ test_one_press_one_request (void)
   guint requests = osais_simulator_get_requests (simulator);
   GtkWidget *button = run_button ();
 
-  select_engine ("diffusion");
-  set_prompt ("pressed three times");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "pressed three times");
   g_assert_true (osais_request_form_get_valid (osais_window_get_form (window)));
   g_assert_true (gtk_widget_is_sensitive (button));
 
@@ -382,8 +353,8 @@ test_diffusion_three_images (void)
   GtkProgressBar *progress;
   GtkWidget *three;
 
-  select_engine ("diffusion");
-  set_prompt ("a lighthouse at dawn, oil painting");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "a lighthouse at dawn, oil painting");
   three = osais_ui_test_find_toggle_button (osais_request_form_get_field (form, "cimg"), "3");
   g_assert_nonnull (three);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (three), TRUE);
@@ -459,7 +430,7 @@ test_drop_png_ping (void)
   g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
   g_assert_no_error (error);
 
-  select_engine ("ping");
+  osais_ui_test_select_engine (window, "ping");
 
   /* The window's own drop target, given what a file manager drops. */
   g_assert_true (osais_ui_test_drop_file (GTK_WIDGET (window), file, 100.0, 100.0));
@@ -499,8 +470,8 @@ test_failed_job (void)
   g_autoptr(OsaisJob) job = NULL;
   g_autoptr(OsaisGalleryItem) card = NULL;
 
-  select_engine ("diffusion");
-  set_prompt ("this one fails");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "this one fails");
   g_object_set (simulator, "fail-engine", "diffusion", NULL);
   job = press_run ();
   osais_ui_test_wait_until (job_finished, job, "the failing job to end");
@@ -525,8 +496,8 @@ test_wrong_value_disables_run (void)
   GtkWidget *seed;
   GtkEditable *editable;
 
-  select_engine ("diffusion");
-  set_prompt ("a valid prompt");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "a valid prompt");
   g_assert_true (osais_request_form_get_valid (form));
   g_assert_true (gtk_widget_is_sensitive (run_button ()));
 
@@ -557,8 +528,8 @@ test_run_reason_beside_run (void)
   GtkLabel *caption;
   const char *reason;
 
-  select_engine ("diffusion");
-  set_prompt ("");
+  osais_ui_test_select_engine (window, "diffusion");
+  osais_ui_test_set_prompt (window, "");
   osais_ui_test_settle (200);
   g_assert_false (gtk_widget_is_sensitive (run_button ()));
   reason = osais_request_form_get_invalid_reason (form);
@@ -573,7 +544,7 @@ test_run_reason_beside_run (void)
   g_assert_cmpstr (gtk_widget_get_tooltip_text (run_button ()), ==, reason);
   osais_ui_test_save_screenshot (GTK_WIDGET (window), "window-run-reason.png");
 
-  set_prompt ("a lighthouse");
+  osais_ui_test_set_prompt (window, "a lighthouse");
   osais_ui_test_settle (100);
   g_assert_true (gtk_widget_is_sensitive (run_button ()));
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (caption)));

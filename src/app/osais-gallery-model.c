@@ -163,7 +163,9 @@ osais_gallery_item_get_image (OsaisGalleryItem *self)
  * Each job of the store is a block of consecutive items. The first position
  * of each block is kept in `offsets`, recomputed lazily from the first block
  * whose position changed, so get_item() is a binary search (every block has
- * at least one item: a job that shows no image shows its card). */
+ * at least one item: a job that shows no image shows its card; but a job the
+ * user stopped waiting for shows nothing, and its empty block starts where
+ * the next one does, which the search passes over). */
 
 typedef struct
 {
@@ -173,6 +175,7 @@ typedef struct
   guint              n_hidden;
   gboolean           has_card;
   OsaisGalleryItem  *card;
+  gboolean           dismissed;  /* hidden whole, whatever comes for it */
 } Block;
 
 struct _OsaisGalleryModel
@@ -233,6 +236,9 @@ item_ref_free (ItemRef *ref)
 static guint
 block_size (Block *block)
 {
+  if (block->dismissed)
+    return 0;
+
   return (block->has_card ? 1 : 0) + block->images->len - block->n_hidden;
 }
 
@@ -346,6 +352,12 @@ block_update_card (Block *block)
 
   if (wants_card == block->has_card)
     return;
+  if (block->dismissed)
+    {
+      block->has_card = wants_card;
+      g_clear_object (&block->card);
+      return;
+    }
 
   index = block_index (self, block);
   offset = block_offset (self, index);
@@ -366,6 +378,30 @@ job_state_changed_cb (OsaisJob   *job,
                       Block      *block)
 {
   block_update_card (block);
+}
+
+/* Stop Waiting: the whole block goes (or comes back). */
+static void
+job_dismissed_cb (OsaisJob   *job,
+                  GParamSpec *pspec,
+                  Block      *block)
+{
+  OsaisGalleryModel *self = block->model;
+  guint index = block_index (self, block);
+  guint offset = block_offset (self, index);
+  guint before = block_size (block);
+  guint after;
+
+  if (block->dismissed == osais_job_get_dismissed (job))
+    return;
+
+  block->dismissed = osais_job_get_dismissed (job);
+  g_clear_object (&block->card);
+  after = block_size (block);
+  self->n_items = self->n_items - before + after;
+  invalidate_offsets_from (self, index + 1);
+
+  g_list_model_items_changed (G_LIST_MODEL (self), offset, before, after);
 }
 
 static void
@@ -399,6 +435,12 @@ job_images_changed_cb (GListModel *images,
     g_ptr_array_insert (block->images, position + i,
                         g_list_model_get_item (images, position + i));
 
+  if (block->dismissed)
+    {
+      block_update_card (block);
+      return;
+    }
+
   self->n_items = self->n_items - visible_removed + added;
   invalidate_offsets_from (self, index + 1);
 
@@ -424,11 +466,13 @@ block_new (OsaisGalleryModel *self,
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (block->images, g_list_model_get_item (images, i));
   block->has_card = block_wants_card (block);
+  block->dismissed = osais_job_get_dismissed (job);
 
   g_signal_connect (images, "items-changed", G_CALLBACK (job_images_changed_cb), block);
   g_signal_connect (job, "notify::stage", G_CALLBACK (job_state_changed_cb), block);
   g_signal_connect (job, "notify::finished", G_CALLBACK (job_state_changed_cb), block);
   g_signal_connect (job, "notify::stalled", G_CALLBACK (job_state_changed_cb), block);
+  g_signal_connect (job, "notify::dismissed", G_CALLBACK (job_dismissed_cb), block);
 
   return block;
 }
@@ -752,7 +796,9 @@ osais_gallery_model_set_image_hidden (OsaisGalleryModel *self,
       if (job != NULL)
         block = g_hash_table_lookup (self->blocks_by_job, job);
     }
-  if (block == NULL || !g_ptr_array_find (block->images, image, &image_index))
+  /* A dismissed job's images are not shown: none to hide. */
+  if (block == NULL || block->dismissed ||
+      !g_ptr_array_find (block->images, image, &image_index))
     return;
 
   index = block_index (self, block);
@@ -789,7 +835,7 @@ osais_gallery_model_find_job (OsaisGalleryModel *self,
   g_return_val_if_fail (OSAIS_IS_JOB (job), G_MAXUINT);
 
   block = g_hash_table_lookup (self->blocks_by_job, job);
-  if (block == NULL)
+  if (block == NULL || block->dismissed)
     return G_MAXUINT;
 
   return block_offset (self, block_index (self, block));

@@ -28,8 +28,13 @@ struct _OsaisPromptHistory
   char          *key;
   GtkTextView   *view;
   GtkEventController *key_controller;
-  /* The prompts of jobs, newest first; NULL when jobs changed since. */
+  /* The prompts of jobs, newest first, as last collected (NULL: never).
+   * Collecting parses up to OSAIS_PROMPT_HISTORY_SCAN jobs' parameters: on
+   * a thread (tests/bench: bench-prompt-history), after each change to the
+   * jobs, the newest collection replacing the last. */
   GPtrArray     *prompts;
+  GCancellable  *collect_cancellable;
+  guint          refresh_id;
   /* Walking with Up and Down: the index shown (-1: not walking) and its
    * text, so that an edit ends the walk. */
   int            walk_index;
@@ -56,11 +61,10 @@ static GParamSpec *properties[N_PROPS];
 /* Collecting --------------------------------------------------------------- */
 
 static char *
-job_prompt (OsaisJob   *job,
-            const char *key)
+parameters_prompt (const char *parameters,
+                   const char *key)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  const char *parameters = osais_job_get_parameters (job);
   JsonNode *root;
   JsonNode *node;
   const char *text;
@@ -96,25 +100,42 @@ matches (const char *prompt,
   return strstr (folded, folded_filter) != NULL;
 }
 
-char **
-osais_prompt_history_collect (GListModel *jobs,
-                              const char *key,
-                              const char *filter,
-                              guint       limit)
+/* The parameters of the newest jobs: what collecting reads, copied on the
+ * main context so that a thread can parse them (a job's parameters never
+ * change, but the job may go meanwhile). */
+static GPtrArray *
+snapshot_parameters (GListModel *jobs)
+{
+  guint n_jobs = jobs != NULL ? MIN (g_list_model_get_n_items (jobs),
+                                     OSAIS_PROMPT_HISTORY_SCAN) : 0;
+  GPtrArray *parameters = g_ptr_array_new_full (n_jobs, g_free);
+
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      g_autoptr(OsaisJob) job = g_list_model_get_item (jobs, i);
+
+      g_ptr_array_add (parameters, g_strdup (osais_job_get_parameters (job)));
+    }
+
+  return parameters;
+}
+
+/* Any thread. */
+static char **
+collect_from_parameters (GPtrArray  *parameters,
+                         const char *key,
+                         const char *filter,
+                         guint       limit)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *folded_filter = filter != NULL ? g_utf8_casefold (filter, -1) : NULL;
-  guint n_jobs;
   guint n = 0;
 
-  g_return_val_if_fail (jobs == NULL || G_IS_LIST_MODEL (jobs), NULL);
-
-  n_jobs = jobs != NULL ? MIN (g_list_model_get_n_items (jobs), OSAIS_PROMPT_HISTORY_SCAN) : 0;
-  for (guint i = 0; key != NULL && i < n_jobs && n < limit; i++)
+  for (guint i = 0; key != NULL && i < parameters->len && n < limit; i++)
     {
-      g_autoptr(OsaisJob) job = g_list_model_get_item (jobs, i);
-      g_autofree char *prompt = job_prompt (job, key);
+      const char *text = g_ptr_array_index (parameters, i);
+      g_autofree char *prompt = text != NULL ? parameters_prompt (text, key) : NULL;
 
       if (prompt == NULL || g_hash_table_contains (seen, prompt))
         continue;
@@ -129,26 +150,121 @@ osais_prompt_history_collect (GListModel *jobs,
   return g_strv_builder_end (builder);
 }
 
-static GPtrArray *
-ensure_prompts (OsaisPromptHistory *self)
+char **
+osais_prompt_history_collect (GListModel *jobs,
+                              const char *key,
+                              const char *filter,
+                              guint       limit)
 {
-  g_auto(GStrv) prompts = NULL;
+  g_autoptr(GPtrArray) parameters = NULL;
 
-  if (self->prompts != NULL)
-    return self->prompts;
+  g_return_val_if_fail (jobs == NULL || G_IS_LIST_MODEL (jobs), NULL);
 
-  prompts = osais_prompt_history_collect (self->jobs, self->key, NULL, HISTORY_LIMIT);
+  parameters = snapshot_parameters (jobs);
+
+  return collect_from_parameters (parameters, key, filter, limit);
+}
+
+typedef struct
+{
+  GPtrArray *parameters;
+  char      *key;
+} CollectData;
+
+static void
+collect_data_free (CollectData *data)
+{
+  g_ptr_array_unref (data->parameters);
+  g_free (data->key);
+  g_free (data);
+}
+
+static void
+collect_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  CollectData *data = task_data;
+
+  g_task_return_pointer (task,
+                         collect_from_parameters (data->parameters, data->key, NULL,
+                                                  HISTORY_LIMIT),
+                         (GDestroyNotify) g_strfreev);
+}
+
+static void fill_list (OsaisPromptHistory *self);
+
+static void
+collected_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OsaisPromptHistory *self = OSAIS_PROMPT_HISTORY (object);
+  g_auto(GStrv) prompts = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* Cancelled: a newer collection is under way, or the popover went. */
+  if (prompts == NULL)
+    return;
+
+  g_clear_object (&self->collect_cancellable);
+  g_clear_pointer (&self->prompts, g_ptr_array_unref);
   self->prompts = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; prompts[i] != NULL; i++)
     g_ptr_array_add (self->prompts, g_steal_pointer (&prompts[i]));
 
-  return self->prompts;
+  if (gtk_widget_get_visible (GTK_WIDGET (self)))
+    fill_list (self);
 }
 
 static void
+refresh_cb (gpointer user_data)
+{
+  OsaisPromptHistory *self = user_data;
+  g_autoptr(GTask) task = NULL;
+  CollectData *data;
+
+  self->refresh_id = 0;
+  g_cancellable_cancel (self->collect_cancellable);
+  g_clear_object (&self->collect_cancellable);
+
+  self->collect_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->collect_cancellable, collected_cb, NULL);
+  g_task_set_source_tag (task, refresh_cb);
+  g_task_set_name (task, "[osais-prompt-history] collect");
+  data = g_new0 (CollectData, 1);
+  data->parameters = snapshot_parameters (self->key != NULL ? self->jobs : NULL);
+  data->key = g_strdup (self->key);
+  g_task_set_task_data (task, data, (GDestroyNotify) collect_data_free);
+  g_task_run_in_thread (task, collect_thread);
+}
+
+/* The jobs changed: collected again once the changes made together are in
+ * (a history loads a page at a time), the last prompts kept meanwhile. */
+static void
 invalidate (OsaisPromptHistory *self)
 {
-  g_clear_pointer (&self->prompts, g_ptr_array_unref);
+  if (self->refresh_id == 0)
+    self->refresh_id = g_idle_add_once (refresh_cb, self);
+}
+
+/* Only the newest jobs are read: a change past them changes nothing. */
+static void
+jobs_changed_cb (OsaisPromptHistory *self,
+                 guint               position)
+{
+  if (position < OSAIS_PROMPT_HISTORY_SCAN)
+    invalidate (self);
+}
+
+static GPtrArray *
+ensure_prompts (OsaisPromptHistory *self)
+{
+  /* Not collected yet: nothing to offer for these few milliseconds. */
+  if (self->prompts == NULL)
+    self->prompts = g_ptr_array_new_with_free_func (g_free);
+
+  return self->prompts;
 }
 
 char **
@@ -386,6 +502,14 @@ osais_prompt_history_new (void)
   return g_object_new (OSAIS_TYPE_PROMPT_HISTORY, NULL);
 }
 
+gboolean
+osais_prompt_history_get_busy (OsaisPromptHistory *self)
+{
+  g_return_val_if_fail (OSAIS_IS_PROMPT_HISTORY (self), FALSE);
+
+  return self->refresh_id != 0 || self->collect_cancellable != NULL;
+}
+
 void
 osais_prompt_history_set_jobs (OsaisPromptHistory *self,
                                GListModel         *jobs)
@@ -397,10 +521,10 @@ osais_prompt_history_set_jobs (OsaisPromptHistory *self,
     return;
 
   if (self->jobs != NULL)
-    g_signal_handlers_disconnect_by_func (self->jobs, invalidate, self);
+    g_signal_handlers_disconnect_by_func (self->jobs, jobs_changed_cb, self);
   g_set_object (&self->jobs, jobs);
   if (jobs != NULL)
-    g_signal_connect_swapped (jobs, "items-changed", G_CALLBACK (invalidate), self);
+    g_signal_connect_swapped (jobs, "items-changed", G_CALLBACK (jobs_changed_cb), self);
   invalidate (self);
   self->walk_index = -1;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOBS]);
@@ -462,9 +586,12 @@ osais_prompt_history_dispose (GObject *object)
 
   osais_prompt_history_set_view (self, NULL);
   if (self->jobs != NULL)
-    g_signal_handlers_disconnect_by_func (self->jobs, invalidate, self);
+    g_signal_handlers_disconnect_by_func (self->jobs, jobs_changed_cb, self);
   g_clear_object (&self->jobs);
-  invalidate (self);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_cancellable_cancel (self->collect_cancellable);
+  g_clear_object (&self->collect_cancellable);
+  g_clear_pointer (&self->prompts, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PROMPT_HISTORY);
 
   G_OBJECT_CLASS (osais_prompt_history_parent_class)->dispose (object);

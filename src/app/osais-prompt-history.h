@@ -29,6 +29,9 @@ void       osais_prompt_history_set_key  (OsaisPromptHistory *self,
                                           const char         *key);
 void       osais_prompt_history_set_view (OsaisPromptHistory *self,
                                           GtkTextView        *view);
+/* Whether the prompts are being collected again after a change to the jobs
+ * or the key (for tests and benchmarks: they are then the last ones). */
+gboolean   osais_prompt_history_get_busy (OsaisPromptHistory *self);
 /* The prompts the popover lists for @filter (NULL: all). */
 char     **osais_prompt_history_dup_prompts (OsaisPromptHistory *self,
                                              const char         *filter);

@@ -22,7 +22,9 @@
 #include "osais-mnemonic-names.h"
 #include "osais-preferences-window.h"
 #include "osais-request-form.h"
+#include "osais-running-popover.h"
 #include "osais-search-filter.h"
+#include "osais-search-options.h"
 #include "osais-sign-out.h"
 #include "osais-window.h"
 #include "osais-window-private.h"
@@ -98,6 +100,7 @@ struct _OsaisWindow
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
   GtkToggleButton      *search_favourites_button;
+  OsaisSearchOptions   *search_options;
   GtkLabel             *search_count_label;
 
   /* Search: the filter the gallery shows while the search bar is open, and
@@ -1127,6 +1130,7 @@ session_engines_changed_cb (OsaisWindow *self)
   g_object_get (self->session, "engines", &engines, NULL);
   gtk_drop_down_set_model (self->engine_dropdown, engines);
   osais_image_viewer_set_engines (self->viewer, engines);
+  osais_search_options_set_engines (self->search_options, engines);
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   select_engine_by_name (self, last_engine);
@@ -1727,13 +1731,15 @@ search_changed_cb (OsaisWindow *self)
   OsaisStore *store = osais_session_get_store (self->session);
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   gboolean favourites = gtk_toggle_button_get_active (self->search_favourites_button);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   OsaisSearchQuery query = { 0 };
+  gboolean filtered = osais_search_options_fill_query (self->search_options, &query, now);
 
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
 
   if (store == NULL || !gtk_search_bar_get_search_mode (self->search_bar) ||
-      (*text == '\0' && !favourites))
+      (*text == '\0' && !favourites && !filtered))
     {
       osais_gallery_set_filter (self->gallery, NULL);
       gtk_label_set_label (self->search_count_label, "");
@@ -1792,6 +1798,47 @@ set_favourite_cb (OsaisWindow *self,
   if (store != NULL)
     osais_store_set_favourite_async (store, image, favourite, NULL, favourite_set_cb,
                                      g_object_ref (self));
+}
+
+/* Stop Waiting: OSAIS has no cancel, so the job is only hidden (the running
+ * list says the AI may still finish), with Undo in a toast. */
+static void
+dismissed_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(OsaisWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_store_set_dismissed_finish (OSAIS_STORE (object), result, &error))
+    osais_window_show_error (self, _("The job could not be changed"), error->message);
+}
+
+static void
+stop_waiting_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  OsaisWindow *self = OSAIS_WINDOW (widget);
+  OsaisStore *store = osais_session_get_store (self->session);
+  gint64 uid = g_variant_get_int64 (parameter);
+  OsaisJob *job = store != NULL ? osais_store_lookup (store, uid) : NULL;
+  gboolean dismiss = g_str_equal (action_name, "win.stop-waiting");
+
+  /* The job may have been deleted while its toast was showing. */
+  if (job == NULL)
+    return;
+
+  osais_store_set_dismissed_async (store, job, dismiss, NULL, dismissed_cb, g_object_ref (self));
+  if (dismiss)
+    {
+      AdwToast *toast = adw_toast_new (_("Stopped waiting: the job is hidden"));
+
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "win.wait-again");
+      adw_toast_set_action_target_value (toast, g_variant_new_int64 (uid));
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
 }
 
 static void
@@ -2083,6 +2130,8 @@ osais_window_class_init (OsaisWindowClass *klass)
   g_type_ensure (OSAIS_TYPE_REQUEST_FORM);
   g_type_ensure (OSAIS_TYPE_GALLERY);
   g_type_ensure (OSAIS_TYPE_IMAGE_VIEWER);
+  g_type_ensure (OSAIS_TYPE_RUNNING_POPOVER);
+  g_type_ensure (OSAIS_TYPE_SEARCH_OPTIONS);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-window.ui");
@@ -2107,6 +2156,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_favourites_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_options);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_count_label);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_mode_changed_cb);
@@ -2122,6 +2172,8 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry-job", "x", retry_job_action);
   gtk_widget_class_install_action (widget_class, "win.show-job", "x", show_job_action);
   gtk_widget_class_install_action (widget_class, "win.open-files", "as", open_files_action);
+  gtk_widget_class_install_action (widget_class, "win.stop-waiting", "x", stop_waiting_action);
+  gtk_widget_class_install_action (widget_class, "win.wait-again", "x", stop_waiting_action);
   gtk_widget_class_install_action (widget_class, "win.choose-offline", NULL,
                                    choose_offline_action);
   gtk_widget_class_install_action (widget_class, "win.choose-demo", NULL, choose_demo_action);

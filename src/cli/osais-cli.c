@@ -1612,6 +1612,9 @@ job_to_json (OsaisJob   *job,
   json_builder_add_int_value (builder, osais_job_get_stage (job));
   json_builder_set_member_name (builder, "cycle");
   json_builder_add_int_value (builder, osais_job_get_cycle (job));
+  /* Stop Waiting in the app: hidden there, listed here only without filters. */
+  json_builder_set_member_name (builder, "dismissed");
+  json_builder_add_boolean_value (builder, osais_job_get_dismissed (job));
   json_builder_set_member_name (builder, "cost");
   json_builder_add_int_value (builder, osais_job_get_cost (job));
   json_builder_set_member_name (builder, "description");
@@ -1727,6 +1730,7 @@ command_jobs (Cli   *cli,
   gboolean as_json = FALSE;
   gboolean favourites = FALSE;
   gboolean failed = FALSE;
+  gboolean running = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
     { "search", 0, 0, G_OPTION_ARG_STRING, &text,
@@ -1736,6 +1740,8 @@ command_jobs (Cli   *cli,
     { "favourites", 0, 0, G_OPTION_ARG_NONE, &favourites,
       "Only the images starred as favourites (`osais star`)", NULL },
     { "failed", 0, 0, G_OPTION_ARG_NONE, &failed, "Only the jobs that failed", NULL },
+    { "running", 0, 0, G_OPTION_ARG_NONE, &running,
+      "Only the jobs still running (not those the app stopped waiting for)", NULL },
     { "since", 0, 0, G_OPTION_ARG_STRING, &since,
       "Only the jobs made on or after DATE (YYYY-MM-DD, or an ISO 8601 time)", "DATE" },
     { "until", 0, 0, G_OPTION_ARG_STRING, &until,
@@ -1763,14 +1769,15 @@ command_jobs (Cli   *cli,
   if (!open_store (cli, &error))
     return report_error ("cannot open the history", error);
 
-  filtered = text != NULL || engine != NULL || favourites || failed || since != NULL ||
-             until != NULL;
+  filtered = text != NULL || engine != NULL || favourites || failed || running ||
+             since != NULL || until != NULL;
   if (filtered)
     {
       query.text = text;
       query.engine = engine;
       query.favourites_only = favourites;
       query.failed_only = failed;
+      query.running_only = running;
       osais_store_search_async (cli->store, &query, NULL, search_done_cb, &result);
       while (result == NULL)
         g_main_context_iteration (NULL, TRUE);

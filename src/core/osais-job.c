@@ -30,6 +30,7 @@ struct _OsaisJob
   GListStore *images;
   guint       announced_images;
   gboolean    stalled;
+  gboolean    dismissed;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisJob, osais_job, G_TYPE_OBJECT)
@@ -51,6 +52,7 @@ enum {
   PROP_ANNOUNCED_IMAGES,
   PROP_FINISHED,
   PROP_STALLED,
+  PROP_DISMISSED,
   N_PROPS
 };
 
@@ -178,6 +180,10 @@ osais_job_get_property (GObject    *object,
       g_value_set_boolean (value, self->stalled);
       break;
 
+    case PROP_DISMISSED:
+      g_value_set_boolean (value, self->dismissed);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -245,6 +251,10 @@ osais_job_set_property (GObject      *object,
       osais_job_set_stalled (self, g_value_get_boolean (value));
       break;
 
+    case PROP_DISMISSED:
+      osais_job_set_dismissed (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -294,6 +304,8 @@ osais_job_class_init (OsaisJobClass *klass)
     g_param_spec_boolean ("finished", NULL, NULL, FALSE, ro);
   properties[PROP_STALLED] =
     g_param_spec_boolean ("stalled", NULL, NULL, FALSE, rw);
+  properties[PROP_DISMISSED] =
+    g_param_spec_boolean ("dismissed", NULL, NULL, FALSE, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -611,4 +623,26 @@ osais_job_set_stalled (OsaisJob *self,
 
   self->stalled = stalled;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STALLED]);
+}
+
+gboolean
+osais_job_get_dismissed (OsaisJob *self)
+{
+  g_return_val_if_fail (OSAIS_IS_JOB (self), FALSE);
+
+  return self->dismissed;
+}
+
+void
+osais_job_set_dismissed (OsaisJob *self,
+                         gboolean  dismissed)
+{
+  g_return_if_fail (OSAIS_IS_JOB (self));
+
+  dismissed = !!dismissed;
+  if (self->dismissed == dismissed)
+    return;
+
+  self->dismissed = dismissed;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISMISSED]);
 }

@@ -23,7 +23,9 @@ G_DECLARE_FINAL_TYPE (OsaisJob, osais_job, OSAIS, JOB, GObject)
  *   announced-images (uint: distinct outputs announced by stage-4 notifications),
  *   finished (boolean: stage 5 or -1, read-only, derived),
  *   stalled (boolean: set by OsaisSession when the job has not changed for its
- *   stall-timeout; a new `updated` time clears it; not stored). */
+ *   stall-timeout; a new `updated` time clears it; not stored),
+ *   dismissed (boolean: the user stopped waiting for the job, see
+ *   osais_store_set_dismissed_async(); stored). */
 gint64      osais_job_get_uid              (OsaisJob    *self);
 const char *osais_job_get_token            (OsaisJob    *self);
 const char *osais_job_get_engine           (OsaisJob    *self);
@@ -68,5 +70,8 @@ gboolean    osais_job_is_complete          (OsaisJob    *self);
 gboolean    osais_job_get_stalled          (OsaisJob    *self);
 void        osais_job_set_stalled          (OsaisJob    *self,
                                             gboolean     stalled);
+gboolean    osais_job_get_dismissed        (OsaisJob    *self);
+void        osais_job_set_dismissed        (OsaisJob    *self,
+                                            gboolean     dismissed);
 
 G_END_DECLS

@@ -231,7 +231,10 @@ build_sql (const OsaisSearchQuery *query,
     g_string_append (sql, " JOIN images AS i ON i.uid = j.uid AND i.favourite = 1");
   else
     g_string_append (sql, " LEFT JOIN images AS i ON i.uid = j.uid");
-  g_string_append (sql, " WHERE 1");
+  /* Not "j.dismissed = 0": the jobs' rows would be read for it, where the
+   * walk of jobs_by_created needs none; the few dismissed jobs come from
+   * their own partial index, once. */
+  g_string_append (sql, " WHERE j.uid NOT IN (SELECT uid FROM jobs WHERE dismissed = 1)");
   if (has_match)
     g_string_append (sql, " AND +j.uid IN (SELECT rowid FROM job_text WHERE job_text MATCH ?1)");
   if (query->engine != NULL)
@@ -242,6 +245,8 @@ build_sql (const OsaisSearchQuery *query,
     g_string_append (sql, " AND j.created < ?4");
   if (query->failed_only)
     g_string_append (sql, " AND j.stage = -1");
+  if (query->running_only)
+    g_string_append (sql, " AND j.stage BETWEEN 0 AND 4");
   g_string_append (sql, " ORDER BY j.created DESC, j.uid DESC, i.received, i.id");
 
   return g_string_free (sql, FALSE);

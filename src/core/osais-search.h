@@ -11,7 +11,8 @@
 G_BEGIN_DECLS
 
 /* What to look for in the history (osais_store_search_async()). Every
- * filter given must hold; a zeroed query matches everything. */
+ * filter given must hold; a zeroed query matches everything but the jobs
+ * the user stopped waiting for (OsaisJob:dismissed), which the history hides. */
 typedef struct
 {
   /* Typed text, as typed: every word must be in the job's prompt or engine
@@ -29,6 +30,8 @@ typedef struct
   gboolean  favourites_only;
   /* Only the jobs that failed (stage -1). */
   gboolean  failed_only;
+  /* Only the jobs still running (stage 0 to 4). */
+  gboolean  running_only;
 } OsaisSearchQuery;
 
 OsaisSearchQuery *osais_search_query_copy  (const OsaisSearchQuery *query);

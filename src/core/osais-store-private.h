@@ -33,7 +33,7 @@
 G_BEGIN_DECLS
 
 /* The schema version kept in PRAGMA user_version. */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 #define DATABASE_NAME "history.sqlite3"
 #define IMAGES_DIR    "images"
@@ -283,7 +283,7 @@ typedef struct
  * writer reloads a job after a failed commit. */
 #define JOB_COLUMNS \
   "uid, token, engine, parameters, stage, cycle, description, cost, error_message," \
-  " created, updated, announced_images"
+  " created, updated, announced_images, dismissed"
 #define IMAGE_COLUMNS \
   "uid, cycle, path, size, content_type, sha256, width, height, received, id, favourite"
 

@@ -161,7 +161,13 @@ static const char migrate_3_to_4_sql[] =
   "END;"
   "PRAGMA user_version = 4;";
 
-G_STATIC_ASSERT (SCHEMA_VERSION == 4);
+/* Schema 5: the jobs the user stopped waiting for (osais-store-dismiss.c). */
+static const char migrate_4_to_5_sql[] =
+  "ALTER TABLE jobs ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;"
+  "CREATE INDEX jobs_dismissed ON jobs (uid) WHERE dismissed = 1;"
+  "PRAGMA user_version = 5;";
+
+G_STATIC_ASSERT (SCHEMA_VERSION == 5);
 
 static gboolean
 query_int (sqlite3     *db,
@@ -458,8 +464,9 @@ osais_store_open_database (const char  *path,
                          version == 1 ? migrate_1_to_2_sql : "",
                          version == 1 || version == 2 ? migrate_2_to_3_sql : "",
                          /* A new history is made as schema 3, then updated:
-                          * one way to schema 4, tested by every test. */
-                         migrate_3_to_4_sql,
+                          * one way to schema 4 and 5, tested by every test. */
+                         version <= 3 ? migrate_3_to_4_sql : "",
+                         migrate_4_to_5_sql,
                          "COMMIT;", NULL);
       if (!osais_store_exec_sql (db, sql, error))
         {
@@ -600,6 +607,7 @@ load_page (OsaisStore  *self,
                           "created", created_dt,
                           "updated", updated_dt,
                           "announced-images", state->announced_images,
+                          "dismissed", sqlite3_column_int (stmt, 12) != 0,
                           NULL);
 
       sqlite3_reset (images);

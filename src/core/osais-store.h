@@ -254,6 +254,22 @@ gboolean           osais_store_set_favourite_finish (OsaisStore            *self
                                                      GAsyncResult          *result,
                                                      GError               **error);
 
+/* Stop Waiting: marks @job dismissed (or not) durably, then sets its
+ * dismissed property on the main context, before the callback. OSAIS cannot
+ * cancel a job: the AI may still finish it, and its later callbacks are
+ * acknowledged and stored as always; the history hides them with the job.
+ * Fails with OSAIS_STORE_ERROR_UNKNOWN_JOB for a job deleted meanwhile.
+ * Main context only. */
+void               osais_store_set_dismissed_async (OsaisStore             *self,
+                                                    OsaisJob               *job,
+                                                    gboolean                dismissed,
+                                                    GCancellable           *cancellable,
+                                                    GAsyncReadyCallback     callback,
+                                                    gpointer                user_data);
+gboolean           osais_store_set_dismissed_finish (OsaisStore            *self,
+                                                     GAsyncResult          *result,
+                                                     GError               **error);
+
 /* The image whose id (osais_image_get_id()) is @id, or NULL. Main context
  * only; looks through every job. */
 OsaisImage        *osais_store_lookup_image        (OsaisStore             *self,
