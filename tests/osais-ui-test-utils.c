@@ -11,6 +11,7 @@
 
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
+#include "osais-window-private.h"
 
 void
 osais_ui_test_init (int    *argc,

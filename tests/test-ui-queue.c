@@ -22,6 +22,7 @@
 #include "osais-search-options.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
+#include "osais-window-private.h"
 #include "osais-window.h"
 
 static OsaisApplication *app;
