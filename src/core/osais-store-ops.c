@@ -488,6 +488,33 @@ process_set_favourite (OsaisStore *self,
   osais_store_op_free (op);
 }
 
+/* Stop Waiting: only what shows the history reads the flag; the job's
+ * later callbacks are checked and kept as any other's. */
+static void
+process_set_dismissed (OsaisStore *self,
+                       Op         *op,
+                       Batch      *batch)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_SET_DISMISSED];
+  Effect *effect;
+
+  sqlite3_bind_int64 (stmt, 1, op->uid);
+  sqlite3_bind_int (stmt, 2, op->dismissed ? 1 : 0);
+  if (!osais_store_step_statement (self, stmt, &op->error))
+    {
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
+
+  effect = g_new0 (Effect, 1);
+  effect->kind = EFFECT_JOB_DISMISSED;
+  effect->uid = op->uid;
+  effect->dismissed = op->dismissed;
+  effect->task = g_steal_pointer (&op->task);
+  g_ptr_array_add (batch->effects, effect);
+  osais_store_op_free (op);
+}
+
 void
 osais_store_process_op (OsaisStore *self,
                         Op         *op,
@@ -529,7 +556,7 @@ osais_store_process_op (OsaisStore *self,
   if (state == NULL)
     {
       if (op->kind == OP_DELETE_JOB || op->kind == OP_DELETE_IMAGE ||
-          op->kind == OP_SET_FAVOURITE)
+          op->kind == OP_SET_FAVOURITE || op->kind == OP_SET_DISMISSED)
         {
           osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_JOB, "No such job");
           g_ptr_array_add (batch->done, op);
@@ -565,6 +592,10 @@ osais_store_process_op (OsaisStore *self,
 
     case OP_SET_FAVOURITE:
       process_set_favourite (self, op, state, batch);
+      break;
+
+    case OP_SET_DISMISSED:
+      process_set_dismissed (self, op, batch);
       break;
 
     case OP_WAKE:

@@ -69,6 +69,7 @@ typedef enum
   OP_DELETE_JOB,
   OP_DELETE_IMAGE,
   OP_SET_FAVOURITE,
+  OP_SET_DISMISSED,
 } OpKind;
 
 typedef struct
@@ -92,6 +93,8 @@ typedef struct
 
   /* OP_SET_FAVOURITE (and hash) */
   gboolean    favourite;
+  /* OP_SET_DISMISSED */
+  gboolean    dismissed;
 
   /* OP_ADD_IMAGE (and cycle); OP_DELETE_IMAGE uses hash */
   GBytes     *data;
@@ -143,6 +146,7 @@ typedef enum
   EFFECT_JOB_REMOVED,
   EFFECT_IMAGE_REMOVED,
   EFFECT_IMAGE_FAVOURITE,
+  EFFECT_JOB_DISMISSED,
 } EffectKind;
 
 typedef struct
@@ -159,6 +163,7 @@ typedef struct
   guint       announced_images;
   gint64      updated;
   gboolean    favourite;
+  gboolean    dismissed;
   /* Create and delete complete once the model shows the change. */
   GTask      *task;
 } Effect;
@@ -182,6 +187,7 @@ enum {
   STMT_DELETE_EARLY,
   STMT_SET_EARLY_EXPIRES,
   STMT_SET_FAVOURITE,
+  STMT_SET_DISMISSED,
   N_STMTS
 };
 

@@ -161,7 +161,7 @@ static const char migrate_3_to_4_sql[] =
   "END;"
   "PRAGMA user_version = 4;";
 
-/* Schema 5: the jobs the user stopped waiting for (osais-store-dismiss.c). */
+/* Schema 5: the jobs the user stopped waiting for (osais_store_set_dismissed_async()). */
 static const char migrate_4_to_5_sql[] =
   "ALTER TABLE jobs ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;"
   "CREATE INDEX jobs_dismissed ON jobs (uid) WHERE dismissed = 1;"

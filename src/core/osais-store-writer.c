@@ -114,6 +114,11 @@ apply_effects_cb (gpointer user_data)
           osais_image_set_favourite (effect->image, effect->favourite);
           break;
 
+        case EFFECT_JOB_DISMISSED:
+          if (job != NULL)
+            osais_job_set_dismissed (job, effect->dismissed);
+          break;
+
         default:
           g_assert_not_reached ();
         }

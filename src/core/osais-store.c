@@ -55,6 +55,8 @@ static const char * const statement_sql[N_STMTS] = {
     "UPDATE early_callbacks SET expires = ?2 WHERE id = ?1",
   [STMT_SET_FAVOURITE] =
     "UPDATE images SET favourite = ?3 WHERE uid = ?1 AND sha256 = ?2",
+  [STMT_SET_DISMISSED] =
+    "UPDATE jobs SET dismissed = ?2 WHERE uid = ?1",
 };
 
 gint64 *
@@ -1111,6 +1113,40 @@ osais_store_set_favourite_finish (OsaisStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
                         osais_store_set_favourite_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+osais_store_set_dismissed_async (OsaisStore          *self,
+                                 OsaisJob            *job,
+                                 gboolean             dismissed,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (OSAIS_IS_JOB (job));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  op = osais_store_op_new (self, OP_SET_DISMISSED, osais_store_set_dismissed_async,
+                           cancellable, callback, user_data);
+  op->uid = osais_job_get_uid (job);
+  op->dismissed = !!dismissed;
+  osais_store_submit (self, op);
+}
+
+gboolean
+osais_store_set_dismissed_finish (OsaisStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_set_dismissed_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
