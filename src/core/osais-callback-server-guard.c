@@ -760,17 +760,6 @@ reject_and_close (Worker            *worker,
 
 /* Streaming checks, before and while the body is read */
 
-static gboolean
-is_digits (const char *text)
-{
-  if (*text == '\0')
-    return FALSE;
-  for (; *text != '\0'; text++)
-    if (!g_ascii_isdigit (*text))
-      return FALSE;
-  return TRUE;
-}
-
 /* Counts @size more bytes of bodies held in memory; FALSE when that would
  * pass the budget, and nothing is counted. */
 static gboolean
@@ -839,8 +828,7 @@ message_got_headers_cb (SoupServerMessage *msg,
       return;
     }
   if (content_length != NULL &&
-      (!is_digits (content_length) ||
-       !g_ascii_string_to_unsigned (content_length, 10, 0, G_MAXUINT64, &declared, NULL)))
+      !osais_protocol_parse_digits (content_length, G_MAXUINT64, &declared))
     {
       reject_and_close (worker, msg, SOUP_STATUS_BAD_REQUEST, "Invalid or repeated Content-Length");
       return;
