@@ -753,8 +753,12 @@ reject_and_close (Worker            *worker,
   g_source_set_callback (conn->linger_source, (GSourceFunc) G_CALLBACK (linger_read_cb),
                          conn, NULL);
   g_source_attach (conn->linger_source, worker->context);
-  /* Bounded in time too. */
-  connection_set_deadline (conn, &worker->linger_deadlines, LINGER_TIMEOUT_MS);
+  /* Bounded in time too, and never longer than a client may take to send
+   * a head: the lingering close is a courtesy, not a place to hold. */
+  connection_set_deadline (conn, &worker->linger_deadlines,
+                           worker->self->header_timeout_ms != 0
+                           ? MIN (LINGER_TIMEOUT_MS, worker->self->header_timeout_ms)
+                           : LINGER_TIMEOUT_MS);
   return TRUE;
 }
 
