@@ -2697,7 +2697,8 @@ assert_busy_reply (const char *reply)
 
 /* A body that would pass the budget with those in flight gets 503 with
  * Retry-After: a declared one before any of it is read, a chunked one once
- * what came passes it; uploads, streamed to disk, do not count. */
+ * what came passes it, an upload (streamed to disk as it comes) once it is
+ * whole, when it would be mapped; a small upload still fits. */
 static void
 test_body_budget (Fixture       *fx,
                   gconstpointer  data)
@@ -2751,9 +2752,31 @@ test_body_budget (Fixture       *fx,
     g_assert_cmpuint (sent, >=, max / 2);
   }
 
-  /* An upload streams to disk: the budget does not hold it back. */
+  /* An upload larger than the half MiB left: refused once whole, nothing
+   * stored. */
+  {
+    g_autoptr(GByteArray) big = g_byte_array_new ();
+    g_autoptr(GBytes) big_png = NULL;
+    g_autoptr(Response) refused = NULL;
+
+    g_byte_array_append (big, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+    g_byte_array_set_size (big, max * 3 / 4);
+    big_png = g_byte_array_free_to_bytes (g_steal_pointer (&big));
+    refused = post_upload (fx, "file", "big.png", big_png, "1001", JOB_TOKEN);
+    assert_json_error (refused, SOUP_STATUS_SERVICE_UNAVAILABLE);
+    g_assert_cmpstr (refused->retry_after, ==, "5");
+    g_assert_cmpuint (count_images (fx), ==, 0);
+  }
+  /* A small one fits, and gives its share back with its answer: so does
+   * the next. */
   upload = post_upload (fx, "file", "a.png", png, "1001", JOB_TOKEN);
   g_assert_cmpuint (upload->status, ==, 200);
+  {
+    g_autoptr(GBytes) png2 = png_bytes (16, 17);
+    g_autoptr(Response) again = post_upload (fx, "file", "b.png", png2, "1001", JOB_TOKEN);
+
+    g_assert_cmpuint (again->status, ==, 200);
+  }
 
   /* The holder's body completes (blanks are no notification) and its
    * share comes back: the same large body is taken again. */

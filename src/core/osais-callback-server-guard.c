@@ -8,8 +8,9 @@
  * slowest incomplete connection rather than refusing a newcomer), the header
  * and body timeouts and a minimum body rate (per-worker deadline queues, one
  * timer source per worker), the early 413, refusing ambiguous framing, a
- * memory budget for request bodies across all workers, and streaming uploads
- * to a temporary file.
+ * memory budget for request bodies across all workers (bodies read into
+ * memory, and uploads mapped from their temporary file once whole), and
+ * streaming uploads to a temporary file.
  *
  * Every answer closes its connection ("Connection: close"): OSAIS sends a
  * handful of callbacks per image, so one TCP handshake per callback costs
@@ -847,8 +848,8 @@ message_got_headers_cb (SoupServerMessage *msg,
 
   if (state->route != NULL && state->route->streamed)
     {
-      /* The body goes to disk as it comes: no upload is ever held whole in
-       * memory, so only bodies of other routes count in the budget. */
+      /* The body goes to disk as it comes and counts in the budget only
+       * once whole (see osais_callback_server_guard_body_done()). */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       if (!open_body_file (worker, state))
         {
@@ -930,33 +931,44 @@ message_got_chunk_cb (SoupServerMessage *msg,
 
 /* libsoup calls the handler from its own "got-body" handler, which runs
  * before any we could connect: so the handler calls this first. */
-void
+gboolean
 osais_callback_server_guard_body_done (Worker            *worker,
                                        SoupServerMessage *msg)
 {
   MessageState *state = message_state (msg);
   Connection *conn = lookup_connection (worker, msg);
+  g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GError) error = NULL;
 
   /* Our own work (the store) is not bounded by the client's timeouts. */
   if (conn != NULL && conn->phase == PHASE_BODY)
     connection_set_phase (conn, PHASE_WORK);
 
-  if (state != NULL && state->fd >= 0)
-    {
-      g_autoptr(GMappedFile) file = NULL;
-      g_autoptr(GError) error = NULL;
+  if (state == NULL || state->fd < 0)
+    return TRUE;
 
-      if (state->received > 0)
-        file = g_mapped_file_new_from_fd (state->fd, FALSE, &error);
-      if (file != NULL)
-        state->mapped = g_mapped_file_get_bytes (file);
-      else
-        state->mapped = g_bytes_new (NULL, 0);
-      if (error != NULL)
-        g_debug ("Cannot map an upload: %s", error->message);
+  /* A streamed body cost no memory while it came; from now on it is
+   * mapped, parsed and read by the store until the answer, so it counts in
+   * the same budget as bodies held in memory: that one budget bounds both.
+   * It counts only once whole, so that slow uploads cannot hold the budget
+   * and keep the others out. */
+  if (!reserve_body_bytes (state, state->received))
+    {
       close (state->fd);
       state->fd = -1;
+      return FALSE;
     }
+  if (state->received > 0)
+    file = g_mapped_file_new_from_fd (state->fd, FALSE, &error);
+  if (file != NULL)
+    state->mapped = g_mapped_file_get_bytes (file);
+  else
+    state->mapped = g_bytes_new (NULL, 0);
+  if (error != NULL)
+    g_debug ("Cannot map an upload: %s", error->message);
+  close (state->fd);
+  state->fd = -1;
+  return TRUE;
 }
 
 const Route *

@@ -316,7 +316,6 @@ worker_thread (gpointer user_data)
    * only released. */
   worker->stopping = TRUE;
   g_cancellable_cancel (worker->cancellable);
-  osais_callback_server_routes_finish (worker);
   soup_server_disconnect (worker->server);
   drain_pending (worker, STOP_DRAIN_TIMEOUT_MS);
 
@@ -902,7 +901,8 @@ osais_callback_server_class_init (OsaisCallbackServerClass *klass)
                        0, G_MAXUINT, OSAIS_CALLBACK_SERVER_BODY_RATE_GRACE_MS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   /* The bytes of request bodies held in memory at once, all connections
-   * together (uploads stream to disk and do not count). */
+   * together: bodies read into memory, and uploads from the moment they are
+   * whole (streamed to disk, then mapped) until their answer. */
   properties[PROP_BODY_MEMORY_BUDGET] =
     g_param_spec_uint64 ("body-memory-budget", NULL, NULL,
                          0, G_MAXUINT64, OSAIS_CALLBACK_SERVER_BODY_MEMORY_BUDGET,
