@@ -67,6 +67,7 @@ struct _Connection
   Worker            *worker;
   guint              serial;
   GSocket           *socket;
+  GSocketAddress    *remote;         /* asked once, when admitted */
   GObject           *connection;     /* weakly referenced */
   char              *key;            /* the remote address, "host:port" */
   SoupServerMessage *msg;            /* the request being served, unowned */
@@ -380,6 +381,7 @@ connection_free (Connection *conn)
   g_assert (conn->stolen == NULL);
   connection_set_deadline (conn, NULL, 0);
   g_object_unref (conn->socket);
+  g_object_unref (conn->remote);
   g_free (conn->key);
   g_free (conn);
 }
@@ -551,6 +553,7 @@ osais_callback_server_guard_admit (OsaisCallbackServer *self,
       conn->worker = worker;
       conn->serial = ++self->next_serial;
       conn->socket = g_object_ref (socket);
+      conn->remote = g_steal_pointer (&remote);
       conn->key = g_steal_pointer (&key);
       conn->all_link.data = conn;
       conn->deadline_link.data = conn;
@@ -585,7 +588,6 @@ osais_callback_server_guard_serve (Connection *conn)
   OsaisCallbackServer *self = worker->self;
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GError) error = NULL;
   Connection *stale;
   gboolean evicted;
@@ -595,8 +597,7 @@ osais_callback_server_guard_serve (Connection *conn)
   g_mutex_unlock (&self->guard_mutex);
 
   local = g_socket_get_local_address (conn->socket, NULL);
-  remote = g_socket_get_remote_address (conn->socket, NULL);
-  if (local == NULL || remote == NULL || evicted || worker->quitting)
+  if (local == NULL || evicted || worker->quitting)
     {
       g_debug ("Connection %u closed before it was served", conn->serial);
       osais_callback_server_guard_release (conn);
@@ -625,8 +626,8 @@ osais_callback_server_guard_serve (Connection *conn)
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
   connection_set_phase (conn, PHASE_HEAD);
 
-  if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local, remote,
-                                    &error))
+  if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local,
+                                    conn->remote, &error))
     {
       g_debug ("Could not serve a connection: %s", error->message);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
