@@ -1417,7 +1417,7 @@ test_slowloris (Fixture       *fx,
   Attacker attackers[48];
   GThread *threads[G_N_ELEMENTS (attackers)];
   guint acknowledged = 0;
-  guint attempts = 100;
+  guint attempts = 50;
   guint connections = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (attackers); i++)
