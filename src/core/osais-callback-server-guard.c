@@ -8,8 +8,9 @@
  * slowest incomplete connection rather than refusing a newcomer), the header
  * and body timeouts and a minimum body rate (per-worker deadline queues, one
  * timer source per worker), the early 413, refusing ambiguous framing, a
- * memory budget for request bodies across all workers, and streaming uploads
- * to a temporary file.
+ * memory budget for request bodies across all workers (bodies read into
+ * memory, and uploads mapped from their temporary file once whole), and
+ * streaming uploads to a temporary file.
  *
  * Every answer closes its connection ("Connection: close"): OSAIS sends a
  * handful of callbacks per image, so one TCP handshake per callback costs
@@ -66,6 +67,7 @@ struct _Connection
   Worker            *worker;
   guint              serial;
   GSocket           *socket;
+  GSocketAddress    *remote;         /* asked once, when admitted */
   GObject           *connection;     /* weakly referenced */
   char              *key;            /* the remote address, "host:port" */
   SoupServerMessage *msg;            /* the request being served, unowned */
@@ -379,6 +381,7 @@ connection_free (Connection *conn)
   g_assert (conn->stolen == NULL);
   connection_set_deadline (conn, NULL, 0);
   g_object_unref (conn->socket);
+  g_object_unref (conn->remote);
   g_free (conn->key);
   g_free (conn);
 }
@@ -550,6 +553,7 @@ osais_callback_server_guard_admit (OsaisCallbackServer *self,
       conn->worker = worker;
       conn->serial = ++self->next_serial;
       conn->socket = g_object_ref (socket);
+      conn->remote = g_steal_pointer (&remote);
       conn->key = g_steal_pointer (&key);
       conn->all_link.data = conn;
       conn->deadline_link.data = conn;
@@ -584,7 +588,6 @@ osais_callback_server_guard_serve (Connection *conn)
   OsaisCallbackServer *self = worker->self;
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GError) error = NULL;
   Connection *stale;
   gboolean evicted;
@@ -594,8 +597,7 @@ osais_callback_server_guard_serve (Connection *conn)
   g_mutex_unlock (&self->guard_mutex);
 
   local = g_socket_get_local_address (conn->socket, NULL);
-  remote = g_socket_get_remote_address (conn->socket, NULL);
-  if (local == NULL || remote == NULL || evicted || worker->quitting)
+  if (local == NULL || evicted || worker->quitting)
     {
       g_debug ("Connection %u closed before it was served", conn->serial);
       osais_callback_server_guard_release (conn);
@@ -624,8 +626,8 @@ osais_callback_server_guard_serve (Connection *conn)
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
   connection_set_phase (conn, PHASE_HEAD);
 
-  if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local, remote,
-                                    &error))
+  if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local,
+                                    conn->remote, &error))
     {
       g_debug ("Could not serve a connection: %s", error->message);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
@@ -753,23 +755,16 @@ reject_and_close (Worker            *worker,
   g_source_set_callback (conn->linger_source, (GSourceFunc) G_CALLBACK (linger_read_cb),
                          conn, NULL);
   g_source_attach (conn->linger_source, worker->context);
-  /* Bounded in time too. */
-  connection_set_deadline (conn, &worker->linger_deadlines, LINGER_TIMEOUT_MS);
+  /* Bounded in time too, and never longer than a client may take to send
+   * a head: the lingering close is a courtesy, not a place to hold. */
+  connection_set_deadline (conn, &worker->linger_deadlines,
+                           worker->self->header_timeout_ms != 0
+                           ? MIN (LINGER_TIMEOUT_MS, worker->self->header_timeout_ms)
+                           : LINGER_TIMEOUT_MS);
   return TRUE;
 }
 
 /* Streaming checks, before and while the body is read */
-
-static gboolean
-is_digits (const char *text)
-{
-  if (*text == '\0')
-    return FALSE;
-  for (; *text != '\0'; text++)
-    if (!g_ascii_isdigit (*text))
-      return FALSE;
-  return TRUE;
-}
 
 /* Counts @size more bytes of bodies held in memory; FALSE when that would
  * pass the budget, and nothing is counted. */
@@ -839,8 +834,7 @@ message_got_headers_cb (SoupServerMessage *msg,
       return;
     }
   if (content_length != NULL &&
-      (!is_digits (content_length) ||
-       !g_ascii_string_to_unsigned (content_length, 10, 0, G_MAXUINT64, &declared, NULL)))
+      !osais_protocol_parse_digits (content_length, G_MAXUINT64, &declared))
     {
       reject_and_close (worker, msg, SOUP_STATUS_BAD_REQUEST, "Invalid or repeated Content-Length");
       return;
@@ -855,8 +849,8 @@ message_got_headers_cb (SoupServerMessage *msg,
 
   if (state->route != NULL && state->route->streamed)
     {
-      /* The body goes to disk as it comes: no upload is ever held whole in
-       * memory, so only bodies of other routes count in the budget. */
+      /* The body goes to disk as it comes and counts in the budget only
+       * once whole (see osais_callback_server_guard_body_done()). */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       if (!open_body_file (worker, state))
         {
@@ -938,33 +932,44 @@ message_got_chunk_cb (SoupServerMessage *msg,
 
 /* libsoup calls the handler from its own "got-body" handler, which runs
  * before any we could connect: so the handler calls this first. */
-void
+gboolean
 osais_callback_server_guard_body_done (Worker            *worker,
                                        SoupServerMessage *msg)
 {
   MessageState *state = message_state (msg);
   Connection *conn = lookup_connection (worker, msg);
+  g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GError) error = NULL;
 
   /* Our own work (the store) is not bounded by the client's timeouts. */
   if (conn != NULL && conn->phase == PHASE_BODY)
     connection_set_phase (conn, PHASE_WORK);
 
-  if (state != NULL && state->fd >= 0)
-    {
-      g_autoptr(GMappedFile) file = NULL;
-      g_autoptr(GError) error = NULL;
+  if (state == NULL || state->fd < 0)
+    return TRUE;
 
-      if (state->received > 0)
-        file = g_mapped_file_new_from_fd (state->fd, FALSE, &error);
-      if (file != NULL)
-        state->mapped = g_mapped_file_get_bytes (file);
-      else
-        state->mapped = g_bytes_new (NULL, 0);
-      if (error != NULL)
-        g_debug ("Cannot map an upload: %s", error->message);
+  /* A streamed body cost no memory while it came; from now on it is
+   * mapped, parsed and read by the store until the answer, so it counts in
+   * the same budget as bodies held in memory: that one budget bounds both.
+   * It counts only once whole, so that slow uploads cannot hold the budget
+   * and keep the others out. */
+  if (!reserve_body_bytes (state, state->received))
+    {
       close (state->fd);
       state->fd = -1;
+      return FALSE;
     }
+  if (state->received > 0)
+    file = g_mapped_file_new_from_fd (state->fd, FALSE, &error);
+  if (file != NULL)
+    state->mapped = g_mapped_file_get_bytes (file);
+  else
+    state->mapped = g_bytes_new (NULL, 0);
+  if (error != NULL)
+    g_debug ("Cannot map an upload: %s", error->message);
+  close (state->fd);
+  state->fd = -1;
+  return TRUE;
 }
 
 const Route *

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 /* The Retry-After of every 503: the store answers busy while it holds as
  * many callbacks as it may for requests in flight, and those requests'
  * replies, which free it, come within seconds; the body budget frees as
- * soon as the bodies in flight are read. */
+ * soon as the bodies in flight are read, or for uploads, answered. */
 #define OSAIS_CALLBACK_SERVER_RETRY_AFTER 5
 
 typedef struct _Worker     Worker;
@@ -47,8 +47,6 @@ struct _Worker
   GCancellable        *cancellable;  /* cancels those operations on stop */
   gboolean             quitting;     /* stop() began: answer what runs, take nothing new */
   gboolean             stopping;     /* connections are gone: touch no message */
-  GQueue               uploads;      /* Upload* waiting for a place in the store */
-  guint                n_storing;    /* uploads the store is working on */
 
   /* The guard's one timer for all the worker's connections: each queue
    * holds the connections armed with one timeout, so it is in deadline
@@ -153,8 +151,6 @@ void         osais_callback_server_handler_cb   (SoupServer           *server,
                                                  const char           *path,
                                                  GHashTable           *query,
                                                  gpointer              user_data);
-/* At stop: drops the uploads still waiting for the store. */
-void         osais_callback_server_routes_finish (Worker              *worker);
 
 /* The guard (osais-callback-server-guard.c) */
 
@@ -175,16 +171,17 @@ void         osais_callback_server_guard_watch      (Worker              *worker
 /* Whether @msg's connection is still open and ours to answer on. */
 gboolean     osais_callback_server_guard_is_open    (Worker              *worker,
                                                      SoupServerMessage   *msg);
-/* The body of @msg is all there: our work on it starts. */
-void         osais_callback_server_guard_body_done  (Worker              *worker,
+/* The body of @msg is all there: our work on it starts. FALSE when a
+ * streamed body, now counted in the body budget, does not fit in it. */
+gboolean     osais_callback_server_guard_body_done  (Worker              *worker,
                                                      SoupServerMessage   *msg);
 /* The route the head of @msg asked for (NULL: none), found once. */
 const Route *osais_callback_server_guard_get_route  (SoupServerMessage   *msg,
                                                      const char         **argument);
 /* The body of a streamed route, mapped from its temporary file. */
 GBytes      *osais_callback_server_guard_dup_body   (SoupServerMessage   *msg);
-/* Gives the pages of @msg's mapped body back to the page cache once read:
- * an upload waiting for the store holds no resident memory of ours. */
+/* Gives the pages of @msg's mapped body back to the page cache once
+ * parsed: the store reads the image's pages again, at its own pace. */
 void         osais_callback_server_guard_drop_pages (SoupServerMessage   *msg);
 /* Writing the answer to @msg is bounded like reading its body was. */
 void         osais_callback_server_guard_answering  (Worker              *worker,

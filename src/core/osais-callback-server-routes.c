@@ -26,13 +26,6 @@ G_STATIC_ASSERT (OSAIS_CALLBACK_SERVER_NOTIFY_MAX_BODY <= OSAIS_PROTOCOL_MAX_JSO
 
 /* Routes that take no body still get a small one. */
 #define SMALL_MAX_BODY (64 * 1024)
-/* How many uploads each worker hands the store at once; the others wait,
- * paused. The store reads (hashes and writes) an upload's mapped body, and
- * those pages stay resident until the answer: this bounds them to a few
- * uploads per worker, however many connections upload at once. Two keep the
- * store's group commit fed. */
-#define STORING_PER_WORKER 2
-
 /* A message paused while the store works on it. */
 typedef struct
 {
@@ -203,17 +196,13 @@ apply_notification_cb (GObject      *source,
   pending_complete (user_data, error);
 }
 
-/* An upload checked and ready for the store. */
+/* An upload checked and in the store's hands; its body, mapped, counts in
+ * the body budget until its message goes (see the guard). */
 typedef struct
 {
-  Pending    *pending;
-  gint64      uid;
-  char       *token;
-  int         cycle;
-  GBytes     *image;
-  const char *image_type;
-  guint       width;
-  guint       height;
+  Pending *pending;
+  char    *token;
+  GBytes  *image;
 } Upload;
 
 static void
@@ -224,59 +213,18 @@ upload_free (Upload *upload)
   g_free (upload);
 }
 
-static void store_next_upload (Worker *worker);
-
 static void
 add_image_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   Upload *upload = user_data;
-  Worker *worker = upload->pending->worker;
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisImage) image = NULL;
 
   image = osais_store_add_image_finish (OSAIS_STORE (source), result, &error);
   pending_complete (upload->pending, error);
   upload_free (upload);
-  g_assert (worker->n_storing > 0);
-  worker->n_storing--;
-  store_next_upload (worker);
-}
-
-static void
-store_next_upload (Worker *worker)
-{
-  Upload *upload;
-
-  while (worker->n_storing < STORING_PER_WORKER &&
-         (upload = g_queue_pop_head (&worker->uploads)) != NULL)
-    {
-      /* Its client went while it waited: nobody to acknowledge. */
-      if (upload->pending->finished)
-        {
-          pending_free (upload->pending);
-          upload_free (upload);
-          continue;
-        }
-      worker->n_storing++;
-      osais_store_add_image_async (worker->self->store, upload->uid, upload->token,
-                                   upload->cycle, upload->image, upload->image_type,
-                                   upload->width, upload->height, worker->cancellable,
-                                   add_image_cb, upload);
-    }
-}
-
-void
-osais_callback_server_routes_finish (Worker *worker)
-{
-  Upload *upload;
-
-  while ((upload = g_queue_pop_head (&worker->uploads)) != NULL)
-    {
-      pending_free (upload->pending);
-      upload_free (upload);
-    }
 }
 
 /* Handlers */
@@ -367,15 +315,11 @@ handle_upload (Worker            *worker,
   osais_callback_server_guard_drop_pages (msg);
   checked = g_new0 (Upload, 1);
   checked->pending = pending_new (worker, msg, token, upload->uid_text, upload->uid_is_number);
-  checked->uid = uid;
   checked->token = g_strdup (token);
-  checked->cycle = (int) cycle;
   checked->image = g_bytes_ref (upload->image);
-  checked->image_type = image_type;
-  checked->width = width;
-  checked->height = height;
-  g_queue_push_tail (&worker->uploads, checked);
-  store_next_upload (worker);
+  osais_store_add_image_async (worker->self->store, uid, checked->token, (int) cycle,
+                               checked->image, image_type, width, height, worker->cancellable,
+                               add_image_cb, checked);
   return FALSE;
 }
 
@@ -530,9 +474,12 @@ osais_callback_server_handler_cb (SoupServer        *server,
   const Route *route = osais_callback_server_guard_get_route (msg, &argument);
   gboolean answered = TRUE;
 
-  osais_callback_server_guard_body_done (worker, msg);
-
-  if (route == NULL)
+  if (!osais_callback_server_guard_body_done (worker, msg))
+    {
+      set_error_response (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                          "Too many request bodies in flight");
+    }
+  else if (route == NULL)
     {
       set_error_response (msg, SOUP_STATUS_NOT_FOUND, "Not found");
     }

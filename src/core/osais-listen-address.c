@@ -14,17 +14,7 @@
 
 #include "osais-callback-server.h"
 #include "osais-listen-address.h"
-
-static gboolean
-is_digits (const char *text)
-{
-  if (*text == '\0')
-    return FALSE;
-  for (; *text != '\0'; text++)
-    if (!g_ascii_isdigit (*text))
-      return FALSE;
-  return TRUE;
-}
+#include "osais-protocol.h"
 
 gboolean
 osais_parse_listen_address (const char  *text,
@@ -64,8 +54,7 @@ osais_parse_listen_address (const char  *text,
       port_part = text;
     }
 
-  if (!is_digits (port_part) ||
-      !g_ascii_string_to_unsigned (port_part, 10, 0, G_MAXUINT16, &value, NULL))
+  if (!osais_protocol_parse_digits (port_part, G_MAXUINT16, &value))
     goto invalid;
 
   if (host != NULL)

@@ -109,6 +109,20 @@ osais_protocol_parse_int64 (const char *text,
   return TRUE;
 }
 
+gboolean
+osais_protocol_parse_digits (const char *text,
+                             guint64     max,
+                             guint64    *value)
+{
+  /* g_ascii_string_to_unsigned() alone would take a sign or a space. */
+  if (text == NULL || text[0] == '\0')
+    return FALSE;
+  for (const char *c = text; *c != '\0'; c++)
+    if (!g_ascii_isdigit (*c))
+      return FALSE;
+  return g_ascii_string_to_unsigned (text, 10, 0, max, value, NULL);
+}
+
 /* Scans a JSON text once, before json-glib sees it, for what json-glib 1.6
  * handles badly: it recurses per nesting level (a deep body could exhaust
  * the stack); it silently wraps integer literals that overflow 64 bits

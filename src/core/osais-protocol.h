@@ -136,6 +136,11 @@ const char        *osais_json_object_get_string  (JsonObject         *object,
 /* Parses a uid or an integer that may come as a JSON number or a string. */
 gboolean           osais_protocol_parse_int64    (const char         *text,
                                                    gint64             *value);
+/* Parses a decimal of ASCII digits only, at most @max: no sign, no space,
+ * nothing after (a Content-Length, a port). */
+gboolean           osais_protocol_parse_digits   (const char         *text,
+                                                   guint64             max,
+                                                   guint64            *value);
 
 const char        *osais_stage_to_string         (OsaisStage          stage);
 gboolean           osais_stage_is_valid          (int                 value);

@@ -154,6 +154,10 @@ main (int   argc,
                 "address", "127.0.0.1",
                 "port", (guint) port,
                 NULL);
+  /* The server's threads, to compare with its default (see the README). */
+  if (g_getenv ("BENCH_SERVER_THREADS") != NULL)
+    g_object_set (server, "threads",
+                  (guint) g_ascii_strtoull (g_getenv ("BENCH_SERVER_THREADS"), NULL, 10), NULL);
   if (!osais_callback_server_start (server, &error))
     {
       g_printerr ("bench-callback-server: cannot start the server: %s\n", error->message);

@@ -12,6 +12,8 @@
 --   BENCH_THREADS  the wrk thread count (-t), to split the jobs between threads
 --   BENCH_PASS     a number distinct for each wrk invocation of a run
 --   BENCH_IMAGES   (upload) directory of noise-NNN.png
+--   BENCH_CLOSE    1: every request says "Connection: close", so that wrk
+--                  opens a new connection per callback, with either server
 --
 -- /notify: stage 3 (image started) with a new cycle each time, so that every
 -- notification is new to the store and really committed. Each thread owns
@@ -33,6 +35,7 @@ local bit = require("bit")
 local route = os.getenv("BENCH_ROUTE") or "notify"
 local n_threads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local pass = tonumber(os.getenv("BENCH_PASS") or "0")
+local close_each = os.getenv("BENCH_CLOSE") == "1"
 
 local jobs = {}
 local token_of = {}
@@ -122,13 +125,20 @@ local function next_job()
   return job, cycle
 end
 
+local function headers(h)
+  if close_each then
+    h["Connection"] = "close"
+  end
+  return h
+end
+
 local function notify_request()
   local job, cycle = next_job()
   local body = string.format(
     '{"uid":"%s","token":"%s","stage":"3","cycle":"%d","engine":"diffusion",' ..
     '"username":"bench","filename":"","descr":"AI starts processing image %d"}',
     job.uid, job.token, cycle, cycle)
-  return wrk.format("POST", "/notify", { ["Content-Type"] = "application/json" }, body)
+  return wrk.format("POST", "/notify", headers({ ["Content-Type"] = "application/json" }), body)
 end
 
 local function field(name, value)
@@ -147,7 +157,8 @@ local function upload_request()
                "filename=\"output.png\"\r\nContent-Type: image/png\r\n\r\n" ..
                image.head .. chunk .. image.tail .. "\r\n--" .. boundary .. "--\r\n"
   return wrk.format("POST", "/upload",
-                    { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }, body)
+                    headers({ ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }),
+                    body)
 end
 
 if route == "upload" then
