@@ -1560,25 +1560,12 @@ clear_action (GtkWidget  *widget,
 /* Welcome ----------------------------------------------------------------- */
 
 static void
-logged_in_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* The banner shows a failed login with a way to fix it, whoever started
-   * the login. */
-  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
-    g_debug ("Login failed: %s", error->message);
-}
-
-static void
 choose_mode (OsaisWindow      *self,
              OsaisAccountMode  mode)
 {
   g_settings_set_enum (self->settings, "account-mode", mode);
   g_object_set (self->session, "account-mode", mode, NULL);
-  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+  osais_login_failure_log_in (self->session);
 }
 
 static void
@@ -1605,7 +1592,7 @@ retry_login_action (GtkWidget  *widget,
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
 
-  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+  osais_login_failure_log_in (self->session);
 }
 
 static void
