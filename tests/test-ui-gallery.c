@@ -222,7 +222,9 @@ gallery_window_open (GalleryWindow *gw,
 {
   gw->window = gtk_window_new ();
   gw->overlay = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
-  gw->gallery = OSAIS_GALLERY (osais_gallery_new ());
+  /* The test's own reference, so that closing can check nothing else keeps
+   * the gallery alive. */
+  gw->gallery = OSAIS_GALLERY (g_object_ref_sink (osais_gallery_new ()));
   adw_toast_overlay_set_child (gw->overlay, GTK_WIDGET (gw->gallery));
   gtk_window_set_child (GTK_WINDOW (gw->window), GTK_WIDGET (gw->overlay));
   gtk_window_set_default_size (GTK_WINDOW (gw->window), width, height);
@@ -236,6 +238,7 @@ gallery_window_close (GalleryWindow *gw)
   osais_gallery_set_store (gw->gallery, NULL);
   gtk_window_destroy (GTK_WINDOW (gw->window));
   osais_ui_test_settle (50);
+  g_assert_finalize_object (g_steal_pointer (&gw->gallery));
 }
 
 static void

@@ -57,7 +57,9 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GPtrArray) warnings = NULL;
 
   fixture->engines = osais_engines_load (&warnings);
-  fixture->well = OSAIS_INPUT_WELL (osais_input_well_new ());
+  /* The test's own reference, so that tear-down can check nothing else
+   * keeps the well alive. */
+  fixture->well = OSAIS_INPUT_WELL (g_object_ref_sink (osais_input_well_new ()));
   osais_input_well_set_engine (fixture->well, osais_engines_lookup (fixture->engines, "gfpgan"));
   fixture->overlay = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
   adw_toast_overlay_set_child (fixture->overlay, GTK_WIDGET (fixture->well));
@@ -74,8 +76,9 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_clear_handle_id (&fixture->tick_id, g_source_remove);
   gtk_window_destroy (GTK_WINDOW (fixture->window));
-  g_clear_object (&fixture->engines);
   osais_ui_test_settle (50);
+  g_assert_finalize_object (g_steal_pointer (&fixture->well));
+  g_clear_object (&fixture->engines);
 }
 
 /* Pastes what the clipboard holds, and keeps the main loop's pulse. */
