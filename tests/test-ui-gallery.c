@@ -294,13 +294,13 @@ retried_cb (gpointer data)
   return *(gint64 *) data != 0;
 }
 
+/* Whether @widget activates the action named @data. */
 static gboolean
-is_retry_button (GtkWidget     *widget,
-                 gconstpointer  data)
+names_action (GtkWidget     *widget,
+              gconstpointer  data)
 {
-  return GTK_IS_BUTTON (widget)
-         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)),
-                       "win.retry-job") == 0;
+  return GTK_IS_ACTIONABLE (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
 }
 
 /* A tile says what it is: a caption on hover, and which image of which job
@@ -356,19 +356,10 @@ job_gone (gpointer data)
   return osais_store_lookup (gone->store, gone->uid) == NULL;
 }
 
-static gboolean
-is_dismiss_button (GtkWidget     *widget,
-                   gconstpointer  data)
-{
-  return GTK_IS_ACTIONABLE (widget)
-         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)),
-                       "gallery.dismiss-job") == 0;
-}
-
 static GtkWidget *
 find_dismiss_button (GtkWidget *card)
 {
-  GtkWidget *button = osais_ui_test_find_widget (card, is_dismiss_button, NULL);
+  GtkWidget *button = osais_ui_test_find_widget (card, names_action, "gallery.dismiss-job");
 
   g_assert_nonnull (button);
   return button;
@@ -414,7 +405,7 @@ test_failed_job_card (void)
   card = find_card (gw.gallery, failed);
   g_assert_nonnull (card);
   g_assert_cmpstr (osais_gallery_cell_get_stage_text (card), ==, "Failed");
-  retry_button = osais_ui_test_find_widget (GTK_WIDGET (card), is_retry_button, NULL);
+  retry_button = osais_ui_test_find_widget (GTK_WIDGET (card), names_action, "win.retry-job");
   g_assert_nonnull (retry_button);
   g_assert_true (gtk_widget_is_visible (retry_button));
   /* A button's activation clicks it after its pressed look has shown. */

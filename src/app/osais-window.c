@@ -1872,15 +1872,23 @@ retry_job_cb (OsaisWindow *self,
   osais_session_retry_async (self->session, job, NULL, retried_cb, g_object_ref (self));
 }
 
+/* The job an action names by its uid, if the history still has it. */
+static OsaisJob *
+lookup_action_job (OsaisWindow *self,
+                   GVariant    *uid)
+{
+  OsaisStore *store = osais_session_get_store (self->session);
+
+  return store != NULL ? osais_store_lookup (store, g_variant_get_int64 (uid)) : NULL;
+}
+
 static void
 retry_job_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
-  OsaisStore *store = osais_session_get_store (self->session);
-  OsaisJob *job = store != NULL ? osais_store_lookup (store, g_variant_get_int64 (parameter))
-                                : NULL;
+  OsaisJob *job = lookup_action_job (self, parameter);
 
   /* The job may have been deleted while its toast was showing. */
   if (job != NULL)
@@ -1895,9 +1903,7 @@ show_job_action (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
-  OsaisStore *store = osais_session_get_store (self->session);
-  OsaisJob *job = store != NULL ? osais_store_lookup (store, g_variant_get_int64 (parameter))
-                                : NULL;
+  OsaisJob *job = lookup_action_job (self, parameter);
 
   if (job == NULL)
     {
