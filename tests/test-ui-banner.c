@@ -98,7 +98,7 @@ test_button_activates_action (void)
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
   g_autoptr(GSimpleAction) action = g_simple_action_new ("fix", NULL);
   GtkWidget *window = gtk_window_new ();
-  GtkWidget *banner = osais_banner_new ("Something lasts");
+  GtkWidget *banner = g_object_ref_sink (osais_banner_new ("Something lasts"));
   GtkWidget *button = osais_ui_test_find_widget (banner, is_button, NULL);
   guint activated = 0;
 
@@ -119,6 +119,7 @@ test_button_activates_action (void)
   g_assert_cmpuint (activated, ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (banner);
 }
 
 int

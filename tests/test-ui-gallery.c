@@ -222,7 +222,9 @@ gallery_window_open (GalleryWindow *gw,
 {
   gw->window = gtk_window_new ();
   gw->overlay = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
-  gw->gallery = OSAIS_GALLERY (osais_gallery_new ());
+  /* The test's own reference, so that closing can check nothing else keeps
+   * the gallery alive. */
+  gw->gallery = OSAIS_GALLERY (g_object_ref_sink (osais_gallery_new ()));
   adw_toast_overlay_set_child (gw->overlay, GTK_WIDGET (gw->gallery));
   gtk_window_set_child (GTK_WINDOW (gw->window), GTK_WIDGET (gw->overlay));
   gtk_window_set_default_size (GTK_WINDOW (gw->window), width, height);
@@ -236,6 +238,7 @@ gallery_window_close (GalleryWindow *gw)
   osais_gallery_set_store (gw->gallery, NULL);
   gtk_window_destroy (GTK_WINDOW (gw->window));
   osais_ui_test_settle (50);
+  g_assert_finalize_object (g_steal_pointer (&gw->gallery));
 }
 
 static void
@@ -291,13 +294,13 @@ retried_cb (gpointer data)
   return *(gint64 *) data != 0;
 }
 
+/* Whether @widget activates the action named @data. */
 static gboolean
-is_retry_button (GtkWidget     *widget,
-                 gconstpointer  data)
+names_action (GtkWidget     *widget,
+              gconstpointer  data)
 {
-  return GTK_IS_BUTTON (widget)
-         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)),
-                       "win.retry-job") == 0;
+  return GTK_IS_ACTIONABLE (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
 }
 
 /* A tile says what it is: a caption on hover, and which image of which job
@@ -353,19 +356,10 @@ job_gone (gpointer data)
   return osais_store_lookup (gone->store, gone->uid) == NULL;
 }
 
-static gboolean
-is_dismiss_button (GtkWidget     *widget,
-                   gconstpointer  data)
-{
-  return GTK_IS_ACTIONABLE (widget)
-         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)),
-                       "gallery.dismiss-job") == 0;
-}
-
 static GtkWidget *
 find_dismiss_button (GtkWidget *card)
 {
-  GtkWidget *button = osais_ui_test_find_widget (card, is_dismiss_button, NULL);
+  GtkWidget *button = osais_ui_test_find_widget (card, names_action, "gallery.dismiss-job");
 
   g_assert_nonnull (button);
   return button;
@@ -411,7 +405,7 @@ test_failed_job_card (void)
   card = find_card (gw.gallery, failed);
   g_assert_nonnull (card);
   g_assert_cmpstr (osais_gallery_cell_get_stage_text (card), ==, "Failed");
-  retry_button = osais_ui_test_find_widget (GTK_WIDGET (card), is_retry_button, NULL);
+  retry_button = osais_ui_test_find_widget (GTK_WIDGET (card), names_action, "win.retry-job");
   g_assert_nonnull (retry_button);
   g_assert_true (gtk_widget_is_visible (retry_button));
   /* A button's activation clicks it after its pressed look has shown. */

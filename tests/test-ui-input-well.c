@@ -57,7 +57,9 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GPtrArray) warnings = NULL;
 
   fixture->engines = osais_engines_load (&warnings);
-  fixture->well = OSAIS_INPUT_WELL (osais_input_well_new ());
+  /* The test's own reference, so that tear-down can check nothing else
+   * keeps the well alive. */
+  fixture->well = OSAIS_INPUT_WELL (g_object_ref_sink (osais_input_well_new ()));
   osais_input_well_set_engine (fixture->well, osais_engines_lookup (fixture->engines, "gfpgan"));
   fixture->overlay = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
   adw_toast_overlay_set_child (fixture->overlay, GTK_WIDGET (fixture->well));
@@ -74,8 +76,9 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_clear_handle_id (&fixture->tick_id, g_source_remove);
   gtk_window_destroy (GTK_WINDOW (fixture->window));
-  g_clear_object (&fixture->engines);
   osais_ui_test_settle (50);
+  g_assert_finalize_object (g_steal_pointer (&fixture->well));
+  g_clear_object (&fixture->engines);
 }
 
 /* Pastes what the clipboard holds, and keeps the main loop's pulse. */
@@ -322,6 +325,44 @@ test_drop_refused_files (Fixture       *fixture,
   g_assert_nonnull (strstr (osais_input_well_get_error (fixture->well), "“huge.png” is"));
 }
 
+static void
+open_files_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  char ***uris = user_data;
+
+  g_strfreev (*uris);
+  *uris = g_variant_dup_strv (parameter, NULL);
+}
+
+/* In a window, a file dropped on the well goes where a drop on the window
+ * sends it: the window's win.open-files, which the well does not second
+ * guess. */
+static void
+test_drop_in_window (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) open_files = g_simple_action_new ("open-files",
+                                                             G_VARIANT_TYPE_STRING_ARRAY);
+  g_autofree char *path = g_build_filename (osais_test_get_dir (), "dropped.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_auto(GStrv) opened = NULL;
+
+  g_signal_connect (open_files, "activate", G_CALLBACK (open_files_activated), &opened);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (open_files));
+  gtk_widget_insert_action_group (fixture->window, "win", G_ACTION_GROUP (group));
+
+  g_assert_true (osais_ui_test_drop_file (GTK_WIDGET (fixture->well), file, 10.0, 10.0));
+  g_assert_nonnull (opened);
+  g_assert_cmpuint (g_strv_length (opened), ==, 1);
+  g_assert_cmpstr (opened[0], ==, uri);
+  g_assert_false (osais_input_well_get_has_input (fixture->well));
+  g_assert_false (osais_input_well_get_loading (fixture->well));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,6 +379,8 @@ main (int   argc,
               fixture_set_up, test_paste_huge_header, fixture_tear_down);
   g_test_add ("/Osais/Ui/InputWell/paste-not-an-image", Fixture, NULL,
               fixture_set_up, test_paste_not_an_image, fixture_tear_down);
+  g_test_add ("/Osais/Ui/InputWell/drop-in-window", Fixture, NULL,
+              fixture_set_up, test_drop_in_window, fixture_tear_down);
   g_test_add ("/Osais/Ui/InputWell/drop-refused-files", Fixture, NULL,
               fixture_set_up, test_drop_refused_files, fixture_tear_down);
 

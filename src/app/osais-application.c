@@ -62,6 +62,7 @@ G_DEFINE_FINAL_TYPE (OsaisApplication, osais_application, ADW_TYPE_APPLICATION)
 enum {
   PROP_0,
   PROP_SESSION,
+  PROP_SETTINGS,
   PROP_RECEIVING_IN_BACKGROUND,
   N_PROPS
 };
@@ -1119,6 +1120,10 @@ osais_application_get_property (GObject    *object,
       g_value_set_object (value, self->session);
       break;
 
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
     case PROP_RECEIVING_IN_BACKGROUND:
       g_value_set_boolean (value, self->receiving_in_background);
       break;
@@ -1147,6 +1152,10 @@ osais_application_class_init (OsaisApplicationClass *klass)
   properties[PROP_SESSION] =
     g_param_spec_object ("session", NULL, NULL,
                          OSAIS_TYPE_SESSION,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL,
+                         G_TYPE_SETTINGS,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_RECEIVING_IN_BACKGROUND] =
     g_param_spec_boolean ("receiving-in-background", NULL, NULL, FALSE,

@@ -108,3 +108,22 @@ osais_login_failure_dup_advice (const char   *origin,
    * is best said by the core's own message. */
   return g_strdup_printf (_("Could not sign in: %s"), error->message);
 }
+
+static void
+logged_in_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
+    g_debug ("Login failed: %s", error->message);
+}
+
+void
+osais_login_failure_log_in (OsaisSession *session)
+{
+  g_return_if_fail (OSAIS_IS_SESSION (session));
+
+  osais_session_log_in_async (session, NULL, logged_in_cb, NULL);
+}

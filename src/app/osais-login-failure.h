@@ -30,4 +30,9 @@ char             *osais_login_failure_dup_advice  (const char       *origin,
 OsaisLoginRemedy  osais_login_failure_get_remedy  (OsaisAccountMode  mode,
                                                    const GError     *error);
 
+/* Logs in on @session for a control that shows no outcome of its own: a
+ * failure shows, with what fixes it, through the session's login-state (the
+ * banner, the preferences' status), whoever started the login. */
+void              osais_login_failure_log_in      (OsaisSession     *session);
+
 G_END_DECLS

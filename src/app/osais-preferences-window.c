@@ -501,18 +501,6 @@ sign_out_action (GtkWidget  *widget,
 }
 
 static void
-logged_in_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* The outcome shows through the session's login-state and account-label. */
-  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
-    g_debug ("Login failed: %s", error->message);
-}
-
-static void
 apply_account_mode (OsaisPreferencesWindow *self,
                     OsaisAccountMode        mode)
 {
@@ -521,7 +509,7 @@ apply_account_mode (OsaisPreferencesWindow *self,
 
   g_settings_set_enum (self->settings, "account-mode", mode);
   osais_session_set_account_mode (self->session, mode);
-  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+  osais_login_failure_log_in (self->session);
 }
 
 static void
@@ -790,7 +778,7 @@ origin_apply_cb (OsaisPreferencesWindow *self)
 
   /* The offline simulator has its own origin. */
   if (mode == OSAIS_ACCOUNT_MODE_DEMO || mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
-    osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+    osais_login_failure_log_in (self->session);
 }
 
 /* What was checked was the old address. */

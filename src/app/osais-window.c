@@ -12,7 +12,6 @@
 
 #include <glib/gi18n.h>
 
-#include "osais-application.h"
 #include "osais-banner.h"
 #include "osais-cost.h"
 #include "osais-gallery.h"
@@ -111,22 +110,36 @@ struct _OsaisWindow
 
 G_DEFINE_FINAL_TYPE (OsaisWindow, osais_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void bind_application     (OsaisWindow      *self,
-                                  OsaisApplication *application);
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void bind_application     (OsaisWindow      *self);
 static void update_status        (OsaisWindow      *self);
 static void update_tunnel_search (OsaisWindow      *self);
 
 OsaisWindow *
 osais_window_new (OsaisApplication *application)
 {
+  g_autoptr(OsaisSession) session = NULL;
+  g_autoptr(GSettings) settings = NULL;
   OsaisWindow *self;
 
-  g_return_val_if_fail (OSAIS_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
 
+  /* The application's, handed down: the window knows nothing else of it. */
+  g_object_get (application, "session", &session, "settings", &settings, NULL);
   self = g_object_new (OSAIS_TYPE_WINDOW,
                        "application", application,
+                       "session", session,
+                       "settings", settings,
                        NULL);
-  bind_application (self, application);
+  bind_application (self);
   return self;
 }
 
@@ -1548,25 +1561,12 @@ clear_action (GtkWidget  *widget,
 /* Welcome ----------------------------------------------------------------- */
 
 static void
-logged_in_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* The banner shows a failed login with a way to fix it, whoever started
-   * the login. */
-  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
-    g_debug ("Login failed: %s", error->message);
-}
-
-static void
 choose_mode (OsaisWindow      *self,
              OsaisAccountMode  mode)
 {
   g_settings_set_enum (self->settings, "account-mode", mode);
   g_object_set (self->session, "account-mode", mode, NULL);
-  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+  osais_login_failure_log_in (self->session);
 }
 
 static void
@@ -1593,7 +1593,7 @@ retry_login_action (GtkWidget  *widget,
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
 
-  osais_session_log_in_async (self->session, NULL, logged_in_cb, NULL);
+  osais_login_failure_log_in (self->session);
 }
 
 static void
@@ -1916,15 +1916,23 @@ retry_job_cb (OsaisWindow *self,
   osais_session_retry_async (self->session, job, NULL, retried_cb, g_object_ref (self));
 }
 
+/* The job an action names by its uid, if the history still has it. */
+static OsaisJob *
+lookup_action_job (OsaisWindow *self,
+                   GVariant    *uid)
+{
+  OsaisStore *store = osais_session_get_store (self->session);
+
+  return store != NULL ? osais_store_lookup (store, g_variant_get_int64 (uid)) : NULL;
+}
+
 static void
 retry_job_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
-  OsaisStore *store = osais_session_get_store (self->session);
-  OsaisJob *job = store != NULL ? osais_store_lookup (store, g_variant_get_int64 (parameter))
-                                : NULL;
+  OsaisJob *job = lookup_action_job (self, parameter);
 
   /* The job may have been deleted while its toast was showing. */
   if (job != NULL)
@@ -1939,9 +1947,7 @@ show_job_action (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
-  OsaisStore *store = osais_session_get_store (self->session);
-  OsaisJob *job = store != NULL ? osais_store_lookup (store, g_variant_get_int64 (parameter))
-                                : NULL;
+  OsaisJob *job = lookup_action_job (self, parameter);
 
   if (job == NULL)
     {
@@ -2054,16 +2060,13 @@ osais_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (osais_window_parent_class)->close_request (window);
 }
 
-/* The application's session and settings. Not in constructed(): GObject
- * sets GtkWindow:application, not a construct property, only after it. */
+/* The window follows its session and settings. Not in constructed():
+ * GObject sets GtkWindow:application, not a construct property, only after
+ * it. */
 static void
-bind_application (OsaisWindow      *self,
-                  OsaisApplication *app)
+bind_application (OsaisWindow *self)
 {
   int width, height;
-
-  self->settings = g_object_ref (osais_application_get_settings (app));
-  self->session = g_object_ref (osais_application_get_session (app));
 
   g_settings_get (self->settings, "window-size", "(ii)", &width, &height);
   gtk_window_set_default_size (GTK_WINDOW (self), width, height);
@@ -2116,6 +2119,52 @@ osais_window_dispose (GObject *object)
 }
 
 static void
+osais_window_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  OsaisWindow *self = OSAIS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osais_window_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  OsaisWindow *self = OSAIS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 osais_window_class_init (OsaisWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -2123,8 +2172,18 @@ osais_window_class_init (OsaisWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = osais_window_dispose;
+  object_class->get_property = osais_window_get_property;
+  object_class->set_property = osais_window_set_property;
   window_class->close_request = osais_window_close_request;
   widget_class->size_allocate = osais_window_size_allocate;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, OSAIS_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (OSAIS_TYPE_BANNER);
   g_type_ensure (OSAIS_TYPE_REQUEST_FORM);

@@ -19,9 +19,11 @@ G_BEGIN_DECLS
  * problems. Actions: win.run, win.clear, win.choose-offline, win.choose-demo,
  * win.choose-sign-in, win.retry-login; for its parts and the application,
  * win.retry-job (x: a job's uid), win.show-job (x) and win.open-files (as:
- * URIs). */
+ * URIs). Properties: session (OsaisSession) and settings (GSettings),
+ * construct-only. */
 G_DECLARE_FINAL_TYPE (OsaisWindow, osais_window, OSAIS, WINDOW, AdwApplicationWindow)
 
+/* A window on @application's session and settings (its properties). */
 OsaisWindow      *osais_window_new              (OsaisApplication *application);
 /* Files handed to the app or dropped on the window: one sets the input image;
  * several offer one job per file. */

@@ -9,6 +9,7 @@
 
 #define G_LOG_DOMAIN "OsaisStore"
 
+#include "osais-image-check.h"
 #include "osais-store-private.h"
 
 /* Files. */
@@ -192,14 +193,9 @@ osais_store_remove_temp_leftovers (const char *images_dir)
 const char *
 osais_store_extension_for_content_type (const char *content_type)
 {
-  if (g_strcmp0 (content_type, "image/png") == 0)
-    return "png";
-  if (g_strcmp0 (content_type, "image/jpeg") == 0)
-    return "jpg";
-  if (g_strcmp0 (content_type, "image/webp") == 0)
-    return "webp";
+  const char *extension = osais_image_extension_for_content_type (content_type);
 
-  return "bin";
+  return extension != NULL ? extension : "bin";
 }
 
 /* Where an image goes: the name comes from what the store knows, never from
