@@ -37,6 +37,10 @@ struct _OsaisPreferencesWindow
   guint                 port_source;
   guint                 pending_port;
 
+  /* A restart of the callback server under way, cancelled (for this
+   * window only: the restart goes on) when the window goes. */
+  GCancellable         *restart_cancellable;
+
   /* The running check of the public URL; cancelled when the URL changes or
    * the window goes. */
   GCancellable         *check_cancellable;
@@ -176,12 +180,15 @@ update_server_status (OsaisPreferencesWindow *self)
 
   if (listening)
     status = g_strdup_printf (_("Listening on %s"), osais_session_get_server_uri (self->session));
+  else if (self->restart_cancellable != NULL)
+    status = g_strdup (_("Restarting…"));
   else if (server_error != NULL)
     status = g_strdup_printf (_("Not listening: %s"), server_error);
   else
     status = g_strdup (_("Not started"));
   adw_action_row_set_subtitle (self->server_status_row, status);
-  set_row_error (GTK_WIDGET (self->server_status_row), !listening && server_error != NULL);
+  set_row_error (GTK_WIDGET (self->server_status_row),
+                 !listening && self->restart_cancellable == NULL && server_error != NULL);
 
   /* The routes are appended to the public base URI, which ends in "/". */
   set_url_row (self->notify_url_row, listening ? public_uri : NULL, "notify");
@@ -794,19 +801,38 @@ origin_apply_cb (OsaisPreferencesWindow *self)
 }
 
 static void
-restart_server (OsaisPreferencesWindow *self)
+server_restarted_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
+  OsaisPreferencesWindow *self = user_data;
   g_autoptr(GError) error = NULL;
 
+  osais_session_restart_server_finish (OSAIS_SESSION (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->restart_cancellable);
+  set_inline_error (self->server_error_label, error != NULL ? error->message : NULL);
+  update_server_status (self);
+}
+
+/* The old server stops on a worker thread (it may be storing callbacks,
+ * for up to its grace period); the window stays live meanwhile. */
+static void
+restart_server (OsaisPreferencesWindow *self)
+{
   /* What was checked was the old address. */
   cancel_check (self);
   set_checking (self, FALSE);
   set_check_result (self, _("Not checked yet"), CHECK_NEUTRAL);
 
-  if (!osais_session_restart_server (self->session, &error))
-    set_inline_error (self->server_error_label, error->message);
-  else
-    set_inline_error (self->server_error_label, NULL);
+  /* Restarts asked for before the first is done share its start. */
+  if (self->restart_cancellable == NULL)
+    self->restart_cancellable = g_cancellable_new ();
+  set_inline_error (self->server_error_label, NULL);
+  osais_session_restart_server_async (self->session, self->restart_cancellable,
+                                      server_restarted_cb, self);
   update_server_status (self);
 }
 
@@ -995,9 +1021,12 @@ osais_preferences_window_dispose (GObject *object)
           && self->pending_port != osais_session_get_listen_port (self->session))
         {
           apply_port (self, self->pending_port);
-          osais_session_restart_server (self->session, NULL);
+          osais_session_restart_server_async (self->session, NULL, NULL, NULL);
         }
     }
+  if (self->restart_cancellable != NULL)
+    g_cancellable_cancel (self->restart_cancellable);
+  g_clear_object (&self->restart_cancellable);
   clear_tunnel_offer (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->session_signals);

@@ -1021,18 +1021,17 @@ use_found_tunnel_action (GtkWidget  *widget,
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
   g_autofree char *url = g_strdup (self->found_url);
-  g_autoptr(GError) error = NULL;
 
   g_debug ("Using the tunnel %s", url != NULL ? url : "(none)");
   if (url == NULL)
     return;
 
   /* As Preferences applies a public URL: saved, and the server restarted
-   * behind it; its new public URI ends the offer and starts the check. */
+   * behind it; its new public URI ends the offer and starts the check. A
+   * server that cannot listen again is the banner's to say. */
   g_settings_set_string (self->settings, "public-url", url);
   osais_session_set_public_url (self->session, url);
-  if (!osais_session_restart_server (self->session, &error))
-    osais_window_show_error (self, _("The callback server could not restart"), error->message);
+  osais_session_restart_server_async (self->session, NULL, NULL, NULL);
 }
 
 static void
