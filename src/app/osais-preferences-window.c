@@ -40,6 +40,8 @@ struct _OsaisPreferencesWindow
   /* A restart of the callback server under way, cancelled (for this
    * window only: the restart goes on) when the window goes. */
   GCancellable         *restart_cancellable;
+  /* A tunnel taken: its URL is checked once the server listens behind it. */
+  gboolean              check_when_restarted;
 
   /* The running check of the public URL; cancelled when the URL changes or
    * the window goes. */
@@ -431,7 +433,7 @@ use_tunnel_action (GtkWidget  *widget,
   gtk_editable_set_text (GTK_EDITABLE (self->public_url_row), url);
   public_url_apply_cb (self);
   if (is_public_url (self, url))
-    check_url_action (widget, "preferences.check-url", NULL);
+    self->check_when_restarted = TRUE;
 }
 
 static void
@@ -815,6 +817,9 @@ server_restarted_cb (GObject      *object,
   g_clear_object (&self->restart_cancellable);
   set_inline_error (self->server_error_label, error != NULL ? error->message : NULL);
   update_server_status (self);
+  if (self->check_when_restarted && error == NULL)
+    check_url_action (GTK_WIDGET (self), "preferences.check-url", NULL);
+  self->check_when_restarted = FALSE;
 }
 
 /* The old server stops on a worker thread (it may be storing callbacks,
