@@ -11,6 +11,7 @@
 #include <adwaita.h>
 
 #include "osais-application.h"
+#include "osais-image-viewer.h"
 #include "osais-request-form.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
@@ -359,6 +360,78 @@ collect_shortcuts (GtkWidget  *widget,
     collect_shortcuts (child, accels);
 }
 
+/* The keys @widget's class binds to its actions (named @prefix…), and, if
+ * @callbacks, to its own functions: each must be in the shortcuts window,
+ * or, for aliases of one action (Ctrl+= and Ctrl++ both zoom in), one of
+ * them. GTK's own bindings (focus moves, the inspector) are left out.
+ * Returns how many are missing. */
+static guint
+count_unlisted_bindings (GtkWidget  *widget,
+                         const char *prefix,
+                         gboolean    callbacks,
+                         GHashTable *listed)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr(GHashTable) actions_listed = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                                 g_free, NULL);
+  g_autoptr(GPtrArray) unlisted = g_ptr_array_new_with_free_func (g_free);
+  guint n_bindings = 0;
+  guint n_missing = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+          g_autofree char *name = NULL;
+          const char *key = NULL;
+
+          if (!GTK_IS_KEYVAL_TRIGGER (trigger))
+            continue;
+          if (GTK_IS_NAMED_ACTION (action))
+            {
+              key = gtk_named_action_get_action_name (GTK_NAMED_ACTION (action));
+              if (!g_str_has_prefix (key, prefix))
+                continue;
+            }
+          else if (!callbacks || !GTK_IS_CALLBACK_ACTION (action))
+            continue;
+
+          name = gtk_accelerator_name (
+            gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)),
+            gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)));
+          /* A function has no name to group its keys by: each is its own. */
+          if (!GTK_IS_NAMED_ACTION (action))
+            key = name;
+          n_bindings++;
+          if (g_hash_table_contains (listed, name))
+            g_hash_table_add (actions_listed, g_strdup (key));
+          else
+            g_ptr_array_add (unlisted, g_strdup_printf ("%s (%s)", key, name));
+        }
+    }
+  g_assert_cmpuint (n_bindings, >, 0);
+
+  for (guint i = 0; i < unlisted->len; i++)
+    {
+      const char *entry = g_ptr_array_index (unlisted, i);
+      g_autofree char *key = g_strndup (entry, strcspn (entry, " "));
+
+      if (!g_hash_table_contains (actions_listed, key))
+        {
+          g_test_message ("%s is not in the shortcuts window", entry);
+          n_missing++;
+        }
+    }
+  return n_missing;
+}
+
 static void
 check_shortcuts (Run *run)
 {
@@ -397,6 +470,13 @@ check_shortcuts (Run *run)
             }
         }
     }
+  /* The window's and the viewer's own keys: search, zoom, Escape, … */
+  n_missing += count_unlisted_bindings (GTK_WIDGET (run->window), "win.", FALSE, listed);
+  n_missing += count_unlisted_bindings (
+    osais_ui_test_find_descendant (GTK_WIDGET (run->window), OSAIS_TYPE_IMAGE_VIEWER),
+    "viewer.", TRUE, listed);
+  g_assert_true (g_hash_table_contains (listed, "<Control>plus"));
+  g_assert_true (g_hash_table_contains (listed, "Escape"));
   g_assert_cmpuint (n_missing, ==, 0);
 
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
