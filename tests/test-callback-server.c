@@ -2004,7 +2004,7 @@ test_bind_error (Fixture       *fx,
 
   g_object_set (other, "address", "127.0.0.1", "port", fx->port, NULL);
   g_assert_false (osais_callback_server_start (other, &error));
-  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_LISTEN);
+  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE);
   g_assert_false (osais_callback_server_get_listening (other));
 }
 

@@ -521,7 +521,7 @@ test_restart_server_async (void)
   osais_session_restart_server_async (session, NULL, osais_test_store_result_cb, &busy);
   osais_test_wait_for_result (&busy, "the restart on a taken port");
   g_assert_false (osais_session_restart_server_finish (session, busy, &error));
-  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_LISTEN);
+  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE);
   g_clear_error (&error);
   g_assert_false (osais_session_get_server_listening (session));
   g_assert_nonnull (osais_session_get_server_error (session));

@@ -283,12 +283,24 @@ test_port_restarts_server (Fixture       *fixture,
   gtk_spin_button_set_value (spin, busy_port);
   osais_ui_test_wait_until (server_error_shown, fixture, "the busy port to be refused");
   g_assert_false (osais_session_get_server_listening (fixture->session));
+  /* Beside the fields, what to do about it. */
+  {
+    GtkLabel *label = GTK_LABEL (get_named (fixture, "server-error-label"));
+    g_autofree char *advice = g_strdup_printf ("Another program uses port %u. Choose another "
+                                               "port, or 0 for any free one.", busy_port);
+
+    g_assert_cmpstr (gtk_label_get_text (label), ==, advice);
+  }
   g_assert_true (gtk_widget_get_visible (get_named (fixture, "server-error-label")));
   g_assert_true (gtk_widget_has_css_class (status, "error"));
   g_assert_true (g_str_has_prefix (row_subtitle (fixture, "server-status-row"),
                                    "Not listening"));
   g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==, "Not listening");
   g_assert_true (gtk_widget_get_visible (fixture->window));
+  osais_ui_test_wait_painted (fixture->window, 3);
+  scroll_to_end (fixture->window);
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences-port-busy.png");
 
   g_socket_listener_close (busy);
   gtk_spin_button_set_value (spin, 0);

@@ -436,16 +436,26 @@ use_tunnel_action (GtkWidget  *widget,
     self->check_when_restarted = TRUE;
 }
 
+/* Only an account of one's own is signed out of (the demo and the
+ * simulator are left by choosing something else), and only once signed in:
+ * beside "Not signed in", Sign Out says the opposite of the status. */
+static void
+update_sign_out (OsaisPreferencesWindow *self)
+{
+  gboolean signed_in = osais_session_get_account_mode (self->session) == OSAIS_ACCOUNT_MODE_ACCOUNT
+                       && osais_session_get_login_state (self->session)
+                          == OSAIS_LOGIN_STATE_LOGGED_IN;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-out", signed_in);
+  gtk_widget_set_visible (self->sign_out_button, signed_in);
+}
+
 static void
 sync_account_mode (OsaisPreferencesWindow *self)
 {
   OsaisAccountMode mode = osais_session_get_account_mode (self->session);
 
-  /* Only an account of one's own is signed out of: the demo and the
-   * simulator are left by choosing something else. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-out",
-                                 mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
-  gtk_widget_set_visible (self->sign_out_button, mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
+  update_sign_out (self);
 
   self->syncing = TRUE;
   switch (mode)
@@ -815,7 +825,18 @@ server_restarted_cb (GObject      *object,
     return;
 
   g_clear_object (&self->restart_cancellable);
-  set_inline_error (self->server_error_label, error != NULL ? error->message : NULL);
+  /* The status row says what failed; beside the fields, what to do. */
+  if (g_error_matches (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE))
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("Another program uses port %u. Choose another port, or 0 "
+                                   "for any free one."),
+                                 osais_session_get_listen_port (self->session));
+      set_inline_error (self->server_error_label, message);
+    }
+  else
+    set_inline_error (self->server_error_label, error != NULL ? error->message : NULL);
   update_server_status (self);
   if (self->check_when_restarted && error == NULL)
     check_url_action (GTK_WIDGET (self), "preferences.check-url", NULL);
@@ -1180,6 +1201,8 @@ osais_preferences_window_init (OsaisPreferencesWindow *self)
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
                                   G_CALLBACK (update_account_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (update_sign_out), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::login-error",
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",

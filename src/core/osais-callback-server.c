@@ -246,7 +246,11 @@ listen_on (OsaisCallbackServer  *self,
       !g_socket_listen (socket, &local_error) ||
       (bound = g_socket_get_local_address (socket, &local_error)) == NULL)
     {
-      g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_LISTEN,
+      /* A taken port has its own code: what to do about it differs. */
+      g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR,
+                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)
+                     ? OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE
+                     : OSAIS_CALLBACK_SERVER_ERROR_LISTEN,
                    "Cannot listen on %s port %u: %s", self->address, self->port,
                    local_error->message);
       return NULL;

@@ -40,6 +40,7 @@ typedef enum
 {
   OSAIS_CALLBACK_SERVER_ERROR_LISTEN,     /* could not listen on the address and port */
   OSAIS_CALLBACK_SERVER_ERROR_INVALID,    /* an invalid address, port, base path or URL */
+  OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE, /* another program listens on the port */
 } OsaisCallbackServerError;
 
 GQuark osais_callback_server_error_quark (void);
