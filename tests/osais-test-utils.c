@@ -812,13 +812,13 @@ osais_test_hold_disk_writes (gboolean hold)
   g_mutex_unlock (&held_mutex);
 }
 
-guint
-osais_test_get_held_disk_writes (void)
+gboolean
+osais_test_disk_writes_held (gpointer data)
 {
-  guint waiting;
+  gboolean held;
 
   g_mutex_lock (&held_mutex);
-  waiting = writes_held ? writes_waiting : 0;
+  held = writes_held && writes_waiting > 0;
   g_mutex_unlock (&held_mutex);
-  return waiting;
+  return held;
 }

@@ -161,6 +161,7 @@ void          osais_test_set_disk_full       (gboolean        full);
 /* While held, the installed VFS's writes wait (a commit stays under way);
  * the count is of writes waiting now. */
 void          osais_test_hold_disk_writes     (gboolean        hold);
-guint         osais_test_get_held_disk_writes (void);
+/* An OsaisTestCondition: a write waits while held (@data is unused). */
+gboolean      osais_test_disk_writes_held     (gpointer        data);
 
 G_END_DECLS

@@ -667,12 +667,6 @@ restart_with (Fixture    *fx,
 
 /* Tests */
 
-static gboolean
-writes_held (gpointer data)
-{
-  return osais_test_get_held_disk_writes () > 0;
-}
-
 typedef struct
 {
   guint         ticks;
@@ -724,7 +718,7 @@ test_stop_async (Fixture       *fx,
   osais_test_hold_disk_writes (TRUE);
   soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
                                     async_result_cb, &sent);
-  osais_test_wait_until (writes_held, NULL, "the upload's commit");
+  osais_test_wait_until (osais_test_disk_writes_held, NULL, "the upload's commit");
 
   osais_callback_server_stop_async (fx->server, stopped_cb, &watch);
   g_assert_true (osais_callback_server_get_listening (fx->server));

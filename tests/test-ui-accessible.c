@@ -229,8 +229,9 @@ check_named (Run *run)
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
 }
 
+/* Runs the app with the simulator and fresh settings, and @check in it. */
 static void
-test_every_control_named (void)
+run_with_simulator (void (*check) (Run *run))
 {
   static const char * const args[] = { "--simulator", NULL };
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
@@ -243,11 +244,17 @@ test_every_control_named (void)
   run.app = osais_application_new ();
 
   osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
-                                 (GSourceOnceFunc) check_named, &run);
+                                 (GSourceOnceFunc) check, &run);
 
   g_clear_object (&run.app);
   osais_test_remove_tree (run.data_dir);
   g_free (run.data_dir);
+}
+
+static void
+test_every_control_named (void)
+{
+  run_with_simulator (check_named);
 }
 
 /* A card made after start-up (a job that failed, with its Retry button) is
@@ -487,22 +494,7 @@ check_shortcuts (Run *run)
 static void
 test_shortcuts_listed (void)
 {
-  static const char * const args[] = { "--simulator", NULL };
-  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-  g_autoptr(GError) error = NULL;
-  Run run = { 0 };
-
-  osais_ui_test_reset_settings (settings);
-  run.data_dir = g_dir_make_tmp ("osais-a11y-XXXXXX", &error);
-  g_assert_no_error (error);
-  run.app = osais_application_new ();
-
-  osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
-                                 (GSourceOnceFunc) check_shortcuts, &run);
-
-  g_clear_object (&run.app);
-  osais_test_remove_tree (run.data_dir);
-  g_free (run.data_dir);
+  run_with_simulator (check_shortcuts);
 }
 
 /* Focus ------------------------------------------------------------------- */
@@ -611,22 +603,7 @@ check_focus_visible (Run *run)
 static void
 test_focus_visible (void)
 {
-  static const char * const args[] = { "--simulator", NULL };
-  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-  g_autoptr(GError) error = NULL;
-  Run run = { 0 };
-
-  osais_ui_test_reset_settings (settings);
-  run.data_dir = g_dir_make_tmp ("osais-a11y-XXXXXX", &error);
-  g_assert_no_error (error);
-  run.app = osais_application_new ();
-
-  osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
-                                 (GSourceOnceFunc) check_focus_visible, &run);
-
-  g_clear_object (&run.app);
-  osais_test_remove_tree (run.data_dir);
-  g_free (run.data_dir);
+  run_with_simulator (check_focus_visible);
 }
 
 /* Choices ----------------------------------------------------------------- */

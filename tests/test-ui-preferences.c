@@ -406,12 +406,6 @@ fixture_tear_down_slow_disk (Fixture       *fixture,
   osais_test_full_disk_uninstall ();
 }
 
-static gboolean
-writes_held (gpointer data)
-{
-  return osais_test_get_held_disk_writes () > 0;
-}
-
 typedef struct
 {
   Fixture *fixture;
@@ -491,7 +485,7 @@ test_port_restart_responsive (Fixture       *fixture,
   soup_message_set_request_body_from_bytes (msg, "application/json", body_bytes);
   osais_test_hold_disk_writes (TRUE);
   soup_session_send_and_read_async (http, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &reply);
-  osais_ui_test_wait_until (writes_held, NULL, "the upload's commit");
+  osais_ui_test_wait_until (osais_test_disk_writes_held, NULL, "the upload's commit");
 
   g_signal_connect (fixture->session, "notify::listen-port", G_CALLBACK (count_cb), &n_port);
   g_signal_connect (fixture->session, "notify::server-listening", G_CALLBACK (count_cb),

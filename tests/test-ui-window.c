@@ -579,6 +579,21 @@ test_run_reason_beside_run (void)
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (run_button ()), "Ctrl+Return"));
 }
 
+/* A window 1200 px wide, its sidebar unfolded, with GNOME's buttons. */
+static OsaisWindow *
+new_wide_window (void)
+{
+  OsaisWindow *wide;
+
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", ":close", NULL);
+  wide = osais_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
+  gtk_window_present (GTK_WINDOW (wide));
+  osais_ui_test_settle (1000);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), >=, 1000);
+  return wide;
+}
+
 /* A window that starts wide (its sidebar unfolded) and is narrowed in one
  * jump (a restored size, a tiling request) reaches 360 px: the wide
  * header's minimum does not hold it wider. */
@@ -588,12 +603,7 @@ test_narrow_from_wide_at_once (void)
   OsaisWindow *wide;
   GtkWidget *run;
 
-  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", ":close", NULL);
-  wide = osais_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
-  gtk_window_present (GTK_WINDOW (wide));
-  osais_ui_test_settle (1000);
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), >=, 1000);
+  wide = new_wide_window ();
 
   /* Without a compositor GTK frames the window with 5 px a side. */
   gtk_window_set_default_size (GTK_WINDOW (wide), 370, 640);
@@ -624,12 +634,7 @@ test_narrow_from_wide (void)
   OsaisWindow *wide;
   GtkWidget *run;
 
-  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", ":close", NULL);
-  wide = osais_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
-  gtk_window_present (GTK_WINDOW (wide));
-  osais_ui_test_settle (1000);
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), >=, 1000);
+  wide = new_wide_window ();
 
   for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
     {
