@@ -621,7 +621,8 @@ osais_test_store_add_image (OsaisStore *store,
 }
 
 /* The full disk: a VFS over SQLite's default one whose writes fail with
- * SQLITE_FULL while disk_full is set. */
+ * SQLITE_FULL while disk_full is set, and wait while writes_held is (a
+ * slow disk, held as long as a test needs a commit under way). */
 typedef struct
 {
   sqlite3_file  base;
@@ -631,6 +632,10 @@ typedef struct
 static sqlite3_vfs *real_vfs;
 static sqlite3_vfs full_vfs;
 static int disk_full;
+static GMutex held_mutex;
+static GCond held_cond;
+static gboolean writes_held;
+static guint writes_waiting;
 
 #define REAL(file) (((FullFile *)(file))->real)
 
@@ -651,6 +656,13 @@ full_write (sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 of
 {
   if (g_atomic_int_get (&disk_full))
     return SQLITE_FULL;
+
+  g_mutex_lock (&held_mutex);
+  writes_waiting++;
+  while (writes_held)
+    g_cond_wait (&held_cond, &held_mutex);
+  writes_waiting--;
+  g_mutex_unlock (&held_mutex);
 
   return REAL (file)->pMethods->xWrite (REAL (file), buffer, amount, offset);
 }
@@ -789,4 +801,24 @@ void
 osais_test_set_disk_full (gboolean full)
 {
   g_atomic_int_set (&disk_full, full);
+}
+
+void
+osais_test_hold_disk_writes (gboolean hold)
+{
+  g_mutex_lock (&held_mutex);
+  writes_held = hold;
+  g_cond_broadcast (&held_cond);
+  g_mutex_unlock (&held_mutex);
+}
+
+gboolean
+osais_test_disk_writes_held (gpointer data)
+{
+  gboolean held;
+
+  g_mutex_lock (&held_mutex);
+  held = writes_held && writes_waiting > 0;
+  g_mutex_unlock (&held_mutex);
+  return held;
 }

@@ -158,5 +158,10 @@ OsaisImage   *osais_test_store_add_image  (OsaisStore     *store,
 void          osais_test_full_disk_install   (void);
 void          osais_test_full_disk_uninstall (void);
 void          osais_test_set_disk_full       (gboolean        full);
+/* While held, the installed VFS's writes wait (a commit stays under way);
+ * the count is of writes waiting now. */
+void          osais_test_hold_disk_writes     (gboolean        hold);
+/* An OsaisTestCondition: a write waits while held (@data is unused). */
+gboolean      osais_test_disk_writes_held     (gpointer        data);
 
 G_END_DECLS

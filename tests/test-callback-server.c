@@ -675,6 +675,76 @@ restart_with (Fixture    *fx,
 
 /* Tests */
 
+typedef struct
+{
+  guint         ticks;
+  guint         ticks_at_stop;
+  GAsyncResult *stopped;
+} StopWatch;
+
+/* A source of the caller's main loop: counts its runs, and lets the held
+ * commit go on the third, which only a loop that runs during the stop can. */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  StopWatch *watch = user_data;
+
+  if (++watch->ticks == 3)
+    osais_test_hold_disk_writes (FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stopped_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  StopWatch *watch = user_data;
+
+  watch->ticks_at_stop = watch->ticks;
+  watch->stopped = g_object_ref (result);
+}
+
+/* An asynchronous stop waits for the upload being committed, acknowledges
+ * it, and lets the caller's main loop run meanwhile; listening turns FALSE
+ * only when it is done. */
+static void
+test_stop_async (Fixture       *fx,
+                 gconstpointer  data)
+{
+  const char *fields[] = { "uid", "1001", "token", JOB_TOKEN, "cycle", "0", "engine", "ping",
+                           NULL };
+  g_autoptr(GBytes) png = png_bytes (64, 32);
+  g_autoptr(GBytes) body = multipart_body ("XyZzY0123", "file", "a.png", png, fields);
+  g_autoptr(SoupMessage) msg = new_message (fx, "POST", "upload",
+                                            "multipart/form-data; boundary=XyZzY0123", body);
+  g_autoptr(Response) r = NULL;
+  GAsyncResult *sent = NULL;
+  StopWatch watch = { 0 };
+  guint tick;
+
+  osais_test_hold_disk_writes (TRUE);
+  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    async_result_cb, &sent);
+  osais_test_wait_until (osais_test_disk_writes_held, NULL, "the upload's commit");
+
+  osais_callback_server_stop_async (fx->server, stopped_cb, &watch);
+  g_assert_true (osais_callback_server_get_listening (fx->server));
+  tick = g_timeout_add (10, tick_cb, &watch);
+  osais_test_wait_for_result (&watch.stopped, "the stop");
+  g_source_remove (tick);
+  osais_callback_server_stop_finish (fx->server, watch.stopped);
+  g_clear_object (&watch.stopped);
+
+  g_assert_cmpuint (watch.ticks_at_stop, >=, 3);
+  g_assert_false (osais_callback_server_get_listening (fx->server));
+  g_assert_null (osais_callback_server_dup_local_uri (fx->server));
+  r = finish_response (msg, osais_test_wait_for_result (&sent, "the upload's answer"));
+  g_object_unref (sent);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (count_images (fx), ==, 1);
+}
+
 static void
 test_notify_json (Fixture       *fx,
                   gconstpointer  data)
@@ -2090,7 +2160,7 @@ test_bind_error (Fixture       *fx,
 
   g_object_set (other, "address", "127.0.0.1", "port", fx->port, NULL);
   g_assert_false (osais_callback_server_start (other, &error));
-  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_LISTEN);
+  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE);
   g_assert_false (osais_callback_server_get_listening (other));
 }
 
@@ -3130,6 +3200,8 @@ main (int   argc,
   ADD ("early-bounded-busy", test_early_bounded_busy);
   g_test_add ("/Osais/CallbackServer/disk-full", Fixture, NULL,
               setup_full_disk, test_disk_full, teardown_full_disk);
+  g_test_add ("/Osais/CallbackServer/stop-async", Fixture, NULL,
+              setup_full_disk, test_stop_async, teardown_full_disk);
   ADD ("upload-multipart", test_upload_multipart);
   ADD ("upload-json", test_upload_json);
   ADD ("dismissed-callbacks-kept", test_dismissed_callbacks_kept);

@@ -492,6 +492,71 @@ test_public_url (void)
   g_assert_finalize_object (session);
 }
 
+/* Restarts asked for while one stops share one start, with the settings
+ * as they are when it starts; a taken port is reported by the last; a stop
+ * of the session meanwhile ends the restart with an error. */
+static void
+test_restart_server_async (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GAsyncResult) busy = NULL;
+  g_autoptr(GAsyncResult) late = NULL;
+  OsaisSession *session = new_offline_session ();
+  guint listening_notifies = 0;
+  guint port;
+
+  g_assert_true (start_session (session, &error));
+  g_signal_connect (session, "notify::server-listening", G_CALLBACK (count_cb),
+                    &listening_notifies);
+
+  osais_session_set_public_url (session, "https://one.example/");
+  osais_session_restart_server_async (session, NULL, osais_test_store_result_cb, &first);
+  /* The old server is out of use at once, while it stops. */
+  g_assert_false (osais_session_get_server_listening (session));
+  osais_session_set_public_url (session, "https://two.example/");
+  osais_session_restart_server_async (session, NULL, osais_test_store_result_cb, &second);
+  osais_test_wait_for_result (&first, "the first restart");
+  osais_test_wait_for_result (&second, "the second restart");
+  g_assert_true (osais_session_restart_server_finish (session, first, &error));
+  g_assert_no_error (error);
+  g_assert_true (osais_session_restart_server_finish (session, second, &error));
+  g_assert_no_error (error);
+  g_assert_true (osais_session_get_server_listening (session));
+  g_assert_cmpstr (osais_session_get_public_uri (session), ==, "https://two.example/");
+  /* Off once, on once: one start for both. */
+  g_assert_cmpuint (listening_notifies, ==, 2);
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  osais_session_set_listen_port (session, port);
+  osais_session_restart_server_async (session, NULL, osais_test_store_result_cb, &busy);
+  osais_test_wait_for_result (&busy, "the restart on a taken port");
+  g_assert_false (osais_session_restart_server_finish (session, busy, &error));
+  g_assert_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE);
+  g_clear_error (&error);
+  g_assert_false (osais_session_get_server_listening (session));
+  g_assert_nonnull (osais_session_get_server_error (session));
+
+  g_socket_listener_close (listener);
+  osais_session_set_listen_port (session, 0);
+  g_assert_true (osais_session_restart_server (session, &error));
+  osais_session_restart_server_async (session, NULL, osais_test_store_result_cb, &late);
+  osais_session_stop (session);
+  osais_test_wait_for_result (&late, "the restart the stop ended");
+  g_assert_false (osais_session_restart_server_finish (session, late, &error));
+  g_assert_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED);
+  g_assert_false (osais_session_get_server_listening (session));
+
+  g_clear_object (&first);
+  g_clear_object (&second);
+  g_clear_object (&busy);
+  g_clear_object (&late);
+  g_assert_finalize_object (session);
+}
+
 static void
 test_server_port_busy (void)
 {
@@ -834,6 +899,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Session/newer-login-wins", test_newer_login_wins);
   g_test_add_func ("/Osais/Session/public-url", test_public_url);
   g_test_add_func ("/Osais/Session/server-port-busy", test_server_port_busy);
+  g_test_add_func ("/Osais/Session/restart-server-async", test_restart_server_async);
   g_test_add_func ("/Osais/Session/retry-failed", test_retry_failed);
   g_test_add_func ("/Osais/Session/retry-input", test_retry_input);
   g_test_add_func ("/Osais/Session/stalled", test_stalled);

@@ -8,9 +8,12 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 
 #include "osais-application.h"
+#include "osais-image-viewer.h"
 #include "osais-request-form.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
@@ -227,8 +230,9 @@ check_named (Run *run)
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
 }
 
+/* Runs the app with the simulator and fresh settings, and @check in it. */
 static void
-test_every_control_named (void)
+run_with_simulator (void (*check) (Run *run))
 {
   static const char * const args[] = { "--simulator", NULL };
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
@@ -241,11 +245,17 @@ test_every_control_named (void)
   run.app = osais_application_new ();
 
   osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
-                                 (GSourceOnceFunc) check_named, &run);
+                                 (GSourceOnceFunc) check, &run);
 
   g_clear_object (&run.app);
   osais_test_remove_tree (run.data_dir);
   g_free (run.data_dir);
+}
+
+static void
+test_every_control_named (void)
+{
+  run_with_simulator (check_named);
 }
 
 /* A card made after start-up (a job that failed, with its Retry button) is
@@ -360,6 +370,78 @@ collect_shortcuts (GtkWidget  *widget,
     collect_shortcuts (child, accels);
 }
 
+/* The keys @widget's class binds to its actions (named @prefix…), and, if
+ * @callbacks, to its own functions: each must be in the shortcuts window,
+ * or, for aliases of one action (Ctrl+= and Ctrl++ both zoom in), one of
+ * them. GTK's own bindings (focus moves, the inspector) are left out.
+ * Returns how many are missing. */
+static guint
+count_unlisted_bindings (GtkWidget  *widget,
+                         const char *prefix,
+                         gboolean    callbacks,
+                         GHashTable *listed)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr(GHashTable) actions_listed = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                                 g_free, NULL);
+  g_autoptr(GPtrArray) unlisted = g_ptr_array_new_with_free_func (g_free);
+  guint n_bindings = 0;
+  guint n_missing = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+          g_autofree char *name = NULL;
+          const char *key = NULL;
+
+          if (!GTK_IS_KEYVAL_TRIGGER (trigger))
+            continue;
+          if (GTK_IS_NAMED_ACTION (action))
+            {
+              key = gtk_named_action_get_action_name (GTK_NAMED_ACTION (action));
+              if (!g_str_has_prefix (key, prefix))
+                continue;
+            }
+          else if (!callbacks || !GTK_IS_CALLBACK_ACTION (action))
+            continue;
+
+          name = gtk_accelerator_name (
+            gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)),
+            gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)));
+          /* A function has no name to group its keys by: each is its own. */
+          if (!GTK_IS_NAMED_ACTION (action))
+            key = name;
+          n_bindings++;
+          if (g_hash_table_contains (listed, name))
+            g_hash_table_add (actions_listed, g_strdup (key));
+          else
+            g_ptr_array_add (unlisted, g_strdup_printf ("%s (%s)", key, name));
+        }
+    }
+  g_assert_cmpuint (n_bindings, >, 0);
+
+  for (guint i = 0; i < unlisted->len; i++)
+    {
+      const char *entry = g_ptr_array_index (unlisted, i);
+      g_autofree char *key = g_strndup (entry, strcspn (entry, " "));
+
+      if (!g_hash_table_contains (actions_listed, key))
+        {
+          g_test_message ("%s is not in the shortcuts window", entry);
+          n_missing++;
+        }
+    }
+  return n_missing;
+}
+
 static void
 check_shortcuts (Run *run)
 {
@@ -398,6 +480,13 @@ check_shortcuts (Run *run)
             }
         }
     }
+  /* The window's and the viewer's own keys: search, zoom, Escape, … */
+  n_missing += count_unlisted_bindings (GTK_WIDGET (run->window), "win.", FALSE, listed);
+  n_missing += count_unlisted_bindings (
+    osais_ui_test_find_descendant (GTK_WIDGET (run->window), OSAIS_TYPE_IMAGE_VIEWER),
+    "viewer.", TRUE, listed);
+  g_assert_true (g_hash_table_contains (listed, "<Control>plus"));
+  g_assert_true (g_hash_table_contains (listed, "Escape"));
   g_assert_cmpuint (n_missing, ==, 0);
 
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
@@ -406,22 +495,116 @@ check_shortcuts (Run *run)
 static void
 test_shortcuts_listed (void)
 {
-  static const char * const args[] = { "--simulator", NULL };
-  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-  g_autoptr(GError) error = NULL;
-  Run run = { 0 };
+  run_with_simulator (check_shortcuts);
+}
 
-  osais_ui_test_reset_settings (settings);
-  run.data_dir = g_dir_make_tmp ("osais-a11y-XXXXXX", &error);
-  g_assert_no_error (error);
-  run.app = osais_application_new ();
+/* Focus ------------------------------------------------------------------- */
 
-  osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
-                                 (GSourceOnceFunc) check_shortcuts, &run);
+/* The window drawn as it is now, its pixels as 4-byte B8G8R8A8 rows. */
+static GBytes *
+render_window (GtkWidget *window,
+               gsize     *stride)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  guchar *pixels;
 
-  g_clear_object (&run.app);
-  osais_test_remove_tree (run.data_dir);
-  g_free (run.data_dir);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  *stride = (gsize) width * 4;
+  pixels = g_malloc ((gsize) height * *stride);
+  gdk_texture_download (texture, pixels, *stride);
+  return g_bytes_new_take (pixels, (gsize) height * *stride);
+}
+
+/* Whether the pixels in @bounds, grown by a focus ring's width, differ. */
+static gboolean
+area_differs (GBytes                *a,
+              GBytes                *b,
+              gsize                  stride,
+              int                    width,
+              int                    height,
+              const graphene_rect_t *bounds)
+{
+  const guchar *pa = g_bytes_get_data (a, NULL);
+  const guchar *pb = g_bytes_get_data (b, NULL);
+  int x0 = MAX (0, (int) bounds->origin.x - 4);
+  int y0 = MAX (0, (int) bounds->origin.y - 4);
+  int x1 = MIN (width, (int) (bounds->origin.x + bounds->size.width) + 4);
+  int y1 = MIN (height, (int) (bounds->origin.y + bounds->size.height) + 4);
+
+  for (int y = y0; y < y1; y++)
+    if (memcmp (pa + y * stride + x0 * 4, pb + y * stride + x0 * 4, (gsize) (x1 - x0) * 4) != 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Moving with Tab, every control the focus lands on shows it: the window
+ * drawn with the focus visible differs, around that control, from the same
+ * window with it hidden (as after a click). */
+static void
+check_focus_visible (Run *run)
+{
+  GtkWindow *window;
+  guint n_stops = 0;
+  guint n_unseen = 0;
+
+  osais_ui_test_wait_until (ready, run, "the window, the engines and the offline login");
+  window = GTK_WINDOW (run->window);
+  osais_ui_test_settle (300);
+
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autoptr(GBytes) shown = NULL;
+      g_autoptr(GBytes) hidden = NULL;
+      graphene_rect_t bounds;
+      GtkWidget *focus;
+      gsize stride;
+
+      if (!gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD))
+        break;
+      focus = gtk_window_get_focus (window);
+      if (focus == NULL)
+        continue;
+      n_stops++;
+
+      /* Where it is once its scrolled window has brought it into view. */
+      gtk_window_set_focus_visible (window, TRUE);
+      osais_ui_test_settle (300);
+      osais_ui_test_wait_painted (GTK_WIDGET (window), 2);
+      g_assert_true (gtk_widget_compute_bounds (focus, GTK_WIDGET (window), &bounds));
+      shown = render_window (GTK_WIDGET (window), &stride);
+      gtk_window_set_focus_visible (window, FALSE);
+      osais_ui_test_wait_painted (GTK_WIDGET (window), 2);
+      hidden = render_window (GTK_WIDGET (window), &stride);
+
+      if (!area_differs (shown, hidden, stride, gtk_widget_get_width (GTK_WIDGET (window)),
+                         gtk_widget_get_height (GTK_WIDGET (window)), &bounds))
+        {
+          g_test_message ("No visible focus on the %s at %g,%g (window %d high) in %s",
+                          G_OBJECT_TYPE_NAME (focus), bounds.origin.x, bounds.origin.y, gtk_widget_get_height (GTK_WIDGET (window)),
+                          G_OBJECT_TYPE_NAME (gtk_widget_get_parent (focus)));
+          n_unseen++;
+        }
+    }
+  g_test_message ("%u focus stops, %u without a visible focus", n_stops, n_unseen);
+  g_assert_cmpuint (n_stops, >=, 8);
+  g_assert_cmpuint (n_unseen, ==, 0);
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+static void
+test_focus_visible (void)
+{
+  run_with_simulator (check_focus_visible);
 }
 
 /* Choices ----------------------------------------------------------------- */
@@ -510,6 +693,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Accessible/retry-named-once", test_retry_named_once);
   g_test_add_func ("/Osais/Accessible/shortcuts-listed-no-ctrl-n", test_shortcuts_listed);
   g_test_add_func ("/Osais/Accessible/choices-are-radio-groups", test_choices_are_radio_groups);
+  g_test_add_func ("/Osais/Accessible/focus-visible", test_focus_visible);
 
   return g_test_run ();
 }

@@ -314,6 +314,9 @@ check_wrong_credentials (Run *run)
   message = sign_in_error (preferences);
   g_assert_nonnull (strstr (message, "OSAIS refused this client token and secret"));
   g_assert_nonnull (strstr (message, "then sign in"));
+  /* Not signed in: nothing to sign out of. */
+  g_assert_false (gtk_widget_get_visible (osais_ui_test_find_named (preferences,
+                                                                    "sign-out-button")));
   osais_ui_test_save_screenshot (preferences, "failure-wrong-credentials.png");
 
   /* Closed, the main window says it lasts, and Sign In… opens the fields. */

@@ -170,6 +170,7 @@ test_shows_image_and_details (void)
   g_autoptr(OsaisJob) job = NULL;
   g_autoptr(OsaisImage) image = NULL;
   g_autofree char *details = NULL;
+  GtkWidget *details_button;
   GtkWidget *window;
   GtkWidget *overlay;
   OsaisImageViewer *viewer;
@@ -202,6 +203,13 @@ test_shows_image_and_details (void)
   texture = osais_image_viewer_get_texture (viewer);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, 640);
   g_assert_cmpint (gdk_texture_get_height (texture), ==, 480);
+
+  /* The details pane at the end of the viewer is toggled with GNOME's icon
+   * for showing such a pane. */
+  details_button = osais_ui_test_find_named (GTK_WIDGET (viewer), "details-button");
+  g_assert_true (GTK_IS_TOGGLE_BUTTON (details_button));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (details_button)), ==,
+                   "sidebar-show-right-symbolic");
 
   details = osais_image_viewer_dup_details (viewer);
   g_test_message ("%s", details);

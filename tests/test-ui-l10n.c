@@ -14,6 +14,8 @@
 #include <adwaita.h>
 
 #include "osais-application.h"
+#include "osais-image-check.h"
+#include "osais-input-well.h"
 #include "osais-request-form.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
@@ -27,6 +29,9 @@
 /* The core's messages, from po/fr.po too. */
 #define FRENCH_NOT_VALID "n’est pas une valeur valide pour «\u00a0seed\u00a0»"
 #define FRENCH_AN_INTEGER "une graine entière"
+#define FRENCH_CANNOT_BE_USED "«\u00a0cut.png\u00a0» ne peut pas être utilisée\u00a0: "
+#define FRENCH_CUT_SHORT "L’en-tête PNG est tronqué"
+#define FRENCH_NOT_AN_IMAGE "Ce n’est pas une image PNG, JPEG ou WebP"
 /* The bundled engines' texts, from src/core/engines/osais-engine-strings.h. */
 #define FRENCH_STEP_COUNT "Nombre d’étapes"
 #define FRENCH_PROMPT_TITLE "Entrée (texte et/ou image)"
@@ -251,6 +256,55 @@ test_refused_value (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+well_refused (gpointer data)
+{
+  OsaisInputWell *well = data;
+
+  return osais_input_well_get_error (well) != NULL && !osais_input_well_get_loading (well);
+}
+
+/* The image check's reasons, from the core, reach the input well in French:
+ * a file whose PNG header is cut short is refused in one French sentence. */
+static void
+test_image_check (void)
+{
+  static const guint8 cut_png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0 };
+  g_autoptr(GBytes) not_image = g_bytes_new_static ("GIF89a", 6);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) file_error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osais-l10n-XXXXXX", &file_error);
+  g_autofree char *path = g_build_filename (dir, "cut.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *expected = g_strconcat (FRENCH_CANNOT_BE_USED, FRENCH_CUT_SHORT, NULL);
+  OsaisInputWell *well;
+  GtkWidget *window;
+
+  g_assert_no_error (file_error);
+  g_assert_false (osais_image_check (not_image, NULL, NULL, NULL, &error));
+  g_assert_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_UNSUPPORTED);
+  g_assert_cmpstr (error->message, ==, FRENCH_NOT_AN_IMAGE);
+
+  g_assert_true (g_file_set_contents (path, (const char *) cut_png, sizeof cut_png,
+                                      &file_error));
+  g_assert_no_error (file_error);
+  well = OSAIS_INPUT_WELL (osais_input_well_new ());
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (well));
+  gtk_window_present (GTK_WINDOW (window));
+  osais_input_well_set_file (well, file);
+  osais_ui_test_wait_until (well_refused, well, "the cut-short PNG to be refused");
+  g_test_message ("Refused: %s", osais_input_well_get_error (well));
+  g_assert_cmpstr (osais_input_well_get_error (well), ==, expected);
+  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (well), expected));
+  /* Past the well's crossfade from its loading page. */
+  osais_ui_test_settle (500);
+  osais_ui_test_save_screenshot (window, "l10n-image-check-fr.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_test_remove_tree (dir);
+}
+
 /* Runs the application with @args and calls @check once it is running. */
 static void
 run_application (const char * const *args,
@@ -320,6 +374,7 @@ main (int   argc,
   g_test_add_func ("/Osais/L10n/catalogue", test_catalogue);
   g_test_add_func ("/Osais/L10n/engine-texts", test_engine_texts);
   g_test_add_func ("/Osais/L10n/refused-value", test_refused_value);
+  g_test_add_func ("/Osais/L10n/image-check", test_image_check);
   g_test_add_func ("/Osais/L10n/welcome", test_welcome);
   g_test_add_func ("/Osais/L10n/studio", test_studio);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <libsoup/soup.h>
 
 #include "osais-preferences-window.h"
 #include "osais-test-utils.h"
@@ -93,6 +94,14 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->data_dir);
 }
 
+static gboolean
+not_restarting (gpointer data)
+{
+  return g_strcmp0 (row_subtitle (data, "server-status-row"), "Restarting…") != 0;
+}
+
+/* Applies @text to the entry row @name, and waits for the restart of the
+ * server it may start. */
 static void
 apply_entry (Fixture    *fixture,
              const char *name,
@@ -102,6 +111,7 @@ apply_entry (Fixture    *fixture,
 
   gtk_editable_set_text (GTK_EDITABLE (row), text);
   g_signal_emit_by_name (row, "apply");
+  osais_ui_test_wait_until (not_restarting, fixture, "the server's restart");
 }
 
 static void
@@ -225,11 +235,9 @@ server_uri_is (gpointer data)
 }
 
 static gboolean
-server_not_listening (gpointer data)
+server_error_shown (gpointer data)
 {
-  Fixture *fixture = data;
-
-  return !osais_session_get_server_listening (fixture->session);
+  return gtk_widget_get_visible (get_named (data, "server-error-label"));
 }
 
 static gboolean
@@ -273,12 +281,26 @@ test_port_restarts_server (Fixture       *fixture,
   /* A port in use: the reason shows inline, and the status says so. */
   busy_port = free_port (&busy);
   gtk_spin_button_set_value (spin, busy_port);
-  osais_ui_test_wait_until (server_not_listening, fixture, "the busy port to be refused");
+  osais_ui_test_wait_until (server_error_shown, fixture, "the busy port to be refused");
+  g_assert_false (osais_session_get_server_listening (fixture->session));
+  /* Beside the fields, what to do about it. */
+  {
+    GtkLabel *label = GTK_LABEL (get_named (fixture, "server-error-label"));
+    g_autofree char *advice = g_strdup_printf ("Another program uses port %u. Choose another "
+                                               "port, or 0 for any free one.", busy_port);
+
+    g_assert_cmpstr (gtk_label_get_text (label), ==, advice);
+  }
   g_assert_true (gtk_widget_get_visible (get_named (fixture, "server-error-label")));
   g_assert_true (gtk_widget_has_css_class (status, "error"));
   g_assert_true (g_str_has_prefix (row_subtitle (fixture, "server-status-row"),
                                    "Not listening"));
   g_assert_cmpstr (row_subtitle (fixture, "notify-url-row"), ==, "Not listening");
+  g_assert_true (gtk_widget_get_visible (fixture->window));
+  osais_ui_test_wait_painted (fixture->window, 3);
+  scroll_to_end (fixture->window);
+  osais_ui_test_wait_painted (fixture->window, 3);
+  osais_ui_test_save_screenshot (fixture->window, "preferences-port-busy.png");
 
   g_socket_listener_close (busy);
   gtk_spin_button_set_value (spin, 0);
@@ -365,6 +387,130 @@ test_port_typed_debounced (Fixture       *fixture,
   g_signal_handlers_disconnect_by_func (fixture->session, count_cb, &n_uri);
   /* One move: from the old URI to the new (a restart may say "none" between). */
   g_assert_cmpuint (n_uri, <=, 2);
+}
+
+static void
+fixture_set_up_slow_disk (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  osais_test_full_disk_install ();
+  fixture_set_up (fixture, data);
+}
+
+static void
+fixture_tear_down_slow_disk (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  osais_test_hold_disk_writes (FALSE);
+  fixture_tear_down (fixture, data);
+  osais_test_full_disk_uninstall ();
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  Pulse    pulse;
+  guint    ticks_stopping;  /* pulses while the old server was stopping */
+  gboolean said_restarting;
+} RestartWatch;
+
+/* Every 10 ms of the window's main loop: notes the longest gap, and once
+ * the restart has begun, lets the old server's held commit go on the third
+ * pulse, which only a main loop running during the restart can do. */
+static gboolean
+restart_pulse_cb (gpointer data)
+{
+  RestartWatch *watch = data;
+  Fixture *fixture = watch->fixture;
+
+  pulse_cb (&watch->pulse);
+  if (osais_session_get_server_listening (fixture->session) || watch->ticks_stopping >= 3)
+    return G_SOURCE_CONTINUE;
+
+  watch->said_restarting |= g_strcmp0 (row_subtitle (fixture, "server-status-row"),
+                                       "Restarting…") == 0;
+  if (++watch->ticks_stopping == 3)
+    osais_test_hold_disk_writes (FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GBytes **reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+reply_is_in (gpointer data)
+{
+  GBytes **reply = data;
+
+  return *reply != NULL;
+}
+
+/* A port typed while the server is storing an upload: the server moves
+ * once, after the upload is stored and acknowledged, and the window's main
+ * loop runs all along, saying "Restarting…" meanwhile. */
+static void
+test_port_restart_responsive (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  OsaisStore *store = osais_session_get_store (fixture->session);
+  g_autoptr(OsaisJob) job = osais_test_store_create_job (store, 1001, "{}");
+  g_autoptr(GBytes) png = osais_test_make_png (16, 16, 1);
+  g_autofree char *b64 = g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_autofree char *body = g_strdup_printf ("{\"image\":\"%s\",\"uid\":1001,\"token\":\"t\","
+                                           "\"cycle\":\"0\",\"engine\":\"diffusion\"}", b64);
+  g_autoptr(GBytes) body_bytes = g_bytes_new (body, strlen (body));
+  g_autofree char *upload_uri = g_strconcat (osais_session_get_server_uri (fixture->session),
+                                             "upload", NULL);
+  g_autoptr(SoupSession) http = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", upload_uri);
+  g_autoptr(GBytes) reply = NULL;
+  guint port = free_port (NULL);
+  g_autofree char *digits = g_strdup_printf ("%u", port);
+  g_autofree char *expected = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  UriWait wait = { fixture, expected };
+  RestartWatch watch = { fixture, { 0, 0 }, 0, FALSE };
+  guint n_port = 0;
+  guint n_listening = 0;
+  guint pulse_id;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", body_bytes);
+  osais_test_hold_disk_writes (TRUE);
+  soup_session_send_and_read_async (http, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &reply);
+  osais_ui_test_wait_until (osais_test_disk_writes_held, NULL, "the upload's commit");
+
+  g_signal_connect (fixture->session, "notify::listen-port", G_CALLBACK (count_cb), &n_port);
+  g_signal_connect (fixture->session, "notify::server-listening", G_CALLBACK (count_cb),
+                    &n_listening);
+  watch.pulse.last = g_get_monotonic_time ();
+  pulse_id = g_timeout_add (10, restart_pulse_cb, &watch);
+  gtk_editable_set_text (GTK_EDITABLE (get_named (fixture, "port-spin")), digits);
+  osais_ui_test_wait_until (server_uri_is, &wait, "the server on the typed port");
+  osais_ui_test_wait_until (reply_is_in, &reply, "the upload's answer");
+  g_source_remove (pulse_id);
+
+  g_test_message ("Longest gap of the main loop while the old server stopped with an upload "
+                  "held in its store: %" G_GINT64_FORMAT " ms", watch.pulse.longest / 1000);
+  g_assert_cmpuint (watch.ticks_stopping, ==, 3);
+  g_assert_true (watch.said_restarting);
+  g_assert_cmpint (watch.pulse.longest, <, 250 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_cmpuint (n_port, ==, 1);
+  g_assert_cmpuint (n_listening, ==, 2);
+  g_assert_true (g_str_has_suffix (row_subtitle (fixture, "server-status-row"), expected));
+  g_assert_true (gtk_widget_get_visible (fixture->window));
+
+  g_signal_handlers_disconnect_by_func (fixture->session, count_cb, &n_port);
+  g_signal_handlers_disconnect_by_func (fixture->session, count_cb, &n_listening);
 }
 
 static void
@@ -624,6 +770,9 @@ main (int   argc,
               fixture_set_up, test_port_typed_debounced, fixture_tear_down);
   g_test_add ("/Osais/Preferences/port-restarts-server", Fixture, NULL,
               fixture_set_up, test_port_restarts_server, fixture_tear_down);
+  g_test_add ("/Osais/Preferences/port-restart-responsive", Fixture, NULL,
+              fixture_set_up_slow_disk, test_port_restart_responsive,
+              fixture_tear_down_slow_disk);
   g_test_add ("/Osais/Preferences/notifications-switch", Fixture, NULL,
               fixture_set_up, test_notifications_switch, fixture_tear_down);
   g_test_add ("/Osais/Preferences/account-modes", Fixture, NULL,

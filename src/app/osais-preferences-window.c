@@ -37,6 +37,10 @@ struct _OsaisPreferencesWindow
   guint                 port_source;
   guint                 pending_port;
 
+  /* A restart of the callback server under way, cancelled (for this
+   * window only: the restart goes on) when the window goes. */
+  GCancellable         *restart_cancellable;
+
   /* The running check of the public URL; cancelled when the URL changes or
    * the window goes. */
   GCancellable         *check_cancellable;
@@ -176,12 +180,15 @@ update_server_status (OsaisPreferencesWindow *self)
 
   if (listening)
     status = g_strdup_printf (_("Listening on %s"), osais_session_get_server_uri (self->session));
+  else if (self->restart_cancellable != NULL)
+    status = g_strdup (_("Restarting…"));
   else if (server_error != NULL)
     status = g_strdup_printf (_("Not listening: %s"), server_error);
   else
     status = g_strdup (_("Not started"));
   adw_action_row_set_subtitle (self->server_status_row, status);
-  set_row_error (GTK_WIDGET (self->server_status_row), !listening && server_error != NULL);
+  set_row_error (GTK_WIDGET (self->server_status_row),
+                 !listening && self->restart_cancellable == NULL && server_error != NULL);
 
   /* The routes are appended to the public base URI, which ends in "/". */
   set_url_row (self->notify_url_row, listening ? public_uri : NULL, "notify");
@@ -427,16 +434,26 @@ use_tunnel_action (GtkWidget  *widget,
     check_url_action (widget, "preferences.check-url", NULL);
 }
 
+/* Only an account of one's own is signed out of (the demo and the
+ * simulator are left by choosing something else), and only once signed in:
+ * beside "Not signed in", Sign Out says the opposite of the status. */
+static void
+update_sign_out (OsaisPreferencesWindow *self)
+{
+  gboolean signed_in = osais_session_get_account_mode (self->session) == OSAIS_ACCOUNT_MODE_ACCOUNT
+                       && osais_session_get_login_state (self->session)
+                          == OSAIS_LOGIN_STATE_LOGGED_IN;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-out", signed_in);
+  gtk_widget_set_visible (self->sign_out_button, signed_in);
+}
+
 static void
 sync_account_mode (OsaisPreferencesWindow *self)
 {
   OsaisAccountMode mode = osais_session_get_account_mode (self->session);
 
-  /* Only an account of one's own is signed out of: the demo and the
-   * simulator are left by choosing something else. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-out",
-                                 mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
-  gtk_widget_set_visible (self->sign_out_button, mode == OSAIS_ACCOUNT_MODE_ACCOUNT);
+  update_sign_out (self);
 
   self->syncing = TRUE;
   switch (mode)
@@ -791,15 +808,46 @@ forget_check (OsaisPreferencesWindow *self)
 }
 
 static void
-restart_server (OsaisPreferencesWindow *self)
+server_restarted_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
+  OsaisPreferencesWindow *self = user_data;
   g_autoptr(GError) error = NULL;
 
-  forget_check (self);
-  if (!osais_session_restart_server (self->session, &error))
-    set_inline_error (self->server_error_label, error->message);
+  osais_session_restart_server_finish (OSAIS_SESSION (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->restart_cancellable);
+  /* The status row says what failed; beside the fields, what to do. */
+  if (g_error_matches (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE))
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("Another program uses port %u. Choose another port, or 0 "
+                                   "for any free one."),
+                                 osais_session_get_listen_port (self->session));
+      set_inline_error (self->server_error_label, message);
+    }
   else
-    set_inline_error (self->server_error_label, NULL);
+    set_inline_error (self->server_error_label, error != NULL ? error->message : NULL);
+  update_server_status (self);
+}
+
+/* The old server stops on a worker thread (it may be storing callbacks,
+ * for up to its grace period); the window stays live meanwhile. */
+static void
+restart_server (OsaisPreferencesWindow *self)
+{
+  forget_check (self);
+
+  /* Restarts asked for before the first is done share its start. */
+  if (self->restart_cancellable == NULL)
+    self->restart_cancellable = g_cancellable_new ();
+  set_inline_error (self->server_error_label, NULL);
+  osais_session_restart_server_async (self->session, self->restart_cancellable,
+                                      server_restarted_cb, self);
   update_server_status (self);
 }
 
@@ -991,9 +1039,12 @@ osais_preferences_window_dispose (GObject *object)
           && self->pending_port != osais_session_get_listen_port (self->session))
         {
           apply_port (self, self->pending_port);
-          osais_session_restart_server (self->session, NULL);
+          osais_session_restart_server_async (self->session, NULL, NULL, NULL);
         }
     }
+  if (self->restart_cancellable != NULL)
+    g_cancellable_cancel (self->restart_cancellable);
+  g_clear_object (&self->restart_cancellable);
   clear_tunnel_offer (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->session_signals);
@@ -1142,6 +1193,8 @@ osais_preferences_window_init (OsaisPreferencesWindow *self)
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
                                   G_CALLBACK (update_account_status), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::login-state",
+                                  G_CALLBACK (update_sign_out), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::login-error",
                                   G_CALLBACK (update_account_status), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::server-listening",

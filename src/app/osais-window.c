@@ -2025,6 +2025,29 @@ update_compact_header_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A width asked for at once (a restored size, a tiling request), below what
+ * the wide header needs: GTK would clamp the window to that header's
+ * minimum, and the sidebar would fold only at that width, leaving the
+ * window wider than asked. The header turns compact first, so that the
+ * size asked for is the size given; the allocation corrects it if the
+ * sidebar still fits. */
+static void
+default_width_cb (OsaisWindow *self)
+{
+  int width = 0;
+  int height = 0;
+  int min_width = 0;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (self->compact_header || width <= 0)
+    return;
+
+  gtk_widget_measure (GTK_WIDGET (self), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL,
+                      NULL, NULL);
+  if (width < min_width)
+    set_compact_header (self, TRUE);
+}
+
 /* The flap knows whether it folds only once it is allocated: the header
  * follows between frames, not in the middle of this layout, and before the
  * next one (GTK's layout and paint have lower priorities; a plain idle
@@ -2285,6 +2308,7 @@ osais_window_init (OsaisWindow *self)
    * a narrow window never has a header bar wider than itself. */
   self->compact_header = FALSE;
   set_compact_header (self, TRUE);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
   g_signal_connect_swapped (self->form, "notify::valid",
                             G_CALLBACK (form_validity_changed_cb), self);
   g_signal_connect_swapped (self->form, "notify::invalid-reason",

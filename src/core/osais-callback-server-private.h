@@ -91,6 +91,10 @@ struct _OsaisCallbackServer
   GCond         start_cond;
   guint         n_started;
   gboolean      accept_stopped;
+  /* An asynchronous stop is under way, and its thread has joined the
+   * workers' (a synchronous stop meanwhile waits for it). */
+  gboolean      stopping;
+  gboolean      threads_joined;
 
   /* The check route: see handle_check(). */
   guint8        check_key[32];

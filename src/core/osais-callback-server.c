@@ -198,7 +198,7 @@ stop_accepting_cb (gpointer user_data)
 
   g_mutex_lock (&self->start_mutex);
   self->accept_stopped = TRUE;
-  g_cond_signal (&self->start_cond);
+  g_cond_broadcast (&self->start_cond);
   g_mutex_unlock (&self->start_mutex);
   return G_SOURCE_REMOVE;
 }
@@ -246,7 +246,11 @@ listen_on (OsaisCallbackServer  *self,
       !g_socket_listen (socket, &local_error) ||
       (bound = g_socket_get_local_address (socket, &local_error)) == NULL)
     {
-      g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR, OSAIS_CALLBACK_SERVER_ERROR_LISTEN,
+      /* A taken port has its own code: what to do about it differs. */
+      g_set_error (error, OSAIS_CALLBACK_SERVER_ERROR,
+                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)
+                     ? OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE
+                     : OSAIS_CALLBACK_SERVER_ERROR_LISTEN,
                    "Cannot listen on %s port %u: %s", self->address, self->port,
                    local_error->message);
       return NULL;
@@ -450,15 +454,12 @@ osais_callback_server_start (OsaisCallbackServer  *self,
   return TRUE;
 }
 
-void
-osais_callback_server_stop (OsaisCallbackServer *self)
+/* The part of stopping that blocks: the threads finish what they were
+ * doing (their grace periods) and are joined. */
+static void
+stop_threads (OsaisCallbackServer *self)
 {
   guint i;
-
-  g_return_if_fail (OSAIS_IS_CALLBACK_SERVER (self));
-
-  if (self->workers == NULL)
-    return;
 
   /* The accept loop stops first, so that no connection is handed to a
    * worker after it was told to stop: the hand-overs already queued on a
@@ -474,6 +475,14 @@ osais_callback_server_stop (OsaisCallbackServer *self)
     g_main_context_invoke (self->workers[i]->context, quit_worker_cb, self->workers[i]);
   for (i = 0; i < self->n_workers; i++)
     g_thread_join (g_steal_pointer (&self->workers[i]->thread));
+}
+
+/* The rest, in the caller's thread, which is the one notified. */
+static void
+stop_done (OsaisCallbackServer *self)
+{
+  guint i;
+
   for (i = 0; i < self->n_workers; i++)
     worker_free (self->workers[i]);
   g_clear_pointer (&self->workers, g_free);
@@ -483,10 +492,97 @@ osais_callback_server_stop (OsaisCallbackServer *self)
   g_clear_object (&self->listen_socket);
   g_clear_pointer (&self->local_uri, g_free);
   self->bound_port = 0;
+  self->stopping = FALSE;
 
   g_debug ("Stopped");
   self->listening = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+}
+
+void
+osais_callback_server_stop (OsaisCallbackServer *self)
+{
+  g_return_if_fail (OSAIS_IS_CALLBACK_SERVER (self));
+
+  if (self->workers == NULL)
+    return;
+
+  if (self->stopping)
+    {
+      /* An asynchronous stop is joining the threads: wait for it. */
+      g_mutex_lock (&self->start_mutex);
+      while (!self->threads_joined)
+        g_cond_wait (&self->start_cond, &self->start_mutex);
+      g_mutex_unlock (&self->start_mutex);
+    }
+  else
+    stop_threads (self);
+  stop_done (self);
+}
+
+static void
+stop_thread_cb (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  OsaisCallbackServer *self = source_object;
+
+  stop_threads (self);
+  g_mutex_lock (&self->start_mutex);
+  self->threads_joined = TRUE;
+  g_cond_broadcast (&self->start_cond);
+  g_mutex_unlock (&self->start_mutex);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+stopped_cb (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (source_object);
+  g_autoptr(GTask) task = user_data;
+
+  /* A synchronous stop in the meantime has done the rest. */
+  if (self->stopping)
+    stop_done (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+osais_callback_server_stop_async (OsaisCallbackServer *self,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) thread_task = NULL;
+
+  g_return_if_fail (OSAIS_IS_CALLBACK_SERVER (self));
+  g_return_if_fail (!self->stopping);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, osais_callback_server_stop_async);
+  if (self->workers == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  self->stopping = TRUE;
+  self->threads_joined = FALSE;
+  thread_task = g_task_new (self, NULL, stopped_cb, g_steal_pointer (&task));
+  g_task_run_in_thread (thread_task, stop_thread_cb);
+}
+
+void
+osais_callback_server_stop_finish (OsaisCallbackServer *self,
+                                   GAsyncResult        *result)
+{
+  g_return_if_fail (OSAIS_IS_CALLBACK_SERVER (self));
+  g_return_if_fail (g_task_is_valid (result, self));
+
+  g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 gboolean

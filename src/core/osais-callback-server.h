@@ -41,6 +41,7 @@ typedef enum
 {
   OSAIS_CALLBACK_SERVER_ERROR_LISTEN,     /* could not listen on the address and port */
   OSAIS_CALLBACK_SERVER_ERROR_INVALID,    /* an invalid address, port, base path or URL */
+  OSAIS_CALLBACK_SERVER_ERROR_PORT_IN_USE, /* another program listens on the port */
 } OsaisCallbackServerError;
 
 GQuark osais_callback_server_error_quark (void);
@@ -73,6 +74,16 @@ gboolean             osais_callback_server_start          (OsaisCallbackServer *
                                                            GError             **error);
 /* Stops accepting, closes connections and joins the threads. */
 void                 osais_callback_server_stop           (OsaisCallbackServer *self);
+/* The same, with the waiting (up to the grace and drain periods) on a
+ * worker thread: callbacks being stored are still acknowledged, and the
+ * caller's main loop keeps running. listening turns FALSE, in the caller's
+ * thread, just before @callback. Stopping cannot fail; call it once, not
+ * again before it completes. */
+void                 osais_callback_server_stop_async     (OsaisCallbackServer *self,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+void                 osais_callback_server_stop_finish    (OsaisCallbackServer *self,
+                                                           GAsyncResult        *result);
 gboolean             osais_callback_server_get_listening  (OsaisCallbackServer *self);
 /* The URI the server listens on, with the base path, ending in "/"
  * (e.g. "http://127.0.0.1:3024/"). NULL when not listening. */

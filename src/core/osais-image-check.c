@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "osais-image-check.h"
 
 /* An upload is checked before anything decodes it: by its magic bytes and
@@ -66,13 +68,23 @@ has_magic (const guint8 *data,
   return TRUE;
 }
 
+/* Whole sentences, so that they translate: @format names the image format
+ * with its %s. */
+static gboolean set_truncated (GError     **error,
+                               const char  *format,
+                               ...) G_GNUC_PRINTF (2, 3);
+
 static gboolean
 set_truncated (GError     **error,
-               const char  *format_name,
-               const char  *what)
+               const char  *format,
+               ...)
 {
-  g_set_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_TRUNCATED,
-               "%s header %s", format_name, what);
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (OSAIS_IMAGE_CHECK_ERROR,
+                                                OSAIS_IMAGE_CHECK_ERROR_TRUNCATED, format, args));
+  va_end (args);
   return FALSE;
 }
 
@@ -87,10 +99,10 @@ check_png (const guint8  *data,
   const guint8 *ihdr = data + sizeof png_signature;
 
   if (length < sizeof png_signature + 16)
-    return set_truncated (error, "PNG", "is cut short");
+    return set_truncated (error, _("%s header is cut short"), "PNG");
 
   if (read_be32 (ihdr) != 13 || memcmp (ihdr + 4, "IHDR", 4) != 0)
-    return set_truncated (error, "PNG", "does not start with IHDR");
+    return set_truncated (error, _("%s header does not start with IHDR"), "PNG");
 
   *width = read_be32 (ihdr + 8);
   *height = read_be32 (ihdr + 12);
@@ -114,16 +126,16 @@ check_jpeg (const guint8  *data,
       guint segment_length;
 
       if (pos >= length)
-        return set_truncated (error, "JPEG", "ends before its frame header");
+        return set_truncated (error, _("%s header ends before its frame header"), "JPEG");
 
       if (data[pos] != 0xff)
-        return set_truncated (error, "JPEG", "has bytes outside a marker segment");
+        return set_truncated (error, _("%s header has bytes outside a marker segment"), "JPEG");
 
       /* Any number of 0xFF fill bytes may precede a marker. */
       while (pos < length && data[pos] == 0xff)
         pos++;
       if (pos >= length)
-        return set_truncated (error, "JPEG", "ends before its frame header");
+        return set_truncated (error, _("%s header ends before its frame header"), "JPEG");
 
       marker = data[pos++];
 
@@ -134,13 +146,13 @@ check_jpeg (const guint8  *data,
       /* Stuffing, end of image or start of scan before any frame header:
        * there is no size to read. */
       if (marker == 0x00 || marker == 0xd9 || marker == 0xda)
-        return set_truncated (error, "JPEG", "has no frame header before its data");
+        return set_truncated (error, _("%s header has no frame header before its data"), "JPEG");
 
       if (length - pos < 2)
-        return set_truncated (error, "JPEG", "ends in a segment length");
+        return set_truncated (error, _("%s header ends in a segment length"), "JPEG");
       segment_length = read_be16 (data + pos);
       if (segment_length < 2)
-        return set_truncated (error, "JPEG", "has an invalid segment length");
+        return set_truncated (error, _("%s header has an invalid segment length"), "JPEG");
 
       /* SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC). */
       if (marker >= 0xc0 && marker <= 0xcf
@@ -148,9 +160,9 @@ check_jpeg (const guint8  *data,
         {
           /* length (2), precision (1), height (2), width (2). */
           if (segment_length < 8)
-            return set_truncated (error, "JPEG", "has a short frame header");
+            return set_truncated (error, _("%s header has a short frame header"), "JPEG");
           if (length - pos < 7)
-            return set_truncated (error, "JPEG", "ends in its frame header");
+            return set_truncated (error, _("%s header ends in its frame header"), "JPEG");
 
           *height = read_be16 (data + pos + 3);
           *width = read_be16 (data + pos + 5);
@@ -158,7 +170,7 @@ check_jpeg (const guint8  *data,
         }
 
       if (length - pos < segment_length)
-        return set_truncated (error, "JPEG", "ends in a segment");
+        return set_truncated (error, _("%s header ends in a segment"), "JPEG");
       pos += segment_length;
     }
 }
@@ -176,7 +188,7 @@ check_webp (const guint8  *data,
   guint32 chunk_size;
 
   if (length < 20)
-    return set_truncated (error, "WebP", "is cut short");
+    return set_truncated (error, _("%s header is cut short"), "WebP");
 
   chunk_size = read_le32 (chunk + 4);
 
@@ -185,9 +197,9 @@ check_webp (const guint8  *data,
       /* A key frame: 3 bytes of frame tag, the start code, then 14-bit sizes
        * (the top two bits are a scale, not part of the size). */
       if (length < 30 || chunk_size < 10)
-        return set_truncated (error, "WebP", "is cut short");
+        return set_truncated (error, _("%s header is cut short"), "WebP");
       if ((payload[0] & 0x01) != 0 || memcmp (payload + 3, "\x9d\x01\x2a", 3) != 0)
-        return set_truncated (error, "WebP", "has no VP8 key frame");
+        return set_truncated (error, _("%s header has no VP8 key frame"), "WebP");
 
       *width = read_le16 (payload + 6) & 0x3fff;
       *height = read_le16 (payload + 8) & 0x3fff;
@@ -198,9 +210,9 @@ check_webp (const guint8  *data,
 
       /* The 0x2F signature, then width - 1 and height - 1 on 14 bits each. */
       if (length < 25 || chunk_size < 5)
-        return set_truncated (error, "WebP", "is cut short");
+        return set_truncated (error, _("%s header is cut short"), "WebP");
       if (payload[0] != 0x2f)
-        return set_truncated (error, "WebP", "has no VP8L signature");
+        return set_truncated (error, _("%s header has no VP8L signature"), "WebP");
 
       bits = read_le32 (payload + 1);
       *width = (bits & 0x3fff) + 1;
@@ -210,14 +222,14 @@ check_webp (const guint8  *data,
     {
       /* Flags (1), reserved (3), canvas width - 1 and height - 1 on 24 bits. */
       if (length < 30 || chunk_size < 10)
-        return set_truncated (error, "WebP", "is cut short");
+        return set_truncated (error, _("%s header is cut short"), "WebP");
 
       *width = read_le24 (payload + 4) + 1;
       *height = read_le24 (payload + 7) + 1;
     }
   else
     {
-      return set_truncated (error, "WebP", "has an unknown first chunk");
+      return set_truncated (error, _("%s header has an unknown first chunk"), "WebP");
     }
 
   return TRUE;
@@ -246,7 +258,7 @@ osais_image_check (GBytes      *data,
   /* Nothing at all is the shortest of cut-short headers. */
   if (length == 0)
     {
-      g_set_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_TRUNCATED, "No data");
+      g_set_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_TRUNCATED, _("No data"));
       return FALSE;
     }
 
@@ -254,13 +266,13 @@ osais_image_check (GBytes      *data,
     {
       type = "image/png";
       ok = !cut_short ? check_png (bytes, length, &w, &h, error)
-                      : set_truncated (error, "PNG", "is cut short");
+                      : set_truncated (error, _("%s header is cut short"), "PNG");
     }
   else if (has_magic (bytes, length, jpeg_signature, sizeof jpeg_signature, &cut_short))
     {
       type = "image/jpeg";
       ok = !cut_short ? check_jpeg (bytes, length, &w, &h, error)
-                      : set_truncated (error, "JPEG", "is cut short");
+                      : set_truncated (error, _("%s header is cut short"), "JPEG");
     }
   else if (has_magic (bytes, length, (const guint8 *) "RIFF", 4, &cut_short)
            && (length <= 8
@@ -268,12 +280,12 @@ osais_image_check (GBytes      *data,
     {
       type = "image/webp";
       ok = length >= 12 ? check_webp (bytes, length, &w, &h, error)
-                        : set_truncated (error, "WebP", "is cut short");
+                        : set_truncated (error, _("%s header is cut short"), "WebP");
     }
   else
     {
       g_set_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_UNSUPPORTED,
-                   "Not a PNG, JPEG or WebP image");
+                   _("Not a PNG, JPEG or WebP image"));
       return FALSE;
     }
 
@@ -283,7 +295,7 @@ osais_image_check (GBytes      *data,
   if (w == 0 || h == 0)
     {
       g_set_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_TRUNCATED,
-                   "Image declares a zero size (%u×%u)", w, h);
+                   _("Image declares a zero size (%u×%u)"), w, h);
       return FALSE;
     }
 
@@ -291,7 +303,7 @@ osais_image_check (GBytes      *data,
       || (guint64) w * h > OSAIS_IMAGE_MAX_PIXELS)
     {
       g_set_error (error, OSAIS_IMAGE_CHECK_ERROR, OSAIS_IMAGE_CHECK_ERROR_TOO_LARGE,
-                   "Image of %u×%u is larger than allowed", w, h);
+                   _("Image of %u×%u is larger than allowed"), w, h);
       return FALSE;
     }
 

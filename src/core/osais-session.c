@@ -57,6 +57,9 @@ struct _OsaisSession
   GListModel          *engines;
   GStrv                engine_warnings;
   OsaisCallbackServer *server;
+  /* The server a restart is stopping, and the restarts waiting for it. */
+  OsaisCallbackServer *stopping_server;
+  GList               *restart_tasks;
   OsaisSimulator      *simulator;
   OsaisClient         *client;          /* logged in, else NULL */
   OsaisLoginState      login_state;
@@ -294,23 +297,35 @@ set_server_state (OsaisSession *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
-static void
-stop_server (OsaisSession *self)
+/* Takes the server out of use, for the caller to stop. */
+static OsaisCallbackServer *
+detach_server (OsaisSession *self)
 {
   GHashTableIter iter;
   JobInput *input;
 
   if (self->server == NULL)
-    return;
+    return NULL;
 
   /* The inputs die with the server; their bytes stay for Retry. */
   g_hash_table_iter_init (&iter, self->job_inputs);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &input))
     job_input_unregister (input);
 
-  osais_callback_server_stop (self->server);
-  g_clear_object (&self->server);
   set_server_state (self, FALSE, NULL, NULL, self->server_error);
+  return g_steal_pointer (&self->server);
+}
+
+static void
+stop_server (OsaisSession *self)
+{
+  g_autoptr(OsaisCallbackServer) server = detach_server (self);
+
+  if (server != NULL)
+    osais_callback_server_stop (server);
+  /* A restart's server still stopping holds its port and the store. */
+  if (self->stopping_server != NULL)
+    osais_callback_server_stop (self->stopping_server);
 }
 
 static gboolean
@@ -878,6 +893,96 @@ osais_session_restart_server (OsaisSession  *self,
     }
 
   return start_server (self, error);
+}
+
+static void
+server_stopped_cb (GObject      *source_object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(OsaisSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *tasks;
+  gboolean ok;
+
+  osais_callback_server_stop_finish (OSAIS_CALLBACK_SERVER (source_object), result);
+  g_clear_object (&self->stopping_server);
+
+  /* One start for every restart asked for meantime, with the settings as
+   * they are now. */
+  if (self->stopped)
+    {
+      ok = FALSE;
+      g_set_error_literal (&error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
+                           _("The session is not started"));
+    }
+  else
+    ok = start_server (self, &error);
+
+  tasks = g_steal_pointer (&self->restart_tasks);
+  for (GList *l = tasks; l != NULL; l = l->next)
+    {
+      if (ok)
+        g_task_return_boolean (l->data, TRUE);
+      else
+        g_task_return_error (l->data, g_error_copy (error));
+    }
+  g_list_free_full (tasks, g_object_unref);
+}
+
+void
+osais_session_restart_server_async (OsaisSession        *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisCallbackServer *server;
+
+  g_return_if_fail (OSAIS_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_session_restart_server_async);
+
+  if (self->store == NULL || self->stopped)
+    {
+      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
+                               "%s", _("The session is not started"));
+      return;
+    }
+
+  self->restart_tasks = g_list_append (self->restart_tasks, g_steal_pointer (&task));
+  if (self->stopping_server != NULL)
+    return;
+
+  server = detach_server (self);
+  if (server == NULL)
+    {
+      /* Nothing to stop: the start is brief (binding, starting threads). */
+      GList *tasks = g_steal_pointer (&self->restart_tasks);
+
+      if (start_server (self, &error))
+        g_task_return_boolean (tasks->data, TRUE);
+      else
+        g_task_return_error (tasks->data, g_steal_pointer (&error));
+      g_list_free_full (tasks, g_object_unref);
+      return;
+    }
+
+  self->stopping_server = server;
+  osais_callback_server_stop_async (server, server_stopped_cb, g_object_ref (self));
+}
+
+gboolean
+osais_session_restart_server_finish (OsaisSession  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Submit and retry ------------------------------------------------------- */

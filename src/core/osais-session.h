@@ -152,6 +152,17 @@ gboolean         osais_session_log_in_finish        (OsaisSession        *self,
  * will fail to. Brief: binding and joining the server thread. */
 gboolean         osais_session_restart_server       (OsaisSession        *self,
                                                      GError             **error);
+/* The same without blocking: the old server stops on a worker thread,
+ * still acknowledging the callbacks being stored, then the new one starts.
+ * Restarts asked for while one is stopping share its start, with the
+ * settings as they are then. */
+void             osais_session_restart_server_async  (OsaisSession        *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean         osais_session_restart_server_finish (OsaisSession        *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
 
 /* Validates and sends a request, then records its job. @values maps
  * parameter names to text as typed (nullable); @input (nullable) is the
