@@ -1214,7 +1214,11 @@ image_new_from_row (OsaisStore   *self,
  * from a key (created, uid), and one lookup of the images' (uid, sha256)
  * index per job, so it costs the same at any depth of the history. */
 
-#define FIRST_PAGE_JOBS  64
+/* A first screen (a 1400×900 window shows about 30 tiles) and a little
+ * more: every item of the first page gets a cell of the grid before the
+ * first frame, 64 jobs cost that frame about 100 ms more of the main
+ * thread than 16 (tests/bench/gui at 10,000 images). */
+#define FIRST_PAGE_JOBS  16
 #define PAGE_JOBS        1000
 #define APPLY_CHUNK_JOBS 200
 
