@@ -160,15 +160,15 @@ osais_gallery_item_get_image (OsaisGalleryItem *self)
 
 /* OsaisGalleryModel --------------------------------------------------------
  *
- * The model holds no items and no images: one Row a job, in the store's
- * order (the store's position i is row i), with the counts that place its
- * block of items; get_item() finds the row by a binary search of the blocks'
- * first positions (recomputed lazily from the first row whose position
- * changed) and only then takes the job's image from the job. Items are made
- * there, on demand, and remembered weakly while someone holds them (the
- * grid's cells, the selection), so that the grid sees the same object for the
- * same cell; nobody holding one, it goes. Scrolling through 100,000 images
- * leaves nothing behind but the rows. */
+ * The model holds no items, and no images but the hidden ones: one Row a
+ * job, in the store's order (the store's position i is row i), with the
+ * counts that place its block of items. get_item() finds the row by a
+ * binary search of the blocks' first positions (recomputed lazily from the
+ * first row whose position changed) and only then takes the job's image
+ * from the job. Items are made there, on demand, and remembered weakly
+ * while someone holds them (the grid's cells, the selection), so that the
+ * grid sees the same object for the same cell; nobody holding one, it goes.
+ * Scrolling through 100,000 images leaves nothing behind but the rows. */
 
 typedef struct _Row Row;
 
@@ -176,7 +176,7 @@ typedef struct _Row Row;
 typedef struct
 {
   OsaisGalleryModel *model;    /* unowned */
-  OsaisJob          *job;
+  OsaisJob          *job;      /* owned */
 } Watch;
 
 struct _Row
