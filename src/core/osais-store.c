@@ -268,6 +268,9 @@ struct _OsaisStore
   gint64        page_uid;
   gboolean      loading;
   GCond         loaded_cond;
+  /* Pages handed to the main context and not all in its list yet; under
+   * mutex. The writer reads the next page when this is 0. */
+  guint         pages_in_flight;
   gboolean      history_loaded;
   /* Main context side: jobs of the pages read, waiting to go into the list
    * (apply_chunk_cb()); none before the opener has the store
@@ -1384,6 +1387,15 @@ apply_pending_jobs (OsaisStore *self,
     }
   g_ptr_array_remove_range (self->pending_jobs, 0, n);
 
+  /* Every page handed over is in the list: the writer may read one more. */
+  if (self->pending_jobs->len == 0)
+    {
+      g_mutex_lock (&self->mutex);
+      self->pages_in_flight = 0;
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->mutex);
+    }
+
   g_list_model_items_changed (G_LIST_MODEL (self), old, 0, n);
 }
 
@@ -1480,6 +1492,12 @@ hand_page (OsaisStore *self,
 {
   PageDone *done = g_new0 (PageDone, 1);
 
+  if (page != NULL)
+    {
+      g_mutex_lock (&self->mutex);
+      self->pages_in_flight++;
+      g_mutex_unlock (&self->mutex);
+    }
   done->self = g_object_ref (self);
   done->page = page;
   g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, page_loaded_cb, done,
@@ -1507,9 +1525,19 @@ load_rest (OsaisStore *self)
 
   while (!done)
     {
-      GPtrArray *page = g_ptr_array_new_with_free_func (g_object_unref);
+      GPtrArray *page;
       gboolean closing;
 
+      /* Paced by the main context: a page is read once the last one is in
+       * the list, which it takes in chunks below drawing's priority. So
+       * the reading of a long history does not take a core from the first
+       * frames, and what waits for the list is one page. */
+      g_mutex_lock (&self->mutex);
+      while (self->pages_in_flight > 0 && !self->closing)
+        g_cond_wait (&self->cond, &self->mutex);
+      g_mutex_unlock (&self->mutex);
+
+      page = g_ptr_array_new_with_free_func (g_object_unref);
       if (!load_page (self, PAGE_JOBS, page, &done, &error))
         {
           g_warning ("The history stopped loading: %s", error->message);
