@@ -1141,6 +1141,8 @@ test_idle_draws_nothing (void)
  * a good part of a second, showing the new ones a frame or two. */
 #define N_OLD_JOBS  10000
 #define N_NEW_JOBS  12
+/* The cells of osais-gallery.ui's grid (6 × 30 + 32), and a selection. */
+#define MAX_LIVE_ITEMS  (6 * 30 + 32 + 1)
 
 typedef struct
 {
@@ -1206,6 +1208,9 @@ history_loaded (gpointer data)
 static void
 check_first_frame (FirstFrameRun *run)
 {
+  OsaisGalleryModel *model;
+  GtkAdjustment *adjustment;
+
   /* Activated, not drawn yet: every frame is watched. */
   run->window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (run->app)));
   g_assert_nonnull (run->window);
@@ -1229,11 +1234,28 @@ check_first_frame (FirstFrameRun *run)
   g_assert_cmpuint (g_list_model_get_n_items (osais_gallery_get_model (run->gallery)), ==,
                     N_OLD_JOBS + N_NEW_JOBS);
 
+  /* Made when the grid asks, not for the whole history: at the top, then
+   * after a pass to the bottom, only what the grid holds (GTK 4.8 keeps
+   * max-columns × 30 rows + 32 cells) is alive. */
+  model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (run->gallery));
+  g_test_message ("Live items at the top: %u", osais_gallery_model_get_n_live_items (model));
+  g_assert_cmpuint (osais_gallery_model_get_n_live_items (model), <=, MAX_LIVE_ITEMS);
+  adjustment = gtk_scrollable_get_vadjustment (
+    GTK_SCROLLABLE (osais_gallery_get_grid_view (run->gallery)));
+  for (int i = 1; i <= 8; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) * i / 8);
+      osais_ui_test_settle (50);
+    }
+  g_test_message ("Live items at the bottom: %u", osais_gallery_model_get_n_live_items (model));
+  g_assert_cmpuint (osais_gallery_model_get_n_live_items (model), <=, MAX_LIVE_ITEMS);
+
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
 }
 
 /* The window shows the newest jobs while the store still reads the older
- * ones: start-up does not wait for the whole history. */
+ * ones: start-up does not wait for the whole history; and the gallery's
+ * items are made as the grid asks for them, not one for each job. */
 static void
 test_first_frame_before_whole_history (void)
 {

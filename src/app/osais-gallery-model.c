@@ -160,44 +160,54 @@ osais_gallery_item_get_image (OsaisGalleryItem *self)
 
 /* OsaisGalleryModel --------------------------------------------------------
  *
- * Each job of the store is a block of consecutive items. The first position
- * of each block is kept in `offsets`, recomputed lazily from the first block
- * whose position changed, so get_item() is a binary search (every block has
- * at least one item: a job that shows no image shows its card; but a job the
- * user stopped waiting for shows nothing, and its empty block starts where
- * the next one does, which the search passes over). */
+ * The model holds no items, and no images but the hidden ones: one Row a
+ * job, in the store's order (the store's position i is row i), with the
+ * counts that place its block of items. get_item() finds the row by a
+ * binary search of the blocks' first positions (recomputed lazily from the
+ * first row whose position changed) and only then takes the job's image
+ * from the job. Items are made there, on demand, and remembered weakly
+ * while someone holds them (the grid's cells, the selection), so that the
+ * grid sees the same object for the same cell; nobody holding one, it goes.
+ * Scrolling through 100,000 images leaves nothing behind but the rows.
+ * A job the user stopped waiting for shows nothing: its empty block starts
+ * where the next one does, which the search passes over. */
 
+typedef struct _Row Row;
+
+/* What a job's signals need to find its row again. */
 typedef struct
 {
   OsaisGalleryModel *model;    /* unowned */
-  OsaisJob          *job;
-  GPtrArray         *images;   /* the job's images, mirrored to know what a removal removed */
-  guint              n_hidden;
-  gboolean           has_card;
-  OsaisGalleryItem  *card;
-  gboolean           dismissed;  /* hidden whole, whatever comes for it */
-} Block;
+  OsaisJob          *job;      /* owned */
+} Watch;
+
+struct _Row
+{
+  Watch    *watch;
+  guint     n_images;  /* the job's images, hidden ones included */
+  guint     n_hidden;
+  gboolean  has_card;
+  gboolean  dismissed;  /* hidden whole, whatever comes for it */
+};
 
 struct _OsaisGalleryModel
 {
   GObject     parent_instance;
 
   OsaisStore *store;
-  GPtrArray  *blocks;           /* Block, in the store's order (newest first) */
-  GHashTable *blocks_by_job;    /* OsaisJob → Block */
-  GArray     *offsets;          /* guint: first position of each block */
+  GArray     *rows;             /* Row, in the store's order (newest first) */
+  GArray     *offsets;          /* guint: first position of each row's block */
   guint       n_valid_offsets;
   guint       n_items;
-  GHashTable *hidden;           /* OsaisImage set */
-  GHashTable *items;            /* OsaisImage → ItemRef */
+  GHashTable *hidden;           /* OsaisImage (owned) set */
+  GHashTable *items;            /* OsaisJob (card) or OsaisImage → ItemRef */
 };
 
-/* A weak entry of the item cache: scrolling through 100,000 images must not
- * leave 100,000 items behind. */
+/* A weak entry of the item cache. */
 typedef struct
 {
   OsaisGalleryModel *model;
-  OsaisImage        *image;     /* the key; the block holds it */
+  gpointer           key;       /* the item's image, or its job for a card */
   OsaisGalleryItem  *item;      /* weak: NULL once it is gone */
 } ItemRef;
 
@@ -222,7 +232,7 @@ item_gone_cb (gpointer  data,
   ItemRef *ref = data;
 
   ref->item = NULL;
-  g_hash_table_remove (ref->model->items, ref->image);
+  g_hash_table_remove (ref->model->items, ref->key);
 }
 
 static void
@@ -233,59 +243,77 @@ item_ref_free (ItemRef *ref)
   g_free (ref);
 }
 
-static guint
-block_size (Block *block)
+static Row *
+row_at (OsaisGalleryModel *self,
+        guint              index)
 {
-  if (block->dismissed)
+  return &g_array_index (self->rows, Row, index);
+}
+
+static guint
+row_size (Row *row)
+{
+  if (row->dismissed)
     return 0;
 
-  return (block->has_card ? 1 : 0) + block->images->len - block->n_hidden;
+  return (row->has_card ? 1 : 0) + row->n_images - row->n_hidden;
 }
 
 static gboolean
-block_wants_card (Block *block)
+row_wants_card (Row *row)
 {
-  return !osais_job_get_finished (block->job) ||
-         osais_job_get_stage (block->job) == OSAIS_STAGE_ERROR ||
-         osais_job_get_stalled (block->job) ||
-         block->images->len == block->n_hidden;
+  OsaisJob *job = row->watch->job;
+
+  return !osais_job_get_finished (job) ||
+         osais_job_get_stage (job) == OSAIS_STAGE_ERROR ||
+         osais_job_get_stalled (job) ||
+         row->n_images == row->n_hidden;
 }
 
-/* The number of shown images before @index in the job's images. */
+/* The number of @job's hidden images before @index in its images. Hidden
+ * images are the few pending deletions: the set is short. */
 static guint
-block_visible_before (Block *block,
-                      guint  index)
+hidden_before (OsaisGalleryModel *self,
+               OsaisJob          *job,
+               guint              index)
 {
-  OsaisGalleryModel *self = block->model;
+  GListStore *images = G_LIST_STORE (osais_job_get_images (job));
+  GHashTableIter iter;
+  gpointer image;
   guint n = 0;
 
-  if (block->n_hidden == 0)
-    return index;
+  g_hash_table_iter_init (&iter, self->hidden);
+  while (g_hash_table_iter_next (&iter, &image, NULL))
+    {
+      guint position;
 
-  for (guint i = 0; i < index; i++)
-    if (!g_hash_table_contains (self->hidden, g_ptr_array_index (block->images, i)))
-      n++;
+      if (osais_image_get_uid (image) == osais_job_get_uid (job) &&
+          g_list_store_find (images, image, &position) && position < index)
+        n++;
+    }
 
   return n;
 }
 
-static OsaisImage *
-block_visible_image (Block *block,
-                     guint  visible_index)
+/* The index in the job's images of its @visible_index-th shown image. */
+static guint
+image_index (OsaisGalleryModel *self,
+             Row               *row,
+             guint              visible_index)
 {
-  OsaisGalleryModel *self = block->model;
+  GListModel *images = osais_job_get_images (row->watch->job);
 
-  if (block->n_hidden == 0)
-    return g_ptr_array_index (block->images, visible_index);
+  if (row->n_hidden == 0)
+    return visible_index;
 
-  for (guint i = 0; i < block->images->len; i++)
+  for (guint i = 0; i < row->n_images; i++)
     {
-      OsaisImage *image = g_ptr_array_index (block->images, i);
+      g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
 
       if (g_hash_table_contains (self->hidden, image))
         continue;
       if (visible_index-- == 0)
-        return image;
+        return i;
     }
 
   g_assert_not_reached ();
@@ -301,7 +329,7 @@ invalidate_offsets_from (OsaisGalleryModel *self,
 static void
 ensure_offsets (OsaisGalleryModel *self)
 {
-  guint n = self->blocks->len;
+  guint n = self->rows->len;
 
   g_array_set_size (self->offsets, n);
   for (guint i = self->n_valid_offsets; i < n; i++)
@@ -309,18 +337,17 @@ ensure_offsets (OsaisGalleryModel *self)
       guint offset = 0;
 
       if (i > 0)
-        offset = g_array_index (self->offsets, guint, i - 1) +
-                 block_size (g_ptr_array_index (self->blocks, i - 1));
+        offset = g_array_index (self->offsets, guint, i - 1) + row_size (row_at (self, i - 1));
       g_array_index (self->offsets, guint, i) = offset;
     }
   self->n_valid_offsets = n;
 }
 
 static guint
-block_offset (OsaisGalleryModel *self,
-              guint              index)
+row_offset (OsaisGalleryModel *self,
+            guint              index)
 {
-  if (index >= self->blocks->len)
+  if (index >= self->rows->len)
     return self->n_items;
 
   ensure_offsets (self);
@@ -328,43 +355,38 @@ block_offset (OsaisGalleryModel *self,
   return g_array_index (self->offsets, guint, index);
 }
 
-/* The block's index in the store's order. Jobs that change are nearly always
+/* The job's row in the store's order. Jobs that change are nearly always
  * the newest, at the front, so the linear search is short in practice. */
 static guint
-block_index (OsaisGalleryModel *self,
-             Block             *block)
+row_index (OsaisGalleryModel *self,
+           OsaisJob          *job)
 {
-  guint index = G_MAXUINT;
+  for (guint i = 0; i < self->rows->len; i++)
+    if (row_at (self, i)->watch->job == job)
+      return i;
 
-  g_ptr_array_find (self->blocks, block, &index);
-
-  return index;
+  return G_MAXUINT;
 }
 
 /* Adds or removes the job's card when its state asks for it. */
 static void
-block_update_card (Block *block)
+row_update_card (OsaisGalleryModel *self,
+                 guint              index)
 {
-  OsaisGalleryModel *self = block->model;
-  gboolean wants_card = block_wants_card (block);
-  guint index;
+  Row *row = row_at (self, index);
+  gboolean wants_card = row_wants_card (row);
   guint offset;
 
-  if (wants_card == block->has_card)
+  if (wants_card == row->has_card)
     return;
-  if (block->dismissed)
+  if (row->dismissed)
     {
-      block->has_card = wants_card;
-      g_clear_object (&block->card);
+      row->has_card = wants_card;
       return;
     }
 
-  index = block_index (self, block);
-  offset = block_offset (self, index);
-
-  block->has_card = wants_card;
-  if (!wants_card)
-    g_clear_object (&block->card);
+  offset = row_offset (self, index);
+  row->has_card = wants_card;
   self->n_items = wants_card ? self->n_items + 1 : self->n_items - 1;
   invalidate_offsets_from (self, index + 1);
 
@@ -372,32 +394,22 @@ block_update_card (Block *block)
                               wants_card ? 1 : 0);
 }
 
-static void
-job_state_changed_cb (OsaisJob   *job,
-                      GParamSpec *pspec,
-                      Block      *block)
-{
-  block_update_card (block);
-}
-
 /* Stop Waiting: the whole block goes (or comes back). */
 static void
-job_dismissed_cb (OsaisJob   *job,
-                  GParamSpec *pspec,
-                  Block      *block)
+row_update_dismissed (OsaisGalleryModel *self,
+                      guint              index)
 {
-  OsaisGalleryModel *self = block->model;
-  guint index = block_index (self, block);
-  guint offset = block_offset (self, index);
-  guint before = block_size (block);
+  Row *row = row_at (self, index);
+  guint offset;
+  guint before = row_size (row);
   guint after;
 
-  if (block->dismissed == osais_job_get_dismissed (job))
+  if (row->dismissed == osais_job_get_dismissed (row->watch->job))
     return;
 
-  block->dismissed = osais_job_get_dismissed (job);
-  g_clear_object (&block->card);
-  after = block_size (block);
+  offset = row_offset (self, index);
+  row->dismissed = osais_job_get_dismissed (row->watch->job);
+  after = row_size (row);
   self->n_items = self->n_items - before + after;
   invalidate_offsets_from (self, index + 1);
 
@@ -405,39 +417,71 @@ job_dismissed_cb (OsaisJob   *job,
 }
 
 static void
+job_notify_cb (OsaisJob   *job,
+               GParamSpec *pspec,
+               Watch      *watch)
+{
+  const char *name = g_param_spec_get_name (pspec);
+  guint index;
+
+  if (g_str_equal (name, "dismissed"))
+    {
+      index = row_index (watch->model, job);
+      g_assert (index != G_MAXUINT);
+      row_update_dismissed (watch->model, index);
+      return;
+    }
+  if (!g_str_equal (name, "stage") && !g_str_equal (name, "finished") &&
+      !g_str_equal (name, "stalled"))
+    return;
+
+  index = row_index (watch->model, job);
+  g_assert (index != G_MAXUINT);
+  row_update_card (watch->model, index);
+}
+
+static void
 job_images_changed_cb (GListModel *images,
                        guint       position,
                        guint       removed,
                        guint       added,
-                       Block      *block)
+                       Watch      *watch)
 {
-  OsaisGalleryModel *self = block->model;
-  guint index = block_index (self, block);
-  guint offset = block_offset (self, index);
-  guint visible_position = block_visible_before (block, position);
-  guint visible_removed = 0;
+  OsaisGalleryModel *self = watch->model;
+  guint index = row_index (self, watch->job);
+  guint offset = row_offset (self, index);
+  Row *row;
+  guint visible_position;
+  guint hidden_removed = 0;
+  guint visible_removed;
 
   g_assert (index != G_MAXUINT);
+  row = row_at (self, index);
 
-  for (guint i = position; i < position + removed; i++)
+  /* Hidden images that left the job were among the removed ones. */
+  if (row->n_hidden > 0 && removed > 0)
     {
-      OsaisImage *image = g_ptr_array_index (block->images, i);
+      GHashTableIter iter;
+      gpointer image;
 
-      if (g_hash_table_remove (self->hidden, image))
-        block->n_hidden--;
-      else
-        visible_removed++;
-      g_hash_table_remove (self->items, image);
+      g_hash_table_iter_init (&iter, self->hidden);
+      while (g_hash_table_iter_next (&iter, &image, NULL))
+        if (osais_image_get_uid (image) == osais_job_get_uid (watch->job) &&
+            !g_list_store_find (G_LIST_STORE (images), image, NULL))
+          {
+            g_hash_table_remove (self->items, image);
+            g_hash_table_iter_remove (&iter);
+            hidden_removed++;
+          }
     }
-  g_ptr_array_remove_range (block->images, position, removed);
+  visible_removed = removed - hidden_removed;
+  row->n_hidden -= hidden_removed;
+  row->n_images = row->n_images - removed + added;
+  visible_position = position - (row->n_hidden > 0 ? hidden_before (self, watch->job, position) : 0);
 
-  for (guint i = 0; i < added; i++)
-    g_ptr_array_insert (block->images, position + i,
-                        g_list_model_get_item (images, position + i));
-
-  if (block->dismissed)
+  if (row->dismissed)
     {
-      block_update_card (block);
+      row_update_card (self, index);
       return;
     }
 
@@ -446,87 +490,88 @@ job_images_changed_cb (GListModel *images,
 
   if (visible_removed > 0 || added > 0)
     g_list_model_items_changed (G_LIST_MODEL (self),
-                                offset + (block->has_card ? 1 : 0) + visible_position,
+                                offset + (row->has_card ? 1 : 0) + visible_position,
                                 visible_removed, added);
 
-  block_update_card (block);
-}
-
-static Block *
-block_new (OsaisGalleryModel *self,
-           OsaisJob          *job)
-{
-  Block *block = g_new0 (Block, 1);
-  GListModel *images = osais_job_get_images (job);
-  guint n = g_list_model_get_n_items (images);
-
-  block->model = self;
-  block->job = g_object_ref (job);
-  block->images = g_ptr_array_new_full (n, g_object_unref);
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (block->images, g_list_model_get_item (images, i));
-  block->has_card = block_wants_card (block);
-  block->dismissed = osais_job_get_dismissed (job);
-
-  g_signal_connect (images, "items-changed", G_CALLBACK (job_images_changed_cb), block);
-  g_signal_connect (job, "notify::stage", G_CALLBACK (job_state_changed_cb), block);
-  g_signal_connect (job, "notify::finished", G_CALLBACK (job_state_changed_cb), block);
-  g_signal_connect (job, "notify::stalled", G_CALLBACK (job_state_changed_cb), block);
-  g_signal_connect (job, "notify::dismissed", G_CALLBACK (job_dismissed_cb), block);
-
-  return block;
+  row_update_card (self, index);
 }
 
 static void
-block_free (Block *block)
+row_init (OsaisGalleryModel *self,
+          Row               *row,
+          OsaisJob          *job)
 {
-  OsaisGalleryModel *self = block->model;
+  GListModel *images = osais_job_get_images (job);
 
-  g_signal_handlers_disconnect_by_data (osais_job_get_images (block->job), block);
-  g_signal_handlers_disconnect_by_data (block->job, block);
+  row->watch = g_new0 (Watch, 1);
+  row->watch->model = self;
+  row->watch->job = g_object_ref (job);
+  row->n_images = g_list_model_get_n_items (images);
+  row->n_hidden = 0;
+  row->has_card = row_wants_card (row);
+  row->dismissed = osais_job_get_dismissed (job);
 
-  for (guint i = 0; i < block->images->len; i++)
+  g_signal_connect (images, "items-changed", G_CALLBACK (job_images_changed_cb), row->watch);
+  g_signal_connect (job, "notify", G_CALLBACK (job_notify_cb), row->watch);
+}
+
+static void
+row_clear (Row *row)
+{
+  Watch *watch = row->watch;
+  OsaisGalleryModel *self = watch->model;
+  GHashTableIter iter;
+  gpointer image;
+
+  g_signal_handlers_disconnect_by_data (osais_job_get_images (watch->job), watch);
+  g_signal_handlers_disconnect_by_data (watch->job, watch);
+
+  if (row->n_hidden > 0)
     {
-      OsaisImage *image = g_ptr_array_index (block->images, i);
-
-      g_hash_table_remove (self->hidden, image);
-      g_hash_table_remove (self->items, image);
+      g_hash_table_iter_init (&iter, self->hidden);
+      while (g_hash_table_iter_next (&iter, &image, NULL))
+        if (osais_image_get_uid (image) == osais_job_get_uid (watch->job))
+          g_hash_table_iter_remove (&iter);
     }
 
-  g_hash_table_remove (self->blocks_by_job, block->job);
-  g_clear_pointer (&block->images, g_ptr_array_unref);
-  g_clear_object (&block->card);
-  g_clear_object (&block->job);
-  g_free (block);
+  g_clear_object (&watch->job);
+  g_free (watch);
+  row->watch = NULL;
 }
 
-/* Replaces @removed blocks at @position by blocks for the store's jobs
- * there; returns through @flat_* the change in items. */
+/* Replaces @removed rows at @position by rows for the store's jobs there;
+ * returns through @flat_* the change in items. */
 static void
-splice_blocks (OsaisGalleryModel *self,
-               guint              position,
-               guint              removed,
-               guint              added,
-               guint             *flat_position,
-               guint             *flat_removed,
-               guint             *flat_added)
+splice_rows (OsaisGalleryModel *self,
+             guint              position,
+             guint              removed,
+             guint              added,
+             guint             *flat_position,
+             guint             *flat_removed,
+             guint             *flat_added)
 {
-  *flat_position = block_offset (self, position);
+  *flat_position = row_offset (self, position);
   *flat_removed = 0;
   *flat_added = 0;
 
   for (guint i = position; i < position + removed; i++)
-    *flat_removed += block_size (g_ptr_array_index (self->blocks, i));
-  g_ptr_array_remove_range (self->blocks, position, removed);
+    *flat_removed += row_size (row_at (self, i));
+  g_array_remove_range (self->rows, position, removed);
 
-  for (guint i = 0; i < added; i++)
+  if (added > 0)
     {
-      g_autoptr(OsaisJob) job = g_list_model_get_item (G_LIST_MODEL (self->store), position + i);
-      Block *block = block_new (self, job);
+      g_autofree Row *fresh = g_new0 (Row, added);
 
-      g_hash_table_insert (self->blocks_by_job, job, block);
-      g_ptr_array_insert (self->blocks, position + i, block);
-      *flat_added += block_size (block);
+      g_array_insert_vals (self->rows, position, fresh, added);
+      for (guint i = 0; i < added; i++)
+        {
+          g_autoptr(OsaisJob) job = g_list_model_get_item (G_LIST_MODEL (self->store),
+                                                           position + i);
+          Row *row = row_at (self, position + i);
+
+          row_init (self, row, job);
+          *flat_added += row_size (row);
+        }
     }
 
   self->n_items = self->n_items - *flat_removed + *flat_added;
@@ -542,7 +587,7 @@ store_items_changed_cb (GListModel        *store,
 {
   guint flat_position, flat_removed, flat_added;
 
-  splice_blocks (self, position, removed, added, &flat_position, &flat_removed, &flat_added);
+  splice_rows (self, position, removed, added, &flat_position, &flat_removed, &flat_added);
   if (flat_removed > 0 || flat_added > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), flat_position, flat_removed, flat_added);
 }
@@ -561,15 +606,38 @@ osais_gallery_model_get_n_items (GListModel *model)
   return OSAIS_GALLERY_MODEL (model)->n_items;
 }
 
+static OsaisGalleryItem *
+lookup_item (OsaisGalleryModel *self,
+             OsaisJob          *job,
+             OsaisImage        *image)
+{
+  gpointer key = image != NULL ? (gpointer) image : (gpointer) job;
+  OsaisGalleryItem *item;
+  ItemRef *ref;
+
+  ref = g_hash_table_lookup (self->items, key);
+  if (ref != NULL)
+    return g_object_ref (ref->item);
+
+  item = osais_gallery_item_new (job, image);
+  ref = g_new0 (ItemRef, 1);
+  ref->model = self;
+  ref->key = key;
+  ref->item = item;
+  g_object_weak_ref (G_OBJECT (item), item_gone_cb, ref);
+  g_hash_table_insert (self->items, key, ref);
+
+  return item;
+}
+
 static gpointer
 osais_gallery_model_get_item (GListModel *model,
                               guint       position)
 {
   OsaisGalleryModel *self = OSAIS_GALLERY_MODEL (model);
-  OsaisGalleryItem *item;
-  OsaisImage *image;
-  ItemRef *ref;
-  Block *block;
+  g_autoptr(OsaisImage) image = NULL;
+  OsaisJob *job;
+  Row *row;
   guint low = 0;
   guint high;
   guint local;
@@ -579,8 +647,8 @@ osais_gallery_model_get_item (GListModel *model,
 
   ensure_offsets (self);
 
-  /* The last block starting at or before @position. */
-  high = self->blocks->len;
+  /* The last row whose block starts at or before @position. */
+  high = self->rows->len;
   while (high - low > 1)
     {
       guint middle = low + (high - low) / 2;
@@ -591,34 +659,20 @@ osais_gallery_model_get_item (GListModel *model,
         high = middle;
     }
 
-  block = g_ptr_array_index (self->blocks, low);
+  row = row_at (self, low);
+  job = row->watch->job;
   local = position - g_array_index (self->offsets, guint, low);
 
-  if (block->has_card)
+  if (row->has_card)
     {
       if (local == 0)
-        {
-          if (block->card == NULL)
-            block->card = osais_gallery_item_new (block->job, NULL);
-          return g_object_ref (block->card);
-        }
+        return lookup_item (self, job, NULL);
       local--;
     }
 
-  image = block_visible_image (block, local);
-  ref = g_hash_table_lookup (self->items, image);
-  if (ref != NULL)
-    return g_object_ref (ref->item);
+  image = g_list_model_get_item (osais_job_get_images (job), image_index (self, row, local));
 
-  item = osais_gallery_item_new (block->job, image);
-  ref = g_new0 (ItemRef, 1);
-  ref->model = self;
-  ref->image = image;
-  ref->item = item;
-  g_object_weak_ref (G_OBJECT (item), item_gone_cb, ref);
-  g_hash_table_insert (self->items, image, ref);
-
-  return item;
+  return lookup_item (self, job, image);
 }
 
 static void
@@ -638,8 +692,8 @@ osais_gallery_model_dispose (GObject *object)
 
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
-  if (self->blocks != NULL)
-    g_ptr_array_set_size (self->blocks, 0);
+  if (self->rows != NULL)
+    g_array_set_size (self->rows, 0);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (osais_gallery_model_parent_class)->dispose (object);
@@ -650,8 +704,7 @@ osais_gallery_model_finalize (GObject *object)
 {
   OsaisGalleryModel *self = OSAIS_GALLERY_MODEL (object);
 
-  g_clear_pointer (&self->blocks, g_ptr_array_unref);
-  g_clear_pointer (&self->blocks_by_job, g_hash_table_unref);
+  g_clear_pointer (&self->rows, g_array_unref);
   g_clear_pointer (&self->offsets, g_array_unref);
   g_clear_pointer (&self->hidden, g_hash_table_unref);
   g_clear_pointer (&self->items, g_hash_table_unref);
@@ -717,10 +770,10 @@ osais_gallery_model_class_init (OsaisGalleryModelClass *klass)
 static void
 osais_gallery_model_init (OsaisGalleryModel *self)
 {
-  self->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify)block_free);
-  self->blocks_by_job = g_hash_table_new (NULL, NULL);
+  self->rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  g_array_set_clear_func (self->rows, (GDestroyNotify) row_clear);
   self->offsets = g_array_new (FALSE, FALSE, sizeof (guint));
-  self->hidden = g_hash_table_new (NULL, NULL);
+  self->hidden = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->items = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) item_ref_free);
 }
 
@@ -755,14 +808,14 @@ osais_gallery_model_set_store (OsaisGalleryModel *self,
 
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
-  g_ptr_array_set_size (self->blocks, 0);
+  g_array_set_size (self->rows, 0);
   self->n_items = 0;
   invalidate_offsets_from (self, 0);
   g_set_object (&self->store, store);
 
   if (store != NULL)
     {
-      splice_blocks (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (store)),
+      splice_rows (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (store)),
                      &flat_position, &flat_removed, &flat_added);
       g_signal_connect (store, "items-changed", G_CALLBACK (store_items_changed_cb), self);
     }
@@ -777,10 +830,10 @@ osais_gallery_model_set_image_hidden (OsaisGalleryModel *self,
                                       OsaisImage        *image,
                                       gboolean           hidden)
 {
-  Block *block = NULL;
-  guint image_index;
-  guint index;
+  guint index = G_MAXUINT;
   guint position;
+  guint in_job;
+  Row *row;
 
   g_return_if_fail (OSAIS_IS_GALLERY_MODEL (self));
   g_return_if_fail (OSAIS_IS_IMAGE (image));
@@ -789,54 +842,63 @@ osais_gallery_model_set_image_hidden (OsaisGalleryModel *self,
   if (g_hash_table_contains (self->hidden, image) == hidden)
     return;
 
-  if (self->store != NULL)
-    {
-      OsaisJob *job = osais_store_lookup (self->store, osais_image_get_uid (image));
-
-      if (job != NULL)
-        block = g_hash_table_lookup (self->blocks_by_job, job);
-    }
+  for (guint i = 0; i < self->rows->len; i++)
+    if (osais_job_get_uid (row_at (self, i)->watch->job) == osais_image_get_uid (image))
+      {
+        index = i;
+        break;
+      }
+  if (index == G_MAXUINT)
+    return;
+  row = row_at (self, index);
   /* A dismissed job's images are not shown: none to hide. */
-  if (block == NULL || block->dismissed ||
-      !g_ptr_array_find (block->images, image, &image_index))
+  if (row->dismissed ||
+      !g_list_store_find (G_LIST_STORE (osais_job_get_images (row->watch->job)), image, &in_job))
     return;
 
-  index = block_index (self, block);
-  position = block_offset (self, index) + (block->has_card ? 1 : 0) +
-             block_visible_before (block, image_index);
+  position = row_offset (self, index) + (row->has_card ? 1 : 0) + in_job -
+             (row->n_hidden > 0 ? hidden_before (self, row->watch->job, in_job) : 0);
 
   if (hidden)
     {
-      g_hash_table_add (self->hidden, image);
+      g_hash_table_add (self->hidden, g_object_ref (image));
       g_hash_table_remove (self->items, image);
-      block->n_hidden++;
+      row->n_hidden++;
       self->n_items--;
     }
   else
     {
       g_hash_table_remove (self->hidden, image);
-      block->n_hidden--;
+      row->n_hidden--;
       self->n_items++;
     }
   invalidate_offsets_from (self, index + 1);
 
   g_list_model_items_changed (G_LIST_MODEL (self), position, hidden ? 1 : 0, hidden ? 0 : 1);
 
-  block_update_card (block);
+  row_update_card (self, index);
 }
 
 guint
 osais_gallery_model_find_job (OsaisGalleryModel *self,
                               OsaisJob          *job)
 {
-  Block *block;
+  guint index;
 
   g_return_val_if_fail (OSAIS_IS_GALLERY_MODEL (self), G_MAXUINT);
   g_return_val_if_fail (OSAIS_IS_JOB (job), G_MAXUINT);
 
-  block = g_hash_table_lookup (self->blocks_by_job, job);
-  if (block == NULL || block->dismissed)
+  index = row_index (self, job);
+  if (index == G_MAXUINT || row_at (self, index)->dismissed)
     return G_MAXUINT;
 
-  return block_offset (self, block_index (self, block));
+  return row_offset (self, index);
+}
+
+guint
+osais_gallery_model_get_n_live_items (OsaisGalleryModel *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_MODEL (self), 0);
+
+  return g_hash_table_size (self->items);
 }

@@ -32,9 +32,11 @@ OsaisImage          *osais_gallery_item_get_image (OsaisGalleryItem *self);
 
 /* A GListModel of OsaisGalleryItem flattened from an OsaisStore (jobs newest
  * first): for each job, a card when the job is not finished, failed, stalled
- * or shows no image, then one item per image of the job. Every change of the
- * store or of a job is reported as an exact items-changed over that job's
- * block. Property: store (OsaisStore, nullable). */
+ * or shows no image, then one item per image of the job. It keeps a few
+ * counts a job, not items: an item is made when asked for and lives while
+ * someone holds it. Every change of the store or of a job is reported as an
+ * exact items-changed over that job's block. Property: store (OsaisStore,
+ * nullable). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryModel, osais_gallery_model, OSAIS, GALLERY_MODEL, GObject)
 
 OsaisGalleryModel *osais_gallery_model_new              (OsaisStore        *store);
@@ -48,5 +50,7 @@ void               osais_gallery_model_set_image_hidden (OsaisGalleryModel *self
 /* The position of the first item of @job's block, or G_MAXUINT. */
 guint              osais_gallery_model_find_job         (OsaisGalleryModel *self,
                                                          OsaisJob          *job);
+/* How many items exist now (held by someone). For tests and diagnostics. */
+guint              osais_gallery_model_get_n_live_items (OsaisGalleryModel *self);
 
 G_END_DECLS

@@ -249,6 +249,9 @@ struct _OsaisStore
   gint64        page_uid;
   gboolean      loading;
   GCond         loaded_cond;
+  /* Pages handed to the main context and not all in its list yet; under
+   * mutex. The writer reads the next page when this is 0. */
+  guint         pages_in_flight;
   gboolean      history_loaded;
   /* Main context side: jobs of the pages read, waiting to go into the list
    * (apply_chunk_cb()); none before the opener has the store

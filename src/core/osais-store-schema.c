@@ -547,7 +547,11 @@ osais_store_image_new_from_row (OsaisStore   *self,
  * from a key (created, uid), and one lookup of the images' (uid, sha256)
  * index per job, so it costs the same at any depth of the history. */
 
-#define FIRST_PAGE_JOBS  64
+/* A first screen (a 1400×900 window shows about 30 tiles) and a little
+ * more: every item of the first page gets a cell of the grid before the
+ * first frame, 64 jobs cost that frame about 100 ms more of the main
+ * thread than 16 (tests/bench/gui at 10,000 images). */
+#define FIRST_PAGE_JOBS  16
 #define PAGE_JOBS        1000
 #define APPLY_CHUNK_JOBS 200
 
@@ -714,6 +718,15 @@ apply_pending_jobs (OsaisStore *self,
     }
   g_ptr_array_remove_range (self->pending_jobs, 0, n);
 
+  /* Every page handed over is in the list: the writer may read one more. */
+  if (self->pending_jobs->len == 0)
+    {
+      g_mutex_lock (&self->mutex);
+      self->pages_in_flight = 0;
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->mutex);
+    }
+
   g_list_model_items_changed (G_LIST_MODEL (self), old, 0, n);
 }
 
@@ -810,6 +823,12 @@ hand_page (OsaisStore *self,
 {
   PageDone *done = g_new0 (PageDone, 1);
 
+  if (page != NULL)
+    {
+      g_mutex_lock (&self->mutex);
+      self->pages_in_flight++;
+      g_mutex_unlock (&self->mutex);
+    }
   done->self = g_object_ref (self);
   done->page = page;
   g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, page_loaded_cb, done,
@@ -837,9 +856,19 @@ osais_store_load_rest (OsaisStore *self)
 
   while (!done)
     {
-      GPtrArray *page = g_ptr_array_new_with_free_func (g_object_unref);
+      GPtrArray *page;
       gboolean closing;
 
+      /* Paced by the main context: a page is read once the last one is in
+       * the list, which it takes in chunks below drawing's priority. So
+       * the reading of a long history does not take a core from the first
+       * frames, and what waits for the list is one page. */
+      g_mutex_lock (&self->mutex);
+      while (self->pages_in_flight > 0 && !self->closing)
+        g_cond_wait (&self->cond, &self->mutex);
+      g_mutex_unlock (&self->mutex);
+
+      page = g_ptr_array_new_with_free_func (g_object_unref);
       if (!load_page (self, PAGE_JOBS, page, &done, &error))
         {
           g_warning ("The history stopped loading: %s", error->message);
