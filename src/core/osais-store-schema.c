@@ -862,9 +862,11 @@ osais_store_load_rest (OsaisStore *self)
       /* Paced by the main context: a page is read once the last one is in
        * the list, which it takes in chunks below drawing's priority. So
        * the reading of a long history does not take a core from the first
-       * frames, and what waits for the list is one page. */
+       * frames, and what waits for the list is one page. Not while
+       * callbacks wait: they are checked against the whole history, so
+       * the rest is then read flat out. */
       g_mutex_lock (&self->mutex);
-      while (self->pages_in_flight > 0 && !self->closing)
+      while (self->pages_in_flight > 0 && !self->closing && self->queue->len == 0)
         g_cond_wait (&self->cond, &self->mutex);
       g_mutex_unlock (&self->mutex);
 
