@@ -22,6 +22,7 @@ struct _OsaisGalleryCell
   GCancellable     *cancellable;
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
+  GSignalGroup     *image_signals;
 
   /* Template widgets */
   GtkStack         *stack;
@@ -33,6 +34,7 @@ struct _OsaisGalleryCell
   GtkProgressBar   *progress_bar;
   GtkButton        *dismiss_button;
   GtkButton        *retry_button;
+  GtkButton        *star_button;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, ADW_TYPE_BIN)
@@ -180,6 +182,41 @@ update_image_caption (OsaisGalleryCell *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
+/* The star shows on hover and focus (style.css), and always once starred. */
+static void
+update_star (OsaisGalleryCell *self)
+{
+  OsaisImage *image = self->item != NULL ? osais_gallery_item_get_image (self->item) : NULL;
+  gboolean favourite = image != NULL && osais_image_get_favourite (image);
+  GtkWidget *star = GTK_WIDGET (self->star_button);
+
+  gtk_button_set_icon_name (self->star_button,
+                            favourite ? "starred-symbolic" : "non-starred-symbolic");
+  gtk_widget_set_tooltip_text (star, favourite ? _("Remove from Favourites (S)")
+                                               : _("Add to Favourites (S)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (star), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  favourite ? _("Unstar") : _("Star"), -1);
+  if (favourite)
+    gtk_widget_add_css_class (star, "starred");
+  else
+    gtk_widget_remove_css_class (star, "starred");
+}
+
+/* The gallery stars images for the tiles: it knows the store. */
+static void
+toggle_favourite_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  OsaisGalleryCell *self = OSAIS_GALLERY_CELL (widget);
+  OsaisImage *image = self->item != NULL ? osais_gallery_item_get_image (self->item) : NULL;
+
+  if (image != NULL)
+    gtk_widget_activate_action (widget, "gallery.set-favourite", "(xxb)",
+                                osais_image_get_uid (image), osais_image_get_id (image),
+                                !osais_image_get_favourite (image));
+}
+
 static void
 show_item (OsaisGalleryCell *self)
 {
@@ -220,6 +257,7 @@ show_item (OsaisGalleryCell *self)
   gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
   gtk_stack_set_visible_child_name (self->stack, "image");
   update_image_caption (self, job, image);
+  update_star (self);
 
   texture = osais_thumbnail_loader_lookup (loader, osais_image_get_file (image));
   if (texture != NULL)
@@ -267,6 +305,8 @@ osais_gallery_cell_set_item (OsaisGalleryCell *self,
   g_signal_group_set_target (self->images_signals,
                              is_card ? osais_job_get_images (osais_gallery_item_get_job (item))
                                      : NULL);
+  g_signal_group_set_target (self->image_signals,
+                             item != NULL ? osais_gallery_item_get_image (item) : NULL);
 
   show_item (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
@@ -288,6 +328,14 @@ osais_gallery_cell_get_fraction (OsaisGalleryCell *self)
   return gtk_progress_bar_get_fraction (self->progress_bar);
 }
 
+GtkWidget *
+osais_gallery_cell_get_star_button (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
+
+  return GTK_WIDGET (self->star_button);
+}
+
 GdkPaintable *
 osais_gallery_cell_get_paintable (OsaisGalleryCell *self)
 {
@@ -307,8 +355,11 @@ osais_gallery_cell_dispose (GObject *object)
     g_signal_group_set_target (self->job_signals, NULL);
   if (self->images_signals != NULL)
     g_signal_group_set_target (self->images_signals, NULL);
+  if (self->image_signals != NULL)
+    g_signal_group_set_target (self->image_signals, NULL);
   g_clear_object (&self->job_signals);
   g_clear_object (&self->images_signals);
+  g_clear_object (&self->image_signals);
   g_clear_object (&self->item);
   /* The bin's child is a template child: unparent it through the bin, which
    * would otherwise unparent it again after the template disposed it. */
@@ -383,6 +434,10 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, dismiss_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, star_button);
+
+  gtk_widget_class_install_action (widget_class, "cell.toggle-favourite", NULL,
+                                   toggle_favourite_action);
 }
 
 static void
@@ -403,4 +458,8 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
   self->images_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_swapped (self->images_signals, "items-changed",
                                   G_CALLBACK (update_card), self);
+
+  self->image_signals = g_signal_group_new (OSAIS_TYPE_IMAGE);
+  g_signal_group_connect_swapped (self->image_signals, "notify::favourite",
+                                  G_CALLBACK (update_star), self);
 }

@@ -17,7 +17,9 @@ G_BEGIN_DECLS
 /* One cell of the gallery grid: an image's thumbnail (loaded through the
  * default OsaisThumbnailLoader, the load cancelled when the cell is
  * recycled), or a job's card: engine, prompt, stage in words, progress,
- * error and a Retry button (action gallery.retry-job, the job's uid).
+ * error and a Retry button (action gallery.retry-job, the job's uid). An
+ * image's tile has a star (action cell.toggle-favourite, which asks
+ * gallery.set-favourite with the image's uid, id and new state).
  * Property: item (OsaisGalleryItem, nullable). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, AdwBin)
 
@@ -28,5 +30,6 @@ void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
 const char       *osais_gallery_cell_get_stage_text (OsaisGalleryCell *self);
 double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
+GtkWidget        *osais_gallery_cell_get_star_button (OsaisGalleryCell *self);
 
 G_END_DECLS

@@ -1148,110 +1148,13 @@ osais_image_viewer_set_engines (OsaisImageViewer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINES]);
 }
 
-/* Lower case words of letters and digits joined by dashes, at most about
- * @max_chars long, cut at a word: a name that is safe in every file system
- * and still reads as the prompt, in any script. */
-static char *
-slugify (const char *text,
-         guint       max_chars)
-{
-  g_autofree char *normalized = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
-  g_autoptr(GString) slug = g_string_new (NULL);
-  guint n_chars = 0;
-  gsize word_end = 0;
-  gboolean pending_dash = FALSE;
-
-  for (const char *p = normalized; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (!g_unichar_isalnum (c))
-        {
-          pending_dash = slug->len > 0;
-          word_end = slug->len;
-          continue;
-        }
-
-      if (n_chars >= max_chars)
-        break;
-      if (pending_dash)
-        {
-          g_string_append_c (slug, '-');
-          pending_dash = FALSE;
-          n_chars++;
-        }
-      g_string_append_unichar (slug, g_unichar_tolower (c));
-      n_chars++;
-    }
-
-  /* Cut mid-word: drop the broken word rather than show half of it. */
-  if (n_chars >= max_chars && word_end > 0)
-    g_string_truncate (slug, word_end);
-
-  return g_string_free (g_steal_pointer (&slug), FALSE);
-}
-
-static char *
-dup_prompt (OsaisJob *job)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-  JsonNode *word;
-
-  if (job == NULL || osais_job_get_parameters (job) == NULL ||
-      !json_parser_load_from_data (parser, osais_job_get_parameters (job), -1, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  word = json_object_get_member (json_node_get_object (root), "word");
-  if (word == NULL || !JSON_NODE_HOLDS_VALUE (word) ||
-      json_node_get_value_type (word) != G_TYPE_STRING)
-    return NULL;
-
-  return g_strdup (json_node_get_string (word));
-}
-
 char *
 osais_image_viewer_dup_suggested_name (OsaisImageViewer *self)
 {
-  g_autofree char *prompt = NULL;
-  g_autofree char *slug = NULL;
-  g_autofree char *basename = NULL;
-  g_autoptr(GString) name = g_string_new (NULL);
-  GListModel *images;
-  const char *extension;
-  guint n_images;
-
   g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
   g_return_val_if_fail (self->image != NULL, NULL);
 
-  prompt = dup_prompt (self->job);
-  slug = slugify (prompt != NULL ? prompt : "", 60);
-  /* Translators: the start of a saved image's file name when its request had
-   * no prompt, as in "image-4711.png"; lower case, no spaces. */
-  g_string_append (name, slug[0] != '\0' ? slug : C_("file name", "image"));
-  g_string_append_printf (name, "-%" G_GINT64_FORMAT, osais_image_get_uid (self->image));
-
-  /* The images of one request share its prompt and uid: their number tells
-   * them apart. */
-  images = self->job != NULL ? osais_job_get_images (self->job) : NULL;
-  n_images = images != NULL ? g_list_model_get_n_items (images) : 0;
-  for (guint i = 0; n_images > 1 && i < n_images; i++)
-    {
-      g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
-
-      if (image == self->image)
-        g_string_append_printf (name, "-%u", i + 1);
-    }
-
-  basename = g_file_get_basename (osais_image_get_file (self->image));
-  extension = strrchr (basename, '.');
-  if (extension != NULL)
-    g_string_append (name, extension);
-
-  return g_string_free (g_steal_pointer (&name), FALSE);
+  return osais_image_export_dup_name (self->image, self->job);
 }
 
 void
