@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "osais-checkered-paintable.h"
+#include "osais-compare-view.h"
 #include "osais-gallery-model.h"
 #include "osais-image-export.h"
 #include "osais-image-viewer.h"
@@ -44,6 +45,11 @@ struct _OsaisImageViewer
   gboolean           export_tagged;
   /* 0 fits the image to the window; otherwise the scale shown. */
   double             zoom;
+  /* The job's input image, when the store kept it: what the result is
+   * compared with (viewer.compare). */
+  GdkTexture        *input_texture;
+  GCancellable      *input_cancellable;
+  gboolean           comparing;
 
   /* Template widgets */
   AdwFlap           *flap;
@@ -51,6 +57,9 @@ struct _OsaisImageViewer
   GtkPicture        *picture;
   GtkButton         *zoom_button;
   GtkButton         *favourite_button;
+  GtkWidget         *compare_button;
+  GtkStack          *view_stack;
+  OsaisCompareView  *compare_view;
   GtkWidget         *previous_button;
   GtkWidget         *next_button;
   AdwActionRow      *engine_row;
@@ -71,6 +80,7 @@ enum {
   PROP_JOB,
   PROP_MODEL,
   PROP_ENGINES,
+  PROP_COMPARING,
   N_PROPS
 };
 
@@ -339,6 +349,7 @@ texture_loaded_cb (GObject      *object,
   g_set_object (&self->texture, texture);
   checkered = osais_checkered_paintable_new (texture);
   gtk_picture_set_paintable (self->picture, checkered);
+  osais_compare_view_set_after (self->compare_view, checkered);
   apply_zoom (self);
   update_actions (self);
 }
@@ -1022,6 +1033,100 @@ toggle_favourite_action (GtkWidget  *widget,
                    !osais_image_get_favourite (self->image));
 }
 
+/* Compare ----------------------------------------------------------------- */
+
+static void
+set_comparing (OsaisImageViewer *self,
+               gboolean          comparing)
+{
+  comparing = comparing && self->input_texture != NULL;
+  if (self->comparing == comparing)
+    return;
+
+  self->comparing = comparing;
+  gtk_stack_set_visible_child_name (self->view_stack, comparing ? "compare" : "image");
+  gtk_widget_grab_focus (comparing ? GTK_WIDGET (self->compare_view)
+                                   : GTK_WIDGET (self->scrolled_window));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPARING]);
+}
+
+static void
+update_compare (OsaisImageViewer *self)
+{
+  gboolean available = self->input_texture != NULL;
+
+  gtk_widget_set_visible (self->compare_button, available);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.compare", available);
+  if (!available)
+    set_comparing (self, FALSE);
+}
+
+static void
+input_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkPaintable) checkered = NULL;
+
+  texture = osais_load_full_texture_finish (result, &error);
+  if (texture == NULL)
+    {
+      /* Most jobs have no input: nothing to compare, nothing to say. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No input to compare with: %s", error->message);
+      return;
+    }
+
+  g_set_object (&self->input_texture, texture);
+  checkered = osais_checkered_paintable_new (texture);
+  osais_compare_view_set_before (self->compare_view, checkered);
+  update_compare (self);
+}
+
+/* The input the store kept for the job, if any (the gallery's model knows
+ * the store); read in a thread like the image. */
+static void
+load_input (OsaisImageViewer *self)
+{
+  OsaisStore *store = OSAIS_IS_GALLERY_MODEL (self->model)
+                      ? osais_gallery_model_get_store (OSAIS_GALLERY_MODEL (self->model))
+                      : NULL;
+  g_autoptr(GFile) file = NULL;
+
+  g_cancellable_cancel (self->input_cancellable);
+  g_clear_object (&self->input_cancellable);
+  g_clear_object (&self->input_texture);
+  osais_compare_view_set_before (self->compare_view, NULL);
+  update_compare (self);
+
+  if (store == NULL || self->job == NULL)
+    return;
+
+  file = osais_store_dup_input_file (store, osais_job_get_uid (self->job));
+  self->input_cancellable = g_cancellable_new ();
+  osais_load_full_texture_async (file, self->input_cancellable, input_loaded_cb,
+                                 g_object_ref (self));
+}
+
+gboolean
+osais_image_viewer_get_comparing (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), FALSE);
+
+  return self->comparing;
+}
+
+OsaisCompareView *
+osais_image_viewer_get_compare_view (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+
+  return self->compare_view;
+}
+
 /* Public ------------------------------------------------------------------ */
 
 GtkWidget *
@@ -1059,8 +1164,10 @@ osais_image_viewer_set_image (OsaisImageViewer *self,
   forget_export (self);
   self->export_tagged = FALSE;
   gtk_picture_set_paintable (self->picture, NULL);
+  osais_compare_view_set_after (self->compare_view, NULL);
   self->zoom = 0;
   apply_zoom (self);
+  load_input (self);
 
   if (image != NULL)
     {
@@ -1255,6 +1362,9 @@ osais_image_viewer_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->input_cancellable);
+  g_clear_object (&self->input_cancellable);
+  g_clear_object (&self->input_texture);
   /* The bin's child is a template child: unparent it through the bin, which
    * would otherwise unparent it again after the template disposed it. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -1301,6 +1411,10 @@ osais_image_viewer_get_property (GObject    *object,
       g_value_set_object (value, self->engines);
       break;
 
+    case PROP_COMPARING:
+      g_value_set_boolean (value, self->comparing);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1332,6 +1446,10 @@ osais_image_viewer_set_property (GObject      *object,
       osais_image_viewer_set_engines (self, g_value_get_object (value));
       break;
 
+    case PROP_COMPARING:
+      set_comparing (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1359,7 +1477,12 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   properties[PROP_ENGINES] =
     g_param_spec_object ("engines", NULL, NULL, G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPARING] =
+    g_param_spec_boolean ("comparing", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (OSAIS_TYPE_COMPARE_VIEW);
 
   signals[SIGNAL_USE_AS_INPUT] =
     g_signal_new ("use-as-input", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1387,6 +1510,9 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, picture);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, zoom_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, favourite_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, compare_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, compare_view);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, previous_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, next_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, engine_row);
@@ -1409,6 +1535,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
                                    toggle_favourite_action);
   gtk_widget_class_install_action (widget_class, "viewer.delete-job", NULL, delete_job_action);
   gtk_widget_class_install_action (widget_class, "viewer.close", NULL, close_action);
+  gtk_widget_class_install_property_action (widget_class, "viewer.compare", "comparing");
   gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-fit", NULL, zoom_fit_action);
@@ -1425,6 +1552,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "viewer.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "viewer.toggle-favourite",
                                        NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "viewer.compare", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Left, 0, arrow_cb, "i", -1);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Right, 0, arrow_cb, "i", 1);
