@@ -83,4 +83,18 @@ void       osais_ui_test_run_application    (GApplication         *app,
 /* The active window of @app once it is mapped, else NULL. */
 GtkWidget *osais_ui_test_get_mapped_window  (GtkApplication       *app);
 
+#ifdef OSAIS_TEST_HAVE_XTEST
+/* Whether the X server can take XTEST's made-up input (else skip). */
+gboolean   osais_ui_test_have_xtest         (void);
+/* Moves the X pointer over the middle of @widget through XTEST, as the
+ * user's mouse: what follows (buttons, keys) goes through GDK and GTK's
+ * propagation like real input. Returns the X display, to send them on. */
+gpointer   osais_ui_test_pointer_over       (GtkWidget            *widget);
+/* Through XTEST: @button pressed and released, with @keysym (0: none,
+ * else a modifier such as XK_Control_L) held down meanwhile. */
+void       osais_ui_test_click              (gpointer              xdisplay,
+                                             guint                 button,
+                                             gulong                keysym);
+#endif
+
 G_END_DECLS

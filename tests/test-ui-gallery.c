@@ -19,6 +19,10 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+#include <X11/keysym.h>
+#endif
 #include "osais-window.h"
 
 /* Helpers ----------------------------------------------------------------- */
@@ -1182,6 +1186,95 @@ test_selection_mode (void)
   osais_test_store_close (&fixture);
 }
 
+#ifdef OSAIS_TEST_HAVE_XTEST
+typedef struct
+{
+  GtkSelectionModel *selection;
+  guint              n_selected;
+} SelectionCount;
+
+static gboolean
+n_selected_is (gpointer data)
+{
+  SelectionCount *count = data;
+
+  return gtk_bitset_get_size (gtk_selection_model_get_selection (count->selection)) ==
+         count->n_selected;
+}
+
+static void
+click_tile (GalleryWindow *gw,
+            OsaisImage    *image,
+            gulong         keysym)
+{
+  OsaisGalleryCell *cell = find_image_cell (gw->gallery, image);
+
+  g_assert_nonnull (cell);
+  osais_ui_test_click (osais_ui_test_pointer_over (GTK_WIDGET (cell)), 1, keysym);
+}
+#endif
+
+/* Real pointer input, through the X server: hovering selects nothing,
+ * Ctrl+click selects a tile without opening it, Shift+click selects up to
+ * another, and in selection mode a plain click unselects. */
+static void
+test_select_by_clicks (void)
+{
+#ifdef OSAIS_TEST_HAVE_XTEST
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[4] = { NULL };
+  SelectionCount count = { 0 };
+  guint n_activated = 0;
+
+  if (!osais_ui_test_have_xtest ())
+    {
+      g_test_skip ("Needs an X server with XTEST");
+      return;
+    }
+
+  osais_test_store_open (&fixture);
+  add_four_images (&fixture, &job, images);
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  osais_ui_test_settle (200);
+  count.selection = osais_gallery_get_selection (gw.gallery);
+  g_signal_connect (gw.gallery, "image-activated", G_CALLBACK (image_activated_cb),
+                    &n_activated);
+
+  /* Hovering a tile selects nothing (GTK 4.8's grid asks it to). */
+  osais_ui_test_pointer_over (GTK_WIDGET (find_image_cell (gw.gallery, images[3])));
+  osais_ui_test_settle (200);
+  g_assert_false (osais_gallery_get_selection_mode (gw.gallery));
+
+  click_tile (&gw, images[0], XK_Control_L);
+  count.n_selected = 1;
+  osais_ui_test_wait_until (n_selected_is, &count, "a tile selected by Ctrl+click");
+  g_assert_true (gtk_selection_model_is_selected (count.selection, 0));
+  g_assert_true (osais_gallery_get_selection_mode (gw.gallery));
+
+  click_tile (&gw, images[2], XK_Shift_L);
+  count.n_selected = 3;
+  osais_ui_test_wait_until (n_selected_is, &count, "three tiles selected by Shift+click");
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "3 Selected");
+
+  click_tile (&gw, images[1], 0);
+  count.n_selected = 2;
+  osais_ui_test_wait_until (n_selected_is, &count, "a tile unselected by a click");
+  g_assert_false (gtk_selection_model_is_selected (count.selection, 1));
+  osais_ui_test_settle (100);
+  g_assert_cmpuint (n_activated, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (gw.gallery, &n_activated);
+  gallery_window_close (&gw);
+  clear_four_images (&job, images);
+  osais_test_store_close (&fixture);
+#else
+  g_test_skip ("Built without XTEST");
+#endif
+}
+
 static void
 test_delete_selected_with_undo (void)
 {
@@ -1654,6 +1747,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
   g_test_add_func ("/Osais/Gallery/tile-star", test_tile_star);
   g_test_add_func ("/Osais/Gallery/selection-mode", test_selection_mode);
+  g_test_add_func ("/Osais/Gallery/select-by-clicks", test_select_by_clicks);
   g_test_add_func ("/Osais/Gallery/delete-selected-with-undo", test_delete_selected_with_undo);
   g_test_add_func ("/Osais/Gallery/export-selected", test_export_selected);
   g_test_add_func ("/Osais/Gallery/star-selected", test_star_selected);

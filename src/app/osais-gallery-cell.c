@@ -19,6 +19,8 @@ struct _OsaisGalleryCell
   AdwBin            parent_instance;
 
   OsaisGalleryItem *item;
+  /* The item's position in the grid's model: what the gallery selects. */
+  guint             position;
   GCancellable     *cancellable;
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
@@ -42,6 +44,7 @@ G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_ITEM,
+  PROP_POSITION,
   N_PROPS
 };
 
@@ -328,6 +331,14 @@ osais_gallery_cell_get_fraction (OsaisGalleryCell *self)
   return gtk_progress_bar_get_fraction (self->progress_bar);
 }
 
+guint
+osais_gallery_cell_get_position (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), G_MAXUINT);
+
+  return self->position;
+}
+
 GtkWidget *
 osais_gallery_cell_get_star_button (OsaisGalleryCell *self)
 {
@@ -383,6 +394,10 @@ osais_gallery_cell_get_property (GObject    *object,
       g_value_set_object (value, self->item);
       break;
 
+    case PROP_POSITION:
+      g_value_set_uint (value, self->position);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -400,6 +415,14 @@ osais_gallery_cell_set_property (GObject      *object,
     {
     case PROP_ITEM:
       osais_gallery_cell_set_item (self, g_value_get_object (value));
+      break;
+
+    case PROP_POSITION:
+      if (self->position != g_value_get_uint (value))
+        {
+          self->position = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -420,6 +443,9 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   properties[PROP_ITEM] =
     g_param_spec_object ("item", NULL, NULL, OSAIS_TYPE_GALLERY_ITEM,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_POSITION] =
+    g_param_spec_uint ("position", NULL, NULL, 0, G_MAXUINT, G_MAXUINT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -445,6 +471,7 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->position = G_MAXUINT;
   self->job_signals = g_signal_group_new (OSAIS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "notify::stage",
                                   G_CALLBACK (update_card), self);

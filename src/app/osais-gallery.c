@@ -16,6 +16,7 @@
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model.h"
+#include "osais-gallery-selection.h"
 #include "osais-image-export.h"
 #include "osais-thumbnail-loader.h"
 
@@ -37,8 +38,10 @@ struct _OsaisGallery
   GListModel         *shown;
   /* Selection mode is on while a tile is selected (Ctrl/Shift+click, the
    * rubber band, Ctrl+A): a bar says how many, and acts on them. */
-  GtkMultiSelection  *selection;
+  OsaisGallerySelection *selection;
   gboolean            selection_mode;
+  /* Where Shift+click selects from: the last tile clicked. */
+  guint               anchor;
   GtkFileChooserNative *export_chooser;
 
   /* OSAIS_BENCH_TRACE (tests/bench/gui) */
@@ -476,9 +479,41 @@ update_selection (OsaisGallery *self)
     }
 }
 
-/* Ctrl+click and Shift+click select, as in a file manager; in selection
- * mode a click selects or unselects. The grid's own click would open the
- * image (single-click-activate), so these are taken before it sees them. */
+/* Selects the tile at @position as a click with @state does in a file
+ * manager: Ctrl (or selection mode) adds or removes it, Shift selects from
+ * the last one clicked (keeping the rest with Ctrl). */
+static void
+select_position (OsaisGallery    *self,
+                 guint            position,
+                 GdkModifierType  state)
+{
+  GtkSelectionModel *selection = GTK_SELECTION_MODEL (self->selection);
+  gboolean modify = (state & GDK_CONTROL_MASK) != 0;
+  gboolean extend = (state & GDK_SHIFT_MASK) != 0;
+  guint n_items = g_list_model_get_n_items (self->shown);
+
+  if (position >= n_items)
+    return;
+
+  if (extend && self->anchor < n_items)
+    {
+      guint first = MIN (self->anchor, position);
+      guint last = MAX (self->anchor, position);
+
+      gtk_selection_model_select_range (selection, first, last - first + 1, !modify);
+      return;
+    }
+
+  if (gtk_selection_model_is_selected (selection, position))
+    gtk_selection_model_unselect_item (selection, position);
+  else
+    gtk_selection_model_select_item (selection, position, FALSE);
+  self->anchor = position;
+}
+
+/* The grid's own click opens an image (single-click-activate), whatever the
+ * modifiers: Ctrl+click and Shift+click, and any click in selection mode,
+ * are taken here, before the tile sees them. */
 static void
 grid_pressed_cb (GtkGestureClick *gesture,
                  int              n_press,
@@ -489,12 +524,9 @@ grid_pressed_cb (GtkGestureClick *gesture,
   GdkModifierType state;
   GtkWidget *picked;
   GtkWidget *cell;
-  gboolean modify, extend;
 
   state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
-  modify = (state & GDK_CONTROL_MASK) != 0;
-  extend = (state & GDK_SHIFT_MASK) != 0;
-  if (!modify && !extend && !self->selection_mode)
+  if ((state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) == 0 && !self->selection_mode)
     return;
 
   picked = gtk_widget_pick (GTK_WIDGET (self->grid_view), x, y, GTK_PICK_DEFAULT);
@@ -504,8 +536,28 @@ grid_pressed_cb (GtkGestureClick *gesture,
     return;
 
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  /* The list item's action: it knows its position and the range's anchor. */
-  gtk_widget_activate_action (cell, "listitem.select", "(bb)", modify || !extend, extend);
+  select_position (self, osais_gallery_cell_get_position (OSAIS_GALLERY_CELL (cell)),
+                   self->selection_mode ? state | GDK_CONTROL_MASK : state);
+  gtk_widget_grab_focus (gtk_widget_get_parent (cell));
+}
+
+/* The tile that has the keyboard focus, if any. */
+static GtkWidget *
+focused_cell (OsaisGallery *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  GtkWidget *cell;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    return NULL;
+
+  /* The focus is on the grid's child that holds the tile, or inside it. */
+  cell = gtk_widget_get_ancestor (focus, OSAIS_TYPE_GALLERY_CELL);
+  if (cell == NULL && OSAIS_IS_GALLERY_CELL (gtk_widget_get_first_child (focus)))
+    cell = gtk_widget_get_first_child (focus);
+
+  return cell;
 }
 
 static void
@@ -622,17 +674,8 @@ star_focused_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
 {
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
-  GtkWidget *cell = NULL;
+  GtkWidget *cell = focused_cell (OSAIS_GALLERY (widget));
 
-  if (focus == NULL || !gtk_widget_is_ancestor (focus, widget))
-    return;
-
-  /* The focus is on the grid's child that holds the tile, or inside it. */
-  cell = gtk_widget_get_ancestor (focus, OSAIS_TYPE_GALLERY_CELL);
-  if (cell == NULL && OSAIS_IS_GALLERY_CELL (gtk_widget_get_first_child (focus)))
-    cell = gtk_widget_get_first_child (focus);
   if (cell != NULL)
     gtk_widget_activate_action (cell, "cell.toggle-favourite", NULL);
 }
@@ -1211,7 +1254,8 @@ osais_gallery_init (OsaisGallery *self)
     g_list_store_append (sections, self->model);
     self->shown = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (sections)));
   }
-  self->selection = gtk_multi_selection_new (g_object_ref (self->shown));
+  self->anchor = G_MAXUINT;
+  self->selection = osais_gallery_selection_new (self->shown);
   gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_object (self->selection, "selection-changed", G_CALLBACK (update_selection),
                            self, G_CONNECT_SWAPPED);
