@@ -351,6 +351,17 @@ osais_ui_test_get_mapped_window (GtkApplication *app)
   return GTK_WIDGET (window);
 }
 
+void
+osais_ui_test_load_app_style (void)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (provider, "/com/opensourceais/Studio/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
 #ifdef OSAIS_TEST_HAVE_XTEST
 gboolean
 osais_ui_test_have_xtest (void)

@@ -80,6 +80,9 @@ void       osais_ui_test_run_application    (GApplication         *app,
                                              const char * const   *args,
                                              GSourceOnceFunc       check,
                                              gpointer              data);
+/* Styles the display with the application's style.css, as AdwApplication
+ * does in the application. */
+void       osais_ui_test_load_app_style     (void);
 /* The active window of @app once it is mapped, else NULL. */
 GtkWidget *osais_ui_test_get_mapped_window  (GtkApplication       *app);
 

@@ -1734,6 +1734,8 @@ main (int   argc,
       char *argv[])
 {
   osais_ui_test_init (&argc, &argv);
+  /* The screenshots as the application looks. */
+  osais_ui_test_load_app_style ();
 
   g_test_add_func ("/Osais/Gallery/model-items-changed", test_model_items_changed);
   g_test_add_func ("/Osais/Gallery/model-items-freed", test_model_items_freed);

@@ -1275,6 +1275,8 @@ main (int   argc,
   fake_wm_start ();
 #endif
   osais_ui_test_init (&argc, &argv);
+  /* The screenshots as the application looks. */
+  osais_ui_test_load_app_style ();
 
   g_test_add_func ("/Osais/ImageViewer/shows-image-and-details", test_shows_image_and_details);
   g_test_add_func ("/Osais/ImageViewer/star-favourite", test_star_favourite);

@@ -655,16 +655,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GtkCssProvider) provider = NULL;
-
   osais_ui_test_init (&argc, &argv);
-
-  /* The application's style sheet, which AdwApplication would load. */
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/com/opensourceais/Studio/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  osais_ui_test_load_app_style ();
 
   g_test_add_func ("/Osais/RequestForm/every-engine", test_every_engine);
   g_test_add_func ("/Osais/RequestForm/diffusion-prompt", test_diffusion_prompt);

@@ -474,7 +474,7 @@ update_selection (OsaisGallery *self)
   if (self->selection_mode != (n_selected > 0))
     {
       self->selection_mode = n_selected > 0;
-      gtk_action_bar_set_revealed (self->selection_bar, self->selection_mode);
+      gtk_widget_set_visible (GTK_WIDGET (self->selection_bar), self->selection_mode);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION_MODE]);
     }
 }
