@@ -1181,6 +1181,11 @@ test_selection_mode (void)
   g_signal_emit_by_name (grid, "activate", 1);
   g_assert_cmpuint (n_activated, ==, 1);
 
+  /* Ctrl+A (the grid's select-all) selects every tile. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (grid), "list.select-all", NULL));
+  g_assert_true (osais_gallery_get_selection_mode (gw.gallery));
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "4 Selected");
+
   gallery_window_close (&gw);
   clear_four_images (&job, images);
   osais_test_store_close (&fixture);
