@@ -400,7 +400,7 @@ show_toast (OsaisGallery *self,
   if (overlay != NULL)
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
   else
-    g_object_unref (g_object_ref_sink (toast));
+    g_object_unref (toast);
 }
 
 /* The selected images, and their jobs at the same indexes (cards, which
@@ -1043,7 +1043,7 @@ osais_gallery_show_job (OsaisGallery *self,
         return;
     }
 
-  /* Focused, not selected: a selection would start selection mode. */
+  /* Not selected: a selection would start selection mode. */
   /* gtk_grid_view_scroll_to() is GTK 4.12; the list's action is in 4.8. */
   gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u",
                               position);

@@ -30,7 +30,7 @@ void        osais_gallery_set_store (OsaisGallery *self,
                                      OsaisStore   *store);
 /* The model shown by the grid (for tests and for scrolling to a job). */
 GListModel *osais_gallery_get_model (OsaisGallery *self);
-/* Scrolls to and focuses the first cell of @job (a notification was activated). */
+/* Scrolls to the first cell of @job (a notification was activated). */
 void        osais_gallery_show_job  (OsaisGallery *self,
                                      OsaisJob     *job);
 /* Hides @image from the gallery at once and returns a toast (to show) with
