@@ -1245,6 +1245,12 @@ test_compare (void)
   g_assert_true (press_key (GTK_WIDGET (compare), GDK_KEY_Home));
   g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 0.0, 1e-9);
 
+  /* Escape leaves comparing first, not the viewer. */
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Escape));
+  g_assert_false (osais_image_viewer_get_comparing (viewer));
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_c));
+  g_assert_true (osais_image_viewer_get_comparing (viewer));
+
   g_signal_emit_by_name (button, "clicked");
   g_assert_false (osais_image_viewer_get_comparing (viewer));
   osais_ui_test_settle (300);

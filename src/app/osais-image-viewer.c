@@ -850,15 +850,22 @@ close_action (GtkWidget  *widget,
 
 /* Escape leaves fullscreen first, as in every image viewer, and only then the
  * viewer. */
+static void set_comparing (OsaisImageViewer *self,
+                           gboolean          comparing);
+
 static gboolean
 escape_cb (GtkWidget *widget,
            GVariant  *args,
            gpointer   user_data)
 {
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
 
+  /* One step back at a time: fullscreen, then comparing, then the viewer. */
   if (GTK_IS_WINDOW (root) && gtk_window_is_fullscreen (GTK_WINDOW (root)))
     gtk_window_unfullscreen (GTK_WINDOW (root));
+  else if (self->comparing)
+    set_comparing (self, FALSE);
   else
     gtk_widget_activate_action (widget, "viewer.close", NULL);
 
