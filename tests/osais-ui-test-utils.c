@@ -9,6 +9,11 @@
 #include <locale.h>
 #include <string.h>
 
+#ifdef OSAIS_TEST_HAVE_XTEST
+#include <gdk/x11/gdkx.h>
+#include <X11/extensions/XTest.h>
+#endif
+
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window-private.h"
@@ -377,3 +382,69 @@ osais_ui_test_set_prompt (OsaisWindow *window,
   g_assert_true (GTK_IS_TEXT_VIEW (view));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text, -1);
 }
+
+void
+osais_ui_test_load_app_style (void)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (provider, "/com/opensourceais/Studio/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+gboolean
+osais_ui_test_have_xtest (void)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  int opcode, event, error;
+
+  return GDK_IS_X11_DISPLAY (display) &&
+         XQueryExtension (gdk_x11_display_get_xdisplay (display), "XTEST", &opcode, &event,
+                          &error);
+}
+
+gpointer
+osais_ui_test_pointer_over (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GdkSurface *surface = gtk_native_get_surface (native);
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  graphene_point_t point;
+  double surface_x, surface_y;
+  float width = gtk_widget_get_width (widget);
+  float height = gtk_widget_get_height (widget);
+  int root_x, root_y;
+  Window child;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
+                                           &GRAPHENE_POINT_INIT (width / 2, height / 2),
+                                           &point));
+  gtk_native_get_surface_transform (native, &surface_x, &surface_y);
+  XTranslateCoordinates (xdisplay, gdk_x11_surface_get_xid (surface),
+                         DefaultRootWindow (xdisplay),
+                         point.x + surface_x, point.y + surface_y, &root_x, &root_y, &child);
+  XTestFakeMotionEvent (xdisplay, -1, root_x, root_y, CurrentTime);
+  XFlush (xdisplay);
+
+  return xdisplay;
+}
+
+void
+osais_ui_test_click (gpointer xdisplay,
+                     guint    button,
+                     gulong   keysym)
+{
+  KeyCode keycode = keysym != 0 ? XKeysymToKeycode (xdisplay, keysym) : 0;
+
+  if (keycode != 0)
+    XTestFakeKeyEvent (xdisplay, keycode, True, CurrentTime);
+  XTestFakeButtonEvent (xdisplay, button, True, CurrentTime);
+  XTestFakeButtonEvent (xdisplay, button, False, CurrentTime);
+  if (keycode != 0)
+    XTestFakeKeyEvent (xdisplay, keycode, False, CurrentTime);
+  XFlush (xdisplay);
+}
+#endif

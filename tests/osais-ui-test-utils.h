@@ -82,6 +82,9 @@ void       osais_ui_test_run_application    (GApplication         *app,
                                              const char * const   *args,
                                              GSourceOnceFunc       check,
                                              gpointer              data);
+/* Styles the display with the application's style.css, as AdwApplication
+ * does in the application. */
+void       osais_ui_test_load_app_style     (void);
 /* The active window of @app once it is mapped, else NULL. */
 GtkWidget *osais_ui_test_get_mapped_window  (GtkApplication       *app);
 /* Chooses the engine called @name in @window's drop-down, as a person
@@ -91,5 +94,19 @@ void       osais_ui_test_select_engine      (OsaisWindow          *window,
 /* Types @text as @window's prompt (the "word" field). */
 void       osais_ui_test_set_prompt         (OsaisWindow          *window,
                                              const char           *text);
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+/* Whether the X server can take XTEST's made-up input (else skip). */
+gboolean   osais_ui_test_have_xtest         (void);
+/* Moves the X pointer over the middle of @widget through XTEST, as the
+ * user's mouse: what follows (buttons, keys) goes through GDK and GTK's
+ * propagation like real input. Returns the X display, to send them on. */
+gpointer   osais_ui_test_pointer_over       (GtkWidget            *widget);
+/* Through XTEST: @button pressed and released, with @keysym (0: none,
+ * else a modifier such as XK_Control_L) held down meanwhile. */
+void       osais_ui_test_click              (gpointer              xdisplay,
+                                             guint                 button,
+                                             gulong                keysym);
+#endif
 
 G_END_DECLS

@@ -242,6 +242,12 @@ test_osais_waits_for_first_ack (void)
   g_assert_finalize_object (session);
 }
 
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_query_exists (data, NULL);
+}
+
 static void
 test_ping_returns_input (void)
 {
@@ -251,6 +257,8 @@ test_ping_returns_input (void)
   g_autoptr(OsaisJob) job = NULL;
   g_autoptr(OsaisImage) image = NULL;
   g_autoptr(JsonObject) parameters = NULL;
+  g_autoptr(GFile) input_file = NULL;
+  g_autoptr(GBytes) kept = NULL;
   OsaisSession *session = new_offline_session ();
   const char *url;
 
@@ -273,6 +281,14 @@ test_ping_returns_input (void)
 
   /* Served while the job ran, not after. */
   g_assert_cmpuint (http_get_status (url), ==, SOUP_STATUS_NOT_FOUND);
+
+  /* Kept beside the result, for the viewer to compare them. */
+  input_file = osais_store_dup_input_file (osais_session_get_store (session),
+                                           osais_job_get_uid (job));
+  osais_test_wait_until (file_exists, input_file, "the input kept");
+  kept = g_file_load_bytes (input_file, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (input, kept));
 
   g_clear_object (&job);
   osais_session_stop (session);

@@ -2301,6 +2301,48 @@ test_default_data_dir (void)
   g_assert_cmpstr (dir, ==, expected);
 }
 
+/* A job's input image is kept beside its results, privately, and goes
+ * with the job. */
+static void
+test_keep_input (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GBytes) input = osais_test_make_png (8, 8, 0);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GBytes) kept = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 70, "{\"word\":\"kept\"}");
+  file = osais_store_dup_input_file (fixture.store, 70);
+  g_assert_false (g_file_query_exists (file, NULL));
+
+  osais_store_keep_input_async (fixture.store, 70, input, NULL, osais_test_store_result_cb,
+                                &result);
+  g_assert_true (osais_store_keep_input_finish (fixture.store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  kept = g_file_load_bytes (file, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (kept, input));
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_UNIX_MODE, G_FILE_QUERY_INFO_NONE, NULL,
+                            &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_MODE) & 0077,
+                    ==, 0);
+
+  osais_store_delete_job_async (fixture.store, job, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_delete_job_finish (fixture.store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_false (g_file_query_exists (file, NULL));
+
+  osais_test_store_close (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2348,6 +2390,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",
                    test_ack_does_not_wait_for_main);
   g_test_add_func ("/Osais/Store/default-data-dir", test_default_data_dir);
+  g_test_add_func ("/Osais/Store/keep-input", test_keep_input);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "osais-application.h"
 #include "osais-gallery.h"
@@ -18,6 +19,10 @@
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+#include <X11/keysym.h>
+#endif
 #include "osais-window.h"
 #include "osais-window-private.h"
 
@@ -1028,6 +1033,474 @@ test_delete_with_undo (void)
 }
 
 
+/* Favourites and selection ------------------------------------------------ */
+
+static gboolean
+image_favourite (gpointer data)
+{
+  return osais_image_get_favourite (data);
+}
+
+static gboolean
+image_not_favourite (gpointer data)
+{
+  return !osais_image_get_favourite (data);
+}
+
+static OsaisGalleryCell *
+find_image_cell (OsaisGallery *gallery,
+                 OsaisImage   *image)
+{
+  g_autoptr(GPtrArray) cells = g_ptr_array_new ();
+
+  collect_cells (GTK_WIDGET (gallery), cells);
+  for (guint i = 0; i < cells->len; i++)
+    {
+      OsaisGalleryItem *item = osais_gallery_cell_get_item (cells->pdata[i]);
+
+      if (item != NULL && osais_gallery_item_get_image (item) == image)
+        return cells->pdata[i];
+    }
+
+  return NULL;
+}
+
+static void
+assert_star_label (OsaisGalleryCell *cell,
+                   const char       *label)
+{
+  g_autofree char *problem = NULL;
+
+  problem = gtk_test_accessible_check_property (
+      GTK_ACCESSIBLE (osais_gallery_cell_get_star_button (cell)),
+      GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+  g_assert_null (problem);
+}
+
+/* A tile's star stars its image in the store, says "Unstar" then, and stays
+ * shown; S on the focused tile does the same. */
+static void
+test_tile_star (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  OsaisGalleryCell *cell;
+  GtkWidget *star;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 20, "{\"word\":\"a star\"}");
+  image = osais_test_store_add_image (fixture.store, 20, 0, 32, 32);
+  osais_test_store_notify (fixture.store, 20, OSAIS_STAGE_FINISHED, 0, NULL);
+
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  osais_ui_test_settle (200);
+  cell = find_image_cell (gw.gallery, image);
+  g_assert_nonnull (cell);
+  star = osais_gallery_cell_get_star_button (cell);
+  assert_star_label (cell, "Star");
+  g_assert_false (gtk_widget_has_css_class (star, "starred"));
+
+  gtk_widget_activate (star);
+  osais_ui_test_wait_until (image_favourite, image, "the image starred by its tile");
+  assert_star_label (cell, "Unstar");
+  g_assert_true (gtk_widget_has_css_class (star, "starred"));
+
+  /* S on the focused tile takes the star away. */
+  g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (cell))));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gw.gallery), "gallery.star-focused",
+                                             NULL));
+  osais_ui_test_wait_until (image_not_favourite, image, "the image unstarred by S");
+  assert_star_label (cell, "Star");
+
+  gallery_window_close (&gw);
+  osais_test_store_close (&fixture);
+}
+
+/* Four images of one job, in the gallery in their order: images[i] at position i. */
+static void
+add_four_images (OsaisTestStore *fixture,
+                 OsaisJob      **job,
+                 OsaisImage     *images[4])
+{
+  *job = osais_test_store_create_job (fixture->store, 30,
+                                      "{\"word\":\"four foxes\",\"steps\":\"12\"}");
+  for (int i = 0; i < 4; i++)
+    images[i] = osais_test_store_add_image (fixture->store, 30, i, 32, 32);
+  osais_test_store_notify (fixture->store, 30, OSAIS_STAGE_FINISHED, 0, NULL);
+}
+
+static void
+clear_four_images (OsaisJob   **job,
+                   OsaisImage  *images[4])
+{
+  g_clear_object (job);
+  for (int i = 0; i < 4; i++)
+    g_clear_object (&images[i]);
+}
+
+/* Three tiles selected: two through the selection model (as Ctrl+click and
+ * the rubber band do), the third by activating it in selection mode. */
+static void
+select_three (GalleryWindow *gw)
+{
+  GtkSelectionModel *selection = osais_gallery_get_selection (gw->gallery);
+
+  g_assert_false (osais_gallery_get_selection_mode (gw->gallery));
+  g_assert_true (gtk_selection_model_select_item (selection, 0, FALSE));
+  g_assert_true (osais_gallery_get_selection_mode (gw->gallery));
+  g_assert_true (gtk_selection_model_select_item (selection, 1, FALSE));
+  g_signal_emit_by_name (osais_gallery_get_grid_view (gw->gallery), "activate", 2);
+  g_assert_cmpuint (gtk_bitset_get_size (gtk_selection_model_get_selection (selection)), ==, 3);
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw->gallery), ==, "3 Selected");
+}
+
+static void
+image_activated_cb (OsaisGallery *gallery,
+                    OsaisImage   *image,
+                    OsaisJob     *job,
+                    guint        *n_activated)
+{
+  (*n_activated)++;
+}
+
+/* Selection mode comes with the first selected tile; activating a tile
+ * then selects it instead of opening it; Escape leaves. */
+static void
+test_selection_mode (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[4] = { NULL };
+  GtkSelectionModel *selection;
+  GtkGridView *grid;
+  guint n_activated = 0;
+
+  osais_test_store_open (&fixture);
+  add_four_images (&fixture, &job, images);
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  selection = osais_gallery_get_selection (gw.gallery);
+  grid = osais_gallery_get_grid_view (gw.gallery);
+  g_signal_connect (gw.gallery, "image-activated", G_CALLBACK (image_activated_cb),
+                    &n_activated);
+
+  select_three (&gw);
+  g_assert_cmpuint (n_activated, ==, 0);
+  osais_ui_test_settle (300);
+  osais_ui_test_save_screenshot (GTK_WIDGET (gw.window), "gallery-selection-mode.png");
+  /* Activating a selected tile unselects it. */
+  g_signal_emit_by_name (grid, "activate", 1);
+  g_assert_false (gtk_selection_model_is_selected (selection, 1));
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "2 Selected");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gw.gallery), "gallery.leave-selection",
+                                             NULL));
+  g_assert_false (osais_gallery_get_selection_mode (gw.gallery));
+  g_assert_true (gtk_bitset_is_empty (gtk_selection_model_get_selection (selection)));
+  /* Out of selection mode, activating opens. */
+  g_signal_emit_by_name (grid, "activate", 1);
+  g_assert_cmpuint (n_activated, ==, 1);
+
+  /* Ctrl+A (the grid's select-all) selects every tile. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (grid), "list.select-all", NULL));
+  g_assert_true (osais_gallery_get_selection_mode (gw.gallery));
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "4 Selected");
+
+  gallery_window_close (&gw);
+  clear_four_images (&job, images);
+  osais_test_store_close (&fixture);
+}
+
+#ifdef OSAIS_TEST_HAVE_XTEST
+typedef struct
+{
+  GtkSelectionModel *selection;
+  guint              n_selected;
+} SelectionCount;
+
+static gboolean
+n_selected_is (gpointer data)
+{
+  SelectionCount *count = data;
+
+  return gtk_bitset_get_size (gtk_selection_model_get_selection (count->selection)) ==
+         count->n_selected;
+}
+
+static void
+click_tile (GalleryWindow *gw,
+            OsaisImage    *image,
+            gulong         keysym)
+{
+  OsaisGalleryCell *cell = find_image_cell (gw->gallery, image);
+
+  g_assert_nonnull (cell);
+  osais_ui_test_click (osais_ui_test_pointer_over (GTK_WIDGET (cell)), 1, keysym);
+}
+#endif
+
+/* Real pointer input, through the X server: hovering selects nothing,
+ * Ctrl+click selects a tile without opening it, Shift+click selects up to
+ * another, and in selection mode a plain click unselects. */
+static void
+test_select_by_clicks (void)
+{
+#ifdef OSAIS_TEST_HAVE_XTEST
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[4] = { NULL };
+  SelectionCount count = { 0 };
+  guint n_activated = 0;
+
+  if (!osais_ui_test_have_xtest ())
+    {
+      g_test_skip ("Needs an X server with XTEST");
+      return;
+    }
+
+  osais_test_store_open (&fixture);
+  add_four_images (&fixture, &job, images);
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  osais_ui_test_settle (200);
+  count.selection = osais_gallery_get_selection (gw.gallery);
+  g_signal_connect (gw.gallery, "image-activated", G_CALLBACK (image_activated_cb),
+                    &n_activated);
+
+  /* Hovering a tile selects nothing (GTK 4.8's grid asks it to). */
+  osais_ui_test_pointer_over (GTK_WIDGET (find_image_cell (gw.gallery, images[3])));
+  osais_ui_test_settle (200);
+  g_assert_false (osais_gallery_get_selection_mode (gw.gallery));
+
+  click_tile (&gw, images[0], XK_Control_L);
+  count.n_selected = 1;
+  osais_ui_test_wait_until (n_selected_is, &count, "a tile selected by Ctrl+click");
+  g_assert_true (gtk_selection_model_is_selected (count.selection, 0));
+  g_assert_true (osais_gallery_get_selection_mode (gw.gallery));
+
+  click_tile (&gw, images[2], XK_Shift_L);
+  count.n_selected = 3;
+  osais_ui_test_wait_until (n_selected_is, &count, "three tiles selected by Shift+click");
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "3 Selected");
+
+  click_tile (&gw, images[1], 0);
+  count.n_selected = 2;
+  osais_ui_test_wait_until (n_selected_is, &count, "a tile unselected by a click");
+  g_assert_false (gtk_selection_model_is_selected (count.selection, 1));
+  osais_ui_test_settle (100);
+  g_assert_cmpuint (n_activated, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (gw.gallery, &n_activated);
+  gallery_window_close (&gw);
+  clear_four_images (&job, images);
+  osais_test_store_close (&fixture);
+#else
+  g_test_skip ("Built without XTEST");
+#endif
+}
+
+static void
+test_delete_selected_with_undo (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[4] = { NULL };
+  g_autofree char *paths[3] = { NULL };
+  GListModel *model;
+  AdwToast *toast;
+
+  osais_test_store_open (&fixture);
+  add_four_images (&fixture, &job, images);
+  for (int i = 0; i < 3; i++)
+    paths[i] = g_file_get_path (osais_image_get_file (images[i]));
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  model = osais_gallery_get_model (gw.gallery);
+
+  select_three (&gw);
+  toast = osais_gallery_delete_selected_with_undo (gw.gallery);
+  g_assert_nonnull (toast);
+  g_assert_cmpstr (adw_toast_get_title (toast), ==, "3 images deleted");
+  adw_toast_overlay_add_toast (gw.overlay, toast);
+  g_assert_false (osais_gallery_get_selection_mode (gw.gallery));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_true (get_image (model, 0) == images[3]);
+
+  /* Undo brings the three back, their files untouched. */
+  osais_ui_test_settle (300);
+  g_signal_emit_by_name (toast, "button-clicked");
+  adw_toast_dismiss (toast);
+  osais_ui_test_settle (200);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
+  for (int i = 0; i < 3; i++)
+    g_assert_true (g_file_test (paths[i], G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 4);
+
+  /* Without undo, the three go from the store and the disk. */
+  select_three (&gw);
+  toast = osais_gallery_delete_selected_with_undo (gw.gallery);
+  adw_toast_overlay_add_toast (gw.overlay, toast);
+  osais_ui_test_settle (300);
+  adw_toast_dismiss (toast);
+  for (int i = 0; i < 3; i++)
+    osais_ui_test_wait_until (file_gone, paths[i], "a deleted file");
+  osais_ui_test_settle (100);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_true (get_image (model, 0) == images[3]);
+
+  gallery_window_close (&gw);
+  for (int i = 0; i < 3; i++)
+    g_clear_pointer (&paths[i], g_free);
+  clear_four_images (&job, images);
+  osais_test_store_close (&fixture);
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+result_arrived (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* Three PNGs in the chosen folder, each with the job's parameters inside;
+ * a file already there under one of their names is kept, the export named
+ * beside it. */
+static void
+test_export_selected (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[4] = { NULL };
+  g_autofree char *folder_path = NULL;
+  g_autofree char *taken_path = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *taken_contents = NULL;
+  const char *name;
+  guint n_png = 0;
+
+  osais_test_store_open (&fixture);
+  add_four_images (&fixture, &job, images);
+  folder_path = g_build_filename (fixture.dir, "export", NULL);
+  g_assert_cmpint (g_mkdir (folder_path, 0700), ==, 0);
+  /* Position 0 is the first image of its job. */
+  taken_path = g_build_filename (folder_path, "four-foxes-30-1.png", NULL);
+  g_assert_true (g_file_set_contents (taken_path, "mine", -1, NULL));
+  folder = g_file_new_for_path (folder_path);
+
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  select_three (&gw);
+  osais_gallery_export_selected_async (gw.gallery, folder, NULL, store_result_cb, &result);
+  osais_ui_test_wait_until (result_arrived, &result, "the export");
+  g_assert_cmpuint (osais_gallery_export_selected_finish (gw.gallery, result, &error), ==, 3);
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (taken_path, &taken_contents, NULL, NULL));
+  g_assert_cmpstr (taken_contents, ==, "mine");
+  dir = g_dir_open (folder_path, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (folder_path, name, NULL);
+      g_autofree char *contents = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GHashTable) texts = NULL;
+      g_autofree char *engine = NULL;
+      g_autoptr(JsonObject) parameters = NULL;
+      const char *source = NULL;
+      gsize length;
+
+      if (g_strcmp0 (path, taken_path) == 0)
+        continue;
+      g_assert_true (g_str_has_suffix (name, ".png"));
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+      texts = osais_png_text_read (bytes, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (g_hash_table_lookup (texts, OSAIS_PNG_TEXT_A1111_KEYWORD));
+      g_assert_true (osais_png_text_extract_parameters (texts, &engine, &parameters, &source));
+      g_assert_cmpstr (json_object_get_string_member (parameters, "word"), ==, "four foxes");
+      g_assert_cmpstr (json_object_get_string_member (parameters, "steps"), ==, "12");
+      n_png++;
+    }
+  g_assert_cmpuint (n_png, ==, 3);
+  g_assert_true (g_file_test (folder_path, G_FILE_TEST_IS_DIR));
+  {
+    g_autofree char *beside = g_build_filename (folder_path, "four-foxes-30-1 (2).png", NULL);
+
+    g_assert_true (g_file_test (beside, G_FILE_TEST_EXISTS));
+  }
+
+  gallery_window_close (&gw);
+  clear_four_images (&job, images);
+  osais_test_store_close (&fixture);
+}
+
+static gboolean
+three_favourite (gpointer data)
+{
+  OsaisImage **images = data;
+
+  return osais_image_get_favourite (images[0]) && osais_image_get_favourite (images[1]) &&
+         osais_image_get_favourite (images[2]);
+}
+
+static gboolean
+three_not_favourite (gpointer data)
+{
+  OsaisImage **images = data;
+
+  return !osais_image_get_favourite (images[0]) && !osais_image_get_favourite (images[1]) &&
+         !osais_image_get_favourite (images[2]);
+}
+
+/* Star all stars the three in the store (not the fourth); again, with all
+ * three starred, takes the stars away. */
+static void
+test_star_selected (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[4] = { NULL };
+
+  osais_test_store_open (&fixture);
+  add_four_images (&fixture, &job, images);
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+
+  select_three (&gw);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gw.gallery), "gallery.star-selected",
+                                             NULL));
+  osais_ui_test_wait_until (three_favourite, images, "the three images starred");
+  g_assert_false (osais_image_get_favourite (images[3]));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gw.gallery), "gallery.star-selected",
+                                             NULL));
+  osais_ui_test_wait_until (three_not_favourite, images, "the three images unstarred");
+
+  gallery_window_close (&gw);
+  clear_four_images (&job, images);
+  osais_test_store_close (&fixture);
+}
+
 /* Idle ------------------------------------------------------------------- */
 
 typedef struct
@@ -1312,6 +1785,8 @@ main (int   argc,
       char *argv[])
 {
   osais_ui_test_init (&argc, &argv);
+  /* The screenshots as the application looks. */
+  osais_ui_test_load_app_style ();
 
   g_test_add_func ("/Osais/Gallery/model-items-changed", test_model_items_changed);
   g_test_add_func ("/Osais/Gallery/model-items-freed", test_model_items_freed);
@@ -1323,6 +1798,12 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/thumbnail-disk-cache", test_thumbnail_disk_cache);
   g_test_add_func ("/Osais/Gallery/thumbnail-cancelled", test_thumbnail_cancelled);
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
+  g_test_add_func ("/Osais/Gallery/tile-star", test_tile_star);
+  g_test_add_func ("/Osais/Gallery/selection-mode", test_selection_mode);
+  g_test_add_func ("/Osais/Gallery/select-by-clicks", test_select_by_clicks);
+  g_test_add_func ("/Osais/Gallery/delete-selected-with-undo", test_delete_selected_with_undo);
+  g_test_add_func ("/Osais/Gallery/export-selected", test_export_selected);
+  g_test_add_func ("/Osais/Gallery/star-selected", test_star_selected);
   g_test_add_func ("/Osais/Gallery/10000-images", test_ten_thousand_images);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);
   g_test_add_func ("/Osais/Gallery/first-frame-before-whole-history",

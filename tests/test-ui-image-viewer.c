@@ -1147,6 +1147,140 @@ test_star_favourite (void)
   osais_test_store_close (&fixture);
 }
 
+/* Compare ----------------------------------------------------------------- */
+
+static gboolean
+compare_offered (gpointer data)
+{
+  return gtk_widget_get_visible (data);
+}
+
+static GtkGesture *
+find_drag (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_DRAG (controller))
+        return GTK_GESTURE (controller);
+    }
+
+  g_error ("No drag gesture");
+}
+
+/* A job whose input the store kept offers Compare (button and C); the
+ * divider follows a drag and Left, Right, Home; a job without input offers
+ * nothing to compare. */
+static void
+test_compare (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) with_input = NULL;
+  g_autoptr(OsaisJob) without_input = NULL;
+  g_autoptr(OsaisImage) result_image = NULL;
+  g_autoptr(OsaisImage) plain_image = NULL;
+  g_autoptr(OsaisGalleryModel) model = NULL;
+  g_autoptr(GBytes) input = osais_test_make_png (64, 48, 7);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisImageViewer *viewer;
+  OsaisCompareView *compare;
+  GtkWidget *window;
+  GtkWidget *button;
+  GtkGesture *drag;
+  double width, height, fitted_width;
+
+  osais_test_store_open (&fixture);
+  with_input = osais_test_store_create_job (fixture.store, 40, "{\"word\":\"restored\"}");
+  result_image = osais_test_store_add_image (fixture.store, 40, 1, 64, 48);
+  osais_store_keep_input_async (fixture.store, 40, input, NULL, osais_test_store_result_cb,
+                                &result);
+  g_assert_true (osais_store_keep_input_finish (fixture.store,
+                                                osais_test_wait_for_result (&result, "input"),
+                                                &error));
+  g_assert_no_error (error);
+  without_input = osais_test_store_create_job (fixture.store, 41, "{\"word\":\"plain\"}");
+  plain_image = osais_test_store_add_image (fixture.store, 41, 1, 64, 48);
+  model = osais_gallery_model_new (fixture.store);
+
+  window = present_viewer (&viewer);
+  osais_image_viewer_set_model (viewer, G_LIST_MODEL (model));
+  compare = osais_image_viewer_get_compare_view (viewer);
+  button = osais_ui_test_find_actionable (window, "viewer.compare");
+  g_assert_nonnull (button);
+
+  osais_image_viewer_set_image (viewer, result_image, with_input);
+  osais_ui_test_wait_until (compare_offered, button, "Compare offered");
+  osais_ui_test_wait_until (texture_loaded, viewer, "the result");
+  g_assert_nonnull (osais_compare_view_get_before (compare));
+  g_assert_nonnull (osais_compare_view_get_after (compare));
+
+  /* The toggle: C, and the button. */
+  g_assert_false (osais_image_viewer_get_comparing (viewer));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (compare)));
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_c));
+  g_assert_true (osais_image_viewer_get_comparing (viewer));
+  osais_ui_test_settle (300);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (compare)));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 0.5, 1e-9);
+  osais_ui_test_save_screenshot (window, "image-viewer-compare.png");
+
+  /* The divider follows a drag begun at the middle, a quarter of the image
+   * to the right. */
+  width = gtk_widget_get_width (GTK_WIDGET (compare));
+  height = gtk_widget_get_height (GTK_WIDGET (compare));
+  fitted_width = MIN (width, height * 64.0 / 48.0);
+  drag = find_drag (GTK_WIDGET (compare));
+  g_signal_emit_by_name (drag, "drag-begin", width / 2, height / 2);
+  g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 0.5, 1e-6);
+  g_signal_emit_by_name (drag, "drag-update", fitted_width / 4, 10.0);
+  g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 0.75, 1e-6);
+  /* Past the edge, it stops at the edge. */
+  g_signal_emit_by_name (drag, "drag-update", width, 0.0);
+  g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 1.0, 1e-9);
+  g_signal_emit_by_name (drag, "drag-update", fitted_width / 4, 10.0);
+
+  /* Keys on the focused divider. */
+  g_assert_true (press_key (GTK_WIDGET (compare), GDK_KEY_Left));
+  g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 0.70, 1e-6);
+  g_assert_true (press_key (GTK_WIDGET (compare), GDK_KEY_Right));
+  g_assert_true (press_key (GTK_WIDGET (compare), GDK_KEY_Right));
+  g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 0.80, 1e-6);
+  g_assert_true (press_key (GTK_WIDGET (compare), GDK_KEY_Home));
+  g_assert_cmpfloat_with_epsilon (osais_compare_view_get_fraction (compare), 0.0, 1e-9);
+
+  /* Escape leaves comparing first, not the viewer. */
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_Escape));
+  g_assert_false (osais_image_viewer_get_comparing (viewer));
+  g_assert_true (press_key (GTK_WIDGET (viewer), GDK_KEY_c));
+  g_assert_true (osais_image_viewer_get_comparing (viewer));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (osais_image_viewer_get_comparing (viewer));
+  osais_ui_test_settle (300);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (compare)));
+
+  /* No input: no Compare, and C does nothing. */
+  osais_image_viewer_set_image (viewer, plain_image, without_input);
+  g_assert_false (gtk_widget_get_visible (button));
+  osais_ui_test_wait_until (texture_loaded, viewer, "the plain result");
+  osais_ui_test_settle (200);
+  g_assert_false (gtk_widget_get_visible (button));
+  g_assert_false (press_key (GTK_WIDGET (viewer), GDK_KEY_c));
+  g_assert_false (osais_image_viewer_get_comparing (viewer));
+  g_assert_null (osais_compare_view_get_before (compare));
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_settle (50);
+  g_clear_object (&model);
+  osais_test_store_close (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1155,6 +1289,8 @@ main (int   argc,
   fake_wm_start ();
 #endif
   osais_ui_test_init (&argc, &argv);
+  /* The screenshots as the application looks. */
+  osais_ui_test_load_app_style ();
 
   g_test_add_func ("/Osais/ImageViewer/shows-image-and-details", test_shows_image_and_details);
   g_test_add_func ("/Osais/ImageViewer/star-favourite", test_star_favourite);
@@ -1172,6 +1308,7 @@ main (int   argc,
                    test_copy_and_drag_carry_parameters);
   g_test_add_func ("/Osais/ImageViewer/show-in-files", test_show_in_files);
   g_test_add_func ("/Osais/ImageViewer/fullscreen", test_fullscreen);
+  g_test_add_func ("/Osais/ImageViewer/compare", test_compare);
 
   return g_test_run ();
 }

@@ -6,10 +6,6 @@
 
 #define G_LOG_DOMAIN "OsaisTestRequestForm"
 
-#ifdef OSAIS_TEST_HAVE_XTEST
-#include <gdk/x11/gdkx.h>
-#include <X11/extensions/XTest.h>
-#endif
 
 #include "osais-input-well.h"
 #include "osais-request-form.h"
@@ -573,33 +569,12 @@ wheel_handled (gpointer data)
          gtk_adjustment_get_value (run->adjustment) != run->scroll_value;
 }
 
-/* Moves the X pointer over the middle of @widget and turns the wheel one
- * notch down (button 5), through XTEST: a real event, through GDK and GTK's
- * propagation, as the user's wheel. */
+/* A wheel turned one notch down (button 5) over the middle of @widget, as
+ * the user's. */
 static void
 wheel_down_over (GtkWidget *widget)
 {
-  GtkNative *native = gtk_widget_get_native (widget);
-  GdkSurface *surface = gtk_native_get_surface (native);
-  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
-  graphene_point_t point;
-  double surface_x, surface_y;
-  float width = gtk_widget_get_width (widget);
-  float height = gtk_widget_get_height (widget);
-  int root_x, root_y;
-  Window child;
-
-  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
-                                           &GRAPHENE_POINT_INIT (width / 2, height / 2),
-                                           &point));
-  gtk_native_get_surface_transform (native, &surface_x, &surface_y);
-  XTranslateCoordinates (xdisplay, gdk_x11_surface_get_xid (surface),
-                         DefaultRootWindow (xdisplay),
-                         point.x + surface_x, point.y + surface_y, &root_x, &root_y, &child);
-  XTestFakeMotionEvent (xdisplay, -1, root_x, root_y, CurrentTime);
-  XTestFakeButtonEvent (xdisplay, 5, True, CurrentTime);
-  XTestFakeButtonEvent (xdisplay, 5, False, CurrentTime);
-  XFlush (xdisplay);
+  osais_ui_test_click (osais_ui_test_pointer_over (widget), 5, 0);
 }
 #endif
 
@@ -617,9 +592,7 @@ test_scroll_over_slider (void)
   graphene_point_t point;
   ScrollRun run = { 0 };
 
-  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()) ||
-      !XQueryExtension (gdk_x11_display_get_xdisplay (gdk_display_get_default ()), "XTEST",
-                        &(int) { 0 }, &(int) { 0 }, &(int) { 0 }))
+  if (!osais_ui_test_have_xtest ())
     {
       g_test_skip ("Needs an X server with XTEST");
       return;
@@ -682,16 +655,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GtkCssProvider) provider = NULL;
-
   osais_ui_test_init (&argc, &argv);
-
-  /* The application's style sheet, which AdwApplication would load. */
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/com/opensourceais/Studio/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  osais_ui_test_load_app_style ();
 
   g_test_add_func ("/Osais/RequestForm/every-engine", test_every_engine);
   g_test_add_func ("/Osais/RequestForm/diffusion-prompt", test_diffusion_prompt);

@@ -19,9 +19,12 @@ struct _OsaisGalleryCell
   AdwBin            parent_instance;
 
   OsaisGalleryItem *item;
+  /* The item's position in the grid's model: what the gallery selects. */
+  guint             position;
   GCancellable     *cancellable;
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
+  GSignalGroup     *image_signals;
 
   /* Template widgets */
   GtkStack         *stack;
@@ -33,6 +36,7 @@ struct _OsaisGalleryCell
   GtkProgressBar   *progress_bar;
   GtkButton        *dismiss_button;
   GtkButton        *retry_button;
+  GtkButton        *star_button;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, ADW_TYPE_BIN)
@@ -40,6 +44,7 @@ G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_ITEM,
+  PROP_POSITION,
   N_PROPS
 };
 
@@ -180,6 +185,41 @@ update_image_caption (OsaisGalleryCell *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
+/* The star shows on hover and focus (style.css), and always once starred. */
+static void
+update_star (OsaisGalleryCell *self)
+{
+  OsaisImage *image = self->item != NULL ? osais_gallery_item_get_image (self->item) : NULL;
+  gboolean favourite = image != NULL && osais_image_get_favourite (image);
+  GtkWidget *star = GTK_WIDGET (self->star_button);
+
+  gtk_button_set_icon_name (self->star_button,
+                            favourite ? "starred-symbolic" : "non-starred-symbolic");
+  gtk_widget_set_tooltip_text (star, favourite ? _("Remove from Favourites (S)")
+                                               : _("Add to Favourites (S)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (star), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  favourite ? _("Unstar") : _("Star"), -1);
+  if (favourite)
+    gtk_widget_add_css_class (star, "starred");
+  else
+    gtk_widget_remove_css_class (star, "starred");
+}
+
+/* The gallery stars images for the tiles: it knows the store. */
+static void
+toggle_favourite_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  OsaisGalleryCell *self = OSAIS_GALLERY_CELL (widget);
+  OsaisImage *image = self->item != NULL ? osais_gallery_item_get_image (self->item) : NULL;
+
+  if (image != NULL)
+    gtk_widget_activate_action (widget, "gallery.set-favourite", "(xxb)",
+                                osais_image_get_uid (image), osais_image_get_id (image),
+                                !osais_image_get_favourite (image));
+}
+
 static void
 show_item (OsaisGalleryCell *self)
 {
@@ -220,6 +260,7 @@ show_item (OsaisGalleryCell *self)
   gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
   gtk_stack_set_visible_child_name (self->stack, "image");
   update_image_caption (self, job, image);
+  update_star (self);
 
   texture = osais_thumbnail_loader_lookup (loader, osais_image_get_file (image));
   if (texture != NULL)
@@ -267,6 +308,8 @@ osais_gallery_cell_set_item (OsaisGalleryCell *self,
   g_signal_group_set_target (self->images_signals,
                              is_card ? osais_job_get_images (osais_gallery_item_get_job (item))
                                      : NULL);
+  g_signal_group_set_target (self->image_signals,
+                             item != NULL ? osais_gallery_item_get_image (item) : NULL);
 
   show_item (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
@@ -288,6 +331,22 @@ osais_gallery_cell_get_fraction (OsaisGalleryCell *self)
   return gtk_progress_bar_get_fraction (self->progress_bar);
 }
 
+guint
+osais_gallery_cell_get_position (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), G_MAXUINT);
+
+  return self->position;
+}
+
+GtkWidget *
+osais_gallery_cell_get_star_button (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
+
+  return GTK_WIDGET (self->star_button);
+}
+
 GdkPaintable *
 osais_gallery_cell_get_paintable (OsaisGalleryCell *self)
 {
@@ -307,8 +366,11 @@ osais_gallery_cell_dispose (GObject *object)
     g_signal_group_set_target (self->job_signals, NULL);
   if (self->images_signals != NULL)
     g_signal_group_set_target (self->images_signals, NULL);
+  if (self->image_signals != NULL)
+    g_signal_group_set_target (self->image_signals, NULL);
   g_clear_object (&self->job_signals);
   g_clear_object (&self->images_signals);
+  g_clear_object (&self->image_signals);
   g_clear_object (&self->item);
   /* The bin's child is a template child: unparent it through the bin, which
    * would otherwise unparent it again after the template disposed it. */
@@ -332,6 +394,10 @@ osais_gallery_cell_get_property (GObject    *object,
       g_value_set_object (value, self->item);
       break;
 
+    case PROP_POSITION:
+      g_value_set_uint (value, self->position);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -349,6 +415,14 @@ osais_gallery_cell_set_property (GObject      *object,
     {
     case PROP_ITEM:
       osais_gallery_cell_set_item (self, g_value_get_object (value));
+      break;
+
+    case PROP_POSITION:
+      if (self->position != g_value_get_uint (value))
+        {
+          self->position = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
 
     default:
@@ -369,6 +443,9 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   properties[PROP_ITEM] =
     g_param_spec_object ("item", NULL, NULL, OSAIS_TYPE_GALLERY_ITEM,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_POSITION] =
+    g_param_spec_uint ("position", NULL, NULL, 0, G_MAXUINT, G_MAXUINT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -383,6 +460,10 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, dismiss_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, star_button);
+
+  gtk_widget_class_install_action (widget_class, "cell.toggle-favourite", NULL,
+                                   toggle_favourite_action);
 }
 
 static void
@@ -390,6 +471,7 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->position = G_MAXUINT;
   self->job_signals = g_signal_group_new (OSAIS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "notify::stage",
                                   G_CALLBACK (update_card), self);
@@ -403,4 +485,8 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
   self->images_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_swapped (self->images_signals, "items-changed",
                                   G_CALLBACK (update_card), self);
+
+  self->image_signals = g_signal_group_new (OSAIS_TYPE_IMAGE);
+  g_signal_group_connect_swapped (self->image_signals, "notify::favourite",
+                                  G_CALLBACK (update_star), self);
 }

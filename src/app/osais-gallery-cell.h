@@ -18,8 +18,10 @@ G_BEGIN_DECLS
  * default OsaisThumbnailLoader, the load cancelled when the cell is
  * recycled), or a job's card: engine, prompt, stage in words, progress,
  * error and a Retry button (the window's action win.retry-job, the job's
- * uid).
- * Property: item (OsaisGalleryItem, nullable). */
+ * uid). An image's tile has a star (action cell.toggle-favourite, which
+ * asks gallery.set-favourite with the image's uid, id and new state).
+ * Properties: item (OsaisGalleryItem, nullable), position (uint: the
+ * item's in the grid's model, G_MAXUINT unbound). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, AdwBin)
 
 OsaisGalleryItem *osais_gallery_cell_get_item     (OsaisGalleryCell *self);
@@ -29,5 +31,7 @@ void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
 const char       *osais_gallery_cell_get_stage_text (OsaisGalleryCell *self);
 double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
+GtkWidget        *osais_gallery_cell_get_star_button (OsaisGalleryCell *self);
+guint             osais_gallery_cell_get_position    (OsaisGalleryCell *self);
 
 G_END_DECLS

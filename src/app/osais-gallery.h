@@ -30,7 +30,7 @@ void        osais_gallery_set_store (OsaisGallery *self,
                                      OsaisStore   *store);
 /* The model shown by the grid (for tests and for scrolling to a job). */
 GListModel *osais_gallery_get_model (OsaisGallery *self);
-/* Scrolls to and selects the first cell of @job (a notification was activated). */
+/* Scrolls to the first cell of @job (a notification was activated). */
 void        osais_gallery_show_job  (OsaisGallery *self,
                                      OsaisJob     *job);
 /* Hides @image from the gallery at once and returns a toast (to show) with
@@ -57,6 +57,28 @@ guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
  * keeps nothing shows "No Results Found". */
 void        osais_gallery_set_filter    (OsaisGallery *self,
                                          GtkFilter    *filter);
+/* Selection mode (property selection-mode, read-only, notified): on while
+ * tiles are selected (Ctrl/Shift+click, rubber band, Ctrl+A); a bar says
+ * how many and offers Delete, Export… and Star; Escape leaves it. */
+gboolean           osais_gallery_get_selection_mode (OsaisGallery *self);
+GtkSelectionModel *osais_gallery_get_selection      (OsaisGallery *self);
+/* For tests: what the selection bar says ("3 Selected"). */
+const char        *osais_gallery_get_selection_label (OsaisGallery *self);
+/* Hides the selected images, leaves selection mode and returns a toast (to
+ * show) whose Undo brings them back; its going without undo deletes them.
+ * NULL when no image is selected. */
+AdwToast          *osais_gallery_delete_selected_with_undo (OsaisGallery *self);
+/* Exports the selected images into @folder (see
+ * osais_image_export_to_folder_async()): what gallery.export-selected does
+ * with the folder the user chose. */
+void               osais_gallery_export_selected_async  (OsaisGallery        *self,
+                                                         GFile               *folder,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+guint              osais_gallery_export_selected_finish (OsaisGallery        *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
 /* For tests: the grid view. */
 GtkGridView *osais_gallery_get_grid_view (OsaisGallery *self);
 

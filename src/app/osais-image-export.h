@@ -32,4 +32,23 @@ GBytes  *osais_image_export_finish (GAsyncResult         *result,
                                     gboolean             *tagged,
                                     GError              **error);
 
+/* A file name for @image (@job nullable) that reads as its prompt, with
+ * the uid and the image's number in its job: "a-red-fox-4711-2.png". */
+char    *osais_image_export_dup_name (OsaisImage *image,
+                                      OsaisJob   *job);
+
+/* Exports each of @images (its job at the same index of @jobs) into
+ * @folder, as osais_image_export_async() makes it, under its
+ * osais_image_export_dup_name(); a name taken already becomes
+ * "name (2).png" and so on, never replacing a file. In a thread; stops at
+ * the first failure. Finishes with how many were written. */
+void     osais_image_export_to_folder_async  (GPtrArray           *images,
+                                              GPtrArray           *jobs,
+                                              GFile               *folder,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+guint    osais_image_export_to_folder_finish (GAsyncResult        *result,
+                                              GError             **error);
+
 G_END_DECLS

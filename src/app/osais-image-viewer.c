@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "osais-checkered-paintable.h"
+#include "osais-compare-view.h"
 #include "osais-gallery-model.h"
 #include "osais-image-export.h"
 #include "osais-image-viewer.h"
@@ -44,6 +45,11 @@ struct _OsaisImageViewer
   gboolean           export_tagged;
   /* 0 fits the image to the window; otherwise the scale shown. */
   double             zoom;
+  /* The job's input image, when the store kept it: what the result is
+   * compared with (viewer.compare). */
+  GdkTexture        *input_texture;
+  GCancellable      *input_cancellable;
+  gboolean           comparing;
 
   /* Template widgets */
   AdwFlap           *flap;
@@ -51,6 +57,9 @@ struct _OsaisImageViewer
   GtkPicture        *picture;
   GtkButton         *zoom_button;
   GtkButton         *favourite_button;
+  GtkWidget         *compare_button;
+  GtkStack          *view_stack;
+  OsaisCompareView  *compare_view;
   GtkWidget         *previous_button;
   GtkWidget         *next_button;
   AdwActionRow      *engine_row;
@@ -71,6 +80,7 @@ enum {
   PROP_JOB,
   PROP_MODEL,
   PROP_ENGINES,
+  PROP_COMPARING,
   N_PROPS
 };
 
@@ -339,6 +349,7 @@ texture_loaded_cb (GObject      *object,
   g_set_object (&self->texture, texture);
   checkered = osais_checkered_paintable_new (texture);
   gtk_picture_set_paintable (self->picture, checkered);
+  osais_compare_view_set_after (self->compare_view, checkered);
   apply_zoom (self);
   update_actions (self);
 }
@@ -839,15 +850,22 @@ close_action (GtkWidget  *widget,
 
 /* Escape leaves fullscreen first, as in every image viewer, and only then the
  * viewer. */
+static void set_comparing (OsaisImageViewer *self,
+                           gboolean          comparing);
+
 static gboolean
 escape_cb (GtkWidget *widget,
            GVariant  *args,
            gpointer   user_data)
 {
+  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
 
+  /* One step back at a time: fullscreen, then comparing, then the viewer. */
   if (GTK_IS_WINDOW (root) && gtk_window_is_fullscreen (GTK_WINDOW (root)))
     gtk_window_unfullscreen (GTK_WINDOW (root));
+  else if (self->comparing)
+    set_comparing (self, FALSE);
   else
     gtk_widget_activate_action (widget, "viewer.close", NULL);
 
@@ -1022,6 +1040,100 @@ toggle_favourite_action (GtkWidget  *widget,
                    !osais_image_get_favourite (self->image));
 }
 
+/* Compare ----------------------------------------------------------------- */
+
+static void
+set_comparing (OsaisImageViewer *self,
+               gboolean          comparing)
+{
+  comparing = comparing && self->input_texture != NULL;
+  if (self->comparing == comparing)
+    return;
+
+  self->comparing = comparing;
+  gtk_stack_set_visible_child_name (self->view_stack, comparing ? "compare" : "image");
+  gtk_widget_grab_focus (comparing ? GTK_WIDGET (self->compare_view)
+                                   : GTK_WIDGET (self->scrolled_window));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPARING]);
+}
+
+static void
+update_compare (OsaisImageViewer *self)
+{
+  gboolean available = self->input_texture != NULL;
+
+  gtk_widget_set_visible (self->compare_button, available);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.compare", available);
+  if (!available)
+    set_comparing (self, FALSE);
+}
+
+static void
+input_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(OsaisImageViewer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkPaintable) checkered = NULL;
+
+  texture = osais_load_full_texture_finish (result, &error);
+  if (texture == NULL)
+    {
+      /* Most jobs have no input: nothing to compare, nothing to say. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No input to compare with: %s", error->message);
+      return;
+    }
+
+  g_set_object (&self->input_texture, texture);
+  checkered = osais_checkered_paintable_new (texture);
+  osais_compare_view_set_before (self->compare_view, checkered);
+  update_compare (self);
+}
+
+/* The input the store kept for the job, if any (the gallery's model knows
+ * the store); read in a thread like the image. */
+static void
+load_input (OsaisImageViewer *self)
+{
+  OsaisStore *store = OSAIS_IS_GALLERY_MODEL (self->model)
+                      ? osais_gallery_model_get_store (OSAIS_GALLERY_MODEL (self->model))
+                      : NULL;
+  g_autoptr(GFile) file = NULL;
+
+  g_cancellable_cancel (self->input_cancellable);
+  g_clear_object (&self->input_cancellable);
+  g_clear_object (&self->input_texture);
+  osais_compare_view_set_before (self->compare_view, NULL);
+  update_compare (self);
+
+  if (store == NULL || self->job == NULL)
+    return;
+
+  file = osais_store_dup_input_file (store, osais_job_get_uid (self->job));
+  self->input_cancellable = g_cancellable_new ();
+  osais_load_full_texture_async (file, self->input_cancellable, input_loaded_cb,
+                                 g_object_ref (self));
+}
+
+gboolean
+osais_image_viewer_get_comparing (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), FALSE);
+
+  return self->comparing;
+}
+
+OsaisCompareView *
+osais_image_viewer_get_compare_view (OsaisImageViewer *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
+
+  return self->compare_view;
+}
+
 /* Public ------------------------------------------------------------------ */
 
 GtkWidget *
@@ -1059,8 +1171,10 @@ osais_image_viewer_set_image (OsaisImageViewer *self,
   forget_export (self);
   self->export_tagged = FALSE;
   gtk_picture_set_paintable (self->picture, NULL);
+  osais_compare_view_set_after (self->compare_view, NULL);
   self->zoom = 0;
   apply_zoom (self);
+  load_input (self);
 
   if (image != NULL)
     {
@@ -1148,110 +1262,13 @@ osais_image_viewer_set_engines (OsaisImageViewer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINES]);
 }
 
-/* Lower case words of letters and digits joined by dashes, at most about
- * @max_chars long, cut at a word: a name that is safe in every file system
- * and still reads as the prompt, in any script. */
-static char *
-slugify (const char *text,
-         guint       max_chars)
-{
-  g_autofree char *normalized = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
-  g_autoptr(GString) slug = g_string_new (NULL);
-  guint n_chars = 0;
-  gsize word_end = 0;
-  gboolean pending_dash = FALSE;
-
-  for (const char *p = normalized; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (!g_unichar_isalnum (c))
-        {
-          pending_dash = slug->len > 0;
-          word_end = slug->len;
-          continue;
-        }
-
-      if (n_chars >= max_chars)
-        break;
-      if (pending_dash)
-        {
-          g_string_append_c (slug, '-');
-          pending_dash = FALSE;
-          n_chars++;
-        }
-      g_string_append_unichar (slug, g_unichar_tolower (c));
-      n_chars++;
-    }
-
-  /* Cut mid-word: drop the broken word rather than show half of it. */
-  if (n_chars >= max_chars && word_end > 0)
-    g_string_truncate (slug, word_end);
-
-  return g_string_free (g_steal_pointer (&slug), FALSE);
-}
-
-static char *
-dup_prompt (OsaisJob *job)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-  JsonNode *word;
-
-  if (job == NULL || osais_job_get_parameters (job) == NULL ||
-      !json_parser_load_from_data (parser, osais_job_get_parameters (job), -1, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  word = json_object_get_member (json_node_get_object (root), "word");
-  if (word == NULL || !JSON_NODE_HOLDS_VALUE (word) ||
-      json_node_get_value_type (word) != G_TYPE_STRING)
-    return NULL;
-
-  return g_strdup (json_node_get_string (word));
-}
-
 char *
 osais_image_viewer_dup_suggested_name (OsaisImageViewer *self)
 {
-  g_autofree char *prompt = NULL;
-  g_autofree char *slug = NULL;
-  g_autofree char *basename = NULL;
-  g_autoptr(GString) name = g_string_new (NULL);
-  GListModel *images;
-  const char *extension;
-  guint n_images;
-
   g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
   g_return_val_if_fail (self->image != NULL, NULL);
 
-  prompt = dup_prompt (self->job);
-  slug = slugify (prompt != NULL ? prompt : "", 60);
-  /* Translators: the start of a saved image's file name when its request had
-   * no prompt, as in "image-4711.png"; lower case, no spaces. */
-  g_string_append (name, slug[0] != '\0' ? slug : C_("file name", "image"));
-  g_string_append_printf (name, "-%" G_GINT64_FORMAT, osais_image_get_uid (self->image));
-
-  /* The images of one request share its prompt and uid: their number tells
-   * them apart. */
-  images = self->job != NULL ? osais_job_get_images (self->job) : NULL;
-  n_images = images != NULL ? g_list_model_get_n_items (images) : 0;
-  for (guint i = 0; n_images > 1 && i < n_images; i++)
-    {
-      g_autoptr(OsaisImage) image = g_list_model_get_item (images, i);
-
-      if (image == self->image)
-        g_string_append_printf (name, "-%u", i + 1);
-    }
-
-  basename = g_file_get_basename (osais_image_get_file (self->image));
-  extension = strrchr (basename, '.');
-  if (extension != NULL)
-    g_string_append (name, extension);
-
-  return g_string_free (g_steal_pointer (&name), FALSE);
+  return osais_image_export_dup_name (self->image, self->job);
 }
 
 void
@@ -1352,6 +1369,9 @@ osais_image_viewer_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->input_cancellable);
+  g_clear_object (&self->input_cancellable);
+  g_clear_object (&self->input_texture);
   /* The bin's child is a template child: unparent it through the bin, which
    * would otherwise unparent it again after the template disposed it. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -1398,6 +1418,10 @@ osais_image_viewer_get_property (GObject    *object,
       g_value_set_object (value, self->engines);
       break;
 
+    case PROP_COMPARING:
+      g_value_set_boolean (value, self->comparing);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1429,6 +1453,10 @@ osais_image_viewer_set_property (GObject      *object,
       osais_image_viewer_set_engines (self, g_value_get_object (value));
       break;
 
+    case PROP_COMPARING:
+      set_comparing (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1456,7 +1484,12 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   properties[PROP_ENGINES] =
     g_param_spec_object ("engines", NULL, NULL, G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPARING] =
+    g_param_spec_boolean ("comparing", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (OSAIS_TYPE_COMPARE_VIEW);
 
   signals[SIGNAL_USE_AS_INPUT] =
     g_signal_new ("use-as-input", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1484,6 +1517,9 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, picture);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, zoom_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, favourite_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, compare_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, compare_view);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, previous_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, next_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, engine_row);
@@ -1506,6 +1542,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
                                    toggle_favourite_action);
   gtk_widget_class_install_action (widget_class, "viewer.delete-job", NULL, delete_job_action);
   gtk_widget_class_install_action (widget_class, "viewer.close", NULL, close_action);
+  gtk_widget_class_install_property_action (widget_class, "viewer.compare", "comparing");
   gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "viewer.zoom-fit", NULL, zoom_fit_action);
@@ -1522,6 +1559,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "viewer.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "viewer.toggle-favourite",
                                        NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "viewer.compare", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Left, 0, arrow_cb, "i", -1);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Right, 0, arrow_cb, "i", 1);

@@ -8,6 +8,8 @@
 
 #include <adwaita.h>
 
+#include "osais-compare-view.h"
+
 #include "osais-core.h"
 
 G_BEGIN_DECLS
@@ -65,5 +67,12 @@ double      osais_image_viewer_get_zoom    (OsaisImageViewer *self);
 GFile      *osais_image_viewer_get_drag_file (OsaisImageViewer *self);
 /* For tests: the details panel as "Title: value" lines. */
 char       *osais_image_viewer_dup_details (OsaisImageViewer *self);
+
+/* Compare (property comparing, action viewer.compare, key C): the result
+ * and the input image the store kept for its job, split by a divider;
+ * offered only when that input exists. */
+gboolean          osais_image_viewer_get_comparing    (OsaisImageViewer *self);
+/* For tests. */
+OsaisCompareView *osais_image_viewer_get_compare_view (OsaisImageViewer *self);
 
 G_END_DECLS

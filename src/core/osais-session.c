@@ -1053,6 +1053,18 @@ check_ready (OsaisSession  *self,
   return TRUE;
 }
 
+/* Without its input kept, a job's results just cannot be compared. */
+static void
+input_kept_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!osais_store_keep_input_finish (OSAIS_STORE (object), result, &error))
+    g_debug ("The input image was not kept: %s", error->message);
+}
+
 static void
 job_created_cb (GObject      *object,
                 GAsyncResult *result,
@@ -1072,6 +1084,10 @@ job_created_cb (GObject      *object,
     }
 
   g_debug ("Job %" G_GINT64_FORMAT " created for %s", osais_job_get_uid (job), submit->engine);
+  /* Kept beside the results, which the viewer compares with it. */
+  if (submit->input != NULL)
+    osais_store_keep_input_async (OSAIS_STORE (object), osais_job_get_uid (job), submit->input,
+                                  NULL, input_kept_cb, NULL);
   /* The input stays served for the job, by the server it was registered with. */
   if (submit->input != NULL && !self->stopped && submit->server == self->server)
     track_job_input (self, job, submit->input, submit->content_type,

@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Image files: written and synced under a temporary name by the file
- * threads, named by the store, and the leftovers a crash leaves.
+ * threads, named by the store, and the leftovers a crash leaves; and the
+ * input images kept beside the jobs that sent them.
  */
 
 #define G_LOG_DOMAIN "OsaisStore"
@@ -213,3 +214,85 @@ osais_store_image_location (OsaisStore  *self,
   *name = g_strdup_printf ("%d-%.16s.%s", op->cycle, op->hash,
                            osais_store_extension_for_content_type (op->content_type));
 }
+/* Input images --------------------------------------------------------- */
+
+GFile *
+osais_store_dup_input_file (OsaisStore *self,
+                            gint64      uid)
+{
+  g_autofree char *uid_text = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+
+  uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, uid);
+  path = g_build_filename (self->data_dir, INPUTS_DIR, uid_text, NULL);
+  return g_file_new_for_path (path);
+}
+
+static void
+keep_input_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GFile *file = g_object_get_data (G_OBJECT (task), "file");
+  GBytes *data = task_data;
+  g_autoptr(GFile) folder = g_file_get_parent (file);
+  g_autofree char *folder_path = g_file_get_path (folder);
+  GError *error = NULL;
+
+  if (g_mkdir_with_parents (folder_path, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                               "Cannot make %s: %s", folder_path, g_strerror (saved_errno));
+      return;
+    }
+
+  /* Written whole or not at all (a temporary file renamed over it). */
+  if (!g_file_replace_contents (file, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+osais_store_keep_input_async (OsaisStore          *self,
+                              gint64               uid,
+                              GBytes              *data,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (data != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_store_keep_input_async);
+  g_task_set_name (task, "osais-store-keep-input");
+  g_task_set_task_data (task, g_bytes_ref (data), (GDestroyNotify) g_bytes_unref);
+  g_object_set_data_full (G_OBJECT (task), "file", osais_store_dup_input_file (self, uid),
+                          g_object_unref);
+  g_task_run_in_thread (task, keep_input_thread);
+}
+
+gboolean
+osais_store_keep_input_finish (OsaisStore    *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == osais_store_keep_input_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+

@@ -370,6 +370,8 @@ process_delete_job (OsaisStore *self,
     g_ptr_array_add (batch->unlink_paths, g_file_get_path (osais_image_get_file (image)));
   uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, op->uid);
   g_ptr_array_add (batch->unlink_paths, g_build_filename (self->images_dir, uid_text, NULL));
+  g_ptr_array_add (batch->unlink_paths,
+                   g_build_filename (self->data_dir, INPUTS_DIR, uid_text, NULL));
 
   g_hash_table_remove (self->states, &op->uid);
   g_mutex_lock (&self->mutex);

@@ -39,6 +39,9 @@ G_BEGIN_DECLS
 #define IMAGES_DIR    "images"
 /* Under IMAGES_DIR: the images of early callbacks, until their job exists. */
 #define EARLY_DIR     "early"
+/* The input images of jobs, one file per job named by its uid: what the
+ * viewer compares a result with. */
+#define INPUTS_DIR    "inputs"
 
 /* Image files are written and synced on these many threads at once, before
  * their op reaches the writer: each fsync waits for the disk, and the disk

@@ -161,7 +161,23 @@ gboolean    osais_store_get_images_read_only (OsaisStore          *self);
  * time, then this turns TRUE (notify::history-loaded). Main context only. */
 gboolean    osais_store_get_history_loaded   (OsaisStore          *self);
 
-/* Deletes a job and its image files. */
+/* The input image a job was sent with, kept for comparing the results
+ * with it: osais_store_dup_input_file() names its file (whether or not it
+ * exists); osais_store_keep_input_async() writes it, in a thread, private
+ * to the user. Deleting the job deletes it. */
+GFile      *osais_store_dup_input_file       (OsaisStore          *self,
+                                              gint64               uid);
+void        osais_store_keep_input_async     (OsaisStore          *self,
+                                              gint64               uid,
+                                              GBytes              *data,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    osais_store_keep_input_finish    (OsaisStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Deletes a job and its image files (and its input image). */
 void        osais_store_delete_job_async     (OsaisStore          *self,
                                               OsaisJob            *job,
                                               GCancellable        *cancellable,
