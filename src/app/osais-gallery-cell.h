@@ -15,8 +15,8 @@ G_BEGIN_DECLS
 #define OSAIS_TYPE_GALLERY_CELL (osais_gallery_cell_get_type ())
 
 /* One cell of the gallery grid: an image's thumbnail (loaded through the
- * default OsaisThumbnailLoader, the load cancelled when the cell is
- * recycled), or a job's card: engine, prompt, stage in words, progress,
+ * default OsaisThumbnailLoader while the gallery sees the cell in view, the
+ * load cancelled when the cell leaves the view or is recycled), or a job's card: engine, prompt, stage in words, progress,
  * error and a Retry button (action gallery.retry-job, the job's uid).
  * Property: item (OsaisGalleryItem, nullable). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, AdwBin)
@@ -28,5 +28,10 @@ void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
 const char       *osais_gallery_cell_get_stage_text (OsaisGalleryCell *self);
 double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
+/* Asks for the thumbnail in view; away from it, cancels the request. */
+void              osais_gallery_cell_set_in_view    (OsaisGalleryCell *self,
+                                                     gboolean          in_view);
+/* Whether its thumbnail is asked for and not given yet. */
+gboolean          osais_gallery_cell_get_loading    (OsaisGalleryCell *self);
 
 G_END_DECLS
