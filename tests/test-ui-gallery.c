@@ -9,8 +9,12 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "osais-application.h"
 #include "osais-gallery.h"
@@ -958,6 +962,303 @@ test_thumbnail_cancelled (void)
   osais_test_remove_tree (dir);
 }
 
+/* Thumbnails in view first, and none for tiles scrolled away ------------- */
+
+#define N_PIPE_JOBS     40
+#define PIPE_JOB_IMAGES 5
+
+/* Every image is a named pipe: a decoder that takes one waits in open()
+ * until the test writes a PNG into it, so the test sees which request each
+ * worker takes, in order, however slowly it runs. */
+typedef struct
+{
+  GHashTable *pipes;  /* path → GBytes, the PNG to write; removed once written */
+  GPtrArray  *taken;  /* paths, as the workers took them */
+  GPtrArray  *opened; /* paths found taken by the last feed_pipes() */
+} Pipes;
+
+/* Writes their PNG into the pipes a worker has open; TRUE if any. */
+static gboolean
+feed_pipes (Pipes *pipes)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_ptr_array_set_size (pipes->opened, 0);
+  g_hash_table_iter_init (&iter, pipes->pipes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      /* Succeeds only with a reader, here a worker waiting in open(). */
+      int fd = open (key, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      gsize size = 0;
+      const guint8 *data;
+
+      if (fd < 0)
+        {
+          g_assert_cmpint (errno, ==, ENXIO);
+          continue;
+        }
+      data = g_bytes_get_data (value, &size);
+      /* A small PNG fits in the pipe's buffer: the write does not wait. */
+      g_assert_cmpint (write (fd, data, size), ==, (gssize) size);
+      close (fd);
+      g_ptr_array_add (pipes->taken, g_strdup (key));
+      g_ptr_array_add (pipes->opened, g_strdup (key));
+      g_hash_table_iter_remove (&iter);
+    }
+
+  return pipes->opened->len > 0;
+}
+
+static gboolean
+pipes_taken (gpointer data)
+{
+  return feed_pipes (data);
+}
+
+static gboolean
+loader_idle_fed (gpointer data)
+{
+  feed_pipes (data);
+
+  return osais_thumbnail_loader_get_n_pending (osais_thumbnail_loader_get_default ()) == 0;
+}
+
+static void
+make_pipe (Pipes      *pipes,
+           const char *path,
+           guint       seed)
+{
+  g_assert_true (g_unlink (path) == 0 || errno == ENOENT);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_hash_table_insert (pipes->pipes, g_strdup (path), osais_test_make_png (16, 16, seed));
+}
+
+typedef struct
+{
+  OsaisGallery *gallery;
+  GPtrArray    *in_view;  /* OsaisGalleryCell */
+  GPtrArray    *away;
+  Pipes        *pipes;
+} Places;
+
+/* Feeds the decoders until the cells in view show their thumbnails. */
+static gboolean
+in_view_shown_fed (gpointer data)
+{
+  Places *places = data;
+
+  feed_pipes (places->pipes);
+  for (guint i = 0; i < places->in_view->len; i++)
+    if (osais_gallery_cell_get_paintable (places->in_view->pdata[i]) == NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Where the test sees each bound cell showing an image: mapped (GTK 4.8's
+ * grid keeps bound, unmapped, many more cells than it shows) and in the
+ * scrolled window, or away. */
+static void
+find_places (Places *places)
+{
+  GtkWidget *grid = GTK_WIDGET (osais_gallery_get_grid_view (places->gallery));
+  GtkWidget *viewport = osais_ui_test_find_descendant (GTK_WIDGET (places->gallery),
+                                                       GTK_TYPE_SCROLLED_WINDOW);
+  int height = gtk_widget_get_height (viewport);
+
+  g_ptr_array_set_size (places->in_view, 0);
+  g_ptr_array_set_size (places->away, 0);
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (child);
+      OsaisGalleryItem *item;
+      graphene_rect_t bounds;
+
+      if (!OSAIS_IS_GALLERY_CELL (cell) ||
+          (item = osais_gallery_cell_get_item (OSAIS_GALLERY_CELL (cell))) == NULL ||
+          osais_gallery_item_get_image (item) == NULL)
+        continue;
+      if (gtk_widget_get_mapped (child) && gtk_widget_compute_bounds (child, viewport, &bounds) &&
+          bounds.origin.y + bounds.size.height > 0 && bounds.origin.y < height)
+        g_ptr_array_add (places->in_view, cell);
+      else
+        g_ptr_array_add (places->away, cell);
+    }
+}
+
+static char *
+cell_path (OsaisGalleryCell *cell)
+{
+  return g_file_get_path (osais_image_get_file (
+    osais_gallery_item_get_image (osais_gallery_cell_get_item (cell))));
+}
+
+typedef struct
+{
+  GdkFrameClock *clock;
+  gint64         after;
+} FrameWait;
+
+static gboolean
+frame_drawn (gpointer data)
+{
+  FrameWait *wait = data;
+
+  return gdk_frame_clock_get_frame_counter (wait->clock) > wait->after;
+}
+
+static gboolean
+all_loading (gpointer data)
+{
+  Places *places = data;
+
+  find_places (places);
+  for (guint i = 0; i < places->in_view->len; i++)
+    if (!osais_gallery_cell_get_loading (places->in_view->pdata[i]))
+      return FALSE;
+
+  return places->in_view->len > 0;
+}
+
+/* While both decoders are busy, the tiles in view ask for their thumbnails
+ * and the others do not; scrolled away, a tile's waiting request is
+ * cancelled (not only when its cell is recycled), and the decoders take
+ * every tile in view next, before any queued earlier out of it, and never
+ * one scrolled away. */
+static void
+test_thumbnails_in_view_first (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  OsaisThumbnailLoader *loader = osais_thumbnail_loader_get_default ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osais-pipes-XXXXXX", &error);
+  Pipes pipes = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_bytes_unref),
+                  g_ptr_array_new_with_free_func (g_free),
+                  g_ptr_array_new_with_free_func (g_free) };
+  Places places = { NULL, g_ptr_array_new (), g_ptr_array_new (), &pipes };
+  g_autoptr(GPtrArray) scrolled_away = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GtkAdjustment *vadjustment;
+  guint n_first = 0;
+
+  g_assert_no_error (error);
+  osais_test_store_open (&fixture);
+  for (guint i = 0; i < N_PIPE_JOBS; i++)
+    {
+      g_autoptr(OsaisJob) job = osais_test_store_create_job (fixture.store, 100 + i,
+                                                               "{\"word\":\"pipes\"}");
+
+      for (guint j = 0; j < PIPE_JOB_IMAGES; j++)
+        {
+          g_autoptr(OsaisImage) image = osais_test_store_add_image (fixture.store, 100 + i, j,
+                                                                    16, 16);
+          g_autofree char *path = g_file_get_path (osais_image_get_file (image));
+
+          make_pipe (&pipes, path, i * PIPE_JOB_IMAGES + j);
+        }
+    }
+
+  /* Both decoders held, so that every request the gallery makes waits. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("hold-%u.png", i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      make_pipe (&pipes, path, 1000 + i);
+      osais_thumbnail_loader_load_async (loader, file, NULL, NULL, NULL);
+    }
+
+  gallery_window_open (&gw, 1024, 768);
+  places.gallery = gw.gallery;
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  osais_ui_test_wait_until (all_loading, &places, "requests for the tiles in view");
+
+  /* Asked for in view, not at all away from it. */
+  g_test_message ("At the top: %u cells in view, %u away", places.in_view->len,
+                  places.away->len);
+  g_assert_cmpuint (places.away->len, >, 0);
+  for (guint i = 0; i < places.away->len; i++)
+    g_assert_false (osais_gallery_cell_get_loading (places.away->pdata[i]));
+
+  /* Two pages down: the cells at the top stay bound to their images (GTK
+   * keeps them), out of view; their requests are cancelled. */
+  {
+    g_autoptr(GPtrArray) top = g_ptr_array_copy (places.in_view, NULL, NULL);
+    g_autoptr(GPtrArray) top_items = g_ptr_array_new ();
+
+    for (guint i = 0; i < top->len; i++)
+      g_ptr_array_add (top_items, osais_gallery_cell_get_item (top->pdata[i]));
+    vadjustment = gtk_scrollable_get_vadjustment (
+      GTK_SCROLLABLE (osais_gallery_get_grid_view (gw.gallery)));
+    gtk_adjustment_set_value (vadjustment, 2 * gtk_adjustment_get_page_size (vadjustment));
+    {
+      FrameWait wait = { gtk_widget_get_frame_clock (GTK_WIDGET (gw.gallery)), 0 };
+
+      /* Laid out at the new place: the frame after the next. */
+      wait.after = gdk_frame_clock_get_frame_counter (wait.clock) + 1;
+      osais_ui_test_wait_until (frame_drawn, &wait, "a frame");
+    }
+    osais_ui_test_wait_until (all_loading, &places, "requests for the tiles now in view");
+    for (guint i = 0; i < places.away->len; i++)
+      {
+        guint index;
+
+        if (g_ptr_array_find (top, places.away->pdata[i], &index) &&
+            osais_gallery_cell_get_item (top->pdata[index]) == top_items->pdata[index])
+          {
+            g_assert_false (osais_gallery_cell_get_loading (places.away->pdata[i]));
+            g_ptr_array_add (scrolled_away, cell_path (places.away->pdata[i]));
+          }
+      }
+  }
+  g_test_message ("Two pages down: %u cells in view, %u away, of which %u scrolled away "
+                  "still bound", places.in_view->len, places.away->len, scrolled_away->len);
+  g_assert_cmpuint (scrolled_away->len, >, 0);
+
+  /* The decoders let go: they take the tiles in view before any other. */
+  for (guint i = 0; i < places.in_view->len; i++)
+    g_hash_table_add (wanted, cell_path (places.in_view->pdata[i]));
+  while (n_first < g_hash_table_size (wanted))
+    {
+      osais_ui_test_wait_until (pipes_taken, &pipes, "a decoder to take a thumbnail");
+      for (guint i = 0; i < pipes.opened->len; i++)
+        {
+          const char *path = pipes.opened->pdata[i];
+
+          if (g_str_has_prefix (path, dir))
+            continue;
+          if (g_hash_table_contains (wanted, path))
+            n_first++;
+          else
+            /* Taken at the same time as the last tile in view, by the
+             * other decoder, at most. */
+            g_assert_cmpuint (n_first + 1, >=, g_hash_table_size (wanted));
+        }
+    }
+
+  /* Everything else decoded: never a tile that was scrolled away. */
+  osais_ui_test_wait_until (in_view_shown_fed, &places, "the thumbnails in view");
+  osais_ui_test_wait_until (loader_idle_fed, &pipes, "the other thumbnails");
+  for (guint i = 0; i < scrolled_away->len; i++)
+    g_assert_false (g_ptr_array_find_with_equal_func (pipes.taken, scrolled_away->pdata[i],
+                                                      g_str_equal, NULL));
+
+  gallery_window_close (&gw);
+  osais_ui_test_wait_until (loader_idle_fed, &pipes, "the decoders");
+  g_hash_table_unref (pipes.pipes);
+  g_ptr_array_unref (pipes.taken);
+  g_ptr_array_unref (pipes.opened);
+  g_ptr_array_unref (places.in_view);
+  g_ptr_array_unref (places.away);
+  osais_test_store_close (&fixture);
+  osais_test_remove_tree (dir);
+}
+
 static gboolean
 file_gone (gpointer data)
 {
@@ -1797,6 +2098,7 @@ main (int   argc,
                    test_thumbnails_off_main_thread);
   g_test_add_func ("/Osais/Gallery/thumbnail-disk-cache", test_thumbnail_disk_cache);
   g_test_add_func ("/Osais/Gallery/thumbnail-cancelled", test_thumbnail_cancelled);
+  g_test_add_func ("/Osais/Gallery/thumbnails-in-view-first", test_thumbnails_in_view_first);
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
   g_test_add_func ("/Osais/Gallery/tile-star", test_tile_star);
   g_test_add_func ("/Osais/Gallery/selection-mode", test_selection_mode);

@@ -16,7 +16,8 @@ gboolean osais_bench_trace_enabled     (void);
 /* A thumbnail was given to the tile of @file: said with the next frame. */
 void     osais_bench_trace_image_shown (GFile  *file);
 /* A frame was drawn at @now (g_get_monotonic_time()): a line with the main
- * thread's CPU time so far, then one for each image shown since the last. */
+ * thread's CPU time so far and when the frame's paint phase began, then one
+ * for each image shown since the last. */
 void     osais_bench_trace_frame       (gint64  now);
 void     osais_bench_trace_event       (const char *what);
 

@@ -21,6 +21,9 @@ struct _OsaisGalleryCell
   OsaisGalleryItem *item;
   /* The item's position in the grid's model: what the gallery selects. */
   guint             position;
+  /* An image without its texture yet: asked for while the gallery sees the
+   * cell in view (osais_gallery_cell_set_in_view()), until @cancellable. */
+  gboolean          wants_thumbnail;
   GCancellable     *cancellable;
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
@@ -139,13 +142,17 @@ thumbnail_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   texture = osais_thumbnail_loader_load_finish (OSAIS_THUMBNAIL_LOADER (object), result, &error);
+  /* Cancelled: a request this cell no longer makes (replaced, its tile
+   * moved away or rebound); only the current one is answered otherwise. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->wants_thumbnail = FALSE;
+  g_clear_object (&self->cancellable);
   if (texture == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_debug ("No thumbnail: %s", error->message);
-          gtk_picture_set_paintable (self->picture, NULL);
-        }
+      g_debug ("No thumbnail: %s", error->message);
+      gtk_picture_set_paintable (self->picture, NULL);
       return;
     }
 
@@ -270,10 +277,49 @@ show_item (OsaisGalleryCell *self)
       return;
     }
 
+  /* Asked for once the gallery sees the tile in view. */
   gtk_picture_set_paintable (self->picture, NULL);
+  self->wants_thumbnail = TRUE;
+}
+
+static void
+cancel_request (OsaisGalleryCell *self)
+{
+  /* A request no worker has taken yet is skipped unread. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+}
+
+void
+osais_gallery_cell_set_in_view (OsaisGalleryCell *self,
+                                gboolean          in_view)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY_CELL (self));
+
+  if (!self->wants_thumbnail)
+    return;
+
+  if (!in_view)
+    {
+      cancel_request (self);
+      return;
+    }
+
+  if (self->cancellable != NULL)
+    return;
+
   self->cancellable = g_cancellable_new ();
-  osais_thumbnail_loader_load_async (loader, osais_image_get_file (image), self->cancellable,
-                                     thumbnail_loaded_cb, g_object_ref (self));
+  osais_thumbnail_loader_load_async (osais_thumbnail_loader_get_default (),
+                                     osais_image_get_file (osais_gallery_item_get_image (self->item)),
+                                     self->cancellable, thumbnail_loaded_cb, g_object_ref (self));
+}
+
+gboolean
+osais_gallery_cell_get_loading (OsaisGalleryCell *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), FALSE);
+
+  return self->cancellable != NULL;
 }
 
 OsaisGalleryItem *
@@ -297,8 +343,8 @@ osais_gallery_cell_set_item (OsaisGalleryCell *self,
     return;
 
   /* A recycled cell no longer wants the thumbnail it asked for. */
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  cancel_request (self);
+  self->wants_thumbnail = FALSE;
 
   g_set_object (&self->item, item);
 

@@ -15,11 +15,12 @@ G_BEGIN_DECLS
 #define OSAIS_TYPE_GALLERY_CELL (osais_gallery_cell_get_type ())
 
 /* One cell of the gallery grid: an image's thumbnail (loaded through the
- * default OsaisThumbnailLoader, the load cancelled when the cell is
- * recycled), or a job's card: engine, prompt, stage in words, progress,
- * error and a Retry button (the window's action win.retry-job, the job's
- * uid). An image's tile has a star (action cell.toggle-favourite, which
- * asks gallery.set-favourite with the image's uid, id and new state).
+ * default OsaisThumbnailLoader while the gallery sees the cell in view, the
+ * load cancelled when the cell leaves the view or is recycled), or a job's
+ * card: engine, prompt, stage in words, progress, error and a Retry button
+ * (the window's action win.retry-job, the job's uid). An image's tile has a
+ * star (action cell.toggle-favourite, which asks gallery.set-favourite with
+ * the image's uid, id and new state).
  * Properties: item (OsaisGalleryItem, nullable), position (uint: the
  * item's in the grid's model, G_MAXUINT unbound). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, AdwBin)
@@ -33,5 +34,10 @@ double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
 GtkWidget        *osais_gallery_cell_get_star_button (OsaisGalleryCell *self);
 guint             osais_gallery_cell_get_position    (OsaisGalleryCell *self);
+/* Asks for the thumbnail in view; away from it, cancels the request. */
+void              osais_gallery_cell_set_in_view    (OsaisGalleryCell *self,
+                                                     gboolean          in_view);
+/* Whether its thumbnail is asked for and not given yet. */
+gboolean          osais_gallery_cell_get_loading    (OsaisGalleryCell *self);
 
 G_END_DECLS

@@ -52,6 +52,17 @@ typedef struct
   int      size;
 } Request;
 
+/* A decoded thumbnail in the layout the cairo renderer draws from
+ * (GDK_MEMORY_DEFAULT): made on the worker, so that drawing a tile copies
+ * it rather than converting every pixel in every frame. */
+typedef struct
+{
+  GBytes *pixels;
+  int     width;
+  int     height;
+  gsize   stride;
+} Pixels;
+
 struct _OsaisThumbnailLoader
 {
   GObject      parent_instance;
@@ -59,10 +70,10 @@ struct _OsaisThumbnailLoader
   int          size;
   guint        max_entries;
   char        *cache_dir;
-  /* Of GTask, first come first served: the grid binds a cell as it nears
-   * the viewport, so the oldest request is the nearest to being seen (the
-   * newest, while scrolling, is the farthest ahead). */
+  /* Of GTask, first come first served: the gallery asks only for the
+   * tiles in view, and cancels what leaves it. */
   GThreadPool *pool;
+  int          n_pending; /* atomic: pushed and not yet run to the end */
   GQueue       lru;       /* Entry, most recently used first */
   GHashTable  *entries;   /* path → GList link in lru */
 };
@@ -85,6 +96,13 @@ request_free (Request *request)
   g_free (request->path);
   g_free (request->cache_path);
   g_free (request);
+}
+
+static void
+pixels_free (Pixels *pixels)
+{
+  g_bytes_unref (pixels->pixels);
+  g_free (pixels);
 }
 
 static void
@@ -307,6 +325,45 @@ decode_original (const char    *path,
   return g_object_ref (pixbuf);
 }
 
+/* @pixbuf's pixels as premultiplied B, G, R, A bytes in memory order on
+ * little-endian machines, A, R, G, B on big-endian ones: cairo's ARGB32,
+ * which GDK_MEMORY_DEFAULT is. */
+static Pixels *
+pixels_new_for_pixbuf (GdkPixbuf *pixbuf)
+{
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  int n_channels = gdk_pixbuf_get_n_channels (pixbuf);
+  int src_stride = gdk_pixbuf_get_rowstride (pixbuf);
+  const guint8 *src = gdk_pixbuf_read_pixels (pixbuf);
+  gsize stride = (gsize) width * 4;
+  guint8 *data = g_malloc (stride * height);
+  Pixels *pixels = g_new0 (Pixels, 1);
+
+  for (int y = 0; y < height; y++)
+    {
+      const guint8 *in = src + (gsize) y * src_stride;
+      guint32 *out = (guint32 *) (data + y * stride);
+
+      for (int x = 0; x < width; x++, in += n_channels)
+        {
+          guint a = n_channels == 4 ? in[3] : 255;
+          guint r = (in[0] * a + 127) / 255;
+          guint g = (in[1] * a + 127) / 255;
+          guint b = (in[2] * a + 127) / 255;
+
+          out[x] = (guint32) a << 24 | r << 16 | g << 8 | b;
+        }
+    }
+
+  pixels->pixels = g_bytes_new_take (data, stride * height);
+  pixels->width = width;
+  pixels->height = height;
+  pixels->stride = stride;
+
+  return pixels;
+}
+
 static void
 run_request (GTask *task)
 {
@@ -335,7 +392,7 @@ run_request (GTask *task)
         write_cached (request->cache_path, pixbuf, &st);
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&pixbuf), g_object_unref);
+  g_task_return_pointer (task, pixels_new_for_pixbuf (pixbuf), (GDestroyNotify) pixels_free);
 }
 
 static gboolean
@@ -352,6 +409,7 @@ load_thread (gpointer data,
 
   lower_thread_priority ();
   run_request (task);
+  g_atomic_int_add (&((OsaisThumbnailLoader *) g_task_get_source_object (task))->n_pending, -1);
 
   /* The pool's reference is dropped on the task's own context, not here:
    * once the callback has run, it may be the last one on the task, whose
@@ -556,6 +614,14 @@ osais_thumbnail_loader_lookup (OsaisThumbnailLoader *self,
 }
 
 guint
+osais_thumbnail_loader_get_n_pending (OsaisThumbnailLoader *self)
+{
+  g_return_val_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self), 0);
+
+  return g_atomic_int_get (&self->n_pending);
+}
+
+guint
 osais_thumbnail_loader_get_n_cached (OsaisThumbnailLoader *self)
 {
   g_return_val_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self), 0);
@@ -597,6 +663,7 @@ osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   /* The pool owns this reference until the worker returns. */
+  g_atomic_int_inc (&self->n_pending);
   g_thread_pool_push (self->pool, g_steal_pointer (&task), NULL);
 }
 
@@ -605,7 +672,7 @@ osais_thumbnail_loader_load_finish (OsaisThumbnailLoader  *self,
                                     GAsyncResult          *result,
                                     GError               **error)
 {
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  Pixels *pixels;
   Request *request;
   GdkTexture *texture;
 
@@ -615,12 +682,14 @@ osais_thumbnail_loader_load_finish (OsaisThumbnailLoader  *self,
                         osais_thumbnail_loader_load_async, NULL);
 
   /* A cancelled request delivers nothing, even when its worker finished. */
-  pixbuf = g_task_propagate_pointer (G_TASK (result), error);
-  if (pixbuf == NULL)
+  pixels = g_task_propagate_pointer (G_TASK (result), error);
+  if (pixels == NULL)
     return NULL;
 
   /* Here, on the main thread: GDK objects are not made on workers. */
-  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  texture = gdk_memory_texture_new (pixels->width, pixels->height, GDK_MEMORY_DEFAULT,
+                                    pixels->pixels, pixels->stride);
+  pixels_free (pixels);
   request = g_task_get_task_data (G_TASK (result));
   cache_insert (self, request->path, texture);
 

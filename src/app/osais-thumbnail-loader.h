@@ -58,6 +58,9 @@ GdkTexture           *osais_thumbnail_loader_load_finish    (OsaisThumbnailLoade
                                                              GAsyncResult          *result,
                                                              GError               **error);
 guint                 osais_thumbnail_loader_get_n_cached   (OsaisThumbnailLoader  *self);
+/* Requests asked for whose worker has not finished (cancelled ones
+ * included until a worker skips them). */
+guint                 osais_thumbnail_loader_get_n_pending  (OsaisThumbnailLoader  *self);
 /* Decodes @file at full size on a worker thread (the viewer). */
 void                  osais_load_full_texture_async         (GFile                 *file,
                                                              GCancellable          *cancellable,
