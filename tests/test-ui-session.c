@@ -25,6 +25,7 @@
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
 #include "osais-window-private.h"
+#include "osais-gallery-cell.h"
 
 #define APP_PATH "/com/opensourceais/Studio"
 
@@ -1046,15 +1047,24 @@ other_window_active (gpointer data)
          && !gtk_window_is_active (GTK_WINDOW (focus->run->window));
 }
 
+/* The job whose tile has the keyboard focus: where the gallery shows a job
+ * (selecting it would start selection mode). */
 static OsaisJob *
-get_selected_job (Run *run)
+get_focused_job (Run *run)
 {
-  GtkGridView *grid = osais_gallery_get_grid_view (osais_window_get_gallery (run->window));
-  GtkSelectionModel *selection = gtk_grid_view_get_model (grid);
-  gpointer item;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (run->window));
+  GtkWidget *cell = NULL;
+  OsaisGalleryItem *item;
 
-  g_assert_true (GTK_IS_SINGLE_SELECTION (selection));
-  item = gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (selection));
+  for (GtkWidget *w = focus; w != NULL && cell == NULL; w = gtk_widget_get_parent (w))
+    if (OSAIS_IS_GALLERY_CELL (w))
+      cell = w;
+  /* The list item widget holding the cell has the focus. */
+  if (cell == NULL && focus != NULL && OSAIS_IS_GALLERY_CELL (gtk_widget_get_first_child (focus)))
+    cell = gtk_widget_get_first_child (focus);
+  if (cell == NULL)
+    return NULL;
+  item = osais_gallery_cell_get_item (OSAIS_GALLERY_CELL (cell));
   return item != NULL ? osais_gallery_item_get_job (item) : NULL;
 }
 
@@ -1153,7 +1163,7 @@ check_notifications (Run *run)
   /* Clicking the first: the server activates its default action with its
    * target over D-Bus, as GNOME Shell does; the window comes back showing
    * that job. */
-  g_assert_true (get_selected_job (run) != unseen);
+  g_assert_true (get_focused_job (run) != unseen);
   g_assert_true (g_variant_dict_lookup (ready, "default-action", "&s", &action));
   g_assert_true (g_str_has_prefix (action, "app."));
   target = g_variant_dict_lookup_value (ready, "default-action-target", NULL);
@@ -1165,7 +1175,7 @@ check_notifications (Run *run)
                     NULL, &error);
   g_assert_no_error (error);
   osais_ui_test_wait_until (window_active, run, "the window to come back");
-  g_assert_true (get_selected_job (run) == unseen);
+  g_assert_true (get_focused_job (run) == unseen);
 
   /* Nothing else was sent. */
   notification_server_sync (&server, run);

@@ -45,6 +45,9 @@ struct _OsaisGallery
   GtkFileChooserNative *export_chooser;
   /* Whose layout phase places the cells (place_cells_cb()). */
   GdkFrameClock      *layout_clock;
+  /* A job to show (osais_gallery_show_job()): its first tile takes the
+   * keyboard focus once laid out in view. */
+  OsaisJob           *focus_job;
 
   /* OSAIS_BENCH_TRACE (tests/bench/gui) */
   gboolean            trace;
@@ -828,6 +831,18 @@ place_cells_cb (GdkFrameClock *clock,
    * request it finds. */
   for (guint i = 0; i < in_view->len; i++)
     osais_gallery_cell_set_in_view (in_view->pdata[i], TRUE);
+
+  for (guint i = 0; self->focus_job != NULL && i < in_view->len; i++)
+    {
+      OsaisGalleryItem *item = osais_gallery_cell_get_item (in_view->pdata[i]);
+
+      if (item != NULL && osais_gallery_item_get_job (item) == self->focus_job)
+        {
+          /* The list item holding the cell: the grid follows its focus. */
+          gtk_widget_grab_focus (gtk_widget_get_parent (in_view->pdata[i]));
+          g_clear_object (&self->focus_job);
+        }
+    }
 }
 
 /* Benchmark trace ---------------------------------------------------------
@@ -1125,10 +1140,14 @@ osais_gallery_show_job (OsaisGallery *self,
         return;
     }
 
-  /* Not selected: a selection would start selection mode. */
+  /* Not selected: a selection would start selection mode. Focused, once
+   * its tile is in view (place_cells_cb()), so that keyboard and screen
+   * reader users land on it too. */
+  g_set_object (&self->focus_job, job);
   /* gtk_grid_view_scroll_to() is GTK 4.12; the list's action is in 4.8. */
   gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u",
                               position);
+  gtk_widget_queue_allocate (GTK_WIDGET (self->grid_view));
 }
 
 OsaisGalleryItem *
@@ -1193,6 +1212,7 @@ osais_gallery_dispose (GObject *object)
    * would otherwise unparent it again after the template disposed it. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY);
+  g_clear_object (&self->focus_job);
   if (self->export_chooser != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->export_chooser, self);
