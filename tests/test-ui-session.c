@@ -1068,6 +1068,21 @@ get_focused_job (Run *run)
   return item != NULL ? osais_gallery_item_get_job (item) : NULL;
 }
 
+typedef struct
+{
+  Run      *run;
+  OsaisJob *job;
+} Shown;
+
+/* The tile takes the focus once laid out in view, after the window is back. */
+static gboolean
+focus_on_unseen (gpointer data)
+{
+  Shown *shown = data;
+
+  return get_focused_job (shown->run) == shown->job;
+}
+
 static const char *
 diffusion_title (Run *run)
 {
@@ -1096,6 +1111,7 @@ check_notifications (Run *run)
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisJob) seen = NULL;
   g_autoptr(OsaisJob) unseen = NULL;
+  Shown shown = { NULL, NULL };
   g_autoptr(OsaisJob) failing = NULL;
   const char *title = NULL;
   const char *body = NULL;
@@ -1175,7 +1191,9 @@ check_notifications (Run *run)
                     NULL, &error);
   g_assert_no_error (error);
   osais_ui_test_wait_until (window_active, run, "the window to come back");
-  g_assert_true (get_focused_job (run) == unseen);
+  shown.run = run;
+  shown.job = unseen;
+  osais_ui_test_wait_until (focus_on_unseen, &shown, "the job's tile to take the focus");
 
   /* Nothing else was sent. */
   notification_server_sync (&server, run);
