@@ -211,6 +211,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_autofree char *expected = NULL;
       g_autofree char *route = NULL;
       g_autofree char *decoded = NULL;
+      g_autofree char *resolved = NULL;
 
       /* Nothing else answers 200 here: no job, no input is registered. */
       g_assert (answer_body != NULL);
@@ -218,11 +219,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       nonce = dup_member (answer_body, "uid");
       if (proof == NULL || nonce == NULL || !is_nonce (nonce))
         g_error ("a 200 that is no check answer, for “%s”: %.200s", line, answer->str);
-      /* The server may see the path percent-decoded. */
+      /* The server sees the path percent-decoded and without its dot
+       * segments (RFC 3986, 5.2.4): "/check/x/../NONCE" is a check. */
       route = g_strconcat ("/check/", nonce, NULL);
-      decoded = g_uri_unescape_string (line, NULL);
-      if (!g_str_has_prefix (line, "GET ") ||
-          (strstr (line, route) == NULL && (decoded == NULL || strstr (decoded, route) == NULL)))
+      if (!g_str_has_prefix (line, "GET "))
+        g_error ("a check answer for a request that was no GET: “%s”", line);
+      decoded = g_uri_unescape_string (line + 4, NULL);
+      resolved = decoded != NULL ? g_uri_resolve_relative ("http://127.0.0.1/", decoded,
+                                                           G_URI_FLAGS_NONE, NULL)
+                                 : NULL;
+      if (strstr (line, route) == NULL && (decoded == NULL || strstr (decoded, route) == NULL) &&
+          (resolved == NULL || strstr (resolved, route) == NULL))
         g_error ("a check answer for a request that was no check: “%s”", line);
       expected = osais_callback_server_dup_check_proof (osais_fuzz_get_server (), nonce);
       g_assert_cmpstr (proof, ==, expected);
