@@ -1413,9 +1413,12 @@ test_evict_slowest_body (Fixture       *fx,
     g_string_append_c (body, ' ');
   g_string_append_c (body, '}');
 
-  /* Without a minimum rate, eviction alone can end the slow body: on a
-   * loaded machine its 2 s of grace could run out first (a 408). */
+  /* Without a minimum rate and with a long body timeout, eviction alone
+   * can end the slow body: on a loaded machine (ASan) its 2 s of rate grace
+   * or the fixture's body timeout could run out first (a 408). */
   g_clear_object (&fast);
+  osais_callback_server_stop (fx->server);
+  g_object_set (fx->server, "body-timeout-ms", 60000, NULL);
   restart_with (fx, "min-body-rate", 0);
   fast = raw_connect (fx);
   raw_start_body (fast, head);
