@@ -138,6 +138,21 @@ is_nonce (const char *text)
   return strspn (text, "0123456789abcdefABCDEF") == length;
 }
 
+/* Whether @bytes, which may hold NULs, contain @text. */
+static gboolean
+bytes_contain (GBytes     *bytes,
+               const char *text)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+  gsize length = strlen (text);
+
+  for (gsize i = 0; i + length <= size; i++)
+    if (memcmp (data + i, text, length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 #ifdef OSAIS_FUZZING
 /* LeakSanitizer's scan when the fuzzer's process exits finds the callback
  * server's worker threads mid-teardown (4 blocks of 52 KiB from g_malloc,
@@ -212,6 +227,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_autofree char *route = NULL;
       g_autofree char *decoded = NULL;
       g_autofree char *resolved = NULL;
+      g_autofree char *resolved_raw = NULL;
+      g_autoptr(GBytes) resolved_raw_decoded = NULL;
 
       /* Nothing else answers 200 here: no job, no input is registered. */
       g_assert (answer_body != NULL);
@@ -220,7 +237,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       if (proof == NULL || nonce == NULL || !is_nonce (nonce))
         g_error ("a 200 that is no check answer, for “%s”: %.200s", line, answer->str);
       /* The server sees the path percent-decoded and without its dot
-       * segments (RFC 3986, 5.2.4): "/check/x/../NONCE" is a check. */
+       * segments (RFC 3986, 5.2.4): "/check/x/../NONCE" is a check, and so
+       * is "/check/%00/../NONCE", whose escaped NUL goes with its segment
+       * (g_uri_unescape_string() refuses a NUL, so the segments are also
+       * removed before decoding, which keeps NULs). */
       route = g_strconcat ("/check/", nonce, NULL);
       if (!g_str_has_prefix (line, "GET "))
         g_error ("a check answer for a request that was no GET: “%s”", line);
@@ -228,8 +248,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       resolved = decoded != NULL ? g_uri_resolve_relative ("http://127.0.0.1/", decoded,
                                                            G_URI_FLAGS_NONE, NULL)
                                  : NULL;
+      resolved_raw = g_uri_resolve_relative ("http://127.0.0.1/", line + 4, G_URI_FLAGS_ENCODED, NULL);
+      resolved_raw_decoded = resolved_raw != NULL ? g_uri_unescape_bytes (resolved_raw, -1, NULL, NULL)
+                                                  : NULL;
       if (strstr (line, route) == NULL && (decoded == NULL || strstr (decoded, route) == NULL) &&
-          (resolved == NULL || strstr (resolved, route) == NULL))
+          (resolved == NULL || strstr (resolved, route) == NULL) &&
+          (resolved_raw_decoded == NULL ||
+           !bytes_contain (resolved_raw_decoded, route)))
         g_error ("a check answer for a request that was no check: “%s”", line);
       expected = osais_callback_server_dup_check_proof (osais_fuzz_get_server (), nonce);
       g_assert_cmpstr (proof, ==, expected);
