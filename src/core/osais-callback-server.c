@@ -239,7 +239,11 @@ listen_on (OsaisCallbackServer  *self,
   if (socket != NULL)
     {
       g_socket_set_blocking (socket, FALSE);
-      g_socket_set_listen_backlog (socket, 128);
+      /* A burst of as many connections as the cap waits in the kernel's
+       * queue while the accept loop catches up: a full queue drops the
+       * client's SYN, which it sends again only a second later (the kernel
+       * clamps this to net.core.somaxconn). */
+      g_socket_set_listen_backlog (socket, MAX (128, self->cap));
     }
   if (socket == NULL ||
       !g_socket_bind (socket, address, TRUE, &local_error) ||
