@@ -530,7 +530,7 @@ stop_thread_cb (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  OsaisCallbackServer *self = source_object;
+  OsaisCallbackServer *self = task_data;
 
   stop_threads (self);
   g_mutex_lock (&self->start_mutex);
@@ -545,8 +545,8 @@ stopped_cb (GObject      *source_object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (source_object);
   g_autoptr(GTask) task = user_data;
+  OsaisCallbackServer *self = g_task_get_source_object (task);
 
   /* A synchronous stop in the meantime has done the rest. */
   if (self->stopping)
@@ -575,7 +575,13 @@ osais_callback_server_stop_async (OsaisCallbackServer *self,
 
   self->stopping = TRUE;
   self->threads_joined = FALSE;
-  thread_task = g_task_new (self, NULL, stopped_cb, g_steal_pointer (&task));
+  /* The thread's task holds no reference to the server: GLib's pool thread
+   * drops its reference to that task only after returning it, so the
+   * caller, called back meanwhile, could find the server still referenced
+   * when it drops its own. The caller's task keeps the server alive until
+   * stopped_cb(). */
+  thread_task = g_task_new (NULL, NULL, stopped_cb, g_steal_pointer (&task));
+  g_task_set_task_data (thread_task, self, NULL);
   g_task_run_in_thread (thread_task, stop_thread_cb);
 }
 
