@@ -14,6 +14,9 @@
 --   BENCH_IMAGES   (upload) directory of noise-NNN.png
 --   BENCH_CLOSE    1: every request says "Connection: close", so that wrk
 --                  opens a new connection per callback, with either server
+--   BENCH_DELAY_MS each connection waits this long before each request (0:
+--                  none, as fast as the server answers): a paced load whose
+--                  latency is the server's, not the queue's
 --
 -- /notify: stage 3 (image started) with a new cycle each time, so that every
 -- notification is new to the store and really committed. Each thread owns
@@ -36,6 +39,7 @@ local route = os.getenv("BENCH_ROUTE") or "notify"
 local n_threads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local pass = tonumber(os.getenv("BENCH_PASS") or "0")
 local close_each = os.getenv("BENCH_CLOSE") == "1"
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 
 local jobs = {}
 local token_of = {}
@@ -165,6 +169,13 @@ if route == "upload" then
   request = upload_request
 else
   request = notify_request
+end
+
+if delay_ms > 0 then
+  -- wrk times a request from its sending, so the wait is not in the latency.
+  function delay()
+    return delay_ms
+  end
 end
 
 function response(status, headers, body)
