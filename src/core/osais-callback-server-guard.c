@@ -95,7 +95,7 @@ struct _Connection
 /* Per-message state, attached to the SoupServerMessage. */
 typedef struct
 {
-  OsaisCallbackServer *self;
+  OsaisCallbackServer *owner;
   guint                serial;
   char                *key;
   const Route         *route;
@@ -112,10 +112,10 @@ message_state_free (MessageState *state)
 {
   if (state->reserved > 0)
     {
-      g_mutex_lock (&state->self->guard_mutex);
-      g_assert (state->self->body_bytes >= state->reserved);
-      state->self->body_bytes -= state->reserved;
-      g_mutex_unlock (&state->self->guard_mutex);
+      g_mutex_lock (&state->owner->guard_mutex);
+      g_assert (state->owner->body_bytes >= state->reserved);
+      state->owner->body_bytes -= state->reserved;
+      g_mutex_unlock (&state->owner->guard_mutex);
     }
   if (state->fd >= 0)
     close (state->fd);
@@ -180,11 +180,11 @@ osais_callback_server_default_cap (void)
 /* Deadlines */
 
 static gint64
-rate_check_interval_us (OsaisCallbackServer *self)
+rate_check_interval_us (const Settings *settings)
 {
   /* Often enough to cut a body soon after its grace, rarely enough to cost
    * nothing: this runs only while some body is being read. */
-  return CLAMP (self->body_rate_grace_ms / 4, 10, 250) * G_TIME_SPAN_MILLISECOND;
+  return CLAMP (settings->body_rate_grace_ms / 4, 10, 250) * G_TIME_SPAN_MILLISECOND;
 }
 
 static void
@@ -221,7 +221,8 @@ static void
 connection_set_phase (Connection *conn,
                       Phase       phase)
 {
-  OsaisCallbackServer *self = conn->worker->self;
+  OsaisCallbackServer *self = conn->worker->owner;
+  const Settings *settings = conn->worker->settings;
   Worker *worker = conn->worker;
 
   if (conn->phase == PHASE_BODY)
@@ -239,16 +240,16 @@ connection_set_phase (Connection *conn,
   switch (phase)
     {
     case PHASE_HEAD:
-      connection_set_deadline (conn, &worker->head_deadlines, self->header_timeout_ms);
+      connection_set_deadline (conn, &worker->head_deadlines, settings->header_timeout_ms);
       break;
     case PHASE_BODY:
       worker->n_bodies++;
-      connection_set_deadline (conn, &worker->body_deadlines, self->body_timeout_ms);
-      if (self->min_body_rate > 0)
-        guard_schedule (worker, g_get_monotonic_time () + rate_check_interval_us (self));
+      connection_set_deadline (conn, &worker->body_deadlines, settings->body_timeout_ms);
+      if (settings->min_body_rate > 0)
+        guard_schedule (worker, g_get_monotonic_time () + rate_check_interval_us (settings));
       break;
     case PHASE_ANSWER:
-      connection_set_deadline (conn, &worker->body_deadlines, self->body_timeout_ms);
+      connection_set_deadline (conn, &worker->body_deadlines, settings->body_timeout_ms);
       break;
     case PHASE_WORK:
     case PHASE_LINGER:
@@ -303,22 +304,22 @@ expire_queue (GQueue     *queue,
 }
 
 static gboolean
-body_too_slow (OsaisCallbackServer *self,
+body_too_slow (const Settings      *settings,
                Connection          *conn,
                gint64               now)
 {
   gint64 elapsed = now - conn->body_start;
 
-  if (elapsed < (gint64) self->body_rate_grace_ms * G_TIME_SPAN_MILLISECOND)
+  if (elapsed < (gint64) settings->body_rate_grace_ms * G_TIME_SPAN_MILLISECOND)
     return FALSE;
-  return conn->body_received * G_USEC_PER_SEC < (guint64) self->min_body_rate * elapsed;
+  return conn->body_received * G_USEC_PER_SEC < (guint64) settings->min_body_rate * elapsed;
 }
 
 static void
 check_body_rates (Worker *worker,
                   gint64  now)
 {
-  OsaisCallbackServer *self = worker->self;
+  OsaisCallbackServer *self = worker->owner;
   g_autoptr(GPtrArray) slow = g_ptr_array_new ();
 
   g_mutex_lock (&self->guard_mutex);
@@ -326,7 +327,7 @@ check_body_rates (Worker *worker,
     {
       Connection *conn = l->data;
 
-      if (conn->phase == PHASE_BODY && body_too_slow (self, conn, now))
+      if (conn->phase == PHASE_BODY && body_too_slow (worker->settings, conn, now))
         g_ptr_array_add (slow, conn);
     }
   g_mutex_unlock (&self->guard_mutex);
@@ -341,7 +342,6 @@ guard_dispatch (GSource     *source,
                 gpointer     user_data)
 {
   Worker *worker = user_data;
-  OsaisCallbackServer *self = worker->self;
   gint64 now = g_get_monotonic_time ();
   gint64 next = -1;
   GQueue *queues[] = {
@@ -351,11 +351,11 @@ guard_dispatch (GSource     *source,
   expire_queue (&worker->head_deadlines, now, "The request head is too slow");
   expire_queue (&worker->body_deadlines, now, "The request timed out");
   expire_queue (&worker->linger_deadlines, now, "The lingering close is over");
-  if (worker->n_bodies > 0 && self->min_body_rate > 0)
+  if (worker->n_bodies > 0 && worker->settings->min_body_rate > 0)
     {
       check_body_rates (worker, now);
       if (worker->n_bodies > 0)
-        next = now + rate_check_interval_us (self);
+        next = now + rate_check_interval_us (worker->settings);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (queues); i++)
@@ -390,7 +390,7 @@ connection_free (Connection *conn)
 static void
 connection_forget (Connection *conn)
 {
-  OsaisCallbackServer *self = conn->worker->self;
+  OsaisCallbackServer *self = conn->worker->owner;
 
   if (conn->phase == PHASE_BODY)
     conn->worker->n_bodies--;
@@ -531,7 +531,7 @@ osais_callback_server_guard_admit (OsaisCallbackServer *self,
     }
 
   g_mutex_lock (&self->guard_mutex);
-  if (self->n_connections >= self->cap)
+  if (self->n_connections >= self->settings.cap)
     {
       Connection *victim = choose_victim (self);
 
@@ -545,7 +545,7 @@ osais_callback_server_guard_admit (OsaisCallbackServer *self,
           eviction->serial = victim->serial;
         }
     }
-  if (self->n_connections < self->cap)
+  if (self->n_connections < self->settings.cap)
     {
       /* Known to the guard from now on, so that a connection still on its
        * way to a busy worker can be chosen for eviction too. */
@@ -568,7 +568,7 @@ osais_callback_server_guard_admit (OsaisCallbackServer *self,
     g_main_context_invoke_full (eviction->worker->context, G_PRIORITY_DEFAULT, evict_cb,
                                 eviction, (GDestroyNotify) eviction_free);
   if (conn == NULL)
-    g_debug ("Connection cap (%u) reached, nothing to evict", self->cap);
+    g_debug ("Connection cap (%u) reached, nothing to evict", self->settings.cap);
   return conn;
 }
 
@@ -585,7 +585,7 @@ void
 osais_callback_server_guard_serve (Connection *conn)
 {
   Worker *worker = conn->worker;
-  OsaisCallbackServer *self = worker->self;
+  OsaisCallbackServer *self = worker->owner;
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GError) error = NULL;
@@ -758,8 +758,8 @@ reject_and_close (Worker            *worker,
   /* Bounded in time too, and never longer than a client may take to send
    * a head: the lingering close is a courtesy, not a place to hold. */
   connection_set_deadline (conn, &worker->linger_deadlines,
-                           worker->self->header_timeout_ms != 0
-                           ? MIN (LINGER_TIMEOUT_MS, worker->self->header_timeout_ms)
+                           worker->settings->header_timeout_ms != 0
+                           ? MIN (LINGER_TIMEOUT_MS, worker->settings->header_timeout_ms)
                            : LINGER_TIMEOUT_MS);
   return TRUE;
 }
@@ -772,11 +772,11 @@ static gboolean
 reserve_body_bytes (MessageState *state,
                     guint64       size)
 {
-  OsaisCallbackServer *self = state->self;
+  OsaisCallbackServer *self = state->owner;
   gboolean ok;
 
   g_mutex_lock (&self->guard_mutex);
-  ok = self->body_bytes + size <= self->body_memory_budget;
+  ok = self->body_bytes + size <= self->settings.body_memory_budget;
   if (ok)
     {
       self->body_bytes += size;
@@ -790,9 +790,9 @@ static gboolean
 open_body_file (Worker       *worker,
                 MessageState *state)
 {
-  g_autofree char *path = g_build_filename (worker->self->tmp_dir, "upload-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (worker->settings->tmp_dir, "upload-XXXXXX", NULL);
 
-  if (g_mkdir_with_parents (worker->self->tmp_dir, 0700) != 0)
+  if (g_mkdir_with_parents (worker->settings->tmp_dir, 0700) != 0)
     return FALSE;
   state->fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
   if (state->fd < 0)
@@ -818,7 +818,7 @@ message_got_headers_cb (SoupServerMessage *msg,
   if (conn != NULL)
     connection_set_phase (conn, PHASE_BODY);
 
-  state->route = osais_callback_server_route (worker->self,
+  state->route = osais_callback_server_route (worker->settings,
                                               g_uri_get_path (soup_server_message_get_uri (msg)),
                                               &state->argument);
   state->limit = state->route != NULL ? state->route->max_body : OTHER_MAX_BODY;
@@ -854,7 +854,7 @@ message_got_headers_cb (SoupServerMessage *msg,
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       if (!open_body_file (worker, state))
         {
-          g_debug ("Cannot make an upload file in %s: %s", worker->self->tmp_dir,
+          g_debug ("Cannot make an upload file in %s: %s", worker->settings->tmp_dir,
                    g_strerror (errno));
           reject_and_close (worker, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
                             "Cannot store the upload now");
@@ -901,9 +901,9 @@ message_got_chunk_cb (SoupServerMessage *msg,
   state->received += size;
   if (conn != NULL)
     {
-      g_mutex_lock (&worker->self->guard_mutex);
+      g_mutex_lock (&worker->owner->guard_mutex);
       conn->body_received += size;
-      g_mutex_unlock (&worker->self->guard_mutex);
+      g_mutex_unlock (&worker->owner->guard_mutex);
     }
 
   if (state->received > state->limit)
@@ -1034,7 +1034,7 @@ request_started_cb (SoupServer        *server,
   MessageState *state = g_new0 (MessageState, 1);
   Connection *conn;
 
-  state->self = worker->self;
+  state->owner = worker->owner;
   state->fd = -1;
   state->key = address_key (soup_server_message_get_remote_address (msg));
   /* The worker outlives its messages: its SoupServer goes first. */

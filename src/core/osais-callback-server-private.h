@@ -27,14 +27,31 @@ typedef struct _Worker     Worker;
 typedef struct _Connection Connection;
 typedef struct _Route      Route;
 
+/* What the server threads read of the server's settings: the properties
+ * they follow, which cannot change while the server runs (set_property
+ * refuses), and what start() derives from the others. */
+typedef struct
+{
+  char    *base_path;
+  char    *tmp_dir;               /* set by start(): where upload bodies stream to */
+  guint    cap;                   /* set by start(): the connection cap in force */
+  guint    header_timeout_ms;
+  guint    body_timeout_ms;
+  guint    min_body_rate;         /* bytes a second, once the grace is over */
+  guint    body_rate_grace_ms;
+  guint64  body_memory_budget;
+} Settings;
+
 /* One server thread: its own GMainContext and SoupServer, serving the
  * connections the accept loop hands it. Each thread touches only its own
- * worker, except for the settings and inputs of the server, the guard's
- * shared state (under guard_mutex) and, on the first worker, the accept
- * loop. */
+ * worker, the fixed settings, and through @owner only what is shared
+ * between threads under its own mutex (the guard's state, the inputs, the
+ * check's rate window) or never changes while it runs (the store, the
+ * check key); the first worker also runs the accept loop. */
 struct _Worker
 {
-  OsaisCallbackServer *self;
+  OsaisCallbackServer *owner;
+  const Settings      *settings;
   guint                index;
   GThread             *thread;
   GMainContext        *context;
@@ -66,22 +83,15 @@ struct _OsaisCallbackServer
   OsaisStore   *store;
   char         *address;
   guint         port;
-  char         *base_path;
   char         *public_url;
   guint         max_connections;      /* 0: follows the descriptors available */
-  guint         header_timeout_ms;
-  guint         body_timeout_ms;
-  guint         min_body_rate;        /* bytes a second, once the grace is over */
-  guint         body_rate_grace_ms;
-  guint64       body_memory_budget;
   guint         threads;              /* 0: as many as processors, up to a few */
+  Settings      settings;             /* the rest, which the server threads read */
 
   /* Set by start(), cleared by stop(); read on the caller's thread. */
   gboolean      listening;
   guint         bound_port;
   char         *local_uri;
-  guint         cap;                  /* the connection cap in force */
-  char         *tmp_dir;              /* where upload bodies stream to */
 
   Worker      **workers;
   guint         n_workers;
@@ -146,7 +156,7 @@ struct _Route
 
 /* The route of @path, or NULL (404); @argument gets the rest of a prefix
  * route's path. */
-const Route *osais_callback_server_route        (OsaisCallbackServer  *self,
+const Route *osais_callback_server_route        (const Settings       *settings,
                                                  const char           *path,
                                                  const char          **argument);
 /* libsoup's handler: runs the route the guard found for @msg. */

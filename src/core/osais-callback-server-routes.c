@@ -253,7 +253,7 @@ handle_notify (Worker            *worker,
            notification->uid_text, notification->stage, notification->cycle);
   pending = pending_new (worker, msg, notification->token, notification->uid_text,
                          notification->uid_is_number);
-  osais_store_apply_notification_async (worker->self->store, notification, worker->cancellable,
+  osais_store_apply_notification_async (worker->owner->store, notification, worker->cancellable,
                                         apply_notification_cb, pending);
   return FALSE;
 }
@@ -317,7 +317,7 @@ handle_upload (Worker            *worker,
   checked->pending = pending_new (worker, msg, token, upload->uid_text, upload->uid_is_number);
   checked->token = g_strdup (token);
   checked->image = g_bytes_ref (upload->image);
-  osais_store_add_image_async (worker->self->store, uid, checked->token, (int) cycle,
+  osais_store_add_image_async (worker->owner->store, uid, checked->token, (int) cycle,
                                checked->image, image_type, width, height, worker->cancellable,
                                add_image_cb, checked);
   return FALSE;
@@ -328,7 +328,7 @@ handle_input (Worker            *worker,
               SoupServerMessage *msg,
               const char        *id)
 {
-  OsaisCallbackServer *self = worker->self;
+  OsaisCallbackServer *self = worker->owner;
   g_autoptr(GBytes) data = NULL;
   g_autofree char *content_type = NULL;
   Input *input;
@@ -405,7 +405,7 @@ handle_check (Worker            *worker,
   g_autofree char *proof = NULL;
   g_autofree char *body = NULL;
 
-  if (!take_check_slot (worker->self))
+  if (!take_check_slot (worker->owner))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
@@ -421,7 +421,7 @@ handle_check (Worker            *worker,
     }
 
   /* Both the proof and the nonce are hex: nothing in them needs escaping. */
-  proof = osais_callback_server_dup_check_proof (worker->self, nonce);
+  proof = osais_callback_server_dup_check_proof (worker->owner, nonce);
   body = g_strdup_printf ("{\"proof\":\"%s\",\"data\":{\"token\":\"check\",\"uid\":\"%s\"}}",
                           proof, nonce);
 
@@ -440,16 +440,16 @@ static const Route routes[] = {
 };
 
 const Route *
-osais_callback_server_route (OsaisCallbackServer  *self,
+osais_callback_server_route (const Settings       *settings,
                              const char           *path,
                              const char          **argument)
 {
   const char *rest;
 
   *argument = NULL;
-  if (path == NULL || !g_str_has_prefix (path, self->base_path))
+  if (path == NULL || !g_str_has_prefix (path, settings->base_path))
     return NULL;
-  rest = path + strlen (self->base_path);
+  rest = path + strlen (settings->base_path);
   for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
     {
       if (routes[i].prefix ? g_str_has_prefix (rest, routes[i].path)

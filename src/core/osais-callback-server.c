@@ -243,7 +243,7 @@ listen_on (OsaisCallbackServer  *self,
        * queue while the accept loop catches up: a full queue drops the
        * client's SYN, which it sends again only a second later (the kernel
        * clamps this to net.core.somaxconn). */
-      g_socket_set_listen_backlog (socket, MAX (128, self->cap));
+      g_socket_set_listen_backlog (socket, MAX (128, self->settings.cap));
     }
   if (socket == NULL ||
       !g_socket_bind (socket, address, TRUE, &local_error) ||
@@ -295,7 +295,7 @@ static gpointer
 worker_thread (gpointer user_data)
 {
   Worker *worker = user_data;
-  OsaisCallbackServer *self = worker->self;
+  OsaisCallbackServer *self = worker->owner;
 
   g_main_context_push_thread_default (worker->context);
 
@@ -397,10 +397,10 @@ osais_callback_server_start (OsaisCallbackServer  *self,
   /* As many connections as the descriptors allow: lift the soft limit to
    * the hard one first (a no-op after the first time). */
   osais_raise_fd_limit ();
-  self->cap = self->max_connections != 0 ? self->max_connections
-                                         : osais_callback_server_default_cap ();
-  g_free (self->tmp_dir);
-  self->tmp_dir = g_build_filename (osais_store_get_data_dir (self->store), "tmp", NULL);
+  self->settings.cap = self->max_connections != 0 ? self->max_connections
+                                                  : osais_callback_server_default_cap ();
+  g_free (self->settings.tmp_dir);
+  self->settings.tmp_dir = g_build_filename (osais_store_get_data_dir (self->store), "tmp", NULL);
 
   /* Binding here, before any thread exists, reports a taken port plainly. */
   self->listen_socket = listen_on (self, &bound_port, error);
@@ -423,7 +423,8 @@ osais_callback_server_start (OsaisCallbackServer  *self,
     {
       Worker *worker = g_new0 (Worker, 1);
 
-      worker->self = self;
+      worker->owner = self;
+      worker->settings = &self->settings;
       worker->index = i;
       worker->context = g_main_context_new ();
       worker->loop = g_main_loop_new (worker->context, FALSE);
@@ -447,12 +448,12 @@ osais_callback_server_start (OsaisCallbackServer  *self,
     g_string_append_printf (uri, "[%s]", self->address);
   else
     g_string_append (uri, self->address);
-  g_string_append_printf (uri, ":%u%s", self->bound_port, self->base_path);
+  g_string_append_printf (uri, ":%u%s", self->bound_port, self->settings.base_path);
   g_free (self->local_uri);
   self->local_uri = g_string_free (uri, FALSE);
 
   g_debug ("Listening on %s with %u threads, up to %u connections", self->local_uri,
-           self->n_workers, self->cap);
+           self->n_workers, self->settings.cap);
   self->listening = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
   return TRUE;
@@ -777,7 +778,7 @@ set_base_path (OsaisCallbackServer *self,
     value = "/";
   normalized = g_strconcat (value[0] == '/' ? "" : "/", value,
                             g_str_has_suffix (value, "/") ? "" : "/", NULL);
-  set_string (self, &self->base_path, normalized, PROP_BASE_PATH);
+  set_string (self, &self->settings.base_path, normalized, PROP_BASE_PATH);
 }
 
 static void
@@ -818,10 +819,10 @@ osais_callback_server_finalize (GObject *object)
   OsaisCallbackServer *self = OSAIS_CALLBACK_SERVER (object);
 
   g_free (self->address);
-  g_free (self->base_path);
+  g_free (self->settings.base_path);
   g_free (self->public_url);
   g_free (self->local_uri);
-  g_free (self->tmp_dir);
+  g_free (self->settings.tmp_dir);
   g_mutex_clear (&self->guard_mutex);
   g_clear_pointer (&self->inputs, g_hash_table_unref);
   g_mutex_clear (&self->inputs_mutex);
@@ -852,7 +853,7 @@ osais_callback_server_get_property (GObject    *object,
       g_value_set_uint (value, self->port);
       break;
     case PROP_BASE_PATH:
-      g_value_set_string (value, self->base_path);
+      g_value_set_string (value, self->settings.base_path);
       break;
     case PROP_PUBLIC_URL:
       g_mutex_lock (&self->inputs_mutex);
@@ -863,19 +864,19 @@ osais_callback_server_get_property (GObject    *object,
       g_value_set_uint (value, self->max_connections);
       break;
     case PROP_HEADER_TIMEOUT_MS:
-      g_value_set_uint (value, self->header_timeout_ms);
+      g_value_set_uint (value, self->settings.header_timeout_ms);
       break;
     case PROP_BODY_TIMEOUT_MS:
-      g_value_set_uint (value, self->body_timeout_ms);
+      g_value_set_uint (value, self->settings.body_timeout_ms);
       break;
     case PROP_MIN_BODY_RATE:
-      g_value_set_uint (value, self->min_body_rate);
+      g_value_set_uint (value, self->settings.min_body_rate);
       break;
     case PROP_BODY_RATE_GRACE_MS:
-      g_value_set_uint (value, self->body_rate_grace_ms);
+      g_value_set_uint (value, self->settings.body_rate_grace_ms);
       break;
     case PROP_BODY_MEMORY_BUDGET:
-      g_value_set_uint64 (value, self->body_memory_budget);
+      g_value_set_uint64 (value, self->settings.body_memory_budget);
       break;
     case PROP_THREADS:
       g_value_set_uint (value, self->threads);
@@ -928,23 +929,24 @@ osais_callback_server_set_property (GObject      *object,
       set_uint (self, &self->max_connections, g_value_get_uint (value), PROP_MAX_CONNECTIONS);
       break;
     case PROP_HEADER_TIMEOUT_MS:
-      set_uint (self, &self->header_timeout_ms, g_value_get_uint (value),
+      set_uint (self, &self->settings.header_timeout_ms, g_value_get_uint (value),
                 PROP_HEADER_TIMEOUT_MS);
       break;
     case PROP_BODY_TIMEOUT_MS:
-      set_uint (self, &self->body_timeout_ms, g_value_get_uint (value), PROP_BODY_TIMEOUT_MS);
+      set_uint (self, &self->settings.body_timeout_ms, g_value_get_uint (value),
+                PROP_BODY_TIMEOUT_MS);
       break;
     case PROP_MIN_BODY_RATE:
-      set_uint (self, &self->min_body_rate, g_value_get_uint (value), PROP_MIN_BODY_RATE);
+      set_uint (self, &self->settings.min_body_rate, g_value_get_uint (value), PROP_MIN_BODY_RATE);
       break;
     case PROP_BODY_RATE_GRACE_MS:
-      set_uint (self, &self->body_rate_grace_ms, g_value_get_uint (value),
+      set_uint (self, &self->settings.body_rate_grace_ms, g_value_get_uint (value),
                 PROP_BODY_RATE_GRACE_MS);
       break;
     case PROP_BODY_MEMORY_BUDGET:
-      if (self->body_memory_budget != g_value_get_uint64 (value))
+      if (self->settings.body_memory_budget != g_value_get_uint64 (value))
         {
-          self->body_memory_budget = g_value_get_uint64 (value);
+          self->settings.body_memory_budget = g_value_get_uint64 (value);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -1038,12 +1040,12 @@ osais_callback_server_init (OsaisCallbackServer *self)
 {
   self->address = g_strdup (OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS);
   self->port = OSAIS_CALLBACK_SERVER_DEFAULT_PORT;
-  self->base_path = g_strdup ("/");
-  self->header_timeout_ms = OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT_MS;
-  self->body_timeout_ms = OSAIS_CALLBACK_SERVER_BODY_TIMEOUT_MS;
-  self->min_body_rate = OSAIS_CALLBACK_SERVER_MIN_BODY_RATE;
-  self->body_rate_grace_ms = OSAIS_CALLBACK_SERVER_BODY_RATE_GRACE_MS;
-  self->body_memory_budget = OSAIS_CALLBACK_SERVER_BODY_MEMORY_BUDGET;
+  self->settings.base_path = g_strdup ("/");
+  self->settings.header_timeout_ms = OSAIS_CALLBACK_SERVER_HEADER_TIMEOUT_MS;
+  self->settings.body_timeout_ms = OSAIS_CALLBACK_SERVER_BODY_TIMEOUT_MS;
+  self->settings.min_body_rate = OSAIS_CALLBACK_SERVER_MIN_BODY_RATE;
+  self->settings.body_rate_grace_ms = OSAIS_CALLBACK_SERVER_BODY_RATE_GRACE_MS;
+  self->settings.body_memory_budget = OSAIS_CALLBACK_SERVER_BODY_MEMORY_BUDGET;
   g_mutex_init (&self->guard_mutex);
   g_mutex_init (&self->start_mutex);
   g_cond_init (&self->start_cond);
