@@ -12,6 +12,7 @@
 #endif
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -3202,12 +3203,17 @@ test_busy_retry_after (Fixture       *fx,
  * every commit (SQLite's synchronous=FULL, fsync of files and folders):
  * on a shared disk that was about 80 ms a test, more than half of the
  * suite's time, spent on durability that test-store checks, not this
- * suite. Their folders go to memory when the machine has a tmpfs for it
- * and TMPDIR does not say otherwise. */
+ * suite. Their folders go to memory when the machine has a tmpfs for it,
+ * with room for the largest uploads the tests store (a container's
+ * /dev/shm may have 64 MiB), and TMPDIR does not say otherwise. */
 static void
 use_memory_for_temporary_folders (void)
 {
-  if (g_getenv ("TMPDIR") == NULL && access ("/dev/shm", W_OK | X_OK) == 0)
+  const guint64 room = 512 * 1024 * 1024;
+  struct statvfs shm;
+
+  if (g_getenv ("TMPDIR") == NULL && access ("/dev/shm", W_OK | X_OK) == 0 &&
+      statvfs ("/dev/shm", &shm) == 0 && (guint64) shm.f_bavail * shm.f_frsize >= room)
     g_setenv ("TMPDIR", "/dev/shm", TRUE);
 }
 
