@@ -992,6 +992,12 @@ osais_callback_server_guard_dup_body (SoupServerMessage *msg)
   return soup_message_body_flatten (soup_server_message_get_request_body (msg));
 }
 
+/* Below this, an upload's pages are not worth the madvise(): each one
+ * costs a TLB shoot-down on every processor running the server (and the
+ * unmapping at the answer another), and the body budget bounds them all
+ * the same. */
+#define DROP_PAGES_MIN (4 * 1024 * 1024)
+
 void
 osais_callback_server_guard_drop_pages (SoupServerMessage *msg)
 {
@@ -1004,7 +1010,7 @@ osais_callback_server_guard_drop_pages (SoupServerMessage *msg)
   if (state == NULL || state->mapped == NULL)
     return;
   data = g_bytes_get_data (state->mapped, &size);
-  if (data == NULL || size == 0)
+  if (data == NULL || size < DROP_PAGES_MIN)
     return;
   /* The mapping is private and read-only, so its pages come back from the
    * file when touched again; what the parser read stops counting as ours
