@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include "osais-gallery-model.h"
-#include "osais-bench-trace.h"
 
 /* OsaisGalleryItem ---------------------------------------------------------
  *
@@ -588,11 +587,9 @@ store_items_changed_cb (GListModel        *store,
 {
   guint flat_position, flat_removed, flat_added;
 
-  osais_bench_trace_event ("model-changed");
   splice_rows (self, position, removed, added, &flat_position, &flat_removed, &flat_added);
   if (flat_removed > 0 || flat_added > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), flat_position, flat_removed, flat_added);
-  osais_bench_trace_event ("model-changed-done");
 }
 
 /* GListModel */
