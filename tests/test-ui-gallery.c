@@ -751,6 +751,12 @@ load_done (gpointer data)
   return ((LoadResult *)data)->done;
 }
 
+static gboolean
+loader_idle (gpointer data)
+{
+  return osais_thumbnail_loader_get_n_pending (data) == 0;
+}
+
 /* Loads @path's thumbnail with a fresh loader (nothing in memory, as after a
  * restart) using @cache_dir. */
 static LoadResult
@@ -764,6 +770,8 @@ load_fresh (const char *cache_dir,
   osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
   osais_thumbnail_loader_load_async (loader, file, NULL, load_result_cb, &result);
   osais_ui_test_wait_until (load_done, &result, "a thumbnail");
+  /* The disk cache is written after the thumbnail is given. */
+  osais_ui_test_wait_until (loader_idle, loader, "the thumbnail written");
 
   return result;
 }
