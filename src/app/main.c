@@ -24,10 +24,11 @@ main (int   argc,
 
   /* The cairo renderer draws without GL, but GTK 4.8 on X11 still makes a
    * GL context when it opens the display: Mesa loaded and probed for
-   * nothing, 180 ms of CPU here, the most of GTK's start. Set before any
-   * thread, as the environment must be. */
+   * nothing, 180 ms of CPU here, the most of GTK's start. A GDK_DEBUG of
+   * the user's is kept. Set before any thread, as the environment must be. */
   if (g_strcmp0 (g_getenv ("GSK_RENDERER"), "cairo") == 0)
     g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
