@@ -1388,11 +1388,18 @@ assert_star_label (OsaisGalleryCell *cell,
                    const char       *label)
 {
   g_autofree char *problem = NULL;
+  g_autofree char *description_problem = NULL;
 
   problem = gtk_test_accessible_check_property (
       GTK_ACCESSIBLE (osais_gallery_cell_get_star_button (cell)),
       GTK_ACCESSIBLE_PROPERTY_LABEL, label);
   g_assert_null (problem);
+  /* What the tooltip says, made only when hovered. */
+  description_problem = gtk_test_accessible_check_property (
+      GTK_ACCESSIBLE (osais_gallery_cell_get_star_button (cell)),
+      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+      g_str_equal (label, "Star") ? "Add to Favourites (S)" : "Remove from Favourites (S)");
+  g_assert_null (description_problem);
 }
 
 /* A tile's star stars its image in the store, says "Unstar" then, and stays

@@ -205,6 +205,12 @@ query_tooltip_cb (OsaisGalleryCell *self,
   return TRUE;
 }
 
+static const char *
+star_tooltip (gboolean favourite)
+{
+  return favourite ? _("Remove from Favourites (S)") : _("Add to Favourites (S)");
+}
+
 static gboolean
 star_query_tooltip_cb (OsaisGalleryCell *self,
                        int               x,
@@ -212,9 +218,22 @@ star_query_tooltip_cb (OsaisGalleryCell *self,
                        gboolean          keyboard_mode,
                        GtkTooltip       *tooltip)
 {
-  gtk_tooltip_set_text (tooltip, self->star_shown ? _("Remove from Favourites (S)")
-                                                  : _("Add to Favourites (S)"));
+  gtk_tooltip_set_text (tooltip, star_tooltip (self->star_shown));
   return TRUE;
+}
+
+/* What the star says to a screen reader: its name, and as its description
+ * what its tooltip says (a tooltip set with gtk_widget_set_tooltip_text()
+ * would be the description in GTK 4.8). */
+static void
+update_star_accessible (OsaisGalleryCell *self)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->star_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->star_shown ? _("Unstar") : _("Star"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  star_tooltip (self->star_shown),
+                                  -1);
 }
 
 /* For screen readers, which image of the job a tile is, and its caption. */
@@ -252,8 +271,7 @@ update_star (OsaisGalleryCell *self)
   self->star_shown = favourite;
   gtk_button_set_icon_name (self->star_button,
                             favourite ? "starred-symbolic" : "non-starred-symbolic");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (star), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  favourite ? _("Unstar") : _("Star"), -1);
+  update_star_accessible (self);
   if (favourite)
     gtk_widget_add_css_class (star, "starred");
   else
@@ -570,8 +588,7 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
   self->position = G_MAXUINT;
   /* As the template shows it. */
   self->star_shown = FALSE;
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->star_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Star"), -1);
+  update_star_accessible (self);
   self->job_signals = g_signal_group_new (OSAIS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "notify::stage",
                                   G_CALLBACK (update_card), self);
