@@ -326,6 +326,9 @@ test_tile_caption (void)
   g_autofree char *caption = NULL;
   g_autofree char *label = NULL;
   g_autofree char *problem = NULL;
+  g_autofree char *shown_caption = NULL;
+  g_autoptr(GObject) tooltip = NULL;
+  gboolean shown = FALSE;
   GtkWidget *picture;
 
   osais_test_store_open (&fixture);
@@ -338,7 +341,13 @@ test_tile_caption (void)
   osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), item);
 
   caption = g_strdup_printf ("a lighthouse at dusk — %s", osais_job_get_engine (job));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (cell), ==, caption);
+  /* Made when the tooltip is asked for, not at each bind. */
+  g_assert_true (gtk_widget_get_has_tooltip (cell));
+  tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  g_signal_emit_by_name (cell, "query-tooltip", 0, 0, FALSE, tooltip, &shown);
+  g_assert_true (shown);
+  shown_caption = osais_gallery_cell_dup_caption (OSAIS_GALLERY_CELL (cell));
+  g_assert_cmpstr (shown_caption, ==, caption);
   picture = osais_ui_test_find_descendant (cell, GTK_TYPE_PICTURE);
   g_assert_nonnull (picture);
   label = g_strdup_printf ("Image 2 of 2 — %s", caption);
@@ -742,6 +751,12 @@ load_done (gpointer data)
   return ((LoadResult *)data)->done;
 }
 
+static gboolean
+loader_idle (gpointer data)
+{
+  return osais_thumbnail_loader_get_n_pending (data) == 0;
+}
+
 /* Loads @path's thumbnail with a fresh loader (nothing in memory, as after a
  * restart) using @cache_dir. */
 static LoadResult
@@ -755,6 +770,8 @@ load_fresh (const char *cache_dir,
   osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
   osais_thumbnail_loader_load_async (loader, file, NULL, load_result_cb, &result);
   osais_ui_test_wait_until (load_done, &result, "a thumbnail");
+  /* The disk cache is written after the thumbnail is given. */
+  osais_ui_test_wait_until (loader_idle, loader, "the thumbnail written");
 
   return result;
 }
@@ -1371,11 +1388,18 @@ assert_star_label (OsaisGalleryCell *cell,
                    const char       *label)
 {
   g_autofree char *problem = NULL;
+  g_autofree char *description_problem = NULL;
 
   problem = gtk_test_accessible_check_property (
       GTK_ACCESSIBLE (osais_gallery_cell_get_star_button (cell)),
       GTK_ACCESSIBLE_PROPERTY_LABEL, label);
   g_assert_null (problem);
+  /* What the tooltip says, made only when hovered. */
+  description_problem = gtk_test_accessible_check_property (
+      GTK_ACCESSIBLE (osais_gallery_cell_get_star_button (cell)),
+      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+      g_str_equal (label, "Star") ? "Add to Favourites (S)" : "Remove from Favourites (S)");
+  g_assert_null (description_problem);
 }
 
 /* A tile's star stars its image in the store, says "Unstar" then, and stays

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "osais-application.h"
+#include "osais-bench-trace.h"
 #include "osais-mnemonic-names.h"
 #include "osais-secret.h"
 #include "osais-window.h"
@@ -146,6 +147,7 @@ session_started_cb (GObject      *object,
   g_autoptr(OsaisApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  osais_bench_trace_event ("session-started");
   if (!osais_session_start_finish (OSAIS_SESSION (object), result, &error))
     {
       /* The history could not be opened: the windows say so, with what
@@ -748,9 +750,13 @@ static void
 osais_application_activate (GApplication *app)
 {
   OsaisApplication *self = OSAIS_APPLICATION (app);
-  OsaisWindow *window = get_or_create_window (self);
+  OsaisWindow *window;
 
+  osais_bench_trace_event ("activate");
+  window = get_or_create_window (self);
+  osais_bench_trace_event ("window-made");
   gtk_window_present (GTK_WINDOW (window));
+  osais_bench_trace_event ("window-presented");
 }
 
 static void
@@ -892,7 +898,9 @@ osais_application_startup (GApplication *app)
   static const char *shortcuts_accels[] = { "<Control>question", NULL };
   g_autofree char *keyring_token = NULL;
 
+  osais_bench_trace_event ("startup");
   G_APPLICATION_CLASS (osais_application_parent_class)->startup (app);
+  osais_bench_trace_event ("gtk-started");
 
   /* Buttons made later (a gallery card's Retry, a toast's) are named once too. */
   osais_mnemonic_names_watch ();

@@ -100,6 +100,9 @@ osais_bench_trace_frame (gint64 now)
 void
 osais_bench_trace_event (const char *what)
 {
+  /* With the main thread's CPU time so far (any thread's, off it): where
+   * the start-up's time goes. */
   if (osais_bench_trace_enabled ())
-    g_printerr ("osais-bench: %s %" G_GINT64_FORMAT "\n", what, g_get_monotonic_time ());
+    g_printerr ("osais-bench: %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", what,
+                g_get_monotonic_time (), thread_cpu_us ());
 }

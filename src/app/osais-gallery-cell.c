@@ -25,6 +25,9 @@ struct _OsaisGalleryCell
    * cell in view (osais_gallery_cell_set_in_view()), until @cancellable. */
   gboolean          wants_thumbnail;
   GCancellable     *cancellable;
+  /* What the star shows: set again only when it changes, as binding is
+   * per frame while scrolling. */
+  gboolean          star_shown;
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
   GSignalGroup     *image_signals;
@@ -161,26 +164,88 @@ thumbnail_loaded_cb (GObject      *object,
     osais_bench_trace_image_shown (osais_image_get_file (osais_gallery_item_get_image (self->item)));
 }
 
-/* What a tile says of itself: a caption on hover (the prompt and the
- * engine, so that a page of results is readable) and, for screen readers,
- * which image of the job it is. */
+/* A tile's caption: the prompt and the engine, so that a page of results
+ * is readable. */
+char *
+osais_gallery_cell_dup_caption (OsaisGalleryCell *self)
+{
+  OsaisJob *job;
+  g_autofree char *prompt = NULL;
+
+  g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
+
+  if (self->item == NULL || osais_gallery_item_get_image (self->item) == NULL)
+    return NULL;
+
+  job = osais_gallery_item_get_job (self->item);
+  prompt = osais_job_dup_prompt (job);
+  if (prompt != NULL && *prompt != '\0')
+    /* Translators: a gallery tile's caption: the prompt, then the AI engine. */
+    return g_strdup_printf (_("%s — %s"), prompt, osais_job_get_engine (job));
+
+  return g_strdup (osais_job_get_engine (job));
+}
+
+/* The caption on hover, made when asked: gtk_widget_set_tooltip_text() at
+ * each bind asks the X server where the pointer is (GTK 4.8), two round
+ * trips per tile while scrolling. */
+static gboolean
+query_tooltip_cb (OsaisGalleryCell *self,
+                  int               x,
+                  int               y,
+                  gboolean          keyboard_mode,
+                  GtkTooltip       *tooltip)
+{
+  g_autofree char *caption = osais_gallery_cell_dup_caption (self);
+
+  if (caption == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, caption);
+  return TRUE;
+}
+
+static const char *
+star_tooltip (gboolean favourite)
+{
+  return favourite ? _("Remove from Favourites (S)") : _("Add to Favourites (S)");
+}
+
+static gboolean
+star_query_tooltip_cb (OsaisGalleryCell *self,
+                       int               x,
+                       int               y,
+                       gboolean          keyboard_mode,
+                       GtkTooltip       *tooltip)
+{
+  gtk_tooltip_set_text (tooltip, star_tooltip (self->star_shown));
+  return TRUE;
+}
+
+/* What the star says to a screen reader: its name, and as its description
+ * what its tooltip says (a tooltip set with gtk_widget_set_tooltip_text()
+ * would be the description in GTK 4.8). */
+static void
+update_star_accessible (OsaisGalleryCell *self)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->star_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->star_shown ? _("Unstar") : _("Star"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  star_tooltip (self->star_shown),
+                                  -1);
+}
+
+/* For screen readers, which image of the job a tile is, and its caption. */
 static void
 update_image_caption (OsaisGalleryCell *self,
                       OsaisJob         *job,
                       OsaisImage       *image)
 {
-  g_autofree char *prompt = osais_job_dup_prompt (job);
-  g_autofree char *caption = NULL;
+  g_autofree char *caption = osais_gallery_cell_dup_caption (self);
   g_autofree char *label = NULL;
   GListModel *images = osais_job_get_images (job);
   guint position = 0;
-
-  if (prompt != NULL && *prompt != '\0')
-    /* Translators: a gallery tile's caption: the prompt, then the AI engine. */
-    caption = g_strdup_printf (_("%s — %s"), prompt, osais_job_get_engine (job));
-  else
-    caption = g_strdup (osais_job_get_engine (job));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), caption);
 
   if (!g_list_store_find (G_LIST_STORE (images), image, &position))
     position = 0;
@@ -200,12 +265,13 @@ update_star (OsaisGalleryCell *self)
   gboolean favourite = image != NULL && osais_image_get_favourite (image);
   GtkWidget *star = GTK_WIDGET (self->star_button);
 
+  if (favourite == self->star_shown)
+    return;
+
+  self->star_shown = favourite;
   gtk_button_set_icon_name (self->star_button,
                             favourite ? "starred-symbolic" : "non-starred-symbolic");
-  gtk_widget_set_tooltip_text (star, favourite ? _("Remove from Favourites (S)")
-                                               : _("Add to Favourites (S)"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (star), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  favourite ? _("Unstar") : _("Star"), -1);
+  update_star_accessible (self);
   if (favourite)
     gtk_widget_add_css_class (star, "starred");
   else
@@ -259,7 +325,6 @@ show_item (OsaisGalleryCell *self)
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->dismiss_button),
                                       "gallery.dismiss-job");
       gtk_stack_set_visible_child_name (self->stack, "card");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
       update_card (self);
       return;
     }
@@ -508,6 +573,9 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, retry_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, star_button);
 
+  gtk_widget_class_bind_template_callback (widget_class, query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, star_query_tooltip_cb);
+
   gtk_widget_class_install_action (widget_class, "cell.toggle-favourite", NULL,
                                    toggle_favourite_action);
 }
@@ -518,6 +586,9 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->position = G_MAXUINT;
+  /* As the template shows it. */
+  self->star_shown = FALSE;
+  update_star_accessible (self);
   self->job_signals = g_signal_group_new (OSAIS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "notify::stage",
                                   G_CALLBACK (update_card), self);

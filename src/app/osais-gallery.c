@@ -52,6 +52,7 @@ struct _OsaisGallery
   /* OSAIS_BENCH_TRACE (tests/bench/gui) */
   gboolean            trace;
   gboolean            traced_content;
+  gboolean            traced_frame;
   GdkFrameClock      *trace_clock;
   guint               scroll_signals[3];
   guint               scroll_tick;
@@ -888,11 +889,16 @@ trace_after_paint_cb (GdkFrameClock *clock,
   gint64 now = g_get_monotonic_time ();
 
   osais_bench_trace_frame (now);
+  if (!self->traced_frame)
+    {
+      self->traced_frame = TRUE;
+      osais_bench_trace_event ("first-frame");
+    }
   /* A thumbnail set before this frame was drawn in it. */
   if (!self->traced_content && shows_thumbnail (self, GTK_WIDGET (self->grid_view)))
     {
       self->traced_content = TRUE;
-      g_printerr ("osais-bench: first-content %" G_GINT64_FORMAT "\n", now);
+      osais_bench_trace_event ("first-content");
     }
 }
 
@@ -1091,7 +1097,9 @@ osais_gallery_set_store (OsaisGallery *self,
       osais_thumbnail_loader_set_cache_dir (osais_thumbnail_loader_get_default (), cache_dir);
     }
 
+  osais_bench_trace_event ("store-set");
   osais_gallery_model_set_store (self->model, store);
+  osais_bench_trace_event ("store-set-done");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
 

@@ -371,6 +371,7 @@ run_request (GTask *task)
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GdkPixbuf) pixbuf = NULL;
   GError *error = NULL;
+  gboolean decoded = FALSE;
   struct stat st;
 
   /* Asked for by a tile that has scrolled away since: skipped unread. */
@@ -388,11 +389,15 @@ run_request (GTask *task)
           g_task_return_error (task, error);
           return;
         }
-      if (request->cache_path != NULL)
-        write_cached (request->cache_path, pixbuf, &st);
+      decoded = TRUE;
     }
 
   g_task_return_pointer (task, pixels_new_for_pixbuf (pixbuf), (GDestroyNotify) pixels_free);
+
+  /* Written once the tile has its pixels: the encoding and the write are
+   * not on the way to the screen (n_pending counts them still). */
+  if (decoded && request->cache_path != NULL)
+    write_cached (request->cache_path, pixbuf, &st);
 }
 
 static gboolean
