@@ -28,7 +28,4 @@ void           osais_last_form_save     (OsaisLastForm    *self);
 /* For tests: a read or write is under way. */
 gboolean       osais_last_form_get_busy (OsaisLastForm    *self);
 
-/* The form's values as a JSON object text, for a style. */
-char          *osais_request_form_dup_values_json (OsaisRequestForm *form);
-
 G_END_DECLS
