@@ -10,9 +10,9 @@
 
 #include <adwaita.h>
 
-#include "osais-last-form.h"
+#include "osais-last-form-private.h"
 #include "osais-request-form.h"
-#include "osais-style-popover.h"
+#include "osais-style-popover-private.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 

@@ -5,7 +5,7 @@
  *
  * The viewer's insides, shared by osais-image-viewer.c (showing an image,
  * zoom, details, actions), -export.c (copy, save, drag out) and
- * -compare.c (reading the textures, Compare).
+ * -compare.c (reading the textures, Compare); and the accessors tests use.
  */
 
 #pragma once
@@ -73,5 +73,12 @@ void          _osais_image_viewer_load_texture      (OsaisImageViewer *self);
 void          _osais_image_viewer_load_input        (OsaisImageViewer *self);
 void          _osais_image_viewer_set_comparing     (OsaisImageViewer *self,
                                                      gboolean          comparing);
+
+/* For tests: the file drag-out offers (a copy with the parameters inside
+ * once made, in the cache; NULL before), the details panel as "Title:
+ * value" lines, and the compare view. */
+GFile            *osais_image_viewer_get_drag_file    (OsaisImageViewer *self);
+char             *osais_image_viewer_dup_details      (OsaisImageViewer *self);
+OsaisCompareView *osais_image_viewer_get_compare_view (OsaisImageViewer *self);
 
 G_END_DECLS

@@ -11,7 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "osais-core.h"
-#include "osais-last-form.h"
+#include "osais-last-form-private.h"
 #include "osais-request-form.h"
 
 struct _OsaisLastForm

@@ -25,7 +25,5 @@ void           osais_last_form_set_file (OsaisLastForm    *self,
                                          GFile            *file);
 /* Keeps the form as it is now (written in a thread). */
 void           osais_last_form_save     (OsaisLastForm    *self);
-/* For tests: a read or write is under way. */
-gboolean       osais_last_form_get_busy (OsaisLastForm    *self);
 
 G_END_DECLS

@@ -12,7 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "osais-core.h"
-#include "osais-style-popover.h"
+#include "osais-style-popover-private.h"
 
 struct _OsaisStylePopover
 {

@@ -37,9 +37,5 @@ void       osais_style_popover_save     (OsaisStylePopover *self,
 /* Applies the style called @name; FALSE when there is none. */
 gboolean   osais_style_popover_apply    (OsaisStylePopover *self,
                                          const char        *name);
-/* For tests: the names listed (NULL-terminated, owned by the caller), and
- * whether a load or save is under way. */
-char     **osais_style_popover_dup_names (OsaisStylePopover *self);
-gboolean   osais_style_popover_get_busy  (OsaisStylePopover *self);
 
 G_END_DECLS
