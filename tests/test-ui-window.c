@@ -39,15 +39,6 @@ store (void)
   return osais_session_get_store (session ());
 }
 
-static gboolean
-session_ready (gpointer data)
-{
-  return osais_session_get_store (session ()) != NULL
-         && osais_session_get_server_listening (session ())
-         && osais_session_get_login_state (session ()) == OSAIS_LOGIN_STATE_LOGGED_IN
-         && gtk_widget_get_mapped (GTK_WIDGET (window));
-}
-
 static GtkWidget *
 run_button (void)
 {
@@ -882,24 +873,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GSettings) settings = NULL;
   int status;
 
   osais_ui_test_init (&argc, &argv);
 
-  /* A person who chose "Try offline" before; any free port for callbacks. */
-  settings = g_settings_new (APPLICATION_ID);
-  g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE);
-  g_settings_set_uint (settings, "listen-port", 0);
-
-  app = osais_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  window = osais_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
-  gtk_window_present (GTK_WINDOW (window));
-  osais_ui_test_wait_until (session_ready, NULL, "the session to start");
+  window = osais_ui_test_open_offline_window (&app);
 
   g_test_add_func ("/Osais/Ui/Window/focus-in-prompt", test_focus_in_prompt);
   g_test_add_func ("/Osais/Ui/Window/diffusion-three-images", test_diffusion_three_images);
@@ -919,8 +897,6 @@ main (int   argc,
 
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_session_stop (session ());
-  g_clear_object (&app);
+  osais_ui_test_close_offline_window (window, &app);
   return status;
 }
