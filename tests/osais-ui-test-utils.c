@@ -451,6 +451,14 @@ osais_ui_test_click (gpointer xdisplay,
 }
 #endif
 
+void
+osais_ui_test_destroy_window (gpointer window)
+{
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
 static gboolean
 offline_window_ready (gpointer data)
 {
@@ -492,7 +500,10 @@ void
 osais_ui_test_close_offline_window (OsaisWindow       *window,
                                     OsaisApplication **app)
 {
+  /* Finalized only once the application has let go of it. */
+  g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
   osais_session_stop (osais_application_get_session (*app));
   g_clear_object (app);
+  g_assert_finalize_object (window);
 }

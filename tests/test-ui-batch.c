@@ -312,7 +312,7 @@ test_last_form_in_new_window (void)
   osais_ui_test_wait_until (prompt_is, second, "the last form in the new window");
   g_assert_cmpstr (osais_engine_get_name (osais_request_form_get_engine (
                      osais_window_get_form (second))), ==, "diffusion");
-  gtk_window_destroy (GTK_WINDOW (second));
+  osais_ui_test_destroy_window (second);
 
   osais_ui_test_wait_until (no_job_running, NULL, "the job to complete");
 }

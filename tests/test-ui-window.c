@@ -583,7 +583,7 @@ test_narrow_from_wide_at_once (void)
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), >=, 1000);
   g_assert_null (gtk_button_get_icon_name (GTK_BUTTON (run)));
 
-  gtk_window_destroy (GTK_WINDOW (wide));
+  osais_ui_test_destroy_window (wide);
 }
 
 /* A window that starts wide (its sidebar unfolded) can be narrowed to
@@ -613,7 +613,7 @@ test_narrow_from_wide (void)
   g_assert_true (gtk_widget_get_mapped (run));
   osais_ui_test_save_screenshot (GTK_WIDGET (wide), "window-narrowed-from-wide.png");
 
-  gtk_window_destroy (GTK_WINDOW (wide));
+  osais_ui_test_destroy_window (wide);
 }
 
 /* At 360 px (a phone) the sidebar folds, the header bar still fits with Run
@@ -658,7 +658,7 @@ test_narrow (void)
                    "network-transmit-receive-symbolic");
   osais_ui_test_save_screenshot (GTK_WIDGET (narrow), "window-narrow.png");
 
-  gtk_window_destroy (GTK_WINDOW (narrow));
+  osais_ui_test_destroy_window (narrow);
 }
 
 /* Sign Out ---------------------------------------------------------------- */
