@@ -958,6 +958,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, uid_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, cycle_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, time_row);
+  gtk_widget_class_bind_template_callback (widget_class, scroll_cb);
 
   gtk_widget_class_install_action (widget_class, "viewer.use-as-input", NULL,
                                    use_as_input_action);
@@ -1002,15 +1003,8 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
 static void
 osais_image_viewer_init (OsaisImageViewer *self)
 {
-  GtkEventController *scroll;
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->parameter_rows = g_ptr_array_new ();
-
-  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
-  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
-  g_signal_connect_swapped (scroll, "scroll", G_CALLBACK (scroll_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), scroll);
 
   _osais_image_viewer_update_actions (self);
   update_favourite (self);

@@ -55,7 +55,6 @@ struct _OsaisRequestForm
   char           *last_seed;
   gboolean        valid;
   gboolean        updating;      /* filling fields: validate once at the end */
-  GtkTextBuffer  *prompt_buffer; /* the prompt_view's */
   const OsaisEngineParam *prompt_param;
 
   /* Template widgets */
@@ -64,6 +63,7 @@ struct _OsaisRequestForm
   GtkLabel       *prompt_title;
   GtkWidget      *prompt_frame;
   GtkTextView    *prompt_view;
+  GtkTextBuffer  *prompt_buffer;
   GtkLabel       *prompt_placeholder;
   GtkLabel       *prompt_error;
   AdwPreferencesGroup *input_group;

@@ -988,6 +988,12 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_history);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, style_popover);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, cost_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_buffer);
+  gtk_widget_class_bind_template_callback_full (widget_class, "prompt_changed_cb",
+                                                G_CALLBACK (_osais_request_form_prompt_changed));
+  gtk_widget_class_bind_template_callback_full (widget_class, "input_changed_cb",
+                                                G_CALLBACK (_osais_request_form_input_changed));
+  gtk_widget_class_bind_template_callback (widget_class, has_input_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, style_collect_values_cb);
   gtk_widget_class_bind_template_callback (widget_class, style_apply_values_cb);
 
@@ -1001,17 +1007,7 @@ osais_request_form_init (OsaisRequestForm *self)
 
   self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
   self->groups = g_ptr_array_new ();
-  self->prompt_buffer = gtk_text_view_get_buffer (self->prompt_view);
   osais_prompt_history_set_view (self->prompt_history, self->prompt_view);
-
-  g_signal_connect_object (self->prompt_buffer, "changed",
-                           G_CALLBACK (_osais_request_form_prompt_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->input_well, "notify::has-input",
-                           G_CALLBACK (has_input_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->input_well, "notify::error",
-                           G_CALLBACK (_osais_request_form_input_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->input_well, "notify::loading",
-                           G_CALLBACK (_osais_request_form_input_changed), self, G_CONNECT_SWAPPED);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.reuse-seed", FALSE);
   _osais_request_form_build_fields (self);
