@@ -795,6 +795,15 @@ osais_request_form_set_jobs (OsaisRequestForm *self,
 }
 
 void
+osais_request_form_set_engines (OsaisRequestForm *self,
+                                GListModel       *engines)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  osais_style_popover_set_engines (self->style_popover, engines);
+}
+
+void
 osais_request_form_set_styles_file (OsaisRequestForm *self,
                                     GFile            *file)
 {

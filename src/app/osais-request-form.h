@@ -52,6 +52,9 @@ gboolean     osais_request_form_focus_prompt       (OsaisRequestForm *self);
 /* The jobs (newest first) whose prompts the prompt's history offers. */
 void         osais_request_form_set_jobs           (OsaisRequestForm *self,
                                                     GListModel       *jobs);
+/* The engines installed, for the titles the styles popover shows. */
+void         osais_request_form_set_engines        (OsaisRequestForm *self,
+                                                    GListModel       *engines);
 /* The file the form's styles are kept in (see osais-styles.h), or NULL. */
 void         osais_request_form_set_styles_file    (OsaisRequestForm *self,
                                                     GFile            *file);

@@ -19,6 +19,7 @@ struct _OsaisStylePopover
   GtkPopover        parent_instance;
 
   OsaisEngine      *engine;    /* the form's: "collect-values" gives its values */
+  GListModel       *engines;   /* for the titles of the styles' engines */
   GFile            *file;
   GPtrArray        *styles;    /* OsaisStyle; NULL until loaded */
   GCancellable     *cancellable;
@@ -41,6 +42,7 @@ G_DEFINE_FINAL_TYPE (OsaisStylePopover, osais_style_popover, GTK_TYPE_POPOVER)
 enum {
   PROP_0,
   PROP_ENGINE,
+  PROP_ENGINES,
   PROP_FILE,
   N_PROPS
 };
@@ -87,11 +89,10 @@ static const char *
 engine_title (OsaisStylePopover *self,
               const char        *name)
 {
-  /* The form's engine's own title; another engine by its name. */
-  if (self->engine != NULL && g_strcmp0 (osais_engine_get_name (self->engine), name) == 0)
-    return osais_engine_get_title (self->engine);
+  OsaisEngine *engine = self->engines != NULL ? osais_engines_lookup (self->engines, name) : NULL;
 
-  return name;
+  /* An engine no longer installed by its name. */
+  return engine != NULL ? osais_engine_get_title (engine) : name;
 }
 
 /* What tells styles apart: the engine, then the prompt when there is one
@@ -384,6 +385,19 @@ osais_style_popover_set_engine (OsaisStylePopover *self,
 }
 
 void
+osais_style_popover_set_engines (OsaisStylePopover *self,
+                                 GListModel        *engines)
+{
+  g_return_if_fail (OSAIS_IS_STYLE_POPOVER (self));
+  g_return_if_fail (engines == NULL || G_IS_LIST_MODEL (engines));
+
+  if (!g_set_object (&self->engines, engines))
+    return;
+  fill_list (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINES]);
+}
+
+void
 osais_style_popover_set_file (OsaisStylePopover *self,
                               GFile             *file)
 {
@@ -447,6 +461,7 @@ osais_style_popover_dispose (GObject *object)
   g_clear_object (&self->file);
   g_clear_pointer (&self->styles, g_ptr_array_unref);
   g_clear_object (&self->engine);
+  g_clear_object (&self->engines);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_STYLE_POPOVER);
 
   G_OBJECT_CLASS (osais_style_popover_parent_class)->dispose (object);
@@ -464,6 +479,9 @@ osais_style_popover_get_property (GObject    *object,
     {
     case PROP_ENGINE:
       g_value_set_object (value, self->engine);
+      break;
+    case PROP_ENGINES:
+      g_value_set_object (value, self->engines);
       break;
     case PROP_FILE:
       g_value_set_object (value, self->file);
@@ -485,6 +503,9 @@ osais_style_popover_set_property (GObject      *object,
     {
     case PROP_ENGINE:
       osais_style_popover_set_engine (self, g_value_get_object (value));
+      break;
+    case PROP_ENGINES:
+      osais_style_popover_set_engines (self, g_value_get_object (value));
       break;
     case PROP_FILE:
       osais_style_popover_set_file (self, g_value_get_object (value));
@@ -508,6 +529,10 @@ osais_style_popover_class_init (OsaisStylePopoverClass *klass)
   properties[PROP_ENGINE] =
     g_param_spec_object ("engine", NULL, NULL,
                          OSAIS_TYPE_ENGINE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ENGINES] =
+    g_param_spec_object ("engines", NULL, NULL,
+                         G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_FILE] =
     g_param_spec_object ("file", NULL, NULL,

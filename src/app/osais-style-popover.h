@@ -21,7 +21,8 @@ G_BEGIN_DECLS
  * is said in a toast, and kept aside before a style is saved over it.
  *
  * Properties: engine (OsaisEngine, nullable: the form's; no saving without
- * one), file (GFile, nullable).
+ * one), engines (GListModel of OsaisEngine, nullable: the titles of the
+ * styles' engines), file (GFile, nullable).
  * Signals: collect-values () → string: the values to save, as a JSON object
  * text; apply-values (string): a style of the engine chosen, its values to
  * set. */
@@ -29,6 +30,8 @@ G_DECLARE_FINAL_TYPE (OsaisStylePopover, osais_style_popover, OSAIS, STYLE_POPOV
 
 void       osais_style_popover_set_engine (OsaisStylePopover *self,
                                            OsaisEngine       *engine);
+void       osais_style_popover_set_engines (OsaisStylePopover *self,
+                                            GListModel        *engines);
 void       osais_style_popover_set_file (OsaisStylePopover *self,
                                          GFile             *file);
 /* Saves the form as @name (replacing a style of that name). */

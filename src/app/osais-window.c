@@ -251,6 +251,7 @@ session_engines_changed_cb (OsaisWindow *self)
   g_object_get (self->session, "engines", &engines, NULL);
   gtk_drop_down_set_model (self->engine_dropdown, engines);
   osais_image_viewer_set_engines (self->viewer, engines);
+  osais_request_form_set_engines (self->form, engines);
   osais_search_options_set_engines (self->search_options, engines);
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
