@@ -407,8 +407,9 @@ _osais_application_session_store_changed (OsaisApplication *self)
   running_jobs_changed (self);
   g_signal_group_set_target (self->store_signals, store);
   if (store != NULL)
-    _osais_application_store_items_changed (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (store)),
-                            G_LIST_MODEL (store));
+    _osais_application_store_items_changed (self, 0, 0,
+                                            g_list_model_get_n_items (G_LIST_MODEL (store)),
+                                            G_LIST_MODEL (store));
 }
 
 void

@@ -756,5 +756,6 @@ osais_application_init (OsaisApplication *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
   g_signal_connect (self, "window-added", G_CALLBACK (_osais_application_window_added), NULL);
-  g_signal_connect_after (self, "window-removed", G_CALLBACK (_osais_application_window_removed), NULL);
+  g_signal_connect_after (self, "window-removed",
+                          G_CALLBACK (_osais_application_window_removed), NULL);
 }

@@ -42,7 +42,8 @@ set_clipboard (OsaisImageViewer *self)
   if (self->export_tagged)
     _osais_image_viewer_show_toast (self, _("Image copied"));
   else
-    _osais_image_viewer_show_toast (self, _("Image copied without its parameters: only a PNG image keeps them"));
+    _osais_image_viewer_show_toast (self, _("Image copied without its parameters: only a PNG "
+                                            "image keeps them"));
 }
 
 static void
@@ -112,7 +113,7 @@ exported_for_save_cb (GObject      *object,
 
   if (!tagged)
     _osais_image_viewer_show_toast (g_task_get_source_object (task),
-                _("Saved without its parameters: only a PNG image keeps them"));
+                                    _("Saved without its parameters: only a PNG image keeps them"));
   g_task_return_boolean (task, TRUE);
 }
 

@@ -256,7 +256,8 @@ sign_in_action (GtkWidget  *widget,
   token = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->token_row))));
   if (*token == '\0')
     {
-      _osais_preferences_window_set_inline_error (self->sign_in_error_label, _("Enter the client token."));
+      _osais_preferences_window_set_inline_error (self->sign_in_error_label,
+                                                  _("Enter the client token."));
       return;
     }
 

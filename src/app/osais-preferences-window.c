@@ -465,7 +465,8 @@ origin_apply_cb (OsaisPreferencesWindow *self)
 
   origin = osais_client_normalize_origin (text, &error);
   set_row_error (GTK_WIDGET (self->origin_row), origin == NULL);
-  _osais_preferences_window_set_inline_error (self->origin_error_label, origin == NULL ? error->message : NULL);
+  _osais_preferences_window_set_inline_error (self->origin_error_label,
+                                              origin == NULL ? error->message : NULL);
   if (origin == NULL)
     return;
 
@@ -513,7 +514,8 @@ server_restarted_cb (GObject      *object,
       _osais_preferences_window_set_inline_error (self->server_error_label, message);
     }
   else
-    _osais_preferences_window_set_inline_error (self->server_error_label, error != NULL ? error->message : NULL);
+    _osais_preferences_window_set_inline_error (self->server_error_label,
+                                                error != NULL ? error->message : NULL);
   update_server_status (self);
 }
 
@@ -542,7 +544,8 @@ listen_address_apply_cb (OsaisPreferencesWindow *self)
     {
       set_row_error (GTK_WIDGET (self->listen_address_row), TRUE);
       _osais_preferences_window_set_inline_error (self->server_error_label,
-                        _("Enter the address to listen on, such as 127.0.0.1 or 0.0.0.0."));
+                                                  _("Enter the address to listen on, such as "
+                                                    "127.0.0.1 or 0.0.0.0."));
       return;
     }
 

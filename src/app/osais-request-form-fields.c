@@ -261,7 +261,8 @@ build_toggles (OsaisRequestForm       *self,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *value = _osais_request_form_scalar_to_text (g_ptr_array_index (param->accept_values, i));
+      JsonNode *accepted = g_ptr_array_index (param->accept_values, i);
+      g_autofree char *value = _osais_request_form_scalar_to_text (accepted);
       const char *label = osais_engine_param_get_choice_label (param, i);
 
       if (label == NULL)
@@ -293,7 +294,8 @@ build_toggles (OsaisRequestForm       *self,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *value = _osais_request_form_scalar_to_text (g_ptr_array_index (param->accept_values, i));
+      JsonNode *accepted = g_ptr_array_index (param->accept_values, i);
+      g_autofree char *value = _osais_request_form_scalar_to_text (accepted);
       g_autofree char *label = NULL;
       GtkWidget *toggle;
 

@@ -158,7 +158,8 @@ field_dup_text (OsaisRequestForm *self,
       for (guint i = 0; i < field->toggles->len; i++)
         {
           if (gtk_toggle_button_get_active (g_ptr_array_index (field->toggles, i)))
-            text = _osais_request_form_scalar_to_text (g_ptr_array_index (field->param->accept_values, i));
+            text = _osais_request_form_scalar_to_text (
+              g_ptr_array_index (field->param->accept_values, i));
         }
       break;
 
@@ -203,8 +204,8 @@ field_set_text (OsaisRequestForm *self,
         break;
       for (guint i = 0; i < field->toggles->len; i++)
         {
-          g_autofree char *value = _osais_request_form_scalar_to_text (g_ptr_array_index (field->param->accept_values,
-                                                                      i));
+          JsonNode *accepted = g_ptr_array_index (field->param->accept_values, i);
+          g_autofree char *value = _osais_request_form_scalar_to_text (accepted);
           gboolean same = g_strcmp0 (value, text) == 0
                           || (field->param->type != OSAIS_PARAM_TYPE_STRING
                               && value != NULL

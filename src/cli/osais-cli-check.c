@@ -138,7 +138,7 @@ static void
 check_url (Cli *cli)
 {
   cli_say ("checking %s%scheck/… through the public URL", cli->check_url,
-       g_str_has_suffix (cli->check_url, "/") ? "" : "/");
+           g_str_has_suffix (cli->check_url, "/") ? "" : "/");
   osais_tunnel_check_async (cli->check_url, osais_session_get_callback_server (cli->session),
                             NULL, check_done_cb, cli);
 }
@@ -167,10 +167,10 @@ cli_pick_tunnel (Cli        *cli,
     return NULL;
   if (tunnel->port != 0)
     cli_say ("using the %s tunnel %s, which forwards to port %u",
-         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url, tunnel->port);
+             osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url, tunnel->port);
   else
     cli_say ("using the %s tunnel %s (it does not say which port it forwards to)",
-         osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url);
+             osais_tunnel_kind_to_string (tunnel->kind), tunnel->public_url);
   return tunnel;
 }
 
@@ -205,7 +205,7 @@ tunnels_found_cb (GObject      *object,
       else
         g_print ("%s\n", problem);
       cli_say ("start a tunnel to port %u (for example `ngrok http %u`), or give --public-url",
-           port, port);
+               port, port);
       cli_quit (cli, EXIT_NOT_REACHABLE);
       return;
     }
@@ -250,7 +250,7 @@ command_check (Cli   *cli,
   };
 
   if (!cli_parse_command_options ("— check that OSAIS can reach the callback server", entries,
-                              &argc, &argv))
+                                  &argc, &argv))
     return EXIT_USAGE;
   if (argc > 1)
     {
@@ -273,7 +273,7 @@ command_check (Cli   *cli,
     listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
                               OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
   if (!cli_start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, cli->check_url, check_session_ready,
-                      &error))
+                          &error))
     return cli_report_error ("could not start", error);
 
   return cli_run_loop (cli);

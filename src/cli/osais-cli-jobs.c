@@ -202,7 +202,7 @@ command_jobs (Cli   *cli,
       (until != NULL && !parse_date (until, TRUE, &query.until)))
     {
       cli_say ("“%s” is not a date: use YYYY-MM-DD or an ISO 8601 time "
-           "(2026-12-06T20:00:00)", since != NULL && query.since == 0 ? since : until);
+               "(2026-12-06T20:00:00)", since != NULL && query.since == 0 ? since : until);
       return EXIT_USAGE;
     }
 
@@ -339,7 +339,7 @@ command_star (Cli   *cli,
   };
 
   if (!cli_parse_command_options ("IMAGE… — star images as favourites (an id or a path)",
-                              entries, &argc, &argv))
+                                  entries, &argc, &argv))
     return EXIT_USAGE;
   if (argc < 2)
     {
@@ -358,7 +358,7 @@ command_star (Cli   *cli,
       if (image == NULL)
         {
           cli_say ("no image “%s” in the history: give an id from `osais jobs --json` or the "
-               "path of a stored image", argv[i]);
+                   "path of a stored image", argv[i]);
           return EXIT_USAGE;
         }
       g_ptr_array_add (images, g_object_ref (image));

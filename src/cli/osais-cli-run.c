@@ -137,13 +137,13 @@ finish_run (Cli *cli)
       const char *message = osais_job_get_error_message (cli->job);
 
       cli_say ("job %" G_GINT64_FORMAT " failed: %s", osais_job_get_uid (cli->job),
-           message != NULL ? message : "no reason given");
+               message != NULL ? message : "no reason given");
       finish_after_grace (cli, EXIT_JOB_FAILED);
       return;
     }
 
   cli_say ("job %" G_GINT64_FORMAT " done: %u image(s) in %s", osais_job_get_uid (cli->job), n,
-       cli->out_dir != NULL ? cli->out_dir : cli_data_dir (cli));
+           cli->out_dir != NULL ? cli->out_dir : cli_data_dir (cli));
   finish_after_grace (cli, EXIT_OK);
 }
 
@@ -159,8 +159,8 @@ job_changed_cb (Cli *cli)
 
       cli->last_reported_stage = stage;
       cli_say ("stage %d: %s%s%s", (int) stage, osais_stage_to_string (stage),
-           description != NULL && *description != '\0' ? " — " : "",
-           description != NULL ? description : "");
+               description != NULL && *description != '\0' ? " — " : "",
+               description != NULL ? description : "");
     }
   if (n_images != cli->last_reported_images)
     {
@@ -198,13 +198,14 @@ run_timeout_cb (gpointer user_data)
   cli->timeout_id = 0;
   if (cli->job != NULL)
     cli_say ("timed out: job %" G_GINT64_FORMAT " is at stage %d (%s) with %u of %u image(s)",
-         osais_job_get_uid (cli->job), (int) osais_job_get_stage (cli->job),
-         osais_stage_to_string (osais_job_get_stage (cli->job)),
-         g_list_model_get_n_items (osais_job_get_images (cli->job)),
-         osais_job_get_announced_images (cli->job));
+             osais_job_get_uid (cli->job), (int) osais_job_get_stage (cli->job),
+             osais_stage_to_string (osais_job_get_stage (cli->job)),
+             g_list_model_get_n_items (osais_job_get_images (cli->job)),
+             osais_job_get_announced_images (cli->job));
   else
     cli_say ("timed out waiting for OSAIS to accept the request");
-  cli_say ("is the callback server reachable by OSAIS? (see --public-url); raise --timeout to wait longer");
+  cli_say ("is the callback server reachable by OSAIS? (see --public-url); "
+           "raise --timeout to wait longer");
   cli_quit (cli, EXIT_TIMEOUT);
   return G_SOURCE_REMOVE;
 }
@@ -303,7 +304,7 @@ run_checked_cb (GObject      *object,
       return;
     }
   cli_say ("the callback URL is reachable (%u ms)",
-       (guint) (outcome->round_trip / G_TIME_SPAN_MILLISECOND));
+           (guint) (outcome->round_trip / G_TIME_SPAN_MILLISECOND));
   submit (cli);
 }
 
@@ -336,7 +337,7 @@ run_tunnels_found_cb (GObject      *object,
   if (tunnel == NULL)
     {
       cli_say ("%s: OSAIS must reach this server directly",
-           tunnels != NULL ? problem : error->message);
+               tunnels != NULL ? problem : error->message);
       check_public_url_then_submit (cli);
       return;
     }
@@ -403,9 +404,9 @@ session_started_cb (GObject      *object,
   if (osais_session_get_login_state (session) == OSAIS_LOGIN_STATE_FAILED)
     {
       cli_say ("could not log in to %s: %s", osais_session_get_server_origin (session),
-           osais_session_get_login_error (session));
+               osais_session_get_login_error (session));
       if (osais_session_get_account_mode (session) == OSAIS_ACCOUNT_MODE_ACCOUNT)
-        cli_say ("check OSAIS_TOKEN and OSAIS_SECRET (unset both to use the demo cli_login)");
+        cli_say ("check OSAIS_TOKEN and OSAIS_SECRET (unset both to use the demo login)");
       else
         cli_say ("check the server origin (--server or OSAIS_SERVER) and your network");
       cli_quit (cli, EXIT_NETWORK);
@@ -472,7 +473,7 @@ cli_start_session (Cli              *cli,
     cli_say ("logging in to %s%s", mode == OSAIS_ACCOUNT_MODE_OFFLINE
                                  ? "the built-in simulator"
                                  : osais_session_get_server_origin (cli->session),
-         mode == OSAIS_ACCOUNT_MODE_DEMO
+             mode == OSAIS_ACCOUNT_MODE_DEMO
            ? " as the demo client (set OSAIS_TOKEN and OSAIS_SECRET to use your account)"
            : "");
 
@@ -581,7 +582,7 @@ receiver_owner_changed_cb (GDBusProxy *proxy,
   if (owner != NULL)
     return;
   cli_say ("lost track of the job: OSAIS Studio stopped receiving for %s before it ended",
-       cli_data_dir (cli));
+           cli_data_dir (cli));
   cli_quit (cli, EXIT_NETWORK);
 }
 
@@ -634,8 +635,8 @@ run_through_receiver (Cli      *cli,
   gpointer name, value;
 
   cli_say ("OSAIS Studio is receiving for %s (%s): sending the %s request through it",
-       cli_data_dir (cli), label != NULL ? g_variant_get_string (label, NULL) : "",
-       cli->engine_name);
+           cli_data_dir (cli), label != NULL ? g_variant_get_string (label, NULL) : "",
+           cli->engine_name);
   if (own_receiver_options)
     cli_say ("--simulator, --server, --listen and --public-url do not apply: its settings do");
 
@@ -690,7 +691,8 @@ command_run (Cli   *cli,
     { NULL }
   };
 
-  if (!cli_parse_command_options ("ENGINE [NAME=VALUE…] — run an AI request and wait for it", entries, &argc, &argv))
+  if (!cli_parse_command_options ("ENGINE [NAME=VALUE…] — run an AI request and wait for it",
+                                  entries, &argc, &argv))
     return EXIT_USAGE;
   if (argc < 2)
     {
@@ -784,12 +786,12 @@ command_run (Cli   *cli,
   if (error != NULL)
     {
       cli_say ("cannot reach the OSAIS Studio that receives for %s: %s", cli_data_dir (cli),
-           error->message);
+               error->message);
       return EXIT_NETWORK;
     }
 
   if (!cli_start_session (cli, OSAIS_ACCOUNT_MODE_DEMO, listen, public_url,
-                      no_check ? submit : check_then_submit, &error))
+                          no_check ? submit : check_then_submit, &error))
     return cli_report_error ("could not start", error);
 
   cli->timeout_id = g_timeout_add_seconds (timeout, run_timeout_cb, cli);
@@ -829,7 +831,8 @@ command_serve (Cli   *cli,
     { NULL }
   };
 
-  if (!cli_parse_command_options ("— run the callback server for known jobs", entries, &argc, &argv))
+  if (!cli_parse_command_options ("— run the callback server for known jobs", entries,
+                                  &argc, &argv))
     return EXIT_USAGE;
   if (argc > 1)
     {
@@ -848,7 +851,7 @@ command_serve (Cli   *cli,
     listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
                               OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
   if (!cli_start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, public_url, print_callback_urls,
-                      &error))
+                          &error))
     return cli_report_error ("could not start", error);
   cli->receiver = osais_receiver_new (cli->session);
 

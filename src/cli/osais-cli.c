@@ -96,7 +96,7 @@ cli_report_error (const char *what,
   if (g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED))
     {
       cli_say ("%s: %s", what, error->message);
-      cli_say ("check OSAIS_TOKEN and OSAIS_SECRET (unset both to use the demo cli_login)");
+      cli_say ("check OSAIS_TOKEN and OSAIS_SECRET (unset both to use the demo login)");
       return EXIT_NETWORK;
     }
   if (g_error_matches (error, OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_TIMEOUT))
@@ -121,7 +121,7 @@ cli_report_error (const char *what,
     {
       cli_say ("%s: %s", what, error->message);
       cli_say ("the data folder is left as it is; `osais doctor` checks it, or use --data-dir "
-           "to start afresh elsewhere");
+               "to start afresh elsewhere");
       return EXIT_USAGE;
     }
   if (error->domain == OSAIS_CALLBACK_SERVER_ERROR)
@@ -274,7 +274,7 @@ cli_login (Cli          *cli,
   else
     {
       cli_say ("logging in to %s as the demo client (set OSAIS_TOKEN and OSAIS_SECRET to use "
-           "your account)", osais_client_get_origin (cli->client));
+               "your account)", osais_client_get_origin (cli->client));
       g_object_set_data (G_OBJECT (cli->client), "osais-cli-demo", GINT_TO_POINTER (TRUE));
       osais_client_login_demo_async (cli->client, NULL, login_done_cb, cli);
     }
@@ -423,7 +423,7 @@ command_params (Cli   *cli,
   };
 
   if (!cli_parse_command_options ("FILE — print the parameters kept in a PNG", entries,
-                              &argc, &argv))
+                                  &argc, &argv))
     return EXIT_USAGE;
   if (argc != 2)
     {
@@ -525,9 +525,11 @@ command_simulate (Cli   *cli,
 
   origin = osais_simulator_dup_origin (cli->simulator);
   cli_say ("simulating OSAIS at %s; callbacks go to %s", origin, callback);
-  cli_say ("client credentials: token “%s”, secret “%s” (or the demo cli_login)",
-       g_getenv ("OSAIS_TOKEN") != NULL ? g_getenv ("OSAIS_TOKEN") : OSAIS_SIMULATOR_DEFAULT_TOKEN,
-       g_getenv ("OSAIS_TOKEN") != NULL ? "from OSAIS_SECRET" : OSAIS_SIMULATOR_DEFAULT_SECRET);
+  cli_say ("client credentials: token “%s”, secret “%s” (or the demo login)",
+           g_getenv ("OSAIS_TOKEN") != NULL ? g_getenv ("OSAIS_TOKEN")
+                                            : OSAIS_SIMULATOR_DEFAULT_TOKEN,
+           g_getenv ("OSAIS_TOKEN") != NULL ? "from OSAIS_SECRET"
+                                            : OSAIS_SIMULATOR_DEFAULT_SECRET);
   g_print ("%s\n", origin);
   return cli_run_loop (cli);
 }

@@ -130,7 +130,7 @@ job_created_cb (GObject      *object,
   /* The input stays served for the job, by the server it was registered with. */
   if (submit->input != NULL && !self->stopped && submit->server == self->server)
     _osais_session_track_job_input (self, job, submit->input, submit->content_type,
-                     g_steal_pointer (&submit->input_id));
+                                    g_steal_pointer (&submit->input_id));
   g_task_return_pointer (task, g_steal_pointer (&job), g_object_unref);
 }
 

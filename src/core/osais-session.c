@@ -412,7 +412,7 @@ engines_loaded_cb (GObject      *object,
 
   cancellable = g_task_get_cancellable (task);
   _osais_session_log_in (self, cancellable, start_logged_in_cb, g_steal_pointer (&task),
-          osais_session_start_async);
+                         osais_session_start_async);
 }
 
 static void
@@ -1000,7 +1000,8 @@ osais_session_set_public_url (OsaisSession *self,
 
   if (public_url != NULL && *public_url == '\0')
     public_url = NULL;
-  if (_osais_session_set_string (self, &self->public_url, public_url, PROP_PUBLIC_URL) && self->server != NULL)
+  if (_osais_session_set_string (self, &self->public_url, public_url, PROP_PUBLIC_URL) &&
+      self->server != NULL)
     apply_public_url (self);
 }
 
