@@ -6,6 +6,8 @@
 
 #define G_LOG_DOMAIN "OsaisUiTest"
 
+#include "config.h"
+
 #include <locale.h>
 #include <string.h>
 
@@ -448,3 +450,60 @@ osais_ui_test_click (gpointer xdisplay,
   XFlush (xdisplay);
 }
 #endif
+
+void
+osais_ui_test_destroy_window (gpointer window)
+{
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static gboolean
+offline_window_ready (gpointer data)
+{
+  OsaisWindow *window = data;
+  OsaisSession *session = NULL;
+  gboolean ready;
+
+  g_object_get (window, "session", &session, NULL);
+  ready = osais_session_get_store (session) != NULL
+          && osais_session_get_server_listening (session)
+          && osais_session_get_login_state (session) == OSAIS_LOGIN_STATE_LOGGED_IN
+          && g_list_model_get_n_items (osais_session_get_engines (session)) > 0
+          && gtk_widget_get_mapped (GTK_WIDGET (window));
+  g_object_unref (session);
+  return ready;
+}
+
+OsaisWindow *
+osais_ui_test_open_offline_window (OsaisApplication **app)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  OsaisWindow *window;
+
+  g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE);
+  g_settings_set_uint (settings, "listen-port", 0);
+
+  *app = osais_application_new ();
+  g_application_set_flags (G_APPLICATION (*app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (*app), NULL, NULL);
+  window = osais_window_new (*app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  osais_ui_test_wait_until (offline_window_ready, window, "the session to start");
+  return window;
+}
+
+void
+osais_ui_test_close_offline_window (OsaisWindow       *window,
+                                    OsaisApplication **app)
+{
+  /* Finalized only once the application has let go of it. */
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_session_stop (osais_application_get_session (*app));
+  g_clear_object (app);
+  g_assert_finalize_object (window);
+}

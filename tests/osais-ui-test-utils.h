@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "osais-application.h"
 #include "osais-window.h"
 
 G_BEGIN_DECLS
@@ -94,6 +95,20 @@ void       osais_ui_test_select_engine      (OsaisWindow          *window,
 /* Types @text as @window's prompt (the "word" field). */
 void       osais_ui_test_set_prompt         (OsaisWindow          *window,
                                              const char           *text);
+
+/* Destroys @window and checks that it is finalized, as libadwaita's tests
+ * end theirs: a reference cycle cannot hide. */
+void         osais_ui_test_destroy_window       (gpointer              window);
+
+/* The window tests' studio: "Try offline" chosen before and any free port
+ * for callbacks, the application registered (not unique, taking files),
+ * and a 1100×720 window shown, returned once its session has its history,
+ * listens, is logged in with its engines and the window is mapped. */
+OsaisWindow *osais_ui_test_open_offline_window  (OsaisApplication    **app);
+/* Closes the window, stops the session and lets go of the application;
+ * the window must then be finalized. */
+void         osais_ui_test_close_offline_window (OsaisWindow          *window,
+                                                 OsaisApplication    **app);
 
 #ifdef OSAIS_TEST_HAVE_XTEST
 /* Whether the X server can take XTEST's made-up input (else skip). */

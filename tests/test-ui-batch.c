@@ -15,6 +15,7 @@
 
 #include "osais-application.h"
 #include "osais-gallery.h"
+#include "osais-prompt-history.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
@@ -33,15 +34,6 @@ static OsaisStore *
 store (void)
 {
   return osais_session_get_store (session ());
-}
-
-static gboolean
-session_ready (gpointer data)
-{
-  return osais_session_get_store (session ()) != NULL
-         && osais_session_get_server_listening (session ())
-         && osais_session_get_login_state (session ()) == OSAIS_LOGIN_STATE_LOGGED_IN
-         && gtk_widget_get_mapped (GTK_WIDGET (window));
 }
 
 static gboolean
@@ -252,6 +244,19 @@ prompt_is (gpointer data)
          g_strcmp0 (g_hash_table_lookup (values, "steps"), "44") == 0;
 }
 
+/* The prompt history has collected the jobs again, the one just sent
+ * newest. */
+static gboolean
+history_starts_with_sent (gpointer data)
+{
+  g_auto(GStrv) prompts = NULL;
+
+  if (osais_prompt_history_get_busy (data))
+    return FALSE;
+  prompts = osais_prompt_history_dup_prompts (data, NULL);
+  return prompts[0] != NULL && g_str_equal (prompts[0], "a harbour at noon");
+}
+
 /* The form sent last is kept in the data folder and comes back in a new
  * window (as at the next start): engine, prompt and values. */
 static void
@@ -272,7 +277,11 @@ test_last_form_in_new_window (void)
   g_assert_nonnull (strstr (contents, "a harbour at noon"));
 
   /* The window gives its form the store's jobs: Up in the empty prompt
-   * brings back the prompt just sent. */
+   * brings back the prompt just sent, once the history has it. */
+  osais_ui_test_wait_until (history_starts_with_sent,
+                            osais_ui_test_find_descendant (GTK_WIDGET (window),
+                                                           OSAIS_TYPE_PROMPT_HISTORY),
+                            "the prompt sent in the history");
   osais_ui_test_set_prompt (window, "");
   {
     GtkWidget *view = osais_request_form_get_field (osais_window_get_form (window), "word");
@@ -303,7 +312,7 @@ test_last_form_in_new_window (void)
   osais_ui_test_wait_until (prompt_is, second, "the last form in the new window");
   g_assert_cmpstr (osais_engine_get_name (osais_request_form_get_engine (
                      osais_window_get_form (second))), ==, "diffusion");
-  gtk_window_destroy (GTK_WINDOW (second));
+  osais_ui_test_destroy_window (second);
 
   osais_ui_test_wait_until (no_job_running, NULL, "the job to complete");
 }
@@ -312,23 +321,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GSettings) settings = NULL;
   int status;
 
   osais_ui_test_init (&argc, &argv);
 
-  settings = g_settings_new (APPLICATION_ID);
-  g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE);
-  g_settings_set_uint (settings, "listen-port", 0);
-
-  app = osais_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  window = osais_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
-  gtk_window_present (GTK_WINDOW (window));
-  osais_ui_test_wait_until (session_ready, NULL, "the session to start");
+  window = osais_ui_test_open_offline_window (&app);
 
   g_test_add_func ("/Osais/Ui/Batch/cost-before-run", test_cost_before_run);
   g_test_add_func ("/Osais/Ui/Batch/sends-exactly-n", test_batch_sends_exactly_n);
@@ -337,8 +334,6 @@ main (int   argc,
 
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_session_stop (session ());
-  g_clear_object (&app);
+  osais_ui_test_close_offline_window (window, &app);
   return status;
 }

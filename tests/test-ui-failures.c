@@ -925,7 +925,7 @@ check_not_listening (Run *run)
   g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_widget (GTK_WIDGET (narrow_banner),
                                                                     is_button, NULL)));
   osais_ui_test_save_screenshot (narrow, "banner-not-listening-narrow.png");
-  gtk_window_destroy (GTK_WINDOW (narrow));
+  osais_ui_test_destroy_window (narrow);
   gtk_settings_reset_property (gtk_settings_get_default (), "gtk-decoration-layout");
 
   /* A full disk matters more; when it is cleared, the banner goes back. */

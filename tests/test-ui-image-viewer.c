@@ -15,7 +15,7 @@
 #include "osais-checkered-paintable.h"
 #include "osais-gallery-model.h"
 #include "osais-image-export.h"
-#include "osais-image-viewer.h"
+#include "osais-image-viewer-private.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"

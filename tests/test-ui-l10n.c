@@ -208,7 +208,7 @@ test_engine_texts (void)
   g_assert_nonnull (osais_ui_test_find_toggle_button (GTK_WIDGET (form), "x2"));
   g_assert_null (osais_ui_test_find_toggle_button (GTK_WIDGET (form), "×2"));
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_destroy_window (window);
   g_assert_cmpint (g_remove (user_path), ==, 0);
 }
 
@@ -253,7 +253,7 @@ test_refused_value (void)
   gtk_editable_set_text (GTK_EDITABLE (seed), "42");
   g_assert_false (gtk_widget_has_css_class (seed, "error"));
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_destroy_window (window);
 }
 
 static gboolean
@@ -301,7 +301,7 @@ test_image_check (void)
   osais_ui_test_settle (500);
   osais_ui_test_save_screenshot (window, "l10n-image-check-fr.png");
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_destroy_window (window);
   osais_test_remove_tree (dir);
 }
 

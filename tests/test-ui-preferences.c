@@ -86,7 +86,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  osais_ui_test_destroy_window (fixture->window);
   osais_session_stop (fixture->session);
   g_clear_object (&fixture->session);
   g_clear_object (&fixture->settings);

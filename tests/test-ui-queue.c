@@ -41,16 +41,6 @@ store (void)
 }
 
 static gboolean
-session_ready (gpointer data)
-{
-  return osais_session_get_store (session ()) != NULL
-         && osais_session_get_server_listening (session ())
-         && osais_session_get_login_state (session ()) == OSAIS_LOGIN_STATE_LOGGED_IN
-         && g_list_model_get_n_items (osais_session_get_engines (session ())) > 0
-         && gtk_widget_get_mapped (GTK_WIDGET (window));
-}
-
-static gboolean
 history_loaded (gpointer data)
 {
   return osais_store_get_history_loaded (store ());
@@ -570,7 +560,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GSettings) settings = NULL;
   int status;
 
   osais_ui_test_init (&argc, &argv);
@@ -578,18 +567,7 @@ main (int   argc,
 
   /* Slow enough to stop waiting for a job while it runs. */
   g_setenv ("OSAIS_SIMULATOR_STEP_DELAY", "1000", TRUE);
-  settings = g_settings_new (APPLICATION_ID);
-  g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE);
-  g_settings_set_uint (settings, "listen-port", 0);
-
-  app = osais_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  window = osais_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
-  gtk_window_present (GTK_WINDOW (window));
-  osais_ui_test_wait_until (session_ready, NULL, "the session to start");
+  window = osais_ui_test_open_offline_window (&app);
   osais_ui_test_wait_until (history_loaded, NULL, "the history");
 
   g_test_add_func ("/Osais/Ui/Queue/search-filters", test_search_filters);
@@ -597,9 +575,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_session_stop (session ());
-  g_clear_object (&app);
+  osais_ui_test_close_offline_window (window, &app);
 
   return status;
 }

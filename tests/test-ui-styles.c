@@ -10,9 +10,9 @@
 
 #include <adwaita.h>
 
-#include "osais-last-form.h"
+#include "osais-last-form-private.h"
 #include "osais-request-form.h"
-#include "osais-style-popover.h"
+#include "osais-style-popover-private.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 
@@ -243,6 +243,31 @@ test_other_engine_goes_to_window (void)
   g_assert_finalize_object (form);
 }
 
+/* A style of another engine names that engine by its title, found in the
+ * engines installed. */
+static void
+test_other_engine_titled (void)
+{
+  OsaisRequestForm *form = new_form ("rembg");
+  OsaisStylePopover *popover = form_styles (form);
+  g_autoptr(GFile) file = test_file ("styles-titled.json");
+  GtkWidget *list_box;
+  GtkListBoxRow *row;
+
+  osais_request_form_set_styles_file (form, file);
+  osais_ui_test_wait_until (popover_idle, popover, "the styles to load");
+  osais_style_popover_save (popover, "Cutout");
+  osais_ui_test_wait_until (popover_idle, popover, "the style to be saved");
+
+  osais_request_form_set_engine (form, osais_engines_lookup (engines, "diffusion"));
+  osais_request_form_set_engines (form, engines);
+  list_box = find_widget (GTK_WIDGET (popover), GTK_TYPE_LIST_BOX);
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list_box), 0);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "Remove Background");
+
+  g_assert_finalize_object (form);
+}
+
 /* A styles file we cannot read: nothing listed, no crash; saving a style
  * keeps the broken file aside, byte for byte, instead of writing over it. */
 static void
@@ -368,6 +393,7 @@ main (int   argc,
 
   g_test_add_func ("/Osais/Styles/save-and-apply", test_save_and_apply);
   g_test_add_func ("/Osais/Styles/other-engine-goes-to-window", test_other_engine_goes_to_window);
+  g_test_add_func ("/Osais/Styles/other-engine-titled", test_other_engine_titled);
   g_test_add_func ("/Osais/Styles/broken-file-kept", test_broken_file_kept);
   g_test_add_func ("/Osais/Styles/core-refuses-broken", test_core_refuses_broken);
   g_test_add_func ("/Osais/Styles/last-form-restored", test_last_form_restored);

@@ -39,15 +39,6 @@ store (void)
   return osais_session_get_store (session ());
 }
 
-static gboolean
-session_ready (gpointer data)
-{
-  return osais_session_get_store (session ()) != NULL
-         && osais_session_get_server_listening (session ())
-         && osais_session_get_login_state (session ()) == OSAIS_LOGIN_STATE_LOGGED_IN
-         && gtk_widget_get_mapped (GTK_WIDGET (window));
-}
-
 static GtkWidget *
 run_button (void)
 {
@@ -592,7 +583,7 @@ test_narrow_from_wide_at_once (void)
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), >=, 1000);
   g_assert_null (gtk_button_get_icon_name (GTK_BUTTON (run)));
 
-  gtk_window_destroy (GTK_WINDOW (wide));
+  osais_ui_test_destroy_window (wide);
 }
 
 /* A window that starts wide (its sidebar unfolded) can be narrowed to
@@ -622,7 +613,7 @@ test_narrow_from_wide (void)
   g_assert_true (gtk_widget_get_mapped (run));
   osais_ui_test_save_screenshot (GTK_WIDGET (wide), "window-narrowed-from-wide.png");
 
-  gtk_window_destroy (GTK_WINDOW (wide));
+  osais_ui_test_destroy_window (wide);
 }
 
 /* At 360 px (a phone) the sidebar folds, the header bar still fits with Run
@@ -667,7 +658,7 @@ test_narrow (void)
                    "network-transmit-receive-symbolic");
   osais_ui_test_save_screenshot (GTK_WIDGET (narrow), "window-narrow.png");
 
-  gtk_window_destroy (GTK_WINDOW (narrow));
+  osais_ui_test_destroy_window (narrow);
 }
 
 /* Sign Out ---------------------------------------------------------------- */
@@ -882,24 +873,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GSettings) settings = NULL;
   int status;
 
   osais_ui_test_init (&argc, &argv);
 
-  /* A person who chose "Try offline" before; any free port for callbacks. */
-  settings = g_settings_new (APPLICATION_ID);
-  g_settings_set_enum (settings, "account-mode", OSAIS_ACCOUNT_MODE_OFFLINE);
-  g_settings_set_uint (settings, "listen-port", 0);
-
-  app = osais_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  window = osais_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
-  gtk_window_present (GTK_WINDOW (window));
-  osais_ui_test_wait_until (session_ready, NULL, "the session to start");
+  window = osais_ui_test_open_offline_window (&app);
 
   g_test_add_func ("/Osais/Ui/Window/focus-in-prompt", test_focus_in_prompt);
   g_test_add_func ("/Osais/Ui/Window/diffusion-three-images", test_diffusion_three_images);
@@ -919,8 +897,6 @@ main (int   argc,
 
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_session_stop (session ());
-  g_clear_object (&app);
+  osais_ui_test_close_offline_window (window, &app);
   return status;
 }

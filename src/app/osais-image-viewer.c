@@ -18,59 +18,13 @@
 #include "osais-compare-view.h"
 #include "osais-gallery-model.h"
 #include "osais-image-export.h"
-#include "osais-image-viewer.h"
+#include "osais-image-viewer-private.h"
 #include "osais-param-format.h"
 #include "osais-thumbnail-loader.h"
 
 #define ZOOM_STEP 1.25
 #define ZOOM_MIN  0.05
 #define ZOOM_MAX  16.0
-
-struct _OsaisImageViewer
-{
-  AdwBin             parent_instance;
-
-  OsaisImage        *image;
-  OsaisJob          *job;
-  GListModel        *model;
-  GListModel        *engines;
-  /* The rows of parameters_group, rebuilt for each image. */
-  GPtrArray         *parameter_rows;
-  GdkTexture        *texture;
-  GCancellable      *cancellable;
-  /* The image as copy and drag-out give it: with its parameters inside when
-   * a PNG, made in a thread for each image shown; NULL until ready. */
-  GBytes            *export_bytes;
-  GFile             *export_file;
-  gboolean           export_tagged;
-  /* 0 fits the image to the window; otherwise the scale shown. */
-  double             zoom;
-  /* The job's input image, when the store kept it: what the result is
-   * compared with (viewer.compare). */
-  GdkTexture        *input_texture;
-  GCancellable      *input_cancellable;
-  gboolean           comparing;
-
-  /* Template widgets */
-  AdwFlap           *flap;
-  GtkScrolledWindow *scrolled_window;
-  GtkPicture        *picture;
-  GtkButton         *zoom_button;
-  GtkButton         *favourite_button;
-  GtkWidget         *compare_button;
-  GtkStack          *view_stack;
-  OsaisCompareView  *compare_view;
-  GtkWidget         *previous_button;
-  GtkWidget         *next_button;
-  AdwActionRow      *engine_row;
-  AdwActionRow      *prompt_row;
-  AdwActionRow      *seed_row;
-  AdwPreferencesGroup *parameters_group;
-  AdwActionRow      *size_row;
-  AdwActionRow      *uid_row;
-  AdwActionRow      *cycle_row;
-  AdwActionRow      *time_row;
-};
 
 G_DEFINE_FINAL_TYPE (OsaisImageViewer, osais_image_viewer, ADW_TYPE_BIN)
 
@@ -97,9 +51,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void
-show_toast (OsaisImageViewer *self,
-            const char       *title)
+void
+_osais_image_viewer_show_toast (OsaisImageViewer *self,
+                                const char       *title)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
@@ -134,8 +88,8 @@ fit_scale (OsaisImageViewer *self)
               (double)height / gdk_texture_get_height (self->texture));
 }
 
-static void
-apply_zoom (OsaisImageViewer *self)
+void
+_osais_image_viewer_apply_zoom (OsaisImageViewer *self)
 {
   g_autofree char *label = NULL;
   gboolean fit = self->zoom <= 0;
@@ -169,7 +123,7 @@ set_zoom (OsaisImageViewer *self,
           double            zoom)
 {
   self->zoom = zoom <= 0 ? 0 : CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
-  apply_zoom (self);
+  _osais_image_viewer_apply_zoom (self);
 }
 
 static void
@@ -307,8 +261,8 @@ arrow_cb (GtkWidget *widget,
 
 /* Loading ----------------------------------------------------------------- */
 
-static void
-update_actions (OsaisImageViewer *self)
+void
+_osais_image_viewer_update_actions (OsaisImageViewer *self)
 {
   gboolean has_image = self->image != NULL;
   g_autoptr(OsaisGalleryItem) previous = find_neighbour (self, -1);
@@ -326,32 +280,6 @@ update_actions (OsaisImageViewer *self)
   /* Over the image, a button that does nothing only hides it. */
   gtk_widget_set_visible (self->previous_button, previous != NULL);
   gtk_widget_set_visible (self->next_button, next != NULL);
-}
-
-static void
-texture_loaded_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(OsaisImageViewer) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GdkPaintable) checkered = NULL;
-
-  texture = osais_load_full_texture_finish (result, &error);
-  if (texture == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_toast (self, _("The image could not be shown"));
-      return;
-    }
-
-  g_set_object (&self->texture, texture);
-  checkered = osais_checkered_paintable_new (texture);
-  gtk_picture_set_paintable (self->picture, checkered);
-  osais_compare_view_set_after (self->compare_view, checkered);
-  apply_zoom (self);
-  update_actions (self);
 }
 
 static void
@@ -379,8 +307,8 @@ node_to_text (JsonNode *node)
 }
 
 /* The engine the job ran on, if its descriptor is known. */
-static OsaisEngine *
-find_engine (OsaisImageViewer *self)
+OsaisEngine *
+_osais_image_viewer_find_engine (OsaisImageViewer *self)
 {
   if (self->engines == NULL || self->job == NULL || osais_job_get_engine (self->job) == NULL)
     return NULL;
@@ -398,7 +326,7 @@ show_parameters (OsaisImageViewer *self)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   const char *parameters = self->job != NULL ? osais_job_get_parameters (self->job) : NULL;
-  OsaisEngine *engine = find_engine (self);
+  OsaisEngine *engine = _osais_image_viewer_find_engine (self);
   const OsaisEngineParam *prompt_param = NULL;
   const OsaisEngineParam *input_param = NULL;
   const char *prompt_name = "word";
@@ -525,7 +453,7 @@ show_metadata (OsaisImageViewer *self)
       time = g_date_time_format (local, _("%-d %B %Y, %X"));
     }
 
-  engine = find_engine (self);
+  engine = _osais_image_viewer_find_engine (self);
   set_row (self->engine_row,
            engine != NULL ? osais_engine_get_title (engine)
                           : self->job != NULL ? osais_job_get_engine (self->job) : NULL);
@@ -537,242 +465,6 @@ show_metadata (OsaisImageViewer *self)
 }
 
 /* Actions ----------------------------------------------------------------- */
-
-/* The clipboard offers the exported PNG (its parameters inside) first, then
- * the texture in every format GDK serializes it to. */
-static void
-set_clipboard (OsaisImageViewer *self)
-{
-  g_autoptr(GdkContentProvider) provider = NULL;
-  GdkContentProvider *providers[2];
-  guint n = 0;
-
-  if (self->export_bytes != NULL &&
-      g_strcmp0 (osais_image_get_content_type (self->image), "image/png") == 0)
-    providers[n++] = gdk_content_provider_new_for_bytes ("image/png", self->export_bytes);
-  providers[n++] = gdk_content_provider_new_typed (GDK_TYPE_TEXTURE, self->texture);
-  provider = gdk_content_provider_new_union (providers, n);
-
-  gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), provider);
-  if (self->export_tagged)
-    show_toast (self, _("Image copied"));
-  else
-    show_toast (self, _("Image copied without its parameters: only a PNG image keeps them"));
-}
-
-static void
-exported_for_copy_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(OsaisImageViewer) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  gboolean tagged = FALSE;
-
-  bytes = osais_image_export_finish (result, &tagged, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (bytes == NULL)
-    g_debug ("Copied without parameters: %s", error->message);
-  if (self->texture == NULL)
-    return;
-
-  g_clear_pointer (&self->export_bytes, g_bytes_unref);
-  self->export_bytes = g_steal_pointer (&bytes);
-  self->export_tagged = tagged;
-  set_clipboard (self);
-}
-
-static void
-copy_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
-  OsaisEngine *engine = find_engine (self);
-
-  if (self->texture == NULL)
-    return;
-
-  if (self->export_bytes != NULL)
-    {
-      set_clipboard (self);
-      return;
-    }
-
-  /* Copied before the export was ready: tag the PNG now, off the main
-   * thread, and fill the clipboard when done. */
-  osais_image_export_async (self->image, self->job,
-                            engine != NULL ? osais_engine_get_version (engine) : NULL,
-                            NULL, self->cancellable, exported_for_copy_cb, g_object_ref (self));
-}
-
-static void
-exported_for_save_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  gboolean tagged = FALSE;
-
-  bytes = osais_image_export_finish (result, &tagged, &error);
-  if (bytes == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!tagged)
-    show_toast (g_task_get_source_object (task),
-                _("Saved without its parameters: only a PNG image keeps them"));
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-file_saved_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (object);
-  g_autoptr(GError) error = NULL;
-
-  if (!osais_image_viewer_save_finish (self, result, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("The image was not saved: %s"),
-                                               error->message);
-
-      show_toast (self, text);
-    }
-}
-
-static void
-save_response_cb (GtkNativeDialog  *dialog,
-                  int               response,
-                  OsaisImageViewer *self)
-{
-  g_autoptr(GFile) destination = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT && self->image != NULL)
-    {
-      destination = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      osais_image_viewer_save_async (self, destination, NULL, file_saved_cb, NULL);
-    }
-
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
-}
-
-static void
-save_as_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
-  GtkFileChooserNative *dialog;
-  g_autofree char *name = NULL;
-  g_autoptr(GFile) folder = NULL;
-  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
-
-  if (self->image == NULL)
-    return;
-
-  dialog = gtk_file_chooser_native_new (_("Save Image"),
-                                        GTK_WINDOW (gtk_widget_get_root (widget)),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-
-  /* Pictures is where GNOME's applications save images; without one (no
-   * xdg-user-dirs), the chooser's own default is as good as the home folder. */
-  if (pictures != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      folder = g_file_new_for_path (pictures);
-      if (!gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, &error))
-        g_debug ("Pictures not suggested: %s", error->message);
-    }
-  name = osais_image_viewer_dup_suggested_name (self);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
-  g_signal_connect (dialog, "response", G_CALLBACK (save_response_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-/* The file manager's own folder view with the file selected, through the
- * interface every Linux file manager implements; a folder opened with no
- * selection where none answers (no session bus, a minimal desktop). */
-static void
-show_folder (OsaisImageViewer *self,
-             GFile            *file)
-{
-  g_autoptr(GFile) folder = g_file_get_parent (file);
-  g_autofree char *uri = g_file_get_uri (folder);
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
-}
-
-static void
-show_items_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(OsaisImageViewer) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
-  if (reply == NULL && self->image != NULL)
-    {
-      g_debug ("No file manager showed the image: %s", error->message);
-      show_folder (self, osais_image_get_file (self->image));
-    }
-}
-
-static void
-session_bus_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(OsaisImageViewer) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = g_bus_get_finish (result, &error);
-  g_autofree char *uri = NULL;
-  const char *uris[2] = { NULL, NULL };
-
-  if (self->image == NULL)
-    return;
-
-  if (bus == NULL)
-    {
-      g_debug ("No session bus: %s", error->message);
-      show_folder (self, osais_image_get_file (self->image));
-      return;
-    }
-
-  uri = g_file_get_uri (osais_image_get_file (self->image));
-  uris[0] = uri;
-  g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
-                          "org.freedesktop.FileManager1", "ShowItems",
-                          g_variant_new ("(^ass)", uris, ""), NULL,
-                          G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                          show_items_cb, g_steal_pointer (&self));
-}
-
-static void
-show_in_files_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  OsaisImageViewer *self = OSAIS_IMAGE_VIEWER (widget);
-
-  if (self->image != NULL)
-    g_bus_get (G_BUS_TYPE_SESSION, NULL, session_bus_cb, g_object_ref (self));
-}
 
 static void
 fullscreen_action (GtkWidget  *widget,
@@ -848,11 +540,23 @@ close_action (GtkWidget  *widget,
   g_signal_emit (widget, signals[SIGNAL_CLOSED], 0);
 }
 
+void
+_osais_image_viewer_set_comparing (OsaisImageViewer *self,
+                                   gboolean          comparing)
+{
+  comparing = comparing && self->input_texture != NULL;
+  if (self->comparing == comparing)
+    return;
+
+  self->comparing = comparing;
+  gtk_stack_set_visible_child_name (self->view_stack, comparing ? "compare" : "image");
+  gtk_widget_grab_focus (comparing ? GTK_WIDGET (self->compare_view)
+                                   : GTK_WIDGET (self->scrolled_window));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPARING]);
+}
+
 /* Escape leaves fullscreen first, as in every image viewer, and only then the
  * viewer. */
-static void set_comparing (OsaisImageViewer *self,
-                           gboolean          comparing);
-
 static gboolean
 escape_cb (GtkWidget *widget,
            GVariant  *args,
@@ -865,137 +569,11 @@ escape_cb (GtkWidget *widget,
   if (GTK_IS_WINDOW (root) && gtk_window_is_fullscreen (GTK_WINDOW (root)))
     gtk_window_unfullscreen (GTK_WINDOW (root));
   else if (self->comparing)
-    set_comparing (self, FALSE);
+    _osais_image_viewer_set_comparing (self, FALSE);
   else
     gtk_widget_activate_action (widget, "viewer.close", NULL);
 
   return TRUE;
-}
-
-/* Drag out ---------------------------------------------------------------- */
-
-static GdkContentProvider *
-drag_prepare_cb (OsaisImageViewer *self,
-                 double            x,
-                 double            y,
-                 GtkDragSource    *source)
-{
-  GdkContentProvider *providers[3];
-  guint n = 0;
-  GFile *file;
-  GSList files = { NULL, NULL };
-  GdkFileList *file_list;
-
-  if (self->image == NULL)
-    return NULL;
-
-  /* The exported copy, with its parameters, once it is ready; the stored
-   * file until then (a drag cannot wait for a thread). */
-  file = self->export_file != NULL ? self->export_file : osais_image_get_file (self->image);
-  files.data = file;
-  file_list = gdk_file_list_new_from_list (&files);
-  providers[n++] = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, file_list);
-  g_boxed_free (GDK_TYPE_FILE_LIST, file_list);
-  providers[n++] = gdk_content_provider_new_typed (G_TYPE_FILE, file);
-  if (self->export_bytes != NULL &&
-      g_strcmp0 (osais_image_get_content_type (self->image), "image/png") == 0)
-    providers[n++] = gdk_content_provider_new_for_bytes ("image/png", self->export_bytes);
-
-  if (self->texture != NULL)
-    gtk_drag_source_set_icon (source, GDK_PAINTABLE (self->texture), 0, 0);
-
-  return gdk_content_provider_new_union (providers, n);
-}
-
-/* Export ------------------------------------------------------------------ */
-
-typedef struct
-{
-  OsaisImageViewer *self;
-  GFile            *file;
-} Exported;
-
-static void
-forget_export_thread (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
-{
-  g_autoptr(GFile) folder = g_file_get_parent (task_data);
-
-  /* The copy, then its folder (made for it alone); either may be gone. */
-  g_file_delete (task_data, NULL, NULL);
-  if (folder != NULL)
-    g_file_delete (folder, NULL, NULL);
-  g_task_return_boolean (task, TRUE);
-}
-
-/* A drag-out copy is only needed while its image is shown: removed when
- * another replaces it, so that the cache does not keep one per image seen. */
-static void
-forget_export (OsaisImageViewer *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  if (self->export_file == NULL)
-    return;
-
-  task = g_task_new (NULL, NULL, NULL, NULL);
-  g_task_set_source_tag (task, forget_export);
-  g_task_set_task_data (task, g_steal_pointer (&self->export_file), g_object_unref);
-  g_task_run_in_thread (task, forget_export_thread);
-}
-
-static void
-exported_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Exported *exported = user_data;
-  g_autoptr(OsaisImageViewer) self = exported->self;
-  g_autoptr(GFile) file = exported->file;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  gboolean tagged = FALSE;
-
-  g_free (exported);
-  bytes = osais_image_export_finish (result, &tagged, &error);
-  if (bytes == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("No copy to drag out: %s", error->message);
-      return;
-    }
-
-  g_clear_pointer (&self->export_bytes, g_bytes_unref);
-  self->export_bytes = g_steal_pointer (&bytes);
-  self->export_tagged = tagged;
-  forget_export (self);
-  self->export_file = g_steal_pointer (&file);
-}
-
-/* The copy a drag gives other applications: in the cache, one folder per
- * image, under the name Save As suggests (the name the drop keeps). */
-static void
-start_export (OsaisImageViewer *self)
-{
-  OsaisEngine *engine = find_engine (self);
-  g_autofree char *name = osais_image_viewer_dup_suggested_name (self);
-  static guint n_exports;
-  /* A folder of its own for each copy, so that removing the last one never
-   * races with making the next, even of the same image. */
-  g_autofree char *folder = g_strdup_printf ("%" G_GINT64_FORMAT "-%d-%d-%u",
-                                             osais_image_get_uid (self->image),
-                                             osais_image_get_cycle (self->image),
-                                             (int) getpid (), ++n_exports);
-  Exported *exported = g_new0 (Exported, 1);
-
-  exported->self = g_object_ref (self);
-  exported->file = g_file_new_build_filename (g_get_user_cache_dir (), "osais-studio", "drag",
-                                              folder, name, NULL);
-  osais_image_export_async (self->image, self->job,
-                            engine != NULL ? osais_engine_get_version (engine) : NULL,
-                            exported->file, self->cancellable, exported_cb, exported);
 }
 
 /* Favourites -------------------------------------------------------------- */
@@ -1040,100 +618,6 @@ toggle_favourite_action (GtkWidget  *widget,
                    !osais_image_get_favourite (self->image));
 }
 
-/* Compare ----------------------------------------------------------------- */
-
-static void
-set_comparing (OsaisImageViewer *self,
-               gboolean          comparing)
-{
-  comparing = comparing && self->input_texture != NULL;
-  if (self->comparing == comparing)
-    return;
-
-  self->comparing = comparing;
-  gtk_stack_set_visible_child_name (self->view_stack, comparing ? "compare" : "image");
-  gtk_widget_grab_focus (comparing ? GTK_WIDGET (self->compare_view)
-                                   : GTK_WIDGET (self->scrolled_window));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPARING]);
-}
-
-static void
-update_compare (OsaisImageViewer *self)
-{
-  gboolean available = self->input_texture != NULL;
-
-  gtk_widget_set_visible (self->compare_button, available);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.compare", available);
-  if (!available)
-    set_comparing (self, FALSE);
-}
-
-static void
-input_loaded_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(OsaisImageViewer) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GdkPaintable) checkered = NULL;
-
-  texture = osais_load_full_texture_finish (result, &error);
-  if (texture == NULL)
-    {
-      /* Most jobs have no input: nothing to compare, nothing to say. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("No input to compare with: %s", error->message);
-      return;
-    }
-
-  g_set_object (&self->input_texture, texture);
-  checkered = osais_checkered_paintable_new (texture);
-  osais_compare_view_set_before (self->compare_view, checkered);
-  update_compare (self);
-}
-
-/* The input the store kept for the job, if any (the gallery's model knows
- * the store); read in a thread like the image. */
-static void
-load_input (OsaisImageViewer *self)
-{
-  OsaisStore *store = OSAIS_IS_GALLERY_MODEL (self->model)
-                      ? osais_gallery_model_get_store (OSAIS_GALLERY_MODEL (self->model))
-                      : NULL;
-  g_autoptr(GFile) file = NULL;
-
-  g_cancellable_cancel (self->input_cancellable);
-  g_clear_object (&self->input_cancellable);
-  g_clear_object (&self->input_texture);
-  osais_compare_view_set_before (self->compare_view, NULL);
-  update_compare (self);
-
-  if (store == NULL || self->job == NULL)
-    return;
-
-  file = osais_store_dup_input_file (store, osais_job_get_uid (self->job));
-  self->input_cancellable = g_cancellable_new ();
-  osais_load_full_texture_async (file, self->input_cancellable, input_loaded_cb,
-                                 g_object_ref (self));
-}
-
-gboolean
-osais_image_viewer_get_comparing (OsaisImageViewer *self)
-{
-  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), FALSE);
-
-  return self->comparing;
-}
-
-OsaisCompareView *
-osais_image_viewer_get_compare_view (OsaisImageViewer *self)
-{
-  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
-
-  return self->compare_view;
-}
-
 /* Public ------------------------------------------------------------------ */
 
 GtkWidget *
@@ -1168,25 +652,23 @@ osais_image_viewer_set_image (OsaisImageViewer *self,
   g_clear_object (&self->cancellable);
   g_clear_object (&self->texture);
   g_clear_pointer (&self->export_bytes, g_bytes_unref);
-  forget_export (self);
+  _osais_image_viewer_forget_export (self);
   self->export_tagged = FALSE;
   gtk_picture_set_paintable (self->picture, NULL);
   osais_compare_view_set_after (self->compare_view, NULL);
   self->zoom = 0;
-  apply_zoom (self);
-  load_input (self);
+  _osais_image_viewer_apply_zoom (self);
+  _osais_image_viewer_load_input (self);
 
   if (image != NULL)
     {
-      self->cancellable = g_cancellable_new ();
-      osais_load_full_texture_async (osais_image_get_file (image), self->cancellable,
-                                     texture_loaded_cb, g_object_ref (self));
+      _osais_image_viewer_load_texture (self);
       show_metadata (self);
-      start_export (self);
+      _osais_image_viewer_start_export (self);
       gtk_widget_grab_focus (GTK_WIDGET (self->scrolled_window));
     }
 
-  update_actions (self);
+  _osais_image_viewer_update_actions (self);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -1223,7 +705,7 @@ model_items_changed_cb (GListModel       *model,
                         guint             added,
                         OsaisImageViewer *self)
 {
-  update_actions (self);
+  _osais_image_viewer_update_actions (self);
 }
 
 void
@@ -1243,7 +725,7 @@ osais_image_viewer_set_model (OsaisImageViewer *self,
     g_signal_connect_object (model, "items-changed", G_CALLBACK (model_items_changed_cb), self,
                              0);
 
-  update_actions (self);
+  _osais_image_viewer_update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
 
@@ -1269,60 +751,6 @@ osais_image_viewer_dup_suggested_name (OsaisImageViewer *self)
   g_return_val_if_fail (self->image != NULL, NULL);
 
   return osais_image_export_dup_name (self->image, self->job);
-}
-
-void
-osais_image_viewer_save_async (OsaisImageViewer    *self,
-                               GFile               *destination,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  OsaisEngine *engine;
-
-  g_return_if_fail (OSAIS_IS_IMAGE_VIEWER (self));
-  g_return_if_fail (G_IS_FILE (destination));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, osais_image_viewer_save_async);
-
-  if (self->image == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                               _("No image is shown"));
-      return;
-    }
-
-  /* The store keeps its files 0600: they are the user's private history. A
-   * copy the user saves is an ordinary file of theirs, with the permissions
-   * their umask gives (0644 usually), not the store's; a PNG carries its
-   * parameters, for other tools and for "Use Its Parameters". */
-  engine = find_engine (self);
-  osais_image_export_async (self->image, self->job,
-                            engine != NULL ? osais_engine_get_version (engine) : NULL,
-                            destination, cancellable, exported_for_save_cb,
-                            g_steal_pointer (&task));
-}
-
-gboolean
-osais_image_viewer_save_finish (OsaisImageViewer  *self,
-                                GAsyncResult      *result,
-                                GError           **error)
-{
-  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-GFile *
-osais_image_viewer_get_drag_file (OsaisImageViewer *self)
-{
-  g_return_val_if_fail (OSAIS_IS_IMAGE_VIEWER (self), NULL);
-
-  return self->export_file;
 }
 
 double
@@ -1378,7 +806,7 @@ osais_image_viewer_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_IMAGE_VIEWER);
   g_clear_object (&self->texture);
   g_clear_pointer (&self->export_bytes, g_bytes_unref);
-  forget_export (self);
+  _osais_image_viewer_forget_export (self);
   if (self->image != NULL)
     g_signal_handlers_disconnect_by_func (self->image, image_favourite_changed_cb, self);
   g_clear_object (&self->image);
@@ -1454,7 +882,7 @@ osais_image_viewer_set_property (GObject      *object,
       break;
 
     case PROP_COMPARING:
-      set_comparing (self, g_value_get_boolean (value));
+      _osais_image_viewer_set_comparing (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -1530,9 +958,8 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, uid_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, cycle_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisImageViewer, time_row);
+  gtk_widget_class_bind_template_callback (widget_class, scroll_cb);
 
-  gtk_widget_class_install_action (widget_class, "viewer.save-as", NULL, save_as_action);
-  gtk_widget_class_install_action (widget_class, "viewer.copy", NULL, copy_action);
   gtk_widget_class_install_action (widget_class, "viewer.use-as-input", NULL,
                                    use_as_input_action);
   gtk_widget_class_install_action (widget_class, "viewer.reuse-parameters", NULL,
@@ -1549,8 +976,7 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
   gtk_widget_class_install_action (widget_class, "viewer.previous", NULL, previous_action);
   gtk_widget_class_install_action (widget_class, "viewer.next", NULL, next_action);
   gtk_widget_class_install_action (widget_class, "viewer.fullscreen", NULL, fullscreen_action);
-  gtk_widget_class_install_action (widget_class, "viewer.show-in-files", NULL,
-                                   show_in_files_action);
+  _osais_image_viewer_class_export_init (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK,
                                        "viewer.copy", NULL);
@@ -1577,22 +1003,9 @@ osais_image_viewer_class_init (OsaisImageViewerClass *klass)
 static void
 osais_image_viewer_init (OsaisImageViewer *self)
 {
-  GtkEventController *scroll;
-  GtkDragSource *drag_source;
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->parameter_rows = g_ptr_array_new ();
 
-  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
-  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
-  g_signal_connect_swapped (scroll, "scroll", G_CALLBACK (scroll_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), scroll);
-
-  drag_source = gtk_drag_source_new ();
-  gtk_drag_source_set_actions (drag_source, GDK_ACTION_COPY);
-  g_signal_connect_swapped (drag_source, "prepare", G_CALLBACK (drag_prepare_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->picture), GTK_EVENT_CONTROLLER (drag_source));
-
-  update_actions (self);
+  _osais_image_viewer_update_actions (self);
   update_favourite (self);
 }

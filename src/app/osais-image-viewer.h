@@ -62,17 +62,10 @@ gboolean    osais_image_viewer_save_finish (OsaisImageViewer    *self,
 /* The full-size texture once loaded (NULL before), the zoom (0: fit). */
 GdkTexture *osais_image_viewer_get_texture (OsaisImageViewer *self);
 double      osais_image_viewer_get_zoom    (OsaisImageViewer *self);
-/* The file drag-out offers: a copy with the parameters inside once made (in
- * the cache), NULL before. For tests. */
-GFile      *osais_image_viewer_get_drag_file (OsaisImageViewer *self);
-/* For tests: the details panel as "Title: value" lines. */
-char       *osais_image_viewer_dup_details (OsaisImageViewer *self);
 
 /* Compare (property comparing, action viewer.compare, key C): the result
  * and the input image the store kept for its job, split by a divider;
  * offered only when that input exists. */
 gboolean          osais_image_viewer_get_comparing    (OsaisImageViewer *self);
-/* For tests. */
-OsaisCompareView *osais_image_viewer_get_compare_view (OsaisImageViewer *self);
 
 G_END_DECLS

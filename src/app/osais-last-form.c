@@ -11,7 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "osais-core.h"
-#include "osais-last-form.h"
+#include "osais-last-form-private.h"
 #include "osais-request-form.h"
 
 struct _OsaisLastForm
@@ -29,24 +29,6 @@ struct _OsaisLastForm
 };
 
 G_DEFINE_FINAL_TYPE (OsaisLastForm, osais_last_form, G_TYPE_OBJECT)
-
-char *
-osais_request_form_dup_values_json (OsaisRequestForm *form)
-{
-  g_autoptr(GHashTable) values = osais_request_form_dup_values (form);
-  g_autoptr(JsonObject) object = json_object_new ();
-  g_autoptr(JsonNode) root = NULL;
-  GHashTableIter iter;
-  gpointer name, value;
-
-  g_hash_table_iter_init (&iter, values);
-  while (g_hash_table_iter_next (&iter, &name, &value))
-    if (value != NULL)
-      json_object_set_string_member (object, name, value);
-  root = json_node_init_object (json_node_alloc (), object);
-
-  return json_to_string (root, FALSE);
-}
 
 /* Whether the prompt (the engine's first text field, as the form has it)
  * has been written in: the user was quicker than the file. */

@@ -25,10 +25,5 @@ void           osais_last_form_set_file (OsaisLastForm    *self,
                                          GFile            *file);
 /* Keeps the form as it is now (written in a thread). */
 void           osais_last_form_save     (OsaisLastForm    *self);
-/* For tests: a read or write is under way. */
-gboolean       osais_last_form_get_busy (OsaisLastForm    *self);
-
-/* The form's values as a JSON object text, for a style. */
-char          *osais_request_form_dup_values_json (OsaisRequestForm *form);
 
 G_END_DECLS

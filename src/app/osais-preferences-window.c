@@ -2,6 +2,10 @@
  *
  * Copyright 2026 The OSAIS Studio authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Preferences: the account's and the callback server's status, the public
+ * URL's reachability and a tunnel offered, the server's settings. Choosing
+ * the account mode and signing in are in osais-preferences-window-account.c.
  */
 
 #define G_LOG_DOMAIN "OsaisPreferencesWindow"
@@ -14,71 +18,9 @@
 
 #include "osais-login-failure.h"
 #include "osais-mnemonic-names.h"
-#include "osais-preferences-window.h"
+#include "osais-preferences-window-private.h"
 #include "osais-secret.h"
 #include "osais-sign-out.h"
-
-struct _OsaisPreferencesWindow
-{
-  AdwPreferencesWindow  parent_instance;
-
-  OsaisSession         *session;
-  GSettings            *settings;
-  GSignalGroup         *session_signals;
-
-  /* Set while the widgets are filled from the session, so that their
-   * change handlers do not apply the values back. */
-  gboolean              syncing;
-  gboolean              signing_in;
-
-  /* A port being typed: applied once typing pauses (3, 30, 302, 3025
-   * would otherwise restart the server four times, three of them on a
-   * port nobody meant). */
-  guint                 port_source;
-  guint                 pending_port;
-
-  /* A restart of the callback server under way, cancelled (for this
-   * window only: the restart goes on) when the window goes. */
-  GCancellable         *restart_cancellable;
-
-  /* The running check of the public URL; cancelled when the URL changes or
-   * the window goes. */
-  GCancellable         *check_cancellable;
-
-  /* The search for a running tunnel to offer (found_url), for the port the
-   * callback server listens on (find_port). */
-  GCancellable         *find_cancellable;
-  guint                 find_port;
-  char                 *found_url;
-  OsaisTunnelKind       found_kind;
-  guint                 found_port;   /* where it forwards; 0: it does not say */
-
-  /* Template widgets */
-  AdwActionRow         *account_status_row;
-  GtkWidget            *sign_out_button;
-  GtkCheckButton       *offline_check;
-  GtkCheckButton       *demo_check;
-  GtkCheckButton       *account_check;
-  AdwEntryRow          *token_row;
-  AdwPasswordEntryRow  *secret_row;
-  GtkLabel             *sign_in_error_label;
-  GtkSpinner           *sign_in_spinner;
-  AdwEntryRow          *origin_row;
-  GtkLabel             *origin_error_label;
-  AdwActionRow         *server_status_row;
-  AdwEntryRow          *listen_address_row;
-  GtkSpinButton        *port_spin;
-  AdwEntryRow          *public_url_row;
-  AdwActionRow         *check_row;
-  AdwActionRow         *tunnel_row;
-  GtkWidget            *use_tunnel_button;
-  GtkSpinner           *check_spinner;
-  AdwActionRow         *notify_url_row;
-  AdwActionRow         *upload_url_row;
-  GtkLabel             *server_error_label;
-  GtkSwitch            *notifications_switch;
-  GtkSwitch            *keep_receiving_switch;
-};
 
 G_DEFINE_FINAL_TYPE (OsaisPreferencesWindow, osais_preferences_window,
                      ADW_TYPE_PREFERENCES_WINDOW)
@@ -119,9 +61,9 @@ osais_preferences_window_show_sign_in (OsaisPreferencesWindow *self)
 }
 
 /* Shows @message under a group of fields, or hides it when NULL. */
-static void
-set_inline_error (GtkLabel   *label,
-                  const char *message)
+void
+_osais_preferences_window_set_inline_error (GtkLabel   *label,
+                                            const char *message)
 {
   gtk_label_set_label (label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
@@ -505,266 +447,6 @@ sync_from_session (OsaisPreferencesWindow *self)
   update_tunnel_search (self);
 }
 
-/* Account ----------------------------------------------------------------- */
-
-static void
-sign_out_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
-
-  osais_sign_out (GTK_WINDOW (self), self->session, self->settings);
-}
-
-static void
-apply_account_mode (OsaisPreferencesWindow *self,
-                    OsaisAccountMode        mode)
-{
-  if (osais_session_get_account_mode (self->session) == mode)
-    return;
-
-  g_settings_set_enum (self->settings, "account-mode", mode);
-  osais_session_set_account_mode (self->session, mode);
-  osais_login_failure_log_in (self->session);
-}
-
-static void
-mode_toggled_cb (OsaisPreferencesWindow *self,
-                 GtkCheckButton         *button)
-{
-  if (self->syncing || !gtk_check_button_get_active (button))
-    return;
-
-  if (button == self->offline_check)
-    apply_account_mode (self, OSAIS_ACCOUNT_MODE_OFFLINE);
-  else if (button == self->demo_check)
-    apply_account_mode (self, OSAIS_ACCOUNT_MODE_DEMO);
-  /* "Your Client App" only shows the sign-in fields: the account is used
-   * once Sign In succeeds. */
-}
-
-static void
-update_sign_in_action (OsaisPreferencesWindow *self)
-{
-  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-in",
-                                 !self->signing_in && *token != '\0');
-}
-
-static void
-set_signing_in (OsaisPreferencesWindow *self,
-                gboolean                signing_in)
-{
-  self->signing_in = signing_in;
-  gtk_spinner_set_spinning (self->sign_in_spinner, signing_in);
-  update_sign_in_action (self);
-}
-
-static void
-credentials_changed_cb (OsaisPreferencesWindow *self)
-{
-  set_inline_error (self->sign_in_error_label, NULL);
-  update_sign_in_action (self);
-}
-
-static void
-credentials_activated_cb (OsaisPreferencesWindow *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "preferences.sign-in", NULL);
-}
-
-typedef struct
-{
-  OsaisPreferencesWindow *self;
-  char                   *token;
-  char                   *secret;
-  char                   *previous_token;
-  gboolean                save_secret;
-} SignIn;
-
-static void
-sign_in_free (SignIn *sign_in)
-{
-  g_clear_object (&sign_in->self);
-  g_free (sign_in->token);
-  g_clear_pointer (&sign_in->secret, osais_secret_free);
-  g_free (sign_in->previous_token);
-  g_free (sign_in);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SignIn, sign_in_free)
-
-/* TRUE once the window was closed: its widgets are gone, but what the user
- * did (a login that succeeded) still counts. */
-static gboolean
-is_disposed (OsaisPreferencesWindow *self)
-{
-  return self->token_row == NULL;
-}
-
-static void
-secret_cleared_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!osais_secret_clear_finish (result, &error))
-    g_debug ("The previous token's secret stays in the keyring: %s", error->message);
-}
-
-static void
-secret_stored_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(SignIn) sign_in = user_data;
-  OsaisPreferencesWindow *self = sign_in->self;
-  g_autoptr(GError) error = NULL;
-
-  if (!osais_secret_store_finish (result, &error))
-    {
-      AdwToast *toast;
-
-      /* Never a file instead: the account works until the app quits. */
-      g_debug ("%s", error->message);
-      if (is_disposed (self))
-        return;
-      toast = adw_toast_new (_("Signed in until you quit: no keyring keeps the secret"));
-      adw_toast_set_timeout (toast, 0);
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
-      return;
-    }
-
-  /* A new token replaces the old one: its secret is of no further use. */
-  if (sign_in->previous_token != NULL && *sign_in->previous_token != '\0'
-      && g_strcmp0 (sign_in->previous_token, sign_in->token) != 0)
-    osais_secret_clear_async (sign_in->previous_token, NULL, secret_cleared_cb, NULL);
-}
-
-static void
-signed_in_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(SignIn) sign_in = user_data;
-  OsaisPreferencesWindow *self = sign_in->self;
-  g_autoptr(GError) error = NULL;
-
-  if (!osais_session_log_in_finish (OSAIS_SESSION (object), result, &error))
-    {
-      if (is_disposed (self))
-        return;
-      set_signing_in (self, FALSE);
-      /* A newer login (another mode chosen meanwhile) says nothing about
-       * these credentials. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_autofree char *advice = NULL;
-
-          advice = osais_login_failure_dup_advice (osais_session_get_server_origin (self->session),
-                                                   error);
-          set_inline_error (self->sign_in_error_label, advice);
-        }
-      return;
-    }
-
-  g_settings_set_string (self->settings, "client-token", sign_in->token);
-  g_settings_set_enum (self->settings, "account-mode", OSAIS_ACCOUNT_MODE_ACCOUNT);
-  if (sign_in->save_secret)
-    {
-      SignIn *store = g_steal_pointer (&sign_in);
-
-      osais_secret_store_async (store->token, store->secret, NULL, secret_stored_cb, store);
-    }
-
-  if (is_disposed (self))
-    return;
-  set_signing_in (self, FALSE);
-  gtk_editable_set_text (GTK_EDITABLE (self->secret_row), "");
-}
-
-static void
-log_in_with (SignIn *sign_in)
-{
-  OsaisPreferencesWindow *self = sign_in->self;
-
-  osais_session_set_credentials (self->session, sign_in->token, sign_in->secret);
-  osais_session_set_account_mode (self->session, OSAIS_ACCOUNT_MODE_ACCOUNT);
-  /* No cancellable: closing the window does not take back a sign-in. */
-  osais_session_log_in_async (self->session, NULL, signed_in_cb, sign_in);
-}
-
-static void
-secret_found_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(SignIn) sign_in = user_data;
-  OsaisPreferencesWindow *self = sign_in->self;
-  g_autoptr(GError) error = NULL;
-
-  sign_in->secret = osais_secret_lookup_finish (result, &error);
-  if (sign_in->secret == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      if (is_disposed (self))
-        return;
-      set_signing_in (self, FALSE);
-      if (error != NULL)
-        text = g_strdup_printf (_("%s. Enter the client secret to sign in."), error->message);
-      else
-        text = g_strdup (_("Enter the client secret: the keyring has none for this token."));
-      set_inline_error (self->sign_in_error_label, text);
-      return;
-    }
-
-  log_in_with (g_steal_pointer (&sign_in));
-}
-
-static void
-sign_in_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
-  g_autofree char *token = NULL;
-  const char *secret = gtk_editable_get_text (GTK_EDITABLE (self->secret_row));
-  SignIn *sign_in;
-
-  if (self->signing_in)
-    return;
-
-  token = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->token_row))));
-  if (*token == '\0')
-    {
-      set_inline_error (self->sign_in_error_label, _("Enter the client token."));
-      return;
-    }
-
-  set_inline_error (self->sign_in_error_label, NULL);
-  set_signing_in (self, TRUE);
-
-  sign_in = g_new0 (SignIn, 1);
-  sign_in->self = g_object_ref (self);
-  sign_in->token = g_steal_pointer (&token);
-  sign_in->previous_token = g_settings_get_string (self->settings, "client-token");
-
-  /* An empty secret field signs in with the secret the keyring keeps. */
-  if (*secret == '\0')
-    {
-      osais_secret_lookup_async (sign_in->token, NULL, secret_found_cb, sign_in);
-      return;
-    }
-
-  sign_in->secret = g_strdup (secret);
-  sign_in->save_secret = TRUE;
-  log_in_with (sign_in);
-}
-
 /* Server ------------------------------------------------------------------ */
 
 static char *
@@ -783,7 +465,8 @@ origin_apply_cb (OsaisPreferencesWindow *self)
 
   origin = osais_client_normalize_origin (text, &error);
   set_row_error (GTK_WIDGET (self->origin_row), origin == NULL);
-  set_inline_error (self->origin_error_label, origin == NULL ? error->message : NULL);
+  _osais_preferences_window_set_inline_error (self->origin_error_label,
+                                              origin == NULL ? error->message : NULL);
   if (origin == NULL)
     return;
 
@@ -828,10 +511,11 @@ server_restarted_cb (GObject      *object,
       message = g_strdup_printf (_("Another program uses port %u. Choose another port, or 0 "
                                    "for any free one."),
                                  osais_session_get_listen_port (self->session));
-      set_inline_error (self->server_error_label, message);
+      _osais_preferences_window_set_inline_error (self->server_error_label, message);
     }
   else
-    set_inline_error (self->server_error_label, error != NULL ? error->message : NULL);
+    _osais_preferences_window_set_inline_error (self->server_error_label,
+                                                error != NULL ? error->message : NULL);
   update_server_status (self);
 }
 
@@ -845,7 +529,7 @@ restart_server (OsaisPreferencesWindow *self)
   /* Restarts asked for before the first is done share its start. */
   if (self->restart_cancellable == NULL)
     self->restart_cancellable = g_cancellable_new ();
-  set_inline_error (self->server_error_label, NULL);
+  _osais_preferences_window_set_inline_error (self->server_error_label, NULL);
   osais_session_restart_server_async (self->session, self->restart_cancellable,
                                       server_restarted_cb, self);
   update_server_status (self);
@@ -859,8 +543,9 @@ listen_address_apply_cb (OsaisPreferencesWindow *self)
   if (*address == '\0')
     {
       set_row_error (GTK_WIDGET (self->listen_address_row), TRUE);
-      set_inline_error (self->server_error_label,
-                        _("Enter the address to listen on, such as 127.0.0.1 or 0.0.0.0."));
+      _osais_preferences_window_set_inline_error (self->server_error_label,
+                                                  _("Enter the address to listen on, such as "
+                                                    "127.0.0.1 or 0.0.0.0."));
       return;
     }
 
@@ -969,12 +654,12 @@ public_url_apply_cb (OsaisPreferencesWindow *self)
   if (!check_public_url (text, &error))
     {
       set_row_error (GTK_WIDGET (self->public_url_row), TRUE);
-      set_inline_error (self->server_error_label, error->message);
+      _osais_preferences_window_set_inline_error (self->server_error_label, error->message);
       return;
     }
 
   set_row_error (GTK_WIDGET (self->public_url_row), FALSE);
-  set_inline_error (self->server_error_label, NULL);
+  _osais_preferences_window_set_inline_error (self->server_error_label, NULL);
   g_settings_set_string (self->settings, "public-url", text);
   /* The running server takes it at once: no restart, only a new check. */
   osais_session_set_public_url (self->session, *text != '\0' ? text : NULL);
@@ -1018,7 +703,7 @@ osais_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   g_signal_group_set_target (self->session_signals, self->session);
   sync_from_session (self);
-  update_sign_in_action (self);
+  _osais_preferences_window_update_sign_in_action (self);
 }
 
 static void
@@ -1163,17 +848,13 @@ osais_preferences_window_class_init (OsaisPreferencesWindowClass *klass)
                                         notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, OsaisPreferencesWindow,
                                         keep_receiving_switch);
-  gtk_widget_class_bind_template_callback (widget_class, mode_toggled_cb);
-  gtk_widget_class_bind_template_callback (widget_class, credentials_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, credentials_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, origin_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, listen_address_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, port_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, port_text_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, public_url_apply_cb);
 
-  gtk_widget_class_install_action (widget_class, "preferences.sign-in", NULL, sign_in_action);
-  gtk_widget_class_install_action (widget_class, "preferences.sign-out", NULL, sign_out_action);
+  _osais_preferences_window_class_account_init (widget_class);
   gtk_widget_class_install_action (widget_class, "preferences.copy-url", "s", copy_url_action);
   gtk_widget_class_install_action (widget_class, "preferences.check-url", NULL, check_url_action);
   gtk_widget_class_install_action (widget_class, "preferences.use-tunnel", NULL,

@@ -16,66 +16,8 @@
 #include "osais-input-well.h"
 #include "osais-param-format.h"
 #include "osais-prompt-history.h"
-#include "osais-request-form.h"
+#include "osais-request-form-private.h"
 #include "osais-style-popover.h"
-
-/* Linked toggles per line: short labels fit six in the sidebar, longer
- * ones ("512x512") three. */
-#define TOGGLES_PER_LINE_SHORT 6
-#define TOGGLES_PER_LINE_LONG  3
-
-typedef enum
-{
-  FIELD_PROMPT,
-  FIELD_ENTRY,
-  FIELD_SLIDER,
-  FIELD_TOGGLES,
-  FIELD_SEED,
-} FieldKind;
-
-/* One parameter's widgets. */
-typedef struct
-{
-  OsaisRequestForm       *form;
-  const OsaisEngineParam *param;
-  FieldKind               kind;
-  GtkWidget              *row;       /* shown or hidden by conditional, marked on error */
-  GtkEditable            *editable;  /* ENTRY, SEED */
-  GtkRange               *scale;     /* SLIDER */
-  GtkLabel               *value_label;
-  GPtrArray              *toggles;   /* TOGGLES: GtkToggleButton, one per accept value */
-} Field;
-
-struct _OsaisRequestForm
-{
-  AdwBin          parent_instance;
-
-  OsaisEngine    *engine;
-  GPtrArray      *fields;        /* Field */
-  GPtrArray      *groups;        /* the generated groups, to remove */
-  char           *invalid_reason;
-  char           *last_seed;
-  gboolean        valid;
-  gboolean        updating;      /* filling fields: validate once at the end */
-  GtkTextBuffer  *prompt_buffer; /* the prompt_view's */
-  const OsaisEngineParam *prompt_param;
-
-  /* Template widgets */
-  AdwStatusPage  *empty_page;
-  GtkWidget      *prompt_box;
-  GtkLabel       *prompt_title;
-  GtkWidget      *prompt_frame;
-  GtkTextView    *prompt_view;
-  GtkLabel       *prompt_placeholder;
-  GtkLabel       *prompt_error;
-  AdwPreferencesGroup *input_group;
-  OsaisInputWell *input_well;
-  GtkBox         *params_box;
-  GtkLabel       *reason_label;
-  OsaisPromptHistory *prompt_history;
-  OsaisStylePopover *style_popover;
-  GtkLabel       *cost_label;
-};
 
 G_DEFINE_FINAL_TYPE (OsaisRequestForm, osais_request_form, ADW_TYPE_BIN)
 
@@ -105,15 +47,15 @@ field_free (Field *field)
   g_free (field);
 }
 
-static gboolean
-param_is_seed (const OsaisEngineParam *param)
+gboolean
+_osais_request_form_param_is_seed (const OsaisEngineParam *param)
 {
   return param->type == OSAIS_PARAM_TYPE_FUNCTION && param->sent;
 }
 
 /* A JSON scalar as the text a person would type. */
-static char *
-scalar_to_text (JsonNode *node)
+char *
+_osais_request_form_scalar_to_text (JsonNode *node)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -216,7 +158,8 @@ field_dup_text (OsaisRequestForm *self,
       for (guint i = 0; i < field->toggles->len; i++)
         {
           if (gtk_toggle_button_get_active (g_ptr_array_index (field->toggles, i)))
-            text = scalar_to_text (g_ptr_array_index (field->param->accept_values, i));
+            text = _osais_request_form_scalar_to_text (
+              g_ptr_array_index (field->param->accept_values, i));
         }
       break;
 
@@ -261,8 +204,8 @@ field_set_text (OsaisRequestForm *self,
         break;
       for (guint i = 0; i < field->toggles->len; i++)
         {
-          g_autofree char *value = scalar_to_text (g_ptr_array_index (field->param->accept_values,
-                                                                      i));
+          JsonNode *accepted = g_ptr_array_index (field->param->accept_values, i);
+          g_autofree char *value = _osais_request_form_scalar_to_text (accepted);
           gboolean same = g_strcmp0 (value, text) == 0
                           || (field->param->type != OSAIS_PARAM_TYPE_STRING
                               && value != NULL
@@ -278,14 +221,14 @@ field_set_text (OsaisRequestForm *self,
     }
 }
 
-static void
-field_reset (OsaisRequestForm *self,
-             Field            *field)
+void
+_osais_request_form_field_reset (OsaisRequestForm *self,
+                                 Field            *field)
 {
   g_autofree char *text = NULL;
 
   if (field->kind != FIELD_SEED)
-    text = scalar_to_text (field->param->default_value);
+    text = _osais_request_form_scalar_to_text (field->param->default_value);
 
   if (field->kind == FIELD_SLIDER && text == NULL)
     gtk_range_set_value (field->scale, field->param->min);
@@ -393,6 +336,24 @@ osais_request_form_dup_values (OsaisRequestForm *self)
 
 /* Validation -------------------------------------------------------------- */
 
+char *
+osais_request_form_dup_values_json (OsaisRequestForm *self)
+{
+  g_autoptr(GHashTable) values = osais_request_form_dup_values (self);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  g_hash_table_iter_init (&iter, values);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    if (value != NULL)
+      json_object_set_string_member (object, name, value);
+  root = json_node_init_object (json_node_alloc (), object);
+
+  return json_to_string (root, FALSE);
+}
+
 static void
 field_mark (OsaisRequestForm *self,
             Field            *field,
@@ -467,8 +428,8 @@ set_validity (OsaisRequestForm *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALID]);
 }
 
-static void
-validate (OsaisRequestForm *self)
+void
+_osais_request_form_validate (OsaisRequestForm *self)
 {
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(JsonObject) request = NULL;
@@ -596,12 +557,12 @@ update_form (OsaisRequestForm *self)
     return;
 
   update_conditionals (self);
-  validate (self);
+  _osais_request_form_validate (self);
 }
 
-static void
-field_changed (OsaisRequestForm *self,
-               Field            *field)
+void
+_osais_request_form_field_changed (OsaisRequestForm *self,
+                                   Field            *field)
 {
   if (self->updating)
     return;
@@ -614,56 +575,18 @@ field_changed (OsaisRequestForm *self,
   update_form (self);
 }
 
-static void
-prompt_changed_cb (OsaisRequestForm *self)
+void
+_osais_request_form_prompt_changed (OsaisRequestForm *self)
 {
   gtk_widget_set_visible (GTK_WIDGET (self->prompt_placeholder),
                           gtk_text_buffer_get_char_count (self->prompt_buffer) == 0);
 
   if (self->prompt_param != NULL)
-    field_changed (self, find_field (self, self->prompt_param->name));
+    _osais_request_form_field_changed (self, find_field (self, self->prompt_param->name));
 }
 
-static void
-editable_changed_cb (GtkEditable *editable,
-                     Field       *field)
-{
-  field_changed (field->form, field);
-}
-
-static void
-slider_changed_cb (GtkRange *scale,
-                   Field    *field)
-{
-  g_autoptr(JsonNode) value = json_node_new (JSON_NODE_VALUE);
-  g_autofree char *shown = NULL;
-
-  /* Shown as the image details show the value sent. */
-  if (field->param->type == OSAIS_PARAM_TYPE_INT)
-    json_node_set_int (value, (gint64) round (gtk_range_get_value (scale)));
-  else
-    json_node_set_double (value, gtk_range_get_value (scale));
-  shown = osais_param_format_value (field->param, value);
-
-  gtk_label_set_label (field->value_label, shown);
-  field_changed (field->form, field);
-}
-
-static void
-toggle_changed_cb (GtkToggleButton *toggle,
-                   Field           *field)
-{
-  /* A radio says "checked"; GtkToggleButton only keeps "pressed" up to date. */
-  gtk_accessible_update_state (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_STATE_CHECKED,
-                               gtk_toggle_button_get_active (toggle), -1);
-
-  /* The group emits twice (off, then on); only the new choice counts. */
-  if (gtk_toggle_button_get_active (toggle))
-    field_changed (field->form, field);
-}
-
-static void
-input_changed_cb (OsaisRequestForm *self)
+void
+_osais_request_form_input_changed (OsaisRequestForm *self)
 {
   const OsaisEngineParam *input_param = NULL;
 
@@ -684,451 +607,8 @@ input_changed_cb (OsaisRequestForm *self)
 static void
 has_input_changed_cb (OsaisRequestForm *self)
 {
-  input_changed_cb (self);
+  _osais_request_form_input_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_INPUT]);
-}
-
-/* Building the form ------------------------------------------------------- */
-
-static void
-add_field (OsaisRequestForm       *self,
-           const OsaisEngineParam *param,
-           FieldKind               kind,
-           GtkWidget              *row)
-{
-  Field *field = g_new0 (Field, 1);
-
-  field->form = self;
-  field->param = param;
-  field->kind = kind;
-  field->row = row;
-  g_ptr_array_add (self->fields, field);
-}
-
-static GtkWidget *
-add_group (OsaisRequestForm *self,
-           const char       *title,
-           const char       *description)
-{
-  GtkWidget *group = adw_preferences_group_new ();
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
-  gtk_box_append (self->params_box, group);
-  g_ptr_array_add (self->groups, group);
-
-  return group;
-}
-
-/* GtkRange takes every scroll over it, focused or not, so scrolling down the
- * form changed whichever slider passed under the pointer (Step Count went
- * from 20 to 1). This controller runs before the range's own, in the
- * capture phase: while the slider has the keyboard focus (the user clicked
- * or tabbed to it) the scroll is the slider's; otherwise it scrolls the form
- * instead, by the step GtkScrolledWindow uses, and never reaches the range.
- * Stopping the event in the capture phase keeps it from the scrolled window
- * too, hence the scrolling done here. */
-static gboolean
-slider_scroll_cb (GtkEventControllerScroll *controller,
-                  double                    dx,
-                  double                    dy,
-                  GtkWidget                *scale)
-{
-  GtkWidget *scrolled;
-  GtkAdjustment *adjustment;
-  double step = 1;
-
-  if (gtk_widget_has_focus (scale))
-    return GDK_EVENT_PROPAGATE;
-
-  scrolled = gtk_widget_get_ancestor (scale, GTK_TYPE_SCROLLED_WINDOW);
-  if (scrolled == NULL)
-    return GDK_EVENT_STOP;
-
-  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-  /* A wheel's notch moves by page^(2/3), as GtkScrolledWindow does; a
-   * touchpad's deltas are already in pixels. */
-  if (gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL)
-    step = pow (gtk_adjustment_get_page_size (adjustment), 2.0 / 3.0);
-  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + dy * step);
-
-  return GDK_EVENT_STOP;
-}
-
-static void
-build_slider (OsaisRequestForm       *self,
-              const OsaisEngineParam *param,
-              GtkWidget              *group)
-{
-  GtkWidget *row = adw_action_row_new ();
-  const char *tooltip = osais_engine_param_get_tooltip (param);
-  GtkWidget *scale;
-  GtkWidget *label;
-  GtkEventController *scroll;
-  Field *field;
-  double min = param->has_range ? param->min : 0;
-  double max = param->has_range ? param->max : 100;
-  double step = param->type == OSAIS_PARAM_TYPE_INT ? 1 : 0.01;
-
-  if (param->has_accept_max && param->accept_max < max)
-    max = param->accept_max;
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), osais_param_format_title (param));
-  if (tooltip != NULL && *tooltip != '\0')
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), tooltip);
-
-  scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, min, max, step);
-  gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
-  gtk_range_set_round_digits (GTK_RANGE (scale), param->type == OSAIS_PARAM_TYPE_INT ? 0 : 2);
-  gtk_widget_set_hexpand (scale, TRUE);
-  gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
-  gtk_widget_set_size_request (scale, 100, -1);
-  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
-  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
-  g_signal_connect (scroll, "scroll", G_CALLBACK (slider_scroll_cb), scale);
-  gtk_widget_add_controller (scale, scroll);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (scale),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, osais_param_format_title (param),
-                                  -1);
-
-  label = gtk_label_new (NULL);
-  gtk_label_set_width_chars (GTK_LABEL (label), 6);
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_widget_add_css_class (label, "dim-label");
-
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), scale);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-
-  add_field (self, param, FIELD_SLIDER, row);
-  field = g_ptr_array_index (self->fields, self->fields->len - 1);
-  field->scale = GTK_RANGE (scale);
-  field->value_label = GTK_LABEL (label);
-  g_signal_connect (scale, "value-changed", G_CALLBACK (slider_changed_cb), field);
-}
-
-static void
-build_entry (OsaisRequestForm       *self,
-             const OsaisEngineParam *param,
-             GtkWidget              *group)
-{
-  GtkWidget *row = adw_entry_row_new ();
-  const char *tooltip = osais_engine_param_get_tooltip (param);
-  Field *field;
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), osais_param_format_title (param));
-  if (tooltip != NULL && *tooltip != '\0')
-    gtk_widget_set_tooltip_text (row, tooltip);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-
-  add_field (self, param, FIELD_ENTRY, row);
-  field = g_ptr_array_index (self->fields, self->fields->len - 1);
-  field->editable = GTK_EDITABLE (row);
-  g_signal_connect (row, "changed", G_CALLBACK (editable_changed_cb), field);
-}
-
-static void
-random_seed_clicked_cb (GtkButton *button,
-                        Field     *field)
-{
-  gtk_editable_set_text (field->editable, "");
-}
-
-static void
-build_seed (OsaisRequestForm       *self,
-            const OsaisEngineParam *param,
-            GtkWidget              *group)
-{
-  GtkWidget *row = adw_entry_row_new ();
-  GtkWidget *random_button;
-  GtkWidget *reuse_button;
-  Field *field;
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Seed (empty: random)"));
-  gtk_editable_set_width_chars (GTK_EDITABLE (row), 10);
-
-  random_button = gtk_button_new_from_icon_name ("media-playlist-shuffle-symbolic");
-  gtk_widget_set_valign (random_button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (random_button, _("Random Seed"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (random_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Random Seed"), -1);
-  gtk_widget_add_css_class (random_button, "flat");
-
-  reuse_button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
-  gtk_widget_set_valign (reuse_button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (reuse_button, _("Reuse Last Seed"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (reuse_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reuse Last Seed"), -1);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (reuse_button), "form.reuse-seed");
-  gtk_widget_add_css_class (reuse_button, "flat");
-
-  adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), random_button);
-  adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), reuse_button);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-
-  add_field (self, param, FIELD_SEED, row);
-  field = g_ptr_array_index (self->fields, self->fields->len - 1);
-  field->editable = GTK_EDITABLE (row);
-  g_signal_connect (row, "changed", G_CALLBACK (editable_changed_cb), field);
-  g_signal_connect (random_button, "clicked", G_CALLBACK (random_seed_clicked_cb), field);
-}
-
-static void
-build_toggles (OsaisRequestForm       *self,
-               const OsaisEngineParam *param)
-{
-  const char *tooltip = osais_engine_param_get_tooltip (param);
-  const char *unit = osais_engine_param_get_unit (param);
-  GtkWidget *group;
-  GtkWidget *lines;
-  GtkWidget *line = NULL;
-  GtkToggleButton *first = NULL;
-  Field *field;
-  guint per_line = TOGGLES_PER_LINE_SHORT;
-  guint n = param->accept_values->len;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *value = scalar_to_text (g_ptr_array_index (param->accept_values, i));
-      const char *label = osais_engine_param_get_choice_label (param, i);
-
-      if (label == NULL)
-        label = value;
-
-      if (label != NULL && g_utf8_strlen (label, -1) > 3)
-        per_line = TOGGLES_PER_LINE_LONG;
-    }
-
-  group = add_group (self, osais_param_format_title (param),
-                     tooltip != NULL && *tooltip != '\0' ? tooltip : NULL);
-
-  /* One choice of several, as radio buttons are: said so to screen readers
-   * (a group of "radio button, checked / not checked"), drawn as the linked
-   * toggles GNOME uses for a few short choices. */
-  lines = g_object_new (GTK_TYPE_BOX,
-                        "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO_GROUP,
-                        "orientation", GTK_ORIENTATION_VERTICAL,
-                        "spacing", 6,
-                        NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (lines),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, osais_param_format_title (param),
-                                  -1);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), lines);
-
-  add_field (self, param, FIELD_TOGGLES, group);
-  field = g_ptr_array_index (self->fields, self->fields->len - 1);
-  field->toggles = g_ptr_array_new ();
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *value = scalar_to_text (g_ptr_array_index (param->accept_values, i));
-      g_autofree char *label = NULL;
-      GtkWidget *toggle;
-
-      if (osais_engine_param_get_choice_label (param, i) != NULL)
-        label = g_strdup (osais_engine_param_get_choice_label (param, i));
-      else if (unit != NULL && *unit != '\0')
-        label = g_strdup_printf ("%s %s", value, unit);
-      else
-        label = g_strdup (value);
-
-      if (i % per_line == 0)
-        {
-          line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-          gtk_box_set_homogeneous (GTK_BOX (line), TRUE);
-          gtk_widget_add_css_class (line, "linked");
-          gtk_box_append (GTK_BOX (lines), line);
-        }
-
-      toggle = g_object_new (GTK_TYPE_TOGGLE_BUTTON,
-                             "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO,
-                             "label", label,
-                             NULL);
-      gtk_accessible_update_state (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_STATE_CHECKED, FALSE,
-                                   -1);
-      if (first == NULL)
-        first = GTK_TOGGLE_BUTTON (toggle);
-      else
-        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (toggle), first);
-      gtk_box_append (GTK_BOX (line), toggle);
-      g_ptr_array_add (field->toggles, toggle);
-      g_signal_connect (toggle, "toggled", G_CALLBACK (toggle_changed_cb), field);
-    }
-}
-
-static void
-clear_fields (OsaisRequestForm *self)
-{
-  if (self->groups != NULL)
-    {
-      for (guint i = 0; i < self->groups->len; i++)
-        gtk_box_remove (self->params_box, g_ptr_array_index (self->groups, i));
-      g_ptr_array_set_size (self->groups, 0);
-    }
-  if (self->fields != NULL)
-    g_ptr_array_set_size (self->fields, 0);
-  self->prompt_param = NULL;
-  osais_prompt_history_set_key (self->prompt_history, NULL);
-}
-
-static void
-show_cost (OsaisRequestForm *self)
-{
-  g_autofree char *cost = osais_cost_describe (self->engine);
-
-  gtk_label_set_label (self->cost_label, cost != NULL ? cost : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->cost_label), cost != NULL);
-}
-
-static char *
-describe_input_limits (const OsaisEngineParam *param)
-{
-  GString *str = g_string_new (NULL);
-
-  if (param->filter_ext != NULL && param->filter_ext[0] != NULL)
-    {
-      gboolean png = FALSE, jpeg = FALSE, webp = FALSE;
-
-      for (guint i = 0; param->filter_ext[i] != NULL; i++)
-        {
-          const char *ext = param->filter_ext[i] + (param->filter_ext[i][0] == '.');
-
-          png |= g_ascii_strcasecmp (ext, "png") == 0;
-          jpeg |= g_ascii_strcasecmp (ext, "jpg") == 0 || g_ascii_strcasecmp (ext, "jpeg") == 0;
-          webp |= g_ascii_strcasecmp (ext, "webp") == 0;
-        }
-
-      /* TRANSLATORS: the image types an engine takes */
-      if (png && jpeg && !webp)
-        g_string_append (str, _("PNG or JPEG"));
-      else if (png && !jpeg && !webp)
-        g_string_append (str, _("PNG only"));
-      else if (!png && jpeg && !webp)
-        g_string_append (str, _("JPEG only"));
-      else
-        g_string_append (str, _("PNG, JPEG or WebP"));
-    }
-  else
-    g_string_append (str, _("PNG, JPEG or WebP"));
-
-  if (param->min_width > 0 || param->min_height > 0)
-    g_string_append_printf (str, _(", at least %u×%u"), param->min_width, param->min_height);
-  if (param->max_width > 0 || param->max_height > 0)
-    g_string_append_printf (str, _(", at most %u×%u"), param->max_width, param->max_height);
-  if (param->max_kb > 0)
-    g_string_append_printf (str, _(", up to %u KB"), param->max_kb);
-
-  return g_string_free (str, FALSE);
-}
-
-static void
-build_form (OsaisRequestForm *self)
-{
-  const OsaisEngineParam *input_param;
-  GtkWidget *settings = NULL;
-  guint n_params;
-
-  self->updating = TRUE;
-  clear_fields (self);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->empty_page), self->engine == NULL);
-  gtk_widget_set_visible (self->prompt_box, FALSE);
-  osais_input_well_set_engine (self->input_well, self->engine);
-  show_cost (self);
-
-  if (self->engine == NULL)
-    {
-      self->updating = FALSE;
-      input_changed_cb (self);
-      validate (self);
-      return;
-    }
-
-  input_param = osais_engine_get_input_param (self->engine);
-  if (input_param != NULL)
-    {
-      gboolean limited = input_param->filter_ext != NULL || input_param->max_kb > 0
-                         || input_param->min_width > 0 || input_param->min_height > 0
-                         || input_param->max_width > 0 || input_param->max_height > 0;
-      g_autofree char *limits = limited ? describe_input_limits (input_param) : NULL;
-      const char *title = osais_engine_param_get_title (input_param);
-
-      adw_preferences_group_set_title (self->input_group,
-                                       title != NULL ? title : _("Input Image"));
-      adw_preferences_group_set_description (self->input_group, limits);
-    }
-
-  n_params = osais_engine_get_n_params (self->engine);
-  for (guint i = 0; i < n_params; i++)
-    {
-      const OsaisEngineParam *param = osais_engine_get_param (self->engine, i);
-
-      if (!param->sent)
-        continue;
-
-      switch (param->widget)
-        {
-        case OSAIS_PARAM_WIDGET_EDIT:
-          if (self->prompt_param == NULL && param->type == OSAIS_PARAM_TYPE_STRING)
-            {
-              const char *placeholder = osais_engine_param_get_placeholder (param);
-
-              /* The first text field is the prompt: multi-line, on top. */
-              self->prompt_param = param;
-              osais_prompt_history_set_key (self->prompt_history, param->name);
-              gtk_label_set_label (self->prompt_title, osais_param_format_title (param));
-              gtk_label_set_label (self->prompt_placeholder,
-                                   placeholder != NULL ? placeholder : "");
-              gtk_accessible_update_property (GTK_ACCESSIBLE (self->prompt_view),
-                                              GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                              osais_param_format_title (param),
-                                              GTK_ACCESSIBLE_PROPERTY_PLACEHOLDER,
-                                              placeholder,
-                                              -1);
-              gtk_widget_set_visible (self->prompt_box, TRUE);
-              add_field (self, param, FIELD_PROMPT, self->prompt_box);
-            }
-          else
-            {
-              if (settings == NULL)
-                settings = add_group (self, _("Settings"), NULL);
-              build_entry (self, param, settings);
-            }
-          break;
-
-        case OSAIS_PARAM_WIDGET_RANGE_SLIDER:
-          if (settings == NULL)
-            settings = add_group (self, _("Settings"), NULL);
-          build_slider (self, param, settings);
-          break;
-
-        case OSAIS_PARAM_WIDGET_MULTI_TOGGLE:
-          if (param->accept_values != NULL && param->accept_values->len > 0)
-            build_toggles (self, param);
-          break;
-
-        case OSAIS_PARAM_WIDGET_NONE:
-          if (param_is_seed (param))
-            {
-              if (settings == NULL)
-                settings = add_group (self, _("Settings"), NULL);
-              build_seed (self, param, settings);
-            }
-          break;
-
-        case OSAIS_PARAM_WIDGET_SELECT_PICTURE:
-        default:
-          break;
-        }
-    }
-
-  for (guint i = 0; i < self->fields->len; i++)
-    field_reset (self, g_ptr_array_index (self->fields, i));
-  prompt_changed_cb (self);
-
-  self->updating = FALSE;
-  input_changed_cb (self);
 }
 
 /* Public API -------------------------------------------------------------- */
@@ -1152,9 +632,10 @@ osais_request_form_set_engine (OsaisRequestForm *self,
     return;
 
   /* The fields point into the old engine's params: drop them first. */
-  clear_fields (self);
+  _osais_request_form_clear_fields (self);
   g_set_object (&self->engine, engine);
-  build_form (self);
+  _osais_request_form_build_fields (self);
+  osais_style_popover_set_engine (self->style_popover, engine);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
 }
@@ -1221,11 +702,11 @@ osais_request_form_set_values_from_json (OsaisRequestForm *self,
                                            scalar_to_double (node, field->param->min)));
         }
       else
-        text = scalar_to_text (node);
+        text = _osais_request_form_scalar_to_text (node);
 
       field_set_text (self, field, text);
     }
-  prompt_changed_cb (self);
+  _osais_request_form_prompt_changed (self);
   self->updating = FALSE;
 
   update_form (self);
@@ -1248,7 +729,7 @@ osais_request_form_set_input_file (OsaisRequestForm *self,
   g_return_if_fail (G_IS_FILE (file));
 
   osais_input_well_set_file (self->input_well, file);
-  input_changed_cb (self);
+  _osais_request_form_input_changed (self);
 }
 
 void
@@ -1259,7 +740,7 @@ osais_request_form_set_input_bytes (OsaisRequestForm *self,
   g_return_if_fail (bytes != NULL);
 
   osais_input_well_set_bytes (self->input_well, bytes);
-  input_changed_cb (self);
+  _osais_request_form_input_changed (self);
 }
 
 gboolean
@@ -1277,12 +758,12 @@ osais_request_form_reset (OsaisRequestForm *self)
 
   self->updating = TRUE;
   for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
-    field_reset (self, g_ptr_array_index (self->fields, i));
-  prompt_changed_cb (self);
+    _osais_request_form_field_reset (self, g_ptr_array_index (self->fields, i));
+  _osais_request_form_prompt_changed (self);
   self->updating = FALSE;
 
   osais_input_well_clear (self->input_well);
-  input_changed_cb (self);
+  _osais_request_form_input_changed (self);
 }
 
 gboolean
@@ -1312,6 +793,15 @@ osais_request_form_set_jobs (OsaisRequestForm *self,
   g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
 
   osais_prompt_history_set_jobs (self->prompt_history, jobs);
+}
+
+void
+osais_request_form_set_engines (OsaisRequestForm *self,
+                                GListModel       *engines)
+{
+  g_return_if_fail (OSAIS_IS_REQUEST_FORM (self));
+
+  osais_style_popover_set_engines (self->style_popover, engines);
 }
 
 void
@@ -1352,6 +842,19 @@ osais_request_form_get_n_fields (OsaisRequestForm *self)
 }
 
 /* Actions ----------------------------------------------------------------- */
+
+static char *
+style_collect_values_cb (OsaisRequestForm *self)
+{
+  return osais_request_form_dup_values_json (self);
+}
+
+static void
+style_apply_values_cb (OsaisRequestForm *self,
+                       const char       *values)
+{
+  osais_request_form_set_values_from_json (self, values);
+}
 
 static void
 reuse_seed_action (GtkWidget  *widget,
@@ -1495,6 +998,14 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_history);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, style_popover);
   gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, cost_label);
+  gtk_widget_class_bind_template_child (widget_class, OsaisRequestForm, prompt_buffer);
+  gtk_widget_class_bind_template_callback_full (widget_class, "prompt_changed_cb",
+                                                G_CALLBACK (_osais_request_form_prompt_changed));
+  gtk_widget_class_bind_template_callback_full (widget_class, "input_changed_cb",
+                                                G_CALLBACK (_osais_request_form_input_changed));
+  gtk_widget_class_bind_template_callback (widget_class, has_input_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, style_collect_values_cb);
+  gtk_widget_class_bind_template_callback (widget_class, style_apply_values_cb);
 
   gtk_widget_class_install_action (widget_class, "form.reuse-seed", NULL, reuse_seed_action);
 }
@@ -1506,19 +1017,8 @@ osais_request_form_init (OsaisRequestForm *self)
 
   self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
   self->groups = g_ptr_array_new ();
-  self->prompt_buffer = gtk_text_view_get_buffer (self->prompt_view);
   osais_prompt_history_set_view (self->prompt_history, self->prompt_view);
-  osais_style_popover_set_form (self->style_popover, self);
-
-  g_signal_connect_object (self->prompt_buffer, "changed",
-                           G_CALLBACK (prompt_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->input_well, "notify::has-input",
-                           G_CALLBACK (has_input_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->input_well, "notify::error",
-                           G_CALLBACK (input_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->input_well, "notify::loading",
-                           G_CALLBACK (input_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.reuse-seed", FALSE);
-  build_form (self);
+  _osais_request_form_build_fields (self);
 }

@@ -30,6 +30,8 @@ gboolean     osais_request_form_get_valid          (OsaisRequestForm *self);
 const char  *osais_request_form_get_invalid_reason (OsaisRequestForm *self);
 /* The values to send, as text by parameter name (for osais_session_submit_async). */
 GHashTable  *osais_request_form_dup_values         (OsaisRequestForm *self);
+/* The same as a JSON object text: what a style or the last form keeps. */
+char        *osais_request_form_dup_values_json    (OsaisRequestForm *self);
 /* Fills the fields from a job's parameters (a JSON object text): Reuse Parameters. */
 void         osais_request_form_set_values_from_json (OsaisRequestForm *self,
                                                       const char       *parameters);
@@ -50,6 +52,9 @@ gboolean     osais_request_form_focus_prompt       (OsaisRequestForm *self);
 /* The jobs (newest first) whose prompts the prompt's history offers. */
 void         osais_request_form_set_jobs           (OsaisRequestForm *self,
                                                     GListModel       *jobs);
+/* The engines installed, for the titles the styles popover shows. */
+void         osais_request_form_set_engines        (OsaisRequestForm *self,
+                                                    GListModel       *engines);
 /* The file the form's styles are kept in (see osais-styles.h), or NULL. */
 void         osais_request_form_set_styles_file    (OsaisRequestForm *self,
                                                     GFile            *file);

@@ -12,15 +12,14 @@
 #include <json-glib/json-glib.h>
 
 #include "osais-core.h"
-#include "osais-last-form.h"
-#include "osais-request-form.h"
-#include "osais-style-popover.h"
+#include "osais-style-popover-private.h"
 
 struct _OsaisStylePopover
 {
   GtkPopover        parent_instance;
 
-  OsaisRequestForm *form;      /* weak: the form holds the popover */
+  OsaisEngine      *engine;    /* the form's: "collect-values" gives its values */
+  GListModel       *engines;   /* for the titles of the styles' engines */
   GFile            *file;
   GPtrArray        *styles;    /* OsaisStyle; NULL until loaded */
   GCancellable     *cancellable;
@@ -42,12 +41,21 @@ G_DEFINE_FINAL_TYPE (OsaisStylePopover, osais_style_popover, GTK_TYPE_POPOVER)
 
 enum {
   PROP_0,
-  PROP_FORM,
+  PROP_ENGINE,
+  PROP_ENGINES,
   PROP_FILE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  COLLECT_VALUES,
+  APPLY_VALUES,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 show_toast (OsaisStylePopover *self,
@@ -67,7 +75,7 @@ update_sensitivity (OsaisStylePopover *self)
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
   g_autofree char *name = g_strstrip (g_strdup (text));
   gboolean can_save = !self->saving && !self->loading && self->file != NULL &&
-                      self->form != NULL && osais_request_form_get_engine (self->form) != NULL &&
+                      self->engine != NULL &&
                       name[0] != '\0';
 
   gtk_widget_set_sensitive (self->save_button, can_save);
@@ -81,13 +89,10 @@ static const char *
 engine_title (OsaisStylePopover *self,
               const char        *name)
 {
-  OsaisEngine *engine = self->form != NULL ? osais_request_form_get_engine (self->form) : NULL;
+  OsaisEngine *engine = self->engines != NULL ? osais_engines_lookup (self->engines, name) : NULL;
 
-  /* The form's engine's own title; another engine by its name. */
-  if (engine != NULL && g_strcmp0 (osais_engine_get_name (engine), name) == 0)
-    return osais_engine_get_title (engine);
-
-  return name;
+  /* An engine no longer installed by its name. */
+  return engine != NULL ? osais_engine_get_title (engine) : name;
 }
 
 /* What tells styles apart: the engine, then the prompt when there is one
@@ -279,23 +284,21 @@ osais_style_popover_save (OsaisStylePopover *self,
   g_autoptr(GPtrArray) styles = NULL;
   g_autofree char *values = NULL;
   g_autofree char *stripped = NULL;
-  OsaisEngine *engine;
 
   g_return_if_fail (OSAIS_IS_STYLE_POPOVER (self));
   g_return_if_fail (name != NULL);
 
   stripped = g_strstrip (g_strdup (name));
-  if (self->form == NULL || self->file == NULL || self->saving || self->loading ||
+  if (self->engine == NULL || self->file == NULL || self->saving || self->loading ||
       stripped[0] == '\0')
     return;
-  engine = osais_request_form_get_engine (self->form);
-  if (engine == NULL)
+  g_signal_emit (self, signals[COLLECT_VALUES], 0, &values);
+  if (values == NULL)
     return;
 
   /* The newest on top; a name given again replaces its style. */
-  values = osais_request_form_dup_values_json (self->form);
   styles = copy_styles (self, stripped);
-  g_ptr_array_insert (styles, 0, osais_style_new (stripped, osais_engine_get_name (engine),
+  g_ptr_array_insert (styles, 0, osais_style_new (stripped, osais_engine_get_name (self->engine),
                                                   values));
   save_styles (self, styles);
 }
@@ -335,8 +338,6 @@ gboolean
 osais_style_popover_apply (OsaisStylePopover *self,
                            const char        *name)
 {
-  OsaisEngine *engine;
-
   g_return_val_if_fail (OSAIS_IS_STYLE_POPOVER (self), FALSE);
 
   for (guint i = 0; self->styles != NULL && i < self->styles->len; i++)
@@ -346,9 +347,9 @@ osais_style_popover_apply (OsaisStylePopover *self,
       if (g_strcmp0 (style->name, name) != 0)
         continue;
 
-      engine = self->form != NULL ? osais_request_form_get_engine (self->form) : NULL;
-      if (engine != NULL && g_strcmp0 (osais_engine_get_name (engine), style->engine) == 0)
-        osais_request_form_set_values_from_json (self->form, style->values);
+      if (self->engine != NULL &&
+          g_strcmp0 (osais_engine_get_name (self->engine), style->engine) == 0)
+        g_signal_emit (self, signals[APPLY_VALUES], 0, style->values);
       else
         gtk_widget_activate_action (GTK_WIDGET (self), "win.apply-style", "(ss)",
                                     style->engine, style->values);
@@ -371,22 +372,29 @@ row_activated_cb (OsaisStylePopover *self,
 /* Public ------------------------------------------------------------------ */
 
 void
-osais_style_popover_set_form (OsaisStylePopover *self,
-                              OsaisRequestForm  *form)
+osais_style_popover_set_engine (OsaisStylePopover *self,
+                                OsaisEngine       *engine)
 {
   g_return_if_fail (OSAIS_IS_STYLE_POPOVER (self));
+  g_return_if_fail (engine == NULL || OSAIS_IS_ENGINE (engine));
 
-  if (self->form == form)
+  if (!g_set_object (&self->engine, engine))
     return;
-  /* Weakly: the form holds the popover, and a styles file read after the
-   * form went (its window closed) must find no form rather than a freed one. */
-  if (self->form != NULL)
-    g_object_remove_weak_pointer (G_OBJECT (self->form), (gpointer *) &self->form);
-  self->form = form;
-  if (self->form != NULL)
-    g_object_add_weak_pointer (G_OBJECT (self->form), (gpointer *) &self->form);
   update_sensitivity (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FORM]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
+}
+
+void
+osais_style_popover_set_engines (OsaisStylePopover *self,
+                                 GListModel        *engines)
+{
+  g_return_if_fail (OSAIS_IS_STYLE_POPOVER (self));
+  g_return_if_fail (engines == NULL || G_IS_LIST_MODEL (engines));
+
+  if (!g_set_object (&self->engines, engines))
+    return;
+  fill_list (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINES]);
 }
 
 void
@@ -452,9 +460,8 @@ osais_style_popover_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
   g_clear_pointer (&self->styles, g_ptr_array_unref);
-  if (self->form != NULL)
-    g_object_remove_weak_pointer (G_OBJECT (self->form), (gpointer *) &self->form);
-  self->form = NULL;
+  g_clear_object (&self->engine);
+  g_clear_object (&self->engines);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_STYLE_POPOVER);
 
   G_OBJECT_CLASS (osais_style_popover_parent_class)->dispose (object);
@@ -470,8 +477,11 @@ osais_style_popover_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_FORM:
-      g_value_set_object (value, self->form);
+    case PROP_ENGINE:
+      g_value_set_object (value, self->engine);
+      break;
+    case PROP_ENGINES:
+      g_value_set_object (value, self->engines);
       break;
     case PROP_FILE:
       g_value_set_object (value, self->file);
@@ -491,8 +501,11 @@ osais_style_popover_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_FORM:
-      osais_style_popover_set_form (self, g_value_get_object (value));
+    case PROP_ENGINE:
+      osais_style_popover_set_engine (self, g_value_get_object (value));
+      break;
+    case PROP_ENGINES:
+      osais_style_popover_set_engines (self, g_value_get_object (value));
       break;
     case PROP_FILE:
       osais_style_popover_set_file (self, g_value_get_object (value));
@@ -513,15 +526,30 @@ osais_style_popover_class_init (OsaisStylePopoverClass *klass)
   object_class->set_property = osais_style_popover_set_property;
   widget_class->show = osais_style_popover_show;
 
-  properties[PROP_FORM] =
-    g_param_spec_object ("form", NULL, NULL,
-                         OSAIS_TYPE_REQUEST_FORM,
+  properties[PROP_ENGINE] =
+    g_param_spec_object ("engine", NULL, NULL,
+                         OSAIS_TYPE_ENGINE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ENGINES] =
+    g_param_spec_object ("engines", NULL, NULL,
+                         G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_FILE] =
     g_param_spec_object ("file", NULL, NULL,
                          G_TYPE_FILE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The form answers these (its template connects them), so that the
+   * popover knows no form: it could sit beside any widget that has values. */
+  signals[COLLECT_VALUES] =
+    g_signal_new ("collect-values", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  g_signal_accumulator_first_wins, NULL, NULL,
+                  G_TYPE_STRING, 0);
+  signals[APPLY_VALUES] =
+    g_signal_new ("apply-values", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-style-popover.ui");

@@ -8,7 +8,7 @@
 
 #include <adwaita.h>
 
-#include "osais-app-types.h"
+#include "osais-core.h"
 
 G_BEGIN_DECLS
 
@@ -20,11 +20,18 @@ G_BEGIN_DECLS
  * saves the form as a new one and deletes one. A file that cannot be read
  * is said in a toast, and kept aside before a style is saved over it.
  *
- * Properties: form (OsaisRequestForm), file (GFile, nullable). */
+ * Properties: engine (OsaisEngine, nullable: the form's; no saving without
+ * one), engines (GListModel of OsaisEngine, nullable: the titles of the
+ * styles' engines), file (GFile, nullable).
+ * Signals: collect-values () → string: the values to save, as a JSON object
+ * text; apply-values (string): a style of the engine chosen, its values to
+ * set. */
 G_DECLARE_FINAL_TYPE (OsaisStylePopover, osais_style_popover, OSAIS, STYLE_POPOVER, GtkPopover)
 
-void       osais_style_popover_set_form (OsaisStylePopover *self,
-                                         OsaisRequestForm  *form);
+void       osais_style_popover_set_engine (OsaisStylePopover *self,
+                                           OsaisEngine       *engine);
+void       osais_style_popover_set_engines (OsaisStylePopover *self,
+                                            GListModel        *engines);
 void       osais_style_popover_set_file (OsaisStylePopover *self,
                                          GFile             *file);
 /* Saves the form as @name (replacing a style of that name). */
@@ -33,9 +40,5 @@ void       osais_style_popover_save     (OsaisStylePopover *self,
 /* Applies the style called @name; FALSE when there is none. */
 gboolean   osais_style_popover_apply    (OsaisStylePopover *self,
                                          const char        *name);
-/* For tests: the names listed (NULL-terminated, owned by the caller), and
- * whether a load or save is under way. */
-char     **osais_style_popover_dup_names (OsaisStylePopover *self);
-gboolean   osais_style_popover_get_busy  (OsaisStylePopover *self);
 
 G_END_DECLS

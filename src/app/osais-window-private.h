@@ -3,19 +3,134 @@
  * Copyright 2026 The OSAIS Studio authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * For tests: the window's parts. The app itself reaches them only through
- * the window's actions (osais-window.h), so that no part of the app depends
- * on how the window is built.
+ * The window's insides, shared by its files as GNOME Text Editor shares
+ * editor-window-private.h: osais-window.c (the engines, Run, the narrow
+ * header), -files.c (opened and dropped files, their dialogs), -batch.c
+ * (Run ×N), -status.c (the status, banner, reachability, tunnels) and
+ * -actions.c (the welcome, the viewer's and the gallery's requests, search,
+ * jobs). Each installs its own actions and template callbacks.
+ *
+ * Tests use the accessors at the end; the app itself reaches the window's
+ * parts only through its actions (osais-window.h), so that no part of the
+ * app depends on how the window is built.
  */
 
 #pragma once
 
 #include "osais-banner.h"
 #include "osais-gallery.h"
+#include "osais-image-viewer.h"
+#include "osais-last-form.h"
 #include "osais-request-form.h"
+#include "osais-search-filter.h"
+#include "osais-search-options.h"
 #include "osais-window.h"
 
 G_BEGIN_DECLS
+
+struct _OsaisWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  OsaisSession         *session;
+  GSettings            *settings;
+  GSignalGroup         *session_signals;
+  GSignalGroup         *store_signals;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *main_stack;
+  GtkStack             *content_stack;
+  AdwFlap              *flap;
+  GtkDropDown          *engine_dropdown;
+  AdwWindowTitle       *window_title;
+  GtkStack             *status_stack;
+  GtkImage             *status_icon;
+  GtkLabel             *account_label;
+  GtkLabel             *server_label;
+  GtkMenuButton        *status_button;
+  GtkButton            *run_button;
+  GtkWidget            *batch_button;
+  GtkLabel             *run_reason_label;
+  OsaisBanner          *banner;
+
+  /* A request on its way to OSAIS: Run waits for its answer, so that a
+   * double click, or Ctrl+Return on top of a click, sends one paid request;
+   * its card shows in the gallery meanwhile. */
+  gboolean              sending;
+  OsaisGalleryItem     *sending_card;
+  /* Run ×N: the requests of the batch not answered yet; Run waits for
+   * them all. */
+  guint                 batch_pending;
+
+  /* The request an opened PNG keeps (ours or AUTOMATIC1111's), offered
+   * with "Use Its Parameters"; read off the main thread. */
+  char                 *offered_engine;
+  char                 *offered_parameters;
+  GCancellable         *parameters_cancellable;
+
+  /* Set by whoever finds the data folder's disk full; shown until cleared. */
+  gboolean              disk_full;
+  /* The store could not write images/ (read-only): uploads are refused. */
+  gboolean              images_read_only;
+  /* Why the history could not be opened, if it could not. */
+  GError               *history_error;
+  /* Whether OSAIS can reach the callback server through the public URL,
+   * as last checked: at start-up and whenever that URL changes. */
+  char                 *reach_url;
+  OsaisTunnelCheck     *reach;
+  GCancellable         *reach_cancellable;
+  /* A running tunnel to the callback server, offered while no public URL
+   * is set (found_url), or why the one running does not fit (tunnel_problem);
+   * looked for once per port the server listens on (find_port). */
+  GCancellable         *find_cancellable;
+  guint                 find_port;
+  char                 *found_url;
+  OsaisTunnelKind       found_kind;
+  char                 *tunnel_problem;
+  gboolean              compact_header;
+  gboolean              engine_warnings_shown;
+  guint                 compact_header_source;
+  OsaisRequestForm     *form;
+  OsaisGallery         *gallery;
+  OsaisImageViewer     *viewer;
+  /* The form last sent, kept in the data folder and restored at start-up. */
+  OsaisLastForm        *last_form;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkToggleButton      *search_favourites_button;
+  OsaisSearchOptions   *search_options;
+  GtkLabel             *search_count_label;
+
+  /* Search: the filter the gallery shows while the search bar is open, and
+   * the search under way (a keystroke cancels the previous one). */
+  OsaisSearchFilter    *search_filter;
+  GCancellable         *search_cancellable;
+};
+
+void     _osais_window_class_files_init      (GtkWidgetClass *widget_class);
+void     _osais_window_class_status_init     (GtkWidgetClass *widget_class);
+void     _osais_window_class_batch_init      (GtkWidgetClass *widget_class);
+void     _osais_window_class_actions_init    (GtkWidgetClass *widget_class);
+/* Files and textures dropped on the window. */
+void     _osais_window_dnd_init              (OsaisWindow    *self);
+
+void     _osais_window_select_engine_by_name (OsaisWindow    *self,
+                                              const char     *name);
+void     _osais_window_set_sending           (OsaisWindow    *self,
+                                              gboolean        sending);
+void     _osais_window_request_sent          (OsaisWindow    *self,
+                                              OsaisJob       *job,
+                                              GError         *error,
+                                              const char     *failure_title);
+void     _osais_window_update_status         (OsaisWindow    *self);
+void     _osais_window_update_page           (OsaisWindow    *self);
+void     _osais_window_update_reachability   (OsaisWindow    *self);
+void     _osais_window_update_tunnel_search  (OsaisWindow    *self);
+void     _osais_window_clear_found_tunnel    (OsaisWindow    *self);
+void     _osais_window_session_status_changed (OsaisWindow   *self);
+void     _osais_window_session_mode_changed  (OsaisWindow    *self);
+void     _osais_window_search_changed        (OsaisWindow    *self);
 
 /* For tests: the window's parts. */
 OsaisRequestForm *osais_window_get_form         (OsaisWindow      *self);

@@ -2,6 +2,16 @@
  *
  * Copyright 2026 The OSAIS Studio authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The OSAIS client: login (credentials or demo), the account's info and
+ * AI requests, each call one GTask with a timeout, retries and a relogin
+ * when the session is old.
+ *
+ * Over 1,200 lines on purpose: a call is one state machine (login step,
+ * request, wait and retry, the reply read and judged) whose steps hand the
+ * same Call to each other in the order they are written here; cut in two,
+ * each half would name the other's steps in a header and the machine could
+ * no longer be read top to bottom.
  */
 
 #define G_LOG_DOMAIN "OsaisClient"

@@ -2,6 +2,11 @@
  *
  * Copyright 2026 The OSAIS Studio authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The session: its settings, the callback server and simulator it runs,
+ * the engines, stalled jobs, and the GObject. Logging in is in
+ * osais-session-login.c, sending and retrying requests (with the inputs
+ * served for them) in osais-session-submit.c.
  */
 
 #define G_LOG_DOMAIN "OsaisSession"
@@ -16,108 +21,30 @@
 #include "osais-engine.h"
 #include "osais-enums.h"
 #include "osais-job.h"
-#include "osais-session.h"
+#include "osais-session-private.h"
 #include "osais-simulator.h"
 #include "osais-store.h"
-
-/* The callback server's input ids are 128 random bits in hex. */
-#define INPUT_ID_LENGTH 32
-
-/* An input image the session serves for one job: served until the job
- * ends, then kept for Retry if the job failed. */
-typedef struct
-{
-  OsaisSession *session;       /* unowned: the table holding this belongs to it */
-  gint64        uid;
-  OsaisJob     *job;           /* owned while served; NULL once retained */
-  gulong        finished_id;
-  GBytes       *data;
-  char         *content_type;
-  char         *input_id;      /* while registered with the current server */
-} JobInput;
-
-struct _OsaisSession
-{
-  GObject              parent_instance;
-
-  /* Settings. */
-  char                *data_dir;
-  char                *server_origin;
-  OsaisAccountMode     account_mode;
-  char                *listen_address;
-  guint                listen_port;
-  char                *public_url;
-  guint                stall_timeout;
-  guint                client_timeout;  /* seconds; 0 = the client's default */
-  char                *token;
-  char                *secret;
-
-  /* State. */
-  OsaisStore          *store;
-  GListModel          *engines;
-  GStrv                engine_warnings;
-  OsaisCallbackServer *server;
-  /* The server a restart is stopping, and the restarts waiting for it. */
-  OsaisCallbackServer *stopping_server;
-  GList               *restart_tasks;
-  OsaisSimulator      *simulator;
-  OsaisClient         *client;          /* logged in, else NULL */
-  OsaisLoginState      login_state;
-  char                *login_error;
-  /* The failed login's error, typed, for a caller that says what to do. */
-  GError              *login_failure;
-  char                *account_label;
-  gboolean             server_listening;
-  char                *server_uri;
-  char                *public_uri;
-  char                *server_error;
-
-  GCancellable        *login_cancellable; /* the login attempt in progress */
-  GHashTable          *job_inputs;        /* uid → JobInput */
-  GQueue               retained;          /* uids of retained inputs, oldest first */
-  guint                stall_source;
-  /* When the history was opened: a job left running by an earlier run is
-   * stalled only a stall timeout after this, as its callbacks may still
-   * come. */
-  GDateTime           *store_opened;
-  gboolean             started;
-  gboolean             stopped;
-};
 
 G_DEFINE_FINAL_TYPE (OsaisSession, osais_session, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (osais-session-error-quark, osais_session_error)
 
-enum {
-  PROP_0,
-  PROP_DATA_DIR,
-  PROP_SERVER_ORIGIN,
-  PROP_ACCOUNT_MODE,
-  PROP_LISTEN_ADDRESS,
-  PROP_LISTEN_PORT,
-  PROP_PUBLIC_URL,
-  PROP_STALL_TIMEOUT,
-  PROP_STORE,
-  PROP_ENGINES,
-  PROP_LOGIN_STATE,
-  PROP_LOGIN_ERROR,
-  PROP_ACCOUNT_LABEL,
-  PROP_SERVER_LISTENING,
-  PROP_SERVER_URI,
-  PROP_PUBLIC_URI,
-  PROP_SERVER_ERROR,
-  PROP_SIMULATOR,
-  N_PROPS
-};
 
 static GParamSpec *properties[N_PROPS];
 
+void
+_osais_session_notify (OsaisSession *self,
+                       guint         prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
 /* Replaces *@str with a copy of @value and notifies @prop_id when they differ. */
-static gboolean
-set_string (OsaisSession  *self,
-            char         **str,
-            const char    *value,
-            guint          prop_id)
+gboolean
+_osais_session_set_string (OsaisSession  *self,
+                           char         **str,
+                           const char    *value,
+                           guint          prop_id)
 {
   if (g_strcmp0 (*str, value) == 0)
     return FALSE;
@@ -190,12 +117,12 @@ job_finished_cb (OsaisJob   *job,
 }
 
 /* Takes over serving @input_id for @job until it ends. */
-static void
-track_job_input (OsaisSession *self,
-                 OsaisJob     *job,
-                 GBytes       *data,
-                 const char   *content_type,
-                 char         *input_id)
+void
+_osais_session_track_job_input (OsaisSession *self,
+                                OsaisJob     *job,
+                                GBytes       *data,
+                                const char   *content_type,
+                                char         *input_id)
 {
   JobInput *input = g_new0 (JobInput, 1);
 
@@ -291,9 +218,9 @@ set_server_state (OsaisSession *self,
       self->server_listening = listening;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_LISTENING]);
     }
-  set_string (self, &self->server_uri, server_uri, PROP_SERVER_URI);
-  set_string (self, &self->public_uri, public_uri, PROP_PUBLIC_URI);
-  set_string (self, &self->server_error, server_error, PROP_SERVER_ERROR);
+  _osais_session_set_string (self, &self->server_uri, server_uri, PROP_SERVER_URI);
+  _osais_session_set_string (self, &self->public_uri, public_uri, PROP_PUBLIC_URI);
+  _osais_session_set_string (self, &self->server_error, server_error, PROP_SERVER_ERROR);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -380,9 +307,9 @@ stop_simulator (OsaisSession *self)
 }
 
 /* Starts the simulator in OFFLINE mode and stops it in any other. */
-static gboolean
-update_simulator (OsaisSession  *self,
-                  GError       **error)
+gboolean
+_osais_session_update_simulator (OsaisSession  *self,
+                                 GError       **error)
 {
   g_autoptr(OsaisSimulator) simulator = NULL;
 
@@ -404,325 +331,6 @@ update_simulator (OsaisSession  *self,
   self->simulator = g_steal_pointer (&simulator);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIMULATOR]);
   return TRUE;
-}
-
-/* Login ------------------------------------------------------------------ */
-
-static void
-set_login_state (OsaisSession    *self,
-                 OsaisLoginState  state,
-                 const char      *error_message,
-                 const char      *account_label)
-{
-  g_object_freeze_notify (G_OBJECT (self));
-  if (state != OSAIS_LOGIN_STATE_FAILED)
-    g_clear_error (&self->login_failure);
-  if (self->login_state != state)
-    {
-      self->login_state = state;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGIN_STATE]);
-    }
-  set_string (self, &self->login_error, error_message, PROP_LOGIN_ERROR);
-  set_string (self, &self->account_label, account_label, PROP_ACCOUNT_LABEL);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static const char *
-label_for_mode (OsaisAccountMode mode)
-{
-  switch (mode)
-    {
-    case OSAIS_ACCOUNT_MODE_OFFLINE:
-      return _("Offline simulator");
-    case OSAIS_ACCOUNT_MODE_DEMO:
-      return _("Demo account");
-    case OSAIS_ACCOUNT_MODE_ACCOUNT:
-      return _("Signed in");
-    case OSAIS_ACCOUNT_MODE_NONE:
-    default:
-      return _("Not signed in");
-    }
-}
-
-typedef struct
-{
-  OsaisClient      *client;
-  OsaisAccountMode  mode;
-  GCancellable     *attempt;     /* this attempt's: a newer one cancels it */
-  GCancellable     *cancellable; /* the caller's */
-  gulong            cancelled_id;
-} LoginData;
-
-static void
-login_data_free (gpointer data)
-{
-  LoginData *login = data;
-
-  if (login->cancellable != NULL)
-    g_cancellable_disconnect (login->cancellable, login->cancelled_id);
-  g_clear_object (&login->cancellable);
-  g_clear_object (&login->client);
-  g_clear_object (&login->attempt);
-  g_free (login);
-}
-
-/* TRUE when a newer login (or stop) replaced this attempt: it must then
- * change nothing. */
-static gboolean
-login_superseded (GTask *task)
-{
-  OsaisSession *self = g_task_get_source_object (task);
-  LoginData *login = g_task_get_task_data (task);
-
-  return self->login_cancellable != login->attempt;
-}
-
-static void
-login_fail (GTask  *task,
-            GError *error)
-{
-  OsaisSession *self = g_task_get_source_object (task);
-
-  if (!login_superseded (task))
-    {
-      g_clear_object (&self->login_cancellable);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_login_state (self, OSAIS_LOGIN_STATE_LOGGED_OUT, NULL,
-                         label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
-      else
-        {
-          g_debug ("Login failed: %s", error->message);
-          g_clear_error (&self->login_failure);
-          self->login_failure = g_error_copy (error);
-          set_login_state (self, OSAIS_LOGIN_STATE_FAILED, error->message, error->message);
-        }
-    }
-  g_task_return_error (task, error);
-}
-
-static void
-login_succeed (GTask      *task,
-               const char *account_label)
-{
-  OsaisSession *self = g_task_get_source_object (task);
-  LoginData *login = g_task_get_task_data (task);
-
-  if (login_superseded (task))
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               _("A newer login replaced this one"));
-      return;
-    }
-
-  g_debug ("Logged in to %s: %s", osais_client_get_origin (login->client), account_label);
-  g_clear_object (&self->login_cancellable);
-  g_set_object (&self->client, login->client);
-  set_login_state (self, OSAIS_LOGIN_STATE_LOGGED_IN, NULL, account_label);
-  g_task_return_boolean (task, TRUE);
-}
-
-static const char *
-user_display_name (JsonObject *user)
-{
-  static const char * const members[] = { "username", "name", "email" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-    {
-      const char *value = json_object_get_string_member_with_default (user, members[i], NULL);
-
-      if (value != NULL && *value != '\0')
-        return value;
-    }
-  return NULL;
-}
-
-static void
-client_info_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) user = NULL;
-  g_autofree char *label = NULL;
-  const char *name = NULL;
-
-  user = osais_client_get_info_finish (OSAIS_CLIENT (object), result, &error);
-  if (user != NULL)
-    name = user_display_name (user);
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      login_fail (task, g_steal_pointer (&error));
-      return;
-    }
-  else
-    /* The login itself worked: only the name is missing from the label. */
-    g_debug ("Could not read the client's information: %s", error->message);
-
-  /* Translators: %s is the OSAIS user name. */
-  label = name != NULL ? g_strdup_printf (_("Signed in as %s"), name) : g_strdup (_("Signed in"));
-  login_succeed (task, label);
-}
-
-static void
-client_login_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LoginData *login = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
-    ok = osais_client_login_finish (OSAIS_CLIENT (object), result, &error);
-  else
-    ok = osais_client_login_demo_finish (OSAIS_CLIENT (object), result, &error);
-
-  if (!ok)
-    {
-      login_fail (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
-    {
-      osais_client_get_info_async (login->client, login->attempt, client_info_cb,
-                                   g_steal_pointer (&task));
-      return;
-    }
-
-  login_succeed (task, label_for_mode (login->mode));
-}
-
-static void
-caller_cancelled_cb (GCancellable *cancellable,
-                     GCancellable *attempt)
-{
-  g_cancellable_cancel (attempt);
-}
-
-static void
-log_in (OsaisSession        *self,
-        GCancellable        *cancellable,
-        GAsyncReadyCallback  callback,
-        gpointer             user_data,
-        gpointer             source_tag)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *origin = NULL;
-  LoginData *login;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_name (task, "[osais] session log in");
-
-  /* A newer login replaces the one in progress. */
-  if (self->login_cancellable != NULL)
-    g_cancellable_cancel (self->login_cancellable);
-  g_clear_object (&self->login_cancellable);
-  g_clear_object (&self->client);
-
-  login = g_new0 (LoginData, 1);
-  login->mode = self->account_mode;
-  login->attempt = g_cancellable_new ();
-  g_task_set_task_data (task, login, login_data_free);
-  self->login_cancellable = g_object_ref (login->attempt);
-  if (cancellable != NULL)
-    {
-      login->cancellable = g_object_ref (cancellable);
-      login->cancelled_id = g_cancellable_connect (cancellable,
-                                                   G_CALLBACK (caller_cancelled_cb),
-                                                   g_object_ref (login->attempt),
-                                                   g_object_unref);
-    }
-
-  if (self->stopped)
-    {
-      login_fail (g_steal_pointer (&task),
-                  g_error_new_literal (OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                                       _("The session is stopped")));
-      return;
-    }
-
-  if (!update_simulator (self, &error))
-    {
-      g_prefix_error (&error, _("Could not start the offline simulator: "));
-      login_fail (g_steal_pointer (&task), g_steal_pointer (&error));
-      return;
-    }
-
-  switch (login->mode)
-    {
-    case OSAIS_ACCOUNT_MODE_NONE:
-      g_clear_object (&self->login_cancellable);
-      set_login_state (self, OSAIS_LOGIN_STATE_LOGGED_OUT, NULL,
-                       label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
-      g_task_return_boolean (task, TRUE);
-      return;
-
-    case OSAIS_ACCOUNT_MODE_OFFLINE:
-      origin = osais_simulator_dup_origin (self->simulator);
-      break;
-
-    case OSAIS_ACCOUNT_MODE_ACCOUNT:
-      if (self->token == NULL || *self->token == '\0'
-          || self->secret == NULL || *self->secret == '\0')
-        {
-          login_fail (g_steal_pointer (&task),
-                      g_error_new_literal (OSAIS_CLIENT_ERROR, OSAIS_CLIENT_ERROR_LOGIN_FAILED,
-                                           _("Enter your client token and secret to sign in")));
-          return;
-        }
-      G_GNUC_FALLTHROUGH;
-
-    case OSAIS_ACCOUNT_MODE_DEMO:
-    default:
-      origin = osais_client_normalize_origin (self->server_origin, &error);
-      if (origin == NULL)
-        {
-          login_fail (g_steal_pointer (&task), g_steal_pointer (&error));
-          return;
-        }
-      break;
-    }
-
-  set_login_state (self, OSAIS_LOGIN_STATE_LOGGING_IN, NULL, _("Signing in…"));
-  login->client = osais_client_new (origin);
-  if (self->client_timeout > 0)
-    osais_client_set_timeout (login->client, self->client_timeout);
-  g_debug ("Logging in to %s (%s)", origin, label_for_mode (login->mode));
-
-  if (login->mode == OSAIS_ACCOUNT_MODE_ACCOUNT)
-    osais_client_login_async (login->client, self->token, self->secret, login->attempt,
-                              client_login_cb, g_steal_pointer (&task));
-  else
-    osais_client_login_demo_async (login->client, login->attempt,
-                                   client_login_cb, g_steal_pointer (&task));
-}
-
-void
-osais_session_log_in_async (OsaisSession        *self,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_return_if_fail (OSAIS_IS_SESSION (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  log_in (self, cancellable, callback, user_data, osais_session_log_in_async);
-}
-
-gboolean
-osais_session_log_in_finish (OsaisSession  *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (OSAIS_IS_SESSION (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Start ------------------------------------------------------------------ */
@@ -803,8 +411,8 @@ engines_loaded_cb (GObject      *object,
   start_server (self, NULL);
 
   cancellable = g_task_get_cancellable (task);
-  log_in (self, cancellable, start_logged_in_cb, g_steal_pointer (&task),
-          osais_session_start_async);
+  _osais_session_log_in (self, cancellable, start_logged_in_cb, g_steal_pointer (&task),
+                         osais_session_start_async);
 }
 
 static void
@@ -983,388 +591,6 @@ osais_session_restart_server_finish (OsaisSession  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* Submit and retry ------------------------------------------------------- */
-
-typedef struct
-{
-  OsaisStore          *store;
-  OsaisCallbackServer *server;
-  char                *engine;
-  JsonObject          *body;
-  char                *body_text;
-  guint                request_id;
-  GBytes              *input;
-  char                *content_type;
-  char                *input_id;
-} SubmitData;
-
-static void
-submit_data_free (gpointer data)
-{
-  SubmitData *submit = data;
-
-  /* Still set: the request failed, so nobody will fetch the input. */
-  if (submit->input_id != NULL)
-    osais_callback_server_unregister_input (submit->server, submit->input_id);
-  g_free (submit->input_id);
-  g_clear_pointer (&submit->input, g_bytes_unref);
-  g_free (submit->content_type);
-  g_free (submit->body_text);
-  g_clear_pointer (&submit->body, json_object_unref);
-  g_free (submit->engine);
-  g_clear_object (&submit->server);
-  g_clear_object (&submit->store);
-  g_free (submit);
-}
-
-/* The session can send a request: started, logged in, and called back. */
-static gboolean
-check_ready (OsaisSession  *self,
-             GError       **error)
-{
-  if (self->store == NULL || self->engines == NULL || self->stopped)
-    {
-      g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_STARTED,
-                           _("The session is not started"));
-      return FALSE;
-    }
-  if (self->client == NULL)
-    {
-      if (self->login_state == OSAIS_LOGIN_STATE_FAILED)
-        g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                     _("Not signed in to OSAIS: %s"), self->login_error);
-      else if (self->login_state == OSAIS_LOGIN_STATE_LOGGING_IN)
-        g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                             _("Still signing in to OSAIS"));
-      else
-        g_set_error_literal (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NOT_LOGGED_IN,
-                             _("Not signed in: choose how to reach OSAIS first"));
-      return FALSE;
-    }
-  if (self->server == NULL)
-    {
-      g_set_error (error, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_NO_SERVER,
-                   _("The callback server is not running, so OSAIS could not report back: %s"),
-                   self->server_error != NULL ? self->server_error : "not started");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Without its input kept, a job's results just cannot be compared. */
-static void
-input_kept_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!osais_store_keep_input_finish (OSAIS_STORE (object), result, &error))
-    g_debug ("The input image was not kept: %s", error->message);
-}
-
-static void
-job_created_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  OsaisSession *self = g_task_get_source_object (task);
-  SubmitData *submit = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OsaisJob) job = NULL;
-
-  job = osais_store_create_job_finish (OSAIS_STORE (object), result, &error);
-  if (job == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_debug ("Job %" G_GINT64_FORMAT " created for %s", osais_job_get_uid (job), submit->engine);
-  /* Kept beside the results, which the viewer compares with it. */
-  if (submit->input != NULL)
-    osais_store_keep_input_async (OSAIS_STORE (object), osais_job_get_uid (job), submit->input,
-                                  NULL, input_kept_cb, NULL);
-  /* The input stays served for the job, by the server it was registered with. */
-  if (submit->input != NULL && !self->stopped && submit->server == self->server)
-    track_job_input (self, job, submit->input, submit->content_type,
-                     g_steal_pointer (&submit->input_id));
-  g_task_return_pointer (task, g_steal_pointer (&job), g_object_unref);
-}
-
-static void
-submitted_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SubmitData *submit = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = NULL;
-  gint64 uid = 0;
-
-  if (!osais_client_submit_finish (OSAIS_CLIENT (object), result, &uid, &token, &error))
-    {
-      g_debug ("The %s request failed: %s", submit->engine, error->message);
-      osais_store_cancel_request (submit->store, submit->request_id);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* OSAIS has the request now: its job is recorded even if the caller
-   * gave up meanwhile, or its callbacks would be refused. */
-  osais_store_create_job_async (submit->store, submit->request_id, uid, token,
-                                submit->engine, submit->body_text, NULL,
-                                job_created_cb, g_steal_pointer (&task));
-}
-
-static void
-send_request (OsaisSession *self,
-              GTask        *task)
-{
-  SubmitData *submit = g_task_get_task_data (task);
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), submit->body);
-
-  submit->body_text = json_to_string (node, FALSE);
-  submit->store = g_object_ref (self->store);
-  g_debug ("Sending a %s request", submit->engine);
-  submit->request_id = osais_store_begin_request (self->store);
-  osais_client_submit_async (self->client, submit->engine, submit->body,
-                             g_task_get_cancellable (task), submitted_cb, task);
-}
-
-/* Serves @submit's input and puts its URL in the body as @param_name. */
-static void
-register_input (OsaisSession *self,
-                SubmitData   *submit,
-                const char   *param_name)
-{
-  g_autofree char *url = NULL;
-
-  submit->server = g_object_ref (self->server);
-  url = osais_callback_server_register_input (self->server, submit->input, submit->content_type,
-                                              &submit->input_id);
-  json_object_set_string_member (submit->body, param_name, url);
-}
-
-void
-osais_session_submit_async (OsaisSession        *self,
-                            const char          *engine_name,
-                            GHashTable          *values,
-                            GBytes              *input,
-                            const char          *input_content_type,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) request_values = NULL;
-  const char *content_type = NULL;
-  OsaisEngine *engine;
-  SubmitData *submit;
-
-  g_return_if_fail (OSAIS_IS_SESSION (self));
-  g_return_if_fail (engine_name != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, osais_session_submit_async);
-  g_task_set_name (task, "[osais] session submit");
-
-  if (!check_ready (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  engine = osais_engines_lookup (self->engines, engine_name);
-  if (engine == NULL)
-    {
-      g_task_return_new_error (task, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_UNKNOWN_ENGINE,
-                               _("Unknown engine “%s”"), engine_name);
-      return;
-    }
-
-  if (input != NULL
-      && !osais_engine_check_input (engine, input, &content_type, NULL, NULL, &error))
-    {
-      /* A limit not met is the session's INVALID_INPUT, as documented; an
-       * image whose header cannot be read keeps the image check's error. */
-      if (g_error_matches (error, OSAIS_ENGINE_ERROR, OSAIS_ENGINE_ERROR_INVALID_INPUT))
-        {
-          g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                                   "%s", error->message);
-          return;
-        }
-      g_prefix_error (&error, _("The input image cannot be used: "));
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* Served with the type its bytes say: a file named .png that holds a
-   * JPEG is caught here rather than by OSAIS. */
-  if (input != NULL && input_content_type != NULL
-      && g_ascii_strcasecmp (input_content_type, content_type) != 0)
-    {
-      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_INPUT,
-                               _("The input image is %s, not %s"), content_type,
-                               input_content_type);
-      return;
-    }
-
-  /* Validated before anything is served or sent; the input's URL is not
-   * known yet, so a placeholder stands in for it. */
-  request_values = g_hash_table_new (g_str_hash, g_str_equal);
-  if (values != NULL)
-    {
-      GHashTableIter iter;
-      gpointer key, value;
-
-      g_hash_table_iter_init (&iter, values);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (request_values, key, value);
-    }
-  if (input != NULL)
-    g_hash_table_insert (request_values, osais_engine_get_input_param (engine)->name,
-                         (gpointer) OSAIS_SESSION_INPUT_URL_PLACEHOLDER);
-
-  submit = g_new0 (SubmitData, 1);
-  g_task_set_task_data (task, submit, submit_data_free);
-  submit->engine = g_strdup (osais_engine_get_name (engine));
-  submit->body = osais_engine_build_request (engine, request_values, &error);
-  if (submit->body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (input != NULL)
-    {
-      submit->input = g_bytes_ref (input);
-      submit->content_type = g_strdup (content_type);
-      register_input (self, submit, osais_engine_get_input_param (engine)->name);
-    }
-
-  send_request (self, g_steal_pointer (&task));
-}
-
-OsaisJob *
-osais_session_submit_finish (OsaisSession  *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* TRUE when @url is one this program's callback server served an input at. */
-static gboolean
-is_served_input_url (const char *url)
-{
-  const char *id = strrchr (url, '/');
-
-  if (id == NULL || id - url < 6 || strncmp (id - 6, "/input", 6) != 0)
-    return FALSE;
-
-  id++;
-  if (strlen (id) != INPUT_ID_LENGTH)
-    return FALSE;
-  for (guint i = 0; i < INPUT_ID_LENGTH; i++)
-    if (!g_ascii_isxdigit (id[i]))
-      return FALSE;
-  return TRUE;
-}
-
-void
-osais_session_retry_async (OsaisSession        *self,
-                           OsaisJob            *job,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  const OsaisEngineParam *input_param = NULL;
-  const char *input_name = "url_upload";
-  const char *input_url;
-  const char *parameters;
-  OsaisEngine *engine;
-  SubmitData *submit;
-  JobInput *input;
-
-  g_return_if_fail (OSAIS_IS_SESSION (self));
-  g_return_if_fail (OSAIS_IS_JOB (job));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, osais_session_retry_async);
-  g_task_set_name (task, "[osais] session retry");
-
-  if (!check_ready (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  parameters = osais_job_get_parameters (job);
-  if (parameters != NULL)
-    root = json_from_string (parameters, NULL);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) || osais_job_get_engine (job) == NULL)
-    {
-      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INVALID_JOB,
-                               "Job %" G_GINT64_FORMAT " cannot be sent again: its parameters "
-                               "are not known", osais_job_get_uid (job));
-      return;
-    }
-
-  submit = g_new0 (SubmitData, 1);
-  g_task_set_task_data (task, submit, submit_data_free);
-  submit->engine = g_strdup (osais_job_get_engine (job));
-  submit->body = json_object_ref (json_node_get_object (root));
-
-  engine = osais_engines_lookup (self->engines, submit->engine);
-  if (engine != NULL)
-    input_param = osais_engine_get_input_param (engine);
-  if (input_param != NULL)
-    input_name = input_param->name;
-
-  /* An input this session served must be served again, under a new URL;
-   * one elsewhere on the web is OSAIS's to fetch again. */
-  input_url = json_object_get_string_member_with_default (submit->body, input_name, NULL);
-  input = g_hash_table_lookup (self->job_inputs, &(gint64) { osais_job_get_uid (job) });
-  if (input != NULL && input_url != NULL)
-    {
-      submit->input = g_bytes_ref (input->data);
-      submit->content_type = g_strdup (input->content_type);
-      register_input (self, submit, input_name);
-    }
-  else if (input_url != NULL && is_served_input_url (input_url))
-    {
-      g_task_return_new_error (task, OSAIS_SESSION_ERROR, OSAIS_SESSION_ERROR_INPUT_UNAVAILABLE,
-                               "The input image of job %" G_GINT64_FORMAT " is no longer "
-                               "available: submit it again", osais_job_get_uid (job));
-      return;
-    }
-
-  g_debug ("Retrying job %" G_GINT64_FORMAT, osais_job_get_uid (job));
-  send_request (self, g_steal_pointer (&task));
-}
-
-OsaisJob *
-osais_session_retry_finish (OsaisSession  *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Stop ------------------------------------------------------------------- */
@@ -1644,7 +870,7 @@ osais_session_init (OsaisSession *self)
   self->listen_port = OSAIS_CALLBACK_SERVER_DEFAULT_PORT;
   self->stall_timeout = OSAIS_SESSION_DEFAULT_STALL_TIMEOUT;
   self->login_state = OSAIS_LOGIN_STATE_LOGGED_OUT;
-  self->account_label = g_strdup (label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
+  self->account_label = g_strdup (_osais_session_label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
   self->job_inputs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, job_input_free);
   g_queue_init (&self->retained);
 }
@@ -1675,7 +901,7 @@ osais_session_set_server_origin (OsaisSession *self,
 
   if (server_origin == NULL)
     server_origin = OSAIS_CLIENT_DEFAULT_ORIGIN;
-  set_string (self, &self->server_origin, server_origin, PROP_SERVER_ORIGIN);
+  _osais_session_set_string (self, &self->server_origin, server_origin, PROP_SERVER_ORIGIN);
 }
 
 OsaisAccountMode
@@ -1717,7 +943,7 @@ osais_session_set_listen_address (OsaisSession *self,
 
   if (listen_address == NULL || *listen_address == '\0')
     listen_address = OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS;
-  set_string (self, &self->listen_address, listen_address, PROP_LISTEN_ADDRESS);
+  _osais_session_set_string (self, &self->listen_address, listen_address, PROP_LISTEN_ADDRESS);
 }
 
 guint
@@ -1761,7 +987,7 @@ apply_public_url (OsaisSession *self)
 
   g_object_set (self->server, "public-url", self->public_url, NULL);
   public_uri = osais_callback_server_dup_public_uri (self->server);
-  set_string (self, &self->public_uri, public_uri, PROP_PUBLIC_URI);
+  _osais_session_set_string (self, &self->public_uri, public_uri, PROP_PUBLIC_URI);
   if (self->simulator != NULL)
     osais_simulator_set_callback_url (self->simulator, public_uri);
 }
@@ -1774,7 +1000,8 @@ osais_session_set_public_url (OsaisSession *self,
 
   if (public_url != NULL && *public_url == '\0')
     public_url = NULL;
-  if (set_string (self, &self->public_url, public_url, PROP_PUBLIC_URL) && self->server != NULL)
+  if (_osais_session_set_string (self, &self->public_url, public_url, PROP_PUBLIC_URL) &&
+      self->server != NULL)
     apply_public_url (self);
 }
 
