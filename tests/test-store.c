@@ -401,6 +401,76 @@ test_duplicate_notification (void)
   osais_test_remove_tree (dir);
 }
 
+/* The writer keeps the states of the jobs it changed lately only: a job
+ * left alone while many others finished is read back from the history
+ * when its callbacks come, and behaves as one it never forgot. */
+static void
+test_old_job_read_back (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 100, "t");
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisImage) again = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_true (notify_sync (store, 100, "t", OSAIS_STAGE_IMAGE_DONE, 0, "a.png", "image",
+                              -1, &error));
+  image = add_image_sync (store, 100, "t", 0, "old image", &error);
+  g_assert_no_error (error);
+  g_assert_true (notify_sync (store, 100, "t", OSAIS_STAGE_FINISHED, 0, NULL, NULL, 5, &error));
+  path = g_file_get_path (osais_image_get_file (image));
+
+  /* More finished jobs than the writer keeps the states of. */
+  for (gint64 uid = 200; uid < 300; uid++)
+    {
+      g_autoptr(OsaisJob) other = create_job (store, 0, uid, "t");
+
+      g_assert_true (notify_sync (store, uid, "t", OSAIS_STAGE_FINISHED, 0, NULL, NULL, 5,
+                                  &error));
+    }
+
+  /* What was recorded still counts: a repeat is a duplicate, the same
+   * bytes the image the model shows. */
+  g_assert_true (notify_sync (store, 100, "t", OSAIS_STAGE_IMAGE_DONE, 0, "a.png", "image",
+                              -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  again = add_image_sync (store, 100, "t", 0, "old image", &error);
+  g_assert_no_error (error);
+  g_assert_true (again == image);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 100"), ==, 1);
+
+  /* The model's own image gets the star. */
+  g_clear_object (&again);
+  g_clear_object (&result);
+  for (gint64 uid = 300; uid < 400; uid++)
+    {
+      g_autoptr(OsaisJob) other = create_job (store, 0, uid, "t");
+
+      g_assert_true (notify_sync (store, uid, "t", OSAIS_STAGE_FINISHED, 0, NULL, NULL, 5,
+                                  &error));
+    }
+  osais_store_set_favourite_async (store, image, TRUE, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_set_favourite_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (osais_image_get_favourite (image));
+
+  /* And goes, with its file. */
+  g_clear_object (&result);
+  osais_store_delete_image_async (store, image, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_delete_image_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  g_clear_object (&result);
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_unknown_uid (void)
 {
@@ -2355,6 +2425,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/duplicate-notification-applied-once",
                    test_duplicate_notification);
   g_test_add_func ("/Osais/Store/unknown-uid", test_unknown_uid);
+  g_test_add_func ("/Osais/Store/old-job-read-back", test_old_job_read_back);
   g_test_add_func ("/Osais/Store/token-mismatch-changes-nothing", test_token_mismatch);
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
   g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);

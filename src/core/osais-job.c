@@ -564,14 +564,35 @@ osais_job_add_image (OsaisJob   *self,
 }
 
 /* A job holds one image per hash (the store's UNIQUE (uid, sha256)). The
- * object itself may differ: the store's writer makes new ones for a job it
- * reloads after a failed commit. */
+ * object itself may differ: the store's writer makes new ones for a job
+ * whose state it reads from the database. */
 static gboolean
 same_image (gconstpointer a,
             gconstpointer b)
 {
   return g_strcmp0 (osais_image_get_hash ((OsaisImage *)a),
                     osais_image_get_hash ((OsaisImage *)b)) == 0;
+}
+
+OsaisImage *
+osais_job_lookup_image (OsaisJob   *self,
+                        const char *hash)
+{
+  guint n;
+
+  g_return_val_if_fail (OSAIS_IS_JOB (self), NULL);
+  g_return_val_if_fail (hash != NULL, NULL);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->images));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(OsaisImage) image = g_list_model_get_item (G_LIST_MODEL (self->images), i);
+
+      if (g_strcmp0 (osais_image_get_hash (image), hash) == 0)
+        return image;
+    }
+
+  return NULL;
 }
 
 gboolean

@@ -62,6 +62,9 @@ GListModel *osais_job_get_images           (OsaisJob    *self);
 /* Appends an image; emits items-changed on the images model for that position only. */
 void        osais_job_add_image            (OsaisJob    *self,
                                             OsaisImage  *image);
+/* The job's image with that SHA-256 hex hash, or NULL (transfer none). */
+OsaisImage *osais_job_lookup_image         (OsaisJob    *self,
+                                            const char  *hash);
 /* Removes the image with @image's hash; returns FALSE if there was none. */
 gboolean    osais_job_remove_image         (OsaisJob    *self,
                                             OsaisImage  *image);

@@ -61,7 +61,7 @@ process_create_job (OsaisStore *self,
       g_mutex_unlock (&self->mutex);
     }
 
-  if (g_hash_table_contains (self->states, &op->uid))
+  if (g_hash_table_contains (self->tokens, &op->uid))
     {
       osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB,
                            "A job with that uid exists already");
@@ -259,13 +259,10 @@ process_add_image (OsaisStore *self,
                    Batch      *batch)
 {
   sqlite3_stmt *insert = self->stmts[STMT_INSERT_IMAGE];
-  g_autofree char *uid_text = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *name = NULL;
   g_autofree char *relative_path = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GDateTime) received_dt = NULL;
   OsaisImage *image;
   GError *error = NULL;
   Effect *effect;
@@ -277,14 +274,25 @@ process_add_image (OsaisStore *self,
     {
       g_debug ("Image %s of uid %" G_GINT64_FORMAT " is stored already", op->hash, op->uid);
       op->result = g_object_ref (image);
-      g_ptr_array_add (batch->done, op);
+      if (state->read_back)
+        {
+          /* Its file goes here, off the main context. */
+          osais_store_op_discard_tmp (op);
+          effect = g_new0 (Effect, 1);
+          effect->kind = EFFECT_IMAGE_STORED_BEFORE;
+          effect->uid = op->uid;
+          effect->image = g_object_ref (image);
+          effect->op = op;
+          g_ptr_array_add (batch->effects, effect);
+        }
+      else
+        g_ptr_array_add (batch->done, op);
       return;
     }
 
   osais_store_image_location (self, op, &dir, &name);
   path = g_build_filename (dir, name, NULL);
-  uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, op->uid);
-  relative_path = g_build_filename (IMAGES_DIR, uid_text, name, NULL);
+  relative_path = osais_image_stored_path (op->uid, op->cycle, op->hash, op->content_type);
 
   /* A callback whose job was created while a file thread looked at it has
    * no file yet: it is written here, the slow way, as it is rare. An early
@@ -324,11 +332,9 @@ process_add_image (OsaisStore *self,
     }
   g_ptr_array_add (batch->new_files, g_strdup (path));
 
-  file = g_file_new_for_path (path);
-  received_dt = osais_store_date_time_from_usec (now);
-  image = osais_image_new (file, op->uid, op->cycle, op->size,
-                           op->content_type, op->hash, op->width, op->height, received_dt);
-  osais_image_set_id (image, sqlite3_last_insert_rowid (self->db));
+  image = osais_image_new_stored (self->data_dir, relative_path, op->uid, op->cycle, op->size,
+                                  op->content_type, op->hash, op->width, op->height, now,
+                                  sqlite3_last_insert_rowid (self->db), FALSE);
   g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
 
   effect = g_new0 (Effect, 1);
@@ -440,7 +446,7 @@ process_delete_image (OsaisStore *self,
   effect = g_new0 (Effect, 1);
   effect->kind = EFFECT_IMAGE_REMOVED;
   effect->uid = op->uid;
-  /* The model holds this very object: the writer made it and handed it over. */
+  /* The model removes its image with this hash. */
   effect->image = g_object_ref (image);
   effect->task = g_steal_pointer (&op->task);
   g_ptr_array_add (batch->effects, effect);
@@ -554,7 +560,12 @@ osais_store_process_op (OsaisStore *self,
       return;
     }
 
-  state = g_hash_table_lookup (self->states, &op->uid);
+  state = osais_store_lookup_state (self, op->uid, &op->error);
+  if (op->error != NULL)
+    {
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
   if (state == NULL)
     {
       if (op->kind == OP_DELETE_JOB || op->kind == OP_DELETE_IMAGE ||

@@ -126,7 +126,9 @@ typedef struct
 } Op;
 
 /* What the writer knows of a job, to validate callbacks without asking
- * the main context: the writer thread alone reads and writes it. */
+ * the main context: the writer thread alone reads and writes it. The
+ * writer keeps it for the jobs it changed lately, and reads it from the
+ * database for any other (osais_store_lookup_state()). */
 typedef struct
 {
   char       *token;
@@ -138,6 +140,8 @@ typedef struct
   guint       announced_images;
   GHashTable *images;  /* SHA-256 hex → OsaisImage */
   GHashTable *stages;  /* osais_store_stage_key() of every notification recorded */
+  /* Read from the database: its images are not the model's objects. */
+  gboolean    read_back;
 } JobState;
 
 /* A change for the GObject side, applied on the main context in order. */
@@ -150,6 +154,8 @@ typedef enum
   EFFECT_IMAGE_REMOVED,
   EFFECT_IMAGE_FAVOURITE,
   EFFECT_JOB_DISMISSED,
+  /* An image stored before, sent again: the op returns the model's object. */
+  EFFECT_IMAGE_STORED_BEFORE,
 } EffectKind;
 
 typedef struct
@@ -169,6 +175,8 @@ typedef struct
   gboolean    dismissed;
   /* Create and delete complete once the model shows the change. */
   GTask      *task;
+  /* EFFECT_IMAGE_STORED_BEFORE: the op, returned from the main context. */
+  Op         *op;
 } Effect;
 
 typedef struct
@@ -215,7 +223,7 @@ struct _OsaisStore
   GThread      *writer;
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STMTS];
-  GHashTable   *states;       /* gint64 → JobState */
+  GHashTable   *states;       /* gint64 → JobState: a cache, see osais_store_lookup_state() */
   GPtrArray    *early;        /* Op: early callbacks, in arrival order */
   gsize         early_bytes;
   guint         early_seq;
@@ -417,5 +425,8 @@ void osais_store_prepare_image (gpointer data,
 void osais_store_submit (OsaisStore *self,
                          Op         *op);
 gpointer osais_store_writer_thread (gpointer data);
+JobState *osais_store_lookup_state (OsaisStore  *self,
+                                    gint64       uid,
+                                    GError     **error);
 
 G_END_DECLS

@@ -111,7 +111,29 @@ apply_effects_cb (gpointer user_data)
           break;
 
         case EFFECT_IMAGE_FAVOURITE:
-          osais_image_set_favourite (effect->image, effect->favourite);
+          {
+            OsaisImage *image = job != NULL ?
+                                osais_job_lookup_image (job, osais_image_get_hash (effect->image)) : NULL;
+
+            if (image != NULL)
+              osais_image_set_favourite (image, effect->favourite);
+          }
+          break;
+
+        case EFFECT_IMAGE_STORED_BEFORE:
+          {
+            OsaisImage *image = job != NULL ?
+                                osais_job_lookup_image (job, osais_image_get_hash (effect->image)) : NULL;
+
+            /* The one the job's model shows, as for an image stored in this run. */
+            if (image != NULL)
+              {
+                g_object_unref (effect->op->result);
+                effect->op->result = g_object_ref (image);
+              }
+            op_return (effect->op);
+            g_clear_pointer (&effect->op, osais_store_op_free);
+          }
           break;
 
         case EFFECT_JOB_DISMISSED:
@@ -329,37 +351,31 @@ set_writer_disk_full (OsaisStore *self,
   set_writer_state (self, &self->writer_disk_full, PROP_DISK_FULL, disk_full);
 }
 
-/* The writer's state of job @uid as the database has it: a batch changes
- * the state as it goes, before the commit that was to record the changes.
- * The image objects are kept where the database still names them. */
-static gboolean
-reload_job_state (OsaisStore *self,
-                  gint64      uid)
+/* Reads the writer's state of job @uid from the database: NULL, without
+ * @error, when the history has no such job. Its images are new objects,
+ * not the ones the job's model holds (see EFFECT_IMAGE_STORED_BEFORE). */
+static JobState *
+read_job_state (OsaisStore  *self,
+                gint64       uid,
+                GError     **error)
 {
-  JobState *old = g_hash_table_lookup (self->states, &uid);
   JobState *state = NULL;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
   if (sqlite3_prepare_v2 (self->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE uid = ?1",
                           -1, &stmt, NULL) != SQLITE_OK)
-    return FALSE;
+    goto failed;
   sqlite3_bind_int64 (stmt, 1, uid);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     state = osais_store_job_state_new_from_row (stmt);
   g_clear_pointer (&stmt, sqlite3_finalize);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return FALSE;
-
+    goto failed;
   if (state == NULL)
-    {
-      g_hash_table_remove (self->states, &uid);
-      g_mutex_lock (&self->mutex);
-      g_hash_table_remove (self->tokens, &uid);
-      g_mutex_unlock (&self->mutex);
-      return TRUE;
-    }
+    return NULL;
+  state->read_back = TRUE;
 
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT " IMAGE_COLUMNS " FROM images WHERE uid = ?1",
@@ -368,11 +384,8 @@ reload_job_state (OsaisStore *self,
   sqlite3_bind_int64 (stmt, 1, uid);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
-      OsaisImage *image = old != NULL && hash != NULL ?
-                          g_hash_table_lookup (old->images, hash) : NULL;
+      OsaisImage *image = osais_store_image_new_from_row (self, stmt);
 
-      image = image != NULL ? g_object_ref (image) : osais_store_image_new_from_row (self, stmt);
       if (image != NULL)
         g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
     }
@@ -392,16 +405,80 @@ reload_job_state (OsaisStore *self,
   if (rc != SQLITE_DONE)
     goto failed;
 
-  g_mutex_lock (&self->mutex);
-  g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid), g_strdup (state->token));
-  g_mutex_unlock (&self->mutex);
-  g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
-
-  return TRUE;
+  return state;
 
 failed:
-  osais_store_job_state_free (state);
-  return FALSE;
+  osais_store_set_sqlite_error (error, self->db, "Cannot read the history");
+  sqlite3_finalize (stmt);
+  g_clear_pointer (&state, osais_store_job_state_free);
+  return NULL;
+}
+
+JobState *
+osais_store_lookup_state (OsaisStore  *self,
+                          gint64       uid,
+                          GError     **error)
+{
+  JobState *state = g_hash_table_lookup (self->states, &uid);
+
+  /* The tokens name every job of the history, and only the writer changes
+   * them: it reads them without the lock. */
+  if (state != NULL || !g_hash_table_contains (self->tokens, &uid))
+    return state;
+
+  state = read_job_state (self, uid, error);
+  if (state != NULL)
+    g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
+
+  return state;
+}
+
+/* A few states of finished jobs stay, for a burst of late callbacks or a
+ * person starring a page of images; beyond that, the writer reads them
+ * again when they are needed. */
+#define MAX_FINISHED_STATES 64
+
+static void
+forget_finished_states (OsaisStore *self)
+{
+  GHashTableIter iter;
+  JobState *state;
+
+  if (g_hash_table_size (self->states) <= MAX_FINISHED_STATES)
+    return;
+
+  g_hash_table_iter_init (&iter, self->states);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&state))
+    {
+      if (state->stage == OSAIS_STAGE_FINISHED || state->stage == OSAIS_STAGE_ERROR)
+        g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* The writer's state of job @uid after a rolled-back commit: the database's,
+ * read again when next needed; a job the batch created is gone. */
+static gboolean
+forget_job_state (OsaisStore *self,
+                  gint64      uid)
+{
+  g_autoptr(GError) error = NULL;
+  JobState *state;
+
+  g_hash_table_remove (self->states, &uid);
+  state = read_job_state (self, uid, &error);
+  if (state != NULL)
+    {
+      osais_store_job_state_free (state);
+      return TRUE;
+    }
+  if (error != NULL)
+    return FALSE;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove (self->tokens, &uid);
+  g_mutex_unlock (&self->mutex);
+
+  return TRUE;
 }
 
 /* A commit failed for want of space, and SQLite rolled the transaction
@@ -431,7 +508,7 @@ recover_from_disk_full (OsaisStore *self,
   g_hash_table_iter_init (&iter, uids);
   while (g_hash_table_iter_next (&iter, (gpointer *)&uid, NULL))
     {
-      if (!reload_job_state (self, *uid))
+      if (!forget_job_state (self, *uid))
         return FALSE;
     }
 
@@ -548,6 +625,8 @@ process_batch (OsaisStore *self,
             {
               Effect *effect = g_ptr_array_index (effects, i);
 
+              if (effect->op != NULL)
+                g_ptr_array_add (done, g_steal_pointer (&effect->op));
               if (effect->task != NULL)
                 {
                   g_task_return_new_error (effect->task, error->domain, error->code,
@@ -573,6 +652,7 @@ process_batch (OsaisStore *self,
           self->n_commits++;
           g_mutex_unlock (&self->mutex);
           set_writer_disk_full (self, batch.image_disk_full);
+          forget_finished_states (self);
           /* Read-only until an image is written again. */
           if (batch.image_read_only || batch.image_written)
             set_writer_state (self, &self->writer_images_read_only, PROP_IMAGES_READ_ONLY,

@@ -146,6 +146,7 @@ osais_store_effect_free (Effect *effect)
   g_free (effect->description);
   g_free (effect->error_message);
   g_clear_object (&effect->task);
+  g_clear_pointer (&effect->op, osais_store_op_free);
   g_free (effect);
 }
 
