@@ -471,6 +471,68 @@ test_old_job_read_back (void)
   osais_test_remove_tree (dir);
 }
 
+/* A job's images model holds records: an image is an object while someone
+ * holds it, the same object for everyone meanwhile, and made again, the
+ * same image with its star, once it went. */
+static void
+test_images_made_on_demand (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 110, "t");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisImage) stored = NULL;
+  g_autoptr(OsaisImage) first = NULL;
+  g_autoptr(OsaisImage) second = NULL;
+  g_autofree char *path = NULL;
+  GListModel *images;
+  OsaisImage *gone;
+
+  stored = add_image_sync (store, 110, "t", 0, "on demand", &error);
+  g_assert_no_error (error);
+  path = g_file_get_path (osais_image_get_file (stored));
+  osais_store_set_favourite_async (store, stored, TRUE, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_set_favourite_finish (store, wait_result (&result), &error));
+  g_clear_object (&result);
+  g_clear_object (&job);
+  close_store (store);
+
+  /* Read from the history: nobody holds its image yet. */
+  store = open_store (dir);
+  images = osais_job_get_images (osais_store_lookup (store, 110));
+  first = g_list_model_get_item (images, 0);
+  gone = first;
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &gone);
+  second = g_list_model_get_item (images, 0);
+  g_assert_true (first == second);
+  g_assert_cmpstr (osais_image_get_hash (first), ==, osais_image_get_hash (stored));
+  g_assert_true (osais_image_get_favourite (first));
+  g_assert_cmpint (osais_image_get_uid (first), ==, 110);
+  g_assert_cmpuint (osais_image_get_size (first), ==, strlen ("on demand"));
+  g_assert_cmpuint (osais_image_get_width (first), ==, 64);
+  g_assert_cmpstr (osais_image_get_content_type (first), ==, "image/png");
+  g_assert_cmpint (osais_image_get_id (first), ==, osais_image_get_id (stored));
+  g_assert_true (g_date_time_equal (osais_image_get_received (first),
+                                    osais_image_get_received (stored)));
+  {
+    g_autofree char *first_path = g_file_get_path (osais_image_get_file (first));
+
+    g_assert_cmpstr (first_path, ==, path);
+  }
+  g_clear_object (&first);
+  g_clear_object (&second);
+  g_assert_null (gone);
+
+  /* Made again, with its star. */
+  first = g_list_model_get_item (images, 0);
+  g_assert_true (osais_image_get_favourite (first));
+  g_assert_cmpstr (osais_image_get_hash (first), ==, osais_image_get_hash (stored));
+
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_unknown_uid (void)
 {
@@ -2426,6 +2488,7 @@ main (int   argc,
                    test_duplicate_notification);
   g_test_add_func ("/Osais/Store/unknown-uid", test_unknown_uid);
   g_test_add_func ("/Osais/Store/old-job-read-back", test_old_job_read_back);
+  g_test_add_func ("/Osais/Store/images-made-on-demand", test_images_made_on_demand);
   g_test_add_func ("/Osais/Store/token-mismatch-changes-nothing", test_token_mismatch);
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
   g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);

@@ -182,7 +182,7 @@ update_image_caption (OsaisGalleryCell *self,
     caption = g_strdup (osais_job_get_engine (job));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), caption);
 
-  if (!g_list_store_find (G_LIST_STORE (images), image, &position))
+  if (!osais_job_find_image (job, image, &position))
     position = 0;
   /* Translators: a gallery tile for screen readers: which image of the job,
    * then the caption. */

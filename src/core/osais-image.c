@@ -282,7 +282,6 @@ osais_image_new_stored (const char *data_dir,
   g_autofree char *usual = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
-  g_return_val_if_fail (relative_path != NULL, NULL);
   g_return_val_if_fail (hash != NULL, NULL);
   g_return_val_if_fail (cycle >= 0 && id >= 0, NULL);
 
@@ -299,11 +298,33 @@ osais_image_new_stored (const char *data_dir,
   self->id = id;
   self->favourite = !!favourite;
 
-  usual = osais_image_stored_path (uid, cycle, hash, content_type);
-  if (strcmp (usual, relative_path) != 0)
+  if (relative_path != NULL)
+    usual = osais_image_stored_path (uid, cycle, hash, content_type);
+  if (relative_path != NULL && strcmp (usual, relative_path) != 0)
     self->relative_path = g_strdup (relative_path);
 
   return self;
+}
+
+gboolean
+osais_image_get_stored_location (OsaisImage  *self,
+                                 const char **data_dir,
+                                 const char **relative_path)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE (self), FALSE);
+
+  *data_dir = self->data_dir;
+  *relative_path = self->relative_path;
+
+  return self->data_dir != NULL;
+}
+
+gint64
+osais_image_get_received_usec (OsaisImage *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE (self), 0);
+
+  return self->received_usec;
 }
 
 char *

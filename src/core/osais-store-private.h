@@ -218,6 +218,7 @@ struct _OsaisStore
   GMainContext *main_context;
   GPtrArray    *jobs;         /* oldest first; position 0 of the model is the last */
   GHashTable   *jobs_by_uid;  /* gint64 → OsaisJob */
+  GPtrArray    *looked_up;    /* OsaisImage: osais_store_lookup_image()'s */
 
   /* Writer side: only the writer thread touches these once it runs. */
   GThread      *writer;

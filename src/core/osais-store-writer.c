@@ -111,19 +111,15 @@ apply_effects_cb (gpointer user_data)
           break;
 
         case EFFECT_IMAGE_FAVOURITE:
-          {
-            OsaisImage *image = job != NULL ?
-                                osais_job_lookup_image (job, osais_image_get_hash (effect->image)) : NULL;
-
-            if (image != NULL)
-              osais_image_set_favourite (image, effect->favourite);
-          }
+          if (job != NULL)
+            osais_job_set_image_favourite (job, osais_image_get_hash (effect->image),
+                                           effect->favourite);
           break;
 
         case EFFECT_IMAGE_STORED_BEFORE:
           {
-            OsaisImage *image = job != NULL ?
-                                osais_job_lookup_image (job, osais_image_get_hash (effect->image)) : NULL;
+            g_autoptr(OsaisImage) image = job != NULL ?
+                                          osais_job_dup_image (job, osais_image_get_hash (effect->image)) : NULL;
 
             /* The one the job's model shows, as for an image stored in this run. */
             if (image != NULL)

@@ -277,6 +277,7 @@ osais_store_finalize (GObject *object)
   g_clear_pointer (&self->early_dir, g_free);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->jobs_by_uid, g_hash_table_unref);
+  g_clear_pointer (&self->looked_up, g_ptr_array_unref);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
   g_clear_pointer (&self->states, g_hash_table_unref);
   g_clear_pointer (&self->early, g_ptr_array_unref);
@@ -394,6 +395,7 @@ osais_store_init (OsaisStore *self)
 {
   self->jobs = g_ptr_array_new_with_free_func (g_object_unref);
   self->jobs_by_uid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->looked_up = g_ptr_array_new_with_free_func (g_object_unref);
   self->states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                         (GDestroyNotify)osais_store_job_state_free);
   self->early = g_ptr_array_new_with_free_func ((GDestroyNotify) osais_store_op_free);
@@ -1168,8 +1170,14 @@ osais_store_lookup_image (OsaisStore *self,
         {
           g_autoptr(OsaisImage) image = g_list_model_get_item (images, j);
 
+          /* The job's model holds its images weakly (osais-job-images.c):
+           * the store holds the ones it hands out, for as long as it lives. */
           if (osais_image_get_id (image) == id)
-            return image;
+            {
+              if (!g_ptr_array_find (self->looked_up, image, NULL))
+                g_ptr_array_add (self->looked_up, g_object_ref (image));
+              return image;
+            }
         }
     }
 
