@@ -479,26 +479,26 @@ osais_store_open_database (const char  *path,
   return db;
 }
 
-/* The writer's state of the job in a row of JOB_COLUMNS. */
-JobState *
-osais_store_job_state_new_from_row (sqlite3_stmt *stmt)
+/* The job in a row of JOB_COLUMNS. */
+JobSnapshot *
+osais_store_snapshot_new_from_row (sqlite3_stmt *stmt)
 {
-  const char *token = (const char *)sqlite3_column_text (stmt, 1);
+  JobSnapshot *snapshot = g_atomic_rc_box_new0 (JobSnapshot);
   int stage = sqlite3_column_int (stmt, 4);
-  JobState *state;
 
   if (stage < OSAIS_STAGE_ERROR || stage > OSAIS_STAGE_FINISHED)
     stage = OSAIS_STAGE_REQUEST_SENT;
 
-  state = osais_store_job_state_new (token != NULL ? token : "");
-  state->stage = stage;
-  state->cycle = MAX (0, sqlite3_column_int (stmt, 5));
-  state->description = osais_store_dup_column_text (stmt, 6);
-  state->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
-  state->error_message = osais_store_dup_column_text (stmt, 8);
-  state->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
+  snapshot->stage = stage;
+  snapshot->cycle = MAX (0, sqlite3_column_int (stmt, 5));
+  snapshot->description = osais_store_dup_column_text (stmt, 6);
+  snapshot->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
+  snapshot->error_message = osais_store_dup_column_text (stmt, 8);
+  snapshot->updated = sqlite3_column_int64 (stmt, 10);
+  snapshot->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
+  snapshot->dismissed = sqlite3_column_int (stmt, 12) != 0;
 
-  return state;
+  return snapshot;
 }
 
 /* The image in a row of IMAGE_COLUMNS, or NULL if the row names none. */
@@ -583,26 +583,20 @@ load_page (OsaisStore  *self,
       gint64 uid = sqlite3_column_int64 (stmt, 0);
       gint64 created = sqlite3_column_int64 (stmt, 9);
       g_autoptr(GDateTime) created_dt = osais_store_date_time_from_usec (created);
-      g_autoptr(GDateTime) updated_dt = osais_store_date_time_from_usec (sqlite3_column_int64 (stmt, 10));
-      JobState *state = osais_store_job_state_new_from_row (stmt);
+      const char *token = (const char *)sqlite3_column_text (stmt, 1);
+      JobSnapshot *snapshot = osais_store_snapshot_new_from_row (stmt);
       OsaisJob *job;
       int images_rc;
 
       job = g_object_new (OSAIS_TYPE_JOB,
                           "uid", uid,
-                          "token", state->token,
+                          "token", token != NULL ? token : "",
                           "engine", (const char *)sqlite3_column_text (stmt, 2),
                           "parameters", (const char *)sqlite3_column_text (stmt, 3),
-                          "stage", state->stage,
-                          "cycle", state->cycle,
-                          "description", state->description,
-                          "cost", state->cost,
-                          "error-message", state->error_message,
                           "created", created_dt,
-                          "updated", updated_dt,
-                          "announced-images", state->announced_images,
-                          "dismissed", sqlite3_column_int (stmt, 12) != 0,
                           NULL);
+      osais_store_apply_snapshot (job, snapshot);
+      osais_store_snapshot_unref (snapshot);
 
       sqlite3_reset (images);
       sqlite3_bind_int64 (images, 1, uid);
@@ -617,9 +611,9 @@ load_page (OsaisStore  *self,
         }
 
       g_mutex_lock (&self->mutex);
-      g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid), g_strdup (state->token));
+      g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid),
+                           g_strdup (token != NULL ? token : ""));
       g_mutex_unlock (&self->mutex);
-      osais_store_job_state_free (state);
       g_ptr_array_add (page, job);
       self->last_created = MAX (self->last_created, created);
       self->page_created = created;

@@ -41,6 +41,35 @@ osais_store_op_fail (Op         *op,
   op->error = g_error_new_literal (domain, code, message);
 }
 
+/* The one way a job changes after it is made: all its fields at once, as
+ * the writer's change left them. */
+void
+osais_store_apply_snapshot (OsaisJob          *job,
+                            const JobSnapshot *snapshot)
+{
+  GDateTime *updated = osais_job_get_updated (job);
+
+  g_object_freeze_notify (G_OBJECT (job));
+  osais_job_set_stage (job, snapshot->stage);
+  osais_job_set_cycle (job, snapshot->cycle);
+  osais_job_set_description (job, snapshot->description);
+  osais_job_set_cost (job, snapshot->cost);
+  osais_job_set_error_message (job, snapshot->error_message);
+  osais_job_set_announced_images (job, snapshot->announced_images);
+  osais_job_set_dismissed (job, snapshot->dismissed);
+  /* Only forward: an image moves the job's time but not its row's (see
+   * process_add_image()), which a state read back from the row has. */
+  if (updated == NULL ||
+      g_date_time_to_unix (updated) * G_USEC_PER_SEC + g_date_time_get_microsecond (updated) <
+      snapshot->updated)
+    {
+      g_autoptr(GDateTime) later = osais_store_date_time_from_usec (snapshot->updated);
+
+      osais_job_set_updated (job, later);
+    }
+  g_object_thaw_notify (G_OBJECT (job));
+}
+
 static gboolean
 apply_effects_cb (gpointer user_data)
 {
@@ -65,28 +94,14 @@ apply_effects_cb (gpointer user_data)
 
         case EFFECT_JOB_CHANGED:
           if (job != NULL)
-            {
-              g_autoptr(GDateTime) updated = osais_store_date_time_from_usec (effect->updated);
-
-              g_object_freeze_notify (G_OBJECT (job));
-              osais_job_set_stage (job, effect->stage);
-              osais_job_set_cycle (job, effect->cycle);
-              osais_job_set_description (job, effect->description);
-              osais_job_set_cost (job, effect->cost);
-              osais_job_set_error_message (job, effect->error_message);
-              osais_job_set_announced_images (job, effect->announced_images);
-              osais_job_set_updated (job, updated);
-              g_object_thaw_notify (G_OBJECT (job));
-            }
+            osais_store_apply_snapshot (job, effect->snapshot);
           break;
 
         case EFFECT_IMAGE_ADDED:
           if (job != NULL)
             {
-              g_autoptr(GDateTime) updated = osais_store_date_time_from_usec (effect->updated);
-
               osais_job_add_image (job, effect->image);
-              osais_job_set_updated (job, updated);
+              osais_store_apply_snapshot (job, effect->snapshot);
             }
           break;
 
@@ -130,11 +145,6 @@ apply_effects_cb (gpointer user_data)
             op_return (effect->op);
             g_clear_pointer (&effect->op, osais_store_op_free);
           }
-          break;
-
-        case EFFECT_JOB_DISMISSED:
-          if (job != NULL)
-            osais_job_set_dismissed (job, effect->dismissed);
           break;
 
         default:
@@ -365,7 +375,12 @@ read_job_state (OsaisStore  *self,
   sqlite3_bind_int64 (stmt, 1, uid);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    state = osais_store_job_state_new_from_row (stmt);
+    {
+      const char *token = (const char *)sqlite3_column_text (stmt, 1);
+
+      state = osais_store_job_state_new (token != NULL ? token : "",
+                                         osais_store_snapshot_new_from_row (stmt));
+    }
   g_clear_pointer (&stmt, sqlite3_finalize);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     goto failed;
@@ -446,7 +461,8 @@ forget_finished_states (OsaisStore *self)
   g_hash_table_iter_init (&iter, self->states);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&state))
     {
-      if (state->stage == OSAIS_STAGE_FINISHED || state->stage == OSAIS_STAGE_ERROR)
+      if (state->snapshot->stage == OSAIS_STAGE_FINISHED ||
+          state->snapshot->stage == OSAIS_STAGE_ERROR)
         g_hash_table_iter_remove (&iter);
     }
 }

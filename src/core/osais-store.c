@@ -104,28 +104,82 @@ osais_store_op_free (Op *op)
   g_free (op);
 }
 
+static void
+snapshot_clear (JobSnapshot *snapshot)
+{
+  g_free (snapshot->description);
+  g_free (snapshot->error_message);
+}
+
+/* A new snapshot, not shared yet: the writer fills in the change. */
+JobSnapshot *
+osais_store_snapshot_copy (const JobSnapshot *snapshot)
+{
+  /* The function, not its macro, which would keep the const of the type. */
+  JobSnapshot *copy = (g_atomic_rc_box_dup) (sizeof (JobSnapshot), snapshot);
+
+  copy->description = g_strdup (snapshot->description);
+  copy->error_message = g_strdup (snapshot->error_message);
+
+  return copy;
+}
+
+JobSnapshot *
+osais_store_snapshot_ref (JobSnapshot *snapshot)
+{
+  return g_atomic_rc_box_acquire (snapshot);
+}
+
+void
+osais_store_snapshot_unref (JobSnapshot *snapshot)
+{
+  g_atomic_rc_box_release_full (snapshot, (GDestroyNotify) snapshot_clear);
+}
+
 void
 osais_store_job_state_free (JobState *state)
 {
   g_free (state->token);
-  g_free (state->description);
-  g_free (state->error_message);
+  g_clear_pointer (&state->snapshot, osais_store_snapshot_unref);
   g_clear_pointer (&state->images, g_hash_table_unref);
   g_clear_pointer (&state->stages, g_hash_table_unref);
   g_free (state);
 }
 
+/* Takes @snapshot. */
 JobState *
-osais_store_job_state_new (const char *token)
+osais_store_job_state_new (const char  *token,
+                           JobSnapshot *snapshot)
 {
   JobState *state = g_new0 (JobState, 1);
 
   state->token = g_strdup (token);
-  state->cost = -1;
+  state->snapshot = snapshot;
   state->images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   state->stages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   return state;
+}
+
+/* The job's latest snapshot: @snapshot, which the state takes. */
+void
+osais_store_job_state_set_snapshot (JobState    *state,
+                                    JobSnapshot *snapshot)
+{
+  g_clear_pointer (&state->snapshot, osais_store_snapshot_unref);
+  state->snapshot = snapshot;
+}
+
+Effect *
+osais_store_effect_new (EffectKind kind,
+                        gint64     uid)
+{
+  Effect *effect = g_new0 (Effect, 1);
+
+  effect->kind = kind;
+  effect->uid = uid;
+
+  return effect;
 }
 
 /* What identifies a notification within its job: a repeat of one already
@@ -143,8 +197,7 @@ osais_store_effect_free (Effect *effect)
 {
   g_clear_object (&effect->job);
   g_clear_object (&effect->image);
-  g_free (effect->description);
-  g_free (effect->error_message);
+  g_clear_pointer (&effect->snapshot, osais_store_snapshot_unref);
   g_clear_object (&effect->task);
   g_clear_pointer (&effect->op, osais_store_op_free);
   g_free (effect);
