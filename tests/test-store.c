@@ -529,6 +529,18 @@ test_images_made_on_demand (void)
   g_assert_true (osais_image_get_favourite (first));
   g_assert_cmpstr (osais_image_get_hash (first), ==, osais_image_get_hash (stored));
 
+  /* Unstarred while nobody holds it: its record keeps the change. */
+  gone = first;
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &gone);
+  osais_store_set_favourite_async (store, first, FALSE, NULL, osais_test_store_result_cb, &result);
+  g_clear_object (&first);
+  g_assert_null (gone);
+  g_assert_true (osais_store_set_favourite_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  first = g_list_model_get_item (images, 0);
+  g_assert_false (osais_image_get_favourite (first));
+
   close_store (store);
   osais_test_remove_tree (dir);
 }
