@@ -58,10 +58,13 @@ process_create_job (OsaisStore *self,
       g_mutex_unlock (&self->mutex);
     }
 
-  if (g_hash_table_contains (self->tokens, &op->uid))
+  if (osais_store_lookup_state (self, op->uid, &error) != NULL || error != NULL)
     {
-      osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB,
-                           "A job with that uid exists already");
+      if (error != NULL)
+        op->error = error;
+      else
+        osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB,
+                             "A job with that uid exists already");
       g_ptr_array_add (batch->done, op);
       return;
     }
@@ -87,10 +90,7 @@ process_create_job (OsaisStore *self,
   snapshot->cost = -1;
   snapshot->updated = created;
   state = osais_store_job_state_new (op->token, snapshot);
-  g_hash_table_insert (self->states, osais_store_int64_key_new (op->uid), state);
-  g_mutex_lock (&self->mutex);
-  g_hash_table_insert (self->tokens, osais_store_int64_key_new (op->uid), g_strdup (op->token));
-  g_mutex_unlock (&self->mutex);
+  osais_store_keep_state (self, op->uid, state);
 
   created_dt = osais_store_date_time_from_usec (created);
   effect = osais_store_effect_new (EFFECT_JOB_ADDED, op->uid);

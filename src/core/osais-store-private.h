@@ -247,7 +247,7 @@ struct _OsaisStore
   GCond         cond;
   GPtrArray    *queue;        /* Op */
   GThreadPool  *file_pool;    /* Op of OP_ADD_IMAGE, before they are queued */
-  GHashTable   *tokens;       /* gint64 → token: the writer's jobs, for the file threads */
+  GHashTable   *tokens;       /* gint64 → token: the jobs of `states`, for the file threads */
   GHashTable   *in_flight;    /* request ids */
   guint         last_request_id;
   guint         early_grace;
@@ -445,5 +445,8 @@ gpointer osais_store_writer_thread (gpointer data);
 JobState *osais_store_lookup_state (OsaisStore  *self,
                                     gint64       uid,
                                     GError     **error);
+void osais_store_keep_state (OsaisStore *self,
+                             gint64      uid,
+                             JobState   *state);
 
 G_END_DECLS

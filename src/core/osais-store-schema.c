@@ -610,10 +610,6 @@ load_page (OsaisStore  *self,
           g_object_unref (image);
         }
 
-      g_mutex_lock (&self->mutex);
-      g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid),
-                           g_strdup (token != NULL ? token : ""));
-      g_mutex_unlock (&self->mutex);
       g_ptr_array_add (page, job);
       self->last_created = MAX (self->last_created, created);
       self->page_created = created;

@@ -432,16 +432,26 @@ osais_store_lookup_state (OsaisStore  *self,
 {
   JobState *state = g_hash_table_lookup (self->states, &uid);
 
-  /* The tokens name every job of the history, and only the writer changes
-   * them: it reads them without the lock. */
-  if (state != NULL || !g_hash_table_contains (self->tokens, &uid))
+  if (state != NULL)
     return state;
 
   state = read_job_state (self, uid, error);
   if (state != NULL)
-    g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
+    osais_store_keep_state (self, uid, state);
 
   return state;
+}
+
+/* The writer keeps @state for job @uid, and the file threads its token. */
+void
+osais_store_keep_state (OsaisStore *self,
+                        gint64      uid,
+                        JobState   *state)
+{
+  g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
+  g_mutex_lock (&self->mutex);
+  g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid), g_strdup (state->token));
+  g_mutex_unlock (&self->mutex);
 }
 
 /* A few states of finished jobs stay, for a burst of late callbacks or a
@@ -454,75 +464,44 @@ forget_finished_states (OsaisStore *self)
 {
   GHashTableIter iter;
   JobState *state;
+  gint64 *uid;
 
   if (g_hash_table_size (self->states) <= MAX_FINISHED_STATES)
     return;
 
+  g_mutex_lock (&self->mutex);
   g_hash_table_iter_init (&iter, self->states);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&state))
+  while (g_hash_table_iter_next (&iter, (gpointer *)&uid, (gpointer *)&state))
     {
       if (state->snapshot->stage == OSAIS_STAGE_FINISHED ||
           state->snapshot->stage == OSAIS_STAGE_ERROR)
-        g_hash_table_iter_remove (&iter);
+        {
+          g_hash_table_remove (self->tokens, uid);
+          g_hash_table_iter_remove (&iter);
+        }
     }
-}
-
-/* The writer's state of job @uid after a rolled-back commit: the database's,
- * read again when next needed; a job the batch created is gone. */
-static gboolean
-forget_job_state (OsaisStore *self,
-                  gint64      uid)
-{
-  g_autoptr(GError) error = NULL;
-  JobState *state;
-
-  g_hash_table_remove (self->states, &uid);
-  state = read_job_state (self, uid, &error);
-  if (state != NULL)
-    {
-      osais_store_job_state_free (state);
-      return TRUE;
-    }
-  if (error != NULL)
-    return FALSE;
-
-  g_mutex_lock (&self->mutex);
-  g_hash_table_remove (self->tokens, &uid);
   g_mutex_unlock (&self->mutex);
-
-  return TRUE;
 }
 
 /* A commit failed for want of space, and SQLite rolled the transaction
  * back: the database is as it was before the batch, and so must the
- * writer's state be, for the jobs the batch changed. Then the next batch
- * runs as any other, and recovers if the disk has space again. Returns
- * FALSE when the state cannot be read back. */
+ * writer's states be. Then the next batch runs as any other, and recovers
+ * if the disk has space again. Returns FALSE when the transaction did not
+ * end. */
 static gboolean
-recover_from_disk_full (OsaisStore *self,
-                        GPtrArray  *effects)
+recover_from_disk_full (OsaisStore *self)
 {
-  g_autoptr(GHashTable) uids = g_hash_table_new_full (g_int64_hash, g_int64_equal,
-                                                      g_free, NULL);
-  GHashTableIter iter;
-  gint64 *uid;
-
   /* A rollback after SQLite's own is refused, harmlessly; after a failed
    * statement, it is what ends the transaction. */
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   if (!sqlite3_get_autocommit (self->db))
     return FALSE;
 
-  /* Every change to the writer's state comes with its effect. */
-  for (guint i = 0; i < effects->len; i++)
-    g_hash_table_add (uids, osais_store_int64_key_new (((Effect *)g_ptr_array_index (effects, i))->uid));
-
-  g_hash_table_iter_init (&iter, uids);
-  while (g_hash_table_iter_next (&iter, (gpointer *)&uid, NULL))
-    {
-      if (!forget_job_state (self, *uid))
-        return FALSE;
-    }
+  /* Every state is read again from the database when next needed. */
+  g_hash_table_remove_all (self->states);
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove_all (self->tokens);
+  g_mutex_unlock (&self->mutex);
 
   return TRUE;
 }
@@ -620,7 +599,7 @@ process_batch (OsaisStore *self,
           /* The writer's state now differs from the disk. Space comes back:
            * the state is read back from the database. Otherwise, rather than
            * guess, further writes are refused until the history is reopened. */
-          if (!disk_full || !recover_from_disk_full (self, effects) || !reload_early (self))
+          if (!disk_full || !recover_from_disk_full (self) || !reload_early (self))
             {
               sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
               self->broken = TRUE;
@@ -782,12 +761,15 @@ osais_store_submit (OsaisStore *self,
   g_mutex_unlock (&self->mutex);
 }
 
-/* A file thread: hashes the image and, if the job is known and the token is
+/* A file thread: hashes the image and, if the job is one the writer changed
+ * lately (it has its state, see osais_store_keep_state()) and the token is
  * its token, writes and syncs the file under a temporary name, many images
- * at once, so that the writer only renames it. An image for a uid nobody
- * knows yet, while a request is in flight, goes to images/early/ likewise:
- * the writer keeps it as an early callback. Nothing is written for a
- * callback that the writer will refuse. */
+ * at once, so that the writer only renames it. An image for a uid the
+ * writer has no state of, while a request is in flight, goes to
+ * images/early/ likewise: the writer keeps it as an early callback, or
+ * renames it into its job's folder if the history has the job. Otherwise
+ * the writer writes the file itself, for an old job's late image: nothing
+ * is written here for a callback that the writer will refuse. */
 void
 osais_store_prepare_image (gpointer data,
                            gpointer user_data)
@@ -804,7 +786,8 @@ osais_store_prepare_image (gpointer data,
   op->hash = osais_sha256_hex (op->data);
 
   g_mutex_lock (&self->mutex);
-  /* An old job's token is known once the writer has read its page. */
+  /* The writer takes callbacks once the history is read; meanwhile it
+   * knows no job, and every image would look early. */
   while (self->loading)
     g_cond_wait (&self->loaded_cond, &self->mutex);
   token = g_hash_table_lookup (self->tokens, &op->uid);
