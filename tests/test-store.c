@@ -401,6 +401,167 @@ test_duplicate_notification (void)
   osais_test_remove_tree (dir);
 }
 
+/* The writer keeps the states of the jobs it changed lately only: a job
+ * left alone while many others finished is read back from the history
+ * when its callbacks come, and behaves as one it never forgot. */
+static void
+test_old_job_read_back (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 100, "t");
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisImage) again = NULL;
+  g_autoptr(OsaisImage) late = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *late_path = NULL;
+  g_autofree char *uid_dir = g_build_filename (dir, "images", "100", NULL);
+  guint request;
+
+  g_assert_true (notify_sync (store, 100, "t", OSAIS_STAGE_IMAGE_DONE, 0, "a.png", "image",
+                              -1, &error));
+  image = add_image_sync (store, 100, "t", 0, "old image", &error);
+  g_assert_no_error (error);
+  g_assert_true (notify_sync (store, 100, "t", OSAIS_STAGE_FINISHED, 0, NULL, NULL, 5, &error));
+  path = g_file_get_path (osais_image_get_file (image));
+
+  /* More finished jobs than the writer keeps the states of. */
+  for (gint64 uid = 200; uid < 300; uid++)
+    {
+      g_autoptr(OsaisJob) other = create_job (store, 0, uid, "t");
+
+      g_assert_true (notify_sync (store, uid, "t", OSAIS_STAGE_FINISHED, 0, NULL, NULL, 5,
+                                  &error));
+    }
+
+  /* What was recorded still counts: a repeat is a duplicate, the same
+   * bytes the image the model shows. */
+  g_assert_true (notify_sync (store, 100, "t", OSAIS_STAGE_IMAGE_DONE, 0, "a.png", "image",
+                              -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (osais_job_get_announced_images (job), ==, 1);
+  again = add_image_sync (store, 100, "t", 0, "old image", &error);
+  g_assert_no_error (error);
+  g_assert_true (again == image);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM images WHERE uid = 100"), ==, 1);
+
+  /* The model's own image gets the star. */
+  g_clear_object (&again);
+  g_clear_object (&result);
+  for (gint64 uid = 300; uid < 400; uid++)
+    {
+      g_autoptr(OsaisJob) other = create_job (store, 0, uid, "t");
+
+      g_assert_true (notify_sync (store, uid, "t", OSAIS_STAGE_FINISHED, 0, NULL, NULL, 5,
+                                  &error));
+    }
+  /* A new image of an old job, while a request is in flight: the file
+   * thread knows no token for it and writes it as an early one's; the
+   * writer finds the job in the history and moves it into its folder. */
+  request = osais_store_begin_request (store);
+  late = add_image_sync (store, 100, "t", 1, "late image", &error);
+  g_assert_no_error (error);
+  late_path = g_file_get_path (osais_image_get_file (late));
+  g_assert_true (g_str_has_prefix (late_path, uid_dir));
+  g_assert_true (g_file_test (late_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 2);
+  g_assert_cmpuint (osais_store_get_n_early (store), ==, 0);
+  osais_store_cancel_request (store, request);
+
+  osais_store_set_favourite_async (store, image, TRUE, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_set_favourite_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (osais_image_get_favourite (image));
+
+  /* And goes, with its file. */
+  g_clear_object (&result);
+  osais_store_delete_image_async (store, image, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_delete_image_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  g_clear_object (&result);
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
+/* A job's images model holds records: an image is an object while someone
+ * holds it, the same object for everyone meanwhile, and made again, the
+ * same image with its star, once it went. */
+static void
+test_images_made_on_demand (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 110, "t");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsaisImage) stored = NULL;
+  g_autoptr(OsaisImage) first = NULL;
+  g_autoptr(OsaisImage) second = NULL;
+  g_autofree char *path = NULL;
+  GListModel *images;
+  OsaisImage *gone;
+
+  stored = add_image_sync (store, 110, "t", 0, "on demand", &error);
+  g_assert_no_error (error);
+  path = g_file_get_path (osais_image_get_file (stored));
+  osais_store_set_favourite_async (store, stored, TRUE, NULL, osais_test_store_result_cb, &result);
+  g_assert_true (osais_store_set_favourite_finish (store, wait_result (&result), &error));
+  g_clear_object (&result);
+  g_clear_object (&job);
+  close_store (store);
+
+  /* Read from the history: nobody holds its image yet. */
+  store = open_store (dir);
+  images = osais_job_get_images (osais_store_lookup (store, 110));
+  first = g_list_model_get_item (images, 0);
+  gone = first;
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &gone);
+  second = g_list_model_get_item (images, 0);
+  g_assert_true (first == second);
+  g_assert_cmpstr (osais_image_get_hash (first), ==, osais_image_get_hash (stored));
+  g_assert_true (osais_image_get_favourite (first));
+  g_assert_cmpint (osais_image_get_uid (first), ==, 110);
+  g_assert_cmpuint (osais_image_get_size (first), ==, strlen ("on demand"));
+  g_assert_cmpuint (osais_image_get_width (first), ==, 64);
+  g_assert_cmpstr (osais_image_get_content_type (first), ==, "image/png");
+  g_assert_cmpint (osais_image_get_id (first), ==, osais_image_get_id (stored));
+  g_assert_true (g_date_time_equal (osais_image_get_received (first),
+                                    osais_image_get_received (stored)));
+  {
+    g_autofree char *first_path = g_file_get_path (osais_image_get_file (first));
+
+    g_assert_cmpstr (first_path, ==, path);
+  }
+  g_clear_object (&first);
+  g_clear_object (&second);
+  g_assert_null (gone);
+
+  /* Made again, with its star. */
+  first = g_list_model_get_item (images, 0);
+  g_assert_true (osais_image_get_favourite (first));
+  g_assert_cmpstr (osais_image_get_hash (first), ==, osais_image_get_hash (stored));
+
+  /* Unstarred while nobody holds it: its record keeps the change. */
+  gone = first;
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &gone);
+  osais_store_set_favourite_async (store, first, FALSE, NULL, osais_test_store_result_cb, &result);
+  g_clear_object (&first);
+  g_assert_null (gone);
+  g_assert_true (osais_store_set_favourite_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  first = g_list_model_get_item (images, 0);
+  g_assert_false (osais_image_get_favourite (first));
+
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_unknown_uid (void)
 {
@@ -2355,6 +2516,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/duplicate-notification-applied-once",
                    test_duplicate_notification);
   g_test_add_func ("/Osais/Store/unknown-uid", test_unknown_uid);
+  g_test_add_func ("/Osais/Store/old-job-read-back", test_old_job_read_back);
+  g_test_add_func ("/Osais/Store/images-made-on-demand", test_images_made_on_demand);
   g_test_add_func ("/Osais/Store/token-mismatch-changes-nothing", test_token_mismatch);
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
   g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);

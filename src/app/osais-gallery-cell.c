@@ -247,7 +247,7 @@ update_image_caption (OsaisGalleryCell *self,
   GListModel *images = osais_job_get_images (job);
   guint position = 0;
 
-  if (!g_list_store_find (G_LIST_STORE (images), image, &position))
+  if (!osais_job_find_image (job, image, &position))
     position = 0;
   /* Translators: a gallery tile for screen readers: which image of the job,
    * then the caption. */

@@ -277,7 +277,6 @@ hidden_before (OsaisGalleryModel *self,
                OsaisJob          *job,
                guint              index)
 {
-  GListStore *images = G_LIST_STORE (osais_job_get_images (job));
   GHashTableIter iter;
   gpointer image;
   guint n = 0;
@@ -288,7 +287,7 @@ hidden_before (OsaisGalleryModel *self,
       guint position;
 
       if (osais_image_get_uid (image) == osais_job_get_uid (job) &&
-          g_list_store_find (images, image, &position) && position < index)
+          osais_job_find_image (job, image, &position) && position < index)
         n++;
     }
 
@@ -467,7 +466,7 @@ job_images_changed_cb (GListModel *images,
       g_hash_table_iter_init (&iter, self->hidden);
       while (g_hash_table_iter_next (&iter, &image, NULL))
         if (osais_image_get_uid (image) == osais_job_get_uid (watch->job) &&
-            !g_list_store_find (G_LIST_STORE (images), image, NULL))
+            !osais_job_find_image (watch->job, image, NULL))
           {
             g_hash_table_remove (self->items, image);
             g_hash_table_iter_remove (&iter);
@@ -853,7 +852,7 @@ osais_gallery_model_set_image_hidden (OsaisGalleryModel *self,
   row = row_at (self, index);
   /* A dismissed job's images are not shown: none to hide. */
   if (row->dismissed ||
-      !g_list_store_find (G_LIST_STORE (osais_job_get_images (row->watch->job)), image, &in_job))
+      !osais_job_find_image (row->watch->job, image, &in_job))
     return;
 
   position = row_offset (self, index) + (row->has_card ? 1 : 0) + in_job -

@@ -296,7 +296,8 @@ command_jobs (Cli   *cli,
 /* star ------------------------------------------------------------------- */
 
 /* The image an argument names: its id (`osais jobs --json` lists them) or
- * the path of its file (as `osais run` prints it). */
+ * the path of its file (as `osais run` prints it). Transfer full: a job's
+ * model makes its images when asked and holds them weakly. */
 static OsaisImage *
 find_image (OsaisStore *store,
             const char *arg)
@@ -306,7 +307,11 @@ find_image (OsaisStore *store,
   guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
 
   if (g_ascii_string_to_unsigned (arg, 10, 1, G_MAXINT64, &id, NULL))
-    return osais_store_lookup_image (store, (gint64) id);
+    {
+      OsaisImage *image = osais_store_lookup_image (store, (gint64) id);
+
+      return image != NULL ? g_object_ref (image) : NULL;
+    }
 
   file = g_file_new_for_commandline_arg (arg);
   for (guint i = 0; i < n; i++)
@@ -319,7 +324,7 @@ find_image (OsaisStore *store,
           g_autoptr(OsaisImage) image = g_list_model_get_item (images, k);
 
           if (g_file_equal (osais_image_get_file (image), file))
-            return image;
+            return g_steal_pointer (&image);
         }
     }
   return NULL;
@@ -361,7 +366,7 @@ command_star (Cli   *cli,
                    "path of a stored image", argv[i]);
           return EXIT_USAGE;
         }
-      g_ptr_array_add (images, g_object_ref (image));
+      g_ptr_array_add (images, image);
     }
 
   for (guint i = 0; i < images->len; i++)

@@ -8,27 +8,40 @@
 
 #include "osais-image.h"
 
+#include <string.h>
+
+#include "osais-image-check.h"
+
 /* An image is immutable once shared: the store builds it on its writer
  * thread (or while loading), gives it its id, and shares it with the main
  * context, which is safe because nothing the writer reads ever changes. The
  * one exception, favourite, is the main context's alone: the store changes
  * it there (after the commit that records it), and the writer never reads
- * it. */
+ * it.
+ *
+ * A history holds 100,000 of them, most never looked at: an image the store
+ * read keeps its file as its data folder (interned: one string for all) and
+ * its path under it, which is NULL when it is the name the store gives
+ * (osais_image_stored_path()), and its time as a number; the GFile and the
+ * GDateTime are made the first time someone asks, on whatever thread, once. */
 struct _OsaisImage
 {
-  GObject    parent_instance;
+  GObject     parent_instance;
 
-  GFile     *file;
-  gint64     uid;
-  int        cycle;
-  guint64    size;
-  char      *content_type;
-  char      *hash;
-  guint      width;
-  guint      height;
-  GDateTime *received;
-  gint64     id;
-  gboolean   favourite;
+  GFile      *file;        /* atomic once shared */
+  GDateTime  *received;    /* atomic once shared */
+  const char *data_dir;    /* interned; NULL when made with a file */
+  char       *relative_path;
+  const char *content_type; /* interned */
+  gint64      uid;
+  gint64      received_usec;
+  gint64      id;
+  guint64     size;
+  int         cycle;
+  guint       width;
+  guint       height;
+  gboolean    favourite;
+  char        hash[65];
 };
 
 G_DEFINE_FINAL_TYPE (OsaisImage, osais_image, G_TYPE_OBJECT)
@@ -57,8 +70,7 @@ osais_image_finalize (GObject *object)
   OsaisImage *self = (OsaisImage *)object;
 
   g_clear_object (&self->file);
-  g_clear_pointer (&self->content_type, g_free);
-  g_clear_pointer (&self->hash, g_free);
+  g_clear_pointer (&self->relative_path, g_free);
   g_clear_pointer (&self->received, g_date_time_unref);
 
   G_OBJECT_CLASS (osais_image_parent_class)->finalize (object);
@@ -75,7 +87,7 @@ osais_image_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_FILE:
-      g_value_set_object (value, self->file);
+      g_value_set_object (value, osais_image_get_file (self));
       break;
 
     case PROP_UID:
@@ -107,7 +119,7 @@ osais_image_get_property (GObject    *object,
       break;
 
     case PROP_RECEIVED:
-      g_value_set_boxed (value, self->received);
+      g_value_set_boxed (value, osais_image_get_received (self));
       break;
 
     case PROP_ID:
@@ -151,11 +163,12 @@ osais_image_set_property (GObject      *object,
       break;
 
     case PROP_CONTENT_TYPE:
-      self->content_type = g_value_dup_string (value);
+      self->content_type = g_intern_string (g_value_get_string (value));
       break;
 
     case PROP_HASH:
-      self->hash = g_value_dup_string (value);
+      g_strlcpy (self->hash, g_value_get_string (value) != NULL ? g_value_get_string (value) : "",
+                 sizeof self->hash);
       break;
 
     case PROP_WIDTH:
@@ -168,6 +181,9 @@ osais_image_set_property (GObject      *object,
 
     case PROP_RECEIVED:
       self->received = g_value_dup_boxed (value);
+      self->received_usec = self->received == NULL ? 0 :
+                            g_date_time_to_unix (self->received) * G_USEC_PER_SEC +
+                            g_date_time_get_microsecond (self->received);
       break;
 
     default:
@@ -248,12 +264,108 @@ osais_image_new (GFile      *file,
                        NULL);
 }
 
+OsaisImage *
+osais_image_new_stored (const char *data_dir,
+                        const char *relative_path,
+                        gint64      uid,
+                        int         cycle,
+                        guint64     size,
+                        const char *content_type,
+                        const char *hash,
+                        guint       width,
+                        guint       height,
+                        gint64      received_usec,
+                        gint64      id,
+                        gboolean    favourite)
+{
+  OsaisImage *self;
+  g_autofree char *usual = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (hash != NULL, NULL);
+  g_return_val_if_fail (cycle >= 0 && id >= 0, NULL);
+
+  self = g_object_new (OSAIS_TYPE_IMAGE, NULL);
+  self->data_dir = g_intern_string (data_dir);
+  self->uid = uid;
+  self->cycle = cycle;
+  self->size = size;
+  self->content_type = g_intern_string (content_type);
+  g_strlcpy (self->hash, hash, sizeof self->hash);
+  self->width = width;
+  self->height = height;
+  self->received_usec = received_usec;
+  self->id = id;
+  self->favourite = !!favourite;
+
+  if (relative_path != NULL)
+    usual = osais_image_stored_path (uid, cycle, hash, content_type);
+  if (relative_path != NULL && strcmp (usual, relative_path) != 0)
+    self->relative_path = g_strdup (relative_path);
+
+  return self;
+}
+
+gboolean
+osais_image_get_stored_location (OsaisImage  *self,
+                                 const char **data_dir,
+                                 const char **relative_path)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE (self), FALSE);
+
+  *data_dir = self->data_dir;
+  *relative_path = self->relative_path;
+
+  return self->data_dir != NULL;
+}
+
+gint64
+osais_image_get_received_usec (OsaisImage *self)
+{
+  g_return_val_if_fail (OSAIS_IS_IMAGE (self), 0);
+
+  return self->received_usec;
+}
+
+char *
+osais_image_stored_path (gint64      uid,
+                         int         cycle,
+                         const char *hash,
+                         const char *content_type)
+{
+  const char *extension = osais_image_extension_for_content_type (content_type);
+
+  return g_strdup_printf ("images" G_DIR_SEPARATOR_S "%" G_GINT64_FORMAT G_DIR_SEPARATOR_S "%d-%.16s.%s",
+                          uid, cycle, hash, extension != NULL ? extension : "bin");
+}
+
 GFile *
 osais_image_get_file (OsaisImage *self)
 {
+  GFile *file;
+
   g_return_val_if_fail (OSAIS_IS_IMAGE (self), NULL);
 
-  return self->file;
+  file = g_atomic_pointer_get (&self->file);
+  if (file == NULL)
+    {
+      g_autofree char *usual = NULL;
+      g_autofree char *path = NULL;
+
+      if (self->relative_path == NULL)
+        usual = osais_image_stored_path (self->uid, self->cycle, self->hash, self->content_type);
+      path = g_build_filename (self->data_dir,
+                               self->relative_path != NULL ? self->relative_path : usual, NULL);
+      file = g_file_new_for_path (path);
+      /* Another thread may have been first: its file is the image's. */
+      if (!g_atomic_pointer_compare_and_exchange (&self->file, NULL, file))
+        {
+          g_object_unref (file);
+          file = g_atomic_pointer_get (&self->file);
+        }
+    }
+
+  return file;
 }
 
 gint64
@@ -315,9 +427,24 @@ osais_image_get_height (OsaisImage *self)
 GDateTime *
 osais_image_get_received (OsaisImage *self)
 {
+  GDateTime *received;
+
   g_return_val_if_fail (OSAIS_IS_IMAGE (self), NULL);
 
-  return self->received;
+  received = g_atomic_pointer_get (&self->received);
+  if (received == NULL)
+    {
+      g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (self->received_usec / G_USEC_PER_SEC);
+
+      received = g_date_time_add (seconds, self->received_usec % G_USEC_PER_SEC);
+      if (!g_atomic_pointer_compare_and_exchange (&self->received, NULL, received))
+        {
+          g_date_time_unref (received);
+          received = g_atomic_pointer_get (&self->received);
+        }
+    }
+
+  return received;
 }
 
 gint64

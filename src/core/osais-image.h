@@ -30,6 +30,34 @@ OsaisImage *osais_image_new              (GFile      *file,
                                           guint       width,
                                           guint       height,
                                           GDateTime  *received);
+/* For the store: an image of the history in @data_dir, at @relative_path
+ * under it (NULL: osais_image_stored_path()), received at @received_usec
+ * (microseconds since the epoch); its GFile and GDateTime are made when
+ * asked for. */
+OsaisImage *osais_image_new_stored       (const char *data_dir,
+                                          const char *relative_path,
+                                          gint64      uid,
+                                          int         cycle,
+                                          guint64     size,
+                                          const char *content_type,
+                                          const char *hash,
+                                          guint       width,
+                                          guint       height,
+                                          gint64      received_usec,
+                                          gint64      id,
+                                          gboolean    favourite);
+/* The path, under the data folder, of the file the store writes for an
+ * image: images/<uid>/<cycle>-<first 16 of the hash>.<extension>. */
+char       *osais_image_stored_path      (gint64      uid,
+                                          int         cycle,
+                                          const char *hash,
+                                          const char *content_type);
+/* For the job's images model: what osais_image_new_stored() was given (the
+ * path NULL when it is the usual one); FALSE for an image made with its file. */
+gboolean    osais_image_get_stored_location (OsaisImage  *self,
+                                             const char **data_dir,
+                                             const char **relative_path);
+gint64      osais_image_get_received_usec (OsaisImage *self);
 GFile      *osais_image_get_file         (OsaisImage *self);
 gint64      osais_image_get_uid          (OsaisImage *self);
 int         osais_image_get_cycle        (OsaisImage *self);

@@ -10,6 +10,7 @@
 
 #include "osais-enums.h"
 #include "osais-image.h"
+#include "osais-job-images.h"
 #include "osais-job.h"
 
 struct _OsaisJob
@@ -27,7 +28,7 @@ struct _OsaisJob
   char       *error_message;
   GDateTime  *created;
   GDateTime  *updated;
-  GListStore *images;
+  OsaisJobImages *images;
   guint       announced_images;
   gboolean    stalled;
   gboolean    dismissed;
@@ -315,7 +316,7 @@ osais_job_init (OsaisJob *self)
 {
   self->stage = OSAIS_STAGE_REQUEST_SENT;
   self->cost = -1;
-  self->images = g_list_store_new (OSAIS_TYPE_IMAGE);
+  self->images = osais_job_images_new ();
 }
 
 gint64
@@ -559,19 +560,55 @@ osais_job_add_image (OsaisJob   *self,
   g_return_if_fail (OSAIS_IS_JOB (self));
   g_return_if_fail (OSAIS_IS_IMAGE (image));
 
-  /* g_list_store_append emits items-changed (n, 0, 1): that position only. */
-  g_list_store_append (self->images, image);
+  osais_job_images_append (self->images, image);
 }
 
 /* A job holds one image per hash (the store's UNIQUE (uid, sha256)). The
- * object itself may differ: the store's writer makes new ones for a job it
- * reloads after a failed commit. */
-static gboolean
-same_image (gconstpointer a,
-            gconstpointer b)
+ * object itself may differ: the model makes one when asked and lets it go
+ * (see osais-job-images.c), and the store's writer makes its own for a job
+ * whose state it reads from the database. */
+gboolean
+osais_job_find_image (OsaisJob   *self,
+                      OsaisImage *image,
+                      guint      *position)
 {
-  return g_strcmp0 (osais_image_get_hash ((OsaisImage *)a),
-                    osais_image_get_hash ((OsaisImage *)b)) == 0;
+  g_return_val_if_fail (OSAIS_IS_JOB (self), FALSE);
+  g_return_val_if_fail (OSAIS_IS_IMAGE (image), FALSE);
+
+  return osais_job_images_find (self->images, osais_image_get_hash (image), position);
+}
+
+OsaisImage *
+osais_job_dup_image (OsaisJob   *self,
+                     const char *hash)
+{
+  guint position;
+
+  g_return_val_if_fail (OSAIS_IS_JOB (self), NULL);
+  g_return_val_if_fail (hash != NULL, NULL);
+
+  if (!osais_job_images_find (self->images, hash, &position))
+    return NULL;
+
+  return g_list_model_get_item (G_LIST_MODEL (self->images), position);
+}
+
+gboolean
+osais_job_set_image_favourite (OsaisJob   *self,
+                               const char *hash,
+                               gboolean    favourite)
+{
+  guint position;
+
+  g_return_val_if_fail (OSAIS_IS_JOB (self), FALSE);
+  g_return_val_if_fail (hash != NULL, FALSE);
+
+  if (!osais_job_images_find (self->images, hash, &position))
+    return FALSE;
+
+  osais_job_images_set_favourite (self->images, position, favourite);
+
+  return TRUE;
 }
 
 gboolean
@@ -583,10 +620,10 @@ osais_job_remove_image (OsaisJob   *self,
   g_return_val_if_fail (OSAIS_IS_JOB (self), FALSE);
   g_return_val_if_fail (OSAIS_IS_IMAGE (image), FALSE);
 
-  if (!g_list_store_find_with_equal_func (self->images, image, same_image, &position))
+  if (!osais_job_find_image (self, image, &position))
     return FALSE;
 
-  g_list_store_remove (self->images, position);
+  osais_job_images_remove (self->images, position);
 
   return TRUE;
 }

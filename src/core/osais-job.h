@@ -62,6 +62,19 @@ GListModel *osais_job_get_images           (OsaisJob    *self);
 /* Appends an image; emits items-changed on the images model for that position only. */
 void        osais_job_add_image            (OsaisJob    *self,
                                             OsaisImage  *image);
+/* Where the job holds an image with @image's hash: the model's objects are
+ * made on demand, so compare hashes, not objects. */
+gboolean    osais_job_find_image           (OsaisJob    *self,
+                                            OsaisImage  *image,
+                                            guint       *position);
+/* The job's image with that SHA-256 hex hash, or NULL. */
+OsaisImage *osais_job_dup_image            (OsaisJob    *self,
+                                            const char  *hash);
+/* For the store, on the main context: stars the image with that hash (its
+ * object notifies, if one lives). FALSE if the job has none. */
+gboolean    osais_job_set_image_favourite  (OsaisJob    *self,
+                                            const char  *hash,
+                                            gboolean     favourite);
 /* Removes the image with @image's hash; returns FALSE if there was none. */
 gboolean    osais_job_remove_image         (OsaisJob    *self,
                                             OsaisImage  *image);

@@ -200,20 +200,23 @@ osais_store_extension_for_content_type (const char *content_type)
 }
 
 /* Where an image goes: the name comes from what the store knows, never from
- * the network, and from the hash, so that the same bytes get the same name. */
+ * the network, and from the hash, so that the same bytes get the same name
+ * (osais_image_stored_path(), which also finds the file of an image read
+ * from the history). */
 void
 osais_store_image_location (OsaisStore  *self,
                             Op          *op,
                             char       **dir,
                             char       **name)
 {
-  char uid_text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *relative_path = osais_image_stored_path (op->uid, op->cycle, op->hash,
+                                                            op->content_type);
+  g_autofree char *path = g_build_filename (self->data_dir, relative_path, NULL);
 
-  g_snprintf (uid_text, sizeof uid_text, "%" G_GINT64_FORMAT, op->uid);
-  *dir = g_build_filename (self->images_dir, uid_text, NULL);
-  *name = g_strdup_printf ("%d-%.16s.%s", op->cycle, op->hash,
-                           osais_store_extension_for_content_type (op->content_type));
+  *dir = g_path_get_dirname (path);
+  *name = g_path_get_basename (path);
 }
+
 /* Input images --------------------------------------------------------- */
 
 GFile *

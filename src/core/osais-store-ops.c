@@ -22,22 +22,18 @@ static void process_add_image (OsaisStore *self,
 
 
 
+/* The change of a job: @next becomes the writer's latest snapshot of it,
+ * and goes to the main context in an effect of @kind. Takes @next. */
 static Effect *
-effect_changed_new (gint64    uid,
-                    JobState *state,
-                    gint64    updated)
+effect_changed_new (EffectKind   kind,
+                    gint64       uid,
+                    JobState    *state,
+                    JobSnapshot *next)
 {
-  Effect *effect = g_new0 (Effect, 1);
+  Effect *effect = osais_store_effect_new (kind, uid);
 
-  effect->kind = EFFECT_JOB_CHANGED;
-  effect->uid = uid;
-  effect->stage = state->stage;
-  effect->cycle = state->cycle;
-  effect->description = g_strdup (state->description);
-  effect->cost = state->cost;
-  effect->error_message = g_strdup (state->error_message);
-  effect->announced_images = state->announced_images;
-  effect->updated = updated;
+  effect->snapshot = osais_store_snapshot_ref (next);
+  osais_store_job_state_set_snapshot (state, next);
 
   return effect;
 }
@@ -50,6 +46,7 @@ process_create_job (OsaisStore *self,
   sqlite3_stmt *stmt = self->stmts[STMT_INSERT_JOB];
   g_autoptr(GDateTime) created_dt = NULL;
   GError *error = NULL;
+  JobSnapshot *snapshot;
   JobState *state;
   Effect *effect;
   gint64 created;
@@ -61,10 +58,13 @@ process_create_job (OsaisStore *self,
       g_mutex_unlock (&self->mutex);
     }
 
-  if (g_hash_table_contains (self->states, &op->uid))
+  if (osais_store_lookup_state (self, op->uid, &error) != NULL || error != NULL)
     {
-      osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB,
-                           "A job with that uid exists already");
+      if (error != NULL)
+        op->error = error;
+      else
+        osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DUPLICATE_JOB,
+                             "A job with that uid exists already");
       g_ptr_array_add (batch->done, op);
       return;
     }
@@ -85,16 +85,15 @@ process_create_job (OsaisStore *self,
     }
 
   self->last_created = created;
-  state = osais_store_job_state_new (op->token);
-  g_hash_table_insert (self->states, osais_store_int64_key_new (op->uid), state);
-  g_mutex_lock (&self->mutex);
-  g_hash_table_insert (self->tokens, osais_store_int64_key_new (op->uid), g_strdup (op->token));
-  g_mutex_unlock (&self->mutex);
+  snapshot = g_atomic_rc_box_new0 (JobSnapshot);
+  snapshot->stage = OSAIS_STAGE_REQUEST_SENT;
+  snapshot->cost = -1;
+  snapshot->updated = created;
+  state = osais_store_job_state_new (op->token, snapshot);
+  osais_store_keep_state (self, op->uid, state);
 
   created_dt = osais_store_date_time_from_usec (created);
-  effect = g_new0 (Effect, 1);
-  effect->kind = EFFECT_JOB_ADDED;
-  effect->uid = op->uid;
+  effect = osais_store_effect_new (EFFECT_JOB_ADDED, op->uid);
   effect->job = g_object_new (OSAIS_TYPE_JOB,
                               "uid", op->uid,
                               "token", op->token,
@@ -166,8 +165,9 @@ process_notify (OsaisStore *self,
   sqlite3_stmt *insert = self->stmts[STMT_INSERT_STAGE];
   sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
   g_autofree char *key = osais_store_stage_key (op->stage, op->cycle, op->filename);
+  const JobSnapshot *last = state->snapshot;
+  JobSnapshot *next = NULL;
   GError *error = NULL;
-  JobState next = *state;
   gint64 now = g_get_real_time ();
 
   if (g_hash_table_contains (state->stages, key))
@@ -190,62 +190,59 @@ process_notify (OsaisStore *self,
   if (!osais_store_step_statement (self, insert, &error))
     goto rollback;
 
+  next = osais_store_snapshot_copy (last);
+  next->updated = now;
+
   /* A finished job (5 or -1) keeps its stage; otherwise the stage only goes
    * forward, except to -1, which ends a job from any stage. */
-  if (state->stage != OSAIS_STAGE_FINISHED && state->stage != OSAIS_STAGE_ERROR)
+  if (last->stage != OSAIS_STAGE_FINISHED && last->stage != OSAIS_STAGE_ERROR)
     {
       if (op->stage == OSAIS_STAGE_ERROR)
         {
-          next.stage = OSAIS_STAGE_ERROR;
-          next.error_message = op->descr != NULL ? op->descr : (char *)DEFAULT_ERROR_MESSAGE;
+          next->stage = OSAIS_STAGE_ERROR;
+          g_free (next->error_message);
+          next->error_message = g_strdup (op->descr != NULL ? op->descr : DEFAULT_ERROR_MESSAGE);
         }
-      else if (op->stage > state->stage)
-        next.stage = op->stage;
+      else if (op->stage > last->stage)
+        next->stage = op->stage;
     }
 
   /* An older stage arriving late does not replace the newer description. */
-  if (op->descr != NULL && op->stage == next.stage)
-    next.description = op->descr;
+  if (op->descr != NULL && op->stage == next->stage)
+    {
+      g_free (next->description);
+      next->description = g_strdup (op->descr);
+    }
 
   if (op->stage == OSAIS_STAGE_IMAGE_DONE)
-    next.announced_images++;
+    next->announced_images++;
 
   if (op->stage == OSAIS_STAGE_FINISHED && op->cost >= 0)
-    next.cost = op->cost;
+    next->cost = op->cost;
 
-  next.cycle = MAX (state->cycle, op->cycle);
+  next->cycle = MAX (last->cycle, op->cycle);
 
   sqlite3_bind_int64 (update, 1, op->uid);
-  sqlite3_bind_int (update, 2, next.stage);
-  sqlite3_bind_int (update, 3, next.cycle);
-  osais_store_bind_text (update, 4, next.description);
-  sqlite3_bind_int64 (update, 5, next.cost);
-  osais_store_bind_text (update, 6, next.error_message);
+  sqlite3_bind_int (update, 2, next->stage);
+  sqlite3_bind_int (update, 3, next->cycle);
+  osais_store_bind_text (update, 4, next->description);
+  sqlite3_bind_int64 (update, 5, next->cost);
+  osais_store_bind_text (update, 6, next->error_message);
   sqlite3_bind_int64 (update, 7, now);
-  sqlite3_bind_int (update, 8, next.announced_images);
+  sqlite3_bind_int (update, 8, next->announced_images);
   if (!osais_store_step_statement (self, update, &error) ||
       !osais_store_step_statement (self, self->stmts[STMT_RELEASE_NOTIFY], &error))
     goto rollback;
 
   /* Committed to the transaction: now the state may follow. */
-  if (next.description != state->description)
-    {
-      next.description = g_strdup (next.description);
-      g_free (state->description);
-    }
-  if (next.error_message != state->error_message)
-    {
-      next.error_message = g_strdup (next.error_message);
-      g_free (state->error_message);
-    }
-  *state = next;
   g_hash_table_add (state->stages, g_steal_pointer (&key));
-
-  g_ptr_array_add (batch->effects, effect_changed_new (op->uid, state, now));
+  g_ptr_array_add (batch->effects,
+                   effect_changed_new (EFFECT_JOB_CHANGED, op->uid, state, g_steal_pointer (&next)));
   goto out;
 
 rollback:
   sqlite3_exec (self->db, "ROLLBACK TO notify; RELEASE notify", NULL, NULL, NULL);
+  g_clear_pointer (&next, osais_store_snapshot_unref);
 
 out:
   op->error = error;
@@ -259,14 +256,12 @@ process_add_image (OsaisStore *self,
                    Batch      *batch)
 {
   sqlite3_stmt *insert = self->stmts[STMT_INSERT_IMAGE];
-  g_autofree char *uid_text = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *name = NULL;
   g_autofree char *relative_path = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GDateTime) received_dt = NULL;
   OsaisImage *image;
+  JobSnapshot *next;
   GError *error = NULL;
   Effect *effect;
   gint64 now = g_get_real_time ();
@@ -277,14 +272,23 @@ process_add_image (OsaisStore *self,
     {
       g_debug ("Image %s of uid %" G_GINT64_FORMAT " is stored already", op->hash, op->uid);
       op->result = g_object_ref (image);
-      g_ptr_array_add (batch->done, op);
+      if (state->read_back)
+        {
+          /* Its file goes here, off the main context. */
+          osais_store_op_discard_tmp (op);
+          effect = osais_store_effect_new (EFFECT_IMAGE_STORED_BEFORE, op->uid);
+          effect->image = g_object_ref (image);
+          effect->op = op;
+          g_ptr_array_add (batch->effects, effect);
+        }
+      else
+        g_ptr_array_add (batch->done, op);
       return;
     }
 
   osais_store_image_location (self, op, &dir, &name);
   path = g_build_filename (dir, name, NULL);
-  uid_text = g_strdup_printf ("%" G_GINT64_FORMAT, op->uid);
-  relative_path = g_build_filename (IMAGES_DIR, uid_text, name, NULL);
+  relative_path = osais_image_stored_path (op->uid, op->cycle, op->hash, op->content_type);
 
   /* A callback whose job was created while a file thread looked at it has
    * no file yet: it is written here, the slow way, as it is rare. An early
@@ -324,18 +328,16 @@ process_add_image (OsaisStore *self,
     }
   g_ptr_array_add (batch->new_files, g_strdup (path));
 
-  file = g_file_new_for_path (path);
-  received_dt = osais_store_date_time_from_usec (now);
-  image = osais_image_new (file, op->uid, op->cycle, op->size,
-                           op->content_type, op->hash, op->width, op->height, received_dt);
-  osais_image_set_id (image, sqlite3_last_insert_rowid (self->db));
+  image = osais_image_new_stored (self->data_dir, relative_path, op->uid, op->cycle, op->size,
+                                  op->content_type, op->hash, op->width, op->height, now,
+                                  sqlite3_last_insert_rowid (self->db), FALSE);
   g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
 
-  effect = g_new0 (Effect, 1);
-  effect->kind = EFFECT_IMAGE_ADDED;
-  effect->uid = op->uid;
+  /* The job's time moves, not its row's: an image changes the images. */
+  next = osais_store_snapshot_copy (state->snapshot);
+  next->updated = now;
+  effect = effect_changed_new (EFFECT_IMAGE_ADDED, op->uid, state, next);
   effect->image = g_object_ref (image);
-  effect->updated = now;
   g_ptr_array_add (batch->effects, effect);
 
   op->result = g_object_ref (image);
@@ -378,9 +380,7 @@ process_delete_job (OsaisStore *self,
   g_hash_table_remove (self->tokens, &op->uid);
   g_mutex_unlock (&self->mutex);
 
-  effect = g_new0 (Effect, 1);
-  effect->kind = EFFECT_JOB_REMOVED;
-  effect->uid = op->uid;
+  effect = osais_store_effect_new (EFFECT_JOB_REMOVED, op->uid);
   effect->task = g_steal_pointer (&op->task);
   g_ptr_array_add (batch->effects, effect);
   osais_store_op_free (op);
@@ -394,6 +394,7 @@ process_delete_image (OsaisStore *self,
 {
   sqlite3_stmt *stmt = self->stmts[STMT_DELETE_IMAGE];
   OsaisImage *image;
+  JobSnapshot *next;
   Effect *effect;
 
   image = g_hash_table_lookup (state->images, op->hash);
@@ -414,37 +415,38 @@ process_delete_image (OsaisStore *self,
 
   /* The person gave that image up: the job expects one fewer, or a finished
    * job would wait forever for an image it had, and be marked stalled. */
-  if (state->announced_images > 0)
+  next = osais_store_snapshot_copy (state->snapshot);
+  next->updated = g_get_real_time ();
+  if (next->announced_images > 0)
     {
       sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
 
+      next->announced_images--;
       sqlite3_bind_int64 (update, 1, op->uid);
-      sqlite3_bind_int (update, 2, state->stage);
-      sqlite3_bind_int (update, 3, state->cycle);
-      osais_store_bind_text (update, 4, state->description);
-      sqlite3_bind_int64 (update, 5, state->cost);
-      osais_store_bind_text (update, 6, state->error_message);
-      sqlite3_bind_int64 (update, 7, g_get_real_time ());
-      sqlite3_bind_int (update, 8, state->announced_images - 1);
+      sqlite3_bind_int (update, 2, next->stage);
+      sqlite3_bind_int (update, 3, next->cycle);
+      osais_store_bind_text (update, 4, next->description);
+      sqlite3_bind_int64 (update, 5, next->cost);
+      osais_store_bind_text (update, 6, next->error_message);
+      sqlite3_bind_int64 (update, 7, next->updated);
+      sqlite3_bind_int (update, 8, next->announced_images);
       if (!osais_store_step_statement (self, update, &op->error))
         {
+          osais_store_snapshot_unref (next);
           g_ptr_array_add (batch->done, op);
           return;
         }
-      state->announced_images--;
     }
 
   /* The file goes once the row is gone for good, that is after the commit. */
   g_ptr_array_add (batch->unlink_paths, g_file_get_path (osais_image_get_file (image)));
 
-  effect = g_new0 (Effect, 1);
-  effect->kind = EFFECT_IMAGE_REMOVED;
-  effect->uid = op->uid;
-  /* The model holds this very object: the writer made it and handed it over. */
+  effect = osais_store_effect_new (EFFECT_IMAGE_REMOVED, op->uid);
+  /* The model removes its image with this hash. */
   effect->image = g_object_ref (image);
   effect->task = g_steal_pointer (&op->task);
   g_ptr_array_add (batch->effects, effect);
-  g_ptr_array_add (batch->effects, effect_changed_new (op->uid, state, g_get_real_time ()));
+  g_ptr_array_add (batch->effects, effect_changed_new (EFFECT_JOB_CHANGED, op->uid, state, next));
   /* The key is the image's own hash: removing the entry last frees both. */
   g_hash_table_remove (state->images, op->hash);
   osais_store_op_free (op);
@@ -480,9 +482,7 @@ process_set_favourite (OsaisStore *self,
 
   /* The object's flag is the main context's: changed there, after the
    * commit, like everything the models show. */
-  effect = g_new0 (Effect, 1);
-  effect->kind = EFFECT_IMAGE_FAVOURITE;
-  effect->uid = op->uid;
+  effect = osais_store_effect_new (EFFECT_IMAGE_FAVOURITE, op->uid);
   effect->image = g_object_ref (image);
   effect->favourite = op->favourite;
   effect->task = g_steal_pointer (&op->task);
@@ -495,9 +495,11 @@ process_set_favourite (OsaisStore *self,
 static void
 process_set_dismissed (OsaisStore *self,
                        Op         *op,
+                       JobState   *state,
                        Batch      *batch)
 {
   sqlite3_stmt *stmt = self->stmts[STMT_SET_DISMISSED];
+  JobSnapshot *next;
   Effect *effect;
 
   sqlite3_bind_int64 (stmt, 1, op->uid);
@@ -508,10 +510,9 @@ process_set_dismissed (OsaisStore *self,
       return;
     }
 
-  effect = g_new0 (Effect, 1);
-  effect->kind = EFFECT_JOB_DISMISSED;
-  effect->uid = op->uid;
-  effect->dismissed = op->dismissed;
+  next = osais_store_snapshot_copy (state->snapshot);
+  next->dismissed = op->dismissed;
+  effect = effect_changed_new (EFFECT_JOB_CHANGED, op->uid, state, next);
   effect->task = g_steal_pointer (&op->task);
   g_ptr_array_add (batch->effects, effect);
   osais_store_op_free (op);
@@ -554,7 +555,12 @@ osais_store_process_op (OsaisStore *self,
       return;
     }
 
-  state = g_hash_table_lookup (self->states, &op->uid);
+  state = osais_store_lookup_state (self, op->uid, &op->error);
+  if (op->error != NULL)
+    {
+      g_ptr_array_add (batch->done, op);
+      return;
+    }
   if (state == NULL)
     {
       if (op->kind == OP_DELETE_JOB || op->kind == OP_DELETE_IMAGE ||
@@ -597,7 +603,7 @@ osais_store_process_op (OsaisStore *self,
       break;
 
     case OP_SET_DISMISSED:
-      process_set_dismissed (self, op, batch);
+      process_set_dismissed (self, op, state, batch);
       break;
 
     case OP_WAKE:

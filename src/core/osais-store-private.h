@@ -125,21 +125,38 @@ typedef struct
   GDestroyNotify result_destroy;
 } Op;
 
-/* What the writer knows of a job, to validate callbacks without asking
- * the main context: the writer thread alone reads and writes it. */
+/* A job as of a change in the writer's transaction: what its row says and
+ * the OsaisJob shows. The writer makes one for each change and never
+ * changes it after (atomically refcounted: g_atomic_rc_box); it keeps the
+ * latest in the job's JobState, and the change's Effect hands it to the
+ * main context, where osais_store_apply_snapshot() applies it to the job. */
 typedef struct
 {
-  char       *token;
   OsaisStage  stage;
   int         cycle;
   char       *description;
   gint64      cost;
   char       *error_message;
   guint       announced_images;
-  GHashTable *images;  /* SHA-256 hex → OsaisImage */
-  GHashTable *stages;  /* osais_store_stage_key() of every notification recorded */
+  gint64      updated;  /* µs since the epoch */
+  gboolean    dismissed;
+} JobSnapshot;
+
+/* What the writer knows of a job, to validate callbacks without asking
+ * the main context: the writer thread alone reads and writes it. The
+ * writer keeps it for the jobs it changed lately, and reads it from the
+ * database for any other (osais_store_lookup_state()). */
+typedef struct
+{
+  char        *token;
+  JobSnapshot *snapshot;
+  GHashTable  *images;  /* SHA-256 hex → OsaisImage */
+  GHashTable  *stages;  /* osais_store_stage_key() of every notification recorded */
+  /* Read from the database: its images are not the model's objects. */
+  gboolean     read_back;
 } JobState;
 
+/* A change for the GObject side, applied on the main context in order. */
 /* A change for the GObject side, applied on the main context in order. */
 typedef enum
 {
@@ -149,26 +166,23 @@ typedef enum
   EFFECT_JOB_REMOVED,
   EFFECT_IMAGE_REMOVED,
   EFFECT_IMAGE_FAVOURITE,
-  EFFECT_JOB_DISMISSED,
+  /* An image stored before, sent again: the op returns the model's object. */
+  EFFECT_IMAGE_STORED_BEFORE,
 } EffectKind;
 
 typedef struct
 {
-  EffectKind  kind;
-  gint64      uid;
-  OsaisJob   *job;
-  OsaisImage *image;
-  OsaisStage  stage;
-  int         cycle;
-  char       *description;
-  gint64      cost;
-  char       *error_message;
-  guint       announced_images;
-  gint64      updated;
-  gboolean    favourite;
-  gboolean    dismissed;
+  EffectKind   kind;
+  gint64       uid;
+  OsaisJob    *job;
+  OsaisImage  *image;
+  /* EFFECT_JOB_CHANGED, EFFECT_IMAGE_ADDED: the job after the change. */
+  JobSnapshot *snapshot;
+  gboolean     favourite;
   /* Create and delete complete once the model shows the change. */
-  GTask      *task;
+  GTask       *task;
+  /* EFFECT_IMAGE_STORED_BEFORE: the op, returned from the main context. */
+  Op          *op;
 } Effect;
 
 typedef struct
@@ -210,12 +224,13 @@ struct _OsaisStore
   GMainContext *main_context;
   GPtrArray    *jobs;         /* oldest first; position 0 of the model is the last */
   GHashTable   *jobs_by_uid;  /* gint64 → OsaisJob */
+  GPtrArray    *looked_up;    /* OsaisImage: osais_store_lookup_image()'s */
 
   /* Writer side: only the writer thread touches these once it runs. */
   GThread      *writer;
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STMTS];
-  GHashTable   *states;       /* gint64 → JobState */
+  GHashTable   *states;       /* gint64 → JobState: a cache, see osais_store_lookup_state() */
   GPtrArray    *early;        /* Op: early callbacks, in arrival order */
   gsize         early_bytes;
   guint         early_seq;
@@ -232,7 +247,7 @@ struct _OsaisStore
   GCond         cond;
   GPtrArray    *queue;        /* Op */
   GThreadPool  *file_pool;    /* Op of OP_ADD_IMAGE, before they are queued */
-  GHashTable   *tokens;       /* gint64 → token: the writer's jobs, for the file threads */
+  GHashTable   *tokens;       /* gint64 → token: the jobs of `states`, for the file threads */
   GHashTable   *in_flight;    /* request ids */
   guint         last_request_id;
   guint         early_grace;
@@ -316,7 +331,15 @@ gboolean osais_store_exec_sql (sqlite3     *db,
                                GError     **error);
 gint64 *osais_store_int64_key_new (gint64 value);
 void osais_store_job_state_free (JobState *state);
-JobState *osais_store_job_state_new (const char *token);
+JobState *osais_store_job_state_new (const char  *token,
+                                     JobSnapshot *snapshot);
+void osais_store_job_state_set_snapshot (JobState    *state,
+                                         JobSnapshot *snapshot);
+Effect *osais_store_effect_new (EffectKind  kind,
+                                gint64      uid);
+JobSnapshot *osais_store_snapshot_copy (const JobSnapshot *snapshot);
+JobSnapshot *osais_store_snapshot_ref (JobSnapshot *snapshot);
+void osais_store_snapshot_unref (JobSnapshot *snapshot);
 void osais_store_op_discard_tmp (Op *op);
 void osais_store_op_free (Op *op);
 void osais_store_set_sqlite_error (GError     **error,
@@ -364,7 +387,7 @@ gboolean osais_store_file_exists (const char *path);
 void osais_store_flush_pending (OsaisStore *self);
 OsaisImage *osais_store_image_new_from_row (OsaisStore   *self,
                                             sqlite3_stmt *stmt);
-JobState *osais_store_job_state_new_from_row (sqlite3_stmt *stmt);
+JobSnapshot *osais_store_snapshot_new_from_row (sqlite3_stmt *stmt);
 gboolean osais_store_load_early (OsaisStore  *self,
                                  GError     **error);
 gboolean osais_store_load_history_pages (OsaisStore  *self,
@@ -416,6 +439,14 @@ void osais_store_prepare_image (gpointer data,
                                 gpointer user_data);
 void osais_store_submit (OsaisStore *self,
                          Op         *op);
+void osais_store_apply_snapshot (OsaisJob          *job,
+                                 const JobSnapshot *snapshot);
 gpointer osais_store_writer_thread (gpointer data);
+JobState *osais_store_lookup_state (OsaisStore  *self,
+                                    gint64       uid,
+                                    GError     **error);
+void osais_store_keep_state (OsaisStore *self,
+                             gint64      uid,
+                             JobState   *state);
 
 G_END_DECLS

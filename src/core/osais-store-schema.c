@@ -479,26 +479,26 @@ osais_store_open_database (const char  *path,
   return db;
 }
 
-/* The writer's state of the job in a row of JOB_COLUMNS. */
-JobState *
-osais_store_job_state_new_from_row (sqlite3_stmt *stmt)
+/* The job in a row of JOB_COLUMNS. */
+JobSnapshot *
+osais_store_snapshot_new_from_row (sqlite3_stmt *stmt)
 {
-  const char *token = (const char *)sqlite3_column_text (stmt, 1);
+  JobSnapshot *snapshot = g_atomic_rc_box_new0 (JobSnapshot);
   int stage = sqlite3_column_int (stmt, 4);
-  JobState *state;
 
   if (stage < OSAIS_STAGE_ERROR || stage > OSAIS_STAGE_FINISHED)
     stage = OSAIS_STAGE_REQUEST_SENT;
 
-  state = osais_store_job_state_new (token != NULL ? token : "");
-  state->stage = stage;
-  state->cycle = MAX (0, sqlite3_column_int (stmt, 5));
-  state->description = osais_store_dup_column_text (stmt, 6);
-  state->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
-  state->error_message = osais_store_dup_column_text (stmt, 8);
-  state->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
+  snapshot->stage = stage;
+  snapshot->cycle = MAX (0, sqlite3_column_int (stmt, 5));
+  snapshot->description = osais_store_dup_column_text (stmt, 6);
+  snapshot->cost = MAX (-1, sqlite3_column_int64 (stmt, 7));
+  snapshot->error_message = osais_store_dup_column_text (stmt, 8);
+  snapshot->updated = sqlite3_column_int64 (stmt, 10);
+  snapshot->announced_images = MAX (0, sqlite3_column_int (stmt, 11));
+  snapshot->dismissed = sqlite3_column_int (stmt, 12) != 0;
 
-  return state;
+  return snapshot;
 }
 
 /* The image in a row of IMAGE_COLUMNS, or NULL if the row names none. */
@@ -508,31 +508,21 @@ osais_store_image_new_from_row (OsaisStore   *self,
 {
   const char *path = (const char *)sqlite3_column_text (stmt, 2);
   const char *hash = (const char *)sqlite3_column_text (stmt, 5);
-  g_autofree char *full_path = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GDateTime) received = NULL;
-  OsaisImage *image;
 
   if (path == NULL || hash == NULL)
     return NULL;
 
-  full_path = g_build_filename (self->data_dir, path, NULL);
-  file = g_file_new_for_path (full_path);
-  received = osais_store_date_time_from_usec (sqlite3_column_int64 (stmt, 8));
-
-  image = osais_image_new (file, sqlite3_column_int64 (stmt, 0),
-                           MAX (0, sqlite3_column_int (stmt, 1)),
-                           sqlite3_column_int64 (stmt, 3),
-                           (const char *)sqlite3_column_text (stmt, 4),
-                           hash,
-                           sqlite3_column_int (stmt, 6),
-                           sqlite3_column_int (stmt, 7),
-                           received);
-  osais_image_set_id (image, MAX (0, sqlite3_column_int64 (stmt, 9)));
-  /* Not shared yet: nobody hears this. */
-  osais_image_set_favourite (image, sqlite3_column_int (stmt, 10) != 0);
-
-  return image;
+  return osais_image_new_stored (self->data_dir, path,
+                                 sqlite3_column_int64 (stmt, 0),
+                                 MAX (0, sqlite3_column_int (stmt, 1)),
+                                 sqlite3_column_int64 (stmt, 3),
+                                 (const char *)sqlite3_column_text (stmt, 4),
+                                 hash,
+                                 sqlite3_column_int (stmt, 6),
+                                 sqlite3_column_int (stmt, 7),
+                                 sqlite3_column_int64 (stmt, 8),
+                                 MAX (0, sqlite3_column_int64 (stmt, 9)),
+                                 sqlite3_column_int (stmt, 10) != 0);
 }
 
 /* Paged loading -----------------------------------------------------------
@@ -593,26 +583,20 @@ load_page (OsaisStore  *self,
       gint64 uid = sqlite3_column_int64 (stmt, 0);
       gint64 created = sqlite3_column_int64 (stmt, 9);
       g_autoptr(GDateTime) created_dt = osais_store_date_time_from_usec (created);
-      g_autoptr(GDateTime) updated_dt = osais_store_date_time_from_usec (sqlite3_column_int64 (stmt, 10));
-      JobState *state = osais_store_job_state_new_from_row (stmt);
+      const char *token = (const char *)sqlite3_column_text (stmt, 1);
+      JobSnapshot *snapshot = osais_store_snapshot_new_from_row (stmt);
       OsaisJob *job;
       int images_rc;
 
       job = g_object_new (OSAIS_TYPE_JOB,
                           "uid", uid,
-                          "token", state->token,
+                          "token", token != NULL ? token : "",
                           "engine", (const char *)sqlite3_column_text (stmt, 2),
                           "parameters", (const char *)sqlite3_column_text (stmt, 3),
-                          "stage", state->stage,
-                          "cycle", state->cycle,
-                          "description", state->description,
-                          "cost", state->cost,
-                          "error-message", state->error_message,
                           "created", created_dt,
-                          "updated", updated_dt,
-                          "announced-images", state->announced_images,
-                          "dismissed", sqlite3_column_int (stmt, 12) != 0,
                           NULL);
+      osais_store_apply_snapshot (job, snapshot);
+      osais_store_snapshot_unref (snapshot);
 
       sqlite3_reset (images);
       sqlite3_bind_int64 (images, 1, uid);
@@ -623,13 +607,9 @@ load_page (OsaisStore  *self,
           if (image == NULL)
             continue;
           osais_job_add_image (job, image);
-          g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
+          g_object_unref (image);
         }
 
-      g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
-      g_mutex_lock (&self->mutex);
-      g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid), g_strdup (state->token));
-      g_mutex_unlock (&self->mutex);
       g_ptr_array_add (page, job);
       self->last_created = MAX (self->last_created, created);
       self->page_created = created;
@@ -653,44 +633,6 @@ load_page (OsaisStore  *self,
     }
 
   *done = n < limit;
-
-  return TRUE;
-}
-
-/* Every job's recorded stages, for the writer's duplicates: one scan of the
- * log, once every job has its state. */
-static gboolean
-load_stages (OsaisStore  *self,
-             GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  if (sqlite3_prepare_v2 (self->db, "SELECT uid, stage, cycle, filename FROM stages",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      osais_store_set_sqlite_error (error, self->db, "Cannot read the history");
-      return FALSE;
-    }
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 uid = sqlite3_column_int64 (stmt, 0);
-      JobState *state = g_hash_table_lookup (self->states, &uid);
-
-      if (state != NULL)
-        g_hash_table_add (state->stages,
-                          osais_store_stage_key (sqlite3_column_int (stmt, 1), sqlite3_column_int (stmt, 2),
-                                                 (const char *)sqlite3_column_text (stmt, 3)));
-    }
-
-  sqlite3_finalize (stmt);
-
-  if (rc != SQLITE_DONE)
-    {
-      osais_store_set_sqlite_error (error, self->db, "Cannot read the history");
-      return FALSE;
-    }
 
   return TRUE;
 }
@@ -889,9 +831,6 @@ osais_store_load_rest (OsaisStore *self)
         break;
     }
 
-  if (error == NULL && !load_stages (self, &error))
-    g_warning ("The history's stages could not be read: %s", error->message);
-
   g_debug ("Read the rest of the history in %.1f ms", (g_get_monotonic_time () - begin) / 1000.0);
   end_loading (self);
   hand_page (self, NULL);
@@ -920,9 +859,6 @@ osais_store_load_history_pages (OsaisStore  *self,
       apply_pending_jobs (self, self->pending_jobs->len);
     }
   while (whole && !done);
-
-  if (done && !load_stages (self, error))
-    return FALSE;
 
   self->loading = !done;
   self->history_loaded = done;

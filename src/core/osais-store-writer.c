@@ -41,6 +41,35 @@ osais_store_op_fail (Op         *op,
   op->error = g_error_new_literal (domain, code, message);
 }
 
+/* The one way a job changes after it is made: all its fields at once, as
+ * the writer's change left them. */
+void
+osais_store_apply_snapshot (OsaisJob          *job,
+                            const JobSnapshot *snapshot)
+{
+  GDateTime *updated = osais_job_get_updated (job);
+
+  g_object_freeze_notify (G_OBJECT (job));
+  osais_job_set_stage (job, snapshot->stage);
+  osais_job_set_cycle (job, snapshot->cycle);
+  osais_job_set_description (job, snapshot->description);
+  osais_job_set_cost (job, snapshot->cost);
+  osais_job_set_error_message (job, snapshot->error_message);
+  osais_job_set_announced_images (job, snapshot->announced_images);
+  osais_job_set_dismissed (job, snapshot->dismissed);
+  /* Only forward: an image moves the job's time but not its row's (see
+   * process_add_image()), which a state read back from the row has. */
+  if (updated == NULL ||
+      g_date_time_to_unix (updated) * G_USEC_PER_SEC + g_date_time_get_microsecond (updated) <
+      snapshot->updated)
+    {
+      g_autoptr(GDateTime) later = osais_store_date_time_from_usec (snapshot->updated);
+
+      osais_job_set_updated (job, later);
+    }
+  g_object_thaw_notify (G_OBJECT (job));
+}
+
 static gboolean
 apply_effects_cb (gpointer user_data)
 {
@@ -65,28 +94,14 @@ apply_effects_cb (gpointer user_data)
 
         case EFFECT_JOB_CHANGED:
           if (job != NULL)
-            {
-              g_autoptr(GDateTime) updated = osais_store_date_time_from_usec (effect->updated);
-
-              g_object_freeze_notify (G_OBJECT (job));
-              osais_job_set_stage (job, effect->stage);
-              osais_job_set_cycle (job, effect->cycle);
-              osais_job_set_description (job, effect->description);
-              osais_job_set_cost (job, effect->cost);
-              osais_job_set_error_message (job, effect->error_message);
-              osais_job_set_announced_images (job, effect->announced_images);
-              osais_job_set_updated (job, updated);
-              g_object_thaw_notify (G_OBJECT (job));
-            }
+            osais_store_apply_snapshot (job, effect->snapshot);
           break;
 
         case EFFECT_IMAGE_ADDED:
           if (job != NULL)
             {
-              g_autoptr(GDateTime) updated = osais_store_date_time_from_usec (effect->updated);
-
               osais_job_add_image (job, effect->image);
-              osais_job_set_updated (job, updated);
+              osais_store_apply_snapshot (job, effect->snapshot);
             }
           break;
 
@@ -111,12 +126,25 @@ apply_effects_cb (gpointer user_data)
           break;
 
         case EFFECT_IMAGE_FAVOURITE:
-          osais_image_set_favourite (effect->image, effect->favourite);
+          if (job != NULL)
+            osais_job_set_image_favourite (job, osais_image_get_hash (effect->image),
+                                           effect->favourite);
           break;
 
-        case EFFECT_JOB_DISMISSED:
-          if (job != NULL)
-            osais_job_set_dismissed (job, effect->dismissed);
+        case EFFECT_IMAGE_STORED_BEFORE:
+          {
+            g_autoptr(OsaisImage) image = job != NULL ?
+                                          osais_job_dup_image (job, osais_image_get_hash (effect->image)) : NULL;
+
+            /* The one the job's model shows, as for an image stored in this run. */
+            if (image != NULL)
+              {
+                g_object_unref (effect->op->result);
+                effect->op->result = g_object_ref (image);
+              }
+            op_return (effect->op);
+            g_clear_pointer (&effect->op, osais_store_op_free);
+          }
           break;
 
         default:
@@ -329,37 +357,36 @@ set_writer_disk_full (OsaisStore *self,
   set_writer_state (self, &self->writer_disk_full, PROP_DISK_FULL, disk_full);
 }
 
-/* The writer's state of job @uid as the database has it: a batch changes
- * the state as it goes, before the commit that was to record the changes.
- * The image objects are kept where the database still names them. */
-static gboolean
-reload_job_state (OsaisStore *self,
-                  gint64      uid)
+/* Reads the writer's state of job @uid from the database: NULL, without
+ * @error, when the history has no such job. Its images are new objects,
+ * not the ones the job's model holds (see EFFECT_IMAGE_STORED_BEFORE). */
+static JobState *
+read_job_state (OsaisStore  *self,
+                gint64       uid,
+                GError     **error)
 {
-  JobState *old = g_hash_table_lookup (self->states, &uid);
   JobState *state = NULL;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
   if (sqlite3_prepare_v2 (self->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE uid = ?1",
                           -1, &stmt, NULL) != SQLITE_OK)
-    return FALSE;
+    goto failed;
   sqlite3_bind_int64 (stmt, 1, uid);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    state = osais_store_job_state_new_from_row (stmt);
+    {
+      const char *token = (const char *)sqlite3_column_text (stmt, 1);
+
+      state = osais_store_job_state_new (token != NULL ? token : "",
+                                         osais_store_snapshot_new_from_row (stmt));
+    }
   g_clear_pointer (&stmt, sqlite3_finalize);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return FALSE;
-
+    goto failed;
   if (state == NULL)
-    {
-      g_hash_table_remove (self->states, &uid);
-      g_mutex_lock (&self->mutex);
-      g_hash_table_remove (self->tokens, &uid);
-      g_mutex_unlock (&self->mutex);
-      return TRUE;
-    }
+    return NULL;
+  state->read_back = TRUE;
 
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT " IMAGE_COLUMNS " FROM images WHERE uid = ?1",
@@ -368,11 +395,8 @@ reload_job_state (OsaisStore *self,
   sqlite3_bind_int64 (stmt, 1, uid);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const char *hash = (const char *)sqlite3_column_text (stmt, 5);
-      OsaisImage *image = old != NULL && hash != NULL ?
-                          g_hash_table_lookup (old->images, hash) : NULL;
+      OsaisImage *image = osais_store_image_new_from_row (self, stmt);
 
-      image = image != NULL ? g_object_ref (image) : osais_store_image_new_from_row (self, stmt);
       if (image != NULL)
         g_hash_table_insert (state->images, (gpointer)osais_image_get_hash (image), image);
     }
@@ -392,48 +416,92 @@ reload_job_state (OsaisStore *self,
   if (rc != SQLITE_DONE)
     goto failed;
 
+  return state;
+
+failed:
+  osais_store_set_sqlite_error (error, self->db, "Cannot read the history");
+  sqlite3_finalize (stmt);
+  g_clear_pointer (&state, osais_store_job_state_free);
+  return NULL;
+}
+
+JobState *
+osais_store_lookup_state (OsaisStore  *self,
+                          gint64       uid,
+                          GError     **error)
+{
+  JobState *state = g_hash_table_lookup (self->states, &uid);
+
+  if (state != NULL)
+    return state;
+
+  state = read_job_state (self, uid, error);
+  if (state != NULL)
+    osais_store_keep_state (self, uid, state);
+
+  return state;
+}
+
+/* The writer keeps @state for job @uid, and the file threads its token. */
+void
+osais_store_keep_state (OsaisStore *self,
+                        gint64      uid,
+                        JobState   *state)
+{
+  g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
   g_mutex_lock (&self->mutex);
   g_hash_table_insert (self->tokens, osais_store_int64_key_new (uid), g_strdup (state->token));
   g_mutex_unlock (&self->mutex);
-  g_hash_table_insert (self->states, osais_store_int64_key_new (uid), state);
+}
 
-  return TRUE;
+/* A few states of finished jobs stay, for a burst of late callbacks or a
+ * person starring a page of images; beyond that, the writer reads them
+ * again when they are needed. */
+#define MAX_FINISHED_STATES 64
 
-failed:
-  osais_store_job_state_free (state);
-  return FALSE;
+static void
+forget_finished_states (OsaisStore *self)
+{
+  GHashTableIter iter;
+  JobState *state;
+  gint64 *uid;
+
+  if (g_hash_table_size (self->states) <= MAX_FINISHED_STATES)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_iter_init (&iter, self->states);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&uid, (gpointer *)&state))
+    {
+      if (state->snapshot->stage == OSAIS_STAGE_FINISHED ||
+          state->snapshot->stage == OSAIS_STAGE_ERROR)
+        {
+          g_hash_table_remove (self->tokens, uid);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+  g_mutex_unlock (&self->mutex);
 }
 
 /* A commit failed for want of space, and SQLite rolled the transaction
  * back: the database is as it was before the batch, and so must the
- * writer's state be, for the jobs the batch changed. Then the next batch
- * runs as any other, and recovers if the disk has space again. Returns
- * FALSE when the state cannot be read back. */
+ * writer's states be. Then the next batch runs as any other, and recovers
+ * if the disk has space again. Returns FALSE when the transaction did not
+ * end. */
 static gboolean
-recover_from_disk_full (OsaisStore *self,
-                        GPtrArray  *effects)
+recover_from_disk_full (OsaisStore *self)
 {
-  g_autoptr(GHashTable) uids = g_hash_table_new_full (g_int64_hash, g_int64_equal,
-                                                      g_free, NULL);
-  GHashTableIter iter;
-  gint64 *uid;
-
   /* A rollback after SQLite's own is refused, harmlessly; after a failed
    * statement, it is what ends the transaction. */
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   if (!sqlite3_get_autocommit (self->db))
     return FALSE;
 
-  /* Every change to the writer's state comes with its effect. */
-  for (guint i = 0; i < effects->len; i++)
-    g_hash_table_add (uids, osais_store_int64_key_new (((Effect *)g_ptr_array_index (effects, i))->uid));
-
-  g_hash_table_iter_init (&iter, uids);
-  while (g_hash_table_iter_next (&iter, (gpointer *)&uid, NULL))
-    {
-      if (!reload_job_state (self, *uid))
-        return FALSE;
-    }
+  /* Every state is read again from the database when next needed. */
+  g_hash_table_remove_all (self->states);
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove_all (self->tokens);
+  g_mutex_unlock (&self->mutex);
 
   return TRUE;
 }
@@ -531,7 +599,7 @@ process_batch (OsaisStore *self,
           /* The writer's state now differs from the disk. Space comes back:
            * the state is read back from the database. Otherwise, rather than
            * guess, further writes are refused until the history is reopened. */
-          if (!disk_full || !recover_from_disk_full (self, effects) || !reload_early (self))
+          if (!disk_full || !recover_from_disk_full (self) || !reload_early (self))
             {
               sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
               self->broken = TRUE;
@@ -548,6 +616,8 @@ process_batch (OsaisStore *self,
             {
               Effect *effect = g_ptr_array_index (effects, i);
 
+              if (effect->op != NULL)
+                g_ptr_array_add (done, g_steal_pointer (&effect->op));
               if (effect->task != NULL)
                 {
                   g_task_return_new_error (effect->task, error->domain, error->code,
@@ -573,6 +643,7 @@ process_batch (OsaisStore *self,
           self->n_commits++;
           g_mutex_unlock (&self->mutex);
           set_writer_disk_full (self, batch.image_disk_full);
+          forget_finished_states (self);
           /* Read-only until an image is written again. */
           if (batch.image_read_only || batch.image_written)
             set_writer_state (self, &self->writer_images_read_only, PROP_IMAGES_READ_ONLY,
@@ -690,12 +761,15 @@ osais_store_submit (OsaisStore *self,
   g_mutex_unlock (&self->mutex);
 }
 
-/* A file thread: hashes the image and, if the job is known and the token is
+/* A file thread: hashes the image and, if the job is one the writer changed
+ * lately (it has its state, see osais_store_keep_state()) and the token is
  * its token, writes and syncs the file under a temporary name, many images
- * at once, so that the writer only renames it. An image for a uid nobody
- * knows yet, while a request is in flight, goes to images/early/ likewise:
- * the writer keeps it as an early callback. Nothing is written for a
- * callback that the writer will refuse. */
+ * at once, so that the writer only renames it. An image for a uid the
+ * writer has no state of, while a request is in flight, goes to
+ * images/early/ likewise: the writer keeps it as an early callback, or
+ * renames it into its job's folder if the history has the job. Otherwise
+ * the writer writes the file itself, for an old job's late image: nothing
+ * is written here for a callback that the writer will refuse. */
 void
 osais_store_prepare_image (gpointer data,
                            gpointer user_data)
@@ -712,7 +786,8 @@ osais_store_prepare_image (gpointer data,
   op->hash = osais_sha256_hex (op->data);
 
   g_mutex_lock (&self->mutex);
-  /* An old job's token is known once the writer has read its page. */
+  /* The writer takes callbacks once the history is read; meanwhile it
+   * knows no job, and every image would look early. */
   while (self->loading)
     g_cond_wait (&self->loaded_cond, &self->mutex);
   token = g_hash_table_lookup (self->tokens, &op->uid);

@@ -104,28 +104,82 @@ osais_store_op_free (Op *op)
   g_free (op);
 }
 
+static void
+snapshot_clear (JobSnapshot *snapshot)
+{
+  g_free (snapshot->description);
+  g_free (snapshot->error_message);
+}
+
+/* A new snapshot, not shared yet: the writer fills in the change. */
+JobSnapshot *
+osais_store_snapshot_copy (const JobSnapshot *snapshot)
+{
+  /* The function, not its macro, which would keep the const of the type. */
+  JobSnapshot *copy = (g_atomic_rc_box_dup) (sizeof (JobSnapshot), snapshot);
+
+  copy->description = g_strdup (snapshot->description);
+  copy->error_message = g_strdup (snapshot->error_message);
+
+  return copy;
+}
+
+JobSnapshot *
+osais_store_snapshot_ref (JobSnapshot *snapshot)
+{
+  return g_atomic_rc_box_acquire (snapshot);
+}
+
+void
+osais_store_snapshot_unref (JobSnapshot *snapshot)
+{
+  g_atomic_rc_box_release_full (snapshot, (GDestroyNotify) snapshot_clear);
+}
+
 void
 osais_store_job_state_free (JobState *state)
 {
   g_free (state->token);
-  g_free (state->description);
-  g_free (state->error_message);
+  g_clear_pointer (&state->snapshot, osais_store_snapshot_unref);
   g_clear_pointer (&state->images, g_hash_table_unref);
   g_clear_pointer (&state->stages, g_hash_table_unref);
   g_free (state);
 }
 
+/* Takes @snapshot. */
 JobState *
-osais_store_job_state_new (const char *token)
+osais_store_job_state_new (const char  *token,
+                           JobSnapshot *snapshot)
 {
   JobState *state = g_new0 (JobState, 1);
 
   state->token = g_strdup (token);
-  state->cost = -1;
+  state->snapshot = snapshot;
   state->images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   state->stages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   return state;
+}
+
+/* The job's latest snapshot: @snapshot, which the state takes. */
+void
+osais_store_job_state_set_snapshot (JobState    *state,
+                                    JobSnapshot *snapshot)
+{
+  g_clear_pointer (&state->snapshot, osais_store_snapshot_unref);
+  state->snapshot = snapshot;
+}
+
+Effect *
+osais_store_effect_new (EffectKind kind,
+                        gint64     uid)
+{
+  Effect *effect = g_new0 (Effect, 1);
+
+  effect->kind = kind;
+  effect->uid = uid;
+
+  return effect;
 }
 
 /* What identifies a notification within its job: a repeat of one already
@@ -143,9 +197,9 @@ osais_store_effect_free (Effect *effect)
 {
   g_clear_object (&effect->job);
   g_clear_object (&effect->image);
-  g_free (effect->description);
-  g_free (effect->error_message);
+  g_clear_pointer (&effect->snapshot, osais_store_snapshot_unref);
   g_clear_object (&effect->task);
+  g_clear_pointer (&effect->op, osais_store_op_free);
   g_free (effect);
 }
 
@@ -276,6 +330,7 @@ osais_store_finalize (GObject *object)
   g_clear_pointer (&self->early_dir, g_free);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->jobs_by_uid, g_hash_table_unref);
+  g_clear_pointer (&self->looked_up, g_ptr_array_unref);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
   g_clear_pointer (&self->states, g_hash_table_unref);
   g_clear_pointer (&self->early, g_ptr_array_unref);
@@ -393,6 +448,7 @@ osais_store_init (OsaisStore *self)
 {
   self->jobs = g_ptr_array_new_with_free_func (g_object_unref);
   self->jobs_by_uid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->looked_up = g_ptr_array_new_with_free_func (g_object_unref);
   self->states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                         (GDestroyNotify)osais_store_job_state_free);
   self->early = g_ptr_array_new_with_free_func ((GDestroyNotify) osais_store_op_free);
@@ -1167,8 +1223,14 @@ osais_store_lookup_image (OsaisStore *self,
         {
           g_autoptr(OsaisImage) image = g_list_model_get_item (images, j);
 
+          /* The job's model holds its images weakly (osais-job-images.c):
+           * the store holds the ones it hands out, for as long as it lives. */
           if (osais_image_get_id (image) == id)
-            return image;
+            {
+              if (!g_ptr_array_find (self->looked_up, image, NULL))
+                g_ptr_array_add (self->looked_up, g_object_ref (image));
+              return image;
+            }
         }
     }
 
