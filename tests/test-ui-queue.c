@@ -182,6 +182,9 @@ typedef struct
   OsaisSearchPeriod  period;
   OsaisSearchJobs    jobs;
   gboolean           favourites;
+  /* OSAIS_SEARCH_PERIOD_CUSTOM: the range's days, counted back from today. */
+  int                from_days_ago;
+  int                to_days_ago;
 } Filters;
 
 /* What the gallery must show for @filters, by brute force: every job kept,
@@ -189,7 +192,8 @@ typedef struct
  * its images (only the starred ones, with favourites). */
 static GPtrArray *
 expected_items (const Filters *filters,
-                gint64         since)
+                gint64         since,
+                gint64         until)
 {
   g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (guint));
   GPtrArray *items = g_ptr_array_new_with_free_func (g_free);
@@ -220,6 +224,7 @@ expected_items (const Filters *filters,
       if (g->dismissed ||
           (filters->engine != NULL && !g_str_equal (filters->engine, g->engine)) ||
           (since != 0 && g->created < since) ||
+          (until != 0 && g->created >= until) ||
           (filters->jobs == OSAIS_SEARCH_JOBS_RUNNING && !running) ||
           (filters->jobs == OSAIS_SEARCH_JOBS_FAILED && g->stage != OSAIS_STAGE_ERROR) ||
           (filters->favourites && g->favourites->len == 0))
@@ -315,6 +320,11 @@ test_search_filters (void)
     { "diffusion", OSAIS_SEARCH_PERIOD_MONTH, OSAIS_SEARCH_JOBS_ALL, TRUE },
     { "diffusion", OSAIS_SEARCH_PERIOD_YEAR, OSAIS_SEARCH_JOBS_RUNNING, FALSE },
     { "gfpgan", OSAIS_SEARCH_PERIOD_ANY, OSAIS_SEARCH_JOBS_FAILED, FALSE },
+    /* Custom ranges: the jobs of 3 and 20 days ago; of the day 3 days ago
+     * alone; of the last 200 to 500 days, with an engine. */
+    { NULL, OSAIS_SEARCH_PERIOD_CUSTOM, OSAIS_SEARCH_JOBS_ALL, FALSE, 25, 2 },
+    { NULL, OSAIS_SEARCH_PERIOD_CUSTOM, OSAIS_SEARCH_JOBS_ALL, FALSE, 3, 3 },
+    { "diffusion", OSAIS_SEARCH_PERIOD_CUSTOM, OSAIS_SEARCH_JOBS_ALL, FALSE, 600, 100 },
   };
   OsaisGallery *gallery = osais_window_get_gallery (window);
   GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
@@ -331,7 +341,7 @@ test_search_filters (void)
   /* Dismissed jobs are hidden, searched or not. */
   {
     static const Filters none = { NULL, OSAIS_SEARCH_PERIOD_ANY, OSAIS_SEARCH_JOBS_ALL, FALSE };
-    g_autoptr(GPtrArray) want = expected_items (&none, 0);
+    g_autoptr(GPtrArray) want = expected_items (&none, 0, 0);
     g_autofree char *want_text = join_items (want);
     g_autofree char *shown_text = join_items (everything);
 
@@ -353,13 +363,31 @@ test_search_filters (void)
 
       osais_search_options_set_engine (options, filters->engine);
       osais_search_options_set_period (options, filters->period);
+      if (filters->period == OSAIS_SEARCH_PERIOD_CUSTOM)
+        {
+          g_autoptr(GDateTime) from = g_date_time_add_days (now, -filters->from_days_ago);
+          g_autoptr(GDateTime) to = g_date_time_add_days (now, -filters->to_days_ago);
+
+          osais_search_options_set_range (options, from, to);
+        }
       osais_search_options_set_jobs (options, filters->jobs);
       gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), filters->favourites);
 
       /* The dates as the window counts them. */
       osais_search_options_fill_query (options, &query, now);
       g_assert_cmpstr (query.engine, ==, filters->engine);
-      want = expected_items (filters, query.since);
+      if (filters->period == OSAIS_SEARCH_PERIOD_CUSTOM)
+        {
+          /* The whole days: from a midnight to a later one. */
+          g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (query.since / G_USEC_PER_SEC);
+
+          g_assert_cmpint (g_date_time_get_hour (since), ==, 0);
+          g_assert_cmpint (g_date_time_get_minute (since), ==, 0);
+          g_assert_cmpint (query.until, >, query.since);
+        }
+      else
+        g_assert_cmpint (query.until, ==, 0);
+      want = expected_items (filters, query.since, query.until);
       for (guint i = 0; i < want->len; i++)
         n_images += strstr (g_ptr_array_index (want, i), "image") != NULL;
       narrowed += want->len > 0 && want->len < everything->len;
@@ -373,6 +401,14 @@ test_search_filters (void)
         {
           count = g_strdup_printf (n_images == 1 ? "%u image" : "%u images", n_images);
           osais_ui_test_wait_until (label_shown, count, "the count");
+        }
+      if (c == G_N_ELEMENTS (cases) - 3)
+        {
+          osais_ui_test_settle (200);
+          gtk_popover_popup (GTK_POPOVER (options));
+          osais_ui_test_settle (200);
+          osais_ui_test_save_screenshot (GTK_WIDGET (options), "queue-search-custom-range.png");
+          gtk_popover_popdown (GTK_POPOVER (options));
         }
       if (c == 9)
         {

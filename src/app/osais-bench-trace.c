@@ -57,7 +57,12 @@ key_hook (GSignalInvocationHint *hint,
   GdkEvent *event = g_value_peek_pointer (&params[1]);
 
   if (gdk_event_get_event_type (event) == GDK_KEY_PRESS)
-    osais_bench_trace_event ("key");
+    {
+      /* With its key, as the benchmark pairs each press with a key it sent. */
+      g_autofree char *what = g_strdup_printf ("key:%u", gdk_key_event_get_keyval (event));
+
+      osais_bench_trace_event (what);
+    }
 
   return TRUE;
 }
