@@ -878,6 +878,44 @@ test_search_filters_gallery (void)
   osais_ui_test_wait_until (shown_count_is, &count, "the whole gallery");
 }
 
+static gboolean
+is_select_button (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "selection-mode-symbolic") == 0;
+}
+
+static gboolean
+gallery_selecting (gpointer data)
+{
+  return osais_gallery_get_selection_mode (data);
+}
+
+/* The header's Select button and the gallery's selection mode go together:
+ * pressed, the mode is on with nothing selected; left with Escape's action,
+ * the button is released. */
+static void
+test_select_button (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GtkWidget *button = osais_ui_test_find_widget (GTK_WIDGET (window), is_select_button, NULL);
+
+  g_assert_nonnull (button);
+  g_assert_false (osais_gallery_get_selection_mode (gallery));
+  /* As Space on the focused button does: pressed, then clicked. */
+  gtk_widget_activate (button);
+  osais_ui_test_wait_until (gallery_selecting, gallery, "selection mode");
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  osais_ui_test_settle (200);
+  osais_ui_test_save_screenshot (GTK_WIDGET (window), "window-select-button.png");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gallery), "gallery.leave-selection",
+                                             NULL));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  g_assert_false (osais_gallery_get_selection_mode (gallery));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -910,6 +948,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/use-image-parameters", test_use_image_parameters);
   g_test_add_func ("/Osais/Ui/Window/delete-whole-job", test_delete_whole_job);
   g_test_add_func ("/Osais/Ui/Window/search-filters-gallery", test_search_filters_gallery);
+  g_test_add_func ("/Osais/Ui/Window/select-button", test_select_button);
 
   g_test_add_func ("/Osais/Ui/Window/run-reason-beside-run", test_run_reason_beside_run);
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);

@@ -40,6 +40,9 @@ struct _OsaisGallery
    * rubber band, Ctrl+A): a bar says how many, and acts on them. */
   OsaisGallerySelection *selection;
   gboolean            selection_mode;
+  /* Entered on purpose (the Select button, for touch and keyboard): stays
+   * on with nothing selected, until Cancel or Escape. */
+  gboolean            selecting;
   /* Where Shift+click selects from: the last tile clicked. */
   guint               anchor;
   GtkFileChooserNative *export_chooser;
@@ -449,8 +452,12 @@ update_selection (OsaisGallery *self)
     collect_selected (self, images, NULL);
   starred = images->len > 0 && all_favourite (images);
 
-  /* Translators: how many tiles are selected, in the selection mode's bar. */
-  label = g_strdup_printf (ngettext ("%u Selected", "%u Selected", n_selected), n_selected);
+  if (n_selected == 0)
+    /* Entered with the Select button: what to do next. */
+    label = g_strdup (_("Select Images"));
+  else
+    /* Translators: how many tiles are selected, in the selection mode's bar. */
+    label = g_strdup_printf (ngettext ("%u Selected", "%u Selected", n_selected), n_selected);
   gtk_label_set_label (self->selection_label, label);
   gtk_button_set_icon_name (self->star_selected_button,
                             starred ? "starred-symbolic" : "non-starred-symbolic");
@@ -461,14 +468,15 @@ update_selection (OsaisGallery *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   starred ? _("Unstar") : _("Star"), -1);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.leave-selection", n_selected > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.leave-selection",
+                                 n_selected > 0 || self->selecting);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.delete-selected", images->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.export-selected", images->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.star-selected", images->len > 0);
 
-  if (self->selection_mode != (n_selected > 0))
+  if (self->selection_mode != (n_selected > 0 || self->selecting))
     {
-      self->selection_mode = n_selected > 0;
+      self->selection_mode = n_selected > 0 || self->selecting;
       gtk_widget_set_visible (GTK_WIDGET (self->selection_bar), self->selection_mode);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION_MODE]);
     }
@@ -562,7 +570,10 @@ leave_selection_action (GtkWidget  *widget,
 {
   OsaisGallery *self = OSAIS_GALLERY (widget);
 
+  self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  /* Nothing was selected: no signal said it. */
+  update_selection (self);
 }
 
 AdwToast *
@@ -576,6 +587,8 @@ osais_gallery_delete_selected_with_undo (OsaisGallery *self)
   if (images->len == 0)
     return NULL;
 
+  /* Done with the selection, as GNOME Photos is after deleting. */
+  self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
   return delete_images_with_undo (self, images);
 }
@@ -1270,6 +1283,16 @@ osais_gallery_set_property (GObject      *object,
       osais_gallery_set_store (self, g_value_get_object (value));
       break;
 
+    case PROP_SELECTION_MODE:
+      if (g_value_get_boolean (value))
+        {
+          self->selecting = TRUE;
+          update_selection (self);
+        }
+      else
+        gtk_widget_activate_action (GTK_WIDGET (self), "gallery.leave-selection", NULL);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1292,7 +1315,7 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SELECTION_MODE] =
     g_param_spec_boolean ("selection-mode", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_IMAGE_ACTIVATED] =

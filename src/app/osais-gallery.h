@@ -57,9 +57,11 @@ guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
  * keeps nothing shows "No Results Found". */
 void        osais_gallery_set_filter    (OsaisGallery *self,
                                          GtkFilter    *filter);
-/* Selection mode (property selection-mode, read-only, notified): on while
- * tiles are selected (Ctrl/Shift+click, rubber band, Ctrl+A); a bar says
- * how many and offers Delete, Export… and Star; Escape leaves it. */
+/* Selection mode (property selection-mode, notified): on while tiles are
+ * selected (Ctrl/Shift+click, rubber band, Ctrl+A), or once set (the
+ * window's Select button: then a tap or Enter on a tile selects it); a bar
+ * says how many and offers Delete, Export… and Star; Cancel or Escape
+ * leaves it (and setting it FALSE). */
 gboolean           osais_gallery_get_selection_mode (OsaisGallery *self);
 GtkSelectionModel *osais_gallery_get_selection      (OsaisGallery *self);
 /* For tests: what the selection bar says ("3 Selected"). */

@@ -45,6 +45,7 @@ struct _OsaisWindow
   GtkDropDown          *engine_dropdown;
   AdwWindowTitle       *window_title;
   GtkStack             *status_stack;
+  GtkWidget            *select_button;
   GtkImage             *status_icon;
   GtkLabel             *account_label;
   GtkLabel             *server_label;
@@ -1998,8 +1999,8 @@ drop_cb (OsaisWindow   *self,
 /* Narrow windows --------------------------------------------------------- */
 
 /* When the sidebar folds (a phone, a narrow window), Run and the status
- * become icons, so that the header bar, which then also shows the sidebar
- * button, still fits 360 px with the engine's name whole. */
+ * become icons and Select goes, so that the header bar, which then also
+ * shows the sidebar button, still fits 360 px with the engine's name whole. */
 static void
 set_compact_header (OsaisWindow *self,
                     gboolean     compact)
@@ -2013,6 +2014,7 @@ set_compact_header (OsaisWindow *self,
   update_run_button (self);
   update_run_reason (self);
   gtk_stack_set_visible_child_name (self->status_stack, compact ? "icon" : "title");
+  gtk_widget_set_visible (self->select_button, !compact);
 }
 
 static gboolean
@@ -2224,6 +2226,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, engine_dropdown);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, select_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
