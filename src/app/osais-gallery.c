@@ -1126,18 +1126,18 @@ osais_gallery_get_grid_view (OsaisGallery *self)
   return self->grid_view;
 }
 
-void
+gboolean
 osais_gallery_show_job (OsaisGallery *self,
                         OsaisJob     *job)
 {
   guint position;
 
-  g_return_if_fail (OSAIS_IS_GALLERY (self));
-  g_return_if_fail (OSAIS_IS_JOB (job));
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), FALSE);
+  g_return_val_if_fail (OSAIS_IS_JOB (job), FALSE);
 
   position = osais_gallery_model_find_job (self->model, job);
   if (position == G_MAXUINT)
-    return;
+    return FALSE;
   position += g_list_model_get_n_items (G_LIST_MODEL (self->sending));
   /* Filtered by a search: where the job's first cell is shown, if it is. */
   if (gtk_filter_list_model_get_filter (self->filtered) != NULL)
@@ -1152,7 +1152,7 @@ osais_gallery_show_job (OsaisGallery *self,
             break;
         }
       if (position == n)
-        return;
+        return FALSE;
     }
 
   /* Not selected: a selection would start selection mode. Focused, once
@@ -1163,6 +1163,7 @@ osais_gallery_show_job (OsaisGallery *self,
   gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u",
                               position);
   gtk_widget_queue_allocate (GTK_WIDGET (self->grid_view));
+  return TRUE;
 }
 
 OsaisGalleryItem *

@@ -30,8 +30,9 @@ void        osais_gallery_set_store (OsaisGallery *self,
                                      OsaisStore   *store);
 /* The model shown by the grid (for tests and for scrolling to a job). */
 GListModel *osais_gallery_get_model (OsaisGallery *self);
-/* Scrolls to the first cell of @job (a notification was activated). */
-void        osais_gallery_show_job  (OsaisGallery *self,
+/* Scrolls to the first cell of @job (a notification was activated); FALSE
+ * when @job has no cell shown (a search filters it out, or it is gone). */
+gboolean    osais_gallery_show_job  (OsaisGallery *self,
                                      OsaisJob     *job);
 /* Hides @image from the gallery at once and returns a toast (to show) with
  * an Undo button that brings it back; when the toast is dismissed without
