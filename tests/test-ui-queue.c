@@ -602,6 +602,136 @@ test_stop_waiting (void)
   g_assert_true (gallery_shows_job (shown, job));
 }
 
+/* The first job the running list shows (the generated history has some). */
+static OsaisJob *
+first_running_job (void)
+{
+  OsaisRunningPopover *popover =
+    OSAIS_RUNNING_POPOVER (osais_ui_test_find_descendant (GTK_WIDGET (window),
+                                                          OSAIS_TYPE_RUNNING_POPOVER));
+  GListModel *jobs = osais_running_popover_get_jobs (popover);
+
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), >, 0);
+  return g_list_model_get_item (jobs, 0);
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Dismissal;
+
+static void
+dismissal_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Dismissal *dismissal = user_data;
+
+  dismissal->ok = osais_store_set_dismissed_finish (OSAIS_STORE (object), result,
+                                                    &dismissal->error);
+  dismissal->done = TRUE;
+}
+
+static gboolean
+dismissal_done (gpointer data)
+{
+  return ((Dismissal *) data)->done;
+}
+
+/* Stop Waiting cancelled before the writer answers: either it was
+ * cancelled, and the job is still running, listed and shown, or it was
+ * done, and the job is hidden; never a job half dismissed. Cancelled before
+ * the call, it is always the first. */
+static void
+test_stop_waiting_cancelled (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
+  g_autoptr(OsaisJob) job = first_running_job ();
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Dismissal dismissal = { 0 };
+
+      if (round == 0)
+        g_cancellable_cancel (cancellable);
+      osais_store_set_dismissed_async (store (), job, TRUE, cancellable, dismissal_done_cb,
+                                       &dismissal);
+      /* Before the main context runs the answer. */
+      g_cancellable_cancel (cancellable);
+      osais_ui_test_wait_until (dismissal_done, &dismissal, "the store's answer");
+      g_test_message ("round %u: %s", round, dismissal.ok ? "done" : dismissal.error->message);
+      if (round == 0)
+        g_assert_error (dismissal.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      if (dismissal.ok)
+        {
+          g_assert_true (osais_job_get_dismissed (job));
+          osais_ui_test_wait_until (job_not_listed, job, "the dismissed job out of the list");
+          g_assert_false (gallery_shows_job (shown, job));
+        }
+      else
+        {
+          g_assert_error (dismissal.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_assert_false (osais_job_get_dismissed (job));
+          g_assert_true (job_listed (job));
+          g_assert_true (gallery_shows_job (shown, job));
+          g_clear_error (&dismissal.error);
+        }
+    }
+
+  /* As it was, for the tests after. */
+  if (osais_job_get_dismissed (job))
+    {
+      Dismissal dismissal = { 0 };
+
+      osais_store_set_dismissed_async (store (), job, FALSE, NULL, dismissal_done_cb, &dismissal);
+      osais_ui_test_wait_until (dismissal_done, &dismissal, "the job back");
+      g_assert_true (dismissal.ok);
+    }
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *n)
+{
+  (*n)++;
+}
+
+static gboolean
+count_reached_two (gpointer data)
+{
+  return *(guint *) data >= 2;
+}
+
+/* Stop Waiting, then Undo before the writer answered the first: the store
+ * takes them in order, and the job ends running, listed and shown. */
+static void
+test_stop_waiting_undone_at_once (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
+  g_autoptr(OsaisJob) job = first_running_job ();
+  guint n_notified = 0;
+
+  g_signal_connect (job, "notify::dismissed", G_CALLBACK (count_notify_cb), &n_notified);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.stop-waiting", "x",
+                                             osais_job_get_uid (job)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.wait-again", "x",
+                                             osais_job_get_uid (job)));
+  g_assert_false (osais_job_get_dismissed (job));
+  /* Dismissed, then not. */
+  osais_ui_test_wait_until (count_reached_two, &n_notified, "both answers");
+  g_signal_handlers_disconnect_by_data (job, &n_notified);
+  g_assert_false (osais_job_get_dismissed (job));
+  osais_ui_test_wait_until (job_listed, job, "the job listed again");
+  g_assert_true (gallery_shows_job (shown, job));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -630,6 +760,9 @@ main (int   argc,
 
   g_test_add_func ("/Osais/Ui/Queue/search-filters", test_search_filters);
   g_test_add_func ("/Osais/Ui/Queue/stop-waiting", test_stop_waiting);
+  g_test_add_func ("/Osais/Ui/Queue/stop-waiting-cancelled", test_stop_waiting_cancelled);
+  g_test_add_func ("/Osais/Ui/Queue/stop-waiting-undone-at-once",
+                   test_stop_waiting_undone_at_once);
 
   status = g_test_run ();
 
