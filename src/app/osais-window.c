@@ -1801,6 +1801,15 @@ set_favourite_cb (OsaisWindow *self,
                                      g_object_ref (self));
 }
 
+/* The job runs, but Compare will lack its input: said, not lost. */
+static void
+input_not_kept_cb (OsaisWindow *self,
+                   OsaisJob    *job,
+                   const char  *message)
+{
+  osais_window_show_error (self, _("The input image could not be kept for comparing"), message);
+}
+
 /* Stop Waiting: OSAIS has no cancel, so the job is only hidden (the running
  * list says the AI may still finish), with Undo in a toast. */
 static void
@@ -2365,6 +2374,8 @@ osais_window_init (OsaisWindow *self)
                                   G_CALLBACK (session_status_changed_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::public-uri",
                                   G_CALLBACK (session_status_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "input-not-kept",
+                                  G_CALLBACK (input_not_kept_cb), self);
 
   drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
   gtk_drop_target_set_gtypes (drop_target, drop_types, G_N_ELEMENTS (drop_types));

@@ -89,6 +89,13 @@ G_DEFINE_FINAL_TYPE (OsaisSession, osais_session, G_TYPE_OBJECT)
 G_DEFINE_QUARK (osais-session-error-quark, osais_session_error)
 
 enum {
+  SIGNAL_INPUT_NOT_KEPT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+enum {
   PROP_0,
   PROP_DATA_DIR,
   PROP_SERVER_ORIGIN,
@@ -1053,16 +1060,34 @@ check_ready (OsaisSession  *self,
   return TRUE;
 }
 
-/* Without its input kept, a job's results just cannot be compared. */
+typedef struct
+{
+  OsaisSession *session;
+  OsaisJob     *job;
+} KeepInput;
+
+static void
+keep_input_free (KeepInput *keep)
+{
+  g_object_unref (keep->session);
+  g_object_unref (keep->job);
+  g_free (keep);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KeepInput, keep_input_free)
+
+/* Without its input kept, a job's results cannot be compared with it: the
+ * job goes on, and the user is told (input-not-kept). */
 static void
 input_kept_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
+  g_autoptr(KeepInput) keep = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!osais_store_keep_input_finish (OSAIS_STORE (object), result, &error))
-    g_debug ("The input image was not kept: %s", error->message);
+    g_signal_emit (keep->session, signals[SIGNAL_INPUT_NOT_KEPT], 0, keep->job, error->message);
 }
 
 static void
@@ -1086,8 +1111,14 @@ job_created_cb (GObject      *object,
   g_debug ("Job %" G_GINT64_FORMAT " created for %s", osais_job_get_uid (job), submit->engine);
   /* Kept beside the results, which the viewer compares with it. */
   if (submit->input != NULL)
-    osais_store_keep_input_async (OSAIS_STORE (object), osais_job_get_uid (job), submit->input,
-                                  NULL, input_kept_cb, NULL);
+    {
+      KeepInput *keep = g_new0 (KeepInput, 1);
+
+      keep->session = g_object_ref (self);
+      keep->job = g_object_ref (job);
+      osais_store_keep_input_async (OSAIS_STORE (object), osais_job_get_uid (job), submit->input,
+                                    NULL, input_kept_cb, keep);
+    }
   /* The input stays served for the job, by the server it was registered with. */
   if (submit->input != NULL && !self->stopped && submit->server == self->server)
     track_job_input (self, job, submit->input, submit->content_type,
@@ -1634,6 +1665,10 @@ osais_session_class_init (OsaisSessionClass *klass)
     g_param_spec_object ("simulator", NULL, NULL, OSAIS_TYPE_SIMULATOR, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_INPUT_NOT_KEPT] =
+    g_signal_new ("input-not-kept", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, OSAIS_TYPE_JOB, G_TYPE_STRING);
 }
 
 static void
