@@ -379,7 +379,8 @@ test_search_filters (void)
       if (filters->period == OSAIS_SEARCH_PERIOD_CUSTOM)
         {
           /* The whole days: from a midnight to a later one. */
-          g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (query.since / G_USEC_PER_SEC);
+          g_autoptr(GDateTime) since =
+            g_date_time_new_from_unix_local (query.since / G_USEC_PER_SEC);
 
           g_assert_cmpint (g_date_time_get_hour (since), ==, 0);
           g_assert_cmpint (g_date_time_get_minute (since), ==, 0);
