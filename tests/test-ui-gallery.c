@@ -1379,7 +1379,7 @@ assert_star_label (OsaisGalleryCell *cell,
 }
 
 /* A tile's star stars its image in the store, says "Unstar" then, and stays
- * shown; S on the focused tile does the same. */
+ * shown; S on the focused tile does the same, and the star says so. */
 static void
 test_tile_star (void)
 {
@@ -1403,6 +1403,15 @@ test_tile_star (void)
   star = osais_gallery_cell_get_star_button (cell);
   assert_star_label (cell, "Star");
   g_assert_false (gtk_widget_has_css_class (star, "starred"));
+  /* Not a Tab stop (a grid of them would be slow to cross): S on the tile,
+   * which screen readers are told. */
+  g_assert_false (gtk_widget_get_focusable (star));
+  {
+    g_autofree char *problem = gtk_test_accessible_check_property (
+      GTK_ACCESSIBLE (star), GTK_ACCESSIBLE_PROPERTY_KEY_SHORTCUTS, "S");
+
+    g_assert_null (problem);
+  }
 
   gtk_widget_activate (star);
   osais_ui_test_wait_until (image_favourite, image, "the image starred by its tile");
