@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include <libsoup/soup.h>
 
 #include <sqlite3.h>
@@ -290,6 +292,73 @@ test_ping_returns_input (void)
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (input, kept));
 
+  g_clear_object (&job);
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+}
+
+typedef struct
+{
+  OsaisJob *job;
+  char     *message;
+} NotKept;
+
+static void
+input_not_kept_cb (OsaisSession *session,
+                   OsaisJob     *job,
+                   const char   *message,
+                   NotKept      *not_kept)
+{
+  g_set_object (&not_kept->job, job);
+  g_free (not_kept->message);
+  not_kept->message = g_strdup (message);
+}
+
+static gboolean
+input_not_kept_said (gpointer data)
+{
+  return ((NotKept *) data)->job != NULL;
+}
+
+/* An input image that cannot be kept (its folder cannot be made: a file is
+ * in the way, which even root cannot write into) is said, with the job,
+ * and the job still runs to its end. */
+static void
+test_input_not_kept (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) input = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GFile) probe = NULL;
+  g_autoptr(GFile) inputs = NULL;
+  g_autofree char *inputs_path = NULL;
+  OsaisSession *session = new_offline_session ();
+  NotKept not_kept = { NULL, NULL };
+
+  g_assert_true (start_session (session, &error));
+  probe = osais_store_dup_input_file (osais_session_get_store (session), 1);
+  inputs = g_file_get_parent (probe);
+  inputs_path = g_file_get_path (inputs);
+  /* The test's own data folder (isolated): no inputs kept there yet. */
+  g_assert_false (g_file_test (inputs_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_set_contents (inputs_path, "not a folder", -1, &error));
+  g_signal_connect (session, "input-not-kept", G_CALLBACK (input_not_kept_cb), &not_kept);
+
+  input = osais_simulator_render_png ("the input", 7, 320, 240, &error);
+  g_assert_no_error (error);
+  job = submit (session, "ping", input, &error, NULL);
+  g_assert_no_error (error);
+  osais_test_wait_until (input_not_kept_said, &not_kept, "the input said not kept");
+  g_assert_true (not_kept.job == job);
+  g_assert_nonnull (not_kept.message);
+  g_assert_nonnull (strstr (not_kept.message, inputs_path));
+  osais_test_wait_for_job (job, "the ping job");
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+
+  g_signal_handlers_disconnect_by_data (session, &not_kept);
+  g_assert_cmpint (g_unlink (inputs_path), ==, 0);
+  g_clear_object (&not_kept.job);
+  g_free (not_kept.message);
   g_clear_object (&job);
   osais_session_stop (session);
   g_assert_finalize_object (session);
@@ -909,6 +978,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Session/diffusion-three-images", test_diffusion_three_images);
   g_test_add_func ("/Osais/Session/osais-waits-for-first-ack", test_osais_waits_for_first_ack);
   g_test_add_func ("/Osais/Session/ping-returns-input", test_ping_returns_input);
+  g_test_add_func ("/Osais/Session/input-not-kept", test_input_not_kept);
   g_test_add_func ("/Osais/Session/invalid-parameter", test_invalid_parameter);
   g_test_add_func ("/Osais/Session/input-rejected", test_input_rejected);
   g_test_add_func ("/Osais/Session/account-login", test_account_login);

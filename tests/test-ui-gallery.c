@@ -1403,7 +1403,7 @@ assert_star_label (OsaisGalleryCell *cell,
 }
 
 /* A tile's star stars its image in the store, says "Unstar" then, and stays
- * shown; S on the focused tile does the same. */
+ * shown; S on the focused tile does the same, and the star says so. */
 static void
 test_tile_star (void)
 {
@@ -1427,6 +1427,15 @@ test_tile_star (void)
   star = osais_gallery_cell_get_star_button (cell);
   assert_star_label (cell, "Star");
   g_assert_false (gtk_widget_has_css_class (star, "starred"));
+  /* Not a Tab stop (a grid of them would be slow to cross): S on the tile,
+   * which screen readers are told. */
+  g_assert_false (gtk_widget_get_focusable (star));
+  {
+    g_autofree char *problem = gtk_test_accessible_check_property (
+      GTK_ACCESSIBLE (star), GTK_ACCESSIBLE_PROPERTY_KEY_SHORTCUTS, "S");
+
+    g_assert_null (problem);
+  }
 
   gtk_widget_activate (star);
   osais_ui_test_wait_until (image_favourite, image, "the image starred by its tile");
@@ -1535,6 +1544,81 @@ test_selection_mode (void)
   g_assert_true (osais_gallery_get_selection_mode (gw.gallery));
   g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "4 Selected");
 
+  gallery_window_close (&gw);
+  clear_four_images (&job, images);
+  osais_test_store_close (&fixture);
+}
+
+static void
+notified_cb (GObject    *object,
+             GParamSpec *pspec,
+             guint      *n_notified)
+{
+  (*n_notified)++;
+}
+
+/* The Select button's way in, for touch and keyboard: selection mode with
+ * nothing selected yet, where a tap or Enter on a tile selects it; it
+ * stays on with the last tile unselected, until Escape (or the button). */
+static void
+test_select_button (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[4] = { NULL };
+  GtkSelectionModel *selection;
+  GtkGridView *grid;
+  guint n_activated = 0;
+  guint n_notified = 0;
+  gboolean mode = FALSE;
+
+  osais_test_store_open (&fixture);
+  add_four_images (&fixture, &job, images);
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  selection = osais_gallery_get_selection (gw.gallery);
+  grid = osais_gallery_get_grid_view (gw.gallery);
+  g_signal_connect (gw.gallery, "image-activated", G_CALLBACK (image_activated_cb),
+                    &n_activated);
+  g_signal_connect (gw.gallery, "notify::selection-mode", G_CALLBACK (notified_cb),
+                    &n_notified);
+
+  g_object_set (gw.gallery, "selection-mode", TRUE, NULL);
+  g_object_get (gw.gallery, "selection-mode", &mode, NULL);
+  g_assert_true (mode);
+  g_assert_cmpuint (n_notified, ==, 1);
+  g_assert_true (gtk_bitset_is_empty (gtk_selection_model_get_selection (selection)));
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "Select Images");
+  osais_ui_test_settle (300);
+  osais_ui_test_save_screenshot (GTK_WIDGET (gw.window), "gallery-select-button.png");
+
+  /* Enter (or a tap) selects, and again unselects: still in the mode. */
+  g_signal_emit_by_name (grid, "activate", 2);
+  g_assert_true (gtk_selection_model_is_selected (selection, 2));
+  g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "1 Selected");
+  g_signal_emit_by_name (grid, "activate", 2);
+  g_assert_false (gtk_selection_model_is_selected (selection, 2));
+  g_assert_true (osais_gallery_get_selection_mode (gw.gallery));
+  g_assert_cmpuint (n_activated, ==, 0);
+
+  /* Escape's action leaves it, with nothing selected to unselect. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gw.gallery), "gallery.leave-selection",
+                                             NULL));
+  g_assert_false (osais_gallery_get_selection_mode (gw.gallery));
+  g_assert_cmpuint (n_notified, ==, 2);
+  g_signal_emit_by_name (grid, "activate", 2);
+  g_assert_cmpuint (n_activated, ==, 1);
+
+  /* The button released: the mode and its selection go. */
+  g_object_set (gw.gallery, "selection-mode", TRUE, NULL);
+  g_signal_emit_by_name (grid, "activate", 0);
+  g_object_set (gw.gallery, "selection-mode", FALSE, NULL);
+  g_assert_false (osais_gallery_get_selection_mode (gw.gallery));
+  g_assert_true (gtk_bitset_is_empty (gtk_selection_model_get_selection (selection)));
+
+  g_signal_handlers_disconnect_by_data (gw.gallery, &n_activated);
+  g_signal_handlers_disconnect_by_data (gw.gallery, &n_notified);
   gallery_window_close (&gw);
   clear_four_images (&job, images);
   osais_test_store_close (&fixture);
@@ -2126,6 +2210,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
   g_test_add_func ("/Osais/Gallery/tile-star", test_tile_star);
   g_test_add_func ("/Osais/Gallery/selection-mode", test_selection_mode);
+  g_test_add_func ("/Osais/Gallery/select-button", test_select_button);
   g_test_add_func ("/Osais/Gallery/select-by-clicks", test_select_by_clicks);
   g_test_add_func ("/Osais/Gallery/delete-selected-with-undo", test_delete_selected_with_undo);
   g_test_add_func ("/Osais/Gallery/export-selected", test_export_selected);

@@ -172,6 +172,9 @@ typedef struct
   OsaisSearchPeriod  period;
   OsaisSearchJobs    jobs;
   gboolean           favourites;
+  /* OSAIS_SEARCH_PERIOD_CUSTOM: the range's days, counted back from today. */
+  int                from_days_ago;
+  int                to_days_ago;
 } Filters;
 
 /* What the gallery must show for @filters, by brute force: every job kept,
@@ -179,7 +182,8 @@ typedef struct
  * its images (only the starred ones, with favourites). */
 static GPtrArray *
 expected_items (const Filters *filters,
-                gint64         since)
+                gint64         since,
+                gint64         until)
 {
   g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (guint));
   GPtrArray *items = g_ptr_array_new_with_free_func (g_free);
@@ -210,6 +214,7 @@ expected_items (const Filters *filters,
       if (g->dismissed ||
           (filters->engine != NULL && !g_str_equal (filters->engine, g->engine)) ||
           (since != 0 && g->created < since) ||
+          (until != 0 && g->created >= until) ||
           (filters->jobs == OSAIS_SEARCH_JOBS_RUNNING && !running) ||
           (filters->jobs == OSAIS_SEARCH_JOBS_FAILED && g->stage != OSAIS_STAGE_ERROR) ||
           (filters->favourites && g->favourites->len == 0))
@@ -305,6 +310,11 @@ test_search_filters (void)
     { "diffusion", OSAIS_SEARCH_PERIOD_MONTH, OSAIS_SEARCH_JOBS_ALL, TRUE },
     { "diffusion", OSAIS_SEARCH_PERIOD_YEAR, OSAIS_SEARCH_JOBS_RUNNING, FALSE },
     { "gfpgan", OSAIS_SEARCH_PERIOD_ANY, OSAIS_SEARCH_JOBS_FAILED, FALSE },
+    /* Custom ranges: the jobs of 3 and 20 days ago; of the day 3 days ago
+     * alone; of the last 200 to 500 days, with an engine. */
+    { NULL, OSAIS_SEARCH_PERIOD_CUSTOM, OSAIS_SEARCH_JOBS_ALL, FALSE, 25, 2 },
+    { NULL, OSAIS_SEARCH_PERIOD_CUSTOM, OSAIS_SEARCH_JOBS_ALL, FALSE, 3, 3 },
+    { "diffusion", OSAIS_SEARCH_PERIOD_CUSTOM, OSAIS_SEARCH_JOBS_ALL, FALSE, 600, 100 },
   };
   OsaisGallery *gallery = osais_window_get_gallery (window);
   GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
@@ -321,7 +331,7 @@ test_search_filters (void)
   /* Dismissed jobs are hidden, searched or not. */
   {
     static const Filters none = { NULL, OSAIS_SEARCH_PERIOD_ANY, OSAIS_SEARCH_JOBS_ALL, FALSE };
-    g_autoptr(GPtrArray) want = expected_items (&none, 0);
+    g_autoptr(GPtrArray) want = expected_items (&none, 0, 0);
     g_autofree char *want_text = join_items (want);
     g_autofree char *shown_text = join_items (everything);
 
@@ -343,13 +353,32 @@ test_search_filters (void)
 
       osais_search_options_set_engine (options, filters->engine);
       osais_search_options_set_period (options, filters->period);
+      if (filters->period == OSAIS_SEARCH_PERIOD_CUSTOM)
+        {
+          g_autoptr(GDateTime) from = g_date_time_add_days (now, -filters->from_days_ago);
+          g_autoptr(GDateTime) to = g_date_time_add_days (now, -filters->to_days_ago);
+
+          osais_search_options_set_range (options, from, to);
+        }
       osais_search_options_set_jobs (options, filters->jobs);
       gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), filters->favourites);
 
       /* The dates as the window counts them. */
       osais_search_options_fill_query (options, &query, now);
       g_assert_cmpstr (query.engine, ==, filters->engine);
-      want = expected_items (filters, query.since);
+      if (filters->period == OSAIS_SEARCH_PERIOD_CUSTOM)
+        {
+          /* The whole days: from a midnight to a later one. */
+          g_autoptr(GDateTime) since =
+            g_date_time_new_from_unix_local (query.since / G_USEC_PER_SEC);
+
+          g_assert_cmpint (g_date_time_get_hour (since), ==, 0);
+          g_assert_cmpint (g_date_time_get_minute (since), ==, 0);
+          g_assert_cmpint (query.until, >, query.since);
+        }
+      else
+        g_assert_cmpint (query.until, ==, 0);
+      want = expected_items (filters, query.since, query.until);
       for (guint i = 0; i < want->len; i++)
         n_images += strstr (g_ptr_array_index (want, i), "image") != NULL;
       narrowed += want->len > 0 && want->len < everything->len;
@@ -363,6 +392,14 @@ test_search_filters (void)
         {
           count = g_strdup_printf (n_images == 1 ? "%u image" : "%u images", n_images);
           osais_ui_test_wait_until (label_shown, count, "the count");
+        }
+      if (c == G_N_ELEMENTS (cases) - 3)
+        {
+          osais_ui_test_settle (200);
+          gtk_popover_popup (GTK_POPOVER (options));
+          osais_ui_test_settle (200);
+          osais_ui_test_save_screenshot (GTK_WIDGET (options), "queue-search-custom-range.png");
+          gtk_popover_popdown (GTK_POPOVER (options));
         }
       if (c == 9)
         {
@@ -556,6 +593,136 @@ test_stop_waiting (void)
   g_assert_true (gallery_shows_job (shown, job));
 }
 
+/* The first job the running list shows (the generated history has some). */
+static OsaisJob *
+first_running_job (void)
+{
+  OsaisRunningPopover *popover =
+    OSAIS_RUNNING_POPOVER (osais_ui_test_find_descendant (GTK_WIDGET (window),
+                                                          OSAIS_TYPE_RUNNING_POPOVER));
+  GListModel *jobs = osais_running_popover_get_jobs (popover);
+
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), >, 0);
+  return g_list_model_get_item (jobs, 0);
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Dismissal;
+
+static void
+dismissal_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Dismissal *dismissal = user_data;
+
+  dismissal->ok = osais_store_set_dismissed_finish (OSAIS_STORE (object), result,
+                                                    &dismissal->error);
+  dismissal->done = TRUE;
+}
+
+static gboolean
+dismissal_done (gpointer data)
+{
+  return ((Dismissal *) data)->done;
+}
+
+/* Stop Waiting cancelled before the writer answers: either it was
+ * cancelled, and the job is still running, listed and shown, or it was
+ * done, and the job is hidden; never a job half dismissed. Cancelled before
+ * the call, it is always the first. */
+static void
+test_stop_waiting_cancelled (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
+  g_autoptr(OsaisJob) job = first_running_job ();
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      Dismissal dismissal = { 0 };
+
+      if (round == 0)
+        g_cancellable_cancel (cancellable);
+      osais_store_set_dismissed_async (store (), job, TRUE, cancellable, dismissal_done_cb,
+                                       &dismissal);
+      /* Before the main context runs the answer. */
+      g_cancellable_cancel (cancellable);
+      osais_ui_test_wait_until (dismissal_done, &dismissal, "the store's answer");
+      g_test_message ("round %u: %s", round, dismissal.ok ? "done" : dismissal.error->message);
+      if (round == 0)
+        g_assert_error (dismissal.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      if (dismissal.ok)
+        {
+          g_assert_true (osais_job_get_dismissed (job));
+          osais_ui_test_wait_until (job_not_listed, job, "the dismissed job out of the list");
+          g_assert_false (gallery_shows_job (shown, job));
+        }
+      else
+        {
+          g_assert_error (dismissal.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          g_assert_false (osais_job_get_dismissed (job));
+          g_assert_true (job_listed (job));
+          g_assert_true (gallery_shows_job (shown, job));
+          g_clear_error (&dismissal.error);
+        }
+    }
+
+  /* As it was, for the tests after. */
+  if (osais_job_get_dismissed (job))
+    {
+      Dismissal dismissal = { 0 };
+
+      osais_store_set_dismissed_async (store (), job, FALSE, NULL, dismissal_done_cb, &dismissal);
+      osais_ui_test_wait_until (dismissal_done, &dismissal, "the job back");
+      g_assert_true (dismissal.ok);
+    }
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *n)
+{
+  (*n)++;
+}
+
+static gboolean
+count_reached_two (gpointer data)
+{
+  return *(guint *) data >= 2;
+}
+
+/* Stop Waiting, then Undo before the writer answered the first: the store
+ * takes them in order, and the job ends running, listed and shown. */
+static void
+test_stop_waiting_undone_at_once (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
+  g_autoptr(OsaisJob) job = first_running_job ();
+  guint n_notified = 0;
+
+  g_signal_connect (job, "notify::dismissed", G_CALLBACK (count_notify_cb), &n_notified);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.stop-waiting", "x",
+                                             osais_job_get_uid (job)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.wait-again", "x",
+                                             osais_job_get_uid (job)));
+  g_assert_false (osais_job_get_dismissed (job));
+  /* Dismissed, then not. */
+  osais_ui_test_wait_until (count_reached_two, &n_notified, "both answers");
+  g_signal_handlers_disconnect_by_data (job, &n_notified);
+  g_assert_false (osais_job_get_dismissed (job));
+  osais_ui_test_wait_until (job_listed, job, "the job listed again");
+  g_assert_true (gallery_shows_job (shown, job));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -572,6 +739,9 @@ main (int   argc,
 
   g_test_add_func ("/Osais/Ui/Queue/search-filters", test_search_filters);
   g_test_add_func ("/Osais/Ui/Queue/stop-waiting", test_stop_waiting);
+  g_test_add_func ("/Osais/Ui/Queue/stop-waiting-cancelled", test_stop_waiting_cancelled);
+  g_test_add_func ("/Osais/Ui/Queue/stop-waiting-undone-at-once",
+                   test_stop_waiting_undone_at_once);
 
   status = g_test_run ();
 

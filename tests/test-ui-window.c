@@ -869,6 +869,106 @@ test_search_filters_gallery (void)
   osais_ui_test_wait_until (shown_count_is, &count, "the whole gallery");
 }
 
+/* Whether the keyboard focus is in a tile of @data (an OsaisJob). */
+static gboolean
+focus_in_job (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *cell = NULL;
+  OsaisGalleryItem *item;
+
+  if (focus != NULL)
+    cell = OSAIS_IS_GALLERY_CELL (focus) ? focus
+                                         : gtk_widget_get_ancestor (focus, OSAIS_TYPE_GALLERY_CELL);
+  if (cell == NULL && focus != NULL)
+    cell = osais_ui_test_find_descendant (focus, OSAIS_TYPE_GALLERY_CELL);
+  if (cell == NULL)
+    return FALSE;
+  item = osais_gallery_cell_get_item (OSAIS_GALLERY_CELL (cell));
+  return item != NULL && osais_gallery_item_get_job (item) == data;
+}
+
+/* A notification's job that the search shown leaves out: the search is
+ * closed (the user asked for that job), and its tile takes the focus. */
+static void
+test_show_job_filtered_out (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
+  GtkWidget *bar = osais_ui_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_SEARCH_BAR);
+  GtkWidget *entry = osais_ui_test_find_descendant (bar, GTK_TYPE_SEARCH_ENTRY);
+  g_autoptr(OsaisJob) pony = NULL;
+  g_autoptr(OsaisJob) walrus = NULL;
+  g_autoptr(OsaisImage) pony_image = NULL;
+  g_autoptr(OsaisImage) walrus_image = NULL;
+  ShownCount count = { shown, 1 };
+
+  pony = osais_test_store_create_job (store (), 916001, "{\"word\":\"a zebra pony\"}");
+  pony_image = osais_test_store_add_image (store (), 916001, 1, 32, 32);
+  osais_test_store_notify (store (), 916001, OSAIS_STAGE_FINISHED, 1, NULL);
+  walrus = osais_test_store_create_job (store (), 916002, "{\"word\":\"a walrus\"}");
+  walrus_image = osais_test_store_add_image (store (), 916002, 1, 32, 32);
+  osais_test_store_notify (store (), 916002, OSAIS_STAGE_FINISHED, 1, NULL);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zebra pony");
+  osais_ui_test_wait_until (shown_count_is, &count, "the pony alone");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-job", "x",
+                                             (gint64) 916002));
+  g_assert_false (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >=, 2);
+  osais_ui_test_wait_until (focus_in_job, walrus, "the walrus's tile focused");
+
+  /* Shown by the search: the search stays. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zebra pony");
+  osais_ui_test_wait_until (shown_count_is, &count, "the pony alone again");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-job", "x",
+                                             (gint64) 916001));
+  g_assert_true (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+  osais_ui_test_wait_until (focus_in_job, pony, "the pony's tile focused");
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (bar), FALSE);
+}
+
+static gboolean
+is_select_button (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "selection-mode-symbolic") == 0;
+}
+
+static gboolean
+gallery_selecting (gpointer data)
+{
+  return osais_gallery_get_selection_mode (data);
+}
+
+/* The header's Select button and the gallery's selection mode go together:
+ * pressed, the mode is on with nothing selected; left with Escape's action,
+ * the button is released. */
+static void
+test_select_button (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GtkWidget *button = osais_ui_test_find_widget (GTK_WIDGET (window), is_select_button, NULL);
+
+  g_assert_nonnull (button);
+  g_assert_false (osais_gallery_get_selection_mode (gallery));
+  /* As Space on the focused button does: pressed, then clicked. */
+  gtk_widget_activate (button);
+  osais_ui_test_wait_until (gallery_selecting, gallery, "selection mode");
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  osais_ui_test_settle (200);
+  osais_ui_test_save_screenshot (GTK_WIDGET (window), "window-select-button.png");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gallery), "gallery.leave-selection",
+                                             NULL));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  g_assert_false (osais_gallery_get_selection_mode (gallery));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -888,6 +988,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/use-image-parameters", test_use_image_parameters);
   g_test_add_func ("/Osais/Ui/Window/delete-whole-job", test_delete_whole_job);
   g_test_add_func ("/Osais/Ui/Window/search-filters-gallery", test_search_filters_gallery);
+  g_test_add_func ("/Osais/Ui/Window/select-button", test_select_button);
+  g_test_add_func ("/Osais/Ui/Window/show-job-filtered-out", test_show_job_filtered_out);
 
   g_test_add_func ("/Osais/Ui/Window/run-reason-beside-run", test_run_reason_beside_run);
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);

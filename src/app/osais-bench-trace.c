@@ -10,7 +10,7 @@
 
 #include <time.h>
 
-#include <gdk/gdk.h>
+#include <gtk/gtk.h>
 
 #include "osais-bench-trace.h"
 
@@ -45,6 +45,40 @@ paint_hook (GSignalInvocationHint *hint,
   return TRUE;
 }
 
+/* A key press's arrival, for tests/bench/search-gui: said before any widget
+ * handles it, so that what follows (the search entry's change, the search,
+ * the gallery's new items, the frame) is counted from it. */
+static gboolean
+key_hook (GSignalInvocationHint *hint,
+          guint                  n_params,
+          const GValue          *params,
+          gpointer               user_data)
+{
+  GdkEvent *event = g_value_peek_pointer (&params[1]);
+
+  if (gdk_event_get_event_type (event) == GDK_KEY_PRESS)
+    {
+      /* With its key, as the benchmark pairs each press with a key it sent. */
+      g_autofree char *what = g_strdup_printf ("key:%u", gdk_key_event_get_keyval (event));
+
+      osais_bench_trace_event (what);
+    }
+
+  return TRUE;
+}
+
+/* A search entry's text asks for a search (after its delay). */
+static gboolean
+search_hook (GSignalInvocationHint *hint,
+             guint                  n_params,
+             const GValue          *params,
+             gpointer               user_data)
+{
+  osais_bench_trace_event ("search-changed");
+
+  return TRUE;
+}
+
 gboolean
 osais_bench_trace_enabled (void)
 {
@@ -59,8 +93,15 @@ osais_bench_trace_enabled (void)
           /* The class holds the signal: made now, kept for the process. */
           GType clock_type = G_TYPE_FROM_CLASS (g_type_class_ref (GDK_TYPE_FRAME_CLOCK));
 
+          GType surface_type = G_TYPE_FROM_CLASS (g_type_class_ref (GDK_TYPE_SURFACE));
+          GType entry_type = G_TYPE_FROM_CLASS (g_type_class_ref (GTK_TYPE_SEARCH_ENTRY));
+
           g_signal_add_emission_hook (g_signal_lookup ("paint", clock_type), 0, paint_hook,
                                       NULL, NULL);
+          g_signal_add_emission_hook (g_signal_lookup ("event", surface_type), 0, key_hook,
+                                      NULL, NULL);
+          g_signal_add_emission_hook (g_signal_lookup ("search-changed", entry_type), 0,
+                                      search_hook, NULL, NULL);
         }
       g_once_init_leave (&enabled, on ? 2 : 1);
     }

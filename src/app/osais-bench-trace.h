@@ -10,8 +10,10 @@
 
 G_BEGIN_DECLS
 
-/* What tests/bench/gui reads on stderr when OSAIS_BENCH_TRACE is set; each
- * function does nothing otherwise. */
+/* What tests/bench/gui and search-gui read on stderr when OSAIS_BENCH_TRACE
+ * is set; each function does nothing otherwise. Set, it also says each key
+ * press as it arrives ("key:KEYVAL") and each search a GtkSearchEntry asks
+ * for ("search-changed"). */
 gboolean osais_bench_trace_enabled     (void);
 /* A thumbnail was given to the tile of @file: said with the next frame. */
 void     osais_bench_trace_image_shown (GFile  *file);

@@ -40,6 +40,9 @@ struct _OsaisGallery
    * rubber band, Ctrl+A): a bar says how many, and acts on them. */
   OsaisGallerySelection *selection;
   gboolean            selection_mode;
+  /* Entered on purpose (the Select button, for touch and keyboard): stays
+   * on with nothing selected, until Cancel or Escape. */
+  gboolean            selecting;
   /* Where Shift+click selects from: the last tile clicked. */
   guint               anchor;
   GtkFileChooserNative *export_chooser;
@@ -169,6 +172,8 @@ osais_gallery_set_filter (OsaisGallery *self,
       g_list_store_splice (self->sections, 1, 1, (gpointer *) &section, 1);
     }
   update_page (self);
+  /* tests/bench/search-gui: the next frame shows the search's answer. */
+  osais_bench_trace_event ("filtered");
 }
 
 static void
@@ -448,8 +453,12 @@ update_selection (OsaisGallery *self)
     collect_selected (self, images, NULL);
   starred = images->len > 0 && all_favourite (images);
 
-  /* Translators: how many tiles are selected, in the selection mode's bar. */
-  label = g_strdup_printf (ngettext ("%u Selected", "%u Selected", n_selected), n_selected);
+  if (n_selected == 0)
+    /* Entered with the Select button: what to do next. */
+    label = g_strdup (_("Select Images"));
+  else
+    /* Translators: how many tiles are selected, in the selection mode's bar. */
+    label = g_strdup_printf (ngettext ("%u Selected", "%u Selected", n_selected), n_selected);
   gtk_label_set_label (self->selection_label, label);
   gtk_button_set_icon_name (self->star_selected_button,
                             starred ? "starred-symbolic" : "non-starred-symbolic");
@@ -460,14 +469,15 @@ update_selection (OsaisGallery *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   starred ? _("Unstar") : _("Star"), -1);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.leave-selection", n_selected > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.leave-selection",
+                                 n_selected > 0 || self->selecting);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.delete-selected", images->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.export-selected", images->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "gallery.star-selected", images->len > 0);
 
-  if (self->selection_mode != (n_selected > 0))
+  if (self->selection_mode != (n_selected > 0 || self->selecting))
     {
-      self->selection_mode = n_selected > 0;
+      self->selection_mode = n_selected > 0 || self->selecting;
       gtk_widget_set_visible (GTK_WIDGET (self->selection_bar), self->selection_mode);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION_MODE]);
     }
@@ -561,7 +571,10 @@ leave_selection_action (GtkWidget  *widget,
 {
   OsaisGallery *self = OSAIS_GALLERY (widget);
 
+  self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  /* Nothing was selected: no signal said it. */
+  update_selection (self);
 }
 
 AdwToast *
@@ -575,6 +588,8 @@ osais_gallery_delete_selected_with_undo (OsaisGallery *self)
   if (images->len == 0)
     return NULL;
 
+  /* Done with the selection, as GNOME Photos is after deleting. */
+  self->selecting = FALSE;
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
   return delete_images_with_undo (self, images);
 }
@@ -1119,18 +1134,18 @@ osais_gallery_get_grid_view (OsaisGallery *self)
   return self->grid_view;
 }
 
-void
+gboolean
 osais_gallery_show_job (OsaisGallery *self,
                         OsaisJob     *job)
 {
   guint position;
 
-  g_return_if_fail (OSAIS_IS_GALLERY (self));
-  g_return_if_fail (OSAIS_IS_JOB (job));
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), FALSE);
+  g_return_val_if_fail (OSAIS_IS_JOB (job), FALSE);
 
   position = osais_gallery_model_find_job (self->model, job);
   if (position == G_MAXUINT)
-    return;
+    return FALSE;
   position += g_list_model_get_n_items (G_LIST_MODEL (self->sending));
   /* Filtered by a search: where the job's first cell is shown, if it is. */
   if (gtk_filter_list_model_get_filter (self->filtered) != NULL)
@@ -1145,7 +1160,7 @@ osais_gallery_show_job (OsaisGallery *self,
             break;
         }
       if (position == n)
-        return;
+        return FALSE;
     }
 
   /* Not selected: a selection would start selection mode. Focused, once
@@ -1156,6 +1171,7 @@ osais_gallery_show_job (OsaisGallery *self,
   gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u",
                               position);
   gtk_widget_queue_allocate (GTK_WIDGET (self->grid_view));
+  return TRUE;
 }
 
 OsaisGalleryItem *
@@ -1276,6 +1292,16 @@ osais_gallery_set_property (GObject      *object,
       osais_gallery_set_store (self, g_value_get_object (value));
       break;
 
+    case PROP_SELECTION_MODE:
+      if (g_value_get_boolean (value))
+        {
+          self->selecting = TRUE;
+          update_selection (self);
+        }
+      else
+        gtk_widget_activate_action (GTK_WIDGET (self), "gallery.leave-selection", NULL);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1298,7 +1324,7 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SELECTION_MODE] =
     g_param_spec_boolean ("selection-mode", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_IMAGE_ACTIVATED] =

@@ -30,8 +30,9 @@ void        osais_gallery_set_store (OsaisGallery *self,
                                      OsaisStore   *store);
 /* The model shown by the grid (for tests and for scrolling to a job). */
 GListModel *osais_gallery_get_model (OsaisGallery *self);
-/* Scrolls to the first cell of @job (a notification was activated). */
-void        osais_gallery_show_job  (OsaisGallery *self,
+/* Scrolls to the first cell of @job (a notification was activated); FALSE
+ * when @job has no cell shown (a search filters it out, or it is gone). */
+gboolean    osais_gallery_show_job  (OsaisGallery *self,
                                      OsaisJob     *job);
 /* Hides @image from the gallery at once and returns a toast (to show) with
  * an Undo button that brings it back; when the toast is dismissed without
@@ -57,9 +58,11 @@ guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
  * keeps nothing shows "No Results Found". */
 void        osais_gallery_set_filter    (OsaisGallery *self,
                                          GtkFilter    *filter);
-/* Selection mode (property selection-mode, read-only, notified): on while
- * tiles are selected (Ctrl/Shift+click, rubber band, Ctrl+A); a bar says
- * how many and offers Delete, Export… and Star; Escape leaves it. */
+/* Selection mode (property selection-mode, notified): on while tiles are
+ * selected (Ctrl/Shift+click, rubber band, Ctrl+A), or once set (the
+ * window's Select button: then a tap or Enter on a tile selects it); a bar
+ * says how many and offers Delete, Export… and Star; Cancel or Escape
+ * leaves it (and setting it FALSE). */
 gboolean           osais_gallery_get_selection_mode (OsaisGallery *self);
 GtkSelectionModel *osais_gallery_get_selection      (OsaisGallery *self);
 /* For tests: what the selection bar says ("3 Selected"). */

@@ -71,26 +71,45 @@ untrack_job (OsaisRunningPopover *self,
     g_list_store_remove (self->jobs, position);
 }
 
-/* A listed job finished, failed or was dismissed: it runs no more. */
+static void
+list_job (OsaisRunningPopover *self,
+          OsaisJob            *job)
+{
+  g_list_store_insert_sorted (self->jobs, job, compare_newest_first, NULL);
+}
+
+/* A watched job finished or failed: it runs no more. Dismissed, it leaves
+ * the list but is still watched, as Undo (the store's dismissed back to
+ * FALSE) lists it again while it runs. A job of another store (this one's
+ * was replaced) or deleted is no longer watched. */
 static void
 job_changed_cb (OsaisJob            *job,
                 GParamSpec          *pspec,
                 OsaisRunningPopover *self)
 {
-  if (!job_is_running (job))
+  guint position;
+  gboolean listed = g_list_store_find (self->jobs, job, &position);
+
+  if (osais_job_get_finished (job) || self->store == NULL ||
+      osais_store_lookup (self->store, osais_job_get_uid (job)) != job)
     untrack_job (self, job);
+  else if (osais_job_get_dismissed (job) && listed)
+    g_list_store_remove (self->jobs, position);
+  else if (!osais_job_get_dismissed (job) && !listed)
+    list_job (self, job);
 }
 
 static void
 track_job (OsaisRunningPopover *self,
            OsaisJob            *job)
 {
-  if (!job_is_running (job))
+  if (osais_job_get_finished (job))
     return;
 
   g_signal_connect_object (job, "notify::finished", G_CALLBACK (job_changed_cb), self, 0);
   g_signal_connect_object (job, "notify::dismissed", G_CALLBACK (job_changed_cb), self, 0);
-  g_list_store_insert_sorted (self->jobs, job, compare_newest_first, NULL);
+  if (job_is_running (job))
+    list_job (self, job);
 }
 
 static void

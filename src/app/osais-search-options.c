@@ -19,6 +19,13 @@ struct _OsaisSearchOptions
   AdwComboRow   *engine_row;
   GtkStringList *engine_names;  /* "Any", then the engines' names */
   AdwComboRow   *period_row;
+  /* The custom range's first and last days, shown with it. */
+  AdwActionRow  *from_row;
+  AdwActionRow  *to_row;
+  GtkMenuButton *from_button;
+  GtkMenuButton *to_button;
+  GtkCalendar   *from_calendar;
+  GtkCalendar   *to_calendar;
   AdwComboRow   *jobs_row;
   GtkButton     *reset_button;
 
@@ -64,6 +71,64 @@ changed_cb (OsaisSearchOptions *self)
     g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
+/* The day a calendar shows, on its button. */
+static void
+show_day (GtkMenuButton *button,
+          GtkCalendar   *calendar)
+{
+  g_autoptr(GDateTime) day = gtk_calendar_get_date (calendar);
+  /* Translators: a day of the search's custom range, for g_date_time_format(). */
+  g_autofree char *label = g_date_time_format (day, _("%b %-d, %Y"));
+
+  gtk_menu_button_set_label (button, label);
+}
+
+static void
+period_changed_cb (OsaisSearchOptions *self)
+{
+  gboolean custom = adw_combo_row_get_selected (self->period_row) == OSAIS_SEARCH_PERIOD_CUSTOM;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->from_row), custom);
+  gtk_widget_set_visible (GTK_WIDGET (self->to_row), custom);
+  changed_cb (self);
+}
+
+static int
+compare_days (GtkCalendar *a,
+              GtkCalendar *b)
+{
+  g_autoptr(GDateTime) day_a = gtk_calendar_get_date (a);
+  g_autoptr(GDateTime) day_b = gtk_calendar_get_date (b);
+
+  return g_date_time_compare (day_a, day_b);
+}
+
+/* A day chosen on either calendar: the range stays in order, the other end
+ * following the one just chosen. */
+static void
+day_selected_cb (OsaisSearchOptions *self,
+                 GtkCalendar        *calendar)
+{
+  GtkCalendar *other = calendar == self->from_calendar ? self->to_calendar : self->from_calendar;
+
+  self->freeze++;
+  if ((calendar == self->from_calendar && compare_days (calendar, other) > 0) ||
+      (calendar == self->to_calendar && compare_days (calendar, other) < 0))
+    {
+      g_autoptr(GDateTime) day = gtk_calendar_get_date (calendar);
+
+      gtk_calendar_select_day (other, day);
+    }
+  self->freeze--;
+
+  show_day (self->from_button, self->from_calendar);
+  show_day (self->to_button, self->to_calendar);
+  gtk_menu_button_popdown (calendar == self->from_calendar ? self->from_button : self->to_button);
+  if (self->freeze == 0 &&
+      adw_combo_row_get_selected (self->period_row) == OSAIS_SEARCH_PERIOD_CUSTOM)
+    changed_cb (self);
+}
+
 static void
 reset_cb (OsaisSearchOptions *self)
 {
@@ -100,10 +165,18 @@ osais_search_options_class_init (OsaisSearchOptionsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, engine_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, engine_names);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, period_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, from_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, to_row);
+  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, from_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, to_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, from_calendar);
+  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, to_calendar);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, jobs_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, reset_button);
   gtk_widget_class_bind_template_callback (widget_class, changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_cb);
+  gtk_widget_class_bind_template_callback (widget_class, period_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, day_selected_cb);
 }
 
 static void
@@ -111,6 +184,8 @@ osais_search_options_init (OsaisSearchOptions *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_sensitive (GTK_WIDGET (self->reset_button), FALSE);
+  show_day (self->from_button, self->from_calendar);
+  show_day (self->to_button, self->to_calendar);
 }
 
 /* The position of @engine in the list, or 0 (any) when it is not there. */
@@ -177,9 +252,27 @@ osais_search_options_set_period (OsaisSearchOptions *self,
                                  OsaisSearchPeriod   period)
 {
   g_return_if_fail (OSAIS_IS_SEARCH_OPTIONS (self));
-  g_return_if_fail (period <= OSAIS_SEARCH_PERIOD_YEAR);
+  g_return_if_fail (period <= OSAIS_SEARCH_PERIOD_CUSTOM);
 
   adw_combo_row_set_selected (self->period_row, period);
+}
+
+void
+osais_search_options_set_range (OsaisSearchOptions *self,
+                                GDateTime          *from,
+                                GDateTime          *to)
+{
+  g_return_if_fail (OSAIS_IS_SEARCH_OPTIONS (self));
+  g_return_if_fail (from != NULL && to != NULL);
+
+  self->freeze++;
+  gtk_calendar_select_day (self->from_calendar, from);
+  gtk_calendar_select_day (self->to_calendar, to);
+  adw_combo_row_set_selected (self->period_row, OSAIS_SEARCH_PERIOD_CUSTOM);
+  self->freeze--;
+  show_day (self->from_button, self->from_calendar);
+  show_day (self->to_button, self->to_calendar);
+  changed_cb (self);
 }
 
 void
@@ -190,6 +283,27 @@ osais_search_options_set_jobs (OsaisSearchOptions *self,
   g_return_if_fail (jobs <= OSAIS_SEARCH_JOBS_FAILED);
 
   adw_combo_row_set_selected (self->jobs_row, jobs);
+}
+
+static gint64
+to_usec (GDateTime *time)
+{
+  return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
+}
+
+/* The local midnight that starts the day @calendar shows, @days later. */
+static gint64
+day_start (GtkCalendar *calendar,
+           int          days)
+{
+  g_autoptr(GDateTime) day = gtk_calendar_get_date (calendar);
+  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (day),
+                                                         g_date_time_get_month (day),
+                                                         g_date_time_get_day_of_month (day),
+                                                         0, 0, 0);
+  g_autoptr(GDateTime) start = g_date_time_add_days (midnight, days);
+
+  return to_usec (start);
 }
 
 /* The start of the period, in the local time zone: "today" starts at
@@ -216,11 +330,12 @@ period_start (OsaisSearchPeriod  period,
       start = g_date_time_add_years (now, -1);
       break;
     case OSAIS_SEARCH_PERIOD_ANY:
+    case OSAIS_SEARCH_PERIOD_CUSTOM:
     default:
       return 0;
     }
 
-  return g_date_time_to_unix (start) * G_USEC_PER_SEC + g_date_time_get_microsecond (start);
+  return to_usec (start);
 }
 
 gboolean
@@ -239,7 +354,16 @@ osais_search_options_fill_query (OsaisSearchOptions *self,
   jobs = adw_combo_row_get_selected (self->jobs_row);
   query->engine = engine > 0 && engine != GTK_INVALID_LIST_POSITION
                   ? (char *) gtk_string_list_get_string (self->engine_names, engine) : NULL;
-  query->since = period_start (adw_combo_row_get_selected (self->period_row), now);
+  if (adw_combo_row_get_selected (self->period_row) == OSAIS_SEARCH_PERIOD_CUSTOM)
+    {
+      query->since = day_start (self->from_calendar, 0);
+      query->until = day_start (self->to_calendar, 1);
+    }
+  else
+    {
+      query->since = period_start (adw_combo_row_get_selected (self->period_row), now);
+      query->until = 0;
+    }
   query->running_only = jobs == OSAIS_SEARCH_JOBS_RUNNING;
   query->failed_only = jobs == OSAIS_SEARCH_JOBS_FAILED;
 

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 #define OSAIS_TYPE_SEARCH_OPTIONS (osais_search_options_get_type ())
 
 /* The search bar's filters, in a popover: the engine, when the job was made
- * (today, the last 7 or 30 days, the last year) and which jobs (all, the
+ * (today, the last 7 or 30 days, the last year, or a custom range of days
+ * chosen on calendars) and which jobs (all, the
  * running ones, the failed ones). They narrow the search together with the
  * text typed and the favourites toggle.
  *
@@ -29,6 +30,7 @@ typedef enum
   OSAIS_SEARCH_PERIOD_WEEK,
   OSAIS_SEARCH_PERIOD_MONTH,
   OSAIS_SEARCH_PERIOD_YEAR,
+  OSAIS_SEARCH_PERIOD_CUSTOM,
 } OsaisSearchPeriod;
 
 typedef enum
@@ -47,6 +49,11 @@ void      osais_search_options_set_engine  (OsaisSearchOptions *self,
                                             const char         *engine);
 void      osais_search_options_set_period  (OsaisSearchOptions *self,
                                             OsaisSearchPeriod   period);
+/* The custom range: the days @from to @to, both included, in the local
+ * time zone (their times of day do not matter); chooses it as the period. */
+void      osais_search_options_set_range   (OsaisSearchOptions *self,
+                                            GDateTime          *from,
+                                            GDateTime          *to);
 void      osais_search_options_set_jobs    (OsaisSearchOptions *self,
                                             OsaisSearchJobs     jobs);
 /* Sets the filters chosen in @query (the engine is owned by @self), with

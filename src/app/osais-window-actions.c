@@ -401,7 +401,8 @@ retry_job_action (GtkWidget  *widget,
 }
 
 /* The job of a notification the user clicked (app.show-job): scrolled to
- * and flashed in the gallery. */
+ * and flashed in the gallery. A search that hides it is closed: the user
+ * asked for that job, and sees why the rest came back. */
 static void
 show_job_action (GtkWidget  *widget,
                  const char *action_name,
@@ -415,7 +416,12 @@ show_job_action (GtkWidget  *widget,
       osais_window_show_toast (self, adw_toast_new (_("That job is no longer in the history")));
       return;
     }
-  osais_gallery_show_job (self->gallery, job);
+  if (!osais_gallery_show_job (self->gallery, job) &&
+      gtk_search_bar_get_search_mode (self->search_bar))
+    {
+      gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+      osais_gallery_show_job (self->gallery, job);
+    }
 }
 
 /* Class ------------------------------------------------------------------- */

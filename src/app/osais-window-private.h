@@ -45,6 +45,7 @@ struct _OsaisWindow
   GtkDropDown          *engine_dropdown;
   AdwWindowTitle       *window_title;
   GtkStack             *status_stack;
+  GtkWidget            *select_button;
   GtkImage             *status_icon;
   GtkLabel             *account_label;
   GtkLabel             *server_label;

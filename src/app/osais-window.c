@@ -516,11 +516,20 @@ clear_action (GtkWidget  *widget,
   osais_request_form_focus_prompt (self->form);
 }
 
+/* The job runs, but Compare will lack its input: said, not lost. */
+static void
+input_not_kept_cb (OsaisWindow *self,
+                   OsaisJob    *job,
+                   const char  *message)
+{
+  osais_window_show_error (self, _("The input image could not be kept for comparing"), message);
+}
+
 /* Narrow windows --------------------------------------------------------- */
 
 /* When the sidebar folds (a phone, a narrow window), Run and the status
- * become icons, so that the header bar, which then also shows the sidebar
- * button, still fits 360 px with the engine's name whole. */
+ * become icons and Select goes, so that the header bar, which then also
+ * shows the sidebar button, still fits 360 px with the engine's name whole. */
 static void
 set_compact_header (OsaisWindow *self,
                     gboolean     compact)
@@ -534,6 +543,7 @@ set_compact_header (OsaisWindow *self,
   update_run_button (self);
   update_run_reason (self);
   gtk_stack_set_visible_child_name (self->status_stack, compact ? "icon" : "title");
+  gtk_widget_set_visible (self->select_button, !compact);
 }
 
 static gboolean
@@ -745,6 +755,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, engine_dropdown);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_stack);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, select_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
@@ -841,6 +852,8 @@ osais_window_init (OsaisWindow *self)
                                   G_CALLBACK (_osais_window_session_status_changed), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::public-uri",
                                   G_CALLBACK (_osais_window_session_status_changed), self);
+  g_signal_group_connect_swapped (self->session_signals, "input-not-kept",
+                                  G_CALLBACK (input_not_kept_cb), self);
 
   _osais_window_dnd_init (self);
 }

@@ -106,6 +106,9 @@ enum {
 
 void        _osais_session_notify           (OsaisSession         *self,
                                              guint                 prop_id);
+void        _osais_session_emit_input_not_kept (OsaisSession      *self,
+                                                OsaisJob          *job,
+                                                const char        *message);
 /* Replaces *@str with a copy of @value and notifies @prop_id when they differ. */
 gboolean    _osais_session_set_string       (OsaisSession         *self,
                                              char                **str,

@@ -92,16 +92,34 @@ check_ready (OsaisSession  *self,
   return TRUE;
 }
 
-/* Without its input kept, a job's results just cannot be compared. */
+typedef struct
+{
+  OsaisSession *session;
+  OsaisJob     *job;
+} KeepInput;
+
+static void
+keep_input_free (KeepInput *keep)
+{
+  g_object_unref (keep->session);
+  g_object_unref (keep->job);
+  g_free (keep);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KeepInput, keep_input_free)
+
+/* Without its input kept, a job's results cannot be compared with it: the
+ * job goes on, and the user is told (input-not-kept). */
 static void
 input_kept_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
+  g_autoptr(KeepInput) keep = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!osais_store_keep_input_finish (OSAIS_STORE (object), result, &error))
-    g_debug ("The input image was not kept: %s", error->message);
+    _osais_session_emit_input_not_kept (keep->session, keep->job, error->message);
 }
 
 static void
@@ -125,8 +143,14 @@ job_created_cb (GObject      *object,
   g_debug ("Job %" G_GINT64_FORMAT " created for %s", osais_job_get_uid (job), submit->engine);
   /* Kept beside the results, which the viewer compares with it. */
   if (submit->input != NULL)
-    osais_store_keep_input_async (OSAIS_STORE (object), osais_job_get_uid (job), submit->input,
-                                  NULL, input_kept_cb, NULL);
+    {
+      KeepInput *keep = g_new0 (KeepInput, 1);
+
+      keep->session = g_object_ref (self);
+      keep->job = g_object_ref (job);
+      osais_store_keep_input_async (OSAIS_STORE (object), osais_job_get_uid (job), submit->input,
+                                    NULL, input_kept_cb, keep);
+    }
   /* The input stays served for the job, by the server it was registered with. */
   if (submit->input != NULL && !self->stopped && submit->server == self->server)
     _osais_session_track_job_input (self, job, submit->input, submit->content_type,

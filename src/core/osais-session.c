@@ -30,6 +30,13 @@ G_DEFINE_FINAL_TYPE (OsaisSession, osais_session, G_TYPE_OBJECT)
 G_DEFINE_QUARK (osais-session-error-quark, osais_session_error)
 
 
+enum {
+  SIGNAL_INPUT_NOT_KEPT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static GParamSpec *properties[N_PROPS];
 
 void
@@ -37,6 +44,14 @@ _osais_session_notify (OsaisSession *self,
                        guint         prop_id)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+void
+_osais_session_emit_input_not_kept (OsaisSession *self,
+                                    OsaisJob     *job,
+                                    const char   *message)
+{
+  g_signal_emit (self, signals[SIGNAL_INPUT_NOT_KEPT], 0, job, message);
 }
 
 /* Replaces *@str with a copy of @value and notifies @prop_id when they differ. */
@@ -860,6 +875,10 @@ osais_session_class_init (OsaisSessionClass *klass)
     g_param_spec_object ("simulator", NULL, NULL, OSAIS_TYPE_SIMULATOR, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_INPUT_NOT_KEPT] =
+    g_signal_new ("input-not-kept", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, OSAIS_TYPE_JOB, G_TYPE_STRING);
 }
 
 static void

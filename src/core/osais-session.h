@@ -60,7 +60,12 @@ GQuark osais_session_error_quark (void);
  *
  * A job that is not complete and has had no change (its `updated` time) for
  * stall-timeout seconds gets its OsaisJob:stalled property set; any change to
- * the job clears it. */
+ * the job clears it.
+ *
+ * Signals: input-not-kept (OsaisJob *job, const char *message): the input
+ * image a job was sent with could not be kept beside its results (see
+ * osais_store_keep_input_async()): the job runs, but its results cannot be
+ * compared with it. */
 G_DECLARE_FINAL_TYPE (OsaisSession, osais_session, OSAIS, SESSION, GObject)
 
 OsaisSession    *osais_session_new                  (const char          *data_dir);
