@@ -894,12 +894,12 @@ test_disk_full (Fixture       *fx,
   g_assert_false (osais_store_get_disk_full (fx->store));
 }
 
-/* An upload of 3 MiB, read whole from its temporary file rather than mapped
- * (under 4 MiB): the stored image is the upload's bytes, every one, and the
- * temporary file is gone. Its bytes are not a PNG's after the header, so a
- * read that stopped short or repeated a block would show. */
+/* An upload of 3 MiB, mapped from its temporary file and not given back to
+ * the page cache (under 4 MiB): the stored image is the upload's bytes, every
+ * one, and the temporary file is gone. Its bytes are random after the PNG's
+ * header, so a copy that stopped short or repeated a block would show. */
 static void
-test_upload_read_whole (Fixture       *fx,
+test_upload_3mib (Fixture       *fx,
                         gconstpointer  data)
 {
   const gsize size = 3 * 1024 * 1024 + 4093;
@@ -3282,7 +3282,7 @@ main (int   argc,
   g_test_add ("/Osais/CallbackServer/stop-async", Fixture, NULL,
               setup_full_disk, test_stop_async, teardown_full_disk);
   ADD ("upload-multipart", test_upload_multipart);
-  ADD ("upload-read-whole", test_upload_read_whole);
+  ADD ("upload-3mib", test_upload_3mib);
   ADD ("upload-json", test_upload_json);
   ADD ("dismissed-callbacks-kept", test_dismissed_callbacks_kept);
   ADD ("upload-refused", test_upload_refused);

@@ -9,7 +9,7 @@
  * and body timeouts and a minimum body rate (per-worker deadline queues, one
  * timer source per worker), the early 413, refusing ambiguous framing, a
  * memory budget for request bodies across all workers (bodies read into
- * memory, and uploads read or mapped from their temporary file once whole), and
+ * memory, and uploads mapped from their temporary file once whole), and
  * streaming uploads to a temporary file.
  *
  * Every answer closes its connection ("Connection: close"): OSAIS sends a
@@ -104,7 +104,7 @@ typedef struct
   gsize                received;
   guint64              reserved;     /* counted in the body budget */
   int                  fd;           /* a streamed body's temporary file, or -1 */
-  GBytes              *file_body;    /* that file read or mapped, once whole */
+  GBytes              *mapped;       /* that file, once the body is all there */
 } MessageState;
 
 static void
@@ -119,7 +119,7 @@ message_state_free (MessageState *state)
     }
   if (state->fd >= 0)
     close (state->fd);
-  g_clear_pointer (&state->file_body, g_bytes_unref);
+  g_clear_pointer (&state->mapped, g_bytes_unref);
   g_free (state->key);
   g_free (state);
 }
@@ -930,42 +930,6 @@ message_got_chunk_cb (SoupServerMessage *msg,
                       "Too many request bodies in flight");
 }
 
-/* Below this, an upload is read into memory rather than mapped: a mapping
- * costs page faults as the parser reads it and, at its unmapping, a TLB
- * shoot-down on every processor running the server (with the faults, 12 %
- * of the server's CPU per 540 KB upload), where a read costs one copy
- * into memory that malloc() keeps for the next upload. The body budget
- * bounds the memory either way; larger uploads are mapped, so that their
- * pages can go back to the page cache (osais_callback_server_guard_drop_pages()). */
-#define MAP_MIN (4 * 1024 * 1024)
-
-static GBytes *
-read_body_file (int      fd,
-                gsize    size,
-                GError **error)
-{
-  g_autofree guint8 *data = g_malloc (size);
-  gsize done = 0;
-
-  while (done < size)
-    {
-      gssize n = pread (fd, data + done, size - done, done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int saved_errno = n < 0 ? errno : EIO;
-
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                       "%s", n < 0 ? g_strerror (saved_errno) : "Upload file shorter than its body");
-          return NULL;
-        }
-      done += n;
-    }
-  return g_bytes_new_take (g_steal_pointer (&data), size);
-}
-
 /* libsoup calls the handler from its own "got-body" handler, which runs
  * before any we could connect: so the handler calls this first. */
 gboolean
@@ -985,7 +949,7 @@ osais_callback_server_guard_body_done (Worker            *worker,
     return TRUE;
 
   /* A streamed body cost no memory while it came; from now on it is
-   * read or mapped, parsed and read by the store until the answer, so it counts in
+   * mapped, parsed and read by the store until the answer, so it counts in
    * the same budget as bodies held in memory: that one budget bounds both.
    * It counts only once whole, so that slow uploads cannot hold the budget
    * and keep the others out. */
@@ -995,16 +959,14 @@ osais_callback_server_guard_body_done (Worker            *worker,
       state->fd = -1;
       return FALSE;
     }
-  if (state->received >= MAP_MIN)
+  if (state->received > 0)
     file = g_mapped_file_new_from_fd (state->fd, FALSE, &error);
-  else if (state->received > 0)
-    state->file_body = read_body_file (state->fd, state->received, &error);
   if (file != NULL)
-    state->file_body = g_mapped_file_get_bytes (file);
-  else if (state->file_body == NULL)
-    state->file_body = g_bytes_new (NULL, 0);
+    state->mapped = g_mapped_file_get_bytes (file);
+  else
+    state->mapped = g_bytes_new (NULL, 0);
   if (error != NULL)
-    g_debug ("Cannot read an upload: %s", error->message);
+    g_debug ("Cannot map an upload: %s", error->message);
   close (state->fd);
   state->fd = -1;
   return TRUE;
@@ -1025,10 +987,16 @@ osais_callback_server_guard_dup_body (SoupServerMessage *msg)
 {
   MessageState *state = message_state (msg);
 
-  if (state != NULL && state->file_body != NULL)
-    return g_bytes_ref (state->file_body);
+  if (state != NULL && state->mapped != NULL)
+    return g_bytes_ref (state->mapped);
   return soup_message_body_flatten (soup_server_message_get_request_body (msg));
 }
+
+/* Below this, an upload's pages are not worth the madvise(): each one
+ * costs a TLB shoot-down on every processor running the server (and the
+ * unmapping at the answer another), and the body budget bounds them all
+ * the same. */
+#define DROP_PAGES_MIN (4 * 1024 * 1024)
 
 void
 osais_callback_server_guard_drop_pages (SoupServerMessage *msg)
@@ -1039,10 +1007,10 @@ osais_callback_server_guard_drop_pages (SoupServerMessage *msg)
   const guint8 *data;
   guintptr start;
 
-  if (state == NULL || state->file_body == NULL)
+  if (state == NULL || state->mapped == NULL)
     return;
-  data = g_bytes_get_data (state->file_body, &size);
-  if (data == NULL || size < MAP_MIN)
+  data = g_bytes_get_data (state->mapped, &size);
+  if (data == NULL || size < DROP_PAGES_MIN)
     return;
   /* The mapping is private and read-only, so its pages come back from the
    * file when touched again; what the parser read stops counting as ours

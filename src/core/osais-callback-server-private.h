@@ -192,9 +192,9 @@ gboolean     osais_callback_server_guard_body_done  (Worker              *worker
 /* The route the head of @msg asked for (NULL: none), found once. */
 const Route *osais_callback_server_guard_get_route  (SoupServerMessage   *msg,
                                                      const char         **argument);
-/* The body of a streamed route, read or mapped from its temporary file. */
+/* The body of a streamed route, mapped from its temporary file. */
 GBytes      *osais_callback_server_guard_dup_body   (SoupServerMessage   *msg);
-/* Gives the pages of @msg's mapped body (4 MiB or more) back to the page cache once
+/* Gives the pages of @msg's mapped body back to the page cache once
  * parsed: the store reads the image's pages again, at its own pace. */
 void         osais_callback_server_guard_drop_pages (SoupServerMessage   *msg);
 /* Writing the answer to @msg is bounded like reading its body was. */

@@ -196,7 +196,7 @@ apply_notification_cb (GObject      *source,
   pending_complete (user_data, error);
 }
 
-/* An upload checked and in the store's hands; its body, read or mapped, counts in
+/* An upload checked and in the store's hands; its body, mapped, counts in
  * the body budget until its message goes (see the guard). */
 typedef struct
 {

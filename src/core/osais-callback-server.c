@@ -1016,7 +1016,7 @@ osais_callback_server_class_init (OsaisCallbackServerClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   /* The bytes of request bodies held in memory at once, all connections
    * together: bodies read into memory, and uploads from the moment they are
-   * whole (streamed to disk, then read or mapped) until their answer. */
+   * whole (streamed to disk, then mapped) until their answer. */
   properties[PROP_BODY_MEMORY_BUDGET] =
     g_param_spec_uint64 ("body-memory-budget", NULL, NULL,
                          0, G_MAXUINT64, OSAIS_CALLBACK_SERVER_BODY_MEMORY_BUDGET,

@@ -28,7 +28,7 @@ G_BEGIN_DECLS
 #define OSAIS_CALLBACK_SERVER_MIN_BODY_RATE     4096  /* bytes a second */
 #define OSAIS_CALLBACK_SERVER_BODY_RATE_GRACE_MS 2000
 /* Request bodies held in memory at once, all connections together (bodies
- * read into memory; uploads, streamed to disk, once whole, read or mapped until
+ * read into memory; uploads, streamed to disk, once whole and mapped until
  * their answer); beyond it a request gets 503 with Retry-After. */
 #define OSAIS_CALLBACK_SERVER_BODY_MEMORY_BUDGET (128 * 1024 * 1024)
 #define OSAIS_CALLBACK_SERVER_CHECK_RATE        20   /* checks answered a second, then 429 */
