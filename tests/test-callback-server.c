@@ -894,6 +894,46 @@ test_disk_full (Fixture       *fx,
   g_assert_false (osais_store_get_disk_full (fx->store));
 }
 
+/* An upload of 3 MiB, mapped from its temporary file and not given back to
+ * the page cache (under 4 MiB): the stored image is the upload's bytes, every
+ * one, and the temporary file is gone. Its bytes are random after the PNG's
+ * header, so a copy that stopped short or repeated a block would show. */
+static void
+test_upload_3mib (Fixture       *fx,
+                        gconstpointer  data)
+{
+  const gsize size = 3 * 1024 * 1024 + 4093;
+  g_autoptr(GBytes) png = png_bytes (64, 64);
+  g_autoptr(GByteArray) big = g_byte_array_new ();
+  g_autoptr(GBytes) file = NULL;
+  g_autoptr(Response) r = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *tmp = g_build_filename (fx->data_dir, "tmp", NULL);
+  g_autoptr(GPtrArray) left = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_byte_array_append (big, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  while (big->len < size)
+    {
+      guint32 word = g_test_rand_int ();
+
+      g_byte_array_append (big, (const guint8 *) &word, MIN (sizeof word, size - big->len));
+    }
+  file = g_byte_array_free_to_bytes (g_steal_pointer (&big));
+
+  r = post_upload (fx, "image", "big.png", file, "1001", JOB_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+
+  image = g_list_model_get_item (osais_job_get_images (lookup_job (fx, JOB_UID)), 0);
+  path = g_file_get_path (osais_image_get_file (image));
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (file, NULL), g_bytes_get_size (file));
+  left = list_files (tmp);
+  g_assert_cmpuint (left->len, ==, 0);
+}
+
 static void
 test_upload_multipart (Fixture       *fx,
                        gconstpointer  data)
@@ -3242,6 +3282,7 @@ main (int   argc,
   g_test_add ("/Osais/CallbackServer/stop-async", Fixture, NULL,
               setup_full_disk, test_stop_async, teardown_full_disk);
   ADD ("upload-multipart", test_upload_multipart);
+  ADD ("upload-3mib", test_upload_3mib);
   ADD ("upload-json", test_upload_json);
   ADD ("dismissed-callbacks-kept", test_dismissed_callbacks_kept);
   ADD ("upload-refused", test_upload_refused);
