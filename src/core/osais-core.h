@@ -20,6 +20,7 @@
 #include "osais-engine.h"
 #include "osais-client.h"
 #include "osais-callback-server.h"
+#include "osais-listen-address.h"
 #include "osais-simulator.h"
 #include "osais-session.h"
 #include "osais-receiver.h"
