@@ -25,3 +25,4 @@
 #include "osais-session.h"
 #include "osais-receiver.h"
 #include "osais-tunnel.h"
+#include "osais-tunnel-search.h"
