@@ -439,6 +439,75 @@ test_find_wrong_port (Fixture       *fx,
   g_assert_cmpstr (mismatch, ==, expected);
 }
 
+/* The search the window and Preferences share */
+
+static gboolean
+search_done (gpointer data)
+{
+  OsaisTunnelSearch *search = data;
+
+  return osais_tunnel_search_get_tunnel_url (search) != NULL
+         || osais_tunnel_search_get_problem (search) != NULL;
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* It finds the tunnel to its port, notifies it, and forgets it when told
+ * to look for no port. */
+static void
+test_search_found (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autofree char *addr = g_strdup_printf ("http://localhost:%u", fx->port);
+  g_autofree char *list = ngrok_list ("https://abc.ngrok.app", addr);
+  g_autoptr(OsaisTestFake) agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
+  g_autoptr(OsaisTunnelSearch) search = osais_tunnel_search_new ();
+  guint notified = 0;
+
+  set_apis (osais_test_fake_get_origin (agent), NULL);
+  g_signal_connect (search, "notify::tunnel-url", G_CALLBACK (count_notify_cb), &notified);
+  osais_tunnel_search_set_port (search, fx->port);
+  osais_test_wait_until (search_done, search, "the tunnel search");
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpstr (osais_tunnel_search_get_tunnel_url (search), ==, "https://abc.ngrok.app");
+  g_assert_cmpint (osais_tunnel_search_get_tunnel_kind (search), ==, OSAIS_TUNNEL_KIND_NGROK);
+  g_assert_cmpuint (osais_tunnel_search_get_tunnel_port (search), ==, fx->port);
+  g_assert_null (osais_tunnel_search_get_problem (search));
+
+  /* The same port again: what was found stands. */
+  osais_tunnel_search_set_port (search, fx->port);
+  g_assert_cmpstr (osais_tunnel_search_get_tunnel_url (search), ==, "https://abc.ngrok.app");
+  g_assert_cmpuint (notified, ==, 1);
+
+  osais_tunnel_search_set_port (search, 0);
+  g_assert_null (osais_tunnel_search_get_tunnel_url (search));
+  g_assert_cmpuint (notified, ==, 2);
+}
+
+/* A tunnel that runs to another port is no offer, and says why. */
+static void
+test_search_wrong_port (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autofree char *list = ngrok_list ("https://abc.ngrok.app", "http://localhost:8080");
+  g_autoptr(OsaisTestFake) agent = osais_test_fake_new (OSAIS_TEST_FAKE_NGROK_API, list);
+  g_autoptr(OsaisTunnelSearch) search = osais_tunnel_search_new ();
+  g_autofree char *expected = g_strdup_printf ("ngrok forwards to port 8080; "
+                                               "the callback server listens on %u", fx->port);
+
+  set_apis (osais_test_fake_get_origin (agent), NULL);
+  osais_tunnel_search_set_port (search, fx->port);
+  osais_test_wait_until (search_done, search, "the tunnel search");
+  g_assert_null (osais_tunnel_search_get_tunnel_url (search));
+  g_assert_cmpstr (osais_tunnel_search_get_problem (search), ==, expected);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -464,6 +533,8 @@ main (int   argc,
   ADD ("find/wrong-port", test_find_wrong_port);
   ADD ("find/cancelled", test_find_cancelled);
   ADD ("url-equal", test_url_equal);
+  ADD ("search/found", test_search_found);
+  ADD ("search/wrong-port", test_search_wrong_port);
 
   return g_test_run ();
 }

@@ -40,13 +40,9 @@ struct _OsaisPreferencesWindow
    * the window goes. */
   GCancellable         *check_cancellable;
 
-  /* The search for a running tunnel to offer (found_url), for the port the
-   * callback server listens on (find_port). */
-  GCancellable         *find_cancellable;
-  guint                 find_port;
-  char                 *found_url;
-  OsaisTunnelKind       found_kind;
-  guint                 found_port;   /* where it forwards; 0: it does not say */
+  /* The search for a running tunnel to offer, for the port the callback
+   * server listens on. */
+  OsaisTunnelSearch    *tunnel_search;
 
   /* Template widgets */
   AdwActionRow         *account_status_row;

@@ -236,18 +236,6 @@ check_url_action (GtkWidget  *widget,
 
 /* Tunnel offer ------------------------------------------------------------ */
 
-static void
-clear_tunnel_offer (OsaisPreferencesWindow *self)
-{
-  if (self->find_cancellable != NULL)
-    g_cancellable_cancel (self->find_cancellable);
-  g_clear_object (&self->find_cancellable);
-  g_clear_pointer (&self->found_url, g_free);
-  self->find_port = 0;
-  if (self->tunnel_row != NULL)
-    gtk_widget_set_visible (GTK_WIDGET (self->tunnel_row), FALSE);
-}
-
 /* Whether @url is the public URL already, give or take the final slash. */
 static gboolean
 is_public_url (OsaisPreferencesWindow *self,
@@ -256,78 +244,50 @@ is_public_url (OsaisPreferencesWindow *self,
   return osais_tunnel_url_equal (osais_session_get_public_url (self->session), url);
 }
 
+/* The tunnel found, unless it is in use already; or why the running tunnel
+ * does not fit; or nothing. */
 static void
 show_tunnel_offer (OsaisPreferencesWindow *self)
 {
   GtkWidget *row = GTK_WIDGET (self->tunnel_row);
+  const char *url = osais_tunnel_search_get_tunnel_url (self->tunnel_search);
+  const char *problem = osais_tunnel_search_get_problem (self->tunnel_search);
+  OsaisTunnelKind kind = osais_tunnel_search_get_tunnel_kind (self->tunnel_search);
+  guint port = osais_tunnel_search_get_tunnel_port (self->tunnel_search);
   g_autofree char *tooltip = NULL;
   g_autofree char *subtitle = NULL;
 
-  /* Nothing to offer: the row stays as the search left it (hidden, or
-   * saying why the running tunnel does not fit). */
-  if (self->found_url == NULL)
-    return;
-  gtk_widget_set_visible (row, !is_public_url (self, self->found_url));
+  gtk_widget_set_visible (row, url != NULL ? !is_public_url (self, url) : problem != NULL);
+  if (url == NULL)
+    {
+      /* A tunnel runs, but not to us: say why, nothing to use. */
+      if (problem != NULL)
+        {
+          adw_action_row_set_subtitle (self->tunnel_row, problem);
+          set_row_error (row, TRUE);
+          gtk_widget_set_visible (self->use_tunnel_button, FALSE);
+        }
+      return;
+    }
+
   /* TRANSLATORS: a tunnel's public URL, its software (ngrok, cloudflared)
    * and the local port it forwards to. */
-  subtitle = self->found_port != 0
-               ? g_strdup_printf (_("%s, from %s, to port %u"), self->found_url,
-                                  osais_tunnel_kind_to_string (self->found_kind),
-                                  self->found_port)
+  subtitle = port != 0
+               ? g_strdup_printf (_("%s, from %s, to port %u"), url,
+                                  osais_tunnel_kind_to_string (kind), port)
                /* TRANSLATORS: a tunnel's public URL and its software. */
-               : g_strdup_printf (_("%s, from %s"), self->found_url,
-                                  osais_tunnel_kind_to_string (self->found_kind));
+               : g_strdup_printf (_("%s, from %s"), url, osais_tunnel_kind_to_string (kind));
   adw_action_row_set_subtitle (self->tunnel_row, subtitle);
   set_row_error (row, FALSE);
   gtk_widget_set_visible (self->use_tunnel_button, TRUE);
-  tooltip = g_strdup_printf (_("Use %s as the public URL"), self->found_url);
+  tooltip = g_strdup_printf (_("Use %s as the public URL"), url);
   gtk_widget_set_tooltip_text (self->use_tunnel_button, tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->use_tunnel_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
 }
 
-static void
-tunnels_found_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  OsaisPreferencesWindow *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) tunnels = osais_tunnel_find_finish (result, &error);
-  g_autofree char *problem = NULL;
-  OsaisTunnel *tunnel;
-
-  /* Cancelled in dispose: the window may be gone; nothing else was given. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->find_cancellable);
-  if (tunnels == NULL)
-    {
-      g_debug ("No tunnel could be looked for: %s", error->message);
-      return;
-    }
-
-  tunnel = osais_tunnel_pick (tunnels, self->find_port, &problem);
-  if (tunnel != NULL)
-    {
-      self->found_url = g_strdup (tunnel->public_url);
-      self->found_kind = tunnel->kind;
-      self->found_port = tunnel->port;
-      show_tunnel_offer (self);
-    }
-  else if (tunnels->len > 0)
-    {
-      /* A tunnel runs, but not to us: say why, nothing to use. */
-      adw_action_row_set_subtitle (self->tunnel_row, problem);
-      set_row_error (GTK_WIDGET (self->tunnel_row), TRUE);
-      gtk_widget_set_visible (self->use_tunnel_button, FALSE);
-      gtk_widget_set_visible (GTK_WIDGET (self->tunnel_row), TRUE);
-    }
-}
-
-/* Looks for a running tunnel to the callback server's port, on a worker
- * thread, whenever that port changes; not offline, where nothing calls back
- * from outside. */
+/* Looks for a running tunnel to the callback server's port whenever that
+ * port changes; not offline, where nothing calls back from outside. */
 static void
 update_tunnel_search (OsaisPreferencesWindow *self)
 {
@@ -335,25 +295,11 @@ update_tunnel_search (OsaisPreferencesWindow *self)
   OsaisAccountMode mode = osais_session_get_account_mode (self->session);
   gboolean wanted = server != NULL && osais_session_get_server_listening (self->session)
                     && mode != OSAIS_ACCOUNT_MODE_OFFLINE && mode != OSAIS_ACCOUNT_MODE_NONE;
-  guint port = wanted ? osais_callback_server_get_bound_port (server) : 0;
 
-  if (wanted && port == self->find_port)
-    {
-      /* The public URL may have changed: the offer hides once it is in use. */
-      show_tunnel_offer (self);
-      return;
-    }
-
-  clear_tunnel_offer (self);
-  if (!wanted)
-    return;
-
-  self->find_port = port;
-  self->find_cancellable = g_cancellable_new ();
-  /* No reference: a search outliving the window (a preferences window's
-   * parent may be gone by then) is cancelled in dispose, and a cancelled
-   * task finishes as cancelled even when its thread was done. */
-  osais_tunnel_find_async (self->find_cancellable, tunnels_found_cb, self);
+  osais_tunnel_search_set_port (self->tunnel_search,
+                                wanted ? osais_callback_server_get_bound_port (server) : 0);
+  /* The public URL may have changed: the offer hides once it is in use. */
+  show_tunnel_offer (self);
 }
 
 static void public_url_apply_cb (OsaisPreferencesWindow *self);
@@ -364,7 +310,7 @@ use_tunnel_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   OsaisPreferencesWindow *self = OSAIS_PREFERENCES_WINDOW (widget);
-  g_autofree char *url = g_strdup (self->found_url);
+  g_autofree char *url = g_strdup (osais_tunnel_search_get_tunnel_url (self->tunnel_search));
 
   if (url == NULL)
     return;
@@ -730,7 +676,7 @@ osais_preferences_window_dispose (GObject *object)
   if (self->restart_cancellable != NULL)
     g_cancellable_cancel (self->restart_cancellable);
   g_clear_object (&self->restart_cancellable);
-  clear_tunnel_offer (self);
+  g_clear_object (&self->tunnel_search);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->session_signals);
 
@@ -867,6 +813,11 @@ osais_preferences_window_init (OsaisPreferencesWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   osais_mnemonic_names_fix (GTK_WIDGET (self));
 
+  self->tunnel_search = osais_tunnel_search_new ();
+  g_signal_connect_swapped (self->tunnel_search, "notify::tunnel-url",
+                            G_CALLBACK (show_tunnel_offer), self);
+  g_signal_connect_swapped (self->tunnel_search, "notify::problem",
+                            G_CALLBACK (show_tunnel_offer), self);
   self->session_signals = g_signal_group_new (OSAIS_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "notify::account-mode",
                                   G_CALLBACK (sync_account_mode), self);

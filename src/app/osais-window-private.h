@@ -82,13 +82,8 @@ struct _OsaisWindow
   OsaisTunnelCheck     *reach;
   GCancellable         *reach_cancellable;
   /* A running tunnel to the callback server, offered while no public URL
-   * is set (found_url), or why the one running does not fit (tunnel_problem);
-   * looked for once per port the server listens on (find_port). */
-  GCancellable         *find_cancellable;
-  guint                 find_port;
-  char                 *found_url;
-  OsaisTunnelKind       found_kind;
-  char                 *tunnel_problem;
+   * is set or the one set is unreachable, or why the one running does not fit. */
+  OsaisTunnelSearch    *tunnel_search;
   gboolean              compact_header;
   gboolean              engine_warnings_shown;
   guint                 compact_header_source;
@@ -128,7 +123,6 @@ void     _osais_window_update_status         (OsaisWindow    *self);
 void     _osais_window_update_page           (OsaisWindow    *self);
 void     _osais_window_update_reachability   (OsaisWindow    *self);
 void     _osais_window_update_tunnel_search  (OsaisWindow    *self);
-void     _osais_window_clear_found_tunnel    (OsaisWindow    *self);
 void     _osais_window_session_status_changed (OsaisWindow   *self);
 void     _osais_window_session_mode_changed  (OsaisWindow    *self);
 void     _osais_window_search_changed        (OsaisWindow    *self);

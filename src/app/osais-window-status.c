@@ -19,6 +19,18 @@
 
 /* Status ------------------------------------------------------------------ */
 
+/* The tunnel to offer: the one found, unless it is the public URL already
+ * (found unreachable, it is no offer). */
+static const char *
+offered_tunnel_url (OsaisWindow *self)
+{
+  const char *url = osais_tunnel_search_get_tunnel_url (self->tunnel_search);
+
+  if (url == NULL || osais_tunnel_url_equal (osais_session_get_public_url (self->session), url))
+    return NULL;
+  return url;
+}
+
 /* The lasting problem that matters most, if any, in the banner, with the
  * action that fixes it: a full disk loses results, a server that does not
  * listen never gets them, and without a login nothing can be sent. */
@@ -31,6 +43,9 @@ update_banner (OsaisWindow     *self,
   g_autofree char *title = NULL;
   const char *button = NULL;
   const char *action = NULL;
+  const char *tunnel_url = offered_tunnel_url (self);
+  OsaisTunnelKind tunnel_kind = osais_tunnel_search_get_tunnel_kind (self->tunnel_search);
+  const char *tunnel_problem = osais_tunnel_search_get_problem (self->tunnel_search);
 
   if (self->history_error != NULL)
     {
@@ -120,12 +135,12 @@ update_banner (OsaisWindow     *self,
     }
   else if (listening && self->reach != NULL
            && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE
-           && self->found_url != NULL)
+           && tunnel_url != NULL)
     {
       /* The best fix of all: the tunnel that does lead here. */
       title = g_strdup_printf (_("OSAIS cannot reach %s, but the %s tunnel %s leads to this "
                                  "computer"), self->reach_url,
-                               osais_tunnel_kind_to_string (self->found_kind), self->found_url);
+                               osais_tunnel_kind_to_string (tunnel_kind), tunnel_url);
       button = _("_Use Tunnel");
       action = "win.use-found-tunnel";
     }
@@ -153,18 +168,18 @@ update_banner (OsaisWindow     *self,
           action = "win.check-public-url";
         }
     }
-  else if (listening && self->found_url != NULL)
+  else if (listening && tunnel_url != NULL)
     {
       title = g_strdup_printf (_("The %s tunnel %s leads to this computer: OSAIS can send "
                                  "results through it"),
-                               osais_tunnel_kind_to_string (self->found_kind), self->found_url);
+                               osais_tunnel_kind_to_string (tunnel_kind), tunnel_url);
       button = _("_Use Tunnel");
       action = "win.use-found-tunnel";
     }
-  else if (listening && self->tunnel_problem != NULL)
+  else if (listening && tunnel_problem != NULL)
     {
       title = g_strdup_printf (_("The running tunnel does not lead to this computer: %s"),
-                               self->tunnel_problem);
+                               tunnel_problem);
       button = _("_Preferences");
       action = "app.preferences";
     }
@@ -236,7 +251,7 @@ _osais_window_update_status (OsaisWindow *self)
   problem = self->history_error != NULL || self->disk_full || self->images_read_only
             || (!listening && server_error != NULL)
             || (self->reach != NULL && self->reach->verdict != OSAIS_TUNNEL_VERDICT_REACHABLE)
-            || self->tunnel_problem != NULL
+            || osais_tunnel_search_get_problem (self->tunnel_search) != NULL
             || login_state == OSAIS_LOGIN_STATE_FAILED;
   gtk_image_set_from_icon_name (self->status_icon, problem ? "dialog-warning-symbolic"
                                                            : "network-transmit-receive-symbolic");
@@ -339,65 +354,9 @@ check_public_url_action (GtkWidget  *widget,
 
 /* Finding a tunnel --------------------------------------------------------- */
 
-void
-_osais_window_clear_found_tunnel (OsaisWindow *self)
-{
-  g_cancellable_cancel (self->find_cancellable);
-  g_clear_object (&self->find_cancellable);
-  g_clear_pointer (&self->found_url, g_free);
-  g_clear_pointer (&self->tunnel_problem, g_free);
-  self->find_port = 0;
-}
-
-/* Whether @url is the public URL already, give or take the final slash. */
-static gboolean
-is_public_url (OsaisWindow *self,
-               const char  *url)
-{
-  return osais_tunnel_url_equal (osais_session_get_public_url (self->session), url);
-}
-
-static void
-tunnels_found_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  OsaisWindow *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) tunnels = osais_tunnel_find_finish (result, &error);
-  g_autofree char *problem = NULL;
-  OsaisTunnel *tunnel;
-
-  /* Cancelled in dispose: the window may be gone; nothing else was given. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->find_cancellable);
-  if (tunnels == NULL)
-    {
-      g_debug ("No tunnel could be looked for: %s", error->message);
-      return;
-    }
-
-  tunnel = osais_tunnel_pick (tunnels, self->find_port, &problem);
-  /* The public URL that was found unreachable is no offer. */
-  if (tunnel != NULL && is_public_url (self, tunnel->public_url))
-    return;
-  if (tunnel != NULL)
-    {
-      self->found_url = g_strdup (tunnel->public_url);
-      self->found_kind = tunnel->kind;
-    }
-  else if (tunnels->len > 0)
-    {
-      /* Nothing running is the common case, and says nothing wrong. */
-      self->tunnel_problem = g_steal_pointer (&problem);
-    }
-  _osais_window_update_status (self);
-}
-
 /* Looks for a running tunnel to offer while OSAIS has no public URL to call,
- * or one found unreachable (an account, not offline): on a worker thread,
- * once per port the callback server listens on. */
+ * or one found unreachable (an account, not offline), once per port the
+ * callback server listens on. */
 void
 _osais_window_update_tunnel_search (OsaisWindow *self)
 {
@@ -409,21 +368,9 @@ _osais_window_update_tunnel_search (OsaisWindow *self)
   gboolean wanted = server != NULL && osais_session_get_server_listening (self->session)
                     && (osais_session_get_public_url (self->session) == NULL || unreachable)
                     && mode != OSAIS_ACCOUNT_MODE_OFFLINE && mode != OSAIS_ACCOUNT_MODE_NONE;
-  guint port = wanted ? osais_callback_server_get_bound_port (server) : 0;
 
-  if (wanted && port == self->find_port)
-    return;
-
-  _osais_window_clear_found_tunnel (self);
-  if (!wanted)
-    return;
-
-  self->find_port = port;
-  self->find_cancellable = g_cancellable_new ();
-  /* No reference: a search outliving the window (a preferences window's
-   * parent may be gone by then) is cancelled in dispose, and a cancelled
-   * task finishes as cancelled even when its thread was done. */
-  osais_tunnel_find_async (self->find_cancellable, tunnels_found_cb, self);
+  osais_tunnel_search_set_port (self->tunnel_search,
+                                wanted ? osais_callback_server_get_bound_port (server) : 0);
 }
 
 static void
@@ -432,7 +379,7 @@ use_found_tunnel_action (GtkWidget  *widget,
                          GVariant   *parameter)
 {
   OsaisWindow *self = OSAIS_WINDOW (widget);
-  g_autofree char *url = g_strdup (self->found_url);
+  g_autofree char *url = g_strdup (offered_tunnel_url (self));
 
   g_debug ("Using the tunnel %s", url != NULL ? url : "(none)");
   if (url == NULL)

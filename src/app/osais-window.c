@@ -652,7 +652,6 @@ osais_window_dispose (GObject *object)
   g_clear_object (&self->reach_cancellable);
   g_clear_pointer (&self->reach, osais_tunnel_check_free);
   g_clear_pointer (&self->reach_url, g_free);
-  _osais_window_clear_found_tunnel (self);
   g_clear_object (&self->sending_card);
   g_clear_object (&self->last_form);
   g_clear_pointer (&self->offered_parameters, g_free);
@@ -666,6 +665,7 @@ osais_window_dispose (GObject *object)
   g_clear_object (&self->store_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
   g_clear_object (&self->session_signals);
+  g_clear_object (&self->tunnel_search);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
@@ -854,6 +854,12 @@ osais_window_init (OsaisWindow *self)
                                   G_CALLBACK (_osais_window_session_status_changed), self);
   g_signal_group_connect_swapped (self->session_signals, "input-not-kept",
                                   G_CALLBACK (input_not_kept_cb), self);
+
+  self->tunnel_search = osais_tunnel_search_new ();
+  g_signal_connect_swapped (self->tunnel_search, "notify::tunnel-url",
+                            G_CALLBACK (_osais_window_update_status), self);
+  g_signal_connect_swapped (self->tunnel_search, "notify::problem",
+                            G_CALLBACK (_osais_window_update_status), self);
 
   _osais_window_dnd_init (self);
 }

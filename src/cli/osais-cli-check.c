@@ -236,10 +236,10 @@ command_check (Cli   *cli,
                int    argc,
                char **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *public_url = NULL;
   gboolean as_json = FALSE;
+  int status;
   GOptionEntry entries[] = {
     { "public-url", 'p', 0, G_OPTION_ARG_STRING, &public_url,
       "The URL to check (default: the running tunnel to our port)", "URL" },
@@ -252,29 +252,16 @@ command_check (Cli   *cli,
   if (!cli_parse_command_options ("— check that OSAIS can reach the callback server", entries,
                                   &argc, &argv))
     return EXIT_USAGE;
-  if (argc > 1)
-    {
-      cli_say ("check takes no arguments besides its options");
-      return EXIT_USAGE;
-    }
 
-  /* The check proves the round trip to this process's own server; while
-   * another receiver holds the data folder, that would not be the server
-   * OSAIS calls back. */
-  if (cli_another_receiver_runs (cli, "check from there (Preferences → Connection → Check), or "
-                                  "stop it first"))
-    return EXIT_USAGE;
-
-  /* Checking needs no login and no simulator. */
-  cli->options->simulator = FALSE;
   cli->as_json = as_json;
   cli->check_url = g_steal_pointer (&public_url);
-  if (listen == NULL)
-    listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
-                              OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
-  if (!cli_start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, cli->check_url, check_session_ready,
-                          &error))
-    return cli_report_error ("could not start", error);
+  /* The check proves the round trip to this process's own server; while
+   * another receiver holds the data folder, that would not be the server
+   * OSAIS calls back. Checking needs no login and no simulator. */
+  if (!cli_start_server_only (cli, "check", argc,
+                              "check from there (Preferences → Connection → Check), or stop it "
+                              "first", listen, cli->check_url, check_session_ready, &status))
+    return status;
 
   return cli_run_loop (cli);
 }

@@ -113,8 +113,14 @@ gboolean     cli_start_session          (Cli               *cli,
                                          const char        *public_url,
                                          SessionReadyFunc   next,
                                          GError           **error);
-gboolean     cli_another_receiver_runs  (Cli               *cli,
-                                         const char        *advice);
+gboolean     cli_start_server_only      (Cli               *cli,
+                                         const char        *command,
+                                         int                argc,
+                                         const char        *advice,
+                                         const char        *listen,
+                                         const char        *public_url,
+                                         SessionReadyFunc   next,
+                                         int               *status);
 OsaisTunnel *cli_pick_tunnel            (Cli               *cli,
                                          GPtrArray         *tunnels,
                                          char             **problem);

@@ -800,18 +800,51 @@ command_run (Cli   *cli,
 
 /* serve ------------------------------------------------------------------ */
 
-/* Whether the app or an `osais serve` already receives for the data
- * folder; if so, says it with @advice. */
+/* The start `osais check` and `osais serve` share: no argument besides
+ * @command's options; no other receiver for the data folder (OSAIS calls
+ * back only one of them; if one runs, says it with @advice); no login and no
+ * simulator; this process's callback server on @listen or the default
+ * address, then @next. Returns FALSE with the exit status in @status when it
+ * cannot start. */
 gboolean
-cli_another_receiver_runs (Cli        *cli,
-                           const char *advice)
+cli_start_server_only (Cli              *cli,
+                       const char       *command,
+                       int               argc,
+                       const char       *advice,
+                       const char       *listen,
+                       const char       *public_url,
+                       SessionReadyFunc  next,
+                       int              *status)
 {
-  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, NULL);
-  if (cli->receiver_proxy == NULL)
-    return FALSE;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *default_listen = NULL;
 
-  cli_say ("OSAIS Studio (or another osais serve) already receives for %s", cli_data_dir (cli));
-  cli_say ("%s", advice);
+  if (argc > 1)
+    {
+      cli_say ("%s takes no arguments besides its options", command);
+      *status = EXIT_USAGE;
+      return FALSE;
+    }
+
+  cli->receiver_proxy = osais_receiver_find (cli_data_dir (cli), NULL, NULL);
+  if (cli->receiver_proxy != NULL)
+    {
+      cli_say ("OSAIS Studio (or another osais serve) already receives for %s",
+               cli_data_dir (cli));
+      cli_say ("%s", advice);
+      *status = EXIT_USAGE;
+      return FALSE;
+    }
+
+  cli->options->simulator = FALSE;
+  if (listen == NULL)
+    listen = default_listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
+                                               OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
+  if (!cli_start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, public_url, next, &error))
+    {
+      *status = cli_report_error ("could not start", error);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -820,9 +853,9 @@ command_serve (Cli   *cli,
                int    argc,
                char **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *public_url = NULL;
+  int status;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       "Address to listen on (default 127.0.0.1:3024)", "HOST:PORT" },
@@ -834,25 +867,11 @@ command_serve (Cli   *cli,
   if (!cli_parse_command_options ("— run the callback server for known jobs", entries,
                                   &argc, &argv))
     return EXIT_USAGE;
-  if (argc > 1)
-    {
-      cli_say ("serve takes no arguments besides its options");
-      return EXIT_USAGE;
-    }
-
-  /* One receiver per data folder: OSAIS calls back only one of them. */
-  if (cli_another_receiver_runs (cli, "its callback server takes the callbacks; `osais run` sends "
-                                  "through it"))
-    return EXIT_USAGE;
-
   /* Serving known jobs needs no login and no simulator. */
-  cli->options->simulator = FALSE;
-  if (listen == NULL)
-    listen = g_strdup_printf ("%s:%u", OSAIS_CALLBACK_SERVER_DEFAULT_ADDRESS,
-                              OSAIS_CALLBACK_SERVER_DEFAULT_PORT);
-  if (!cli_start_session (cli, OSAIS_ACCOUNT_MODE_NONE, listen, public_url, print_callback_urls,
-                          &error))
-    return cli_report_error ("could not start", error);
+  if (!cli_start_server_only (cli, "serve", argc,
+                              "its callback server takes the callbacks; `osais run` sends "
+                              "through it", listen, public_url, print_callback_urls, &status))
+    return status;
   cli->receiver = osais_receiver_new (cli->session);
 
   return cli_run_loop (cli);

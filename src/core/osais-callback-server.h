@@ -8,7 +8,6 @@
 
 #include <gio/gio.h>
 
-#include "osais-listen-address.h"
 #include "osais-types.h"
 
 G_BEGIN_DECLS

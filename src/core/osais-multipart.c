@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "osais-multipart.h"
-#include "osais-protocol.h"
+#include "osais-protocol-error.h"
 
 /* Our own parser rather than soup_multipart_new_from_message(): the latter
  * carries CVE-2025-32914, -4948 and -4969 in libsoup 3.2. Every read here is

@@ -9,21 +9,10 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "osais-protocol-error.h"
 #include "osais-types.h"
 
 G_BEGIN_DECLS
-
-#define OSAIS_PROTOCOL_ERROR (osais_protocol_error_quark ())
-
-typedef enum
-{
-  OSAIS_PROTOCOL_ERROR_MALFORMED,         /* unparsable JSON, form or multipart body */
-  OSAIS_PROTOCOL_ERROR_MISSING_FIELD,     /* a mandatory field (uid) is absent */
-  OSAIS_PROTOCOL_ERROR_INVALID_FIELD,     /* a field has a value of the wrong type or range */
-  OSAIS_PROTOCOL_ERROR_UNSUPPORTED_TYPE,  /* a Content-Type we do not accept */
-} OsaisProtocolError;
-
-GQuark osais_protocol_error_quark (void);
 
 /* Longest value, in bytes, accepted for a known string field of a callback. */
 #define OSAIS_PROTOCOL_MAX_FIELD_LENGTH 4096

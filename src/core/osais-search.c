@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 #include "osais-search.h"
-#include "osais-store.h"
+#include "osais-store-error.h"
 
 /* More words than anyone types; a pasted page would only make FTS5 work. */
 #define MAX_WORDS 32

@@ -17,8 +17,9 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "osais-image-check.h"
-#include "osais-simulator.h"
 #include "osais-simulator-images.h"
+
+G_DEFINE_QUARK (osais-simulator-error-quark, osais_simulator_error)
 
 static GdkPixbuf *
 decode_image (GBytes  *bytes,

@@ -25,8 +25,6 @@
 
 G_DEFINE_FINAL_TYPE (OsaisSimulator, osais_simulator, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (osais-simulator-error-quark, osais_simulator_error)
-
 enum {
   PROP_0,
   PROP_CLIENT_TOKEN,

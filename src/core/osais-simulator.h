@@ -8,6 +8,8 @@
 
 #include <gio/gio.h>
 
+/* Its pictures (osais_simulator_render_png() and the errors) are part of its API. */
+#include "osais-simulator-images.h"
 #include "osais-types.h"
 
 G_BEGIN_DECLS
@@ -19,16 +21,6 @@ G_BEGIN_DECLS
 /* The usernames that client info and notifications report. */
 #define OSAIS_SIMULATOR_USERNAME       "sim-user"
 #define OSAIS_SIMULATOR_DEMO_USERNAME  "demo"
-
-#define OSAIS_SIMULATOR_ERROR (osais_simulator_error_quark ())
-
-typedef enum
-{
-  OSAIS_SIMULATOR_ERROR_INVALID_SIZE,  /* an image side of 0 or above 4096 */
-  OSAIS_SIMULATOR_ERROR_INVALID_IMAGE, /* an input that does not decode */
-} OsaisSimulatorError;
-
-GQuark osais_simulator_error_quark (void);
 
 #define OSAIS_TYPE_SIMULATOR (osais_simulator_get_type ())
 
@@ -68,12 +60,5 @@ guint           osais_simulator_get_acks_good   (OsaisSimulator  *self);
 guint           osais_simulator_get_acks_bad    (OsaisSimulator  *self);
 /* Callbacks still to be sent or answered; 0 once every job's callbacks are done. */
 guint           osais_simulator_get_pending     (OsaisSimulator  *self);
-
-/* Deterministic PNG pixels from a prompt and seed (another seed, another image). */
-GBytes         *osais_simulator_render_png      (const char      *prompt,
-                                                 gint64           seed,
-                                                 guint            width,
-                                                 guint            height,
-                                                 GError         **error);
 
 G_END_DECLS
