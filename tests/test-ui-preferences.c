@@ -501,7 +501,11 @@ test_port_restart_responsive (Fixture       *fixture,
                   "held in its store: %" G_GINT64_FORMAT " ms", watch.pulse.longest / 1000);
   g_assert_cmpuint (watch.ticks_stopping, ==, 3);
   g_assert_true (watch.said_restarting);
-  g_assert_cmpint (watch.pulse.longest, <, 250 * G_TIME_SPAN_MILLISECOND);
+  /* The three ticks while stopping already show that the stop does not
+   * block (the held commit is let go by the third); the gap catches work of
+   * a second's scale on the main thread. Tighter, it measured the machine:
+   * 15-26 ms alone, 363 ms once with the whole suite beside five builds. */
+  g_assert_cmpint (watch.pulse.longest, <, G_TIME_SPAN_SECOND);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 1);
   g_assert_cmpuint (n_port, ==, 1);
