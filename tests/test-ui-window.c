@@ -557,6 +557,34 @@ new_wide_window (void)
   return wide;
 }
 
+typedef struct
+{
+  GtkWidget *widget;
+  int        width;
+} WidthWait;
+
+static gboolean
+width_at_most (gpointer data)
+{
+  WidthWait *wait = data;
+
+  return gtk_widget_get_width (wait->widget) <= wait->width;
+}
+
+static gboolean
+width_at_least (gpointer data)
+{
+  WidthWait *wait = data;
+
+  return gtk_widget_get_width (wait->widget) >= wait->width;
+}
+
+static gboolean
+run_has_label (gpointer data)
+{
+  return gtk_button_get_icon_name (GTK_BUTTON (data)) == NULL;
+}
+
 /* A window that starts wide (its sidebar unfolded) and is narrowed in one
  * jump (a restored size, a tiling request) reaches 360 px: the wide
  * header's minimum does not hold it wider. */
@@ -570,7 +598,9 @@ test_narrow_from_wide_at_once (void)
 
   /* Without a compositor GTK frames the window with 5 px a side. */
   gtk_window_set_default_size (GTK_WINDOW (wide), 370, 640);
-  osais_ui_test_settle (500);
+  osais_ui_test_wait_until (width_at_most, &(WidthWait) { GTK_WIDGET (wide), 360 },
+                            "the window at 360 px");
+  osais_ui_test_settle (100);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), ==, 360);
   run = osais_ui_test_find_actionable (GTK_WIDGET (wide), "win.run");
   g_assert_true (gtk_widget_get_mapped (run));
@@ -579,9 +609,9 @@ test_narrow_from_wide_at_once (void)
 
   /* And back: the sidebar unfolds and the header is wide again. */
   gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
-  osais_ui_test_settle (500);
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), >=, 1000);
-  g_assert_null (gtk_button_get_icon_name (GTK_BUTTON (run)));
+  osais_ui_test_wait_until (width_at_least, &(WidthWait) { GTK_WIDGET (wide), 1000 },
+                            "the window wide again");
+  osais_ui_test_wait_until (run_has_label, run, "Run with its label again");
 
   osais_ui_test_destroy_window (wide);
 }
@@ -602,7 +632,11 @@ test_narrow_from_wide (void)
   for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
     {
       gtk_window_set_default_size (GTK_WINDOW (wide), widths[i], 640);
-      osais_ui_test_settle (300);
+      /* Each step waits for the window to reach its width (the header turns
+       * compact in an idle after the sidebar folds, which a loaded machine
+       * can delay past a fixed settle), and fails if it never does. */
+      osais_ui_test_wait_until (width_at_most, &(WidthWait) { GTK_WIDGET (wide), widths[i] },
+                                "the window at its asked width");
       g_test_message ("Asked for %d px, got %d px", widths[i],
                       gtk_widget_get_width (GTK_WIDGET (wide)));
       g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (wide)), <=, widths[i]);
