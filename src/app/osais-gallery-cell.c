@@ -13,6 +13,7 @@
 #include "osais-gallery-cell.h"
 #include "osais-bench-trace.h"
 #include "osais-thumbnail-loader.h"
+#include "osais-thumbnail-paintable.h"
 
 struct _OsaisGalleryCell
 {
@@ -136,6 +137,17 @@ update_card (OsaisGalleryCell *self)
 }
 
 static void
+show_texture (OsaisGalleryCell *self,
+              GdkTexture       *texture)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+
+  paintable = osais_thumbnail_paintable_new (texture,
+                                             gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  gtk_picture_set_paintable (self->picture, paintable);
+}
+
+static void
 thumbnail_loaded_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -159,7 +171,7 @@ thumbnail_loaded_cb (GObject      *object,
       return;
     }
 
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  show_texture (self, texture);
   if (self->item != NULL && osais_gallery_item_get_image (self->item) != NULL)
     osais_bench_trace_image_shown (osais_image_get_file (osais_gallery_item_get_image (self->item)));
 }
@@ -337,7 +349,7 @@ show_item (OsaisGalleryCell *self)
   texture = osais_thumbnail_loader_lookup (loader, osais_image_get_file (image));
   if (texture != NULL)
     {
-      gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+      show_texture (self, texture);
       osais_bench_trace_image_shown (osais_image_get_file (image));
       return;
     }
