@@ -13,7 +13,6 @@
 #include "osais-gallery-cell.h"
 #include "osais-bench-trace.h"
 #include "osais-thumbnail-loader.h"
-#include "osais-thumbnail-paintable.h"
 
 struct _OsaisGalleryCell
 {
@@ -137,17 +136,6 @@ update_card (OsaisGalleryCell *self)
 }
 
 static void
-show_texture (OsaisGalleryCell *self,
-              GdkTexture       *texture)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-
-  paintable = osais_thumbnail_paintable_new (texture,
-                                             gtk_widget_get_scale_factor (GTK_WIDGET (self)));
-  gtk_picture_set_paintable (self->picture, paintable);
-}
-
-static void
 thumbnail_loaded_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -171,7 +159,7 @@ thumbnail_loaded_cb (GObject      *object,
       return;
     }
 
-  show_texture (self, texture);
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
   if (self->item != NULL && osais_gallery_item_get_image (self->item) != NULL)
     osais_bench_trace_image_shown (osais_image_get_file (osais_gallery_item_get_image (self->item)));
 }
@@ -349,7 +337,7 @@ show_item (OsaisGalleryCell *self)
   texture = osais_thumbnail_loader_lookup (loader, osais_image_get_file (image));
   if (texture != NULL)
     {
-      show_texture (self, texture);
+      gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
       osais_bench_trace_image_shown (osais_image_get_file (image));
       return;
     }
