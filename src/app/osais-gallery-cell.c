@@ -35,6 +35,10 @@ struct _OsaisGalleryCell
   /* Template widgets */
   GtkStack         *stack;
   GtkPicture       *picture;
+  GtkButton        *star_button;
+
+  /* The job card's page, NULL until the cell first shows a card
+   * (ensure_card()). */
   GtkLabel         *engine_label;
   GtkLabel         *prompt_label;
   GtkLabel         *error_label;
@@ -42,7 +46,6 @@ struct _OsaisGalleryCell
   GtkProgressBar   *progress_bar;
   GtkButton        *dismiss_button;
   GtkButton        *retry_button;
-  GtkButton        *star_button;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, ADW_TYPE_BIN)
@@ -75,6 +78,28 @@ job_fraction (OsaisJob *job)
     fraction = MAX (fraction, 0.25 + 0.7 * MIN (received, announced) / announced);
 
   return fraction;
+}
+
+/* Most cells only ever show images: the card's page is built in the few
+ * that show a job card (its widgets in each of the grid's ~130 cells cost
+ * ~15 ms of the start-up). */
+static void
+ensure_card (OsaisGalleryCell *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  if (self->engine_label != NULL)
+    return;
+
+  builder = gtk_builder_new_from_resource ("/com/opensourceais/Studio/osais-gallery-card.ui");
+  self->engine_label = GTK_LABEL (gtk_builder_get_object (builder, "engine_label"));
+  self->prompt_label = GTK_LABEL (gtk_builder_get_object (builder, "prompt_label"));
+  self->error_label = GTK_LABEL (gtk_builder_get_object (builder, "error_label"));
+  self->stage_label = GTK_LABEL (gtk_builder_get_object (builder, "stage_label"));
+  self->progress_bar = GTK_PROGRESS_BAR (gtk_builder_get_object (builder, "progress_bar"));
+  self->dismiss_button = GTK_BUTTON (gtk_builder_get_object (builder, "dismiss_button"));
+  self->retry_button = GTK_BUTTON (gtk_builder_get_object (builder, "retry_button"));
+  gtk_stack_add_named (self->stack, GTK_WIDGET (gtk_builder_get_object (builder, "card")), "card");
 }
 
 static void
@@ -314,6 +339,7 @@ show_item (OsaisGalleryCell *self)
   if (image == NULL)
     {
       prompt = osais_job_dup_prompt (job);
+      ensure_card (self);
       gtk_label_set_label (self->engine_label, osais_job_get_engine (job));
       gtk_label_set_label (self->prompt_label, prompt != NULL ? prompt : "");
       /* The target first: an action name without its target is a type mismatch. */
@@ -431,7 +457,7 @@ osais_gallery_cell_get_stage_text (OsaisGalleryCell *self)
 {
   g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
 
-  return gtk_label_get_label (self->stage_label);
+  return self->stage_label != NULL ? gtk_label_get_label (self->stage_label) : NULL;
 }
 
 double
@@ -439,7 +465,7 @@ osais_gallery_cell_get_fraction (OsaisGalleryCell *self)
 {
   g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), 0.0);
 
-  return gtk_progress_bar_get_fraction (self->progress_bar);
+  return self->progress_bar != NULL ? gtk_progress_bar_get_fraction (self->progress_bar) : 0.0;
 }
 
 guint
@@ -564,13 +590,6 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
                                                "/com/opensourceais/Studio/osais-gallery-cell.ui");
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, stack);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, picture);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, engine_label);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, prompt_label);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, error_label);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, stage_label);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, progress_bar);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, dismiss_button);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, retry_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, star_button);
 
   gtk_widget_class_bind_template_callback (widget_class, query_tooltip_cb);
