@@ -10,7 +10,9 @@
  * (osais-store-writer.c), what each operation does to the database in a
  * batch (osais-store-ops.c), early callbacks (osais-store-early.c), and
  * checking and repairing a data folder with no store open
- * (osais-store-check.c).
+ * (osais-store-check.c), and what the threads hand each other (operations,
+ * snapshots, job states, effects) with the SQLite helpers
+ * (osais-store-records.c).
  */
 
 #pragma once
