@@ -201,6 +201,7 @@ struct _OsaisGalleryModel
   guint       n_items;
   GHashTable *hidden;           /* OsaisImage (owned) set */
   GHashTable *items;            /* OsaisJob (card) or OsaisImage → ItemRef */
+  guint       n_made_items;
 };
 
 /* A weak entry of the item cache. */
@@ -619,6 +620,7 @@ lookup_item (OsaisGalleryModel *self,
     return g_object_ref (ref->item);
 
   item = osais_gallery_item_new (job, image);
+  self->n_made_items++;
   ref = g_new0 (ItemRef, 1);
   ref->model = self;
   ref->key = key;
@@ -941,4 +943,12 @@ osais_gallery_model_get_ids (OsaisGalleryModel *self,
   *image_id = osais_job_get_image_id (job, image_index (self, row, local));
 
   return OSAIS_GALLERY_ITEM_IMAGE;
+}
+
+guint
+osais_gallery_model_get_n_made_items (OsaisGalleryModel *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_MODEL (self), 0);
+
+  return self->n_made_items;
 }

@@ -8,6 +8,11 @@
 
 #include "osais-gallery-results.h"
 
+/* Without a search, the results are the model's items, passed through:
+ * putting the results in the grid's sections only when a search starts made
+ * GTK ask for every item found (a list store's splice, ui-gallery's
+ * search-makes-only-shown: 1,063 items made for 1,000 found). */
+
 /* A GtkFilterListModel asks its filter about every item, so each keystroke
  * of a search over 100,000 images made 100,000 items (tests/bench/search-gui:
  * most of a keystroke's 70 to 110 ms of the main thread). Here the filter is
@@ -19,6 +24,7 @@ struct _OsaisGalleryResults
   GObject            parent_instance;
 
   OsaisGalleryModel *model;
+  /* NULL: every position, as the model's own (positions unused). */
   OsaisSearchFilter *filter;
   GArray            *positions;  /* guint: the model's positions kept, ascending */
 };
@@ -74,19 +80,20 @@ lower_bound (OsaisGalleryResults *self,
 
 /* Checks the model again, or only what was kept when the filter keeps less
  * (a letter typed), and reports the span between the common head and tail
- * of the old and new positions as changed. */
+ * of the old and new positions as changed. @old: the positions shown
+ * before, NULL for all of the model's. */
 static void
 refilter (OsaisGalleryResults *self,
+          GArray              *old,
           GtkFilterChange      change)
 {
-  g_autoptr(GArray) old = self->positions;
-  guint n_old = old->len;
+  guint n_old = old != NULL ? old->len : g_list_model_get_n_items (G_LIST_MODEL (self->model));
   guint n_new;
   guint head = 0;
   guint tail = 0;
 
   self->positions = g_array_new (FALSE, FALSE, sizeof (guint));
-  if (change == GTK_FILTER_CHANGE_MORE_STRICT)
+  if (old != NULL && change == GTK_FILTER_CHANGE_MORE_STRICT)
     {
       for (guint i = 0; i < n_old; i++)
         if (keeps (self, g_array_index (old, guint, i)))
@@ -102,13 +109,14 @@ refilter (OsaisGalleryResults *self,
     }
 
   n_new = self->positions->len;
+#define OLD(i) (old != NULL ? g_array_index (old, guint, (i)) : (i))
   while (head < MIN (n_old, n_new) &&
-         g_array_index (old, guint, head) == g_array_index (self->positions, guint, head))
+         OLD (head) == g_array_index (self->positions, guint, head))
     head++;
   while (tail < MIN (n_old, n_new) - head &&
-         g_array_index (old, guint, n_old - 1 - tail) ==
-         g_array_index (self->positions, guint, n_new - 1 - tail))
+         OLD (n_old - 1 - tail) == g_array_index (self->positions, guint, n_new - 1 - tail))
     tail++;
+#undef OLD
   if (head + tail < MAX (n_old, n_new))
     g_list_model_items_changed (G_LIST_MODEL (self), head, n_old - head - tail,
                                 n_new - head - tail);
@@ -119,7 +127,9 @@ filter_changed_cb (GtkFilter           *filter,
                    GtkFilterChange      change,
                    OsaisGalleryResults *self)
 {
-  refilter (self, change);
+  g_autoptr(GArray) old = g_steal_pointer (&self->positions);
+
+  refilter (self, old, change);
 }
 
 /* Uploads and deletions: the positions before the change stay, those after
@@ -131,9 +141,19 @@ model_items_changed_cb (GListModel          *model,
                         guint                added,
                         OsaisGalleryResults *self)
 {
-  g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (guint));
-  guint first = lower_bound (self, position);
-  guint last = lower_bound (self, position + removed);
+  g_autoptr(GArray) found = NULL;
+  guint first;
+  guint last;
+
+  if (self->filter == NULL)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+      return;
+    }
+
+  found = g_array_new (FALSE, FALSE, sizeof (guint));
+  first = lower_bound (self, position);
+  last = lower_bound (self, position + removed);
 
   for (guint i = last; i < self->positions->len; i++)
     g_array_index (self->positions, guint, i) += added - removed;
@@ -156,7 +176,12 @@ osais_gallery_results_get_item_type (GListModel *model)
 static guint
 osais_gallery_results_get_n_items (GListModel *model)
 {
-  return OSAIS_GALLERY_RESULTS (model)->positions->len;
+  OsaisGalleryResults *self = OSAIS_GALLERY_RESULTS (model);
+
+  if (self->filter == NULL)
+    return g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  return self->positions->len;
 }
 
 static gpointer
@@ -165,6 +190,8 @@ osais_gallery_results_get_item (GListModel *model,
 {
   OsaisGalleryResults *self = OSAIS_GALLERY_RESULTS (model);
 
+  if (self->filter == NULL)
+    return g_list_model_get_item (G_LIST_MODEL (self->model), position);
   if (position >= self->positions->len)
     return NULL;
 
@@ -240,6 +267,8 @@ osais_gallery_results_set_property (GObject      *object,
     {
     case PROP_MODEL:
       self->model = g_value_dup_object (value);
+      g_signal_connect_object (self->model, "items-changed", G_CALLBACK (model_items_changed_cb),
+                               self, 0);
       break;
 
     case PROP_FILTER:
@@ -297,6 +326,7 @@ void
 osais_gallery_results_set_filter (OsaisGalleryResults *self,
                                   OsaisSearchFilter   *filter)
 {
+  g_autoptr(GArray) old = NULL;
   guint n_old;
 
   g_return_if_fail (OSAIS_IS_GALLERY_RESULTS (self));
@@ -308,22 +338,21 @@ osais_gallery_results_set_filter (OsaisGalleryResults *self,
   if (self->filter != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->filter, self);
-      g_signal_handlers_disconnect_by_data (self->model, self);
+      old = g_steal_pointer (&self->positions);
     }
   g_set_object (&self->filter, filter);
   if (filter != NULL)
     {
       g_signal_connect_object (filter, "changed", G_CALLBACK (filter_changed_cb), self, 0);
-      g_signal_connect_object (self->model, "items-changed", G_CALLBACK (model_items_changed_cb),
-                               self, 0);
-      refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
+      refilter (self, old, GTK_FILTER_CHANGE_DIFFERENT);
     }
   else
     {
-      n_old = self->positions->len;
-      g_array_set_size (self->positions, 0);
-      if (n_old > 0)
-        g_list_model_items_changed (G_LIST_MODEL (self), 0, n_old, 0);
+      /* Everything again: what was kept is a part of it. */
+      self->positions = g_array_new (FALSE, FALSE, sizeof (guint));
+      n_old = old->len;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, n_old,
+                                  g_list_model_get_n_items (G_LIST_MODEL (self->model)));
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
@@ -342,8 +371,8 @@ osais_gallery_results_find_job (OsaisGalleryResults *self,
   g_return_val_if_fail (OSAIS_IS_JOB (job), G_MAXUINT);
 
   position = osais_gallery_model_find_job (self->model, job);
-  if (position == G_MAXUINT)
-    return G_MAXUINT;
+  if (position == G_MAXUINT || self->filter == NULL)
+    return position;
 
   /* The first kept position from the job's block on: the job's if it is
    * in the block. */

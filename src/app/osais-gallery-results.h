@@ -19,8 +19,8 @@ G_BEGIN_DECLS
  * OsaisSearchFilter keeps, in the model's order. It holds the positions that
  * match, found by ids (osais_gallery_model_get_ids()): an item is made only
  * when asked for, as the grid shows it. It follows the model's changes and
- * the filter's, each as one exact items-changed. Without a filter it is
- * empty and hears nothing. Properties: model (OsaisGalleryModel,
+ * the filter's, each as one exact items-changed. Without a filter it shows
+ * all of the model's items. Properties: model (OsaisGalleryModel,
  * construct-only), filter (OsaisSearchFilter, nullable). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryResults, osais_gallery_results, OSAIS, GALLERY_RESULTS, GObject)
 

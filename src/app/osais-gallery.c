@@ -28,11 +28,9 @@ struct _OsaisGallery
   OsaisGalleryModel  *model;
   /* Cards for requests on their way to OSAIS, before any job exists. */
   GListStore         *sending;
-  /* The store's jobs, as a search filters them (osais_gallery_set_filter()):
-   * in sections in place of the model only while a search is shown, so that
-   * the gallery without one goes through nothing more. */
+  /* The store's jobs, as a search filters them (osais_gallery_set_filter()),
+   * or all of them. */
   OsaisGalleryResults *results;
-  GListStore         *sections;
   gboolean            listening;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;
@@ -153,20 +151,10 @@ void
 osais_gallery_set_filter (OsaisGallery      *self,
                           OsaisSearchFilter *filter)
 {
-  GListModel *section;
-  gboolean was_filtered;
-
   g_return_if_fail (OSAIS_IS_GALLERY (self));
   g_return_if_fail (filter == NULL || OSAIS_IS_SEARCH_FILTER (filter));
 
-  was_filtered = osais_gallery_results_get_filter (self->results) != NULL;
-  /* Idle, the results hold nothing and hear nothing. */
   osais_gallery_results_set_filter (self->results, filter);
-  if (was_filtered != (filter != NULL))
-    {
-      section = filter != NULL ? G_LIST_MODEL (self->results) : G_LIST_MODEL (self->model);
-      g_list_store_splice (self->sections, 1, 1, (gpointer *) &section, 1);
-    }
   update_page (self);
   /* tests/bench/search-gui: the next frame shows the search's answer. */
   osais_bench_trace_event ("filtered");
@@ -1139,18 +1127,11 @@ osais_gallery_show_job (OsaisGallery *self,
   g_return_val_if_fail (OSAIS_IS_GALLERY (self), FALSE);
   g_return_val_if_fail (OSAIS_IS_JOB (job), FALSE);
 
-  position = osais_gallery_model_find_job (self->model, job);
+  /* Filtered by a search: where the job's first cell is shown, if it is. */
+  position = osais_gallery_results_find_job (self->results, job);
   if (position == G_MAXUINT)
     return FALSE;
   position += g_list_model_get_n_items (G_LIST_MODEL (self->sending));
-  /* Filtered by a search: where the job's first cell is shown, if it is. */
-  if (osais_gallery_results_get_filter (self->results) != NULL)
-    {
-      position = osais_gallery_results_find_job (self->results, job);
-      if (position == G_MAXUINT)
-        return FALSE;
-      position += g_list_model_get_n_items (G_LIST_MODEL (self->sending));
-    }
 
   /* Not selected: a selection would start selection mode. Focused, once
    * its tile is in view (place_cells_cb()), so that keyboard and screen
@@ -1237,7 +1218,6 @@ osais_gallery_dispose (GObject *object)
   g_clear_object (&self->shown);
   g_clear_object (&self->sending);
   g_clear_object (&self->results);
-  g_clear_object (&self->sections);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_gallery_parent_class)->dispose (object);
@@ -1365,10 +1345,9 @@ osais_gallery_init (OsaisGallery *self)
   {
     GListStore *sections = g_list_store_new (G_TYPE_LIST_MODEL);
 
-    self->sections = g_object_ref (sections);
     g_list_store_append (sections, self->sending);
     self->results = osais_gallery_results_new (self->model);
-    g_list_store_append (sections, self->model);
+    g_list_store_append (sections, self->results);
     self->shown = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (sections)));
   }
   self->anchor = G_MAXUINT;
