@@ -20,6 +20,7 @@
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model.h"
+#include "osais-search-filter.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
@@ -621,6 +622,174 @@ test_ten_thousand_images (void)
   g_assert_cmpuint (rss_scrolled, <, rss_shown + 256 * 200 * 200 * 4 / 1024 + 64 * 1024);
 
   osais_ui_test_save_screenshot (gw.window, "gallery-10000.png");
+  gallery_window_close (&gw);
+  osais_test_store_close (&fixture);
+}
+
+#define N_SEARCHED_JOBS    500
+#define IMAGES_PER_SEARCHED 4
+/* What GTK 4.8's grid holds at most (max-columns × 30 rows + 32 cells),
+ * and one more. */
+#define MAX_SHOWN_ITEMS     (6 * 30 + 32 + 1)
+
+static OsaisSearchResult *
+every_nth_image (OsaisGalleryModel *model,
+                 guint              nth)
+{
+  OsaisSearchResult *result = g_new0 (OsaisSearchResult, 1);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+
+  result->job_uids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  result->image_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < n; i += nth)
+    {
+      gint64 job_uid;
+      gint64 image_id;
+
+      g_assert_cmpint (osais_gallery_model_get_ids (model, i, &job_uid, &image_id), ==,
+                       OSAIS_GALLERY_ITEM_IMAGE);
+      g_array_append_val (result->job_uids, job_uid);
+      g_array_append_val (result->image_ids, image_id);
+    }
+
+  return result;
+}
+
+/* The results show what @result found, in order; and the ids the model
+ * gave for them are their items' ids. A sample, not all: all would make
+ * every item. */
+static void
+assert_shows (GListModel              *shown,
+              OsaisGalleryModel       *model,
+              const OsaisSearchResult *result,
+              guint                    nth)
+{
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, result->image_ids->len);
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i += 97)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (shown, i);
+      g_autoptr(OsaisGalleryItem) in_model = g_list_model_get_item (G_LIST_MODEL (model), i * nth);
+
+      g_assert_cmpint (osais_image_get_id (osais_gallery_item_get_image (item)), ==,
+                       g_array_index (result->image_ids, gint64, i));
+      g_assert_true (item == in_model);
+      g_assert_cmpint (osais_job_get_uid (osais_gallery_item_get_job (item)), ==,
+                       g_array_index (result->job_uids, gint64, i));
+    }
+}
+
+/* Shows @result: the items made meanwhile are those the grid shows, not
+ * one for each item the search checked. */
+static void
+search_makes_only_shown (OsaisGallery            *gallery,
+                         OsaisSearchFilter       *filter,
+                         const OsaisSearchResult *result)
+{
+  OsaisGalleryModel *model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gallery));
+  guint made = osais_gallery_model_get_n_made_items (model);
+
+  osais_search_filter_set_result (filter, result);
+  osais_gallery_set_filter (gallery, filter);
+  osais_ui_test_settle (200);
+  g_test_message ("%u results: %u items made, %u live", result->image_ids->len,
+                  osais_gallery_model_get_n_made_items (model) - made,
+                  osais_gallery_model_get_n_live_items (model));
+  g_assert_cmpuint (osais_gallery_model_get_n_made_items (model) - made, <=, MAX_SHOWN_ITEMS);
+  g_assert_cmpuint (osais_gallery_model_get_n_live_items (model), <=, MAX_SHOWN_ITEMS);
+}
+
+/* A search over many items makes only the items the grid shows: the
+ * results ask the model for ids, not items; a narrower search, a wider one
+ * and a hidden image are followed exactly. */
+static void
+test_search_makes_only_shown (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  Counter counter = { 0 };
+  g_autoptr(OsaisSearchFilter) filter = osais_search_filter_new ();
+  g_autoptr(OsaisSearchResult) half = NULL;
+  g_autoptr(OsaisSearchResult) quarter = NULL;
+  g_autoptr(OsaisGalleryItem) hidden = NULL;
+  OsaisGalleryModel *model;
+  GListModel *shown;
+  guint n_model;
+
+  osais_test_store_open (&fixture);
+  gallery_window_open (&gw, 1024, 768);
+  counter.pending = N_SEARCHED_JOBS;
+  for (guint i = 0; i < N_SEARCHED_JOBS; i++)
+    osais_store_create_job_async (fixture.store, 0, 1000 + i, "t", "diffusion",
+                                  "{\"word\":\"many\"}", NULL, count_down_cb, &counter);
+  osais_ui_test_wait_until (counter_done, &counter, "jobs");
+  counter.pending = N_SEARCHED_JOBS * IMAGES_PER_SEARCHED;
+  for (guint i = 0; i < N_SEARCHED_JOBS; i++)
+    for (guint j = 0; j < IMAGES_PER_SEARCHED; j++)
+      {
+        g_autoptr(GBytes) png = osais_test_make_png (8, 8, i * IMAGES_PER_SEARCHED + j);
+
+        osais_store_add_image_async (fixture.store, 1000 + i, "t", j, png, "image/png", 8, 8,
+                                     NULL, count_down_cb, &counter);
+      }
+  osais_ui_test_wait_until (counter_done, &counter, "images");
+  counter.pending = N_SEARCHED_JOBS;
+  for (guint i = 0; i < N_SEARCHED_JOBS; i++)
+    {
+      OsaisNotification notification = { 0 };
+
+      notification.uid = 1000 + i;
+      notification.token = (char *)"t";
+      notification.stage = OSAIS_STAGE_FINISHED;
+      notification.cost = -1;
+      osais_store_apply_notification_async (fixture.store, &notification, NULL,
+                                            notify_done_cb, &counter);
+    }
+  osais_ui_test_wait_until (counter_done, &counter, "notifications");
+
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gw.gallery));
+  shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gw.gallery)));
+  n_model = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n_model, ==, N_SEARCHED_JOBS * IMAGES_PER_SEARCHED);
+  osais_ui_test_settle (200);
+  half = every_nth_image (model, 2);
+  quarter = every_nth_image (model, 4);
+
+  /* Half the images found: far more than the grid holds. Then a letter
+   * more (a subset), then one less. */
+  search_makes_only_shown (gw.gallery, filter, half);
+  assert_shows (shown, model, half, 2);
+  search_makes_only_shown (gw.gallery, filter, quarter);
+  assert_shows (shown, model, quarter, 4);
+  search_makes_only_shown (gw.gallery, filter, half);
+  assert_shows (shown, model, half, 2);
+
+  /* A shown image hidden (deleted, until undone) leaves the results, and
+   * comes back in its place. */
+  hidden = g_list_model_get_item (shown, 1);
+  osais_gallery_model_set_image_hidden (model, osais_gallery_item_get_image (hidden), TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, n_model / 2 - 1);
+  osais_gallery_model_set_image_hidden (model, osais_gallery_item_get_image (hidden), FALSE);
+  assert_shows (shown, model, half, 2);
+  {
+    g_autoptr(OsaisGalleryItem) again = g_list_model_get_item (shown, 1);
+
+    g_assert_true (osais_gallery_item_get_image (again) ==
+                   osais_gallery_item_get_image (hidden));
+  }
+
+  /* Shown as a job in the results: the job of the 100th result. */
+  {
+    g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (shown, 100);
+
+    g_assert_true (osais_gallery_show_job (gw.gallery, osais_gallery_item_get_job (item)));
+  }
+
+  osais_gallery_set_filter (gw.gallery, NULL);
+  osais_ui_test_settle (200);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, n_model);
+  g_assert_cmpuint (osais_gallery_model_get_n_live_items (model), <=, MAX_SHOWN_ITEMS);
+
   gallery_window_close (&gw);
   osais_test_store_close (&fixture);
 }
@@ -2216,6 +2385,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/export-selected", test_export_selected);
   g_test_add_func ("/Osais/Gallery/star-selected", test_star_selected);
   g_test_add_func ("/Osais/Gallery/10000-images", test_ten_thousand_images);
+  g_test_add_func ("/Osais/Gallery/search-makes-only-shown", test_search_makes_only_shown);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);
   g_test_add_func ("/Osais/Gallery/first-frame-before-whole-history",
                    test_first_frame_before_whole_history);

@@ -201,6 +201,7 @@ struct _OsaisGalleryModel
   guint       n_items;
   GHashTable *hidden;           /* OsaisImage (owned) set */
   GHashTable *items;            /* OsaisJob (card) or OsaisImage → ItemRef */
+  guint       n_made_items;
 };
 
 /* A weak entry of the item cache. */
@@ -619,6 +620,7 @@ lookup_item (OsaisGalleryModel *self,
     return g_object_ref (ref->item);
 
   item = osais_gallery_item_new (job, image);
+  self->n_made_items++;
   ref = g_new0 (ItemRef, 1);
   ref->model = self;
   ref->key = key;
@@ -629,20 +631,15 @@ lookup_item (OsaisGalleryModel *self,
   return item;
 }
 
-static gpointer
-osais_gallery_model_get_item (GListModel *model,
-                              guint       position)
+/* The row whose block holds @position (< n_items), and the position's
+ * index in that block. */
+static Row *
+row_of_position (OsaisGalleryModel *self,
+                 guint              position,
+                 guint             *local)
 {
-  OsaisGalleryModel *self = OSAIS_GALLERY_MODEL (model);
-  g_autoptr(OsaisImage) image = NULL;
-  OsaisJob *job;
-  Row *row;
   guint low = 0;
   guint high;
-  guint local;
-
-  if (position >= self->n_items)
-    return NULL;
 
   ensure_offsets (self);
 
@@ -658,9 +655,26 @@ osais_gallery_model_get_item (GListModel *model,
         high = middle;
     }
 
-  row = row_at (self, low);
+  *local = position - g_array_index (self->offsets, guint, low);
+
+  return row_at (self, low);
+}
+
+static gpointer
+osais_gallery_model_get_item (GListModel *model,
+                              guint       position)
+{
+  OsaisGalleryModel *self = OSAIS_GALLERY_MODEL (model);
+  g_autoptr(OsaisImage) image = NULL;
+  OsaisJob *job;
+  Row *row;
+  guint local;
+
+  if (position >= self->n_items)
+    return NULL;
+
+  row = row_of_position (self, position, &local);
   job = row->watch->job;
-  local = position - g_array_index (self->offsets, guint, low);
 
   if (row->has_card)
     {
@@ -900,4 +914,41 @@ osais_gallery_model_get_n_live_items (OsaisGalleryModel *self)
   g_return_val_if_fail (OSAIS_IS_GALLERY_MODEL (self), 0);
 
   return g_hash_table_size (self->items);
+}
+
+OsaisGalleryItemKind
+osais_gallery_model_get_ids (OsaisGalleryModel *self,
+                             guint              position,
+                             gint64            *job_uid,
+                             gint64            *image_id)
+{
+  OsaisJob *job;
+  Row *row;
+  guint local;
+
+  g_return_val_if_fail (OSAIS_IS_GALLERY_MODEL (self), OSAIS_GALLERY_ITEM_CARD);
+  g_return_val_if_fail (position < self->n_items, OSAIS_GALLERY_ITEM_CARD);
+
+  row = row_of_position (self, position, &local);
+  job = row->watch->job;
+  *job_uid = osais_job_get_uid (job);
+  *image_id = 0;
+  if (row->has_card)
+    {
+      if (local == 0)
+        return OSAIS_GALLERY_ITEM_CARD;
+      local--;
+    }
+
+  *image_id = osais_job_get_image_id (job, image_index (self, row, local));
+
+  return OSAIS_GALLERY_ITEM_IMAGE;
+}
+
+guint
+osais_gallery_model_get_n_made_items (OsaisGalleryModel *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_MODEL (self), 0);
+
+  return self->n_made_items;
 }

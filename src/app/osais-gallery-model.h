@@ -50,7 +50,16 @@ void               osais_gallery_model_set_image_hidden (OsaisGalleryModel *self
 /* The position of the first item of @job's block, or G_MAXUINT. */
 guint              osais_gallery_model_find_job         (OsaisGalleryModel *self,
                                                          OsaisJob          *job);
+/* What the item at @position (< n-items) is, and its job's uid and its
+ * image's id (0 for a card), without making the item: a search checks
+ * every position, and shows only a few. */
+OsaisGalleryItemKind osais_gallery_model_get_ids        (OsaisGalleryModel *self,
+                                                         guint              position,
+                                                         gint64            *job_uid,
+                                                         gint64            *image_id);
 /* How many items exist now (held by someone). For tests and diagnostics. */
 guint              osais_gallery_model_get_n_live_items (OsaisGalleryModel *self);
+/* How many items were made, since the model was. For tests and diagnostics. */
+guint              osais_gallery_model_get_n_made_items (OsaisGalleryModel *self);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model.h"
+#include "osais-gallery-results.h"
 #include "osais-gallery-selection.h"
 #include "osais-image-export.h"
 #include "osais-thumbnail-loader.h"
@@ -27,12 +28,9 @@ struct _OsaisGallery
   OsaisGalleryModel  *model;
   /* Cards for requests on their way to OSAIS, before any job exists. */
   GListStore         *sending;
-  /* The store's jobs, as a search filters them (osais_gallery_set_filter()):
-   * in sections in place of the model only while a search is shown, so that
-   * the gallery without one is as fast as it was (tests/test-ui-gallery's
-   * 10,000 images took 2.6 times as long through an idle filter model). */
-  GtkFilterListModel *filtered;
-  GListStore         *sections;
+  /* The store's jobs, as a search filters them (osais_gallery_set_filter()),
+   * or all of them. */
+  OsaisGalleryResults *results;
   gboolean            listening;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;
@@ -98,7 +96,7 @@ update_empty_page (OsaisGallery *self)
   gboolean listening = self->listening;
 
   /* A search that found nothing says so, not that there is nothing. */
-  if (gtk_filter_list_model_get_filter (self->filtered) != NULL)
+  if (osais_gallery_results_get_filter (self->results) != NULL)
     {
       adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
       adw_status_page_set_title (self->empty_page, _("No Results Found"));
@@ -132,9 +130,7 @@ update_empty_page (OsaisGallery *self)
 static void
 update_page (OsaisGallery *self)
 {
-  /* Still filtering (incrementally): not known to be empty yet. */
-  gboolean empty = g_list_model_get_n_items (self->shown) == 0 &&
-                   gtk_filter_list_model_get_pending (self->filtered) == 0;
+  gboolean empty = g_list_model_get_n_items (self->shown) == 0;
 
   if (empty)
     update_empty_page (self);
@@ -152,25 +148,13 @@ osais_gallery_set_listening (OsaisGallery *self,
 }
 
 void
-osais_gallery_set_filter (OsaisGallery *self,
-                          GtkFilter    *filter)
+osais_gallery_set_filter (OsaisGallery      *self,
+                          OsaisSearchFilter *filter)
 {
-  GListModel *section;
-  gboolean was_filtered;
-
   g_return_if_fail (OSAIS_IS_GALLERY (self));
-  g_return_if_fail (filter == NULL || GTK_IS_FILTER (filter));
+  g_return_if_fail (filter == NULL || OSAIS_IS_SEARCH_FILTER (filter));
 
-  was_filtered = gtk_filter_list_model_get_filter (self->filtered) != NULL;
-  /* Idle, the filter model holds nothing and hears nothing. */
-  gtk_filter_list_model_set_model (self->filtered,
-                                   filter != NULL ? G_LIST_MODEL (self->model) : NULL);
-  gtk_filter_list_model_set_filter (self->filtered, filter);
-  if (was_filtered != (filter != NULL))
-    {
-      section = filter != NULL ? G_LIST_MODEL (self->filtered) : G_LIST_MODEL (self->model);
-      g_list_store_splice (self->sections, 1, 1, (gpointer *) &section, 1);
-    }
+  osais_gallery_results_set_filter (self->results, filter);
   update_page (self);
   /* tests/bench/search-gui: the next frame shows the search's answer. */
   osais_bench_trace_event ("filtered");
@@ -1143,25 +1127,11 @@ osais_gallery_show_job (OsaisGallery *self,
   g_return_val_if_fail (OSAIS_IS_GALLERY (self), FALSE);
   g_return_val_if_fail (OSAIS_IS_JOB (job), FALSE);
 
-  position = osais_gallery_model_find_job (self->model, job);
+  /* Filtered by a search: where the job's first cell is shown, if it is. */
+  position = osais_gallery_results_find_job (self->results, job);
   if (position == G_MAXUINT)
     return FALSE;
   position += g_list_model_get_n_items (G_LIST_MODEL (self->sending));
-  /* Filtered by a search: where the job's first cell is shown, if it is. */
-  if (gtk_filter_list_model_get_filter (self->filtered) != NULL)
-    {
-      guint n = g_list_model_get_n_items (self->shown);
-
-      for (position = 0; position < n; position++)
-        {
-          g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (self->shown, position);
-
-          if (osais_gallery_item_get_job (item) == job)
-            break;
-        }
-      if (position == n)
-        return FALSE;
-    }
 
   /* Not selected: a selection would start selection mode. Focused, once
    * its tile is in view (place_cells_cb()), so that keyboard and screen
@@ -1229,7 +1199,6 @@ osais_gallery_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->model, self);
       g_signal_handlers_disconnect_by_data (self->shown, self);
-      g_signal_handlers_disconnect_by_data (self->filtered, self);
       osais_gallery_model_set_store (self->model, NULL);
     }
   /* The bin's child is a template child: unparent it through the bin, which
@@ -1248,8 +1217,7 @@ osais_gallery_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->shown);
   g_clear_object (&self->sending);
-  g_clear_object (&self->filtered);
-  g_clear_object (&self->sections);
+  g_clear_object (&self->results);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_gallery_parent_class)->dispose (object);
@@ -1377,13 +1345,9 @@ osais_gallery_init (OsaisGallery *self)
   {
     GListStore *sections = g_list_store_new (G_TYPE_LIST_MODEL);
 
-    self->sections = g_object_ref (sections);
     g_list_store_append (sections, self->sending);
-    /* Filtered a part at a time, so that a search over a long history never
-     * holds the main loop. */
-    self->filtered = gtk_filter_list_model_new (NULL, NULL);
-    gtk_filter_list_model_set_incremental (self->filtered, TRUE);
-    g_list_store_append (sections, self->model);
+    self->results = osais_gallery_results_new (self->model);
+    g_list_store_append (sections, self->results);
     self->shown = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (sections)));
   }
   self->anchor = G_MAXUINT;
@@ -1404,8 +1368,6 @@ osais_gallery_init (OsaisGallery *self)
   update_selection (self);
 
   g_signal_connect_object (self->shown, "items-changed", G_CALLBACK (update_page), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   self->listening = TRUE;
   update_page (self);

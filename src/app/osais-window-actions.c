@@ -181,7 +181,7 @@ search_done_cb (GObject      *object,
     count = g_strdup_printf (ngettext ("%u image", "%u images", n_images), n_images);
   gtk_label_set_label (self->search_count_label, count);
   osais_search_filter_set_result (self->search_filter, found);
-  osais_gallery_set_filter (self->gallery, GTK_FILTER (self->search_filter));
+  osais_gallery_set_filter (self->gallery, self->search_filter);
 }
 
 /* Runs the search for what the entry says (GtkSearchEntry waits for a pause

@@ -240,6 +240,20 @@ osais_job_images_find (OsaisJobImages *self,
   return FALSE;
 }
 
+gint64
+osais_job_images_get_id (OsaisJobImages *self,
+                         guint           position)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (OSAIS_IS_JOB_IMAGES (self), 0);
+  g_return_val_if_fail (position < self->entries->len, 0);
+
+  entry = g_ptr_array_index (self->entries, position);
+
+  return entry->kept != NULL ? osais_image_get_id (entry->kept) : entry->id;
+}
+
 void
 osais_job_images_remove (OsaisJobImages *self,
                          guint           position)

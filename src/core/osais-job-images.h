@@ -24,6 +24,9 @@ void            osais_job_images_append        (OsaisJobImages *self,
 gboolean        osais_job_images_find          (OsaisJobImages *self,
                                                 const char     *hash,
                                                 guint          *position);
+/* The id of the image at @position, without making its object. */
+gint64          osais_job_images_get_id        (OsaisJobImages *self,
+                                                guint           position);
 void            osais_job_images_remove        (OsaisJobImages *self,
                                                 guint           position);
 void            osais_job_images_set_favourite (OsaisJobImages *self,

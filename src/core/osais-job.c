@@ -553,6 +553,15 @@ osais_job_get_images (OsaisJob *self)
   return G_LIST_MODEL (self->images);
 }
 
+gint64
+osais_job_get_image_id (OsaisJob *self,
+                        guint     index)
+{
+  g_return_val_if_fail (OSAIS_IS_JOB (self), 0);
+
+  return osais_job_images_get_id (self->images, index);
+}
+
 void
 osais_job_add_image (OsaisJob   *self,
                      OsaisImage *image)

@@ -59,6 +59,10 @@ void        osais_job_set_announced_images (OsaisJob    *self,
                                             guint        announced_images);
 gboolean    osais_job_get_finished         (OsaisJob    *self);
 GListModel *osais_job_get_images           (OsaisJob    *self);
+/* The id of the image at @index of the images, without making its object
+ * (a search over a long history asks it of every image). */
+gint64      osais_job_get_image_id         (OsaisJob    *self,
+                                            guint        index);
 /* Appends an image; emits items-changed on the images model for that position only. */
 void        osais_job_add_image            (OsaisJob    *self,
                                             OsaisImage  *image);
