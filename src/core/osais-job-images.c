@@ -135,6 +135,8 @@ osais_job_images_get_n_items (GListModel *model)
   return OSAIS_JOB_IMAGES (model)->entries->len;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
 static gpointer
 osais_job_images_get_item (GListModel *model,
                            guint       position)
@@ -155,8 +157,15 @@ osais_job_images_get_item (GListModel *model,
   if (image != NULL)
     return image;
 
+  /* Not g_snprintf(): a search that widens can have GTK ask for every
+   * image of the history at once, and 32 formatted writes an image were
+   * the largest part of that (tests/bench/search-gui). */
   for (guint i = 0; i < 32; i++)
-    g_snprintf (&hex[2 * i], 3, "%02x", entry->hash[i]);
+    {
+      hex[2 * i] = hex_digits[entry->hash[i] >> 4];
+      hex[2 * i + 1] = hex_digits[entry->hash[i] & 0xf];
+    }
+  hex[64] = '\0';
   image = osais_image_new_stored (entry->data_dir, entry->relative_path, entry->uid, entry->cycle,
                                   entry->size, entry->content_type, hex, entry->width,
                                   entry->height, entry->received_usec, entry->id,
