@@ -461,9 +461,10 @@ evict_cb (gpointer user_data)
  * as they come, so a slow head has nothing waiting most of the time. Among
  * those, past the grace before new ones, with nothing waiting, then with
  * something waiting; then new ones, with nothing waiting, then with the
- * fewest bytes waiting; the oldest first in each. Then the slowest body. Under
- * guard_mutex; a connection on another worker may be closing meanwhile, and
- * then asking its socket fails harmlessly (the connection holds a reference
+ * fewest bytes waiting; the oldest first in each. Then the slowest body,
+ * counting what waits in its socket as received. Under guard_mutex; a
+ * connection on another worker may be closing meanwhile, and then asking
+ * its socket fails harmlessly (the connection holds a reference
  * to the GSocket). */
 static Connection *
 choose_victim (OsaisCallbackServer *self)
@@ -499,7 +500,13 @@ choose_victim (OsaisCallbackServer *self)
         }
       else if (conn->phase == PHASE_BODY)
         {
-          double rate = conn->body_received / ((now - conn->body_start + 1) / 1e6);
+          /* Bytes in the socket that its worker has not read yet came from
+           * the client all the same: a busy worker does not make a client
+           * slow (a body sent whole, unread, would otherwise look slower
+           * than one byte just read). */
+          gssize waiting = g_socket_get_available_bytes (conn->socket);
+          double rate = (conn->body_received + MAX (waiting, 0)) /
+                        ((now - conn->body_start + 1) / 1e6);
 
           if (rate < slowest_rate)
             {
