@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,23 @@ connect_to_server (void)
   g_assert (setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) == 0);
   g_assert (setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) == 0);
   if (connect (fd, (struct sockaddr *) &address, sizeof address) != 0)
-    g_error ("the callback server refuses connections: %s", g_strerror (errno));
+    {
+      struct pollfd writable = { .fd = fd, .events = POLLOUT };
+      int error = errno;
+      socklen_t error_size = sizeof error;
+
+      /* libFuzzer's SIGALRM (its -timeout watchdog) interrupts a connect
+       * that has a send timeout even under SA_RESTART; the connection goes
+       * on in the kernel, and is settled once the socket is writable. */
+      if (error != EINTR)
+        g_error ("the callback server refuses connections: %s", g_strerror (error));
+      while (poll (&writable, 1, 10000) < 0 && errno == EINTR)
+        ;
+      g_assert (getsockopt (fd, SOL_SOCKET, SO_ERROR, &error, &error_size) == 0);
+      if (!(writable.revents & POLLOUT) || error != 0)
+        g_error ("the callback server refuses connections: %s",
+                 error != 0 ? g_strerror (error) : "no connection within 10 s");
+    }
   return fd;
 }
 
