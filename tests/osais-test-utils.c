@@ -35,6 +35,9 @@ osais_test_init (int    *argc,
     { "XDG_CACHE_HOME", "cache" },
     { "XDG_STATE_HOME", "state" },
     { "XDG_RUNTIME_DIR", "runtime" },
+    /* Two runs of the suite at once (a CI clone beside a checkout) must not
+     * share a file that a test writes by name in the temporary folder. */
+    { "TMPDIR", "tmp" },
   };
   g_autoptr(GError) error = NULL;
 
