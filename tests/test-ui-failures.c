@@ -836,6 +836,80 @@ test_simulator_knobs (void)
   run_clear (&run);
 }
 
+/* An input image that cannot be kept ---------------------------------------- */
+
+static gboolean
+input_has_loaded (gpointer data)
+{
+  Run *run = data;
+
+  return osais_request_form_get_valid (osais_window_get_form (OSAIS_WINDOW (run->window)));
+}
+
+static gboolean
+shows_input_not_kept (gpointer data)
+{
+  Run *run = data;
+
+  return osais_ui_test_find_label (run->window,
+                                   "The input image could not be kept for comparing: ") != NULL;
+}
+
+/* The folder the inputs are kept in cannot be made (a file is in its way):
+ * the job still runs to its end, and a toast says that Compare will lack
+ * its input, naming the folder. */
+static void
+check_input_not_kept (Run *run)
+{
+  g_autoptr(GBytes) png = osais_test_make_png (64, 48, 3);
+  g_autofree char *png_path = g_build_filename (run->data_dir, "input.png", NULL);
+  g_autoptr(GFile) png_file = g_file_new_for_path (png_path);
+  g_autoptr(GFile) probe = NULL;
+  g_autoptr(GFile) inputs = NULL;
+  g_autofree char *inputs_path = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkLabel *toast;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  osais_ui_test_wait_until (has_engines, run, "the engines");
+
+  probe = osais_store_dup_input_file (osais_session_get_store (run->session), 1);
+  inputs = g_file_get_parent (probe);
+  inputs_path = g_file_get_path (inputs);
+  g_assert_false (g_file_test (inputs_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_set_contents (inputs_path, "not a folder", -1, &error));
+  g_assert_true (g_file_set_contents (png_path, g_bytes_get_data (png, NULL),
+                                      g_bytes_get_size (png), &error));
+
+  select_engine (run, "ping");
+  osais_window_open_files (OSAIS_WINDOW (run->window), &png_file, 1);
+  osais_ui_test_wait_until (input_has_loaded, run, "the input image");
+  g_assert_true (gtk_widget_activate_action (run->window, "win.run", NULL));
+
+  osais_ui_test_wait_until (shows_input_not_kept, run, "the toast about the input");
+  toast = osais_ui_test_find_label (run->window,
+                                    "The input image could not be kept for comparing: ");
+  g_assert_nonnull (strstr (gtk_label_get_text (toast), inputs_path));
+  osais_ui_test_wait_until (has_finished_job, run, "the job to end");
+  job = g_list_model_get_item (G_LIST_MODEL (osais_session_get_store (run->session)), 0);
+  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
+  assert_window_stays (run);
+  quit (run);
+}
+
+static void
+test_input_not_kept (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  run_application (&run, args, check_input_not_kept);
+  run_clear (&run);
+}
+
 static void
 check_knob_ignored (Run *run)
 {
@@ -1269,6 +1343,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
   g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
   g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);
+  g_test_add_func ("/Osais/Failures/input-not-kept", test_input_not_kept);
 
   return g_test_run ();
 }
