@@ -1003,6 +1003,50 @@ test_select_button (void)
   g_assert_false (osais_gallery_get_selection_mode (gallery));
 }
 
+static gboolean
+gallery_empty (gpointer data)
+{
+  return osais_gallery_get_empty (data);
+}
+
+static gboolean
+gallery_not_empty (gpointer data)
+{
+  return !osais_gallery_get_empty (data);
+}
+
+/* Nothing shown, nothing to select: a search that finds nothing leaves
+ * selection mode and makes Select insensitive, until there are tiles again. */
+static void
+test_select_button_empty (void)
+{
+  OsaisGallery *gallery = osais_window_get_gallery (window);
+  GtkWidget *button = osais_ui_test_find_widget (GTK_WIDGET (window), is_select_button, NULL);
+  GtkWidget *bar = osais_ui_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_SEARCH_BAR);
+  GtkWidget *entry = osais_ui_test_find_descendant (bar, GTK_TYPE_SEARCH_ENTRY);
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+
+  job = osais_test_store_create_job (store (), 917001, "{\"word\":\"a heron\"}");
+  image = osais_test_store_add_image (store (), 917001, 1, 32, 32);
+  osais_test_store_notify (store (), 917001, OSAIS_STAGE_FINISHED, 1, NULL);
+  osais_ui_test_wait_until (gallery_not_empty, gallery, "a tile");
+  g_assert_true (gtk_widget_get_sensitive (button));
+  gtk_widget_activate (button);
+  osais_ui_test_wait_until (gallery_selecting, gallery, "selection mode");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "xyzzy nowhere");
+  osais_ui_test_wait_until (gallery_empty, gallery, "no results");
+  g_assert_false (gtk_widget_get_sensitive (button));
+  g_assert_false (osais_gallery_get_selection_mode (gallery));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (bar), FALSE);
+  osais_ui_test_wait_until (gallery_not_empty, gallery, "the tiles again");
+  g_assert_true (gtk_widget_get_sensitive (button));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1023,6 +1067,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/delete-whole-job", test_delete_whole_job);
   g_test_add_func ("/Osais/Ui/Window/search-filters-gallery", test_search_filters_gallery);
   g_test_add_func ("/Osais/Ui/Window/select-button", test_select_button);
+  g_test_add_func ("/Osais/Ui/Window/select-button-empty", test_select_button_empty);
   g_test_add_func ("/Osais/Ui/Window/show-job-filtered-out", test_show_job_filtered_out);
 
   g_test_add_func ("/Osais/Ui/Window/run-reason-beside-run", test_run_reason_beside_run);

@@ -37,6 +37,8 @@ struct _OsaisGallery
   /* Entered on purpose (the Select button, for touch and keyboard): stays
    * on with nothing selected, until Cancel or Escape. */
   gboolean            selecting;
+  /* Nothing shown: the empty page (property empty). */
+  gboolean            empty;
   /* Where Shift+click selects from: the last tile clicked. */
   guint               anchor;
   GtkFileChooserNative *export_chooser;
@@ -73,6 +75,7 @@ enum {
   PROP_0,
   PROP_STORE,
   PROP_SELECTION_MODE,
+  PROP_EMPTY,
   N_PROPS
 };
 

@@ -85,6 +85,22 @@ update_page (OsaisGallery *self)
   if (empty)
     update_empty_page (self);
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "grid");
+  if (self->empty == empty)
+    return;
+  self->empty = empty;
+  /* Nothing left to select (the last image deleted, a search that finds
+   * nothing): the selection bar would act on nothing. */
+  if (empty && self->selection_mode)
+    gtk_widget_activate_action (GTK_WIDGET (self), "gallery.leave-selection", NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EMPTY]);
+}
+
+gboolean
+osais_gallery_get_empty (OsaisGallery *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), TRUE);
+
+  return self->empty;
 }
 
 void
@@ -615,6 +631,10 @@ osais_gallery_get_property (GObject    *object,
       g_value_set_boolean (value, self->selection_mode);
       break;
 
+    case PROP_EMPTY:
+      g_value_set_boolean (value, self->empty);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -667,6 +687,9 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
   properties[PROP_SELECTION_MODE] =
     g_param_spec_boolean ("selection-mode", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EMPTY] =
+    g_param_spec_boolean ("empty", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_IMAGE_ACTIVATED] =
@@ -728,5 +751,6 @@ osais_gallery_init (OsaisGallery *self)
   g_signal_connect_object (self->shown, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   self->listening = TRUE;
+  self->empty = TRUE;
   update_page (self);
 }

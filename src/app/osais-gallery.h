@@ -59,6 +59,9 @@ guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
  * keeps nothing shows "No Results Found". */
 void        osais_gallery_set_filter    (OsaisGallery      *self,
                                          OsaisSearchFilter *filter);
+/* Whether nothing is shown (property empty, notified): no image yet, or
+ * none that the search keeps; the page then says which. */
+gboolean           osais_gallery_get_empty          (OsaisGallery *self);
 /* Selection mode (property selection-mode, notified): on while tiles are
  * selected (Ctrl/Shift+click, rubber band, Ctrl+A), or once set (the
  * window's Select button: then a tap or Enter on a tile selects it); a bar
