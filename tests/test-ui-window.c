@@ -1016,7 +1016,8 @@ gallery_not_empty (gpointer data)
 }
 
 /* Nothing shown, nothing to select: a search that finds nothing leaves
- * selection mode and makes Select insensitive, until there are tiles again. */
+ * selection mode and makes Select (the button, the menu's item) insensitive,
+ * until there are tiles again. */
 static void
 test_select_button_empty (void)
 {
@@ -1041,10 +1042,18 @@ test_select_button_empty (void)
   g_assert_false (gtk_widget_get_sensitive (button));
   g_assert_false (osais_gallery_get_selection_mode (gallery));
   g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  /* The main menu's way in (the compact header has no Select) is off too. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.select-images", NULL);
+  g_assert_false (osais_gallery_get_selection_mode (gallery));
 
   gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (bar), FALSE);
   osais_ui_test_wait_until (gallery_not_empty, gallery, "the tiles again");
   g_assert_true (gtk_widget_get_sensitive (button));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.select-images", NULL));
+  g_assert_true (osais_gallery_get_selection_mode (gallery));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gallery), "gallery.leave-selection",
+                                             NULL));
 }
 
 int

@@ -424,6 +424,29 @@ show_job_action (GtkWidget  *widget,
     }
 }
 
+/* Selection mode from the main menu, for the compact header's touch users;
+ * there is nothing to select on an empty page. */
+static void
+select_images_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  g_object_set (OSAIS_WINDOW (widget)->gallery, "selection-mode", TRUE, NULL);
+}
+
+static void
+gallery_empty_changed_cb (OsaisWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-images",
+                                 !osais_gallery_get_empty (self->gallery));
+}
+
+void
+_osais_window_actions_init (OsaisWindow *self)
+{
+  gallery_empty_changed_cb (self);
+}
+
 /* Class ------------------------------------------------------------------- */
 
 void
@@ -439,6 +462,7 @@ _osais_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_callback (widget_class, delete_image_cb);
   gtk_widget_class_bind_template_callback (widget_class, delete_job_cb);
   gtk_widget_class_bind_template_callback (widget_class, set_favourite_cb);
+  gtk_widget_class_bind_template_callback (widget_class, gallery_empty_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.retry-job", "x", retry_job_action);
   gtk_widget_class_install_action (widget_class, "win.show-job", "x", show_job_action);
@@ -453,6 +477,8 @@ _osais_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.apply-style", "(ss)", apply_style_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.select-images", NULL,
+                                   select_images_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search",
                                        NULL);
 }

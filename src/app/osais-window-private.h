@@ -110,6 +110,7 @@ void     _osais_window_class_batch_init      (GtkWidgetClass *widget_class);
 void     _osais_window_class_actions_init    (GtkWidgetClass *widget_class);
 /* Files and textures dropped on the window. */
 void     _osais_window_dnd_init              (OsaisWindow    *self);
+void     _osais_window_actions_init          (OsaisWindow    *self);
 
 void     _osais_window_select_engine_by_name (OsaisWindow    *self,
                                               const char     *name);

@@ -820,6 +820,7 @@ osais_window_init (OsaisWindow *self)
   g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
   /* Previous and next walk the images in the gallery's order. */
   osais_image_viewer_set_model (self->viewer, osais_gallery_get_model (self->gallery));
+  _osais_window_actions_init (self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
   g_signal_group_connect_swapped (self->store_signals, "notify::disk-full",
