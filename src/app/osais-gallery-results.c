@@ -118,15 +118,18 @@ lower_bound (OsaisGalleryResults *self,
   return low;
 }
 
-/* One step of a change: the old positions up to @old_end have become the
- * new ones up to @new_end, replacing @removed from @position. */
+/* One step of a change: the @removed old positions from @old_start, shown
+ * from @position, become @added new ones. GTK reads the model as it is
+ * after the step: the new positions up to the step's end, then the old
+ * ones after it. */
 static void
 tell (OsaisGalleryResults *self,
+      guint                old_start,
       guint                position,
       guint                removed,
       guint                added)
 {
-  self->old_from += removed;
+  self->old_from = old_start + removed;
   self->new_done = position + added;
   g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
 }
@@ -186,8 +189,7 @@ emit_changes (OsaisGalleryResults *self,
           j - start_new + (removal ? 0 : 1) > MAX_ADDED_AROUND_HELD)
         {
           /* The kept items at the end are no change: left out. */
-          self->old_from = start_old;
-          tell (self, start_new, i - kept - start_old, j - kept - start_new);
+          tell (self, start_old, start_new, i - kept - start_old, j - kept - start_new);
           open = FALSE;
         }
       if (!open)
@@ -215,10 +217,7 @@ emit_changes (OsaisGalleryResults *self,
         }
     }
   if (open)
-    {
-      self->old_from = start_old;
-      tell (self, start_new, i - kept - start_old, j - kept - start_new);
-    }
+    tell (self, start_old, start_new, i - kept - start_old, j - kept - start_new);
 
   self->telling = FALSE;
   self->old = NULL;

@@ -134,6 +134,8 @@ osais_gallery_set_search (OsaisGallery            *self,
 
   g_return_if_fail (OSAIS_IS_GALLERY (self));
 
+  /* tests/bench/search-gui: the search's answer, before the gallery takes it. */
+  osais_bench_trace_event ("answered");
   held = held_results (self);
   osais_gallery_results_set_found (self->results, found, held);
   update_page (self);
