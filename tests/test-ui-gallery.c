@@ -1001,7 +1001,8 @@ random_images (OsaisGalleryModel       *model,
 /* A search's change is told in steps that, replayed, make what it found:
  * at each step the grid's model shows the items yet to change in their
  * places (GTK asks for them then), whatever the search before and after
- * (wider, narrower, neither, none), scrolled to the top or further. */
+ * (wider, narrower, neither, none), scrolled to the top or further; and
+ * the model's ids the results keep follow its changes. */
 static void
 test_search_told_in_steps (void)
 {
@@ -1042,6 +1043,23 @@ test_search_told_in_steps (void)
           osais_ui_test_settle (50);
         }
     }
+
+  /* The model changing while no search is shown (an image hidden), then
+   * while one is (shown again): the searches follow it. */
+  {
+    g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (G_LIST_MODEL (model), 1);
+    OsaisImage *image = osais_gallery_item_get_image (item);
+    g_autoptr(OsaisSearchResult) result = NULL;
+    Told told = { 0 };
+
+    search_told (&gw, NULL, TRUE, &told);
+    osais_gallery_model_set_image_hidden (model, image, TRUE);
+    result = random_images (model, rand, 0.5, NULL);
+    search_told (&gw, result, TRUE, &told);
+    assert_shows_all (&gw, result);
+    osais_gallery_model_set_image_hidden (model, image, FALSE);
+    assert_shows_all (&gw, result);
+  }
 
   gallery_window_close (&gw);
   osais_test_store_close (&fixture);

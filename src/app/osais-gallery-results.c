@@ -8,6 +8,8 @@
 
 #include "osais-gallery-results.h"
 
+#include <string.h>
+
 /* Without a search, the results are the model's items, passed through:
  * putting the results in the grid's sections only when a search starts made
  * GTK ask for every item found (a list store's splice, ui-gallery's
@@ -43,6 +45,11 @@ struct _OsaisGalleryResults
   GHashTable        *jobs;       /* gint64 * set */
   GHashTable        *images;     /* gint64 * set */
   GArray            *positions;  /* guint: the model's positions kept, ascending */
+  /* The model's ids by position (Ids), from the first search on, kept in
+   * step with the model: a wider search checks every position, and
+   * osais_gallery_model_get_ids() finds each one's row and image record
+   * (10 % of the main thread while search-gui typed, under perf). */
+  GArray            *ids;
 
   /* While a change is told in steps (emit_changes()): the positions shown
    * before it (NULL: all of the model's), of which those from @old_from on
@@ -83,18 +90,34 @@ n_shown (OsaisGalleryResults *self)
                                  : g_list_model_get_n_items (G_LIST_MODEL (self->model));
 }
 
+typedef struct
+{
+  gint64 job_uid;
+  gint64 image_id;  /* 0: the job's card */
+} Ids;
+
+static void
+read_ids (OsaisGalleryResults *self,
+          guint                position,
+          guint                n,
+          Ids                 *ids)
+{
+  for (guint i = 0; i < n; i++)
+    if (osais_gallery_model_get_ids (self->model, position + i, &ids[i].job_uid,
+                                     &ids[i].image_id) == OSAIS_GALLERY_ITEM_CARD)
+      ids[i].image_id = 0;
+}
+
 static gboolean
 keeps (OsaisGalleryResults *self,
        guint                position)
 {
-  gint64 job_uid;
-  gint64 image_id;
+  const Ids *ids = &g_array_index (self->ids, Ids, position);
 
-  if (osais_gallery_model_get_ids (self->model, position, &job_uid, &image_id) ==
-      OSAIS_GALLERY_ITEM_IMAGE)
-    return g_hash_table_contains (self->images, &image_id);
+  if (ids->image_id != 0)
+    return g_hash_table_contains (self->images, &ids->image_id);
 
-  return g_hash_table_contains (self->jobs, &job_uid);
+  return g_hash_table_contains (self->jobs, &ids->job_uid);
 }
 
 /* The index of the first kept position at or after @position. */
@@ -264,6 +287,15 @@ model_items_changed_cb (GListModel          *model,
   guint first;
   guint last;
 
+  if (self->ids != NULL)
+    {
+      g_array_remove_range (self->ids, position, removed);
+      g_array_set_size (self->ids, self->ids->len + added);
+      memmove (&g_array_index (self->ids, Ids, position + added),
+               &g_array_index (self->ids, Ids, position),
+               (self->ids->len - position - added) * sizeof (Ids));
+      read_ids (self, position, added, &g_array_index (self->ids, Ids, position));
+    }
   if (self->positions == NULL)
     {
       g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
@@ -355,6 +387,7 @@ osais_gallery_results_finalize (GObject *object)
 
   clear_found (self);
   g_clear_pointer (&self->positions, g_array_unref);
+  g_clear_pointer (&self->ids, g_array_unref);
 
   G_OBJECT_CLASS (osais_gallery_results_parent_class)->finalize (object);
 }
@@ -486,6 +519,14 @@ osais_gallery_results_set_found (OsaisGalleryResults     *self,
 
   if (found != NULL)
     {
+      if (self->ids == NULL)
+        {
+          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+          self->ids = g_array_sized_new (FALSE, FALSE, sizeof (Ids), n);
+          g_array_set_size (self->ids, n);
+          read_ids (self, 0, n, (Ids *) (void *) self->ids->data);
+        }
       self->job_uids = g_array_ref (found->job_uids);
       self->image_ids = g_array_ref (found->image_ids);
       self->jobs = set_of (self->job_uids);
