@@ -24,7 +24,7 @@ struct _OsaisGallery
   OsaisGalleryModel  *model;
   /* Cards for requests on their way to OSAIS, before any job exists. */
   GListStore         *sending;
-  /* The store's jobs, as a search filters them (osais_gallery_set_filter()),
+  /* The store's jobs, as a search found them (osais_gallery_set_search()),
    * or all of them. */
   OsaisGalleryResults *results;
   gboolean            listening;

@@ -8,6 +8,8 @@
 
 #include "osais-gallery-results.h"
 
+#include <string.h>
+
 /* Without a search, the results are the model's items, passed through:
  * putting the results in the grid's sections only when a search starts made
  * GTK ask for every item found (a list store's splice, ui-gallery's
@@ -15,18 +17,48 @@
 
 /* A GtkFilterListModel asks its filter about every item, so each keystroke
  * of a search over 100,000 images made 100,000 items (tests/bench/search-gui:
- * most of a keystroke's 70 to 110 ms of the main thread). Here the filter is
- * asked by ids, which the model reads from its rows and the jobs' image
+ * most of a keystroke's 70 to 110 ms of the main thread). Here the search
+ * is asked by ids, which the model reads from its rows and the jobs' image
  * records, and the only items made are those the grid asks for. */
+
+/* How many items a change told at once may add when it removes an item the
+ * grid has a widget for. GTK 4.8's list item manager, when a change removes
+ * the item of a widget it tracks (the scroll anchor, the focus, the
+ * selection's), asks for every item the change adds, looking for that
+ * item's new place: one change from the first result to the last made it
+ * ask for up to 100,000 items (a third of the main thread's time while
+ * typing, tests/bench/search-gui under perf). Each change told costs GTK an
+ * update of the widgets after it, some hundred items' worth: a few
+ * changes of at most this many items each cost less than one per gap
+ * between shown items. */
+#define MAX_ADDED_AROUND_HELD 256
 
 struct _OsaisGalleryResults
 {
   GObject            parent_instance;
 
   OsaisGalleryModel *model;
-  /* NULL: every position, as the model's own (positions unused). */
-  OsaisSearchFilter *filter;
+  /* What the search found (the ids point into these arrays); NULL: no
+   * search, every position shown, as the model's own. */
+  GArray            *job_uids;   /* gint64 */
+  GArray            *image_ids;  /* gint64 */
+  GHashTable        *jobs;       /* gint64 * set */
+  GHashTable        *images;     /* gint64 * set */
   GArray            *positions;  /* guint: the model's positions kept, ascending */
+  /* The model's ids by position (Ids), from the first search on, kept in
+   * step with the model: a wider search checks every position, and
+   * osais_gallery_model_get_ids() finds each one's row and image record
+   * (10 % of the main thread while search-gui typed, under perf). */
+  GArray            *ids;
+
+  /* While a change is told in steps (emit_changes()): the positions shown
+   * before it (NULL: all of the model's), of which those from @old_from on
+   * follow the first @new_done of the new ones. */
+  gboolean           telling;
+  GArray            *old;
+  guint              n_old;
+  guint              old_from;
+  guint              new_done;
 };
 
 static void osais_gallery_results_list_model_init (GListModelInterface *iface);
@@ -38,23 +70,54 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (OsaisGalleryResults, osais_gallery_results, G_TYP
 enum {
   PROP_0,
   PROP_MODEL,
-  PROP_FILTER,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
+/* The model's position at @index of @positions; NULL: every position. */
+static inline guint
+nth (GArray *positions,
+     guint   index)
+{
+  return positions != NULL ? g_array_index (positions, guint, index) : index;
+}
+
+static guint
+n_shown (OsaisGalleryResults *self)
+{
+  return self->positions != NULL ? self->positions->len
+                                 : g_list_model_get_n_items (G_LIST_MODEL (self->model));
+}
+
+typedef struct
+{
+  gint64 job_uid;
+  gint64 image_id;  /* 0: the job's card */
+} Ids;
+
+static void
+read_ids (OsaisGalleryResults *self,
+          guint                position,
+          guint                n,
+          Ids                 *ids)
+{
+  for (guint i = 0; i < n; i++)
+    if (osais_gallery_model_get_ids (self->model, position + i, &ids[i].job_uid,
+                                     &ids[i].image_id) == OSAIS_GALLERY_ITEM_CARD)
+      ids[i].image_id = 0;
+}
+
 static gboolean
 keeps (OsaisGalleryResults *self,
        guint                position)
 {
-  OsaisGalleryItemKind kind;
-  gint64 job_uid;
-  gint64 image_id;
+  const Ids *ids = &g_array_index (self->ids, Ids, position);
 
-  kind = osais_gallery_model_get_ids (self->model, position, &job_uid, &image_id);
+  if (ids->image_id != 0)
+    return g_hash_table_contains (self->images, &ids->image_id);
 
-  return osais_search_filter_keeps (self->filter, kind, job_uid, image_id);
+  return g_hash_table_contains (self->jobs, &ids->job_uid);
 }
 
 /* The index of the first kept position at or after @position. */
@@ -78,26 +141,126 @@ lower_bound (OsaisGalleryResults *self,
   return low;
 }
 
-/* Checks the model again, or only what was kept when the filter keeps less
- * (a letter typed), and reports the span between the common head and tail
- * of the old and new positions as changed. @old: the positions shown
- * before, NULL for all of the model's. */
+/* One step of a change: the @removed old positions from @old_start, shown
+ * from @position, become @added new ones. GTK reads the model as it is
+ * after the step: the new positions up to the step's end, then the old
+ * ones after it. */
+static void
+tell (OsaisGalleryResults *self,
+      guint                old_start,
+      guint                position,
+      guint                removed,
+      guint                added)
+{
+  self->old_from = old_start + removed;
+  self->new_done = position + added;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+}
+
+/* Tells the change from @old (NULL: all of the model's @n_old positions) to
+ * the positions now (self->positions), as the exact spans that changed,
+ * gathered into as few items-changed as can be told without GTK asking
+ * for many items: a span whose removed part has an item @held by a widget
+ * adds at most MAX_ADDED_AROUND_HELD (a held item kept between two changes
+ * is in the span that joins them, removed and added back). Everything
+ * else, however wide, is one change: a widening search that keeps the
+ * grid's first screen adds the rest after it, without GTK asking for one
+ * item more than it shows. While telling, the model is the new positions
+ * up to the step told, then the old ones. */
+static void
+emit_changes (OsaisGalleryResults *self,
+              GArray              *old,
+              guint                n_old,
+              GtkBitset           *held)
+{
+  guint n_new = n_shown (self);
+  guint i = 0;
+  guint j = 0;
+  /* The span being gathered: old [start_old, i) becomes new [start_new, j),
+   * of which the last @kept are the same items on both sides. */
+  gboolean open = FALSE;
+  guint start_old = 0;
+  guint start_new = 0;
+  gboolean holds = FALSE;
+  guint kept = 0;
+  gboolean kept_held = FALSE;
+
+  self->telling = TRUE;
+  self->old = old;
+  self->n_old = n_old;
+  self->old_from = 0;
+  self->new_done = 0;
+
+  while (i < n_old || j < n_new)
+    {
+      guint old_position = i < n_old ? nth (old, i) : G_MAXUINT;
+      guint new_position = j < n_new ? nth (self->positions, j) : G_MAXUINT;
+      gboolean removal = old_position < new_position;
+      gboolean is_held = old_position <= new_position && held != NULL &&
+                         gtk_bitset_contains (held, i);
+
+      if (old_position == new_position)
+        {
+          kept_held |= is_held;
+          kept++;
+          i++;
+          j++;
+          continue;
+        }
+
+      if (open && (holds || kept_held || (removal && is_held)) &&
+          j - start_new + (removal ? 0 : 1) > MAX_ADDED_AROUND_HELD)
+        {
+          /* The kept items at the end are no change: left out. */
+          tell (self, start_old, start_new, i - kept - start_old, j - kept - start_new);
+          open = FALSE;
+        }
+      if (!open)
+        {
+          open = TRUE;
+          start_old = i;
+          start_new = j;
+          holds = FALSE;
+        }
+      else
+        {
+          holds |= kept_held;
+        }
+      kept = 0;
+      kept_held = FALSE;
+
+      if (removal)
+        {
+          holds |= is_held;
+          i++;
+        }
+      else
+        {
+          j++;
+        }
+    }
+  if (open)
+    tell (self, start_old, start_new, i - kept - start_old, j - kept - start_new);
+
+  self->telling = FALSE;
+  self->old = NULL;
+}
+
+/* Finds the positions kept by the search now: among @old only when the
+ * search keeps a part of what it kept (a letter typed), else among all of
+ * the model's. */
 static void
 refilter (OsaisGalleryResults *self,
           GArray              *old,
-          GtkFilterChange      change)
+          gboolean             narrower)
 {
-  guint n_old = old != NULL ? old->len : g_list_model_get_n_items (G_LIST_MODEL (self->model));
-  guint n_new;
-  guint head = 0;
-  guint tail = 0;
+  GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
 
-  self->positions = g_array_new (FALSE, FALSE, sizeof (guint));
-  if (old != NULL && change == GTK_FILTER_CHANGE_MORE_STRICT)
+  if (old != NULL && narrower)
     {
-      for (guint i = 0; i < n_old; i++)
+      for (guint i = 0; i < old->len; i++)
         if (keeps (self, g_array_index (old, guint, i)))
-          g_array_append_val (self->positions, g_array_index (old, guint, i));
+          g_array_append_val (positions, g_array_index (old, guint, i));
     }
   else
     {
@@ -105,31 +268,10 @@ refilter (OsaisGalleryResults *self,
 
       for (guint position = 0; position < n; position++)
         if (keeps (self, position))
-          g_array_append_val (self->positions, position);
+          g_array_append_val (positions, position);
     }
 
-  n_new = self->positions->len;
-#define OLD(i) (old != NULL ? g_array_index (old, guint, (i)) : (i))
-  while (head < MIN (n_old, n_new) &&
-         OLD (head) == g_array_index (self->positions, guint, head))
-    head++;
-  while (tail < MIN (n_old, n_new) - head &&
-         OLD (n_old - 1 - tail) == g_array_index (self->positions, guint, n_new - 1 - tail))
-    tail++;
-#undef OLD
-  if (head + tail < MAX (n_old, n_new))
-    g_list_model_items_changed (G_LIST_MODEL (self), head, n_old - head - tail,
-                                n_new - head - tail);
-}
-
-static void
-filter_changed_cb (GtkFilter           *filter,
-                   GtkFilterChange      change,
-                   OsaisGalleryResults *self)
-{
-  g_autoptr(GArray) old = g_steal_pointer (&self->positions);
-
-  refilter (self, old, change);
+  self->positions = positions;
 }
 
 /* Uploads and deletions: the positions before the change stay, those after
@@ -145,7 +287,16 @@ model_items_changed_cb (GListModel          *model,
   guint first;
   guint last;
 
-  if (self->filter == NULL)
+  if (self->ids != NULL)
+    {
+      g_array_remove_range (self->ids, position, removed);
+      g_array_set_size (self->ids, self->ids->len + added);
+      memmove (&g_array_index (self->ids, Ids, position + added),
+               &g_array_index (self->ids, Ids, position),
+               (self->ids->len - position - added) * sizeof (Ids));
+      read_ids (self, position, added, &g_array_index (self->ids, Ids, position));
+    }
+  if (self->positions == NULL)
     {
       g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
       return;
@@ -178,10 +329,10 @@ osais_gallery_results_get_n_items (GListModel *model)
 {
   OsaisGalleryResults *self = OSAIS_GALLERY_RESULTS (model);
 
-  if (self->filter == NULL)
-    return g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  if (self->telling)
+    return self->new_done + self->n_old - self->old_from;
 
-  return self->positions->len;
+  return n_shown (self);
 }
 
 static gpointer
@@ -190,13 +341,14 @@ osais_gallery_results_get_item (GListModel *model,
 {
   OsaisGalleryResults *self = OSAIS_GALLERY_RESULTS (model);
 
-  if (self->filter == NULL)
-    return g_list_model_get_item (G_LIST_MODEL (self->model), position);
-  if (position >= self->positions->len)
+  if (position >= osais_gallery_results_get_n_items (model))
     return NULL;
+  if (self->telling && position >= self->new_done)
+    position = nth (self->old, self->old_from + position - self->new_done);
+  else
+    position = nth (self->positions, position);
 
-  return g_list_model_get_item (G_LIST_MODEL (self->model),
-                                g_array_index (self->positions, guint, position));
+  return g_list_model_get_item (G_LIST_MODEL (self->model), position);
 }
 
 static void
@@ -208,15 +360,21 @@ osais_gallery_results_list_model_init (GListModelInterface *iface)
 }
 
 static void
+clear_found (OsaisGalleryResults *self)
+{
+  g_clear_pointer (&self->jobs, g_hash_table_unref);
+  g_clear_pointer (&self->images, g_hash_table_unref);
+  g_clear_pointer (&self->job_uids, g_array_unref);
+  g_clear_pointer (&self->image_ids, g_array_unref);
+}
+
+static void
 osais_gallery_results_dispose (GObject *object)
 {
   OsaisGalleryResults *self = OSAIS_GALLERY_RESULTS (object);
 
-  if (self->filter != NULL)
-    g_signal_handlers_disconnect_by_data (self->filter, self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
-  g_clear_object (&self->filter);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (osais_gallery_results_parent_class)->dispose (object);
@@ -227,7 +385,9 @@ osais_gallery_results_finalize (GObject *object)
 {
   OsaisGalleryResults *self = OSAIS_GALLERY_RESULTS (object);
 
-  g_array_unref (self->positions);
+  clear_found (self);
+  g_clear_pointer (&self->positions, g_array_unref);
+  g_clear_pointer (&self->ids, g_array_unref);
 
   G_OBJECT_CLASS (osais_gallery_results_parent_class)->finalize (object);
 }
@@ -244,10 +404,6 @@ osais_gallery_results_get_property (GObject    *object,
     {
     case PROP_MODEL:
       g_value_set_object (value, self->model);
-      break;
-
-    case PROP_FILTER:
-      g_value_set_object (value, self->filter);
       break;
 
     default:
@@ -271,10 +427,6 @@ osais_gallery_results_set_property (GObject      *object,
                                self, 0);
       break;
 
-    case PROP_FILTER:
-      osais_gallery_results_set_filter (self, g_value_get_object (value));
-      break;
-
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -293,9 +445,6 @@ osais_gallery_results_class_init (OsaisGalleryResultsClass *klass)
   properties[PROP_MODEL] =
     g_param_spec_object ("model", NULL, NULL, OSAIS_TYPE_GALLERY_MODEL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_FILTER] =
-    g_param_spec_object ("filter", NULL, NULL, OSAIS_TYPE_SEARCH_FILTER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -303,7 +452,6 @@ osais_gallery_results_class_init (OsaisGalleryResultsClass *klass)
 static void
 osais_gallery_results_init (OsaisGalleryResults *self)
 {
-  self->positions = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
 OsaisGalleryResults *
@@ -314,48 +462,89 @@ osais_gallery_results_new (OsaisGalleryModel *model)
   return g_object_new (OSAIS_TYPE_GALLERY_RESULTS, "model", model, NULL);
 }
 
-OsaisSearchFilter *
-osais_gallery_results_get_filter (OsaisGalleryResults *self)
+/* A set of the ids in @ids, which it points into: @ids outlives it. */
+static GHashTable *
+set_of (GArray *ids)
 {
-  g_return_val_if_fail (OSAIS_IS_GALLERY_RESULTS (self), NULL);
+  GHashTable *set = g_hash_table_new (g_int64_hash, g_int64_equal);
 
-  return self->filter;
+  for (guint i = 0; i < ids->len; i++)
+    g_hash_table_add (set, &g_array_index (ids, gint64, i));
+
+  return set;
+}
+
+static gboolean
+is_subset (GHashTable *set,
+           GHashTable *of)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (g_hash_table_size (set) > g_hash_table_size (of))
+    return FALSE;
+  g_hash_table_iter_init (&iter, set);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (of, key))
+      return FALSE;
+
+  return TRUE;
 }
 
 void
-osais_gallery_results_set_filter (OsaisGalleryResults *self,
-                                  OsaisSearchFilter   *filter)
+osais_gallery_results_set_found (OsaisGalleryResults     *self,
+                                 const OsaisSearchResult *found,
+                                 GtkBitset               *held)
 {
+  g_autoptr(GHashTable) old_jobs = NULL;
+  g_autoptr(GHashTable) old_images = NULL;
+  g_autoptr(GArray) old_job_uids = NULL;
+  g_autoptr(GArray) old_image_ids = NULL;
   g_autoptr(GArray) old = NULL;
   guint n_old;
+  gboolean narrower;
 
   g_return_if_fail (OSAIS_IS_GALLERY_RESULTS (self));
-  g_return_if_fail (filter == NULL || OSAIS_IS_SEARCH_FILTER (filter));
+  g_return_if_fail (!self->telling);
 
-  if (self->filter == filter)
+  if (found == NULL && self->positions == NULL)
     return;
 
-  if (self->filter != NULL)
+  n_old = n_shown (self);
+  old = g_steal_pointer (&self->positions);
+  old_jobs = g_steal_pointer (&self->jobs);
+  old_images = g_steal_pointer (&self->images);
+  old_job_uids = g_steal_pointer (&self->job_uids);
+  old_image_ids = g_steal_pointer (&self->image_ids);
+
+  if (found != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->filter, self);
-      old = g_steal_pointer (&self->positions);
-    }
-  g_set_object (&self->filter, filter);
-  if (filter != NULL)
-    {
-      g_signal_connect_object (filter, "changed", G_CALLBACK (filter_changed_cb), self, 0);
-      refilter (self, old, GTK_FILTER_CHANGE_DIFFERENT);
-    }
-  else
-    {
-      /* Everything again: what was kept is a part of it. */
-      self->positions = g_array_new (FALSE, FALSE, sizeof (guint));
-      n_old = old->len;
-      g_list_model_items_changed (G_LIST_MODEL (self), 0, n_old,
-                                  g_list_model_get_n_items (G_LIST_MODEL (self->model)));
+      if (self->ids == NULL)
+        {
+          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+          self->ids = g_array_sized_new (FALSE, FALSE, sizeof (Ids), n);
+          g_array_set_size (self->ids, n);
+          read_ids (self, 0, n, (Ids *) (void *) self->ids->data);
+        }
+      self->job_uids = g_array_ref (found->job_uids);
+      self->image_ids = g_array_ref (found->image_ids);
+      self->jobs = set_of (self->job_uids);
+      self->images = set_of (self->image_ids);
+      narrower = old_jobs != NULL && is_subset (self->jobs, old_jobs) &&
+                 is_subset (self->images, old_images);
+      refilter (self, old, narrower);
     }
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+  emit_changes (self, old, n_old, held);
+}
+
+gboolean
+osais_gallery_results_get_searching (OsaisGalleryResults *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_RESULTS (self), FALSE);
+
+  return self->positions != NULL;
 }
 
 guint
@@ -371,7 +560,7 @@ osais_gallery_results_find_job (OsaisGalleryResults *self,
   g_return_val_if_fail (OSAIS_IS_JOB (job), G_MAXUINT);
 
   position = osais_gallery_model_find_job (self->model, job);
-  if (position == G_MAXUINT || self->filter == NULL)
+  if (position == G_MAXUINT || self->positions == NULL)
     return position;
 
   /* The first kept position from the job's block on: the job's if it is

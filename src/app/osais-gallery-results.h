@@ -6,30 +6,36 @@
 
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
+#include "osais-core.h"
 #include "osais-gallery-model.h"
-#include "osais-search-filter.h"
 
 G_BEGIN_DECLS
 
 #define OSAIS_TYPE_GALLERY_RESULTS (osais_gallery_results_get_type ())
 
-/* A GListModel of the OsaisGalleryItem of an OsaisGalleryModel that an
- * OsaisSearchFilter keeps, in the model's order. It holds the positions that
+/* A GListModel of the OsaisGalleryItem of an OsaisGalleryModel that a
+ * search found (osais_store_search_async()), in the model's order: an image
+ * whose id it found, a card whose job it found. It holds the positions that
  * match, found by ids (osais_gallery_model_get_ids()): an item is made only
  * when asked for, as the grid shows it. It follows the model's changes and
- * the filter's, each as one exact items-changed. Without a filter it shows
- * all of the model's items. Properties: model (OsaisGalleryModel,
- * construct-only), filter (OsaisSearchFilter, nullable). */
+ * the search's. Without a search it shows all of the model's items.
+ * Property: model (OsaisGalleryModel, construct-only). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryResults, osais_gallery_results, OSAIS, GALLERY_RESULTS, GObject)
 
-OsaisGalleryResults *osais_gallery_results_new        (OsaisGalleryModel   *model);
-OsaisSearchFilter   *osais_gallery_results_get_filter (OsaisGalleryResults *self);
-void                 osais_gallery_results_set_filter (OsaisGalleryResults *self,
-                                                       OsaisSearchFilter   *filter);
+OsaisGalleryResults *osais_gallery_results_new           (OsaisGalleryModel       *model);
+/* Shows what @found found, or everything (NULL). @held: the positions
+ * whose items the grid has widgets for now (NULL: none), which the change
+ * is told around: GTK 4.8 asks for every item a change adds when it
+ * removes one of those (see emit_changes()). */
+void                 osais_gallery_results_set_found     (OsaisGalleryResults     *self,
+                                                          const OsaisSearchResult *found,
+                                                          GtkBitset               *held);
+/* Whether a search is shown (not everything). */
+gboolean             osais_gallery_results_get_searching (OsaisGalleryResults     *self);
 /* The position of @job's first shown item, or G_MAXUINT. */
-guint                osais_gallery_results_find_job   (OsaisGalleryResults *self,
-                                                       OsaisJob            *job);
+guint                osais_gallery_results_find_job      (OsaisGalleryResults     *self,
+                                                          OsaisJob                *job);
 
 G_END_DECLS

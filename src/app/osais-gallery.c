@@ -46,7 +46,7 @@ update_empty_page (OsaisGallery *self)
   gboolean listening = self->listening;
 
   /* A search that found nothing says so, not that there is nothing. */
-  if (osais_gallery_results_get_filter (self->results) != NULL)
+  if (osais_gallery_results_get_searching (self->results))
     {
       adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
       adw_status_page_set_title (self->empty_page, _("No Results Found"));
@@ -113,14 +113,47 @@ osais_gallery_set_listening (OsaisGallery *self,
   update_empty_page (self);
 }
 
-void
-osais_gallery_set_filter (OsaisGallery      *self,
-                          OsaisSearchFilter *filter)
+/* The results' positions whose items GTK holds: those its widgets show
+ * (the grid has one for each item around the visible ones, and for the
+ * focus), and the selected ones. */
+static GtkBitset *
+held_results (OsaisGallery *self)
 {
-  g_return_if_fail (OSAIS_IS_GALLERY (self));
-  g_return_if_fail (filter == NULL || OSAIS_IS_SEARCH_FILTER (filter));
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  /* A copy: the selection's may be its own set. */
+  GtkBitset *held = gtk_bitset_copy (selected);
+  guint n_sending = g_list_model_get_n_items (G_LIST_MODEL (self->sending));
 
-  osais_gallery_results_set_filter (self->results, filter);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->grid_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (child);
+
+      if (OSAIS_IS_GALLERY_CELL (cell))
+        {
+          guint position = osais_gallery_cell_get_position (OSAIS_GALLERY_CELL (cell));
+
+          if (position != G_MAXUINT)
+            gtk_bitset_add (held, position);
+        }
+    }
+  gtk_bitset_shift_left (held, n_sending);
+
+  return held;
+}
+
+void
+osais_gallery_set_search (OsaisGallery            *self,
+                          const OsaisSearchResult *found)
+{
+  g_autoptr(GtkBitset) held = NULL;
+
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+
+  /* tests/bench/search-gui: the search's answer, before the gallery takes it. */
+  osais_bench_trace_event ("answered");
+  held = held_results (self);
+  osais_gallery_results_set_found (self->results, found, held);
   update_page (self);
   /* tests/bench/search-gui: the next frame shows the search's answer. */
   osais_bench_trace_event ("filtered");

@@ -10,7 +10,6 @@
 
 #include "osais-core.h"
 #include "osais-gallery-model.h"
-#include "osais-search-filter.h"
 
 G_BEGIN_DECLS
 
@@ -54,11 +53,12 @@ OsaisGalleryItem *osais_gallery_add_sending    (OsaisGallery     *self,
 void              osais_gallery_remove_sending (OsaisGallery     *self,
                                                 OsaisGalleryItem *item);
 guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
-/* Shows only the store's items that @filter keeps, or
- * all of them (NULL); the cards of requests on their way stay. A search that
- * keeps nothing shows "No Results Found". */
-void        osais_gallery_set_filter    (OsaisGallery      *self,
-                                         OsaisSearchFilter *filter);
+/* Shows only the store's items that a search @found (an image whose id it
+ * found, a card whose job it found), or all of them (NULL); the cards of
+ * requests on their way stay. A search that found nothing shows "No
+ * Results Found". */
+void        osais_gallery_set_search    (OsaisGallery            *self,
+                                         const OsaisSearchResult *found);
 /* Whether nothing is shown (property empty, notified): no image yet, or
  * none that the search keeps; the page then says which. */
 gboolean           osais_gallery_get_empty          (OsaisGallery *self);

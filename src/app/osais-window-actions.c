@@ -180,8 +180,7 @@ search_done_cb (GObject      *object,
   else
     count = g_strdup_printf (ngettext ("%u image", "%u images", n_images), n_images);
   gtk_label_set_label (self->search_count_label, count);
-  osais_search_filter_set_result (self->search_filter, found);
-  osais_gallery_set_filter (self->gallery, self->search_filter);
+  osais_gallery_set_search (self->gallery, found);
 }
 
 /* Runs the search for what the entry says (GtkSearchEntry waits for a pause
@@ -202,7 +201,7 @@ _osais_window_search_changed (OsaisWindow *self)
   if (store == NULL || !gtk_search_bar_get_search_mode (self->search_bar) ||
       (*text == '\0' && !favourites && !filtered))
     {
-      osais_gallery_set_filter (self->gallery, NULL);
+      osais_gallery_set_search (self->gallery, NULL);
       gtk_label_set_label (self->search_count_label, "");
       return;
     }

@@ -22,7 +22,6 @@
 #include "osais-image-viewer.h"
 #include "osais-last-form.h"
 #include "osais-request-form.h"
-#include "osais-search-filter.h"
 #include "osais-search-options.h"
 #include "osais-window.h"
 
@@ -98,9 +97,7 @@ struct _OsaisWindow
   OsaisSearchOptions   *search_options;
   GtkLabel             *search_count_label;
 
-  /* Search: the filter the gallery shows while the search bar is open, and
-   * the search under way (a keystroke cancels the previous one). */
-  OsaisSearchFilter    *search_filter;
+  /* Search: the search under way (a keystroke cancels the previous one). */
   GCancellable         *search_cancellable;
 };
 

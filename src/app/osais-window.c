@@ -22,7 +22,6 @@
 #include "osais-preferences-window.h"
 #include "osais-request-form.h"
 #include "osais-running-popover.h"
-#include "osais-search-filter.h"
 #include "osais-search-options.h"
 #include "osais-sign-out.h"
 #include "osais-window.h"
@@ -657,7 +656,6 @@ osais_window_dispose (GObject *object)
   g_clear_pointer (&self->offered_parameters, g_free);
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
-  g_clear_object (&self->search_filter);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
   if (self->store_signals != NULL)
@@ -797,7 +795,6 @@ osais_window_init (OsaisWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->last_form = osais_last_form_new (self->form);
 
-  self->search_filter = osais_search_filter_new ();
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   osais_mnemonic_names_fix (GTK_WIDGET (self));
 
