@@ -543,9 +543,9 @@ osais_store_image_new_from_row (OsaisStore   *self,
  * columns under 30. Every item of the first page gets a cell of the grid
  * before the first frame, so a page counted in jobs made that frame's work
  * grow with the jobs' sizes: 16 jobs of 5 images (80 cells) cost the main
- * thread about 70 ms more, to the first thumbnail, than 7 (35 cells)
- * (tests/bench/gui at 100,000 images, 6 runs each, load 10). The jobs cap
- * bounds the reading when the newest jobs show nothing (dismissed). */
+ * thread 11–76 ms more, to the first thumbnail, than 32 tiles (medians of
+ * two series of 6 alternated starts at 100,000 images, load 10). The jobs
+ * cap bounds the reading when the newest jobs show nothing (dismissed). */
 #define FIRST_PAGE_ITEMS OSAIS_STORE_FIRST_PAGE_ITEMS
 #define FIRST_PAGE_JOBS  64
 #define PAGE_JOBS        1000
