@@ -2286,6 +2286,54 @@ test_open_async_pages (void)
   osais_test_remove_tree (dir);
 }
 
+/* The opening's first page is a screen of the gallery's tiles, counted in
+ * images (or a card for a job without), not in jobs: before, 16 jobs of 5
+ * images gave the grid 80 cells to build before its first frame. */
+static guint
+first_page_jobs (guint n_jobs,
+                 guint images_per_job)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  guint n_first;
+
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      g_autoptr(OsaisJob) job = osais_test_store_create_job (store, 1000 + i, "{}");
+
+      for (guint cycle = 0; cycle < images_per_job; cycle++)
+        g_object_unref (osais_test_store_add_image (store, 1000 + i, cycle, 8, 8));
+    }
+  close_store (store);
+
+  store = NULL;
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  n_first = g_list_model_get_n_items (G_LIST_MODEL (store));
+  g_test_message ("Jobs of %u images: the opening returned with %u of %u", images_per_job,
+                  n_first, n_jobs);
+  g_assert_false (osais_store_get_history_loaded (store));
+
+  while (!osais_store_get_history_loaded (store))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, n_jobs);
+  close_store (store);
+  osais_test_remove_tree (dir);
+
+  return n_first;
+}
+
+static void
+test_open_async_first_page_a_screen (void)
+{
+  /* Just enough jobs for the tiles: ⌈32 / 5⌉, ⌈32 / 2⌉, and 32 cards. */
+  g_assert_cmpuint (first_page_jobs (20, 5), ==,
+                    (OSAIS_STORE_FIRST_PAGE_ITEMS + 4) / 5);
+  g_assert_cmpuint (first_page_jobs (40, 2), ==, OSAIS_STORE_FIRST_PAGE_ITEMS / 2);
+  g_assert_cmpuint (first_page_jobs (40, 0), ==, OSAIS_STORE_FIRST_PAGE_ITEMS);
+}
+
 #define N_THREADS          8
 #define N_CALLS_PER_THREAD 50
 
@@ -2549,6 +2597,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/image-disk-full", test_image_disk_full);
   g_test_add_func ("/Osais/Store/load-10000-jobs", test_load_10000_jobs);
   g_test_add_func ("/Osais/Store/open-async-pages", test_open_async_pages);
+  g_test_add_func ("/Osais/Store/open-async-first-page-a-screen",
+                   test_open_async_first_page_a_screen);
   g_test_add_func ("/Osais/Store/group-commit", test_group_commit);
   g_test_add_func ("/Osais/Store/ack-does-not-wait-for-main-context",
                    test_ack_does_not_wait_for_main);

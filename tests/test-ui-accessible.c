@@ -442,6 +442,14 @@ count_unlisted_bindings (GtkWidget  *widget,
   return n_missing;
 }
 
+static gboolean
+has_help_overlay (gpointer data)
+{
+  Run *run = data;
+
+  return gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (run->window)) != NULL;
+}
+
 static void
 check_shortcuts (Run *run)
 {
@@ -451,8 +459,9 @@ check_shortcuts (Run *run)
   guint n_missing = 0;
 
   osais_ui_test_wait_until (ready, run, "the window, the engines and the offline login");
+  /* Built after the window's first frame. */
+  osais_ui_test_wait_until (has_help_overlay, run, "the shortcuts window");
   overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (run->window));
-  g_assert_nonnull (overlay);
   collect_shortcuts (GTK_WIDGET (overlay), listed);
 
   actions = gtk_application_list_action_descriptions (GTK_APPLICATION (run->app));

@@ -19,7 +19,7 @@
 #include "osais-application.h"
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
-#include "osais-gallery-model.h"
+#include "osais-gallery-model-private.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"

@@ -695,6 +695,36 @@ test_narrow (void)
   osais_ui_test_destroy_window (narrow);
 }
 
+/* Shortcuts window -------------------------------------------------------- */
+
+static gboolean
+has_help_overlay (gpointer data)
+{
+  return gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (data)) != NULL;
+}
+
+/* The shortcuts window (Ctrl+?) is built once the window has drawn its
+ * first frame, not with the window, as GTK does for a gtk/help-overlay.ui. */
+static void
+test_shortcuts_after_first_frame (void)
+{
+  OsaisWindow *shown = osais_window_new (app);
+  GtkShortcutsWindow *overlay;
+
+  g_assert_null (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (shown)));
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (shown), "show-help-overlay"));
+  gtk_window_set_default_size (GTK_WINDOW (shown), 1200, 720);
+  gtk_window_present (GTK_WINDOW (shown));
+  osais_ui_test_wait_until (has_help_overlay, shown, "the shortcuts window");
+
+  /* Ctrl+? and the main menu's item have their action. */
+  overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (shown));
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (shown), "show-help-overlay"));
+
+  osais_ui_test_destroy_window (shown);
+}
+
 /* Sign Out ---------------------------------------------------------------- */
 
 static AdwMessageDialog *
@@ -1084,6 +1114,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/narrow-from-wide", test_narrow_from_wide);
   g_test_add_func ("/Osais/Ui/Window/narrow-from-wide-at-once", test_narrow_from_wide_at_once);
   g_test_add_func ("/Osais/Ui/Window/sign-out-in-main-menu", test_sign_out_in_main_menu);
+  g_test_add_func ("/Osais/Ui/Window/shortcuts-after-first-frame",
+                   test_shortcuts_after_first_frame);
 
   status = g_test_run ();
 

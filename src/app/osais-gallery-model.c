@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-#include "osais-gallery-model.h"
+#include "osais-gallery-model-private.h"
 
 /* OsaisGalleryItem ---------------------------------------------------------
  *

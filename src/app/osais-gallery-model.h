@@ -57,9 +57,5 @@ OsaisGalleryItemKind osais_gallery_model_get_ids        (OsaisGalleryModel *self
                                                          guint              position,
                                                          gint64            *job_uid,
                                                          gint64            *image_id);
-/* How many items exist now (held by someone). For tests and diagnostics. */
-guint              osais_gallery_model_get_n_live_items (OsaisGalleryModel *self);
-/* How many items were made, since the model was. For tests and diagnostics. */
-guint              osais_gallery_model_get_n_made_items (OsaisGalleryModel *self);
 
 G_END_DECLS

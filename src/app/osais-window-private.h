@@ -86,6 +86,8 @@ struct _OsaisWindow
   gboolean              compact_header;
   gboolean              engine_warnings_shown;
   guint                 compact_header_source;
+  /* Builds the shortcuts window (Ctrl+?), after the first frame. */
+  guint                 shortcuts_source;
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
   OsaisImageViewer     *viewer;

@@ -637,12 +637,55 @@ bind_application (OsaisWindow *self)
   form_validity_changed_cb (self);
 }
 
+/* The shortcuts window is nobody's first screen: GTK builds a
+ * `gtk/help-overlay.ui` with every window of the application, before it is
+ * shown (11 ms of the main thread at start, tests/bench/gui); this one is
+ * built once the window has drawn its first frame. Until then, Ctrl+? and
+ * the menu's Keyboard Shortcuts do nothing. */
+static gboolean
+load_shortcuts_cb (gpointer data)
+{
+  OsaisWindow *self = data;
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/com/opensourceais/Studio/osais-shortcuts-window.ui");
+
+  self->shortcuts_source = 0;
+  gtk_application_window_set_help_overlay (
+    GTK_APPLICATION_WINDOW (self),
+    GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+first_paint_cb (GdkFrameClock *clock,
+                OsaisWindow   *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
+  if (self->shortcuts_source != 0 ||
+      gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) != NULL)
+    return;
+
+  self->shortcuts_source = g_idle_add_full (G_PRIORITY_LOW, load_shortcuts_cb, self, NULL);
+  g_source_set_name_by_id (self->shortcuts_source, "[osais] build the shortcuts window");
+}
+
+static void
+osais_window_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (osais_window_parent_class)->realize (widget);
+
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (first_paint_cb), widget, 0);
+}
+
 static void
 osais_window_dispose (GObject *object)
 {
   OsaisWindow *self = OSAIS_WINDOW (object);
 
   g_clear_handle_id (&self->compact_header_source, g_source_remove);
+  g_clear_handle_id (&self->shortcuts_source, g_source_remove);
   g_cancellable_cancel (self->parameters_cancellable);
   g_clear_object (&self->parameters_cancellable);
   g_clear_pointer (&self->offered_engine, g_free);
@@ -728,6 +771,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   object_class->set_property = osais_window_set_property;
   window_class->close_request = osais_window_close_request;
   widget_class->size_allocate = osais_window_size_allocate;
+  widget_class->realize = osais_window_realize;
 
   properties[PROP_SESSION] =
     g_param_spec_object ("session", NULL, NULL, OSAIS_TYPE_SESSION,

@@ -528,29 +528,48 @@ osais_store_image_new_from_row (OsaisStore   *self,
 /* Paged loading -----------------------------------------------------------
  *
  * A window opened on 100,000 images must not wait for all of them: the
- * asynchronous opening reads the newest FIRST_PAGE_JOBS jobs (a first screen
- * and more), returns, and the writer thread reads the rest, PAGE_JOBS at a
- * time, newest first, before it writes anything; each page is appended to
- * the list model on the main context (items-changed at its end). Callbacks
- * wait meanwhile: the file threads for `loading` to end, the writer's queue
- * until the writer is done. A page is a range of the jobs_by_created index
- * from a key (created, uid), and one lookup of the images' (uid, sha256)
- * index per job, so it costs the same at any depth of the history. */
+ * asynchronous opening reads the newest jobs until they make a first screen
+ * (FIRST_PAGE_ITEMS), returns, and the writer thread reads the rest,
+ * PAGE_JOBS at a time, newest first, before it writes anything; each page
+ * is appended to the list model on the main context (items-changed at its
+ * end). Callbacks wait meanwhile: the file threads for `loading` to end,
+ * the writer's queue until the writer is done. A page is a range of the
+ * jobs_by_created index from a key (created, uid), and one lookup of the
+ * images' (uid, sha256) index per job, so it costs the same at any depth of
+ * the history. */
 
-/* A first screen (a 1400×900 window shows about 30 tiles) and a little
- * more: every item of the first page gets a cell of the grid before the
- * first frame, 64 jobs cost that frame about 100 ms more of the main
- * thread than 16 (tests/bench/gui at 10,000 images). */
-#define FIRST_PAGE_JOBS  16
+/* A first screen, counted in the gallery's tiles (a job's images, or its
+ * card): a 1400×900 window shows about 12, a large one with the grid's 4
+ * columns under 30. Every item of the first page gets a cell of the grid
+ * before the first frame, so a page counted in jobs made that frame's work
+ * grow with the jobs' sizes: 16 jobs of 5 images (80 cells) cost the main
+ * thread 11–76 ms more, to the first thumbnail, than 32 tiles (medians of
+ * two series of 6 alternated starts at 100,000 images, load 10). The jobs
+ * cap bounds the reading when the newest jobs show nothing (dismissed). */
+#define FIRST_PAGE_ITEMS OSAIS_STORE_FIRST_PAGE_ITEMS
+#define FIRST_PAGE_JOBS  64
 #define PAGE_JOBS        1000
 #define APPLY_CHUNK_JOBS 200
 
-/* Reads up to @limit jobs older than the page key, with their images, into
- * @page (newest first) and the writer's states, and moves the key past
- * them. Sets @done when no older job is left. */
+/* The tiles the gallery shows for @job: each image, or one card; none for
+ * a dismissed job. A card beside images is not counted: this sizes a page. */
+static guint
+job_items (OsaisJob *job)
+{
+  if (osais_job_get_dismissed (job))
+    return 0;
+
+  return MAX (1, g_list_model_get_n_items (osais_job_get_images (job)));
+}
+
+/* Reads up to @limit jobs older than the page key, or fewer once they show
+ * @limit_items, with their images, into @page (newest first) and the
+ * writer's states, and moves the key past them. Sets @done when no older
+ * job is left. */
 static gboolean
 load_page (OsaisStore  *self,
            guint        limit,
+           guint        limit_items,
            GPtrArray   *page,
            gboolean    *done,
            GError     **error)
@@ -558,6 +577,7 @@ load_page (OsaisStore  *self,
   sqlite3_stmt *stmt = NULL;
   sqlite3_stmt *images = NULL;
   guint n = 0;
+  guint n_items = 0;
   int rc;
 
   if (sqlite3_prepare_v2 (self->db,
@@ -615,24 +635,28 @@ load_page (OsaisStore  *self,
       self->page_created = created;
       self->page_uid = uid;
       n++;
+      n_items += job_items (job);
 
       if (images_rc != SQLITE_DONE)
         {
           rc = images_rc;
           break;
         }
+      if (n_items >= limit_items)
+        break;
     }
 
   sqlite3_finalize (stmt);
   sqlite3_finalize (images);
 
-  if (rc != SQLITE_DONE)
+  if (rc != SQLITE_DONE && !(rc == SQLITE_ROW && n_items >= limit_items))
     {
       osais_store_set_sqlite_error (error, self->db, "Cannot read the history");
       return FALSE;
     }
 
-  *done = n < limit;
+  /* A page cut short by its items may have been the last: the next says. */
+  *done = rc == SQLITE_DONE && n < limit;
 
   return TRUE;
 }
@@ -813,7 +837,7 @@ osais_store_load_rest (OsaisStore *self)
       g_mutex_unlock (&self->mutex);
 
       page = g_ptr_array_new_with_free_func (g_object_unref);
-      if (!load_page (self, PAGE_JOBS, page, &done, &error))
+      if (!load_page (self, PAGE_JOBS, G_MAXUINT, page, &done, &error))
         {
           g_warning ("The history stopped loading: %s", error->message);
           g_ptr_array_unref (page);
@@ -852,7 +876,8 @@ osais_store_load_history_pages (OsaisStore  *self,
     {
       g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func (g_object_unref);
 
-      if (!load_page (self, whole ? PAGE_JOBS : FIRST_PAGE_JOBS, page, &done, error))
+      if (!load_page (self, whole ? PAGE_JOBS : FIRST_PAGE_JOBS,
+                      whole ? G_MAXUINT : FIRST_PAGE_ITEMS, page, &done, error))
         return FALSE;
       for (guint i = 0; i < page->len; i++)
         g_ptr_array_add (self->pending_jobs, g_object_ref (g_ptr_array_index (page, i)));

@@ -38,6 +38,13 @@ G_DECLARE_FINAL_TYPE (OsaisStore, osais_store, OSAIS, STORE, GObject)
  * caller's thread-default main context. */
 OsaisStore *osais_store_open                 (const char          *data_dir,
                                               GError             **error);
+/* The asynchronous opening returns with the newest jobs only: as many as
+ * show OSAIS_STORE_FIRST_PAGE_ITEMS tiles of a gallery (each image, or a
+ * card for a job without one), whatever the history's size; the rest is
+ * appended to the list a page at a time (history-loaded says when it is
+ * all there). */
+#define OSAIS_STORE_FIRST_PAGE_ITEMS 32
+
 void        osais_store_open_async           (const char          *data_dir,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
