@@ -787,13 +787,25 @@ has_finished_job (gpointer data)
   return osais_job_get_finished (job);
 }
 
+/* The newest job ends at @stage, and the window is still there. */
+static void
+assert_job_ends (Run        *run,
+                 OsaisStage  stage)
+{
+  g_autoptr(OsaisJob) job = NULL;
+
+  osais_ui_test_wait_until (has_finished_job, run, "the job to end");
+  job = g_list_model_get_item (G_LIST_MODEL (osais_session_get_store (run->session)), 0);
+  g_assert_cmpint (osais_job_get_stage (job), ==, stage);
+  assert_window_stays (run);
+}
+
 static void
 check_knobs (Run *run)
 {
   OsaisSimulator *simulator;
   GtkWidget *prompt;
   g_autofree char *fail_engine = NULL;
-  g_autoptr(OsaisJob) job = NULL;
   guint step_delay = 0;
 
   osais_ui_test_wait_until (has_window, run, "the window");
@@ -812,10 +824,7 @@ check_knobs (Run *run)
                                          "word");
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (prompt)), "it fails", -1);
   g_assert_true (gtk_widget_activate_action (run->window, "win.run", NULL));
-  osais_ui_test_wait_until (has_finished_job, run, "the job to end");
-  job = g_list_model_get_item (G_LIST_MODEL (osais_session_get_store (run->session)), 0);
-  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_ERROR);
-  assert_window_stays (run);
+  assert_job_ends (run, OSAIS_STAGE_ERROR);
   quit (run);
 }
 
@@ -867,7 +876,6 @@ check_input_not_kept (Run *run)
   g_autoptr(GFile) probe = NULL;
   g_autoptr(GFile) inputs = NULL;
   g_autofree char *inputs_path = NULL;
-  g_autoptr(OsaisJob) job = NULL;
   g_autoptr(GError) error = NULL;
   GtkLabel *toast;
 
@@ -892,10 +900,7 @@ check_input_not_kept (Run *run)
   toast = osais_ui_test_find_label (run->window,
                                     "The input image could not be kept for comparing: ");
   g_assert_nonnull (strstr (gtk_label_get_text (toast), inputs_path));
-  osais_ui_test_wait_until (has_finished_job, run, "the job to end");
-  job = g_list_model_get_item (G_LIST_MODEL (osais_session_get_store (run->session)), 0);
-  g_assert_cmpint (osais_job_get_stage (job), ==, OSAIS_STAGE_FINISHED);
-  assert_window_stays (run);
+  assert_job_ends (run, OSAIS_STAGE_FINISHED);
   quit (run);
 }
 
