@@ -1028,6 +1028,48 @@ count_files (const char *dir)
   return n;
 }
 
+/* An upload's thumbnail is decoded from the bytes the store was given
+ * (osais_thumbnail_loader_prepare(), before the file is even in place): the
+ * tile's request takes that tile-size thumbnail instead of reading the file,
+ * and the disk cache is written from it. */
+static void
+test_thumbnail_prepared_from_bytes (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osais-thumbs-XXXXXX", &error);
+  g_autofree char *original = g_build_filename (dir, "out-1.png", NULL);
+  g_autofree char *cache_dir = g_build_filename (dir, "thumbnails", NULL);
+  g_autofree char *cache_path = NULL;
+  g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 8);
+  g_autoptr(GFile) file = g_file_new_for_path (original);
+  g_autoptr(GBytes) uploaded = osais_test_make_png (1024, 768, 3);
+  g_autoptr(GBytes) other = osais_test_make_png (400, 800, 4);
+  g_autoptr(GdkPixbuf) cached = NULL;
+  LoadResult result = { 0 };
+
+  g_assert_no_error (error);
+  osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
+  cache_path = osais_thumbnail_loader_dup_cache_path (loader, file);
+  osais_thumbnail_loader_prepare (loader, original, uploaded);
+  osais_ui_test_wait_until (loader_idle, loader, "the upload's thumbnail decoded");
+
+  /* The file says otherwise: whatever the request shows came from the
+   * bytes, at tile size, not from the file nor at full size. */
+  g_assert_true (g_file_set_contents (original, g_bytes_get_data (other, NULL),
+                                      g_bytes_get_size (other), NULL));
+  osais_thumbnail_loader_load_async (loader, file, NULL, load_result_cb, &result);
+  osais_ui_test_wait_until (load_done, &result, "the thumbnail");
+  g_assert_no_error (result.error);
+  g_assert_cmpint (gdk_texture_get_width (result.texture), ==, 267);
+  g_assert_cmpint (gdk_texture_get_height (result.texture), ==, 200);
+  osais_ui_test_wait_until (loader_idle, loader, "the thumbnail written");
+  cached = gdk_pixbuf_new_from_file (cache_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (cached), ==, 267);
+  g_clear_object (&result.texture);
+  osais_test_remove_tree (dir);
+}
+
 /* The first load writes a tile-size thumbnail; later loads, even by a new
  * loader, read it and not the original, until the original changes. */
 static void
@@ -2427,6 +2469,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/thumbnails-off-main-thread",
                    test_thumbnails_off_main_thread);
   g_test_add_func ("/Osais/Gallery/thumbnail-disk-cache", test_thumbnail_disk_cache);
+  g_test_add_func ("/Osais/Gallery/thumbnail-prepared-from-bytes",
+                   test_thumbnail_prepared_from_bytes);
   g_test_add_func ("/Osais/Gallery/thumbnail-cancelled", test_thumbnail_cancelled);
   g_test_add_func ("/Osais/Gallery/thumbnails-in-view-first", test_thumbnails_in_view_first);
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);
