@@ -35,6 +35,8 @@
  * (osais_thumbnail_loader_prepare()): the last ones only, as an upload that
  * lands out of view is never asked for. */
 #define MAX_PREPARED        32
+/* How long a request waits for a prepare under way before it reads the file. */
+#define PREPARED_WAIT       (G_USEC_PER_SEC / 2)
 
 /* The freedesktop thumbnail cache's keys for what the thumbnail was made
  * from; a thumbnail whose keys differ from the original's is stale. */
@@ -307,12 +309,20 @@ static GdkPixbuf *
 take_prepared (OsaisThumbnailLoader *self,
                const char           *path)
 {
+  /* Bounded all the same: the same image stored again while its older
+   * tile's request is being taken could leave both workers waiting for
+   * prepares that neither runs. */
+  gint64 deadline = g_get_monotonic_time () + PREPARED_WAIT;
   GdkPixbuf *pixbuf = NULL;
   Prepared *prepared;
 
   g_mutex_lock (&self->prepared_mutex);
   while ((prepared = g_hash_table_lookup (self->prepared, path)) != NULL && !prepared->done)
-    g_cond_wait (&self->prepared_cond, &self->prepared_mutex);
+    if (!g_cond_wait_until (&self->prepared_cond, &self->prepared_mutex, deadline))
+      {
+        prepared = NULL;
+        break;
+      }
   if (prepared != NULL)
     {
       GList *link = g_queue_find_custom (&self->prepared_order, path, (GCompareFunc) strcmp);
