@@ -685,6 +685,86 @@ test_add_image (void)
   osais_test_remove_tree (dir);
 }
 
+typedef struct
+{
+  GMutex  mutex;
+  guint   n_calls;
+  char   *path;
+  GBytes *data;
+  gboolean file_existed;
+} ImageCalls;
+
+static void
+image_func_cb (const char *path,
+               GBytes     *data,
+               gpointer    user_data)
+{
+  ImageCalls *calls = user_data;
+
+  g_mutex_lock (&calls->mutex);
+  calls->n_calls++;
+  g_free (calls->path);
+  calls->path = g_strdup (path);
+  g_clear_pointer (&calls->data, g_bytes_unref);
+  calls->data = g_bytes_ref (data);
+  calls->file_existed = g_file_test (path, G_FILE_TEST_EXISTS);
+  g_mutex_unlock (&calls->mutex);
+}
+
+/* The image function hears of an upload with its bytes and the path its
+ * file will have before that file is in place (the app starts its
+ * thumbnail then), once per upload, and no more once unset. */
+static void
+test_image_func (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 51, "t");
+  g_autoptr(GBytes) png = osais_test_make_png (32, 16, 5);
+  g_autoptr(GBytes) second = osais_test_make_png (32, 16, 6);
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisImage) unheard = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  ImageCalls calls = { 0 };
+
+  g_mutex_init (&calls.mutex);
+  osais_store_set_image_func (store, image_func_cb, &calls, NULL);
+  osais_store_add_image_async (store, 51, "t", 0, png, "image/png", 32, 16, NULL,
+                               osais_test_store_result_cb, &result);
+  image = osais_store_add_image_finish (store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  path = g_file_get_path (osais_image_get_file (image));
+
+  g_mutex_lock (&calls.mutex);
+  g_assert_cmpuint (calls.n_calls, ==, 1);
+  g_assert_cmpstr (calls.path, ==, path);
+  g_assert_true (g_bytes_equal (calls.data, png));
+  g_assert_false (calls.file_existed);
+  g_mutex_unlock (&calls.mutex);
+
+  osais_store_set_image_func (store, NULL, NULL, NULL);
+  g_clear_object (&result);
+  osais_store_add_image_async (store, 51, "t", 1, second, "image/png", 32, 16, NULL,
+                               osais_test_store_result_cb, &result);
+  unheard = osais_store_add_image_finish (store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_mutex_lock (&calls.mutex);
+  g_assert_cmpuint (calls.n_calls, ==, 1);
+  g_mutex_unlock (&calls.mutex);
+
+  g_clear_object (&image);
+  g_clear_object (&unheard);
+  g_clear_object (&job);
+  g_clear_object (&result);
+  close_store (store);
+  g_free (calls.path);
+  g_bytes_unref (calls.data);
+  g_mutex_clear (&calls.mutex);
+  osais_test_remove_tree (dir);
+}
+
 /* The store hashes with the processor's SHA extensions where it has them:
  * its hashes must be GLib's for every way the padding can fall (a last
  * block with room for the length or not, exact blocks) and for a real
@@ -2570,6 +2650,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
   g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);
   g_test_add_func ("/Osais/Store/image-hash", test_image_hash);
+  g_test_add_func ("/Osais/Store/image-func", test_image_func);
   g_test_add_func ("/Osais/Store/early-applied-after-create", test_early_applied_after_create);
   g_test_add_func ("/Osais/Store/early-other-token-dropped", test_early_other_token_dropped);
   g_test_add_func ("/Osais/Store/early-dropped-after-grace", test_early_dropped_after_grace);

@@ -20,6 +20,7 @@
 #include "osais-gallery.h"
 #include "osais-gallery-cell.h"
 #include "osais-gallery-model-private.h"
+#include "osais-gallery-thumbnail.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-thumbnail-loader.h"
@@ -348,12 +349,61 @@ test_tile_caption (void)
   g_assert_true (shown);
   shown_caption = osais_gallery_cell_dup_caption (OSAIS_GALLERY_CELL (cell));
   g_assert_cmpstr (shown_caption, ==, caption);
-  picture = osais_ui_test_find_descendant (cell, GTK_TYPE_PICTURE);
+  picture = osais_ui_test_find_descendant (cell, OSAIS_TYPE_GALLERY_THUMBNAIL);
   g_assert_nonnull (picture);
   label = g_strdup_printf ("Image 2 of 2 — %s", caption);
   problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (picture),
                                                 GTK_ACCESSIBLE_PROPERTY_LABEL, label);
   g_assert_null (problem);
+
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
+  g_clear_object (&cell);
+  osais_test_store_close (&fixture);
+}
+
+/* A tile is square before its thumbnail comes and after, whatever the
+ * image's shape: the grid's rows keep their height under a scroll instead
+ * of growing as thumbnails arrive (and the window is not laid out again,
+ * see osais-gallery-thumbnail.h). */
+static void
+test_tile_square_before_thumbnail (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisGalleryItem) item = NULL;
+  g_autoptr(GtkWidget) cell = NULL;
+  g_autoptr(GdkTexture) wide = NULL;
+  g_autoptr(GBytes) pixels = g_bytes_new_take (g_malloc0 (400 * 300 * 4), 400 * 300 * 4);
+  GtkWidget *thumbnail;
+  int margins, minimum, natural;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 21, "{\"word\":\"a square\"}");
+  image = osais_test_store_add_image (fixture.store, 21, 0, 400, 300);
+  item = g_object_new (OSAIS_TYPE_GALLERY_ITEM, "job", job, "image", image, NULL);
+  cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), item);
+  margins = gtk_widget_get_margin_top (cell) + gtk_widget_get_margin_bottom (cell);
+  g_assert_cmpint (margins, ==, gtk_widget_get_margin_start (cell) + gtk_widget_get_margin_end (cell));
+
+  /* No thumbnail yet (nothing asked it in view). */
+  g_assert_null (osais_gallery_cell_get_paintable (OSAIS_GALLERY_CELL (cell)));
+  gtk_widget_measure (cell, GTK_ORIENTATION_VERTICAL, 300 + margins, &minimum, &natural,
+                      NULL, NULL);
+  g_assert_cmpint (minimum, ==, 300 + margins);
+  g_assert_cmpint (natural, ==, 300 + margins);
+
+  /* A 4:3 thumbnail: still square, the texture cut to cover it. */
+  wide = gdk_memory_texture_new (400, 300, GDK_MEMORY_DEFAULT, pixels, 400 * 4);
+  thumbnail = osais_ui_test_find_descendant (cell, OSAIS_TYPE_GALLERY_THUMBNAIL);
+  osais_gallery_thumbnail_set_texture (OSAIS_GALLERY_THUMBNAIL (thumbnail), wide);
+  g_assert_true (osais_gallery_cell_get_paintable (OSAIS_GALLERY_CELL (cell))
+                 == GDK_PAINTABLE (wide));
+  gtk_widget_measure (cell, GTK_ORIENTATION_VERTICAL, 300 + margins, &minimum, &natural,
+                      NULL, NULL);
+  g_assert_cmpint (minimum, ==, 300 + margins);
+  g_assert_cmpint (natural, ==, 300 + margins);
 
   osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
   g_clear_object (&cell);
@@ -1311,6 +1361,48 @@ count_files (const char *dir)
   return n;
 }
 
+/* An upload's thumbnail is decoded from the bytes the store was given
+ * (osais_thumbnail_loader_prepare(), before the file is even in place): the
+ * tile's request takes that tile-size thumbnail instead of reading the file,
+ * and the disk cache is written from it. */
+static void
+test_thumbnail_prepared_from_bytes (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osais-thumbs-XXXXXX", &error);
+  g_autofree char *original = g_build_filename (dir, "out-1.png", NULL);
+  g_autofree char *cache_dir = g_build_filename (dir, "thumbnails", NULL);
+  g_autofree char *cache_path = NULL;
+  g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 8);
+  g_autoptr(GFile) file = g_file_new_for_path (original);
+  g_autoptr(GBytes) uploaded = osais_test_make_png (1024, 768, 3);
+  g_autoptr(GBytes) other = osais_test_make_png (400, 800, 4);
+  g_autoptr(GdkPixbuf) cached = NULL;
+  LoadResult result = { 0 };
+
+  g_assert_no_error (error);
+  osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
+  cache_path = osais_thumbnail_loader_dup_cache_path (loader, file);
+  osais_thumbnail_loader_prepare (loader, original, uploaded);
+  osais_ui_test_wait_until (loader_idle, loader, "the upload's thumbnail decoded");
+
+  /* The file says otherwise: whatever the request shows came from the
+   * bytes, at tile size, not from the file nor at full size. */
+  g_assert_true (g_file_set_contents (original, g_bytes_get_data (other, NULL),
+                                      g_bytes_get_size (other), NULL));
+  osais_thumbnail_loader_load_async (loader, file, NULL, load_result_cb, &result);
+  osais_ui_test_wait_until (load_done, &result, "the thumbnail");
+  g_assert_no_error (result.error);
+  g_assert_cmpint (gdk_texture_get_width (result.texture), ==, 267);
+  g_assert_cmpint (gdk_texture_get_height (result.texture), ==, 200);
+  osais_ui_test_wait_until (loader_idle, loader, "the thumbnail written");
+  cached = gdk_pixbuf_new_from_file (cache_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (cached), ==, 267);
+  g_clear_object (&result.texture);
+  osais_test_remove_tree (dir);
+}
+
 /* The first load writes a tile-size thumbnail; later loads, even by a new
  * loader, read it and not the original, until the original changes. */
 static void
@@ -1704,8 +1796,9 @@ test_thumbnails_in_view_first (void)
   for (guint i = 0; i < places.away->len; i++)
     g_assert_false (osais_gallery_cell_get_loading (places.away->pdata[i]));
 
-  /* Two pages down: the cells at the top stay bound to their images (GTK
-   * keeps them), out of view; their requests are cancelled. */
+  /* Half a page down: the top row's cells stay bound to their images (GTK
+   * 4.8 keeps only a few rows above the first in view: further down, they
+   * are bound to other images), out of view; their requests are cancelled. */
   {
     g_autoptr(GPtrArray) top = g_ptr_array_copy (places.in_view, NULL, NULL);
     g_autoptr(GPtrArray) top_items = g_ptr_array_new ();
@@ -1714,7 +1807,7 @@ test_thumbnails_in_view_first (void)
       g_ptr_array_add (top_items, osais_gallery_cell_get_item (top->pdata[i]));
     vadjustment = gtk_scrollable_get_vadjustment (
       GTK_SCROLLABLE (osais_gallery_get_grid_view (gw.gallery)));
-    gtk_adjustment_set_value (vadjustment, 2 * gtk_adjustment_get_page_size (vadjustment));
+    gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_page_size (vadjustment) / 2);
     {
       FrameWait wait = { gtk_widget_get_frame_clock (GTK_WIDGET (gw.gallery)), 0 };
 
@@ -1735,7 +1828,7 @@ test_thumbnails_in_view_first (void)
           }
       }
   }
-  g_test_message ("Two pages down: %u cells in view, %u away, of which %u scrolled away "
+  g_test_message ("Half a page down: %u cells in view, %u away, of which %u scrolled away "
                   "still bound", places.in_view->len, places.away->len, scrolled_away->len);
   g_assert_cmpuint (scrolled_away->len, >, 0);
 
@@ -2703,10 +2796,14 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/model-items-freed", test_model_items_freed);
   g_test_add_func ("/Osais/Gallery/failed-job-card", test_failed_job_card);
   g_test_add_func ("/Osais/Gallery/tile-caption", test_tile_caption);
+  g_test_add_func ("/Osais/Gallery/tile-square-before-thumbnail",
+                   test_tile_square_before_thumbnail);
   g_test_add_func ("/Osais/Gallery/empty-state", test_empty_state);
   g_test_add_func ("/Osais/Gallery/thumbnails-off-main-thread",
                    test_thumbnails_off_main_thread);
   g_test_add_func ("/Osais/Gallery/thumbnail-disk-cache", test_thumbnail_disk_cache);
+  g_test_add_func ("/Osais/Gallery/thumbnail-prepared-from-bytes",
+                   test_thumbnail_prepared_from_bytes);
   g_test_add_func ("/Osais/Gallery/thumbnail-cancelled", test_thumbnail_cancelled);
   g_test_add_func ("/Osais/Gallery/thumbnails-in-view-first", test_thumbnails_in_view_first);
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);

@@ -236,6 +236,7 @@ _osais_gallery_update_selection (OsaisGallery *self)
   g_autoptr(GtkBitset) selected = NULL;
   g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *label = NULL;
+  const char *tooltip;
   guint n_selected;
   gboolean starred;
 
@@ -252,11 +253,19 @@ _osais_gallery_update_selection (OsaisGallery *self)
     /* Translators: how many tiles are selected, in the selection mode's bar. */
     label = g_strdup_printf (ngettext ("%u Selected", "%u Selected", n_selected), n_selected);
   gtk_label_set_label (self->selection_label, label);
-  gtk_button_set_icon_name (self->star_selected_button,
-                            starred ? "starred-symbolic" : "non-starred-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->star_selected_button),
-                               starred ? _("Remove the Selected Images from Favourites")
-                                       : _("Add the Selected Images to Favourites"));
+  tooltip = starred ? _("Remove the Selected Images from Favourites")
+                    : _("Add the Selected Images to Favourites");
+  /* Set only when it changes: this runs at each change of the gallery's
+   * items (every upload, every page of the history read), and in GTK 4.8
+   * setting a tooltip asks the X server where the pointer is (two round
+   * trips), and a new icon lays the window out again. */
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->star_selected_button)),
+                 tooltip) != 0)
+    {
+      gtk_button_set_icon_name (self->star_selected_button,
+                                starred ? "starred-symbolic" : "non-starred-symbolic");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->star_selected_button), tooltip);
+    }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->star_selected_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   starred ? _("Unstar") : _("Star"), -1);

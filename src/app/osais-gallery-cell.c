@@ -12,6 +12,7 @@
 
 #include "osais-gallery-cell.h"
 #include "osais-bench-trace.h"
+#include "osais-gallery-thumbnail.h"
 #include "osais-thumbnail-loader.h"
 
 struct _OsaisGalleryCell
@@ -34,7 +35,7 @@ struct _OsaisGalleryCell
 
   /* Template widgets */
   GtkStack         *stack;
-  GtkPicture       *picture;
+  OsaisGalleryThumbnail *thumbnail;
   GtkButton        *star_button;
 
   /* The job card's page, NULL until the cell first shows a card
@@ -180,11 +181,11 @@ thumbnail_loaded_cb (GObject      *object,
   if (texture == NULL)
     {
       g_debug ("No thumbnail: %s", error->message);
-      gtk_picture_set_paintable (self->picture, NULL);
+      osais_gallery_thumbnail_set_texture (self->thumbnail, NULL);
       return;
     }
 
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  osais_gallery_thumbnail_set_texture (self->thumbnail, texture);
   if (self->item != NULL && osais_gallery_item_get_image (self->item) != NULL)
     osais_bench_trace_image_shown (osais_image_get_file (osais_gallery_item_get_image (self->item)));
 }
@@ -278,7 +279,7 @@ update_image_caption (OsaisGalleryCell *self,
    * then the caption. */
   label = g_strdup_printf (_("Image %u of %u — %s"), position + 1,
                            MAX (position + 1, g_list_model_get_n_items (images)), caption);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->thumbnail),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
@@ -329,7 +330,7 @@ show_item (OsaisGalleryCell *self)
 
   if (self->item == NULL)
     {
-      gtk_picture_set_paintable (self->picture, NULL);
+      osais_gallery_thumbnail_set_texture (self->thumbnail, NULL);
       return;
     }
 
@@ -363,13 +364,13 @@ show_item (OsaisGalleryCell *self)
   texture = osais_thumbnail_loader_lookup (loader, osais_image_get_file (image));
   if (texture != NULL)
     {
-      gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+      osais_gallery_thumbnail_set_texture (self->thumbnail, texture);
       osais_bench_trace_image_shown (osais_image_get_file (image));
       return;
     }
 
   /* Asked for once the gallery sees the tile in view. */
-  gtk_picture_set_paintable (self->picture, NULL);
+  osais_gallery_thumbnail_set_texture (self->thumbnail, NULL);
   self->wants_thumbnail = TRUE;
 }
 
@@ -489,7 +490,7 @@ osais_gallery_cell_get_paintable (OsaisGalleryCell *self)
 {
   g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
 
-  return gtk_picture_get_paintable (self->picture);
+  return GDK_PAINTABLE (osais_gallery_thumbnail_get_texture (self->thumbnail));
 }
 
 static void
@@ -586,10 +587,11 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (OSAIS_TYPE_GALLERY_THUMBNAIL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-gallery-cell.ui");
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, stack);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, picture);
+  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, thumbnail);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, star_button);
 
   gtk_widget_class_bind_template_callback (widget_class, query_tooltip_cb);

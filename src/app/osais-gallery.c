@@ -499,16 +499,30 @@ osais_gallery_get_store (OsaisGallery *self)
   return osais_gallery_model_get_store (self->model);
 }
 
+/* On a store thread: an upload's thumbnail decoded while it is committed. */
+static void
+image_stored_cb (const char *path,
+                 GBytes     *data,
+                 gpointer    user_data)
+{
+  osais_thumbnail_loader_prepare (user_data, path, data);
+}
+
 void
 osais_gallery_set_store (OsaisGallery *self,
                          OsaisStore   *store)
 {
+  OsaisStore *old_store;
+
   g_return_if_fail (OSAIS_IS_GALLERY (self));
   g_return_if_fail (store == NULL || OSAIS_IS_STORE (store));
 
-  if (osais_gallery_model_get_store (self->model) == store)
+  old_store = osais_gallery_model_get_store (self->model);
+  if (old_store == store)
     return;
 
+  if (old_store != NULL)
+    osais_store_set_image_func (old_store, NULL, NULL, NULL);
   /* Thumbnails are kept beside the history they show: one data folder per
    * process, so the shared loader follows the store. */
   if (store != NULL)
@@ -517,6 +531,8 @@ osais_gallery_set_store (OsaisGallery *self,
                                                      "thumbnails", NULL);
 
       osais_thumbnail_loader_set_cache_dir (osais_thumbnail_loader_get_default (), cache_dir);
+      osais_store_set_image_func (store, image_stored_cb, osais_thumbnail_loader_get_default (),
+                                  NULL);
     }
 
   osais_bench_trace_event ("store-set");

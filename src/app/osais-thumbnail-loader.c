@@ -17,6 +17,7 @@
 #ifdef __linux__
 #include <sys/resource.h>
 #endif
+#include <string.h>
 #include <unistd.h>
 
 #define DEFAULT_SIZE        200
@@ -30,6 +31,12 @@
 #define N_DECODE_THREADS    2
 #define DECODER_NICE        10
 #define READ_CHUNK          (64 * 1024)
+/* Thumbnails decoded from an upload's bytes, waiting for their tiles to ask
+ * (osais_thumbnail_loader_prepare()): the last ones only, as an upload that
+ * lands out of view is never asked for. */
+#define MAX_PREPARED        32
+/* How long a request waits for a prepare under way before it reads the file. */
+#define PREPARED_WAIT       (G_USEC_PER_SEC / 2)
 
 /* The freedesktop thumbnail cache's keys for what the thumbnail was made
  * from; a thumbnail whose keys differ from the original's is stale. */
@@ -50,7 +57,15 @@ typedef struct
   char    *path;
   char    *cache_path;  /* NULL: no disk cache */
   int      size;
+  GBytes  *bytes;       /* a prepare: the file's contents, not read from it */
 } Request;
+
+/* A thumbnail decoded, or being decoded, from an upload's bytes. */
+typedef struct
+{
+  GdkPixbuf *pixbuf;    /* NULL while decoding, or if the bytes were no image */
+  gboolean   done;
+} Prepared;
 
 /* A decoded thumbnail in the layout the cairo renderer draws from
  * (GDK_MEMORY_DEFAULT): made on the worker, so that drawing a tile copies
@@ -76,6 +91,13 @@ struct _OsaisThumbnailLoader
   int          n_pending; /* atomic: pushed and not yet run to the end */
   GQueue       lru;       /* Entry, most recently used first */
   GHashTable  *entries;   /* path → GList link in lru */
+
+  /* Shared with the workers and the threads that prepare, under
+   * prepared_mutex. */
+  GMutex       prepared_mutex;
+  GCond        prepared_cond;
+  GHashTable  *prepared;       /* path → Prepared */
+  GQueue       prepared_order; /* paths (the table's keys), oldest first */
 };
 
 G_DEFINE_FINAL_TYPE (OsaisThumbnailLoader, osais_thumbnail_loader, G_TYPE_OBJECT)
@@ -95,7 +117,15 @@ request_free (Request *request)
 {
   g_free (request->path);
   g_free (request->cache_path);
+  g_clear_pointer (&request->bytes, g_bytes_unref);
   g_free (request);
+}
+
+static void
+prepared_free (Prepared *prepared)
+{
+  g_clear_object (&prepared->pixbuf);
+  g_free (prepared);
 }
 
 static void
@@ -242,6 +272,70 @@ write_cached (const char        *cache_path,
     g_debug ("Could not write the thumbnail %s: %s", cache_path, error->message);
 }
 
+static GdkPixbufLoader *
+scaling_loader_new (int size)
+{
+  GdkPixbufLoader *loader = gdk_pixbuf_loader_new ();
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb),
+                    GINT_TO_POINTER (size));
+
+  return loader;
+}
+
+/* An upload's thumbnail, from the bytes the store was given. */
+static GdkPixbuf *
+decode_bytes (GBytes *bytes,
+              int     size)
+{
+  g_autoptr(GdkPixbufLoader) loader = scaling_loader_new (size);
+  gboolean written;
+  gboolean closed;
+  GdkPixbuf *pixbuf;
+
+  written = gdk_pixbuf_loader_write_bytes (loader, bytes, NULL);
+  /* Closed in every case: a loader left open warns when finalized. */
+  closed = gdk_pixbuf_loader_close (loader, NULL);
+  pixbuf = written && closed ? gdk_pixbuf_loader_get_pixbuf (loader) : NULL;
+
+  return pixbuf != NULL ? g_object_ref (pixbuf) : NULL;
+}
+
+/* What a prepare decoded for @path, waiting for it if it is being decoded
+ * (its worker took it before this request: the pool is first come first
+ * served, and a prepare comes before the tile can ask). NULL if there is
+ * none, or the bytes were no image: the file is read then. */
+static GdkPixbuf *
+take_prepared (OsaisThumbnailLoader *self,
+               const char           *path)
+{
+  /* Bounded all the same: the same image stored again while its older
+   * tile's request is being taken could leave both workers waiting for
+   * prepares that neither runs. */
+  gint64 deadline = g_get_monotonic_time () + PREPARED_WAIT;
+  GdkPixbuf *pixbuf = NULL;
+  Prepared *prepared;
+
+  g_mutex_lock (&self->prepared_mutex);
+  while ((prepared = g_hash_table_lookup (self->prepared, path)) != NULL && !prepared->done)
+    if (!g_cond_wait_until (&self->prepared_cond, &self->prepared_mutex, deadline))
+      {
+        prepared = NULL;
+        break;
+      }
+  if (prepared != NULL)
+    {
+      GList *link = g_queue_find_custom (&self->prepared_order, path, (GCompareFunc) strcmp);
+
+      pixbuf = g_steal_pointer (&prepared->pixbuf);
+      g_queue_delete_link (&self->prepared_order, link);
+      g_hash_table_remove (self->prepared, path);
+    }
+  g_mutex_unlock (&self->prepared_mutex);
+
+  return pixbuf;
+}
+
 /* One open and one parse of the original: read in chunks into a pixbuf
  * loader that scales as it decodes. The fd's fstat says what was decoded. */
 static GdkPixbuf *
@@ -272,9 +366,7 @@ decode_original (const char    *path,
     }
 
   /* Made only now: a loader must be closed before it goes. */
-  loader = gdk_pixbuf_loader_new ();
-  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb),
-                    GINT_TO_POINTER (size));
+  loader = scaling_loader_new (size);
   buffer = g_malloc (READ_CHUNK);
   for (;;)
     {
@@ -378,7 +470,33 @@ run_request (GTask *task)
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  if (request->cache_path != NULL && g_stat (request->path, &st) == 0)
+  if (request->bytes != NULL)
+    {
+      OsaisThumbnailLoader *self = g_task_get_source_object (task);
+      Prepared *prepared;
+
+      pixbuf = decode_bytes (request->bytes, request->size);
+      g_mutex_lock (&self->prepared_mutex);
+      /* Gone if more uploads came meanwhile than are kept. */
+      prepared = g_hash_table_lookup (self->prepared, request->path);
+      if (prepared != NULL && !prepared->done)
+        {
+          prepared->pixbuf = g_steal_pointer (&pixbuf);
+          prepared->done = TRUE;
+        }
+      g_cond_broadcast (&self->prepared_cond);
+      g_mutex_unlock (&self->prepared_mutex);
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  /* An upload's, decoded from its bytes while the store committed it: the
+   * tile's texture without reading the file; the disk cache is written
+   * from it below. */
+  pixbuf = take_prepared (g_task_get_source_object (task), request->path);
+  if (pixbuf != NULL)
+    decoded = g_stat (request->path, &st) == 0;
+  else if (request->cache_path != NULL && g_stat (request->path, &st) == 0)
     pixbuf = read_cached (request->cache_path, &st);
 
   if (pixbuf == NULL)
@@ -435,6 +553,10 @@ osais_thumbnail_loader_finalize (GObject *object)
   g_thread_pool_free (self->pool, TRUE, TRUE);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_queue_clear_full (&self->lru, (GDestroyNotify)entry_free);
+  g_queue_clear (&self->prepared_order);
+  g_clear_pointer (&self->prepared, g_hash_table_unref);
+  g_mutex_clear (&self->prepared_mutex);
+  g_cond_clear (&self->prepared_cond);
   g_free (self->cache_dir);
 
   G_OBJECT_CLASS (osais_thumbnail_loader_parent_class)->finalize (object);
@@ -522,6 +644,10 @@ osais_thumbnail_loader_init (OsaisThumbnailLoader *self)
   self->size = DEFAULT_SIZE;
   self->max_entries = DEFAULT_MAX_ENTRIES;
   self->entries = g_hash_table_new (g_str_hash, g_str_equal);
+  self->prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) prepared_free);
+  g_mutex_init (&self->prepared_mutex);
+  g_cond_init (&self->prepared_cond);
   /* Exclusive: its threads are ours alone, so lowering their priority
    * touches no other pool's work. Cannot fail when exclusive is TRUE with a
    * bounded number of threads, other than by aborting. */
@@ -670,6 +796,52 @@ osais_thumbnail_loader_load_async (OsaisThumbnailLoader *self,
   /* The pool owns this reference until the worker returns. */
   g_atomic_int_inc (&self->n_pending);
   g_thread_pool_push (self->pool, g_steal_pointer (&task), NULL);
+}
+
+void
+osais_thumbnail_loader_prepare (OsaisThumbnailLoader *self,
+                                const char           *path,
+                                GBytes               *bytes)
+{
+  g_autoptr(GTask) task = NULL;
+  Request *request;
+  char *key;
+
+  g_return_if_fail (OSAIS_IS_THUMBNAIL_LOADER (self));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (bytes != NULL);
+
+  g_mutex_lock (&self->prepared_mutex);
+  if (g_hash_table_contains (self->prepared, path))
+    {
+      /* The same image stored again (the store keeps it once). */
+      g_mutex_unlock (&self->prepared_mutex);
+      return;
+    }
+  key = g_strdup (path);
+  g_hash_table_insert (self->prepared, key, g_new0 (Prepared, 1));
+  g_queue_push_tail (&self->prepared_order, key);
+  while (self->prepared_order.length > MAX_PREPARED)
+    /* A request waiting for it reads the file instead. */
+    g_hash_table_remove (self->prepared, g_queue_pop_head (&self->prepared_order));
+  g_cond_broadcast (&self->prepared_cond);
+  g_mutex_unlock (&self->prepared_mutex);
+
+  /* No callback: what it decodes waits in the table for the tile. */
+  task = g_task_new (self, NULL, NULL, NULL);
+  g_task_set_source_tag (task, osais_thumbnail_loader_prepare);
+  g_task_set_name (task, "[osais-thumbnail-loader] prepare");
+  request = g_new0 (Request, 1);
+  request->path = g_strdup (path);
+  request->size = self->size;
+  request->bytes = g_bytes_ref (bytes);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  g_atomic_int_inc (&self->n_pending);
+  /* Before the requests of tiles scrolled into view meanwhile: the upload
+   * is what the user waits for. */
+  g_thread_pool_push (self->pool, g_object_ref (task), NULL);
+  g_thread_pool_move_to_front (self->pool, task);
 }
 
 GdkTexture *

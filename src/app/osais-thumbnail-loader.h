@@ -54,6 +54,15 @@ void                  osais_thumbnail_loader_load_async     (OsaisThumbnailLoade
                                                              GCancellable          *cancellable,
                                                              GAsyncReadyCallback    callback,
                                                              gpointer               user_data);
+/* Decodes @path's thumbnail from @bytes, its contents, before the first
+ * request for it, ahead of the requests queued: an upload's, while the store
+ * commits it (OsaisStoreImageFunc). The request for @path then takes that
+ * thumbnail instead of reading the file (waiting for it if it is being
+ * decoded), and writes it to the disk cache. The last 32 are kept.
+ * Thread-safe. */
+void                  osais_thumbnail_loader_prepare        (OsaisThumbnailLoader  *self,
+                                                             const char            *path,
+                                                             GBytes                *bytes);
 GdkTexture           *osais_thumbnail_loader_load_finish    (OsaisThumbnailLoader  *self,
                                                              GAsyncResult          *result,
                                                              GError               **error);

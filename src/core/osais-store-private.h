@@ -254,6 +254,9 @@ struct _OsaisStore
   guint         last_request_id;
   guint         early_grace;
   gboolean      closing;
+  OsaisStoreImageFunc image_func;
+  gpointer      image_func_data;
+  GDestroyNotify image_func_destroy;
 
   guint64       n_commits;
 

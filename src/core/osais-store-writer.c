@@ -809,6 +809,16 @@ osais_store_prepare_image (gpointer data,
       if (!osais_store_ensure_directory (dir, &error) ||
           (op->tmp_path = osais_store_write_temp_file (dir, name, op->data, &error)) == NULL)
         op->error = error;
+      else if (known)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+
+          /* Under the mutex, so that the function is not unset meanwhile. */
+          g_mutex_lock (&self->mutex);
+          if (self->image_func != NULL)
+            self->image_func (path, op->data, self->image_func_data);
+          g_mutex_unlock (&self->mutex);
+        }
     }
 
   osais_store_submit (self, op);

@@ -115,6 +115,8 @@ osais_store_finalize (GObject *object)
   g_clear_pointer (&self->queue, g_ptr_array_unref);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
+  if (self->image_func_destroy != NULL)
+    self->image_func_destroy (self->image_func_data);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_cond_clear (&self->loaded_cond);
@@ -561,6 +563,29 @@ osais_store_get_early_grace (OsaisStore *self)
   g_mutex_unlock (&self->mutex);
 
   return early_grace;
+}
+
+void
+osais_store_set_image_func (OsaisStore          *self,
+                            OsaisStoreImageFunc  func,
+                            gpointer             user_data,
+                            GDestroyNotify       destroy)
+{
+  GDestroyNotify old_destroy;
+  gpointer old_data;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+
+  g_mutex_lock (&self->mutex);
+  old_destroy = self->image_func_destroy;
+  old_data = self->image_func_data;
+  self->image_func = func;
+  self->image_func_data = user_data;
+  self->image_func_destroy = destroy;
+  g_mutex_unlock (&self->mutex);
+
+  if (old_destroy != NULL)
+    old_destroy (old_data);
 }
 
 void

@@ -123,6 +123,20 @@ OsaisImage *osais_store_add_image_finish     (OsaisStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+/* Called on a store thread with an uploaded image's bytes and the path its
+ * file will have, as soon as the store has written them under a temporary
+ * name, before the image is committed and announced: for work that can
+ * start early (the app decodes the image's thumbnail meanwhile). Not called
+ * for early callbacks. @func must be quick and thread-safe; NULL unsets it.
+ * Thread-safe. */
+typedef void (*OsaisStoreImageFunc) (const char *path,
+                                     GBytes     *data,
+                                     gpointer    user_data);
+void        osais_store_set_image_func       (OsaisStore          *self,
+                                              OsaisStoreImageFunc  func,
+                                              gpointer             user_data,
+                                              GDestroyNotify       destroy);
+
 /* Seconds an early callback is kept after every request that could have
  * brought its uid has ended (property early-grace, default 600). A store
  * opened again keeps what was left of each grace. Thread-safe. */
