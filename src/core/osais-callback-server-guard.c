@@ -12,14 +12,22 @@
  * memory, and uploads mapped from their temporary file once whole), and
  * streaming uploads to a temporary file.
  *
- * Every answer closes its connection ("Connection: close"): OSAIS sends a
- * handful of callbacks per image, so one TCP handshake per callback costs
- * nothing a user feels, while keeping connections alive would need
- * libsoup's private behaviour (when it keeps one, which connection a
- * message is on) and libsoup 3.2 leaks a kept-alive connection whose client
- * goes between requests. So a connection carries one request, and its life
- * is: the head (header timeout), the body (body timeout and minimum rate),
- * our work (no client timeout), the answer (body timeout).
+ * Connections are kept alive, through public API: libsoup keeps one only
+ * for a server with a listener of its own (ours has none: the guard
+ * accepts, so that it counts and caps connections before libsoup makes any
+ * object for them), so once an answer is written ("wrote-body", where
+ * libsoup documents that a connection may be stolen) the guard takes the
+ * connection back with soup_server_message_steal_connection() and gives it
+ * to libsoup again with soup_server_accept_iostream(), as a new connection
+ * in its head phase. A new connection per callback cost each callback a TCP
+ * handshake and teardown, and the client (OSAIS's express, or a load
+ * generator) as much again. An error answer, a client that says "close",
+ * a stopping server and the KEEPALIVE_MAX_REQUESTS-th request close the
+ * connection after the answer. So a connection's life is, for each of its
+ * requests: the head (header timeout: also how long an idle kept-alive
+ * connection is kept, and the first evicted at the cap), the body (body
+ * timeout and minimum rate), our work (no client timeout), the answer
+ * (body timeout).
  */
 
 #define G_LOG_DOMAIN "OsaisCallbackServer"
@@ -49,6 +57,12 @@
 /* Descriptors kept for everything but connections (the store, its files,
  * the app's own) when the default cap follows the limit on descriptors. */
 #define RESERVED_DESCRIPTORS 256
+/* Requests on one kept-alive connection before its answer closes it (as
+ * nginx's keepalive_requests): bytes libsoup read ahead of an answer (a
+ * pipelining client) stay in the stream it read them from, which the next
+ * request's stream then wraps (see keep_alive()), so this bounds that
+ * nesting too. */
+#define KEEPALIVE_MAX_REQUESTS 1000
 
 typedef enum
 {
@@ -68,9 +82,11 @@ struct _Connection
   guint              serial;
   GSocket           *socket;
   GSocketAddress    *remote;         /* asked once, when admitted */
+  GSocketAddress    *local;          /* asked once, when served */
   GObject           *connection;     /* weakly referenced */
   char              *key;            /* the remote address, "host:port" */
   SoupServerMessage *msg;            /* the request being served, unowned */
+  guint              n_requests;     /* requests begun on it */
 
   /* Shared with the accept loop, under guard_mutex. */
   GList              all_link;
@@ -382,6 +398,7 @@ connection_free (Connection *conn)
   connection_set_deadline (conn, NULL, 0);
   g_object_unref (conn->socket);
   g_object_unref (conn->remote);
+  g_clear_object (&conn->local);
   g_free (conn->key);
   g_free (conn);
 }
@@ -588,14 +605,30 @@ osais_callback_server_guard_release (Connection *conn)
   connection_free (conn);
 }
 
+/* Gives @conn to libsoup, reading @stream: its socket's connection, or
+ * the stream libsoup read its last request from. */
+static void
+connection_give (Connection *conn,
+                 GIOStream  *stream)
+{
+  g_autoptr(GError) error = NULL;
+
+  conn->accepted = g_get_monotonic_time ();
+  connection_set_phase (conn, PHASE_HEAD);
+  if (!soup_server_accept_iostream (conn->worker->server, stream, conn->local, conn->remote,
+                                    &error))
+    {
+      g_debug ("Could not serve a connection: %s", error->message);
+      g_io_stream_close (stream, NULL, NULL);
+    }
+}
+
 void
 osais_callback_server_guard_serve (Connection *conn)
 {
   Worker *worker = conn->worker;
   OsaisCallbackServer *self = worker->owner;
   g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GError) error = NULL;
   Connection *stale;
   gboolean evicted;
 
@@ -603,8 +636,8 @@ osais_callback_server_guard_serve (Connection *conn)
   evicted = conn->evicted;
   g_mutex_unlock (&self->guard_mutex);
 
-  local = g_socket_get_local_address (conn->socket, NULL);
-  if (local == NULL || evicted || worker->quitting)
+  conn->local = g_socket_get_local_address (conn->socket, NULL);
+  if (conn->local == NULL || evicted || worker->quitting)
     {
       g_debug ("Connection %u closed before it was served", conn->serial);
       osais_callback_server_guard_release (conn);
@@ -631,14 +664,7 @@ osais_callback_server_guard_serve (Connection *conn)
   conn->connection = G_OBJECT (connection);
   g_hash_table_insert (worker->connections, conn->key, conn);
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
-  connection_set_phase (conn, PHASE_HEAD);
-
-  if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local,
-                                    conn->remote, &error))
-    {
-      g_debug ("Could not serve a connection: %s", error->message);
-      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-    }
+  connection_give (conn, G_IO_STREAM (connection));
 }
 
 gboolean
@@ -650,14 +676,39 @@ osais_callback_server_guard_is_open (Worker            *worker,
   return conn != NULL && conn->phase != PHASE_LINGER;
 }
 
+/* Whether neither side of @msg's exchange said to close (RFC 9112 9.3):
+ * HTTP/1.1 keeps connections unless told otherwise. HTTP/1.0 would need
+ * "Connection: keep-alive" in the answer, which libsoup does not write:
+ * closed. An answer framed by the connection's end ends it. */
+static gboolean
+wants_keep_alive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+  if (soup_message_headers_get_encoding (response) == SOUP_ENCODING_EOF ||
+      soup_message_headers_header_contains (response, "Connection", "close") ||
+      soup_message_headers_header_contains (request, "Connection", "close"))
+    return FALSE;
+  return soup_server_message_get_http_version (msg) == SOUP_HTTP_1_1;
+}
+
 void
 osais_callback_server_guard_answering (Worker            *worker,
                                        SoupServerMessage *msg)
 {
   Connection *conn = lookup_connection (worker, msg);
 
-  if (conn != NULL && conn->phase != PHASE_LINGER)
-    connection_set_phase (conn, PHASE_ANSWER);
+  if (conn == NULL || conn->phase == PHASE_LINGER)
+    return;
+  connection_set_phase (conn, PHASE_ANSWER);
+  /* Said in the answer's head, so that the client opens a new connection
+   * for its next request rather than have it refused (see keep_alive()). */
+  if (SOUP_STATUS_IS_CLIENT_ERROR (soup_server_message_get_status (msg)) ||
+      SOUP_STATUS_IS_SERVER_ERROR (soup_server_message_get_status (msg)) ||
+      conn->n_requests >= KEEPALIVE_MAX_REQUESTS || worker->quitting || !wants_keep_alive (msg))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Connection", "close");
 }
 
 /* Lingering close */
@@ -1038,6 +1089,54 @@ message_finished_cb (SoupServerMessage *msg,
     conn->msg = NULL;
 }
 
+/* The answer to @msg is written: the connection serves its next request
+ * as a new one of libsoup's, unless the answer or the client said close
+ * (libsoup then closes it, having no listener). */
+static void
+message_wrote_body_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  Worker *worker = user_data;
+  Connection *conn = lookup_connection (worker, msg);
+  g_autoptr(GIOStream) stolen = NULL;
+  GInputStream *input;
+  GIOStream *next;
+  gboolean evicted;
+
+  /* Only after an answer of ours that went well: libsoup answers a
+   * request it could not parse itself, and what follows it is not to be
+   * trusted. */
+  if (conn == NULL || conn->msg != msg || conn->phase != PHASE_ANSWER || worker->quitting ||
+      !SOUP_STATUS_IS_SUCCESSFUL (soup_server_message_get_status (msg)) ||
+      !wants_keep_alive (msg))
+    return;
+  g_mutex_lock (&worker->owner->guard_mutex);
+  evicted = conn->evicted;
+  g_mutex_unlock (&worker->owner->guard_mutex);
+  if (evicted)
+    return;
+
+  stolen = soup_server_message_steal_connection (msg);
+  conn->msg = NULL;
+  if (stolen == NULL)
+    return;
+
+  /* The stolen stream is libsoup's wrapper of our connection, holding what
+   * libsoup read ahead of this request's end. Nothing: the connection
+   * itself serves the next request (dropping the wrapper leaves it open:
+   * libsoup made it not to close what it wraps). Something, or perhaps
+   * (a client quick to send its next request, or one that pipelines): the
+   * wrapper, so that nothing read is lost; KEEPALIVE_MAX_REQUESTS bounds
+   * how deep such wrappers nest. */
+  input = g_io_stream_get_input_stream (stolen);
+  if (G_IS_POLLABLE_INPUT_STREAM (input) &&
+      !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input)))
+    next = G_IO_STREAM (conn->connection);
+  else
+    next = stolen;
+  connection_give (conn, next);
+}
+
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -1058,14 +1157,12 @@ request_started_cb (SoupServer        *server,
     {
       state->serial = conn->serial;
       conn->msg = msg;
+      conn->n_requests++;
     }
-
-  /* One request per connection (see the top of this file). */
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Connection", "close");
 
   g_signal_connect (msg, "got-headers", G_CALLBACK (message_got_headers_cb), worker);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (message_got_chunk_cb), worker);
+  g_signal_connect (msg, "wrote-body", G_CALLBACK (message_wrote_body_cb), worker);
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), worker);
 }
 
