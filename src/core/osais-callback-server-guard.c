@@ -39,6 +39,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
@@ -676,6 +678,15 @@ osais_callback_server_guard_is_open (Worker            *worker,
   return conn != NULL && conn->phase != PHASE_LINGER;
 }
 
+static void
+connection_cork (Connection *conn,
+                 gboolean    cork)
+{
+#ifdef TCP_CORK
+  g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_CORK, cork, NULL);
+#endif
+}
+
 /* Whether neither side of @msg's exchange said to close (RFC 9112 9.3):
  * HTTP/1.1 keeps connections unless told otherwise. HTTP/1.0 would need
  * "Connection: keep-alive" in the answer, which libsoup does not write:
@@ -702,6 +713,10 @@ osais_callback_server_guard_answering (Worker            *worker,
   if (conn == NULL || conn->phase == PHASE_LINGER)
     return;
   connection_set_phase (conn, PHASE_ANSWER);
+  /* libsoup writes an answer's head and body in two writes: corked until
+   * the body is written (message_wrote_body_cb()), they leave as one
+   * segment, which wakes the client once. */
+  connection_cork (conn, TRUE);
   /* Said in the answer's head, so that the client opens a new connection
    * for its next request rather than have it refused (see keep_alive()). */
   if (SOUP_STATUS_IS_CLIENT_ERROR (soup_server_message_get_status (msg)) ||
@@ -1103,6 +1118,8 @@ message_wrote_body_cb (SoupServerMessage *msg,
   GIOStream *next;
   gboolean evicted;
 
+  if (conn != NULL)
+    connection_cork (conn, FALSE);
   /* Only after an answer of ours that went well: libsoup answers a
    * request it could not parse itself, and what follows it is not to be
    * trusted. */
