@@ -2488,6 +2488,43 @@ test_keep_alive (Fixture       *fx,
   wait_for_connections (fx, 0);
 }
 
+/* At the cap, a kept-alive connection waiting for its next request is
+ * given up for a newcomer, as a connection that never sent a head is. */
+static void
+test_keep_alive_evicted_at_cap (Fixture       *fx,
+                                gconstpointer  data)
+{
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GSocketConnection) idle = raw_connect (fx);
+  g_autoptr(GSocketConnection) other = NULL;
+  g_autoptr(GSocketConnection) over = NULL;
+  g_autofree char *notify = notify_request ("1", "", "HTTP/1.1");
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *reply_over = NULL;
+  g_autofree char *evicted = NULL;
+  gboolean closed;
+
+  g_assert_true (raw_send (idle, notify, strlen (notify)));
+  r = raw_read_one (idle);
+  g_assert_cmpstr (r->status_line, ==, "HTTP/1.1 200 OK");
+  other = raw_connect (fx);
+  wait_for_connections (fx, 2);
+
+  /* The cap is 2: the newcomer is served, the idle one closed. */
+  over = raw_connect (fx);
+  g_assert_true (raw_send (over, req, strlen (req)));
+  reply_over = raw_read_all (over, &closed);
+  g_assert_true (g_str_has_prefix (reply_over, "HTTP/1.1 404"));
+  evicted = raw_read_all (idle, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (evicted, ==, "");
+  /* The other, connected later, kept its place. */
+  g_assert_true (raw_send (other, req, strlen (req)));
+  g_clear_pointer (&reply_over, g_free);
+  reply_over = raw_read_all (other, &closed);
+  g_assert_true (g_str_has_prefix (reply_over, "HTTP/1.1 404"));
+}
+
 /* A kept-alive connection waiting for its next request is held to the
  * header timeout, and gives its place back when cut. */
 static void
@@ -3346,6 +3383,8 @@ main (int   argc,
   ADD ("descriptor-exhaustion", test_descriptor_exhaustion);
   g_test_add ("/Osais/CallbackServer/connection-cap", Fixture, NULL,
               setup_capped, test_connection_cap, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/keep-alive-evicted-at-cap", Fixture, NULL,
+              setup_capped, test_keep_alive_evicted_at_cap, teardown);
   g_test_add ("/Osais/CallbackServer/client-gone-early", Fixture, NULL,
               setup_capped, test_client_gone_early, teardown);
   g_test_add ("/Osais/CallbackServer/workers/threads", Fixture, NULL,
