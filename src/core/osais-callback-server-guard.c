@@ -60,10 +60,12 @@
  * the app's own) when the default cap follows the limit on descriptors. */
 #define RESERVED_DESCRIPTORS 256
 /* A streamed route's body declared up to this size is read into memory,
- * counted whole in the body budget from its head on, as other bodies are:
- * the usual image (about 540 KB) then costs no temporary file (an inode to
- * allocate and free, and a copy into the page cache: a fifth of an
- * upload's CPU). Larger ones, or undeclared ones, stream to a file. */
+ * counted in the body budget as it comes (so that slow uploads, which the
+ * body timeout bounds to 60 s at the minimum rate, cannot hold the budget
+ * by declaring what they never send): the usual image (about 540 KB) then
+ * costs no temporary file (an inode to allocate and free, and a copy into
+ * the page cache: a sixth of an upload's CPU). Larger ones, or undeclared
+ * ones, stream to a file. */
 #define IN_MEMORY_MAX_BODY (2 * 1024 * 1024)
 /* Requests on one kept-alive connection before its answer closes it (as
  * nginx's keepalive_requests): bytes libsoup read ahead of an answer (a
@@ -129,6 +131,7 @@ typedef struct
   guint64              reserved;     /* counted in the body budget */
   int                  fd;           /* a streamed body's temporary file, or -1 */
   guint8              *buffer;       /* or its declared length in memory, or NULL */
+  gsize                buffer_size;
   GBytes              *mapped;       /* that file, once the body is all there */
 } MessageState;
 
@@ -934,11 +937,9 @@ message_got_headers_cb (SoupServerMessage *msg,
       /* Content-Length frames the body: libsoup reads no more than that. */
       if (declared > 0 && declared <= IN_MEMORY_MAX_BODY)
         {
-          if (!reserve_body_bytes (state, declared))
-            reject_and_close (worker, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
-                              "Too many request bodies in flight");
-          else
-            state->buffer = g_malloc (declared);
+          /* Address space only: its pages are used as the body comes. */
+          state->buffer = g_malloc (declared);
+          state->buffer_size = declared;
           return;
         }
       /* The body goes to disk as it comes and counts in the budget only
@@ -1007,10 +1008,16 @@ message_got_chunk_cb (SoupServerMessage *msg,
   if (state->buffer != NULL)
     {
       /* Never past the buffer, whatever libsoup's framing does. */
-      if (state->received > state->reserved)
+      if (state->received > state->buffer_size)
         {
           reject_and_close (worker, msg, SOUP_STATUS_BAD_REQUEST,
                             "More body than its Content-Length");
+          return;
+        }
+      if (!reserve_body_bytes (state, size))
+        {
+          reject_and_close (worker, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                            "Too many request bodies in flight");
           return;
         }
       memcpy (state->buffer + state->received - size, g_bytes_get_data (chunk, NULL), size);
