@@ -427,6 +427,120 @@ raw_read_response (GSocketConnection *connection)
     }
 }
 
+/* One response read off a raw connection. */
+typedef struct
+{
+  char       *status_line;
+  GPtrArray  *names;      /* lower case, in order */
+  GHashTable *headers;    /* lower-case name → value */
+  char       *body;
+} RawResponse;
+
+static void
+raw_response_free (RawResponse *r)
+{
+  g_free (r->status_line);
+  g_ptr_array_unref (r->names);
+  g_hash_table_unref (r->headers);
+  g_free (r->body);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawResponse, raw_response_free)
+
+/* Parses the response at the start of @data; NULL while it is incomplete. */
+static RawResponse *
+raw_response_parse (const char *data,
+                    gsize       length,
+                    gsize      *consumed)
+{
+  const char *end = g_strstr_len (data, length, "\r\n\r\n");
+  g_autofree char *head = NULL;
+  g_auto(GStrv) lines = NULL;
+  RawResponse *r;
+  const char *content_length;
+  gsize head_length;
+  guint64 body_length;
+
+  if (end == NULL)
+    return NULL;
+  head_length = end + 4 - data;
+  head = g_strndup (data, end - data);
+  lines = g_strsplit (head, "\r\n", -1);
+
+  r = g_new0 (RawResponse, 1);
+  r->status_line = g_strdup (lines[0]);
+  r->names = g_ptr_array_new_with_free_func (g_free);
+  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+      char *name;
+
+      g_assert_nonnull (colon);
+      name = g_ascii_strdown (lines[i], colon - lines[i]);
+      /* No header is written twice. */
+      g_assert_false (g_hash_table_contains (r->headers, name));
+      g_ptr_array_add (r->names, g_strdup (name));
+      g_hash_table_insert (r->headers, name, g_strstrip (g_strdup (colon + 1)));
+    }
+
+  content_length = g_hash_table_lookup (r->headers, "content-length");
+  g_assert_nonnull (content_length);
+  body_length = g_ascii_strtoull (content_length, NULL, 10);
+  if (head_length + body_length > length)
+    {
+      raw_response_free (r);
+      return NULL;
+    }
+  r->body = g_strndup (data + head_length, body_length);
+  *consumed = head_length + body_length;
+  return r;
+}
+
+/* Reads exactly @n responses, framed by Content-Length, leaving the
+ * connection open; fails if the server closes it or sends more. */
+static GPtrArray *
+raw_read_responses (GSocketConnection *connection,
+                    guint              n)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  GPtrArray *responses = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_response_free);
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  while (responses->len < n)
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[4096];
+      RawResponse *r;
+      gsize consumed = 0;
+      gssize received;
+
+      while (responses->len < n && (r = raw_response_parse (s->str, s->len, &consumed)) != NULL)
+        {
+          g_ptr_array_add (responses, r);
+          g_string_erase (s, 0, consumed);
+        }
+      if (responses->len == n)
+        break;
+
+      received = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (received, >, 0);
+      g_string_append_len (s, buffer, received);
+    }
+  g_assert_cmpstr (s->str, ==, "");
+  return responses;
+}
+
+static RawResponse *
+raw_read_one (GSocketConnection *connection)
+{
+  g_autoptr(GPtrArray) responses = raw_read_responses (connection, 1);
+
+  return g_ptr_array_steal_index (responses, 0);
+}
+
 /* A PNG header (signature and IHDR) declaring the given size, plus padding. */
 static GBytes *
 png_bytes (guint32 width,
@@ -1305,72 +1419,6 @@ test_header_timeout (Fixture       *fx,
   wait_for_connections (fx, 0);
 }
 
-/* Every answer closes its connection at once, whoever gives it. */
-static void
-assert_answer_closes (Fixture    *fx,
-                      const char *req,
-                      const char *status_line)
-{
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  g_autofree char *reply = NULL;
-  gboolean closed;
-
-  g_assert_true (raw_send (c, req, strlen (req)));
-  reply = raw_read_all (c, &closed);
-  g_assert_true (g_str_has_prefix (reply, status_line));
-  g_assert_nonnull (strstr (reply, "Connection: close\r\n"));
-  g_assert_true (closed);
-}
-
-static void
-test_answer_closes (Fixture       *fx,
-                    gconstpointer  data)
-{
-  const char *body = "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}";
-  g_autofree char *notify = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                             "Content-Type: application/json\r\n"
-                                             "Content-Length: %zu\r\n\r\n%s",
-                                             strlen (body), body);
-
-  assert_answer_closes (fx, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "HTTP/1.1 404");
-  assert_answer_closes (fx, notify, "HTTP/1.1 200");
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
-}
-
-/* A second request on the same connection, pipelined or after the
- * answer, is never served: the answer to the first closes it. */
-static void
-test_one_request_per_connection (Fixture       *fx,
-                                 gconstpointer  data)
-{
-  g_autoptr(GSocketConnection) c = raw_connect (fx);
-  const char *body1 = "{\"uid\":\"1001\",\"stage\":\"1\",\"token\":\"tok\"}";
-  const char *body2 = "{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"}";
-  g_autofree char *req1 = NULL;
-  g_autofree char *req2 = NULL;
-  g_autofree char *both = NULL;
-  g_autofree char *reply = NULL;
-  gboolean closed;
-
-  req1 = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                          strlen (body1), body1);
-  req2 = g_strdup_printf ("POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                          strlen (body2), body2);
-  both = g_strconcat (req1, req2, NULL);
-
-  /* Both in one write: one whole answer, then the end of the stream. */
-  g_assert_true (raw_send (c, both, strlen (both)));
-  reply = raw_read_all (c, &closed);
-  g_assert_true (closed);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
-  g_assert_true (g_str_has_suffix (reply, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}"));
-  g_assert_null (strstr (reply + 1, "HTTP/1.1"));
-  /* The second was never applied. */
-  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_RECEIVED);
-}
-
 /* The cap counts connections, not requests: a newcomer beyond it takes the
  * place of the connection whose head has waited longest; connections past
  * their head keep theirs. */
@@ -1447,7 +1495,7 @@ test_evict_slowest_body (Fixture       *fx,
   g_autoptr(GSocketConnection) newcomer = NULL;
   g_autofree char *reply_newcomer = NULL;
   g_autofree char *reply_slow = NULL;
-  g_autofree char *reply_fast = NULL;
+  g_autoptr(RawResponse) reply_fast = NULL;
   gboolean closed;
 
   while (body->len < 999)
@@ -1482,9 +1530,11 @@ test_evict_slowest_body (Fixture       *fx,
   g_assert_cmpstr (reply_slow, ==, "");
   /* …and the fast one, older, finishes and is acknowledged. */
   g_assert_true (raw_send (fast, body->str + 900, body->len - 900));
-  reply_fast = raw_read_all (fast, &closed);
-  g_assert_true (g_str_has_prefix (reply_fast, "HTTP/1.1 200"));
+  reply_fast = raw_read_one (fast);
+  g_assert_cmpstr (reply_fast->status_line, ==, "HTTP/1.1 200 OK");
   g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+  /* Kept alive: its place comes back when its client goes. */
+  g_io_stream_close (G_IO_STREAM (fast), NULL, NULL);
   wait_for_connections (fx, 0);
 }
 
@@ -1769,8 +1819,7 @@ test_body_fast_enough (Fixture       *fx,
   g_autoptr(GSocketConnection) c = NULL;
   g_autoptr(GString) body = g_string_new ("{\"uid\":\"1001\",\"stage\":\"2\",\"token\":\"tok\"");
   g_autofree char *head = NULL;
-  g_autofree char *reply = NULL;
-  gboolean closed;
+  g_autoptr(RawResponse) reply = NULL;
   gsize sent = 0;
 
   restart_with_short_grace (fx);
@@ -1794,9 +1843,8 @@ test_body_fast_enough (Fixture       *fx,
       /* The client's pace, not a wait for the server. */
       g_usleep (20 * G_TIME_SPAN_MILLISECOND);
     }
-  reply = raw_read_all (c, &closed);
-  g_test_message ("Reply: %s", reply);
-  g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200"));
+  reply = raw_read_one (c);
+  g_assert_cmpstr (reply->status_line, ==, "HTTP/1.1 200 OK");
 }
 
 /* A notification that outruns the reply to its request is acknowledged at
@@ -2356,118 +2404,146 @@ test_descriptor_exhaustion (Fixture       *fx,
  * head in several segments for one, by libsoup. These drive both with raw
  * sockets, and check that a client cannot tell them apart. */
 
-/* One response read off a raw connection. */
-typedef struct
+
+/* An answer closes its connection when it says so: after an error, or
+ * when the client asked (or cannot keep it: HTTP/1.0). */
+static void
+assert_answer_closes (Fixture    *fx,
+                      const char *req,
+                      const char *status_line)
 {
-  char       *status_line;
-  GPtrArray  *names;      /* lower case, in order */
-  GHashTable *headers;    /* lower-case name → value */
-  char       *body;
-} RawResponse;
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *reply = NULL;
+  gboolean closed;
+
+  g_assert_true (raw_send (c, req, strlen (req)));
+  reply = raw_read_all (c, &closed);
+  g_assert_true (g_str_has_prefix (reply, status_line));
+  if (g_str_has_prefix (status_line, "HTTP/1.1"))
+    g_assert_nonnull (strstr (reply, "Connection: close\r\n"));
+  g_assert_true (closed);
+}
+
+static char *
+notify_request (const char *stage,
+                const char *extra_headers,
+                const char *version)
+{
+  g_autofree char *body = g_strdup_printf ("{\"uid\":\"1001\",\"stage\":\"%s\",\"token\":\"tok\"}",
+                                           stage);
+
+  return g_strdup_printf ("POST /notify %s\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %zu\r\n%s\r\n%s",
+                          version, strlen (body), extra_headers, body);
+}
 
 static void
-raw_response_free (RawResponse *r)
+test_answer_closes (Fixture       *fx,
+                    gconstpointer  data)
 {
-  g_free (r->status_line);
-  g_ptr_array_unref (r->names);
-  g_hash_table_unref (r->headers);
-  g_free (r->body);
-  g_free (r);
+  g_autofree char *asked = notify_request ("1", "Connection: close\r\n", "HTTP/1.1");
+  g_autofree char *old = notify_request ("2", "", "HTTP/1.0");
+
+  assert_answer_closes (fx, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "HTTP/1.1 404");
+  assert_answer_closes (fx, asked, "HTTP/1.1 200");
+  assert_answer_closes (fx, old, "HTTP/1.0 200");
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawResponse, raw_response_free)
-
-/* Parses the response at the start of @data; NULL while it is incomplete. */
-static RawResponse *
-raw_response_parse (const char *data,
-                    gsize       length,
-                    gsize      *consumed)
+/* A connection serves one request after another, sent after each answer
+ * or pipelined in one write, each answered in order, and stays one
+ * connection against the cap. */
+static void
+test_keep_alive (Fixture       *fx,
+                 gconstpointer  data)
 {
-  const char *end = g_strstr_len (data, length, "\r\n\r\n");
-  g_autofree char *head = NULL;
-  g_auto(GStrv) lines = NULL;
-  RawResponse *r;
-  const char *content_length;
-  gsize head_length;
-  guint64 body_length;
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *req1 = notify_request ("1", "", "HTTP/1.1");
+  g_autofree char *req2 = notify_request ("2", "", "HTTP/1.1");
+  g_autofree char *both = g_strconcat (req2, req2, NULL);
+  g_autoptr(GPtrArray) pipelined = NULL;
 
-  if (end == NULL)
-    return NULL;
-  head_length = end + 4 - data;
-  head = g_strndup (data, end - data);
-  lines = g_strsplit (head, "\r\n", -1);
-
-  r = g_new0 (RawResponse, 1);
-  r->status_line = g_strdup (lines[0]);
-  r->names = g_ptr_array_new_with_free_func (g_free);
-  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  for (guint i = 1; lines[i] != NULL; i++)
+  for (guint i = 0; i < 3; i++)
     {
-      const char *colon = strchr (lines[i], ':');
-      char *name;
+      g_autoptr(RawResponse) r = NULL;
 
-      g_assert_nonnull (colon);
-      name = g_ascii_strdown (lines[i], colon - lines[i]);
-      /* No header is written twice. */
-      g_assert_false (g_hash_table_contains (r->headers, name));
-      g_ptr_array_add (r->names, g_strdup (name));
-      g_hash_table_insert (r->headers, name, g_strstrip (g_strdup (colon + 1)));
+      g_assert_true (raw_send (c, req1, strlen (req1)));
+      r = raw_read_one (c);
+      g_assert_cmpstr (r->status_line, ==, "HTTP/1.1 200 OK");
+      g_assert_null (g_hash_table_lookup (r->headers, "connection"));
+      g_assert_cmpstr (r->body, ==, "{\"data\":{\"token\":\"tok\",\"uid\":\"1001\"}}");
     }
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_RECEIVED);
 
-  content_length = g_hash_table_lookup (r->headers, "content-length");
-  g_assert_nonnull (content_length);
-  body_length = g_ascii_strtoull (content_length, NULL, 10);
-  if (head_length + body_length > length)
-    {
-      raw_response_free (r);
-      return NULL;
-    }
-  r->body = g_strndup (data + head_length, body_length);
-  *consumed = head_length + body_length;
-  return r;
+  g_assert_true (raw_send (c, both, strlen (both)));
+  pipelined = raw_read_responses (c, 2);
+  for (guint i = 0; i < pipelined->len; i++)
+    g_assert_cmpstr (((RawResponse *) g_ptr_array_index (pipelined, i))->status_line, ==,
+                     "HTTP/1.1 200 OK");
+  g_assert_cmpint (osais_job_get_stage (lookup_job (fx, JOB_UID)), ==, OSAIS_STAGE_STARTED);
+
+  wait_for_connections (fx, 1);
+  g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
+  wait_for_connections (fx, 0);
 }
 
-/* Reads exactly @n responses, framed by Content-Length, leaving the
- * connection open; fails if the server closes it or sends more. */
-static GPtrArray *
-raw_read_responses (GSocketConnection *connection,
-                    guint              n)
+/* At the cap, a kept-alive connection waiting for its next request is
+ * given up for a newcomer, as a connection that never sent a head is. */
+static void
+test_keep_alive_evicted_at_cap (Fixture       *fx,
+                                gconstpointer  data)
 {
-  GSocket *socket = g_socket_connection_get_socket (connection);
-  GPtrArray *responses = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_response_free);
-  g_autoptr(GString) s = g_string_new (NULL);
+  const char *req = "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GSocketConnection) idle = raw_connect (fx);
+  g_autoptr(GSocketConnection) other = NULL;
+  g_autoptr(GSocketConnection) over = NULL;
+  g_autofree char *notify = notify_request ("1", "", "HTTP/1.1");
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *reply_over = NULL;
+  g_autofree char *evicted = NULL;
+  gboolean closed;
 
-  while (responses->len < n)
-    {
-      g_autoptr(GError) error = NULL;
-      char buffer[4096];
-      RawResponse *r;
-      gsize consumed = 0;
-      gssize received;
+  g_assert_true (raw_send (idle, notify, strlen (notify)));
+  r = raw_read_one (idle);
+  g_assert_cmpstr (r->status_line, ==, "HTTP/1.1 200 OK");
+  other = raw_connect (fx);
+  wait_for_connections (fx, 2);
 
-      while (responses->len < n && (r = raw_response_parse (s->str, s->len, &consumed)) != NULL)
-        {
-          g_ptr_array_add (responses, r);
-          g_string_erase (s, 0, consumed);
-        }
-      if (responses->len == n)
-        break;
-
-      received = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (received, >, 0);
-      g_string_append_len (s, buffer, received);
-    }
-  g_assert_cmpstr (s->str, ==, "");
-  return responses;
+  /* The cap is 2: the newcomer is served, the idle one closed. */
+  over = raw_connect (fx);
+  g_assert_true (raw_send (over, req, strlen (req)));
+  reply_over = raw_read_all (over, &closed);
+  g_assert_true (g_str_has_prefix (reply_over, "HTTP/1.1 404"));
+  evicted = raw_read_all (idle, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (evicted, ==, "");
+  /* The other, connected later, kept its place. */
+  g_assert_true (raw_send (other, req, strlen (req)));
+  g_clear_pointer (&reply_over, g_free);
+  reply_over = raw_read_all (other, &closed);
+  g_assert_true (g_str_has_prefix (reply_over, "HTTP/1.1 404"));
 }
 
-static RawResponse *
-raw_read_one (GSocketConnection *connection)
+/* A kept-alive connection waiting for its next request is held to the
+ * header timeout, and gives its place back when cut. */
+static void
+test_keep_alive_idle_timeout (Fixture       *fx,
+                              gconstpointer  data)
 {
-  g_autoptr(GPtrArray) responses = raw_read_responses (connection, 1);
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *req = notify_request ("1", "", "HTTP/1.1");
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *rest = NULL;
+  gboolean closed;
 
-  return g_ptr_array_steal_index (responses, 0);
+  g_assert_true (raw_send (c, req, strlen (req)));
+  r = raw_read_one (c);
+  g_assert_cmpstr (r->status_line, ==, "HTTP/1.1 200 OK");
+  rest = raw_read_all (c, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (rest, ==, "");
+  wait_for_connections (fx, 0);
 }
 
 static char *
@@ -3293,7 +3369,7 @@ main (int   argc,
   ADD ("cl-te-refused", test_cl_te_refused);
   ADD ("duplicate-cl-refused", test_duplicate_cl_refused);
   ADD ("answer-closes", test_answer_closes);
-  ADD ("one-request-per-connection", test_one_request_per_connection);
+  ADD ("keep-alive", test_keep_alive);
   ADD ("body-in-pieces", test_body_in_pieces);
   ADD ("head-in-pieces", test_head_in_pieces);
   ADD ("large-body", test_large_body);
@@ -3307,6 +3383,8 @@ main (int   argc,
   ADD ("descriptor-exhaustion", test_descriptor_exhaustion);
   g_test_add ("/Osais/CallbackServer/connection-cap", Fixture, NULL,
               setup_capped, test_connection_cap, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/keep-alive-evicted-at-cap", Fixture, NULL,
+              setup_capped, test_keep_alive_evicted_at_cap, teardown);
   g_test_add ("/Osais/CallbackServer/client-gone-early", Fixture, NULL,
               setup_capped, test_client_gone_early, teardown);
   g_test_add ("/Osais/CallbackServer/workers/threads", Fixture, NULL,
@@ -3319,6 +3397,8 @@ main (int   argc,
               setup_short, test_header_timeout, teardown);
   g_test_add ("/Osais/CallbackServer/guard/workers-header-timeout", Fixture, NULL,
               setup_short_workers, test_workers_slow_clients, teardown);
+  g_test_add ("/Osais/CallbackServer/guard/keep-alive-idle-timeout", Fixture, NULL,
+              setup_short, test_keep_alive_idle_timeout, teardown);
   g_test_add ("/Osais/CallbackServer/guard/body-timeout", Fixture, NULL,
               setup_short, test_body_timeout, teardown);
   g_test_add ("/Osais/CallbackServer/guard/linger-timeout", Fixture, NULL,

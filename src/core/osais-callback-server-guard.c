@@ -10,16 +10,24 @@
  * timer source per worker), the early 413, refusing ambiguous framing, a
  * memory budget for request bodies across all workers (bodies read into
  * memory, and uploads mapped from their temporary file once whole), and
- * streaming uploads to a temporary file.
+ * streaming large uploads to a temporary file.
  *
- * Every answer closes its connection ("Connection: close"): OSAIS sends a
- * handful of callbacks per image, so one TCP handshake per callback costs
- * nothing a user feels, while keeping connections alive would need
- * libsoup's private behaviour (when it keeps one, which connection a
- * message is on) and libsoup 3.2 leaks a kept-alive connection whose client
- * goes between requests. So a connection carries one request, and its life
- * is: the head (header timeout), the body (body timeout and minimum rate),
- * our work (no client timeout), the answer (body timeout).
+ * Connections are kept alive, through public API: libsoup keeps one only
+ * for a server with a listener of its own (ours has none: the guard
+ * accepts, so that it counts and caps connections before libsoup makes any
+ * object for them), so once an answer is written ("wrote-body", where
+ * libsoup documents that a connection may be stolen) the guard takes the
+ * connection back with soup_server_message_steal_connection() and gives it
+ * to libsoup again with soup_server_accept_iostream(), as a new connection
+ * in its head phase. A new connection per callback cost each callback a TCP
+ * handshake and teardown, and the client (OSAIS's express, or a load
+ * generator) as much again. An error answer, a client that says "close",
+ * a stopping server and the KEEPALIVE_MAX_REQUESTS-th request close the
+ * connection after the answer. So a connection's life is, for each of its
+ * requests: the head (header timeout: also how long an idle kept-alive
+ * connection is kept, and the first evicted at the cap), the body (body
+ * timeout and minimum rate), our work (no client timeout), the answer
+ * (body timeout).
  */
 
 #define G_LOG_DOMAIN "OsaisCallbackServer"
@@ -31,6 +39,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
@@ -49,6 +59,20 @@
 /* Descriptors kept for everything but connections (the store, its files,
  * the app's own) when the default cap follows the limit on descriptors. */
 #define RESERVED_DESCRIPTORS 256
+/* A streamed route's body declared up to this size is read into memory,
+ * counted in the body budget as it comes (so that slow uploads, which the
+ * body timeout bounds to 60 s at the minimum rate, cannot hold the budget
+ * by declaring what they never send): the usual image (about 540 KB) then
+ * costs no temporary file (an inode to allocate and free, and a copy into
+ * the page cache: a sixth of an upload's CPU). Larger ones, or undeclared
+ * ones, stream to a file. */
+#define IN_MEMORY_MAX_BODY (2 * 1024 * 1024)
+/* Requests on one kept-alive connection before its answer closes it (as
+ * nginx's keepalive_requests): bytes libsoup read ahead of an answer (a
+ * pipelining client) stay in the stream it read them from, which the next
+ * request's stream then wraps (see keep_alive()), so this bounds that
+ * nesting too. */
+#define KEEPALIVE_MAX_REQUESTS 1000
 
 typedef enum
 {
@@ -68,9 +92,11 @@ struct _Connection
   guint              serial;
   GSocket           *socket;
   GSocketAddress    *remote;         /* asked once, when admitted */
+  GSocketAddress    *local;          /* asked once, when served */
   GObject           *connection;     /* weakly referenced */
   char              *key;            /* the remote address, "host:port" */
   SoupServerMessage *msg;            /* the request being served, unowned */
+  guint              n_requests;     /* requests begun on it */
 
   /* Shared with the accept loop, under guard_mutex. */
   GList              all_link;
@@ -104,6 +130,8 @@ typedef struct
   gsize                received;
   guint64              reserved;     /* counted in the body budget */
   int                  fd;           /* a streamed body's temporary file, or -1 */
+  guint8              *buffer;       /* or its declared length in memory, or NULL */
+  gsize                buffer_size;
   GBytes              *mapped;       /* that file, once the body is all there */
 } MessageState;
 
@@ -119,6 +147,7 @@ message_state_free (MessageState *state)
     }
   if (state->fd >= 0)
     close (state->fd);
+  g_free (state->buffer);
   g_clear_pointer (&state->mapped, g_bytes_unref);
   g_free (state->key);
   g_free (state);
@@ -382,6 +411,7 @@ connection_free (Connection *conn)
   connection_set_deadline (conn, NULL, 0);
   g_object_unref (conn->socket);
   g_object_unref (conn->remote);
+  g_clear_object (&conn->local);
   g_free (conn->key);
   g_free (conn);
 }
@@ -588,14 +618,30 @@ osais_callback_server_guard_release (Connection *conn)
   connection_free (conn);
 }
 
+/* Gives @conn to libsoup, reading @stream: its socket's connection, or
+ * the stream libsoup read its last request from. */
+static void
+connection_give (Connection *conn,
+                 GIOStream  *stream)
+{
+  g_autoptr(GError) error = NULL;
+
+  conn->accepted = g_get_monotonic_time ();
+  connection_set_phase (conn, PHASE_HEAD);
+  if (!soup_server_accept_iostream (conn->worker->server, stream, conn->local, conn->remote,
+                                    &error))
+    {
+      g_debug ("Could not serve a connection: %s", error->message);
+      g_io_stream_close (stream, NULL, NULL);
+    }
+}
+
 void
 osais_callback_server_guard_serve (Connection *conn)
 {
   Worker *worker = conn->worker;
   OsaisCallbackServer *self = worker->owner;
   g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GError) error = NULL;
   Connection *stale;
   gboolean evicted;
 
@@ -603,8 +649,8 @@ osais_callback_server_guard_serve (Connection *conn)
   evicted = conn->evicted;
   g_mutex_unlock (&self->guard_mutex);
 
-  local = g_socket_get_local_address (conn->socket, NULL);
-  if (local == NULL || evicted || worker->quitting)
+  conn->local = g_socket_get_local_address (conn->socket, NULL);
+  if (conn->local == NULL || evicted || worker->quitting)
     {
       g_debug ("Connection %u closed before it was served", conn->serial);
       osais_callback_server_guard_release (conn);
@@ -631,14 +677,7 @@ osais_callback_server_guard_serve (Connection *conn)
   conn->connection = G_OBJECT (connection);
   g_hash_table_insert (worker->connections, conn->key, conn);
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
-  connection_set_phase (conn, PHASE_HEAD);
-
-  if (!soup_server_accept_iostream (worker->server, G_IO_STREAM (connection), local,
-                                    conn->remote, &error))
-    {
-      g_debug ("Could not serve a connection: %s", error->message);
-      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-    }
+  connection_give (conn, G_IO_STREAM (connection));
 }
 
 gboolean
@@ -650,14 +689,52 @@ osais_callback_server_guard_is_open (Worker            *worker,
   return conn != NULL && conn->phase != PHASE_LINGER;
 }
 
+static void
+connection_cork (Connection *conn,
+                 gboolean    cork)
+{
+#ifdef TCP_CORK
+  g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_CORK, cork, NULL);
+#endif
+}
+
+/* Whether neither side of @msg's exchange said to close (RFC 9112 9.3):
+ * HTTP/1.1 keeps connections unless told otherwise. HTTP/1.0 would need
+ * "Connection: keep-alive" in the answer, which libsoup does not write:
+ * closed. An answer framed by the connection's end ends it. */
+static gboolean
+wants_keep_alive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+  if (soup_message_headers_get_encoding (response) == SOUP_ENCODING_EOF ||
+      soup_message_headers_header_contains (response, "Connection", "close") ||
+      soup_message_headers_header_contains (request, "Connection", "close"))
+    return FALSE;
+  return soup_server_message_get_http_version (msg) == SOUP_HTTP_1_1;
+}
+
 void
 osais_callback_server_guard_answering (Worker            *worker,
                                        SoupServerMessage *msg)
 {
   Connection *conn = lookup_connection (worker, msg);
 
-  if (conn != NULL && conn->phase != PHASE_LINGER)
-    connection_set_phase (conn, PHASE_ANSWER);
+  if (conn == NULL || conn->phase == PHASE_LINGER)
+    return;
+  connection_set_phase (conn, PHASE_ANSWER);
+  /* libsoup writes an answer's head and body in two writes: corked until
+   * the body is written (message_wrote_body_cb()), they leave as one
+   * segment, which wakes the client once. */
+  connection_cork (conn, TRUE);
+  /* Said in the answer's head, so that the client opens a new connection
+   * for its next request rather than have it refused (see keep_alive()). */
+  if (SOUP_STATUS_IS_CLIENT_ERROR (soup_server_message_get_status (msg)) ||
+      SOUP_STATUS_IS_SERVER_ERROR (soup_server_message_get_status (msg)) ||
+      conn->n_requests >= KEEPALIVE_MAX_REQUESTS || worker->quitting || !wants_keep_alive (msg))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Connection", "close");
 }
 
 /* Lingering close */
@@ -856,9 +933,17 @@ message_got_headers_cb (SoupServerMessage *msg,
 
   if (state->route != NULL && state->route->streamed)
     {
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+      /* Content-Length frames the body: libsoup reads no more than that. */
+      if (declared > 0 && declared <= IN_MEMORY_MAX_BODY)
+        {
+          /* Address space only: its pages are used as the body comes. */
+          state->buffer = g_malloc (declared);
+          state->buffer_size = declared;
+          return;
+        }
       /* The body goes to disk as it comes and counts in the budget only
        * once whole (see osais_callback_server_guard_body_done()). */
-      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       if (!open_body_file (worker, state))
         {
           g_debug ("Cannot make an upload file in %s: %s", worker->settings->tmp_dir,
@@ -920,6 +1005,24 @@ message_got_chunk_cb (SoupServerMessage *msg,
       return;
     }
 
+  if (state->buffer != NULL)
+    {
+      /* Never past the buffer, whatever libsoup's framing does. */
+      if (state->received > state->buffer_size)
+        {
+          reject_and_close (worker, msg, SOUP_STATUS_BAD_REQUEST,
+                            "More body than its Content-Length");
+          return;
+        }
+      if (!reserve_body_bytes (state, size))
+        {
+          reject_and_close (worker, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                            "Too many request bodies in flight");
+          return;
+        }
+      memcpy (state->buffer + state->received - size, g_bytes_get_data (chunk, NULL), size);
+      return;
+    }
   if (state->fd >= 0)
     {
       if (!write_all (state->fd, g_bytes_get_data (chunk, NULL), size))
@@ -952,6 +1055,11 @@ osais_callback_server_guard_body_done (Worker            *worker,
   if (conn != NULL && conn->phase == PHASE_BODY)
     connection_set_phase (conn, PHASE_WORK);
 
+  if (state != NULL && state->buffer != NULL)
+    {
+      state->mapped = g_bytes_new_take (g_steal_pointer (&state->buffer), state->received);
+      return TRUE;
+    }
   if (state == NULL || state->fd < 0)
     return TRUE;
 
@@ -1038,6 +1146,56 @@ message_finished_cb (SoupServerMessage *msg,
     conn->msg = NULL;
 }
 
+/* The answer to @msg is written: the connection serves its next request
+ * as a new one of libsoup's, unless the answer or the client said close
+ * (libsoup then closes it, having no listener). */
+static void
+message_wrote_body_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  Worker *worker = user_data;
+  Connection *conn = lookup_connection (worker, msg);
+  g_autoptr(GIOStream) stolen = NULL;
+  GInputStream *input;
+  GIOStream *next;
+  gboolean evicted;
+
+  if (conn != NULL)
+    connection_cork (conn, FALSE);
+  /* Only after an answer of ours that went well: libsoup answers a
+   * request it could not parse itself, and what follows it is not to be
+   * trusted. */
+  if (conn == NULL || conn->msg != msg || conn->phase != PHASE_ANSWER || worker->quitting ||
+      !SOUP_STATUS_IS_SUCCESSFUL (soup_server_message_get_status (msg)) ||
+      !wants_keep_alive (msg))
+    return;
+  g_mutex_lock (&worker->owner->guard_mutex);
+  evicted = conn->evicted;
+  g_mutex_unlock (&worker->owner->guard_mutex);
+  if (evicted)
+    return;
+
+  stolen = soup_server_message_steal_connection (msg);
+  conn->msg = NULL;
+  if (stolen == NULL)
+    return;
+
+  /* The stolen stream is libsoup's wrapper of our connection, holding what
+   * libsoup read ahead of this request's end. Nothing: the connection
+   * itself serves the next request (dropping the wrapper leaves it open:
+   * libsoup made it not to close what it wraps). Something, or perhaps
+   * (a client quick to send its next request, or one that pipelines): the
+   * wrapper, so that nothing read is lost; KEEPALIVE_MAX_REQUESTS bounds
+   * how deep such wrappers nest. */
+  input = g_io_stream_get_input_stream (stolen);
+  if (G_IS_POLLABLE_INPUT_STREAM (input) &&
+      !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input)))
+    next = G_IO_STREAM (conn->connection);
+  else
+    next = stolen;
+  connection_give (conn, next);
+}
+
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -1058,14 +1216,12 @@ request_started_cb (SoupServer        *server,
     {
       state->serial = conn->serial;
       conn->msg = msg;
+      conn->n_requests++;
     }
-
-  /* One request per connection (see the top of this file). */
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Connection", "close");
 
   g_signal_connect (msg, "got-headers", G_CALLBACK (message_got_headers_cb), worker);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (message_got_chunk_cb), worker);
+  g_signal_connect (msg, "wrote-body", G_CALLBACK (message_wrote_body_cb), worker);
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), worker);
 }
 
