@@ -35,8 +35,6 @@
  * (osais_thumbnail_loader_prepare()): the last ones only, as an upload that
  * lands out of view is never asked for. */
 #define MAX_PREPARED        32
-/* How long a request waits for a prepare under way before it reads the file. */
-#define PREPARED_WAIT       (G_USEC_PER_SEC / 2)
 
 /* The freedesktop thumbnail cache's keys for what the thumbnail was made
  * from; a thumbnail whose keys differ from the original's is stale. */
@@ -64,6 +62,7 @@ typedef struct
 typedef struct
 {
   GdkPixbuf *pixbuf;    /* NULL while decoding, or if the bytes were no image */
+  gboolean   started;   /* a worker is decoding it: it will be done */
   gboolean   done;
 } Prepared;
 
@@ -301,28 +300,23 @@ decode_bytes (GBytes *bytes,
   return pixbuf != NULL ? g_object_ref (pixbuf) : NULL;
 }
 
-/* What a prepare decoded for @path, waiting for it if it is being decoded
- * (its worker took it before this request: the pool is first come first
- * served, and a prepare comes before the tile can ask). NULL if there is
- * none, or the bytes were no image: the file is read then. */
+/* What a prepare decoded for @path, waiting for it while a worker decodes
+ * it (a prepare is queued first, before the tile can ask). One that no
+ * worker has started is not waited for: this request may hold the worker
+ * it needs (the same image stored again while its older tile asked), so it
+ * is dropped, and its worker skips it. NULL then, if there is none, or if
+ * the bytes were no image: the file is read. */
 static GdkPixbuf *
 take_prepared (OsaisThumbnailLoader *self,
                const char           *path)
 {
-  /* Bounded all the same: the same image stored again while its older
-   * tile's request is being taken could leave both workers waiting for
-   * prepares that neither runs. */
-  gint64 deadline = g_get_monotonic_time () + PREPARED_WAIT;
   GdkPixbuf *pixbuf = NULL;
   Prepared *prepared;
 
   g_mutex_lock (&self->prepared_mutex);
-  while ((prepared = g_hash_table_lookup (self->prepared, path)) != NULL && !prepared->done)
-    if (!g_cond_wait_until (&self->prepared_cond, &self->prepared_mutex, deadline))
-      {
-        prepared = NULL;
-        break;
-      }
+  while ((prepared = g_hash_table_lookup (self->prepared, path)) != NULL &&
+         prepared->started && !prepared->done)
+    g_cond_wait (&self->prepared_cond, &self->prepared_mutex);
   if (prepared != NULL)
     {
       GList *link = g_queue_find_custom (&self->prepared_order, path, (GCompareFunc) strcmp);
@@ -475,9 +469,17 @@ run_request (GTask *task)
       OsaisThumbnailLoader *self = g_task_get_source_object (task);
       Prepared *prepared;
 
-      pixbuf = decode_bytes (request->bytes, request->size);
       g_mutex_lock (&self->prepared_mutex);
-      /* Gone if more uploads came meanwhile than are kept. */
+      /* Gone if more uploads came meanwhile than are kept, or if the
+       * tile's request came first (take_prepared()). */
+      prepared = g_hash_table_lookup (self->prepared, request->path);
+      if (prepared != NULL)
+        prepared->started = TRUE;
+      g_mutex_unlock (&self->prepared_mutex);
+      if (prepared != NULL)
+        pixbuf = decode_bytes (request->bytes, request->size);
+
+      g_mutex_lock (&self->prepared_mutex);
       prepared = g_hash_table_lookup (self->prepared, request->path);
       if (prepared != NULL && !prepared->done)
         {
