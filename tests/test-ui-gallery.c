@@ -511,6 +511,17 @@ test_failed_job_card (void)
   osais_ui_test_wait_until (job_gone, &(JobGone) { fixture.store, 11 }, "the dismissed job to go");
   g_assert_nonnull (osais_store_lookup (fixture.store, 12));
 
+  /* Finished without images: nothing is in progress any more, so no bar,
+   * and the card can go. */
+  card = find_card (gw.gallery, running);
+  g_assert_true (gtk_widget_get_visible (
+    osais_ui_test_find_descendant (GTK_WIDGET (card), GTK_TYPE_PROGRESS_BAR)));
+  osais_test_store_notify (fixture.store, 12, OSAIS_STAGE_FINISHED, 0, NULL);
+  g_assert_cmpstr (osais_gallery_cell_get_stage_text (card), ==, "Finished without images");
+  g_assert_false (gtk_widget_get_visible (
+    osais_ui_test_find_descendant (GTK_WIDGET (card), GTK_TYPE_PROGRESS_BAR)));
+  g_assert_true (gtk_widget_get_visible (find_dismiss_button (GTK_WIDGET (card))));
+
   gallery_window_close (&gw);
   osais_test_store_close (&fixture);
 }

@@ -142,7 +142,10 @@ update_card (OsaisGalleryCell *self)
 
   gtk_label_set_label (self->stage_label, stage_text);
   gtk_progress_bar_set_fraction (self->progress_bar, job_fraction (job));
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), !failed);
+  /* A bar for what is in progress only: not for a failure, nor for a job
+   * that finished without images (its card stays until dismissed). */
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
+                          !failed && stage != OSAIS_STAGE_FINISHED);
   gtk_label_set_label (self->error_label,
                        failed ? (error_message != NULL ? error_message : _("The request failed"))
                               : "");
