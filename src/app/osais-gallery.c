@@ -636,8 +636,14 @@ osais_gallery_dispose (GObject *object)
   /* The model first: emptying it updates the page, which needs the stack. */
   if (self->model != NULL)
     {
+      OsaisStore *store = osais_gallery_model_get_store (self->model);
+
       g_signal_handlers_disconnect_by_data (self->model, self);
       g_signal_handlers_disconnect_by_data (self->shown, self);
+      /* No tile will ask for an upload's thumbnail any more (a window
+       * closed while the app goes on receiving in the background). */
+      if (store != NULL)
+        osais_store_set_image_func (store, NULL, NULL, NULL);
       osais_gallery_model_set_store (self->model, NULL);
     }
   /* The bin's child is a template child: unparent it through the bin, which
