@@ -323,7 +323,7 @@ test_tile_caption (void)
   g_autoptr(OsaisImage) first = NULL;
   g_autoptr(OsaisImage) second = NULL;
   g_autoptr(OsaisGalleryItem) item = NULL;
-  g_autoptr(GtkWidget) cell = NULL;
+  GtkWidget *cell;
   g_autofree char *caption = NULL;
   g_autofree char *label = NULL;
   g_autofree char *problem = NULL;
@@ -357,7 +357,7 @@ test_tile_caption (void)
   g_assert_null (problem);
 
   osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
-  g_clear_object (&cell);
+  g_assert_finalize_object (cell);
   osais_test_store_close (&fixture);
 }
 
@@ -372,7 +372,7 @@ test_tile_square_before_thumbnail (void)
   g_autoptr(OsaisJob) job = NULL;
   g_autoptr(OsaisImage) image = NULL;
   g_autoptr(OsaisGalleryItem) item = NULL;
-  g_autoptr(GtkWidget) cell = NULL;
+  GtkWidget *cell;
   g_autoptr(GdkTexture) wide = NULL;
   g_autoptr(GBytes) pixels = g_bytes_new_take (g_malloc0 (400 * 300 * 4), 400 * 300 * 4);
   GtkWidget *thumbnail;
@@ -406,7 +406,7 @@ test_tile_square_before_thumbnail (void)
   g_assert_cmpint (natural, ==, 300 + margins);
 
   osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
-  g_clear_object (&cell);
+  g_assert_finalize_object (cell);
   osais_test_store_close (&fixture);
 }
 

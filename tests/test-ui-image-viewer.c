@@ -57,13 +57,14 @@ only_test_holds (gpointer data)
   return G_OBJECT (data)->ref_count == 1;
 }
 
-/* The viewer in a window of its own, laid out, with a toast overlay. */
+/* The viewer in a window of its own, laid out, with a toast overlay. The
+ * test holds a reference of its own, which close_viewer() gives back. */
 static GtkWidget *
 present_viewer (OsaisImageViewer **out_viewer)
 {
   GtkWidget *window = gtk_window_new ();
   GtkWidget *overlay = adw_toast_overlay_new ();
-  GtkWidget *viewer = osais_image_viewer_new ();
+  GtkWidget *viewer = g_object_ref_sink (osais_image_viewer_new ());
 
   adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), viewer);
   gtk_window_set_child (GTK_WINDOW (window), overlay);
@@ -72,6 +73,19 @@ present_viewer (OsaisImageViewer **out_viewer)
   *out_viewer = OSAIS_IMAGE_VIEWER (viewer);
 
   return window;
+}
+
+/* Destroys present_viewer()'s window and checks that the viewer is
+ * finalized once its loads have returned, as libadwaita's tests end: a
+ * reference cycle cannot hide. */
+static void
+close_viewer (GtkWidget        *window,
+              OsaisImageViewer *viewer)
+{
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_wait_until (only_test_holds, viewer, "the cancelled loads");
+  g_assert_finalize_object (viewer);
 }
 
 /* Activates what @widget's own key bindings do for @keyval without modifiers,
@@ -172,7 +186,6 @@ test_shows_image_and_details (void)
   g_autofree char *details = NULL;
   GtkWidget *details_button;
   GtkWidget *window;
-  GtkWidget *overlay;
   OsaisImageViewer *viewer;
   OsaisImage *deleted = NULL;
   OsaisJob *reused = NULL;
@@ -186,13 +199,7 @@ test_shows_image_and_details (void)
   image = osais_test_store_add_image (fixture.store, 4711, 3, 640, 480);
   osais_test_store_notify (fixture.store, 4711, OSAIS_STAGE_FINISHED, 3, NULL);
 
-  window = gtk_window_new ();
-  overlay = adw_toast_overlay_new ();
-  viewer = OSAIS_IMAGE_VIEWER (osais_image_viewer_new ());
-  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), GTK_WIDGET (viewer));
-  gtk_window_set_child (GTK_WINDOW (window), overlay);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
-  gtk_window_present (GTK_WINDOW (window));
+  window = present_viewer (&viewer);
 
   osais_image_viewer_set_image (viewer, image, job);
   g_assert_true (osais_image_viewer_get_image (viewer) == image);
@@ -255,8 +262,7 @@ test_shows_image_and_details (void)
 
   osais_image_viewer_set_image (viewer, NULL, NULL);
   g_assert_null (osais_image_viewer_get_texture (viewer));
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_ui_test_settle (50);
+  close_viewer (window, viewer);
   osais_test_store_close (&fixture);
 }
 
@@ -392,9 +398,7 @@ test_arrow_keys_move_between_images (void)
   gtk_widget_set_direction (GTK_WIDGET (viewer), GTK_TEXT_DIR_NONE);
   g_assert_nonnull (osais_ui_test_find_actionable (window, "viewer.fullscreen"));
 
-  osais_image_viewer_set_image (viewer, NULL, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_ui_test_settle (50);
+  close_viewer (window, viewer);
   osais_test_store_close (&fixture);
 }
 
@@ -461,9 +465,7 @@ test_checkerboard_behind_transparent_image (void)
   osais_ui_test_settle (300);
   osais_ui_test_save_screenshot (window, "image-viewer-transparent.png");
 
-  osais_image_viewer_set_image (viewer, NULL, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_ui_test_settle (50);
+  close_viewer (window, viewer);
   osais_test_store_close (&fixture);
 }
 
@@ -727,7 +729,7 @@ test_copy_and_drag_carry_parameters (void)
   osais_ui_test_wait_until (file_gone, first_copy, "the first copy to be removed");
   g_assert_true (g_file_query_exists (osais_image_viewer_get_drag_file (viewer), NULL));
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  close_viewer (window, viewer);
   osais_test_store_close (&fixture);
 }
 
@@ -943,9 +945,7 @@ test_fullscreen (void)
   osais_ui_test_wait_until (is_not_fullscreen, window, "closing to leave fullscreen");
   g_assert_cmpuint (n_closed, ==, 2);
 
-  osais_image_viewer_set_image (viewer, NULL, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_ui_test_settle (50);
+  close_viewer (window, viewer);
   osais_test_store_close (&fixture);
 }
 
@@ -1039,9 +1039,7 @@ test_show_in_files (void)
   g_assert_cmpuint (g_strv_length (shown), ==, 1);
   g_assert_cmpstr (shown[0], ==, uri);
 
-  osais_image_viewer_set_image (viewer, NULL, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_ui_test_settle (50);
+  close_viewer (window, viewer);
   osais_test_store_close (&fixture);
   g_dbus_connection_unregister_object (connection, registration);
   g_dbus_connection_close_sync (connection, NULL, NULL);
@@ -1142,8 +1140,7 @@ test_star_favourite (void)
   osais_image_viewer_set_image (viewer, NULL, NULL);
   g_assert_false (gtk_widget_get_sensitive (star));
   g_signal_handlers_disconnect_by_data (viewer, &requests);
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_ui_test_settle (50);
+  close_viewer (window, viewer);
   osais_test_store_close (&fixture);
 }
 
@@ -1274,9 +1271,7 @@ test_compare (void)
   g_assert_false (osais_image_viewer_get_comparing (viewer));
   g_assert_null (osais_compare_view_get_before (compare));
 
-  osais_image_viewer_set_image (viewer, NULL, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  osais_ui_test_settle (50);
+  close_viewer (window, viewer);
   g_clear_object (&model);
   osais_test_store_close (&fixture);
 }

@@ -515,7 +515,7 @@ test_screenshot (void)
   g_autoptr(GFile) png = write_png ("screenshot.png", 640, 480);
   GtkWidget *window = gtk_window_new ();
   GtkWidget *scrolled = gtk_scrolled_window_new ();
-  OsaisRequestForm *form = OSAIS_REQUEST_FORM (osais_request_form_new ());
+  OsaisRequestForm *form = OSAIS_REQUEST_FORM (g_object_ref_sink (osais_request_form_new ()));
 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);
@@ -547,6 +547,7 @@ test_screenshot (void)
   osais_ui_test_save_screenshot (window, "request-form-gfpgan-empty.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (form);
 }
 
 #ifdef OSAIS_TEST_HAVE_XTEST
@@ -586,7 +587,7 @@ test_scroll_over_slider (void)
 #ifdef OSAIS_TEST_HAVE_XTEST
   g_autoptr(GListModel) engines = load_engines ();
   GtkWidget *window = gtk_window_new ();
-  OsaisRequestForm *form = OSAIS_REQUEST_FORM (osais_request_form_new ());
+  OsaisRequestForm *form = OSAIS_REQUEST_FORM (g_object_ref_sink (osais_request_form_new ()));
   GtkWidget *row;
   GtkWidget *scrolled;
   graphene_point_t point;
@@ -646,6 +647,7 @@ test_scroll_over_slider (void)
   g_assert_cmpfloat (gtk_adjustment_get_value (run.adjustment), ==, run.scroll_value);
 
   gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (form);
 #else
   g_test_skip ("Built without XTEST");
 #endif
