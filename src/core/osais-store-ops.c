@@ -156,6 +156,26 @@ process_create_job (OsaisStore *self,
     }
 }
 
+/* The job's row written as @next says. */
+static gboolean
+update_job_row (OsaisStore        *self,
+                gint64             uid,
+                const JobSnapshot *next,
+                GError           **error)
+{
+  sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
+
+  sqlite3_bind_int64 (update, 1, uid);
+  sqlite3_bind_int (update, 2, next->stage);
+  sqlite3_bind_int (update, 3, next->cycle);
+  osais_store_bind_text (update, 4, next->description);
+  sqlite3_bind_int64 (update, 5, next->cost);
+  osais_store_bind_text (update, 6, next->error_message);
+  sqlite3_bind_int64 (update, 7, next->updated);
+  sqlite3_bind_int (update, 8, next->announced_images);
+  return osais_store_step_statement (self, update, error);
+}
+
 static void
 process_notify (OsaisStore *self,
                 Op         *op,
@@ -163,7 +183,6 @@ process_notify (OsaisStore *self,
                 Batch      *batch)
 {
   sqlite3_stmt *insert = self->stmts[STMT_INSERT_STAGE];
-  sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
   g_autofree char *key = osais_store_stage_key (op->stage, op->cycle, op->filename);
   const JobSnapshot *last = state->snapshot;
   JobSnapshot *next = NULL;
@@ -222,15 +241,7 @@ process_notify (OsaisStore *self,
 
   next->cycle = MAX (last->cycle, op->cycle);
 
-  sqlite3_bind_int64 (update, 1, op->uid);
-  sqlite3_bind_int (update, 2, next->stage);
-  sqlite3_bind_int (update, 3, next->cycle);
-  osais_store_bind_text (update, 4, next->description);
-  sqlite3_bind_int64 (update, 5, next->cost);
-  osais_store_bind_text (update, 6, next->error_message);
-  sqlite3_bind_int64 (update, 7, now);
-  sqlite3_bind_int (update, 8, next->announced_images);
-  if (!osais_store_step_statement (self, update, &error) ||
+  if (!update_job_row (self, op->uid, next, &error) ||
       !osais_store_step_statement (self, self->stmts[STMT_RELEASE_NOTIFY], &error))
     goto rollback;
 
@@ -386,6 +397,28 @@ process_delete_job (OsaisStore *self,
   osais_store_op_free (op);
 }
 
+/* The image @op names, its row's key (the job, then the hash) bound in
+ * @stmt; NULL when the job has no such image, @op then failed and done. */
+static OsaisImage *
+find_op_image (Op           *op,
+               JobState     *state,
+               sqlite3_stmt *stmt,
+               Batch        *batch)
+{
+  OsaisImage *image = g_hash_table_lookup (state->images, op->hash);
+
+  if (image == NULL)
+    {
+      osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_IMAGE, "No such image");
+      g_ptr_array_add (batch->done, op);
+      return NULL;
+    }
+
+  sqlite3_bind_int64 (stmt, 1, op->uid);
+  sqlite3_bind_text (stmt, 2, op->hash, -1, SQLITE_TRANSIENT);
+  return image;
+}
+
 static void
 process_delete_image (OsaisStore *self,
                       Op         *op,
@@ -397,16 +430,10 @@ process_delete_image (OsaisStore *self,
   JobSnapshot *next;
   Effect *effect;
 
-  image = g_hash_table_lookup (state->images, op->hash);
+  image = find_op_image (op, state, stmt, batch);
   if (image == NULL)
-    {
-      osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_IMAGE, "No such image");
-      g_ptr_array_add (batch->done, op);
-      return;
-    }
+    return;
 
-  sqlite3_bind_int64 (stmt, 1, op->uid);
-  sqlite3_bind_text (stmt, 2, op->hash, -1, SQLITE_TRANSIENT);
   if (!osais_store_step_statement (self, stmt, &op->error))
     {
       g_ptr_array_add (batch->done, op);
@@ -419,18 +446,8 @@ process_delete_image (OsaisStore *self,
   next->updated = g_get_real_time ();
   if (next->announced_images > 0)
     {
-      sqlite3_stmt *update = self->stmts[STMT_UPDATE_JOB];
-
       next->announced_images--;
-      sqlite3_bind_int64 (update, 1, op->uid);
-      sqlite3_bind_int (update, 2, next->stage);
-      sqlite3_bind_int (update, 3, next->cycle);
-      osais_store_bind_text (update, 4, next->description);
-      sqlite3_bind_int64 (update, 5, next->cost);
-      osais_store_bind_text (update, 6, next->error_message);
-      sqlite3_bind_int64 (update, 7, next->updated);
-      sqlite3_bind_int (update, 8, next->announced_images);
-      if (!osais_store_step_statement (self, update, &op->error))
+      if (!update_job_row (self, op->uid, next, &op->error))
         {
           osais_store_snapshot_unref (next);
           g_ptr_array_add (batch->done, op);
@@ -463,16 +480,9 @@ process_set_favourite (OsaisStore *self,
   OsaisImage *image;
   Effect *effect;
 
-  image = g_hash_table_lookup (state->images, op->hash);
+  image = find_op_image (op, state, stmt, batch);
   if (image == NULL)
-    {
-      osais_store_op_fail (op, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_UNKNOWN_IMAGE, "No such image");
-      g_ptr_array_add (batch->done, op);
-      return;
-    }
-
-  sqlite3_bind_int64 (stmt, 1, op->uid);
-  sqlite3_bind_text (stmt, 2, op->hash, -1, SQLITE_TRANSIENT);
+    return;
   sqlite3_bind_int (stmt, 3, op->favourite ? 1 : 0);
   if (!osais_store_step_statement (self, stmt, &op->error))
     {
