@@ -1745,6 +1745,31 @@ can_make_mount_namespace (void)
   return WIFEXITED (status) && WEXITSTATUS (status) == 0;
 }
 
+/* In the test's subprocess: TRUE, with a mount namespace of its own,
+ * private to it. A namespace is a thread's: it is made in a process of its
+ * own before any thread is (GLib keeps a thread pool's idle threads for
+ * others). In the test itself: the subprocess run and checked (or the test
+ * skipped without the capability), and FALSE. */
+static gboolean
+in_mount_namespace (void)
+{
+  if (!g_test_subprocess ())
+    {
+      if (!can_make_mount_namespace ())
+        g_test_skip ("This test needs to make a mount namespace (CAP_SYS_ADMIN)");
+      else
+        {
+          g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+          g_test_trap_assert_passed ();
+        }
+      return FALSE;
+    }
+
+  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
+  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+  return TRUE;
+}
+
 /* Makes @path read-only as a read-only mount does (root ignores
  * permissions): a read-only bind mount, seen only in this process's mount
  * namespace (see test_read_only_folder()). */
@@ -1777,22 +1802,8 @@ test_read_only_folder (void)
   g_autoptr(GError) error = NULL;
   OsaisStore *store;
 
-  /* A namespace is a thread's: it is made in a process of its own before
-   * any thread is (GLib keeps a thread pool's idle threads for others). */
-  if (!g_test_subprocess ())
-    {
-      if (!can_make_mount_namespace ())
-        {
-          g_test_skip ("This test needs to make a mount namespace (CAP_SYS_ADMIN)");
-          return;
-        }
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
-  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+  if (!in_mount_namespace ())
+    return;
 
   dir = make_data_dir ();
   images = g_build_filename (dir, "images", NULL);
@@ -1862,20 +1873,8 @@ test_image_disk_full (void)
   g_autoptr(GError) error = NULL;
   OsaisStore *store;
 
-  if (!g_test_subprocess ())
-    {
-      if (!can_make_mount_namespace ())
-        {
-          g_test_skip ("This test needs to make a mount namespace (CAP_SYS_ADMIN)");
-          return;
-        }
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
-  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+  if (!in_mount_namespace ())
+    return;
 
   dir = make_data_dir ();
   images = g_build_filename (dir, "images", NULL);

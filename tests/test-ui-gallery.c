@@ -2060,25 +2060,36 @@ test_tile_star (void)
 }
 
 /* Four images of one job, in the gallery in their order: images[i] at position i. */
+/* The selection tests' start: a history of one job of four images, shown
+ * in an 800×600 gallery. */
 static void
-add_four_images (OsaisTestStore *fixture,
-                 OsaisJob      **job,
-                 OsaisImage     *images[4])
+open_four_images (OsaisTestStore *fixture,
+                  GalleryWindow  *gw,
+                  OsaisJob      **job,
+                  OsaisImage     *images[4])
 {
+  osais_test_store_open (fixture);
   *job = osais_test_store_create_job (fixture->store, 30,
                                       "{\"word\":\"four foxes\",\"steps\":\"12\"}");
   for (int i = 0; i < 4; i++)
     images[i] = osais_test_store_add_image (fixture->store, 30, i, 32, 32);
   osais_test_store_notify (fixture->store, 30, OSAIS_STAGE_FINISHED, 0, NULL);
+  gallery_window_open (gw, 800, 600);
+  osais_gallery_set_store (gw->gallery, fixture->store);
 }
 
+/* Their end: the gallery finalized, the history closed. */
 static void
-clear_four_images (OsaisJob   **job,
-                   OsaisImage  *images[4])
+close_four_images (OsaisTestStore *fixture,
+                   GalleryWindow  *gw,
+                   OsaisJob      **job,
+                   OsaisImage     *images[4])
 {
+  gallery_window_close (gw);
   g_clear_object (job);
   for (int i = 0; i < 4; i++)
     g_clear_object (&images[i]);
+  osais_test_store_close (fixture);
 }
 
 /* Three tiles selected: two through the selection model (as Ctrl+click and
@@ -2119,10 +2130,7 @@ test_selection_mode (void)
   GtkGridView *grid;
   guint n_activated = 0;
 
-  osais_test_store_open (&fixture);
-  add_four_images (&fixture, &job, images);
-  gallery_window_open (&gw, 800, 600);
-  osais_gallery_set_store (gw.gallery, fixture.store);
+  open_four_images (&fixture, &gw, &job, images);
   selection = osais_gallery_get_selection (gw.gallery);
   grid = osais_gallery_get_grid_view (gw.gallery);
   g_signal_connect (gw.gallery, "image-activated", G_CALLBACK (image_activated_cb),
@@ -2150,9 +2158,7 @@ test_selection_mode (void)
   g_assert_true (osais_gallery_get_selection_mode (gw.gallery));
   g_assert_cmpstr (osais_gallery_get_selection_label (gw.gallery), ==, "4 Selected");
 
-  gallery_window_close (&gw);
-  clear_four_images (&job, images);
-  osais_test_store_close (&fixture);
+  close_four_images (&fixture, &gw, &job, images);
 }
 
 static void
@@ -2179,10 +2185,7 @@ test_select_button (void)
   guint n_notified = 0;
   gboolean mode = FALSE;
 
-  osais_test_store_open (&fixture);
-  add_four_images (&fixture, &job, images);
-  gallery_window_open (&gw, 800, 600);
-  osais_gallery_set_store (gw.gallery, fixture.store);
+  open_four_images (&fixture, &gw, &job, images);
   selection = osais_gallery_get_selection (gw.gallery);
   grid = osais_gallery_get_grid_view (gw.gallery);
   g_signal_connect (gw.gallery, "image-activated", G_CALLBACK (image_activated_cb),
@@ -2225,9 +2228,7 @@ test_select_button (void)
 
   g_signal_handlers_disconnect_by_data (gw.gallery, &n_activated);
   g_signal_handlers_disconnect_by_data (gw.gallery, &n_notified);
-  gallery_window_close (&gw);
-  clear_four_images (&job, images);
-  osais_test_store_close (&fixture);
+  close_four_images (&fixture, &gw, &job, images);
 }
 
 #ifdef OSAIS_TEST_HAVE_XTEST
@@ -2278,10 +2279,7 @@ test_select_by_clicks (void)
       return;
     }
 
-  osais_test_store_open (&fixture);
-  add_four_images (&fixture, &job, images);
-  gallery_window_open (&gw, 800, 600);
-  osais_gallery_set_store (gw.gallery, fixture.store);
+  open_four_images (&fixture, &gw, &job, images);
   osais_ui_test_settle (200);
   count.selection = osais_gallery_get_selection (gw.gallery);
   g_signal_connect (gw.gallery, "image-activated", G_CALLBACK (image_activated_cb),
@@ -2311,9 +2309,7 @@ test_select_by_clicks (void)
   g_assert_cmpuint (n_activated, ==, 0);
 
   g_signal_handlers_disconnect_by_data (gw.gallery, &n_activated);
-  gallery_window_close (&gw);
-  clear_four_images (&job, images);
-  osais_test_store_close (&fixture);
+  close_four_images (&fixture, &gw, &job, images);
 #else
   g_test_skip ("Built without XTEST");
 #endif
@@ -2330,12 +2326,9 @@ test_delete_selected_with_undo (void)
   GListModel *model;
   AdwToast *toast;
 
-  osais_test_store_open (&fixture);
-  add_four_images (&fixture, &job, images);
+  open_four_images (&fixture, &gw, &job, images);
   for (int i = 0; i < 3; i++)
     paths[i] = g_file_get_path (osais_image_get_file (images[i]));
-  gallery_window_open (&gw, 800, 600);
-  osais_gallery_set_store (gw.gallery, fixture.store);
   model = osais_gallery_get_model (gw.gallery);
 
   select_three (&gw);
@@ -2370,11 +2363,9 @@ test_delete_selected_with_undo (void)
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
   g_assert_true (get_image (model, 0) == images[3]);
 
-  gallery_window_close (&gw);
   for (int i = 0; i < 3; i++)
     g_clear_pointer (&paths[i], g_free);
-  clear_four_images (&job, images);
-  osais_test_store_close (&fixture);
+  close_four_images (&fixture, &gw, &job, images);
 }
 
 static void
@@ -2411,8 +2402,7 @@ test_export_selected (void)
   const char *name;
   guint n_png = 0;
 
-  osais_test_store_open (&fixture);
-  add_four_images (&fixture, &job, images);
+  open_four_images (&fixture, &gw, &job, images);
   folder_path = g_build_filename (fixture.dir, "export", NULL);
   g_assert_cmpint (g_mkdir (folder_path, 0700), ==, 0);
   /* Position 0 is the first image of its job. */
@@ -2420,8 +2410,6 @@ test_export_selected (void)
   g_assert_true (g_file_set_contents (taken_path, "mine", -1, NULL));
   folder = g_file_new_for_path (folder_path);
 
-  gallery_window_open (&gw, 800, 600);
-  osais_gallery_set_store (gw.gallery, fixture.store);
   select_three (&gw);
   osais_gallery_export_selected_async (gw.gallery, folder, NULL, store_result_cb, &result);
   osais_ui_test_wait_until (result_arrived, &result, "the export");
@@ -2463,9 +2451,7 @@ test_export_selected (void)
     g_assert_true (g_file_test (beside, G_FILE_TEST_EXISTS));
   }
 
-  gallery_window_close (&gw);
-  clear_four_images (&job, images);
-  osais_test_store_close (&fixture);
+  close_four_images (&fixture, &gw, &job, images);
 }
 
 static gboolean
@@ -2496,10 +2482,7 @@ test_star_selected (void)
   g_autoptr(OsaisJob) job = NULL;
   OsaisImage *images[4] = { NULL };
 
-  osais_test_store_open (&fixture);
-  add_four_images (&fixture, &job, images);
-  gallery_window_open (&gw, 800, 600);
-  osais_gallery_set_store (gw.gallery, fixture.store);
+  open_four_images (&fixture, &gw, &job, images);
 
   select_three (&gw);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gw.gallery), "gallery.star-selected",
@@ -2511,9 +2494,7 @@ test_star_selected (void)
                                              NULL));
   osais_ui_test_wait_until (three_not_favourite, images, "the three images unstarred");
 
-  gallery_window_close (&gw);
-  clear_four_images (&job, images);
-  osais_test_store_close (&fixture);
+  close_four_images (&fixture, &gw, &job, images);
 }
 
 /* Idle ------------------------------------------------------------------- */
