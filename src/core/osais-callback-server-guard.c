@@ -28,6 +28,18 @@
  * connection is kept, and the first evicted at the cap), the body (body
  * timeout and minimum rate), our work (no client timeout), the answer
  * (body timeout).
+ *
+ * Over 1,200 lines on purpose: that life is one state machine over one
+ * Connection and its MessageState, written in the order a connection lives
+ * it (admitted or evicting another, its deadlines, its head, its body read
+ * against the budget, its answer, kept alive or lingering, forgotten). Each
+ * phase's handler sets the next phase's deadline, cuts or forgets the
+ * connection, and gives bytes back to the budget; cut by concern, the
+ * deadline queues, the cap and the body budget would each name the others'
+ * steps in the private header, and the machine could no longer be read top
+ * to bottom. What is not the machine lives apart: the routes in
+ * osais-callback-server-routes.c; the server's object, its accept loop and
+ * its threads in osais-callback-server.c.
  */
 
 #define G_LOG_DOMAIN "OsaisCallbackServer"
