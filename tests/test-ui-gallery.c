@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "osais-application.h"
-#include "osais-gallery.h"
-#include "osais-gallery-cell.h"
+#include "osais-gallery-private.h"
+#include "osais-gallery-cell-private.h"
 #include "osais-gallery-model-private.h"
 #include "osais-gallery-thumbnail.h"
 #include "osais-test-utils.h"

@@ -17,8 +17,9 @@
 
 #include "osais-application.h"
 #include "osais-gallery-model.h"
+#include "osais-gallery-private.h"
 #include "osais-request-form.h"
-#include "osais-running-popover.h"
+#include "osais-running-popover-private.h"
 #include "osais-search-options.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"

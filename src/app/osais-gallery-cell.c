@@ -10,7 +10,7 @@
 
 #include <glib/gi18n.h>
 
-#include "osais-gallery-cell.h"
+#include "osais-gallery-cell-private.h"
 #include "osais-bench-trace.h"
 #include "osais-gallery-thumbnail.h"
 #include "osais-thumbnail-loader.h"

@@ -28,18 +28,13 @@ G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL,
 OsaisGalleryItem *osais_gallery_cell_get_item     (OsaisGalleryCell *self);
 void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
                                                    OsaisGalleryItem *item);
-/* For tests: the card's stage text and progress, and the shown thumbnail. */
-const char       *osais_gallery_cell_get_stage_text (OsaisGalleryCell *self);
-double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
+/* The shown thumbnail (NULL: none yet, or a card). */
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
-GtkWidget        *osais_gallery_cell_get_star_button (OsaisGalleryCell *self);
 guint             osais_gallery_cell_get_position    (OsaisGalleryCell *self);
 /* What the tile's tooltip says: the prompt and the engine (NULL on a card). */
 char             *osais_gallery_cell_dup_caption     (OsaisGalleryCell *self);
 /* Asks for the thumbnail in view; away from it, cancels the request. */
 void              osais_gallery_cell_set_in_view    (OsaisGalleryCell *self,
                                                      gboolean          in_view);
-/* Whether its thumbnail is asked for and not given yet. */
-gboolean          osais_gallery_cell_get_loading    (OsaisGalleryCell *self);
 
 G_END_DECLS

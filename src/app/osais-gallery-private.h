@@ -89,4 +89,8 @@ void _osais_gallery_grid_pressed_cb     (GtkGestureClick *gesture,
                                          OsaisGallery    *self);
 void _osais_gallery_class_actions_init  (GtkWidgetClass  *widget_class);
 
+/* For tests: what the selection bar says ("3 Selected"), and the grid. */
+const char  *osais_gallery_get_selection_label (OsaisGallery *self);
+GtkGridView *osais_gallery_get_grid_view       (OsaisGallery *self);
+
 G_END_DECLS

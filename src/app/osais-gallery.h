@@ -69,8 +69,6 @@ gboolean           osais_gallery_get_empty          (OsaisGallery *self);
  * leaves it (and setting it FALSE). */
 gboolean           osais_gallery_get_selection_mode (OsaisGallery *self);
 GtkSelectionModel *osais_gallery_get_selection      (OsaisGallery *self);
-/* For tests: what the selection bar says ("3 Selected"). */
-const char        *osais_gallery_get_selection_label (OsaisGallery *self);
 /* Hides the selected images, leaves selection mode and returns a toast (to
  * show) whose Undo brings them back; its going without undo deletes them.
  * NULL when no image is selected. */
@@ -86,7 +84,4 @@ void               osais_gallery_export_selected_async  (OsaisGallery        *se
 guint              osais_gallery_export_selected_finish (OsaisGallery        *self,
                                                          GAsyncResult        *result,
                                                          GError             **error);
-/* For tests: the grid view. */
-GtkGridView *osais_gallery_get_grid_view (OsaisGallery *self);
-
 G_END_DECLS

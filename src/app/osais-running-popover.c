@@ -10,7 +10,7 @@
 
 #include <glib/gi18n.h>
 
-#include "osais-running-popover.h"
+#include "osais-running-popover-private.h"
 
 /* The ages shown move on while the list is on screen. */
 #define AGE_REFRESH_SECONDS 10

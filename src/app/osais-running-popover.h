@@ -29,7 +29,5 @@ GtkWidget  *osais_running_popover_new           (void);
 void        osais_running_popover_set_store     (OsaisRunningPopover *self,
                                                  OsaisStore          *store);
 guint       osais_running_popover_get_n_running (OsaisRunningPopover *self);
-/* The jobs listed (OsaisJob), for tests. */
-GListModel *osais_running_popover_get_jobs      (OsaisRunningPopover *self);
 
 G_END_DECLS
