@@ -1780,16 +1780,22 @@ mount_read_only (const char *path)
   g_assert_cmpint (mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), ==, 0);
 }
 
-static gboolean
-images_read_only (gpointer data)
+/* A boolean property of the store, waited for until it has a value. */
+typedef struct
 {
-  return osais_store_get_images_read_only (OSAIS_STORE (data));
-}
+  OsaisStore *store;
+  const char *property;
+  gboolean    value;
+} StoreFlag;
 
 static gboolean
-images_writable (gpointer data)
+store_flag_is (gpointer data)
 {
-  return !osais_store_get_images_read_only (OSAIS_STORE (data));
+  StoreFlag *flag = data;
+  gboolean value = FALSE;
+
+  g_object_get (flag->store, flag->property, &value, NULL);
+  return value == flag->value;
 }
 
 static void
@@ -1827,11 +1833,13 @@ test_read_only_folder (void)
   g_clear_error (&error);
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
   /* And the store says so, for the app to show, until an image is stored. */
-  osais_test_wait_until (images_read_only, store, "the store to say images/ is read-only");
+  osais_test_wait_until (store_flag_is, &(StoreFlag) { store, "images-read-only", TRUE },
+                         "the store to say images/ is read-only");
   g_assert_cmpint (umount2 (images, MNT_DETACH), ==, 0);
   image = add_image_sync (store, 7, "t7", 1, "an image", &error);
   g_assert_no_error (error);
-  osais_test_wait_until (images_writable, store, "the store to say images/ is writable");
+  osais_test_wait_until (store_flag_is, &(StoreFlag) { store, "images-read-only", FALSE },
+                         "the store to say images/ is writable");
   close_store (store);
 
   /* A data folder that is read-only as a whole: refused at opening, plainly. */
@@ -1844,18 +1852,6 @@ test_read_only_folder (void)
   g_assert_cmpint (umount2 (dir, MNT_DETACH), ==, 0);
 
   osais_test_remove_tree (dir);
-}
-
-static gboolean
-store_disk_full (gpointer data)
-{
-  return osais_store_get_disk_full (OSAIS_STORE (data));
-}
-
-static gboolean
-store_has_space (gpointer data)
-{
-  return !osais_store_get_disk_full (OSAIS_STORE (data));
 }
 
 /* The images' file system fills while the database's has room: the image
@@ -1889,7 +1885,8 @@ test_image_disk_full (void)
   g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DISK_FULL);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
-  osais_test_wait_until (store_disk_full, store, "the store to say the disk is full");
+  osais_test_wait_until (store_flag_is, &(StoreFlag) { store, "disk-full", TRUE },
+                         "the store to say the disk is full");
   g_assert_cmpuint (g_list_model_get_n_items (osais_job_get_images (job)), ==, 0);
 
   /* Space again: the next image is stored, and the state goes. */
@@ -1897,7 +1894,8 @@ test_image_disk_full (void)
   image = add_image_sync (store, 8, "t8", 0, "a small image", &error);
   g_assert_no_error (error);
   g_assert_nonnull (image);
-  osais_test_wait_until (store_has_space, store, "the store to have space again");
+  osais_test_wait_until (store_flag_is, &(StoreFlag) { store, "disk-full", FALSE },
+                         "the store to have space again");
 
   close_store (store);
   osais_test_remove_tree (dir);
