@@ -318,6 +318,24 @@ osais_ui_test_save_screenshot (GtkWidget  *widget,
   g_test_message ("screenshot: %s", path);
 }
 
+static void
+weak_ref_free (GWeakRef *ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+static void
+window_added_cb (GtkApplication *app,
+                 GtkWindow      *window,
+                 GPtrArray      *windows)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, window);
+  g_ptr_array_add (windows, ref);
+}
+
 void
 osais_ui_test_run_application (GApplication        *app,
                                const char          *data_dir,
@@ -326,6 +344,8 @@ osais_ui_test_run_application (GApplication        *app,
                                gpointer             data)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) windows = g_ptr_array_new_with_free_func ((GDestroyNotify) weak_ref_free);
+  gulong added_id;
   int status;
 
   g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
@@ -340,8 +360,23 @@ osais_ui_test_run_application (GApplication        *app,
 
   /* Idles run once g_application_run() has activated the application. */
   g_idle_add_once (check, data);
+  added_id = g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), windows);
   status = g_application_run (app, argv->len - 1, (char **) argv->pdata);
+  g_signal_handler_disconnect (app, added_id);
   g_assert_cmpint (status, ==, 0);
+
+  /* Each window the application had is finalized once destroyed, as
+   * libadwaita's tests end theirs: a reference cycle cannot hide. */
+  for (guint i = 0; i < windows->len; i++)
+    {
+      GtkWidget *window = g_weak_ref_get (g_ptr_array_index (windows, i));
+
+      if (window != NULL)
+        {
+          gtk_window_destroy (GTK_WINDOW (window));
+          g_assert_finalize_object (window);
+        }
+    }
 }
 
 GtkWidget *

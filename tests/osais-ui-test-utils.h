@@ -77,7 +77,8 @@ void       osais_ui_test_save_screenshot    (GtkWidget            *widget,
 /* Runs @app (not unique: tests have no session bus) as `osais-studio
  * --data-dir @data_dir --listen 127.0.0.1:0 @args…`, calls @check (@data)
  * from an idle once it runs (it must quit the application), and asserts
- * that it exits with status 0. */
+ * that it exits with status 0 and that each window it had is finalized
+ * once destroyed. */
 void       osais_ui_test_run_application    (GApplication         *app,
                                              const char           *data_dir,
                                              const char * const   *args,
