@@ -648,11 +648,12 @@ load_shortcuts_cb (gpointer data)
   OsaisWindow *self = data;
   g_autoptr(GtkBuilder) builder =
     gtk_builder_new_from_resource ("/com/opensourceais/Studio/osais-shortcuts-window.ui");
+  GtkWidget *overlay = GTK_WIDGET (gtk_builder_get_object (builder, "help_overlay"));
 
   self->shortcuts_source = 0;
-  gtk_application_window_set_help_overlay (
-    GTK_APPLICATION_WINDOW (self),
-    GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  osais_mnemonic_names_fix_shortcuts_window (overlay);
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (overlay));
 
   return G_SOURCE_REMOVE;
 }
