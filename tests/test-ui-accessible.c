@@ -651,6 +651,150 @@ test_shortcuts_listed (void)
   run_with_simulator (check_shortcuts);
 }
 
+/* What a keyboard reaches: the actions of the buttons and menu items in
+ * @widget's tree (popovers and menus included), as "prefix.name". */
+static void
+collect_menu_actions (GMenuModel *menu,
+                      GHashTable *reached)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action))
+        g_hash_table_add (reached, g_steal_pointer (&action));
+      while (g_menu_link_iter_next (links))
+        {
+          g_autoptr(GMenuModel) link = g_menu_link_iter_get_value (links);
+
+          collect_menu_actions (link, reached);
+        }
+    }
+}
+
+static void
+collect_reached_actions (GtkWidget  *widget,
+                         GHashTable *reached)
+{
+  if (GTK_IS_ACTIONABLE (widget) && gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)))
+    g_hash_table_add (reached, g_strdup (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget))));
+  if (GTK_IS_MENU_BUTTON (widget))
+    {
+      GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget));
+      GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget));
+
+      if (menu != NULL)
+        collect_menu_actions (menu, reached);
+      else if (popover != NULL)
+        collect_reached_actions (GTK_WIDGET (popover), reached);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_reached_actions (child, reached);
+}
+
+/* The keys bound on @widget to named actions. */
+static void
+collect_bound_actions (GtkWidget  *widget,
+                       GHashTable *reached)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_NAMED_ACTION (action))
+            g_hash_table_add (reached,
+                              g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action))));
+        }
+    }
+}
+
+static void
+check_actions_reachable (Run *run)
+{
+  /* Reached through a widget made with the state it answers, not in a
+   * window just opened: the banner's button, a toast's, a failed card's
+   * Retry, a saved style's row; or from outside the window: a
+   * notification's action, files opened from the file manager. */
+  static const char * const made_with_state[] = {
+    "app.move-history-aside", "win.retry-login", "win.use-found-tunnel",
+    "win.check-public-url", "win.open-data-folder",
+    "win.wait-again", "win.stop-waiting", "win.show-job", "win.use-image-parameters",
+    "win.open-engines-folder", "win.retry-job", "win.apply-style",
+    "app.show-job", "app.show-window", "win.open-files", NULL
+  };
+  g_autoptr(GHashTable) reached = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) app_actions = NULL;
+  g_auto(GStrv) described = NULL;
+  const GVariantType *parameter_type;
+  const char *property;
+  const char *type_name;
+  const char *name;
+  GType owner;
+  guint n_unreached = 0;
+
+  osais_ui_test_wait_until (ready, run, "the window, the engines and the offline login");
+  collect_reached_actions (GTK_WIDGET (run->window), reached);
+  collect_bound_actions (GTK_WIDGET (run->window), reached);
+  described = gtk_application_list_action_descriptions (GTK_APPLICATION (run->app));
+  for (guint i = 0; described[i] != NULL; i++)
+    {
+      g_autofree char *described_name = NULL;
+      g_autoptr(GVariant) target = NULL;
+
+      g_assert_true (g_action_parse_detailed_name (described[i], &described_name, &target,
+                                                   NULL));
+      g_hash_table_add (reached, g_steal_pointer (&described_name));
+    }
+
+  app_actions = g_action_group_list_actions (G_ACTION_GROUP (run->app));
+  for (guint i = 0; app_actions[i] != NULL; i++)
+    g_ptr_array_add (actions, g_strconcat ("app.", app_actions[i], NULL));
+  /* The window's own (GTK's window.* are its title bar's). */
+  for (guint i = 0;
+       gtk_widget_class_query_action (GTK_WIDGET_GET_CLASS (run->window), i, &owner, &name,
+                                      &parameter_type, &property);
+       i++)
+    if (g_str_has_prefix (name, "win."))
+      g_ptr_array_add (actions, g_strdup (name));
+  type_name = G_OBJECT_TYPE_NAME (run->window);
+
+  for (guint i = 0; i < actions->len; i++)
+    {
+      const char *action = g_ptr_array_index (actions, i);
+
+      if (!g_hash_table_contains (reached, action) && !g_strv_contains (made_with_state, action))
+        {
+          g_test_message ("%s: %s is not reachable from the keyboard", type_name, action);
+          n_unreached++;
+        }
+    }
+  g_assert_cmpuint (n_unreached, ==, 0);
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+/* Every action of the application and the window is a key, a button or a
+ * menu item a keyboard reaches, or one of those made with a state; a new
+ * action must be one or the other. */
+static void
+test_actions_reachable (void)
+{
+  run_with_simulator (check_actions_reachable);
+}
+
 /* Focus ------------------------------------------------------------------- */
 
 /* The window drawn as it is now, its pixels as 4-byte B8G8R8A8 rows. */
@@ -848,6 +992,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Accessible/shortcuts-listed-no-ctrl-n", test_shortcuts_listed);
   g_test_add_func ("/Osais/Accessible/choices-are-radio-groups", test_choices_are_radio_groups);
   g_test_add_func ("/Osais/Accessible/focus-visible", test_focus_visible);
+  g_test_add_func ("/Osais/Accessible/actions-reachable", test_actions_reachable);
 
   return g_test_run ();
 }
