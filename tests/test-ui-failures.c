@@ -1293,12 +1293,16 @@ check_damaged_history (Run *run)
   osais_ui_test_settle (500);
   g_assert_null (osais_session_get_store (run->session));
   assert_banner (run, title, "_Move Aside and Start Fresh", "app.move-history-aside");
+  /* The empty gallery does not invite a first request it cannot keep. */
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "History Not Open"));
+  g_assert_null (osais_ui_test_find_label (run->window, "No Images Yet"));
   osais_ui_test_save_screenshot (run->window, "banner-damaged-history.png");
 
   gtk_widget_activate (banner_button (run));
   osais_ui_test_wait_until (store_open, run, "a new history");
   osais_ui_test_wait_until (session_ready, run, "the session");
   g_assert_false (osais_banner_get_revealed (get_banner (run)));
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "No Images Yet"));
 
   dir = g_dir_open (run->data_dir, 0, NULL);
   while ((name = g_dir_read_name (dir)) != NULL)
