@@ -950,6 +950,13 @@ test_input_not_kept (void)
 
 /* A bad input image ------------------------------------------------------- */
 
+static gboolean
+is_toast (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return g_str_equal (gtk_widget_get_css_name (widget), "toast");
+}
+
 static OsaisInputWell *
 get_well (Run *run)
 {
@@ -992,6 +999,8 @@ assert_input_refused (Run        *run,
   g_assert_nonnull (osais_ui_test_find_label (header, error));
   g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.choose")));
   g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.paste")));
+  /* Not a third time in a toast: the well is in sight. */
+  g_assert_null (osais_ui_test_find_widget (run->window, is_toast, NULL));
 }
 
 /* A file that is not an image, opened in (or dropped on) the window, and
