@@ -950,13 +950,6 @@ test_input_not_kept (void)
 
 /* A bad input image ------------------------------------------------------- */
 
-static gboolean
-is_toast (GtkWidget     *widget,
-          gconstpointer  data)
-{
-  return g_str_equal (gtk_widget_get_css_name (widget), "toast");
-}
-
 static OsaisInputWell *
 get_well (Run *run)
 {
@@ -1000,7 +993,7 @@ assert_input_refused (Run        *run,
   g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.choose")));
   g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.paste")));
   /* Not a third time in a toast: the well is in sight. */
-  g_assert_null (osais_ui_test_find_widget (run->window, is_toast, NULL));
+  g_assert_null (osais_ui_test_find_toast (run->window));
 }
 
 /* A file that is not an image, opened in (or dropped on) the window, and

@@ -94,19 +94,6 @@ paste (Fixture *fixture)
 }
 
 static gboolean
-is_toast (GtkWidget     *widget,
-          gconstpointer  data)
-{
-  return g_str_equal (gtk_widget_get_css_name (widget), "toast");
-}
-
-static GtkWidget *
-find_toast (GtkWidget *overlay)
-{
-  return osais_ui_test_find_widget (overlay, is_toast, NULL);
-}
-
-static gboolean
 well_refused (gpointer data)
 {
   Fixture *fixture = data;
@@ -138,7 +125,7 @@ assert_refused (Fixture    *fixture,
   g_assert_false (osais_input_well_get_has_input (fixture->well));
   osais_ui_test_settle (300);
   g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (fixture->well), error));
-  g_assert_null (find_toast (GTK_WIDGET (fixture->overlay)));
+  g_assert_null (osais_ui_test_find_toast (GTK_WIDGET (fixture->overlay)));
 }
 
 typedef struct
@@ -412,8 +399,8 @@ test_refusal_out_of_sight (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (well), "well.paste", NULL));
   osais_ui_test_wait_until (well_has_error, well, "the paste to be refused");
   osais_ui_test_settle (100);
-  g_assert_nonnull (find_toast (overlay));
-  toast_label = osais_ui_test_find_label (find_toast (overlay), "holds no image");
+  g_assert_nonnull (osais_ui_test_find_toast (overlay));
+  toast_label = osais_ui_test_find_label (osais_ui_test_find_toast (overlay), "holds no image");
   g_assert_nonnull (toast_label);
 
   osais_ui_test_destroy_window (window);
