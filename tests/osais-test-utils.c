@@ -825,3 +825,30 @@ osais_test_disk_writes_held (gpointer data)
   g_mutex_unlock (&held_mutex);
   return held;
 }
+
+/* Whether @title is in GNOME's header capitalization: every word capitalized
+ * but articles, short conjunctions and prepositions (not the first). */
+gboolean
+osais_test_is_header_capitalized (const char *title)
+{
+  static const char * const small[] = { "a", "an", "and", "and/or", "as", "at", "but", "by",
+                                        "for", "in", "nor", "of", "on", "or", "the", "to",
+                                        "with", NULL };
+  g_auto(GStrv) words = g_strsplit (title, " ", -1);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      const char *word = words[i];
+
+      while (*word == '(' || *word == '"')
+        word++;
+      if (!g_ascii_isalpha (*word))
+        continue;
+      if (i > 0 && g_strv_contains (small, word))
+        continue;
+      if (!g_ascii_isupper (*word))
+        return FALSE;
+    }
+
+  return TRUE;
+}

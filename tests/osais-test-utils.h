@@ -122,6 +122,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsaisTestFake, osais_test_fake_free)
 /* A loopback port that was just free and is closed: connections are refused. */
 guint          osais_test_closed_port             (void);
 
+/* Whether @title is in GNOME's header capitalization. */
+gboolean       osais_test_is_header_capitalized   (const char        *title);
+
 /* A job store in a temporary folder of its own. */
 typedef struct
 {

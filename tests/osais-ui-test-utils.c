@@ -239,6 +239,19 @@ osais_ui_test_find_label (GtkWidget  *widget,
 }
 
 static gboolean
+is_toast (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return g_str_equal (gtk_widget_get_css_name (widget), "toast");
+}
+
+GtkWidget *
+osais_ui_test_find_toast (GtkWidget *widget)
+{
+  return osais_ui_test_find_widget (widget, is_toast, NULL);
+}
+
+static gboolean
 is_status_title (GtkWidget     *widget,
                  gconstpointer  data)
 {

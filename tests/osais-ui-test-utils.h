@@ -57,6 +57,8 @@ GtkWidget *osais_ui_test_find_actionable    (GtkWidget            *widget,
 /* The first mapped GtkLabel under @widget whose text contains @text, or NULL. */
 GtkLabel  *osais_ui_test_find_label         (GtkWidget            *widget,
                                              const char           *text);
+/* A toast shown under @widget (an overlay, a window), or NULL. */
+GtkWidget *osais_ui_test_find_toast         (GtkWidget            *widget);
 /* The subtitle of the first AdwWindowTitle under @widget that has one (the
  * studio's status line), or "". */
 const char *osais_ui_test_get_status_subtitle (GtkWidget          *widget);

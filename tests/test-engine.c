@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "osais-core.h"
+#include "osais-test-utils.h"
 
 /* The isolated config dir of each test (G_TEST_OPTION_ISOLATE_DIRS) is
  * empty, so this loads exactly the bundled engines. */
@@ -779,33 +780,6 @@ test_engine_check_input (void)
   g_assert_nonnull (strstr (error->message, "takes no input image"));
 }
 
-/* Whether @title is in GNOME's header capitalization: every word capitalized
- * but articles, short conjunctions and prepositions (not the first). */
-static gboolean
-is_header_capitalized (const char *title)
-{
-  static const char * const small[] = { "a", "an", "and", "and/or", "as", "at", "but", "by",
-                                        "for", "in", "nor", "of", "on", "or", "the", "to",
-                                        "with", NULL };
-  g_auto(GStrv) words = g_strsplit (title, " ", -1);
-
-  for (guint i = 0; words[i] != NULL; i++)
-    {
-      const char *word = words[i];
-
-      while (*word == '(' || *word == '"')
-        word++;
-      if (!g_ascii_isalpha (*word))
-        continue;
-      if (i > 0 && g_strv_contains (small, word))
-        continue;
-      if (!g_ascii_isupper (*word))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
 /* The bundled engines' field titles, shown as row and group titles, follow
  * the HIG's header capitalization like the rest of the window ("Guidance
  * scale" beside "Step Count" did not). */
@@ -814,8 +788,8 @@ test_engine_titles_capitalized (void)
 {
   g_autoptr(GListModel) engines = osais_engines_load (NULL);
 
-  g_assert_true (is_header_capitalized ("Number of Images to Generate"));
-  g_assert_false (is_header_capitalized ("Guidance scale"));
+  g_assert_true (osais_test_is_header_capitalized ("Number of Images to Generate"));
+  g_assert_false (osais_test_is_header_capitalized ("Guidance scale"));
 
   for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
     {
@@ -828,7 +802,7 @@ test_engine_titles_capitalized (void)
           if (param->title == NULL)
             continue;
           g_test_message ("%s: %s", osais_engine_get_name (engine), param->title);
-          g_assert_true (is_header_capitalized (param->title));
+          g_assert_true (osais_test_is_header_capitalized (param->title));
         }
     }
 }

@@ -82,6 +82,15 @@ collect_unnamed (GtkWidget *widget,
     return;
   if (is_control (widget) && !has_name (widget))
     g_ptr_array_add (unnamed, describe (widget));
+  /* A menu button's own popover is ours (the status, the running jobs, the
+   * styles…), hidden until opened: its content is walked as a person
+   * opening it reaches it. */
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget)))
+    for (GtkWidget *child = gtk_widget_get_first_child (
+           GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget))));
+         child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      collect_unnamed (child, unnamed);
   if (is_composite_control (widget))
     return;
 
@@ -110,8 +119,11 @@ report_unnamed (GtkWidget  *root,
  * Hidden widgets count: they show later. */
 static void
 collect_doubled (GtkWidget *widget,
+                 gboolean   mapped_only,
                  GPtrArray *doubled)
 {
+  if (mapped_only && !gtk_widget_get_mapped (widget))
+    return;
   if (GTK_IS_BUTTON (widget) && gtk_button_get_use_underline (GTK_BUTTON (widget))
       && gtk_button_get_label (GTK_BUTTON (widget)) != NULL
       && gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
@@ -121,19 +133,30 @@ collect_doubled (GtkWidget *widget,
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    collect_doubled (child, doubled);
+    collect_doubled (child, mapped_only, doubled);
+}
+
+/* @mapped_only: count only what is on screen, for windows made by a
+ * toolkit whose buttons the app names as they are mapped
+ * (osais_mnemonic_names_watch()). */
+static guint
+report_doubled_full (GtkWidget  *root,
+                     const char *what,
+                     gboolean    mapped_only)
+{
+  g_autoptr(GPtrArray) doubled = g_ptr_array_new_with_free_func (g_free);
+
+  collect_doubled (root, mapped_only, doubled);
+  for (guint i = 0; i < doubled->len; i++)
+    g_test_message ("%s: named twice: %s", what, (char *) g_ptr_array_index (doubled, i));
+  return doubled->len;
 }
 
 static guint
 report_doubled (GtkWidget  *root,
                 const char *what)
 {
-  g_autoptr(GPtrArray) doubled = g_ptr_array_new_with_free_func (g_free);
-
-  collect_doubled (root, doubled);
-  for (guint i = 0; i < doubled->len; i++)
-    g_test_message ("%s: named twice: %s", what, (char *) g_ptr_array_index (doubled, i));
-  return doubled->len;
+  return report_doubled_full (root, what, FALSE);
 }
 
 typedef struct
@@ -340,6 +363,127 @@ test_retry_named_once (void)
   g_free (run.data_dir);
 }
 
+/* Dialogs ----------------------------------------------------------------- */
+
+typedef struct
+{
+  GType      type;
+  GtkWidget *found;
+} Toplevel;
+
+static gboolean
+has_toplevel (gpointer data)
+{
+  Toplevel *toplevel = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  toplevel->found = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, toplevel->type) && gtk_widget_get_mapped (window))
+        toplevel->found = window;
+    }
+  return toplevel->found != NULL;
+}
+
+static gboolean
+no_toplevel (gpointer data)
+{
+  return !has_toplevel (data);
+}
+
+/* Waits for a window of @type to show, counts its unnamed and doubled
+ * controls, and closes it (a message dialog with its close response). */
+static void
+walk_window (GType       type,
+             const char *what,
+             guint      *n_unnamed,
+             guint      *n_doubled)
+{
+  Toplevel toplevel = { type, NULL };
+
+  osais_ui_test_wait_until (has_toplevel, &toplevel, what);
+  osais_ui_test_settle (100);
+  *n_unnamed += report_unnamed (toplevel.found, what);
+  *n_doubled += report_doubled_full (toplevel.found, what, TRUE);
+  if (ADW_IS_MESSAGE_DIALOG (toplevel.found))
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (toplevel.found),
+                                 adw_message_dialog_get_close_response (
+                                   ADW_MESSAGE_DIALOG (toplevel.found)));
+  gtk_window_close (GTK_WINDOW (toplevel.found));
+  osais_ui_test_wait_until (no_toplevel, &toplevel, "the window to close");
+}
+
+static GFile *
+write_png (Run        *run,
+           const char *name)
+{
+  g_autoptr(GBytes) png = osais_test_make_png (64, 48, 3);
+  g_autofree char *path = g_build_filename (run->data_dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL),
+                                      g_bytes_get_size (png), NULL));
+  return g_file_new_for_path (path);
+}
+
+/* Each dialog and secondary window a person opens from the main window:
+ * the questions before a large batch, several dropped images and a whole
+ * job's deletion, and the shortcuts window. (libadwaita 1.2's about window
+ * is not walked: its credits and legal text views and one of its buttons
+ * have no name, libadwaita's own, out of the app's reach.) */
+static void
+check_dialogs_named (Run *run)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  GFile *files[2];
+  OsaisStore *store;
+  guint n_unnamed = 0;
+  guint n_doubled = 0;
+
+  osais_ui_test_wait_until (ready, run, "the window, the engines and the offline login");
+  osais_ui_test_select_engine (run->window, "diffusion");
+  osais_ui_test_set_prompt (run->window, "eight lighthouses");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (run->window), "win.run-batch", "u", 8));
+  walk_window (ADW_TYPE_MESSAGE_DIALOG, "the large batch's question", &n_unnamed, &n_doubled);
+
+  files[0] = write_png (run, "first.png");
+  files[1] = write_png (run, "second.png");
+  osais_window_open_files (run->window, files, 2);
+  walk_window (ADW_TYPE_MESSAGE_DIALOG, "the dropped images' question", &n_unnamed, &n_doubled);
+  g_object_unref (files[0]);
+  g_object_unref (files[1]);
+
+  store = osais_session_get_store (run->session);
+  osais_store_create_job_async (store, 0, 77, "t", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &result);
+  job = osais_store_create_job_finish (store, osais_test_wait_for_result (&result, "the job"),
+                                       NULL);
+  g_assert_nonnull (job);
+  g_signal_emit_by_name (osais_ui_test_find_descendant (GTK_WIDGET (run->window),
+                                                        OSAIS_TYPE_IMAGE_VIEWER),
+                         "delete-job", job);
+  walk_window (ADW_TYPE_MESSAGE_DIALOG, "the whole job's deletion", &n_unnamed, &n_doubled);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (run->window), "win.show-help-overlay",
+                                             NULL));
+  walk_window (GTK_TYPE_SHORTCUTS_WINDOW, "the shortcuts window", &n_unnamed, &n_doubled);
+
+
+  g_assert_cmpuint (n_unnamed, ==, 0);
+  g_assert_cmpuint (n_doubled, ==, 0);
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+static void
+test_every_dialog_named (void)
+{
+  run_with_simulator (check_dialogs_named);
+}
+
 /* Keyboard ---------------------------------------------------------------- */
 
 static void
@@ -505,6 +649,150 @@ static void
 test_shortcuts_listed (void)
 {
   run_with_simulator (check_shortcuts);
+}
+
+/* What a keyboard reaches: the actions of the buttons and menu items in
+ * @widget's tree (popovers and menus included), as "prefix.name". */
+static void
+collect_menu_actions (GMenuModel *menu,
+                      GHashTable *reached)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action))
+        g_hash_table_add (reached, g_steal_pointer (&action));
+      while (g_menu_link_iter_next (links))
+        {
+          g_autoptr(GMenuModel) link = g_menu_link_iter_get_value (links);
+
+          collect_menu_actions (link, reached);
+        }
+    }
+}
+
+static void
+collect_reached_actions (GtkWidget  *widget,
+                         GHashTable *reached)
+{
+  if (GTK_IS_ACTIONABLE (widget) && gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)))
+    g_hash_table_add (reached, g_strdup (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget))));
+  if (GTK_IS_MENU_BUTTON (widget))
+    {
+      GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget));
+      GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget));
+
+      if (menu != NULL)
+        collect_menu_actions (menu, reached);
+      else if (popover != NULL)
+        collect_reached_actions (GTK_WIDGET (popover), reached);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_reached_actions (child, reached);
+}
+
+/* The keys bound on @widget to named actions. */
+static void
+collect_bound_actions (GtkWidget  *widget,
+                       GHashTable *reached)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_NAMED_ACTION (action))
+            g_hash_table_add (reached,
+                              g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action))));
+        }
+    }
+}
+
+static void
+check_actions_reachable (Run *run)
+{
+  /* Reached through a widget made with the state it answers, not in a
+   * window just opened: the banner's button, a toast's, a failed card's
+   * Retry, a saved style's row; or from outside the window: a
+   * notification's action, files opened from the file manager. */
+  static const char * const made_with_state[] = {
+    "app.move-history-aside", "win.retry-login", "win.use-found-tunnel",
+    "win.check-public-url", "win.open-data-folder",
+    "win.wait-again", "win.stop-waiting", "win.show-job", "win.use-image-parameters",
+    "win.open-engines-folder", "win.retry-job", "win.apply-style",
+    "app.show-job", "app.show-window", "win.open-files", NULL
+  };
+  g_autoptr(GHashTable) reached = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) app_actions = NULL;
+  g_auto(GStrv) described = NULL;
+  const GVariantType *parameter_type;
+  const char *property;
+  const char *type_name;
+  const char *name;
+  GType owner;
+  guint n_unreached = 0;
+
+  osais_ui_test_wait_until (ready, run, "the window, the engines and the offline login");
+  collect_reached_actions (GTK_WIDGET (run->window), reached);
+  collect_bound_actions (GTK_WIDGET (run->window), reached);
+  described = gtk_application_list_action_descriptions (GTK_APPLICATION (run->app));
+  for (guint i = 0; described[i] != NULL; i++)
+    {
+      g_autofree char *described_name = NULL;
+      g_autoptr(GVariant) target = NULL;
+
+      g_assert_true (g_action_parse_detailed_name (described[i], &described_name, &target,
+                                                   NULL));
+      g_hash_table_add (reached, g_steal_pointer (&described_name));
+    }
+
+  app_actions = g_action_group_list_actions (G_ACTION_GROUP (run->app));
+  for (guint i = 0; app_actions[i] != NULL; i++)
+    g_ptr_array_add (actions, g_strconcat ("app.", app_actions[i], NULL));
+  /* The window's own (GTK's window.* are its title bar's). */
+  for (guint i = 0;
+       gtk_widget_class_query_action (GTK_WIDGET_GET_CLASS (run->window), i, &owner, &name,
+                                      &parameter_type, &property);
+       i++)
+    if (g_str_has_prefix (name, "win."))
+      g_ptr_array_add (actions, g_strdup (name));
+  type_name = G_OBJECT_TYPE_NAME (run->window);
+
+  for (guint i = 0; i < actions->len; i++)
+    {
+      const char *action = g_ptr_array_index (actions, i);
+
+      if (!g_hash_table_contains (reached, action) && !g_strv_contains (made_with_state, action))
+        {
+          g_test_message ("%s: %s is not reachable from the keyboard", type_name, action);
+          n_unreached++;
+        }
+    }
+  g_assert_cmpuint (n_unreached, ==, 0);
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+}
+
+/* Every action of the application and the window is a key, a button or a
+ * menu item a keyboard reaches, or one of those made with a state; a new
+ * action must be one or the other. */
+static void
+test_actions_reachable (void)
+{
+  run_with_simulator (check_actions_reachable);
 }
 
 /* Focus ------------------------------------------------------------------- */
@@ -699,10 +987,12 @@ main (int   argc,
   osais_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/Osais/Accessible/every-control-named", test_every_control_named);
+  g_test_add_func ("/Osais/Accessible/every-dialog-named", test_every_dialog_named);
   g_test_add_func ("/Osais/Accessible/retry-named-once", test_retry_named_once);
   g_test_add_func ("/Osais/Accessible/shortcuts-listed-no-ctrl-n", test_shortcuts_listed);
   g_test_add_func ("/Osais/Accessible/choices-are-radio-groups", test_choices_are_radio_groups);
   g_test_add_func ("/Osais/Accessible/focus-visible", test_focus_visible);
+  g_test_add_func ("/Osais/Accessible/actions-reachable", test_actions_reachable);
 
   return g_test_run ();
 }

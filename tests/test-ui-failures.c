@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "osais-application.h"
+#include "osais-input-well.h"
 #include "osais-login-failure.h"
 #include "osais-preferences-window.h"
 #include "osais-test-utils.h"
@@ -178,6 +179,16 @@ banner_button (Run *run)
 
   g_assert_nonnull (button);
   return button;
+}
+
+/* A button showing @data, as its label or as its icon. */
+static gboolean
+is_labelled (GtkWidget     *widget,
+             gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget)
+         && (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0
+             || g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), data) == 0);
 }
 
 typedef struct
@@ -580,6 +591,7 @@ shows_toast (gpointer data)
 static void
 check_descriptor_refused (Run *run)
 {
+  GtkLabel *reason;
   GtkWidget *overlay;
   GtkWidget *button;
 
@@ -589,8 +601,13 @@ check_descriptor_refused (Run *run)
   osais_ui_test_wait_until (shows_toast, run, "the toast about the descriptor");
   assert_window_stays (run);
 
-  /* What is wrong with it, and the folder where it is mended. */
-  g_assert_nonnull (osais_ui_test_find_label (run->window, "not valid JSON"));
+  /* What is wrong with it, all of it (where in the file), and the folder
+   * where it is mended. */
+  reason = osais_ui_test_find_label (run->window, "not valid JSON");
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (gtk_label_get_text (reason), "1:32"));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (reason)));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (reason)));
   overlay = osais_ui_test_find_descendant (run->window, ADW_TYPE_TOAST_OVERLAY);
   button = osais_ui_test_find_actionable (overlay, "win.open-engines-folder");
   g_assert_nonnull (button);
@@ -825,6 +842,22 @@ check_knobs (Run *run)
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (prompt)), "it fails", -1);
   g_assert_true (gtk_widget_activate_action (run->window, "win.run", NULL));
   assert_job_ends (run, OSAIS_STAGE_ERROR);
+
+  /* Its card says why, and offers Retry and Dismiss. */
+  {
+    g_autoptr(OsaisJob) job = g_list_model_get_item (
+      G_LIST_MODEL (osais_session_get_store (run->session)), 0);
+    Finding finding = { run, osais_job_get_error_message (job) };
+    GtkWidget *gallery = GTK_WIDGET (osais_window_get_gallery (OSAIS_WINDOW (run->window)));
+
+    osais_ui_test_wait_until (shows_text, &finding, "the failed card's reason");
+    g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_widget (gallery, is_labelled,
+                                                                      "_Retry")));
+    g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_widget (gallery, is_labelled,
+                                                                      "window-close-symbolic")));
+    osais_ui_test_settle (300);
+    osais_ui_test_save_screenshot (run->window, "failure-job-failed.png");
+  }
   quit (run);
 }
 
@@ -912,6 +945,105 @@ test_input_not_kept (void)
 
   run_init (&run, NULL);
   run_application (&run, args, check_input_not_kept);
+  run_clear (&run);
+}
+
+/* A bad input image ------------------------------------------------------- */
+
+static OsaisInputWell *
+get_well (Run *run)
+{
+  OsaisRequestForm *form = osais_window_get_form (OSAIS_WINDOW (run->window));
+  OsaisEngine *engine = osais_request_form_get_engine (form);
+  GtkWidget *well = osais_request_form_get_field (form,
+                                                  osais_engine_get_input_param (engine)->name);
+
+  g_assert_true (OSAIS_IS_INPUT_WELL (well));
+  return OSAIS_INPUT_WELL (well);
+}
+
+static gboolean
+input_refused (gpointer data)
+{
+  Run *run = data;
+  OsaisInputWell *well = get_well (run);
+
+  return osais_input_well_get_error (well) != NULL && !osais_input_well_get_loading (well);
+}
+
+/* The well refused what it was given: it says so in the form and beside
+ * Run, which is off, and Choose… and Paste are there to give another. */
+static void
+assert_input_refused (Run        *run,
+                      const char *words)
+{
+  GtkWidget *well = GTK_WIDGET (get_well (run));
+  GtkWidget *run_button = osais_ui_test_find_actionable (run->window, "win.run");
+  GtkWidget *header = gtk_widget_get_ancestor (run_button, ADW_TYPE_HEADER_BAR);
+  const char *error;
+
+  osais_ui_test_wait_until (input_refused, run, "the input to be refused");
+  assert_window_stays (run);
+  error = osais_input_well_get_error (OSAIS_INPUT_WELL (well));
+  g_test_message ("Refused: %s", error);
+  g_assert_nonnull (strstr (error, words));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (osais_ui_test_find_label (well, error))));
+  g_assert_false (gtk_widget_is_sensitive (run_button));
+  g_assert_nonnull (osais_ui_test_find_label (header, error));
+  g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.choose")));
+  g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.paste")));
+  /* Not a third time in a toast: the well is in sight. */
+  g_assert_null (osais_ui_test_find_toast (run->window));
+}
+
+/* A file that is not an image, opened in (or dropped on) the window, and
+ * a pasted image too large to be an input. */
+static void
+check_bad_input (Run *run)
+{
+  static const guchar huge_header[] = {
+    0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+    0, 0, 0, 13, 'I', 'H', 'D', 'R',
+    0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0,
+    0x00, 0x00, 0x00, 0x00,
+    0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82,
+  };
+  g_autofree char *path = g_build_filename (run->data_dir, "notes.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GBytes) bytes = g_bytes_new_static (huge_header, sizeof huge_header);
+  g_autoptr(GdkContentProvider) provider = gdk_content_provider_new_for_bytes ("image/png",
+                                                                              bytes);
+  OsaisInputWell *well;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (logged_in, run, "the offline login");
+  osais_ui_test_wait_until (has_engines, run, "the engines");
+  select_engine (run, "gfpgan");
+  well = get_well (run);
+
+  g_assert_true (g_file_set_contents (path, "not an image\n", -1, NULL));
+  osais_window_open_files (OSAIS_WINDOW (run->window), &file, 1);
+  assert_input_refused (run, "is not a PNG, JPEG or WebP image");
+  osais_ui_test_settle (300);
+  osais_ui_test_save_screenshot (run->window, "failure-bad-input.png");
+
+  osais_input_well_clear (well);
+  gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (well)), provider);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (well), "well.paste", NULL));
+  assert_input_refused (run, "The pasted image is too large");
+  osais_ui_test_settle (300);
+  osais_ui_test_save_screenshot (run->window, "failure-pasted-too-large.png");
+  quit (run);
+}
+
+static void
+test_bad_input (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  Run run = { 0 };
+
+  run_init (&run, NULL);
+  run_application (&run, args, check_bad_input);
   run_clear (&run);
 }
 
@@ -1163,12 +1295,16 @@ check_damaged_history (Run *run)
   osais_ui_test_settle (500);
   g_assert_null (osais_session_get_store (run->session));
   assert_banner (run, title, "_Move Aside and Start Fresh", "app.move-history-aside");
+  /* The empty gallery does not invite a first request it cannot keep. */
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "History Not Open"));
+  g_assert_null (osais_ui_test_find_label (run->window, "No Images Yet"));
   osais_ui_test_save_screenshot (run->window, "banner-damaged-history.png");
 
   gtk_widget_activate (banner_button (run));
   osais_ui_test_wait_until (store_open, run, "a new history");
   osais_ui_test_wait_until (session_ready, run, "the session");
   g_assert_false (osais_banner_get_revealed (get_banner (run)));
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "No Images Yet"));
 
   dir = g_dir_open (run->data_dir, 0, NULL);
   while ((name = g_dir_read_name (dir)) != NULL)
@@ -1240,7 +1376,7 @@ check_not_reachable (Run *run)
   g_assert_true (g_str_has_prefix (osais_banner_get_title (get_banner (run)),
                                    "OSAIS cannot reach this computer: "));
   g_assert_nonnull (strstr (osais_banner_get_title (get_banner (run)), "nothing listens"));
-  osais_ui_test_save_screenshot (run->window, "banner-not-reachable.png");
+  osais_ui_test_save_screenshot (run->window, "banner-public-url-unreachable.png");
   quit (run);
 }
 
@@ -1349,6 +1485,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);
   g_test_add_func ("/Osais/Failures/simulator-knob-invalid", test_simulator_knob_invalid);
   g_test_add_func ("/Osais/Failures/input-not-kept", test_input_not_kept);
+  g_test_add_func ("/Osais/Failures/bad-input", test_bad_input);
 
   return g_test_run ();
 }

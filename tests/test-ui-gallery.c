@@ -2010,6 +2010,48 @@ assert_star_label (OsaisGalleryCell *cell,
 
 /* A tile's star stars its image in the store, says "Unstar" then, and stays
  * shown; S on the focused tile does the same, and the star says so. */
+/* The keyboard focus lands on the grid's item around a tile: it is named as
+ * the tile is ("Image 2 of 2 — prompt — engine"). */
+static void
+test_tile_focus_named (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) first = NULL;
+  g_autoptr(OsaisImage) second = NULL;
+  OsaisGalleryCell *cell;
+  GtkWidget *item;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 20, "{\"word\":\"two lighthouses\"}");
+  first = osais_test_store_add_image (fixture.store, 20, 0, 32, 32);
+  second = osais_test_store_add_image (fixture.store, 20, 1, 32, 32);
+  osais_test_store_notify (fixture.store, 20, OSAIS_STAGE_FINISHED, 1, NULL);
+
+  gallery_window_open (&gw, 800, 600);
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  osais_ui_test_settle (200);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *label = g_strdup_printf ("Image %u of 2 — two lighthouses — %s", i + 1,
+                                                osais_job_get_engine (job));
+      g_autofree char *problem = NULL;
+
+      cell = find_image_cell (gw.gallery, i == 0 ? first : second);
+      g_assert_nonnull (cell);
+      item = gtk_widget_get_parent (GTK_WIDGET (cell));
+      g_assert_true (gtk_widget_grab_focus (item));
+      g_assert_true (gtk_widget_has_focus (item));
+      problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (item),
+                                                    GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+      g_assert_null (problem);
+    }
+
+  gallery_window_close (&gw);
+  osais_test_store_close (&fixture);
+}
+
 static void
 test_tile_star (void)
 {
@@ -2788,6 +2830,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/model-items-freed", test_model_items_freed);
   g_test_add_func ("/Osais/Gallery/failed-job-card", test_failed_job_card);
   g_test_add_func ("/Osais/Gallery/tile-caption", test_tile_caption);
+  g_test_add_func ("/Osais/Gallery/tile-focus-named", test_tile_focus_named);
   g_test_add_func ("/Osais/Gallery/tile-square-before-thumbnail",
                    test_tile_square_before_thumbnail);
   g_test_add_func ("/Osais/Gallery/empty-state", test_empty_state);

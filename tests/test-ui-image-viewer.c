@@ -524,6 +524,113 @@ test_save_as_suggests_name_from_prompt (void)
   osais_test_store_close (&fixture);
 }
 
+typedef struct
+{
+  GtkWidget *found;
+} Chooser;
+
+static gboolean
+has_file_chooser (gpointer data)
+{
+  Chooser *chooser = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  chooser->found = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_mapped (window))
+        chooser->found = window;
+    }
+  return chooser->found != NULL;
+}
+
+static gboolean
+chooser_has_folder (gpointer data)
+{
+  Chooser *chooser = data;
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder (
+    GTK_FILE_CHOOSER (chooser->found));
+
+  return folder != NULL;
+}
+
+static gboolean
+no_file_chooser (gpointer data)
+{
+  return !has_file_chooser (data);
+}
+
+/* Opens Save As and returns the folder the file chooser shows, checking
+ * the name it suggests. */
+static GFile *
+dup_save_as_folder (OsaisImageViewer *viewer,
+                    const char       *screenshot)
+{
+  Chooser chooser = { NULL };
+  g_autofree char *name = NULL;
+  GFile *folder;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.save-as", NULL));
+  osais_ui_test_wait_until (has_file_chooser, &chooser, "the file chooser");
+  osais_ui_test_wait_until (chooser_has_folder, &chooser, "the file chooser's folder");
+  folder = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser.found));
+  name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser.found));
+  g_assert_cmpstr (name, ==, "a-lighthouse-31.png");
+  if (screenshot != NULL)
+    {
+      osais_ui_test_settle (300);
+      osais_ui_test_save_screenshot (chooser.found, screenshot);
+    }
+  gtk_dialog_response (GTK_DIALOG (chooser.found), GTK_RESPONSE_CANCEL);
+  osais_ui_test_wait_until (no_file_chooser, &chooser, "the file chooser to close");
+  return folder;
+}
+
+/* Save As opens the file chooser in the person's Pictures folder, with the
+ * name from the prompt; without one, in the home folder, not wherever the
+ * app was started from. */
+static void
+test_save_as_opens_in_pictures (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GFile) home = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autofree char *pictures = g_build_filename (g_get_home_dir (), "Bilder", NULL);
+  g_autofree char *dirs = g_build_filename (g_get_user_config_dir (), "user-dirs.dirs", NULL);
+  OsaisImageViewer *viewer;
+  GtkWidget *window;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 31, "{\"word\":\"a lighthouse\"}");
+  osais_test_store_notify (fixture.store, 31, OSAIS_STAGE_IMAGE_DONE, 1, NULL);
+  image = osais_test_store_add_image (fixture.store, 31, 1, 32, 32);
+  window = present_viewer (&viewer);
+  osais_image_viewer_set_image (viewer, image, job);
+
+  /* No xdg-user-dirs: GLib keeps a folder it once read, so this comes
+   * first. */
+  g_assert_null (g_get_user_special_dir (G_USER_DIRECTORY_PICTURES));
+  home = dup_save_as_folder (viewer, NULL);
+  g_assert_cmpstr (g_file_peek_path (home), ==, g_get_home_dir ());
+
+  /* A Pictures folder of another name, as xdg-user-dirs makes in German. */
+  g_assert_cmpint (g_mkdir_with_parents (pictures, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (dirs, "XDG_PICTURES_DIR=\"$HOME/Bilder\"\n", -1, NULL));
+  g_reload_user_special_dirs_cache ();
+  g_assert_cmpstr (g_get_user_special_dir (G_USER_DIRECTORY_PICTURES), ==, pictures);
+  folder = dup_save_as_folder (viewer, "image-viewer-save-as.png");
+  g_assert_cmpstr (g_file_peek_path (folder), ==, pictures);
+
+  osais_image_viewer_set_image (viewer, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  osais_ui_test_settle (50);
+  osais_test_store_close (&fixture);
+}
+
 /* The store keeps its images 0600; the copy the user saves is an ordinary
  * file: 0644 under the usual umask, with the image's bytes. */
 static void
@@ -1297,6 +1404,7 @@ main (int   argc,
                    test_checkerboard_behind_transparent_image);
   g_test_add_func ("/Osais/ImageViewer/save-as-suggests-name-from-prompt",
                    test_save_as_suggests_name_from_prompt);
+  g_test_add_func ("/Osais/ImageViewer/save-as-opens-in-pictures", test_save_as_opens_in_pictures);
   g_test_add_func ("/Osais/ImageViewer/save-writes-normal-file", test_save_writes_normal_file);
   g_test_add_func ("/Osais/ImageViewer/jpeg-exported-untagged", test_jpeg_exported_untagged);
   g_test_add_func ("/Osais/ImageViewer/copy-and-drag-carry-parameters",

@@ -111,8 +111,7 @@ well_has_input (gpointer data)
          && !osais_input_well_get_loading (fixture->well);
 }
 
-/* The refusal is said in the well and in a toast (the well may be
- * scrolled out of sight). */
+/* The refusal is said in the well, and only there while it is in sight. */
 static void
 assert_refused (Fixture    *fixture,
                 const char *words)
@@ -126,7 +125,7 @@ assert_refused (Fixture    *fixture,
   g_assert_false (osais_input_well_get_has_input (fixture->well));
   osais_ui_test_settle (300);
   g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (fixture->well), error));
-  g_assert_nonnull (osais_ui_test_find_label (GTK_WIDGET (fixture->overlay), error));
+  g_assert_null (osais_ui_test_find_toast (GTK_WIDGET (fixture->overlay)));
 }
 
 typedef struct
@@ -363,6 +362,50 @@ test_drop_in_window (Fixture       *fixture,
   g_assert_false (osais_input_well_get_loading (fixture->well));
 }
 
+static gboolean
+well_has_error (gpointer data)
+{
+  return osais_input_well_get_error (data) != NULL
+         && !osais_input_well_get_loading (data);
+}
+
+/* Scrolled out of sight, below a long form, the well says its refusal in a
+ * toast too. */
+static void
+test_refusal_out_of_sight (void)
+{
+  g_autoptr(GPtrArray) warnings = NULL;
+  g_autoptr(GListModel) engines = osais_engines_load (&warnings);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *overlay = adw_toast_overlay_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *spacer = gtk_label_new ("a long form");
+  OsaisInputWell *well = OSAIS_INPUT_WELL (osais_input_well_new ());
+  GtkLabel *toast_label;
+
+  osais_input_well_set_engine (well, osais_engines_lookup (engines, "gfpgan"));
+  gtk_widget_set_size_request (spacer, -1, 2000);
+  gtk_box_append (GTK_BOX (box), spacer);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (well));
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), scrolled);
+  gtk_window_set_child (GTK_WINDOW (window), overlay);
+  gtk_window_set_default_size (GTK_WINDOW (window), 480, 480);
+  gtk_window_present (GTK_WINDOW (window));
+  osais_ui_test_wait_painted (window, 1);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (well)), "a lighthouse");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (well), "well.paste", NULL));
+  osais_ui_test_wait_until (well_has_error, well, "the paste to be refused");
+  osais_ui_test_settle (100);
+  g_assert_nonnull (osais_ui_test_find_toast (overlay));
+  toast_label = osais_ui_test_find_label (osais_ui_test_find_toast (overlay), "holds no image");
+  g_assert_nonnull (toast_label);
+
+  osais_ui_test_destroy_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -383,6 +426,7 @@ main (int   argc,
               fixture_set_up, test_drop_in_window, fixture_tear_down);
   g_test_add ("/Osais/Ui/InputWell/drop-refused-files", Fixture, NULL,
               fixture_set_up, test_drop_refused_files, fixture_tear_down);
+  g_test_add_func ("/Osais/Ui/InputWell/refusal-out-of-sight", test_refusal_out_of_sight);
 
   return g_test_run ();
 }

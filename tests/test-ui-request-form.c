@@ -456,6 +456,36 @@ test_input_too_small (void)
   g_assert_finalize_object (g_steal_pointer (&form));
 }
 
+typedef struct
+{
+  const char *text;
+  guint       count;
+} LabelCount;
+
+static void
+count_labels (GtkWidget  *widget,
+              LabelCount *labels)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget)
+      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), labels->text) == 0)
+    labels->count++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_labels (child, labels);
+}
+
+/* How many labels under @widget show @text, their parents shown too. */
+static guint
+count_shown_labels (GtkWidget  *widget,
+                    const char *text)
+{
+  LabelCount labels = { text, 0 };
+
+  count_labels (widget, &labels);
+  return labels.count;
+}
+
 static void
 test_input_refused (void)
 {
@@ -476,6 +506,9 @@ test_input_refused (void)
   g_assert_false (osais_request_form_get_valid (form));
   g_assert_cmpstr (osais_request_form_get_invalid_reason (form), ==,
                    osais_input_well_get_error (well));
+  /* Said once in the form, by the well, not again in the form's caption. */
+  g_assert_cmpuint (count_shown_labels (GTK_WIDGET (form), osais_input_well_get_error (well)),
+                    ==, 1);
 
   /* The name does not make an image: the bytes are what count. */
   osais_request_form_set_input_file (form, text_file);
@@ -483,6 +516,12 @@ test_input_refused (void)
   g_assert_false (osais_request_form_get_has_input (form));
   g_assert_cmpstr (osais_input_well_get_error (well), ==,
                    "“notes.png” is not a PNG, JPEG or WebP image");
+
+  /* A reason of the form's own is its caption's. */
+  osais_input_well_clear (well);
+  g_assert_null (osais_input_well_get_error (well));
+  g_assert_cmpuint (count_shown_labels (GTK_WIDGET (form),
+                                        osais_request_form_get_invalid_reason (form)), ==, 1);
 
   g_assert_finalize_object (g_steal_pointer (&form));
 }

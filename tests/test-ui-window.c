@@ -12,9 +12,12 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "osais-application.h"
+#include "osais-gallery.h"
 #include "osais-gallery-model.h"
 #include "osais-input-well.h"
 #include "osais-test-utils.h"
@@ -1087,6 +1090,156 @@ test_select_button_empty (void)
                                              NULL));
 }
 
+/* Header capitalization ------------------------------------------------- */
+
+/* @text as a title to check: mnemonics and a trailing ellipsis off. */
+static void
+check_title (const char *text,
+             const char *where,
+             GPtrArray  *wrong)
+{
+  g_autofree char *title = NULL;
+  GString *plain;
+
+  if (text == NULL || *text == '\0')
+    return;
+  plain = g_string_new (text);
+  g_string_replace (plain, "_", "", 0);
+  if (g_str_has_suffix (plain->str, "…"))
+    g_string_truncate (plain, plain->len - strlen ("…"));
+  title = g_string_free (plain, FALSE);
+  if (!osais_test_is_header_capitalized (title))
+    g_ptr_array_add (wrong, g_strdup_printf ("%s “%s”", where, title));
+}
+
+static void
+check_menu_titles (GMenuModel *menu,
+                   GPtrArray  *wrong)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label))
+        check_title (label, "menu item", wrong);
+      while (g_menu_link_iter_next (links))
+        {
+          g_autoptr(GMenuModel) link = g_menu_link_iter_get_value (links);
+
+          check_menu_titles (link, wrong);
+        }
+    }
+}
+
+static gboolean
+is_heading (GtkWidget *widget)
+{
+  static const char * const classes[] = { "heading", "title-1", "title-2", "title-3",
+                                          "title-4", NULL };
+
+  for (guint i = 0; classes[i] != NULL; i++)
+    if (gtk_widget_has_css_class (widget, classes[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* A choice's buttons show its values ("x2"), not titles. */
+static gboolean
+is_choice_value (GtkWidget *widget)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget)
+         && gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget))
+            == GTK_ACCESSIBLE_ROLE_RADIO;
+}
+
+/* The titles a person reads as such: buttons, menu items, groups and rows,
+ * headings, status pages. The gallery's cards and tiles are left out: they
+ * show the person's own prompts and the engines' names; and toasts. */
+static void
+collect_wrong_titles (GtkWidget *widget,
+                      GPtrArray *wrong)
+{
+  /* A toast says a passing event in a sentence. */
+  if (OSAIS_IS_GALLERY (widget) || g_str_equal (gtk_widget_get_css_name (widget), "toast"))
+    return;
+
+  if (GTK_IS_BUTTON (widget) && !GTK_IS_MENU_BUTTON (widget) && !is_choice_value (widget))
+    check_title (gtk_button_get_label (GTK_BUTTON (widget)), "button", wrong);
+  else if (GTK_IS_MENU_BUTTON (widget))
+    {
+      GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (widget));
+
+      check_title (gtk_menu_button_get_label (GTK_MENU_BUTTON (widget)), "menu button", wrong);
+      if (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) != NULL)
+        check_menu_titles (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)), wrong);
+      else if (popover != NULL)
+        collect_wrong_titles (GTK_WIDGET (popover), wrong);
+    }
+  else if (ADW_IS_PREFERENCES_GROUP (widget))
+    check_title (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), "group",
+                 wrong);
+  else if (ADW_IS_PREFERENCES_ROW (widget))
+    check_title (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), "row", wrong);
+  else if (ADW_IS_STATUS_PAGE (widget))
+    check_title (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), "status page", wrong);
+  else if (ADW_IS_WINDOW_TITLE (widget))
+    check_title (adw_window_title_get_title (ADW_WINDOW_TITLE (widget)), "window title", wrong);
+  else if (GTK_IS_LABEL (widget) && is_heading (widget))
+    check_title (gtk_label_get_text (GTK_LABEL (widget)), "heading", wrong);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_wrong_titles (child, wrong);
+}
+
+static gboolean
+has_preferences (gpointer data)
+{
+  GtkWidget **preferences = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  *preferences = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_PREFERENCES_WINDOW (toplevel) && gtk_widget_get_mapped (toplevel))
+        *preferences = toplevel;
+    }
+  return *preferences != NULL;
+}
+
+/* The HIG's header capitalization on every title of the window (each
+ * engine's form in turn) and of the preferences. */
+static void
+test_header_capitalization (void)
+{
+  g_autoptr(GPtrArray) wrong = g_ptr_array_new_with_free_func (g_free);
+  GtkDropDown *dropdown = osais_window_get_engine_dropdown (window);
+  GListModel *engines = gtk_drop_down_get_model (dropdown);
+  guint selected = gtk_drop_down_get_selected (dropdown);
+  GtkWidget *preferences = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (engines); i++)
+    {
+      gtk_drop_down_set_selected (dropdown, i);
+      osais_ui_test_settle (50);
+      collect_wrong_titles (GTK_WIDGET (window), wrong);
+    }
+  gtk_drop_down_set_selected (dropdown, selected);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  osais_ui_test_wait_until (has_preferences, &preferences, "the preferences");
+  collect_wrong_titles (preferences, wrong);
+  gtk_window_close (GTK_WINDOW (preferences));
+
+  for (guint i = 0; i < wrong->len; i++)
+    g_test_message ("Not in header capitalization: %s", (char *) g_ptr_array_index (wrong, i));
+  g_assert_cmpuint (wrong->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1115,6 +1268,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/narrow-from-wide", test_narrow_from_wide);
   g_test_add_func ("/Osais/Ui/Window/narrow-from-wide-at-once", test_narrow_from_wide_at_once);
   g_test_add_func ("/Osais/Ui/Window/sign-out-in-main-menu", test_sign_out_in_main_menu);
+  g_test_add_func ("/Osais/Ui/Window/header-capitalization", test_header_capitalization);
   g_test_add_func ("/Osais/Ui/Window/shortcuts-after-first-frame",
                    test_shortcuts_after_first_frame);
 

@@ -265,6 +265,25 @@ update_star_accessible (OsaisGalleryCell *self)
                                   -1);
 }
 
+/* The keyboard focus is on the grid's own item around the cell, not in
+ * it: that item is what a screen reader says as the focus moves, so it
+ * carries the name too (GTK 4.8 has no gtk_list_item_set_accessible_label()).
+ * NULL: a card, said by its own labels. */
+static void
+set_tile_name (OsaisGalleryCell *self,
+               const char       *label)
+{
+  GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
+
+  if (item == NULL)
+    return;
+  if (label != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (item), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                    -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (item), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
 /* For screen readers, which image of the job a tile is, and its caption. */
 static void
 update_image_caption (OsaisGalleryCell *self,
@@ -284,6 +303,7 @@ update_image_caption (OsaisGalleryCell *self,
                            MAX (position + 1, g_list_model_get_n_items (images)), caption);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->thumbnail),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  set_tile_name (self, label);
 }
 
 /* The star shows on hover and focus (style.css), and always once starred. */
@@ -355,6 +375,7 @@ show_item (OsaisGalleryCell *self)
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->dismiss_button),
                                       "gallery.dismiss-job");
       gtk_stack_set_visible_child_name (self->stack, "card");
+      set_tile_name (self, NULL);
       update_card (self);
       return;
     }

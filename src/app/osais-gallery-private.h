@@ -28,6 +28,7 @@ struct _OsaisGallery
    * or all of them. */
   OsaisGalleryResults *results;
   gboolean            listening;
+  gboolean            history_open;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;
   /* Selection mode is on while a tile is selected (Ctrl/Shift+click, the

@@ -56,6 +56,18 @@ update_empty_page (OsaisGallery *self)
       return;
     }
 
+  /* Nor is there nothing when the history, where images are kept, could
+   * not be opened (the banner says why, with what to do). */
+  if (!self->history_open)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "dialog-warning-symbolic");
+      adw_status_page_set_title (self->empty_page, _("History Not Open"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Images are shown and kept once the history is open"));
+      gtk_widget_set_visible (self->empty_preferences_button, FALSE);
+      return;
+    }
+
   /* Without the callback server no result can arrive: "No Images Yet,
    * press Run" would not be true. */
   if (listening)
@@ -110,6 +122,16 @@ osais_gallery_set_listening (OsaisGallery *self,
   g_return_if_fail (OSAIS_IS_GALLERY (self));
 
   self->listening = listening;
+  update_empty_page (self);
+}
+
+void
+osais_gallery_set_history_open (OsaisGallery *self,
+                                gboolean      open)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+
+  self->history_open = open;
   update_empty_page (self);
 }
 
@@ -806,6 +828,7 @@ osais_gallery_init (OsaisGallery *self)
   g_signal_connect_object (self->shown, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   self->listening = TRUE;
+  self->history_open = TRUE;
   self->empty = TRUE;
   update_page (self);
 }

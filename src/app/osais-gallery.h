@@ -44,6 +44,9 @@ AdwToast   *osais_gallery_delete_image_with_undo (OsaisGallery *self,
  * (default TRUE). */
 void        osais_gallery_set_listening (OsaisGallery *self,
                                          gboolean      listening);
+/* Whether the history is open: without it, nothing is shown or kept. */
+void        osais_gallery_set_history_open (OsaisGallery *self,
+                                            gboolean      open);
 /* A card for a request on its way, at the top, until removed: OSAIS has not
  * answered yet, so there is no job. @parameters is the JSON of the values.
  * Returns the card (transfer none: the gallery holds it until removed). */

@@ -173,15 +173,15 @@ save_as_action (GtkWidget  *widget,
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
 
   /* Pictures is where GNOME's applications save images; without one (no
-   * xdg-user-dirs), the chooser's own default is as good as the home folder. */
-  if (pictures != NULL)
-    {
-      g_autoptr(GError) error = NULL;
+   * xdg-user-dirs), the home folder: the chooser's own default is the
+   * process's working folder, wherever the app was started from. */
+  {
+    g_autoptr(GError) error = NULL;
 
-      folder = g_file_new_for_path (pictures);
-      if (!gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, &error))
-        g_debug ("Pictures not suggested: %s", error->message);
-    }
+    folder = g_file_new_for_path (pictures != NULL ? pictures : g_get_home_dir ());
+    if (!gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, &error))
+      g_debug ("No folder suggested: %s", error->message);
+  }
   name = osais_image_viewer_dup_suggested_name (self);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   g_signal_connect (dialog, "response", G_CALLBACK (save_response_cb), g_object_ref (self));

@@ -603,8 +603,27 @@ choose_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
-/* Says why a paste or a drop was refused: in the well and, since the well
- * may be scrolled away, in a toast. */
+/* Whether the person sees the well: shown, and in the visible part of the
+ * form's scrolled window. */
+static gboolean
+in_sight (OsaisInputWell *self)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return FALSE;
+  if (scrolled == NULL)
+    return TRUE;
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (self), scrolled, &bounds))
+    return FALSE;
+  return bounds.origin.y < gtk_widget_get_height (scrolled)
+         && bounds.origin.y + bounds.size.height > 0;
+}
+
+/* Says why a paste or a drop was refused: in the well and, when the well is
+ * out of sight (scrolled away, or the form folded on a narrow screen), in a
+ * toast; not twice where it is seen. */
 static void
 refuse (OsaisInputWell *self,
         const char     *message)
@@ -615,7 +634,7 @@ refuse (OsaisInputWell *self,
   drop_image (self);
   set_error (self, message);
   update_view (self);
-  if (overlay != NULL)
+  if (overlay != NULL && !in_sight (self))
     {
       /* A toast's title is markup; a file name such as “R&D.png” is not. */
       g_autofree char *markup = g_markup_escape_text (message, -1);

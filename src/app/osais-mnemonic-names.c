@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "osais-mnemonic-names.h"
 
 void
@@ -55,4 +57,29 @@ osais_mnemonic_names_watch (void)
                                   NULL, NULL);
       g_once_init_leave (&watching, 1);
     }
+}
+
+static void
+name_shortcuts_controls (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Search Shortcuts"), -1);
+  else if (GTK_IS_MENU_BUTTON (widget))
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Shortcut Sections"), -1);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    name_shortcuts_controls (child);
+}
+
+void
+osais_mnemonic_names_fix_shortcuts_window (GtkWidget *shortcuts_window)
+{
+  g_return_if_fail (GTK_IS_SHORTCUTS_WINDOW (shortcuts_window));
+
+  name_shortcuts_controls (shortcuts_window);
+  osais_mnemonic_names_fix (shortcuts_window);
 }

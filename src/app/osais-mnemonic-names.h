@@ -22,4 +22,8 @@ void osais_mnemonic_names_fix (GtkWidget *widget);
  * made later by others (libadwaita's toasts, list item factories) too. */
 void osais_mnemonic_names_watch (void);
 
+/* GTK 4.8's shortcuts window leaves its search entry and its sections'
+ * menu button without a name: this gives them one. */
+void osais_mnemonic_names_fix_shortcuts_window (GtkWidget *shortcuts_window);
+
 G_END_DECLS

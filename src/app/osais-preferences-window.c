@@ -124,6 +124,10 @@ update_server_status (OsaisPreferencesWindow *self)
     status = g_strdup_printf (_("Listening on %s"), osais_session_get_server_uri (self->session));
   else if (self->restart_cancellable != NULL)
     status = g_strdup (_("Restarting…"));
+  /* What to do is said in words beside the fields: the row names the state,
+   * not the system's words again ("Error binding to address…"). */
+  else if (server_error != NULL && gtk_widget_get_visible (GTK_WIDGET (self->server_error_label)))
+    status = g_strdup (_("Not listening"));
   else if (server_error != NULL)
     status = g_strdup_printf (_("Not listening: %s"), server_error);
   else

@@ -216,7 +216,7 @@ build_seed (OsaisRequestForm       *self,
   GtkWidget *reuse_button;
   Field *field;
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Seed (empty: random)"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Seed (Random When Empty)"));
   gtk_editable_set_width_chars (GTK_EDITABLE (row), 10);
 
   random_button = gtk_button_new_from_icon_name ("media-playlist-shuffle-symbolic");

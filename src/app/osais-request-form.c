@@ -420,7 +420,11 @@ set_validity (OsaisRequestForm *self,
     }
 
   gtk_label_set_label (self->reason_label, reason != NULL ? reason : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->reason_label), reason != NULL);
+  /* The well says its own refusal beside itself: not twice in the form. */
+  gtk_widget_set_visible (GTK_WIDGET (self->reason_label),
+                          reason != NULL
+                          && g_strcmp0 (reason,
+                                        osais_input_well_get_error (self->input_well)) != 0);
 
   if (changed_reason)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVALID_REASON]);

@@ -204,7 +204,7 @@ show_engine_warnings (OsaisWindow *self)
   const char * const *warnings = osais_session_get_engine_warnings (self->session);
   guint n = warnings != NULL ? g_strv_length ((char **) warnings) : 0;
   g_autofree char *title = NULL;
-  g_autofree char *markup = NULL;
+  GtkWidget *label;
   AdwToast *toast;
 
   if (n == 0 || self->engine_warnings_shown)
@@ -218,9 +218,14 @@ show_engine_warnings (OsaisWindow *self)
     title = g_strdup_printf (ngettext ("%s (and %u other)", "%s (and %u others)", n - 1),
                              warnings[0], n - 1);
 
-  /* A toast's title is markup; the parser's words are not. */
-  markup = g_markup_escape_text (title, -1);
-  toast = adw_toast_new (markup);
+  /* The whole message, wrapped: a toast's own title is one ellipsized line,
+   * which cut the parser's words (where the file is wrong) short. */
+  label = gtk_label_new (title);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  toast = adw_toast_new ("");
+  adw_toast_set_custom_title (toast, label);
   adw_toast_set_timeout (toast, 0);
   adw_toast_set_button_label (toast, _("_Open Folder"));
   adw_toast_set_action_name (toast, "win.open-engines-folder");
@@ -648,11 +653,12 @@ load_shortcuts_cb (gpointer data)
   OsaisWindow *self = data;
   g_autoptr(GtkBuilder) builder =
     gtk_builder_new_from_resource ("/com/opensourceais/Studio/osais-shortcuts-window.ui");
+  GtkWidget *overlay = GTK_WIDGET (gtk_builder_get_object (builder, "help_overlay"));
 
   self->shortcuts_source = 0;
-  gtk_application_window_set_help_overlay (
-    GTK_APPLICATION_WINDOW (self),
-    GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  osais_mnemonic_names_fix_shortcuts_window (overlay);
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (overlay));
 
   return G_SOURCE_REMOVE;
 }
