@@ -1188,6 +1188,53 @@ test_search_widening_asks_only_shown (void)
   osais_test_store_close (&fixture);
 }
 
+static gboolean
+search_prepared (gpointer data)
+{
+  return osais_gallery_get_search_prepared (data);
+}
+
+/* Prepared when the search bar opens: what the first search needs is made
+ * ready before the first letter (the model's ids at idle, the store's
+ * reader on its thread), none of it at once on the main thread; the model
+ * changing before and after is followed; the first search then shows what
+ * it found. */
+static void
+test_search_prepared (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisSearchResult) half = NULL;
+  g_autoptr(OsaisGalleryItem) hidden = NULL;
+  OsaisGalleryModel *model;
+  GListModel *shown;
+
+  searched_gallery_open (&fixture, &gw);
+  model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gw.gallery));
+  shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gw.gallery)));
+  half = every_nth_image (model, 2);
+  hidden = g_list_model_get_item (G_LIST_MODEL (model), 2);
+  g_assert_cmpint (osais_gallery_item_get_kind (hidden), ==, OSAIS_GALLERY_ITEM_IMAGE);
+  g_assert_false (osais_gallery_get_search_prepared (gw.gallery));
+
+  osais_gallery_prepare_search (gw.gallery);
+  g_assert_false (osais_gallery_get_search_prepared (gw.gallery));
+  /* Deleted (until undone) before the model's ids are read. */
+  osais_gallery_model_set_image_hidden (model, osais_gallery_item_get_image (hidden), TRUE);
+  osais_ui_test_wait_until (search_prepared, gw.gallery, "the search prepared");
+  osais_gallery_model_set_image_hidden (model, osais_gallery_item_get_image (hidden), FALSE);
+
+  search_makes_only_shown (gw.gallery, half);
+  assert_shows (shown, model, half, 2);
+
+  /* Again, as when the bar opens again: done again for the store. */
+  osais_gallery_prepare_search (gw.gallery);
+  osais_ui_test_wait_until (search_prepared, gw.gallery, "the search prepared again");
+
+  gallery_window_close (&gw);
+  osais_test_store_close (&fixture);
+}
+
 typedef struct
 {
   OsaisThumbnailLoader *loader;
@@ -2830,6 +2877,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/search-told-in-steps", test_search_told_in_steps);
   g_test_add_func ("/Osais/Gallery/search-widening-asks-only-shown",
                    test_search_widening_asks_only_shown);
+  g_test_add_func ("/Osais/Gallery/search-prepared", test_search_prepared);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);
   g_test_add_func ("/Osais/Gallery/first-frame-before-whole-history",
                    test_first_frame_before_whole_history);

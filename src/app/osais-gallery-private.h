@@ -27,6 +27,10 @@ struct _OsaisGallery
   /* The store's jobs, as a search found them (osais_gallery_set_search()),
    * or all of them. */
   OsaisGalleryResults *results;
+  /* osais_gallery_prepare_search(): the store's part, under way while
+   * @search_preparing is not cancelled, done once @search_prepared. */
+  GCancellable       *search_preparing;
+  gboolean            search_prepared;
   gboolean            listening;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;

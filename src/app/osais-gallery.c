@@ -160,6 +160,62 @@ osais_gallery_set_search (OsaisGallery            *self,
 }
 
 static void
+search_prepared_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(OsaisGallery) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean prepared = osais_store_prepare_search_finish (OSAIS_STORE (object), result, &error);
+
+  /* Cancelled: the store changed, or the gallery went. A failure is the
+   * search's to say, when it fails the same way. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (!prepared)
+    g_debug ("The searches were not prepared: %s", error->message);
+  g_clear_object (&self->search_preparing);
+  self->search_prepared = TRUE;
+}
+
+/* Stops preparing the searches of a store the gallery leaves. */
+static void
+forget_search_prepared (OsaisGallery *self)
+{
+  g_cancellable_cancel (self->search_preparing);
+  g_clear_object (&self->search_preparing);
+  self->search_prepared = FALSE;
+}
+
+void
+osais_gallery_prepare_search (OsaisGallery *self)
+{
+  OsaisStore *store;
+
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+
+  osais_gallery_results_prepare (self->results);
+  store = osais_gallery_model_get_store (self->model);
+  if (store == NULL || self->search_preparing != NULL)
+    return;
+
+  /* Again each time: the writer's commits since the last make the reader
+   * read the pages again. */
+  self->search_prepared = FALSE;
+  self->search_preparing = g_cancellable_new ();
+  osais_store_prepare_search_async (store, self->search_preparing, search_prepared_cb,
+                                    g_object_ref (self));
+}
+
+gboolean
+osais_gallery_get_search_prepared (OsaisGallery *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), FALSE);
+
+  return self->search_prepared && osais_gallery_results_get_prepared (self->results);
+}
+
+static void
 grid_activate_cb (OsaisGallery *self,
                   guint         position)
 {
@@ -535,6 +591,7 @@ osais_gallery_set_store (OsaisGallery *self,
                                   NULL);
     }
 
+  forget_search_prepared (self);
   osais_bench_trace_event ("store-set");
   osais_gallery_model_set_store (self->model, store);
   osais_bench_trace_event ("store-set-done");
@@ -651,6 +708,7 @@ osais_gallery_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY);
   g_clear_object (&self->focus_job);
+  forget_search_prepared (self);
   if (self->export_chooser != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->export_chooser, self);
