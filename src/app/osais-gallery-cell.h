@@ -34,6 +34,8 @@ double            osais_gallery_cell_get_fraction   (OsaisGalleryCell *self);
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
 GtkWidget        *osais_gallery_cell_get_star_button (OsaisGalleryCell *self);
 guint             osais_gallery_cell_get_position    (OsaisGalleryCell *self);
+void              osais_gallery_cell_set_position    (OsaisGalleryCell *self,
+                                                      guint             position);
 /* What the tile's tooltip says: the prompt and the engine (NULL on a card). */
 char             *osais_gallery_cell_dup_caption     (OsaisGalleryCell *self);
 /* Asks for the thumbnail in view; away from it, cancels the request. */

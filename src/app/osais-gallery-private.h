@@ -34,6 +34,10 @@ struct _OsaisGallery
   gboolean            listening;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;
+  /* Cells of items gone from the grid, for the next ones (cell_setup_cb()). */
+  GPtrArray          *spare_cells;
+  /* Making spare cells at idle (osais_gallery_prepare_search()). */
+  guint               spare_cells_id;
   /* Selection mode is on while a tile is selected (Ctrl/Shift+click, the
    * rubber band, Ctrl+A): a bar says how many, and acts on them. */
   OsaisGallerySelection *selection;
