@@ -523,6 +523,57 @@ test_cancelled (void)
   osais_test_store_close (&fixture);
 }
 
+static gboolean
+prepare_search (OsaisStore    *store,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  osais_store_prepare_search_async (store, cancellable, osais_test_store_result_cb, &result);
+  return osais_store_prepare_search_finish (store, osais_test_wait_for_result (&result, "prepare"),
+                                            error);
+}
+
+/* Preparing the searches (the window does it when its search bar opens)
+ * reads what a search reads and changes nothing it finds, before and after
+ * a change to the history; it can be cancelled, and a closed store says
+ * so. */
+static void
+test_prepared (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uids = NULL;
+
+  osais_test_store_open (&fixture);
+  g_assert_true (prepare_search (fixture.store, NULL, &error));
+  g_assert_no_error (error);
+
+  g_object_unref (create_job (fixture.store, 1, "diffusion", "an owl at night"));
+  g_object_unref (create_job (fixture.store, 2, "rembg", NULL));
+  g_object_unref (create_job (fixture.store, 3, "diffusion", "a brown owl"));
+  g_assert_true (prepare_search (fixture.store, NULL, &error));
+  g_assert_no_error (error);
+  uids = search_uids (fixture.store, "ow");
+  g_assert_cmpstr (uids, ==, "3 1");
+  g_clear_pointer (&uids, g_free);
+  uids = search_uids (fixture.store, "");
+  g_assert_cmpstr (uids, ==, "3 2 1");
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (prepare_search (fixture.store, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  osais_store_close (fixture.store);
+  g_assert_false (prepare_search (fixture.store, NULL, &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO);
+
+  osais_test_store_close (&fixture);
+}
+
 /* Schema 3, as OSAIS Studio wrote it before search. */
 static const char schema_3_sql[] =
   "CREATE TABLE jobs (uid INTEGER PRIMARY KEY, token TEXT NOT NULL, engine TEXT,"
@@ -869,6 +920,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Search/favourite", test_favourite);
   g_test_add_func ("/Osais/Search/dismissed", test_dismissed);
   g_test_add_func ("/Osais/Search/cancelled", test_cancelled);
+  g_test_add_func ("/Osais/Search/prepared", test_prepared);
   g_test_add_func ("/Osais/Search/schema-3-updated", test_schema_3_updated);
   g_test_add_func ("/Osais/Search/brute-force", test_brute_force);
 

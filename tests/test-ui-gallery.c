@@ -1188,6 +1188,111 @@ test_search_widening_asks_only_shown (void)
   osais_test_store_close (&fixture);
 }
 
+static gboolean
+search_prepared (gpointer data)
+{
+  return osais_gallery_get_search_prepared (data);
+}
+
+/* Adds the grid's cells to @cells (a reference each) that are not there. */
+static void
+add_cells (OsaisGallery *gallery,
+           GPtrArray    *cells)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (osais_gallery_get_grid_view (gallery)));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (child);
+
+      if (OSAIS_IS_GALLERY_CELL (cell) && !g_ptr_array_find (cells, cell, NULL))
+        g_ptr_array_add (cells, g_object_ref (cell));
+    }
+}
+
+/* The cells of the items a search takes away go to the items it brings:
+ * GTK 4.8 destroys the widget of each item a change removes and builds one
+ * for each it adds, ~130 cells at each keystroke that changes the first
+ * screen (13 % of the main thread under tests/bench/search-gui). Searches
+ * that change the whole first screen, one after the other, show no more
+ * cells than the grid holds and the spare ones made when the search was
+ * prepared. */
+static void
+test_search_recycles_cells (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisSearchResult) odd = NULL;
+  g_autoptr(OsaisSearchResult) even = NULL;
+  /* Held: a cell destroyed cannot give its address to a new one. */
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_object_unref);
+  OsaisGalleryModel *model;
+  guint n_held;
+
+  searched_gallery_open (&fixture, &gw);
+  model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gw.gallery));
+  odd = every_nth_from (model, 2, 1);
+  even = every_nth_from (model, 2, 0);
+  osais_gallery_prepare_search (gw.gallery);
+  osais_ui_test_wait_until (search_prepared, gw.gallery, "the search prepared");
+  add_cells (gw.gallery, seen);
+  n_held = seen->len;
+  g_assert_cmpuint (n_held, >, 0);
+
+  for (guint i = 0; i < 8; i++)
+    {
+      osais_gallery_set_search (gw.gallery, i % 2 == 0 ? odd : even);
+      osais_ui_test_settle (100);
+      add_cells (gw.gallery, seen);
+    }
+  g_test_message ("%u cells in the grid, %u shown in all", n_held, seen->len);
+  /* Each search built 65 to 129 cells before (~900). */
+  g_assert_cmpuint (seen->len, <=, n_held + MAX_SHOWN_ITEMS);
+
+  gallery_window_close (&gw);
+  osais_test_store_close (&fixture);
+}
+
+/* Prepared when the search bar opens: what the first search needs is made
+ * ready before the first letter (the model's ids at idle, the store's
+ * reader on its thread), none of it at once on the main thread; the model
+ * changing before and after is followed; the first search then shows what
+ * it found. */
+static void
+test_search_prepared (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisSearchResult) half = NULL;
+  g_autoptr(OsaisGalleryItem) hidden = NULL;
+  OsaisGalleryModel *model;
+  GListModel *shown;
+
+  searched_gallery_open (&fixture, &gw);
+  model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gw.gallery));
+  shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gw.gallery)));
+  half = every_nth_image (model, 2);
+  hidden = g_list_model_get_item (G_LIST_MODEL (model), 2);
+  g_assert_cmpint (osais_gallery_item_get_kind (hidden), ==, OSAIS_GALLERY_ITEM_IMAGE);
+  g_assert_false (osais_gallery_get_search_prepared (gw.gallery));
+
+  osais_gallery_prepare_search (gw.gallery);
+  g_assert_false (osais_gallery_get_search_prepared (gw.gallery));
+  /* Deleted (until undone) before the model's ids are read. */
+  osais_gallery_model_set_image_hidden (model, osais_gallery_item_get_image (hidden), TRUE);
+  osais_ui_test_wait_until (search_prepared, gw.gallery, "the search prepared");
+  osais_gallery_model_set_image_hidden (model, osais_gallery_item_get_image (hidden), FALSE);
+
+  search_makes_only_shown (gw.gallery, half);
+  assert_shows (shown, model, half, 2);
+
+  /* Again, as when the bar opens again: done again for the store. */
+  osais_gallery_prepare_search (gw.gallery);
+  osais_ui_test_wait_until (search_prepared, gw.gallery, "the search prepared again");
+
+  gallery_window_close (&gw);
+  osais_test_store_close (&fixture);
+}
+
 typedef struct
 {
   OsaisThumbnailLoader *loader;
@@ -2854,6 +2959,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/search-told-in-steps", test_search_told_in_steps);
   g_test_add_func ("/Osais/Gallery/search-widening-asks-only-shown",
                    test_search_widening_asks_only_shown);
+  g_test_add_func ("/Osais/Gallery/search-prepared", test_search_prepared);
+  g_test_add_func ("/Osais/Gallery/search-recycles-cells", test_search_recycles_cells);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);
   g_test_add_func ("/Osais/Gallery/first-frame-before-whole-history",
                    test_first_frame_before_whole_history);

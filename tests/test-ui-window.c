@@ -838,6 +838,12 @@ image_starred (gpointer data)
   return osais_image_get_favourite (data);
 }
 
+static gboolean
+search_prepared (gpointer data)
+{
+  return osais_gallery_get_search_prepared (data);
+}
+
 static void
 test_search_filters_gallery (void)
 {
@@ -875,6 +881,10 @@ test_search_filters_gallery (void)
   g_assert_false (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
   g_assert_true (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+  /* Opened: the first search is prepared before the first letter, off
+   * the keystroke. */
+  g_assert_false (osais_gallery_get_search_prepared (gallery));
+  osais_ui_test_wait_until (search_prepared, gallery, "the search prepared");
 
   /* As typed: the last word is a prefix. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "zebra quo");

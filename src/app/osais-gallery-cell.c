@@ -501,6 +501,19 @@ osais_gallery_cell_get_position (OsaisGalleryCell *self)
   return self->position;
 }
 
+void
+osais_gallery_cell_set_position (OsaisGalleryCell *self,
+                                 guint             position)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY_CELL (self));
+
+  if (self->position == position)
+    return;
+
+  self->position = position;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITION]);
+}
+
 GtkWidget *
 osais_gallery_cell_get_star_button (OsaisGalleryCell *self)
 {
@@ -580,11 +593,7 @@ osais_gallery_cell_set_property (GObject      *object,
       break;
 
     case PROP_POSITION:
-      if (self->position != g_value_get_uint (value))
-        {
-          self->position = g_value_get_uint (value);
-          g_object_notify_by_pspec (object, pspec);
-        }
+      osais_gallery_cell_set_position (self, g_value_get_uint (value));
       break;
 
     default:

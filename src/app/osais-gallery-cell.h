@@ -31,6 +31,8 @@ void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
 /* The shown thumbnail (NULL: none yet, or a card). */
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
 guint             osais_gallery_cell_get_position    (OsaisGalleryCell *self);
+void              osais_gallery_cell_set_position    (OsaisGalleryCell *self,
+                                                      guint             position);
 /* What the tile's tooltip says: the prompt and the engine (NULL on a card). */
 char             *osais_gallery_cell_dup_caption     (OsaisGalleryCell *self);
 /* Asks for the thumbnail in view; away from it, cancels the request. */

@@ -27,10 +27,18 @@ struct _OsaisGallery
   /* The store's jobs, as a search found them (osais_gallery_set_search()),
    * or all of them. */
   OsaisGalleryResults *results;
+  /* osais_gallery_prepare_search(): the store's part, under way while
+   * @search_preparing is not cancelled, done once @search_prepared. */
+  GCancellable       *search_preparing;
+  gboolean            search_prepared;
   gboolean            listening;
   gboolean            history_open;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;
+  /* Cells of items gone from the grid, for the next ones (cell_setup_cb()). */
+  GPtrArray          *spare_cells;
+  /* Making spare cells at idle (osais_gallery_prepare_search()). */
+  guint               spare_cells_id;
   /* Selection mode is on while a tile is selected (Ctrl/Shift+click, the
    * rubber band, Ctrl+A): a bar says how many, and acts on them. */
   OsaisGallerySelection *selection;

@@ -33,6 +33,12 @@
  * between shown items. */
 #define MAX_ADDED_AROUND_HELD 256
 
+/* How many positions' ids are read at a time while the results prepare
+ * (osais_gallery_results_prepare()): 100,000 took 14 ms of the main thread
+ * at load 10 (tests/bench/search-gui under perf), in one go on the first
+ * letter typed; a few thousand fit between two frames. */
+#define IDS_READ_AT_ONCE 4096
+
 struct _OsaisGalleryResults
 {
   GObject            parent_instance;
@@ -45,11 +51,14 @@ struct _OsaisGalleryResults
   GHashTable        *jobs;       /* gint64 * set */
   GHashTable        *images;     /* gint64 * set */
   GArray            *positions;  /* guint: the model's positions kept, ascending */
-  /* The model's ids by position (Ids), from the first search on, kept in
-   * step with the model: a wider search checks every position, and
-   * osais_gallery_model_get_ids() finds each one's row and image record
-   * (10 % of the main thread while search-gui typed, under perf). */
+  /* The model's ids by position (Ids), from the first search or
+   * osais_gallery_results_prepare() on, kept in step with the model: a
+   * wider search checks every position, and osais_gallery_model_get_ids()
+   * finds each one's row and image record (10 % of the main thread while
+   * search-gui typed, under perf). Read at idle while @read_id: the first
+   * positions only, those of the model now. */
   GArray            *ids;
+  guint              read_id;
 
   /* While a change is told in steps (emit_changes()): the positions shown
    * before it (NULL: all of the model's), of which those from @old_from on
@@ -287,7 +296,13 @@ model_items_changed_cb (GListModel          *model,
   guint first;
   guint last;
 
-  if (self->ids != NULL)
+  if (self->read_id != 0)
+    {
+      /* Those after the change are read again, where they are now. */
+      if (self->ids != NULL && position < self->ids->len)
+        g_array_set_size (self->ids, position);
+    }
+  else if (self->ids != NULL)
     {
       g_array_remove_range (self->ids, position, removed);
       g_array_set_size (self->ids, self->ids->len + added);
@@ -373,6 +388,7 @@ osais_gallery_results_dispose (GObject *object)
 {
   OsaisGalleryResults *self = OSAIS_GALLERY_RESULTS (object);
 
+  g_clear_handle_id (&self->read_id, g_source_remove);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
@@ -462,6 +478,57 @@ osais_gallery_results_new (OsaisGalleryModel *model)
   return g_object_new (OSAIS_TYPE_GALLERY_RESULTS, "model", model, NULL);
 }
 
+/* Reads the ids of up to @n more positions; TRUE when all are read. */
+static gboolean
+read_more_ids (OsaisGalleryResults *self,
+               guint                n)
+{
+  guint n_model = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint from;
+
+  if (self->ids == NULL)
+    self->ids = g_array_sized_new (FALSE, FALSE, sizeof (Ids), n_model);
+  from = self->ids->len;
+  n = MIN (n, n_model - from);
+  g_array_set_size (self->ids, from + n);
+  read_ids (self, from, n, &g_array_index (self->ids, Ids, from));
+
+  return self->ids->len == n_model;
+}
+
+static gboolean
+read_ids_cb (gpointer user_data)
+{
+  OsaisGalleryResults *self = user_data;
+
+  if (!read_more_ids (self, IDS_READ_AT_ONCE))
+    return G_SOURCE_CONTINUE;
+
+  self->read_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+void
+osais_gallery_results_prepare (OsaisGalleryResults *self)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY_RESULTS (self));
+
+  if (self->read_id != 0 ||
+      (self->ids != NULL &&
+       self->ids->len == g_list_model_get_n_items (G_LIST_MODEL (self->model))))
+    return;
+
+  self->read_id = g_idle_add (read_ids_cb, self);
+}
+
+gboolean
+osais_gallery_results_get_prepared (OsaisGalleryResults *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY_RESULTS (self), FALSE);
+
+  return self->read_id == 0 && self->ids != NULL;
+}
+
 /* A set of the ids in @ids, which it points into: @ids outlives it. */
 static GHashTable *
 set_of (GArray *ids)
@@ -519,14 +586,9 @@ osais_gallery_results_set_found (OsaisGalleryResults     *self,
 
   if (found != NULL)
     {
-      if (self->ids == NULL)
-        {
-          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-
-          self->ids = g_array_sized_new (FALSE, FALSE, sizeof (Ids), n);
-          g_array_set_size (self->ids, n);
-          read_ids (self, 0, n, (Ids *) (void *) self->ids->data);
-        }
+      /* Not prepared (or not yet): the rest read now. */
+      read_more_ids (self, G_MAXUINT);
+      g_clear_handle_id (&self->read_id, g_source_remove);
       self->job_uids = g_array_ref (found->job_uids);
       self->image_ids = g_array_ref (found->image_ids);
       self->jobs = set_of (self->job_uids);

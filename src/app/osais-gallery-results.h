@@ -32,6 +32,12 @@ OsaisGalleryResults *osais_gallery_results_new           (OsaisGalleryModel     
 void                 osais_gallery_results_set_found     (OsaisGalleryResults     *self,
                                                           const OsaisSearchResult *found,
                                                           GtkBitset               *held);
+/* Reads at idle what a search needs from the model, so that the first
+ * search is shown as quickly as the next ones: for when one is about to
+ * come (the search bar opened). */
+void                 osais_gallery_results_prepare       (OsaisGalleryResults     *self);
+/* Whether a search can be shown without reading the model first. */
+gboolean             osais_gallery_results_get_prepared  (OsaisGalleryResults     *self);
 /* Whether a search is shown (not everything). */
 gboolean             osais_gallery_results_get_searching (OsaisGalleryResults     *self);
 /* The position of @job's first shown item, or G_MAXUINT. */

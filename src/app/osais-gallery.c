@@ -181,6 +181,150 @@ osais_gallery_set_search (OsaisGallery            *self,
   osais_bench_trace_event ("filtered");
 }
 
+/* Cells ---------------------------------------------------------------------
+ *
+ * GTK 4.8's grid destroys the widget of every item a change removes, and
+ * builds one for each item that comes into its range: a search that
+ * changes the first screen replaced ~130 cells, each a template of a dozen
+ * widgets (13 % of the main thread while tests/bench/search-gui typed,
+ * destroying them, and as much building the next). A cell whose list item
+ * goes is kept here, and given to the next list item. */
+
+/* More than the grid holds (max-columns × 30 rows + 32). */
+#define MAX_SPARE_CELLS 160
+
+/* A list item's cell, held apart from the list item's child: GTK 4.8
+ * takes the child away before the factory's teardown. */
+static GQuark cell_quark;
+
+/* The list item's item and position, given to its cell. */
+static void
+list_item_changed_cb (GtkListItem *list_item)
+{
+  OsaisGalleryCell *cell = g_object_get_qdata (G_OBJECT (list_item), cell_quark);
+
+  osais_gallery_cell_set_item (cell, gtk_list_item_get_item (list_item));
+  osais_gallery_cell_set_position (cell, gtk_list_item_get_position (list_item));
+}
+
+static void
+cell_setup_cb (OsaisGallery *self,
+               GtkListItem  *list_item)
+{
+  GtkWidget *cell;
+
+  if (self->spare_cells != NULL && self->spare_cells->len > 0)
+    cell = g_ptr_array_steal_index_fast (self->spare_cells, self->spare_cells->len - 1);
+  else
+    cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
+  g_object_set_qdata_full (G_OBJECT (list_item), cell_quark, cell, g_object_unref);
+  gtk_list_item_set_child (list_item, cell);
+  g_signal_connect (list_item, "notify::item", G_CALLBACK (list_item_changed_cb), NULL);
+  g_signal_connect (list_item, "notify::position", G_CALLBACK (list_item_changed_cb), NULL);
+}
+
+static void
+cell_teardown_cb (OsaisGallery *self,
+                  GtkListItem  *list_item)
+{
+  g_autoptr(OsaisGalleryCell) cell = g_object_steal_qdata (G_OBJECT (list_item), cell_quark);
+
+  g_signal_handlers_disconnect_by_func (list_item, list_item_changed_cb, NULL);
+  /* Nothing shown, nothing asked for, until its next item. */
+  osais_gallery_cell_set_item (cell, NULL);
+  osais_gallery_cell_set_position (cell, G_MAXUINT);
+  if (self->spare_cells != NULL && self->spare_cells->len < MAX_SPARE_CELLS &&
+      gtk_widget_get_parent (GTK_WIDGET (cell)) == NULL)
+    g_ptr_array_add (self->spare_cells, g_steal_pointer (&cell));
+}
+
+/* How many cells are made at a time while the search prepares: a few
+ * milliseconds' worth between frames. */
+#define SPARE_CELLS_AT_ONCE 8
+
+/* Spare cells for as many as the grid has: GTK 4.8 builds the new cells of
+ * a change before it lets the old ones go, so the first search, which
+ * changes the whole first screen, found none spare. */
+static gboolean
+make_spare_cells_cb (gpointer user_data)
+{
+  OsaisGallery *self = user_data;
+  guint wanted = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->grid_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    wanted++;
+  wanted = MIN (wanted, MAX_SPARE_CELLS);
+
+  for (guint i = 0; i < SPARE_CELLS_AT_ONCE && self->spare_cells->len < wanted; i++)
+    g_ptr_array_add (self->spare_cells,
+                     g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL)));
+  if (self->spare_cells->len < wanted)
+    return G_SOURCE_CONTINUE;
+
+  self->spare_cells_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+search_prepared_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(OsaisGallery) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean prepared = osais_store_prepare_search_finish (OSAIS_STORE (object), result, &error);
+
+  /* Cancelled: the store changed, or the gallery went. A failure is the
+   * search's to say, when it fails the same way. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (!prepared)
+    g_debug ("The searches were not prepared: %s", error->message);
+  g_clear_object (&self->search_preparing);
+  self->search_prepared = TRUE;
+}
+
+/* Stops preparing the searches of a store the gallery leaves. */
+static void
+forget_search_prepared (OsaisGallery *self)
+{
+  g_cancellable_cancel (self->search_preparing);
+  g_clear_object (&self->search_preparing);
+  self->search_prepared = FALSE;
+}
+
+void
+osais_gallery_prepare_search (OsaisGallery *self)
+{
+  OsaisStore *store;
+
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+
+  osais_gallery_results_prepare (self->results);
+  if (self->spare_cells_id == 0)
+    self->spare_cells_id = g_idle_add (make_spare_cells_cb, self);
+  store = osais_gallery_model_get_store (self->model);
+  if (store == NULL || self->search_preparing != NULL)
+    return;
+
+  /* Again each time: the writer's commits since the last make the reader
+   * read the pages again. */
+  self->search_prepared = FALSE;
+  self->search_preparing = g_cancellable_new ();
+  osais_store_prepare_search_async (store, self->search_preparing, search_prepared_cb,
+                                    g_object_ref (self));
+}
+
+gboolean
+osais_gallery_get_search_prepared (OsaisGallery *self)
+{
+  g_return_val_if_fail (OSAIS_IS_GALLERY (self), FALSE);
+
+  return self->search_prepared && self->spare_cells_id == 0 &&
+         osais_gallery_results_get_prepared (self->results);
+}
+
 static void
 grid_activate_cb (OsaisGallery *self,
                   guint         position)
@@ -557,6 +701,7 @@ osais_gallery_set_store (OsaisGallery *self,
                                   NULL);
     }
 
+  forget_search_prepared (self);
   osais_bench_trace_event ("store-set");
   osais_gallery_model_set_store (self->model, store);
   osais_bench_trace_event ("store-set-done");
@@ -672,7 +817,11 @@ osais_gallery_dispose (GObject *object)
    * would otherwise unparent it again after the template disposed it. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY);
+  /* After the grid: its cells came here as it went. */
+  g_clear_handle_id (&self->spare_cells_id, g_source_remove);
+  g_clear_pointer (&self->spare_cells, g_ptr_array_unref);
   g_clear_object (&self->focus_job);
+  forget_search_prepared (self);
   if (self->export_chooser != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->export_chooser, self);
@@ -774,6 +923,7 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, OSAIS_TYPE_IMAGE, OSAIS_TYPE_JOB);
 
   g_type_ensure (OSAIS_TYPE_GALLERY_CELL);
+  cell_quark = g_quark_from_static_string ("osais-gallery-cell");
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-gallery.ui");
@@ -786,6 +936,8 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisGallery, selection_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisGallery, star_selected_button);
   gtk_widget_class_bind_template_callback (widget_class, grid_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cell_setup_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cell_teardown_cb);
 
   gtk_widget_class_install_action (widget_class, "gallery.dismiss-job", "x",
                                    dismiss_job_action);
@@ -795,6 +947,7 @@ osais_gallery_class_init (OsaisGalleryClass *klass)
 static void
 osais_gallery_init (OsaisGallery *self)
 {
+  self->spare_cells = g_ptr_array_new_with_free_func (g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->trace = osais_bench_trace_enabled ();

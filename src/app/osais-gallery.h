@@ -62,6 +62,14 @@ guint             osais_gallery_get_n_sending  (OsaisGallery     *self);
  * Results Found". */
 void        osais_gallery_set_search    (OsaisGallery            *self,
                                          const OsaisSearchResult *found);
+/* For when a search is about to come (the search bar opened): reads at
+ * idle what the first search needs from the model and makes the cells it
+ * will show, and has the store prepare its searches
+ * (osais_store_prepare_search_async()), so that the first letter typed is
+ * shown as quickly as the next ones. */
+void        osais_gallery_prepare_search      (OsaisGallery *self);
+/* Whether what osais_gallery_prepare_search() started is done. */
+gboolean    osais_gallery_get_search_prepared (OsaisGallery *self);
 /* Whether nothing is shown (property empty, notified): no image yet, or
  * none that the search keeps; the page then says which. */
 gboolean           osais_gallery_get_empty          (OsaisGallery *self);

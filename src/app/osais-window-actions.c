@@ -217,7 +217,11 @@ static void
 search_mode_changed_cb (OsaisWindow *self)
 {
   if (gtk_search_bar_get_search_mode (self->search_bar))
-    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+      /* The first letter comes in a few hundred milliseconds. */
+      osais_gallery_prepare_search (self->gallery);
+    }
   _osais_window_search_changed (self);
 }
 

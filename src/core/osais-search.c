@@ -320,6 +320,54 @@ run_search (OsaisSearchReader       *reader,
   return g_steal_pointer (&result);
 }
 
+/* What a search reads, read once: the connection opened (the schema
+ * parsed), then the pages of the walk of every job and image and of the
+ * text index, into the connection's cache. The first search after the
+ * store opened took 31-33 ms instead of 1.4 (bench-search, a quiet
+ * machine): done while the user opens the search bar, the first letter
+ * costs what the others do. */
+static gboolean
+prepare (OsaisSearchReader  *reader,
+         GCancellable       *cancellable,
+         GError            **error)
+{
+  static const OsaisSearchQuery everything = { 0 };
+  g_autofree char *sql = build_sql (&everything, FALSE);
+  const char *statements[] = { sql, "SELECT block FROM job_text_data" };
+
+  if (!open_connection (reader, error))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+      int rc;
+
+      if (sqlite3_prepare_v2 (reader->db, statements[i], -1, &stmt, NULL) != SQLITE_OK)
+        {
+          g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                       "Cannot search the history: %s", sqlite3_errmsg (reader->db));
+          return FALSE;
+        }
+      sqlite3_progress_handler (reader->db, PROGRESS_STEPS, progress_cb, cancellable);
+      /* The blob asked for: its overflow pages are read too. */
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        (void) sqlite3_column_blob (stmt, 0);
+      sqlite3_progress_handler (reader->db, 0, NULL, NULL);
+      sqlite3_finalize (stmt);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (rc != SQLITE_DONE)
+        {
+          g_set_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                       "Cannot search the history: %s", sqlite3_errmsg (reader->db));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 static void
 search_thread (gpointer data,
                gpointer user_data)
@@ -334,6 +382,15 @@ search_thread (gpointer data,
   /* A search typed over already: not even started. */
   if (g_task_return_error_if_cancelled (task))
     return;
+
+  if (query == NULL)
+    {
+      if (prepare (reader, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      return;
+    }
 
   result = run_search (reader, query, cancellable, &error);
   if (result == NULL)

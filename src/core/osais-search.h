@@ -69,7 +69,9 @@ OsaisSearchReader *osais_search_reader_new  (const char        *db_path);
 /* Runs the searches queued, then closes the connection. */
 void               osais_search_reader_free (OsaisSearchReader *reader);
 /* Runs @task's search: its task data is an OsaisSearchQuery; it returns an
- * OsaisSearchResult, or an error (G_IO_ERROR_CANCELLED when cancelled). */
+ * OsaisSearchResult, or an error (G_IO_ERROR_CANCELLED when cancelled).
+ * Without task data, it prepares the searches to come (the connection
+ * opened, the pages a search reads in its cache) and returns TRUE. */
 void               osais_search_reader_run  (OsaisSearchReader *reader,
                                              GTask             *task);
 

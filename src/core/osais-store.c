@@ -900,6 +900,20 @@ osais_store_delete_image_finish (OsaisStore    *self,
 
 /* Search and favourites (schema 4). */
 
+/* Queues @task on the search's thread (see osais_search_reader_run()). */
+static void
+run_on_reader (OsaisStore *self,
+               GTask      *task)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->search_reader != NULL)
+    osais_search_reader_run (self->search_reader, task);
+  else
+    g_task_return_new_error (task, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
+                             "The store is closed");
+  g_mutex_unlock (&self->mutex);
+}
+
 void
 osais_store_search_async (OsaisStore             *self,
                           const OsaisSearchQuery *query,
@@ -919,13 +933,7 @@ osais_store_search_async (OsaisStore             *self,
   g_task_set_task_data (task, osais_search_query_copy (query),
                         (GDestroyNotify) osais_search_query_free);
 
-  g_mutex_lock (&self->mutex);
-  if (self->search_reader != NULL)
-    osais_search_reader_run (self->search_reader, task);
-  else
-    g_task_return_new_error (task, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
-                             "The store is closed");
-  g_mutex_unlock (&self->mutex);
+  run_on_reader (self, task);
 }
 
 OsaisSearchResult *
@@ -939,6 +947,37 @@ osais_store_search_finish (OsaisStore    *self,
                         NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+osais_store_prepare_search_async (OsaisStore          *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (OSAIS_IS_STORE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, osais_store_prepare_search_async);
+  g_task_set_name (task, "[osais-store] prepare search");
+
+  run_on_reader (self, task);
+}
+
+gboolean
+osais_store_prepare_search_finish (OsaisStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        osais_store_prepare_search_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

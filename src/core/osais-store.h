@@ -260,6 +260,18 @@ OsaisSearchResult *osais_store_search_finish       (OsaisStore             *self
                                                     GAsyncResult           *result,
                                                     GError                **error);
 
+/* Makes the next search as quick as those that follow it: opens the
+ * search's connection and reads what a search reads, on the search's
+ * thread, before the searches asked for after it. For when one is about to
+ * come (the search bar opened): the first search otherwise does it. */
+void               osais_store_prepare_search_async  (OsaisStore          *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean           osais_store_prepare_search_finish (OsaisStore          *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
 /* Stars @image as a favourite (or takes the star away) durably, then sets
  * its favourite property on the main context, before the callback. Fails
  * with OSAIS_STORE_ERROR_UNKNOWN_IMAGE for an image deleted meanwhile. */
