@@ -971,8 +971,8 @@ input_refused (gpointer data)
   return osais_input_well_get_error (well) != NULL && !osais_input_well_get_loading (well);
 }
 
-/* The well refused what it was given: it says so in the form and beside
- * Run, which is off, and Choose… and Paste are there to give another. */
+/* The well refused what it was given: it says so in the form, and beside
+ * Run, which is off, it says to choose another, and Choose… and Paste are there to give another. */
 static void
 assert_input_refused (Run        *run,
                       const char *words)
@@ -980,6 +980,7 @@ assert_input_refused (Run        *run,
   GtkWidget *well = GTK_WIDGET (get_well (run));
   GtkWidget *run_button = osais_ui_test_find_actionable (run->window, "win.run");
   GtkWidget *header = gtk_widget_get_ancestor (run_button, ADW_TYPE_HEADER_BAR);
+  GtkLabel *label;
   const char *error;
 
   osais_ui_test_wait_until (input_refused, run, "the input to be refused");
@@ -989,7 +990,10 @@ assert_input_refused (Run        *run,
   g_assert_nonnull (strstr (error, words));
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (osais_ui_test_find_label (well, error))));
   g_assert_false (gtk_widget_is_sensitive (run_button));
-  g_assert_nonnull (osais_ui_test_find_label (header, error));
+  /* Beside Run, what to do; the whole refusal is its tooltip. */
+  label = osais_ui_test_find_label (header, "Choose another input image");
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (label)), ==, error);
   g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.choose")));
   g_assert_true (gtk_widget_get_mapped (osais_ui_test_find_actionable (well, "well.paste")));
   /* Not a third time in a toast: the well is in sight. */

@@ -513,8 +513,9 @@ test_wrong_value_disables_run (void)
   g_assert_true (gtk_widget_is_sensitive (run_button ()));
 }
 
-/* Why Run is disabled is said beside it, in the header bar, and as its
- * tooltip: the form's own caption may be below the fold. */
+/* Why Run is disabled is said beside it, in the header bar, as what to do
+ * in a few words ("Write a prompt", not the field's whole title), and whole
+ * as its tooltip: the form's own caption may be below the fold. */
 static void
 test_run_reason_beside_run (void)
 {
@@ -529,11 +530,14 @@ test_run_reason_beside_run (void)
   g_assert_false (gtk_widget_is_sensitive (run_button ()));
   reason = osais_request_form_get_invalid_reason (form);
   g_assert_nonnull (reason);
+  g_assert_cmpstr (osais_request_form_get_invalid_hint (form), ==, "Write a prompt");
 
   header = gtk_widget_get_ancestor (run_button (), ADW_TYPE_HEADER_BAR);
   g_assert_nonnull (header);
-  caption = osais_ui_test_find_label (header, reason);
+  g_assert_null (osais_ui_test_find_label (header, reason));
+  caption = osais_ui_test_find_label (header, "Write a prompt");
   g_assert_nonnull (caption);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (caption)), ==, reason);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (caption)));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (caption)), >, 0);
   g_assert_cmpstr (gtk_widget_get_tooltip_text (run_button ()), ==, reason);

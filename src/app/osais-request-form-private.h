@@ -52,6 +52,7 @@ struct _OsaisRequestForm
   GPtrArray      *fields;        /* Field */
   GPtrArray      *groups;        /* the generated groups, to remove */
   char           *invalid_reason;
+  char           *invalid_hint;
   char           *last_seed;
   gboolean        valid;
   gboolean        updating;      /* filling fields: validate once at the end */

@@ -26,6 +26,7 @@ enum {
   PROP_ENGINE,
   PROP_VALID,
   PROP_INVALID_REASON,
+  PROP_INVALID_HINT,
   PROP_HAS_INPUT,
   N_PROPS
 };
@@ -407,16 +408,24 @@ field_for_param (OsaisRequestForm       *self,
 static void
 set_validity (OsaisRequestForm *self,
               gboolean          valid,
-              const char       *reason)
+              const char       *reason,
+              const char       *hint)
 {
   gboolean changed_valid = self->valid != valid;
   gboolean changed_reason = g_strcmp0 (self->invalid_reason, reason) != 0;
+  gboolean changed_hint = g_strcmp0 (self->invalid_hint, hint) != 0;
 
   self->valid = valid;
   if (changed_reason)
     {
       g_free (self->invalid_reason);
+  g_free (self->invalid_hint);
       self->invalid_reason = g_strdup (reason);
+    }
+  if (changed_hint)
+    {
+      g_free (self->invalid_hint);
+      self->invalid_hint = g_strdup (hint);
     }
 
   gtk_label_set_label (self->reason_label, reason != NULL ? reason : "");
@@ -428,6 +437,8 @@ set_validity (OsaisRequestForm *self,
 
   if (changed_reason)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVALID_REASON]);
+  if (changed_hint)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVALID_HINT]);
   if (changed_valid)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALID]);
 }
@@ -439,6 +450,7 @@ _osais_request_form_validate (OsaisRequestForm *self)
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *reason = NULL;
+  g_autofree char *hint = NULL;
   const OsaisEngineParam *input_param;
   const OsaisEngineParam *failed = NULL;
   Field *marked = NULL;
@@ -446,7 +458,7 @@ _osais_request_form_validate (OsaisRequestForm *self)
 
   if (self->engine == NULL)
     {
-      set_validity (self, FALSE, _("No engine is selected"));
+      set_validity (self, FALSE, _("No engine is selected"), _("Choose an engine"));
       return;
     }
 
@@ -457,29 +469,54 @@ _osais_request_form_validate (OsaisRequestForm *self)
     g_hash_table_insert (values, g_strdup (input_param->name),
                          g_strdup (OSAIS_SESSION_INPUT_URL_PLACEHOLDER));
 
+  /* Each reason comes with its hint: what to do, in the few words that fit
+   * beside Run (the whole reason is Run's tooltip and the form's caption). */
   if (osais_input_well_get_loading (self->input_well))
-    reason = g_strdup (_("Loading the input image…"));
+    {
+      reason = g_strdup (_("Loading the input image…"));
+      hint = g_strdup (reason);
+    }
   else if (osais_input_well_get_error (self->input_well) != NULL)
-    reason = g_strdup (osais_input_well_get_error (self->input_well));
+    {
+      reason = g_strdup (osais_input_well_get_error (self->input_well));
+      hint = g_strdup (_("Choose another input image"));
+    }
   else if (input_param != NULL && input_param->mandatory
            && !osais_input_well_get_has_input (self->input_well))
-    reason = g_strdup (_("Add an input image: drop one here or choose a file"));
+    {
+      reason = g_strdup (_("Add an input image: drop one here or choose a file"));
+      hint = g_strdup (_("Add an input image"));
+    }
   else if ((request = osais_engine_build_request_full (self->engine, values, &failed,
                                                          &error)) == NULL)
     {
       const char *message = error != NULL ? error->message : "";
+      const char *title;
 
       marked = field_for_param (self, failed);
       missing = g_error_matches (error, OSAIS_ENGINE_ERROR,
                                  OSAIS_ENGINE_ERROR_MISSING_PARAMETER);
+      title = marked != NULL ? osais_param_format_title (marked->param) : NULL;
       if (marked == NULL)
-        reason = g_strdup (message);
+        {
+          reason = g_strdup (message);
+          hint = g_strdup (_("Check the form"));
+        }
       else if (missing)
-        /* TRANSLATORS: what to do first: the reason also shows beside Run,
-         * where only a few words fit; %s is a field's title */
-        reason = g_strdup_printf (_("Fill in “%s”"), osais_param_format_title (marked->param));
+        {
+          /* TRANSLATORS: what to do first; %s is a field's title */
+          reason = g_strdup_printf (_("Fill in “%s”"), title);
+          /* The engines take their prompt in “word”, whatever its title. */
+          hint = g_str_equal (marked->param->name, "word") ? g_strdup (_("Write a prompt"))
+                                                           : g_strdup (reason);
+        }
       else
-        reason = g_strdup_printf ("%s: %s", osais_param_format_title (marked->param), message);
+        {
+          reason = g_strdup_printf ("%s: %s", title, message);
+          /* TRANSLATORS: beside Run, where only a few words fit; %s is a
+           * field's title */
+          hint = g_strdup_printf (_("Check “%s”"), title);
+        }
     }
 
   for (guint i = 0; i < self->fields->len; i++)
@@ -493,7 +530,7 @@ _osais_request_form_validate (OsaisRequestForm *self)
   if (reason != NULL)
     g_debug ("Invalid: %s", reason);
 
-  set_validity (self, reason == NULL, reason);
+  set_validity (self, reason == NULL, reason, hint);
 }
 
 /* Live updates: conditional, autofill, placeholder ------------------------ */
@@ -658,6 +695,14 @@ osais_request_form_get_invalid_reason (OsaisRequestForm *self)
   g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), NULL);
 
   return self->invalid_reason;
+}
+
+const char *
+osais_request_form_get_invalid_hint (OsaisRequestForm *self)
+{
+  g_return_val_if_fail (OSAIS_IS_REQUEST_FORM (self), NULL);
+
+  return self->invalid_hint;
 }
 
 void
@@ -925,6 +970,10 @@ osais_request_form_get_property (GObject    *object,
       g_value_set_string (value, self->invalid_reason);
       break;
 
+    case PROP_INVALID_HINT:
+      g_value_set_string (value, self->invalid_hint);
+      break;
+
     case PROP_HAS_INPUT:
       g_value_set_boolean (value, osais_request_form_get_has_input (self));
       break;
@@ -974,6 +1023,10 @@ osais_request_form_class_init (OsaisRequestFormClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_INVALID_REASON] =
     g_param_spec_string ("invalid-reason", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INVALID_HINT] =
+    g_param_spec_string ("invalid-hint", NULL, NULL,
                          NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_HAS_INPUT] =

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
  * Properties: engine (OsaisEngine, nullable: no form), valid (boolean,
  * read-only: every field is acceptable, so Run may be enabled),
  * invalid-reason (string, read-only, nullable: which field is wrong and why),
+ * invalid-hint (string, read-only, nullable: what to do about it, in a few words),
  * has-input (boolean, read-only: an input image is set). */
 G_DECLARE_FINAL_TYPE (OsaisRequestForm, osais_request_form, OSAIS, REQUEST_FORM, AdwBin)
 
@@ -28,6 +29,7 @@ void         osais_request_form_set_engine         (OsaisRequestForm *self,
                                                     OsaisEngine      *engine);
 gboolean     osais_request_form_get_valid          (OsaisRequestForm *self);
 const char  *osais_request_form_get_invalid_reason (OsaisRequestForm *self);
+const char  *osais_request_form_get_invalid_hint   (OsaisRequestForm *self);
 /* The values to send, as text by parameter name (for osais_session_submit_async). */
 GHashTable  *osais_request_form_dup_values         (OsaisRequestForm *self);
 /* The same as a JSON object text: what a style or the last form keeps. */

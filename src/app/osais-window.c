@@ -371,20 +371,24 @@ osais_window_get_sending (OsaisWindow *self)
   return self->sending;
 }
 
-/* Why Run is disabled shows beside it, and as its tooltip (whole, where the
- * caption is cut short); the compact header has no room for the caption. */
+/* Why Run is disabled: what to do shows beside it, in a few words, and the
+ * whole reason is its tooltip; the compact header has no room for the hint. */
 static void
 update_run_reason (OsaisWindow *self)
 {
   const char *reason = NULL;
+  const char *hint = NULL;
 
   if (!osais_request_form_get_valid (self->form))
-    reason = osais_request_form_get_invalid_reason (self->form);
+    {
+      reason = osais_request_form_get_invalid_reason (self->form);
+      hint = osais_request_form_get_invalid_hint (self->form);
+    }
 
-  gtk_label_set_label (self->run_reason_label, reason != NULL ? reason : "");
+  gtk_label_set_label (self->run_reason_label, hint != NULL ? hint : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_reason_label), reason);
   gtk_widget_set_visible (GTK_WIDGET (self->run_reason_label),
-                          reason != NULL && !self->compact_header);
+                          hint != NULL && !self->compact_header);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_button),
                                reason != NULL ? reason : _("Run the Request (Ctrl+Return)"));
 }
