@@ -413,6 +413,49 @@ test_search_filters (void)
   /* Each case is a test: most keep some and leave some. */
   g_assert_cmpuint (narrowed, >=, G_N_ELEMENTS (cases) - 2);
 
+  /* The range's calendars are made when their button first opens (the
+   * window builds the filters before its first frame), showing the day
+   * set; a day chosen there is the range's. */
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+    g_autoptr(GDateTime) chosen = g_date_time_add_days (now, -10);
+    g_autoptr(GDateTime) shown_day = NULL;
+    g_autoptr(GDateTime) since = NULL;
+    OsaisSearchQuery query = { 0 };
+    g_autoptr(GPtrArray) want = NULL;
+    g_autofree char *want_text = NULL;
+    ShownWanted check = { shown, NULL, NULL };
+    GtkWidget *from_button;
+    GtkWidget *calendar;
+
+    g_assert_null (osais_ui_test_find_descendant (GTK_WIDGET (options), GTK_TYPE_CALENDAR));
+    gtk_popover_popup (GTK_POPOVER (options));
+    osais_ui_test_settle (100);
+    from_button = osais_ui_test_find_descendant (GTK_WIDGET (options), GTK_TYPE_MENU_BUTTON);
+    g_assert_nonnull (from_button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (from_button));
+    calendar = osais_ui_test_find_descendant (GTK_WIDGET (options), GTK_TYPE_CALENDAR);
+    g_assert_nonnull (calendar);
+    osais_search_options_fill_query (options, &query, now);
+    shown_day = gtk_calendar_get_date (GTK_CALENDAR (calendar));
+    g_assert_cmpint (g_date_time_to_unix (shown_day) * G_USEC_PER_SEC, ==, query.since);
+
+    gtk_calendar_select_day (GTK_CALENDAR (calendar), chosen);
+    osais_search_options_fill_query (options, &query, now);
+    since = g_date_time_new_from_unix_local (query.since / G_USEC_PER_SEC);
+    g_assert_cmpint (g_date_time_get_day_of_year (since), ==, g_date_time_get_day_of_year (chosen));
+    g_assert_cmpint (g_date_time_get_hour (since), ==, 0);
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (from_button));
+    gtk_popover_popdown (GTK_POPOVER (options));
+
+    /* The search it made: the last case's filters from the day chosen. */
+    want = expected_items (&cases[G_N_ELEMENTS (cases) - 1], query.since, query.until);
+    want_text = join_items (want);
+    check.want = want_text;
+    osais_ui_test_wait_until (shows_wanted, &check, "the gallery to show the matches");
+    g_free (check.last);
+  }
+
   /* Closed: everything again. */
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), FALSE);
   osais_search_options_set_engine (options, NULL);
