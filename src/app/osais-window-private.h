@@ -90,7 +90,7 @@ struct _OsaisWindow
   guint                 shortcuts_source;
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
-  OsaisImageViewer     *viewer;
+  OsaisImageViewer     *viewer;        /* NULL until first needed: _osais_window_get_viewer() */
   /* The form last sent, kept in the data folder and restored at start-up. */
   OsaisLastForm        *last_form;
   GtkSearchBar         *search_bar;
@@ -110,6 +110,8 @@ void     _osais_window_class_actions_init    (GtkWidgetClass *widget_class);
 /* Files and textures dropped on the window. */
 void     _osais_window_dnd_init              (OsaisWindow    *self);
 void     _osais_window_actions_init          (OsaisWindow    *self);
+/* Made when first needed, not with the window. */
+OsaisImageViewer *_osais_window_get_viewer   (OsaisWindow    *self);
 
 void     _osais_window_select_engine_by_name (OsaisWindow    *self,
                                               const char     *name);

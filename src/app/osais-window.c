@@ -249,7 +249,8 @@ session_engines_changed_cb (OsaisWindow *self)
 
   g_object_get (self->session, "engines", &engines, NULL);
   gtk_drop_down_set_model (self->engine_dropdown, engines);
-  osais_image_viewer_set_engines (self->viewer, engines);
+  if (self->viewer != NULL)
+    osais_image_viewer_set_engines (self->viewer, engines);
   osais_request_form_set_engines (self->form, engines);
   osais_search_options_set_engines (self->search_options, engines);
 
@@ -705,6 +706,8 @@ osais_window_dispose (GObject *object)
     g_signal_group_set_target (self->store_signals, NULL);
   g_clear_object (&self->store_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
+  /* Gone with the content stack, which held it. */
+  self->viewer = NULL;
   g_clear_object (&self->session_signals);
   g_clear_object (&self->tunnel_search);
   g_clear_object (&self->session);
@@ -808,7 +811,6 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
-  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_favourites_button);
@@ -859,8 +861,6 @@ osais_window_init (OsaisWindow *self)
   self->compact_header = FALSE;
   set_compact_header (self, TRUE);
   g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
-  /* Previous and next walk the images in the gallery's order. */
-  osais_image_viewer_set_model (self->viewer, osais_gallery_get_model (self->gallery));
   _osais_window_actions_init (self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
