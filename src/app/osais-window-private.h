@@ -84,6 +84,8 @@ struct _OsaisWindow
    * is set or the one set is unreachable, or why the one running does not fit. */
   OsaisTunnelSearch    *tunnel_search;
   gboolean              compact_header;
+  /* The engines' model is being set and the last engine selected again. */
+  gboolean              restoring_engine;
   gboolean              engine_warnings_shown;
   guint                 compact_header_source;
   /* Builds the shortcuts window (Ctrl+?), after the first frame. */

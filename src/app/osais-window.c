@@ -248,6 +248,8 @@ session_engines_changed_cb (OsaisWindow *self)
   g_autofree char *last_engine = NULL;
 
   g_object_get (self->session, "engines", &engines, NULL);
+  /* The first engine, selected with the model, is not the person's choice. */
+  self->restoring_engine = TRUE;
   gtk_drop_down_set_model (self->engine_dropdown, engines);
   if (self->viewer != NULL)
     osais_image_viewer_set_engines (self->viewer, engines);
@@ -256,6 +258,7 @@ session_engines_changed_cb (OsaisWindow *self)
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   _osais_window_select_engine_by_name (self, last_engine);
+  self->restoring_engine = FALSE;
   show_engine_warnings (self);
 }
 
@@ -264,11 +267,18 @@ engine_selected_cb (OsaisWindow *self)
 {
   OsaisEngine *engine = gtk_drop_down_get_selected_item (self->engine_dropdown);
 
+  g_autofree char *last_engine = NULL;
+
   osais_request_form_set_engine (self->form, engine);
   if (engine == NULL)
     return;
 
-  g_settings_set_string (self->settings, "last-engine", osais_engine_get_name (engine));
+  /* Written only when the person chose another: each start wrote it (with
+   * the keyfile backend, a file synced on the main thread, 16 ms under
+   * load), and the model's first engine for a moment. */
+  last_engine = g_settings_get_string (self->settings, "last-engine");
+  if (!self->restoring_engine && g_strcmp0 (last_engine, osais_engine_get_name (engine)) != 0)
+    g_settings_set_string (self->settings, "last-engine", osais_engine_get_name (engine));
   /* The engines arrive after the window opens: typing a prompt and pressing
    * Ctrl+Return must work from the first keystroke, and after switching. */
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") == 0)
