@@ -1738,6 +1738,38 @@ test_open_async_damage_found_later (void)
   osais_test_remove_tree (dir);
 }
 
+/* Damage that the first page reads, met before the check: refused as the
+ * check refuses it, and left as it was. */
+static void
+test_open_async_damaged_first_page (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store = open_store (dir);
+  int jobs_page;
+
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (create_job (store, 0, uid, "t"));
+  /* Asked while the store is open: see test_open_async_damage_found_later(). */
+  jobs_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'jobs'");
+  close_store (store);
+  damage_page (dir, jobs_page);
+  before = snapshot_dir (dir);
+
+  osais_store_open_async (dir, NULL, osais_test_store_result_cb, &result);
+  store = osais_store_open_finish (wait_result (&result), &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_test_message ("%s", error->message);
+
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_empty_history_refused (void)
 {
@@ -2794,6 +2826,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/open-async-before-check", test_open_async_before_check);
   g_test_add_func ("/Osais/Store/open-async-damage-found-later",
                    test_open_async_damage_found_later);
+  g_test_add_func ("/Osais/Store/open-async-damaged-first-page",
+                   test_open_async_damaged_first_page);
   g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
   g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
   g_test_add_func ("/Osais/Store/check-copy-leftovers-removed", test_check_copy_leftovers_removed);

@@ -414,7 +414,19 @@ store_open (const char    *data_dir,
   if (!osais_store_load_history_pages (self, whole, error) ||
       !osais_store_load_early (self, error) ||
       (!self->check_pending && !osais_store_settle_early (self, error)))
-    return NULL;
+    {
+      g_autoptr(GError) damage = NULL;
+
+      /* Damage in the first page, met before the check: said as the check
+       * says it, which nothing has written after. */
+      if (self->check_pending &&
+          !osais_store_check_integrity (self->db, db_path, FALSE, &damage))
+        {
+          g_clear_error (error);
+          g_propagate_error (error, g_steal_pointer (&damage));
+        }
+      return NULL;
+    }
   /* Callbacks wait for the check as for the history's pages. */
   self->loading |= self->check_pending;
 
