@@ -320,13 +320,24 @@ test_search_filters (void)
   GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
   GtkWidget *bar = osais_ui_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_SEARCH_BAR);
   GtkWidget *star = osais_ui_test_find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON);
-  OsaisSearchOptions *options =
-    OSAIS_SEARCH_OPTIONS (osais_ui_test_find_descendant (GTK_WIDGET (window),
-                                                         OSAIS_TYPE_SEARCH_OPTIONS));
+  OsaisSearchOptions *options = NULL;
   g_autoptr(GPtrArray) everything = shown_items (shown);
   guint narrowed = 0;
 
-  g_assert_nonnull (options);
+  /* The filters are made when their button first opens (the window's first
+   * frame does not show them). */
+  g_assert_null (osais_ui_test_find_descendant (GTK_WIDGET (window), OSAIS_TYPE_SEARCH_OPTIONS));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  {
+    GtkWidget *button = osais_ui_test_find_descendant (bar, GTK_TYPE_MENU_BUTTON);
+
+    g_assert_nonnull (button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+    options = OSAIS_SEARCH_OPTIONS (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+    g_assert_true (OSAIS_IS_SEARCH_OPTIONS (options));
+    g_assert_true (options == _osais_window_get_search_options (window));
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+  }
   g_assert_nonnull (star);
   /* Dismissed jobs are hidden, searched or not. */
   {

@@ -98,7 +98,8 @@ struct _OsaisWindow
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
   GtkToggleButton      *search_favourites_button;
-  OsaisSearchOptions   *search_options;
+  GtkMenuButton        *search_options_button;
+  OsaisSearchOptions   *search_options;  /* NULL until first needed */
   GtkLabel             *search_count_label;
 
   /* Search: the search under way (a keystroke cancels the previous one). */
@@ -114,6 +115,7 @@ void     _osais_window_dnd_init              (OsaisWindow    *self);
 void     _osais_window_actions_init          (OsaisWindow    *self);
 /* Made when first needed, not with the window. */
 OsaisImageViewer *_osais_window_get_viewer   (OsaisWindow    *self);
+OsaisSearchOptions *_osais_window_get_search_options (OsaisWindow *self);
 
 void     _osais_window_select_engine_by_name (OsaisWindow    *self,
                                               const char     *name);

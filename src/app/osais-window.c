@@ -254,7 +254,8 @@ session_engines_changed_cb (OsaisWindow *self)
   if (self->viewer != NULL)
     osais_image_viewer_set_engines (self->viewer, engines);
   osais_request_form_set_engines (self->form, engines);
-  osais_search_options_set_engines (self->search_options, engines);
+  if (self->search_options != NULL)
+    osais_search_options_set_engines (self->search_options, engines);
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   _osais_window_select_engine_by_name (self, last_engine);
@@ -716,8 +717,9 @@ osais_window_dispose (GObject *object)
     g_signal_group_set_target (self->store_signals, NULL);
   g_clear_object (&self->store_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
-  /* Gone with the content stack, which held it. */
+  /* Gone with the content stack and the filters' button, which held them. */
   self->viewer = NULL;
+  self->search_options = NULL;
   g_clear_object (&self->session_signals);
   g_clear_object (&self->tunnel_search);
   g_clear_object (&self->session);
@@ -824,7 +826,7 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_favourites_button);
-  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_options);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_options_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_count_label);
   gtk_widget_class_bind_template_callback (widget_class, engine_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, form_validity_changed_cb);
