@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "osais-core.h"
+#include "osais-store-private.h"
 #include "osais-test-utils.h"
 
 /* Helpers. */
@@ -1613,6 +1614,162 @@ test_damaged_with_wal_untouched (void)
   osais_test_remove_tree (dir);
 }
 
+static gboolean
+store_damaged (gpointer data)
+{
+  return osais_store_get_damage (data) != NULL;
+}
+
+/* The asynchronous opening gives its first page without waiting for the
+ * integrity check, which reads the whole file; writes wait for it. */
+static void
+test_open_async_before_check (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store = open_store (dir);
+
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (create_job (store, 0, uid, "t"));
+  close_store (store);
+
+  osais_store_hold_checks (TRUE);
+  store = NULL;
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
+
+  /* Held until the check passes. */
+  osais_store_create_job_async (store, 0, 4, "t", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &result);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM jobs"), ==, 3);
+
+  osais_store_hold_checks (FALSE);
+  job = osais_store_create_job_finish (store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_null (osais_store_get_damage (store));
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM jobs"), ==, 4);
+
+  g_clear_object (&result);
+  g_clear_object (&job);
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
+/* Damage that the first page does not read, found by the check after the
+ * opening returned: the store says so, every write fails, and the history
+ * is left byte for byte as it was. */
+static void
+test_open_async_damage_found_later (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *early = g_build_filename (dir, "images", "early", NULL);
+  g_autoptr(GAsyncResult) created = NULL;
+  g_autoptr(GAsyncResult) notified = NULL;
+  g_autoptr(GAsyncResult) added = NULL;
+  g_autoptr(GBytes) data = g_bytes_new_static ("late", 4);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store = open_store (dir);
+  const GError *damage;
+  guint request_id;
+  int stages_page;
+
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (create_job (store, 0, uid, "t"));
+  g_assert_true (notify_sync (store, 1, "t", OSAIS_STAGE_STARTED, 1, NULL, "start", -1, &error));
+  g_assert_no_error (error);
+  /* The stages, read by no page of the list. Asked while the store is open:
+   * a read-only connection closing last would leave the log behind. */
+  stages_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'");
+  close_store (store);
+  damage_page (dir, stages_page);
+  before = snapshot_dir (dir);
+
+  osais_store_hold_checks (TRUE);
+  store = NULL;
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
+  g_assert_null (osais_store_get_damage (store));
+
+  /* Writes of each kind, waiting for the check: a new job, a notification,
+   * and an image with a request in flight (which would be kept early). */
+  osais_store_create_job_async (store, 0, 4, "t", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &created);
+  apply_notification (store, 2, "t", OSAIS_STAGE_STARTED, 1, NULL, "start", -1, NULL,
+                      osais_test_store_result_cb, &notified);
+  request_id = osais_store_begin_request (store);
+  osais_store_add_image_async (store, 99, "t99", 0, data, "image/png", 64, 32, NULL,
+                               osais_test_store_result_cb, &added);
+  osais_store_hold_checks (FALSE);
+
+  osais_test_wait_until (store_damaged, store, "the damage");
+  damage = osais_store_get_damage (store);
+  g_assert_error ((GError *) damage, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (damage->message, path));
+  g_test_message ("%s", damage->message);
+
+  g_assert_null (osais_store_create_job_finish (store, wait_result (&created), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_clear_error (&error);
+  g_assert_false (osais_store_apply_notification_finish (store, wait_result (&notified), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_clear_error (&error);
+  g_assert_null (osais_store_add_image_finish (store, wait_result (&added), &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_clear_error (&error);
+  osais_store_cancel_request (store, request_id);
+
+  g_clear_object (&created);
+  g_clear_object (&notified);
+  g_clear_object (&added);
+  close_store (store);
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+  g_assert_false (g_file_test (early, G_FILE_TEST_EXISTS));
+
+  osais_test_remove_tree (dir);
+}
+
+/* Damage that the first page reads, met before the check: refused as the
+ * check refuses it, and left as it was. */
+static void
+test_open_async_damaged_first_page (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store = open_store (dir);
+  int jobs_page;
+
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (create_job (store, 0, uid, "t"));
+  /* Asked while the store is open: see test_open_async_damage_found_later(). */
+  jobs_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'jobs'");
+  close_store (store);
+  damage_page (dir, jobs_page);
+  before = snapshot_dir (dir);
+
+  osais_store_open_async (dir, NULL, osais_test_store_result_cb, &result);
+  store = osais_store_open_finish (wait_result (&result), &error);
+  g_assert_null (store);
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_test_message ("%s", error->message);
+
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_empty_history_refused (void)
 {
@@ -2663,6 +2820,11 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/damaged-untouched", test_damaged);
   g_test_add_func ("/Osais/Store/damaged-page-untouched", test_damaged_page_untouched);
   g_test_add_func ("/Osais/Store/damaged-with-wal-untouched", test_damaged_with_wal_untouched);
+  g_test_add_func ("/Osais/Store/open-async-before-check", test_open_async_before_check);
+  g_test_add_func ("/Osais/Store/open-async-damage-found-later",
+                   test_open_async_damage_found_later);
+  g_test_add_func ("/Osais/Store/open-async-damaged-first-page",
+                   test_open_async_damaged_first_page);
   g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);
   g_test_add_func ("/Osais/Store/crash-leftovers-removed", test_crash_leftovers_removed);
   g_test_add_func ("/Osais/Store/check-copy-leftovers-removed", test_check_copy_leftovers_removed);

@@ -636,7 +636,7 @@ check_shortcuts (Run *run)
   /* The window's and the viewer's own keys: search, zoom, Escape, … */
   n_missing += count_unlisted_bindings (GTK_WIDGET (run->window), "win.", FALSE, listed);
   n_missing += count_unlisted_bindings (
-    osais_ui_test_find_descendant (GTK_WIDGET (run->window), OSAIS_TYPE_IMAGE_VIEWER),
+    GTK_WIDGET (_osais_window_get_viewer (OSAIS_WINDOW (run->window))),
     "viewer.", TRUE, listed);
   g_assert_true (g_hash_table_contains (listed, "<Control>plus"));
   g_assert_true (g_hash_table_contains (listed, "Escape"));

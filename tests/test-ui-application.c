@@ -235,6 +235,75 @@ test_open (void)
   g_free (run.data_dir);
 }
 
+/* Starting writes no setting: the last engine, chosen before, is selected
+ * again without being written (each start wrote it, first as the model's
+ * first engine: with the keyfile backend a file synced on the main thread
+ * before the first frame). */
+typedef struct
+{
+  Run   run;
+  guint n_written;
+} StartRun;
+
+static void
+last_engine_written_cb (GSettings  *settings,
+                        const char *key,
+                        StartRun   *start)
+{
+  start->n_written++;
+}
+
+static gboolean
+form_has_engine (gpointer data)
+{
+  Run *run = data;
+
+  return osais_request_form_get_engine (osais_window_get_form (run->window)) != NULL;
+}
+
+static void
+check_start_writes_no_setting (StartRun *start)
+{
+  Run *run = &start->run;
+  OsaisEngine *engine;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (session_ready, run, "the session");
+  osais_ui_test_wait_until (form_has_engine, run, "the engines");
+  osais_ui_test_settle (200);
+  engine = osais_request_form_get_engine (osais_window_get_form (run->window));
+  g_assert_cmpstr (osais_engine_get_name (engine), ==, "rembg");
+  g_assert_cmpuint (start->n_written, ==, 0);
+  quit (run);
+}
+
+static void
+test_start_writes_no_setting (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last_engine = NULL;
+  StartRun start = { 0 };
+
+  reset_settings ();
+  g_settings_set_string (settings, "last-engine", "rembg");
+  g_signal_connect (settings, "changed::last-engine", G_CALLBACK (last_engine_written_cb), &start);
+  start.run.data_dir = g_dir_make_tmp ("osais-application-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  start.run.app = osais_application_new ();
+  osais_ui_test_run_application (G_APPLICATION (start.run.app), start.run.data_dir, args,
+                                 (GSourceOnceFunc) check_start_writes_no_setting, &start);
+  g_clear_object (&start.run.app);
+
+  last_engine = g_settings_get_string (settings, "last-engine");
+  g_assert_cmpstr (last_engine, ==, "rembg");
+  g_signal_handlers_disconnect_by_data (settings, &start);
+  osais_test_remove_tree (start.run.data_dir);
+  g_free (start.run.data_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -247,6 +316,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Application/simulator", test_simulator);
   g_test_add_func ("/Osais/Application/welcome", test_welcome);
   g_test_add_func ("/Osais/Application/open", test_open);
+  g_test_add_func ("/Osais/Application/start-writes-no-setting", test_start_writes_no_setting);
 
   return g_test_run ();
 }

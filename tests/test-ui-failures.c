@@ -17,6 +17,7 @@
 #include "osais-input-well.h"
 #include "osais-login-failure.h"
 #include "osais-preferences-window.h"
+#include "osais-store-private.h"
 #include "osais-test-utils.h"
 #include "osais-ui-test-utils.h"
 #include "osais-window.h"
@@ -1340,6 +1341,141 @@ test_damaged_history (void)
   run_clear (&run);
 }
 
+/* Damage that the first page does not read, found by the history's check
+ * after the window showed that page: the window says so as for a history
+ * refused at opening, the file is left byte for byte, and Move Aside keeps
+ * it and starts a new history. */
+typedef struct
+{
+  Run    *run;
+  GBytes *history;  /* the damaged file, before the app ran */
+} DamageLater;
+
+static gboolean
+history_damaged (gpointer data)
+{
+  Run *run = data;
+
+  return osais_session_get_history_damage (run->session) != NULL
+         && osais_session_get_store (run->session) == NULL;
+}
+
+static void
+assert_file_is (const char *path,
+                GBytes     *expected)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (expected, NULL),
+                   g_bytes_get_size (expected));
+}
+
+static void
+check_damage_found_later (DamageLater *later)
+{
+  Run *run = later->run;
+  g_autofree char *title = g_strdup_printf ("The history in %s is damaged. It was left as it is.",
+                                            run->data_dir);
+  g_autofree char *history = g_build_filename (run->data_dir, "history.sqlite3", NULL);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  gboolean kept = FALSE;
+
+  osais_ui_test_wait_until (has_window, run, "the window");
+  osais_ui_test_wait_until (store_open, run, "the history's first page");
+  /* The first page, while the check has not even started. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (osais_session_get_store (run->session))),
+                    ==, 3);
+  g_assert_false (osais_banner_get_revealed (get_banner (run)));
+
+  osais_store_hold_checks (FALSE);
+  osais_ui_test_wait_until (history_damaged, run, "the damage");
+  g_assert_error ((GError *) osais_session_get_history_damage (run->session),
+                  OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  osais_ui_test_settle (300);
+  assert_banner (run, title, "_Move Aside and Start Fresh", "app.move-history-aside");
+  osais_ui_test_save_screenshot (run->window, "banner-damage-found-later.png");
+  assert_file_is (history, later->history);
+
+  gtk_widget_activate (banner_button (run));
+  osais_ui_test_wait_until (store_open, run, "a new history");
+  osais_ui_test_wait_until (session_ready, run, "the session");
+  g_assert_false (osais_banner_get_revealed (get_banner (run)));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (osais_session_get_store (run->session))),
+                    ==, 0);
+
+  dir = g_dir_open (run->data_dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "history.sqlite3.moved-aside-"))
+      {
+        g_autofree char *path = g_build_filename (run->data_dir, name, NULL);
+
+        assert_file_is (path, later->history);
+        kept = TRUE;
+      }
+  g_assert_true (kept);
+  quit (run);
+}
+
+static void
+test_damage_found_later (void)
+{
+  static const char * const args[] = { "--simulator", NULL };
+  g_autofree char *history = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  DamageLater later = { 0 };
+  Run run = { 0 };
+  OsaisStore *store;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint8 garbage[4096];
+  gint64 stages_page;
+  FILE *out;
+
+  run_init (&run, NULL);
+  history = g_build_filename (run.data_dir, "history.sqlite3", NULL);
+  store = osais_store_open (run.data_dir, &error);
+  g_assert_no_error (error);
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (osais_test_store_create_job (store, uid, "{\"prompt\":\"a lighthouse\"}"));
+  osais_test_store_notify (store, 1, OSAIS_STAGE_STARTED, 1, "start");
+  /* The stages' root page, read by no page of the list: asked while the
+   * store is open, whose closing then removes the log. */
+  g_assert_cmpint (sqlite3_open_v2 (history, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  stages_page = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  osais_store_close (store);
+  g_object_unref (store);
+
+  memset (garbage, 0xa5, sizeof garbage);
+  out = fopen (history, "r+b");
+  g_assert_nonnull (out);
+  g_assert_cmpint (fseek (out, (long) (stages_page - 1) * sizeof garbage, SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, out), ==, sizeof garbage);
+  g_assert_cmpint (fclose (out), ==, 0);
+  g_assert_true (g_file_get_contents (history, &contents, &length, NULL));
+  later.history = g_bytes_new_take (g_steal_pointer (&contents), length);
+  later.run = &run;
+
+  osais_store_hold_checks (TRUE);
+  run.app = osais_application_new ();
+  osais_ui_test_run_application (G_APPLICATION (run.app), run.data_dir, args,
+                                 (GSourceOnceFunc) check_damage_found_later, &later);
+  g_clear_object (&run.app);
+  /* Whatever happened, no later store waits for a check. */
+  osais_store_hold_checks (FALSE);
+  g_bytes_unref (later.history);
+  run_clear (&run);
+}
+
 /* The public URL is checked when the app starts with an account: the
  * window says whether OSAIS can reach it, and says it plainly when it
  * cannot (a tunnel with nothing behind it). */
@@ -1484,6 +1620,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Failures/not-listening", test_not_listening);
   g_test_add_func ("/Osais/Failures/disk-full", test_disk_full);
   g_test_add_func ("/Osais/Failures/damaged-history", test_damaged_history);
+  g_test_add_func ("/Osais/Failures/damage-found-later", test_damage_found_later);
   g_test_add_func ("/Osais/Failures/public-url-checked", test_public_url_checked);
   g_test_add_func ("/Osais/Failures/simulator-busy-port", test_simulator_busy_port);
   g_test_add_func ("/Osais/Failures/simulator-knobs", test_simulator_knobs);

@@ -321,13 +321,24 @@ test_search_filters (void)
   GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gallery)));
   GtkWidget *bar = osais_ui_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_SEARCH_BAR);
   GtkWidget *star = osais_ui_test_find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON);
-  OsaisSearchOptions *options =
-    OSAIS_SEARCH_OPTIONS (osais_ui_test_find_descendant (GTK_WIDGET (window),
-                                                         OSAIS_TYPE_SEARCH_OPTIONS));
+  OsaisSearchOptions *options = NULL;
   g_autoptr(GPtrArray) everything = shown_items (shown);
   guint narrowed = 0;
 
-  g_assert_nonnull (options);
+  /* The filters are made when their button first opens (the window's first
+   * frame does not show them). */
+  g_assert_null (osais_ui_test_find_descendant (GTK_WIDGET (window), OSAIS_TYPE_SEARCH_OPTIONS));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  {
+    GtkWidget *button = osais_ui_test_find_descendant (bar, GTK_TYPE_MENU_BUTTON);
+
+    g_assert_nonnull (button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+    options = OSAIS_SEARCH_OPTIONS (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+    g_assert_true (OSAIS_IS_SEARCH_OPTIONS (options));
+    g_assert_true (options == _osais_window_get_search_options (window));
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+  }
   g_assert_nonnull (star);
   /* Dismissed jobs are hidden, searched or not. */
   {
@@ -413,6 +424,49 @@ test_search_filters (void)
     }
   /* Each case is a test: most keep some and leave some. */
   g_assert_cmpuint (narrowed, >=, G_N_ELEMENTS (cases) - 2);
+
+  /* The range's calendars are made when their button first opens (the
+   * window builds the filters before its first frame), showing the day
+   * set; a day chosen there is the range's. */
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+    g_autoptr(GDateTime) chosen = g_date_time_add_days (now, -10);
+    g_autoptr(GDateTime) shown_day = NULL;
+    g_autoptr(GDateTime) since = NULL;
+    OsaisSearchQuery query = { 0 };
+    g_autoptr(GPtrArray) want = NULL;
+    g_autofree char *want_text = NULL;
+    ShownWanted check = { shown, NULL, NULL };
+    GtkWidget *from_button;
+    GtkWidget *calendar;
+
+    g_assert_null (osais_ui_test_find_descendant (GTK_WIDGET (options), GTK_TYPE_CALENDAR));
+    gtk_popover_popup (GTK_POPOVER (options));
+    osais_ui_test_settle (100);
+    from_button = osais_ui_test_find_descendant (GTK_WIDGET (options), GTK_TYPE_MENU_BUTTON);
+    g_assert_nonnull (from_button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (from_button));
+    calendar = osais_ui_test_find_descendant (GTK_WIDGET (options), GTK_TYPE_CALENDAR);
+    g_assert_nonnull (calendar);
+    osais_search_options_fill_query (options, &query, now);
+    shown_day = gtk_calendar_get_date (GTK_CALENDAR (calendar));
+    g_assert_cmpint (g_date_time_to_unix (shown_day) * G_USEC_PER_SEC, ==, query.since);
+
+    gtk_calendar_select_day (GTK_CALENDAR (calendar), chosen);
+    osais_search_options_fill_query (options, &query, now);
+    since = g_date_time_new_from_unix_local (query.since / G_USEC_PER_SEC);
+    g_assert_cmpint (g_date_time_get_day_of_year (since), ==, g_date_time_get_day_of_year (chosen));
+    g_assert_cmpint (g_date_time_get_hour (since), ==, 0);
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (from_button));
+    gtk_popover_popdown (GTK_POPOVER (options));
+
+    /* The search it made: the last case's filters from the day chosen. */
+    want = expected_items (&cases[G_N_ELEMENTS (cases) - 1], query.since, query.until);
+    want_text = join_items (want);
+    check.want = want_text;
+    osais_ui_test_wait_until (shows_wanted, &check, "the gallery to show the matches");
+    g_free (check.last);
+  }
 
   /* Closed: everything again. */
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (star), FALSE);

@@ -153,8 +153,11 @@ test_delete_whole_job (void)
   path = g_file_get_path (osais_image_get_file (image));
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
 
-  viewer = osais_ui_test_find_descendant (GTK_WIDGET (window), OSAIS_TYPE_IMAGE_VIEWER);
-  g_assert_nonnull (viewer);
+  /* Made when first needed, not with the window. */
+  g_assert_null (osais_ui_test_find_descendant (GTK_WIDGET (window), OSAIS_TYPE_IMAGE_VIEWER));
+  viewer = GTK_WIDGET (_osais_window_get_viewer (OSAIS_WINDOW (window)));
+  g_assert_true (osais_ui_test_find_descendant (GTK_WIDGET (window), OSAIS_TYPE_IMAGE_VIEWER)
+                 == viewer);
   osais_image_viewer_set_image (OSAIS_IMAGE_VIEWER (viewer), image, job);
 
   /* Cancel: nothing happens. */
@@ -916,8 +919,7 @@ test_search_filters_gallery (void)
   osais_ui_test_wait_until (label_shown, (gpointer) "No Results Found", "the empty page");
 
   /* The viewer's star, through the window, to the store. */
-  viewer = OSAIS_IMAGE_VIEWER (osais_ui_test_find_descendant (GTK_WIDGET (window),
-                                                              OSAIS_TYPE_IMAGE_VIEWER));
+  viewer = _osais_window_get_viewer (OSAIS_WINDOW (window));
   osais_image_viewer_set_image (viewer, third, other);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.toggle-favourite",
                                              NULL));

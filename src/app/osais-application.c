@@ -119,6 +119,17 @@ session_started_cb (GObject      *object,
     set_history_error (self, NULL);
 }
 
+/* Damage the history's check found after the session started with it:
+ * said as for a history refused at opening, with Move Aside. */
+static void
+session_history_damage_cb (OsaisApplication *self)
+{
+  const GError *damage = osais_session_get_history_damage (self->session);
+
+  if (damage != NULL)
+    set_history_error (self, damage);
+}
+
 /* The account mode and server settings for this run: settings, then the
  * environment, then the command line. Returns the client token whose secret
  * the keyring must give before the login, or NULL. */
@@ -752,6 +763,8 @@ osais_application_init (OsaisApplication *self)
                                   G_CALLBACK (_osais_application_session_store_changed), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::simulator",
                                   G_CALLBACK (session_simulator_changed_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::history-damage",
+                                  G_CALLBACK (session_history_damage_cb), self);
   /* After the window's handler, which selects the engine. */
   g_signal_group_connect_data (self->session_signals, "notify::engines",
                                G_CALLBACK (open_pending_files), self, NULL,

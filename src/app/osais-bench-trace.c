@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <time.h>
 
 #include <gtk/gtk.h>
@@ -138,12 +139,32 @@ osais_bench_trace_frame (gint64 now)
     g_ptr_array_set_size (shown, 0);
 }
 
+/* The time this thread spent runnable but waiting for a processor, from
+ * the scheduler's statistics (0 where the kernel keeps none): of the wall
+ * time that is not CPU time, what the machine's load took, the rest being
+ * waits for something (the X server, the bus, another thread). */
+static gint64
+thread_run_delay_us (void)
+{
+  g_autofree char *contents = NULL;
+  guint64 run_delay_ns = 0;
+  char *field;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &contents, NULL, NULL))
+    return 0;
+  field = strchr (contents, ' ');
+  if (field != NULL)
+    run_delay_ns = g_ascii_strtoull (field + 1, NULL, 10);
+
+  return (gint64) (run_delay_ns / 1000);
+}
+
 void
 osais_bench_trace_event (const char *what)
 {
-  /* With the main thread's CPU time so far (any thread's, off it): where
-   * the start-up's time goes. */
+  /* With the main thread's CPU time so far (any thread's, off it) and its
+   * wait for a processor: where the start-up's time goes. */
   if (osais_bench_trace_enabled ())
-    g_printerr ("osais-bench: %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", what,
-                g_get_monotonic_time (), thread_cpu_us ());
+    g_printerr ("osais-bench: %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                "\n", what, g_get_monotonic_time (), thread_cpu_us (), thread_run_delay_us ());
 }

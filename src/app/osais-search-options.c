@@ -24,6 +24,11 @@ struct _OsaisSearchOptions
   AdwActionRow  *to_row;
   GtkMenuButton *from_button;
   GtkMenuButton *to_button;
+  /* The range's days (local midnights), and their calendars once made:
+   * two GtkCalendars are most of what the popover costs to build, and the
+   * window builds it before its first frame. */
+  GDateTime     *from_day;
+  GDateTime     *to_day;
   GtkCalendar   *from_calendar;
   GtkCalendar   *to_calendar;
   AdwComboRow   *jobs_row;
@@ -71,16 +76,51 @@ changed_cb (OsaisSearchOptions *self)
     g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
-/* The day a calendar shows, on its button. */
-static void
-show_day (GtkMenuButton *button,
-          GtkCalendar   *calendar)
+/* The local midnight that starts the day of @time. */
+static GDateTime *
+day_of (GDateTime *time)
 {
-  g_autoptr(GDateTime) day = gtk_calendar_get_date (calendar);
-  /* Translators: a day of the search's custom range, for g_date_time_format(). */
-  g_autofree char *label = g_date_time_format (day, _("%b %-d, %Y"));
+  g_autoptr(GDateTime) local = g_date_time_to_local (time);
 
-  gtk_menu_button_set_label (button, label);
+  return g_date_time_new_local (g_date_time_get_year (local), g_date_time_get_month (local),
+                                g_date_time_get_day_of_month (local), 0, 0, 0);
+}
+
+/* The range's days, on their buttons and on their calendars if made. */
+static void
+show_range (OsaisSearchOptions *self)
+{
+  /* Translators: a day of the search's custom range, for g_date_time_format(). */
+  g_autofree char *from = g_date_time_format (self->from_day, _("%b %-d, %Y"));
+  g_autofree char *to = g_date_time_format (self->to_day, _("%b %-d, %Y"));
+
+  gtk_menu_button_set_label (self->from_button, from);
+  gtk_menu_button_set_label (self->to_button, to);
+
+  self->freeze++;
+  if (self->from_calendar != NULL)
+    gtk_calendar_select_day (self->from_calendar, self->from_day);
+  if (self->to_calendar != NULL)
+    gtk_calendar_select_day (self->to_calendar, self->to_day);
+  self->freeze--;
+}
+
+/* Sets the range's days (any time of day); one that ends before it starts
+ * is the last day alone. */
+static void
+set_days (OsaisSearchOptions *self,
+          GDateTime          *from,
+          GDateTime          *to)
+{
+  GDateTime *to_day = day_of (to);
+  GDateTime *from_day = g_date_time_compare (from, to) > 0 ? g_date_time_ref (to_day)
+                                                           : day_of (from);
+
+  g_clear_pointer (&self->from_day, g_date_time_unref);
+  g_clear_pointer (&self->to_day, g_date_time_unref);
+  self->from_day = from_day;
+  self->to_day = to_day;
+  show_range (self);
 }
 
 static void
@@ -93,40 +133,54 @@ period_changed_cb (OsaisSearchOptions *self)
   changed_cb (self);
 }
 
-static int
-compare_days (GtkCalendar *a,
-              GtkCalendar *b)
-{
-  g_autoptr(GDateTime) day_a = gtk_calendar_get_date (a);
-  g_autoptr(GDateTime) day_b = gtk_calendar_get_date (b);
-
-  return g_date_time_compare (day_a, day_b);
-}
-
 /* A day chosen on either calendar: the range stays in order, the other end
  * following the one just chosen. */
 static void
 day_selected_cb (OsaisSearchOptions *self,
                  GtkCalendar        *calendar)
 {
-  GtkCalendar *other = calendar == self->from_calendar ? self->to_calendar : self->from_calendar;
+  g_autoptr(GDateTime) day = NULL;
+  gboolean from = calendar == self->from_calendar;
 
-  self->freeze++;
-  if ((calendar == self->from_calendar && compare_days (calendar, other) > 0) ||
-      (calendar == self->to_calendar && compare_days (calendar, other) < 0))
-    {
-      g_autoptr(GDateTime) day = gtk_calendar_get_date (calendar);
+  /* Our own selection, in show_range(). */
+  if (self->freeze > 0)
+    return;
 
-      gtk_calendar_select_day (other, day);
-    }
-  self->freeze--;
+  day = gtk_calendar_get_date (calendar);
+  if (from)
+    set_days (self, day, g_date_time_compare (day, self->to_day) > 0 ? day : self->to_day);
+  else
+    set_days (self, g_date_time_compare (day, self->from_day) < 0 ? day : self->from_day, day);
 
-  show_day (self->from_button, self->from_calendar);
-  show_day (self->to_button, self->to_calendar);
-  gtk_menu_button_popdown (calendar == self->from_calendar ? self->from_button : self->to_button);
-  if (self->freeze == 0 &&
-      adw_combo_row_get_selected (self->period_row) == OSAIS_SEARCH_PERIOD_CUSTOM)
+  gtk_menu_button_popdown (from ? self->from_button : self->to_button);
+  if (adw_combo_row_get_selected (self->period_row) == OSAIS_SEARCH_PERIOD_CUSTOM)
     changed_cb (self);
+}
+
+/* A range's calendar, made when its button first opens. */
+static void
+create_calendar_cb (GtkMenuButton *button,
+                    gpointer       user_data)
+{
+  OsaisSearchOptions *self = user_data;
+  gboolean from = button == self->from_button;
+  GtkWidget *calendar;
+  GtkWidget *popover;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
+    return;
+
+  calendar = gtk_calendar_new ();
+  gtk_calendar_select_day (GTK_CALENDAR (calendar), from ? self->from_day : self->to_day);
+  g_signal_connect_object (calendar, "day-selected", G_CALLBACK (day_selected_cb), self,
+                           G_CONNECT_SWAPPED);
+  popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), calendar);
+  gtk_menu_button_set_popover (button, popover);
+  if (from)
+    self->from_calendar = GTK_CALENDAR (calendar);
+  else
+    self->to_calendar = GTK_CALENDAR (calendar);
 }
 
 static void
@@ -143,9 +197,24 @@ reset_cb (OsaisSearchOptions *self)
 static void
 osais_search_options_dispose (GObject *object)
 {
+  OsaisSearchOptions *self = OSAIS_SEARCH_OPTIONS (object);
+
   gtk_widget_dispose_template (GTK_WIDGET (object), OSAIS_TYPE_SEARCH_OPTIONS);
+  self->from_calendar = NULL;
+  self->to_calendar = NULL;
 
   G_OBJECT_CLASS (osais_search_options_parent_class)->dispose (object);
+}
+
+static void
+osais_search_options_finalize (GObject *object)
+{
+  OsaisSearchOptions *self = OSAIS_SEARCH_OPTIONS (object);
+
+  g_clear_pointer (&self->from_day, g_date_time_unref);
+  g_clear_pointer (&self->to_day, g_date_time_unref);
+
+  G_OBJECT_CLASS (osais_search_options_parent_class)->finalize (object);
 }
 
 static void
@@ -155,6 +224,7 @@ osais_search_options_class_init (OsaisSearchOptionsClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = osais_search_options_dispose;
+  object_class->finalize = osais_search_options_finalize;
 
   signals[SIGNAL_CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -169,23 +239,24 @@ osais_search_options_class_init (OsaisSearchOptionsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, to_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, from_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, to_button);
-  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, from_calendar);
-  gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, to_calendar);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, jobs_row);
   gtk_widget_class_bind_template_child (widget_class, OsaisSearchOptions, reset_button);
   gtk_widget_class_bind_template_callback (widget_class, changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_cb);
   gtk_widget_class_bind_template_callback (widget_class, period_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, day_selected_cb);
 }
 
 static void
 osais_search_options_init (OsaisSearchOptions *self)
 {
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_sensitive (GTK_WIDGET (self->reset_button), FALSE);
-  show_day (self->from_button, self->from_calendar);
-  show_day (self->to_button, self->to_calendar);
+  /* Today, as a new calendar shows. */
+  set_days (self, now, now);
+  gtk_menu_button_set_create_popup_func (self->from_button, create_calendar_cb, self, NULL);
+  gtk_menu_button_set_create_popup_func (self->to_button, create_calendar_cb, self, NULL);
 }
 
 /* The position of @engine in the list, or 0 (any) when it is not there. */
@@ -266,12 +337,9 @@ osais_search_options_set_range (OsaisSearchOptions *self,
   g_return_if_fail (from != NULL && to != NULL);
 
   self->freeze++;
-  gtk_calendar_select_day (self->from_calendar, from);
-  gtk_calendar_select_day (self->to_calendar, to);
+  set_days (self, from, to);
   adw_combo_row_set_selected (self->period_row, OSAIS_SEARCH_PERIOD_CUSTOM);
   self->freeze--;
-  show_day (self->from_button, self->from_calendar);
-  show_day (self->to_button, self->to_calendar);
   changed_cb (self);
 }
 
@@ -291,17 +359,12 @@ to_usec (GDateTime *time)
   return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
 }
 
-/* The local midnight that starts the day @calendar shows, @days later. */
+/* The local midnight @days after @day's. */
 static gint64
-day_start (GtkCalendar *calendar,
-           int          days)
+day_start (GDateTime *day,
+           int        days)
 {
-  g_autoptr(GDateTime) day = gtk_calendar_get_date (calendar);
-  g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (day),
-                                                         g_date_time_get_month (day),
-                                                         g_date_time_get_day_of_month (day),
-                                                         0, 0, 0);
-  g_autoptr(GDateTime) start = g_date_time_add_days (midnight, days);
+  g_autoptr(GDateTime) start = g_date_time_add_days (day, days);
 
   return to_usec (start);
 }
@@ -356,8 +419,8 @@ osais_search_options_fill_query (OsaisSearchOptions *self,
                   ? (char *) gtk_string_list_get_string (self->engine_names, engine) : NULL;
   if (adw_combo_row_get_selected (self->period_row) == OSAIS_SEARCH_PERIOD_CUSTOM)
     {
-      query->since = day_start (self->from_calendar, 0);
-      query->until = day_start (self->to_calendar, 1);
+      query->since = day_start (self->from_day, 0);
+      query->until = day_start (self->to_day, 1);
     }
   else
     {

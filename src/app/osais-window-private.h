@@ -84,19 +84,22 @@ struct _OsaisWindow
    * is set or the one set is unreachable, or why the one running does not fit. */
   OsaisTunnelSearch    *tunnel_search;
   gboolean              compact_header;
+  /* The engines' model is being set and the last engine selected again. */
+  gboolean              restoring_engine;
   gboolean              engine_warnings_shown;
   guint                 compact_header_source;
   /* Builds the shortcuts window (Ctrl+?), after the first frame. */
   guint                 shortcuts_source;
   OsaisRequestForm     *form;
   OsaisGallery         *gallery;
-  OsaisImageViewer     *viewer;
+  OsaisImageViewer     *viewer;        /* NULL until first needed: _osais_window_get_viewer() */
   /* The form last sent, kept in the data folder and restored at start-up. */
   OsaisLastForm        *last_form;
   GtkSearchBar         *search_bar;
   GtkSearchEntry       *search_entry;
   GtkToggleButton      *search_favourites_button;
-  OsaisSearchOptions   *search_options;
+  GtkMenuButton        *search_options_button;
+  OsaisSearchOptions   *search_options;  /* NULL until first needed */
   GtkLabel             *search_count_label;
 
   /* Search: the search under way (a keystroke cancels the previous one). */
@@ -110,6 +113,9 @@ void     _osais_window_class_actions_init    (GtkWidgetClass *widget_class);
 /* Files and textures dropped on the window. */
 void     _osais_window_dnd_init              (OsaisWindow    *self);
 void     _osais_window_actions_init          (OsaisWindow    *self);
+/* Made when first needed, not with the window. */
+OsaisImageViewer *_osais_window_get_viewer   (OsaisWindow    *self);
+OsaisSearchOptions *_osais_window_get_search_options (OsaisWindow *self);
 
 void     _osais_window_select_engine_by_name (OsaisWindow    *self,
                                               const char     *name);

@@ -253,13 +253,18 @@ session_engines_changed_cb (OsaisWindow *self)
   g_autofree char *last_engine = NULL;
 
   g_object_get (self->session, "engines", &engines, NULL);
+  /* The first engine, selected with the model, is not the person's choice. */
+  self->restoring_engine = TRUE;
   gtk_drop_down_set_model (self->engine_dropdown, engines);
-  osais_image_viewer_set_engines (self->viewer, engines);
+  if (self->viewer != NULL)
+    osais_image_viewer_set_engines (self->viewer, engines);
   osais_request_form_set_engines (self->form, engines);
-  osais_search_options_set_engines (self->search_options, engines);
+  if (self->search_options != NULL)
+    osais_search_options_set_engines (self->search_options, engines);
 
   last_engine = g_settings_get_string (self->settings, "last-engine");
   _osais_window_select_engine_by_name (self, last_engine);
+  self->restoring_engine = FALSE;
   show_engine_warnings (self);
 }
 
@@ -268,11 +273,18 @@ engine_selected_cb (OsaisWindow *self)
 {
   OsaisEngine *engine = gtk_drop_down_get_selected_item (self->engine_dropdown);
 
+  g_autofree char *last_engine = NULL;
+
   osais_request_form_set_engine (self->form, engine);
   if (engine == NULL)
     return;
 
-  g_settings_set_string (self->settings, "last-engine", osais_engine_get_name (engine));
+  /* Written only when the person chose another: each start wrote it (with
+   * the keyfile backend, a file synced on the main thread, 16 ms under
+   * load), and the model's first engine for a moment. */
+  last_engine = g_settings_get_string (self->settings, "last-engine");
+  if (!self->restoring_engine && g_strcmp0 (last_engine, osais_engine_get_name (engine)) != 0)
+    g_settings_set_string (self->settings, "last-engine", osais_engine_get_name (engine));
   /* The engines arrive after the window opens: typing a prompt and pressing
    * Ctrl+Return must work from the first keystroke, and after switching. */
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") == 0)
@@ -715,6 +727,9 @@ osais_window_dispose (GObject *object)
     g_signal_group_set_target (self->store_signals, NULL);
   g_clear_object (&self->store_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_WINDOW);
+  /* Gone with the content stack and the filters' button, which held them. */
+  self->viewer = NULL;
+  self->search_options = NULL;
   g_clear_object (&self->session_signals);
   g_clear_object (&self->tunnel_search);
   g_clear_object (&self->session);
@@ -818,11 +833,10 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, form);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, gallery);
-  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, viewer);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_favourites_button);
-  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_options);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_options_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, search_count_label);
   gtk_widget_class_bind_template_callback (widget_class, engine_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, form_validity_changed_cb);
@@ -869,8 +883,6 @@ osais_window_init (OsaisWindow *self)
   self->compact_header = FALSE;
   set_compact_header (self, TRUE);
   g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
-  /* Previous and next walk the images in the gallery's order. */
-  osais_image_viewer_set_model (self->viewer, osais_gallery_get_model (self->gallery));
   _osais_window_actions_init (self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);

@@ -77,6 +77,9 @@ struct _OsaisSession
    * stalled only a stall timeout after this, as its callbacks may still
    * come. */
   GDateTime           *store_opened;
+  /* What the store's integrity check found after it opened: the store is
+   * then closed, as one refused at opening. */
+  GError              *history_damage;
   gboolean             started;
   gboolean             stopped;
 };
@@ -101,6 +104,7 @@ enum {
   PROP_PUBLIC_URI,
   PROP_SERVER_ERROR,
   PROP_SIMULATOR,
+  PROP_HISTORY_DAMAGE,
   N_PROPS
 };
 

@@ -379,6 +379,19 @@ load_engines_thread (GTask        *task,
   g_task_return_pointer (task, loaded, loaded_engines_free);
 }
 
+/* Whether the store found its history damaged while the session was
+ * starting with it: the start then fails as if the opening had. */
+static gboolean
+start_found_damage (OsaisSession *self,
+                    GTask        *task)
+{
+  if (self->history_damage == NULL)
+    return FALSE;
+
+  g_task_return_error (task, g_error_copy (self->history_damage));
+  return TRUE;
+}
+
 static void
 start_logged_in_cb (GObject      *object,
                     GAsyncResult *result,
@@ -391,7 +404,8 @@ start_logged_in_cb (GObject      *object,
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     g_debug ("Started without a login: %s", error->message);
 
-  g_task_return_boolean (task, TRUE);
+  if (!start_found_damage (OSAIS_SESSION (g_task_get_source_object (task)), task))
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -413,6 +427,11 @@ engines_loaded_cb (GObject      *object,
                                _("The session was stopped while starting"));
       return;
     }
+  if (start_found_damage (self, task))
+    {
+      loaded_engines_free (loaded);
+      return;
+    }
 
   g_ptr_array_add (loaded->warnings, NULL);
   self->engine_warnings = (GStrv) g_ptr_array_steal (loaded->warnings, NULL);
@@ -428,6 +447,29 @@ engines_loaded_cb (GObject      *object,
   cancellable = g_task_get_cancellable (task);
   _osais_session_log_in (self, cancellable, start_logged_in_cb, g_steal_pointer (&task),
                          osais_session_start_async);
+}
+
+/* The store found its history damaged after it opened: closed and set
+ * aside, as a history refused at opening, until it is moved aside and the
+ * session starts again. */
+static void
+store_damaged_cb (OsaisSession *self)
+{
+  const GError *damage = osais_store_get_damage (self->store);
+
+  if (damage == NULL || self->history_damage != NULL)
+    return;
+
+  g_debug ("The history is damaged: %s", damage->message);
+  self->history_damage = g_error_copy (damage);
+  g_clear_handle_id (&self->stall_source, g_source_remove);
+  stop_server (self);
+  g_signal_handlers_disconnect_by_func (self->store, store_damaged_cb, self);
+  osais_store_close (self->store);
+  g_clear_object (&self->store);
+  self->started = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_DAMAGE]);
 }
 
 static void
@@ -462,6 +504,9 @@ store_opened_cb (GObject      *object,
   self->store_opened = g_date_time_new_now_utc ();
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
   restart_stall_timer (self);
+  g_signal_connect_swapped (self->store, "notify::damage", G_CALLBACK (store_damaged_cb), self);
+  /* Found before the opening's callback, maybe. */
+  store_damaged_cb (self);
 
   engines_task = g_task_new (self, NULL, engines_loaded_cb, g_steal_pointer (&task));
   g_task_set_source_tag (engines_task, osais_session_start_async);
@@ -482,6 +527,11 @@ osais_session_start_async (OsaisSession        *self,
   g_return_if_fail (!self->started);
 
   self->started = TRUE;
+  if (self->history_damage != NULL)
+    {
+      g_clear_error (&self->history_damage);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_DAMAGE]);
+    }
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, osais_session_start_async);
   g_task_set_name (task, "[osais] session start");
@@ -633,6 +683,7 @@ osais_session_stop (OsaisSession *self)
 
   if (self->store != NULL)
     {
+      g_signal_handlers_disconnect_by_func (self->store, store_damaged_cb, self);
       osais_store_close (self->store);
       g_clear_object (&self->store);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
@@ -677,6 +728,7 @@ osais_session_finalize (GObject *object)
   g_clear_pointer (&self->job_inputs, g_hash_table_unref);
   g_clear_pointer (&self->engine_warnings, g_strfreev);
   g_clear_pointer (&self->store_opened, g_date_time_unref);
+  g_clear_error (&self->history_damage);
   g_free (self->data_dir);
   g_free (self->server_origin);
   g_free (self->listen_address);
@@ -771,6 +823,10 @@ osais_session_get_property (GObject    *object,
 
     case PROP_SIMULATOR:
       g_value_set_object (value, self->simulator);
+      break;
+
+    case PROP_HISTORY_DAMAGE:
+      g_value_set_boxed (value, self->history_damage);
       break;
 
     default:
@@ -873,6 +929,8 @@ osais_session_class_init (OsaisSessionClass *klass)
     g_param_spec_string ("server-error", NULL, NULL, NULL, ro);
   properties[PROP_SIMULATOR] =
     g_param_spec_object ("simulator", NULL, NULL, OSAIS_TYPE_SIMULATOR, ro);
+  properties[PROP_HISTORY_DAMAGE] =
+    g_param_spec_boxed ("history-damage", NULL, NULL, G_TYPE_ERROR, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1053,6 +1111,14 @@ osais_session_set_client_timeout (OsaisSession *self,
   g_return_if_fail (OSAIS_IS_SESSION (self));
 
   self->client_timeout = seconds;
+}
+
+const GError *
+osais_session_get_history_damage (OsaisSession *self)
+{
+  g_return_val_if_fail (OSAIS_IS_SESSION (self), NULL);
+
+  return self->history_damage;
 }
 
 OsaisStore *

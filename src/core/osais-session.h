@@ -98,6 +98,12 @@ void             osais_session_set_client_timeout   (OsaisSession        *self,
                                                      guint                seconds);
 
 OsaisStore      *osais_session_get_store            (OsaisSession        *self);
+/* The damage the store found in the history after the session started
+ * with it (OSAIS_STORE_ERROR_DAMAGED; see osais_store_get_damage()): the
+ * store is closed then, store is NULL, and nothing was written; a start
+ * still under way fails with this error. The next start clears it. NULL
+ * otherwise (notify::history-damage). */
+const GError    *osais_session_get_history_damage   (OsaisSession        *self);
 GListModel      *osais_session_get_engines          (OsaisSession        *self);
 /* Messages about user engine descriptors that could not be read (NULL-terminated,
  * maybe empty; NULL before start). */

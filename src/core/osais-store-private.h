@@ -239,6 +239,11 @@ struct _OsaisStore
   guint         n_early;      /* early->len, for other threads, under mutex */
   gint64        last_created;
   gboolean      broken;
+  /* The opening left the integrity check to the writer, which runs it
+   * before anything else (osais_store_finish_opening()); what it found
+   * wrong, which then fails every write (writer side). */
+  gboolean      check_pending;
+  GError       *writer_damage;
   /* The last commit failed for want of space (writer side; the main
    * context's copy is disk_full). */
   gboolean      writer_disk_full;
@@ -263,6 +268,7 @@ struct _OsaisStore
   /* Main context side. */
   gboolean      disk_full;
   gboolean      images_read_only;
+  GError       *damage;
 
   /* Searches, on a thread and a connection of their own; under mutex. */
   OsaisSearchReader *search_reader;
@@ -271,6 +277,8 @@ struct _OsaisStore
   gint64        page_created;
   gint64        page_uid;
   gboolean      loading;
+  /* Pages are left after the first (writer side, set at opening). */
+  gboolean      rest_to_load;
   GCond         loaded_cond;
   /* Pages handed to the main context and not all in its list yet; under
    * mutex. The writer reads the next page when this is 0. */
@@ -293,6 +301,7 @@ enum {
   PROP_DISK_FULL,
   PROP_IMAGES_READ_ONLY,
   PROP_HISTORY_LOADED,
+  PROP_DAMAGE,
   N_PROPS
 };
 
@@ -383,6 +392,15 @@ gboolean osais_store_check_database (sqlite3     *db,
                                      GError     **error);
 gboolean osais_store_check_database_file (const char  *path,
                                           GError     **error);
+gboolean osais_store_check_integrity (sqlite3     *db,
+                                      const char  *path,
+                                      gboolean     full,
+                                      GError     **error);
+void osais_store_finish_opening (OsaisStore *self);
+/* Tests only: while held, a deferred integrity check waits before it
+ * starts; released, every waiting one goes on. Release before closing a
+ * store whose check waits: closing waits for the writer. */
+void osais_store_hold_checks (gboolean hold);
 char *osais_store_copy_database (const char  *path,
                                  char       **scratch,
                                  GError     **error);
@@ -398,15 +416,18 @@ gboolean osais_store_load_early (OsaisStore  *self,
 gboolean osais_store_load_history_pages (OsaisStore  *self,
                                          gboolean     whole,
                                          GError     **error);
-void osais_store_load_rest (OsaisStore *self);
 sqlite3 *osais_store_open_database (const char  *path,
                                     gboolean     after_crash,
+                                    gboolean     may_defer_check,
+                                    gboolean    *check_deferred,
                                     GError     **error);
 gboolean osais_store_read_early_rows (OsaisStore  *self,
                                       gint64       expires,
                                       GHashTable  *named,
                                       GError     **error);
 void osais_store_remove_scratch_dir (const char *path);
+gboolean osais_store_settle_early (OsaisStore  *self,
+                                   GError     **error);
 void osais_store_schedule_pending (OsaisStore *self);
 
 /* osais-store-early.c: early callbacks */

@@ -637,7 +637,13 @@ process_batch (OsaisStore *self,
 
   needs_transaction |= !self->broken && osais_store_early_needs_maintenance (self);
 
-  if (needs_transaction && self->broken)
+  if (needs_transaction && self->writer_damage != NULL)
+    {
+      fail_ops (ops, self->writer_damage->domain, self->writer_damage->code,
+                self->writer_damage->message);
+      needs_transaction = FALSE;
+    }
+  else if (needs_transaction && self->broken)
     {
       fail_ops (ops, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_IO,
                 "The history could not be saved earlier; reopen it to continue");
@@ -768,9 +774,7 @@ osais_store_writer_thread (gpointer data)
    * it: the GObject side would change on the writer thread. */
   g_main_context_push_thread_default (context);
 
-  /* Set before the thread started, and only this thread clears it. */
-  if (self->loading)
-    osais_store_load_rest (self);
+  osais_store_finish_opening (self);
 
   while (!stop)
     {
@@ -872,8 +876,11 @@ osais_store_prepare_image (gpointer data,
   while (self->loading)
     g_cond_wait (&self->loaded_cond, &self->mutex);
   token = g_hash_table_lookup (self->tokens, &op->uid);
-  known = token != NULL && g_strcmp0 (token, op->token) == 0;
-  early = token == NULL && g_hash_table_size (self->in_flight) > 0;
+  /* A damaged history gets no file either: the writer refuses the op. Set
+   * by the writer, once, before loading ended. */
+  known = token != NULL && g_strcmp0 (token, op->token) == 0 && self->writer_damage == NULL;
+  early = token == NULL && g_hash_table_size (self->in_flight) > 0 &&
+          self->writer_damage == NULL;
   g_mutex_unlock (&self->mutex);
 
   if ((known || early) && !g_cancellable_is_cancelled (g_task_get_cancellable (op->task)))

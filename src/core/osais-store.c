@@ -124,6 +124,8 @@ osais_store_finalize (GObject *object)
   if (self->pending_jobs != NULL)
     g_ptr_array_foreach (self->pending_jobs, (GFunc) (void (*) (void)) g_object_unref, NULL);
   g_clear_pointer (&self->pending_jobs, g_ptr_array_unref);
+  g_clear_error (&self->damage);
+  g_clear_error (&self->writer_damage);
 
   G_OBJECT_CLASS (osais_store_parent_class)->finalize (object);
 }
@@ -156,6 +158,10 @@ osais_store_get_property (GObject    *object,
 
     case PROP_HISTORY_LOADED:
       g_value_set_boolean (value, self->history_loaded);
+      break;
+
+    case PROP_DAMAGE:
+      g_value_set_boxed (value, self->damage);
       break;
 
     default:
@@ -219,6 +225,14 @@ osais_store_class_init (OsaisStoreClass *klass)
     g_param_spec_boolean ("history-loaded", NULL, NULL, FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
+
+  /* The damage the integrity check found after an asynchronous opening
+   * returned (OSAIS_STORE_ERROR_DAMAGED), or NULL: the history is then left
+   * as it was, and every write fails. Set once. */
+  osais_store_properties[PROP_DAMAGE] =
+    g_param_spec_boxed ("damage", NULL, NULL, G_TYPE_ERROR,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, osais_store_properties);
 }
@@ -365,7 +379,10 @@ store_open (const char    *data_dir,
    * store's, and it checked the history when it opened it. */
   after_crash = exclusive && (osais_store_file_exists (wal_path) || osais_store_file_exists (shm_path));
 
-  self->db = osais_store_open_database (db_path, after_crash, error);
+  /* The asynchronous opening leaves the integrity check to the writer:
+   * the first page does not wait for a read of the whole file. */
+  self->db = osais_store_open_database (db_path, after_crash, !whole, &self->check_pending,
+                                        error);
   if (self->db == NULL)
     return NULL;
 
@@ -394,8 +411,24 @@ store_open (const char    *data_dir,
         }
     }
 
-  if (!osais_store_load_history_pages (self, whole, error) || !osais_store_load_early (self, error))
-    return NULL;
+  if (!osais_store_load_history_pages (self, whole, error) ||
+      !osais_store_load_early (self, error) ||
+      (!self->check_pending && !osais_store_settle_early (self, error)))
+    {
+      g_autoptr(GError) damage = NULL;
+
+      /* Damage in the first page, met before the check: said as the check
+       * says it, which nothing has written after. */
+      if (self->check_pending &&
+          !osais_store_check_integrity (self->db, db_path, FALSE, &damage))
+        {
+          g_clear_error (error);
+          g_propagate_error (error, g_steal_pointer (&damage));
+        }
+      return NULL;
+    }
+  /* Callbacks wait for the check as for the history's pages. */
+  self->loading |= self->check_pending;
 
   self->search_reader = osais_search_reader_new (db_path);
   self->writer = g_thread_new ("osais-store-writer", osais_store_writer_thread, self);
@@ -1085,4 +1118,12 @@ osais_store_get_history_loaded (OsaisStore *self)
   g_return_val_if_fail (OSAIS_IS_STORE (self), FALSE);
 
   return self->history_loaded;
+}
+
+const GError *
+osais_store_get_damage (OsaisStore *self)
+{
+  g_return_val_if_fail (OSAIS_IS_STORE (self), NULL);
+
+  return self->damage;
 }

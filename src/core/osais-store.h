@@ -163,6 +163,13 @@ gboolean    osais_store_get_images_read_only (OsaisStore          *self);
  * returns with the newest jobs; the older ones are appended, a page at a
  * time, then this turns TRUE (notify::history-loaded). Main context only. */
 gboolean    osais_store_get_history_loaded   (OsaisStore          *self);
+/* An asynchronous opening returns before the history's integrity check,
+ * which reads the whole file; the store writes nothing until it passes.
+ * If it fails, this is the damage (OSAIS_STORE_ERROR_DAMAGED, notified as
+ * notify::damage on the main context): the file was left as it was, every
+ * write fails with this error, and the history is to be closed and set
+ * aside, as one refused at opening. NULL otherwise. Main context only. */
+const GError *osais_store_get_damage         (OsaisStore          *self);
 
 /* The input image a job was sent with, kept for comparing the results
  * with it: osais_store_dup_input_file() names its file (whether or not it
