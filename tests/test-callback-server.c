@@ -1066,6 +1066,44 @@ test_upload_3mib (Fixture       *fx,
   g_assert_cmpuint (left->len, ==, 0);
 }
 
+static void
+keep_image_bytes (const char *path,
+                  GBytes     *data,
+                  gpointer    user_data)
+{
+  GBytes **kept = user_data;
+  GBytes *previous = g_atomic_pointer_exchange (kept, g_bytes_ref (data));
+
+  g_clear_pointer (&previous, g_bytes_unref);
+}
+
+/* An upload's body may be held by the store (here by its image function)
+ * after the server that read it is gone: the buffer it was read into stays
+ * valid until then, and goes with the last reference (AddressSanitizer
+ * would see a use after free, or a leak). */
+static void
+test_upload_body_outlives_server (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (32, 32);
+  g_autoptr(Response) r = NULL;
+  GBytes *kept = NULL;
+
+  osais_store_set_image_func (fx->store, keep_image_bytes, &kept, NULL);
+  r = post_upload (fx, "image", "kept.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+  osais_store_set_image_func (fx->store, NULL, NULL, NULL);
+
+  osais_callback_server_stop (fx->server);
+  g_assert_finalize_object (fx->server);
+  fx->server = osais_callback_server_new (fx->store);
+
+  /* Called before the commit that the acknowledgement waited for. */
+  g_assert_nonnull (kept);
+  g_assert_true (g_bytes_equal (kept, png));
+  g_bytes_unref (kept);
+}
+
 /* Uploads read into memory reuse the buffers of earlier ones: each stored
  * image is its own upload's bytes, a shorter one after a longer one (whose
  * bytes are still in the buffer past its end) included, and one near the
@@ -3400,6 +3438,7 @@ main (int   argc,
   ADD ("upload-multipart", test_upload_multipart);
   ADD ("upload-3mib", test_upload_3mib);
   ADD ("upload-buffers-reused", test_upload_buffers_reused);
+  ADD ("upload-body-outlives-server", test_upload_body_outlives_server);
   ADD ("upload-json", test_upload_json);
   ADD ("dismissed-callbacks-kept", test_dismissed_callbacks_kept);
   ADD ("upload-refused", test_upload_refused);
