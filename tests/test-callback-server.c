@@ -1012,21 +1012,13 @@ test_disk_full (Fixture       *fx,
  * the page cache (under 4 MiB): the stored image is the upload's bytes, every
  * one, and the temporary file is gone. Its bytes are random after the PNG's
  * header, so a copy that stopped short or repeated a block would show. */
-static void
-test_upload_3mib (Fixture       *fx,
-                        gconstpointer  data)
+/* A PNG header followed by random bytes up to @size: a stored copy that
+ * stopped short, repeated a block or kept another upload's bytes shows. */
+static GBytes *
+noisy_png_bytes (gsize size)
 {
-  const gsize size = 3 * 1024 * 1024 + 4093;
   g_autoptr(GBytes) png = png_bytes (64, 64);
   g_autoptr(GByteArray) big = g_byte_array_new ();
-  g_autoptr(GBytes) file = NULL;
-  g_autoptr(Response) r = NULL;
-  g_autoptr(OsaisImage) image = NULL;
-  g_autofree char *tmp = g_build_filename (fx->data_dir, "tmp", NULL);
-  g_autoptr(GPtrArray) left = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
-  gsize length = 0;
 
   g_byte_array_append (big, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
   while (big->len < size)
@@ -1035,17 +1027,103 @@ test_upload_3mib (Fixture       *fx,
 
       g_byte_array_append (big, (const guint8 *) &word, MIN (sizeof word, size - big->len));
     }
-  file = g_byte_array_free_to_bytes (g_steal_pointer (&big));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&big));
+}
+
+/* The file of the job's @index-th image holds @expected, every byte. */
+static void
+assert_stored_image (Fixture *fx,
+                     guint    index,
+                     GBytes  *expected)
+{
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  image = g_list_model_get_item (osais_job_get_images (lookup_job (fx, JOB_UID)), index);
+  g_assert_nonnull (image);
+  path = g_file_get_path (osais_image_get_file (image));
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (expected, NULL),
+                   g_bytes_get_size (expected));
+}
+
+static void
+test_upload_3mib (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GBytes) file = noisy_png_bytes (3 * 1024 * 1024 + 4093);
+  g_autoptr(Response) r = NULL;
+  g_autofree char *tmp = g_build_filename (fx->data_dir, "tmp", NULL);
+  g_autoptr(GPtrArray) left = NULL;
 
   r = post_upload (fx, "image", "big.png", file, "1001", JOB_TOKEN);
   g_assert_cmpuint (r->status, ==, 200);
 
-  image = g_list_model_get_item (osais_job_get_images (lookup_job (fx, JOB_UID)), 0);
-  path = g_file_get_path (osais_image_get_file (image));
-  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
-  g_assert_cmpmem (contents, length, g_bytes_get_data (file, NULL), g_bytes_get_size (file));
+  assert_stored_image (fx, 0, file);
   left = list_files (tmp);
   g_assert_cmpuint (left->len, ==, 0);
+}
+
+static void
+keep_image_bytes (const char *path,
+                  GBytes     *data,
+                  gpointer    user_data)
+{
+  GBytes **kept = user_data;
+  GBytes *previous = g_atomic_pointer_exchange (kept, g_bytes_ref (data));
+
+  g_clear_pointer (&previous, g_bytes_unref);
+}
+
+/* An upload's body may be held by the store (here by its image function)
+ * after the server that read it is gone: the buffer it was read into stays
+ * valid until then, and goes with the last reference (AddressSanitizer
+ * would see a use after free, or a leak). */
+static void
+test_upload_body_outlives_server (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  g_autoptr(GBytes) png = png_bytes (32, 32);
+  g_autoptr(Response) r = NULL;
+  GBytes *kept = NULL;
+
+  osais_store_set_image_func (fx->store, keep_image_bytes, &kept, NULL);
+  r = post_upload (fx, "image", "kept.png", png, "1001", JOB_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+  osais_store_set_image_func (fx->store, NULL, NULL, NULL);
+
+  osais_callback_server_stop (fx->server);
+  g_assert_finalize_object (fx->server);
+  fx->server = osais_callback_server_new (fx->store);
+
+  /* Called before the commit that the acknowledgement waited for. */
+  g_assert_nonnull (kept);
+  g_assert_true (g_bytes_equal (kept, png));
+  g_bytes_unref (kept);
+}
+
+/* Uploads read into memory reuse the buffers of earlier ones: each stored
+ * image is its own upload's bytes, a shorter one after a longer one (whose
+ * bytes are still in the buffer past its end) included, and one near the
+ * largest size read into memory. */
+static void
+test_upload_buffers_reused (Fixture       *fx,
+                            gconstpointer  data)
+{
+  const gsize sizes[] = { 1024 * 1024 + 123, 40 * 1024 + 7, 700 * 1024 + 1, 2 * 1024 * 1024 - 1024,
+                          40 * 1024 + 7 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr(GBytes) file = noisy_png_bytes (sizes[i]);
+      g_autoptr(Response) r = post_upload (fx, "image", "noisy.png", file, "1001", JOB_TOKEN);
+
+      g_assert_cmpuint (r->status, ==, 200);
+      assert_stored_image (fx, i, file);
+    }
+  g_assert_cmpuint (count_images (fx), ==, G_N_ELEMENTS (sizes));
 }
 
 static void
@@ -3359,6 +3437,8 @@ main (int   argc,
               setup_full_disk, test_stop_async, teardown_full_disk);
   ADD ("upload-multipart", test_upload_multipart);
   ADD ("upload-3mib", test_upload_3mib);
+  ADD ("upload-buffers-reused", test_upload_buffers_reused);
+  ADD ("upload-body-outlives-server", test_upload_body_outlives_server);
   ADD ("upload-json", test_upload_json);
   ADD ("dismissed-callbacks-kept", test_dismissed_callbacks_kept);
   ADD ("upload-refused", test_upload_refused);

@@ -26,6 +26,7 @@ G_BEGIN_DECLS
 typedef struct _Worker     Worker;
 typedef struct _Connection Connection;
 typedef struct _Route      Route;
+typedef struct _BodyPool   BodyPool;
 
 /* What the server threads read of the server's settings: the properties
  * they follow, which cannot change while the server runs (set_property
@@ -121,6 +122,7 @@ struct _OsaisCallbackServer
   GQueue        all_connections;      /* Connection*, oldest first */
   guint         n_connections;        /* counted against the cap (not evicted) */
   guint64       body_bytes;           /* request bodies held in memory, all workers */
+  BodyPool     *body_pool;            /* the buffers of uploads read into memory */
   guint         next_serial;
 
   /* The accept loop: on the first worker's thread. */
@@ -201,5 +203,7 @@ void         osais_callback_server_guard_drop_pages (SoupServerMessage   *msg);
 void         osais_callback_server_guard_answering  (Worker              *worker,
                                                      SoupServerMessage   *msg);
 guint        osais_callback_server_default_cap      (void);
+BodyPool    *osais_callback_server_body_pool_new    (void);
+void         osais_callback_server_body_pool_unref  (BodyPool            *pool);
 
 G_END_DECLS

@@ -824,6 +824,7 @@ osais_callback_server_finalize (GObject *object)
   g_free (self->local_uri);
   g_free (self->settings.tmp_dir);
   g_mutex_clear (&self->guard_mutex);
+  g_clear_pointer (&self->body_pool, osais_callback_server_body_pool_unref);
   g_clear_pointer (&self->inputs, g_hash_table_unref);
   g_mutex_clear (&self->inputs_mutex);
   g_mutex_clear (&self->check_mutex);
@@ -1047,6 +1048,7 @@ osais_callback_server_init (OsaisCallbackServer *self)
   self->settings.body_rate_grace_ms = OSAIS_CALLBACK_SERVER_BODY_RATE_GRACE_MS;
   self->settings.body_memory_budget = OSAIS_CALLBACK_SERVER_BODY_MEMORY_BUDGET;
   g_mutex_init (&self->guard_mutex);
+  self->body_pool = osais_callback_server_body_pool_new ();
   g_mutex_init (&self->start_mutex);
   g_cond_init (&self->start_cond);
   g_mutex_init (&self->inputs_mutex);
