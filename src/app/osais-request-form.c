@@ -419,7 +419,6 @@ set_validity (OsaisRequestForm *self,
   if (changed_reason)
     {
       g_free (self->invalid_reason);
-  g_free (self->invalid_hint);
       self->invalid_reason = g_strdup (reason);
     }
   if (changed_hint)
@@ -943,6 +942,7 @@ osais_request_form_finalize (GObject *object)
   OsaisRequestForm *self = OSAIS_REQUEST_FORM (object);
 
   g_free (self->invalid_reason);
+  g_free (self->invalid_hint);
   g_free (self->last_seed);
 
   G_OBJECT_CLASS (osais_request_form_parent_class)->finalize (object);
