@@ -463,15 +463,12 @@ check_dialogs_named (Run *run)
   job = osais_store_create_job_finish (store, osais_test_wait_for_result (&result, "the job"),
                                        NULL);
   g_assert_nonnull (job);
-  g_signal_emit_by_name (osais_ui_test_find_descendant (GTK_WIDGET (run->window),
-                                                        OSAIS_TYPE_IMAGE_VIEWER),
-                         "delete-job", job);
+  g_signal_emit_by_name (_osais_window_get_viewer (OSAIS_WINDOW (run->window)), "delete-job", job);
   walk_window (ADW_TYPE_MESSAGE_DIALOG, "the whole job's deletion", &n_unnamed, &n_doubled);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (run->window), "win.show-help-overlay",
                                              NULL));
   walk_window (GTK_TYPE_SHORTCUTS_WINDOW, "the shortcuts window", &n_unnamed, &n_doubled);
-
 
   g_assert_cmpuint (n_unnamed, ==, 0);
   g_assert_cmpuint (n_doubled, ==, 0);

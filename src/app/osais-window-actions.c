@@ -426,8 +426,8 @@ show_job_action (GtkWidget  *widget,
     }
 }
 
-/* Selection mode from the main menu, for the compact header's touch users;
- * there is nothing to select on an empty page. */
+/* Selection mode from the main menu, for touch users of a header bar with
+ * no room for Select; there is nothing to select on an empty page. */
 static void
 select_images_action (GtkWidget  *widget,
                       const char *action_name,

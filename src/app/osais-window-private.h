@@ -43,13 +43,12 @@ struct _OsaisWindow
   AdwFlap              *flap;
   GtkDropDown          *engine_dropdown;
   AdwWindowTitle       *window_title;
-  GtkStack             *status_stack;
-  GtkWidget            *select_button;
   GtkImage             *status_icon;
   GtkLabel             *account_label;
   GtkLabel             *server_label;
   GtkMenuButton        *status_button;
   GtkButton            *run_button;
+  GtkLabel             *run_label;
   GtkWidget            *batch_button;
   GtkLabel             *run_reason_label;
   OsaisBanner          *banner;
@@ -83,11 +82,9 @@ struct _OsaisWindow
   /* A running tunnel to the callback server, offered while no public URL
    * is set or the one set is unreachable, or why the one running does not fit. */
   OsaisTunnelSearch    *tunnel_search;
-  gboolean              compact_header;
   /* The engines' model is being set and the last engine selected again. */
   gboolean              restoring_engine;
   gboolean              engine_warnings_shown;
-  guint                 compact_header_source;
   /* Builds the shortcuts window (Ctrl+?), after the first frame. */
   guint                 shortcuts_source;
   OsaisRequestForm     *form;

@@ -351,19 +351,12 @@ update_run_action (OsaisWindow *self)
   gtk_widget_set_sensitive (self->batch_button, valid && !self->sending);
 }
 
-/* Run says what it does: an icon in the compact header, else its label,
- * "Sending…" while OSAIS has not answered. */
+/* Run says "Sending…" while OSAIS has not answered (its squeezer shows an
+ * icon instead where the words have no room). */
 static void
 update_run_button (OsaisWindow *self)
 {
-  if (self->compact_header)
-    gtk_button_set_icon_name (self->run_button, "media-playback-start-symbolic");
-  else
-    {
-      gtk_button_set_label (self->run_button, self->sending ? _("Sending…") : _("_Run"));
-      gtk_button_set_use_underline (self->run_button, TRUE);
-      osais_mnemonic_names_fix (GTK_WIDGET (self->run_button));
-    }
+  gtk_label_set_text_with_mnemonic (self->run_label, self->sending ? _("Sending…") : _("_Run"));
 }
 
 void
@@ -383,8 +376,8 @@ osais_window_get_sending (OsaisWindow *self)
   return self->sending;
 }
 
-/* Why Run is disabled: what to do shows beside it, in a few words, and the
- * whole reason is its tooltip; the compact header has no room for the hint. */
+/* Why Run is disabled: what to do shows beside it where there is room, in a
+ * few words, and the whole reason is always its tooltip. */
 static void
 update_run_reason (OsaisWindow *self)
 {
@@ -399,8 +392,7 @@ update_run_reason (OsaisWindow *self)
 
   gtk_label_set_label (self->run_reason_label, hint != NULL ? hint : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_reason_label), reason);
-  gtk_widget_set_visible (GTK_WIDGET (self->run_reason_label),
-                          hint != NULL && !self->compact_header);
+  gtk_widget_set_visible (GTK_WIDGET (self->run_reason_label), hint != NULL);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_button),
                                reason != NULL ? reason : _("Run the Request (Ctrl+Return)"));
 }
@@ -545,80 +537,6 @@ input_not_kept_cb (OsaisWindow *self,
   osais_window_show_error (self, _("The input image could not be kept for comparing"), message);
 }
 
-/* Narrow windows --------------------------------------------------------- */
-
-/* When the sidebar folds (a phone, a narrow window), Run and the status
- * become icons and Select goes, so that the header bar, which then also
- * shows the sidebar button, still fits 360 px with the engine's name whole. */
-static void
-set_compact_header (OsaisWindow *self,
-                    gboolean     compact)
-{
-  /* Called while the flap allocates: changing nothing must not queue a
-   * resize, or the header bar is painted without an allocation. */
-  if (self->compact_header == compact)
-    return;
-  self->compact_header = compact;
-
-  update_run_button (self);
-  update_run_reason (self);
-  gtk_stack_set_visible_child_name (self->status_stack, compact ? "icon" : "title");
-  gtk_widget_set_visible (self->select_button, !compact);
-}
-
-static gboolean
-update_compact_header_cb (gpointer user_data)
-{
-  OsaisWindow *self = user_data;
-
-  self->compact_header_source = 0;
-  set_compact_header (self, adw_flap_get_folded (self->flap));
-  return G_SOURCE_REMOVE;
-}
-
-/* A width asked for at once (a restored size, a tiling request), below what
- * the wide header needs: GTK would clamp the window to that header's
- * minimum, and the sidebar would fold only at that width, leaving the
- * window wider than asked. The header turns compact first, so that the
- * size asked for is the size given; the allocation corrects it if the
- * sidebar still fits. */
-static void
-default_width_cb (OsaisWindow *self)
-{
-  int width = 0;
-  int height = 0;
-  int min_width = 0;
-
-  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  if (self->compact_header || width <= 0)
-    return;
-
-  gtk_widget_measure (GTK_WIDGET (self), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL,
-                      NULL, NULL);
-  if (width < min_width)
-    set_compact_header (self, TRUE);
-}
-
-/* The flap knows whether it folds only once it is allocated: the header
- * follows between frames, not in the middle of this layout, and before the
- * next one (GTK's layout and paint have lower priorities; a plain idle
- * would wait for as long as anything animates). */
-static void
-osais_window_size_allocate (GtkWidget *widget,
-                            int        width,
-                            int        height,
-                            int        baseline)
-{
-  OsaisWindow *self = OSAIS_WINDOW (widget);
-
-  GTK_WIDGET_CLASS (osais_window_parent_class)->size_allocate (widget, width, height, baseline);
-
-  if (self->compact_header != adw_flap_get_folded (self->flap)
-      && self->compact_header_source == 0)
-    self->compact_header_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_compact_header_cb,
-                                                   self, NULL);
-}
-
 /* Window state ------------------------------------------------------------ */
 
 static gboolean
@@ -706,7 +624,6 @@ osais_window_dispose (GObject *object)
 {
   OsaisWindow *self = OSAIS_WINDOW (object);
 
-  g_clear_handle_id (&self->compact_header_source, g_source_remove);
   g_clear_handle_id (&self->shortcuts_source, g_source_remove);
   g_cancellable_cancel (self->parameters_cancellable);
   g_clear_object (&self->parameters_cancellable);
@@ -795,7 +712,6 @@ osais_window_class_init (OsaisWindowClass *klass)
   object_class->get_property = osais_window_get_property;
   object_class->set_property = osais_window_set_property;
   window_class->close_request = osais_window_close_request;
-  widget_class->size_allocate = osais_window_size_allocate;
   widget_class->realize = osais_window_realize;
 
   properties[PROP_SESSION] =
@@ -821,13 +737,12 @@ osais_window_class_init (OsaisWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, engine_dropdown);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_stack);
-  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, select_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, status_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_button);
+  gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, batch_button);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, run_reason_label);
   gtk_widget_class_bind_template_child (widget_class, OsaisWindow, banner);
@@ -878,11 +793,6 @@ osais_window_init (OsaisWindow *self)
     NULL, "/com/opensourceais/Studio/osais-engine-list-item.ui");
   gtk_drop_down_set_list_factory (self->engine_dropdown, list_factory);
 
-  /* Compact until the first allocation says how wide the window is, so that
-   * a narrow window never has a header bar wider than itself. */
-  self->compact_header = FALSE;
-  set_compact_header (self, TRUE);
-  g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
   _osais_window_actions_init (self);
 
   self->store_signals = g_signal_group_new (OSAIS_TYPE_STORE);
