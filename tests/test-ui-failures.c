@@ -334,6 +334,9 @@ check_wrong_credentials (Run *run)
   /* Closed, the main window says it lasts, and Sign In… opens the fields. */
   gtk_window_close (GTK_WINDOW (preferences));
   assert_banner (run, "Not signed in to OSAIS", "_Sign In…", "win.choose-sign-in");
+  /* The empty gallery does not invite a prompt that could not be sent. */
+  g_assert_nonnull (osais_ui_test_find_label (run->window, "Not Signed In"));
+  g_assert_null (osais_ui_test_find_label (run->window, "No Images Yet"));
   osais_ui_test_save_screenshot (run->window, "banner-not-signed-in.png");
   g_assert_null (find_preferences ());
   gtk_widget_activate (banner_button (run));

@@ -32,6 +32,7 @@ struct _OsaisGallery
   GCancellable       *search_preparing;
   gboolean            search_prepared;
   gboolean            listening;
+  gboolean            signed_in;
   gboolean            history_open;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;

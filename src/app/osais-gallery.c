@@ -68,9 +68,19 @@ update_empty_page (OsaisGallery *self)
       return;
     }
 
+  /* Nor can a request be sent before OSAIS lets the app in: the banner
+   * says why and has the way to sign in. */
+  if (listening && !self->signed_in)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "dialog-password-symbolic");
+      adw_status_page_set_title (self->empty_page, _("Not Signed In"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Images come once OSAIS lets this app in: sign in, "
+                                         "or choose the offline simulator, in Preferences"));
+    }
   /* Without the callback server no result can arrive: "No Images Yet,
    * press Run" would not be true. */
-  if (listening)
+  else if (listening)
     {
       adw_status_page_set_icon_name (self->empty_page, "image-x-generic-symbolic");
       adw_status_page_set_title (self->empty_page, _("No Images Yet"));
@@ -86,7 +96,7 @@ update_empty_page (OsaisGallery *self)
                                        _("Images cannot arrive until the callback server "
                                          "listens: choose another address or port"));
     }
-  gtk_widget_set_visible (self->empty_preferences_button, !listening);
+  gtk_widget_set_visible (self->empty_preferences_button, !listening || !self->signed_in);
 }
 
 static void
@@ -122,6 +132,16 @@ osais_gallery_set_listening (OsaisGallery *self,
   g_return_if_fail (OSAIS_IS_GALLERY (self));
 
   self->listening = listening;
+  update_empty_page (self);
+}
+
+void
+osais_gallery_set_signed_in (OsaisGallery *self,
+                             gboolean      signed_in)
+{
+  g_return_if_fail (OSAIS_IS_GALLERY (self));
+
+  self->signed_in = signed_in;
   update_empty_page (self);
 }
 
@@ -981,6 +1001,7 @@ osais_gallery_init (OsaisGallery *self)
   g_signal_connect_object (self->shown, "items-changed", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   self->listening = TRUE;
+  self->signed_in = TRUE;
   self->history_open = TRUE;
   self->empty = TRUE;
   update_page (self);

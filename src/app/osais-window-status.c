@@ -258,6 +258,7 @@ _osais_window_update_status (OsaisWindow *self)
   update_banner (self, listening, server_error, login_state);
   /* Before the server started, nothing is known to be wrong. */
   osais_gallery_set_listening (self->gallery, listening || server_error == NULL);
+  osais_gallery_set_signed_in (self->gallery, login_state != OSAIS_LOGIN_STATE_FAILED);
   osais_gallery_set_history_open (self->gallery, self->history_error == NULL);
 }
 
