@@ -38,8 +38,9 @@
  * deadline queues, the cap and the body budget would each name the others'
  * steps in the private header, and the machine could no longer be read top
  * to bottom. What is not the machine lives apart: the routes in
- * osais-callback-server-routes.c; the server's object, its accept loop and
- * its threads in osais-callback-server.c.
+ * osais-callback-server-routes.c; the buffers bodies are read into in
+ * osais-callback-server-body-pool.c; the server's object, its accept loop
+ * and its threads in osais-callback-server.c.
  */
 
 #define G_LOG_DOMAIN "OsaisCallbackServer"
@@ -71,23 +72,6 @@
 /* Descriptors kept for everything but connections (the store, its files,
  * the app's own) when the default cap follows the limit on descriptors. */
 #define RESERVED_DESCRIPTORS 256
-/* A streamed route's body declared up to this size is read into memory,
- * counted in the body budget as it comes (so that slow uploads, which the
- * body timeout bounds to 60 s at the minimum rate, cannot hold the budget
- * by declaring what they never send): the usual image (about 540 KB) then
- * costs no temporary file (an inode to allocate and free, and a copy into
- * the page cache: a sixth of an upload's CPU). Larger ones, or undeclared
- * ones, stream to a file. */
-#define IN_MEMORY_MAX_BODY (2 * 1024 * 1024)
-/* Such bodies are read into buffers of IN_MEMORY_MAX_BODY bytes that the
- * server keeps for the next ones, up to this many idle: a new 540 KB
- * buffer for each upload cost it some 85 page faults (a fresh mapping
- * zeroed page by page by the kernel, or heap pages that malloc trimmed
- * and took back), and the copy of each chunk into it was a sixth of the
- * upload's CPU. What this keeps: the pages the largest bodies touched,
- * at most BODY_POOL_IDLE_MAX × IN_MEMORY_MAX_BODY (16 MiB), about 4 MB
- * after a burst of eight usual images. */
-#define BODY_POOL_IDLE_MAX 8
 /* Requests on one kept-alive connection before its answer closes it (as
  * nginx's keepalive_requests): bytes libsoup read ahead of an answer (a
  * pipelining client) stay in the stream it read them from, which the next
@@ -139,94 +123,6 @@ struct _Connection
   gsize              discarded;
 };
 
-/* The buffers of bodies read into memory (see BODY_POOL_IDLE_MAX). A
- * buffer goes back to its pool when the last reference to the body goes,
- * on whichever thread (the store's, often), and possibly after the server
- * is gone: hence the pool's own reference count, one per buffer out. */
-typedef struct _BodyBuffer BodyBuffer;
-
-struct _BodyPool
-{
-  gatomicrefcount  ref_count;
-  GMutex           mutex;
-  BodyBuffer      *idle;
-  guint            n_idle;
-};
-
-struct _BodyBuffer
-{
-  BodyPool   *pool;
-  BodyBuffer *next_idle;
-  guint8      data[];
-};
-
-BodyPool *
-osais_callback_server_body_pool_new (void)
-{
-  BodyPool *pool = g_new0 (BodyPool, 1);
-
-  g_atomic_ref_count_init (&pool->ref_count);
-  g_mutex_init (&pool->mutex);
-  return pool;
-}
-
-void
-osais_callback_server_body_pool_unref (BodyPool *pool)
-{
-  if (!g_atomic_ref_count_dec (&pool->ref_count))
-    return;
-  while (pool->idle != NULL)
-    {
-      BodyBuffer *buffer = pool->idle;
-
-      pool->idle = buffer->next_idle;
-      g_free (buffer);
-    }
-  g_mutex_clear (&pool->mutex);
-  g_free (pool);
-}
-
-static BodyBuffer *
-body_buffer_take (BodyPool *pool)
-{
-  BodyBuffer *buffer;
-
-  g_mutex_lock (&pool->mutex);
-  buffer = pool->idle;
-  if (buffer != NULL)
-    {
-      pool->idle = buffer->next_idle;
-      pool->n_idle--;
-    }
-  g_mutex_unlock (&pool->mutex);
-
-  /* Address space only: its pages are used as bodies come. */
-  if (buffer == NULL)
-    buffer = g_malloc (sizeof (BodyBuffer) + IN_MEMORY_MAX_BODY);
-  buffer->pool = pool;
-  buffer->next_idle = NULL;
-  g_atomic_ref_count_inc (&pool->ref_count);
-  return buffer;
-}
-
-static void
-body_buffer_give (gpointer data)
-{
-  BodyBuffer *buffer = data;
-  BodyPool *pool = buffer->pool;
-
-  g_mutex_lock (&pool->mutex);
-  if (pool->n_idle < BODY_POOL_IDLE_MAX)
-    {
-      buffer->next_idle = pool->idle;
-      pool->idle = g_steal_pointer (&buffer);
-      pool->n_idle++;
-    }
-  g_mutex_unlock (&pool->mutex);
-  g_free (buffer);
-  osais_callback_server_body_pool_unref (pool);
-}
-
 /* Per-message state, attached to the SoupServerMessage. */
 typedef struct
 {
@@ -257,7 +153,7 @@ message_state_free (MessageState *state)
   if (state->fd >= 0)
     close (state->fd);
   if (state->buffer != NULL)
-    body_buffer_give (state->buffer);
+    osais_callback_server_body_buffer_give (state->buffer);
   g_clear_pointer (&state->mapped, g_bytes_unref);
   g_free (state->key);
   g_free (state);
@@ -1047,7 +943,7 @@ message_got_headers_cb (SoupServerMessage *msg,
       /* Content-Length frames the body: libsoup reads no more than that. */
       if (declared > 0 && declared <= IN_MEMORY_MAX_BODY)
         {
-          state->buffer = body_buffer_take (state->owner->body_pool);
+          state->buffer = osais_callback_server_body_buffer_take (state->owner->body_pool);
           state->buffer_size = declared;
           return;
         }
@@ -1167,7 +1063,8 @@ osais_callback_server_guard_body_done (Worker            *worker,
   if (state != NULL && state->buffer != NULL)
     {
       state->mapped = g_bytes_new_with_free_func (state->buffer->data, state->received,
-                                                  body_buffer_give, state->buffer);
+                                                  osais_callback_server_body_buffer_give,
+                                                  state->buffer);
       state->buffer = NULL;
       return TRUE;
     }

@@ -27,6 +27,16 @@ typedef struct _Worker     Worker;
 typedef struct _Connection Connection;
 typedef struct _Route      Route;
 typedef struct _BodyPool   BodyPool;
+typedef struct _BodyBuffer BodyBuffer;
+
+/* A streamed route's body declared up to this size is read into memory,
+ * counted in the body budget as it comes (so that slow uploads, which the
+ * body timeout bounds to 60 s at the minimum rate, cannot hold the budget
+ * by declaring what they never send): the usual image (about 540 KB) then
+ * costs no temporary file (an inode to allocate and free, and a copy into
+ * the page cache: a sixth of an upload's CPU). Larger ones, or undeclared
+ * ones, stream to a file. */
+#define IN_MEMORY_MAX_BODY (2 * 1024 * 1024)
 
 /* What the server threads read of the server's settings: the properties
  * they follow, which cannot change while the server runs (set_property
@@ -203,7 +213,21 @@ void         osais_callback_server_guard_drop_pages (SoupServerMessage   *msg);
 void         osais_callback_server_guard_answering  (Worker              *worker,
                                                      SoupServerMessage   *msg);
 guint        osais_callback_server_default_cap      (void);
+
+/* osais-callback-server-body-pool.c: a buffer of IN_MEMORY_MAX_BODY bytes,
+ * taken from the pool or new; given back (as a GBytes' free function, on
+ * any thread, even once the server is gone) when its body is no longer
+ * needed. */
+struct _BodyBuffer
+{
+  BodyPool   *pool;
+  BodyBuffer *next_idle;
+  guint8      data[];
+};
+
 BodyPool    *osais_callback_server_body_pool_new    (void);
 void         osais_callback_server_body_pool_unref  (BodyPool            *pool);
+BodyBuffer  *osais_callback_server_body_buffer_take (BodyPool            *pool);
+void         osais_callback_server_body_buffer_give (gpointer             buffer);
 
 G_END_DECLS

@@ -121,12 +121,16 @@ gboolean    _osais_session_set_string       (OsaisSession         *self,
 /* Starts the simulator in OFFLINE mode and stops it in any other. */
 gboolean    _osais_session_update_simulator (OsaisSession         *self,
                                              GError              **error);
-/* Takes over serving @input_id for @job until it ends. */
+/* Takes over serving @input_id for @job until it ends (osais-session-submit.c). */
 void        _osais_session_track_job_input  (OsaisSession         *self,
                                              OsaisJob             *job,
                                              GBytes               *data,
                                              const char           *content_type,
                                              char                 *input_id);
+/* No longer served by the callback server (its bytes kept for Retry). */
+void        _osais_session_job_input_unregister (JobInput         *input);
+/* The job_inputs table's free function. */
+void        _osais_session_job_input_free   (gpointer              data);
 const char *_osais_session_label_for_mode   (OsaisAccountMode      mode);
 void        _osais_session_log_in           (OsaisSession         *self,
                                              GCancellable         *cancellable,

@@ -70,92 +70,6 @@ _osais_session_set_string (OsaisSession  *self,
   return TRUE;
 }
 
-/* Job inputs ------------------------------------------------------------- */
-
-static void
-job_input_unregister (JobInput *input)
-{
-  if (input->input_id != NULL && input->session->server != NULL)
-    osais_callback_server_unregister_input (input->session->server, input->input_id);
-  g_clear_pointer (&input->input_id, g_free);
-}
-
-static void
-job_input_free (gpointer data)
-{
-  JobInput *input = data;
-
-  job_input_unregister (input);
-  if (input->job != NULL)
-    g_clear_signal_handler (&input->finished_id, input->job);
-  g_clear_object (&input->job);
-  g_clear_pointer (&input->data, g_bytes_unref);
-  g_free (input->content_type);
-  g_free (input);
-}
-
-/* The job no longer needs its input served: forget it, or keep its bytes
- * for Retry when the job failed. */
-static void
-job_input_job_ended (JobInput *input)
-{
-  OsaisSession *self = input->session;
-  gboolean failed = osais_job_get_stage (input->job) == OSAIS_STAGE_ERROR;
-
-  g_debug ("Job %" G_GINT64_FORMAT " ended: its input is %s", input->uid,
-           failed ? "kept for Retry" : "no longer served");
-  job_input_unregister (input);
-  if (!failed)
-    {
-      g_hash_table_remove (self->job_inputs, &input->uid);
-      return;
-    }
-
-  g_clear_signal_handler (&input->finished_id, input->job);
-  g_clear_object (&input->job);
-  g_queue_push_tail (&self->retained, g_memdup2 (&input->uid, sizeof input->uid));
-  while (g_queue_get_length (&self->retained) > OSAIS_SESSION_MAX_RETAINED_INPUTS)
-    {
-      g_autofree gint64 *oldest = g_queue_pop_head (&self->retained);
-
-      g_hash_table_remove (self->job_inputs, oldest);
-    }
-}
-
-static void
-job_finished_cb (OsaisJob   *job,
-                 GParamSpec *pspec,
-                 JobInput   *input)
-{
-  if (osais_job_get_finished (job))
-    job_input_job_ended (input);
-}
-
-/* Takes over serving @input_id for @job until it ends. */
-void
-_osais_session_track_job_input (OsaisSession *self,
-                                OsaisJob     *job,
-                                GBytes       *data,
-                                const char   *content_type,
-                                char         *input_id)
-{
-  JobInput *input = g_new0 (JobInput, 1);
-
-  input->session = self;
-  input->uid = osais_job_get_uid (job);
-  input->job = g_object_ref (job);
-  input->data = g_bytes_ref (data);
-  input->content_type = g_strdup (content_type);
-  input->input_id = input_id;
-  g_hash_table_replace (self->job_inputs, &input->uid, input);
-
-  if (osais_job_get_finished (job))
-    job_input_job_ended (input);
-  else
-    input->finished_id = g_signal_connect (job, "notify::finished",
-                                           G_CALLBACK (job_finished_cb), input);
-}
-
 /* Stalled jobs ----------------------------------------------------------- */
 
 static void
@@ -252,7 +166,7 @@ detach_server (OsaisSession *self)
   /* The inputs die with the server; their bytes stay for Retry. */
   g_hash_table_iter_init (&iter, self->job_inputs);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &input))
-    job_input_unregister (input);
+    _osais_session_job_input_unregister (input);
 
   set_server_state (self, FALSE, NULL, NULL, self->server_error);
   return g_steal_pointer (&self->server);
@@ -948,7 +862,8 @@ osais_session_init (OsaisSession *self)
   self->stall_timeout = OSAIS_SESSION_DEFAULT_STALL_TIMEOUT;
   self->login_state = OSAIS_LOGIN_STATE_LOGGED_OUT;
   self->account_label = g_strdup (_osais_session_label_for_mode (OSAIS_ACCOUNT_MODE_NONE));
-  self->job_inputs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, job_input_free);
+  self->job_inputs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                            _osais_session_job_input_free);
   g_queue_init (&self->retained);
 }
 
