@@ -196,35 +196,19 @@ apply_notification_cb (GObject      *source,
   pending_complete (user_data, error);
 }
 
-/* An upload checked and in the store's hands; its body, mapped, counts in
- * the body budget until its message goes (see the guard). */
-typedef struct
-{
-  Pending *pending;
-  char    *token;
-  GBytes  *image;
-} Upload;
-
-static void
-upload_free (Upload *upload)
-{
-  g_free (upload->token);
-  g_bytes_unref (upload->image);
-  g_free (upload);
-}
-
+/* An upload checked and in the store's hands (which keeps its own token and
+ * a reference to its image); its body counts in the body budget until its
+ * message goes (see the guard). */
 static void
 add_image_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  Upload *upload = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisImage) image = NULL;
 
   image = osais_store_add_image_finish (OSAIS_STORE (source), result, &error);
-  pending_complete (upload->pending, error);
-  upload_free (upload);
+  pending_complete (user_data, error);
 }
 
 /* Handlers */
@@ -273,7 +257,7 @@ handle_upload (Worker            *worker,
   guint height = 0;
   gint64 uid = 0;
   gint64 cycle = 0;
-  Upload *checked;
+  Pending *pending;
 
   content_type = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                "Content-Type");
@@ -313,13 +297,10 @@ handle_upload (Worker            *worker,
            upload->uid_text, (int) cycle, upload->engine != NULL ? upload->engine : "(none)",
            image_type, width, height, g_bytes_get_size (upload->image));
   osais_callback_server_guard_drop_pages (msg);
-  checked = g_new0 (Upload, 1);
-  checked->pending = pending_new (worker, msg, token, upload->uid_text, upload->uid_is_number);
-  checked->token = g_strdup (token);
-  checked->image = g_bytes_ref (upload->image);
-  osais_store_add_image_async (worker->owner->store, uid, checked->token, (int) cycle,
-                               checked->image, image_type, width, height, worker->cancellable,
-                               add_image_cb, checked);
+  pending = pending_new (worker, msg, token, upload->uid_text, upload->uid_is_number);
+  osais_store_add_image_async (worker->owner->store, uid, token, (int) cycle, upload->image,
+                               image_type, width, height, worker->cancellable, add_image_cb,
+                               pending);
   return FALSE;
 }
 
