@@ -1738,6 +1738,111 @@ test_open_async_damage_found_later (void)
   osais_test_remove_tree (dir);
 }
 
+/* A store closed while its deferred check waits (or runs) does not wait
+ * for it when nothing is queued: closing an app that has just started
+ * takes no second of checking. The stopped check found nothing and
+ * vouched for nothing: the next opening checks again and finds the damage. */
+static void
+test_close_stops_check (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  OsaisStore *store = open_store (dir);
+  int stages_page;
+
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (create_job (store, 0, uid, "t"));
+  /* Asked while the store is open: see test_open_async_damage_found_later(). */
+  stages_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'");
+  close_store (store);
+  damage_page (dir, stages_page);
+  before = snapshot_dir (dir);
+
+  /* Held: without the stop, closing would wait for the release forever. */
+  osais_store_hold_checks (TRUE);
+  store = NULL;
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
+  close_store (store);
+  osais_store_hold_checks (FALSE);
+  after = snapshot_dir (dir);
+  assert_snapshot_equal (before, after);
+
+  store = NULL;
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  osais_test_wait_until (store_damaged, store, "the damage");
+  g_assert_error ((GError *) osais_store_get_damage (store), OSAIS_STORE_ERROR,
+                  OSAIS_STORE_ERROR_DAMAGED);
+  close_store (store);
+
+  osais_test_remove_tree (dir);
+}
+
+static gpointer
+close_store_thread (gpointer data)
+{
+  osais_store_close (data);
+  return NULL;
+}
+
+static gboolean
+store_closing (gpointer data)
+{
+  OsaisStore *store = data;
+
+  gboolean closing;
+
+  g_mutex_lock (&store->mutex);
+  closing = store->closing;
+  g_mutex_unlock (&store->mutex);
+
+  return closing;
+}
+
+/* A write queued behind the check is not dropped by closing: the close
+ * waits for the check, and the write goes in. */
+static void
+test_close_waits_for_check_with_writes (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store = open_store (dir);
+  GThread *closer;
+
+  g_object_unref (create_job (store, 0, 1, "t"));
+  close_store (store);
+
+  osais_store_hold_checks (TRUE);
+  store = NULL;
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  osais_store_create_job_async (store, 0, 2, "t", "ping", "{}", NULL,
+                                osais_test_store_result_cb, &result);
+
+  closer = g_thread_new ("closer", close_store_thread, store);
+  osais_test_wait_until (store_closing, store, "the store closing");
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM jobs"), ==, 1);
+  osais_store_hold_checks (FALSE);
+  g_thread_join (closer);
+
+  job = osais_store_create_job_finish (store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM jobs"), ==, 2);
+
+  g_clear_object (&result);
+  g_clear_object (&job);
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 /* Damage that the first page reads, met before the check: refused as the
  * check refuses it, and left as it was. */
 static void
@@ -2823,6 +2928,9 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/open-async-before-check", test_open_async_before_check);
   g_test_add_func ("/Osais/Store/open-async-damage-found-later",
                    test_open_async_damage_found_later);
+  g_test_add_func ("/Osais/Store/close-stops-check", test_close_stops_check);
+  g_test_add_func ("/Osais/Store/close-waits-for-check-with-writes",
+                   test_close_waits_for_check_with_writes);
   g_test_add_func ("/Osais/Store/open-async-damaged-first-page",
                    test_open_async_damaged_first_page);
   g_test_add_func ("/Osais/Store/empty-history-refused", test_empty_history_refused);

@@ -259,6 +259,9 @@ struct _OsaisStore
   guint         last_request_id;
   guint         early_grace;
   gboolean      closing;
+  /* The deferred integrity check runs; closing interrupted it. */
+  gboolean      in_check;
+  gboolean      check_interrupted;
   OsaisStoreImageFunc image_func;
   gpointer      image_func_data;
   GDestroyNotify image_func_destroy;
@@ -398,9 +401,12 @@ gboolean osais_store_check_integrity (sqlite3     *db,
                                       GError     **error);
 void osais_store_finish_opening (OsaisStore *self);
 /* Tests only: while held, a deferred integrity check waits before it
- * starts; released, every waiting one goes on. Release before closing a
- * store whose check waits: closing waits for the writer. */
+ * starts; released, every waiting one goes on. A store that closes with no
+ * write queued stops its check, held or not; one with writes queued waits
+ * for the check, and so for the release. */
 void osais_store_hold_checks (gboolean hold);
+/* Closing: a held check looks again at whether its store closes. */
+void osais_store_wake_held_checks (void);
 char *osais_store_copy_database (const char  *path,
                                  char       **scratch,
                                  GError     **error);

@@ -941,6 +941,14 @@ osais_store_hold_checks (gboolean held)
   g_mutex_unlock (&hold_mutex);
 }
 
+void
+osais_store_wake_held_checks (void)
+{
+  g_mutex_lock (&hold_mutex);
+  g_cond_broadcast (&hold_cond);
+  g_mutex_unlock (&hold_mutex);
+}
+
 typedef struct
 {
   OsaisStore *self;
@@ -969,24 +977,66 @@ damage_found_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether the store closes with no write waiting for the check: then the
+ * check, which may read the whole file for a second or more, need not run.
+ * Nothing can be queued once the store closes. */
+static gboolean
+closing_with_nothing_queued (OsaisStore *self)
+{
+  gboolean stop;
+
+  g_mutex_lock (&self->mutex);
+  stop = self->closing && self->queue->len == 0;
+  g_mutex_unlock (&self->mutex);
+
+  return stop;
+}
+
+/* Whether the writer goes on: FALSE if the history is damaged, or if the
+ * check stopped because the store closes. */
 static gboolean
 run_deferred_check (OsaisStore *self)
 {
   g_autofree char *path = g_build_filename (self->data_dir, DATABASE_NAME, NULL);
   GError *error = NULL;
   DamageFound *found;
+  gboolean checked;
+  gboolean stopped;
   gint64 begin;
 
   g_mutex_lock (&hold_mutex);
-  while (hold)
+  while (hold && !closing_with_nothing_queued (self))
     g_cond_wait (&hold_cond, &hold_mutex);
   g_mutex_unlock (&hold_mutex);
 
+  /* osais_store_close() interrupts the check while it runs (stopped), if
+   * no write waits for it. */
+  g_mutex_lock (&self->mutex);
+  stopped = self->closing && self->queue->len == 0;
+  self->in_check = !stopped;
+  g_mutex_unlock (&self->mutex);
+
   begin = g_get_monotonic_time ();
-  if (osais_store_check_integrity (self->db, path, FALSE, &error))
+  checked = !stopped && osais_store_check_integrity (self->db, path, FALSE, &error);
+
+  g_mutex_lock (&self->mutex);
+  self->in_check = FALSE;
+  stopped |= self->check_interrupted;
+  g_mutex_unlock (&self->mutex);
+
+  if (checked)
     {
       g_debug ("Checked %s in %.1f ms", path, (g_get_monotonic_time () - begin) / 1000.0);
       return TRUE;
+    }
+  if (stopped)
+    {
+      /* Nothing was found, and nothing is written before the next opening,
+       * which checks again. */
+      g_debug ("The check of %s stopped after %.1f ms: the store closes", path,
+               (g_get_monotonic_time () - begin) / 1000.0);
+      g_clear_error (&error);
+      return FALSE;
     }
 
   g_debug ("%s", error->message);

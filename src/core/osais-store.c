@@ -533,10 +533,19 @@ osais_store_close (OsaisStore *self)
   if (file_pool != NULL)
     g_thread_pool_free (file_pool, FALSE, TRUE);
 
+  /* The writer stops the integrity check it may be running, which could
+   * read the whole file for a second or more, unless writes wait for it.
+   * Under the mutex, so that only the check is interrupted. */
   g_mutex_lock (&self->mutex);
   self->closing = TRUE;
   g_cond_signal (&self->cond);
+  if (self->in_check && self->queue->len == 0)
+    {
+      self->check_interrupted = TRUE;
+      sqlite3_interrupt (self->db);
+    }
   g_mutex_unlock (&self->mutex);
+  osais_store_wake_held_checks ();
 
   /* The writer drains the queue before it stops. */
   g_clear_pointer (&self->writer, g_thread_join);
