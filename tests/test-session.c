@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "osais-core.h"
+#include "osais-store-private.h"
 #include "osais-test-utils.h"
 
 static gboolean
@@ -968,6 +969,173 @@ test_long_offline_session (void)
   g_assert_finalize_object (session);
 }
 
+/* A history whose stages' page is damaged: the first page of the list
+ * reads well, the integrity check does not. */
+static char *
+make_history_damaged_later (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("osais-session-XXXXXX", NULL);
+  g_autofree char *history = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autoptr(GError) error = NULL;
+  OsaisStore *store = osais_store_open (dir, &error);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint8 garbage[4096];
+  gint64 stages_page;
+  FILE *out;
+
+  g_assert_no_error (error);
+  for (gint64 uid = 1; uid <= 3; uid++)
+    g_object_unref (osais_test_store_create_job (store, uid, "{\"prompt\":\"a lighthouse\"}"));
+  osais_test_store_notify (store, 1, OSAIS_STAGE_STARTED, 1, "start");
+  /* Asked while the store is open, whose closing then removes the log. */
+  g_assert_cmpint (sqlite3_open_v2 (history, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  stages_page = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  osais_store_close (store);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (store);
+
+  memset (garbage, 0xa5, sizeof garbage);
+  out = fopen (history, "r+b");
+  g_assert_nonnull (out);
+  g_assert_cmpint (fseek (out, (long) (stages_page - 1) * sizeof garbage, SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, out), ==, sizeof garbage);
+  g_assert_cmpint (fclose (out), ==, 0);
+
+  return g_steal_pointer (&dir);
+}
+
+static gboolean
+hold_connection_cb (GSocketService     *service,
+                    GSocketConnection  *connection,
+                    GObject            *source_object,
+                    GPtrArray          *held)
+{
+  g_ptr_array_add (held, g_object_ref (connection));
+  return TRUE;
+}
+
+static gboolean
+holds_connection (gpointer data)
+{
+  GPtrArray *held = data;
+
+  return held->len > 0;
+}
+
+static gboolean
+session_has_store (gpointer data)
+{
+  return osais_session_get_store (data) != NULL;
+}
+
+static gboolean
+session_logging_in (gpointer data)
+{
+  return osais_session_get_login_state (data) == OSAIS_LOGIN_STATE_LOGGING_IN;
+}
+
+static gboolean
+session_history_damaged (gpointer data)
+{
+  return osais_session_get_history_damage (data) != NULL;
+}
+
+/* The integrity check finds the damage while the start is still logging
+ * in: the store is closed at once and the callback server stopped, so that
+ * nothing is written, and the start then fails with the damage, which the
+ * app shows as a history refused at opening. Moved aside, the history
+ * starts afresh. */
+static void
+test_damage_found_while_starting (void)
+{
+  g_autofree char *dir = make_history_damaged_later ();
+  g_autofree char *history = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *aside = g_build_filename (dir, "history.sqlite3.aside", NULL);
+  static const char refusal[] = "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                                "Content-Length: 2\r\n\r\n{}";
+  g_autofree char *origin = NULL;
+  g_autoptr(GSocketService) osais = g_socket_service_new ();
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_length = 0;
+  gsize after_length = 0;
+  OsaisSession *session = osais_session_new (dir);
+
+  /* An OSAIS that takes the login's connection and says nothing yet. */
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (osais), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &bound, &error));
+  g_assert_no_error (error);
+  g_signal_connect (osais, "incoming", G_CALLBACK (hold_connection_cb), held);
+  g_socket_service_start (osais);
+  origin = g_strdup_printf ("http://127.0.0.1:%u",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_object_set (session,
+                "account-mode", OSAIS_ACCOUNT_MODE_ACCOUNT,
+                "server-origin", origin,
+                "listen-port", 0,
+                NULL);
+  osais_session_set_credentials (session, OSAIS_SIMULATOR_DEFAULT_TOKEN,
+                                 OSAIS_SIMULATOR_DEFAULT_SECRET);
+  g_assert_true (g_file_get_contents (history, &before, &before_length, NULL));
+
+  osais_store_hold_checks (TRUE);
+  osais_session_start_async (session, NULL, osais_test_store_result_cb, &result);
+  osais_test_wait_until (session_has_store, session, "the history's first page");
+  osais_test_wait_until (session_logging_in, session, "the login");
+  osais_test_wait_until (holds_connection, held, "the login's connection");
+  g_assert_true (osais_session_get_server_listening (session));
+
+  osais_store_hold_checks (FALSE);
+  osais_test_wait_until (session_history_damaged, session, "the damage");
+  g_assert_null (osais_session_get_store (session));
+  g_assert_false (osais_session_get_server_listening (session));
+  g_assert_null (result);
+
+  /* OSAIS refuses the login: the start fails, with the damage. */
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (g_ptr_array_index (held, 0)),
+                                            refusal, strlen (refusal), NULL, NULL, &error));
+  g_assert_no_error (error);
+  osais_test_wait_for_result (&result, "the start");
+  g_socket_service_stop (osais);
+  g_socket_listener_close (G_SOCKET_LISTENER (osais));
+  g_ptr_array_set_size (held, 0);
+  g_assert_false (osais_session_start_finish (session, result, &error));
+  g_assert_error (error, OSAIS_STORE_ERROR, OSAIS_STORE_ERROR_DAMAGED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_true (g_file_get_contents (history, &after, &after_length, NULL));
+  g_assert_cmpmem (before, before_length, after, after_length);
+
+  /* Moved aside, as the app's banner offers: a new history starts (with no
+   * account, the OSAIS above being gone). */
+  g_assert_cmpint (g_rename (history, aside), ==, 0);
+  g_object_set (session, "account-mode", OSAIS_ACCOUNT_MODE_NONE, NULL);
+  g_assert_true (start_session (session, &error));
+  g_assert_no_error (error);
+  g_assert_null (osais_session_get_history_damage (session));
+  g_assert_nonnull (osais_session_get_store (session));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (osais_session_get_store (session))),
+                    ==, 0);
+
+  osais_session_stop (session);
+  g_assert_finalize_object (session);
+  osais_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -990,6 +1158,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Session/retry-input", test_retry_input);
   g_test_add_func ("/Osais/Session/stalled", test_stalled);
   g_test_add_func ("/Osais/Session/long-offline-session", test_long_offline_session);
+  g_test_add_func ("/Osais/Session/damage-found-while-starting",
+                   test_damage_found_while_starting);
   g_test_add_func ("/Osais/Session/unfinished-job-waits-after-restart",
                    test_unfinished_job_waits_after_restart);
 
