@@ -304,6 +304,9 @@ test_invalid_value (void)
   g_assert_false (osais_request_form_get_valid (form));
   g_assert_nonnull (strstr (osais_request_form_get_invalid_reason (form), "“seed”"));
   g_assert_nonnull (strstr (osais_request_form_get_invalid_reason (form), "abc"));
+  /* Beside Run, only what to do, in words that fit there, naming the field
+   * as the form does. */
+  g_assert_cmpstr (osais_request_form_get_invalid_hint (form), ==, "Check “Seed”");
   g_assert_true (gtk_widget_has_css_class (seed, "error"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (seed), ==,
                    osais_request_form_get_invalid_reason (form));

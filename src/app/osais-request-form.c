@@ -378,6 +378,18 @@ field_mark (OsaisRequestForm *self,
 /* The field an engine error is about: the param the engine names (never
  * its words, which are translated); a param without a field of its own is
  * reported on the field that autofills it. */
+/* The field's name as the form shows it, for what to do about it. */
+static const char *
+field_title (Field *field)
+{
+  /* The seed's row also says what an empty seed does: too long for the
+   * few words beside Run. */
+  if (field->kind == FIELD_SEED)
+    return _("Seed");
+
+  return osais_param_format_title (field->param);
+}
+
 static Field *
 field_for_param (OsaisRequestForm       *self,
                  const OsaisEngineParam *param)
@@ -495,7 +507,7 @@ _osais_request_form_validate (OsaisRequestForm *self)
       marked = field_for_param (self, failed);
       missing = g_error_matches (error, OSAIS_ENGINE_ERROR,
                                  OSAIS_ENGINE_ERROR_MISSING_PARAMETER);
-      title = marked != NULL ? osais_param_format_title (marked->param) : NULL;
+      title = marked != NULL ? field_title (marked) : NULL;
       if (marked == NULL)
         {
           reason = g_strdup (message);
