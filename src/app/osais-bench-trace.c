@@ -121,24 +121,6 @@ osais_bench_trace_image_shown (GFile *file)
   g_ptr_array_add (shown, g_file_get_basename (file));
 }
 
-void
-osais_bench_trace_frame (gint64 now)
-{
-  if (!osais_bench_trace_enabled ())
-    return;
-
-  /* The main thread's own CPU time now and when this frame's paint began:
-   * its work and its painting per frame, read as differences. */
-  g_printerr ("osais-bench: frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
-              "\n", now, thread_cpu_us (), paint_cpu);
-
-  for (guint i = 0; shown != NULL && i < shown->len; i++)
-    g_printerr ("osais-bench: shown %" G_GINT64_FORMAT " %s\n", now,
-                (const char *) g_ptr_array_index (shown, i));
-  if (shown != NULL)
-    g_ptr_array_set_size (shown, 0);
-}
-
 /* The time this thread spent runnable but waiting for a processor, from
  * the scheduler's statistics (0 where the kernel keeps none): of the wall
  * time that is not CPU time, what the machine's load took, the rest being
@@ -158,6 +140,28 @@ thread_run_delay_us (void)
 
   return (gint64) (run_delay_ns / 1000);
 }
+
+void
+osais_bench_trace_frame (gint64 now)
+{
+  if (!osais_bench_trace_enabled ())
+    return;
+
+  /* The main thread's own CPU time now and when this frame's paint began:
+   * its work and its painting per frame, read as differences; and its wait
+   * for a processor so far, which splits a late frame's wait into the
+   * machine's load and the rest. */
+  g_printerr ("osais-bench: frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+              " %" G_GINT64_FORMAT "\n", now, thread_cpu_us (), paint_cpu,
+              thread_run_delay_us ());
+
+  for (guint i = 0; shown != NULL && i < shown->len; i++)
+    g_printerr ("osais-bench: shown %" G_GINT64_FORMAT " %s\n", now,
+                (const char *) g_ptr_array_index (shown, i));
+  if (shown != NULL)
+    g_ptr_array_set_size (shown, 0);
+}
+
 
 void
 osais_bench_trace_event (const char *what)
