@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "osais-application.h"
+#include "osais-gallery.h"
 #include "osais-input-well.h"
 #include "osais-login-failure.h"
 #include "osais-preferences-window.h"
@@ -1609,6 +1610,34 @@ test_login_failure_words (void)
     }
 }
 
+/* The empty gallery after a failed login says what failed: offline, only
+ * the simulator can, and "sign in" would not be true there. */
+static void
+test_empty_page_follows_account (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  OsaisGallery *gallery = OSAIS_GALLERY (osais_gallery_new ());
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (gallery));
+  gtk_window_present (GTK_WINDOW (window));
+  osais_gallery_set_listening (gallery, TRUE);
+  osais_gallery_set_history_open (gallery, TRUE);
+  g_assert_nonnull (osais_ui_test_find_label (window, "No Images Yet"));
+
+  osais_gallery_set_signed_in (gallery, FALSE, OSAIS_ACCOUNT_MODE_OFFLINE);
+  g_assert_nonnull (osais_ui_test_find_label (window, "Simulator Not Running"));
+  g_assert_null (osais_ui_test_find_label (window, "Not Signed In"));
+
+  osais_gallery_set_signed_in (gallery, FALSE, OSAIS_ACCOUNT_MODE_DEMO);
+  g_assert_nonnull (osais_ui_test_find_label (window, "Not Signed In"));
+  g_assert_null (osais_ui_test_find_label (window, "Simulator Not Running"));
+
+  osais_gallery_set_signed_in (gallery, TRUE, OSAIS_ACCOUNT_MODE_OFFLINE);
+  g_assert_nonnull (osais_ui_test_find_label (window, "No Images Yet"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1619,6 +1648,7 @@ main (int   argc,
 
   g_test_add_func ("/Osais/Failures/login-failure-words", test_login_failure_words);
   g_test_add_func ("/Osais/Failures/wrong-credentials", test_wrong_credentials);
+  g_test_add_func ("/Osais/Failures/empty-page-follows-account", test_empty_page_follows_account);
   g_test_add_func ("/Osais/Failures/connection-refused", test_connection_refused);
   g_test_add_func ("/Osais/Failures/demo-unreachable", test_demo_unreachable);
   g_test_add_func ("/Osais/Failures/timeout", test_timeout);

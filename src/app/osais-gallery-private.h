@@ -33,6 +33,7 @@ struct _OsaisGallery
   gboolean            search_prepared;
   gboolean            listening;
   gboolean            signed_in;
+  OsaisAccountMode    account_mode;     /* with signed_in: the mode whose login failed */
   gboolean            history_open;
   /* What the grid shows: the sending cards, then the store's jobs. */
   GListModel         *shown;

@@ -70,7 +70,15 @@ update_empty_page (OsaisGallery *self)
 
   /* Nor can a request be sent before OSAIS lets the app in: the banner
    * says why and has the way to sign in. */
-  if (listening && !self->signed_in)
+  if (listening && !self->signed_in && self->account_mode == OSAIS_ACCOUNT_MODE_OFFLINE)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "dialog-warning-symbolic");
+      adw_status_page_set_title (self->empty_page, _("Simulator Not Running"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Images come once the offline simulator runs: restart "
+                                         "the app, or sign in to OSAIS in Preferences"));
+    }
+  else if (listening && !self->signed_in)
     {
       adw_status_page_set_icon_name (self->empty_page, "dialog-password-symbolic");
       adw_status_page_set_title (self->empty_page, _("Not Signed In"));
@@ -136,12 +144,14 @@ osais_gallery_set_listening (OsaisGallery *self,
 }
 
 void
-osais_gallery_set_signed_in (OsaisGallery *self,
-                             gboolean      signed_in)
+osais_gallery_set_signed_in (OsaisGallery     *self,
+                             gboolean          signed_in,
+                             OsaisAccountMode  account_mode)
 {
   g_return_if_fail (OSAIS_IS_GALLERY (self));
 
   self->signed_in = signed_in;
+  self->account_mode = account_mode;
   update_empty_page (self);
 }
 

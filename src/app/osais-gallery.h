@@ -44,10 +44,12 @@ AdwToast   *osais_gallery_delete_image_with_undo (OsaisGallery *self,
  * (default TRUE). */
 void        osais_gallery_set_listening (OsaisGallery *self,
                                          gboolean      listening);
-/* Whether OSAIS let the app in (FALSE once a login failed; default TRUE):
- * the empty page says so. */
-void        osais_gallery_set_signed_in (OsaisGallery *self,
-                                         gboolean      signed_in);
+/* Whether OSAIS let the app in (FALSE once a login failed; default TRUE),
+ * with the account mode it tried (offline, only the simulator can fail to
+ * start): the empty page says so. */
+void        osais_gallery_set_signed_in (OsaisGallery     *self,
+                                         gboolean          signed_in,
+                                         OsaisAccountMode  account_mode);
 /* Whether the history is open: without it, nothing is shown or kept. */
 void        osais_gallery_set_history_open (OsaisGallery *self,
                                             gboolean      open);

@@ -204,10 +204,12 @@ _osais_window_update_status (OsaisWindow *self)
   g_autofree char *subtitle = NULL;
   gboolean listening = FALSE;
   OsaisLoginState login_state = OSAIS_LOGIN_STATE_LOGGED_OUT;
+  OsaisAccountMode mode;
   gboolean problem;
 
   if (self->session == NULL)
     return;
+  mode = osais_session_get_account_mode (self->session);
 
   g_object_get (self->session,
                 "account-label", &account,
@@ -242,8 +244,11 @@ _osais_window_update_status (OsaisWindow *self)
     subtitle = g_strdup (_("The history is not open"));
   else
     subtitle = g_strdup_printf ("%s · %s",
-                                login_state == OSAIS_LOGIN_STATE_FAILED ? _("Not signed in")
-                                : account != NULL ? account : "",
+                                login_state != OSAIS_LOGIN_STATE_FAILED
+                                ? (account != NULL ? account : "")
+                                /* Offline, only the simulator can fail to start. */
+                                : mode == OSAIS_ACCOUNT_MODE_OFFLINE ? _("Simulator not running")
+                                : _("Not signed in"),
                                 listening ? server_text
                                 : server_error != NULL ? _("Not listening") : _("Starting…"));
   adw_window_title_set_subtitle (self->window_title, subtitle);
@@ -258,7 +263,7 @@ _osais_window_update_status (OsaisWindow *self)
   update_banner (self, listening, server_error, login_state);
   /* Before the server started, nothing is known to be wrong. */
   osais_gallery_set_listening (self->gallery, listening || server_error == NULL);
-  osais_gallery_set_signed_in (self->gallery, login_state != OSAIS_LOGIN_STATE_FAILED);
+  osais_gallery_set_signed_in (self->gallery, login_state != OSAIS_LOGIN_STATE_FAILED, mode);
   osais_gallery_set_history_open (self->gallery, self->history_error == NULL);
 }
 
