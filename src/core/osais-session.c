@@ -347,6 +347,9 @@ engines_loaded_cb (GObject      *object,
       return;
     }
 
+  /* A start after a damaged history was moved aside loads them again. */
+  g_clear_pointer (&self->engine_warnings, g_strfreev);
+  g_clear_object (&self->engines);
   g_ptr_array_add (loaded->warnings, NULL);
   self->engine_warnings = (GStrv) g_ptr_array_steal (loaded->warnings, NULL);
   for (guint i = 0; self->engine_warnings[i] != NULL; i++)
