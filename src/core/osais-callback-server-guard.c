@@ -52,13 +52,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <glib/gstdio.h>
 
+#include "osais-callback-server-answer-stream.h"
 #include "osais-callback-server-private.h"
 #include "osais-protocol.h"
 
@@ -99,6 +98,8 @@ struct _Connection
   GSocketAddress    *remote;         /* asked once, when admitted */
   GSocketAddress    *local;          /* asked once, when served */
   GObject           *connection;     /* weakly referenced */
+  GIOStream         *stream;         /* what libsoup serves: its input, and answers
+                                      * through an OsaisAnswerStream (weak pointer) */
   char              *key;            /* the remote address, "host:port" */
   SoupServerMessage *msg;            /* the request being served, unowned */
   guint              n_requests;     /* requests begun on it */
@@ -415,6 +416,10 @@ connection_free (Connection *conn)
 {
   g_assert (conn->stolen == NULL);
   connection_set_deadline (conn, NULL, 0);
+  /* Forgotten while libsoup may still hold the stream (see
+   * osais_callback_server_guard_finish()). */
+  if (conn->stream != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (conn->stream), (gpointer *) &conn->stream);
   g_object_unref (conn->socket);
   g_object_unref (conn->remote);
   g_clear_object (&conn->local);
@@ -648,6 +653,8 @@ osais_callback_server_guard_serve (Connection *conn)
   Worker *worker = conn->worker;
   OsaisCallbackServer *self = worker->owner;
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(OsaisAnswerStream) answer = NULL;
+  g_autoptr(GIOStream) stream = NULL;
   Connection *stale;
   gboolean evicted;
 
@@ -680,10 +687,18 @@ osais_callback_server_guard_serve (Connection *conn)
     }
 
   connection = g_socket_connection_factory_create_connection (conn->socket);
+  answer = osais_answer_stream_new (connection, worker->context);
+  /* The answer stream holds the connection, and the stream both: the
+   * connection is gone when libsoup (or a lingering close) drops the
+   * stream and the answer stream has sent what it held. */
+  stream = g_simple_io_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   G_OUTPUT_STREAM (answer));
   conn->connection = G_OBJECT (connection);
+  conn->stream = stream;
+  g_object_add_weak_pointer (G_OBJECT (stream), (gpointer *) &conn->stream);
   g_hash_table_insert (worker->connections, conn->key, conn);
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
-  connection_give (conn, G_IO_STREAM (connection));
+  connection_give (conn, stream);
 }
 
 gboolean
@@ -693,15 +708,6 @@ osais_callback_server_guard_is_open (Worker            *worker,
   Connection *conn = lookup_connection (worker, msg);
 
   return conn != NULL && conn->phase != PHASE_LINGER;
-}
-
-static void
-connection_cork (Connection *conn,
-                 gboolean    cork)
-{
-#ifdef TCP_CORK
-  g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_CORK, cork, NULL);
-#endif
 }
 
 /* Whether neither side of @msg's exchange said to close (RFC 9112 9.3):
@@ -730,10 +736,11 @@ osais_callback_server_guard_answering (Worker            *worker,
   if (conn == NULL || conn->phase == PHASE_LINGER)
     return;
   connection_set_phase (conn, PHASE_ANSWER);
-  /* libsoup writes an answer's head and body in two writes: corked until
+  /* libsoup writes an answer's head and body in two writes: held until
    * the body is written (message_wrote_body_cb()), they leave as one
    * segment, which wakes the client once. */
-  connection_cork (conn, TRUE);
+  if (conn->stream != NULL)
+    osais_answer_stream_hold (OSAIS_ANSWER_STREAM (g_io_stream_get_output_stream (conn->stream)));
   /* Said in the answer's head, so that the client opens a new connection
    * for its next request rather than have it refused (see keep_alive()). */
   if (SOUP_STATUS_IS_CLIENT_ERROR (soup_server_message_get_status (msg)) ||
@@ -1168,8 +1175,10 @@ message_wrote_body_cb (SoupServerMessage *msg,
   GIOStream *next;
   gboolean evicted;
 
-  if (conn != NULL)
-    connection_cork (conn, FALSE);
+  /* libsoup flushed the answer when it closed the body's stream; in case
+   * it did not, the hold ends here (nothing left: no system call). */
+  if (conn != NULL && conn->stream != NULL)
+    g_output_stream_flush (g_io_stream_get_output_stream (conn->stream), NULL, NULL);
   /* Only after an answer of ours that went well: libsoup answers a
    * request it could not parse itself, and what follows it is not to be
    * trusted. */
@@ -1196,9 +1205,9 @@ message_wrote_body_cb (SoupServerMessage *msg,
    * wrapper, so that nothing read is lost; KEEPALIVE_MAX_REQUESTS bounds
    * how deep such wrappers nest. */
   input = g_io_stream_get_input_stream (stolen);
-  if (G_IS_POLLABLE_INPUT_STREAM (input) &&
+  if (G_IS_POLLABLE_INPUT_STREAM (input) && conn->stream != NULL &&
       !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input)))
-    next = G_IO_STREAM (conn->connection);
+    next = conn->stream;
   else
     next = stolen;
   connection_give (conn, next);
