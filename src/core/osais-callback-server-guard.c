@@ -17,9 +17,10 @@
  * accepts, so that it counts and caps connections before libsoup makes any
  * object for them), so once an answer is written ("wrote-body", where
  * libsoup documents that a connection may be stolen) the guard takes the
- * connection back with soup_server_message_steal_connection() and gives it
- * to libsoup again with soup_server_accept_iostream(), as a new connection
- * in its head phase. A new connection per callback cost each callback a TCP
+ * connection back with soup_server_message_steal_connection(), keeps it
+ * until its next request comes (parked: see connection_park()), and gives
+ * it to libsoup again with soup_server_accept_iostream(), as a new
+ * connection in its head phase. A new connection per callback cost each callback a TCP
  * handshake and teardown, and the client (OSAIS's express, or a load
  * generator) as much again. An error answer, a client that says "close",
  * a stopping server and the KEEPALIVE_MAX_REQUESTS-th request close the
@@ -117,6 +118,10 @@ struct _Connection
   GQueue            *deadline_queue;
   GList              deadline_link;
   gint64             deadline;
+
+  /* Between requests, the connection is ours (see connection_park()). */
+  GIOStream         *parked;
+  GSource           *park_source;
 
   /* The lingering close. */
   GIOStream         *stolen;
@@ -420,6 +425,12 @@ connection_free (Connection *conn)
    * osais_callback_server_guard_finish()). */
   if (conn->stream != NULL)
     g_object_remove_weak_pointer (G_OBJECT (conn->stream), (gpointer *) &conn->stream);
+  g_assert (conn->parked == NULL);
+  if (conn->park_source != NULL)
+    {
+      g_source_destroy (conn->park_source);
+      g_clear_pointer (&conn->park_source, g_source_unref);
+    }
   g_object_unref (conn->socket);
   g_object_unref (conn->remote);
   g_clear_object (&conn->local);
@@ -629,7 +640,7 @@ osais_callback_server_guard_release (Connection *conn)
   connection_free (conn);
 }
 
-/* Gives @conn to libsoup, reading @stream: its socket's connection, or
+/* Gives @conn to libsoup, reading @stream: the connection's stream, or
  * the stream libsoup read its last request from. */
 static void
 connection_give (Connection *conn,
@@ -637,14 +648,94 @@ connection_give (Connection *conn,
 {
   g_autoptr(GError) error = NULL;
 
-  conn->accepted = g_get_monotonic_time ();
-  connection_set_phase (conn, PHASE_HEAD);
   if (!soup_server_accept_iostream (conn->worker->server, stream, conn->local, conn->remote,
                                     &error))
     {
       g_debug ("Could not serve a connection: %s", error->message);
       g_io_stream_close (stream, NULL, NULL);
     }
+}
+
+/* Parking: between its requests (and before its first), a connection is
+ * ours, watched by a source of its own that lives as long as it does, and
+ * given to libsoup when its next request comes, which libsoup then reads
+ * at once. Given to libsoup as soon as it was answered, libsoup watched it
+ * with a new source for each request, and GLib 2.74 writes to the
+ * context's eventfd for every descriptor it adds to or removes from the
+ * poll set, and for each source it blocks and unblocks while dispatching:
+ * three or four system calls per request, and the read that found nothing
+ * yet. This source may recurse, so it is never blocked; it stops watching
+ * the socket (one such write) only when the socket is ready while libsoup
+ * holds the connection (a body in pieces, a client gone while the store
+ * works: the hang-up is reported whatever is asked), and watches it again
+ * when the connection is parked. */
+typedef struct
+{
+  GSource     source;
+  Connection *conn;
+  gpointer    tag;         /* the socket watched, or NULL */
+} ParkSource;
+
+static gboolean
+park_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  ParkSource *park = (ParkSource *) source;
+  Connection *conn = park->conn;
+  g_autoptr(GIOStream) stream = NULL;
+
+  /* libsoup's: what came is for its own source. Closed: its descriptor may
+   * soon be another connection's. */
+  if (conn->parked == NULL || g_socket_is_closed (conn->socket))
+    {
+      g_source_remove_unix_fd (source, g_steal_pointer (&park->tag));
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* The next request, or the end of the connection: libsoup reads it. The
+   * connection may be gone when this returns. */
+  stream = g_steal_pointer (&conn->parked);
+  if (conn->worker->quitting)
+    g_io_stream_close (stream, NULL, NULL);
+  else
+    connection_give (conn, stream);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs park_source_funcs = {
+  .dispatch = park_dispatch,
+};
+
+/* @conn waits for its next request (the head phase, with its timeout) as
+ * ours: @stream is what libsoup is to read it from. */
+static void
+connection_park (Connection *conn,
+                 GIOStream  *stream)
+{
+  ParkSource *park = (ParkSource *) conn->park_source;
+
+  g_assert (conn->parked == NULL);
+  conn->accepted = g_get_monotonic_time ();
+  connection_set_phase (conn, PHASE_HEAD);
+  conn->parked = g_object_ref (stream);
+  if (park->tag == NULL && !g_socket_is_closed (conn->socket))
+    park->tag = g_source_add_unix_fd (conn->park_source, g_socket_get_fd (conn->socket),
+                                      G_IO_IN | G_IO_HUP | G_IO_ERR);
+}
+
+/* Closes @conn if it waits for its next request (it is then gone). */
+static gboolean
+connection_close_parked (Connection *conn)
+{
+  g_autoptr(GIOStream) stream = g_steal_pointer (&conn->parked);
+
+  if (stream == NULL)
+    return FALSE;
+  /* The last reference: the connection is gone after this (see
+   * connection_gone_cb()), and @conn with it. */
+  g_io_stream_close (stream, NULL, NULL);
+  return TRUE;
 }
 
 void
@@ -655,6 +746,7 @@ osais_callback_server_guard_serve (Connection *conn)
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(OsaisAnswerStream) answer = NULL;
   g_autoptr(GIOStream) stream = NULL;
+  ParkSource *park;
   Connection *stale;
   gboolean evicted;
 
@@ -679,6 +771,8 @@ osais_callback_server_guard_serve (Connection *conn)
       linger_end (stale);
       stale = g_hash_table_lookup (worker->connections, conn->key);
     }
+  if (stale != NULL && connection_close_parked (stale))
+    stale = g_hash_table_lookup (worker->connections, conn->key);
   if (stale != NULL)
     {
       g_object_weak_unref (stale->connection, connection_gone_cb, stale);
@@ -689,8 +783,8 @@ osais_callback_server_guard_serve (Connection *conn)
   connection = g_socket_connection_factory_create_connection (conn->socket);
   answer = osais_answer_stream_new (connection, worker->context);
   /* The answer stream holds the connection, and the stream both: the
-   * connection is gone when libsoup (or a lingering close) drops the
-   * stream and the answer stream has sent what it held. */
+   * connection is gone when libsoup (or a lingering close, or the parking)
+   * drops the stream and the answer stream has sent what it held. */
   stream = g_simple_io_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
                                    G_OUTPUT_STREAM (answer));
   conn->connection = G_OBJECT (connection);
@@ -698,7 +792,14 @@ osais_callback_server_guard_serve (Connection *conn)
   g_object_add_weak_pointer (G_OBJECT (stream), (gpointer *) &conn->stream);
   g_hash_table_insert (worker->connections, conn->key, conn);
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
-  connection_give (conn, stream);
+
+  conn->park_source = g_source_new (&park_source_funcs, sizeof (ParkSource));
+  park = (ParkSource *) conn->park_source;
+  park->conn = conn;
+  g_source_set_can_recurse (conn->park_source, TRUE);
+  g_source_set_name (conn->park_source, "OsaisCallbackServer parked connection");
+  g_source_attach (conn->park_source, worker->context);
+  connection_park (conn, stream);
 }
 
 gboolean
@@ -1172,7 +1273,6 @@ message_wrote_body_cb (SoupServerMessage *msg,
   Connection *conn = lookup_connection (worker, msg);
   g_autoptr(GIOStream) stolen = NULL;
   GInputStream *input;
-  GIOStream *next;
   gboolean evicted;
 
   /* libsoup flushed the answer when it closed the body's stream; in case
@@ -1207,10 +1307,13 @@ message_wrote_body_cb (SoupServerMessage *msg,
   input = g_io_stream_get_input_stream (stolen);
   if (G_IS_POLLABLE_INPUT_STREAM (input) && conn->stream != NULL &&
       !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input)))
-    next = conn->stream;
-  else
-    next = stolen;
-  connection_give (conn, next);
+    {
+      connection_park (conn, conn->stream);
+      return;
+    }
+  conn->accepted = g_get_monotonic_time ();
+  connection_set_phase (conn, PHASE_HEAD);
+  connection_give (conn, stolen);
 }
 
 static void
@@ -1268,10 +1371,15 @@ osais_callback_server_guard_finish (Worker *worker)
 
   g_hash_table_iter_init (&iter, worker->connections);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Connection *) value)->stolen != NULL)
+    if (((Connection *) value)->stolen != NULL || ((Connection *) value)->parked != NULL)
       g_ptr_array_add (lingering, value);
   for (guint i = 0; i < lingering->len; i++)
-    linger_end (g_ptr_array_index (lingering, i));
+    {
+      Connection *conn = g_ptr_array_index (lingering, i);
+
+      if (!connection_close_parked (conn))
+        linger_end (conn);
+    }
 
   /* A connection still referenced somewhere must not call back into a
    * table that is gone. */
