@@ -20,9 +20,9 @@
  * connection back with soup_server_message_steal_connection(), keeps it
  * until its next request comes (parked: see connection_park()), and gives
  * it to libsoup again with soup_server_accept_iostream(), as a new
- * connection in its head phase. A new connection per callback cost each callback a TCP
- * handshake and teardown, and the client (OSAIS's express, or a load
- * generator) as much again. An error answer, a client that says "close",
+ * connection in its head phase. A new connection per callback cost each
+ * callback a TCP handshake and teardown, and the client (OSAIS's express,
+ * or a load generator) as much again. An error answer, a client that says "close",
  * a stopping server and the KEEPALIVE_MAX_REQUESTS-th request close the
  * connection after the answer. So a connection's life is, for each of its
  * requests: the head (header timeout: also how long an idle kept-alive
@@ -763,7 +763,8 @@ osais_callback_server_guard_serve (Connection *conn)
     }
 
   /* A connection from the same address and port that libsoup still holds
-   * is over: its client could not have reused the port otherwise. */
+   * (or that is parked) is over: its client could not have reused the port
+   * otherwise. */
   stale = g_hash_table_lookup (worker->connections, conn->key);
   if (stale != NULL && stale->stolen != NULL)
     {
