@@ -2568,6 +2568,29 @@ test_keep_alive (Fixture       *fx,
   wait_for_connections (fx, 0);
 }
 
+/* A kept-alive connection waiting for its next request (the guard's then,
+ * not libsoup's) is closed when the server stops. */
+static void
+test_keep_alive_closed_at_stop (Fixture       *fx,
+                                gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *req = notify_request ("1", "", "HTTP/1.1");
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *rest = NULL;
+  gboolean closed;
+
+  g_assert_true (raw_send (c, req, strlen (req)));
+  r = raw_read_one (c);
+  g_assert_cmpstr (r->status_line, ==, "HTTP/1.1 200 OK");
+  wait_for_connections (fx, 1);
+
+  osais_callback_server_stop (fx->server);
+  rest = raw_read_all (c, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (rest, ==, "");
+}
+
 /* At the cap, a kept-alive connection waiting for its next request is
  * given up for a newcomer, as a connection that never sent a head is. */
 static void
@@ -3613,6 +3636,7 @@ main (int   argc,
   ADD ("duplicate-cl-refused", test_duplicate_cl_refused);
   ADD ("answer-closes", test_answer_closes);
   ADD ("keep-alive", test_keep_alive);
+  ADD ("keep-alive-closed-at-stop", test_keep_alive_closed_at_stop);
   g_test_add_func ("/Osais/CallbackServer/answer-stream/one-send", test_answer_stream_one_send);
   g_test_add_func ("/Osais/CallbackServer/answer-stream/slow-reader",
                    test_answer_stream_slow_reader);
