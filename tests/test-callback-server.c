@@ -2218,6 +2218,37 @@ test_input (Fixture       *fx,
   assert_json_error (gone, 404);
 }
 
+/* An input larger than what the answer stream gathers (see
+ * osais-callback-server-answer-stream.c) leaves whole, after its head, and
+ * the kept-alive connection serves the next request after it. */
+static void
+test_input_large (Fixture       *fx,
+                  gconstpointer  data)
+{
+  const gsize size = 1024 * 1024 + 7;
+  g_autofree guint8 *bytes = g_malloc (size);
+  g_autoptr(GBytes) input = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    bytes[i] = (guint8) (i * 7 + i / 251);
+  input = g_bytes_new (bytes, size);
+  url = osais_callback_server_register_input (fx->server, input, "application/octet-stream",
+                                              &id);
+  path = g_strconcat ("input/", id, NULL);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(Response) r = request (fx, "GET", path, NULL, NULL, 0);
+
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpmem (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body) - 1,
+                       bytes, size);
+    }
+}
+
 /* The check route answers the proof this process alone can make, in the
  * acknowledgement's shape, and stores nothing. */
 static void
@@ -3645,6 +3676,7 @@ main (int   argc,
   ADD ("large-body", test_large_body);
   ADD ("announced-body-not-held", test_announced_body_not_held);
   ADD ("input", test_input);
+  ADD ("input-large", test_input_large);
   ADD ("check", test_check);
   ADD ("check-refused", test_check_refused);
   ADD ("check-rate-limited", test_check_rate_limited);
