@@ -12,6 +12,7 @@
 #endif
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <libsoup/soup.h>
 
 #include "osais-callback-server.h"
+#include "osais-callback-server-answer-stream.h"
 #include "osais-image.h"
 #include "osais-job.h"
 #include "osais-protocol.h"
@@ -2216,6 +2218,37 @@ test_input (Fixture       *fx,
   assert_json_error (gone, 404);
 }
 
+/* An input larger than what the answer stream gathers (see
+ * osais-callback-server-answer-stream.c) leaves whole, after its head, and
+ * the kept-alive connection serves the next request after it. */
+static void
+test_input_large (Fixture       *fx,
+                  gconstpointer  data)
+{
+  const gsize size = 1024 * 1024 + 7;
+  g_autofree guint8 *bytes = g_malloc (size);
+  g_autoptr(GBytes) input = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    bytes[i] = (guint8) (i * 7 + i / 251);
+  input = g_bytes_new (bytes, size);
+  url = osais_callback_server_register_input (fx->server, input, "application/octet-stream",
+                                              &id);
+  path = g_strconcat ("input/", id, NULL);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(Response) r = request (fx, "GET", path, NULL, NULL, 0);
+
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpmem (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body) - 1,
+                       bytes, size);
+    }
+}
+
 /* The check route answers the proof this process alone can make, in the
  * acknowledgement's shape, and stores nothing. */
 static void
@@ -2564,6 +2597,29 @@ test_keep_alive (Fixture       *fx,
   wait_for_connections (fx, 1);
   g_io_stream_close (G_IO_STREAM (c), NULL, NULL);
   wait_for_connections (fx, 0);
+}
+
+/* A kept-alive connection waiting for its next request (the guard's then,
+ * not libsoup's) is closed when the server stops. */
+static void
+test_keep_alive_closed_at_stop (Fixture       *fx,
+                                gconstpointer  data)
+{
+  g_autoptr(GSocketConnection) c = raw_connect (fx);
+  g_autofree char *req = notify_request ("1", "", "HTTP/1.1");
+  g_autoptr(RawResponse) r = NULL;
+  g_autofree char *rest = NULL;
+  gboolean closed;
+
+  g_assert_true (raw_send (c, req, strlen (req)));
+  r = raw_read_one (c);
+  g_assert_cmpstr (r->status_line, ==, "HTTP/1.1 200 OK");
+  wait_for_connections (fx, 1);
+
+  osais_callback_server_stop (fx->server);
+  rest = raw_read_all (c, &closed);
+  g_assert_true (closed);
+  g_assert_cmpstr (rest, ==, "");
 }
 
 /* At the cap, a kept-alive connection waiting for its next request is
@@ -3393,6 +3449,167 @@ test_busy_retry_after (Fixture       *fx,
     }
 }
 
+/* The answer stream, on a socket pair: the guard's end, wrapped as the
+ * guard wraps an accepted connection, and the client's end. */
+typedef struct
+{
+  GSocket           *client;
+  GSocketConnection *connection;
+  OsaisAnswerStream *answer;
+  GByteArray        *received;
+  gboolean           eof;
+} AnswerPair;
+
+static void
+answer_pair_init (AnswerPair   *pair,
+                  GSocketType   type)
+{
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, type == G_SOCKET_TYPE_SEQPACKET ? SOCK_SEQPACKET
+                                                                          : SOCK_STREAM,
+                               0, fds), ==, 0);
+  server = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  pair->client = g_socket_new_from_fd (fds[1], &error);
+  g_assert_no_error (error);
+  pair->connection = g_socket_connection_factory_create_connection (server);
+  pair->answer = osais_answer_stream_new (pair->connection, g_main_context_default ());
+  pair->received = g_byte_array_new ();
+  pair->eof = FALSE;
+}
+
+static void
+answer_pair_clear (AnswerPair *pair)
+{
+  g_clear_object (&pair->answer);
+  g_clear_object (&pair->connection);
+  g_clear_object (&pair->client);
+  g_clear_pointer (&pair->received, g_byte_array_unref);
+}
+
+/* Reads what the client's end has now, without blocking; TRUE at its end. */
+static gboolean
+answer_pair_read_cb (gpointer data)
+{
+  AnswerPair *pair = data;
+
+  while (!pair->eof)
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[65536];
+      gssize n = g_socket_receive_with_blocking (pair->client, buffer, sizeof buffer, FALSE,
+                                                 NULL, &error);
+
+      if (n < 0)
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          break;
+        }
+      if (n == 0)
+        pair->eof = TRUE;
+      g_byte_array_append (pair->received, (const guint8 *) buffer, n);
+    }
+  return pair->eof;
+}
+
+static void
+answer_write (AnswerPair *pair,
+              const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (pair->answer), text,
+                                                  strlen (text), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, strlen (text));
+}
+
+/* An answer's head and body, written apart while the stream is held (as
+ * libsoup writes them), leave in one send at the flush: one record on a
+ * socket that keeps each send apart. Not held, a write leaves at once. */
+static void
+test_answer_stream_one_send (void)
+{
+  const char *head_and_body = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+  AnswerPair pair;
+  g_autoptr(GError) error = NULL;
+  char record[256];
+  gssize n;
+
+  answer_pair_init (&pair, G_SOCKET_TYPE_SEQPACKET);
+
+  osais_answer_stream_hold (pair.answer);
+  answer_write (&pair, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+  answer_write (&pair, "{}");
+  g_assert_false (g_socket_condition_check (pair.client, G_IO_IN) & G_IO_IN);
+  g_assert_true (g_output_stream_flush (G_OUTPUT_STREAM (pair.answer), NULL, &error));
+  g_assert_no_error (error);
+  n = g_socket_receive (pair.client, record, sizeof record, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (record, n, head_and_body, strlen (head_and_body));
+
+  answer_write (&pair, "next");
+  n = g_socket_receive (pair.client, record, sizeof record, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (record, n, "next", 4);
+
+  g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (pair.answer), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_io_stream_is_closed (G_IO_STREAM (pair.connection)));
+  answer_pair_clear (&pair);
+}
+
+/* A client that does not read: what the flush cannot send goes when the
+ * client reads, after all that came before it, and closing the stream
+ * closes the connection only then, so that the client reads its whole
+ * answer before the end of the stream. */
+static void
+test_answer_stream_slow_reader (void)
+{
+  AnswerPair pair;
+  GOutputStream *base;
+  g_autoptr(GError) error = NULL;
+  const char *answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  gsize filled = 0;
+  char filler[4096];
+
+  answer_pair_init (&pair, G_SOCKET_TYPE_STREAM);
+  base = g_io_stream_get_output_stream (G_IO_STREAM (pair.connection));
+  memset (filler, 'x', sizeof filler);
+  for (;;)
+    {
+      gssize n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (base),
+                                                             filler, sizeof filler, NULL,
+                                                             &error);
+
+      if (n < 0)
+        break;
+      filled += n;
+    }
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+
+  osais_answer_stream_hold (pair.answer);
+  answer_write (&pair, answer);
+  g_assert_true (g_output_stream_flush (G_OUTPUT_STREAM (pair.answer), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (pair.answer), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_io_stream_is_closed (G_IO_STREAM (pair.connection)));
+  /* The stream is the caller's no more: its source keeps it until sent. */
+  g_clear_object (&pair.answer);
+
+  osais_test_wait_until (answer_pair_read_cb, &pair, "the answer after the filler, then the end");
+  g_assert_cmpuint (pair.received->len, ==, filled + strlen (answer));
+  g_assert_cmpmem (pair.received->data + filled, strlen (answer), answer, strlen (answer));
+  g_assert_true (g_io_stream_is_closed (G_IO_STREAM (pair.connection)));
+  answer_pair_clear (&pair);
+}
+
 /* Each test opens a fresh store and commits a job, and the store syncs
  * every commit (SQLite's synchronous=FULL, fsync of files and folders):
  * on a shared disk that was about 80 ms a test, more than half of the
@@ -3450,11 +3667,16 @@ main (int   argc,
   ADD ("duplicate-cl-refused", test_duplicate_cl_refused);
   ADD ("answer-closes", test_answer_closes);
   ADD ("keep-alive", test_keep_alive);
+  ADD ("keep-alive-closed-at-stop", test_keep_alive_closed_at_stop);
+  g_test_add_func ("/Osais/CallbackServer/answer-stream/one-send", test_answer_stream_one_send);
+  g_test_add_func ("/Osais/CallbackServer/answer-stream/slow-reader",
+                   test_answer_stream_slow_reader);
   ADD ("body-in-pieces", test_body_in_pieces);
   ADD ("head-in-pieces", test_head_in_pieces);
   ADD ("large-body", test_large_body);
   ADD ("announced-body-not-held", test_announced_body_not_held);
   ADD ("input", test_input);
+  ADD ("input-large", test_input_large);
   ADD ("check", test_check);
   ADD ("check-refused", test_check_refused);
   ADD ("check-rate-limited", test_check_rate_limited);

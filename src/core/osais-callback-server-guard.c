@@ -17,11 +17,12 @@
  * accepts, so that it counts and caps connections before libsoup makes any
  * object for them), so once an answer is written ("wrote-body", where
  * libsoup documents that a connection may be stolen) the guard takes the
- * connection back with soup_server_message_steal_connection() and gives it
- * to libsoup again with soup_server_accept_iostream(), as a new connection
- * in its head phase. A new connection per callback cost each callback a TCP
- * handshake and teardown, and the client (OSAIS's express, or a load
- * generator) as much again. An error answer, a client that says "close",
+ * connection back with soup_server_message_steal_connection(), keeps it
+ * until its next request comes (parked: see connection_park()), and gives
+ * it to libsoup again with soup_server_accept_iostream(), as a new
+ * connection in its head phase. A new connection per callback cost each
+ * callback a TCP handshake and teardown, and the client (OSAIS's express,
+ * or a load generator) as much again. An error answer, a client that says "close",
  * a stopping server and the KEEPALIVE_MAX_REQUESTS-th request close the
  * connection after the answer. So a connection's life is, for each of its
  * requests: the head (header timeout: also how long an idle kept-alive
@@ -52,13 +53,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <glib/gstdio.h>
 
+#include "osais-callback-server-answer-stream.h"
 #include "osais-callback-server-private.h"
 #include "osais-protocol.h"
 
@@ -99,6 +99,8 @@ struct _Connection
   GSocketAddress    *remote;         /* asked once, when admitted */
   GSocketAddress    *local;          /* asked once, when served */
   GObject           *connection;     /* weakly referenced */
+  GIOStream         *stream;         /* what libsoup serves: its input, and answers
+                                      * through an OsaisAnswerStream (weak pointer) */
   char              *key;            /* the remote address, "host:port" */
   SoupServerMessage *msg;            /* the request being served, unowned */
   guint              n_requests;     /* requests begun on it */
@@ -116,6 +118,10 @@ struct _Connection
   GQueue            *deadline_queue;
   GList              deadline_link;
   gint64             deadline;
+
+  /* Between requests, the connection is ours (see connection_park()). */
+  GIOStream         *parked;
+  GSource           *park_source;
 
   /* The lingering close. */
   GIOStream         *stolen;
@@ -415,6 +421,16 @@ connection_free (Connection *conn)
 {
   g_assert (conn->stolen == NULL);
   connection_set_deadline (conn, NULL, 0);
+  /* Forgotten while libsoup may still hold the stream (see
+   * osais_callback_server_guard_finish()). */
+  if (conn->stream != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (conn->stream), (gpointer *) &conn->stream);
+  g_assert (conn->parked == NULL);
+  if (conn->park_source != NULL)
+    {
+      g_source_destroy (conn->park_source);
+      g_clear_pointer (&conn->park_source, g_source_unref);
+    }
   g_object_unref (conn->socket);
   g_object_unref (conn->remote);
   g_clear_object (&conn->local);
@@ -624,7 +640,7 @@ osais_callback_server_guard_release (Connection *conn)
   connection_free (conn);
 }
 
-/* Gives @conn to libsoup, reading @stream: its socket's connection, or
+/* Gives @conn to libsoup, reading @stream: the connection's stream, or
  * the stream libsoup read its last request from. */
 static void
 connection_give (Connection *conn,
@@ -632,8 +648,6 @@ connection_give (Connection *conn,
 {
   g_autoptr(GError) error = NULL;
 
-  conn->accepted = g_get_monotonic_time ();
-  connection_set_phase (conn, PHASE_HEAD);
   if (!soup_server_accept_iostream (conn->worker->server, stream, conn->local, conn->remote,
                                     &error))
     {
@@ -642,12 +656,97 @@ connection_give (Connection *conn,
     }
 }
 
+/* Parking: between its requests (and before its first), a connection is
+ * ours, watched by a source of its own that lives as long as it does, and
+ * given to libsoup when its next request comes, which libsoup then reads
+ * at once. Given to libsoup as soon as it was answered, libsoup watched it
+ * with a new source for each request, and GLib 2.74 writes to the
+ * context's eventfd for every descriptor it adds to or removes from the
+ * poll set, and for each source it blocks and unblocks while dispatching:
+ * three or four system calls per request, and the read that found nothing
+ * yet. This source may recurse, so it is never blocked; it stops watching
+ * the socket (one such write) only when the socket is ready while libsoup
+ * holds the connection (a body in pieces, a client gone while the store
+ * works: the hang-up is reported whatever is asked), and watches it again
+ * when the connection is parked. */
+typedef struct
+{
+  GSource     source;
+  Connection *conn;
+  gpointer    tag;         /* the socket watched, or NULL */
+} ParkSource;
+
+static gboolean
+park_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  ParkSource *park = (ParkSource *) source;
+  Connection *conn = park->conn;
+  g_autoptr(GIOStream) stream = NULL;
+
+  /* libsoup's: what came is for its own source. Closed: its descriptor may
+   * soon be another connection's. */
+  if (conn->parked == NULL || g_socket_is_closed (conn->socket))
+    {
+      g_source_remove_unix_fd (source, g_steal_pointer (&park->tag));
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* The next request, or the end of the connection: libsoup reads it. The
+   * connection may be gone when this returns. */
+  stream = g_steal_pointer (&conn->parked);
+  if (conn->worker->quitting)
+    g_io_stream_close (stream, NULL, NULL);
+  else
+    connection_give (conn, stream);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs park_source_funcs = {
+  .dispatch = park_dispatch,
+};
+
+/* @conn waits for its next request (the head phase, with its timeout) as
+ * ours: @stream is what libsoup is to read it from. */
+static void
+connection_park (Connection *conn,
+                 GIOStream  *stream)
+{
+  ParkSource *park = (ParkSource *) conn->park_source;
+
+  g_assert (conn->parked == NULL);
+  conn->accepted = g_get_monotonic_time ();
+  connection_set_phase (conn, PHASE_HEAD);
+  conn->parked = g_object_ref (stream);
+  if (park->tag == NULL && !g_socket_is_closed (conn->socket))
+    park->tag = g_source_add_unix_fd (conn->park_source, g_socket_get_fd (conn->socket),
+                                      G_IO_IN | G_IO_HUP | G_IO_ERR);
+}
+
+/* Closes @conn if it waits for its next request (it is then gone). */
+static gboolean
+connection_close_parked (Connection *conn)
+{
+  g_autoptr(GIOStream) stream = g_steal_pointer (&conn->parked);
+
+  if (stream == NULL)
+    return FALSE;
+  /* The last reference: the connection is gone after this (see
+   * connection_gone_cb()), and @conn with it. */
+  g_io_stream_close (stream, NULL, NULL);
+  return TRUE;
+}
+
 void
 osais_callback_server_guard_serve (Connection *conn)
 {
   Worker *worker = conn->worker;
   OsaisCallbackServer *self = worker->owner;
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(OsaisAnswerStream) answer = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  ParkSource *park;
   Connection *stale;
   gboolean evicted;
 
@@ -664,7 +763,8 @@ osais_callback_server_guard_serve (Connection *conn)
     }
 
   /* A connection from the same address and port that libsoup still holds
-   * is over: its client could not have reused the port otherwise. */
+   * (or that is parked) is over: its client could not have reused the port
+   * otherwise. */
   stale = g_hash_table_lookup (worker->connections, conn->key);
   if (stale != NULL && stale->stolen != NULL)
     {
@@ -672,6 +772,8 @@ osais_callback_server_guard_serve (Connection *conn)
       linger_end (stale);
       stale = g_hash_table_lookup (worker->connections, conn->key);
     }
+  if (stale != NULL && connection_close_parked (stale))
+    stale = g_hash_table_lookup (worker->connections, conn->key);
   if (stale != NULL)
     {
       g_object_weak_unref (stale->connection, connection_gone_cb, stale);
@@ -680,10 +782,25 @@ osais_callback_server_guard_serve (Connection *conn)
     }
 
   connection = g_socket_connection_factory_create_connection (conn->socket);
+  answer = osais_answer_stream_new (connection, worker->context);
+  /* The answer stream holds the connection, and the stream both: the
+   * connection is gone when libsoup (or a lingering close, or the parking)
+   * drops the stream and the answer stream has sent what it held. */
+  stream = g_simple_io_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   G_OUTPUT_STREAM (answer));
   conn->connection = G_OBJECT (connection);
+  conn->stream = stream;
+  g_object_add_weak_pointer (G_OBJECT (stream), (gpointer *) &conn->stream);
   g_hash_table_insert (worker->connections, conn->key, conn);
   g_object_weak_ref (G_OBJECT (connection), connection_gone_cb, conn);
-  connection_give (conn, G_IO_STREAM (connection));
+
+  conn->park_source = g_source_new (&park_source_funcs, sizeof (ParkSource));
+  park = (ParkSource *) conn->park_source;
+  park->conn = conn;
+  g_source_set_can_recurse (conn->park_source, TRUE);
+  g_source_set_name (conn->park_source, "OsaisCallbackServer parked connection");
+  g_source_attach (conn->park_source, worker->context);
+  connection_park (conn, stream);
 }
 
 gboolean
@@ -693,15 +810,6 @@ osais_callback_server_guard_is_open (Worker            *worker,
   Connection *conn = lookup_connection (worker, msg);
 
   return conn != NULL && conn->phase != PHASE_LINGER;
-}
-
-static void
-connection_cork (Connection *conn,
-                 gboolean    cork)
-{
-#ifdef TCP_CORK
-  g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_CORK, cork, NULL);
-#endif
 }
 
 /* Whether neither side of @msg's exchange said to close (RFC 9112 9.3):
@@ -730,10 +838,11 @@ osais_callback_server_guard_answering (Worker            *worker,
   if (conn == NULL || conn->phase == PHASE_LINGER)
     return;
   connection_set_phase (conn, PHASE_ANSWER);
-  /* libsoup writes an answer's head and body in two writes: corked until
+  /* libsoup writes an answer's head and body in two writes: held until
    * the body is written (message_wrote_body_cb()), they leave as one
    * segment, which wakes the client once. */
-  connection_cork (conn, TRUE);
+  if (conn->stream != NULL)
+    osais_answer_stream_hold (OSAIS_ANSWER_STREAM (g_io_stream_get_output_stream (conn->stream)));
   /* Said in the answer's head, so that the client opens a new connection
    * for its next request rather than have it refused (see keep_alive()). */
   if (SOUP_STATUS_IS_CLIENT_ERROR (soup_server_message_get_status (msg)) ||
@@ -1165,11 +1274,12 @@ message_wrote_body_cb (SoupServerMessage *msg,
   Connection *conn = lookup_connection (worker, msg);
   g_autoptr(GIOStream) stolen = NULL;
   GInputStream *input;
-  GIOStream *next;
   gboolean evicted;
 
-  if (conn != NULL)
-    connection_cork (conn, FALSE);
+  /* libsoup flushed the answer when it closed the body's stream; in case
+   * it did not, the hold ends here (nothing left: no system call). */
+  if (conn != NULL && conn->stream != NULL)
+    g_output_stream_flush (g_io_stream_get_output_stream (conn->stream), NULL, NULL);
   /* Only after an answer of ours that went well: libsoup answers a
    * request it could not parse itself, and what follows it is not to be
    * trusted. */
@@ -1196,12 +1306,15 @@ message_wrote_body_cb (SoupServerMessage *msg,
    * wrapper, so that nothing read is lost; KEEPALIVE_MAX_REQUESTS bounds
    * how deep such wrappers nest. */
   input = g_io_stream_get_input_stream (stolen);
-  if (G_IS_POLLABLE_INPUT_STREAM (input) &&
+  if (G_IS_POLLABLE_INPUT_STREAM (input) && conn->stream != NULL &&
       !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input)))
-    next = G_IO_STREAM (conn->connection);
-  else
-    next = stolen;
-  connection_give (conn, next);
+    {
+      connection_park (conn, conn->stream);
+      return;
+    }
+  conn->accepted = g_get_monotonic_time ();
+  connection_set_phase (conn, PHASE_HEAD);
+  connection_give (conn, stolen);
 }
 
 static void
@@ -1259,10 +1372,15 @@ osais_callback_server_guard_finish (Worker *worker)
 
   g_hash_table_iter_init (&iter, worker->connections);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Connection *) value)->stolen != NULL)
+    if (((Connection *) value)->stolen != NULL || ((Connection *) value)->parked != NULL)
       g_ptr_array_add (lingering, value);
   for (guint i = 0; i < lingering->len; i++)
-    linger_end (g_ptr_array_index (lingering, i));
+    {
+      Connection *conn = g_ptr_array_index (lingering, i);
+
+      if (!connection_close_parked (conn))
+        linger_end (conn);
+    }
 
   /* A connection still referenced somewhere must not call back into a
    * table that is gone. */

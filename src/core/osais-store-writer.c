@@ -165,22 +165,26 @@ apply_effects_cb (gpointer user_data)
 
 /* Hands the committed changes to the main context, where they are applied
  * in order. The writer thread has its own thread-default context (see
- * osais_store_writer_thread()), so this always queues and never runs on the writer. */
-static void
+ * osais_store_writer_thread()), so this always queues and never runs on the writer.
+ * With @give_reference, the batch takes over one of the caller's references
+ * to the store, dropped there with the batch. FALSE: there was nothing to hand. */
+static gboolean
 push_effects (OsaisStore *self,
-              GPtrArray  *effects)
+              GPtrArray  *effects,
+              gboolean    give_reference)
 {
   EffectBatch *batch;
 
   if (effects->len == 0)
-    return;
+    return FALSE;
 
   batch = g_new0 (EffectBatch, 1);
-  batch->store = g_object_ref (self);
+  batch->store = give_reference ? self : g_object_ref (self);
   batch->effects = g_ptr_array_ref (effects);
 
   g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
                               apply_effects_cb, batch, (GDestroyNotify)osais_store_effect_batch_free);
+  return TRUE;
 }
 
 static gboolean
@@ -623,6 +627,7 @@ process_batch (OsaisStore *self,
                   FALSE, FALSE, FALSE };
   gboolean needs_transaction = FALSE;
   gboolean keep_alive;
+  gboolean handed;
 
   for (guint i = 0; i < ops->len; i++)
     needs_transaction |= ((Op *)g_ptr_array_index (ops, i))->kind != OP_WAKE;
@@ -751,11 +756,14 @@ process_batch (OsaisStore *self,
   g_mutex_unlock (&self->mutex);
 
   /* The effects first: a caller on the main context then sees the change
-   * in the model when its callback runs (same priority, queued before). */
-  push_effects (self, effects);
+   * in the model when its callback runs (same priority, queued before).
+   * They carry the reference that kept the store alive, when there are any:
+   * one invocation of the main context per batch rather than two (each a
+   * wake-up of the main thread, under load once per commit). */
+  handed = push_effects (self, effects, keep_alive);
   return_ops (done);
 
-  if (keep_alive)
+  if (keep_alive && !handed)
     unref_on_main_context (self);
 }
 
