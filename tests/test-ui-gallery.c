@@ -341,6 +341,9 @@ test_tile_caption (void)
   cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
   osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), item);
 
+  /* The prompt is parsed once and kept by the job: each bind reads it. */
+  g_assert_cmpstr (osais_job_get_prompt (job), ==, "a lighthouse at dusk");
+  g_assert_true (osais_job_get_prompt (job) == osais_job_get_prompt (job));
   caption = g_strdup_printf ("a lighthouse at dusk — %s", osais_job_get_engine (job));
   /* Made when the tooltip is asked for, not at each bind. */
   g_assert_true (gtk_widget_get_has_tooltip (cell));

@@ -199,7 +199,7 @@ char *
 osais_gallery_cell_dup_caption (OsaisGalleryCell *self)
 {
   OsaisJob *job;
-  g_autofree char *prompt = NULL;
+  const char *prompt;
 
   g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
 
@@ -207,8 +207,8 @@ osais_gallery_cell_dup_caption (OsaisGalleryCell *self)
     return NULL;
 
   job = osais_gallery_item_get_job (self->item);
-  prompt = osais_job_dup_prompt (job);
-  if (prompt != NULL && *prompt != '\0')
+  prompt = osais_job_get_prompt (job);
+  if (prompt != NULL)
     /* Translators: a gallery tile's caption: the prompt, then the AI engine. */
     return g_strdup_printf (_("%s — %s"), prompt, osais_job_get_engine (job));
 
@@ -349,7 +349,7 @@ show_item (OsaisGalleryCell *self)
   OsaisImage *image;
   OsaisJob *job;
   GdkTexture *texture;
-  g_autofree char *prompt = NULL;
+  const char *prompt;
 
   if (self->item == NULL)
     {
@@ -362,7 +362,7 @@ show_item (OsaisGalleryCell *self)
 
   if (image == NULL)
     {
-      prompt = osais_job_dup_prompt (job);
+      prompt = osais_job_get_prompt (job);
       ensure_card (self);
       gtk_label_set_label (self->engine_label, osais_job_get_engine (job));
       gtk_label_set_label (self->prompt_label, prompt != NULL ? prompt : "");
