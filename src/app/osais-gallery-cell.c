@@ -424,6 +424,10 @@ static void
 show_kind (OsaisGalleryCell *self,
            gboolean          card)
 {
+  if (card)
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "image");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self), "image");
   gtk_widget_set_visible (GTK_WIDGET (self->thumbnail), !card);
   if (self->star_button != NULL)
     gtk_widget_set_visible (GTK_WIDGET (self->star_button), !card);
