@@ -2163,6 +2163,12 @@ assert_star_label (OsaisGalleryCell *cell,
  * shown; S on the focused tile does the same, and the star says so. */
 /* The keyboard focus lands on the grid's item around a tile: it is named as
  * the tile is ("Image 2 of 2 — prompt — engine"). */
+static gboolean
+cell_has_star (gpointer data)
+{
+  return osais_ui_test_find_descendant (data, GTK_TYPE_BUTTON) != NULL;
+}
+
 static void
 test_tile_focus_named (void)
 {
@@ -2194,8 +2200,9 @@ test_tile_focus_named (void)
       item = gtk_widget_get_parent (GTK_WIDGET (cell));
       g_assert_true (gtk_widget_grab_focus (item));
       g_assert_true (gtk_widget_has_focus (item));
-      /* The focus shows the tile's star (made then, see tile-star-made-when-shown). */
-      g_assert_nonnull (osais_ui_test_find_descendant (GTK_WIDGET (cell), GTK_TYPE_BUTTON));
+      /* The focus shows the tile's star (made then, at idle, see
+       * tile-star-made-when-shown). */
+      osais_ui_test_wait_until (cell_has_star, cell, "the focused tile's star");
       problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (item),
                                                     GTK_ACCESSIBLE_PROPERTY_LABEL, label);
       g_assert_null (problem);

@@ -32,8 +32,11 @@ struct _OsaisGalleryCell
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
   GSignalGroup     *image_signals;
-  /* The list item the cell is in, whose focus shows the star. */
+  /* The list item the cell is in, whose focus shows the star (a weak
+   * pointer). */
   GtkWidget        *list_item;
+  /* make_star_cb(), waiting. */
+  guint             star_idle_id;
 
   /* Template widgets */
   OsaisGalleryThumbnail *thumbnail;
@@ -384,24 +387,46 @@ update_star (OsaisGalleryCell *self)
   sync_star (self);
 }
 
+static gboolean
+make_star_cb (gpointer user_data)
+{
+  OsaisGalleryCell *self = user_data;
+
+  self->star_idle_id = 0;
+  if (shows_image (self))
+    ensure_star (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Hover and focus change while GTK moves, lays out and draws the grid's
+ * widgets (crossing events follow the cells a search moves under the
+ * pointer): the star, a new child, is added at idle, between frames. */
+static void
+want_star (OsaisGalleryCell *self)
+{
+  if (self->star_button == NULL && self->star_idle_id == 0 && shows_image (self))
+    self->star_idle_id = g_idle_add (make_star_cb, self);
+}
+
 static void
 pointer_enter_cb (OsaisGalleryCell *self)
 {
-  if (shows_image (self))
-    ensure_star (self);
+  want_star (self);
 }
 
 static void
 list_item_state_cb (OsaisGalleryCell *self)
 {
   if (self->list_item != NULL &&
-      (gtk_widget_get_state_flags (self->list_item) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0 &&
-      shows_image (self))
-    ensure_star (self);
+      (gtk_widget_get_state_flags (self->list_item) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0)
+    want_star (self);
 }
 
 /* The grid's list item holds the focus, not the cell: its state shows the
- * star. A recycled cell moves from one list item to the next. */
+ * star. A recycled cell moves from one list item to the next; GTK may
+ * destroy a list item before the cell hears that it left it, hence the
+ * weak pointer. */
 static void
 parent_changed_cb (OsaisGalleryCell *self)
 {
@@ -411,10 +436,10 @@ parent_changed_cb (OsaisGalleryCell *self)
     return;
   if (self->list_item != NULL)
     g_signal_handlers_disconnect_by_func (self->list_item, list_item_state_cb, self);
-  self->list_item = parent;
+  g_set_weak_pointer (&self->list_item, parent);
   if (parent != NULL)
-    g_signal_connect_swapped (parent, "state-flags-changed", G_CALLBACK (list_item_state_cb),
-                              self);
+    g_signal_connect_object (parent, "state-flags-changed", G_CALLBACK (list_item_state_cb),
+                             self, G_CONNECT_SWAPPED);
   list_item_state_cb (self);
 }
 
@@ -658,7 +683,8 @@ osais_gallery_cell_dispose (GObject *object)
   g_clear_object (&self->item);
   if (self->list_item != NULL)
     g_signal_handlers_disconnect_by_func (self->list_item, list_item_state_cb, self);
-  self->list_item = NULL;
+  g_clear_weak_pointer (&self->list_item);
+  g_clear_handle_id (&self->star_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY_CELL);
   self->star_button = NULL;
   self->card = NULL;
