@@ -341,6 +341,9 @@ test_tile_caption (void)
   cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
   osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), item);
 
+  /* The prompt is parsed once and kept by the job: each bind reads it. */
+  g_assert_cmpstr (osais_job_get_prompt (job), ==, "a lighthouse at dusk");
+  g_assert_true (osais_job_get_prompt (job) == osais_job_get_prompt (job));
   caption = g_strdup_printf ("a lighthouse at dusk — %s", osais_job_get_engine (job));
   /* Made when the tooltip is asked for, not at each bind. */
   g_assert_true (gtk_widget_get_has_tooltip (cell));
@@ -355,6 +358,49 @@ test_tile_caption (void)
   problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (picture),
                                                 GTK_ACCESSIBLE_PROPERTY_LABEL, label);
   g_assert_null (problem);
+
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
+  g_assert_finalize_object (cell);
+  osais_test_store_close (&fixture);
+}
+
+/* A tile is its thumbnail alone until its star is to be seen: a search
+ * moves ~130 cells, and each widget in them is restyled. The star comes
+ * with a favourite (and on hover or focus, see tile-focus-named), and
+ * stays hidden on a card. */
+static void
+test_tile_star_made_when_shown (void)
+{
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisJob) running = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(OsaisGalleryItem) item = NULL;
+  g_autoptr(OsaisGalleryItem) card = NULL;
+  GtkWidget *cell;
+  GtkWidget *star;
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 20, "{\"word\":\"a comet\"}");
+  image = osais_test_store_add_image (fixture.store, 20, 0, 32, 32);
+  running = osais_test_store_create_job (fixture.store, 21, "{\"word\":\"a moon\"}");
+
+  item = g_object_new (OSAIS_TYPE_GALLERY_ITEM, "job", job, "image", image, NULL);
+  card = g_object_new (OSAIS_TYPE_GALLERY_ITEM, "job", running, NULL);
+  cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), item);
+  g_assert_null (osais_ui_test_find_descendant (cell, GTK_TYPE_BUTTON));
+
+  osais_image_set_favourite (image, TRUE);
+  star = osais_ui_test_find_descendant (cell, GTK_TYPE_BUTTON);
+  g_assert_nonnull (star);
+  g_assert_true (gtk_widget_get_visible (star));
+  g_assert_true (gtk_widget_has_css_class (star, "starred"));
+
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), card);
+  g_assert_false (gtk_widget_get_visible (star));
+  osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), item);
+  g_assert_true (gtk_widget_get_visible (star));
 
   osais_gallery_cell_set_item (OSAIS_GALLERY_CELL (cell), NULL);
   g_assert_finalize_object (cell);
@@ -2117,6 +2163,12 @@ assert_star_label (OsaisGalleryCell *cell,
  * shown; S on the focused tile does the same, and the star says so. */
 /* The keyboard focus lands on the grid's item around a tile: it is named as
  * the tile is ("Image 2 of 2 — prompt — engine"). */
+static gboolean
+cell_has_star (gpointer data)
+{
+  return osais_ui_test_find_descendant (data, GTK_TYPE_BUTTON) != NULL;
+}
+
 static void
 test_tile_focus_named (void)
 {
@@ -2148,6 +2200,9 @@ test_tile_focus_named (void)
       item = gtk_widget_get_parent (GTK_WIDGET (cell));
       g_assert_true (gtk_widget_grab_focus (item));
       g_assert_true (gtk_widget_has_focus (item));
+      /* The focus shows the tile's star (made then, at idle, see
+       * tile-star-made-when-shown). */
+      osais_ui_test_wait_until (cell_has_star, cell, "the focused tile's star");
       problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (item),
                                                     GTK_ACCESSIBLE_PROPERTY_LABEL, label);
       g_assert_null (problem);
@@ -2936,6 +2991,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/failed-job-card", test_failed_job_card);
   g_test_add_func ("/Osais/Gallery/tile-caption", test_tile_caption);
   g_test_add_func ("/Osais/Gallery/tile-focus-named", test_tile_focus_named);
+  g_test_add_func ("/Osais/Gallery/tile-star-made-when-shown", test_tile_star_made_when_shown);
   g_test_add_func ("/Osais/Gallery/tile-square-before-thumbnail",
                    test_tile_square_before_thumbnail);
   g_test_add_func ("/Osais/Gallery/empty-state", test_empty_state);

@@ -17,7 +17,7 @@
 
 struct _OsaisGalleryCell
 {
-  AdwBin            parent_instance;
+  GtkWidget         parent_instance;
 
   OsaisGalleryItem *item;
   /* The item's position in the grid's model: what the gallery selects. */
@@ -32,14 +32,21 @@ struct _OsaisGalleryCell
   GSignalGroup     *job_signals;
   GSignalGroup     *images_signals;
   GSignalGroup     *image_signals;
+  /* The list item the cell is in, whose focus shows the star (a weak
+   * pointer). */
+  GtkWidget        *list_item;
+  /* make_star_cb(), waiting. */
+  guint             star_idle_id;
 
   /* Template widgets */
-  GtkStack         *stack;
   OsaisGalleryThumbnail *thumbnail;
+
+  /* The star, NULL until the tile is hovered, focused or shows a
+   * favourite (ensure_star()). */
   GtkButton        *star_button;
 
-  /* The job card's page, NULL until the cell first shows a card
-   * (ensure_card()). */
+  /* The job card, NULL until the cell first shows one (ensure_card()). */
+  GtkWidget        *card;
   GtkLabel         *engine_label;
   GtkLabel         *prompt_label;
   GtkLabel         *error_label;
@@ -49,7 +56,7 @@ struct _OsaisGalleryCell
   GtkButton        *retry_button;
 };
 
-G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, ADW_TYPE_BIN)
+G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, GTK_TYPE_WIDGET)
 
 enum {
   PROP_0,
@@ -81,9 +88,9 @@ job_fraction (OsaisJob *job)
   return fraction;
 }
 
-/* Most cells only ever show images: the card's page is built in the few
- * that show a job card (its widgets in each of the grid's ~130 cells cost
- * ~15 ms of the start-up). */
+/* Most cells only ever show images: the card is built in the few that show
+ * a job card (its widgets in each of the grid's ~130 cells cost ~15 ms of
+ * the start-up). Under the star, which a card hides. */
 static void
 ensure_card (OsaisGalleryCell *self)
 {
@@ -100,7 +107,8 @@ ensure_card (OsaisGalleryCell *self)
   self->progress_bar = GTK_PROGRESS_BAR (gtk_builder_get_object (builder, "progress_bar"));
   self->dismiss_button = GTK_BUTTON (gtk_builder_get_object (builder, "dismiss_button"));
   self->retry_button = GTK_BUTTON (gtk_builder_get_object (builder, "retry_button"));
-  gtk_stack_add_named (self->stack, GTK_WIDGET (gtk_builder_get_object (builder, "card")), "card");
+  self->card = GTK_WIDGET (gtk_builder_get_object (builder, "card"));
+  gtk_widget_insert_after (self->card, GTK_WIDGET (self), GTK_WIDGET (self->thumbnail));
 }
 
 static void
@@ -199,7 +207,7 @@ char *
 osais_gallery_cell_dup_caption (OsaisGalleryCell *self)
 {
   OsaisJob *job;
-  g_autofree char *prompt = NULL;
+  const char *prompt;
 
   g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
 
@@ -207,8 +215,8 @@ osais_gallery_cell_dup_caption (OsaisGalleryCell *self)
     return NULL;
 
   job = osais_gallery_item_get_job (self->item);
-  prompt = osais_job_dup_prompt (job);
-  if (prompt != NULL && *prompt != '\0')
+  prompt = osais_job_get_prompt (job);
+  if (prompt != NULL)
     /* Translators: a gallery tile's caption: the prompt, then the AI engine. */
     return g_strdup_printf (_("%s — %s"), prompt, osais_job_get_engine (job));
 
@@ -306,15 +314,21 @@ update_image_caption (OsaisGalleryCell *self,
   set_tile_name (self, label);
 }
 
-/* The star shows on hover and focus (style.css), and always once starred. */
-static void
-update_star (OsaisGalleryCell *self)
+static gboolean
+shows_image (OsaisGalleryCell *self)
 {
-  OsaisImage *image = self->item != NULL ? osais_gallery_item_get_image (self->item) : NULL;
+  return self->item != NULL && osais_gallery_item_get_image (self->item) != NULL;
+}
+
+/* The star's icon, names and style for the image's state. */
+static void
+sync_star (OsaisGalleryCell *self)
+{
+  OsaisImage *image = shows_image (self) ? osais_gallery_item_get_image (self->item) : NULL;
   gboolean favourite = image != NULL && osais_image_get_favourite (image);
   GtkWidget *star = GTK_WIDGET (self->star_button);
 
-  if (favourite == self->star_shown)
+  if (star == NULL || favourite == self->star_shown)
     return;
 
   self->star_shown = favourite;
@@ -325,6 +339,125 @@ update_star (OsaisGalleryCell *self)
     gtk_widget_add_css_class (star, "starred");
   else
     gtk_widget_remove_css_class (star, "starred");
+}
+
+/* The star, on the thumbnail's top right corner. Not focusable: S stars
+ * the focused tile, and a Tab stop in every tile would make the grid slow
+ * to cross. Made when first shown: it is hidden (style.css) but on hover,
+ * focus and a favourite. */
+static void
+ensure_star (OsaisGalleryCell *self)
+{
+  GtkWidget *star;
+
+  if (self->star_button != NULL)
+    return;
+
+  star = g_object_new (GTK_TYPE_BUTTON,
+                       "icon-name", "non-starred-symbolic",
+                       "halign", GTK_ALIGN_END,
+                       "valign", GTK_ALIGN_START,
+                       "margin-top", 6,
+                       "margin-end", 6,
+                       "focusable", FALSE,
+                       "has-tooltip", TRUE,
+                       "action-name", "cell.toggle-favourite",
+                       "css-classes", (const char *[]) { "osd", "circular", "tile-star", NULL },
+                       "visible", shows_image (self),
+                       NULL);
+  g_signal_connect_swapped (star, "query-tooltip", G_CALLBACK (star_query_tooltip_cb), self);
+  /* Said to screen readers: the key that does it from the tile. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (star),
+                                  GTK_ACCESSIBLE_PROPERTY_KEY_SHORTCUTS, "S", -1);
+  gtk_widget_insert_before (star, GTK_WIDGET (self), NULL);
+  self->star_button = GTK_BUTTON (star);
+  self->star_shown = FALSE;
+  update_star_accessible (self);
+  sync_star (self);
+}
+
+/* The star shows on hover and focus (style.css), and always once starred. */
+static void
+update_star (OsaisGalleryCell *self)
+{
+  OsaisImage *image = shows_image (self) ? osais_gallery_item_get_image (self->item) : NULL;
+
+  if (image != NULL && osais_image_get_favourite (image))
+    ensure_star (self);
+  sync_star (self);
+}
+
+static gboolean
+make_star_cb (gpointer user_data)
+{
+  OsaisGalleryCell *self = user_data;
+
+  self->star_idle_id = 0;
+  if (shows_image (self))
+    ensure_star (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Hover and focus change while GTK moves, lays out and draws the grid's
+ * widgets (crossing events follow the cells a search moves under the
+ * pointer): the star, a new child, is added at idle, between frames. */
+static void
+want_star (OsaisGalleryCell *self)
+{
+  if (self->star_button == NULL && self->star_idle_id == 0 && shows_image (self))
+    self->star_idle_id = g_idle_add (make_star_cb, self);
+}
+
+static void
+pointer_enter_cb (OsaisGalleryCell *self)
+{
+  want_star (self);
+}
+
+static void
+list_item_state_cb (OsaisGalleryCell *self)
+{
+  if (self->list_item != NULL &&
+      (gtk_widget_get_state_flags (self->list_item) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0)
+    want_star (self);
+}
+
+/* The grid's list item holds the focus, not the cell: its state shows the
+ * star. A recycled cell moves from one list item to the next; GTK may
+ * destroy a list item before the cell hears that it left it, hence the
+ * weak pointer. */
+static void
+parent_changed_cb (OsaisGalleryCell *self)
+{
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
+
+  if (self->list_item == parent)
+    return;
+  if (self->list_item != NULL)
+    g_signal_handlers_disconnect_by_func (self->list_item, list_item_state_cb, self);
+  g_set_weak_pointer (&self->list_item, parent);
+  if (parent != NULL)
+    g_signal_connect_object (parent, "state-flags-changed", G_CALLBACK (list_item_state_cb),
+                             self, G_CONNECT_SWAPPED);
+  list_item_state_cb (self);
+}
+
+/* Which of the cell's children show: the thumbnail and the star for an
+ * image, the card for a job. */
+static void
+show_kind (OsaisGalleryCell *self,
+           gboolean          card)
+{
+  if (card)
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "image");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self), "image");
+  gtk_widget_set_visible (GTK_WIDGET (self->thumbnail), !card);
+  if (self->star_button != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->star_button), !card);
+  if (self->card != NULL)
+    gtk_widget_set_visible (self->card, card);
 }
 
 /* The gallery stars images for the tiles: it knows the store. */
@@ -349,7 +482,7 @@ show_item (OsaisGalleryCell *self)
   OsaisImage *image;
   OsaisJob *job;
   GdkTexture *texture;
-  g_autofree char *prompt = NULL;
+  const char *prompt;
 
   if (self->item == NULL)
     {
@@ -362,7 +495,7 @@ show_item (OsaisGalleryCell *self)
 
   if (image == NULL)
     {
-      prompt = osais_job_dup_prompt (job);
+      prompt = osais_job_get_prompt (job);
       ensure_card (self);
       gtk_label_set_label (self->engine_label, osais_job_get_engine (job));
       gtk_label_set_label (self->prompt_label, prompt != NULL ? prompt : "");
@@ -374,14 +507,14 @@ show_item (OsaisGalleryCell *self)
                                         osais_job_get_uid (job));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->dismiss_button),
                                       "gallery.dismiss-job");
-      gtk_stack_set_visible_child_name (self->stack, "card");
+      show_kind (self, TRUE);
       set_tile_name (self, NULL);
       update_card (self);
       return;
     }
 
   gtk_widget_remove_css_class (GTK_WIDGET (self), "failed");
-  gtk_stack_set_visible_child_name (self->stack, "image");
+  show_kind (self, FALSE);
   update_image_caption (self, job, image);
   update_star (self);
 
@@ -519,6 +652,7 @@ osais_gallery_cell_get_star_button (OsaisGalleryCell *self)
 {
   g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), NULL);
 
+  ensure_star (self);
   return GTK_WIDGET (self->star_button);
 }
 
@@ -547,10 +681,15 @@ osais_gallery_cell_dispose (GObject *object)
   g_clear_object (&self->images_signals);
   g_clear_object (&self->image_signals);
   g_clear_object (&self->item);
-  /* The bin's child is a template child: unparent it through the bin, which
-   * would otherwise unparent it again after the template disposed it. */
-  adw_bin_set_child (ADW_BIN (self), NULL);
+  if (self->list_item != NULL)
+    g_signal_handlers_disconnect_by_func (self->list_item, list_item_state_cb, self);
+  g_clear_weak_pointer (&self->list_item);
+  g_clear_handle_id (&self->star_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY_CELL);
+  self->star_button = NULL;
+  self->card = NULL;
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (osais_gallery_cell_parent_class)->dispose (object);
 }
@@ -623,12 +762,13 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   g_type_ensure (OSAIS_TYPE_GALLERY_THUMBNAIL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/opensourceais/Studio/osais-gallery-cell.ui");
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, stack);
   gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, thumbnail);
-  gtk_widget_class_bind_template_child (widget_class, OsaisGalleryCell, star_button);
 
   gtk_widget_class_bind_template_callback (widget_class, query_tooltip_cb);
-  gtk_widget_class_bind_template_callback (widget_class, star_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pointer_enter_cb);
+
+  /* The thumbnail, and over it the star or in its place the card. */
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   gtk_widget_class_install_action (widget_class, "cell.toggle-favourite", NULL,
                                    toggle_favourite_action);
@@ -640,9 +780,7 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->position = G_MAXUINT;
-  /* As the template shows it. */
-  self->star_shown = FALSE;
-  update_star_accessible (self);
+  g_signal_connect (self, "notify::parent", G_CALLBACK (parent_changed_cb), NULL);
   self->job_signals = g_signal_group_new (OSAIS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "notify::stage",
                                   G_CALLBACK (update_card), self);

@@ -23,7 +23,7 @@ G_BEGIN_DECLS
  * the image's uid, id and new state).
  * Properties: item (OsaisGalleryItem, nullable), position (uint: the
  * item's in the grid's model, G_MAXUINT unbound). */
-G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, AdwBin)
+G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, GtkWidget)
 
 OsaisGalleryItem *osais_gallery_cell_get_item     (OsaisGalleryCell *self);
 void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,

@@ -21,6 +21,10 @@ struct _OsaisJob
   char       *token;
   char       *engine;
   char       *parameters;
+  /* osais_job_get_prompt(): parsed from @parameters when first asked (a
+   * gallery tile asks at each bind), then kept; empty_prompt when there is
+   * none. Set once, whichever thread asks. */
+  char       *prompt;
   OsaisStage  stage;
   int         cycle;
   char       *description;
@@ -58,6 +62,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* The prompt of a job that has none: a non-NULL mark for g_once_init_leave(). */
+static char empty_prompt[] = "";
 
 static gboolean
 stage_is_finished (OsaisStage stage)
@@ -102,6 +109,8 @@ osais_job_finalize (GObject *object)
   g_clear_pointer (&self->token, g_free);
   g_clear_pointer (&self->engine, g_free);
   g_clear_pointer (&self->parameters, g_free);
+  if (self->prompt != empty_prompt)
+    g_free (self->prompt);
   g_clear_pointer (&self->description, g_free);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_pointer (&self->created, g_date_time_unref);
@@ -351,21 +360,43 @@ osais_job_get_parameters (OsaisJob *self)
   return self->parameters;
 }
 
-char *
-osais_job_dup_prompt (OsaisJob *self)
+static char *
+parse_prompt (const char *parameters)
 {
   g_autoptr(JsonNode) root = NULL;
   const char *prompt;
 
-  g_return_val_if_fail (OSAIS_IS_JOB (self), NULL);
-
-  if (self->parameters == NULL ||
-      (root = json_from_string (self->parameters, NULL)) == NULL ||
+  if (parameters == NULL ||
+      (root = json_from_string (parameters, NULL)) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
 
   prompt = json_object_get_string_member_with_default (json_node_get_object (root), "word", NULL);
   return prompt != NULL && *prompt != '\0' ? g_strdup (prompt) : NULL;
+}
+
+const char *
+osais_job_get_prompt (OsaisJob *self)
+{
+  g_return_val_if_fail (OSAIS_IS_JOB (self), NULL);
+
+  /* The parameters are construct-only, so the prompt never changes. */
+  if (g_once_init_enter (&self->prompt))
+    {
+      char *prompt = parse_prompt (self->parameters);
+
+      g_once_init_leave (&self->prompt, prompt != NULL ? prompt : empty_prompt);
+    }
+
+  return self->prompt != empty_prompt ? self->prompt : NULL;
+}
+
+char *
+osais_job_dup_prompt (OsaisJob *self)
+{
+  g_return_val_if_fail (OSAIS_IS_JOB (self), NULL);
+
+  return g_strdup (osais_job_get_prompt (self));
 }
 
 OsaisStage

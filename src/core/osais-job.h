@@ -31,7 +31,9 @@ const char *osais_job_get_token            (OsaisJob    *self);
 const char *osais_job_get_engine           (OsaisJob    *self);
 const char *osais_job_get_parameters       (OsaisJob    *self);
 /* The text the job was asked with: its `word` parameter, the one the
- * engines take their prompt in. NULL when it has none. */
+ * engines take their prompt in. NULL when it has none. Parsed once, when
+ * first asked for. */
+const char *osais_job_get_prompt           (OsaisJob    *self);
 char       *osais_job_dup_prompt           (OsaisJob    *self);
 OsaisStage  osais_job_get_stage            (OsaisJob    *self);
 void        osais_job_set_stage            (OsaisJob    *self,
