@@ -70,3 +70,16 @@ class Display:
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait()
+
+
+def start_session_bus():
+    """A D-Bus session bus of our own, as a desktop session has: without
+    one, GApplication's registration spawns dbus-launch (X11 autolaunch)
+    and waits for it, or goes without a bus, and GTK without its
+    accessibility bus, on every start. Returns (process, address)."""
+    bus = subprocess.Popen(['dbus-daemon', '--session', '--nofork', '--print-address=1'],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    address = bus.stdout.readline().strip()
+    if not address:
+        sys.exit('dbus-daemon did not start')
+    return bus, address
