@@ -411,6 +411,84 @@ test_tile_star_made_when_shown (void)
  * image's shape: the grid's rows keep their height under a scroll instead
  * of growing as thumbnails arrive (and the window is not laid out again,
  * see osais-gallery-thumbnail.h). */
+static gboolean
+widget_drawn (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+/* The pixel at (@x, @y) of @texture, as 0xRRGGBB. */
+static guint32
+texture_pixel (GdkTexture *texture,
+               int         x,
+               int         y)
+{
+  int width = gdk_texture_get_width (texture);
+  g_autofree guint8 *data = g_malloc (width * gdk_texture_get_height (texture) * 4);
+  const guint8 *pixel;
+
+  /* Downloaded as cairo's ARGB32: B, G, R, A in memory on little endian. */
+  gdk_texture_download (texture, data, width * 4);
+  pixel = data + (y * width + x) * 4;
+  return G_BYTE_ORDER == G_LITTLE_ENDIAN ? (guint32) pixel[2] << 16 | pixel[1] << 8 | pixel[0]
+                                         : (guint32) pixel[1] << 16 | pixel[2] << 8 | pixel[3];
+}
+
+/* Under the cairo renderer (the tests'), a thumbnail draws the copy it
+ * scaled once: the texture covers the square, its overflow cut, with its
+ * colours as they are (RGB texture: red on the left half, blue on the
+ * right, in a 4:3 texture of which the square shows the middle). */
+static void
+test_thumbnail_drawn_for_cairo (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *thumbnail = osais_gallery_thumbnail_new ();
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) drawn = NULL;
+  guint8 *data = g_malloc (40 * 30 * 3);
+  GskRenderer *renderer;
+
+  for (int i = 0; i < 40 * 30; i++)
+    {
+      gboolean left = i % 40 < 20;
+
+      data[i * 3] = left ? 0xff : 0;
+      data[i * 3 + 1] = 0;
+      data[i * 3 + 2] = left ? 0 : 0xff;
+    }
+  pixels = g_bytes_new_take (data, 40 * 30 * 3);
+  texture = gdk_memory_texture_new (40, 30, GDK_MEMORY_R8G8B8, pixels, 40 * 3);
+
+  gtk_widget_set_size_request (thumbnail, 100, 100);
+  gtk_window_set_child (GTK_WINDOW (window), thumbnail);
+  gtk_window_present (GTK_WINDOW (window));
+  osais_ui_test_wait_until (widget_drawn, thumbnail, "the thumbnail on screen");
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (thumbnail));
+  g_assert_true (GSK_IS_CAIRO_RENDERER (renderer));
+  osais_gallery_thumbnail_set_texture (OSAIS_GALLERY_THUMBNAIL (thumbnail), texture);
+  /* Drawn on screen first: the paintable shows the widget's last frame. */
+  osais_ui_test_settle (100);
+
+  paintable = gtk_widget_paintable_new (thumbnail);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, 100, 100);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  drawn = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, 100, 100));
+
+  /* The middle 30×30 of the texture fills the square: red, then blue. */
+  g_assert_cmphex (texture_pixel (drawn, 10, 50), ==, 0xff0000);
+  g_assert_cmphex (texture_pixel (drawn, 40, 10), ==, 0xff0000);
+  g_assert_cmphex (texture_pixel (drawn, 60, 90), ==, 0x0000ff);
+  g_assert_cmphex (texture_pixel (drawn, 95, 50), ==, 0x0000ff);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_tile_square_before_thumbnail (void)
 {
@@ -2992,6 +3070,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/tile-caption", test_tile_caption);
   g_test_add_func ("/Osais/Gallery/tile-focus-named", test_tile_focus_named);
   g_test_add_func ("/Osais/Gallery/tile-star-made-when-shown", test_tile_star_made_when_shown);
+  g_test_add_func ("/Osais/Gallery/thumbnail-drawn-for-cairo", test_thumbnail_drawn_for_cairo);
   g_test_add_func ("/Osais/Gallery/tile-square-before-thumbnail",
                    test_tile_square_before_thumbnail);
   g_test_add_func ("/Osais/Gallery/empty-state", test_empty_state);

@@ -12,9 +12,15 @@
 
 struct _OsaisGalleryThumbnail
 {
-  GtkWidget   parent_instance;
+  GtkWidget        parent_instance;
 
-  GdkTexture *texture;
+  GdkTexture      *texture;
+  /* For the cairo renderer: the texture as drawn, scaled to cover the
+   * widget's pixels once (see draw_with_cairo()); NULL until drawn. */
+  cairo_surface_t *drawn;
+  int              drawn_width;
+  int              drawn_height;
+  int              drawn_scale;
 };
 
 G_DEFINE_FINAL_TYPE (OsaisGalleryThumbnail, osais_gallery_thumbnail, GTK_TYPE_WIDGET)
@@ -51,6 +57,75 @@ osais_gallery_thumbnail_measure (GtkWidget      *widget,
   *natural = size;
 }
 
+static gboolean
+renders_with_cairo (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GskRenderer *renderer = native != NULL ? gtk_native_get_renderer (native) : NULL;
+
+  return renderer != NULL && GSK_IS_CAIRO_RENDERER (renderer);
+}
+
+static void
+clear_drawn (OsaisGalleryThumbnail *self)
+{
+  g_clear_pointer (&self->drawn, cairo_surface_destroy);
+}
+
+/* GTK 4.8's cairo renderer draws a texture node by copying the texture
+ * into a new surface, converting every pixel, and scaling it with a good
+ * filter, in every frame: most of a frame's rendering with a screen of
+ * tiles. Here that is done once per texture and size, and each frame
+ * composites the result as it is. (The GL renderers keep the texture on
+ * the GPU and scale it there: they get the texture node.) */
+static void
+draw_with_cairo (OsaisGalleryThumbnail *self,
+                 GtkSnapshot           *snapshot,
+                 int                    width,
+                 int                    height)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  cairo_t *cr;
+
+  if (self->drawn == NULL || self->drawn_width != width || self->drawn_height != height ||
+      self->drawn_scale != scale)
+    {
+      int texture_width = gdk_texture_get_width (self->texture);
+      int texture_height = gdk_texture_get_height (self->texture);
+      double cover = MAX ((double) width / texture_width, (double) height / texture_height);
+      cairo_surface_t *pixels;
+
+      clear_drawn (self);
+      pixels = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, texture_width, texture_height);
+      gdk_texture_download (self->texture, cairo_image_surface_get_data (pixels),
+                            cairo_image_surface_get_stride (pixels));
+      cairo_surface_mark_dirty (pixels);
+
+      self->drawn = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale,
+                                                height * scale);
+      cairo_surface_set_device_scale (self->drawn, scale, scale);
+      self->drawn_width = width;
+      self->drawn_height = height;
+      self->drawn_scale = scale;
+
+      /* Cover: the shorter side fills the widget, the longer one is cut. */
+      cr = cairo_create (self->drawn);
+      cairo_translate (cr, (width - texture_width * cover) / 2,
+                       (height - texture_height * cover) / 2);
+      cairo_scale (cr, cover, cover);
+      cairo_set_source_surface (cr, pixels, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      cairo_surface_destroy (pixels);
+    }
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_set_source_surface (cr, self->drawn, 0, 0);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+}
+
 static void
 osais_gallery_thumbnail_snapshot (GtkWidget   *widget,
                                   GtkSnapshot *snapshot)
@@ -63,6 +138,12 @@ osais_gallery_thumbnail_snapshot (GtkWidget   *widget,
 
   if (self->texture == NULL || width <= 0 || height <= 0)
     return;
+
+  if (renders_with_cairo (widget))
+    {
+      draw_with_cairo (self, snapshot, width, height);
+      return;
+    }
 
   /* Cover: the shorter side fills the widget, the longer one is cut. */
   texture_width = gdk_texture_get_width (self->texture);
@@ -84,12 +165,23 @@ osais_gallery_thumbnail_snapshot (GtkWidget   *widget,
     gtk_snapshot_pop (snapshot);
 }
 
+/* Out of sight, the drawn copy goes: a grid keeps far more tiles than it
+ * shows. */
+static void
+osais_gallery_thumbnail_unmap (GtkWidget *widget)
+{
+  clear_drawn (OSAIS_GALLERY_THUMBNAIL (widget));
+
+  GTK_WIDGET_CLASS (osais_gallery_thumbnail_parent_class)->unmap (widget);
+}
+
 static void
 osais_gallery_thumbnail_dispose (GObject *object)
 {
   OsaisGalleryThumbnail *self = OSAIS_GALLERY_THUMBNAIL (object);
 
   g_clear_object (&self->texture);
+  clear_drawn (self);
 
   G_OBJECT_CLASS (osais_gallery_thumbnail_parent_class)->dispose (object);
 }
@@ -145,6 +237,7 @@ osais_gallery_thumbnail_class_init (OsaisGalleryThumbnailClass *klass)
   widget_class->get_request_mode = osais_gallery_thumbnail_get_request_mode;
   widget_class->measure = osais_gallery_thumbnail_measure;
   widget_class->snapshot = osais_gallery_thumbnail_snapshot;
+  widget_class->unmap = osais_gallery_thumbnail_unmap;
 
   properties[PROP_TEXTURE] =
     g_param_spec_object ("texture", NULL, NULL, GDK_TYPE_TEXTURE,
@@ -184,6 +277,7 @@ osais_gallery_thumbnail_set_texture (OsaisGalleryThumbnail *self,
 
   if (!g_set_object (&self->texture, texture))
     return;
+  clear_drawn (self);
 
   /* A redraw only: the size does not follow the texture. */
   gtk_widget_queue_draw (GTK_WIDGET (self));
