@@ -623,6 +623,43 @@ osais_test_store_add_image (OsaisStore *store,
   return image;
 }
 
+gint64
+osais_test_history_root_page (const char *data_dir,
+                              const char *table)
+{
+  g_autofree char *history = g_build_filename (data_dir, "history.sqlite3", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 page;
+
+  g_assert_cmpint (sqlite3_open_v2 (history, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage FROM sqlite_master WHERE name = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  page = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return page;
+}
+
+void
+osais_test_damage_history_page (const char *data_dir,
+                                gint64      page)
+{
+  g_autofree char *history = g_build_filename (data_dir, "history.sqlite3", NULL);
+  guint8 garbage[4096];
+  FILE *out;
+
+  memset (garbage, 0xa5, sizeof garbage);
+  out = fopen (history, "r+b");
+  g_assert_nonnull (out);
+  g_assert_cmpint (fseek (out, (long) (page - 1) * sizeof garbage, SEEK_SET), ==, 0);
+  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, out), ==, sizeof garbage);
+  g_assert_cmpint (fclose (out), ==, 0);
+}
+
 /* The full disk: a VFS over SQLite's default one whose writes fail with
  * SQLITE_FULL while disk_full is set, and wait while writes_held is (a
  * slow disk, held as long as a test needs a commit under way). */

@@ -155,6 +155,15 @@ OsaisImage   *osais_test_store_add_image  (OsaisStore     *store,
                                            int             width,
                                            int             height);
 
+/* A damaged history whose first page still reads well: the root page of
+ * @table in @data_dir's history (ask while the store that wrote it is open:
+ * a read-only connection closing last would leave the log behind), then
+ * that page overwritten with garbage once the store is closed. */
+gint64        osais_test_history_root_page (const char   *data_dir,
+                                            const char   *table);
+void          osais_test_damage_history_page (const char *data_dir,
+                                              gint64      page);
+
 /* A disk that fills on demand: makes SQLite's default VFS (used by the
  * stores opened from now on) one whose writes fail with SQLITE_FULL while
  * osais_test_set_disk_full (TRUE), until osais_test_full_disk_uninstall(). */

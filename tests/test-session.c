@@ -975,38 +975,20 @@ static char *
 make_history_damaged_later (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("osais-session-XXXXXX", NULL);
-  g_autofree char *history = g_build_filename (dir, "history.sqlite3", NULL);
   g_autoptr(GError) error = NULL;
   OsaisStore *store = osais_store_open (dir, &error);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  guint8 garbage[4096];
   gint64 stages_page;
-  FILE *out;
 
   g_assert_no_error (error);
   for (gint64 uid = 1; uid <= 3; uid++)
     g_object_unref (osais_test_store_create_job (store, uid, "{\"prompt\":\"a lighthouse\"}"));
   osais_test_store_notify (store, 1, OSAIS_STAGE_STARTED, 1, "start");
-  /* Asked while the store is open, whose closing then removes the log. */
-  g_assert_cmpint (sqlite3_open_v2 (history, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  stages_page = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  stages_page = osais_test_history_root_page (dir, "stages");
   osais_store_close (store);
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
   g_assert_finalize_object (store);
-
-  memset (garbage, 0xa5, sizeof garbage);
-  out = fopen (history, "r+b");
-  g_assert_nonnull (out);
-  g_assert_cmpint (fseek (out, (long) (stages_page - 1) * sizeof garbage, SEEK_SET), ==, 0);
-  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, out), ==, sizeof garbage);
-  g_assert_cmpint (fclose (out), ==, 0);
+  osais_test_damage_history_page (dir, stages_page);
 
   return g_steal_pointer (&dir);
 }

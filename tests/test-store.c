@@ -1544,22 +1544,6 @@ assert_snapshot_equal (GPtrArray *before,
 }
 
 /* Makes page @page of the history in @dir garbage. */
-static void
-damage_page (const char *dir,
-             int         page)
-{
-  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
-  guint8 garbage[4096];
-  FILE *file;
-
-  memset (garbage, 0xa5, sizeof garbage);
-  file = fopen (path, "r+b");
-  g_assert_nonnull (file);
-  g_assert_cmpint (fseek (file, (long)(page - 1) * sizeof garbage, SEEK_SET), ==, 0);
-  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, file), ==, sizeof garbage);
-  g_assert_cmpint (fclose (file), ==, 0);
-}
-
 /* Without a log beside it, the history is checked in place. */
 static void
 test_damaged_page_untouched (void)
@@ -1573,7 +1557,8 @@ test_damaged_page_untouched (void)
   store = open_store (dir);
   g_object_unref (create_job (store, 0, 1, "t"));
   close_store (store);
-  damage_page (dir, query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'images'"));
+  osais_test_damage_history_page (dir, query_int (dir, "SELECT rootpage FROM sqlite_master "
+                                                       "WHERE name = 'images'"));
   before = snapshot_dir (dir);
 
   store = osais_store_open (dir, &error);
@@ -1596,7 +1581,7 @@ test_damaged_with_wal_untouched (void)
   OsaisStore *store;
 
   /* The images table's root page, in the database only, becomes garbage. */
-  damage_page (dir, make_crash_image (dir));
+  osais_test_damage_history_page (dir, make_crash_image (dir));
 
   before = snapshot_dir (dir);
   g_assert_cmpuint (before->len, ==, 2 * 3);
@@ -1688,7 +1673,7 @@ test_open_async_damage_found_later (void)
    * a read-only connection closing last would leave the log behind. */
   stages_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'");
   close_store (store);
-  damage_page (dir, stages_page);
+  osais_test_damage_history_page (dir, stages_page);
   before = snapshot_dir (dir);
 
   osais_store_hold_checks (TRUE);
@@ -1756,7 +1741,7 @@ test_close_stops_check (void)
   /* Asked while the store is open: see test_open_async_damage_found_later(). */
   stages_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'");
   close_store (store);
-  damage_page (dir, stages_page);
+  osais_test_damage_history_page (dir, stages_page);
   before = snapshot_dir (dir);
 
   /* Held: without the stop, closing would wait for the release forever. */
@@ -1861,7 +1846,7 @@ test_open_async_damaged_first_page (void)
   /* Asked while the store is open: see test_open_async_damage_found_later(). */
   jobs_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'jobs'");
   close_store (store);
-  damage_page (dir, jobs_page);
+  osais_test_damage_history_page (dir, jobs_page);
   before = snapshot_dir (dir);
 
   osais_store_open_async (dir, NULL, osais_test_store_result_cb, &result);

@@ -1438,11 +1438,7 @@ test_damage_found_later (void)
   DamageLater later = { 0 };
   Run run = { 0 };
   OsaisStore *store;
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  guint8 garbage[4096];
   gint64 stages_page;
-  FILE *out;
 
   run_init (&run, NULL);
   history = g_build_filename (run.data_dir, "history.sqlite3", NULL);
@@ -1451,24 +1447,11 @@ test_damage_found_later (void)
   for (gint64 uid = 1; uid <= 3; uid++)
     g_object_unref (osais_test_store_create_job (store, uid, "{\"prompt\":\"a lighthouse\"}"));
   osais_test_store_notify (store, 1, OSAIS_STAGE_STARTED, 1, "start");
-  /* The stages' root page, read by no page of the list: asked while the
-   * store is open, whose closing then removes the log. */
-  g_assert_cmpint (sqlite3_open_v2 (history, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  stages_page = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  /* The stages, read by no page of the list. */
+  stages_page = osais_test_history_root_page (run.data_dir, "stages");
   osais_store_close (store);
   g_object_unref (store);
-
-  memset (garbage, 0xa5, sizeof garbage);
-  out = fopen (history, "r+b");
-  g_assert_nonnull (out);
-  g_assert_cmpint (fseek (out, (long) (stages_page - 1) * sizeof garbage, SEEK_SET), ==, 0);
-  g_assert_cmpuint (fwrite (garbage, 1, sizeof garbage, out), ==, sizeof garbage);
-  g_assert_cmpint (fclose (out), ==, 0);
+  osais_test_damage_history_page (run.data_dir, stages_page);
   g_assert_true (g_file_get_contents (history, &contents, &length, NULL));
   later.history = g_bytes_new_take (g_steal_pointer (&contents), length);
   later.run = &run;
