@@ -1100,6 +1100,34 @@ open_cb (GObject      *object,
   g_assert_no_error (error);
 }
 
+/* Opens asynchronously and waits for the first page. */
+static OsaisStore *
+open_store_async (const char *dir)
+{
+  OsaisStore *store = NULL;
+
+  osais_store_open_async (dir, NULL, open_cb, &store);
+  while (store == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return store;
+}
+
+/* Closes @store and damages @table's root page, which the first page of
+ * the list does not read unless @table is the jobs'. The root page is
+ * asked while the store is open: a read-only connection closing last
+ * would leave the log behind. */
+static void
+close_and_damage (OsaisStore *store,
+                  const char *dir,
+                  const char *table)
+{
+  gint64 page = osais_test_history_root_page (dir, table);
+
+  close_store (store);
+  osais_test_damage_history_page (dir, page);
+}
+
 static void
 test_reopen (void)
 {
@@ -1557,8 +1585,7 @@ test_damaged_page_untouched (void)
   store = open_store (dir);
   g_object_unref (create_job (store, 0, 1, "t"));
   close_store (store);
-  osais_test_damage_history_page (dir, query_int (dir, "SELECT rootpage FROM sqlite_master "
-                                                       "WHERE name = 'images'"));
+  osais_test_damage_history_page (dir, osais_test_history_root_page (dir, "images"));
   before = snapshot_dir (dir);
 
   store = osais_store_open (dir, &error);
@@ -1621,10 +1648,7 @@ test_open_async_before_check (void)
   close_store (store);
 
   osais_store_hold_checks (TRUE);
-  store = NULL;
-  osais_store_open_async (dir, NULL, open_cb, &store);
-  while (store == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  store = open_store_async (dir);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
 
   /* Held until the check passes. */
@@ -1663,24 +1687,16 @@ test_open_async_damage_found_later (void)
   OsaisStore *store = open_store (dir);
   const GError *damage;
   guint request_id;
-  int stages_page;
 
   for (gint64 uid = 1; uid <= 3; uid++)
     g_object_unref (create_job (store, 0, uid, "t"));
   g_assert_true (notify_sync (store, 1, "t", OSAIS_STAGE_STARTED, 1, NULL, "start", -1, &error));
   g_assert_no_error (error);
-  /* The stages, read by no page of the list. Asked while the store is open:
-   * a read-only connection closing last would leave the log behind. */
-  stages_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'");
-  close_store (store);
-  osais_test_damage_history_page (dir, stages_page);
+  close_and_damage (store, dir, "stages");
   before = snapshot_dir (dir);
 
   osais_store_hold_checks (TRUE);
-  store = NULL;
-  osais_store_open_async (dir, NULL, open_cb, &store);
-  while (store == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  store = open_store_async (dir);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
   g_assert_null (osais_store_get_damage (store));
 
@@ -1734,32 +1750,22 @@ test_close_stops_check (void)
   g_autoptr(GPtrArray) before = NULL;
   g_autoptr(GPtrArray) after = NULL;
   OsaisStore *store = open_store (dir);
-  int stages_page;
 
   for (gint64 uid = 1; uid <= 3; uid++)
     g_object_unref (create_job (store, 0, uid, "t"));
-  /* Asked while the store is open: see test_open_async_damage_found_later(). */
-  stages_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'stages'");
-  close_store (store);
-  osais_test_damage_history_page (dir, stages_page);
+  close_and_damage (store, dir, "stages");
   before = snapshot_dir (dir);
 
   /* Held: without the stop, closing would wait for the release forever. */
   osais_store_hold_checks (TRUE);
-  store = NULL;
-  osais_store_open_async (dir, NULL, open_cb, &store);
-  while (store == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  store = open_store_async (dir);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
   close_store (store);
   osais_store_hold_checks (FALSE);
   after = snapshot_dir (dir);
   assert_snapshot_equal (before, after);
 
-  store = NULL;
-  osais_store_open_async (dir, NULL, open_cb, &store);
-  while (store == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  store = open_store_async (dir);
   osais_test_wait_until (store_damaged, store, "the damage");
   g_assert_error ((GError *) osais_store_get_damage (store), OSAIS_STORE_ERROR,
                   OSAIS_STORE_ERROR_DAMAGED);
@@ -1805,10 +1811,7 @@ test_close_waits_for_check_with_writes (void)
   close_store (store);
 
   osais_store_hold_checks (TRUE);
-  store = NULL;
-  osais_store_open_async (dir, NULL, open_cb, &store);
-  while (store == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  store = open_store_async (dir);
   osais_store_create_job_async (store, 0, 2, "t", "ping", "{}", NULL,
                                 osais_test_store_result_cb, &result);
 
@@ -1839,14 +1842,10 @@ test_open_async_damaged_first_page (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   OsaisStore *store = open_store (dir);
-  int jobs_page;
 
   for (gint64 uid = 1; uid <= 3; uid++)
     g_object_unref (create_job (store, 0, uid, "t"));
-  /* Asked while the store is open: see test_open_async_damage_found_later(). */
-  jobs_page = query_int (dir, "SELECT rootpage FROM sqlite_master WHERE name = 'jobs'");
-  close_store (store);
-  osais_test_damage_history_page (dir, jobs_page);
+  close_and_damage (store, dir, "jobs");
   before = snapshot_dir (dir);
 
   osais_store_open_async (dir, NULL, osais_test_store_result_cb, &result);
@@ -2569,9 +2568,7 @@ test_open_async_pages (void)
   g_assert_cmpuint (bulk.n_failed, ==, 0);
   close_store (bulk.store);
 
-  osais_store_open_async (dir, NULL, open_cb, &store);
-  while (store == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  store = open_store_async (dir);
 
   /* The newest jobs only, in order, and the loading not over. */
   n_first = g_list_model_get_n_items (G_LIST_MODEL (store));
@@ -2630,10 +2627,7 @@ first_page_jobs (guint n_jobs,
     }
   close_store (store);
 
-  store = NULL;
-  osais_store_open_async (dir, NULL, open_cb, &store);
-  while (store == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  store = open_store_async (dir);
   n_first = g_list_model_get_n_items (G_LIST_MODEL (store));
   g_test_message ("Jobs of %u images: the opening returned with %u of %u", images_per_job,
                   n_first, n_jobs);
