@@ -13,6 +13,7 @@
 
 #include "osais-application.h"
 #include "osais-bench-trace.h"
+#include "osais-thread-priority.h"
 
 int
 main (int   argc,
@@ -28,6 +29,10 @@ main (int   argc,
    * the user's is kept. Set before any thread, as the environment must be. */
   if (g_strcmp0 (g_getenv ("GSK_RENDERER"), "cairo") == 0)
     g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
+
+  /* The window's frames come first: the core's threads (the callback
+   * server's workers, the store's writer, the simulator) run below them. */
+  osais_thread_priority_favour_main_thread ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

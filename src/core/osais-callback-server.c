@@ -24,6 +24,7 @@
 
 #include "osais-callback-server-private.h"
 #include "osais-fd-limit.h"
+#include "osais-thread-priority.h"
 #include "osais-store.h"
 
 /* How long the accept loop waits before retrying after accept() failed
@@ -298,6 +299,7 @@ worker_thread (gpointer user_data)
   OsaisCallbackServer *self = worker->owner;
 
   g_main_context_push_thread_default (worker->context);
+  osais_thread_priority_lower_own_thread ();
 
   worker->server = soup_server_new ("server-header", "OSAIS-Studio", NULL);
   soup_server_add_handler (worker->server, NULL, osais_callback_server_handler_cb, worker, NULL);

@@ -19,6 +19,7 @@
 #include "osais-protocol.h"
 #include "osais-simulator-images.h"
 #include "osais-simulator-private.h"
+#include "osais-thread-priority.h"
 
 #define PRIVATE_PREFIX "/api/v1/private/client"
 #define AI_PREFIX      PRIVATE_PREFIX "/ai/"
@@ -620,6 +621,7 @@ simulator_thread (gpointer data)
   GError *error = NULL;
 
   g_main_context_push_thread_default (self->context);
+  osais_thread_priority_lower_own_thread ();
 
   self->engines = osais_engines_load (NULL);
   self->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) _osais_simulator_job_free);

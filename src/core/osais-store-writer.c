@@ -11,6 +11,7 @@
 #define G_LOG_DOMAIN "OsaisStore"
 
 #include "osais-store-private.h"
+#include "osais-thread-priority.h"
 
 /* The writer thread. */
 
@@ -781,6 +782,7 @@ osais_store_writer_thread (gpointer data)
    * and free to acquire, that is whenever the main thread is not iterating
    * it: the GObject side would change on the writer thread. */
   g_main_context_push_thread_default (context);
+  osais_thread_priority_lower_own_thread ();
 
   osais_store_finish_opening (self);
 

@@ -431,7 +431,8 @@ store_open (const char    *data_dir,
   self->loading |= self->check_pending;
 
   self->search_reader = osais_search_reader_new (db_path);
-  self->writer = g_thread_new ("osais-store-writer", osais_store_writer_thread, self);
+  /* Linux keeps a thread's name only when it fits 15 bytes. */
+  self->writer = g_thread_new ("osais-writer", osais_store_writer_thread, self);
   self->file_pool = g_thread_pool_new (osais_store_prepare_image, self, MAX_FILE_THREADS, FALSE, NULL);
 
   g_debug ("Opened %s: %u jobs in %.1f ms", db_path, self->jobs->len,

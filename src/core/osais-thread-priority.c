@@ -1,0 +1,51 @@
+/* osais-thread-priority.c
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "OsaisThreadPriority"
+
+#include "config.h"
+
+#include <errno.h>
+
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
+
+#include "osais-thread-priority.h"
+
+static gint main_thread_favoured;
+
+void
+osais_thread_priority_favour_main_thread (void)
+{
+  g_atomic_int_set (&main_thread_favoured, TRUE);
+}
+
+gboolean
+osais_thread_priority_main_thread_favoured (void)
+{
+  return g_atomic_int_get (&main_thread_favoured);
+}
+
+void
+osais_thread_priority_lower_own_thread (void)
+{
+#ifdef __linux__
+  int current;
+
+  if (!osais_thread_priority_main_thread_favoured ())
+    return;
+
+  /* On Linux, PRIO_PROCESS with 0 names the calling thread alone; elsewhere
+   * it would lower the whole process, main thread included. */
+  errno = 0;
+  current = getpriority (PRIO_PROCESS, 0);
+  if (errno == 0 && current >= OSAIS_THREAD_BACKGROUND_NICE)
+    return;
+  if (setpriority (PRIO_PROCESS, 0, OSAIS_THREAD_BACKGROUND_NICE) != 0)
+    g_debug ("Cannot lower a thread's priority: %s", g_strerror (errno));
+#endif
+}

@@ -1,0 +1,33 @@
+/* osais-thread-priority.h
+ *
+ * Copyright 2026 The OSAIS Studio authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The nice value the core's own threads take in a process with a user
+ * interface: receiving results, committing them, simulating OSAIS. */
+#define OSAIS_THREAD_BACKGROUND_NICE 5
+
+/* Called once by a process whose main thread draws a user interface (the
+ * app), before it starts the core: from then on, the core's own threads run
+ * at OSAIS_THREAD_BACKGROUND_NICE. On two cores, a callback server worker
+ * parsing an upload otherwise holds the processor that the main thread
+ * wakes on for its next frame. The CLI and the benchmarks' servers do not
+ * call it: there, those threads are the work. */
+void     osais_thread_priority_favour_main_thread   (void);
+gboolean osais_thread_priority_main_thread_favoured (void);
+
+/* Lowers the calling thread to OSAIS_THREAD_BACKGROUND_NICE when the main
+ * thread is favoured, on Linux, where a nice value is a thread's own; does
+ * nothing otherwise. Only for a thread the caller made and keeps: an
+ * unprivileged thread cannot raise its priority again, so a pool thread
+ * shared with other work must not call it. */
+void     osais_thread_priority_lower_own_thread     (void);
+
+G_END_DECLS
