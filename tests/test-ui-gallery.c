@@ -2372,6 +2372,74 @@ close_four_images (OsaisTestStore *fixture,
   osais_test_store_close (fixture);
 }
 
+/* Every bound cell's position names its own item in the grid's model. */
+static void
+assert_cell_positions (GalleryWindow *gw)
+{
+  GtkGridView *grid = osais_gallery_get_grid_view (gw->gallery);
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (grid));
+  guint n_bound = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (grid)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (child);
+      g_autoptr(OsaisGalleryItem) item = NULL;
+      guint position;
+
+      if (!OSAIS_IS_GALLERY_CELL (cell) ||
+          osais_gallery_cell_get_item (OSAIS_GALLERY_CELL (cell)) == NULL)
+        continue;
+      position = osais_gallery_cell_get_position (OSAIS_GALLERY_CELL (cell));
+      g_assert_cmpuint (position, <, g_list_model_get_n_items (shown));
+      item = g_list_model_get_item (shown, position);
+      g_assert_true (item == osais_gallery_cell_get_item (OSAIS_GALLERY_CELL (cell)));
+      n_bound++;
+    }
+  g_assert_cmpuint (n_bound, >, 0);
+}
+
+/* Images that arrive in a job above others move every tile after them; a
+ * cell reads its position from its list item when asked, so selecting one
+ * still selects the image it shows. */
+static void
+test_cell_positions_follow_insertions (void)
+{
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisJob) newer = NULL;
+  OsaisImage *images[4] = { NULL };
+  g_autoptr(OsaisImage) arrived = NULL;
+  g_autoptr(OsaisGalleryItem) selected = NULL;
+  GtkSelectionModel *selection;
+  OsaisGalleryCell *cell;
+
+  open_four_images (&fixture, &gw, &job, images);
+  osais_ui_test_settle (200);
+  assert_cell_positions (&gw);
+
+  /* A newer job's card, then its first image, both above the four. */
+  newer = osais_test_store_create_job (fixture.store, 31, "{\"word\":\"newer\"}");
+  osais_ui_test_settle (100);
+  assert_cell_positions (&gw);
+  arrived = osais_test_store_add_image (fixture.store, 31, 0, 32, 32);
+  osais_ui_test_settle (100);
+  assert_cell_positions (&gw);
+
+  cell = find_image_cell (gw.gallery, images[2]);
+  g_assert_nonnull (cell);
+  selection = osais_gallery_get_selection (gw.gallery);
+  g_assert_true (gtk_selection_model_select_item (selection,
+                                                  osais_gallery_cell_get_position (cell), FALSE));
+  selected = g_list_model_get_item (G_LIST_MODEL (selection),
+                                    osais_gallery_cell_get_position (cell));
+  g_assert_true (osais_gallery_item_get_image (selected) == images[2]);
+  g_assert_true (gtk_selection_model_is_selected (selection, 4));
+
+  close_four_images (&fixture, &gw, &job, images);
+}
+
 /* Three tiles selected: two through the selection model (as Ctrl+click and
  * the rubber band do), the third by activating it in selection mode. */
 static void
@@ -3086,6 +3154,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/selection-mode", test_selection_mode);
   g_test_add_func ("/Osais/Gallery/select-button", test_select_button);
   g_test_add_func ("/Osais/Gallery/select-by-clicks", test_select_by_clicks);
+  g_test_add_func ("/Osais/Gallery/cell-positions-follow-insertions",
+                   test_cell_positions_follow_insertions);
   g_test_add_func ("/Osais/Gallery/delete-selected-with-undo", test_delete_selected_with_undo);
   g_test_add_func ("/Osais/Gallery/export-selected", test_export_selected);
   g_test_add_func ("/Osais/Gallery/star-selected", test_star_selected);

@@ -20,8 +20,11 @@ struct _OsaisGalleryCell
   GtkWidget         parent_instance;
 
   OsaisGalleryItem *item;
-  /* The item's position in the grid's model: what the gallery selects. */
-  guint             position;
+  /* The grid's list item that binds the cell (a weak pointer): its
+   * position, read when asked, is what the gallery selects. A change near
+   * the top moves ~125 list items; following each one's notify::position
+   * cost 0.7 ms of each upload's items-changed. */
+  GtkListItem      *binding;
   /* An image without its texture yet: asked for while the gallery sees the
    * cell in view (osais_gallery_cell_set_in_view()), until @cancellable. */
   gboolean          wants_thumbnail;
@@ -61,7 +64,6 @@ G_DEFINE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_ITEM,
-  PROP_POSITION,
   N_PROPS
 };
 
@@ -631,20 +633,19 @@ osais_gallery_cell_get_position (OsaisGalleryCell *self)
 {
   g_return_val_if_fail (OSAIS_IS_GALLERY_CELL (self), G_MAXUINT);
 
-  return self->position;
+  if (self->binding == NULL || gtk_list_item_get_item (self->binding) == NULL)
+    return G_MAXUINT;
+  return gtk_list_item_get_position (self->binding);
 }
 
 void
-osais_gallery_cell_set_position (OsaisGalleryCell *self,
-                                 guint             position)
+osais_gallery_cell_set_binding (OsaisGalleryCell *self,
+                                GtkListItem      *binding)
 {
   g_return_if_fail (OSAIS_IS_GALLERY_CELL (self));
+  g_return_if_fail (binding == NULL || GTK_IS_LIST_ITEM (binding));
 
-  if (self->position == position)
-    return;
-
-  self->position = position;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITION]);
+  g_set_weak_pointer (&self->binding, binding);
 }
 
 GtkWidget *
@@ -684,6 +685,7 @@ osais_gallery_cell_dispose (GObject *object)
   if (self->list_item != NULL)
     g_signal_handlers_disconnect_by_func (self->list_item, list_item_state_cb, self);
   g_clear_weak_pointer (&self->list_item);
+  g_clear_weak_pointer (&self->binding);
   g_clear_handle_id (&self->star_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSAIS_TYPE_GALLERY_CELL);
   self->star_button = NULL;
@@ -708,10 +710,6 @@ osais_gallery_cell_get_property (GObject    *object,
       g_value_set_object (value, self->item);
       break;
 
-    case PROP_POSITION:
-      g_value_set_uint (value, self->position);
-      break;
-
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -729,10 +727,6 @@ osais_gallery_cell_set_property (GObject      *object,
     {
     case PROP_ITEM:
       osais_gallery_cell_set_item (self, g_value_get_object (value));
-      break;
-
-    case PROP_POSITION:
-      osais_gallery_cell_set_position (self, g_value_get_uint (value));
       break;
 
     default:
@@ -753,9 +747,6 @@ osais_gallery_cell_class_init (OsaisGalleryCellClass *klass)
   properties[PROP_ITEM] =
     g_param_spec_object ("item", NULL, NULL, OSAIS_TYPE_GALLERY_ITEM,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_POSITION] =
-    g_param_spec_uint ("position", NULL, NULL, 0, G_MAXUINT, G_MAXUINT,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -779,7 +770,6 @@ osais_gallery_cell_init (OsaisGalleryCell *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->position = G_MAXUINT;
   g_signal_connect (self, "notify::parent", G_CALLBACK (parent_changed_cb), NULL);
   self->job_signals = g_signal_group_new (OSAIS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "notify::stage",

@@ -21,8 +21,7 @@ G_BEGIN_DECLS
  * (the window's action win.retry-job, the job's uid). An image's tile has a
  * star (action cell.toggle-favourite, which asks gallery.set-favourite with
  * the image's uid, id and new state).
- * Properties: item (OsaisGalleryItem, nullable), position (uint: the
- * item's in the grid's model, G_MAXUINT unbound). */
+ * Properties: item (OsaisGalleryItem, nullable). */
 G_DECLARE_FINAL_TYPE (OsaisGalleryCell, osais_gallery_cell, OSAIS, GALLERY_CELL, GtkWidget)
 
 OsaisGalleryItem *osais_gallery_cell_get_item     (OsaisGalleryCell *self);
@@ -30,9 +29,11 @@ void              osais_gallery_cell_set_item     (OsaisGalleryCell *self,
                                                    OsaisGalleryItem *item);
 /* The shown thumbnail (NULL: none yet, or a card). */
 GdkPaintable     *osais_gallery_cell_get_paintable  (OsaisGalleryCell *self);
+/* The item's position in the grid's model, from the list item that binds
+ * the cell (G_MAXUINT when none does). */
 guint             osais_gallery_cell_get_position    (OsaisGalleryCell *self);
-void              osais_gallery_cell_set_position    (OsaisGalleryCell *self,
-                                                      guint             position);
+void              osais_gallery_cell_set_binding     (OsaisGalleryCell *self,
+                                                      GtkListItem      *binding);
 /* What the tile's tooltip says: the prompt and the engine (NULL on a card). */
 char             *osais_gallery_cell_dup_caption     (OsaisGalleryCell *self);
 /* Asks for the thumbnail in view; away from it, cancels the request. */

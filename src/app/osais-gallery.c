@@ -227,14 +227,13 @@ osais_gallery_set_search (OsaisGallery            *self,
  * takes the child away before the factory's teardown. */
 static GQuark cell_quark;
 
-/* The list item's item and position, given to its cell. */
+/* The list item's item, given to its cell. */
 static void
 list_item_changed_cb (GtkListItem *list_item)
 {
   OsaisGalleryCell *cell = g_object_get_qdata (G_OBJECT (list_item), cell_quark);
 
   osais_gallery_cell_set_item (cell, gtk_list_item_get_item (list_item));
-  osais_gallery_cell_set_position (cell, gtk_list_item_get_position (list_item));
 }
 
 static void
@@ -249,8 +248,8 @@ cell_setup_cb (OsaisGallery *self,
     cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
   g_object_set_qdata_full (G_OBJECT (list_item), cell_quark, cell, g_object_unref);
   gtk_list_item_set_child (list_item, cell);
+  osais_gallery_cell_set_binding (OSAIS_GALLERY_CELL (cell), list_item);
   g_signal_connect (list_item, "notify::item", G_CALLBACK (list_item_changed_cb), NULL);
-  g_signal_connect (list_item, "notify::position", G_CALLBACK (list_item_changed_cb), NULL);
 }
 
 static void
@@ -262,7 +261,7 @@ cell_teardown_cb (OsaisGallery *self,
   g_signal_handlers_disconnect_by_func (list_item, list_item_changed_cb, NULL);
   /* Nothing shown, nothing asked for, until its next item. */
   osais_gallery_cell_set_item (cell, NULL);
-  osais_gallery_cell_set_position (cell, G_MAXUINT);
+  osais_gallery_cell_set_binding (cell, NULL);
   if (self->spare_cells != NULL && self->spare_cells->len < MAX_SPARE_CELLS &&
       gtk_widget_get_parent (GTK_WIDGET (cell)) == NULL)
     g_ptr_array_add (self->spare_cells, g_steal_pointer (&cell));
