@@ -2372,6 +2372,90 @@ close_four_images (OsaisTestStore *fixture,
   osais_test_store_close (fixture);
 }
 
+/* Setting the history asks at once for the first screen's thumbnails,
+ * before any layout: a gallery in no window lays out nothing, and its
+ * tiles ask for nothing, yet the first images' thumbnails come into the
+ * cache; an image beyond any first screen's does not. */
+static void
+test_first_screen_prefetched (void)
+{
+  OsaisThumbnailLoader *loader = osais_thumbnail_loader_get_default ();
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisGallery) gallery = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  OsaisImage *images[40] = { NULL };
+
+  osais_test_store_open (&fixture);
+  job = osais_test_store_create_job (fixture.store, 40, "{\"word\":\"forty\"}");
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    images[i] = osais_test_store_add_image (fixture.store, 40, i, 32, 32);
+  osais_test_store_notify (fixture.store, 40, OSAIS_STAGE_FINISHED, 0, NULL);
+
+  gallery = OSAIS_GALLERY (g_object_ref_sink (osais_gallery_new ()));
+  osais_gallery_set_store (gallery, fixture.store);
+  g_assert_cmpuint (osais_thumbnail_loader_get_n_pending (loader), >, 0);
+  osais_ui_test_wait_until (loader_idle, loader, "the first screen's thumbnails");
+
+  /* Four columns of 1400 × 900 hold at most 28 tiles of 140 px or more. */
+  for (guint i = 0; i < 8; i++)
+    g_assert_nonnull (osais_thumbnail_loader_lookup (loader, osais_image_get_file (images[i])));
+  g_assert_null (osais_thumbnail_loader_lookup (loader, osais_image_get_file (images[39])));
+  g_assert_null (gtk_widget_get_root (GTK_WIDGET (gallery)));
+
+  osais_gallery_set_store (gallery, NULL);
+  g_assert_finalize_object (g_steal_pointer (&gallery));
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    g_clear_object (&images[i]);
+  osais_test_store_close (&fixture);
+}
+
+/* A tile bound before its thumbnail was cached (by the start-up prefetch,
+ * or by another tile of the same image) takes it from the cache once in
+ * view, in the same layout, instead of asking for it again. */
+static void
+test_tile_takes_cached_thumbnail_in_view (void)
+{
+  OsaisThumbnailLoader *loader = osais_thumbnail_loader_get_default ();
+  OsaisTestStore fixture = { 0 };
+  g_autoptr(OsaisGalleryModel) model = NULL;
+  g_autoptr(OsaisGalleryItem) item = NULL;
+  g_autoptr(OsaisGalleryCell) cell = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autofree char *cache_dir = NULL;
+  LoadState state = { 0 };
+
+  osais_test_store_open (&fixture);
+  cache_dir = g_build_filename (fixture.dir, "thumbnails", NULL);
+  osais_thumbnail_loader_set_cache_dir (loader, cache_dir);
+  job = osais_test_store_create_job (fixture.store, 41, "{\"word\":\"one\"}");
+  image = osais_test_store_add_image (fixture.store, 41, 0, 32, 32);
+  osais_test_store_notify (fixture.store, 41, OSAIS_STAGE_FINISHED, 0, NULL);
+  model = osais_gallery_model_new (fixture.store);
+  item = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  g_assert_true (osais_gallery_item_get_image (item) == image);
+
+  cell = g_object_ref_sink (g_object_new (OSAIS_TYPE_GALLERY_CELL, NULL));
+  osais_gallery_cell_set_item (cell, item);
+  g_assert_null (osais_gallery_cell_get_paintable (cell));
+
+  state.loader = loader;
+  state.pending = 1;
+  osais_thumbnail_loader_load_async (loader, osais_image_get_file (image), NULL, thumbnail_cb,
+                                     &state);
+  osais_ui_test_wait_until (loads_done, &state, "the thumbnail cached");
+  g_assert_null (osais_gallery_cell_get_paintable (cell));
+
+  osais_gallery_cell_set_in_view (cell, TRUE);
+  g_assert_nonnull (osais_gallery_cell_get_paintable (cell));
+  g_assert_false (osais_gallery_cell_get_loading (cell));
+  g_assert_cmpuint (osais_thumbnail_loader_get_n_pending (loader), ==, 0);
+
+  osais_gallery_cell_set_item (cell, NULL);
+  osais_gallery_model_set_store (model, NULL);
+  osais_test_store_close (&fixture);
+}
+
 /* Every bound cell's position names its own item in the grid's model. */
 static void
 assert_cell_positions (GalleryWindow *gw)
@@ -3154,6 +3238,9 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/selection-mode", test_selection_mode);
   g_test_add_func ("/Osais/Gallery/select-button", test_select_button);
   g_test_add_func ("/Osais/Gallery/select-by-clicks", test_select_by_clicks);
+  g_test_add_func ("/Osais/Gallery/first-screen-prefetched", test_first_screen_prefetched);
+  g_test_add_func ("/Osais/Gallery/tile-takes-cached-thumbnail-in-view",
+                   test_tile_takes_cached_thumbnail_in_view);
   g_test_add_func ("/Osais/Gallery/cell-positions-follow-insertions",
                    test_cell_positions_follow_insertions);
   g_test_add_func ("/Osais/Gallery/delete-selected-with-undo", test_delete_selected_with_undo);

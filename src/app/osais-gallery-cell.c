@@ -545,6 +545,10 @@ void
 osais_gallery_cell_set_in_view (OsaisGalleryCell *self,
                                 gboolean          in_view)
 {
+  OsaisThumbnailLoader *loader = osais_thumbnail_loader_get_default ();
+  GdkTexture *texture;
+  GFile *file;
+
   g_return_if_fail (OSAIS_IS_GALLERY_CELL (self));
 
   if (!self->wants_thumbnail)
@@ -559,10 +563,21 @@ osais_gallery_cell_set_in_view (OsaisGalleryCell *self,
   if (self->cancellable != NULL)
     return;
 
+  /* Cached since the cell was bound (the gallery's start-up prefetch,
+   * another tile of the same image): shown in the frame being laid out. */
+  file = osais_image_get_file (osais_gallery_item_get_image (self->item));
+  texture = osais_thumbnail_loader_lookup (loader, file);
+  if (texture != NULL)
+    {
+      self->wants_thumbnail = FALSE;
+      osais_gallery_thumbnail_set_texture (self->thumbnail, texture);
+      osais_bench_trace_image_shown (file);
+      return;
+    }
+
   self->cancellable = g_cancellable_new ();
-  osais_thumbnail_loader_load_async (osais_thumbnail_loader_get_default (),
-                                     osais_image_get_file (osais_gallery_item_get_image (self->item)),
-                                     self->cancellable, thumbnail_loaded_cb, g_object_ref (self));
+  osais_thumbnail_loader_load_async (loader, file, self->cancellable, thumbnail_loaded_cb,
+                                     g_object_ref (self));
 }
 
 gboolean

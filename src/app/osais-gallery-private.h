@@ -55,6 +55,9 @@ struct _OsaisGallery
   GtkFileChooserNative *export_chooser;
   /* Whose layout phase places the cells (place_cells_cb()). */
   GdkFrameClock      *layout_clock;
+  /* The first screen's thumbnails, asked for when the history is set
+   * (prefetch_first_screen()). */
+  GCancellable       *prefetching;
   /* A job to show (osais_gallery_show_job()): its first tile takes the
    * keyboard focus once laid out in view. */
   OsaisJob           *focus_job;

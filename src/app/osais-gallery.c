@@ -445,6 +445,14 @@ place_cells_cb (GdkFrameClock *clock,
         osais_gallery_cell_set_in_view (OSAIS_GALLERY_CELL (cell), FALSE);
     }
 
+  /* From the first layout with tiles in view, they ask for what they show:
+   * what the start-up prefetch has not decoded yet would come first. */
+  if (in_view->len > 0 && self->prefetching != NULL)
+    {
+      g_cancellable_cancel (self->prefetching);
+      g_clear_object (&self->prefetching);
+    }
+
   /* Asked for once the others are cancelled: a free worker takes the first
    * request it finds. */
   for (guint i = 0; i < in_view->len; i++)
@@ -703,6 +711,60 @@ image_stored_cb (const char *path,
   osais_thumbnail_loader_prepare (user_data, path, data);
 }
 
+/* A tile's least width and height (osais-gallery-cell.ui). */
+#define MIN_TILE_SIZE 140
+
+static void
+prefetched_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  /* Kept in the loader's cache, where the tile's lookup finds it. */
+  g_autoptr(GdkTexture) texture = osais_thumbnail_loader_load_finish (OSAIS_THUMBNAIL_LOADER (object),
+                                                                      result, NULL);
+}
+
+/* Asks for the thumbnails of the items the first screen can show as soon
+ * as the history is set, before the first frame lays out the grid. They are
+ * decoded on the loader's threads while the main thread builds that frame,
+ * and the tiles bound in it find them in the cache: the first frame shows
+ * them. Tiles ask for their own only after a layout, when they know they
+ * are in view, so they came a frame or more later. */
+static void
+prefetch_first_screen (OsaisGallery *self)
+{
+  OsaisThumbnailLoader *loader = osais_thumbnail_loader_get_default ();
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  int width = 0;
+  int height = 0;
+  guint n_wanted;
+  guint n_items;
+
+  g_cancellable_cancel (self->prefetching);
+  g_clear_object (&self->prefetching);
+  if (osais_gallery_model_get_store (self->model) == NULL)
+    return;
+
+  /* Not laid out yet: the window's size says how many rows fit at most. */
+  if (GTK_IS_WINDOW (root))
+    gtk_window_get_default_size (GTK_WINDOW (root), &width, &height);
+  if (height <= 0)
+    height = 900;
+  n_wanted = gtk_grid_view_get_max_columns (self->grid_view) * (height / MIN_TILE_SIZE + 1);
+  n_items = MIN (n_wanted, g_list_model_get_n_items (self->shown));
+
+  self->prefetching = g_cancellable_new ();
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (self->shown, i);
+      OsaisImage *image = osais_gallery_item_get_image (item);
+
+      if (image != NULL && osais_thumbnail_loader_lookup (loader, osais_image_get_file (image)) == NULL)
+        osais_thumbnail_loader_load_async (loader, osais_image_get_file (image),
+                                           self->prefetching, prefetched_cb, NULL);
+    }
+}
+
 void
 osais_gallery_set_store (OsaisGallery *self,
                          OsaisStore   *store)
@@ -733,6 +795,7 @@ osais_gallery_set_store (OsaisGallery *self,
   forget_search_prepared (self);
   osais_bench_trace_event ("store-set");
   osais_gallery_model_set_store (self->model, store);
+  prefetch_first_screen (self);
   osais_bench_trace_event ("store-set-done");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
@@ -850,6 +913,8 @@ osais_gallery_dispose (GObject *object)
   g_clear_handle_id (&self->spare_cells_id, g_source_remove);
   g_clear_pointer (&self->spare_cells, g_ptr_array_unref);
   g_clear_object (&self->focus_job);
+  g_cancellable_cancel (self->prefetching);
+  g_clear_object (&self->prefetching);
   forget_search_prepared (self);
   if (self->export_chooser != NULL)
     {
