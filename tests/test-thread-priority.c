@@ -127,14 +127,16 @@ test_favoured_lowers_the_calling_thread_only (void)
 }
 
 /* The core's own threads, started in a favoured process: the callback
- * server's workers, the store's writer and the simulator run below the
- * main thread. */
+ * server's workers, the store's writer and file threads, and the simulator
+ * run below the main thread. */
 static void
 test_core_threads_run_below_the_main_thread (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OsaisCallbackServer) server = NULL;
   g_autoptr(OsaisSimulator) simulator = NULL;
+  g_autoptr(OsaisJob) job = NULL;
+  g_autoptr(OsaisImage) image = NULL;
   OsaisTestStore store = { 0 };
   int before = own_nice ();
 
@@ -156,6 +158,20 @@ test_core_threads_run_below_the_main_thread (void)
   osais_simulator_start (simulator, "127.0.0.1", 0, &error);
   g_assert_no_error (error);
   osais_test_wait_for_simulator (simulator);
+
+  /* An image's file is hashed and written on one of the store's own pool
+   * threads, which lowers itself for it. */
+  job = osais_test_store_create_job (store.store, 1, "{\"word\":\"low\"}");
+  image = osais_test_store_add_image (store.store, 1, 0, 16, 16);
+  {
+    g_autoptr(GArray) pool = nice_values_of ("pool-");
+    guint n_lowered = 0;
+
+    for (guint i = 0; i < pool->len; i++)
+      if (g_array_index (pool, int, i) == OSAIS_THREAD_BACKGROUND_NICE)
+        n_lowered++;
+    g_assert_cmpuint (n_lowered, >=, 1);
+  }
 
   assert_threads_nice ("osais-callback", OSAIS_THREAD_BACKGROUND_NICE);
   assert_threads_nice ("osais-writer", OSAIS_THREAD_BACKGROUND_NICE);

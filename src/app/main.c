@@ -31,7 +31,8 @@ main (int   argc,
     g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
 
   /* The window's frames come first: the core's threads (the callback
-   * server's workers, the store's writer, the simulator) run below them. */
+   * server's workers, the store's writer and file threads, the simulator)
+   * run below them. */
   osais_thread_priority_favour_main_thread ();
 
   setlocale (LC_ALL, "");

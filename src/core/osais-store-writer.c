@@ -878,6 +878,7 @@ osais_store_prepare_image (gpointer data,
   gboolean known;
   gboolean early;
 
+  osais_thread_priority_lower_own_thread ();
   op->hash = osais_sha256_hex (op->data);
 
   g_mutex_lock (&self->mutex);

@@ -433,7 +433,10 @@ store_open (const char    *data_dir,
   self->search_reader = osais_search_reader_new (db_path);
   /* Linux keeps a thread's name only when it fits 15 bytes. */
   self->writer = g_thread_new ("osais-writer", osais_store_writer_thread, self);
-  self->file_pool = g_thread_pool_new (osais_store_prepare_image, self, MAX_FILE_THREADS, FALSE, NULL);
+  /* Threads of its own, that can run below the main thread of an app
+   * (osais_thread_priority_lower_own_thread()); GLib's shared pool threads
+   * also run other pools' work, GTask's among them. */
+  self->file_pool = g_thread_pool_new (osais_store_prepare_image, self, MAX_FILE_THREADS, TRUE, NULL);
 
   g_debug ("Opened %s: %u jobs in %.1f ms", db_path, self->jobs->len,
            (g_get_monotonic_time () - begin) / 1000.0);

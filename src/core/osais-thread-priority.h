@@ -11,7 +11,8 @@
 G_BEGIN_DECLS
 
 /* The nice value the core's own threads take in a process with a user
- * interface: receiving results, committing them, simulating OSAIS. */
+ * interface: receiving results, hashing and writing their files, committing
+ * them, simulating OSAIS. */
 #define OSAIS_THREAD_BACKGROUND_NICE 5
 
 /* Called once by a process whose main thread draws a user interface (the
