@@ -2396,7 +2396,8 @@ test_first_screen_prefetched (void)
   g_assert_cmpuint (osais_thumbnail_loader_get_n_pending (loader), >, 0);
   osais_ui_test_wait_until (loader_idle, loader, "the first screen's thumbnails");
 
-  /* Four columns of 1400 × 900 hold at most 28 tiles of 140 px or more. */
+  /* In no window, the gallery counts on 900 px of height: four columns of
+   * tiles of 140 px or more, seven rows, 28 tiles at most. */
   for (guint i = 0; i < 8; i++)
     g_assert_nonnull (osais_thumbnail_loader_lookup (loader, osais_image_get_file (images[i])));
   g_assert_null (osais_thumbnail_loader_lookup (loader, osais_image_get_file (images[39])));
