@@ -6,7 +6,9 @@
 
 #define G_LOG_DOMAIN "OsaisTestThreadPriority"
 
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "osais-callback-server.h"
@@ -183,6 +185,26 @@ test_core_threads_run_below_the_main_thread (void)
   osais_test_store_close (&store);
 }
 
+static gpointer
+idle_and_report_thread (gpointer data)
+{
+  osais_thread_priority_idle_own_thread ();
+
+  return GINT_TO_POINTER (sched_getscheduler (0) + 100);
+}
+
+/* A thread that only fills idle time runs under SCHED_IDLE, favoured or
+ * not, and the main thread keeps its own policy. */
+static void
+test_idle_thread_runs_under_sched_idle (void)
+{
+  GThread *thread = g_thread_new ("osais-test-idle", idle_and_report_thread, NULL);
+  int policy = GPOINTER_TO_INT (g_thread_join (thread)) - 100;
+
+  g_assert_cmpint (policy, ==, SCHED_IDLE);
+  g_assert_cmpint (sched_getscheduler (0), ==, SCHED_OTHER);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -195,6 +217,8 @@ main (int   argc,
                    test_favoured_lowers_the_calling_thread_only);
   g_test_add_func ("/thread-priority/core-threads-run-below-the-main-thread",
                    test_core_threads_run_below_the_main_thread);
+  g_test_add_func ("/thread-priority/idle-thread-runs-under-sched-idle",
+                   test_idle_thread_runs_under_sched_idle);
 
   return g_test_run ();
 }

@@ -2375,7 +2375,8 @@ close_four_images (OsaisTestStore *fixture,
 /* Setting the history asks at once for the first screen's thumbnails,
  * before any layout: a gallery in no window lays out nothing, and its
  * tiles ask for nothing, yet the first images' thumbnails come into the
- * cache; an image beyond any first screen's does not. */
+ * cache; an image beyond any first screen's does not. A gallery dropped
+ * while they are under way leaves nothing behind. */
 static void
 test_first_screen_prefetched (void)
 {
@@ -2391,9 +2392,17 @@ test_first_screen_prefetched (void)
     images[i] = osais_test_store_add_image (fixture.store, 40, i, 32, 32);
   osais_test_store_notify (fixture.store, 40, OSAIS_STAGE_FINISHED, 0, NULL);
 
+  /* A gallery gone while its prefetch is under way: the requests are
+   * cancelled, and their answers find nothing of it. */
   gallery = OSAIS_GALLERY (g_object_ref_sink (osais_gallery_new ()));
   osais_gallery_set_store (gallery, fixture.store);
   g_assert_cmpuint (osais_thumbnail_loader_get_n_pending (loader), >, 0);
+  osais_gallery_set_store (gallery, NULL);
+  g_assert_finalize_object (g_steal_pointer (&gallery));
+  osais_ui_test_wait_until (loader_idle, loader, "the cancelled prefetch");
+
+  gallery = OSAIS_GALLERY (g_object_ref_sink (osais_gallery_new ()));
+  osais_gallery_set_store (gallery, fixture.store);
   osais_ui_test_wait_until (loader_idle, loader, "the first screen's thumbnails");
 
   /* In no window, the gallery counts on 900 px of height: four columns of

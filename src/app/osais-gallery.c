@@ -415,6 +415,15 @@ dismiss_job_action (GtkWidget  *widget,
  * and the decoders take what is in view next. Without layouts, nothing
  * runs. */
 
+/* What the start-up prefetch (prefetch_first_screen()) has not decoded yet
+ * is not wanted any more. */
+static void
+stop_prefetch (OsaisGallery *self)
+{
+  g_cancellable_cancel (self->prefetching);
+  g_clear_object (&self->prefetching);
+}
+
 static void
 place_cells_cb (GdkFrameClock *clock,
                 OsaisGallery  *self)
@@ -447,11 +456,8 @@ place_cells_cb (GdkFrameClock *clock,
 
   /* From the first layout with tiles in view, they ask for what they show:
    * what the start-up prefetch has not decoded yet would come first. */
-  if (in_view->len > 0 && self->prefetching != NULL)
-    {
-      g_cancellable_cancel (self->prefetching);
-      g_clear_object (&self->prefetching);
-    }
+  if (in_view->len > 0)
+    stop_prefetch (self);
 
   /* Asked for once the others are cancelled: a free worker takes the first
    * request it finds. */
@@ -740,8 +746,7 @@ prefetch_first_screen (OsaisGallery *self)
   guint n_wanted;
   guint n_items;
 
-  g_cancellable_cancel (self->prefetching);
-  g_clear_object (&self->prefetching);
+  stop_prefetch (self);
   if (osais_gallery_model_get_store (self->model) == NULL)
     return;
 
@@ -913,8 +918,7 @@ osais_gallery_dispose (GObject *object)
   g_clear_handle_id (&self->spare_cells_id, g_source_remove);
   g_clear_pointer (&self->spare_cells, g_ptr_array_unref);
   g_clear_object (&self->focus_job);
-  g_cancellable_cancel (self->prefetching);
-  g_clear_object (&self->prefetching);
+  stop_prefetch (self);
   forget_search_prepared (self);
   if (self->export_chooser != NULL)
     {

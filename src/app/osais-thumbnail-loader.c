@@ -4,22 +4,17 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* SCHED_IDLE */
-#define _GNU_SOURCE
 #define G_LOG_DOMAIN "OsaisThumbnailLoader"
 
 #include "config.h"
 
 #include "osais-thumbnail-loader.h"
+#include "osais-thread-priority.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
-#ifdef __linux__
-#include <sched.h>
-#include <sys/resource.h>
-#endif
 #include <string.h>
 #include <unistd.h>
 
@@ -34,9 +29,8 @@
  * free when it places it. With a nice value alone (19), while 10 uploads a
  * second arrived, the main thread still woke behind a decoder, the other
  * processor idle: 72 of the 108 ms it waited for one in 14 s (perf sched,
- * waits over 0.5 ms). Where SCHED_IDLE is refused, the highest nice value. */
+ * waits over 0.5 ms). */
 #define N_DECODE_THREADS    2
-#define DECODER_NICE        19
 #define READ_CHUNK          (64 * 1024)
 /* Thumbnails decoded from an upload's bytes, waiting for their tiles to ask
  * (osais_thumbnail_loader_prepare()): the last ones only, as an upload that
@@ -196,25 +190,12 @@ cache_insert (OsaisThumbnailLoader *self,
 static void
 lower_thread_priority (void)
 {
-#ifdef __linux__
   static GPrivate lowered = G_PRIVATE_INIT (NULL);
 
   if (g_private_get (&lowered) != NULL)
     return;
   g_private_set (&lowered, GINT_TO_POINTER (TRUE));
-
-  /* On Linux the policy and the nice value belong to the calling thread,
-   * not the process. */
-  {
-    struct sched_param param = { .sched_priority = 0 };
-
-    if (sched_setscheduler (0, SCHED_IDLE, &param) == 0)
-      return;
-  }
-  g_debug ("No idle scheduling for a decoder thread: %s", g_strerror (errno));
-  if (setpriority (PRIO_PROCESS, 0, DECODER_NICE) != 0)
-    g_debug ("Could not lower a decoder thread's priority: %s", g_strerror (errno));
-#endif
+  osais_thread_priority_idle_own_thread ();
 }
 
 static void

@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* SCHED_IDLE */
+#define _GNU_SOURCE
 #define G_LOG_DOMAIN "OsaisThreadPriority"
 
 #include "config.h"
@@ -11,6 +13,7 @@
 #include <errno.h>
 
 #ifdef __linux__
+#include <sched.h>
 #include <sys/resource.h>
 #endif
 
@@ -46,6 +49,21 @@ osais_thread_priority_lower_own_thread (void)
   if (errno == 0 && current >= OSAIS_THREAD_BACKGROUND_NICE)
     return;
   if (setpriority (PRIO_PROCESS, 0, OSAIS_THREAD_BACKGROUND_NICE) != 0)
+    g_debug ("Cannot lower a thread's priority: %s", g_strerror (errno));
+#endif
+}
+
+void
+osais_thread_priority_idle_own_thread (void)
+{
+#ifdef __linux__
+  struct sched_param param = { .sched_priority = 0 };
+
+  /* The policy, like the nice value, is the calling thread's own. */
+  if (sched_setscheduler (0, SCHED_IDLE, &param) == 0)
+    return;
+  g_debug ("No idle scheduling for a thread: %s", g_strerror (errno));
+  if (setpriority (PRIO_PROCESS, 0, 19) != 0)
     g_debug ("Cannot lower a thread's priority: %s", g_strerror (errno));
 #endif
 }

@@ -31,4 +31,12 @@ gboolean osais_thread_priority_main_thread_favoured (void);
  * shared with other work must not call it. */
 void     osais_thread_priority_lower_own_thread     (void);
 
+/* Puts the calling thread under SCHED_IDLE, whether or not the main thread
+ * is favoured: for work that only fills idle time (decoding thumbnails).
+ * The scheduler preempts such a thread as soon as another wakes on its
+ * processor, and counts that processor as free when it places a thread; a
+ * nice value does neither. Where SCHED_IDLE is refused, the highest nice
+ * value. Linux only, like the above, and for a thread of its own. */
+void     osais_thread_priority_idle_own_thread      (void);
+
 G_END_DECLS
