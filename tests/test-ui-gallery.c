@@ -1643,6 +1643,46 @@ test_thumbnail_prepared_from_bytes (void)
   osais_test_remove_tree (dir);
 }
 
+typedef struct
+{
+  GBytes  *png;
+  GThread *freed_on;
+} Released;
+
+static void
+record_release (gpointer data)
+{
+  Released *released = data;
+
+  released->freed_on = g_thread_self ();
+}
+
+static gboolean
+bytes_released (gpointer data)
+{
+  return ((Released *) data)->freed_on != NULL;
+}
+
+/* The bytes of an upload may be the last hold on its mapped temporary file,
+ * whose unmapping frees the file's pages: the loader lets go of them on its
+ * own thread once decoded, never with the task on the main thread. */
+static void
+test_thumbnail_prepare_releases_bytes_off_main_thread (void)
+{
+  g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 8);
+  Released released = { osais_test_make_png (512, 512, 5), NULL };
+  GBytes *uploaded = g_bytes_new_with_free_func (g_bytes_get_data (released.png, NULL),
+                                                 g_bytes_get_size (released.png),
+                                                 record_release, &released);
+
+  osais_thumbnail_loader_prepare (loader, "/nonexistent/out-1.png", uploaded);
+  g_bytes_unref (uploaded);
+  osais_ui_test_wait_until (loader_idle, loader, "the upload's thumbnail decoded");
+  osais_ui_test_wait_until (bytes_released, &released, "the upload's bytes released");
+  g_assert_true (released.freed_on != g_thread_self ());
+  g_bytes_unref (released.png);
+}
+
 /* The first load writes a tile-size thumbnail; later loads, even by a new
  * loader, read it and not the original, until the original changes. */
 static void
@@ -3241,6 +3281,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/thumbnail-disk-cache", test_thumbnail_disk_cache);
   g_test_add_func ("/Osais/Gallery/thumbnail-prepared-from-bytes",
                    test_thumbnail_prepared_from_bytes);
+  g_test_add_func ("/Osais/Gallery/thumbnail-prepare-releases-bytes-off-main-thread",
+                   test_thumbnail_prepare_releases_bytes_off_main_thread);
   g_test_add_func ("/Osais/Gallery/thumbnail-cancelled", test_thumbnail_cancelled);
   g_test_add_func ("/Osais/Gallery/thumbnails-in-view-first", test_thumbnails_in_view_first);
   g_test_add_func ("/Osais/Gallery/delete-with-undo", test_delete_with_undo);

@@ -455,6 +455,11 @@ run_request (GTask *task)
       g_mutex_unlock (&self->prepared_mutex);
       if (prepared != NULL)
         pixbuf = decode_bytes (request->bytes, request->size);
+      /* Let go here, not with the task on the main thread: the bytes may
+       * be the last hold on the upload's mapped temporary file, and its
+       * unmapping then frees the file's pages (tests/bench/gui under perf:
+       * 6 % of the main thread's time while uploads arrived). */
+      g_clear_pointer (&request->bytes, g_bytes_unref);
 
       g_mutex_lock (&self->prepared_mutex);
       prepared = g_hash_table_lookup (self->prepared, request->path);
