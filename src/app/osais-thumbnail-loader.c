@@ -288,11 +288,20 @@ decode_bytes (GBytes *bytes,
               int     size)
 {
   g_autoptr(GdkPixbufLoader) loader = scaling_loader_new (size);
-  gboolean written;
+  gboolean written = TRUE;
+  const guint8 *data;
+  gsize length;
   gboolean closed;
   GdkPixbuf *pixbuf;
 
-  written = gdk_pixbuf_loader_write_bytes (loader, bytes, NULL);
+  /* In chunks, with a yield to the main thread between them. */
+  data = g_bytes_get_data (bytes, &length);
+  for (gsize done = 0; written && done < length; done += READ_CHUNK)
+    {
+      written = gdk_pixbuf_loader_write (loader, data + done, MIN (READ_CHUNK, length - done),
+                                         NULL);
+      osais_thread_priority_yield ();
+    }
   /* Closed in every case: a loader left open warns when finalized. */
   closed = gdk_pixbuf_loader_close (loader, NULL);
   pixbuf = written && closed ? gdk_pixbuf_loader_get_pixbuf (loader) : NULL;
@@ -385,6 +394,7 @@ decode_original (const char    *path,
         }
       if (!gdk_pixbuf_loader_write (loader, buffer, n, &local_error))
         break;
+      osais_thread_priority_yield ();
     }
   close (fd);
 

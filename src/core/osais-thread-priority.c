@@ -67,3 +67,19 @@ osais_thread_priority_idle_own_thread (void)
     g_debug ("Cannot lower a thread's priority: %s", g_strerror (errno));
 #endif
 }
+
+/* Linux's EEVDF scheduler lets a thread it has just picked run out its
+ * protected slice, and preempts it only at the next tick (4 ms here): a
+ * lowered thread that was picked while the main thread waited (after the X
+ * server or any other process preempted it) held the processor 2 to 5 ms
+ * with the main thread runnable beside it, nice value and SCHED_IDLE or
+ * not (tests/bench/gui under perf sched). Yielding gives up that
+ * protection; with the main thread not waiting, it returns at once. */
+void
+osais_thread_priority_yield (void)
+{
+#ifdef __linux__
+  if (osais_thread_priority_main_thread_favoured ())
+    sched_yield ();
+#endif
+}
