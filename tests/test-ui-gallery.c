@@ -1663,24 +1663,78 @@ bytes_released (gpointer data)
   return ((Released *) data)->freed_on != NULL;
 }
 
+typedef struct
+{
+  const char *path;
+  int         fd;
+} Held;
+
+/* A decoder has opened the FIFO at @held's path: the test holds it open
+ * for writing, and the decoder waits in read() until the test writes. */
+static gboolean
+decoder_held (gpointer data)
+{
+  Held *held = data;
+
+  held->fd = open (held->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  g_assert_true (held->fd >= 0 || errno == ENXIO);
+
+  return held->fd >= 0;
+}
+
 /* The bytes of an upload may be the last hold on its mapped temporary file,
  * whose unmapping frees the file's pages: the loader lets go of them on its
  * own thread once decoded, never with the task on the main thread. */
 static void
 test_thumbnail_prepare_releases_bytes_off_main_thread (void)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osais-thumbs-XXXXXX", &error);
   g_autoptr(OsaisThumbnailLoader) loader = osais_thumbnail_loader_new (200, 8);
+  g_autoptr(GBytes) small = osais_test_make_png (16, 16, 6);
   Released released = { osais_test_make_png (512, 512, 5), NULL };
   GBytes *uploaded = g_bytes_new_with_free_func (g_bytes_get_data (released.png, NULL),
                                                  g_bytes_get_size (released.png),
                                                  record_release, &released);
+  Held held[2];
+  LoadResult results[G_N_ELEMENTS (held)] = { 0 };
 
+  g_assert_no_error (error);
+  /* Both decoders held first, so that the loader's reference is the last
+   * one: the test lets go of its own before any decoder can run. */
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      g_autoptr(GFile) file = NULL;
+
+      held[i].path = g_build_filename (dir, i == 0 ? "a.png" : "b.png", NULL);
+      held[i].fd = -1;
+      g_assert_cmpint (mkfifo (held[i].path, 0600), ==, 0);
+      file = g_file_new_for_path (held[i].path);
+      osais_thumbnail_loader_load_async (loader, file, NULL, load_result_cb, &results[i]);
+      osais_ui_test_wait_until (decoder_held, &held[i], "a decoder held");
+    }
   osais_thumbnail_loader_prepare (loader, "/nonexistent/out-1.png", uploaded);
   g_bytes_unref (uploaded);
+  g_assert_null (released.freed_on);
+
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      g_assert_cmpint (write (held[i].fd, g_bytes_get_data (small, NULL),
+                              g_bytes_get_size (small)), ==, (gssize) g_bytes_get_size (small));
+      close (held[i].fd);
+    }
   osais_ui_test_wait_until (loader_idle, loader, "the upload's thumbnail decoded");
   osais_ui_test_wait_until (bytes_released, &released, "the upload's bytes released");
   g_assert_true (released.freed_on != g_thread_self ());
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      osais_ui_test_wait_until (load_done, &results[i], "a held decoder's thumbnail");
+      g_clear_object (&results[i].texture);
+      g_clear_error (&results[i].error);
+      g_free ((char *) held[i].path);
+    }
   g_bytes_unref (released.png);
+  osais_test_remove_tree (dir);
 }
 
 /* The first load writes a tile-size thumbnail; later loads, even by a new
