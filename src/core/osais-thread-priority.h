@@ -39,9 +39,9 @@ void     osais_thread_priority_lower_own_thread     (void);
  * value. Linux only, like the above, and for a thread of its own. */
 void     osais_thread_priority_idle_own_thread      (void);
 
-/* A point in a lowered thread's long work (between chunks of a decode or a
- * write) where it lets a waiting main thread run; nothing where the main
- * thread is not favoured. */
+/* A point in a lowered thread's long work (between the chunks of a
+ * thumbnail's decode) where it lets a waiting main thread run; nothing
+ * where the main thread is not favoured. */
 void     osais_thread_priority_yield                (void);
 
 G_END_DECLS
