@@ -1665,8 +1665,8 @@ bytes_released (gpointer data)
 
 typedef struct
 {
-  const char *path;
-  int         fd;
+  char *path;
+  int   fd;
 } Held;
 
 /* A decoder has opened the FIFO at @held's path: the test holds it open
@@ -1696,6 +1696,7 @@ test_thumbnail_prepare_releases_bytes_off_main_thread (void)
   GBytes *uploaded = g_bytes_new_with_free_func (g_bytes_get_data (released.png, NULL),
                                                  g_bytes_get_size (released.png),
                                                  record_release, &released);
+  /* One per decoder: the loader has two (N_DECODE_THREADS). */
   Held held[2];
   LoadResult results[G_N_ELEMENTS (held)] = { 0 };
 
@@ -1731,7 +1732,7 @@ test_thumbnail_prepare_releases_bytes_off_main_thread (void)
       osais_ui_test_wait_until (load_done, &results[i], "a held decoder's thumbnail");
       g_clear_object (&results[i].texture);
       g_clear_error (&results[i].error);
-      g_free ((char *) held[i].path);
+      g_free (held[i].path);
     }
   g_bytes_unref (released.png);
   osais_test_remove_tree (dir);
