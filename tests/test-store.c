@@ -167,6 +167,23 @@ add_image_sync (OsaisStore  *store,
   return osais_store_add_image_finish (store, wait_result (&result), error);
 }
 
+/* As add_image_sync(), with binary @data. */
+static OsaisImage *
+add_bytes_sync (OsaisStore  *store,
+                gint64       uid,
+                const char  *token,
+                int          cycle,
+                GBytes      *data,
+                GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  osais_store_add_image_async (store, uid, token, cycle, data, "image/png", 64, 32,
+                               NULL, osais_test_store_result_cb, &result);
+
+  return osais_store_add_image_finish (store, wait_result (&result), error);
+}
+
 /* Reads one integer from the store's database through a second connection. */
 static gint64
 query_int (const char *dir,
@@ -812,6 +829,43 @@ test_image_hash (void)
 /* Uploads that arrive together are written in parallel; the same bytes sent
  * twice at once (OSAIS retrying) are stored once, and no temporary file is
  * left behind by the copy that was not needed. */
+/* An image larger than the pieces the store writes it in (64 KiB, with a
+ * remainder), every byte value in it: the file holds it exactly. */
+static void
+test_add_large_image (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  OsaisStore *store = open_store (dir);
+  g_autoptr(OsaisJob) job = create_job (store, 0, 49, "t");
+  g_autoptr(GByteArray) array = g_byte_array_new ();
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(GBytes) stored = NULL;
+  g_autoptr(OsaisImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  for (guint i = 0; i < 5 * 64 * 1024 + 4321; i++)
+    {
+      guint8 byte = (guint8) ((i * 2654435761u) >> 13);
+
+      g_byte_array_append (array, &byte, 1);
+    }
+  data = g_byte_array_free_to_bytes (g_steal_pointer (&array));
+
+  image = add_bytes_sync (store, 49, "t", 0, data, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osais_image_get_size (image), ==, g_bytes_get_size (data));
+  path = g_file_get_path (osais_image_get_file (image));
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  stored = g_bytes_new_take (g_steal_pointer (&contents), length);
+  g_assert_true (g_bytes_equal (stored, data));
+
+  close_store (store);
+  osais_test_remove_tree (dir);
+}
+
 static void
 test_add_image_concurrent (void)
 {
@@ -2886,6 +2940,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Store/images-made-on-demand", test_images_made_on_demand);
   g_test_add_func ("/Osais/Store/token-mismatch-changes-nothing", test_token_mismatch);
   g_test_add_func ("/Osais/Store/add-image", test_add_image);
+  g_test_add_func ("/Osais/Store/add-large-image", test_add_large_image);
   g_test_add_func ("/Osais/Store/add-image-concurrent", test_add_image_concurrent);
   g_test_add_func ("/Osais/Store/image-hash", test_image_hash);
   g_test_add_func ("/Osais/Store/image-func", test_image_func);
