@@ -1250,6 +1250,166 @@ test_search_told_in_steps (void)
   osais_test_store_close (&fixture);
 }
 
+/* What @result keeps of the model, found by hand: an image by its id, a job
+ * with no image (its card) by its uid. */
+static void
+assert_shows_found (GalleryWindow           *gw,
+                    const OsaisSearchResult *result)
+{
+  GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gw->gallery)));
+  OsaisGalleryModel *model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gw->gallery));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  guint kept = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const GArray *ids;
+      gint64 job_uid;
+      gint64 image_id;
+      gint64 id;
+      gboolean found = FALSE;
+
+      if (osais_gallery_model_get_ids (model, i, &job_uid, &image_id) == OSAIS_GALLERY_ITEM_CARD)
+        {
+          ids = result->job_uids;
+          id = job_uid;
+        }
+      else
+        {
+          ids = result->image_ids;
+          id = image_id;
+        }
+      for (guint k = 0; k < ids->len && !found; k++)
+        found = g_array_index (ids, gint64, k) == id;
+      if (found)
+        {
+          g_autoptr(OsaisGalleryItem) expected = g_list_model_get_item (G_LIST_MODEL (model), i);
+          g_autoptr(OsaisGalleryItem) item = g_list_model_get_item (shown, kept++);
+
+          g_assert_nonnull (item);
+          g_assert_true (osais_gallery_item_get_job (item) == osais_gallery_item_get_job (expected));
+          g_assert_true (osais_gallery_item_get_image (item) == osais_gallery_item_get_image (expected));
+        }
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, kept);
+}
+
+/* OSAIS makes a job's uid from the time in milliseconds, beyond 32 bits;
+ * the results keep ids below 2^32 (the images') apart from the others.
+ * Jobs with images and jobs without (shown as a card) under such uids: a
+ * search finds cards and images, a narrower one a part of them, then one
+ * with the same images and more cards, then one neither wider nor
+ * narrower, and the grid shows what each found. */
+static void
+test_search_finds_large_uids (void)
+{
+  const gint64 base = G_GINT64_CONSTANT (1733580000000);
+  OsaisTestStore fixture = { 0 };
+  GalleryWindow gw = { 0 };
+  Counter counter = { 0 };
+  g_autoptr(OsaisSearchResult) wide = g_new0 (OsaisSearchResult, 1);
+  g_autoptr(OsaisSearchResult) narrow = g_new0 (OsaisSearchResult, 1);
+  g_autoptr(OsaisSearchResult) other = g_new0 (OsaisSearchResult, 1);
+  g_autoptr(OsaisSearchResult) more_cards = g_new0 (OsaisSearchResult, 1);
+  OsaisGalleryModel *model;
+  guint n;
+
+  osais_test_store_open (&fixture);
+  gallery_window_open (&gw, 1024, 768);
+  /* Even jobs get two images, odd ones none. */
+  counter.pending = 12;
+  for (guint i = 0; i < 12; i++)
+    osais_store_create_job_async (fixture.store, 0, base + i, "t", "diffusion",
+                                  "{\"word\":\"many\"}", NULL, count_down_cb, &counter);
+  osais_ui_test_wait_until (counter_done, &counter, "jobs");
+  counter.pending = 12;
+  for (guint i = 0; i < 12; i += 2)
+    for (guint j = 0; j < 2; j++)
+      {
+        g_autoptr(GBytes) png = osais_test_make_png (8, 8, 100 + 2 * i + j);
+
+        osais_store_add_image_async (fixture.store, base + i, "t", j, png, "image/png", 8, 8,
+                                     NULL, count_down_cb, &counter);
+      }
+  osais_ui_test_wait_until (counter_done, &counter, "images");
+  counter.pending = 12;
+  for (guint i = 0; i < 12; i++)
+    {
+      OsaisNotification notification = { 0 };
+
+      notification.uid = base + i;
+      notification.token = (char *)"t";
+      notification.stage = OSAIS_STAGE_FINISHED;
+      notification.cost = -1;
+      osais_store_apply_notification_async (fixture.store, &notification, NULL,
+                                            notify_done_cb, &counter);
+    }
+  osais_ui_test_wait_until (counter_done, &counter, "notifications");
+  osais_gallery_set_store (gw.gallery, fixture.store);
+  model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gw.gallery));
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, ==, 6 + 12);
+
+  /* wide: every job but the last two, and the images of those with any;
+   * narrow: every other of wide's; other: the last two jobs, and the
+   * images of even id. */
+  wide->job_uids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  wide->image_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  narrow->job_uids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  narrow->image_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  other->job_uids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  other->image_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 job_uid;
+      gint64 image_id;
+      gboolean card = osais_gallery_model_get_ids (model, i, &job_uid, &image_id) ==
+                      OSAIS_GALLERY_ITEM_CARD;
+
+      if (job_uid < base + 10)
+        {
+          if (card || wide->job_uids->len == 0 ||
+              g_array_index (wide->job_uids, gint64, wide->job_uids->len - 1) != job_uid)
+            g_array_append_val (wide->job_uids, job_uid);
+          if (!card)
+            g_array_append_val (wide->image_ids, image_id);
+          if (i % 2 == 0)
+            {
+              g_array_append_val (narrow->job_uids, job_uid);
+              if (!card)
+                g_array_append_val (narrow->image_ids, image_id);
+            }
+        }
+      else
+        g_array_append_val (other->job_uids, job_uid);
+      if (!card && image_id % 2 == 0)
+        g_array_append_val (other->image_ids, image_id);
+    }
+
+  osais_gallery_set_search (gw.gallery, wide);
+  assert_shows_found (&gw, wide);
+  osais_ui_test_settle (50);
+  osais_gallery_set_search (gw.gallery, narrow);
+  assert_shows_found (&gw, narrow);
+  osais_ui_test_settle (50);
+  /* Narrow's images, and cards it did not find: no narrower search, though
+   * its images are. */
+  more_cards->job_uids = g_array_copy (narrow->job_uids);
+  more_cards->image_ids = g_array_copy (narrow->image_ids);
+  g_array_append_vals (more_cards->job_uids, other->job_uids->data, other->job_uids->len);
+  osais_gallery_set_search (gw.gallery, more_cards);
+  assert_shows_found (&gw, more_cards);
+  osais_ui_test_settle (50);
+  osais_gallery_set_search (gw.gallery, other);
+  assert_shows_found (&gw, other);
+  osais_ui_test_settle (50);
+  osais_gallery_set_search (gw.gallery, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gw.gallery)))), ==, n);
+
+  gallery_window_close (&gw);
+  osais_test_store_close (&fixture);
+}
+
 /* A search much wider than the last whose first result is not the last's
  * first: GTK 4.8 asked for every item it adds (the grid's first cell
  * removed, the walk in its list item manager), 2,000 here, 100,000 in
@@ -3359,6 +3519,7 @@ main (int   argc,
   g_test_add_func ("/Osais/Gallery/search-widening-asks-only-shown",
                    test_search_widening_asks_only_shown);
   g_test_add_func ("/Osais/Gallery/search-prepared", test_search_prepared);
+  g_test_add_func ("/Osais/Gallery/search-finds-large-uids", test_search_finds_large_uids);
   g_test_add_func ("/Osais/Gallery/search-recycles-cells", test_search_recycles_cells);
   g_test_add_func ("/Osais/Gallery/idle-draws-nothing", test_idle_draws_nothing);
   g_test_add_func ("/Osais/Gallery/first-frame-before-whole-history",

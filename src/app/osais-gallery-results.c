@@ -39,6 +39,19 @@
  * letter typed; a few thousand fit between two frames. */
 #define IDS_READ_AT_ONCE 4096
 
+/* A set of ids. The ids below 2³² (the store's image ids: its row ids,
+ * counted from 1) go in a bitset; any other (a job's uid, which OSAIS makes
+ * from the time in milliseconds) in a hash set of pointers into the found
+ * ids' array. A letter typed over 100,000 images finds tens of thousands:
+ * hashing them, looking up every position and the subset test were 133 of
+ * the 453 main-thread samples of the results' changes while
+ * tests/bench/search-gui typed (perf), 86 with the bitset. */
+typedef struct
+{
+  GtkBitset  *small;
+  GHashTable *large;   /* gint64 * set, NULL while empty */
+} IdSet;
+
 struct _OsaisGalleryResults
 {
   GObject            parent_instance;
@@ -48,8 +61,8 @@ struct _OsaisGalleryResults
    * search, every position shown, as the model's own. */
   GArray            *job_uids;   /* gint64 */
   GArray            *image_ids;  /* gint64 */
-  GHashTable        *jobs;       /* gint64 * set */
-  GHashTable        *images;     /* gint64 * set */
+  IdSet             *jobs;
+  IdSet             *images;
   GArray            *positions;  /* guint: the model's positions kept, ascending */
   /* The model's ids by position (Ids), from the first search or
    * osais_gallery_results_prepare() on, kept in step with the model: a
@@ -117,6 +130,73 @@ read_ids (OsaisGalleryResults *self,
       ids[i].image_id = 0;
 }
 
+/* A set of the ids in @ids, which it points into: @ids outlives it. */
+static IdSet *
+id_set_new (GArray *ids)
+{
+  IdSet *set = g_new0 (IdSet, 1);
+
+  set->small = gtk_bitset_new_empty ();
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 *id = &g_array_index (ids, gint64, i);
+
+      if (*id >= 0 && *id <= G_MAXUINT32)
+        {
+          gtk_bitset_add (set->small, (guint) *id);
+          continue;
+        }
+      if (set->large == NULL)
+        set->large = g_hash_table_new (g_int64_hash, g_int64_equal);
+      g_hash_table_add (set->large, id);
+    }
+
+  return set;
+}
+
+static void
+id_set_free (IdSet *set)
+{
+  gtk_bitset_unref (set->small);
+  g_clear_pointer (&set->large, g_hash_table_unref);
+  g_free (set);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IdSet, id_set_free)
+
+static inline gboolean
+id_set_contains (const IdSet *set,
+                 gint64       id)
+{
+  if (id >= 0 && id <= G_MAXUINT32)
+    return gtk_bitset_contains (set->small, (guint) id);
+
+  return set->large != NULL && g_hash_table_contains (set->large, &id);
+}
+
+static gboolean
+id_set_is_subset (const IdSet *set,
+                  const IdSet *of)
+{
+  g_autoptr(GtkBitset) outside = gtk_bitset_copy (set->small);
+  GHashTableIter iter;
+  gpointer key;
+
+  gtk_bitset_subtract (outside, of->small);
+  if (!gtk_bitset_is_empty (outside))
+    return FALSE;
+  if (set->large == NULL)
+    return TRUE;
+  if (of->large == NULL || g_hash_table_size (set->large) > g_hash_table_size (of->large))
+    return FALSE;
+  g_hash_table_iter_init (&iter, set->large);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (of->large, key))
+      return FALSE;
+
+  return TRUE;
+}
+
 static gboolean
 keeps (OsaisGalleryResults *self,
        guint                position)
@@ -124,9 +204,9 @@ keeps (OsaisGalleryResults *self,
   const Ids *ids = &g_array_index (self->ids, Ids, position);
 
   if (ids->image_id != 0)
-    return g_hash_table_contains (self->images, &ids->image_id);
+    return id_set_contains (self->images, ids->image_id);
 
-  return g_hash_table_contains (self->jobs, &ids->job_uid);
+  return id_set_contains (self->jobs, ids->job_uid);
 }
 
 /* The index of the first kept position at or after @position. */
@@ -377,8 +457,8 @@ osais_gallery_results_list_model_init (GListModelInterface *iface)
 static void
 clear_found (OsaisGalleryResults *self)
 {
-  g_clear_pointer (&self->jobs, g_hash_table_unref);
-  g_clear_pointer (&self->images, g_hash_table_unref);
+  g_clear_pointer (&self->jobs, id_set_free);
+  g_clear_pointer (&self->images, id_set_free);
   g_clear_pointer (&self->job_uids, g_array_unref);
   g_clear_pointer (&self->image_ids, g_array_unref);
 }
@@ -529,42 +609,13 @@ osais_gallery_results_get_prepared (OsaisGalleryResults *self)
   return self->read_id == 0 && self->ids != NULL;
 }
 
-/* A set of the ids in @ids, which it points into: @ids outlives it. */
-static GHashTable *
-set_of (GArray *ids)
-{
-  GHashTable *set = g_hash_table_new (g_int64_hash, g_int64_equal);
-
-  for (guint i = 0; i < ids->len; i++)
-    g_hash_table_add (set, &g_array_index (ids, gint64, i));
-
-  return set;
-}
-
-static gboolean
-is_subset (GHashTable *set,
-           GHashTable *of)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (g_hash_table_size (set) > g_hash_table_size (of))
-    return FALSE;
-  g_hash_table_iter_init (&iter, set);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_hash_table_contains (of, key))
-      return FALSE;
-
-  return TRUE;
-}
-
 void
 osais_gallery_results_set_found (OsaisGalleryResults     *self,
                                  const OsaisSearchResult *found,
                                  GtkBitset               *held)
 {
-  g_autoptr(GHashTable) old_jobs = NULL;
-  g_autoptr(GHashTable) old_images = NULL;
+  g_autoptr(IdSet) old_jobs = NULL;
+  g_autoptr(IdSet) old_images = NULL;
   g_autoptr(GArray) old_job_uids = NULL;
   g_autoptr(GArray) old_image_ids = NULL;
   g_autoptr(GArray) old = NULL;
@@ -591,10 +642,10 @@ osais_gallery_results_set_found (OsaisGalleryResults     *self,
       g_clear_handle_id (&self->read_id, g_source_remove);
       self->job_uids = g_array_ref (found->job_uids);
       self->image_ids = g_array_ref (found->image_ids);
-      self->jobs = set_of (self->job_uids);
-      self->images = set_of (self->image_ids);
-      narrower = old_jobs != NULL && is_subset (self->jobs, old_jobs) &&
-                 is_subset (self->images, old_images);
+      self->jobs = id_set_new (self->job_uids);
+      self->images = id_set_new (self->image_ids);
+      narrower = old_jobs != NULL && id_set_is_subset (self->jobs, old_jobs) &&
+                 id_set_is_subset (self->images, old_images);
       refilter (self, old, narrower);
     }
 
