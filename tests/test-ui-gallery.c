@@ -702,6 +702,28 @@ notify_done_cb (GObject      *object,
   counter->pending--;
 }
 
+/* Finishes the @n jobs of uids @first_uid on (token "t"), all at once. */
+static void
+finish_jobs (OsaisStore *store,
+             gint64      first_uid,
+             guint       n)
+{
+  Counter counter = { n };
+
+  for (guint i = 0; i < n; i++)
+    {
+      OsaisNotification notification = { 0 };
+
+      notification.uid = first_uid + i;
+      notification.token = (char *) "t";
+      notification.stage = OSAIS_STAGE_FINISHED;
+      notification.cost = -1;
+      osais_store_apply_notification_async (store, &notification, NULL, notify_done_cb,
+                                            &counter);
+    }
+  osais_ui_test_wait_until (counter_done, &counter, "jobs finished");
+}
+
 #define N_JOBS          1000
 #define IMAGES_PER_JOB  10
 
@@ -745,19 +767,7 @@ test_ten_thousand_images (void)
       }
   osais_ui_test_wait_until (counter_done, &counter, "images");
 
-  counter.pending = N_JOBS;
-  for (guint i = 0; i < N_JOBS; i++)
-    {
-      OsaisNotification notification = { 0 };
-
-      notification.uid = 1000 + i;
-      notification.token = (char *)"t";
-      notification.stage = OSAIS_STAGE_FINISHED;
-      notification.cost = -1;
-      osais_store_apply_notification_async (fixture.store, &notification, NULL,
-                                            notify_done_cb, &counter);
-    }
-  osais_ui_test_wait_until (counter_done, &counter, "notifications");
+  finish_jobs (fixture.store, 1000, N_JOBS);
   rss_stored = read_rss_kb ();
 
   start = g_get_monotonic_time ();
@@ -933,19 +943,7 @@ searched_gallery_open (OsaisTestStore *fixture,
                                      NULL, count_down_cb, &counter);
       }
   osais_ui_test_wait_until (counter_done, &counter, "images");
-  counter.pending = N_SEARCHED_JOBS;
-  for (guint i = 0; i < N_SEARCHED_JOBS; i++)
-    {
-      OsaisNotification notification = { 0 };
-
-      notification.uid = 1000 + i;
-      notification.token = (char *)"t";
-      notification.stage = OSAIS_STAGE_FINISHED;
-      notification.cost = -1;
-      osais_store_apply_notification_async (fixture->store, &notification, NULL,
-                                            notify_done_cb, &counter);
-    }
-  osais_ui_test_wait_until (counter_done, &counter, "notifications");
+  finish_jobs (fixture->store, 1000, N_SEARCHED_JOBS);
 
   osais_gallery_set_store (gw->gallery, fixture->store);
   g_assert_cmpuint (g_list_model_get_n_items (osais_gallery_get_model (gw->gallery)), ==,
@@ -1332,19 +1330,7 @@ test_search_finds_large_uids (void)
                                      NULL, count_down_cb, &counter);
       }
   osais_ui_test_wait_until (counter_done, &counter, "images");
-  counter.pending = 12;
-  for (guint i = 0; i < 12; i++)
-    {
-      OsaisNotification notification = { 0 };
-
-      notification.uid = base + i;
-      notification.token = (char *)"t";
-      notification.stage = OSAIS_STAGE_FINISHED;
-      notification.cost = -1;
-      osais_store_apply_notification_async (fixture.store, &notification, NULL,
-                                            notify_done_cb, &counter);
-    }
-  osais_ui_test_wait_until (counter_done, &counter, "notifications");
+  finish_jobs (fixture.store, base, 12);
   osais_gallery_set_store (gw.gallery, fixture.store);
   model = OSAIS_GALLERY_MODEL (osais_gallery_get_model (gw.gallery));
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
@@ -3436,19 +3422,7 @@ test_first_frame_before_whole_history (void)
     osais_store_create_job_async (fixture.store, 0, 1000 + i, "t", "diffusion",
                                   "{\"word\":\"old\"}", NULL, count_down_cb, &counter);
   osais_ui_test_wait_until (counter_done, &counter, "old jobs");
-  counter.pending = N_OLD_JOBS;
-  for (guint i = 0; i < N_OLD_JOBS; i++)
-    {
-      OsaisNotification notification = { 0 };
-
-      notification.uid = 1000 + i;
-      notification.token = (char *) "t";
-      notification.stage = OSAIS_STAGE_FINISHED;
-      notification.cost = -1;
-      osais_store_apply_notification_async (fixture.store, &notification, NULL,
-                                            notify_done_cb, &counter);
-    }
-  osais_ui_test_wait_until (counter_done, &counter, "old jobs finished");
+  finish_jobs (fixture.store, 1000, N_OLD_JOBS);
 
   for (guint i = 0; i < N_NEW_JOBS; i++)
     {
