@@ -1248,10 +1248,10 @@ test_search_told_in_steps (void)
   osais_test_store_close (&fixture);
 }
 
-/* What @result keeps of the model, found by hand: an image by its id, a job
- * with no image (its card) by its uid. */
+/* Searches @result: the grid shows what it keeps of the model, found by
+ * hand (an image by its id, a job with no image, its card, by its uid). */
 static void
-assert_shows_found (GalleryWindow           *gw,
+search_shows_found (GalleryWindow           *gw,
                     const OsaisSearchResult *result)
 {
   GListModel *shown = G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gw->gallery)));
@@ -1259,6 +1259,7 @@ assert_shows_found (GalleryWindow           *gw,
   guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
   guint kept = 0;
 
+  osais_gallery_set_search (gw->gallery, result);
   for (guint i = 0; i < n; i++)
     {
       const GArray *ids;
@@ -1290,6 +1291,7 @@ assert_shows_found (GalleryWindow           *gw,
         }
     }
   g_assert_cmpuint (g_list_model_get_n_items (shown), ==, kept);
+  osais_ui_test_settle (50);
 }
 
 /* OSAIS makes a job's uid from the time in milliseconds, beyond 32 bits;
@@ -1372,25 +1374,17 @@ test_search_finds_large_uids (void)
         g_array_append_val (other->image_ids, image_id);
     }
 
-  osais_gallery_set_search (gw.gallery, wide);
-  assert_shows_found (&gw, wide);
-  osais_ui_test_settle (50);
-  osais_gallery_set_search (gw.gallery, narrow);
-  assert_shows_found (&gw, narrow);
-  osais_ui_test_settle (50);
+  search_shows_found (&gw, wide);
+  search_shows_found (&gw, narrow);
   /* Narrow's images, and cards it did not find: no narrower search, though
    * its images are. */
   more_cards->job_uids = g_array_copy (narrow->job_uids);
   more_cards->image_ids = g_array_copy (narrow->image_ids);
   g_array_append_vals (more_cards->job_uids, other->job_uids->data, other->job_uids->len);
-  osais_gallery_set_search (gw.gallery, more_cards);
-  assert_shows_found (&gw, more_cards);
-  osais_ui_test_settle (50);
-  osais_gallery_set_search (gw.gallery, other);
-  assert_shows_found (&gw, other);
-  osais_ui_test_settle (50);
+  search_shows_found (&gw, more_cards);
+  search_shows_found (&gw, other);
   osais_gallery_set_search (gw.gallery, NULL);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_grid_view_get_model (osais_gallery_get_grid_view (gw.gallery)))), ==, n);
+  assert_shows_all (&gw, NULL);
 
   gallery_window_close (&gw);
   osais_test_store_close (&fixture);
