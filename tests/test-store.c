@@ -150,24 +150,7 @@ notify_sync (OsaisStore  *store,
   return osais_store_apply_notification_finish (store, wait_result (&result), error);
 }
 
-static OsaisImage *
-add_image_sync (OsaisStore  *store,
-                gint64       uid,
-                const char  *token,
-                int          cycle,
-                const char  *content,
-                GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GBytes) data = g_bytes_new (content, strlen (content));
-
-  osais_store_add_image_async (store, uid, token, cycle, data, "image/png", 64, 32,
-                               NULL, osais_test_store_result_cb, &result);
-
-  return osais_store_add_image_finish (store, wait_result (&result), error);
-}
-
-/* As add_image_sync(), with binary @data. */
+/* Stores @data as a 64 × 32 PNG for @cycle of job @uid. */
 static OsaisImage *
 add_bytes_sync (OsaisStore  *store,
                 gint64       uid,
@@ -182,6 +165,20 @@ add_bytes_sync (OsaisStore  *store,
                                NULL, osais_test_store_result_cb, &result);
 
   return osais_store_add_image_finish (store, wait_result (&result), error);
+}
+
+/* As add_bytes_sync(), with @content's text as the image's bytes. */
+static OsaisImage *
+add_image_sync (OsaisStore  *store,
+                gint64       uid,
+                const char  *token,
+                int          cycle,
+                const char  *content,
+                GError     **error)
+{
+  g_autoptr(GBytes) data = g_bytes_new (content, strlen (content));
+
+  return add_bytes_sync (store, uid, token, cycle, data, error);
 }
 
 /* Reads one integer from the store's database through a second connection. */
