@@ -823,9 +823,6 @@ test_image_hash (void)
   osais_test_remove_tree (dir);
 }
 
-/* Uploads that arrive together are written in parallel; the same bytes sent
- * twice at once (OSAIS retrying) are stored once, and no temporary file is
- * left behind by the copy that was not needed. */
 /* An image larger than the pieces the store writes it in (64 KiB, with a
  * remainder), every byte value in it: the file holds it exactly. */
 static void
@@ -863,6 +860,9 @@ test_add_large_image (void)
   osais_test_remove_tree (dir);
 }
 
+/* Uploads that arrive together are written in parallel; the same bytes sent
+ * twice at once (OSAIS retrying) are stored once, and no temporary file is
+ * left behind by the copy that was not needed. */
 static void
 test_add_image_concurrent (void)
 {

@@ -40,8 +40,8 @@ void     osais_thread_priority_lower_own_thread     (void);
 void     osais_thread_priority_idle_own_thread      (void);
 
 /* A point in a lowered thread's long work (between the chunks of a
- * thumbnail's decode) where it lets a waiting main thread run; nothing
- * where the main thread is not favoured. */
+ * thumbnail's decode, or of an image the store writes) where it lets a
+ * waiting main thread run; nothing where the main thread is not favoured. */
 void     osais_thread_priority_yield                (void);
 
 G_END_DECLS
