@@ -690,6 +690,115 @@ new_wide_window (void)
   return wide;
 }
 
+/* The four widgets libadwaita's shadow helper parents to the flap, by their
+ * CSS names (see osais-flap-shadow.h). */
+static GPtrArray *
+flap_shadow_widgets (AdwFlap *flap)
+{
+  static const char * const names[] = { "dimming", "shadow", "border", "outline" };
+  GPtrArray *widgets = g_ptr_array_new ();
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (flap)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strv_contains (names, gtk_widget_get_css_name (child)))
+      g_ptr_array_add (widgets, child);
+
+  return widgets;
+}
+
+static gboolean
+flap_shadow_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) widgets = flap_shadow_widgets (data);
+
+  for (guint i = 0; i < widgets->len; i++)
+    if (!gtk_widget_get_visible (widgets->pdata[i]))
+      return FALSE;
+
+  return widgets->len > 0;
+}
+
+static gboolean
+flap_shadow_hidden (gpointer data)
+{
+  g_autoptr(GPtrArray) widgets = flap_shadow_widgets (data);
+
+  for (guint i = 0; i < widgets->len; i++)
+    if (gtk_widget_get_visible (widgets->pdata[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+flap_folded (gpointer data)
+{
+  return adw_flap_get_folded (data);
+}
+
+static gboolean
+flap_unfolded (gpointer data)
+{
+  return !adw_flap_get_folded (data);
+}
+
+static void
+record_layout_frame_cb (GdkFrameClock *clock,
+                        GHashTable    *frames)
+{
+  g_hash_table_add (frames, GINT_TO_POINTER (gdk_frame_clock_get_frame_counter (clock)));
+}
+
+/* The gallery lies inside the sidebar's flap, whose shadow widgets
+ * libadwaita 1.2 restyles at each of its allocations, which in GTK 4.8
+ * makes the next frame lay the whole window out again. Unfolded, they are
+ * hidden: the gallery laid out again (as at each new image) is one frame's
+ * layout, not that frame's and the next's. Folded, they are shown, for the
+ * overlay's dimming and shadow, and hidden again once unfolded. */
+static void
+test_flap_shadow_hidden_while_unfolded (void)
+{
+  g_autoptr(GHashTable) layout_frames = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) shadow = NULL;
+  OsaisWindow *wide;
+  AdwFlap *flap;
+  GdkFrameClock *clock;
+  GtkWidget *gallery;
+  gulong id;
+
+  wide = new_wide_window ();
+  flap = ADW_FLAP (osais_ui_test_find_descendant (GTK_WIDGET (wide), ADW_TYPE_FLAP));
+  shadow = flap_shadow_widgets (flap);
+  g_assert_cmpuint (shadow->len, ==, 4);
+  g_assert_false (adw_flap_get_folded (flap));
+  g_assert_true (flap_shadow_hidden (flap));
+
+  gallery = GTK_WIDGET (osais_window_get_gallery (wide));
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (wide));
+  osais_ui_test_wait_painted (GTK_WIDGET (wide), 2);
+  id = g_signal_connect_after (clock, "layout", G_CALLBACK (record_layout_frame_cb), layout_frames);
+  /* As the gallery's grid does when its items change (the history is
+   * empty here: the grid is not shown, the gallery's empty page is). */
+  gtk_widget_queue_resize (gallery);
+  osais_ui_test_wait_painted (GTK_WIDGET (wide), 5);
+  g_signal_handler_disconnect (clock, id);
+  g_assert_cmpuint (g_hash_table_size (layout_frames), ==, 1);
+
+  gtk_window_set_default_size (GTK_WINDOW (wide), 370, 640);
+  osais_ui_test_wait_until (flap_folded, flap, "the sidebar folded");
+  g_assert_true (flap_shadow_shown (flap));
+  adw_flap_set_reveal_flap (flap, TRUE);
+  osais_ui_test_wait_painted (GTK_WIDGET (wide), 2);
+  g_assert_true (gtk_widget_get_child_visible (shadow->pdata[0]));
+  osais_ui_test_save_screenshot (GTK_WIDGET (wide), "window-folded-sidebar.png");
+
+  gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
+  osais_ui_test_wait_until (flap_unfolded, flap, "the sidebar unfolded");
+  osais_ui_test_wait_until (flap_shadow_hidden, flap, "the shadow hidden");
+
+  osais_ui_test_destroy_window (wide);
+}
+
 /* A window that starts wide (its sidebar unfolded) and is narrowed in one
  * jump (a restored size, a tiling request) reaches 360 px: the header bar's
  * wide slots give way within that one allocation, so that they do not
@@ -1397,6 +1506,8 @@ main (int   argc,
   g_test_add_func ("/Osais/Ui/Window/narrow", test_narrow);
   g_test_add_func ("/Osais/Ui/Window/narrow-from-wide", test_narrow_from_wide);
   g_test_add_func ("/Osais/Ui/Window/narrow-from-wide-at-once", test_narrow_from_wide_at_once);
+  g_test_add_func ("/Osais/Ui/Window/flap-shadow-hidden-while-unfolded",
+                   test_flap_shadow_hidden_while_unfolded);
   g_test_add_func ("/Osais/Ui/Window/sign-out-in-main-menu", test_sign_out_in_main_menu);
   g_test_add_func ("/Osais/Ui/Window/header-capitalization", test_header_capitalization);
   g_test_add_func ("/Osais/Ui/Window/shortcuts-after-first-frame",

@@ -16,6 +16,7 @@
 
 #include "osais-checkered-paintable.h"
 #include "osais-compare-view.h"
+#include "osais-flap-shadow.h"
 #include "osais-gallery-model.h"
 #include "osais-image-export.h"
 #include "osais-image-viewer-private.h"
@@ -1004,6 +1005,7 @@ static void
 osais_image_viewer_init (OsaisImageViewer *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  osais_flap_shadow_hide_when_unfolded (self->flap);
   self->parameter_rows = g_ptr_array_new ();
 
   _osais_image_viewer_update_actions (self);

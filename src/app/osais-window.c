@@ -14,6 +14,7 @@
 
 #include "osais-banner.h"
 #include "osais-cost.h"
+#include "osais-flap-shadow.h"
 #include "osais-gallery.h"
 #include "osais-image-viewer.h"
 #include "osais-last-form.h"
@@ -776,6 +777,8 @@ osais_window_init (OsaisWindow *self)
   g_autoptr(GtkListItemFactory) list_factory = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The gallery lies inside the flap. */
+  osais_flap_shadow_hide_when_unfolded (self->flap);
   self->last_form = osais_last_form_new (self->form);
 
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
