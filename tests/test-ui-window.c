@@ -695,7 +695,7 @@ new_wide_window (void)
 static GPtrArray *
 flap_shadow_widgets (AdwFlap *flap)
 {
-  static const char * const names[] = { "dimming", "shadow", "border", "outline" };
+  static const char * const names[] = { "dimming", "shadow", "border", "outline", NULL };
   GPtrArray *widgets = g_ptr_array_new ();
 
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (flap)); child != NULL;
@@ -804,6 +804,17 @@ test_flap_shadow_hidden_while_unfolded (void)
   gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
   osais_ui_test_wait_until (flap_unfolded, flap, "the sidebar unfolded");
   osais_ui_test_wait_until (flap_shadow_hidden, flap, "the shadow hidden");
+
+  /* Folded again while the hide after unfolding is pending: the hide does
+   * not come after the fold. */
+  gtk_window_set_default_size (GTK_WINDOW (wide), 370, 640);
+  osais_ui_test_wait_until (flap_folded, flap, "the sidebar folded again");
+  gtk_window_set_default_size (GTK_WINDOW (wide), 1200, 720);
+  osais_ui_test_wait_until (flap_unfolded, flap, "the sidebar unfolded again");
+  gtk_window_set_default_size (GTK_WINDOW (wide), 370, 640);
+  osais_ui_test_wait_until (flap_folded, flap, "the sidebar folded at once");
+  osais_ui_test_settle (2 * adw_flap_get_fold_duration (flap));
+  g_assert_true (flap_shadow_shown (flap));
 
   osais_ui_test_destroy_window (wide);
 }

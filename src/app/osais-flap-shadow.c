@@ -14,7 +14,7 @@
 
 /* The CSS names libadwaita's shadow helper gives its widgets, which it
  * parents to the flap itself. */
-static const char * const shadow_css_names[] = { "dimming", "shadow", "border", "outline" };
+static const char * const shadow_css_names[] = { "dimming", "shadow", "border", "outline", NULL };
 
 typedef struct
 {
@@ -66,18 +66,6 @@ folded_cb (AdwFlap    *flap,
     shadow->hide_id = g_timeout_add (adw_flap_get_fold_duration (flap), hide_cb, shadow);
 }
 
-static gboolean
-is_shadow_widget (GtkWidget *widget)
-{
-  const char *css_name = gtk_widget_get_css_name (widget);
-
-  for (guint i = 0; i < G_N_ELEMENTS (shadow_css_names); i++)
-    if (g_str_equal (css_name, shadow_css_names[i]))
-      return TRUE;
-
-  return FALSE;
-}
-
 void
 osais_flap_shadow_hide_when_unfolded (AdwFlap *flap)
 {
@@ -91,7 +79,7 @@ osais_flap_shadow_hide_when_unfolded (AdwFlap *flap)
   shadow->widgets = g_ptr_array_new_with_free_func (g_object_unref);
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (flap)); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    if (is_shadow_widget (child))
+    if (g_strv_contains (shadow_css_names, gtk_widget_get_css_name (child)))
       g_ptr_array_add (shadow->widgets, g_object_ref (child));
 
   g_object_set_data_full (G_OBJECT (flap), FLAP_SHADOW_KEY, shadow, flap_shadow_free);
